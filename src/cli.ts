@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// The `pintu` command. Commands that change state go through the running gateway's API
+// (authenticated with the CLI token in the data folder) when one runs, and open the data
+// folder directly when none does; read-only commands read the files.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Low } from 'lowdb';
+import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { describeConfigMarkdown } from './config/schema.js';
+import type { Config } from './config/schema.js';
+import { buildMonthlyRecapAsync } from './domain/recap.js';
+import { monthOf } from './domain/time.js';
+import { ROLES, type Role } from './domain/types.js';
+import { recapToCsv } from './reports/csv.js';
+import { type Gateway, openGateway } from './service/gateway.js';
+import { emptyState, type PersistedState } from './service/live-state.js';
+import { newOneTimePassword } from './service/passwords.js';
+import { DurableJsonFile } from './store/durable-file.js';
+import { Journal } from './store/journal.js';
+import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
+import { doorsOf } from './service/gateway.js';
+
+const USAGE = `pintu ${VERSION}: visitor access gateway of Biro Umum
+
+Usage: pintu <command> [options]          (every command takes --config FILE)
+
+  start                                  run the gateway (embedded defaults without a file)
+  tap --reader ID (--uid HEX | --pin N)  a tap on a simulated reader of the running gateway
+  user add --username U --role R [--password P] [--host HOST_ID]
+  user list | user remove --username U | user passwd --username U [--password P]
+  token create --name N --role R         a bearer token for a machine client (shown once)
+  journal verify [--dir DIR]             check the hash chain; names the first break
+  report --month YYYY-MM [--format csv|json] [--lang id|en] [--out FILE]
+  privacy export --guest ID | privacy erase --guest ID
+  config check                           validate the configuration and print the source
+  config reference                       the configuration keys as a Markdown table
+
+Roles: ${ROLES.join(', ')}
+Environment: PINTU_CONFIG, PINTU_DATA_DIR, PINTU_HTTP_HOST, PINTU_HTTP_PORT, PINTU_LOG_LEVEL,
+             PINTU_CONFIG_<KEY>__<KEY> (e.g. PINTU_CONFIG_HTTP__PORT=9090)
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`pintu: ${message}\n`);
+  process.exit(code);
+}
+
+/** Call the running gateway with the CLI token. */
+async function api(config: Config, method: string, path: string, body?: unknown): Promise<unknown> {
+  const token = (await readFile(cliTokenFile(config), 'utf8')).trim();
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/v1${path}`;
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const data = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+  if (!res.ok) {
+    const err = data as { message?: string };
+    throw new Error(`${res.status} ${err?.message ?? text}`);
+  }
+  return data;
+}
+
+/** Run `online` against the running gateway, or `offline` on the data folder when none runs. */
+async function viaGateway<T>(
+  config: Config,
+  online: () => Promise<T>,
+  offline: (g: Gateway) => Promise<T>,
+): Promise<T> {
+  if (await runningPid(config)) return online();
+  const log = createLogger({ ...config, log: { ...config.log, level: 'warn' } });
+  const g = await openGateway({ config, readers: new Map(), locks: new Map(), log, createFirstAdmin: false });
+  try {
+    return await offline(g);
+  } finally {
+    await g.close();
+  }
+}
+
+const CLI_ACTOR = { kind: 'user' as const, id: 'cli', role: 'admin' as const };
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      reader: { type: 'string' },
+      uid: { type: 'string' },
+      pin: { type: 'string' },
+      username: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+      host: { type: 'string' },
+      name: { type: 'string' },
+      month: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
+      lang: { type: 'string', default: 'id' },
+      out: { type: 'string' },
+      dir: { type: 'string' },
+      guest: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  const [cmd, sub] = positionals;
+  if (values.version) return void process.stdout.write(`${VERSION}\n`);
+  if (values.help || !cmd) return void process.stdout.write(USAGE);
+  const need = (name: keyof typeof values): string => {
+    const v = values[name];
+    if (typeof v !== 'string' || !v) throw new UsageError(`--${name} is required`);
+    return v;
+  };
+  const role = (): Role => {
+    const r = need('role');
+    if (!ROLES.includes(r as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    return r as Role;
+  };
+  const { config, source } = loadConfig(values.config ? { file: values.config } : {});
+
+  switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
+    case 'start': {
+      const running = await startGateway(config);
+      const log = running.gateway.core.log;
+      log.info({ config: source }, 'configuration loaded');
+      if (running.gateway.firstAdmin) {
+        const { username, password } = running.gateway.firstAdmin;
+        process.stdout.write(
+          `\n  First admin account created. Shown once, never logged:\n    user: ${username}\n    password: ${password}\n` +
+            `  Log in at ${running.url}/docs, then change it (pintu user passwd --username ${username}).\n\n`,
+        );
+      }
+      let signals = 0;
+      const stop = (signal: string) => {
+        if (++signals > 1) process.exit(1);
+        log.info({ signal }, 'stopping');
+        running.stop().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      return;
+    }
+    case 'tap': {
+      if (!(await runningPid(config))) throw new Error('no gateway runs on this data folder: start it with `pintu start`');
+      const body = { reader: need('reader'), ...(values.uid ? { uid: values.uid } : { pin: need('pin') }) };
+      const r = (await api(config, 'POST', '/taps', body)) as Record<string, unknown>;
+      const verdict = r.kind === 'desk' ? 'desk read' : r.granted ? 'GRANTED' : `DENIED (${String(r.reason)})`;
+      process.stdout.write(`${verdict} ${JSON.stringify(r)}\n`);
+      return;
+    }
+    case 'user add': {
+      const generated = values.password ? undefined : newOneTimePassword();
+      const input = {
+        username: need('username'),
+        role: role(),
+        password: values.password ?? generated!,
+        ...(values.host ? { hostId: values.host } : {}),
+      };
+      await viaGateway(
+        config,
+        () => api(config, 'POST', '/users', input),
+        (g) => g.accounts.addUser(input, CLI_ACTOR),
+      );
+      process.stdout.write(`user ${input.username} (${input.role}) added${generated ? `; password: ${generated}` : ''}\n`);
+      return;
+    }
+    case 'user list': {
+      const users = (await viaGateway(
+        config,
+        () => api(config, 'GET', '/users'),
+        async (g) => g.accounts.users(),
+      )) as Array<{ username: string; role: string; hostId?: string }>;
+      for (const u of users) process.stdout.write(`${u.username}\t${u.role}${u.hostId ? `\t${u.hostId}` : ''}\n`);
+      return;
+    }
+    case 'user remove': {
+      const username = need('username');
+      await viaGateway(
+        config,
+        () => api(config, 'DELETE', `/users/${encodeURIComponent(username)}`),
+        (g) => g.accounts.removeUser(username, CLI_ACTOR),
+      );
+      process.stdout.write(`user ${username} removed\n`);
+      return;
+    }
+    case 'user passwd': {
+      const username = need('username');
+      if (await runningPid(config)) throw new Error('stop the gateway first, or change the password in the panel');
+      const generated = values.password ? undefined : newOneTimePassword();
+      await viaGateway(
+        config,
+        async () => undefined,
+        (g) => g.accounts.setPassword(username, values.password ?? generated!, CLI_ACTOR),
+      );
+      process.stdout.write(`password of ${username} changed${generated ? `: ${generated}` : ''}\n`);
+      return;
+    }
+    case 'token create': {
+      const input = { name: need('name'), role: role() };
+      const r = (await viaGateway(
+        config,
+        () => api(config, 'POST', '/tokens', input),
+        async (g) => (await g.accounts.createToken(input.name, input.role, CLI_ACTOR)),
+      )) as { token: string };
+      process.stdout.write(`${r.token}\n`);
+      return;
+    }
+    case 'journal verify': {
+      const dir = values.dir ?? join(config.dataDir, 'journal');
+      const r = await Journal.verify(dir);
+      if (r.ok) {
+        process.stdout.write(`journal OK: ${r.entries} entries in ${r.months.length} month file(s), chain intact\n`);
+        return;
+      }
+      const b = r.firstBreak!;
+      fail(`journal BROKEN at ${b.file} line ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.reason}`, 2);
+      return;
+    }
+    case 'report': {
+      const month = values.month ?? monthOf(Date.now(), config.timezone);
+      const format = values.format === 'json' ? 'json' : 'csv';
+      const lang = values.lang === 'en' ? 'en' : 'id';
+      // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
+      const state = new Low<PersistedState>(new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json')), emptyState());
+      await state.read();
+      const journal = await Journal.open(join(config.dataDir, 'journal'), {
+        monthOf: (at) => monthOf(at, config.timezone),
+      });
+      const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
+      const recap = await buildMonthlyRecapAsync(
+        { month, timezone: config.timezone, hosts, doors: doorsOf(config) },
+        journal.read({ month }),
+      );
+      await journal.close();
+      const text = format === 'csv' ? recapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
+      if (values.out) {
+        await writeFile(values.out, text);
+        process.stdout.write(`recap ${month} written to ${values.out}\n`);
+      } else process.stdout.write(text);
+      return;
+    }
+    case 'privacy export': {
+      const guest = need('guest');
+      const r = await viaGateway(
+        config,
+        () => api(config, 'GET', `/guests/${encodeURIComponent(guest)}/export`),
+        (g) => g.privacy.export(guest, CLI_ACTOR),
+      );
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return;
+    }
+    case 'privacy erase': {
+      const guest = need('guest');
+      await viaGateway(
+        config,
+        () => api(config, 'POST', `/guests/${encodeURIComponent(guest)}/erase`),
+        (g) => g.privacy.erase(guest, CLI_ACTOR),
+      );
+      process.stdout.write(`identity data of guest ${guest} erased\n`);
+      return;
+    }
+    case 'config check':
+      process.stdout.write(`configuration OK (${source}): ${config.doors.length} doors, ${config.readers.length} readers\n`);
+      return;
+    case 'config reference':
+      process.stdout.write(`${describeConfigMarkdown()}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) fail(err.message, 78);
+  if (err instanceof UsageError) fail(`${err.message}\n\n${USAGE}`, 64);
+  fail(err instanceof Error ? err.message : String(err));
+});

@@ -1,0 +1,394 @@
+// Checking a configuration document: the JSON Schema (Ajv, with defaults filled in), then
+// the cross-field rules, then normalisation. Every problem is collected, none stops the
+// others, so one run of `pintu` tells the operator everything to fix.
+import { Ajv, type ErrorObject } from 'ajv';
+import type { ConfigProblem } from './errors.js';
+import { type Config, ConfigSchema, PATTERN_HINTS } from './schema.js';
+
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  discriminator: true,
+  verbose: true,
+  strict: true,
+  coerceTypes: false,
+});
+const validateSchema = ajv.compile(ConfigSchema);
+
+// ---------------------------------------------------------------- paths
+
+/** `['readers', 2, 'door']` -> `readers[2].door`. */
+export function joinPath(segments: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out ? `.${s}` : s;
+  }
+  return out;
+}
+
+function pointerToPath(pointer: string): string {
+  if (!pointer) return '';
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return joinPath(segments);
+}
+
+const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return String(value);
+}
+
+// ---------------------------------------------------------------- schema errors
+
+/** Edit distance counting a swap of neighbours as one edit ("prot" -> "port"). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function suggest(key: string, candidates: string[]): string {
+  const k = key.toLowerCase();
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = editDistance(k, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(k.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : '';
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+};
+
+/** Keys whose values must never appear in a message. */
+export function isSecretPath(path: string): boolean {
+  return /(^|\.)password$/i.test(path);
+}
+
+/** An Ajv error, in words, at a key path. `key` is set for an unknown key. */
+function schemaProblem(e: ErrorObject): ConfigProblem & { key?: string } {
+  const path = pointerToPath(e.instancePath);
+  // Never echo a secret back into a log.
+  const got = isSecretPath(path) ? '' : ` (got ${show(e.data)})`;
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      return { path, key, message: `unknown key "${key}"${suggest(key, known)}` };
+    }
+    case 'required':
+      return { path: child(path, String(params.missingProperty)), message: 'is required' };
+    case 'type':
+      return { path, message: `must be ${TYPE_WORDS[String(params.type)] ?? String(params.type)}${got}` };
+    case 'enum':
+      return {
+        path,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}`,
+      };
+    case 'pattern': {
+      const hint = PATTERN_HINTS[String(params.pattern)];
+      return { path, message: `${hint ?? `must match ${String(params.pattern)}`}${got}` };
+    }
+    case 'minLength':
+      return params.limit === 1
+        ? { path, message: 'must not be empty' }
+        : { path, message: `${e.message}${got}` };
+    case 'discriminator': {
+      const tag = String(params.tag);
+      const branches = (
+        (e.parentSchema?.oneOf as Array<{ properties: Record<string, { const: unknown }> }>) ?? []
+      ).map((b) => JSON.stringify(b.properties[tag]?.const));
+      const value = (e.data as Record<string, unknown> | undefined)?.[tag];
+      return {
+        path: child(path, tag),
+        message:
+          value === undefined
+            ? `is required: one of ${branches.join(', ')}`
+            : `must be one of ${branches.join(', ')} (got ${show(value)})`,
+      };
+    }
+    default:
+      return {
+        path,
+        message: `${e.message ?? e.keyword}${['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].includes(e.keyword) ? got : ''}`,
+      };
+  }
+}
+
+// ---------------------------------------------------------------- cross-field rules
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** True when Intl knows the IANA time zone. */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Card UID as stored: hex, upper case, no separators. Undefined when it is not hex. */
+export function normaliseUid(raw: string): string | undefined {
+  const v = raw.replace(/[\s:.-]/g, '').toUpperCase();
+  return /^[0-9A-F]{4,64}$/.test(v) ? v : undefined;
+}
+
+function checkRegex(source: unknown, path: string, out: ConfigProblem[]): void {
+  if (typeof source !== 'string') return;
+  try {
+    new RegExp(source);
+  } catch (err) {
+    out.push({
+      path,
+      message: `invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+    });
+  }
+}
+
+function checkHours(hours: unknown, path: string, out: ConfigProblem[]): void {
+  if (!isObj(hours)) return;
+  const open = str(hours.open);
+  const close = str(hours.close);
+  // A malformed "HH:MM" is already reported by the schema (pattern).
+  if (open && close && HHMM.test(open) && HHMM.test(close) && open >= close) {
+    out.push({ path: child(path, 'close'), message: `must be after open (${open}), got "${close}"` });
+  }
+}
+
+/** Reports ids that occur twice: `doors[3].id: duplicate id "x" (also doors[1])`. */
+function checkUnique(
+  items: unknown[],
+  listName: string,
+  field: string,
+  what: string,
+  out: ConfigProblem[],
+  key: (v: string) => string = (v) => v,
+): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const v = isObj(item) ? str(item[field]) : undefined;
+    if (v === undefined) return;
+    const k = key(v);
+    const j = first.get(k);
+    if (j === undefined) first.set(k, i);
+    else
+      out.push({
+        path: `${listName}[${i}].${field}`,
+        message: `duplicate ${what} "${v}" (also ${listName}[${j}])`,
+      });
+  });
+}
+
+/**
+ * The rules between keys. `defaulted` names the lists that came from the embedded
+ * defaults, so a reference error there says why the operator sees a list they never wrote.
+ */
+function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const why = (listName: string) =>
+    defaulted.has(listName)
+      ? ` (${listName} is not set in the file, so the embedded default ${listName} apply: set ${listName} too)`
+      : '';
+
+  const tz = str(cfg.timezone);
+  if (tz !== undefined && tz !== '' && !isValidTimeZone(tz)) {
+    out.push({
+      path: 'timezone',
+      message: `unknown time zone "${tz}" (an IANA name such as "Asia/Jakarta")`,
+    });
+  }
+  const access = isObj(cfg.access) ? cfg.access : {};
+  checkHours(access.officeHours, 'access.officeHours', out);
+
+  const mqttMode = isObj(cfg.mqtt) ? str(cfg.mqtt.mode) : undefined;
+
+  // doors
+  const doors = list(cfg.doors);
+  const doorKind = new Map<string, string | undefined>();
+  // First one wins: a duplicate id is reported below, and must not hide the kind of the first.
+  for (const d of doors)
+    if (isObj(d) && typeof d.id === 'string' && !doorKind.has(d.id)) doorKind.set(d.id, str(d.kind));
+  checkUnique(doors, 'doors', 'id', 'door id', out);
+  const pins = new Map<number, number>();
+  const rooms = new Map<string, number>();
+  doors.forEach((d, i) => {
+    if (!isObj(d)) return;
+    checkHours(d.hours, `doors[${i}].hours`, out);
+    const lock = isObj(d.lock) ? d.lock : undefined;
+    if (lock?.driver === 'gpio' && typeof lock.pin === 'number') {
+      const j = pins.get(lock.pin);
+      if (j === undefined) pins.set(lock.pin, i);
+      else
+        out.push({
+          path: `doors[${i}].lock.pin`,
+          message: `GPIO ${lock.pin} is already the lock of doors[${j}]`,
+        });
+    }
+    if (lock?.driver === 'mqtt') {
+      if (mqttMode === 'off') {
+        out.push({ path: `doors[${i}].lock.driver`, message: '"mqtt" needs MQTT, but mqtt.mode is "off"' });
+      }
+      const room = str(lock.room) ?? str(d.id);
+      if (room !== undefined) {
+        const j = rooms.get(room);
+        if (j === undefined) rooms.set(room, i);
+        else
+          out.push({
+            path: `doors[${i}].lock.room`,
+            message: `room controller "${room}" already drives doors[${j}]`,
+          });
+      }
+    }
+  });
+
+  // readers
+  const readers = list(cfg.readers);
+  checkUnique(readers, 'readers', 'id', 'reader id', out);
+  const serialPaths = new Map<string, number>();
+  readers.forEach((r, i) => {
+    if (!isObj(r)) return;
+    const at = `readers[${i}]`;
+    if (r.role === 'door') {
+      if (r.door === undefined) out.push({ path: `${at}.door`, message: 'is required for a door reader' });
+      else if (typeof r.door === 'string' && !doorKind.has(r.door)) {
+        out.push({ path: `${at}.door`, message: `unknown door "${r.door}"${why('readers')}` });
+      }
+      if (r.direction === undefined)
+        out.push({ path: `${at}.direction`, message: 'is required for a door reader ("in" or "out")' });
+    } else if (r.role === 'desk') {
+      if (r.door !== undefined) out.push({ path: `${at}.door`, message: 'a desk reader has no door' });
+      if (r.direction !== undefined)
+        out.push({ path: `${at}.direction`, message: 'a desk reader has no direction' });
+    }
+    const drv = isObj(r.driver) ? r.driver : undefined;
+    if (drv?.type === 'pcsc') checkRegex(drv.name, `${at}.driver.name`, out);
+    if (drv?.type === 'serial') {
+      checkRegex(drv.pattern, `${at}.driver.pattern`, out);
+      const p = str(drv.path);
+      if (p !== undefined) {
+        const j = serialPaths.get(p);
+        if (j === undefined) serialPaths.set(p, i);
+        else out.push({ path: `${at}.driver.path`, message: `${p} is already used by readers[${j}]` });
+      }
+    }
+  });
+
+  // badges: UIDs compare after normalisation, labels without regard to case
+  const badges = list(cfg.badges);
+  badges.forEach((b, i) => {
+    if (isObj(b) && typeof b.uid === 'string' && b.uid !== '' && normaliseUid(b.uid) === undefined) {
+      out.push({
+        path: `badges[${i}].uid`,
+        message: `must be a hex UID such as "04A1B2C3D4E501" (":", "-" and spaces allowed), got ${show(b.uid)}`,
+      });
+    }
+  });
+  checkUnique(badges, 'badges', 'uid', 'badge UID', out, (v) => normaliseUid(v) ?? v);
+  checkUnique(badges, 'badges', 'label', 'badge label', out, (v) => v.trim().toUpperCase());
+
+  // hosts
+  const hosts = list(cfg.hosts);
+  checkUnique(hosts, 'hosts', 'id', 'host id', out);
+  hosts.forEach((h, i) => {
+    if (!isObj(h)) return;
+    list(h.rooms).forEach((room, k) => {
+      if (typeof room !== 'string') return;
+      const path = `hosts[${i}].rooms[${k}]`;
+      if (!doorKind.has(room)) out.push({ path, message: `unknown door "${room}"${why('hosts')}` });
+      else if (doorKind.get(room) !== 'room') {
+        out.push({
+          path,
+          message: `door "${room}" is an ${doorKind.get(room)}, not a room (only rooms are granted)`,
+        });
+      }
+    });
+  });
+
+  return out;
+}
+
+// ---------------------------------------------------------------- normalisation
+
+function normalise(cfg: Config): void {
+  for (const b of cfg.badges) b.uid = normaliseUid(b.uid) ?? b.uid;
+  for (const d of cfg.doors) if (d.lock.driver === 'mqtt' && d.lock.room === undefined) d.lock.room = d.id;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------- entry point
+
+export interface CheckResult {
+  /** The document with defaults filled in and values normalised; trustworthy only without problems. */
+  config: Config;
+  problems: Array<ConfigProblem & { key?: string }>;
+}
+
+/**
+ * Checks a configuration document (the parsed YAML, after environment overrides). The input
+ * is not modified. `defaulted` names the lists that the input leaves out (they come from
+ * the embedded defaults); it only improves the wording of reference errors.
+ */
+export function checkConfig(input: unknown, defaulted: ReadonlySet<string> = new Set()): CheckResult {
+  const doc = structuredClone(input);
+  const problems: CheckResult['problems'] = [];
+  if (!validateSchema(doc)) {
+    for (const e of validateSchema.errors ?? []) problems.push(schemaProblem(e));
+  }
+  if (isObj(doc)) problems.push(...crossCheck(doc, defaulted));
+  // Ajv may say the same thing twice (e.g. a key of a discriminated branch).
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (unique.length === 0) normalise(doc as Config);
+  return { config: doc as Config, problems: unique };
+}

@@ -1,0 +1,109 @@
+// The access decision: a pure function of the in-memory snapshot, the tap and the clock.
+// The order of the checks is the order of the refusals a guard would give: the reader, a
+// lockdown, the credential, the visit, its window, the door, the hours, anti-passback.
+// Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
+// is always let out, while a lockdown still holds every badge.
+import { isApproved } from './visit.js';
+import { isWithinHours } from './time.js';
+import type { AccessSnapshot, Decision, DenyReason, Direction, Reader, Tap, Visit } from './types.js';
+
+/** Upper-case hex without separators: "04:a1:b2" -> "04A1B2". Returns null for non-hex input. */
+export function normaliseUid(raw: string): string | null {
+  const hex = raw.replace(/[\s:-]/g, '').toUpperCase();
+  return /^[0-9A-F]{8,20}$/.test(hex) && hex.length % 2 === 0 ? hex : null;
+}
+
+export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
+  const reader = s.readers.get(tap.readerId);
+  if (!reader || reader.role !== 'door' || !reader.doorId || !reader.direction) {
+    return { granted: false, readerId: tap.readerId, reason: 'unknown_reader' };
+  }
+  const doorId = reader.doorId;
+  const direction: Direction = reader.direction;
+  const door = s.doors.get(doorId);
+  const deny = (reason: DenyReason, extra: { visitId?: string; badgeId?: string } = {}): Decision => ({
+    granted: false,
+    readerId: reader.id,
+    doorId,
+    direction,
+    reason,
+    ...extra,
+  });
+  if (!door) return deny('unknown_reader');
+  if (s.lockdown.global || s.lockdown.doors.has(doorId)) return deny('lockdown');
+
+  let visit: Visit | undefined;
+  let badgeId: string | undefined;
+  if (tap.kind === 'nfc') {
+    const badge = s.badgesByUid.get(tap.uid);
+    if (!badge) return deny('unknown_badge');
+    badgeId = badge.id;
+    if (badge.status === 'lost') return deny('badge_lost', { badgeId });
+    if (badge.status !== 'issued' || !badge.visitId) {
+      // A returned badge remembers its last visit: that guest has checked out.
+      return badge.lastVisitId
+        ? deny('checked_out', { badgeId, visitId: badge.lastVisitId })
+        : deny('badge_not_assigned', { badgeId });
+    }
+    visit = s.visits.get(badge.visitId);
+    if (!visit) return deny('badge_not_assigned', { badgeId });
+  } else {
+    if (!reader.keypad) return deny('unknown_reader');
+    const pad = s.keypads.get(reader.id);
+    if (pad?.lockedUntil !== undefined && now < pad.lockedUntil) return deny('keypad_locked');
+    const visitId = s.codes.get(`${doorId}:${tap.codeHash}`);
+    visit = visitId ? s.visits.get(visitId) : undefined;
+    if (!visit) return deny('unknown_code');
+  }
+  const ids = { visitId: visit.id, ...(badgeId ? { badgeId } : {}) };
+
+  if (visit.state === 'checked_out' || visit.state === 'closed') return deny('checked_out', ids);
+  if (!isApproved(visit)) return deny('visit_not_approved', ids);
+  // A PIN alone works once the host accepted; a badge needs the badge step done.
+  if (tap.kind === 'nfc' && visit.state !== 'badged') return deny('visit_not_approved', ids);
+  // Leaving is never refused to a badged guest for time or room: egress over policy.
+  if (direction === 'in') {
+    if (visit.validUntil !== undefined && now >= visit.validUntil) return deny('visit_expired', ids);
+    if (door.kind === 'room' && !visit.rooms.includes(doorId)) return deny('door_not_allowed', ids);
+    if (tap.kind === 'pin' && !visit.accessCode?.rooms.includes(doorId)) return deny('door_not_allowed', ids);
+    const hours = door.hours ?? s.policy.officeHours;
+    if (!isWithinHours(now, hours, s.policy.timezone)) return deny('outside_hours', ids);
+    if (door.antiPassback && (s.presence.get(visit.id)?.has(doorId) ?? false)) return deny('anti_passback', ids);
+  }
+  return { granted: true, readerId: reader.id, doorId, direction, ...ids, visitId: visit.id, pulseMs: door.pulseMs };
+}
+
+/** Presence after a decision: a granted entry puts the visit inside the door, an exit takes it out. */
+export function nextPresence(
+  presence: ReadonlySet<string> | undefined,
+  decision: Decision,
+): ReadonlySet<string> | undefined {
+  if (!decision.granted) return presence;
+  const next = new Set(presence);
+  if (decision.direction === 'in') next.add(decision.doorId);
+  else next.delete(decision.doorId);
+  return next;
+}
+
+/** Keypad state after a PIN tap: wrong codes within the window count toward a lockout. */
+export function nextKeypad(
+  pad: { failures: number[]; lockedUntil?: number } | undefined,
+  decision: Decision,
+  now: number,
+  limits: AccessSnapshot['policy']['keypadLockout'],
+): { failures: number[]; lockedUntil?: number } | undefined {
+  if (decision.granted) return pad?.lockedUntil && now < pad.lockedUntil ? pad : undefined;
+  if (decision.reason !== 'unknown_code') return pad;
+  const failures = [...(pad?.failures ?? []).filter((t) => now - t < limits.windowMs), now];
+  if (failures.length >= limits.attempts) return { failures: [], lockedUntil: now + limits.lockMs };
+  return { failures, ...(pad?.lockedUntil && now < pad.lockedUntil ? { lockedUntil: pad.lockedUntil } : {}) };
+}
+
+/** Who is inside: visits with at least one door entered and not left (the evacuation roll call). */
+export function visitsInside(presence: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  return [...presence].filter(([, doors]) => doors.size > 0).map(([id]) => id);
+}
+
+export function readerLabel(reader: Reader): string {
+  return reader.role === 'desk' ? `${reader.id} (desk)` : `${reader.id} (${reader.doorId} ${reader.direction})`;
+}

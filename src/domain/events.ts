@@ -1,0 +1,164 @@
+// Every fact the gateway records. A journal line is one of these plus sequence, time and
+// hashes (see store/journal.ts). Payloads hold no guest name, phone or full document number:
+// the journal is append-only and hash-chained, so it must never need erasing (UU 27/2022).
+import type {
+  Actor,
+  Collateral,
+  DenyReason,
+  Direction,
+  DocumentType,
+  Role,
+  ScreeningReason,
+} from './types.js';
+
+export interface VisitArrived {
+  type: 'visit.arrived';
+  payload: {
+    visitId: string;
+    externalId?: string;
+    guestId: string;
+    institution: string;
+    purpose: string;
+    hostId: string;
+    /** The host's unit at the time, for the recap. */
+    unit: string;
+  };
+}
+export interface VisitScreened {
+  type: 'visit.screened';
+  payload: { visitId: string; passed: boolean; reasons: ScreeningReason[]; note?: string };
+}
+export interface VisitGuestbook {
+  type: 'visit.guestbook';
+  payload: { visitId: string; note?: string };
+}
+export interface VisitDecided {
+  type: 'visit.decided';
+  payload: {
+    visitId: string;
+    outcome: 'accepted' | 'refused' | 'host_absent';
+    reason?: string;
+    proposedDate?: string;
+    rooms: string[];
+    validUntil?: number;
+    codeHash?: string;
+  };
+}
+export interface VisitGranted {
+  type: 'visit.granted';
+  payload: { visitId: string; rooms: string[]; codeHash?: string };
+}
+export interface VisitBadgeIssued {
+  type: 'visit.badge_issued';
+  payload: { visitId: string; badgeId: string; collateral: Collateral };
+}
+export interface VisitCheckedOut {
+  type: 'visit.checked_out';
+  payload: { visitId: string; badgeId?: string; badgeReturned: boolean; documentReturned: boolean };
+}
+export interface VisitDocumentReturned {
+  type: 'visit.document_returned';
+  payload: { visitId: string; documentType?: DocumentType };
+}
+export interface VisitCancelled {
+  type: 'visit.cancelled';
+  payload: { visitId: string; reason?: string };
+}
+
+export type VisitEvent =
+  | VisitArrived
+  | VisitScreened
+  | VisitGuestbook
+  | VisitDecided
+  | VisitGranted
+  | VisitBadgeIssued
+  | VisitCheckedOut
+  | VisitDocumentReturned
+  | VisitCancelled;
+
+/** A tap and what was decided. Granted taps at door readers are the entries and exits. */
+export interface AccessEvent {
+  type: 'access.granted' | 'access.denied';
+  payload: {
+    readerId: string;
+    doorId?: string;
+    direction?: Direction;
+    kind: 'nfc' | 'pin';
+    /** Badge UID for NFC taps (a pool card, not personal data); never a PIN. */
+    uid?: string;
+    badgeId?: string;
+    visitId?: string;
+    reason?: DenyReason;
+  };
+}
+
+/** A tap at the desk reader: binds or returns badges, enrols new ones. Opens nothing. */
+export interface DeskTapEvent {
+  type: 'desk.tap';
+  payload: { readerId: string; uid: string; badgeId?: string };
+}
+
+export interface DoorEvent {
+  type:
+    | 'door.unlocked'
+    | 'door.locked'
+    | 'door.lockdown'
+    | 'door.released'
+    | 'door.exit_request'
+    | 'door.opened'
+    | 'door.closed'
+    | 'door.alarm';
+  payload: { doorId: string; ms?: number; alarm?: 'held_open' | 'forced_open' | 'offline'; global?: boolean };
+}
+
+export interface BadgeEvent {
+  type: 'badge.added' | 'badge.lost' | 'badge.found' | 'badge.removed';
+  payload: { badgeId: string; label: string; uid: string };
+}
+
+export interface HostEvent {
+  type: 'host.saved' | 'host.removed';
+  payload: { hostId: string; name: string; unit: string; rooms: string[]; absent?: boolean; contact?: string };
+}
+
+export interface UserEvent {
+  type: 'user.added' | 'user.removed' | 'user.password_changed' | 'token.created' | 'token.revoked';
+  payload: { userId: string; username: string; role?: Role; hostId?: string };
+}
+
+export interface PrivacyEvent {
+  type: 'privacy.erased' | 'privacy.exported';
+  payload: { guestIds: string[]; reason: 'retention' | 'request' };
+}
+
+export interface SystemEvent {
+  type: 'system.started' | 'system.stopped' | 'system.recovered';
+  payload: { version?: string; detail?: string };
+}
+
+export type DomainEvent =
+  | VisitEvent
+  | AccessEvent
+  | DeskTapEvent
+  | DoorEvent
+  | BadgeEvent
+  | HostEvent
+  | UserEvent
+  | PrivacyEvent
+  | SystemEvent;
+
+export type EventType = DomainEvent['type'];
+
+/** An event as the journal holds it. */
+export type JournalEntry = DomainEvent & {
+  seq: number;
+  /** Epoch ms. */
+  at: number;
+  actor: Actor;
+  /** Hash of the previous entry (hex sha256); the first entry of all has 64 zeros. */
+  prev: string;
+  hash: string;
+};
+
+/** Event types that change live state and are replayed after a crash. */
+export const STATE_EVENT_PREFIXES = ['visit.', 'badge.', 'host.', 'door.lockdown', 'door.released'] as const;

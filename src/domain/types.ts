@@ -1,0 +1,301 @@
+// The nouns of Pintu (see DESIGN.md "Data model"). Pure data: no I/O, no classes.
+// Times are epoch milliseconds (UTC); presentation in Asia/Jakarta happens at the edges.
+
+export type Role = 'admin' | 'receptionist' | 'security' | 'host' | 'facilities';
+export const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
+
+/** Who did something: a user, a machine token, a device, or the gateway itself. */
+export interface Actor {
+  kind: 'user' | 'token' | 'device' | 'system';
+  id: string;
+  role?: Role;
+}
+
+export const SYSTEM: Actor = { kind: 'system', id: 'pintu' };
+
+// ---------------------------------------------------------------- visits (SOP)
+
+/**
+ * The SOP states of a visit. Terminal states: screening_refused, host_refused, rescheduled,
+ * cancelled, closed. A visit in a terminal state leaves live state for the monthly archive.
+ */
+export type VisitState =
+  | 'arrived' // step 1
+  | 'screening_refused' // step 2, refused by security (terminal)
+  | 'screened' // step 2, passed
+  | 'awaiting_host' // step 3 done (guest book entry), step 4 in progress
+  | 'host_refused' // step 4, refused (terminal)
+  | 'rescheduled' // step 4/5b, host absent: advised to come back (terminal)
+  | 'accepted' // step 4, host accepted
+  | 'badged' // step 5a, badge handed over against a document
+  | 'checked_out' // step 7, badge back, document not yet returned
+  | 'cancelled' // the guest left before a badge was issued (terminal)
+  | 'closed'; // step 7 done (terminal)
+
+export const TERMINAL_STATES: readonly VisitState[] = [
+  'screening_refused',
+  'host_refused',
+  'rescheduled',
+  'cancelled',
+  'closed',
+];
+
+export type ScreeningReason = 'shoes' | 'attire' | 'belongings' | 'other';
+export const SCREENING_REASONS: readonly ScreeningReason[] = ['shoes', 'attire', 'belongings', 'other'];
+
+export type DocumentType = 'ktp' | 'sim' | 'student_card' | 'surat_tugas';
+export const DOCUMENT_TYPES: readonly DocumentType[] = ['ktp', 'sim', 'student_card', 'surat_tugas'];
+
+/** The identity document held at the desk while the badge is out. Never the full number. */
+export interface Collateral {
+  type: DocumentType;
+  /** e.g. KTP `35**********0001`; produced by maskDocumentNumber, never stored unmasked. */
+  masked: string;
+}
+
+export type VisitAction =
+  | 'arrive'
+  | 'screen'
+  | 'guestbook'
+  | 'decide'
+  | 'grant'
+  | 'issue_badge'
+  | 'checkout'
+  | 'return_document'
+  | 'cancel';
+
+/** One recorded SOP step: what happened, who did it, when. */
+export interface VisitStep {
+  action: VisitAction;
+  from: VisitState | null;
+  to: VisitState;
+  at: number;
+  actor: Actor;
+}
+
+export interface Visit {
+  id: string;
+  /** Id in an external desk application (sync API); unique when present. */
+  externalId?: string;
+  guestId: string;
+  /** Display name used in events and the panel; erased with the guest after retention. */
+  guestName: string;
+  institution: string;
+  purpose: string;
+  hostId: string;
+  state: VisitState;
+  createdAt: number;
+  screening?: { passed: boolean; reasons: ScreeningReason[]; note?: string };
+  guestbook?: { at: number; note?: string };
+  decision?: {
+    outcome: 'accepted' | 'refused' | 'host_absent';
+    reason?: string;
+    /** host_absent: the date proposed to come back, YYYY-MM-DD. */
+    proposedDate?: string;
+  };
+  /** Room doors the host granted (SOP step 6). Entrance doors need no grant. */
+  rooms: string[];
+  /** Access ends at checkout or at this instant, whichever comes first. Set at acceptance. */
+  validUntil?: number;
+  badgeId?: string;
+  collateral?: Collateral;
+  badgeReturned?: boolean;
+  documentReturned?: boolean;
+  /** Keypad code for the granted rooms: only its keyed hash is kept. */
+  accessCode?: { hash: string; issuedAt: number; rooms: string[] };
+  /** The first granted entry after the badge was issued: ends the escort step (SOP step 6). */
+  firstEntryAt?: number;
+  history: VisitStep[];
+}
+
+export interface Guest {
+  id: string;
+  name: string;
+  institution: string;
+  phone?: string;
+  /** Masked identity number (never the full one). */
+  documentMasked?: string;
+  /** Keyed hash of the full identity number, to recognise a returning guest. */
+  documentKey?: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** Set when retention or a request erased the identity fields. */
+  erasedAt?: number;
+}
+
+// ---------------------------------------------------------------- people and things
+
+export interface Host {
+  id: string;
+  name: string;
+  /** Bagian / subbagian. */
+  unit: string;
+  /** Room doors this host may grant to their visitors. */
+  rooms: string[];
+  /** How to reach them (phone, e-mail); shown to the receptionist. */
+  contact?: string;
+  absent?: boolean;
+  /** Login of the host in the panel, if any. */
+  userId?: string;
+}
+
+export type BadgeStatus = 'available' | 'issued' | 'lost';
+
+export interface Badge {
+  id: string;
+  /** Printed label, e.g. "TAMU-01". */
+  label: string;
+  /** Normalised: upper-case hex, no separators (or the credential text of a serial reader). */
+  uid: string;
+  status: BadgeStatus;
+  visitId?: string;
+  /** The visit the badge last served; lets a returned badge be refused as "checked out". */
+  lastVisitId?: string;
+}
+
+export type DoorKind = 'entrance' | 'room';
+export type LockDriverKind = 'sim' | 'gpio' | 'mqtt';
+
+export interface Door {
+  id: string;
+  name: string;
+  kind: DoorKind;
+  /** Unlock pulse length. */
+  pulseMs: number;
+  /** fail-safe: unlocked without power; fail-secure: locked without power. */
+  failMode: 'fail-safe' | 'fail-secure';
+  /** Refuse a second entry without an exit in between. */
+  antiPassback: boolean;
+  /** Opening hours; absent: the gateway's office hours apply. */
+  hours?: OfficeHours;
+}
+
+export type ReaderRole = 'door' | 'desk';
+export type Direction = 'in' | 'out';
+
+export interface Reader {
+  id: string;
+  role: ReaderRole;
+  /** For door readers. */
+  doorId?: string;
+  direction?: Direction;
+  /** A keypad accepts PIN codes. */
+  keypad?: boolean;
+}
+
+export interface OfficeHours {
+  /** ISO weekdays 1 (Monday) .. 7 (Sunday). */
+  days: number[];
+  /** "HH:MM" local time. */
+  open: string;
+  close: string;
+}
+
+export interface AccessPolicyConfig {
+  timezone: string;
+  officeHours: OfficeHours;
+  /** A visit's access ends this long after acceptance at the latest... */
+  maxVisitMinutes: number;
+  /** ...and never later than the close of office hours on the day it was accepted. */
+  endAtOfficeClose: boolean;
+  /** Keypad lockout: this many wrong codes within windowMs locks the keypad for lockMs. */
+  keypadLockout: { attempts: number; windowMs: number; lockMs: number };
+}
+
+// ---------------------------------------------------------------- access
+
+export type Tap =
+  | { readerId: string; kind: 'nfc'; uid: string }
+  | { readerId: string; kind: 'pin'; codeHash: string };
+
+export type DenyReason =
+  | 'unknown_reader'
+  | 'unknown_badge'
+  | 'badge_lost'
+  | 'badge_not_assigned'
+  | 'visit_not_approved'
+  | 'visit_expired'
+  | 'checked_out'
+  | 'door_not_allowed'
+  | 'outside_hours'
+  | 'lockdown'
+  | 'anti_passback'
+  | 'unknown_code'
+  | 'keypad_locked';
+
+export const DENY_REASONS: readonly DenyReason[] = [
+  'unknown_reader',
+  'unknown_badge',
+  'badge_lost',
+  'badge_not_assigned',
+  'visit_not_approved',
+  'visit_expired',
+  'checked_out',
+  'door_not_allowed',
+  'outside_hours',
+  'lockdown',
+  'anti_passback',
+  'unknown_code',
+  'keypad_locked',
+];
+
+export type Decision =
+  | {
+      granted: true;
+      readerId: string;
+      doorId: string;
+      direction: Direction;
+      visitId: string;
+      badgeId?: string;
+      pulseMs: number;
+    }
+  | {
+      granted: false;
+      readerId: string;
+      doorId?: string;
+      direction?: Direction;
+      reason: DenyReason;
+      visitId?: string;
+      badgeId?: string;
+    };
+
+/** What the gateway knows where a tap is decided: everything from memory, indexed. */
+export interface AccessSnapshot {
+  policy: AccessPolicyConfig;
+  doors: ReadonlyMap<string, Door>;
+  readers: ReadonlyMap<string, Reader>;
+  badgesByUid: ReadonlyMap<string, Badge>;
+  visits: ReadonlyMap<string, Visit>;
+  /** Active keypad codes: `${doorId}:${codeHash}` -> visit id. */
+  codes: ReadonlyMap<string, string>;
+  lockdown: { global: boolean; doors: ReadonlySet<string> };
+  /** Per visit, the doors it is inside of (entered and not yet left). */
+  presence: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per keypad reader: recent wrong-code times and the lock end. */
+  keypads: ReadonlyMap<string, { failures: number[]; lockedUntil?: number }>;
+}
+
+// ---------------------------------------------------------------- accounts
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  /** scrypt hash in PHC-like form: `scrypt$N$r$p$salt$hash` (base64). */
+  passwordHash: string;
+  /** For role host: the host record this login acts as. */
+  hostId?: string;
+  disabled?: boolean;
+  createdAt: number;
+}
+
+/** A bearer token for a machine client (desk application, CLI, Prometheus). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  /** sha256 of the token (tokens are long random strings, so a plain hash suffices). */
+  hash: string;
+  createdAt: number;
+}

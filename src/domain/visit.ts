@@ -1,0 +1,380 @@
+// The SOP visit lifecycle as an explicit state machine (SOP.md steps 1-7).
+// `handleVisitCommand` checks a command against the visit's state and returns the event
+// to record; `applyVisitEvent` folds a recorded event into the visit. Both are pure: the
+// service journals the event between the two, and replays events through `applyVisitEvent`
+// after a crash.
+import { DomainError } from './errors.js';
+import type { VisitEvent } from './events.js';
+import { closeOfDay } from './time.js';
+import type {
+  AccessPolicyConfig,
+  Actor,
+  Collateral,
+  Door,
+  Host,
+  ScreeningReason,
+  Visit,
+  VisitAction,
+  VisitState,
+} from './types.js';
+import { SCREENING_REASONS, TERMINAL_STATES } from './types.js';
+
+export type VisitCommand =
+  | {
+      action: 'arrive';
+      visitId: string;
+      guestId: string;
+      guestName: string;
+      institution: string;
+      purpose: string;
+      hostId: string;
+      externalId?: string;
+    }
+  | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string }
+  | { action: 'guestbook'; note?: string }
+  | {
+      action: 'decide';
+      outcome: 'accepted' | 'refused' | 'host_absent';
+      reason?: string;
+      proposedDate?: string;
+      rooms?: string[];
+      /** Keyed hash of a freshly generated keypad code, when a granted room has a keypad. */
+      codeHash?: string;
+    }
+  | { action: 'grant'; rooms: string[]; codeHash?: string }
+  | { action: 'issue_badge'; badgeId: string; collateral: Collateral }
+  | { action: 'checkout'; badgeReturned: boolean; documentReturned: boolean }
+  | { action: 'return_document' }
+  | { action: 'cancel'; reason?: string };
+
+/** What a command may consult besides the visit itself. */
+export interface VisitContext {
+  now: number;
+  actor: Actor;
+  policy: AccessPolicyConfig;
+  hosts: ReadonlyMap<string, Host>;
+  doors: ReadonlyMap<string, Door>;
+}
+
+/** The states each action may start from, and where it leads. The one table of the machine. */
+export const TRANSITIONS: Readonly<Record<VisitAction, { from: readonly (VisitState | null)[] }>> = {
+  arrive: { from: [null] },
+  screen: { from: ['arrived'] },
+  guestbook: { from: ['screened'] },
+  decide: { from: ['awaiting_host'] },
+  grant: { from: ['accepted', 'badged'] },
+  issue_badge: { from: ['accepted'] },
+  checkout: { from: ['badged'] },
+  return_document: { from: ['checked_out'] },
+  cancel: { from: ['arrived', 'screened', 'awaiting_host', 'accepted'] },
+};
+
+export function isTerminal(state: VisitState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** May this visit's badge open doors now (before the window and door checks)? */
+export function isApproved(visit: Visit): boolean {
+  return visit.state === 'accepted' || visit.state === 'badged';
+}
+
+const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+function required(value: string | undefined, field: string, max = 200): string {
+  const v = value?.trim() ?? '';
+  if (!v) throw new DomainError('invalid', `${field} is required`, field);
+  if (v.length > max) throw new DomainError('invalid', `${field} is longer than ${max} characters`, field);
+  return v;
+}
+
+function checkRooms(rooms: readonly string[], host: Host, ctx: VisitContext): string[] {
+  const unique = [...new Set(rooms)];
+  for (const room of unique) {
+    const door = ctx.doors.get(room);
+    if (!door) throw new DomainError('invalid', `unknown door "${room}"`, 'rooms');
+    if (door.kind !== 'room') throw new DomainError('invalid', `"${room}" is not a room door`, 'rooms');
+    if (!host.rooms.includes(room)) {
+      throw new DomainError('forbidden', `host "${host.id}" may not grant room "${room}"`, 'rooms');
+    }
+  }
+  return unique;
+}
+
+/** A visit's access ends at checkout or here, whichever comes first. */
+export function visitWindowEnd(acceptedAt: number, policy: AccessPolicyConfig): number {
+  const byDuration = acceptedAt + policy.maxVisitMinutes * 60_000;
+  if (!policy.endAtOfficeClose) return byDuration;
+  const close = closeOfDay(acceptedAt, policy.officeHours, policy.timezone);
+  // Accepted after the close (overtime visit): the duration alone bounds it.
+  return close > acceptedAt ? Math.min(byDuration, close) : byDuration;
+}
+
+/**
+ * Check `cmd` against `visit` (undefined for an arrival) and return the event that records it.
+ * Throws DomainError: 'illegal_transition' when the state does not allow the action,
+ * 'invalid'/'forbidden'/'not_found' for bad input. Nothing changes when it throws.
+ */
+export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, ctx: VisitContext): VisitEvent {
+  const from = visit?.state ?? null;
+  if (!TRANSITIONS[cmd.action].from.includes(from)) {
+    throw new DomainError(
+      'illegal_transition',
+      visit
+        ? `cannot ${cmd.action} a visit that is ${visit.state}`
+        : `visit not found; only an arrival creates a visit`,
+    );
+  }
+  switch (cmd.action) {
+    case 'arrive': {
+      const host = ctx.hosts.get(cmd.hostId);
+      if (!host) throw new DomainError('not_found', `unknown host "${cmd.hostId}"`, 'hostId');
+      required(cmd.guestName, 'guestName');
+      return {
+        type: 'visit.arrived',
+        payload: {
+          visitId: cmd.visitId,
+          ...(cmd.externalId ? { externalId: cmd.externalId } : {}),
+          guestId: cmd.guestId,
+          institution: required(cmd.institution, 'institution'),
+          purpose: required(cmd.purpose, 'purpose', 500),
+          hostId: host.id,
+          unit: host.unit,
+        },
+      };
+    }
+    case 'screen': {
+      const reasons = [...new Set(cmd.reasons ?? [])];
+      for (const r of reasons) {
+        if (!SCREENING_REASONS.includes(r)) throw new DomainError('invalid', `unknown reason "${r}"`, 'reasons');
+      }
+      if (!cmd.passed && reasons.length === 0) {
+        throw new DomainError('invalid', 'a refusal needs at least one reason', 'reasons');
+      }
+      if (cmd.passed && reasons.length > 0) {
+        throw new DomainError('invalid', 'a passed screening has no refusal reasons', 'reasons');
+      }
+      if (reasons.includes('other') && !cmd.note?.trim()) {
+        throw new DomainError('invalid', 'reason "other" needs a note', 'note');
+      }
+      return {
+        type: 'visit.screened',
+        payload: { visitId: visit!.id, passed: cmd.passed, reasons, ...(cmd.note ? { note: cmd.note } : {}) },
+      };
+    }
+    case 'guestbook':
+      return { type: 'visit.guestbook', payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}) } };
+    case 'decide': {
+      const v = visit!;
+      const host = ctx.hosts.get(v.hostId);
+      if (!host) throw new DomainError('not_found', `unknown host "${v.hostId}"`, 'hostId');
+      if (cmd.outcome === 'accepted') {
+        const rooms = checkRooms(cmd.rooms ?? [], host, ctx);
+        return {
+          type: 'visit.decided',
+          payload: {
+            visitId: v.id,
+            outcome: 'accepted',
+            rooms,
+            validUntil: visitWindowEnd(ctx.now, ctx.policy),
+            ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
+          },
+        };
+      }
+      if (cmd.rooms?.length) throw new DomainError('invalid', 'rooms are granted only with an acceptance', 'rooms');
+      if (cmd.outcome === 'host_absent') {
+        const date = cmd.proposedDate ?? '';
+        if (!DATE_RE.test(date)) {
+          throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate');
+        }
+        return {
+          type: 'visit.decided',
+          payload: {
+            visitId: v.id,
+            outcome: 'host_absent',
+            rooms: [],
+            proposedDate: date,
+            ...(cmd.reason ? { reason: cmd.reason } : {}),
+          },
+        };
+      }
+      return {
+        type: 'visit.decided',
+        payload: { visitId: v.id, outcome: 'refused', rooms: [], ...(cmd.reason ? { reason: cmd.reason } : {}) },
+      };
+    }
+    case 'grant': {
+      const v = visit!;
+      const host = ctx.hosts.get(v.hostId);
+      if (!host) throw new DomainError('not_found', `unknown host "${v.hostId}"`, 'hostId');
+      const rooms = checkRooms(cmd.rooms, host, ctx);
+      return {
+        type: 'visit.granted',
+        payload: { visitId: v.id, rooms, ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}) },
+      };
+    }
+    case 'issue_badge':
+      return {
+        type: 'visit.badge_issued',
+        payload: { visitId: visit!.id, badgeId: cmd.badgeId, collateral: cmd.collateral },
+      };
+    case 'checkout':
+      return {
+        type: 'visit.checked_out',
+        payload: {
+          visitId: visit!.id,
+          ...(visit!.badgeId ? { badgeId: visit!.badgeId } : {}),
+          badgeReturned: cmd.badgeReturned,
+          documentReturned: cmd.documentReturned,
+        },
+      };
+    case 'return_document':
+      return {
+        type: 'visit.document_returned',
+        payload: {
+          visitId: visit!.id,
+          ...(visit!.collateral ? { documentType: visit!.collateral.type } : {}),
+        },
+      };
+    case 'cancel':
+      return { type: 'visit.cancelled', payload: { visitId: visit!.id, ...(cmd.reason ? { reason: cmd.reason } : {}) } };
+  }
+}
+
+function step(visit: Visit | undefined, action: VisitAction, to: VisitState, at: number, actor: Actor): Visit['history'][number] {
+  return { action, from: visit?.state ?? null, to, at, actor };
+}
+
+/**
+ * Fold a recorded event into a visit. `guestName` is needed for an arrival only (names stay
+ * out of the journal). Events that do not fit the visit's state are a bug upstream: throws.
+ */
+export function applyVisitEvent(
+  visit: Visit | undefined,
+  event: VisitEvent,
+  at: number,
+  actor: Actor,
+  guestName = '',
+): Visit {
+  if (event.type === 'visit.arrived') {
+    const p = event.payload;
+    return {
+      id: p.visitId,
+      ...(p.externalId ? { externalId: p.externalId } : {}),
+      guestId: p.guestId,
+      guestName,
+      institution: p.institution,
+      purpose: p.purpose,
+      hostId: p.hostId,
+      state: 'arrived',
+      createdAt: at,
+      rooms: [],
+      history: [step(undefined, 'arrive', 'arrived', at, actor)],
+    };
+  }
+  if (!visit) throw new DomainError('not_found', `visit ${event.payload.visitId} not found`);
+  const next = (action: VisitAction, to: VisitState, patch: Partial<Visit>): Visit => ({
+    ...visit,
+    ...patch,
+    state: to,
+    history: [...visit.history, step(visit, action, to, at, actor)],
+  });
+  switch (event.type) {
+    case 'visit.screened': {
+      const p = event.payload;
+      return next('screen', p.passed ? 'screened' : 'screening_refused', {
+        screening: { passed: p.passed, reasons: p.reasons, ...(p.note ? { note: p.note } : {}) },
+      });
+    }
+    case 'visit.guestbook':
+      return next('guestbook', 'awaiting_host', {
+        guestbook: { at, ...(event.payload.note ? { note: event.payload.note } : {}) },
+      });
+    case 'visit.decided': {
+      const p = event.payload;
+      const decision = {
+        outcome: p.outcome,
+        ...(p.reason ? { reason: p.reason } : {}),
+        ...(p.proposedDate ? { proposedDate: p.proposedDate } : {}),
+      };
+      if (p.outcome === 'accepted') {
+        return next('decide', 'accepted', {
+          decision,
+          rooms: p.rooms,
+          ...(p.validUntil !== undefined ? { validUntil: p.validUntil } : {}),
+          ...(p.codeHash ? { accessCode: { hash: p.codeHash, issuedAt: at, rooms: p.rooms } } : {}),
+        });
+      }
+      return next('decide', p.outcome === 'refused' ? 'host_refused' : 'rescheduled', { decision });
+    }
+    case 'visit.granted': {
+      const p = event.payload;
+      const rooms = [...new Set([...visit.rooms, ...p.rooms])];
+      const accessCode = p.codeHash
+        ? { hash: p.codeHash, issuedAt: at, rooms }
+        : visit.accessCode
+          ? { ...visit.accessCode, rooms }
+          : undefined;
+      return next('grant', visit.state, { rooms, ...(accessCode ? { accessCode } : {}) });
+    }
+    case 'visit.badge_issued':
+      return next('issue_badge', 'badged', { badgeId: event.payload.badgeId, collateral: event.payload.collateral });
+    case 'visit.checked_out': {
+      const p = event.payload;
+      const checkedOut = next('checkout', 'checked_out', {
+        badgeReturned: p.badgeReturned,
+        documentReturned: p.documentReturned,
+      });
+      delete checkedOut.accessCode;
+      if (!p.documentReturned) return checkedOut;
+      return {
+        ...checkedOut,
+        state: 'closed',
+        history: [...checkedOut.history, { action: 'return_document', from: 'checked_out', to: 'closed', at, actor }],
+      };
+    }
+    case 'visit.document_returned':
+      return next('return_document', 'closed', { documentReturned: true });
+    case 'visit.cancelled': {
+      const cancelled = next('cancel', 'cancelled', {});
+      delete cancelled.accessCode;
+      return cancelled;
+    }
+  }
+}
+
+/** SOP step durations of one visit in minutes, against the standard (2, 2, 2, 1, 2). */
+export const SOP_STANDARD_MINUTES = { screening: 2, guestbook: 2, confirmation: 2, badge: 1, escort: 2 } as const;
+export type SopStep = keyof typeof SOP_STANDARD_MINUTES;
+
+export interface StepTiming {
+  step: SopStep;
+  minutes: number;
+  standard: number;
+  exceeded: boolean;
+}
+
+/**
+ * Derived from the visit's history; `firstEntryAt` (the first granted entry after the badge)
+ * ends the escort step. A step that has not ended yet is timed up to `now` when given.
+ */
+export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): StepTiming[] {
+  const at = (action: VisitAction) => visit.history.find((h) => h.action === action)?.at;
+  const arrived = visit.createdAt;
+  const bounds: Array<[SopStep, number | undefined, number | undefined]> = [
+    ['screening', arrived, at('screen')],
+    ['guestbook', at('screen'), at('guestbook')],
+    ['confirmation', at('guestbook'), at('decide')],
+    ['badge', visit.decision?.outcome === 'accepted' ? at('decide') : undefined, at('issue_badge')],
+    ['escort', at('issue_badge'), firstEntryAt],
+  ];
+  const out: StepTiming[] = [];
+  for (const [name, start, end] of bounds) {
+    if (start === undefined) continue;
+    const stop = end ?? (isTerminal(visit.state) ? undefined : now);
+    if (stop === undefined) continue;
+    const minutes = Math.max(0, stop - start) / 60_000;
+    const standard = SOP_STANDARD_MINUTES[name];
+    out.push({ step: name, minutes: Math.round(minutes * 100) / 100, standard, exceeded: minutes > standard });
+  }
+  return out;
+}

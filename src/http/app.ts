@@ -1,0 +1,144 @@
+// The fastify application: plugins (cookies, login rate limit, OpenAPI at /docs, auth), the
+// error mapping, and the route modules. Built without listening, so tests use inject().
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { ROLES } from '../domain/types.js';
+import type { Gateway } from '../service/gateway.js';
+import auth from './auth.js';
+import { accountRoutes } from './routes/accounts.js';
+import { directoryRoutes } from './routes/directory.js';
+import { doorRoutes } from './routes/doors.js';
+import { eventRoutes } from './routes/events.js';
+import { visitRoutes } from './routes/visits.js';
+
+const STATUS: Record<DomainError['code'], number> = {
+  invalid: 400,
+  not_found: 404,
+  forbidden: 403,
+  illegal_transition: 409,
+  conflict: 409,
+};
+
+export interface HttpOptions {
+  gateway: Gateway;
+  logger: Logger;
+  /** Behind a reverse proxy: honour X-Forwarded-For for the login rate limit. */
+  trustProxy?: boolean;
+  cookieSecure?: boolean;
+  loginRateLimit?: { max: number; windowMinutes: number };
+  version?: string;
+}
+
+export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    trustProxy: opts.trustProxy ?? false,
+    // Per-request lines would carry URLs with visit ids on every poll; errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+
+  app.setErrorHandler((err: FastifyError | DomainError, req, reply) => {
+    if (err instanceof DomainError) {
+      return reply
+        .code(STATUS[err.code])
+        .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    }
+    if ('validation' in err && err.validation) {
+      const first = err.validation[0];
+      const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') ?? '';
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const field = [path, missing ?? extra].filter(Boolean).join('.') || err.validationContext || 'body';
+      return reply.code(400).send({
+        error: 'bad_request',
+        message: `${err.validationContext ?? 'request'}${field ? `.${field}` : ''} ${extra ? 'is not allowed' : (first?.message ?? 'is invalid')}`,
+        field,
+      });
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: err.code ?? 'error', message: err.message });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Pintu API',
+        version: opts.version ?? '0',
+        description: 'Visitor access gateway of Biro Umum (SOP Pelayanan Penerimaan Tamu).',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'pintu_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(auth, { accounts: opts.gateway.accounts });
+  // The OpenAPI reference is for anyone logged in; every other route declares its roles.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), roles: ROLES };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  await app.register(
+    async (api) => {
+      await api.register(accountRoutes, {
+        gateway: opts.gateway,
+        cookieSecure: opts.cookieSecure ?? false,
+        loginRateLimit: opts.loginRateLimit ?? { max: 5, windowMinutes: 15 },
+      });
+      await api.register(visitRoutes, { gateway: opts.gateway });
+      await api.register(doorRoutes, { gateway: opts.gateway });
+      await api.register(directoryRoutes, { gateway: opts.gateway });
+      await api.register(eventRoutes, { gateway: opts.gateway });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get(
+    '/healthz',
+    {
+      config: { roles: 'public' },
+      schema: {
+        tags: ['system'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string' }, journalSeq: { type: 'integer' }, uptimeSeconds: { type: 'number' } },
+          },
+        },
+      },
+    },
+    async () => ({
+      status: 'ok',
+      journalSeq: opts.gateway.core.journal.lastSeq,
+      uptimeSeconds: Math.round(process.uptime()),
+    }),
+  );
+
+  app.get(
+    '/metrics',
+    { config: { roles: ['admin', 'facilities', 'security'] }, schema: { tags: ['system'], hide: false } },
+    async (_req, reply) => {
+      const registry = opts.gateway.core.metrics.registry;
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+  return app;
+}

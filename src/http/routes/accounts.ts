@@ -1,0 +1,116 @@
+// Login, logout, who am I; users and machine tokens (admin).
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { ROLES, type Role } from '../../domain/types.js';
+import type { Gateway } from '../../service/gateway.js';
+import { principalOf, SESSION_COOKIE } from '../auth.js';
+import * as S from '../schemas.js';
+
+const ADMIN: Role[] = ['admin'];
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+export async function accountRoutes(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; cookieSecure: boolean; loginRateLimit: { max: number; windowMinutes: number } },
+) {
+  const { accounts } = opts.gateway;
+
+  app.post<{ Body: Static<typeof S.LoginBody> }>(
+    '/auth/login',
+    {
+      config: {
+        roles: 'public',
+        rateLimit: { max: opts.loginRateLimit.max * 2, timeWindow: opts.loginRateLimit.windowMinutes * 60_000 },
+      },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in: sets the session cookie (rate-limited per address and per user name)',
+        body: S.LoginBody,
+        response: { 200: S.Me, 400: S.ErrorBody, 401: S.ErrorBody, 429: S.ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const r = await accounts.login(req.body.username, req.body.password);
+      if (!r) return reply.code(401).send({ error: 'unauthorized', message: 'wrong user name or password' });
+      reply.setCookie(SESSION_COOKIE, r.sessionId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: opts.cookieSecure,
+        maxAge: Math.floor(opts.gateway.config.http.sessionTtlMinutes * 60),
+      });
+      const p = accounts.fromSession(r.sessionId)!;
+      return { username: r.user.username, role: r.user.role, ...(r.user.hostId ? { hostId: r.user.hostId } : {}), actor: p.actor };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Ok, 401: S.ErrorBody } } },
+    async (req, reply) => {
+      const sid = req.cookies[SESSION_COOKIE];
+      if (sid) accounts.logout(sid);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  );
+
+  app.get(
+    '/auth/me',
+    { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Me, 401: S.ErrorBody } } },
+    async (req) => {
+      const p = principalOf(req);
+      return { ...(p.username ? { username: p.username } : {}), role: p.role, ...(p.hostId ? { hostId: p.hostId } : {}), actor: p.actor };
+    },
+  );
+
+  app.get(
+    '/users',
+    { config: { roles: ADMIN }, schema: { tags: ['admin'], response: { 200: { type: 'array', items: S.User }, ...errors } } },
+    async () => accounts.users(),
+  );
+
+  app.post<{ Body: Static<typeof S.UserCreate> }>(
+    '/users',
+    { config: { roles: ADMIN }, schema: { tags: ['admin'], body: S.UserCreate, response: { 201: S.User, ...errors } } },
+    async (req, reply) => reply.code(201).send(await accounts.addUser(req.body, principalOf(req).actor)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/users/:id',
+    {
+      config: { roles: ADMIN },
+      schema: { tags: ['admin'], summary: 'Remove a user by user name', params: S.IdParams, response: { 200: S.Ok, ...errors } },
+    },
+    async (req) => {
+      await accounts.removeUser(req.params.id, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+
+  app.post<{ Body: Static<typeof S.TokenCreate> }>(
+    '/tokens',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: 'A bearer token for a machine client; its value is shown once',
+        body: S.TokenCreate,
+        response: { 201: S.TokenCreated, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { token, record } = await accounts.createToken(req.body.name, req.body.role, principalOf(req).actor);
+      return reply.code(201).send({ id: record.id, name: record.name, role: record.role, token });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/tokens/:id',
+    { config: { roles: ADMIN }, schema: { tags: ['admin'], params: S.IdParams, response: { 200: S.Ok, ...errors } } },
+    async (req) => {
+      await accounts.revokeToken(req.params.id, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+}

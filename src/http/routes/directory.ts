@@ -1,0 +1,99 @@
+// The badge pool, the hosts, and personal data requests.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import type { Role } from '../../domain/types.js';
+import type { Gateway } from '../../service/gateway.js';
+import { principalOf } from '../auth.js';
+import * as S from '../schemas.js';
+
+const STAFF: Role[] = ['admin', 'receptionist', 'security'];
+const DESK: Role[] = ['admin', 'receptionist'];
+const ADMIN: Role[] = ['admin'];
+const ALL: Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+export async function directoryRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+  const { directory, privacy } = gateway;
+
+  app.get(
+    '/badges',
+    { config: { roles: STAFF }, schema: { tags: ['badges'], response: { 200: { type: 'array', items: S.Badge }, ...errors } } },
+    async () => directory.badges(),
+  );
+
+  app.post<{ Body: Static<typeof S.BadgeCreate> }>(
+    '/badges',
+    {
+      config: { roles: DESK },
+      schema: { tags: ['badges'], summary: 'Add a badge to the pool', body: S.BadgeCreate, response: { 201: S.Badge, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await directory.addBadge(req.body, principalOf(req).actor)),
+  );
+
+  app.post<{ Params: { id: string }; Body: { lost: boolean } }>(
+    '/badges/:id/lost',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['badges'],
+        summary: 'Mark a badge lost (refused everywhere) or found again',
+        params: S.IdParams,
+        body: { type: 'object', properties: { lost: { type: 'boolean' } }, required: ['lost'], additionalProperties: false },
+        response: { 200: S.Badge, ...errors },
+      },
+    },
+    async (req) => directory.setBadgeLost(req.params.id, req.body.lost, principalOf(req).actor),
+  );
+
+  app.get(
+    '/hosts',
+    { config: { roles: ALL }, schema: { tags: ['hosts'], response: { 200: { type: 'array', items: S.Host }, ...errors } } },
+    async () => directory.hosts(),
+  );
+
+  app.put<{ Params: { id: string }; Body: Static<typeof S.HostBody> }>(
+    '/hosts/:id',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['hosts'],
+        summary: 'Create or update a host',
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 60 } }, required: ['id'] },
+        body: S.HostBody,
+        response: { 200: S.Host, ...errors },
+      },
+    },
+    async (req) => directory.saveHost({ id: req.params.id, ...req.body, rooms: req.body.rooms ?? [] }, principalOf(req).actor),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/guests/:id/export',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['privacy'],
+        summary: "Everything kept about one guest (UU 27/2022 access request)",
+        params: S.IdParams,
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req) => privacy.export(req.params.id, principalOf(req).actor),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/guests/:id/erase',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['privacy'],
+        summary: "Erase one guest's identity data now (counts stay)",
+        params: S.IdParams,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await privacy.erase(req.params.id, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+}

@@ -1,0 +1,125 @@
+// Doors, their lock state, remote unlock and lockdown; simulated taps; the desk reader.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/types.js';
+import type { ReadOutcome } from '../../service/access.js';
+import type { Gateway } from '../../service/gateway.js';
+import { principalOf } from '../auth.js';
+import * as S from '../schemas.js';
+
+const ALL: Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
+const CONTROL: Role[] = ['admin', 'security', 'facilities'];
+const DESK: Role[] = ['admin', 'receptionist'];
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+export function tapBody(o: ReadOutcome): Static<typeof S.TapResponse> {
+  if (o.kind === 'invalid') return { kind: 'invalid' };
+  if (o.kind === 'desk') {
+    return {
+      kind: 'desk',
+      uid: o.read.uid,
+      ...(o.read.badgeId ? { badgeId: o.read.badgeId } : {}),
+      ...(o.read.visitId ? { visitId: o.read.visitId } : {}),
+    };
+  }
+  const d = o.decision;
+  return {
+    kind: 'door',
+    granted: d.granted,
+    ...(d.granted ? {} : { reason: d.reason }),
+    ...(d.doorId ? { doorId: d.doorId } : {}),
+    ...(d.direction ? { direction: d.direction } : {}),
+    ...(d.visitId ? { visitId: d.visitId } : {}),
+    ...(d.badgeId ? { badgeId: d.badgeId } : {}),
+  };
+}
+
+export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+  const { access } = gateway;
+
+  app.get(
+    '/doors',
+    {
+      config: { roles: ALL },
+      schema: { tags: ['doors'], summary: 'Doors with lock state and lockdown', response: { 200: { type: 'array', items: S.Door }, ...errors } },
+    },
+    async () => access.doorStates(),
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.UnlockBody> }>(
+    '/doors/:id/unlock',
+    {
+      config: { roles: CONTROL },
+      schema: {
+        tags: ['doors'],
+        summary: 'Remote unlock pulse (journaled with who asked)',
+        params: S.IdParams,
+        body: S.UnlockBody,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await access.unlock(req.params.id, principalOf(req).actor, req.body?.ms);
+      return { ok: true };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.LockdownBody> }>(
+    '/doors/:id/lockdown',
+    {
+      config: { roles: CONTROL },
+      schema: {
+        tags: ['doors'],
+        summary: 'Lockdown on or off for one door, or every door with id "*"',
+        params: S.IdParams,
+        body: S.LockdownBody,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await access.setLockdown(req.params.id, req.body.active, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+
+  app.post<{ Body: Static<typeof S.TapBody> }>(
+    '/taps',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['doors'],
+        summary: 'A tap on a simulated reader (badge uid or keypad pin)',
+        body: S.TapBody,
+        response: { 200: S.TapResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { reader, uid, pin } = req.body;
+      if ((uid === undefined) === (pin === undefined)) throw new DomainError('invalid', 'give exactly one of uid, pin', 'uid');
+      const outcome = access.simulate(reader, uid !== undefined ? 'nfc' : 'pin', (uid ?? pin)!);
+      if (outcome.kind === 'invalid') throw new DomainError('invalid', 'not a badge uid or code', uid ? 'uid' : 'pin');
+      return tapBody(outcome);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof S.DeskTapQuery> }>(
+    '/desk/next-tap',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['doors'],
+        summary: 'Wait for the next badge tapped on a desk reader (long poll)',
+        querystring: S.DeskTapQuery,
+        response: { 200: S.TapResponse, 408: S.ErrorBody, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const abort = new AbortController();
+      reply.raw.once('close', () => abort.abort());
+      const read = await access.nextDeskRead(req.query.waitSeconds * 1000, abort.signal);
+      if (!read) return reply.code(408).send({ error: 'timeout', message: 'no badge was tapped' });
+      return tapBody({ kind: 'desk', read });
+    },
+  );
+}

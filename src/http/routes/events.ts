@@ -1,0 +1,135 @@
+// The journal to read: paged history, the live feed (Server-Sent Events, resumable with
+// Last-Event-ID), and the monthly recap made from it.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import type { JournalEntry } from '../../domain/events.js';
+import type { Role } from '../../domain/types.js';
+import type { Gateway } from '../../service/gateway.js';
+import * as S from '../schemas.js';
+
+const WATCH: Role[] = ['admin', 'receptionist', 'security', 'facilities'];
+const REPORT: Role[] = ['admin', 'receptionist'];
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody };
+
+function typesOf(param: string | undefined): string[] | undefined {
+  const list = param?.split(',').map((t) => t.trim()).filter(Boolean);
+  return list?.length ? list : undefined;
+}
+
+export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+  const { journal, bus } = gateway.core;
+
+  app.get<{ Querystring: Static<typeof S.EventsQuery> }>(
+    '/events',
+    {
+      config: { roles: WATCH },
+      schema: {
+        tags: ['events'],
+        summary: 'Journal entries, newest first, paged by beforeSeq',
+        description: '`type` takes a comma-separated list of event types, e.g. `access.granted,access.denied`.',
+        querystring: S.EventsQuery,
+        response: { 200: S.EventsPage, ...errors },
+      },
+    },
+    async (req) => {
+      const types = typesOf(req.query.type);
+      const page = await journal.page({
+        limit: req.query.limit,
+        ...(req.query.beforeSeq ? { beforeSeq: req.query.beforeSeq } : {}),
+        ...(types ? { types } : {}),
+      });
+      const last = page.entries.at(-1);
+      return { events: page.entries, ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}) };
+    },
+  );
+
+  app.get<{ Querystring: { type?: string } }>(
+    '/events/stream',
+    {
+      config: { roles: WATCH },
+      schema: {
+        tags: ['events'],
+        summary: 'Live journal entries as Server-Sent Events (id = seq; resumes after Last-Event-ID)',
+        querystring: {
+          type: 'object',
+          properties: { type: { type: 'string', maxLength: 200 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const types = typesOf(req.query.type);
+      const wanted = (e: JournalEntry) => !types || types.includes(e.type);
+      const raw = reply.raw;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (e: JournalEntry) => raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      // Hold live entries while the missed ones are read, so none is lost or sent twice.
+      const held: JournalEntry[] = [];
+      let replaying = true;
+      let lastSent = 0;
+      const onEntry = (e: JournalEntry) => {
+        if (!wanted(e)) return;
+        if (replaying) held.push(e);
+        else if (e.seq > lastSent) {
+          lastSent = e.seq;
+          send(e);
+        }
+      };
+      bus.on('entry', onEntry);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      raw.on('close', () => {
+        clearInterval(heartbeat);
+        bus.off('entry', onEntry);
+      });
+      raw.write('retry: 2000\n\n');
+      const lastId = Number(req.headers['last-event-id']);
+      if (Number.isInteger(lastId) && lastId > 0) {
+        for await (const e of journal.read({ fromSeq: lastId + 1, ...(types ? { types } : {}) })) {
+          if (raw.destroyed) break;
+          lastSent = e.seq;
+          send(e);
+        }
+      }
+      replaying = false;
+      for (const e of held) if (e.seq > lastSent) (lastSent = e.seq), send(e);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof S.ReportQuery> }>(
+    '/reports/monthly',
+    {
+      config: { roles: REPORT },
+      schema: {
+        tags: ['reports'],
+        summary: 'Monthly recap (SOP step 8), labels in Bahasa Indonesia by default',
+        querystring: {
+          ...S.ReportQuery,
+          properties: {
+            ...S.ReportQuery.properties,
+            format: { ...S.ReportQuery.properties.format, default: 'json' },
+            lang: { ...S.ReportQuery.properties.lang, default: 'id' },
+          },
+          required: ['month'],
+        },
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { month, format, lang } = req.query;
+      if (format === 'csv') {
+        const csv = await gateway.reports.render(month, 'csv', lang);
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.csv"`);
+        return csv;
+      }
+      return gateway.reports.monthly(month);
+    },
+  );
+}

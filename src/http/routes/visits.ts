@@ -1,0 +1,286 @@
+// The SOP through the API: arrival, screening, guest book, host decision, badge, checkout,
+// and the desk application's sync. Hosts see and decide only their own visits.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import type { Role, Visit } from '../../domain/types.js';
+import { stepTimings } from '../../domain/visit.js';
+import type { Gateway } from '../../service/gateway.js';
+import { principalOf } from '../auth.js';
+import * as S from '../schemas.js';
+
+const DESK: Role[] = ['admin', 'receptionist'];
+const READ: Role[] = ['admin', 'receptionist', 'security', 'host'];
+const SCREEN: Role[] = ['admin', 'receptionist', 'security'];
+const DECIDE: Role[] = ['admin', 'receptionist', 'host'];
+
+export function visitBody(v: Visit, now: number): Static<typeof S.Visit> {
+  const { accessCode, ...rest } = v;
+  return { ...rest, hasAccessCode: Boolean(accessCode), timings: stepTimings(v, v.firstEntryAt, now) };
+}
+
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+  const { visits } = gateway;
+  const now = () => gateway.core.now();
+  const actor = (req: FastifyRequest) => principalOf(req).actor;
+
+  /** A host reaches only visits to themselves; everyone else, any visit. */
+  const visible = (req: FastifyRequest, v: Visit | undefined): Visit => {
+    const p = principalOf(req);
+    if (!v || (p.role === 'host' && v.hostId !== p.hostId)) {
+      throw new DomainError('not_found', 'visit not found');
+    }
+    return v;
+  };
+  const open = (req: FastifyRequest<{ Params: { id: string } }>) =>
+    visible(req, visits.get(req.params.id) ?? gateway.core.state.closedRecently(req.params.id));
+
+  app.post<{ Body: Static<typeof S.ArrivalBody> }>(
+    '/visits',
+    {
+      config: { roles: DESK },
+      schema: { tags: ['visits'], summary: 'Guest arrives (SOP step 1)', body: S.ArrivalBody, response: { 201: S.Visit, ...errors } },
+    },
+    async (req, reply) => {
+      const v = await visits.arrive(
+        {
+          guest: req.body.guest,
+          purpose: req.body.purpose,
+          hostId: req.body.hostId,
+          ...(req.body.externalId ? { externalId: req.body.externalId } : {}),
+        },
+        actor(req),
+      );
+      return reply.code(201).send(visitBody(v, now()));
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof S.VisitQuery> }>(
+    '/visits',
+    {
+      config: { roles: READ },
+      schema: {
+        tags: ['visits'],
+        summary: 'Open visits, newest first',
+        querystring: S.VisitQuery,
+        response: { 200: { type: 'array', items: S.Visit }, ...errors },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const hostId = p.role === 'host' ? p.hostId : req.query.hostId;
+      const list = visits.list({ ...(req.query.state ? { state: req.query.state } : {}), ...(hostId ? { hostId } : {}) });
+      return list.map((v) => visitBody(v, now()));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/visits/:id',
+    {
+      config: { roles: READ },
+      schema: { tags: ['visits'], params: S.IdParams, response: { 200: S.Visit, ...errors } },
+    },
+    async (req) => visitBody(visible(req, await visits.find(req.params.id)), now()),
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.ScreeningBody> }>(
+    '/visits/:id/screening',
+    {
+      config: { roles: SCREEN },
+      schema: {
+        tags: ['visits'],
+        summary: 'Screening: shoes, attire, belongings (SOP step 2); only security refuses',
+        params: S.IdParams,
+        body: S.ScreeningBody,
+        response: { 200: S.Visit, ...errors },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (!req.body.passed && p.role !== 'security' && p.role !== 'admin') {
+        throw new DomainError('forbidden', 'only security may refuse a guest at screening');
+      }
+      return visitBody(await visits.screen(req.params.id, req.body, p.actor), now());
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.GuestbookBody> }>(
+    '/visits/:id/guestbook',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: 'Guest book entry (SOP step 3); the host is asked next',
+        params: S.IdParams,
+        body: S.GuestbookBody,
+        response: { 200: S.Visit, ...errors },
+      },
+    },
+    async (req) => visitBody(await visits.guestbook(req.params.id, req.body, actor(req)), now()),
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.DecisionBody> }>(
+    '/visits/:id/decision',
+    {
+      config: { roles: DECIDE },
+      schema: {
+        tags: ['visits'],
+        summary: "The host's decision (SOP step 4): accepted (with rooms), refused, host_absent (reschedule)",
+        params: S.IdParams,
+        body: S.DecisionBody,
+        response: { 200: S.VisitWithCode, ...errors },
+      },
+    },
+    async (req) => {
+      open(req);
+      const r = await visits.decide(req.params.id, req.body, actor(req));
+      return { visit: visitBody(r.visit, now()), ...(r.accessCode ? { accessCode: r.accessCode } : {}) };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.GrantBody> }>(
+    '/visits/:id/grant',
+    {
+      config: { roles: DECIDE },
+      schema: {
+        tags: ['visits'],
+        summary: "Grant rooms (the host's right, SOP step 6)",
+        params: S.IdParams,
+        body: S.GrantBody,
+        response: { 200: S.VisitWithCode, ...errors },
+      },
+    },
+    async (req) => {
+      open(req);
+      const r = await visits.grant(req.params.id, req.body.rooms, actor(req));
+      return { visit: visitBody(r.visit, now()), ...(r.accessCode ? { accessCode: r.accessCode } : {}) };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.BadgeBody> }>(
+    '/visits/:id/badge',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: 'Issue a badge against an identity document (SOP step 5a)',
+        description:
+          'Give `badge` (UID, id or label), or `nextTap: true` to bind the next badge tapped on a desk reader ' +
+          '(the request waits up to waitSeconds; 408 when none came). The document number is stored masked.',
+        params: S.IdParams,
+        body: S.BadgeBody,
+        response: { 200: S.Visit, 408: S.ErrorBody, ...errors },
+      },
+    },
+    async (req, reply) => {
+      open(req);
+      let badge = req.body.badge;
+      if (!badge) {
+        if (!req.body.nextTap) throw new DomainError('invalid', 'give badge, or nextTap: true', 'badge');
+        const abort = new AbortController();
+        reply.raw.once('close', () => abort.abort());
+        const read = await gateway.access.nextDeskRead((req.body.waitSeconds ?? 60) * 1000, abort.signal);
+        if (!read) return reply.code(408).send({ error: 'timeout', message: 'no badge was tapped on the desk reader' });
+        badge = read.uid;
+      }
+      return visitBody(
+        await visits.issueBadge(req.params.id, { badge, collateral: req.body.collateral }, actor(req)),
+        now(),
+      );
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.CheckoutBody> }>(
+    '/visits/:id/checkout',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: 'Checkout (SOP step 7): access ends at once; badge back, document returned',
+        params: S.IdParams,
+        body: S.CheckoutBody,
+        response: { 200: S.Visit, ...errors },
+      },
+    },
+    async (req) =>
+      visitBody(
+        await visits.checkout(
+          req.params.id,
+          { badgeReturned: req.body.badgeReturned ?? true, documentReturned: req.body.documentReturned ?? true },
+          actor(req),
+        ),
+        now(),
+      ),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/visits/:id/document-returned',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: "The guest's identity document was handed back: the visit closes",
+        params: S.IdParams,
+        response: { 200: S.Visit, ...errors },
+      },
+    },
+    async (req) => visitBody(await visits.returnDocument(req.params.id, actor(req)), now()),
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof S.CancelBody> }>(
+    '/visits/:id/cancel',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: 'The guest left before a badge was issued',
+        params: S.IdParams,
+        body: S.CancelBody,
+        response: { 200: S.Visit, ...errors },
+      },
+    },
+    async (req) => visitBody(await visits.cancel(req.params.id, req.body, actor(req)), now()),
+  );
+
+  app.put<{ Body: Static<typeof S.SyncBody> }>(
+    '/sync/visits',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['sync'],
+        summary: 'Idempotent batch upsert by external id (desk application)',
+        body: S.SyncBody,
+        response: { 200: S.SyncResponse, ...errors },
+      },
+    },
+    async (req) => ({ results: await visits.sync(req.body.visits, actor(req)) }),
+  );
+
+  app.get<{ Querystring: { q: string } }>(
+    '/guests',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['visits'],
+        summary: 'Returning guests matching a name or phone prefix',
+        querystring: {
+          type: 'object',
+          properties: { q: { type: 'string', minLength: 2, maxLength: 60 } },
+          required: ['q'],
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'array', items: S.Guest }, ...errors },
+      },
+    },
+    async (req) =>
+      visits.suggestGuests(req.query.q).map((g) => ({
+        id: g.id,
+        name: g.name,
+        institution: g.institution,
+        ...(g.phone ? { phone: g.phone } : {}),
+        lastSeenAt: g.lastSeenAt,
+      })),
+  );
+}

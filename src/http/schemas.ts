@@ -1,0 +1,373 @@
+// JSON schemas of the API (TypeBox): request bodies, params and queries are checked by
+// fastify's Ajv before a handler runs; responses are serialised through them, so nothing
+// leaves the gateway that is not declared here.
+import Type, { type TSchema } from 'typebox';
+import { DENY_REASONS, DOCUMENT_TYPES, ROLES, SCREENING_REASONS } from '../domain/types.js';
+
+const Enum = <const V extends readonly string[]>(values: V, description?: string) =>
+  Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+
+export const Id = Type.String({ minLength: 1, maxLength: 100 });
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+const Text = (max: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'Machine-readable code' }),
+  message: Type.String(),
+  field: Type.Optional(Type.String({ description: 'The input at fault' })),
+});
+
+export const Actor = Type.Object({
+  kind: Enum(['user', 'token', 'device', 'system'] as const),
+  id: Type.String(),
+  role: Type.Optional(Enum(ROLES)),
+});
+
+const VisitStateEnum = Enum([
+  'arrived',
+  'screening_refused',
+  'screened',
+  'awaiting_host',
+  'host_refused',
+  'rescheduled',
+  'accepted',
+  'badged',
+  'checked_out',
+  'cancelled',
+  'closed',
+] as const);
+
+export const Visit = Type.Object({
+  id: Type.String(),
+  externalId: Opt(Type.String()),
+  guestId: Type.String(),
+  guestName: Type.String(),
+  institution: Type.String(),
+  purpose: Type.String(),
+  hostId: Type.String(),
+  state: VisitStateEnum,
+  createdAt: Type.Integer(),
+  screening: Opt(
+    Type.Object({
+      passed: Type.Boolean(),
+      reasons: Type.Array(Enum(SCREENING_REASONS)),
+      note: Opt(Type.String()),
+    }),
+  ),
+  guestbook: Opt(Type.Object({ at: Type.Integer(), note: Opt(Type.String()) })),
+  decision: Opt(
+    Type.Object({
+      outcome: Enum(['accepted', 'refused', 'host_absent'] as const),
+      reason: Opt(Type.String()),
+      proposedDate: Opt(Type.String()),
+    }),
+  ),
+  rooms: Type.Array(Type.String()),
+  validUntil: Opt(Type.Integer()),
+  badgeId: Opt(Type.String()),
+  collateral: Opt(Type.Object({ type: Enum(DOCUMENT_TYPES), masked: Type.String() })),
+  badgeReturned: Opt(Type.Boolean()),
+  documentReturned: Opt(Type.Boolean()),
+  hasAccessCode: Type.Boolean({ description: 'A keypad code is active (its value is shown once, at issue)' }),
+  firstEntryAt: Opt(Type.Integer()),
+  history: Type.Array(
+    Type.Object({
+      action: Type.String(),
+      from: Type.Union([VisitStateEnum, Type.Null()]),
+      to: VisitStateEnum,
+      at: Type.Integer(),
+      actor: Actor,
+    }),
+  ),
+  timings: Type.Array(
+    Type.Object({
+      step: Type.String(),
+      minutes: Type.Number(),
+      standard: Type.Number(),
+      exceeded: Type.Boolean(),
+    }),
+  ),
+});
+
+export const VisitWithCode = Type.Object({
+  visit: Visit,
+  accessCode: Type.Optional(Type.String({ description: 'Keypad code, returned once, when issued' })),
+});
+
+export const ArrivalBody = Type.Object(
+  {
+    guest: Type.Object(
+      {
+        name: Text(120),
+        institution: Text(200),
+        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+        guestId: Type.Optional(Id),
+      },
+      { additionalProperties: false },
+    ),
+    purpose: Text(500),
+    hostId: Id,
+    externalId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const ScreeningBody = Type.Object(
+  {
+    passed: Type.Boolean(),
+    reasons: Type.Optional(Type.Array(Enum(SCREENING_REASONS), { uniqueItems: true })),
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GuestbookBody = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const DecisionBody = Type.Object(
+  {
+    outcome: Enum(['accepted', 'refused', 'host_absent'] as const),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    proposedDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    rooms: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GrantBody = Type.Object(
+  { rooms: Type.Array(Id, { minItems: 1, uniqueItems: true, maxItems: 20 }) },
+  { additionalProperties: false },
+);
+
+export const BadgeBody = Type.Object(
+  {
+    badge: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' })),
+    nextTap: Type.Optional(
+      Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
+    ),
+    waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
+    collateral: Type.Object(
+      {
+        type: Enum(DOCUMENT_TYPES),
+        number: Type.String({ minLength: 4, maxLength: 40, description: 'Stored masked only' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CheckoutBody = Type.Object(
+  {
+    badgeReturned: Type.Boolean({ default: true }),
+    documentReturned: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const CancelBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const VisitQuery = Type.Object(
+  { state: Type.Optional(VisitStateEnum), hostId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+
+export const SyncBody = Type.Object(
+  {
+    visits: Type.Array(
+      Type.Object(
+        {
+          externalId: Id,
+          guest: Type.Object(
+            {
+              name: Text(120),
+              institution: Text(200),
+              phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+            },
+            { additionalProperties: false },
+          ),
+          purpose: Text(500),
+          hostId: Id,
+          status: Enum(['awaiting_host', 'accepted', 'host_refused', 'cancelled'] as const),
+          rooms: Type.Optional(Type.Array(Id, { uniqueItems: true })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 500 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SyncResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({ externalId: Type.String(), visitId: Type.String(), state: Type.String(), changed: Type.Boolean() }),
+  ),
+});
+
+export const Guest = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  institution: Type.String(),
+  phone: Type.Optional(Type.String()),
+  lastSeenAt: Type.Integer(),
+});
+
+export const Badge = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  uid: Type.String(),
+  status: Enum(['available', 'issued', 'lost'] as const),
+  visitId: Type.Optional(Type.String()),
+});
+
+export const BadgeCreate = Type.Object(
+  {
+    label: Text(40),
+    uid: Type.String({ pattern: '^[0-9A-Fa-f:\\- ]{8,40}$', description: 'Hex UID, 4/7/10 bytes' }),
+  },
+  { additionalProperties: false },
+);
+
+export const Host = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  unit: Type.String(),
+  rooms: Type.Array(Type.String()),
+  contact: Type.Optional(Type.String()),
+  absent: Type.Optional(Type.Boolean()),
+});
+
+export const HostBody = Type.Object(
+  {
+    name: Text(120),
+    unit: Text(120),
+    rooms: Type.Array(Id, { uniqueItems: true, default: [] }),
+    contact: Type.Optional(Type.String({ maxLength: 120 })),
+    absent: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const Door = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Enum(['entrance', 'room'] as const),
+  locked: Type.Boolean(),
+  open: Type.Optional(Type.Boolean()),
+  fault: Type.Optional(Type.String()),
+  lockdown: Type.Boolean(),
+});
+
+export const UnlockBody = Type.Object(
+  { ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })) },
+  { additionalProperties: false },
+);
+
+export const LockdownBody = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
+
+export const TapBody = Type.Object(
+  {
+    reader: Id,
+    uid: Type.Optional(Type.String({ minLength: 8, maxLength: 40 })),
+    pin: Type.Optional(Type.String({ pattern: '^[0-9]{4,10}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const TapResponse = Type.Object({
+  kind: Enum(['door', 'desk', 'invalid'] as const),
+  granted: Type.Optional(Type.Boolean()),
+  reason: Type.Optional(Enum(DENY_REASONS)),
+  doorId: Type.Optional(Type.String()),
+  direction: Type.Optional(Enum(['in', 'out'] as const)),
+  visitId: Type.Optional(Type.String()),
+  badgeId: Type.Optional(Type.String()),
+  uid: Type.Optional(Type.String()),
+});
+
+export const DeskTapQuery = Type.Object(
+  { waitSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }) },
+  { additionalProperties: false },
+);
+
+export const JournalEntryBody = Type.Object({
+  seq: Type.Integer(),
+  at: Type.Integer(),
+  type: Type.String(),
+  actor: Actor,
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  prev: Type.String(),
+  hash: Type.String(),
+});
+
+export const EventsQuery = Type.Object(
+  {
+    beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    type: Type.Optional(Type.String({ maxLength: 60, description: 'Prefix, e.g. "access." or "visit.checked_out"' })),
+  },
+  { additionalProperties: false },
+);
+
+export const EventsPage = Type.Object({
+  events: Type.Array(JournalEntryBody),
+  nextBeforeSeq: Type.Optional(Type.Integer({ description: 'Pass as beforeSeq for the older page' })),
+});
+
+export const ReportQuery = Type.Object(
+  {
+    month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
+    format: Enum(['json', 'csv'] as const),
+    lang: Enum(['id', 'en'] as const),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  { username: Text(64), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const Me = Type.Object({
+  username: Type.Optional(Type.String()),
+  role: Enum(ROLES),
+  hostId: Type.Optional(Type.String()),
+  actor: Actor,
+});
+
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Enum(ROLES),
+  hostId: Type.Optional(Type.String()),
+  createdAt: Type.Integer(),
+});
+
+export const UserCreate = Type.Object(
+  {
+    username: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{1,31}$' }),
+    displayName: Type.Optional(Text(120)),
+    role: Enum(ROLES),
+    password: Type.String({ minLength: 10, maxLength: 200 }),
+    hostId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenCreate = Type.Object(
+  { name: Text(60), role: Enum(ROLES) },
+  { additionalProperties: false },
+);
+
+export const TokenCreated = Type.Object({ id: Type.String(), name: Type.String(), role: Enum(ROLES), token: Type.String() });
+
+export const Ok = Type.Object({ ok: Type.Boolean() });

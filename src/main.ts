@@ -1,0 +1,114 @@
+// Composition root: configuration -> drivers -> gateway services -> HTTP server.
+// Nothing else in the code base knows how the parts are chosen or wired.
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { createDrivers } from './hardware/drivers.js';
+import { buildHttp } from './http/app.js';
+import { sha256 } from './service/passwords.js';
+import { type Gateway, openGateway } from './service/gateway.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface Running {
+  gateway: Gateway;
+  http: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.log.level,
+    base: { service: 'pintu' },
+    // Secrets never reach a log line, whatever a caller passes by mistake.
+    redact: { paths: ['password', '*.password', 'token', '*.token', 'req.headers.cookie', 'req.headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** The file that marks a data folder as in use by a running gateway, with its pid. */
+export function pidFile(config: Config): string {
+  return join(config.dataDir, 'pintu.pid');
+}
+
+/** The pid of the gateway running on this data folder, if one is alive. */
+export async function runningPid(config: Config): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(pidFile(config), 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function claimDataDir(config: Config, log: Logger): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+  const other = await runningPid(config);
+  if (other && other !== process.pid) {
+    throw new Error(`another gateway (pid ${other}) runs on ${config.dataDir}; stop it first`);
+  }
+  if (other === undefined) await rm(pidFile(config), { force: true });
+  const fh = await open(pidFile(config), 'w', 0o644);
+  await fh.writeFile(`${process.pid}\n`);
+  await fh.close();
+  log.debug({ pidFile: pidFile(config) }, 'data folder claimed');
+}
+
+/**
+ * The CLI's bearer token, kept in the data folder (mode 0600) so that `pintu tap` and friends
+ * on the same machine can talk to the running gateway. Rotated at every start.
+ */
+export function cliTokenFile(config: Config): string {
+  return join(config.dataDir, 'cli.token');
+}
+
+async function issueCliToken(gateway: Gateway, config: Config): Promise<void> {
+  const system = { kind: 'system' as const, id: 'cli' };
+  for (const t of gateway.core.state.tokens.values()) {
+    if (t.name === 'pintu-cli') await gateway.accounts.revokeToken(t.id, system);
+  }
+  const { token } = await gateway.accounts.createToken('pintu-cli', 'admin', system);
+  await writeFile(cliTokenFile(config), `${token}\n`, { mode: 0o600 });
+  gateway.core.log.debug({ tokenHash: sha256(token).slice(0, 8) }, 'CLI token issued');
+}
+
+export async function startGateway(config: Config, log = createLogger(config)): Promise<Running> {
+  await claimDataDir(config, log);
+  const drivers = createDrivers(config);
+  const gateway = await openGateway({ config, readers: drivers.readers, locks: drivers.locks, log });
+  await issueCliToken(gateway, config);
+  const http = await buildHttp({
+    gateway,
+    logger: log,
+    trustProxy: config.http.trustProxy,
+    cookieSecure: config.http.cookieSecure,
+    loginRateLimit: config.http.loginRateLimit,
+    version: VERSION,
+  });
+  const address = await http.listen({ host: config.http.host, port: config.http.port });
+  log.info({ url: address, data: config.dataDir, doors: config.doors.length, readers: config.readers.length }, 'Pintu is running');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    gateway,
+    http,
+    url: address,
+    stop() {
+      stopping ??= (async () => {
+        await http.close();
+        await gateway.close();
+        await rm(pidFile(config), { force: true });
+        await rm(cliTokenFile(config), { force: true });
+        log.info('Pintu stopped: doors in their safe state, journal flushed');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,395 @@
+// The monthly recap as CSV for spreadsheets (SOP step 8): RFC 4180 (comma separated, fields
+// quoted when they hold a comma, quote or line break, CRLF line ends) with a UTF-8 byte order mark
+// so Excel reads the Indonesian text right. Sections in Bahasa Indonesia by default, English on
+// request; the label tables (RECAP_LABELS) are shared with the other recap exporters.
+
+import type { MonthlyRecap, RecapBadgeNotReturned, RecapItem, SopStep } from '../domain/recap.js';
+import { localParts } from '../domain/time.js';
+import type { DenyReason, DocumentType, ScreeningReason } from '../domain/types.js';
+import { SCREENING_REASONS } from '../domain/types.js';
+
+export type RecapLang = 'id' | 'en';
+
+export interface RecapLabels {
+  title: string;
+  /** January .. December. */
+  months: readonly string[];
+  month: string;
+  timezone: string;
+  summary: string;
+  visits: string;
+  screeningRefused: string;
+  /** "Alasan: alas kaki" = `${reason}: ${screeningReasons.shoes}` */
+  reason: string;
+  screeningReasons: Record<ScreeningReason, string>;
+  hostRefused: string;
+  rescheduled: string;
+  cancelled: string;
+  accepted: string;
+  badgesIssued: string;
+  checkedOut: string;
+  averageVisitMinutes: string;
+  byHost: string;
+  byUnit: string;
+  byInstitution: string;
+  byPurpose: string;
+  byDay: string;
+  byHour: string;
+  host: string;
+  unit: string;
+  institution: string;
+  purpose: string;
+  date: string;
+  hour: string;
+  count: string;
+  doors: string;
+  door: string;
+  entries: string;
+  exits: string;
+  denials: string;
+  denyReasons: Record<DenyReason, string>;
+  badgesNotReturned: string;
+  documentsNotReturned: string;
+  visitId: string;
+  badge: string;
+  issuedAt: string;
+  checkedOutAt: string;
+  note: string;
+  badgeReasons: Record<RecapBadgeNotReturned['reason'], string>;
+  documentType: string;
+  documentTypes: Record<DocumentType, string>;
+  steps: string;
+  step: string;
+  standardMinutes: string;
+  mean: string;
+  median: string;
+  p90: string;
+  overStandard: string;
+  stepNames: Record<SopStep, string>;
+  /** Shown for an empty name (e.g. no institution given). */
+  unknown: string;
+}
+
+const ID: RecapLabels = {
+  title: 'Rekapitulasi Kunjungan Tamu Biro Umum',
+  months: [
+    'Januari',
+    'Februari',
+    'Maret',
+    'April',
+    'Mei',
+    'Juni',
+    'Juli',
+    'Agustus',
+    'September',
+    'Oktober',
+    'November',
+    'Desember',
+  ],
+  month: 'Bulan',
+  timezone: 'Zona waktu',
+  summary: 'Ringkasan',
+  visits: 'Jumlah kunjungan',
+  screeningRefused: 'Ditolak saat pemeriksaan',
+  reason: 'Alasan',
+  screeningReasons: { shoes: 'alas kaki', attire: 'pakaian', belongings: 'barang bawaan', other: 'lainnya' },
+  hostRefused: 'Ditolak pejabat',
+  rescheduled: 'Dijadwalkan ulang',
+  cancelled: 'Dibatalkan',
+  accepted: 'Diterima pejabat',
+  badgesIssued: 'Kartu tamu diterbitkan',
+  checkedOut: 'Kunjungan selesai (checkout)',
+  averageVisitMinutes: 'Rata-rata lama kunjungan (menit)',
+  byHost: 'Per pejabat',
+  byUnit: 'Per unit',
+  byInstitution: 'Per instansi',
+  byPurpose: 'Per keperluan',
+  byDay: 'Per hari',
+  byHour: 'Per jam',
+  host: 'Pejabat',
+  unit: 'Unit',
+  institution: 'Instansi',
+  purpose: 'Keperluan',
+  date: 'Tanggal',
+  hour: 'Jam',
+  count: 'Jumlah',
+  doors: 'Masuk / keluar per pintu',
+  door: 'Pintu',
+  entries: 'Masuk',
+  exits: 'Keluar',
+  denials: 'Akses ditolak per alasan',
+  denyReasons: {
+    unknown_reader: 'Pembaca kartu tidak dikenal',
+    unknown_badge: 'Kartu tidak dikenal',
+    badge_lost: 'Kartu dilaporkan hilang',
+    badge_not_assigned: 'Kartu belum dipasangkan ke kunjungan',
+    visit_not_approved: 'Kunjungan belum disetujui',
+    visit_expired: 'Masa kunjungan berakhir',
+    checked_out: 'Kunjungan sudah selesai',
+    door_not_allowed: 'Pintu tidak diizinkan',
+    outside_hours: 'Di luar jam layanan',
+    lockdown: 'Penguncian darurat',
+    anti_passback: 'Anti-passback',
+    unknown_code: 'Kode akses tidak dikenal',
+    keypad_locked: 'Keypad terkunci',
+  },
+  badgesNotReturned: 'Kartu belum kembali',
+  documentsNotReturned: 'Dokumen identitas belum dikembalikan',
+  visitId: 'ID kunjungan',
+  badge: 'Kartu',
+  issuedAt: 'Waktu diterbitkan',
+  checkedOutAt: 'Waktu checkout',
+  note: 'Keterangan',
+  badgeReasons: { checkout: 'Tidak dikembalikan saat checkout', open: 'Belum checkout' },
+  documentType: 'Jenis dokumen',
+  documentTypes: {
+    ktp: 'KTP',
+    sim: 'SIM',
+    student_card: 'Kartu pelajar/mahasiswa',
+    surat_tugas: 'Surat tugas',
+  },
+  steps: 'Waktu langkah SOP vs standar',
+  step: 'Langkah',
+  standardMinutes: 'Standar (menit)',
+  mean: 'Rata-rata (menit)',
+  median: 'Median (menit)',
+  p90: 'Persentil 90 (menit)',
+  overStandard: 'Melebihi standar',
+  stepNames: {
+    screening: 'Keperluan dan pemeriksaan',
+    guestbook: 'Salam dan buku tamu',
+    confirmation: 'Konfirmasi pejabat',
+    badge: 'Penyerahan kartu tamu',
+    escort: 'Pengantaran tamu',
+  },
+  unknown: '(tidak diisi)',
+};
+
+const EN: RecapLabels = {
+  title: 'Guest Visit Recap, Biro Umum',
+  months: [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ],
+  month: 'Month',
+  timezone: 'Time zone',
+  summary: 'Summary',
+  visits: 'Visits',
+  screeningRefused: 'Refused at screening',
+  reason: 'Reason',
+  screeningReasons: { shoes: 'footwear', attire: 'attire', belongings: 'belongings', other: 'other' },
+  hostRefused: 'Refused by host',
+  rescheduled: 'Rescheduled (host absent)',
+  cancelled: 'Cancelled',
+  accepted: 'Accepted by host',
+  badgesIssued: 'Visitor badges issued',
+  checkedOut: 'Visits completed (checkout)',
+  averageVisitMinutes: 'Average visit duration (minutes)',
+  byHost: 'By host',
+  byUnit: 'By unit',
+  byInstitution: 'By institution',
+  byPurpose: 'By purpose',
+  byDay: 'By day',
+  byHour: 'By hour',
+  host: 'Host',
+  unit: 'Unit',
+  institution: 'Institution',
+  purpose: 'Purpose',
+  date: 'Date',
+  hour: 'Hour',
+  count: 'Count',
+  doors: 'Entries / exits per door',
+  door: 'Door',
+  entries: 'Entries',
+  exits: 'Exits',
+  denials: 'Access denied by reason',
+  denyReasons: {
+    unknown_reader: 'Unknown reader',
+    unknown_badge: 'Unknown badge',
+    badge_lost: 'Badge reported lost',
+    badge_not_assigned: 'Badge not assigned to a visit',
+    visit_not_approved: 'Visit not approved',
+    visit_expired: 'Visit expired',
+    checked_out: 'Visit already checked out',
+    door_not_allowed: 'Door not allowed',
+    outside_hours: 'Outside opening hours',
+    lockdown: 'Lockdown',
+    anti_passback: 'Anti-passback',
+    unknown_code: 'Unknown access code',
+    keypad_locked: 'Keypad locked',
+  },
+  badgesNotReturned: 'Badges not returned',
+  documentsNotReturned: 'Identity documents not returned',
+  visitId: 'Visit ID',
+  badge: 'Badge',
+  issuedAt: 'Issued at',
+  checkedOutAt: 'Checked out at',
+  note: 'Note',
+  badgeReasons: { checkout: 'Not returned at checkout', open: 'Not checked out' },
+  documentType: 'Document type',
+  documentTypes: {
+    ktp: 'KTP (identity card)',
+    sim: 'SIM (driving licence)',
+    student_card: 'Student card',
+    surat_tugas: 'Letter of assignment',
+  },
+  steps: 'SOP step times vs standard',
+  step: 'Step',
+  standardMinutes: 'Standard (minutes)',
+  mean: 'Mean (minutes)',
+  median: 'Median (minutes)',
+  p90: '90th percentile (minutes)',
+  overStandard: 'Over standard',
+  stepNames: {
+    screening: 'Purpose and screening',
+    guestbook: 'Greeting and guest book',
+    confirmation: 'Host confirmation',
+    badge: 'Badge handover',
+    escort: 'Escort',
+  },
+  unknown: '(not given)',
+};
+
+/** The recap's labels per language, for every recap exporter (CSV, XLSX, PDF). */
+export const RECAP_LABELS: Readonly<Record<RecapLang, RecapLabels>> = Object.freeze({ id: ID, en: EN });
+
+/** "Desember 2026" for '2026-12'. */
+export function recapMonthTitle(month: string, lang: RecapLang = 'id'): string {
+  const [y, m] = month.split('-');
+  const name = RECAP_LABELS[lang].months[Number(m) - 1];
+  return name === undefined ? month : `${name} ${y}`;
+}
+
+// ---------------------------------------------------------------- RFC 4180
+
+type Cell = string | number | null;
+
+const BOM = '\uFEFF';
+const CRLF = '\r\n';
+
+/**
+ * One field. Numbers as written; null empty; text quoted when it holds a comma, quote, CR or LF.
+ * Text that a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading apostrophe:
+ * institution and purpose are typed in by guests' hands.
+ */
+export function csvField(value: Cell): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let s = value;
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvRow(cells: readonly Cell[]): string {
+  return cells.map(csvField).join(',');
+}
+
+/** The recap as CSV text (UTF-8 BOM first, CRLF after every record). */
+export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string {
+  const L = RECAP_LABELS[lang];
+  if (L === undefined) throw new RangeError(`unsupported language: ${String(lang)}`);
+  const rows: Cell[][] = [];
+  const blank = () => rows.push([]);
+  const name = (label: string) => (label === '' ? L.unknown : label);
+  const breakdown = (title: string, column: string, list: readonly RecapItem[]) => {
+    blank();
+    rows.push([title]);
+    rows.push([column, L.count]);
+    for (const it of list) rows.push([name(it.label), it.count]);
+  };
+  const localTime = (at: number) => {
+    const p = localParts(at, recap.timezone);
+    return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+  };
+
+  rows.push([`${L.title} - ${recapMonthTitle(recap.month, lang)}`]);
+  rows.push([L.month, recapMonthTitle(recap.month, lang)]);
+  rows.push([L.timezone, recap.timezone]);
+
+  blank();
+  rows.push([L.summary]);
+  rows.push([L.visits, recap.totals.visits]);
+  rows.push([L.screeningRefused, recap.totals.screeningRefused]);
+  for (const r of SCREENING_REASONS) {
+    const count = recap.screeningReasons.find((it) => it.key === r)?.count ?? 0;
+    rows.push([`${L.reason}: ${L.screeningReasons[r]}`, count]);
+  }
+  rows.push([L.hostRefused, recap.totals.hostRefused]);
+  rows.push([L.rescheduled, recap.totals.rescheduled]);
+  rows.push([L.cancelled, recap.totals.cancelled]);
+  rows.push([L.accepted, recap.totals.accepted]);
+  rows.push([L.badgesIssued, recap.totals.badgesIssued]);
+  rows.push([L.checkedOut, recap.totals.checkedOut]);
+  rows.push([L.averageVisitMinutes, recap.averageVisitMinutes]);
+
+  breakdown(L.byHost, L.host, recap.byHost);
+  breakdown(L.byUnit, L.unit, recap.byUnit);
+  breakdown(L.byInstitution, L.institution, recap.byInstitution);
+  breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+
+  blank();
+  rows.push([L.byDay]);
+  rows.push([L.date, L.count]);
+  for (const d of recap.byDay) rows.push([d.key, d.count]);
+
+  blank();
+  rows.push([L.byHour]);
+  rows.push([L.hour, L.count]);
+  for (const h of recap.byHour) rows.push([`${h.key}:00-${h.key}:59`, h.count]);
+
+  blank();
+  rows.push([L.doors]);
+  rows.push([L.door, L.entries, L.exits]);
+  for (const d of recap.doors) rows.push([name(d.label), d.entries, d.exits]);
+
+  blank();
+  rows.push([L.denials]);
+  rows.push([L.reason, L.count]);
+  for (const d of recap.denials) rows.push([L.denyReasons[d.key as DenyReason] ?? d.label, d.count]);
+
+  blank();
+  rows.push([L.badgesNotReturned, recap.badgesNotReturned.length]);
+  rows.push([L.visitId, L.badge, L.host, L.issuedAt, L.note]);
+  for (const b of recap.badgesNotReturned) {
+    rows.push([b.visitId, b.badgeId, name(b.hostName), localTime(b.issuedAt), L.badgeReasons[b.reason]]);
+  }
+
+  blank();
+  rows.push([L.documentsNotReturned, recap.documentsNotReturned.length]);
+  rows.push([L.visitId, L.documentType, L.host, L.checkedOutAt]);
+  for (const d of recap.documentsNotReturned) {
+    rows.push([
+      d.visitId,
+      d.documentType === null ? L.unknown : L.documentTypes[d.documentType],
+      name(d.hostName),
+      localTime(d.checkedOutAt),
+    ]);
+  }
+
+  blank();
+  rows.push([L.steps]);
+  rows.push([L.step, L.standardMinutes, L.count, L.mean, L.median, L.p90, L.overStandard]);
+  for (const s of recap.steps) {
+    rows.push([
+      L.stepNames[s.step],
+      s.standardMinutes,
+      s.count,
+      s.meanMinutes,
+      s.medianMinutes,
+      s.p90Minutes,
+      s.overStandard,
+    ]);
+  }
+
+  return BOM + rows.map((r) => csvRow(r) + CRLF).join('');
+}

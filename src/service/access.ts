@@ -1,0 +1,191 @@
+// The hot path: reader -> decide -> lock pulse -> journal -> bus. A decision is made from
+// memory, synchronously, and the lock is driven before anything touches the disk; the
+// journal write follows and the bus hears of the tap once it is durable.
+import { createHmac } from 'node:crypto';
+import { decide, nextKeypad, normaliseUid } from '../domain/access.js';
+import { DomainError } from '../domain/errors.js';
+import type { AccessEvent, DomainEvent, JournalEntry } from '../domain/events.js';
+import type { Actor, Decision, Tap } from '../domain/types.js';
+import type { LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
+import { SimReader } from '../hardware/sim.js';
+import type { Core } from './core.js';
+
+export interface DeskRead {
+  readerId: string;
+  uid: string;
+  badgeId?: string;
+  /** The open visit this badge is issued to, if any (a badge tapped back at checkout). */
+  visitId?: string;
+}
+
+export type ReadOutcome = { kind: 'door'; decision: Decision } | { kind: 'desk'; read: DeskRead } | { kind: 'invalid' };
+
+export class AccessService {
+  private readonly deskWaiters = new Set<(read: DeskRead) => void>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly readers: ReadonlyMap<string, ReaderPort>,
+    private readonly locks: ReadonlyMap<string, LockPort>,
+    private readonly codeSecret: Buffer,
+  ) {
+    for (const reader of readers.values()) reader.onRead((read) => this.handleRead(read));
+    for (const lock of locks.values()) {
+      lock.onChange((s) => this.core.bus.emit('lock', { doorId: lock.doorId, ...s }));
+    }
+  }
+
+  /** Keyed hash of a keypad code: the key never leaves the data folder. */
+  codeHash = (code: string): string => createHmac('sha256', this.codeSecret).update(code).digest('hex');
+
+  /** Every read from every reader lands here. Synchronous up to the lock command. */
+  handleRead(read: ReadEvent): ReadOutcome {
+    const started = performance.now();
+    const reader = this.core.state.readers.get(read.readerId);
+    if (reader?.role === 'desk') {
+      const uid = normaliseUid(read.credential);
+      if (!uid) return { kind: 'invalid' };
+      return { kind: 'desk', read: this.deskRead(read.readerId, uid) };
+    }
+    let tap: Tap;
+    if (read.kind === 'pin') {
+      if (!/^\d{4,10}$/.test(read.credential)) return { kind: 'invalid' };
+      tap = { readerId: read.readerId, kind: 'pin', codeHash: this.codeHash(read.credential) };
+    } else {
+      const uid = normaliseUid(read.credential);
+      if (!uid) return { kind: 'invalid' };
+      tap = { readerId: read.readerId, kind: 'nfc', uid };
+    }
+    const now = this.core.now();
+    const state = this.core.state;
+    const decision = decide(state, tap, now);
+    if (decision.granted) this.locks.get(decision.doorId)?.pulse(decision.pulseMs);
+    const m = this.core.metrics;
+    m.decisionSeconds.observe((performance.now() - started) / 1000);
+    m.decisions.inc({
+      result: decision.granted ? 'granted' : 'denied',
+      reason: decision.granted ? '' : decision.reason,
+      door: decision.doorId ?? '',
+    });
+    state.applyDecision(decision, now);
+    if (tap.kind === 'pin') {
+      const pad = nextKeypad(state.keypads.get(tap.readerId), decision, now, {
+        attempts: state.policy.keypadLockout.attempts,
+        windowMs: state.policy.keypadLockout.windowMs,
+        lockMs: state.policy.keypadLockout.lockMs,
+      });
+      if (pad) state.keypads.set(tap.readerId, pad);
+      else state.keypads.delete(tap.readerId);
+    }
+    const event: AccessEvent = {
+      type: decision.granted ? 'access.granted' : 'access.denied',
+      payload: {
+        readerId: decision.readerId,
+        kind: tap.kind,
+        ...(tap.kind === 'nfc' ? { uid: tap.uid } : {}),
+        ...(decision.doorId ? { doorId: decision.doorId } : {}),
+        ...(decision.direction ? { direction: decision.direction } : {}),
+        ...(decision.badgeId ? { badgeId: decision.badgeId } : {}),
+        ...(decision.visitId ? { visitId: decision.visitId } : {}),
+        ...(decision.granted ? {} : { reason: decision.reason }),
+      },
+    };
+    this.core
+      .record(event, { kind: 'device', id: read.readerId }, now)
+      .catch((err) => this.core.log.error({ err }, 'journal append failed for a tap'));
+    return { kind: 'door', decision };
+  }
+
+  /** A simulated tap (CLI, API, panel): only on readers whose driver is simulated. */
+  simulate(readerId: string, kind: 'nfc' | 'pin', credential: string): ReadOutcome {
+    const reader = this.readers.get(readerId);
+    if (!reader) throw new DomainError('not_found', `unknown reader "${readerId}"`, 'reader');
+    if (!(reader instanceof SimReader)) {
+      throw new DomainError('conflict', `reader "${readerId}" is real hardware, not simulated`, 'reader');
+    }
+    return this.handleRead({ readerId, kind, credential });
+  }
+
+  /** Resolves with the next read at a desk reader (badge binding "tap now"), or null at timeout. */
+  nextDeskRead(timeoutMs: number, signal?: AbortSignal): Promise<DeskRead | null> {
+    return new Promise((resolve) => {
+      const done = (read: DeskRead | null) => {
+        clearTimeout(timer);
+        this.deskWaiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(read);
+      };
+      const waiter = (read: DeskRead) => done(read);
+      const onAbort = () => done(null);
+      const timer = setTimeout(() => done(null), timeoutMs);
+      this.deskWaiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private deskRead(readerId: string, uid: string): DeskRead {
+    const badge = this.core.state.badgesByUid.get(uid);
+    const read: DeskRead = {
+      readerId,
+      uid,
+      ...(badge ? { badgeId: badge.id } : {}),
+      ...(badge?.visitId ? { visitId: badge.visitId } : {}),
+    };
+    this.core
+      .record(
+        { type: 'desk.tap', payload: { readerId, uid, ...(badge ? { badgeId: badge.id } : {}) } },
+        { kind: 'device', id: readerId },
+      )
+      .catch((err) => this.core.log.error({ err }, 'journal append failed for a desk tap'));
+    for (const w of [...this.deskWaiters]) w(read);
+    return read;
+  }
+
+  // ------------------------------------------------------------------ doors
+
+  doorStates(): Array<{ id: string; name: string; kind: string; lockdown: boolean } & LockState> {
+    return [...this.core.state.doors.values()].map((d) => ({
+      id: d.id,
+      name: d.name,
+      kind: d.kind,
+      lockdown: this.core.state.lockdown.global || this.core.state.lockdown.doors.has(d.id),
+      ...(this.locks.get(d.id)?.state() ?? { locked: true, fault: 'no lock driver' }),
+    }));
+  }
+
+  /** Remote unlock by facilities/security: a pulse, journaled with who asked. */
+  async unlock(doorId: string, actor: Actor, ms?: number): Promise<JournalEntry> {
+    const door = this.core.state.doors.get(doorId);
+    if (!door) throw new DomainError('not_found', `unknown door "${doorId}"`);
+    if (this.core.state.lockdown.global || this.core.state.lockdown.doors.has(doorId)) {
+      throw new DomainError('conflict', `door "${doorId}" is in lockdown; release it first`);
+    }
+    const pulse = ms ?? door.pulseMs;
+    this.locks.get(doorId)?.pulse(pulse);
+    return this.core.record({ type: 'door.unlocked', payload: { doorId, ms: pulse } }, actor);
+  }
+
+  /** Lockdown (one door, or every door with doorId '*'): all badges refused, locks shut. */
+  setLockdown(doorId: string, active: boolean, actor: Actor): Promise<void> {
+    const global = doorId === '*';
+    if (!global && !this.core.state.doors.has(doorId)) {
+      return Promise.reject(new DomainError('not_found', `unknown door "${doorId}"`));
+    }
+    return this.core.transact(actor, () => {
+      // Shut the locks first: the lockdown holds even before it is on disk.
+      if (active) for (const lock of this.locks.values()) if (global || lock.doorId === doorId) lock.lock();
+      const type = active ? 'door.lockdown' : 'door.released';
+      return { events: [{ type, payload: { doorId, ...(global ? { global: true } : {}) } }], result: () => undefined };
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const lock of this.locks.values()) await lock.start();
+    for (const reader of this.readers.values()) await reader.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const reader of this.readers.values()) await reader.stop();
+    for (const lock of this.locks.values()) await lock.stop();
+  }
+}

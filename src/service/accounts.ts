@@ -1,0 +1,207 @@
+// People and machines that may use the API: users with roles (scrypt passwords), bearer
+// tokens for machine clients, and sessions. Sessions live in memory only: a restart asks
+// everyone to log in again, which costs less than a session store to keep safe.
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import type { Actor, ApiToken, Role, User } from '../domain/types.js';
+import { ROLES } from '../domain/types.js';
+import type { Core } from './core.js';
+import { DUMMY_HASH, hashPassword, newSecret, sha256, verifyPassword } from './passwords.js';
+
+export interface Session {
+  id: string;
+  userId: string;
+  role: Role;
+  hostId?: string;
+  expiresAt: number;
+}
+
+export interface Principal {
+  actor: Actor;
+  role: Role;
+  /** For hosts: the host record they act as. */
+  hostId?: string;
+  username?: string;
+}
+
+const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
+
+export class AccountService {
+  /** sha256(session id) -> session. */
+  private readonly sessions = new Map<string, Session>();
+  /** Per-username failures, for lockout on top of the per-address rate limit. */
+  private readonly failures = new Map<string, { count: number; first: number; until: number }>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly sessionTtlMs: number,
+    private readonly lockout = { attempts: 5, ms: 15 * 60_000 },
+  ) {}
+
+  users(): User[] {
+    return [...this.core.state.users.values()];
+  }
+
+  findUser(username: string): User | undefined {
+    return this.users().find((u) => u.username === username);
+  }
+
+  async addUser(
+    input: { username: string; displayName?: string; role: Role; password: string; hostId?: string },
+    actor: Actor,
+  ): Promise<User> {
+    const username = input.username.trim().toLowerCase();
+    if (!USERNAME_RE.test(username)) {
+      throw new DomainError('invalid', 'username: 2-32 of a-z, 0-9, ".", "_", "-"', 'username');
+    }
+    if (!ROLES.includes(input.role)) throw new DomainError('invalid', `unknown role "${input.role}"`, 'role');
+    if (input.password.length < 10) throw new DomainError('invalid', 'password: at least 10 characters', 'password');
+    if (input.role === 'host' && (!input.hostId || !this.core.state.hosts.has(input.hostId))) {
+      throw new DomainError('invalid', 'a host login needs the id of an existing host', 'hostId');
+    }
+    const passwordHash = await hashPassword(input.password);
+    return this.core.transact(actor, (now) => {
+      if (this.findUser(username)) throw new DomainError('conflict', `user "${username}" exists`, 'username');
+      const user: User = {
+        id: randomUUID(),
+        username,
+        displayName: input.displayName?.trim() || username,
+        role: input.role,
+        passwordHash,
+        ...(input.hostId ? { hostId: input.hostId } : {}),
+        createdAt: now,
+      };
+      this.core.state.users.set(user.id, user);
+      return {
+        events: [
+          {
+            type: 'user.added',
+            payload: { userId: user.id, username, role: user.role, ...(user.hostId ? { hostId: user.hostId } : {}) },
+          },
+        ],
+        result: () => user,
+      };
+    });
+  }
+
+  async setPassword(username: string, password: string, actor: Actor): Promise<void> {
+    if (password.length < 10) throw new DomainError('invalid', 'password: at least 10 characters', 'password');
+    const passwordHash = await hashPassword(password);
+    await this.core.transact(actor, () => {
+      const user = this.findUser(username);
+      if (!user) throw new DomainError('not_found', `no user "${username}"`);
+      this.core.state.users.set(user.id, { ...user, passwordHash });
+      for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
+      return {
+        events: [{ type: 'user.password_changed', payload: { userId: user.id, username } }],
+        result: () => undefined,
+      };
+    });
+  }
+
+  async removeUser(username: string, actor: Actor): Promise<void> {
+    await this.core.transact(actor, () => {
+      const user = this.findUser(username);
+      if (!user) throw new DomainError('not_found', `no user "${username}"`);
+      const admins = this.users().filter((u) => u.role === 'admin' && !u.disabled);
+      if (user.role === 'admin' && admins.length === 1) {
+        throw new DomainError('conflict', 'cannot remove the last admin');
+      }
+      this.core.state.users.delete(user.id);
+      for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
+      return { events: [{ type: 'user.removed', payload: { userId: user.id, username } }], result: () => undefined };
+    });
+  }
+
+  /** Returns a session id (the cookie value) or null. Constant work whether or not the user exists. */
+  async login(username: string, password: string): Promise<{ sessionId: string; user: User } | null> {
+    const now = this.core.now();
+    const key = username.trim().toLowerCase();
+    const f = this.failures.get(key);
+    const user = this.findUser(key);
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (f && f.until > now) return null;
+    if (!user || user.disabled || !ok) {
+      this.core.metrics.loginFailures.inc();
+      const recent = f && now - f.first < this.lockout.ms ? f : { count: 0, first: now, until: 0 };
+      const count = recent.count + 1;
+      this.failures.set(key, {
+        count,
+        first: recent.first,
+        until: count >= this.lockout.attempts ? now + this.lockout.ms : recent.until,
+      });
+      return null;
+    }
+    this.failures.delete(key);
+    const sessionId = newSecret();
+    this.sessions.set(sha256(sessionId), {
+      id: sha256(sessionId),
+      userId: user.id,
+      role: user.role,
+      ...(user.hostId ? { hostId: user.hostId } : {}),
+      expiresAt: now + this.sessionTtlMs,
+    });
+    return { sessionId, user };
+  }
+
+  logout(sessionId: string): void {
+    this.sessions.delete(sha256(sessionId));
+  }
+
+  fromSession(sessionId: string): Principal | null {
+    const key = sha256(sessionId);
+    const s = this.sessions.get(key);
+    if (!s) return null;
+    if (s.expiresAt <= this.core.now()) {
+      this.sessions.delete(key);
+      return null;
+    }
+    const user = this.core.state.users.get(s.userId);
+    if (!user || user.disabled) return null;
+    return {
+      actor: { kind: 'user', id: user.id, role: user.role },
+      role: user.role,
+      username: user.username,
+      ...(user.hostId ? { hostId: user.hostId } : {}),
+    };
+  }
+
+  fromToken(token: string): Principal | null {
+    const hash = sha256(token);
+    for (const t of this.core.state.tokens.values()) {
+      if (t.hash === hash) return { actor: { kind: 'token', id: t.id, role: t.role }, role: t.role };
+    }
+    return null;
+  }
+
+  /** A new machine token; its value is returned this once. */
+  createToken(name: string, role: Role, actor: Actor): Promise<{ token: string; record: ApiToken }> {
+    const token = `pintu_${newSecret()}`;
+    return this.core.transact(actor, (now) => {
+      const record: ApiToken = { id: randomUUID(), name, role, hash: sha256(token), createdAt: now };
+      this.core.state.tokens.set(record.id, record);
+      return {
+        events: [{ type: 'token.created', payload: { userId: record.id, username: name, role } }],
+        result: () => ({ token, record }),
+      };
+    });
+  }
+
+  revokeToken(id: string, actor: Actor): Promise<void> {
+    return this.core.transact(actor, () => {
+      const t = this.core.state.tokens.get(id);
+      if (!t) throw new DomainError('not_found', `no token ${id}`);
+      this.core.state.tokens.delete(id);
+      return {
+        events: [{ type: 'token.revoked', payload: { userId: id, username: t.name, role: t.role } }],
+        result: () => undefined,
+      };
+    });
+  }
+
+  /** Drop expired sessions (called from a timer). */
+  sweep(): void {
+    const now = this.core.now();
+    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+  }
+}

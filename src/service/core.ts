@@ -1,0 +1,121 @@
+// The gateway's write path: every change is checked against live state, journaled (durable),
+// folded into live state, and saved, one change at a time; only then is it acknowledged and
+// announced on the bus. After a crash the journal entries past the saved state are replayed.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { DomainEvent, JournalEntry } from '../domain/events.js';
+import type { Actor, Guest, Visit } from '../domain/types.js';
+import type { Archive } from '../store/archive.js';
+import type { Journal } from '../store/journal.js';
+import type { LiveState, PersistedState } from './live-state.js';
+import type { Metrics } from './metrics.js';
+
+/** A lowdb-like document: data in memory, write() makes it durable. */
+export interface Document<T> {
+  data: T;
+  write(): Promise<void>;
+}
+
+export interface GuestsFile {
+  version: 1;
+  guests: Guest[];
+}
+
+export interface CoreEvents {
+  /** A journal entry, once durable. */
+  entry: [JournalEntry];
+  /** A lock changed state. */
+  lock: [{ doorId: string; locked: boolean; open?: boolean; fault?: string }];
+}
+
+export class Core {
+  readonly bus = new EventEmitter<CoreEvents>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly state: LiveState,
+    readonly journal: Journal,
+    private readonly stateDoc: Document<PersistedState>,
+    readonly guests: Document<GuestsFile>,
+    readonly archive: Archive<Visit>,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    readonly now: () => number,
+    readonly monthOf: (at: number) => string,
+  ) {
+    this.bus.setMaxListeners(0);
+  }
+
+  /**
+   * Run `decide` alone (no other change interleaves), journal the events it returns, apply
+   * them, archive closed visits and save. `decide` throws to refuse: nothing is written then.
+   * Accounts (users, tokens) are not rebuilt from the journal: `decide` sets them in live
+   * state itself, after its checks, and the save that follows makes them durable.
+   */
+  transact<T>(actor: Actor, decide: (now: number) => { events: DomainEvent[]; result: () => T }): Promise<T> {
+    const run = async (): Promise<T> => {
+      const now = this.now();
+      const { events, result } = decide(now);
+      const entries: JournalEntry[] = [];
+      for (const e of events) entries.push(await this.journal.append(e, actor, now));
+      for (const entry of entries) this.state.applyEntry(entry);
+      await this.persist();
+      for (const entry of entries) this.announce(entry);
+      return result();
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Journal an event that changes no saved state (a tap, a door movement); resolves when durable. */
+  record(event: DomainEvent, actor: Actor, at = this.now()): Promise<JournalEntry> {
+    const started = performance.now();
+    return this.journal.append(event, actor, at).then((entry) => {
+      this.metrics.journalAppendSeconds.observe((performance.now() - started) / 1000);
+      this.announce(entry);
+      return entry;
+    });
+  }
+
+  /** Save live state (after moving terminal visits to their monthly archive). */
+  async persist(): Promise<void> {
+    const closed = this.state.closed.splice(0);
+    const byMonth = new Map<string, Visit[]>();
+    for (const v of closed) {
+      const month = this.monthOf(v.createdAt);
+      byMonth.set(month, [...(byMonth.get(month) ?? []), v]);
+    }
+    for (const [month, visits] of byMonth) await this.archive.append(month, visits);
+    this.stateDoc.data = this.state.toPersisted();
+    await this.stateDoc.write();
+  }
+
+  /** Save under the same queue as transactions (for changes made outside the journal). */
+  saveNow(): Promise<void> {
+    return this.transact(
+      { kind: 'system', id: 'pintu' },
+      () => ({ events: [], result: () => undefined }),
+    );
+  }
+
+  /** Replay journal entries the saved state does not reflect yet. Returns how many. */
+  async replay(): Promise<number> {
+    let n = 0;
+    for await (const entry of this.journal.read({ fromSeq: this.state.journalSeq + 1 })) {
+      this.state.applyEntry(entry);
+      n++;
+    }
+    if (n > 0) await this.persist();
+    return n;
+  }
+
+  private announce(entry: JournalEntry): void {
+    this.metrics.events.inc({ type: entry.type });
+    this.bus.emit('entry', entry);
+  }
+
+  guest(id: string): Guest | undefined {
+    return this.guests.data.guests.find((g) => g.id === id);
+  }
+}

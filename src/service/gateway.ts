@@ -1,0 +1,216 @@
+// Opens a gateway on a data folder: state, guests, journal and archive; replays what the
+// saved state missed; seeds badges and hosts from configuration; creates the first admin.
+// Hardware ports come in from the composition root (main.ts), already built.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { monthOf } from '../domain/time.js';
+import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
+import type { LockPort, ReaderPort } from '../hardware/ports.js';
+import { Archive } from '../store/archive.js';
+import { DurableJsonFile } from '../store/durable-file.js';
+import { Journal } from '../store/journal.js';
+import { AccessService } from './access.js';
+import { AccountService } from './accounts.js';
+import { Core, type GuestsFile } from './core.js';
+import { DirectoryService } from './directory.js';
+import { emptyState, LiveState, type PersistedState } from './live-state.js';
+import { createMetrics } from './metrics.js';
+import { newOneTimePassword } from './passwords.js';
+import { PrivacyService } from './privacy.js';
+import { ReportService } from './reports.js';
+import { VisitService } from './visits.js';
+
+export interface GatewayOptions {
+  config: Config;
+  readers: ReadonlyMap<string, ReaderPort>;
+  locks: ReadonlyMap<string, LockPort>;
+  log: Logger;
+  now?: () => number;
+  /** Create the first admin when no user exists (the CLI's offline commands do not). */
+  createFirstAdmin?: boolean;
+}
+
+export interface Gateway {
+  config: Config;
+  core: Core;
+  visits: VisitService;
+  access: AccessService;
+  accounts: AccountService;
+  directory: DirectoryService;
+  privacy: PrivacyService;
+  reports: ReportService;
+  /** Set when this start created the first admin: print it once, never log it. */
+  firstAdmin?: { username: string; password: string };
+  close(): Promise<void>;
+}
+
+export function policyOf(config: Config): AccessPolicyConfig {
+  const a = config.access;
+  return {
+    timezone: config.timezone,
+    officeHours: { days: [...a.officeHours.days], open: a.officeHours.open, close: a.officeHours.close },
+    maxVisitMinutes: a.maxVisitMinutes,
+    endAtOfficeClose: a.endAtOfficeClose,
+    keypadLockout: {
+      attempts: a.keypadLockout.attempts,
+      windowMs: a.keypadLockout.windowSeconds * 1000,
+      lockMs: a.keypadLockout.lockSeconds * 1000,
+    },
+  };
+}
+
+export function doorsOf(config: Config): Map<string, Door> {
+  return new Map(
+    config.doors.map((d) => [
+      d.id,
+      {
+        id: d.id,
+        name: d.name,
+        kind: d.kind,
+        pulseMs: d.pulseMs,
+        failMode: d.failMode,
+        antiPassback: d.antiPassback,
+        ...(d.hours ? { hours: { days: [...d.hours.days], open: d.hours.open, close: d.hours.close } } : {}),
+      },
+    ]),
+  );
+}
+
+export function readersOf(config: Config): Map<string, Reader> {
+  return new Map(
+    config.readers.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        role: r.role,
+        ...(r.door ? { doorId: r.door } : {}),
+        ...(r.direction ? { direction: r.direction } : {}),
+        keypad: r.keypad,
+      },
+    ]),
+  );
+}
+
+/** The key of keypad code hashes: 32 random bytes made at first start, readable by the service only. */
+async function codeSecret(dataDir: string): Promise<Buffer> {
+  const file = join(dataDir, 'secret.key');
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const key = randomBytes(32);
+    await writeFile(file, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config, log } = opts;
+  const now = opts.now ?? Date.now;
+  const dir = config.dataDir;
+  await mkdir(dir, { recursive: true, mode: 0o750 });
+  const onRecover = (info: { file: string; reason: string }) =>
+    log.error({ file: info.file, reason: info.reason }, 'state file was damaged: recovered from the last good copy');
+
+  const stateDoc = new Low<PersistedState>(new DurableJsonFile<PersistedState>(join(dir, 'state.json'), { onRecover }), emptyState());
+  await stateDoc.read();
+  const guestsDoc = new Low<GuestsFile>(new DurableJsonFile<GuestsFile>(join(dir, 'guests.json'), { onRecover }), {
+    version: 1,
+    guests: [],
+  });
+  await guestsDoc.read();
+  const tz = config.timezone;
+  const journal = await Journal.open(join(dir, 'journal'), {
+    monthOf: (at) => monthOf(at, tz),
+    onTornLine: (info) => log.warn(info, 'journal: a torn last line was cut (power loss mid-write)'),
+  });
+  const archive = new Archive<Visit>(join(dir, 'archive'));
+
+  const guestNames = new Map(guestsDoc.data.guests.map((g) => [g.id, g.name]));
+  const state = new LiveState(policyOf(config), doorsOf(config), readersOf(config), stateDoc.data, (id) => guestNames.get(id) ?? '');
+  const metrics = createMetrics();
+  const core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
+
+  const replayed = await core.replay();
+  if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');
+
+  const secret = await codeSecret(dir);
+  const access = new AccessService(core, opts.readers, opts.locks, secret);
+  const visits = new VisitService(
+    core,
+    () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),
+    access.codeHash,
+    config.access.codeLength,
+  );
+  const accounts = new AccountService(core, config.http.sessionTtlMinutes * 60_000, {
+    attempts: config.http.loginRateLimit.max,
+    ms: config.http.loginRateLimit.windowMinutes * 60_000,
+  });
+  const directory = new DirectoryService(core);
+  const privacy = new PrivacyService(core, config.retention.guestDays);
+  const reports = new ReportService(core);
+
+  await directory.seed({
+    badges: config.badges,
+    hosts: config.hosts.map((h) => ({
+      id: h.id,
+      name: h.name,
+      unit: h.unit,
+      rooms: [...h.rooms],
+      ...(h.contact ? { contact: h.contact } : {}),
+    })),
+  });
+
+  let firstAdmin: Gateway['firstAdmin'];
+  if (opts.createFirstAdmin !== false && accounts.users().length === 0) {
+    const password = newOneTimePassword();
+    await accounts.addUser(
+      { username: config.admin.username, displayName: 'Administrator', role: 'admin', password },
+      { kind: 'system', id: 'setup' },
+    );
+    firstAdmin = { username: config.admin.username, password };
+  }
+
+  await access.start();
+  await core.record({ type: 'system.started', payload: { detail: `replayed ${replayed}` } }, { kind: 'system', id: 'pintu' });
+
+  const timers = [
+    setInterval(() => accounts.sweep(), 60_000),
+    setInterval(
+      () => void privacy.sweep().catch((err) => log.error({ err }, 'retention sweep failed')),
+      60 * 60_000,
+    ),
+    setInterval(() => {
+      metrics.visitsOpen.set(state.visits.size);
+      metrics.visitorsInside.set(state.presence.size);
+    }, 5_000),
+  ];
+  for (const t of timers) t.unref();
+  void privacy.sweep().catch((err) => log.error({ err }, 'retention sweep failed'));
+
+  let closed = false;
+  return {
+    config,
+    core,
+    visits,
+    access,
+    accounts,
+    directory,
+    privacy,
+    reports,
+    ...(firstAdmin ? { firstAdmin } : {}),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      await access.stop();
+      await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
+      await core.saveNow();
+      await journal.close();
+    },
+  };
+}

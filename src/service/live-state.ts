@@ -1,0 +1,246 @@
+// The gateway's live state in memory: what a tap is decided from, kept indexed so that a
+// decision is a handful of map lookups. It is persisted as plain arrays (PersistedState) and
+// rebuilt from them at start; `applyEntry` folds a journal entry into it, both live and when
+// replaying the journal after a crash, so the two paths cannot drift apart.
+import { nextPresence } from '../domain/access.js';
+import type { JournalEntry } from '../domain/events.js';
+import type {
+  AccessPolicyConfig,
+  AccessSnapshot,
+  ApiToken,
+  Badge,
+  Decision,
+  Door,
+  Host,
+  Reader,
+  User,
+  Visit,
+} from '../domain/types.js';
+import { applyVisitEvent, isTerminal } from '../domain/visit.js';
+
+export interface PersistedState {
+  version: 1;
+  /** The journal sequence this state reflects; later entries are replayed at start. */
+  journalSeq: number;
+  users: User[];
+  tokens: ApiToken[];
+  hosts: Host[];
+  badges: Badge[];
+  /** Open visits only: terminal ones live in the monthly archive. */
+  visits: Visit[];
+  lockdown: { global: boolean; doors: string[] };
+  /** visit id -> doors it is inside of. */
+  presence: Record<string, string[]>;
+}
+
+export function emptyState(): PersistedState {
+  return {
+    version: 1,
+    journalSeq: 0,
+    users: [],
+    tokens: [],
+    hosts: [],
+    badges: [],
+    visits: [],
+    lockdown: { global: false, doors: [] },
+    presence: {},
+  };
+}
+
+type Keypad = { failures: number[]; lockedUntil?: number };
+
+export class LiveState implements AccessSnapshot {
+  journalSeq: number;
+  readonly users = new Map<string, User>();
+  readonly tokens = new Map<string, ApiToken>();
+  readonly hosts = new Map<string, Host>();
+  readonly badges = new Map<string, Badge>();
+  readonly badgesByUid = new Map<string, Badge>();
+  readonly visits = new Map<string, Visit>();
+  readonly visitsByExternalId = new Map<string, string>();
+  readonly codes = new Map<string, string>();
+  readonly lockdown: { global: boolean; doors: Set<string> };
+  readonly presence = new Map<string, ReadonlySet<string>>();
+  readonly keypads = new Map<string, Keypad>();
+  /** Visits that reached a terminal state since the last save, waiting for the archive. */
+  readonly closed: Visit[] = [];
+  /** The last visits closed, so a caller can still show the visit it just closed. */
+  private readonly recent = new Map<string, Visit>();
+
+  constructor(
+    readonly policy: AccessPolicyConfig,
+    readonly doors: ReadonlyMap<string, Door>,
+    readonly readers: ReadonlyMap<string, Reader>,
+    persisted: PersistedState,
+    /** Guest names for replayed arrivals (names never enter the journal). */
+    private readonly guestName: (guestId: string) => string,
+  ) {
+    this.journalSeq = persisted.journalSeq;
+    for (const u of persisted.users) this.users.set(u.id, u);
+    for (const t of persisted.tokens) this.tokens.set(t.id, t);
+    for (const h of persisted.hosts) this.hosts.set(h.id, h);
+    for (const b of persisted.badges) this.putBadge(b);
+    for (const v of persisted.visits) this.putVisit(v);
+    this.lockdown = { global: persisted.lockdown.global, doors: new Set(persisted.lockdown.doors) };
+    for (const [visitId, doorIds] of Object.entries(persisted.presence)) {
+      if (doorIds.length) this.presence.set(visitId, new Set(doorIds));
+    }
+  }
+
+  toPersisted(): PersistedState {
+    const presence: Record<string, string[]> = {};
+    for (const [id, doors] of this.presence) if (doors.size) presence[id] = [...doors];
+    return {
+      version: 1,
+      journalSeq: this.journalSeq,
+      users: [...this.users.values()],
+      tokens: [...this.tokens.values()],
+      hosts: [...this.hosts.values()],
+      badges: [...this.badges.values()],
+      visits: [...this.visits.values()],
+      lockdown: { global: this.lockdown.global, doors: [...this.lockdown.doors] },
+      presence,
+    };
+  }
+
+  closedRecently(id: string): Visit | undefined {
+    return this.recent.get(id);
+  }
+
+  putBadge(b: Badge): void {
+    const old = this.badges.get(b.id);
+    if (old && old.uid !== b.uid) this.badgesByUid.delete(old.uid);
+    this.badges.set(b.id, b);
+    this.badgesByUid.set(b.uid, b);
+  }
+
+  removeBadge(id: string): void {
+    const old = this.badges.get(id);
+    if (!old) return;
+    this.badges.delete(id);
+    this.badgesByUid.delete(old.uid);
+  }
+
+  /** Insert or replace a visit, keeping the code and external-id indexes in step. */
+  putVisit(v: Visit): void {
+    const old = this.visits.get(v.id);
+    if (old?.accessCode) for (const room of old.accessCode.rooms) this.codes.delete(`${room}:${old.accessCode.hash}`);
+    if (isTerminal(v.state)) {
+      this.visits.delete(v.id);
+      if (v.externalId) this.visitsByExternalId.delete(v.externalId);
+      this.presence.delete(v.id);
+      this.closed.push(v);
+      this.recent.set(v.id, v);
+      if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
+      return;
+    }
+    this.visits.set(v.id, v);
+    if (v.externalId) this.visitsByExternalId.set(v.externalId, v.id);
+    if (v.accessCode) for (const room of v.accessCode.rooms) this.codes.set(`${room}:${v.accessCode.hash}`, v.id);
+  }
+
+  /**
+   * What a granted tap changes: presence (who is inside) and the end of the escort step.
+   * Idempotent, so replaying a tap that a saved state already holds changes nothing.
+   */
+  applyDecision(d: Decision, at: number): void {
+    if (!d.granted) return;
+    const visit = this.visits.get(d.visitId);
+    if (!visit) return;
+    const next = nextPresence(this.presence.get(d.visitId), d);
+    if (next?.size) this.presence.set(d.visitId, next);
+    else this.presence.delete(d.visitId);
+    if (d.direction === 'in' && visit.firstEntryAt === undefined && visit.state === 'badged') {
+      this.visits.set(visit.id, { ...visit, firstEntryAt: at });
+    }
+  }
+
+  /** Fold a journal entry into the state. Entries that change nothing live are ignored. */
+  applyEntry(e: JournalEntry): void {
+    switch (e.type) {
+      case 'visit.arrived':
+      case 'visit.screened':
+      case 'visit.guestbook':
+      case 'visit.decided':
+      case 'visit.granted':
+      case 'visit.badge_issued':
+      case 'visit.checked_out':
+      case 'visit.document_returned':
+      case 'visit.cancelled': {
+        const before = this.visits.get(e.payload.visitId);
+        const name = e.type === 'visit.arrived' ? this.guestName(e.payload.guestId) : undefined;
+        const after = applyVisitEvent(before, e, e.at, e.actor, name);
+        if (e.type === 'visit.badge_issued') {
+          const badge = this.badges.get(e.payload.badgeId);
+          if (badge) this.putBadge({ ...badge, status: 'issued', visitId: after.id });
+        }
+        if (e.type === 'visit.checked_out' && before?.badgeId) {
+          const badge = this.badges.get(before.badgeId);
+          if (badge) {
+            const { visitId: _drop, ...rest } = badge;
+            this.putBadge({ ...rest, status: e.payload.badgeReturned ? 'available' : 'lost', lastVisitId: after.id });
+          }
+          this.presence.delete(after.id);
+        }
+        this.putVisit(after);
+        break;
+      }
+      case 'access.granted': {
+        const p = e.payload;
+        if (p.visitId && p.doorId && p.direction) {
+          this.applyDecision(
+            { granted: true, readerId: p.readerId, doorId: p.doorId, direction: p.direction, visitId: p.visitId, pulseMs: 0 },
+            e.at,
+          );
+        }
+        break;
+      }
+      case 'badge.added':
+      case 'badge.found':
+        this.putBadge({
+          ...(this.badges.get(e.payload.badgeId) ?? {}),
+          id: e.payload.badgeId,
+          label: e.payload.label,
+          uid: e.payload.uid,
+          status: 'available',
+        });
+        break;
+      case 'badge.lost': {
+        const badge = this.badges.get(e.payload.badgeId);
+        if (badge) this.putBadge({ ...badge, status: 'lost' });
+        break;
+      }
+      case 'badge.removed':
+        this.removeBadge(e.payload.badgeId);
+        break;
+      case 'host.saved': {
+        const p = e.payload;
+        const old = this.hosts.get(p.hostId);
+        this.hosts.set(p.hostId, {
+          ...(old ?? {}),
+          id: p.hostId,
+          name: p.name,
+          unit: p.unit,
+          rooms: p.rooms,
+          ...(p.contact !== undefined ? { contact: p.contact } : {}),
+          ...(p.absent !== undefined ? { absent: p.absent } : {}),
+        });
+        break;
+      }
+      case 'host.removed':
+        this.hosts.delete(e.payload.hostId);
+        break;
+      case 'door.lockdown':
+        if (e.payload.global) this.lockdown.global = true;
+        else this.lockdown.doors.add(e.payload.doorId);
+        break;
+      case 'door.released':
+        if (e.payload.global) this.lockdown.global = false;
+        else this.lockdown.doors.delete(e.payload.doorId);
+        break;
+      default:
+        break;
+    }
+    this.journalSeq = e.seq;
+  }
+}

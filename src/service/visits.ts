@@ -1,0 +1,309 @@
+// The SOP at the desk: arrival, screening, guest book, host decision, badge, checkout, and
+// the desk application's sync. Each operation checks the domain's rules under the core's
+// single-writer queue, so two clicks on the same visit cannot both pass.
+import { randomInt, randomUUID } from 'node:crypto';
+import { normaliseUid } from '../domain/access.js';
+import { issueCode } from '../domain/codes.js';
+import { DomainError } from '../domain/errors.js';
+import type { DomainEvent } from '../domain/events.js';
+import { maskDocumentNumber } from '../domain/privacy.js';
+import type { Actor, DocumentType, Guest, ScreeningReason, Visit } from '../domain/types.js';
+import { handleVisitCommand, type VisitCommand, type VisitContext } from '../domain/visit.js';
+import type { Core } from './core.js';
+
+export interface ArrivalInput {
+  guest: { name: string; institution: string; phone?: string; guestId?: string };
+  purpose: string;
+  hostId: string;
+  externalId?: string;
+}
+
+export interface BadgeInput {
+  /** The badge's UID as read (any case, separators allowed), or its id/label. */
+  badge: string;
+  collateral: { type: DocumentType; number: string };
+}
+
+export interface SyncItem {
+  externalId: string;
+  guest: { name: string; institution: string; phone?: string };
+  purpose: string;
+  hostId: string;
+  /** Where the desk application has the visit. */
+  status: 'awaiting_host' | 'accepted' | 'host_refused' | 'cancelled';
+  rooms?: string[];
+}
+
+export interface SyncResult {
+  externalId: string;
+  visitId: string;
+  state: string;
+  changed: boolean;
+}
+
+export class VisitService {
+  constructor(
+    private readonly core: Core,
+    private readonly ctx: () => Omit<VisitContext, 'now' | 'actor'>,
+    private readonly codeKey: (code: string) => string,
+    private readonly codeLength: number,
+  ) {}
+
+  get(id: string): Visit | undefined {
+    return this.core.state.visits.get(id);
+  }
+
+  /** Open visits, newest first; archived ones are read from the monthly archive. */
+  list(filter: { state?: string; hostId?: string } = {}): Visit[] {
+    return [...this.core.state.visits.values()]
+      .filter((v) => (!filter.state || v.state === filter.state) && (!filter.hostId || v.hostId === filter.hostId))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** A visit, open or archived. */
+  async find(id: string): Promise<Visit | undefined> {
+    const open = this.get(id);
+    if (open) return open;
+    for (const month of (await this.core.archive.months()).reverse()) {
+      const hit = (await this.core.archive.readMonth(month)).filter((v) => v.id === id).at(-1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  async arrive(input: ArrivalInput, actor: Actor): Promise<Visit> {
+    const host = this.core.state.hosts.get(input.hostId);
+    if (!host) throw new DomainError('not_found', `unknown host "${input.hostId}"`, 'hostId');
+    if (input.externalId && this.core.state.visitsByExternalId.has(input.externalId)) {
+      throw new DomainError('conflict', `a visit with externalId "${input.externalId}" exists`, 'externalId');
+    }
+    const guest = await this.upsertGuest(input.guest);
+    const visitId = randomUUID();
+    return this.run(undefined, actor, {
+      action: 'arrive',
+      visitId,
+      guestId: guest.id,
+      guestName: guest.name,
+      institution: input.guest.institution,
+      purpose: input.purpose,
+      hostId: input.hostId,
+      ...(input.externalId ? { externalId: input.externalId } : {}),
+    }).then((r) => r.visit);
+  }
+
+  screen(id: string, input: { passed: boolean; reasons?: ScreeningReason[]; note?: string }, actor: Actor) {
+    return this.run(id, actor, { action: 'screen', ...input }).then((r) => r.visit);
+  }
+
+  guestbook(id: string, input: { note?: string }, actor: Actor) {
+    return this.run(id, actor, { action: 'guestbook', ...input }).then((r) => r.visit);
+  }
+
+  /**
+   * The host's decision. With an acceptance that grants rooms, a keypad code is issued; its
+   * plain value is returned this once (for the host to pass on) and only its hash is kept.
+   */
+  decide(
+    id: string,
+    input: { outcome: 'accepted' | 'refused' | 'host_absent'; reason?: string; proposedDate?: string; rooms?: string[] },
+    actor: Actor,
+  ): Promise<{ visit: Visit; accessCode?: string }> {
+    return this.run(id, actor, { action: 'decide', ...input }, input.outcome === 'accepted' && !!input.rooms?.length);
+  }
+
+  grant(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
+    const visit = this.get(id);
+    return this.run(id, actor, { action: 'grant', rooms }, rooms.length > 0 && !visit?.accessCode);
+  }
+
+  async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {
+    const masked = maskDocumentNumber(input.collateral.number);
+    if (masked.replace(/\*/g, '').length < 2) {
+      throw new DomainError('invalid', 'collateral number is too short', 'collateral.number');
+    }
+    return this.core.transact(actor, (now) => {
+      const badge = this.resolveBadge(input.badge);
+      if (badge.status !== 'available') {
+        throw new DomainError('conflict', `badge ${badge.label} is ${badge.status}`, 'badge');
+      }
+      const event = handleVisitCommand(
+        this.mustGet(id),
+        { action: 'issue_badge', badgeId: badge.id, collateral: { type: input.collateral.type, masked } },
+        { ...this.ctx(), now, actor },
+      );
+      return { events: [event], result: () => this.mustGet(id) };
+    });
+  }
+
+  /** Checkout (SOP step 7): access ends at once; the badge returns to the pool (or is lost). */
+  checkout(id: string, input: { badgeReturned: boolean; documentReturned: boolean }, actor: Actor) {
+    return this.run(id, actor, { action: 'checkout', ...input }).then((r) => r.visit);
+  }
+
+  returnDocument(id: string, actor: Actor) {
+    return this.run(id, actor, { action: 'return_document' }).then((r) => r.visit);
+  }
+
+  cancel(id: string, input: { reason?: string }, actor: Actor) {
+    return this.run(id, actor, { action: 'cancel', ...input }).then((r) => r.visit);
+  }
+
+  /** The issued visit whose badge this is (a badge tapped back at the desk), if any. */
+  visitByBadgeUid(uid: string): Visit | undefined {
+    const badge = this.core.state.badgesByUid.get(uid);
+    return badge?.visitId ? this.get(badge.visitId) : undefined;
+  }
+
+  /**
+   * Idempotent upsert by external id: each item is brought to its status through the SOP
+   * steps it has not been through; an item already there records nothing.
+   */
+  async sync(items: SyncItem[], actor: Actor): Promise<SyncResult[]> {
+    const results: SyncResult[] = [];
+    for (const item of items) {
+      let visitId = this.core.state.visitsByExternalId.get(item.externalId);
+      let changed = false;
+      if (!visitId) {
+        const archived = await this.findArchivedByExternalId(item.externalId);
+        if (archived) {
+          results.push({ externalId: item.externalId, visitId: archived.id, state: archived.state, changed: false });
+          continue;
+        }
+        const v = await this.arrive(
+          { guest: item.guest, purpose: item.purpose, hostId: item.hostId, externalId: item.externalId },
+          actor,
+        );
+        visitId = v.id;
+        changed = true;
+      }
+      const id = visitId;
+      const at = () => this.mustGetAny(id);
+      if (at().state === 'arrived') {
+        await this.screen(id, { passed: true, note: 'desk application' }, actor);
+        changed = true;
+      }
+      if (at().state === 'screened') {
+        await this.guestbook(id, {}, actor);
+        changed = true;
+      }
+      if (item.status === 'cancelled' && ['arrived', 'screened', 'awaiting_host', 'accepted'].includes(at().state)) {
+        await this.cancel(id, { reason: 'desk application' }, actor);
+        changed = true;
+      } else if (item.status === 'host_refused' && at().state === 'awaiting_host') {
+        await this.decide(id, { outcome: 'refused' }, actor);
+        changed = true;
+      } else if (item.status === 'accepted' && at().state === 'awaiting_host') {
+        await this.decide(id, { outcome: 'accepted', rooms: item.rooms ?? [] }, actor);
+        changed = true;
+      } else if (item.status === 'accepted' && item.rooms?.some((r) => !at().rooms.includes(r))) {
+        await this.grant(id, item.rooms, actor);
+        changed = true;
+      }
+      results.push({ externalId: item.externalId, visitId: id, state: at().state, changed });
+    }
+    return results;
+  }
+
+  private async findArchivedByExternalId(externalId: string): Promise<Visit | undefined> {
+    for (const month of (await this.core.archive.months()).reverse().slice(0, 2)) {
+      const hit = (await this.core.archive.readMonth(month)).find((v) => v.externalId === externalId);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  private mustGet(id: string): Visit {
+    const v = this.get(id);
+    if (!v) throw new DomainError('not_found', `visit ${id} not found or already closed`);
+    return v;
+  }
+
+  /** After a command a visit may have moved to the archive: read it from the last closed. */
+  private mustGetAny(id: string): Visit {
+    return this.get(id) ?? this.core.state.closedRecently(id) ?? this.mustGet(id);
+  }
+
+  private run(
+    id: string | undefined,
+    actor: Actor,
+    cmd: VisitCommand,
+    withCode = false,
+  ): Promise<{ visit: Visit; accessCode?: string }> {
+    return this.core.transact(actor, (now) => {
+      const visit = id === undefined ? undefined : this.mustGet(id);
+      let code: { code: string; hash: string } | undefined;
+      if (withCode && (cmd.action === 'decide' || cmd.action === 'grant')) {
+        code = issueCode(this.codeLength, (hash) => this.codeTaken(hash), {
+          randomInt: (max) => randomInt(max),
+          hash: this.codeKey,
+        });
+        cmd = { ...cmd, codeHash: code.hash };
+      }
+      const event: DomainEvent = handleVisitCommand(visit, cmd, { ...this.ctx(), now, actor });
+      const visitId = event.payload.visitId;
+      return {
+        events: [event],
+        result: () => {
+          const after = this.get(visitId) ?? this.core.state.closedRecently(visitId);
+          if (!after) throw new Error(`visit ${visitId} vanished`);
+          return { visit: after, ...(code && after.accessCode?.hash === code.hash ? { accessCode: code.code } : {}) };
+        },
+      };
+    });
+  }
+
+  /** A code hash in use by any open visit (codes are unique across all rooms). */
+  private codeTaken(hash: string): boolean {
+    for (const v of this.core.state.visits.values()) if (v.accessCode?.hash === hash) return true;
+    return false;
+  }
+
+  private resolveBadge(ref: string) {
+    const uid = normaliseUid(ref);
+    const byUid = uid ? this.core.state.badgesByUid.get(uid) : undefined;
+    const badge =
+      byUid ??
+      this.core.state.badges.get(ref) ??
+      [...this.core.state.badges.values()].find((b) => b.label.toLowerCase() === ref.toLowerCase());
+    if (!badge) throw new DomainError('not_found', `no badge "${ref}" in the pool`, 'badge');
+    return badge;
+  }
+
+  private async upsertGuest(input: ArrivalInput['guest']): Promise<Guest> {
+    const now = this.core.now();
+    const guests = this.core.guests.data.guests;
+    const existing = input.guestId ? guests.find((g) => g.id === input.guestId && !g.erasedAt) : undefined;
+    const guest: Guest = existing
+      ? {
+          ...existing,
+          name: input.name.trim(),
+          institution: input.institution.trim(),
+          ...(input.phone ? { phone: input.phone.trim() } : {}),
+          lastSeenAt: now,
+        }
+      : {
+          id: randomUUID(),
+          name: input.name.trim(),
+          institution: input.institution.trim(),
+          ...(input.phone ? { phone: input.phone.trim() } : {}),
+          firstSeenAt: now,
+          lastSeenAt: now,
+        };
+    if (!guest.name) throw new DomainError('invalid', 'guest.name is required', 'guest.name');
+    const i = guests.findIndex((g) => g.id === guest.id);
+    if (i >= 0) guests[i] = guest;
+    else guests.push(guest);
+    await this.core.guests.write();
+    return guest;
+  }
+
+  /** Earlier guests matching a name or phone prefix (the returning-guest suggestion). */
+  suggestGuests(query: string, limit = 10): Guest[] {
+    const q = query.trim().toLowerCase();
+    if (q.length < 2) return [];
+    return this.core.guests.data.guests
+      .filter((g) => !g.erasedAt && (g.name.toLowerCase().includes(q) || g.phone?.startsWith(q)))
+      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .slice(0, limit);
+  }
+}

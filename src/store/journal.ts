@@ -1,0 +1,427 @@
+// The journal: append-only, hash-chained JSON Lines, one file per month (DESIGN.md, Storage).
+// Entry format and hashing: journal-entry.ts. Full check: journal-verify.ts.
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { DomainEvent, JournalEntry } from '../domain/events.js';
+import type { Actor } from '../domain/types.js';
+import { errnoCode, fsyncDir, writeAll } from './fsync.js';
+import { decodeLine, decodeVerified, encodeEntry, ZERO_HASH } from './journal-entry.js';
+import { type VerifyResult, verifyJournal } from './journal-verify.js';
+import { linesBackward, readLines } from './lines.js';
+import { assertMonth, listMonths, monthFile } from './month-files.js';
+
+export class JournalError extends Error {
+  override readonly name = 'JournalError';
+}
+
+/** A line cut from the end of a month file when the journal was opened. */
+export interface TornLineInfo {
+  file: string;
+  /** The file's new length: everything from here on was removed. */
+  offset: number;
+  bytes: number;
+  reason: string;
+}
+
+export interface JournalOptions {
+  /** The month ('YYYY-MM') an instant belongs to, in the gateway's local time. */
+  monthOf: (at: number) => string;
+  now?: () => number;
+  onTornLine?: (info: TornLineInfo) => void;
+}
+
+export interface JournalStats {
+  /** Write + fdatasync rounds; with group commit far fewer than appends. */
+  flushes: number;
+  /** Entries made durable. */
+  appends: number;
+  bytes: number;
+}
+
+export interface ReadOptions {
+  /** Only entries with seq >= fromSeq. */
+  fromSeq?: number;
+  /** Only this month's file. */
+  month?: string;
+  types?: readonly string[];
+}
+
+export interface PageOptions {
+  /** Entries with seq < beforeSeq: the page just older than a seen entry. */
+  beforeSeq?: number;
+  /** Entries with seq > afterSeq: the page just newer than a seen entry. */
+  afterSeq?: number;
+  limit: number;
+  types?: readonly string[];
+}
+
+export interface Page {
+  /** Newest first. */
+  entries: JournalEntry[];
+  /** More matching entries exist beyond this page (older ones; newer ones for afterSeq). */
+  hasMore: boolean;
+}
+
+interface Pending {
+  month: string;
+  line: string;
+  entry: JournalEntry;
+  resolve: (entry: JournalEntry) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Tail {
+  lastSeq: number;
+  lastHash: string;
+  /** Newest month file and its length after recovery. */
+  newest?: { month: string; size: number };
+}
+
+const FILE_MODE = 0o640;
+
+export class Journal {
+  readonly dir: string;
+  readonly #monthOf: (at: number) => string;
+  readonly #now: () => number;
+  #lastSeq: number;
+  #lastHash: string;
+  // Month of the newest entry assigned (or the newest file): the journal never goes back
+  // to an older month file, so files stay in seq order even if the clock steps back.
+  #month: string | undefined;
+  // Durable length of the newest month file: readers stop there, not inside a write.
+  #tail: { month: string; size: number } | undefined;
+  #handle: FileHandle | undefined;
+  #handleMonth: string | undefined;
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | undefined;
+  #broken: Error | undefined;
+  #closed = false;
+  readonly #stats: JournalStats = { flushes: 0, appends: 0, bytes: 0 };
+
+  private constructor(dir: string, options: JournalOptions, tail: Tail) {
+    this.dir = dir;
+    this.#monthOf = options.monthOf;
+    this.#now = options.now ?? Date.now;
+    this.#lastSeq = tail.lastSeq;
+    this.#lastHash = tail.lastHash;
+    this.#tail = tail.newest;
+    this.#month = tail.newest?.month;
+  }
+
+  /**
+   * Open (creating the directory if needed) and restore lastSeq/lastHash from the tail of the
+   * newest month file. A torn last line is cut and reported; only the tail is read.
+   */
+  static async open(dir: string, options: JournalOptions): Promise<Journal> {
+    const absolute = path.resolve(dir);
+    const created = await mkdir(absolute, { recursive: true });
+    if (created !== undefined) await fsyncDir(path.dirname(created));
+    const tail = await recoverTail(absolute, await listMonths(absolute), options.onTornLine);
+    return new Journal(absolute, options, tail);
+  }
+
+  static verify(dir: string): Promise<VerifyResult> {
+    return verifyJournal(path.resolve(dir));
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get lastHash(): string {
+    return this.#lastHash;
+  }
+
+  get stats(): Readonly<JournalStats> {
+    return { ...this.#stats };
+  }
+
+  /** The write error that broke the journal, if one did. */
+  get failure(): Error | undefined {
+    return this.#broken;
+  }
+
+  months(): Promise<string[]> {
+    return listMonths(this.dir);
+  }
+
+  /**
+   * Append an event. seq and hash are assigned now, so call order is seq order; the promise
+   * resolves once the line is on disk (fdatasync). Appends made while a flush is in flight
+   * go out together in the next single write + fdatasync.
+   */
+  append(event: DomainEvent, actor: Actor, at?: number): Promise<JournalEntry> {
+    if (this.#broken) {
+      return Promise.reject(new JournalError(`journal is broken: ${this.#broken.message}`, { cause: this.#broken }));
+    }
+    if (this.#closed) return Promise.reject(new JournalError('journal is closed'));
+    try {
+      const when = at ?? this.#now();
+      if (!Number.isFinite(when)) throw new RangeError(`bad journal time: ${when}`);
+      let month = this.#monthOf(when);
+      assertMonth(month);
+      if (this.#month !== undefined && month < this.#month) month = this.#month;
+      const seq = this.#lastSeq + 1;
+      const { entry, line } = encodeEntry(event, actor, seq, when, this.#lastHash);
+      this.#lastSeq = seq;
+      this.#lastHash = entry.hash;
+      this.#month = month;
+      const done = new Promise<JournalEntry>((resolve, reject) => {
+        this.#queue.push({ month, line, entry, resolve, reject });
+      });
+      // Started on a microtask so that a burst of appends in one tick shares the first flush.
+      this.#flushing ??= Promise.resolve().then(() => this.#drain());
+      return done;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Flush what is pending and close the file. Appends after this are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#flushing;
+    const handle = this.#handle;
+    this.#handle = undefined;
+    this.#handleMonth = undefined;
+    await handle?.close();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const month = this.#queue[0]!.month;
+        let n = 1;
+        while (n < this.#queue.length && this.#queue[n]!.month === month) n++;
+        const batch = this.#queue.splice(0, n);
+        for (const p of batch) p.resolve(p.entry);
+        await new Promise((r) => setTimeout(r, 5));
+        try {
+          await this.#write(month, batch);
+        } catch (err) {
+          this.#fail(err, batch);
+          return;
+        }
+        for (const p of batch) p.resolve(p.entry);
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async #write(month: string, batch: Pending[]): Promise<void> {
+    const handle = await this.#handleFor(month);
+    const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
+    await writeAll(handle, bytes);
+    await handle.datasync();
+    this.#stats.flushes++;
+    this.#stats.appends += batch.length;
+    this.#stats.bytes += bytes.length;
+    if (this.#tail) this.#tail.size += bytes.length;
+  }
+
+  async #handleFor(month: string): Promise<FileHandle> {
+    if (this.#handle && this.#handleMonth === month) return this.#handle;
+    const previous = this.#handle;
+    this.#handle = undefined;
+    this.#handleMonth = undefined;
+    await previous?.close();
+    const file = monthFile(this.dir, month);
+    let handle: FileHandle;
+    let created = true;
+    try {
+      handle = await open(file, 'ax', FILE_MODE);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      created = false;
+      handle = await open(file, 'a', FILE_MODE);
+    }
+    try {
+      if (created) await fsyncDir(this.dir);
+      const size = created ? 0 : (await handle.stat()).size;
+      this.#tail = { month, size };
+    } catch (err) {
+      await handle.close().catch(() => {});
+      throw err;
+    }
+    this.#handle = handle;
+    this.#handleMonth = month;
+    return handle;
+  }
+
+  // After a failed write or fsync the file's state is unknown: refuse to go on.
+  #fail(err: unknown, batch: Pending[]): void {
+    const cause = err instanceof Error ? err : new Error(String(err));
+    this.#broken = cause;
+    const error = new JournalError(`journal write failed: ${cause.message}`, { cause });
+    for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(error);
+    const handle = this.#handle;
+    this.#handle = undefined;
+    this.#handleMonth = undefined;
+    void handle?.close().catch(() => {});
+  }
+
+  /** Bytes of a month file that are durable entries (undefined: the whole file). */
+  #readableLength(month: string): number | undefined {
+    return this.#tail?.month === month ? this.#tail.size : undefined;
+  }
+
+  /**
+   * Durable entries in seq order, streamed line by line across month files. Entries still
+   * waiting for their flush are not included.
+   */
+  async *read(options: ReadOptions = {}): AsyncGenerator<JournalEntry> {
+    const fromSeq = options.fromSeq ?? 1;
+    const types = options.types ? new Set(options.types) : undefined;
+    let months = await this.months();
+    if (options.month !== undefined) {
+      assertMonth(options.month);
+      months = months.filter((m) => m === options.month);
+    } else if (fromSeq > 1) {
+      // Start at the newest month whose first entry is not after fromSeq.
+      for (let i = months.length - 1; i > 0; i--) {
+        const first = await firstSeq(monthFile(this.dir, months[i]!));
+        if (first !== undefined && first <= fromSeq) {
+          months = months.slice(i);
+          break;
+        }
+      }
+    }
+    for (const month of months) {
+      const file = monthFile(this.dir, month);
+      let lineNo = 0;
+      for await (const text of readLines(file, this.#readableLength(month))) {
+        lineNo++;
+        const d = decodeLine(text);
+        if (!d.ok) throw new JournalError(`${file}:${lineNo}: ${d.reason}`);
+        if (d.entry.seq < fromSeq) continue;
+        if (types && !types.has(d.entry.type)) continue;
+        yield d.entry;
+      }
+    }
+  }
+
+  /**
+   * One page of entries for the event list, newest first. Without afterSeq: the `limit`
+   * newest entries older than beforeSeq (or the newest of all), read backwards from the end
+   * of the month files. With afterSeq: the `limit` entries right after afterSeq (and before
+   * beforeSeq if given), so a client following new events misses none.
+   */
+  async page(options: PageOptions): Promise<Page> {
+    const { limit } = options;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad page limit: ${limit}`);
+    const types = options.types ? new Set(options.types) : undefined;
+    const before = options.beforeSeq ?? Number.POSITIVE_INFINITY;
+    const found: JournalEntry[] = [];
+
+    if (options.afterSeq !== undefined) {
+      for await (const e of this.read({ fromSeq: options.afterSeq + 1, types: options.types })) {
+        if (e.seq >= before) break;
+        found.push(e);
+        if (found.length > limit) break;
+      }
+      const hasMore = found.length > limit;
+      return { entries: found.slice(0, limit).reverse(), hasMore };
+    }
+
+    const months = await this.months();
+    for (let i = months.length - 1; i >= 0 && found.length <= limit; i--) {
+      const month = months[i]!;
+      const file = monthFile(this.dir, month);
+      if (before !== Number.POSITIVE_INFINITY) {
+        const first = await firstSeq(file);
+        if (first === undefined || first >= before) continue;
+      }
+      const handle = await open(file, 'r');
+      try {
+        const end = this.#readableLength(month) ?? (await handle.stat()).size;
+        for await (const line of linesBackward(handle, end)) {
+          if (!line.terminated) continue;
+          const d = decodeLine(line.text);
+          if (!d.ok) throw new JournalError(`${file} (byte ${line.start}): ${d.reason}`);
+          if (d.entry.seq >= before) continue;
+          if (types && !types.has(d.entry.type)) continue;
+          found.push(d.entry);
+          if (found.length > limit) break;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    return { entries: found.slice(0, limit), hasMore: found.length > limit };
+  }
+}
+
+async function firstSeq(file: string): Promise<number | undefined> {
+  for await (const text of readLines(file)) {
+    const d = decodeLine(text);
+    return d.ok ? d.entry.seq : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Find the last good entry, newest month first, cutting a torn tail on the way: bytes after
+ * the last newline, and the last complete line if it does not parse or its hash does not
+ * match (a write cut short by power loss). Anything worse is corruption, not a torn write:
+ * that is refused rather than cut.
+ */
+async function recoverTail(
+  dir: string,
+  months: string[],
+  onTornLine: ((info: TornLineInfo) => void) | undefined,
+): Promise<Tail> {
+  const tail: Tail = { lastSeq: 0, lastHash: ZERO_HASH };
+  for (let i = months.length - 1; i >= 0; i--) {
+    const month = months[i]!;
+    const file = monthFile(dir, month);
+    const handle = await open(file, 'r+');
+    try {
+      const size = (await handle.stat()).size;
+      const { last, cutAt, reasons } = await scanTail(handle, size, file);
+      if (cutAt !== undefined) {
+        await handle.truncate(cutAt);
+        await handle.sync();
+        onTornLine?.({ file, offset: cutAt, bytes: size - cutAt, reason: reasons.join('; ') });
+      }
+      tail.newest ??= { month, size: cutAt ?? size };
+      if (last) {
+        tail.lastSeq = last.seq;
+        tail.lastHash = last.hash;
+        return tail;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return tail;
+}
+
+async function scanTail(
+  handle: FileHandle,
+  size: number,
+  file: string,
+): Promise<{ last?: JournalEntry; cutAt?: number; reasons: string[] }> {
+  let cutAt: number | undefined;
+  const reasons: string[] = [];
+  let complete = 0;
+  for await (const line of linesBackward(handle, size)) {
+    if (!line.terminated) {
+      cutAt = line.start;
+      reasons.push('last line has no newline');
+      continue;
+    }
+    complete++;
+    const d = decodeVerified(line.text);
+    if (d.ok) return { last: d.entry, cutAt, reasons };
+    if (complete > 1) {
+      throw new JournalError(
+        `${file}: the entry before the last one (bytes ${line.start}-${line.end}) is bad (${d.reason}); ` +
+          'this is corruption, not a torn write. Run verify and repair by hand.',
+      );
+    }
+    cutAt = line.start;
+    reasons.push(`last line: ${d.reason}`);
+  }
+  return { cutAt, reasons };
+}
