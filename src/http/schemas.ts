@@ -283,7 +283,7 @@ export const TapBody = Type.Object(
 );
 
 export const TapResponse = Type.Object({
-  kind: Enum(['door', 'desk', 'invalid'] as const),
+  kind: Enum(['door', 'desk', 'repeat', 'invalid'] as const, 'repeat: the same card within the debounce time, ignored'),
   granted: Type.Optional(Type.Boolean()),
   reason: Type.Optional(Enum(DENY_REASONS)),
   doorId: Type.Optional(Type.String()),

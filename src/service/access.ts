@@ -18,18 +18,26 @@ export interface DeskRead {
   visitId?: string;
 }
 
-export type ReadOutcome = { kind: 'door'; decision: Decision } | { kind: 'desk'; read: DeskRead } | { kind: 'invalid' };
+export type ReadOutcome =
+  | { kind: 'door'; decision: Decision }
+  | { kind: 'desk'; read: DeskRead }
+  /** The same card again within the debounce time: ignored. */
+  | { kind: 'repeat' }
+  | { kind: 'invalid' };
 
 export class AccessService {
   private readonly deskWaiters = new Set<(read: DeskRead) => void>();
+  /** Last time each (reader, credential) was read: a card resting on a reader is one tap. */
+  private readonly lastRead = new Map<string, number>();
 
   constructor(
     private readonly core: Core,
     private readonly readers: ReadonlyMap<string, ReaderPort>,
     private readonly locks: ReadonlyMap<string, LockPort>,
     private readonly codeSecret: Buffer,
+    private readonly debounceMs = 0,
   ) {
-    for (const reader of readers.values()) reader.onRead((read) => this.handleRead(read));
+    for (const reader of readers.values()) reader.onRead((read) => this.fromDriver(read));
     for (const lock of locks.values()) {
       lock.onChange((s) => this.core.bus.emit('lock', { doorId: lock.doorId, ...s }));
     }
@@ -96,7 +104,27 @@ export class AccessService {
     return { kind: 'door', decision };
   }
 
-  /** A simulated tap (CLI, API, panel): only on readers whose driver is simulated. */
+  /** Reads from reader drivers: a card resting on a reader repeats; within debounceMs it is one tap. */
+  fromDriver(read: ReadEvent): ReadOutcome {
+    if (this.debounceMs > 0 && read.kind === 'nfc') {
+      const key = `${read.readerId}\u0000${read.credential}`;
+      const now = this.core.now();
+      const last = this.lastRead.get(key);
+      this.lastRead.set(key, now);
+      if (this.lastRead.size > 1000) this.pruneReads(now);
+      if (last !== undefined && now - last < this.debounceMs) return { kind: 'repeat' };
+    }
+    return this.handleRead(read);
+  }
+
+  private pruneReads(now: number): void {
+    for (const [k, at] of this.lastRead) if (now - at >= this.debounceMs) this.lastRead.delete(k);
+  }
+
+  /**
+   * A simulated tap (CLI, API, panel): only on readers whose driver is simulated. It is a
+   * deliberate act, so it is not debounced.
+   */
   simulate(readerId: string, kind: 'nfc' | 'pin', credential: string): ReadOutcome {
     const reader = this.readers.get(readerId);
     if (!reader) throw new DomainError('not_found', `unknown reader "${readerId}"`, 'reader');

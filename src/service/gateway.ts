@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { monthOf } from '../domain/time.js';
+import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
 import type { LockPort, ReaderPort } from '../hardware/ports.js';
 import { Archive } from '../store/archive.js';
@@ -139,7 +139,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');
 
   const secret = await codeSecret(dir);
-  const access = new AccessService(core, opts.readers, opts.locks, secret);
+  const access = new AccessService(core, opts.readers, opts.locks, secret, config.access.debounceMs);
   const visits = new VisitService(
     core,
     () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),
@@ -178,19 +178,27 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   await access.start();
   await core.record({ type: 'system.started', payload: { detail: `replayed ${replayed}` } }, { kind: 'system', id: 'pintu' });
 
+  const sweep = () =>
+    privacy.sweep().then(
+      (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
+      (err) => log.error({ err }, 'retention sweep failed'),
+    );
   const timers = [
     setInterval(() => accounts.sweep(), 60_000),
-    setInterval(
-      () => void privacy.sweep().catch((err) => log.error({ err }, 'retention sweep failed')),
-      60 * 60_000,
-    ),
+    // Hourly check; the sweep runs in the configured local hour (and once at start).
+    setInterval(() => {
+      if (localParts(now(), tz).hour === config.retention.sweepHour) void sweep();
+    }, 60 * 60_000),
     setInterval(() => {
       metrics.visitsOpen.set(state.visits.size);
       metrics.visitorsInside.set(state.presence.size);
     }, 5_000),
   ];
   for (const t of timers) t.unref();
-  void privacy.sweep().catch((err) => log.error({ err }, 'retention sweep failed'));
+  void sweep();
+  if (config.mqtt.mode !== 'off') {
+    log.warn({ mode: config.mqtt.mode }, 'MQTT is not part of this build yet: the mqtt section is checked, no broker runs');
+  }
 
   let closed = false;
   return {

@@ -1,7 +1,7 @@
 // Monthly archive of closed records (visits): <dir>/visits-YYYY-MM.jsonl, one JSON per line.
 // Appends are at-least-once: a caller that crashed after archiving but before saving state
 // archives the same records again, so readers take the last line per id.
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './durable-file.js';
 import { errnoCode, fsyncDir, writeAll } from './fsync.js';
@@ -114,7 +114,9 @@ async function readRecords<R>(file: string): Promise<R[]> {
     try {
       return JSON.parse(line) as R;
     } catch (err) {
-      throw new ArchiveError(`${file}:${i + 1}: unparsable record (${err instanceof Error ? err.message : String(err)})`);
+      throw new ArchiveError(
+        `${file}:${i + 1}: unparsable record (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
   });
 }

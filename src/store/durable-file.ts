@@ -204,7 +204,8 @@ export class DurableJsonFile<T> implements Adapter<T> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (text === undefined) return Promise.reject(new TypeError(`${this.file}: data is not JSON-serialisable`));
+    if (text === undefined)
+      return Promise.reject(new TypeError(`${this.file}: data is not JSON-serialisable`));
     this.#next = `${text}\n`;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#draining) void this.#drain();

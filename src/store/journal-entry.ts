@@ -15,7 +15,14 @@ function sha256(text: string): string {
 }
 
 function hashedPart(e: Omit<JournalEntry, 'hash'>): string {
-  return JSON.stringify({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, payload: e.payload, prev: e.prev });
+  return JSON.stringify({
+    seq: e.seq,
+    at: e.at,
+    type: e.type,
+    actor: e.actor,
+    payload: e.payload,
+    prev: e.prev,
+  });
 }
 
 /** The hash an entry must carry, computed from its content. */
@@ -54,7 +61,8 @@ export function decodeLine(text: string): Decoded {
     return { ok: false, reason: `unparsable line (${err instanceof Error ? err.message : String(err)})` };
   }
   if (!isObject(v)) return { ok: false, reason: 'line is not a JSON object' };
-  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 1) return { ok: false, reason: 'bad or missing seq' };
+  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 1)
+    return { ok: false, reason: 'bad or missing seq' };
   if (typeof v.at !== 'number' || !Number.isFinite(v.at)) return { ok: false, reason: 'bad or missing at' };
   if (typeof v.type !== 'string' || v.type === '') return { ok: false, reason: 'bad or missing type' };
   const actor = v.actor;
@@ -70,6 +78,17 @@ export function decodeLine(text: string): Decoded {
 /** Parse, check the shape and the entry's own hash. */
 export function decodeVerified(text: string): Decoded {
   const d = decodeLine(text);
-  if (d.ok && entryHash(d.entry) !== d.entry.hash) return { ok: false, reason: 'hash does not match content' };
+  if (d.ok && entryHash(d.entry) !== d.entry.hash)
+    return { ok: false, reason: 'hash does not match content' };
   return d;
+}
+
+const SEQ_PREFIX = /^\{"seq":(\d+),/;
+
+/** The seq of a line, read from its prefix without parsing the whole line where possible. */
+export function seqOf(text: string): number | undefined {
+  const m = SEQ_PREFIX.exec(text);
+  if (m) return Number(m[1]);
+  const d = decodeLine(text);
+  return d.ok ? d.entry.seq : undefined;
 }

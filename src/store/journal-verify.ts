@@ -73,7 +73,11 @@ export async function verifyJournal(dir: string): Promise<VerifyResult> {
   return { ok: true, entries, months };
 }
 
-function checkLine(d: Decoded, prevSeq: number, prevHash: string): Omit<JournalBreak, 'file' | 'line'> | undefined {
+function checkLine(
+  d: Decoded,
+  prevSeq: number,
+  prevHash: string,
+): Omit<JournalBreak, 'file' | 'line'> | undefined {
   if (!d.ok) return { reason: d.reason };
   const { seq, prev } = d.entry;
   if (seq !== prevSeq + 1) {

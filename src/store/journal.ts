@@ -1,11 +1,11 @@
 // The journal: append-only, hash-chained JSON Lines, one file per month (DESIGN.md, Storage).
 // Entry format and hashing: journal-entry.ts. Full check: journal-verify.ts.
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
 import { errnoCode, fsyncDir, writeAll } from './fsync.js';
-import { decodeLine, decodeVerified, encodeEntry, ZERO_HASH } from './journal-entry.js';
+import { decodeLine, decodeVerified, encodeEntry, seqOf, ZERO_HASH } from './journal-entry.js';
 import { type VerifyResult, verifyJournal } from './journal-verify.js';
 import { linesBackward, readLines } from './lines.js';
 import { assertMonth, listMonths, monthFile } from './month-files.js';
@@ -116,7 +116,7 @@ export class Journal {
     const absolute = path.resolve(dir);
     const created = await mkdir(absolute, { recursive: true });
     if (created !== undefined) await fsyncDir(path.dirname(created));
-    const tail = await recoverTail(absolute, await listMonths(absolute), options.onTornLine);
+    const tail = await recoverTail(absolute, await listMonths(absolute), options.onTornLine ?? warnTornLine);
     return new Journal(absolute, options, tail);
   }
 
@@ -152,7 +152,9 @@ export class Journal {
    */
   append(event: DomainEvent, actor: Actor, at?: number): Promise<JournalEntry> {
     if (this.#broken) {
-      return Promise.reject(new JournalError(`journal is broken: ${this.#broken.message}`, { cause: this.#broken }));
+      return Promise.reject(
+        new JournalError(`journal is broken: ${this.#broken.message}`, { cause: this.#broken }),
+      );
     }
     if (this.#closed) return Promise.reject(new JournalError('journal is closed'));
     try {
@@ -194,8 +196,6 @@ export class Journal {
         let n = 1;
         while (n < this.#queue.length && this.#queue[n]!.month === month) n++;
         const batch = this.#queue.splice(0, n);
-        for (const p of batch) p.resolve(p.entry);
-        await new Promise((r) => setTimeout(r, 5));
         try {
           await this.#write(month, batch);
         } catch (err) {
@@ -287,13 +287,21 @@ export class Journal {
         }
       }
     }
-    for (const month of months) {
+    for (const [i, month] of months.entries()) {
       const file = monthFile(this.dir, month);
+      const end = this.#readableLength(month);
+      // A replay after restart asks for the last few entries of a big file: find them from
+      // the end rather than parse the whole month.
+      const start = i === 0 && fromSeq > 1 ? await offsetOfSeq(file, end, fromSeq) : 0;
       let lineNo = 0;
-      for await (const text of readLines(file, this.#readableLength(month))) {
+      for await (const text of readLines(file, { start, end })) {
         lineNo++;
         const d = decodeLine(text);
-        if (!d.ok) throw new JournalError(`${file}:${lineNo}: ${d.reason}`);
+        if (!d.ok) {
+          const where =
+            start === 0 ? `${file}:${lineNo}` : `${file}, line ${lineNo} counted from byte ${start}`;
+          throw new JournalError(`${where}: ${d.reason}`);
+        }
         if (d.entry.seq < fromSeq) continue;
         if (types && !types.has(d.entry.type)) continue;
         yield d.entry;
@@ -352,12 +360,31 @@ export class Journal {
   }
 }
 
+function warnTornLine(info: TornLineInfo): void {
+  process.emitWarning(`${info.file}: cut ${info.bytes} bytes at ${info.offset} (${info.reason})`, {
+    code: 'PINTU_JOURNAL_TORN_LINE',
+  });
+}
+
 async function firstSeq(file: string): Promise<number | undefined> {
-  for await (const text of readLines(file)) {
-    const d = decodeLine(text);
-    return d.ok ? d.entry.seq : undefined;
-  }
+  for await (const text of readLines(file)) return seqOf(text);
   return undefined;
+}
+
+/** Byte offset of the first line with seq >= fromSeq (searched from the end), or 0. */
+async function offsetOfSeq(file: string, end: number | undefined, fromSeq: number): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const size = end ?? (await handle.stat()).size;
+    for await (const line of linesBackward(handle, size)) {
+      if (!line.terminated) continue;
+      const seq = seqOf(line.text);
+      if (seq !== undefined && seq < fromSeq) return line.end + 1;
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -369,7 +396,7 @@ async function firstSeq(file: string): Promise<number | undefined> {
 async function recoverTail(
   dir: string,
   months: string[],
-  onTornLine: ((info: TornLineInfo) => void) | undefined,
+  onTornLine: (info: TornLineInfo) => void,
 ): Promise<Tail> {
   const tail: Tail = { lastSeq: 0, lastHash: ZERO_HASH };
   for (let i = months.length - 1; i >= 0; i--) {
@@ -382,7 +409,7 @@ async function recoverTail(
       if (cutAt !== undefined) {
         await handle.truncate(cutAt);
         await handle.sync();
-        onTornLine?.({ file, offset: cutAt, bytes: size - cutAt, reason: reasons.join('; ') });
+        onTornLine({ file, offset: cutAt, bytes: size - cutAt, reason: reasons.join('; ') });
       }
       tail.newest ??= { month, size: cutAt ?? size };
       if (last) {

@@ -6,12 +6,16 @@ import { createInterface } from 'node:readline';
 const NEWLINE = 0x0a;
 
 /**
- * The lines of `file` in order, streamed (never the whole file in memory). `end` limits
- * the read to the first `end` bytes, e.g. to what is known to be durable.
+ * The lines of `file` in order, streamed (never the whole file in memory), from byte `start`
+ * (a line start) up to byte `end` (exclusive), e.g. up to what is known to be durable.
  */
-export async function* readLines(file: string, end?: number): AsyncGenerator<string> {
-  if (end !== undefined && end <= 0) return;
-  const input = createReadStream(file, end === undefined ? {} : { end: end - 1 });
+export async function* readLines(
+  file: string,
+  range: { start?: number; end?: number } = {},
+): AsyncGenerator<string> {
+  const start = range.start ?? 0;
+  if (range.end !== undefined && range.end <= start) return;
+  const input = createReadStream(file, range.end === undefined ? { start } : { start, end: range.end - 1 });
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of rl) yield line;
@@ -67,7 +71,8 @@ export async function* linesBackward(
     let filled = 0;
     while (filled < chunk.length) {
       const { bytesRead } = await handle.read(chunk, filled, chunk.length - filled, readStart + filled);
-      if (bytesRead === 0) throw new Error(`file shrank while reading it backwards (at byte ${readStart + filled})`);
+      if (bytesRead === 0)
+        throw new Error(`file shrank while reading it backwards (at byte ${readStart + filled})`);
       filled += bytesRead;
     }
     pending = Buffer.concat([chunk, pending]);

@@ -99,7 +99,9 @@ describe('journal under SIGKILL', () => {
       expect(lost, context).toEqual([]);
 
       if (process.env.PINTU_CRASH_TRACE) {
-        console.log(`round ${round}: +${result.acked.length} acked, last ${journal.lastSeq}, torn ${torn.length}`);
+        console.log(
+          `round ${round}: +${result.acked.length} acked, last ${journal.lastSeq}, torn ${torn.length}`,
+        );
       }
       const verified = await Journal.verify(dir);
       expect(verified, context).toMatchObject({ ok: true, entries: journal.lastSeq });

@@ -21,7 +21,12 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-const visit = (id: string, guestId = 'g1', state = 'closed'): Closed => ({ id, guestId, guestName: `Tamu ${id}`, state });
+const visit = (id: string, guestId = 'g1', state = 'closed'): Closed => ({
+  id,
+  guestId,
+  guestName: `Tamu ${id}`,
+  state,
+});
 
 describe('Archive', () => {
   it('appends and reads back per month', async () => {

@@ -93,7 +93,9 @@ describe('DurableJsonFile', () => {
     await writeFile(file, '{"version": 2, "ite');
     await writeFile(`${file}.bak`, '');
     const recovered: RecoverInfo[] = [];
-    const err = await adapter(recovered).read().catch((e: unknown) => e);
+    const err = await adapter(recovered)
+      .read()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DurableFileError);
     expect((err as DurableFileError).file).toBe(file);
     expect((err as Error).message).toContain(file);

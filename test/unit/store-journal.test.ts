@@ -64,11 +64,22 @@ describe('Journal', () => {
     expect(entries[0]!.prev).toBe('0'.repeat(64));
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      const content = JSON.stringify({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, payload: e.payload, prev: e.prev });
+      const content = JSON.stringify({
+        seq: e.seq,
+        at: e.at,
+        type: e.type,
+        actor: e.actor,
+        payload: e.payload,
+        prev: e.prev,
+      });
       expect(e.hash).toBe(createHash('sha256').update(content).digest('hex'));
       if (i > 0) expect(e.prev).toBe(entries[i - 1]!.hash);
     }
-    expect(await Journal.verify(dir)).toEqual({ ok: true, entries: 9, months: ['2025-01', '2025-02', '2025-03'] });
+    expect(await Journal.verify(dir)).toEqual({
+      ok: true,
+      entries: 9,
+      months: ['2025-01', '2025-02', '2025-03'],
+    });
   });
 
   it('writes each line with the keys in order and the hash last', async () => {
@@ -141,7 +152,9 @@ describe('Journal', () => {
 
     const torn: TornLineInfo[] = [];
     const j = await openJournal(torn);
-    expect(torn).toEqual([{ file: file('2025-03'), offset: size, bytes: half.length, reason: 'last line has no newline' }]);
+    expect(torn).toEqual([
+      { file: file('2025-03'), offset: size, bytes: half.length, reason: 'last line has no newline' },
+    ]);
     expect((await stat(file('2025-03'))).size).toBe(size);
     expect(j.lastSeq).toBe(6);
     const e = await j.append(tapEvent(7), ACTOR, MAR);
@@ -219,7 +232,10 @@ describe('Journal', () => {
   });
 
   it('starts a fresh chain in an empty directory', async () => {
-    const j = await Journal.open(path.join(dir, 'nested', 'journal'), { monthOf: jakartaMonth, now: () => FEB });
+    const j = await Journal.open(path.join(dir, 'nested', 'journal'), {
+      monthOf: jakartaMonth,
+      now: () => FEB,
+    });
     expect(j.lastSeq).toBe(0);
     expect(j.lastHash).toBe('0'.repeat(64));
     const e = await j.append(doorEvent('d1'), ACTOR);
@@ -255,6 +271,8 @@ describe('Journal', () => {
     expect((await all(j, { month: '2025-02' })).map((e) => e.seq)).toEqual([4, 5, 6]);
     expect((await all(j, { types: ['door.opened'] })).map((e) => e.seq)).toEqual([10]);
     expect(await all(j, { month: '2024-12' })).toEqual([]);
+    expect(await all(j, { fromSeq: 11 })).toEqual([]);
+    expect((await all(j, { month: '2025-02', fromSeq: 5 })).map((e) => e.seq)).toEqual([5, 6]);
     await j.close();
   });
 
@@ -276,7 +294,10 @@ describe('Journal', () => {
 
     await j.append(doorEvent('d1'), ACTOR, MAR);
     const doors = await j.page({ limit: 10, types: ['door.opened'] });
-    expect(doors).toEqual({ entries: [expect.objectContaining({ seq: 25, type: 'door.opened' })], hasMore: false });
+    expect(doors).toEqual({
+      entries: [expect.objectContaining({ seq: 25, type: 'door.opened' })],
+      hasMore: false,
+    });
     await j.close();
   });
 

@@ -14,7 +14,14 @@ afterAll(() => cleanup());
 
 describe('linesBackward', () => {
   test.prop(
-    [fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replaceAll('\n', '')), { maxLength: 30 }), fc.boolean(), fc.integer({ min: 1, max: 64 })],
+    [
+      fc.array(
+        fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replaceAll('\n', '')),
+        { maxLength: 30 },
+      ),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 64 }),
+    ],
     { numRuns: 200 },
   )('yields the lines of any file, last first, with byte offsets', async (lines, terminated, chunk) => {
     const text = lines.join('\n') + (terminated && lines.length > 0 ? '\n' : '');

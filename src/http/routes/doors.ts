@@ -14,7 +14,7 @@ const DESK: Role[] = ['admin', 'receptionist'];
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
 export function tapBody(o: ReadOutcome): Static<typeof S.TapResponse> {
-  if (o.kind === 'invalid') return { kind: 'invalid' };
+  if (o.kind === 'invalid' || o.kind === 'repeat') return { kind: o.kind };
   if (o.kind === 'desk') {
     return {
       kind: 'desk',

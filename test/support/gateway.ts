@@ -1,0 +1,68 @@
+// A real gateway on a temporary data folder with simulated hardware, and its HTTP app for
+// fastify.inject(). The clock is settable so tests can stand inside or outside office hours.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createDrivers } from '../../src/hardware/drivers.js';
+import type { SimLock } from '../../src/hardware/sim.js';
+import { buildHttp } from '../../src/http/app.js';
+import type { Role } from '../../src/domain/types.js';
+import { type Gateway, openGateway } from '../../src/service/gateway.js';
+
+/** Monday 2026-11-30 09:00 in Asia/Jakarta (02:00 UTC): inside office hours. */
+export const MONDAY_9AM = Date.UTC(2026, 10, 30, 2, 0, 0);
+
+export interface TestGateway {
+  dir: string;
+  config: Config;
+  gateway: Gateway;
+  app: FastifyInstance;
+  clock: { now: number };
+  lock(doorId: string): SimLock;
+  /** Session cookie header for a fresh user of this role (hosts act as host `kabag-umum`). */
+  login(role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(
+  opts: { env?: Record<string, string>; dir?: string; now?: number } = {},
+): Promise<TestGateway> {
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-test-')));
+  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir, ...(opts.env ?? {}) } });
+  const clock = { now: opts.now ?? MONDAY_9AM };
+  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+  const drivers = createDrivers(config);
+  const gateway = await openGateway({ config, readers: drivers.readers, locks: drivers.locks, log, now: () => clock.now });
+  const app = await buildHttp({ gateway, logger: log, loginRateLimit: { max: 5, windowMinutes: 15 } });
+  await app.ready();
+  let n = 0;
+  return {
+    dir,
+    config,
+    gateway,
+    app,
+    clock,
+    lock: (doorId) => drivers.locks.get(doorId) as SimLock,
+    async login(role) {
+      const username = `${role}${++n}`;
+      const password = 'correct horse battery';
+      await gateway.accounts.addUser(
+        { username, role, password, ...(role === 'host' ? { hostId: 'kabag-umum' } : {}) },
+        { kind: 'system', id: 'test' },
+      );
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+      if (res.statusCode !== 200) throw new Error(`login failed: ${res.body}`);
+      const cookie = res.cookies.find((c) => c.name === 'pintu_session');
+      return `pintu_session=${cookie!.value}`;
+    },
+    async close() {
+      await app.close();
+      await gateway.close();
+      if (!opts.dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The gateway as a real process, killed with SIGKILL in the middle of work: everything it
+// acknowledged is there after a restart, the journal chain is intact, and doors still
+// decide the same way.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Journal } from '../../src/store/journal.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+describe('a gateway killed with SIGKILL', () => {
+  let dir: string;
+  let port: number;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pintu-kill-'));
+    port = await freePort();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<string> {
+    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start'], {
+      cwd: root,
+      env: { ...process.env, PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.ok) return (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null) throw new Error(`gateway exited: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`gateway did not start: ${output}`);
+  }
+
+  function kill(): Promise<void> {
+    return new Promise((resolve) => {
+      child!.once('exit', () => resolve());
+      child!.kill('SIGKILL');
+    });
+  }
+
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('keeps every acknowledged visit step, tap and badge across kill -9 and restart', async () => {
+    let token = await start();
+    const acked: Array<{ id: string; state: string }> = [];
+    // A few visits walked to different SOP states, then a burst cut by SIGKILL.
+    for (let i = 0; i < 4; i++) {
+      const v = await call(token, 'POST', '/visits', {
+        guest: { name: `Tamu ${i}`, institution: 'Bappeda Jatim' },
+        purpose: 'Rapat',
+        hostId: 'kabag-umum',
+      });
+      expect(v.status).toBe(201);
+      const id = v.body.id as string;
+      await call(token, 'POST', `/visits/${id}/screening`, { passed: true });
+      await call(token, 'POST', `/visits/${id}/guestbook`, {});
+      let state = 'awaiting_host';
+      if (i >= 1) {
+        const d = await call(token, 'POST', `/visits/${id}/decision`, { outcome: 'accepted' });
+        state = (d.body.visit as { state: string }).state;
+      }
+      if (i >= 2) {
+        const b = await call(token, 'POST', `/visits/${id}/badge`, {
+          badge: `TAMU-0${i}`,
+          collateral: { type: 'sim', number: '1234567890' },
+        });
+        expect(b.status).toBe(200);
+        state = 'badged';
+      }
+      acked.push({ id, state });
+    }
+    const burst: Promise<{ status: number; body: Record<string, unknown> } | undefined>[] = [];
+    for (let i = 0; i < 30; i++) {
+      burst.push(
+        call(token, 'POST', '/visits', {
+          guest: { name: `Burst ${i}`, institution: 'Dishub' },
+          purpose: 'Surat',
+          hostId: 'kabag-umum',
+        }).catch(() => undefined),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 40));
+    await kill();
+    const burstAcked = (await Promise.all(burst)).filter((r) => r?.status === 201).map((r) => r!.body.id as string);
+
+    token = await start();
+    for (const a of acked) {
+      const v = await call(token, 'GET', `/visits/${a.id}`);
+      expect(v.status).toBe(200);
+      expect(v.body.state).toBe(a.state);
+    }
+    for (const id of burstAcked) expect((await call(token, 'GET', `/visits/${id}`)).status).toBe(200);
+    const badges = (await call(token, 'GET', '/badges')).body as unknown as Array<{ label: string; status: string }>;
+    expect(badges.find((b) => b.label === 'TAMU-02')?.status).toBe('issued');
+    expect(badges.find((b) => b.label === 'TAMU-03')?.status).toBe('issued');
+
+    // Doors still decide from the recovered state (if now is within office hours, a grant;
+    // otherwise the refusal is about the hours, never about the badge).
+    const tap = await call(token, 'POST', '/taps', { reader: 'pintu-utama-in', uid: '04A1B2C3D4E502' });
+    expect(tap.body.kind).toBe('door');
+    expect([true, 'outside_hours']).toContain(tap.body.granted === true ? true : tap.body.reason);
+    await kill();
+    const verify = await Journal.verify(join(dir, 'journal'));
+    expect(verify.firstBreak).toBeUndefined();
+    expect(verify.ok).toBe(true);
+  }, 60_000);
+});
