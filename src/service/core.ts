@@ -115,7 +115,24 @@ export class Core {
     this.bus.emit('entry', entry);
   }
 
+  private guestIndex?: Map<string, number>;
+
+  /** A guest by id (an index over guests.json, built on first use). */
   guest(id: string): Guest | undefined {
-    return this.guests.data.guests.find((g) => g.id === id);
+    this.guestIndex ??= new Map(this.guests.data.guests.map((g, i) => [g.id, i]));
+    const i = this.guestIndex.get(id);
+    return i === undefined ? undefined : this.guests.data.guests[i];
+  }
+
+  /** Insert or replace guests and make guests.json durable. */
+  async saveGuests(changed: readonly Guest[]): Promise<void> {
+    this.guest('');
+    const all = this.guests.data.guests;
+    for (const g of changed) {
+      const i = this.guestIndex!.get(g.id);
+      if (i === undefined) this.guestIndex!.set(g.id, all.push(g) - 1);
+      else all[i] = g;
+    }
+    await this.guests.write();
   }
 }

@@ -130,10 +130,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const archive = new Archive<Visit>(join(dir, 'archive'));
 
-  const guestNames = new Map(guestsDoc.data.guests.map((g) => [g.id, g.name]));
-  const state = new LiveState(policyOf(config), doorsOf(config), readersOf(config), stateDoc.data, (id) => guestNames.get(id) ?? '');
+  // Guest names come from guests.json, through the core once it exists (names never enter the journal).
+  let core: Core | undefined;
+  const state = new LiveState(policyOf(config), doorsOf(config), readersOf(config), stateDoc.data, (id) => core?.guest(id)?.name ?? '');
   const metrics = createMetrics();
-  const core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
+  core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
 
   const replayed = await core.replay();
   if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');

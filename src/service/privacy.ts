@@ -49,9 +49,7 @@ export class PrivacyService {
   private async eraseMany(guests: Guest[], actor: Actor, reason: 'retention' | 'request'): Promise<void> {
     const ids = new Set(guests.map((g) => g.id));
     const now = this.core.now();
-    const all = this.core.guests.data.guests;
-    for (let i = 0; i < all.length; i++) if (ids.has(all[i]!.id)) all[i] = eraseGuest(all[i]!, now);
-    await this.core.guests.write();
+    await this.core.saveGuests(guests.map((g) => eraseGuest(g, now)));
     for (const month of await this.core.archive.months()) {
       await this.core.archive.rewriteMonth(month, (visits) =>
         visits.map((v) => (ids.has(v.guestId) ? { ...v, guestName: '' } : v)),

@@ -271,29 +271,18 @@ export class VisitService {
 
   private async upsertGuest(input: ArrivalInput['guest']): Promise<Guest> {
     const now = this.core.now();
-    const guests = this.core.guests.data.guests;
-    const existing = input.guestId ? guests.find((g) => g.id === input.guestId && !g.erasedAt) : undefined;
-    const guest: Guest = existing
-      ? {
-          ...existing,
-          name: input.name.trim(),
-          institution: input.institution.trim(),
-          ...(input.phone ? { phone: input.phone.trim() } : {}),
-          lastSeenAt: now,
-        }
-      : {
-          id: randomUUID(),
-          name: input.name.trim(),
-          institution: input.institution.trim(),
-          ...(input.phone ? { phone: input.phone.trim() } : {}),
-          firstSeenAt: now,
-          lastSeenAt: now,
-        };
+    const existing = input.guestId ? this.core.guest(input.guestId) : undefined;
+    const base = existing && !existing.erasedAt ? existing : undefined;
+    const guest: Guest = {
+      id: base?.id ?? randomUUID(),
+      name: input.name.trim(),
+      institution: input.institution.trim(),
+      ...(input.phone ? { phone: input.phone.trim() } : {}),
+      firstSeenAt: base?.firstSeenAt ?? now,
+      lastSeenAt: now,
+    };
     if (!guest.name) throw new DomainError('invalid', 'guest.name is required', 'guest.name');
-    const i = guests.findIndex((g) => g.id === guest.id);
-    if (i >= 0) guests[i] = guest;
-    else guests.push(guest);
-    await this.core.guests.write();
+    await this.core.saveGuests([guest]);
     return guest;
   }
 

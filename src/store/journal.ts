@@ -27,7 +27,13 @@ export interface JournalOptions {
   /** The month ('YYYY-MM') an instant belongs to, in the gateway's local time. */
   monthOf: (at: number) => string;
   now?: () => number;
+  /** Defaults to a process warning. */
   onTornLine?: (info: TornLineInfo) => void;
+  /**
+   * Read a journal another process may be writing (CLI reports): nothing is created or cut,
+   * appends are refused, and reads see the entries complete at open time.
+   */
+  readOnly?: boolean;
 }
 
 export interface JournalStats {
@@ -96,6 +102,7 @@ export class Journal {
   #flushing: Promise<void> | undefined;
   #broken: Error | undefined;
   #closed = false;
+  readonly #readOnly: boolean;
   readonly #stats: JournalStats = { flushes: 0, appends: 0, bytes: 0 };
 
   private constructor(dir: string, options: JournalOptions, tail: Tail) {
@@ -106,6 +113,7 @@ export class Journal {
     this.#lastHash = tail.lastHash;
     this.#tail = tail.newest;
     this.#month = tail.newest?.month;
+    this.#readOnly = options.readOnly ?? false;
   }
 
   /**
@@ -114,9 +122,12 @@ export class Journal {
    */
   static async open(dir: string, options: JournalOptions): Promise<Journal> {
     const absolute = path.resolve(dir);
-    const created = await mkdir(absolute, { recursive: true });
-    if (created !== undefined) await fsyncDir(path.dirname(created));
-    const tail = await recoverTail(absolute, await listMonths(absolute), options.onTornLine ?? warnTornLine);
+    if (!options.readOnly) {
+      const created = await mkdir(absolute, { recursive: true });
+      if (created !== undefined) await fsyncDir(path.dirname(created));
+    }
+    const cut = options.readOnly ? undefined : (options.onTornLine ?? warnTornLine);
+    const tail = await recoverTail(absolute, await listMonths(absolute), cut);
     return new Journal(absolute, options, tail);
   }
 
@@ -145,6 +156,14 @@ export class Journal {
     return listMonths(this.dir);
   }
 
+  // Months up to the one being written: a read-only journal ignores files a writer started
+  // after it was opened.
+  async #readableMonths(): Promise<string[]> {
+    const newest = this.#tail?.month;
+    if (newest === undefined) return [];
+    return (await this.months()).filter((m) => m <= newest);
+  }
+
   /**
    * Append an event. seq and hash are assigned now, so call order is seq order; the promise
    * resolves once the line is on disk (fdatasync). Appends made while a flush is in flight
@@ -157,6 +176,7 @@ export class Journal {
       );
     }
     if (this.#closed) return Promise.reject(new JournalError('journal is closed'));
+    if (this.#readOnly) return Promise.reject(new JournalError('journal was opened read-only'));
     try {
       const when = at ?? this.#now();
       if (!Number.isFinite(when)) throw new RangeError(`bad journal time: ${when}`);
@@ -273,7 +293,7 @@ export class Journal {
   async *read(options: ReadOptions = {}): AsyncGenerator<JournalEntry> {
     const fromSeq = options.fromSeq ?? 1;
     const types = options.types ? new Set(options.types) : undefined;
-    let months = await this.months();
+    let months = await this.#readableMonths();
     if (options.month !== undefined) {
       assertMonth(options.month);
       months = months.filter((m) => m === options.month);
@@ -332,7 +352,7 @@ export class Journal {
       return { entries: found.slice(0, limit).reverse(), hasMore };
     }
 
-    const months = await this.months();
+    const months = await this.#readableMonths();
     for (let i = months.length - 1; i >= 0 && found.length <= limit; i--) {
       const month = months[i]!;
       const file = monthFile(this.dir, month);
@@ -396,17 +416,18 @@ async function offsetOfSeq(file: string, end: number | undefined, fromSeq: numbe
 async function recoverTail(
   dir: string,
   months: string[],
-  onTornLine: (info: TornLineInfo) => void,
+  /** Cut a torn tail and report it; undefined (read-only): only skip it. */
+  onTornLine: ((info: TornLineInfo) => void) | undefined,
 ): Promise<Tail> {
   const tail: Tail = { lastSeq: 0, lastHash: ZERO_HASH };
   for (let i = months.length - 1; i >= 0; i--) {
     const month = months[i]!;
     const file = monthFile(dir, month);
-    const handle = await open(file, 'r+');
+    const handle = await open(file, onTornLine ? 'r+' : 'r');
     try {
       const size = (await handle.stat()).size;
       const { last, cutAt, reasons } = await scanTail(handle, size, file);
-      if (cutAt !== undefined) {
+      if (cutAt !== undefined && onTornLine) {
         await handle.truncate(cutAt);
         await handle.sync();
         onTornLine({ file, offset: cutAt, bytes: size - cutAt, reason: reasons.join('; ') });

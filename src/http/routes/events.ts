@@ -97,7 +97,11 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
         }
       }
       replaying = false;
-      for (const e of held) if (e.seq > lastSent) (lastSent = e.seq), send(e);
+      for (const e of held) {
+        if (e.seq <= lastSent) continue;
+        lastSent = e.seq;
+        send(e);
+      }
     },
   );
 
