@@ -33,4 +33,5 @@ export {
   type ReaderConfig,
   type ReaderDriverConfig,
 } from './schema.js';
-export { checkConfig, isValidTimeZone, normaliseUid } from './validate.js';
+export { isValidTimeZone } from '../domain/time.js';
+export { checkConfig } from './validate.js';

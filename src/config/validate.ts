@@ -1,6 +1,8 @@
 // Checking a configuration document: the JSON Schema (Ajv, with defaults filled in), then
 // the cross-field rules, then normalisation. Every problem is collected, none stops the
 // others, so one run of `pintu` tells the operator everything to fix.
+import { normaliseUid } from '../domain/access.js';
+import { isValidTimeZone } from '../domain/time.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigProblem } from './errors.js';
 import { type Config, ConfigSchema, PATTERN_HINTS } from './schema.js';
@@ -156,21 +158,6 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
-/** True when Intl knows the IANA time zone. */
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Card UID as stored: hex, upper case, no separators. Undefined when it is not hex. */
-export function normaliseUid(raw: string): string | undefined {
-  const v = raw.replace(/[\s:.-]/g, '').toUpperCase();
-  return /^[0-9A-F]{4,64}$/.test(v) ? v : undefined;
-}
 
 function checkRegex(source: unknown, path: string, out: ConfigProblem[]): void {
   if (typeof source !== 'string') return;
@@ -315,7 +302,7 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   // badges: UIDs compare after normalisation, labels without regard to case
   const badges = list(cfg.badges);
   badges.forEach((b, i) => {
-    if (isObj(b) && typeof b.uid === 'string' && b.uid !== '' && normaliseUid(b.uid) === undefined) {
+    if (isObj(b) && typeof b.uid === 'string' && b.uid !== '' && normaliseUid(b.uid) === null) {
       out.push({
         path: `badges[${i}].uid`,
         message: `must be a hex UID such as "04A1B2C3D4E501" (":", "-" and spaces allowed), got ${show(b.uid)}`,

@@ -17,22 +17,10 @@
 import { DomainError } from './errors.js';
 import type { JournalEntry } from './events.js';
 import { daysInMonth, isValidMonth, isValidTimeZone, localParts, monthRange } from './time.js';
-import type { DocumentType, ScreeningReason } from './types.js';
-import { SCREENING_REASONS } from './types.js';
+import type { DocumentType, ScreeningReason, SopStep } from './types.js';
+import { SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
 
-// ---------------------------------------------------------------- SOP service standards
-
-export type SopStep = 'screening' | 'guestbook' | 'confirmation' | 'badge' | 'escort';
-export const SOP_STEPS: readonly SopStep[] = ['screening', 'guestbook', 'confirmation', 'badge', 'escort'];
-
-/** The SOP's time standards per step, in minutes (steps 2, 3, 4, 5 and 6). */
-export const SOP_STANDARD_MINUTES: Readonly<Record<SopStep, number>> = Object.freeze({
-  screening: 2,
-  guestbook: 2,
-  confirmation: 2,
-  badge: 1,
-  escort: 2,
-});
+export { SOP_STANDARD_MINUTES, SOP_STEPS, type SopStep };
 
 // ---------------------------------------------------------------- the recap (JSON-friendly)
 

@@ -40,6 +40,19 @@ export const TERMINAL_STATES: readonly VisitState[] = [
   'closed',
 ];
 
+/** The timed SOP steps (2 screening, 3 guest book, 4 host confirmation, 5 badge, 6 escort). */
+export type SopStep = 'screening' | 'guestbook' | 'confirmation' | 'badge' | 'escort';
+export const SOP_STEPS: readonly SopStep[] = ['screening', 'guestbook', 'confirmation', 'badge', 'escort'];
+
+/** The SOP's service standards per step, in minutes. */
+export const SOP_STANDARD_MINUTES: Readonly<Record<SopStep, number>> = Object.freeze({
+  screening: 2,
+  guestbook: 2,
+  confirmation: 2,
+  badge: 1,
+  escort: 2,
+});
+
 export type ScreeningReason = 'shoes' | 'attire' | 'belongings' | 'other';
 export const SCREENING_REASONS: readonly ScreeningReason[] = ['shoes', 'attire', 'belongings', 'other'];
 

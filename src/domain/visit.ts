@@ -17,7 +17,7 @@ import type {
   VisitAction,
   VisitState,
 } from './types.js';
-import { SCREENING_REASONS, TERMINAL_STATES } from './types.js';
+import { SCREENING_REASONS, SOP_STANDARD_MINUTES, type SopStep, TERMINAL_STATES } from './types.js';
 
 export type VisitCommand =
   | {
@@ -342,9 +342,7 @@ export function applyVisitEvent(
   }
 }
 
-/** SOP step durations of one visit in minutes, against the standard (2, 2, 2, 1, 2). */
-export const SOP_STANDARD_MINUTES = { screening: 2, guestbook: 2, confirmation: 2, badge: 1, escort: 2 } as const;
-export type SopStep = keyof typeof SOP_STANDARD_MINUTES;
+export { SOP_STANDARD_MINUTES };
 
 export interface StepTiming {
   step: SopStep;

@@ -162,6 +162,11 @@ export interface DurableJsonFileOptions {
   onRecover?: (info: RecoverInfo) => void;
   /** Indentation of the written JSON (default 2, readable by hand). */
   space?: number;
+  /**
+   * For a reader beside the process that owns the file (CLI): recovery from the backup
+   * touches no file, and writes are refused.
+   */
+  readOnly?: boolean;
 }
 
 interface Waiter {
@@ -179,6 +184,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
   readonly backupFile: string;
   readonly #onRecover: (info: RecoverInfo) => void;
   readonly #space: number;
+  readonly #readOnly: boolean;
   // Whether the main file is known to be valid JSON, so that it may become the backup.
   #main: 'unknown' | 'good' | 'bad' = 'unknown';
   #next: string | null = null;
@@ -190,6 +196,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
     this.backupFile = backupPath(this.file);
     this.#onRecover = options.onRecover ?? defaultOnRecover;
     this.#space = options.space ?? 2;
+    this.#readOnly = options.readOnly ?? false;
   }
 
   read(): Promise<T | null> {
@@ -197,6 +204,9 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   write(data: T): Promise<void> {
+    if (this.#readOnly) {
+      return Promise.reject(new DurableFileError(this.file, `${this.file} was opened read-only`));
+    }
     let text: string | undefined;
     try {
       // Serialised now: the caller's snapshot is what gets written, even if mutated later.
@@ -204,8 +214,9 @@ export class DurableJsonFile<T> implements Adapter<T> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (text === undefined)
+    if (text === undefined) {
       return Promise.reject(new TypeError(`${this.file}: data is not JSON-serialisable`));
+    }
     this.#next = `${text}\n`;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#draining) void this.#drain();
@@ -268,6 +279,10 @@ export class DurableJsonFile<T> implements Adapter<T> {
       backup: this.backupFile,
       restored: false,
     };
+    if (this.#readOnly) {
+      this.#onRecover(info);
+      return bak.data;
+    }
     try {
       if (main.state !== 'missing') {
         info.quarantined = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;

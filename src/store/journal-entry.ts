@@ -61,8 +61,9 @@ export function decodeLine(text: string): Decoded {
     return { ok: false, reason: `unparsable line (${err instanceof Error ? err.message : String(err)})` };
   }
   if (!isObject(v)) return { ok: false, reason: 'line is not a JSON object' };
-  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 1)
+  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 1) {
     return { ok: false, reason: 'bad or missing seq' };
+  }
   if (typeof v.at !== 'number' || !Number.isFinite(v.at)) return { ok: false, reason: 'bad or missing at' };
   if (typeof v.type !== 'string' || v.type === '') return { ok: false, reason: 'bad or missing type' };
   const actor = v.actor;
@@ -78,8 +79,9 @@ export function decodeLine(text: string): Decoded {
 /** Parse, check the shape and the entry's own hash. */
 export function decodeVerified(text: string): Decoded {
   const d = decodeLine(text);
-  if (d.ok && entryHash(d.entry) !== d.entry.hash)
+  if (d.ok && entryHash(d.entry) !== d.entry.hash) {
     return { ok: false, reason: 'hash does not match content' };
+  }
   return d;
 }
 

@@ -71,8 +71,9 @@ export async function* linesBackward(
     let filled = 0;
     while (filled < chunk.length) {
       const { bytesRead } = await handle.read(chunk, filled, chunk.length - filled, readStart + filled);
-      if (bytesRead === 0)
+      if (bytesRead === 0) {
         throw new Error(`file shrank while reading it backwards (at byte ${readStart + filled})`);
+      }
       filled += bytesRead;
     }
     pending = Buffer.concat([chunk, pending]);

@@ -112,6 +112,17 @@ describe('DurableJsonFile', () => {
     await expect(adapter().read()).rejects.toThrow(DurableFileError);
   });
 
+  it('read-only: recovers without touching any file and refuses writes', async () => {
+    await twoVersions();
+    await writeFile(file, 'garbage');
+    const recovered: RecoverInfo[] = [];
+    const ro = new DurableJsonFile<Doc>(file, { readOnly: true, onRecover: (i) => recovered.push(i) });
+    expect(await ro.read()).toEqual({ version: 1, items: ['a'] });
+    expect(recovered).toMatchObject([{ reason: 'corrupt', restored: false }]);
+    expect(await readFile(file, 'utf8')).toBe('garbage');
+    await expect(ro.write({ version: 9, items: [] })).rejects.toThrow(/read-only/);
+  });
+
   it('never lets a corrupt main file replace a good .bak', async () => {
     await twoVersions();
     await writeFile(file, 'garbage');

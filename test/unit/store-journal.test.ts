@@ -263,6 +263,39 @@ describe('Journal', () => {
     await j.close();
   });
 
+  it('read-only: leaves a torn tail alone, refuses appends, reads what was complete', async () => {
+    await (await inJanuary(3)).close();
+    const size = (await stat(file('2025-01'))).size;
+    await appendFile(file('2025-01'), '{"seq":4,"at":1,');
+    const torn: TornLineInfo[] = [];
+    const ro = await Journal.open(dir, {
+      monthOf: jakartaMonth,
+      readOnly: true,
+      onTornLine: (i) => torn.push(i),
+    });
+    expect(ro.lastSeq).toBe(3);
+    expect(torn).toEqual([]);
+    expect((await stat(file('2025-01'))).size).toBe(size + 16);
+    expect((await all(ro)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await ro.page({ limit: 5 })).entries.map((e) => e.seq)).toEqual([3, 2, 1]);
+    await expect(ro.append(tapEvent(4), ACTOR, JAN)).rejects.toThrow(/read-only/);
+    await ro.close();
+    expect(
+      await Journal.open(path.join(dir, 'absent'), { monthOf: jakartaMonth, readOnly: true }),
+    ).toMatchObject({
+      lastSeq: 0,
+    });
+  });
+
+  it("read-only: sees the entries complete at open, not a writer's later ones", async () => {
+    const writer = await inJanuary(2);
+    const ro = await Journal.open(dir, { monthOf: jakartaMonth, readOnly: true });
+    await writer.append(tapEvent(3), ACTOR, JAN);
+    await writer.append(tapEvent(4), ACTOR, FEB);
+    expect((await all(ro)).map((e) => e.seq)).toEqual([1, 2]);
+    await writer.close();
+  });
+
   it('reads from a seq, a month, or by type, streaming across files', async () => {
     const j = await filled(9);
     await j.append(doorEvent('d1'), ACTOR, MAR);

@@ -1,0 +1,211 @@
+// Benchmark 2: journal append throughput with fsync, against the raw cost of the disk.
+//   raw       one line of the journal's line size: FileHandle.write + datasync, one at a time
+//   raw sync  the same with fs.writeSync + fs.fdatasyncSync (no thread-pool round trips)
+//   journal, sequential   Journal.append awaited one at a time (per-event overhead, honestly)
+//   journal, 64 in flight Journal.append by 64 concurrent appenders (group commit)
+// Rounds are interleaved so that the disk's mood hits every variant alike; each variant-round
+// stops at its event count or its time budget, whichever comes first.
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DomainEvent } from '../src/domain/events.js';
+import type { Actor } from '../src/domain/types.js';
+import { Journal } from '../src/store/journal.js';
+import { jakartaMonth, MONDAY_9AM, uidOf } from './lib/fixtures.js';
+import {
+  type BenchContext,
+  type Benchmark,
+  collectGarbage,
+  fmt,
+  log,
+  median,
+  type SummaryRow,
+  summarise,
+  table,
+  withTmpDir,
+} from './lib/util.js';
+
+const ACTOR: Actor = { kind: 'device', id: 'pintu-utama-in' };
+const IN_FLIGHT = 64;
+
+function tapEvent(i: number): DomainEvent {
+  return {
+    type: 'access.granted',
+    payload: {
+      readerId: 'pintu-utama-in',
+      doorId: 'pintu-utama',
+      direction: 'in',
+      kind: 'nfc',
+      uid: uidOf(i % 10_000),
+      badgeId: `badge-${i % 10_000}`,
+      visitId: `visit-${i % 10_000}`,
+    },
+  };
+}
+
+interface RoundResult {
+  n: number;
+  ms: number;
+  latencies: number[];
+  flushes?: number;
+}
+
+interface Variant {
+  label: string;
+  budgetMs: number;
+  max: number;
+  run(max: number, budgetMs: number): Promise<RoundResult>;
+  rounds: RoundResult[];
+}
+
+export const journalBenchmark: Benchmark = {
+  id: 'journal',
+  title: '2. Journal append throughput with fdatasync',
+  async run(ctx: BenchContext): Promise<SummaryRow[]> {
+    return withTmpDir(ctx.baseDir, 'journal', async (dir) => {
+      // The size of a journal line for a tap, as the journal itself writes it.
+      const probe = await Journal.open(path.join(dir, 'probe'), { monthOf: jakartaMonth });
+      await probe.append(tapEvent(1), ACTOR, MONDAY_9AM);
+      await probe.close();
+      const lineBytes = (await stat(path.join(dir, 'probe', `${jakartaMonth(MONDAY_9AM)}.jsonl`))).size;
+      const line = Buffer.alloc(lineBytes, 0x78);
+      line[lineBytes - 1] = 0x0a;
+      log(`  line size ${lineBytes} B (an access.granted entry); dir ${dir}`);
+
+      const rawHandle = await open(path.join(dir, 'raw.jsonl'), 'a', 0o640);
+      const rawFd = openSync(path.join(dir, 'raw-sync.jsonl'), 'a', 0o640);
+      const seqJournal = await Journal.open(path.join(dir, 'seq'), { monthOf: jakartaMonth });
+      const groupJournal = await Journal.open(path.join(dir, 'group'), { monthOf: jakartaMonth });
+      let at = MONDAY_9AM;
+      let k = 0;
+
+      const raw: Variant = {
+        label: 'raw: write + fdatasync per line (FileHandle)',
+        budgetMs: 2_500,
+        max: Math.round(5_000 * ctx.scale),
+        rounds: [],
+        async run(max, budgetMs) {
+          const latencies: number[] = [];
+          const start = performance.now();
+          while (latencies.length < max && performance.now() - start < budgetMs) {
+            const s = performance.now();
+            await rawHandle.write(line, 0, line.length);
+            await rawHandle.datasync();
+            latencies.push(performance.now() - s);
+          }
+          return { n: latencies.length, ms: performance.now() - start, latencies };
+        },
+      };
+      const rawSync: Variant = {
+        label: 'raw sync: writeSync + fdatasyncSync per line',
+        budgetMs: 1_000,
+        max: Math.round(2_000 * ctx.scale),
+        rounds: [],
+        async run(max, budgetMs) {
+          const latencies: number[] = [];
+          const start = performance.now();
+          while (latencies.length < max && performance.now() - start < budgetMs) {
+            const s = performance.now();
+            writeSync(rawFd, line, 0, line.length);
+            fdatasyncSync(rawFd);
+            latencies.push(performance.now() - s);
+          }
+          return { n: latencies.length, ms: performance.now() - start, latencies };
+        },
+      };
+      const seq: Variant = {
+        label: 'Journal.append, sequential (await each)',
+        budgetMs: 2_500,
+        max: Math.round(5_000 * ctx.scale),
+        rounds: [],
+        async run(max, budgetMs) {
+          const latencies: number[] = [];
+          const before = seqJournal.stats.flushes;
+          const start = performance.now();
+          while (latencies.length < max && performance.now() - start < budgetMs) {
+            const s = performance.now();
+            await seqJournal.append(tapEvent(k++), ACTOR, (at += 7));
+            latencies.push(performance.now() - s);
+          }
+          return { n: latencies.length, ms: performance.now() - start, latencies, flushes: seqJournal.stats.flushes - before };
+        },
+      };
+      const group: Variant = {
+        label: `Journal.append, ${IN_FLIGHT} in flight (group commit)`,
+        budgetMs: 4_000,
+        max: Math.round(30_000 * ctx.scale),
+        rounds: [],
+        async run(max, budgetMs) {
+          const latencies: number[] = [];
+          const before = groupJournal.stats.flushes;
+          let issued = 0;
+          const start = performance.now();
+          const appender = async () => {
+            while (issued < max && performance.now() - start < budgetMs) {
+              issued++;
+              const s = performance.now();
+              await groupJournal.append(tapEvent(k++), ACTOR, (at += 7));
+              latencies.push(performance.now() - s);
+            }
+          };
+          await Promise.all(Array.from({ length: IN_FLIGHT }, appender));
+          return { n: latencies.length, ms: performance.now() - start, latencies, flushes: groupJournal.stats.flushes - before };
+        },
+      };
+      const variants = [raw, rawSync, seq, group];
+
+      try {
+        for (const v of variants) await v.run(100, 1_000); // warm-up: files exist, code is hot
+        collectGarbage();
+        const rounds = 3;
+        for (let r = 0; r < rounds; r++) {
+          for (const v of variants) v.rounds.push(await v.run(Math.ceil(v.max / rounds), v.budgetMs));
+        }
+      } finally {
+        await rawHandle.close();
+        closeSync(rawFd);
+        await seqJournal.close();
+        await groupJournal.close();
+      }
+
+      const rate = (v: Variant) => median(v.rounds.map((x) => x.n / (x.ms / 1000)));
+      const rawRate = rate(raw);
+      const rows = variants.map((v) => {
+        const lat = summarise(v.rounds.flatMap((x) => x.latencies));
+        const n = v.rounds.reduce((s, x) => s + x.n, 0);
+        const flushes = v.rounds.reduce((s, x) => s + (x.flushes ?? x.n), 0);
+        return { v, lat, n, flushes, rate: rate(v) };
+      });
+      log(
+        table([
+          ['variant', 'events', 'events/s (median of 3)', 'ratio vs raw', 'latency p50', 'p99', 'entries/fdatasync'],
+          ...rows.map((x) => [
+            x.v.label,
+            fmt.int(x.n),
+            fmt.rate(x.rate),
+            fmt.ratio(x.rate / rawRate),
+            fmt.ms(x.lat.median),
+            fmt.ms(x.lat.p99),
+            (x.n / Math.max(1, x.flushes)).toFixed(1),
+          ]),
+        ]),
+      );
+      log('  (latency: from append to durable; for raw, one write + fdatasync)');
+      const seqRatio = rows[2]!.rate / rawRate;
+      const groupRatio = rows[3]!.rate / rawRate;
+      return [
+        {
+          benchmark: `Journal: \`Journal.append\`, ${IN_FLIGHT} appenders in flight (group commit + fdatasync) vs raw append + fdatasync per line`,
+          figure: `${fmt.rate(rows[3]!.rate)} vs ${fmt.rate(rawRate)} = ${fmt.ratio(groupRatio)}`,
+          goal: '≥ 0.8×',
+          met: groupRatio >= 0.8,
+        },
+        {
+          benchmark: 'Journal: `Journal.append` strictly sequential (await each) vs raw',
+          figure: `${fmt.rate(rows[2]!.rate)} vs ${fmt.rate(rawRate)} = ${fmt.ratio(seqRatio)}; p50 ${fmt.ms(rows[2]!.lat.median)} vs ${fmt.ms(rows[0]!.lat.median)}`,
+          goal: 'per-event overhead (no goal)',
+        },
+      ];
+    });
+  },
+};
