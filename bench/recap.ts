@@ -92,6 +92,7 @@ export const recapBenchmark: Benchmark = {
             check += buildMonthlyRecap(recapCtx, inMemory).totals.visits & 1;
           },
         });
+        let lastRecap: Awaited<ReturnType<typeof buildMonthlyRecapAsync>> | undefined;
         const recap = {
           label: 'buildMonthlyRecapAsync(journal.read({ month }))',
           runs: 5,
@@ -102,7 +103,6 @@ export const recapBenchmark: Benchmark = {
             lastRecap = result;
           },
         };
-        let lastRecap: Awaited<ReturnType<typeof buildMonthlyRecapAsync>> | undefined;
 
         // Warm up once each, then interleave the runs.
         for (const v of [...variants, recap]) await v.fn();

@@ -234,10 +234,14 @@ async function main(argv: string[]): Promise<void> {
       const format = values.format === 'json' ? 'json' : 'csv';
       const lang = values.lang === 'en' ? 'en' : 'id';
       // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
-      const state = new Low<PersistedState>(new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json')), emptyState());
+      const state = new Low<PersistedState>(
+        new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
+        emptyState(),
+      );
       await state.read();
       const journal = await Journal.open(join(config.dataDir, 'journal'), {
         monthOf: (at) => monthOf(at, config.timezone),
+        readOnly: true,
       });
       const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
       const recap = await buildMonthlyRecapAsync(

@@ -253,7 +253,8 @@ export function doorTraffic(r: Rng, plan: VisitPlan, n: number): TimedEvent[] {
   const out: TimedEvent[] = [];
   for (let k = 0; k < n; k++) {
     const event = template[k % template.length]!;
-    const actor: Actor = { kind: 'device', id: 'readerId' in event.payload ? String(event.payload.readerId) : `door-${event.payload.doorId}` };
+    const p = event.payload as { readerId?: string; doorId?: string };
+    const actor: Actor = { kind: 'device', id: p.readerId ?? `door-${p.doorId}` };
     out.push({ event, actor, at: Math.round(from + ((k + 1) / (n + 1)) * span) });
   }
   return out;

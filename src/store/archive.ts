@@ -61,9 +61,14 @@ export class Archive<R extends { id: string }> {
     });
   }
 
-  /** A month's records in archive order, one per id (the last one archived). */
+  /** A month's records in archive order, one per id (the last one archived); none if no file. */
   async readMonth(month: string): Promise<R[]> {
-    return dedupe(await readRecords<R>(this.file(month)));
+    try {
+      return dedupe(await readRecords<R>(this.file(month)));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 // Low-level durability primitives shared by the store modules.
 import { open } from 'node:fs/promises';
-import path from 'node:path';
 
 /** The errno code of a Node system error (`ENOENT`, ...), or undefined. */
 export function errnoCode(err: unknown): string | undefined {
@@ -26,11 +25,6 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** fsync the parent of `file`. */
-export function fsyncParent(file: string): Promise<void> {
-  return fsyncDir(path.dirname(file));
 }
 
 /** Write all of `data` through `handle` at its current position (append mode: the end). */

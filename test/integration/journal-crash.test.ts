@@ -11,7 +11,7 @@ import { jakartaMonth, tempDir } from '../fixtures/journal-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITER = path.join(ROOT, 'test/fixtures/journal-writer.ts');
-const ROUNDS = 10;
+const ROUNDS = 8;
 
 let dir: string;
 let cleanup: () => Promise<void>;

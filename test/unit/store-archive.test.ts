@@ -79,6 +79,7 @@ describe('Archive', () => {
     });
     expect(called).toBe(false);
     expect(await archive.months()).toEqual([]);
+    expect(await archive.readMonth('2025-05')).toEqual([]);
   });
 
   it('ignores and then cuts a torn last record', async () => {
