@@ -13,7 +13,7 @@ import { decisionBenchmark } from './decision.js';
 import { journalBenchmark } from './journal.js';
 import { recapBenchmark } from './recap.js';
 import { stateWriteBenchmark } from './state-write.js';
-import { type Benchmark, collectGarbage, fmt, log, machineInfo, type SummaryRow } from './lib/util.js';
+import { type Benchmark, collectGarbage, fmt, load, log, machineInfo, type SummaryRow } from './lib/util.js';
 
 const ALL: Benchmark[] = [decisionBenchmark, journalBenchmark, stateWriteBenchmark, recapBenchmark];
 
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   log(`kernel   ${m.kernel}`);
   log(`tmp dir  ${m.benchDir}: ${m.fs}`);
   log(`GC       ${m.gcExposed ? 'exposed: collected between sections' : 'not exposed (run node with --expose-gc to collect between sections)'}`);
+  const loadBefore = load();
+  log(`load     ${loadBefore.text}`);
   if (scale !== 1) log(`scale    ${scale} (data sets shrunk: figures are NOT comparable with the goals)`);
   if (/tmpfs|ramfs/.test(m.fs)) log('WARNING  the tmp dir is in RAM: fsync costs nothing there; set PINTU_BENCH_DIR to a real disk');
   log();
@@ -62,6 +64,13 @@ async function main(): Promise<void> {
     log();
   }
   log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const loadAfter = load();
+  log(`load average at the end: ${loadAfter.text}`);
+  if (loadBefore.busy || loadAfter.busy) {
+    log('NOTE: other processes competed for the CPUs during this run. Wall-clock figures (latencies, the recap)');
+    log('      are inflated by the time this process waited for a CPU; the "CPU" columns are less affected.');
+    log('      For figures to publish, run again on an otherwise idle machine.');
+  }
   log();
 
   // ---- the table for the README

@@ -128,6 +128,20 @@ export function collectGarbage(): boolean {
   return true;
 }
 
+/** CPU time (user + system) of this process in ms since `from` (a process.cpuUsage() reading). */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
+/** 1-minute load average and a judgement of whether other work shares the CPUs. */
+export function load(): { avg1: number; busy: boolean; text: string } {
+  const [avg1 = 0] = os.loadavg();
+  const cores = os.cpus().length || 1;
+  const busy = avg1 > cores * 0.5;
+  return { avg1, busy, text: `${avg1.toFixed(2)} (1 min) on ${cores} cores${busy ? ': OTHER WORK IS RUNNING' : ''}` };
+}
+
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function withTmpDir<T>(base: string, name: string, fn: (dir: string) => Promise<T>): Promise<T> {
@@ -183,7 +197,7 @@ export function machineInfo(benchDir: string): MachineInfo {
     // os.version() is missing on very old runtimes only
   }
   return {
-    cpu: cpus[0]?.model.trim() || 'unknown',
+    cpu: `${cpus[0]?.model.trim() || 'unknown'}${cpus[0]?.speed ? ` @ ${cpus[0].speed} MHz` : ''}`,
     cores: cpus.length,
     parallelism: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
     ramBytes: os.totalmem(),

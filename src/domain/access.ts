@@ -7,7 +7,10 @@ import { isApproved } from './visit.js';
 import { isWithinHours } from './time.js';
 import type { AccessSnapshot, Decision, DenyReason, Direction, Reader, Tap, Visit } from './types.js';
 
-/** Upper-case hex without separators: "04:a1:b2" -> "04A1B2". Returns null for non-hex input. */
+/**
+ * A card UID as upper-case hex without separators ("04:a1:b2:c3" -> "04A1B2C3"): 4 to 10
+ * bytes. Returns null for anything else.
+ */
 export function normaliseUid(raw: string): string | null {
   const hex = raw.replace(/[\s:-]/g, '').toUpperCase();
   return /^[0-9A-F]{8,20}$/.test(hex) && hex.length % 2 === 0 ? hex : null;

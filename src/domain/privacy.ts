@@ -3,13 +3,16 @@
 import type { Guest } from './types.js';
 
 /**
- * Masks an identity document number, keeping the first two and last four characters
- * (KTP `3578012345670001` -> `35**********0001`). Short numbers keep only the last two.
+ * Masks an identity document number so that at least half of it is hidden: from ten
+ * characters on, the first two and last four stay (KTP `3578012345670001` ->
+ * `35**********0001`, enough to match the card in hand); shorter numbers keep only their
+ * last two, and one or two characters are hidden whole.
  */
 export function maskDocumentNumber(raw: string): string {
   const v = raw.replace(/[\s.-]/g, '').toUpperCase();
   if (v.length === 0) return '';
-  if (v.length <= 6) return '*'.repeat(Math.max(0, v.length - 2)) + v.slice(-2);
+  if (v.length <= 2) return '*'.repeat(v.length);
+  if (v.length < 10) return '*'.repeat(v.length - 2) + v.slice(-2);
   return v.slice(0, 2) + '*'.repeat(v.length - 6) + v.slice(-4);
 }
 

@@ -78,7 +78,12 @@ export function isApproved(visit: Visit): boolean {
   return visit.state === 'accepted' || visit.state === 'badged';
 }
 
-const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+/** A real calendar date YYYY-MM-DD (2025-02-30 is not one). */
+function isCalendarDate(date: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const d = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}
 
 function required(value: string | undefined, field: string, max = 200): string {
   const v = value?.trim() ?? '';
@@ -183,7 +188,7 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
       if (cmd.rooms?.length) throw new DomainError('invalid', 'rooms are granted only with an acceptance', 'rooms');
       if (cmd.outcome === 'host_absent') {
         const date = cmd.proposedDate ?? '';
-        if (!DATE_RE.test(date)) {
+        if (!isCalendarDate(date)) {
           throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate');
         }
         return {
@@ -244,6 +249,19 @@ function step(visit: Visit | undefined, action: VisitAction, to: VisitState, at:
   return { action, from: visit?.state ?? null, to, at, actor };
 }
 
+/** The action each recorded event is the outcome of. */
+const EVENT_ACTION: Readonly<Record<VisitEvent['type'], VisitAction>> = {
+  'visit.arrived': 'arrive',
+  'visit.screened': 'screen',
+  'visit.guestbook': 'guestbook',
+  'visit.decided': 'decide',
+  'visit.granted': 'grant',
+  'visit.badge_issued': 'issue_badge',
+  'visit.checked_out': 'checkout',
+  'visit.document_returned': 'return_document',
+  'visit.cancelled': 'cancel',
+};
+
 /**
  * Fold a recorded event into a visit. `guestName` is needed for an arrival only (names stay
  * out of the journal). Events that do not fit the visit's state are a bug upstream: throws.
@@ -255,6 +273,16 @@ export function applyVisitEvent(
   actor: Actor,
   guestName = '',
 ): Visit {
+  const action = EVENT_ACTION[event.type];
+  if (!visit && event.type !== 'visit.arrived') {
+    throw new DomainError('not_found', `visit ${event.payload.visitId} not found`);
+  }
+  if (!TRANSITIONS[action].from.includes(visit?.state ?? null)) {
+    throw new DomainError(
+      visit && event.type === 'visit.arrived' ? 'conflict' : 'illegal_transition',
+      `event ${event.type} does not fit visit ${event.payload.visitId} (${visit?.state ?? 'unknown'})`,
+    );
+  }
   if (event.type === 'visit.arrived') {
     const p = event.payload;
     return {
@@ -368,7 +396,9 @@ export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): 
   const out: StepTiming[] = [];
   for (const [name, start, end] of bounds) {
     if (start === undefined) continue;
-    const stop = end ?? (isTerminal(visit.state) ? undefined : now);
+    // A step still open runs to `now`, unless the visit is past it for good (checked out).
+    const over = isTerminal(visit.state) || visit.state === 'checked_out';
+    const stop = end ?? (over ? undefined : now);
     if (stop === undefined) continue;
     const minutes = Math.max(0, stop - start) / 60_000;
     const standard = SOP_STANDARD_MINUTES[name];

@@ -103,7 +103,13 @@ export class Core {
   async replay(): Promise<number> {
     let n = 0;
     for await (const entry of this.journal.read({ fromSeq: this.state.journalSeq + 1 })) {
-      this.state.applyEntry(entry);
+      try {
+        this.state.applyEntry(entry);
+      } catch (err) {
+        // An entry that does not fit the saved state: keep going, and say so loudly.
+        this.log.error({ err, seq: entry.seq, type: entry.type }, 'replay: journal entry does not fit the state, skipped');
+        this.state.journalSeq = entry.seq;
+      }
       n++;
     }
     if (n > 0) await this.persist();

@@ -20,14 +20,30 @@ import type {
   VisitState,
 } from '../../src/domain/types.js';
 import { DENY_REASONS } from '../../src/domain/types.js';
-import { ALL_STATES, DAY, HOUR, JAKARTA_OFFSET_MS, MINUTE, policy, visit as visitOf, WEEK_START } from './fixtures/domain.js';
+import {
+  ALL_STATES,
+  DAY,
+  HOUR,
+  JAKARTA_OFFSET_MS,
+  MINUTE,
+  policy,
+  visit as visitOf,
+  WEEK_START,
+} from './fixtures/domain.js';
 
 const RUNS = { numRuns: 1000 };
 
 const DOOR_IDS = ['ent', 'r1', 'r2', 'r3'] as const;
 const READER_IDS = ['rd0', 'rd1', 'rd2', 'rd3', 'rd4', 'rd5', 'rd6', 'rd7'] as const;
 const VISIT_IDS = ['v0', 'v1', 'v2', 'v3', 'v4'] as const;
-const UIDS = ['04000000000000', '04000000000001', '04000000000002', '04000000000003', '04000000000004', '04000000000005'];
+const UIDS = [
+  '04000000000000',
+  '04000000000001',
+  '04000000000002',
+  '04000000000003',
+  '04000000000004',
+  '04000000000005',
+];
 /** Each visit's code hash is its own (hashes are unique among active codes, see codeTaken). */
 const HASHES = ['h0', 'h1', 'h2', 'h3', 'h4'] as const;
 const NEVER_GRANTED: VisitState[] = [
@@ -45,10 +61,20 @@ const NEVER_GRANTED: VisitState[] = [
 // ---------------------------------------------------------------------------------------------
 // arbitraries
 
-const weighted = <T,>(...items: Array<[number, fc.Arbitrary<T>]>): fc.Arbitrary<T> =>
+const weighted = <T>(...items: Array<[number, fc.Arbitrary<T>]>): fc.Arbitrary<T> =>
   fc.oneof(...items.map(([weight, arbitrary]) => ({ weight, arbitrary })));
 
-const arbHHMM = fc.constantFrom('00:00', '06:00', '07:30', '09:00', '12:00', '16:00', '20:00', '22:00', '24:00');
+const arbHHMM = fc.constantFrom(
+  '00:00',
+  '06:00',
+  '07:30',
+  '09:00',
+  '12:00',
+  '16:00',
+  '20:00',
+  '22:00',
+  '24:00',
+);
 const arbHours: fc.Arbitrary<OfficeHours> = fc.record({
   days: fc.subarray([1, 2, 3, 4, 5, 6, 7]),
   open: arbHHMM,
@@ -58,12 +84,21 @@ const arbHours: fc.Arbitrary<OfficeHours> = fc.record({
 const arbDoor = (id: string): fc.Arbitrary<Door> =>
   fc
     .record({
-      kind: id === 'ent' ? fc.constant('entrance' as const) : weighted([4, fc.constant('room' as const)], [1, fc.constant('entrance' as const)]),
+      kind:
+        id === 'ent'
+          ? fc.constant('entrance' as const)
+          : weighted([4, fc.constant('room' as const)], [1, fc.constant('entrance' as const)]),
       pulseMs: fc.integer({ min: 100, max: 10_000 }),
       antiPassback: fc.boolean(),
       hours: weighted<OfficeHours | undefined>([3, fc.constant(undefined)], [1, arbHours]),
     })
-    .map(({ hours, ...d }) => ({ id, name: id, failMode: 'fail-secure' as const, ...d, ...(hours ? { hours } : {}) }));
+    .map(({ hours, ...d }) => ({
+      id,
+      name: id,
+      failMode: 'fail-secure' as const,
+      ...d,
+      ...(hours ? { hours } : {}),
+    }));
 
 const arbWellFormedReader = (id: string): fc.Arbitrary<Reader> =>
   fc
@@ -91,7 +126,8 @@ const arbOddReader = (id: string): fc.Arbitrary<Reader> =>
       ...(keypad ? { keypad } : {}),
     }));
 
-const arbReader = (id: string): fc.Arbitrary<Reader> => weighted([12, arbWellFormedReader(id)], [1, arbOddReader(id)]);
+const arbReader = (id: string): fc.Arbitrary<Reader> =>
+  weighted([12, arbWellFormedReader(id)], [1, arbOddReader(id)]);
 
 const arbState: fc.Arbitrary<VisitState> = weighted(
   [10, fc.constant('badged' as const)],
@@ -129,9 +165,20 @@ const arbVisit = (id: string, i: number): fc.Arbitrary<Visit> =>
 const arbBadge = (i: number): fc.Arbitrary<Badge> =>
   fc
     .record({
-      status: weighted([6, fc.constant('issued' as const)], [3, fc.constant('available' as const)], [1, fc.constant('lost' as const)]),
-      visitId: weighted<string | undefined>([8, fc.constantFrom<string>(...VISIT_IDS)], [1, fc.constant('ghost')], [1, fc.constant(undefined)]),
-      lastVisitId: weighted<string | undefined>([1, fc.constant(undefined)], [1, fc.constantFrom<string>(...VISIT_IDS, 'old')]),
+      status: weighted(
+        [6, fc.constant('issued' as const)],
+        [3, fc.constant('available' as const)],
+        [1, fc.constant('lost' as const)],
+      ),
+      visitId: weighted<string | undefined>(
+        [8, fc.constantFrom<string>(...VISIT_IDS)],
+        [1, fc.constant('ghost')],
+        [1, fc.constant(undefined)],
+      ),
+      lastVisitId: weighted<string | undefined>(
+        [1, fc.constant(undefined)],
+        [1, fc.constantFrom<string>(...VISIT_IDS, 'old')],
+      ),
     })
     .map(({ status, visitId, lastVisitId }) => ({
       id: `b${i}`,
@@ -149,8 +196,15 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
     visits: fc.tuple(...VISIT_IDS.map((id, i) => arbVisit(id, i))),
     badges: fc.tuple(...UIDS.map((_, i) => arbBadge(i))),
     lockdownGlobal: weighted([15, fc.constant(false)], [1, fc.constant(true)]),
-    lockdownDoors: weighted([8, fc.constant([] as string[])], [1, fc.subarray<string>([...DOOR_IDS], { maxLength: 2 })]),
-    presence: fc.tuple(...VISIT_IDS.map(() => weighted([1, fc.constant([] as string[])], [1, fc.subarray<string>([...DOOR_IDS])]))),
+    lockdownDoors: weighted(
+      [8, fc.constant([] as string[])],
+      [1, fc.subarray<string>([...DOOR_IDS], { maxLength: 2 })],
+    ),
+    presence: fc.tuple(
+      ...VISIT_IDS.map(() =>
+        weighted([1, fc.constant([] as string[])], [1, fc.subarray<string>([...DOOR_IDS])]),
+      ),
+    ),
     keypads: fc.tuple(
       ...READER_IDS.map(() =>
         weighted<{ failures: number[]; lockedUntil: number | undefined } | undefined>(
@@ -166,17 +220,24 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
       ),
     ),
     /** Stale code entries pointing to visits that are gone. */
-    noise: fc.array(fc.tuple(fc.constantFrom<string>(...DOOR_IDS), fc.constantFrom('hx', 'hy')), { maxLength: 2 }),
+    noise: fc.array(fc.tuple(fc.constantFrom<string>(...DOOR_IDS), fc.constantFrom('hx', 'hy')), {
+      maxLength: 2,
+    }),
   })
   .map((r) => {
     const codes = new Map<string, string>();
     for (const [door, hash] of r.noise) codes.set(`${door}:${hash}`, 'ghost');
     for (const v of r.visits) {
-      if (v.accessCode) for (const room of v.accessCode.rooms) codes.set(`${room}:${v.accessCode.hash}`, v.id);
+      if (v.accessCode)
+        for (const room of v.accessCode.rooms) codes.set(`${room}:${v.accessCode.hash}`, v.id);
     }
     const keypads = new Map<string, { failures: number[]; lockedUntil?: number }>();
     r.keypads.forEach((k, i) => {
-      if (k) keypads.set(READER_IDS[i]!, { failures: k.failures, ...(k.lockedUntil !== undefined ? { lockedUntil: k.lockedUntil } : {}) });
+      if (k)
+        keypads.set(READER_IDS[i]!, {
+          failures: k.failures,
+          ...(k.lockedUntil !== undefined ? { lockedUntil: k.lockedUntil } : {}),
+        });
     });
     const presence = new Map<string, ReadonlySet<string>>();
     r.presence.forEach((p, i) => {
@@ -226,9 +287,15 @@ function coherentTap(s: AccessSnapshot): fc.Arbitrary<Tap> {
   if (readers.length === 0) return arbTap;
   return fc.constantFrom(...readers).chain((r): fc.Arbitrary<Tap> => {
     const issued = [...s.badgesByUid.values()].filter((b) => b.status === 'issued').map((b) => b.uid);
-    const hashes = [...s.codes.keys()].filter((k) => k.startsWith(`${r.doorId}:`)).map((k) => k.slice(k.indexOf(':') + 1));
-    const byBadge = fc.constantFrom(...(issued.length ? issued : UIDS)).map((uid): Tap => ({ readerId: r.id, kind: 'nfc', uid }));
-    const byCode = fc.constantFrom(...(hashes.length ? hashes : [...HASHES])).map((codeHash): Tap => ({ readerId: r.id, kind: 'pin', codeHash }));
+    const hashes = [...s.codes.keys()]
+      .filter((k) => k.startsWith(`${r.doorId}:`))
+      .map((k) => k.slice(k.indexOf(':') + 1));
+    const byBadge = fc
+      .constantFrom(...(issued.length ? issued : UIDS))
+      .map((uid): Tap => ({ readerId: r.id, kind: 'nfc', uid }));
+    const byCode = fc
+      .constantFrom(...(hashes.length ? hashes : [...HASHES]))
+      .map((codeHash): Tap => ({ readerId: r.id, kind: 'pin', codeHash }));
     return r.keypad ? fc.oneof(byBadge, byCode) : byBadge;
   });
 }
@@ -254,7 +321,9 @@ function openAt(now: number, hours: OfficeHours): boolean {
   if (open === close) return false;
   if (open < close) return hours.days.includes(weekday) && open <= minute && minute < close;
   // Overnight window: it belongs to the day it opens on.
-  return (minute >= open && hours.days.includes(weekday)) || (minute < close && hours.days.includes(yesterday));
+  return (
+    (minute >= open && hours.days.includes(weekday)) || (minute < close && hours.days.includes(yesterday))
+  );
 }
 
 interface Expected {
@@ -265,7 +334,8 @@ interface Expected {
 
 function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
   const reader = s.readers.get(tap.readerId);
-  const isDoorReader = reader?.role === 'door' && reader.doorId !== undefined && reader.direction !== undefined;
+  const isDoorReader =
+    reader?.role === 'door' && reader.doorId !== undefined && reader.direction !== undefined;
   const door = isDoorReader ? s.doors.get(reader.doorId!) : undefined;
   if (!reader || !door) return { outcome: 'unknown_reader' };
   if (s.lockdown.global || s.lockdown.doors.has(door.id)) return { outcome: 'lockdown' };
@@ -298,7 +368,10 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
   const entering = reader.direction === 'in';
   const checks: Array<[DenyReason, () => boolean]> = [
     ['checked_out', () => v.state === 'checked_out' || v.state === 'closed'],
-    ['visit_not_approved', () => (tap.kind === 'nfc' ? v.state !== 'badged' : v.state !== 'accepted' && v.state !== 'badged')],
+    [
+      'visit_not_approved',
+      () => (tap.kind === 'nfc' ? v.state !== 'badged' : v.state !== 'accepted' && v.state !== 'badged'),
+    ],
     ['visit_expired', () => entering && v.validUntil !== undefined && v.validUntil <= now],
     [
       'door_not_allowed',
@@ -337,7 +410,10 @@ function grantRoom(s: AccessSnapshot, id: string, room: string): AccessSnapshot 
   if (!v) return s;
   const rooms = v.rooms.includes(room) ? v.rooms : [...v.rooms, room];
   const accessCode = v.accessCode
-    ? { ...v.accessCode, rooms: v.accessCode.rooms.includes(room) ? v.accessCode.rooms : [...v.accessCode.rooms, room] }
+    ? {
+        ...v.accessCode,
+        rooms: v.accessCode.rooms.includes(room) ? v.accessCode.rooms : [...v.accessCode.rooms, room],
+      }
     : undefined;
   const codes = new Map(s.codes);
   if (accessCode) codes.set(`${room}:${accessCode.hash}`, id);
@@ -358,7 +434,10 @@ function checkout(s: AccessSnapshot, id: string): AccessSnapshot {
     [...s.badgesByUid].map(([uid, b]) => {
       if (b.visitId !== id) return [uid, b] as const;
       const { visitId: _v, ...r } = b;
-      return [uid, { ...r, status: b.status === 'lost' ? 'lost' : 'available', lastVisitId: id } as Badge] as const;
+      return [
+        uid,
+        { ...r, status: b.status === 'lost' ? 'lost' : 'available', lastVisitId: id } as Badge,
+      ] as const;
     }),
   );
   return { ...s, visits, codes, badgesByUid };
@@ -379,15 +458,18 @@ describe('decide over arbitrary snapshots', () => {
   });
 
   // (a)
-  test.prop([arbCase], RUNS)('(a) is deterministic, never throws and never mutates the snapshot', ([s, tap, now]) => {
-    const before = serialise(s);
-    const first = decide(s, tap, now);
-    const second = decide(s, tap, now);
-    expect(second).toEqual(first);
-    expect(serialise(s)).toBe(before);
-    expect(first.readerId).toBe(tap.readerId);
-    if (!first.granted) expect(DENY_REASONS).toContain(first.reason);
-  });
+  test.prop([arbCase], RUNS)(
+    '(a) is deterministic, never throws and never mutates the snapshot',
+    ([s, tap, now]) => {
+      const before = serialise(s);
+      const first = decide(s, tap, now);
+      const second = decide(s, tap, now);
+      expect(second).toEqual(first);
+      expect(serialise(s)).toBe(before);
+      expect(first.readerId).toBe(tap.readerId);
+      if (!first.granted) expect(DENY_REASONS).toContain(first.reason);
+    },
+  );
 
   // (b)
   test.prop([arbCase], RUNS)('(b) a grant implies every condition of the policy', ([s, tap, now]) => {
@@ -435,7 +517,7 @@ describe('decide over arbitrary snapshots', () => {
     if (!d.granted && d.reason !== 'unknown_reader') expect(d.reason).toBe('lockdown');
   });
 
-  test.prop([arbCase], RUNS)("(c) a lockdown of the tapped door is never granted", ([s, tap, now]) => {
+  test.prop([arbCase], RUNS)('(c) a lockdown of the tapped door is never granted', ([s, tap, now]) => {
     const doorId = s.readers.get(tap.readerId)?.doorId ?? 'ent';
     const d = decide({ ...s, lockdown: { global: false, doors: new Set([doorId]) } }, tap, now);
     expect(d.granted).toBe(false);
@@ -445,7 +527,11 @@ describe('decide over arbitrary snapshots', () => {
   test.prop([arbCase, fc.constantFrom(...NEVER_GRANTED)], RUNS)(
     '(d) visits that are checked out, closed, refused, cancelled or not yet accepted are never granted',
     ([s, tap, now], state) => {
-      const d = decide(withVisits(s, (v) => ({ ...v, state })), tap, now);
+      const d = decide(
+        withVisits(s, (v) => ({ ...v, state })),
+        tap,
+        now,
+      );
       expect(d.granted).toBe(false);
     },
   );
@@ -465,13 +551,16 @@ describe('decide over arbitrary snapshots', () => {
     },
   );
 
-  test.prop([arbCase], RUNS)('(e) lifting the lockdown never turns a grant into a denial', ([s, tap, now]) => {
-    const before = decide(s, tap, now);
-    const after = decide({ ...s, lockdown: { global: false, doors: new Set() } }, tap, now);
-    if (before.granted) expect(after).toEqual(before);
-    // ...and only a lockdown refusal can change at all.
-    if (!before.granted && before.reason !== 'lockdown') expect(after).toEqual(before);
-  });
+  test.prop([arbCase], RUNS)(
+    '(e) lifting the lockdown never turns a grant into a denial',
+    ([s, tap, now]) => {
+      const before = decide(s, tap, now);
+      const after = decide({ ...s, lockdown: { global: false, doors: new Set() } }, tap, now);
+      if (before.granted) expect(after).toEqual(before);
+      // ...and only a lockdown refusal can change at all.
+      if (!before.granted && before.reason !== 'lockdown') expect(after).toEqual(before);
+    },
+  );
 
   test.prop([arbCase, fc.constantFrom(...VISIT_IDS)], RUNS)(
     '(e) checking a visit out never turns a denial into a grant, and leaves it nothing',
@@ -492,7 +581,12 @@ describe('decide over arbitrary snapshots', () => {
       const before = decide(s, tap, now);
       const after = decide({ ...s, badgesByUid }, tap, now);
       if (!before.granted) expect(after.granted).toBe(false);
-      if (tap.kind === 'nfc' && tap.uid === uid && after.granted === false && s.readers.get(tap.readerId)?.role === 'door') {
+      if (
+        tap.kind === 'nfc' &&
+        tap.uid === uid &&
+        after.granted === false &&
+        s.readers.get(tap.readerId)?.role === 'door'
+      ) {
         expect(['badge_lost', 'lockdown', 'unknown_reader']).toContain(after.reason);
       }
     },

@@ -2,7 +2,14 @@
 // Office: Asia/Jakarta, Mon-Fri 07:30-16:00; 'aula' opens Mon-Sat 06:00-20:00 and
 // 'ruang-arsip' Mon-Fri 09:00-12:00 (door-specific hours); 'ruang-rapat' has anti-passback.
 import { describe, expect, it } from 'vitest';
-import { decide, nextKeypad, nextPresence, normaliseUid, readerLabel, visitsInside } from '../../src/domain/access.js';
+import {
+  decide,
+  nextKeypad,
+  nextPresence,
+  normaliseUid,
+  readerLabel,
+  visitsInside,
+} from '../../src/domain/access.js';
 import type { AccessSnapshot, Decision, DenyReason, Tap, Visit } from '../../src/domain/types.js';
 import { DENY_REASONS } from '../../src/domain/types.js';
 import {
@@ -16,8 +23,8 @@ import {
   policy,
   reader,
   SATURDAY,
-  SUNDAY,
   type SnapshotInput,
+  SUNDAY,
   snapshot,
   standardReaders,
   TUESDAY,
@@ -29,13 +36,14 @@ const nfc = (readerId: string, uid = UID): Tap => ({ readerId, kind: 'nfc', uid 
 const pin = (readerId: string, codeHash = 'h-123'): Tap => ({ readerId, kind: 'pin', codeHash });
 
 /** A badged guest 'v1' (badge 'b-v1') with room 'ruang-kabag' and 'ruang-rapat', valid until 13:00. */
-function guestWorld(
-  v: Partial<Visit> = {},
-  extra: SnapshotInput = {},
-): { s: AccessSnapshot; visit: Visit } {
+function guestWorld(v: Partial<Visit> = {}, extra: SnapshotInput = {}): { s: AccessSnapshot; visit: Visit } {
   const g = badgedGuest('v1', UID, { rooms: ['ruang-kabag', 'ruang-rapat'], ...v });
   return {
-    s: snapshot({ visits: [g.visit, ...(extra.visits ?? [])], badges: [g.badge, ...(extra.badges ?? [])], ...omit(extra) }),
+    s: snapshot({
+      visits: [g.visit, ...(extra.visits ?? [])],
+      badges: [g.badge, ...(extra.badges ?? [])],
+      ...omit(extra),
+    }),
     visit: g.visit,
   };
 }
@@ -80,10 +88,18 @@ describe('grants', () => {
     });
   });
 
-  it('a granted room opens with that door\'s pulse', () => {
+  it("a granted room opens with that door's pulse", () => {
     const { s } = guestWorld();
-    expect(decide(s, nfc('ruang-kabag-in'), MON_0900)).toMatchObject({ granted: true, doorId: 'ruang-kabag', pulseMs: 4000 });
-    expect(decide(s, nfc('ruang-rapat-in'), MON_0900)).toMatchObject({ granted: true, doorId: 'ruang-rapat', pulseMs: 6000 });
+    expect(decide(s, nfc('ruang-kabag-in'), MON_0900)).toMatchObject({
+      granted: true,
+      doorId: 'ruang-kabag',
+      pulseMs: 4000,
+    });
+    expect(decide(s, nfc('ruang-rapat-in'), MON_0900)).toMatchObject({
+      granted: true,
+      doorId: 'ruang-rapat',
+      pulseMs: 6000,
+    });
   });
 
   it('a visit without any granted room still enters the entrance (entrances need no grant)', () => {
@@ -117,7 +133,11 @@ describe('grants', () => {
     it('an expired visit is let out', () => {
       const { s } = guestWorld({ validUntil: MON_0900 - MINUTE });
       expectDenied(decide(s, nfc('pintu-utama-in'), MON_0900), 'visit_expired');
-      expect(decide(s, nfc('pintu-utama-out'), MON_0900)).toMatchObject({ granted: true, direction: 'out', pulseMs: 2500 });
+      expect(decide(s, nfc('pintu-utama-out'), MON_0900)).toMatchObject({
+        granted: true,
+        direction: 'out',
+        pulseMs: 2500,
+      });
     });
 
     it('outside office hours (Sunday night) the guest is let out', () => {
@@ -130,7 +150,11 @@ describe('grants', () => {
     it('a room that was not granted is left through its out-reader', () => {
       const { s } = guestWorld({ rooms: [] });
       expectDenied(decide(s, nfc('ruang-rapat-in'), MON_0900), 'door_not_allowed');
-      expect(decide(s, nfc('ruang-rapat-out'), MON_0900)).toMatchObject({ granted: true, doorId: 'ruang-rapat', pulseMs: 6000 });
+      expect(decide(s, nfc('ruang-rapat-out'), MON_0900)).toMatchObject({
+        granted: true,
+        doorId: 'ruang-rapat',
+        pulseMs: 6000,
+      });
     });
 
     it('anti-passback does not hold an exit', () => {
@@ -147,7 +171,10 @@ describe('grants', () => {
 
     it('still not for a badge that was returned (checked out)', () => {
       const v = visit('v1', { state: 'checked_out' });
-      const s = snapshot({ visits: [v], badges: [badge('b1', UID, { status: 'available', lastVisitId: 'v1' })] });
+      const s = snapshot({
+        visits: [v],
+        badges: [badge('b1', UID, { status: 'available', lastVisitId: 'v1' })],
+      });
       expectDenied(decide(s, nfc('pintu-utama-out'), MON_0900), 'checked_out');
     });
   });
@@ -189,7 +216,10 @@ describe('denials, one reason per situation', () => {
     });
 
     it('a PIN on a reader without a keypad', () => {
-      const s = codeWorld({ rooms: ['ruang-rapat'], accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-rapat'] } });
+      const s = codeWorld({
+        rooms: ['ruang-rapat'],
+        accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-rapat'] },
+      });
       expectDenied(decide(s, pin('ruang-rapat-in'), MON_0900), 'unknown_reader');
     });
   });
@@ -197,7 +227,8 @@ describe('denials, one reason per situation', () => {
   describe('lockdown', () => {
     it('global lockdown refuses a valid badge at every door', () => {
       const { s } = guestWorld({}, { lockdown: { global: true } });
-      for (const r of ['pintu-utama-in', 'ruang-kabag-in', 'ruang-rapat-in']) expectDenied(decide(s, nfc(r), MON_0900), 'lockdown');
+      for (const r of ['pintu-utama-in', 'ruang-kabag-in', 'ruang-rapat-in'])
+        expectDenied(decide(s, nfc(r), MON_0900), 'lockdown');
     });
 
     it('a door lockdown refuses that door only', () => {
@@ -208,9 +239,15 @@ describe('denials, one reason per situation', () => {
     });
 
     it('lockdown refuses a valid PIN, and comes before the credential checks', () => {
-      expectDenied(decide(codeWorld({}, { lockdown: { global: true } }), pin('ruang-kabag-in'), MON_0900), 'lockdown');
+      expectDenied(
+        decide(codeWorld({}, { lockdown: { global: true } }), pin('ruang-kabag-in'), MON_0900),
+        'lockdown',
+      );
       // An unknown badge during a lockdown is told "lockdown", not "unknown_badge".
-      expectDenied(decide(snapshot({ lockdown: { global: true } }), nfc('pintu-utama-in', 'FFFFFFFF'), MON_0900), 'lockdown');
+      expectDenied(
+        decide(snapshot({ lockdown: { global: true } }), nfc('pintu-utama-in', 'FFFFFFFF'), MON_0900),
+        'lockdown',
+      );
     });
 
     it('reports no visit or badge (the credential was not read)', () => {
@@ -268,16 +305,21 @@ describe('denials, one reason per situation', () => {
     expectDenied(decide(s, nfc('pintu-utama-out'), MON_0900), 'checked_out');
   });
 
-  it.each(['arrived', 'screened', 'awaiting_host', 'screening_refused', 'host_refused', 'rescheduled', 'cancelled'] as const)(
-    'visit_not_approved: a badge bound to a %s visit',
-    (state) => {
-      const { s } = guestWorld({ state });
-      const d = decide(s, nfc('pintu-utama-in'), MON_0900);
-      expectDenied(d, 'visit_not_approved');
-      expect(d).toMatchObject({ visitId: 'v1', badgeId: 'b-v1' });
-      expectDenied(decide(s, nfc('pintu-utama-out'), MON_0900), 'visit_not_approved');
-    },
-  );
+  it.each([
+    'arrived',
+    'screened',
+    'awaiting_host',
+    'screening_refused',
+    'host_refused',
+    'rescheduled',
+    'cancelled',
+  ] as const)('visit_not_approved: a badge bound to a %s visit', (state) => {
+    const { s } = guestWorld({ state });
+    const d = decide(s, nfc('pintu-utama-in'), MON_0900);
+    expectDenied(d, 'visit_not_approved');
+    expect(d).toMatchObject({ visitId: 'v1', badgeId: 'b-v1' });
+    expectDenied(decide(s, nfc('pintu-utama-out'), MON_0900), 'visit_not_approved');
+  });
 
   it('visit_not_approved: an NFC tap for an accepted but not yet badged visit', () => {
     const { s } = guestWorld({ state: 'accepted' });
@@ -285,7 +327,10 @@ describe('denials, one reason per situation', () => {
   });
 
   it('visit_not_approved: a PIN of a visit that is no longer approved (cancelled)', () => {
-    expectDenied(decide(codeWorld({ state: 'cancelled' }), pin('ruang-kabag-in'), MON_0900), 'visit_not_approved');
+    expectDenied(
+      decide(codeWorld({ state: 'cancelled' }), pin('ruang-kabag-in'), MON_0900),
+      'visit_not_approved',
+    );
     expectDenied(decide(codeWorld({ state: 'closed' }), pin('ruang-kabag-in'), MON_0900), 'checked_out');
   });
 
@@ -313,18 +358,24 @@ describe('denials, one reason per situation', () => {
 
   it('door_not_allowed: a PIN for a room granted to the visit but not covered by its code', () => {
     // Room aula granted later without a new code: the code still covers ruang-kabag only.
-    const s = codeWorld({
-      rooms: ['ruang-kabag', 'aula'],
-      accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] },
-    }, { codes: [['aula:h-123', 'v2']] });
+    const s = codeWorld(
+      {
+        rooms: ['ruang-kabag', 'aula'],
+        accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] },
+      },
+      { codes: [['aula:h-123', 'v2']] },
+    );
     expect(decide(s, pin('ruang-kabag-in'), MON_0900).granted).toBe(true);
     expectDenied(decide(s, pin('aula-in'), MON_0900), 'door_not_allowed');
   });
 
   it('door_not_allowed: a PIN for a room not granted at all', () => {
-    const s = codeWorld({ rooms: ['ruang-kabag'], accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] } }, {
-      codes: [['aula:h-123', 'v2']],
-    });
+    const s = codeWorld(
+      { rooms: ['ruang-kabag'], accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] } },
+      {
+        codes: [['aula:h-123', 'v2']],
+      },
+    );
     expectDenied(decide(s, pin('aula-in'), MON_0900), 'door_not_allowed');
   });
 
@@ -373,7 +424,10 @@ describe('denials, one reason per situation', () => {
     });
 
     it('applies to PIN taps', () => {
-      expectDenied(decide(codeWorld({ validUntil: undefined }), pin('ruang-kabag-in'), jkt(SATURDAY, '10:00')), 'outside_hours');
+      expectDenied(
+        decide(codeWorld({ validUntil: undefined }), pin('ruang-kabag-in'), jkt(SATURDAY, '10:00')),
+        'outside_hours',
+      );
     });
   });
 
@@ -417,7 +471,10 @@ describe('denials, one reason per situation', () => {
     const s = codeWorld();
     expectDenied(decide(s, pin('ruang-kabag-in', 'h-wrong'), MON_0900), 'unknown_code');
     // A valid code of another door is unknown here: aula's keypad knows it, not a door without it.
-    const only = codeWorld({ rooms: ['ruang-kabag'], accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] } });
+    const only = codeWorld({
+      rooms: ['ruang-kabag'],
+      accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-kabag'] },
+    });
     expectDenied(decide(only, pin('aula-in'), MON_0900), 'unknown_code');
     // A code entry pointing to a visit that is gone.
     const stale = snapshot({ codes: [['ruang-kabag:h-9', 'v-gone']] });
@@ -449,7 +506,10 @@ describe('denials, one reason per situation', () => {
 // ---------------------------------------------------------------------------------------------
 describe('the order of the checks', () => {
   it('lockdown before anything about the credential or the visit', () => {
-    const { s } = guestWorld({ state: 'cancelled', validUntil: 0, rooms: [] }, { lockdown: { global: true } });
+    const { s } = guestWorld(
+      { state: 'cancelled', validUntil: 0, rooms: [] },
+      { lockdown: { global: true } },
+    );
     expectDenied(decide(s, nfc('ruang-rapat-in'), jkt(SUNDAY, '03:00')), 'lockdown');
   });
 
@@ -484,20 +544,39 @@ describe('the order of the checks', () => {
 // ---------------------------------------------------------------------------------------------
 describe('decide is pure', () => {
   it('does not touch the snapshot and gives the same answer twice', () => {
-    const { s } = guestWorld({}, { presence: { v1: ['ruang-rapat'] }, keypads: { 'aula-in': { failures: [1, 2] } } });
-    const before = JSON.stringify([...s.visits], null, 0) + JSON.stringify([...s.presence].map(([k, v]) => [k, [...v]]));
+    const { s } = guestWorld(
+      {},
+      { presence: { v1: ['ruang-rapat'] }, keypads: { 'aula-in': { failures: [1, 2] } } },
+    );
+    const before =
+      JSON.stringify([...s.visits], null, 0) + JSON.stringify([...s.presence].map(([k, v]) => [k, [...v]]));
     const a = decide(s, nfc('ruang-rapat-in'), MON_0900);
     const b = decide(s, nfc('ruang-rapat-in'), MON_0900);
     expect(a).toEqual(b);
-    expect(JSON.stringify([...s.visits], null, 0) + JSON.stringify([...s.presence].map(([k, v]) => [k, [...v]]))).toBe(before);
+    expect(
+      JSON.stringify([...s.visits], null, 0) + JSON.stringify([...s.presence].map(([k, v]) => [k, [...v]])),
+    ).toBe(before);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe('nextPresence', () => {
-  const grantIn: Decision = { granted: true, readerId: 'r', doorId: 'd1', direction: 'in', visitId: 'v', pulseMs: 1 };
+  const grantIn: Decision = {
+    granted: true,
+    readerId: 'r',
+    doorId: 'd1',
+    direction: 'in',
+    visitId: 'v',
+    pulseMs: 1,
+  };
   const grantOut: Decision = { ...grantIn, direction: 'out' };
-  const refusal: Decision = { granted: false, readerId: 'r', doorId: 'd1', direction: 'in', reason: 'lockdown' };
+  const refusal: Decision = {
+    granted: false,
+    readerId: 'r',
+    doorId: 'd1',
+    direction: 'in',
+    reason: 'lockdown',
+  };
 
   it('an entry puts the visit inside the door; an exit takes it out', () => {
     const inside = nextPresence(undefined, grantIn);
@@ -545,7 +624,14 @@ describe('nextKeypad and the keypad lockout', () => {
     direction: 'in',
     reason: 'unknown_code',
   });
-  const ok: Decision = { granted: true, readerId: 'ruang-kabag-in', doorId: 'ruang-kabag', direction: 'in', visitId: 'v2', pulseMs: 1 };
+  const ok: Decision = {
+    granted: true,
+    readerId: 'ruang-kabag-in',
+    doorId: 'ruang-kabag',
+    direction: 'in',
+    visitId: 'v2',
+    pulseMs: 1,
+  };
   const s = 1000;
 
   it('locks after `attempts` wrong codes within the window, for lockMs', () => {
@@ -593,7 +679,9 @@ describe('nextKeypad and the keypad lockout', () => {
   it('a failure exactly windowMs old is out of the window; one ms younger is in', () => {
     const t0 = MON_0900;
     const pad = { failures: [t0, t0 + 1] };
-    expect(nextKeypad(pad, wrong(), t0 + limits.windowMs, limits)).toEqual({ failures: [t0 + 1, t0 + limits.windowMs] });
+    expect(nextKeypad(pad, wrong(), t0 + limits.windowMs, limits)).toEqual({
+      failures: [t0 + 1, t0 + limits.windowMs],
+    });
     expect(nextKeypad(pad, wrong(), t0 + limits.windowMs - 1, limits)).toEqual({
       failures: [],
       lockedUntil: t0 + limits.windowMs - 1 + limits.lockMs,
@@ -606,7 +694,9 @@ describe('nextKeypad and the keypad lockout', () => {
       const d: Decision = { granted: false, readerId: 'ruang-kabag-in', reason };
       expect(nextKeypad(pad, d, MON_0900 + s, limits)).toBe(pad);
     }
-    expect(nextKeypad(undefined, { granted: false, readerId: 'x', reason: 'keypad_locked' }, MON_0900, limits)).toBeUndefined();
+    expect(
+      nextKeypad(undefined, { granted: false, readerId: 'x', reason: 'keypad_locked' }, MON_0900, limits),
+    ).toBeUndefined();
   });
 
   it('a right code clears past failures', () => {
@@ -616,7 +706,10 @@ describe('nextKeypad and the keypad lockout', () => {
   it('a still-running lock is kept by a wrong code that does not itself lock', () => {
     const limits1 = { attempts: 3, windowMs: 10 * s, lockMs: 600 * s };
     const pad = { failures: [], lockedUntil: MON_0900 + 100 * s };
-    expect(nextKeypad(pad, wrong(), MON_0900, limits1)).toEqual({ failures: [MON_0900], lockedUntil: MON_0900 + 100 * s });
+    expect(nextKeypad(pad, wrong(), MON_0900, limits1)).toEqual({
+      failures: [MON_0900],
+      lockedUntil: MON_0900 + 100 * s,
+    });
     // After it ended, it is dropped.
     expect(nextKeypad(pad, wrong(), MON_0900 + 100 * s, limits1)).toEqual({ failures: [MON_0900 + 100 * s] });
   });
@@ -671,6 +764,8 @@ describe('normaliseUid', () => {
   it('a normalised UID finds the badge a differently written one was enrolled with', () => {
     const g = badgedGuest('v1', normaliseUid('04:a1:b2:c3:d4:e5:01')!);
     const s = snapshot({ visits: [g.visit], badges: [g.badge] });
-    expect(decide(s, nfc('pintu-utama-in', normaliseUid('04 A1 B2 C3 D4 E5 01')!), MON_0900).granted).toBe(true);
+    expect(decide(s, nfc('pintu-utama-in', normaliseUid('04 A1 B2 C3 D4 E5 01')!), MON_0900).granted).toBe(
+      true,
+    );
   });
 });

@@ -1,9 +1,12 @@
 // Keypad access codes (SOP step 6): fresh, not trivially guessable, unique among active codes.
 import { describe, expect, it } from 'vitest';
-import { type CodeIssuer, isTrivial, issueCode } from '../../src/domain/codes.js';
+import { type CodeIssuer, issueCode, isTrivial } from '../../src/domain/codes.js';
 
 /** An issuer that plays back the given digits (then repeats the last code forever). */
-function scripted(codes: string[], hash = (c: string) => `h(${c})`): CodeIssuer & { hashed: string[]; draws: number } {
+function scripted(
+  codes: string[],
+  hash = (c: string) => `h(${c})`,
+): CodeIssuer & { hashed: string[]; draws: number } {
   const digits = codes.join('').split('').map(Number);
   const last = codes.at(-1)!.split('').map(Number);
   let i = 0;
@@ -67,7 +70,14 @@ describe('issueCode', () => {
     const taken = new Set(['h(482915)', 'h(305718)']);
     const issuer = scripted(['482915', '305718', '640372']);
     const seen: string[] = [];
-    const result = issueCode(6, (h) => (seen.push(h), taken.has(h)), issuer);
+    const result = issueCode(
+      6,
+      (h) => {
+        seen.push(h);
+        return taken.has(h);
+      },
+      issuer,
+    );
     expect(result).toEqual({ code: '640372', hash: 'h(640372)' });
     expect(seen).toEqual(['h(482915)', 'h(305718)', 'h(640372)']);
   });
@@ -105,18 +115,30 @@ describe('isTrivial', () => {
     expect(isTrivial(c)).toBe(true);
   });
 
-  it.each(['123456', '987654', '0123', '3210', '456789', '12345678', '12', '98'])('a straight run %s is trivial', (c) => {
-    expect(isTrivial(c)).toBe(true);
-  });
+  it.each(['123456', '987654', '0123', '3210', '456789', '12345678', '12', '98'])(
+    'a straight run %s is trivial',
+    (c) => {
+      expect(isTrivial(c)).toBe(true);
+    },
+  );
 
   it.each(['890123', '789012', '210987', '109876'])('a run wrapping through 9/0 (%s) is trivial', (c) => {
     expect(isTrivial(c)).toBe(true);
   });
 
-  it.each(['482915', '135791', '246802', '112233', '123457', '121212', '654322', '13', '102938', '000001', '100000'])(
-    '%s is not trivial',
-    (c) => {
-      expect(isTrivial(c)).toBe(false);
-    },
-  );
+  it.each([
+    '482915',
+    '135791',
+    '246802',
+    '112233',
+    '123457',
+    '121212',
+    '654322',
+    '13',
+    '102938',
+    '000001',
+    '100000',
+  ])('%s is not trivial', (c) => {
+    expect(isTrivial(c)).toBe(false);
+  });
 });
