@@ -17,7 +17,8 @@ import type {
   VisitAction,
   VisitState,
 } from './types.js';
-import { SCREENING_REASONS, SOP_STANDARD_MINUTES, type SopStep, TERMINAL_STATES } from './types.js';
+import { isMasked } from './privacy.js';
+import { DOCUMENT_TYPES, SCREENING_REASONS, SOP_STANDARD_MINUTES, type SopStep, TERMINAL_STATES } from './types.js';
 
 export type VisitCommand =
   | {
@@ -218,6 +219,13 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
       };
     }
     case 'issue_badge':
+      if (!cmd.badgeId) throw new DomainError('invalid', 'badge is required', 'badge');
+      if (!DOCUMENT_TYPES.includes(cmd.collateral.type)) {
+        throw new DomainError('invalid', `unknown document type "${cmd.collateral.type}"`, 'collateral.type');
+      }
+      if (!isMasked(cmd.collateral.masked)) {
+        throw new DomainError('invalid', 'the document number must be masked before it is kept', 'collateral.number');
+      }
       return {
         type: 'visit.badge_issued',
         payload: { visitId: visit!.id, badgeId: cmd.badgeId, collateral: cmd.collateral },

@@ -1115,3 +1115,30 @@ describe('stepTimings against the SOP standards (2, 2, 2, 1, 2 minutes)', () => 
     expect(later).toEqual(soon);
   });
 });
+
+describe('issue_badge input', () => {
+  const accepted = visitIn('accepted');
+  const ctx = at(MON_0900);
+  it('refuses an unmasked document number, an unknown document type and an empty badge', () => {
+    expectDomainError(
+      () => handleVisitCommand(accepted, { action: 'issue_badge', badgeId: 'b-1', collateral: { type: 'ktp', masked: '3578012345670001' } }, ctx),
+      'invalid',
+      'collateral.number',
+    );
+    expectDomainError(
+      () =>
+        handleVisitCommand(
+          accepted,
+          { action: 'issue_badge', badgeId: 'b-1', collateral: { type: 'passport' as 'ktp', masked: '12******9012' } },
+          ctx,
+        ),
+      'invalid',
+      'collateral.type',
+    );
+    expectDomainError(
+      () => handleVisitCommand(accepted, { action: 'issue_badge', badgeId: '', collateral: KTP }, ctx),
+      'invalid',
+      'badge',
+    );
+  });
+});
