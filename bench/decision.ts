@@ -9,8 +9,8 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import { decide } from '../src/domain/access.js';
 import type { Badge, Tap, Visit } from '../src/domain/types.js';
-import type { ReadEvent } from '../src/hardware/ports.js';
 import { createDrivers } from '../src/hardware/drivers.js';
+import type { ReadEvent } from '../src/hardware/ports.js';
 import { openGateway } from '../src/service/gateway.js';
 import { emptyState, type PersistedState } from '../src/service/live-state.js';
 import { Journal } from '../src/store/journal.js';
@@ -20,10 +20,10 @@ import {
   DOOR_READERS,
   foldVisit,
   jakartaMonth,
+  MONDAY_9AM,
   makeHosts,
   makeTokens,
   makeUsers,
-  MONDAY_9AM,
   monthTraffic,
   pick,
   planVisit,
@@ -66,7 +66,8 @@ function buildState(badgeCount: number, visitCount: number, journalSeq: number):
   for (let i = 0; i < badgeCount; i++) {
     const base = { id: `badge-${i}`, label: `TAMU-${String(i + 1).padStart(5, '0')}`, uid: uidOf(i) };
     if (i < issued) badges.push({ ...base, status: 'issued', visitId: `visit-${i}` });
-    else if (i < issued + available) badges.push({ ...base, status: 'available', ...(i % 2 ? { lastVisitId: `visit-old-${i}` } : {}) });
+    else if (i < issued + available)
+      badges.push({ ...base, status: 'available', ...(i % 2 ? { lastVisitId: `visit-old-${i}` } : {}) });
     else badges.push({ ...base, status: 'lost' });
   }
   return { ...emptyState(), journalSeq, users: makeUsers(), tokens: makeTokens(), hosts, badges, visits };
@@ -132,7 +133,8 @@ export const decisionBenchmark: Benchmark = {
       // journal from journalSeq + 1. Timed again here, on the gateway's own journal.
       let scanned = 0;
       t0 = performance.now();
-      for await (const _ of gateway.core.journal.read({ fromSeq: gateway.core.journal.lastSeq + 1 })) scanned++;
+      for await (const _ of gateway.core.journal.read({ fromSeq: gateway.core.journal.lastSeq + 1 }))
+        scanned++;
       const replayScanMs = performance.now() - t0;
       log(
         `  setup: journal of ${fmt.int(journalSeq)} events written in ${fmt.ms(genMs, 0)}; ` +
@@ -146,8 +148,13 @@ export const decisionBenchmark: Benchmark = {
       try {
         // ---- taps: random badges (5% unknown cards) at random door readers
         const r = rng(7);
-        const cardOf = (k: number) => (r() < 0.05 ? uidOf(1_000_000 + k) : uidOf(Math.floor(r() * badgeCount)));
-        const taps: Tap[] = Array.from({ length: decideTaps }, (_, k) => ({ readerId: pick(r, DOOR_READERS), kind: 'nfc', uid: cardOf(k) }));
+        const cardOf = (k: number) =>
+          r() < 0.05 ? uidOf(1_000_000 + k) : uidOf(Math.floor(r() * badgeCount));
+        const taps: Tap[] = Array.from({ length: decideTaps }, (_, k) => ({
+          readerId: pick(r, DOOR_READERS),
+          kind: 'nfc',
+          uid: cardOf(k),
+        }));
         const reads: ReadEvent[] = Array.from({ length: pathTaps }, (_, k) => {
           const uid = cardOf(k);
           // Readers report UIDs in their own format: a third arrive lower-case with colons.
@@ -182,13 +189,15 @@ export const decisionBenchmark: Benchmark = {
         const loopBaseline = (from: number): [number, number] => {
           const c = process.cpuUsage();
           const s = performance.now();
-          for (let i = from; i < from + CHUNK; i++) if (map.get((taps[i % taps.length]! as { uid: string }).uid) !== undefined) sink++;
+          for (let i = from; i < from + CHUNK; i++)
+            if (map.get((taps[i % taps.length]! as { uid: string }).uid) !== undefined) sink++;
           return [(performance.now() - s) / CHUNK, cpuMsSince(c) / CHUNK];
         };
         const loopDecide = (from: number): [number, number] => {
           const c = process.cpuUsage();
           const s = performance.now();
-          for (let i = from; i < from + CHUNK; i++) if (decide(live, taps[i % taps.length]!, MONDAY_9AM + i * 10).granted) sink++;
+          for (let i = from; i < from + CHUNK; i++)
+            if (decide(live, taps[i % taps.length]!, MONDAY_9AM + i * 10).granted) sink++;
           return [(performance.now() - s) / CHUNK, cpuMsSince(c) / CHUNK];
         };
 
@@ -244,7 +253,12 @@ export const decisionBenchmark: Benchmark = {
             const dt = performance.now() - s;
             if (out) {
               out[i] = dt;
-              const key = outcome.kind !== 'door' ? outcome.kind : outcome.decision.granted ? 'granted' : outcome.decision.reason;
+              const key =
+                outcome.kind !== 'door'
+                  ? outcome.kind
+                  : outcome.decision.granted
+                    ? 'granted'
+                    : outcome.decision.reason;
               pathMix.set(key, (pathMix.get(key) ?? 0) + 1);
             }
             if ((i + 1) % burst === 0) await yieldToLoop();
@@ -274,14 +288,35 @@ export const decisionBenchmark: Benchmark = {
         const flushes = after.flushes - before.flushes;
 
         const rows: Measured[] = [
-          { label: 'baseline: Map.get(uid)', perCall: summarise(base), loopMean: medianOf(loopBase.map((x) => x[0])), loopCpu: medianOf(loopBase.map((x) => x[1])) },
-          { label: 'decide()', perCall: summarise(dec), loopMean: medianOf(loopDec.map((x) => x[0])), loopCpu: medianOf(loopDec.map((x) => x[1])) },
+          {
+            label: 'baseline: Map.get(uid)',
+            perCall: summarise(base),
+            loopMean: medianOf(loopBase.map((x) => x[0])),
+            loopCpu: medianOf(loopBase.map((x) => x[1])),
+          },
+          {
+            label: 'decide()',
+            perCall: summarise(dec),
+            loopMean: medianOf(loopDec.map((x) => x[0])),
+            loopCpu: medianOf(loopDec.map((x) => x[1])),
+          },
           { label: 'handleRead() tap path', perCall: summarise(pathSamples) },
         ];
         const b = rows[0]!;
         log(
           table([
-            ['per tap', 'n', 'median', 'p99', 'max', 'loop wall', 'loop CPU', 'p50/base', 'p99/base', 'CPU/base'],
+            [
+              'per tap',
+              'n',
+              'median',
+              'p99',
+              'max',
+              'loop wall',
+              'loop CPU',
+              'p50/base',
+              'p99/base',
+              'CPU/base',
+            ],
             ...rows.map((m) => [
               m.label,
               fmt.int(m.perCall.n),
@@ -296,11 +331,19 @@ export const decisionBenchmark: Benchmark = {
             ]),
           ]),
         );
-        log('  (per-call figures include one performance.now() pair, about the whole of the baseline\'s median;');
-        log(`   loop wall/CPU: untimed loops of ${fmt.int(CHUNK)} taps, time per tap, median over ${loopDec.length} loops)`);
-        const mix = [...reasons].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${((100 * v) / Math.min(taps.length, 20_000)).toFixed(1)}%`);
+        log(
+          "  (per-call figures include one performance.now() pair, about the whole of the baseline's median;",
+        );
+        log(
+          `   loop wall/CPU: untimed loops of ${fmt.int(CHUNK)} taps, time per tap, median over ${loopDec.length} loops)`,
+        );
+        const mix = [...reasons]
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${((100 * v) / Math.min(taps.length, 20_000)).toFixed(1)}%`);
         log(`  decide() outcome mix: ${mix.join(', ')}`);
-        const pmix = [...pathMix].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${((100 * v) / pathTaps).toFixed(1)}%`);
+        const pmix = [...pathMix]
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${((100 * v) / pathTaps).toFixed(1)}%`);
         log(`  tap path outcome mix (presence and anti-passback move with the taps): ${pmix.join(', ')}`);
         log(
           `  tap path: ${fmt.int(pathTaps)} taps issued in ${fmt.ms(issuedMs, 0)}, all durable after ${fmt.ms(durableMs, 0)} ` +
@@ -317,7 +360,8 @@ export const decisionBenchmark: Benchmark = {
             met: dOk,
           },
           {
-            benchmark: 'Tap path: `AccessService.handleRead` p99 (decide + lock pulse + journal append issued)',
+            benchmark:
+              'Tap path: `AccessService.handleRead` p99 (decide + lock pulse + journal append issued)',
             figure: `${fmt.us(rows[2]!.perCall.p99)} (median ${fmt.us(rows[2]!.perCall.median)})`,
             goal: 'p99 < 1 ms',
             met: pOk,

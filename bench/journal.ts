@@ -89,12 +89,23 @@ export const journalBenchmark: Benchmark = {
         latencies.push(performance.now() - s);
       };
       const seqOne = async (latencies: number[]) => {
+        at += 7;
         const s = performance.now();
-        await seqJournal.append(tapEvent(k++), ACTOR, (at += 7));
+        await seqJournal.append(tapEvent(k++), ACTOR, at);
         latencies.push(performance.now() - s);
       };
-      const raw: Variant = { label: 'raw: write + fdatasync per line (FileHandle)', budgetMs: 9_000, max: Math.round(6_000 * ctx.scale), rounds: [] };
-      const seq: Variant = { label: 'Journal.append, sequential (await each)', budgetMs: 9_000, max: raw.max, rounds: [] };
+      const raw: Variant = {
+        label: 'raw: write + fdatasync per line (FileHandle)',
+        budgetMs: 9_000,
+        max: Math.round(6_000 * ctx.scale),
+        rounds: [],
+      };
+      const seq: Variant = {
+        label: 'Journal.append, sequential (await each)',
+        budgetMs: 9_000,
+        max: raw.max,
+        rounds: [],
+      };
       const runPairs = async (max: number, budgetMs: number) => {
         const a: number[] = [];
         const b: number[] = [];
@@ -111,7 +122,12 @@ export const journalBenchmark: Benchmark = {
         }
         const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
         raw.rounds.push({ n: a.length, ms: sum(a), latencies: a });
-        seq.rounds.push({ n: b.length, ms: sum(b), latencies: b, flushes: seqJournal.stats.flushes - flushes });
+        seq.rounds.push({
+          n: b.length,
+          ms: sum(b),
+          latencies: b,
+          flushes: seqJournal.stats.flushes - flushes,
+        });
       };
       const rawSync: Variant = {
         label: 'raw sync: writeSync + fdatasyncSync per line',
@@ -143,13 +159,19 @@ export const journalBenchmark: Benchmark = {
           const appender = async () => {
             while (issued < max && performance.now() - start < budgetMs) {
               issued++;
+              at += 7;
               const s = performance.now();
-              await groupJournal.append(tapEvent(k++), ACTOR, (at += 7));
+              await groupJournal.append(tapEvent(k++), ACTOR, at);
               latencies.push(performance.now() - s);
             }
           };
           await Promise.all(Array.from({ length: IN_FLIGHT }, appender));
-          return { n: latencies.length, ms: performance.now() - start, latencies, flushes: groupJournal.stats.flushes - before };
+          return {
+            n: latencies.length,
+            ms: performance.now() - start,
+            latencies,
+            flushes: groupJournal.stats.flushes - before,
+          };
         },
       };
       const variants = [raw, rawSync, seq, group];
@@ -165,7 +187,8 @@ export const journalBenchmark: Benchmark = {
         const rounds = 3;
         for (let r = 0; r < rounds; r++) {
           await runPairs(Math.ceil(raw.max / rounds), raw.budgetMs / rounds);
-          for (const v of [rawSync, group]) v.rounds.push(await v.run!(Math.ceil(v.max / rounds), v.budgetMs / rounds));
+          for (const v of [rawSync, group])
+            v.rounds.push(await v.run!(Math.ceil(v.max / rounds), v.budgetMs / rounds));
         }
       } finally {
         await rawHandle.close();
@@ -184,7 +207,15 @@ export const journalBenchmark: Benchmark = {
       });
       log(
         table([
-          ['variant', 'events', 'events/s (median of 3)', 'ratio vs raw', 'latency p50', 'p99', 'entries/fdatasync'],
+          [
+            'variant',
+            'events',
+            'events/s (median of 3)',
+            'ratio vs raw',
+            'latency p50',
+            'p99',
+            'entries/fdatasync',
+          ],
           ...rows.map((x) => [
             x.v.label,
             fmt.int(x.n),
@@ -196,8 +227,12 @@ export const journalBenchmark: Benchmark = {
           ]),
         ]),
       );
-      log('  (latency: from append to durable; for raw, one write + fdatasync. raw and sequential alternate event by');
-      log('   event, their rates are 1 / mean latency; the others are events / elapsed time in their own windows)');
+      log(
+        '  (latency: from append to durable; for raw, one write + fdatasync. raw and sequential alternate event by',
+      );
+      log(
+        '   event, their rates are 1 / mean latency; the others are events / elapsed time in their own windows)',
+      );
       const seqRatio = rows[2]!.rate / rawRate;
       const groupRatio = rows[3]!.rate / rawRate;
       return [

@@ -4,8 +4,8 @@
 // Baselines in the same run, to show where the time goes: reading the file's lines; lines +
 // JSON.parse; Journal.read alone (lines + decodeLine); the builder alone over entries in memory.
 import path from 'node:path';
-import { buildMonthlyRecap, buildMonthlyRecapAsync, type RecapContext } from '../src/domain/recap.js';
 import type { JournalEntry } from '../src/domain/events.js';
+import { buildMonthlyRecap, buildMonthlyRecapAsync, type RecapContext } from '../src/domain/recap.js';
 import { Journal } from '../src/store/journal.js';
 import { readLines } from '../src/store/lines.js';
 import { appendAll, buildingConfig, jakartaMonth, makeHosts, monthTraffic, TZ } from './lib/fixtures.js';
@@ -56,7 +56,13 @@ export const recapBenchmark: Benchmark = {
       const journal = await Journal.open(path.join(dir, 'journal'), { monthOf: jakartaMonth });
       try {
         let check = 0;
-        const variants: Array<{ label: string; runs: number; fn: () => Promise<void>; samples: number[]; cpu: number[] }> = [
+        const variants: Array<{
+          label: string;
+          runs: number;
+          fn: () => Promise<void>;
+          samples: number[];
+          cpu: number[];
+        }> = [
           {
             label: 'baseline: read lines (readLines)',
             runs: 3,
@@ -72,7 +78,8 @@ export const recapBenchmark: Benchmark = {
             samples: [],
             cpu: [],
             fn: async () => {
-              for await (const line of readLines(file)) check += (JSON.parse(line) as { seq: number }).seq & 1;
+              for await (const line of readLines(file))
+                check += (JSON.parse(line) as { seq: number }).seq & 1;
             },
           },
           {
@@ -92,7 +99,7 @@ export const recapBenchmark: Benchmark = {
           label: 'MonthlyRecapBuilder alone (entries in memory)',
           runs: 3,
           samples: [],
-            cpu: [],
+          cpu: [],
           fn: async () => {
             check += buildMonthlyRecap(recapCtx, inMemory).totals.visits & 1;
           },
@@ -130,7 +137,15 @@ export const recapBenchmark: Benchmark = {
         const all = [...variants, recap];
         log(
           table([
-            ['pass over the month', 'runs', 'median', 'max (p99)', 'CPU median', 'ratio vs lines+parse', 'per entry'],
+            [
+              'pass over the month',
+              'runs',
+              'median',
+              'max (p99)',
+              'CPU median',
+              'ratio vs lines+parse',
+              'per entry',
+            ],
             ...all.map((v) => {
               const s = summarise(v.samples);
               return [

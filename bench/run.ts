@@ -11,9 +11,9 @@
 import os from 'node:os';
 import { decisionBenchmark } from './decision.js';
 import { journalBenchmark } from './journal.js';
+import { type Benchmark, collectGarbage, fmt, load, log, machineInfo, type SummaryRow } from './lib/util.js';
 import { recapBenchmark } from './recap.js';
 import { stateWriteBenchmark } from './state-write.js';
-import { type Benchmark, collectGarbage, fmt, load, log, machineInfo, type SummaryRow } from './lib/util.js';
 
 const ALL: Benchmark[] = [decisionBenchmark, journalBenchmark, stateWriteBenchmark, recapBenchmark];
 
@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const ids = args.filter((a) => !a.startsWith('--'));
   const unknown = ids.filter((id) => !ALL.some((b) => b.id === id));
   if (unknown.length) {
-    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${ALL.map((b) => b.id).join(', ')}\n`);
+    process.stderr.write(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${ALL.map((b) => b.id).join(', ')}\n`,
+    );
     process.exit(2);
   }
   const selected = ids.length ? ALL.filter((b) => ids.includes(b.id)) : ALL;
@@ -40,11 +42,14 @@ async function main(): Promise<void> {
   log(`Node     ${m.node} (V8 ${m.v8}), ${m.arch}`);
   log(`kernel   ${m.kernel}`);
   log(`tmp dir  ${m.benchDir}: ${m.fs}`);
-  log(`GC       ${m.gcExposed ? 'exposed: collected between sections' : 'not exposed (run node with --expose-gc to collect between sections)'}`);
+  log(
+    `GC       ${m.gcExposed ? 'exposed: collected between sections' : 'not exposed (run node with --expose-gc to collect between sections)'}`,
+  );
   const loadBefore = load();
   log(`load     ${loadBefore.text}`);
   if (scale !== 1) log(`scale    ${scale} (data sets shrunk: figures are NOT comparable with the goals)`);
-  if (/tmpfs|ramfs/.test(m.fs)) log('WARNING  the tmp dir is in RAM: fsync costs nothing there; set PINTU_BENCH_DIR to a real disk');
+  if (/tmpfs|ramfs/.test(m.fs))
+    log('WARNING  the tmp dir is in RAM: fsync costs nothing there; set PINTU_BENCH_DIR to a real disk');
   log();
 
   const rows: SummaryRow[] = [];
@@ -67,7 +72,9 @@ async function main(): Promise<void> {
   const loadAfter = load();
   log(`load average at the end: ${loadAfter.text}`);
   if (loadBefore.busy || loadAfter.busy) {
-    log('NOTE: other processes competed for the CPUs during this run. Wall-clock figures (latencies, the recap)');
+    log(
+      'NOTE: other processes competed for the CPUs during this run. Wall-clock figures (latencies, the recap)',
+    );
     log('      are inflated by the time this process waited for a CPU; the "CPU" columns are less affected.');
     log('      For figures to publish, run again on an otherwise idle machine.');
   }
@@ -75,7 +82,9 @@ async function main(): Promise<void> {
 
   // ---- the table for the README
   const mib = Math.round(m.ramBytes / (1 << 30));
-  log(`Measured with \`npm run bench\` on ${m.cpu}, ${m.cores} cores, ${mib} GiB RAM, Node ${m.node}, ${os.type()} ${os.release()}, tmp on ${m.fs.split(' (')[0]}${scale !== 1 ? `, scale ${scale}` : ''}:`);
+  log(
+    `Measured with \`npm run bench\` on ${m.cpu}, ${m.cores} cores, ${mib} GiB RAM, Node ${m.node}, ${os.type()} ${os.release()}, tmp on ${m.fs.split(' (')[0]}${scale !== 1 ? `, scale ${scale}` : ''}:`,
+  );
   log();
   log('| benchmark | figure | goal | met? |');
   log('|---|---|---|---|');

@@ -17,10 +17,10 @@ import {
   appendAll,
   foldVisit,
   jakartaMonth,
+  MONDAY_9AM,
   makeHosts,
   makeTokens,
   makeUsers,
-  MONDAY_9AM,
   monthTraffic,
   planVisit,
   rng,
@@ -40,28 +40,66 @@ import {
 } from './lib/util.js';
 
 const MIN = 60_000;
-const YEAR = ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11'];
+const YEAR = [
+  '2025-12',
+  '2026-01',
+  '2026-02',
+  '2026-03',
+  '2026-04',
+  '2026-05',
+  '2026-06',
+  '2026-07',
+  '2026-08',
+  '2026-09',
+  '2026-10',
+  '2026-11',
+];
 
 function liveState(): PersistedState {
   const r = rng(3);
   const hosts = makeHosts(20);
-  const stages: SopStage[] = ['badged', 'badged', 'badged', 'accepted', 'awaiting_host', 'screened', 'arrived'];
+  const stages: SopStage[] = [
+    'badged',
+    'badged',
+    'badged',
+    'accepted',
+    'awaiting_host',
+    'screened',
+    'arrived',
+  ];
   const visits: Visit[] = [];
   for (let i = 0; i < 50; i++) {
-    const plan = planVisit(r, 900_000 + i, Math.round(MONDAY_9AM - (10 + r() * 120) * MIN), hosts, stages[i % stages.length]!);
+    const plan = planVisit(
+      r,
+      900_000 + i,
+      Math.round(MONDAY_9AM - (10 + r() * 120) * MIN),
+      hosts,
+      stages[i % stages.length]!,
+    );
     visits.push(foldVisit(plan, `Tamu Nomor ${i}`));
   }
   const badged = visits.filter((v) => v.state === 'badged');
   const badges = Array.from({ length: 10 }, (_, i) => {
     const v = badged[i];
     const base = { id: `badge-${i}`, label: `TAMU-${String(i + 1).padStart(2, '0')}`, uid: uidOf(i) };
-    return v ? { ...base, status: 'issued' as const, visitId: v.id } : { ...base, status: 'available' as const };
+    return v
+      ? { ...base, status: 'issued' as const, visitId: v.id }
+      : { ...base, status: 'available' as const };
   });
   // The badge ids in the visits must match the pool.
-  badged.slice(0, 10).forEach((v, i) => (v.badgeId = `badge-${i}`));
+  for (const [i, v] of badged.slice(0, 10).entries()) v.badgeId = `badge-${i}`;
   const presence: Record<string, string[]> = {};
   for (const v of badged.slice(0, 8)) presence[v.id] = ['pintu-utama', ...v.rooms.slice(0, 1)];
-  return { ...emptyState(), journalSeq: 1, users: makeUsers(), tokens: makeTokens(), hosts, badges, visits, presence };
+  return {
+    ...emptyState(),
+    journalSeq: 1,
+    users: makeUsers(),
+    tokens: makeTokens(),
+    hosts,
+    badges,
+    visits,
+    presence,
+  };
 }
 
 async function dirBytes(dir: string): Promise<number> {
@@ -93,7 +131,10 @@ export const stateWriteBenchmark: Benchmark = {
       const hosts = makeHosts(20);
       const open = async (name: string): Promise<Folder> => {
         const d = path.join(dir, name);
-        const doc = new Low<PersistedState>(new DurableJsonFile<PersistedState>(path.join(d, 'state.json')), emptyState());
+        const doc = new Low<PersistedState>(
+          new DurableJsonFile<PersistedState>(path.join(d, 'state.json')),
+          emptyState(),
+        );
         // The folder must exist before the first write; the archive and journal create theirs.
         await Journal.open(path.join(d, 'journal'), { monthOf: jakartaMonth }).then((j) => j.close());
         await doc.read();
@@ -109,7 +150,14 @@ export const stateWriteBenchmark: Benchmark = {
       let archived = 0;
       try {
         for (const [m, month] of YEAR.entries()) {
-          const traffic = monthTraffic({ month, visits: visitsPerMonth, doorEventsPerVisit: 4, hosts, seed: 100 + m, firstIndex: m * 100_000 });
+          const traffic = monthTraffic({
+            month,
+            visits: visitsPerMonth,
+            doorEventsPerVisit: 4,
+            hosts,
+            seed: 100 + m,
+            firstIndex: m * 100_000,
+          });
           await appendAll(journal, traffic.events);
           const closed = traffic.plans.map((p) => foldVisit(p, `Tamu ${p.visitId}`));
           for (let i = 0; i < closed.length; i += 100) {
@@ -173,12 +221,41 @@ export const stateWriteBenchmark: Benchmark = {
       const ph = summarise(history.persist);
       log(
         table([
-          ['operation', 'n', 'no history: median', 'p99', 'a year of history: median', 'p99', 'ratio p50', 'ratio p99'],
-          ['state write (lowdb + DurableJsonFile)', fmt.int(se.n), fmt.ms(se.median), fmt.ms(se.p99), fmt.ms(sh.median), fmt.ms(sh.p99), fmt.ratio(sh.median / se.median), fmt.ratio(sh.p99 / se.p99)],
-          ['checkout save: archive 1 visit + state write', fmt.int(pe.n), fmt.ms(pe.median), fmt.ms(pe.p99), fmt.ms(ph.median), fmt.ms(ph.p99), fmt.ratio(ph.median / pe.median), fmt.ratio(ph.p99 / pe.p99)],
+          [
+            'operation',
+            'n',
+            'no history: median',
+            'p99',
+            'a year of history: median',
+            'p99',
+            'ratio p50',
+            'ratio p99',
+          ],
+          [
+            'state write (lowdb + DurableJsonFile)',
+            fmt.int(se.n),
+            fmt.ms(se.median),
+            fmt.ms(se.p99),
+            fmt.ms(sh.median),
+            fmt.ms(sh.p99),
+            fmt.ratio(sh.median / se.median),
+            fmt.ratio(sh.p99 / se.p99),
+          ],
+          [
+            'checkout save: archive 1 visit + state write',
+            fmt.int(pe.n),
+            fmt.ms(pe.median),
+            fmt.ms(pe.p99),
+            fmt.ms(ph.median),
+            fmt.ms(ph.p99),
+            fmt.ratio(ph.median / pe.median),
+            fmt.ratio(ph.p99 / pe.p99),
+          ],
         ]),
       );
-      log(`  state file ${fmt.bytes(stateBytes)} in both folders; current archive month ${fmt.bytes(archiveNow)} with history`);
+      log(
+        `  state file ${fmt.bytes(stateBytes)} in both folders; current archive month ${fmt.bytes(archiveNow)} with history`,
+      );
       const ratio = sh.median / se.median;
       return [
         {

@@ -4,7 +4,7 @@
 // Deterministic: every generator takes a seeded PRNG.
 import type { DomainEvent, VisitEvent } from '../../src/domain/events.js';
 import { monthOf } from '../../src/domain/time.js';
-import type { Actor, ApiToken, Badge, DocumentType, Host, User, Visit } from '../../src/domain/types.js';
+import type { Actor, ApiToken, DocumentType, Host, User, Visit } from '../../src/domain/types.js';
 import { applyVisitEvent } from '../../src/domain/visit.js';
 import type { Journal } from '../../src/store/journal.js';
 
@@ -48,7 +48,12 @@ export function buildingConfig() {
     { id: 'pintu-samping', name: 'Pintu Samping', kind: 'entrance' },
     { id: 'ruang-kabag', name: 'Ruang Kepala Bagian Umum', kind: 'room', antiPassback: true },
     { id: 'ruang-rapat', name: 'Ruang Rapat', kind: 'room' },
-    { id: 'ruang-tu', name: 'Ruang Tata Usaha', kind: 'room', hours: { days: [1, 2, 3, 4, 5], open: '08:00', close: '15:00' } },
+    {
+      id: 'ruang-tu',
+      name: 'Ruang Tata Usaha',
+      kind: 'room',
+      hours: { days: [1, 2, 3, 4, 5], open: '08:00', close: '15:00' },
+    },
   ];
   const readers: Array<Record<string, unknown>> = [{ id: 'desk', role: 'desk' }];
   for (const d of doors) {
@@ -58,15 +63,39 @@ export function buildingConfig() {
   return { doors, readers };
 }
 
-export const DOOR_READERS: readonly string[] = [...ENTRANCES, ...ROOMS].flatMap((d) => [`${d}-in`, `${d}-out`]);
+export const DOOR_READERS: readonly string[] = [...ENTRANCES, ...ROOMS].flatMap((d) => [
+  `${d}-in`,
+  `${d}-out`,
+]);
 
 // ---------------------------------------------------------------- people and things
 
-const UNITS = ['Bagian Umum', 'Subbagian Tata Usaha', 'Subbagian Rumah Tangga', 'Subbagian Perlengkapan', 'Bagian Protokol'];
+const UNITS = [
+  'Bagian Umum',
+  'Subbagian Tata Usaha',
+  'Subbagian Rumah Tangga',
+  'Subbagian Perlengkapan',
+  'Bagian Protokol',
+];
 const INSTITUTIONS = Array.from({ length: 200 }, (_, i) =>
-  i % 7 === 0 ? `dinas kominfo kab. ${i}` : i % 5 === 0 ? `PT Nusantara Jaya ${i}` : `Universitas Airlangga ${i}`,
+  i % 7 === 0
+    ? `dinas kominfo kab. ${i}`
+    : i % 5 === 0
+      ? `PT Nusantara Jaya ${i}`
+      : `Universitas Airlangga ${i}`,
 );
-const PURPOSES = ['Koordinasi', 'Audiensi', 'Rapat', 'Pengantaran dokumen', 'Konsultasi', 'Kunjungan kerja', 'Magang', 'Survei', 'Undangan', 'Lainnya'];
+const PURPOSES = [
+  'Koordinasi',
+  'Audiensi',
+  'Rapat',
+  'Pengantaran dokumen',
+  'Konsultasi',
+  'Kunjungan kerja',
+  'Magang',
+  'Survei',
+  'Undangan',
+  'Lainnya',
+];
 const DOCS: readonly DocumentType[] = ['ktp', 'sim', 'student_card', 'surat_tugas'];
 
 export function makeHosts(n: number): Host[] {
@@ -96,8 +125,20 @@ export function makeUsers(): User[] {
 
 export function makeTokens(): ApiToken[] {
   return [
-    { id: 'tok-desk', name: 'desk app', role: 'receptionist', hash: 'a'.repeat(64), createdAt: MONDAY_9AM - 86_400_000 },
-    { id: 'tok-prom', name: 'prometheus', role: 'facilities', hash: 'b'.repeat(64), createdAt: MONDAY_9AM - 86_400_000 },
+    {
+      id: 'tok-desk',
+      name: 'desk app',
+      role: 'receptionist',
+      hash: 'a'.repeat(64),
+      createdAt: MONDAY_9AM - 86_400_000,
+    },
+    {
+      id: 'tok-prom',
+      name: 'prometheus',
+      role: 'facilities',
+      hash: 'b'.repeat(64),
+      createdAt: MONDAY_9AM - 86_400_000,
+    },
   ];
 }
 
@@ -139,7 +180,13 @@ export type SopStage = 'arrived' | 'screened' | 'awaiting_host' | 'accepted' | '
  * against a document, and (stage 'closed') checkout with the badge back, the document returned
  * at checkout or, for some, a little later.
  */
-export function planVisit(r: Rng, i: number, arrivedAt: number, hosts: readonly Host[], stage: SopStage = 'closed'): VisitPlan {
+export function planVisit(
+  r: Rng,
+  i: number,
+  arrivedAt: number,
+  hosts: readonly Host[],
+  stage: SopStage = 'closed',
+): VisitPlan {
   const host = hosts[i % hosts.length]!;
   const visitId = `visit-${i}`;
   const badgeId = `badge-${i % 10_000}`;
@@ -175,7 +222,10 @@ export function planVisit(r: Rng, i: number, arrivedAt: number, hosts: readonly 
   if (stage === 'accepted' || stage === 'badged' || stage === 'closed') {
     t += between(r, 0.5, 5) * MIN;
     push(
-      { type: 'visit.decided', payload: { visitId, outcome: 'accepted', rooms: [room], validUntil: t + 6 * 60 * MIN } },
+      {
+        type: 'visit.decided',
+        payload: { visitId, outcome: 'accepted', rooms: [room], validUntil: t + 6 * 60 * MIN },
+      },
       HOST_ACTOR,
     );
   }
@@ -185,7 +235,11 @@ export function planVisit(r: Rng, i: number, arrivedAt: number, hosts: readonly 
     push(
       {
         type: 'visit.badge_issued',
-        payload: { visitId, badgeId, collateral: { type: pick(r, DOCS), masked: `35**********${String(i % 10_000).padStart(4, '0')}` } },
+        payload: {
+          visitId,
+          badgeId,
+          collateral: { type: pick(r, DOCS), masked: `35**********${String(i % 10_000).padStart(4, '0')}` },
+        },
       },
       RECEPTIONIST,
     );
@@ -195,7 +249,10 @@ export function planVisit(r: Rng, i: number, arrivedAt: number, hosts: readonly 
     checkoutAt = t;
     const documentReturned = r() >= 0.05;
     push(
-      { type: 'visit.checked_out', payload: { visitId, badgeId, badgeReturned: r() >= 0.01, documentReturned } },
+      {
+        type: 'visit.checked_out',
+        payload: { visitId, badgeId, badgeReturned: r() >= 0.01, documentReturned },
+      },
       RECEPTIONIST,
     );
     if (!documentReturned) {
@@ -209,7 +266,8 @@ export function planVisit(r: Rng, i: number, arrivedAt: number, hosts: readonly 
 /** The Visit record the gateway would hold after these events (live state or archive). */
 export function foldVisit(plan: VisitPlan, guestName: string): Visit {
   let v: Visit | undefined;
-  for (const { event, actor, at } of plan.sop) v = applyVisitEvent(v, event as VisitEvent, at, actor, guestName);
+  for (const { event, actor, at } of plan.sop)
+    v = applyVisitEvent(v, event as VisitEvent, at, actor, guestName);
   return v!;
 }
 
@@ -316,7 +374,11 @@ export function monthTraffic(opts: {
 }
 
 /** Append everything, `batch` appends in flight at a time (group commit does the rest). */
-export async function appendAll(journal: Journal, events: readonly TimedEvent[], batch = 4_000): Promise<void> {
+export async function appendAll(
+  journal: Journal,
+  events: readonly TimedEvent[],
+  batch = 4_000,
+): Promise<void> {
   for (let i = 0; i < events.length; i += batch) {
     const end = Math.min(events.length, i + batch);
     const pending: Promise<unknown>[] = [];

@@ -81,7 +81,9 @@ export const fmt = {
 /** A text table with padded columns; the first row is the header. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
   const line = (row: readonly string[]) =>
     indent + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const out = [line(rows[0]!), indent + widths.map((w) => '-'.repeat(w)).join('  ')];
@@ -139,7 +141,11 @@ export function load(): { avg1: number; busy: boolean; text: string } {
   const [avg1 = 0] = os.loadavg();
   const cores = os.cpus().length || 1;
   const busy = avg1 > cores * 0.5;
-  return { avg1, busy, text: `${avg1.toFixed(2)} (1 min) on ${cores} cores${busy ? ': OTHER WORK IS RUNNING' : ''}` };
+  return {
+    avg1,
+    busy,
+    text: `${avg1.toFixed(2)} (1 min) on ${cores} cores${busy ? ': OTHER WORK IS RUNNING' : ''}`,
+  };
 }
 
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -168,7 +174,8 @@ export function mountOf(dir: string): { device: string; mountPoint: string; fsTy
     if (!device || !rawMount || !fsType) continue;
     const mountPoint = rawMount.replace(/\\040/g, ' ');
     const inside = target === mountPoint || target.startsWith(mountPoint === '/' ? '/' : `${mountPoint}/`);
-    if (inside && (!best || mountPoint.length >= best.mountPoint.length)) best = { device, mountPoint, fsType };
+    if (inside && (!best || mountPoint.length >= best.mountPoint.length))
+      best = { device, mountPoint, fsType };
   }
   return best;
 }
