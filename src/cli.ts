@@ -10,13 +10,13 @@ import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { describeConfigMarkdown } from './config/schema.js';
 import type { Config } from './config/schema.js';
-import { buildMonthlyRecapAsync } from './domain/recap.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role } from './domain/types.js';
 import { recapToCsv } from './reports/csv.js';
 import { type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { newOneTimePassword } from './service/passwords.js';
+import { recapFromJournal } from './service/reports.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
@@ -244,10 +244,7 @@ async function main(argv: string[]): Promise<void> {
         readOnly: true,
       });
       const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
-      const recap = await buildMonthlyRecapAsync(
-        { month, timezone: config.timezone, hosts, doors: doorsOf(config) },
-        journal.read({ month }),
-      );
+      const recap = await recapFromJournal(journal, { month, timezone: config.timezone, hosts, doors: doorsOf(config) });
       await journal.close();
       const text = format === 'csv' ? recapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
       if (values.out) {

@@ -22,6 +22,20 @@ import { SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
 
 export { SOP_STANDARD_MINUTES, SOP_STEPS, type SopStep };
 
+/** The journal entry types the recap reads; a reader may skip the others before parsing. */
+export const RECAP_EVENT_TYPES: readonly string[] = [
+  'visit.arrived',
+  'visit.screened',
+  'visit.guestbook',
+  'visit.decided',
+  'visit.badge_issued',
+  'visit.checked_out',
+  'visit.document_returned',
+  'visit.cancelled',
+  'access.granted',
+  'access.denied',
+];
+
 // ---------------------------------------------------------------- the recap (JSON-friendly)
 
 /** One row of a breakdown. label: display name (host's or door's name; the key where none). */

@@ -8,7 +8,8 @@ import type { Actor } from '../domain/types.js';
 
 export const ZERO_HASH = '0'.repeat(64);
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/** A sha256 in hex (the full check of the chain is verify's job; reading checks the shape). */
+const isHash = (v: unknown): v is string => typeof v === 'string' && v.length === 64;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -71,8 +72,8 @@ export function decodeLine(text: string): Decoded {
     return { ok: false, reason: 'bad or missing actor' };
   }
   if (!isObject(v.payload)) return { ok: false, reason: 'bad or missing payload' };
-  if (typeof v.prev !== 'string' || !HEX64.test(v.prev)) return { ok: false, reason: 'bad or missing prev' };
-  if (typeof v.hash !== 'string' || !HEX64.test(v.hash)) return { ok: false, reason: 'bad or missing hash' };
+  if (!isHash(v.prev)) return { ok: false, reason: 'bad or missing prev' };
+  if (!isHash(v.hash)) return { ok: false, reason: 'bad or missing hash' };
   return { ok: true, entry: v as unknown as JournalEntry };
 }
 
@@ -86,6 +87,15 @@ export function decodeVerified(text: string): Decoded {
 }
 
 const SEQ_PREFIX = /^\{"seq":(\d+),/;
+const TYPE_PREFIX = /^\{"seq":\d+,"at":[0-9.eE+-]+,"type":"([^"\\]+)"/;
+
+/**
+ * The type of a line, read from its fixed prefix (`{"seq":..,"at":..,"type":"..."`) without
+ * parsing the rest; undefined when the line does not start that way.
+ */
+export function typeOf(text: string): string | undefined {
+  return TYPE_PREFIX.exec(text)?.[1];
+}
 
 /** The seq of a line, read from its prefix without parsing the whole line where possible. */
 export function seqOf(text: string): number | undefined {

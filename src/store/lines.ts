@@ -1,28 +1,52 @@
 // Line-oriented file reading for JSON Lines files: forward as a stream, backward in chunks.
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 const NEWLINE = 0x0a;
 
 /**
- * The lines of `file` in order, streamed (never the whole file in memory), from byte `start`
- * (a line start) up to byte `end` (exclusive), e.g. up to what is known to be durable.
+ * The lines of `file` in order, a chunk's worth at a time (never the whole file in memory),
+ * from byte `start` (a line start) up to byte `end` (exclusive), e.g. up to what is known to
+ * be durable. Batches keep the per-line cost of a long scan (a month's recap) to a split.
  */
-export async function* readLines(
+export async function* readLineBatches(
   file: string,
   range: { start?: number; end?: number } = {},
-): AsyncGenerator<string> {
+): AsyncGenerator<string[]> {
   const start = range.start ?? 0;
   if (range.end !== undefined && range.end <= start) return;
-  const input = createReadStream(file, range.end === undefined ? { start } : { start, end: range.end - 1 });
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const input = createReadStream(file, {
+    start,
+    ...(range.end !== undefined ? { end: range.end - 1 } : {}),
+    highWaterMark: 256 * 1024,
+  });
+  // The decoder keeps a multi-byte character split across two chunks whole.
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   try {
-    for await (const line of rl) yield line;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const text = rest + decoder.write(chunk);
+      const cut = text.lastIndexOf('\n');
+      if (cut < 0) {
+        rest = text;
+        continue;
+      }
+      rest = text.slice(cut + 1);
+      const lines = text.slice(0, cut).split('\n');
+      for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+      yield lines;
+    }
+    rest += decoder.end();
+    if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
   } finally {
-    rl.close();
     input.destroy();
   }
+}
+
+/** The lines of `file` in order, one at a time (see readLineBatches). */
+export async function* readLines(file: string, range: { start?: number; end?: number } = {}): AsyncGenerator<string> {
+  for await (const batch of readLineBatches(file, range)) yield* batch;
 }
 
 export interface BackwardLine {

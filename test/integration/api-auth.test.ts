@@ -28,7 +28,12 @@ async function addUser(role: Role, hostId = 'kabag-umum'): Promise<string> {
 }
 
 function login(username: string, password = PASSWORD, remoteAddress = nextAddress()) {
-  return t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress });
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password },
+    remoteAddress,
+  });
 }
 
 function cookieOf(res: LightMyRequestResponse): string {
@@ -42,7 +47,13 @@ async function loginAs(role: Role): Promise<string> {
 }
 
 type Creds = string | { bearer: string } | undefined;
-function api(method: string, url: string, creds?: Creds, payload?: unknown, headers: Record<string, string> = {}) {
+function api(
+  method: string,
+  url: string,
+  creds?: Creds,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
   const h: Record<string, string> = { ...headers };
   if (typeof creds === 'string') h.cookie = creds;
   else if (creds) h.authorization = `Bearer ${creds.bearer}`;
@@ -137,7 +148,11 @@ describe('POST /auth/login', () => {
     expect(c.httpOnly).toBe(true);
     expect(c.sameSite).toBe('Strict');
     expect(c.path).toBe('/');
-    expect(res.json()).toMatchObject({ username, role: 'security', actor: { kind: 'user', role: 'security' } });
+    expect(res.json()).toMatchObject({
+      username,
+      role: 'security',
+      actor: { kind: 'user', role: 'security' },
+    });
     expect(res.json()).not.toHaveProperty('passwordHash');
     const me = await api('GET', '/auth/me', cookieOf(res));
     expect(me.json()).toMatchObject({ username, role: 'security' });
@@ -167,7 +182,12 @@ describe('POST /auth/login', () => {
     ['password of the wrong type', { username: 'someone', password: { x: 1 } }, 'password'],
     ['unknown property', { username: 'someone', password: PASSWORD, remember: true }, 'remember'],
   ])('400 for %s names the field', async (_what, payload, field) => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload, remoteAddress: nextAddress() });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload,
+      remoteAddress: nextAddress(),
+    });
     expect400(res, field);
     expect(res.json().error).toBe('bad_request');
   });
@@ -241,7 +261,11 @@ describe('GET /auth/me', () => {
   it('gives role, user name and actor; a host login carries its host id', async () => {
     const me = await api('GET', '/auth/me', as.host);
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ role: 'host', hostId: 'kabag-umum', actor: { kind: 'user', role: 'host' } });
+    expect(me.json()).toMatchObject({
+      role: 'host',
+      hostId: 'kabag-umum',
+      actor: { kind: 'user', role: 'host' },
+    });
     expect(me.json().username).toMatch(/^host-/);
   });
 
@@ -289,7 +313,10 @@ describe('users (admin)', () => {
     expect(res.json()).not.toHaveProperty('passwordHash');
     expect(seq()).toBe(before + 1);
     const [entry] = (await api('GET', '/events?limit=1', as.admin)).json().events;
-    expect(entry).toMatchObject({ type: 'user.added', payload: { username: 'desk.two', role: 'receptionist' } });
+    expect(entry).toMatchObject({
+      type: 'user.added',
+      payload: { username: 'desk.two', role: 'receptionist' },
+    });
     expect(entry.actor).toMatchObject({ kind: 'user', role: 'admin' });
     expect((await login('desk.two', 'long enough password')).statusCode).toBe(200);
   });
@@ -309,13 +336,33 @@ describe('users (admin)', () => {
     ['missing username', { role: 'receptionist', password: 'long enough password' }, 'username'],
     ['missing password', { username: 'abc', role: 'receptionist' }, 'password'],
     ['missing role', { username: 'abc', password: 'long enough password' }, 'role'],
-    ['username of the wrong type', { username: { a: 1 }, role: 'receptionist', password: 'long enough password' }, 'username'],
-    ['username not matching the pattern', { username: 'Bad Name', role: 'receptionist', password: 'long enough password' }, 'username'],
+    [
+      'username of the wrong type',
+      { username: { a: 1 }, role: 'receptionist', password: 'long enough password' },
+      'username',
+    ],
+    [
+      'username not matching the pattern',
+      { username: 'Bad Name', role: 'receptionist', password: 'long enough password' },
+      'username',
+    ],
     ['unknown role', { username: 'abc', role: 'guard', password: 'long enough password' }, 'role'],
     ['short password', { username: 'abc', role: 'receptionist', password: 'short' }, 'password'],
-    ['unknown property', { username: 'abc', role: 'receptionist', password: 'long enough password', admin: true }, 'admin'],
-    ['a host login without a host', { username: 'abc', role: 'host', password: 'long enough password' }, 'hostId'],
-    ['a host login with an unknown host', { username: 'abc', role: 'host', hostId: 'nobody', password: 'long enough password' }, 'hostId'],
+    [
+      'unknown property',
+      { username: 'abc', role: 'receptionist', password: 'long enough password', admin: true },
+      'admin',
+    ],
+    [
+      'a host login without a host',
+      { username: 'abc', role: 'host', password: 'long enough password' },
+      'hostId',
+    ],
+    [
+      'a host login with an unknown host',
+      { username: 'abc', role: 'host', hostId: 'nobody', password: 'long enough password' },
+      'hostId',
+    ],
   ])('400 for %s names the field and changes nothing', async (_what, payload, field) => {
     const before = await usersSnapshot();
     expect400(await api('POST', '/users', as.admin, payload), field);
@@ -325,7 +372,11 @@ describe('users (admin)', () => {
   it('409 for a user name that exists, and nothing changes', async () => {
     const existing = await addUser('security');
     const before = await usersSnapshot();
-    const res = await api('POST', '/users', as.admin, { username: existing, role: 'admin', password: 'long enough password' });
+    const res = await api('POST', '/users', as.admin, {
+      username: existing,
+      role: 'admin',
+      password: 'long enough password',
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().field).toBe('username');
     expect(await usersSnapshot()).toEqual(before);
@@ -382,7 +433,10 @@ describe('bearer tokens (admin)', () => {
     const bearer = { bearer: token as string };
     const me = await api('GET', '/auth/me', bearer);
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ role: 'receptionist', actor: { kind: 'token', id, role: 'receptionist' } });
+    expect(me.json()).toMatchObject({
+      role: 'receptionist',
+      actor: { kind: 'token', id, role: 'receptionist' },
+    });
 
     // It may do what a receptionist may do, and the journal names the token as the actor.
     const arrived = await api('POST', '/visits', bearer, {
@@ -420,7 +474,9 @@ describe('bearer tokens (admin)', () => {
   });
 
   it('logout with a bearer token is harmless and the token stays valid', async () => {
-    const { token } = (await api('POST', '/tokens', as.admin, { name: 'desk-app-2', role: 'receptionist' })).json();
+    const { token } = (
+      await api('POST', '/tokens', as.admin, { name: 'desk-app-2', role: 'receptionist' })
+    ).json();
     expect((await api('POST', '/auth/logout', { bearer: token })).statusCode).toBe(200);
     expect((await api('GET', '/auth/me', { bearer: token })).statusCode).toBe(200);
   });
@@ -440,7 +496,9 @@ describe('bearer tokens (admin)', () => {
 
   it('DELETE /tokens/:id: 404 for an unknown token, nothing changes', async () => {
     const before = seq();
-    expect((await api('DELETE', '/tokens/00000000-0000-0000-0000-000000000000', as.admin)).statusCode).toBe(404);
+    expect((await api('DELETE', '/tokens/00000000-0000-0000-0000-000000000000', as.admin)).statusCode).toBe(
+      404,
+    );
     expect(seq()).toBe(before);
   });
 });
@@ -466,7 +524,9 @@ describe('GET /metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain('# TYPE pintu_access_decisions_total counter');
-    expect(res.body).toMatch(/pintu_access_decisions_total\{result="denied",reason="unknown_badge",door="pintu-utama"\} 1/);
+    expect(res.body).toMatch(
+      /pintu_access_decisions_total\{result="denied",reason="unknown_badge",door="pintu-utama"\} 1/,
+    );
     expect(res.body).toContain('pintu_login_failures_total');
   });
 });
@@ -489,7 +549,9 @@ describe('GET /docs (OpenAPI)', () => {
     expect(doc.info.title).toBe('Pintu API');
     expect(doc.components.securitySchemes).toHaveProperty('session');
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
-    const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/')).sort();
+    const apiPaths = Object.keys(doc.paths)
+      .filter((p) => p.startsWith('/api/v1/'))
+      .sort();
     expect(apiPaths).toEqual(
       [
         '/api/v1/auth/login',

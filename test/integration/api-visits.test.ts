@@ -40,7 +40,13 @@ async function loginAs(role: Role, hostId = 'kabag-umum'): Promise<string> {
   return `pintu_session=${c.value}`;
 }
 
-function api(method: string, url: string, cookie?: string, payload?: unknown, headers: Record<string, string> = {}) {
+function api(
+  method: string,
+  url: string,
+  cookie?: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
   return t.app.inject({
     method: method as 'GET',
     url: `/api/v1${url}`,
@@ -58,7 +64,9 @@ async function snapshot(visitId?: string) {
     seq: seq(),
     visit: visit ? { status: visit.statusCode, body: visit.json() } : undefined,
     badges: (await api('GET', '/badges', as.admin)).json(),
-    open: (await api('GET', '/visits', as.admin)).json().map((v: { id: string; state: string }) => `${v.id}:${v.state}`),
+    open: (await api('GET', '/visits', as.admin))
+      .json()
+      .map((v: { id: string; state: string }) => `${v.id}:${v.state}`),
   };
 }
 async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>, visitId?: string) {
@@ -88,8 +96,14 @@ async function visitAt(stage: Stage, opts: { hostId?: string; rooms?: string[] }
   const steps: Array<[Stage, () => Promise<LightMyRequestResponse>]> = [
     ['screened', () => post(as.security, `/visits/${id}/screening`, { passed: true })],
     ['awaiting_host', () => post(as.receptionist, `/visits/${id}/guestbook`, {})],
-    ['accepted', () => post(as.admin, `/visits/${id}/decision`, { outcome: 'accepted', rooms: opts.rooms ?? [] })],
-    ['badged', async () => post(as.receptionist, `/visits/${id}/badge`, { badge: await freeBadge(), collateral: KTP })],
+    [
+      'accepted',
+      () => post(as.admin, `/visits/${id}/decision`, { outcome: 'accepted', rooms: opts.rooms ?? [] }),
+    ],
+    [
+      'badged',
+      async () => post(as.receptionist, `/visits/${id}/badge`, { badge: await freeBadge(), collateral: KTP }),
+    ],
   ];
   const order: Stage[] = ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged'];
   for (const [to, run] of steps) {
@@ -107,11 +121,19 @@ async function freeBadge(): Promise<string> {
   const free = badges.find((b) => b.status === 'available');
   if (free) return free.label;
   const n = ++extraBadges;
-  const res = await post(as.admin, '/badges', { label: `EXTRA-${n}`, uid: `0A0B0C${n.toString(16).padStart(2, '0')}` });
+  const res = await post(as.admin, '/badges', {
+    label: `EXTRA-${n}`,
+    uid: `0A0B0C${n.toString(16).padStart(2, '0')}`,
+  });
   return res.json().label;
 }
 async function badgeOf(label: string) {
-  const badges = (await api('GET', '/badges', as.admin)).json() as Array<{ label: string; uid: string; status: string; id: string }>;
+  const badges = (await api('GET', '/badges', as.admin)).json() as Array<{
+    label: string;
+    uid: string;
+    status: string;
+    id: string;
+  }>;
   return badges.find((b) => b.label === label)!;
 }
 
@@ -133,7 +155,11 @@ async function pokeUntilSettled<T>(pending: Promise<T>, poke: () => Promise<unkn
 beforeAll(async () => {
   t = await startTestGateway();
   for (const role of ROLES) as[role] = await loginAs(role);
-  const host = await api('PUT', '/hosts/sekda', as.admin, { name: 'Sekretaris Daerah', unit: 'Setda', rooms: [] });
+  const host = await api('PUT', '/hosts/sekda', as.admin, {
+    name: 'Sekretaris Daerah',
+    unit: 'Setda',
+    rooms: [],
+  });
   expect(host.statusCode, host.body).toBe(200);
   otherHost = await loginAs('host', 'sekda');
 });
@@ -210,7 +236,12 @@ describe('POST /visits (arrival)', () => {
     });
     expect(v).not.toHaveProperty('accessCode');
     expect(v.history).toEqual([
-      expect.objectContaining({ action: 'arrive', from: null, to: 'arrived', actor: expect.objectContaining({ kind: 'user', role: 'receptionist' }) }),
+      expect.objectContaining({
+        action: 'arrive',
+        from: null,
+        to: 'arrived',
+        actor: expect.objectContaining({ kind: 'user', role: 'receptionist' }),
+      }),
     ]);
     expect(seq()).toBe(before + 1);
     const events = (await api('GET', '/events?limit=1', as.admin)).json().events;
@@ -227,12 +258,36 @@ describe('POST /visits (arrival)', () => {
     ['missing purpose', { guest: { name: 'A B', institution: 'X' }, hostId: 'kabag-umum' }, 'purpose'],
     ['missing hostId', { guest: { name: 'A B', institution: 'X' }, purpose: 'x' }, 'hostId'],
     ['guest of the wrong type', { guest: 'A B', purpose: 'x', hostId: 'kabag-umum' }, 'guest'],
-    ['guest.name of the wrong type', { guest: { name: { a: 1 }, institution: 'X' }, purpose: 'x', hostId: 'kabag-umum' }, 'guest.name'],
-    ['empty guest.name', { guest: { name: '', institution: 'X' }, purpose: 'x', hostId: 'kabag-umum' }, 'guest.name'],
-    ['phone not matching the pattern', { guest: { name: 'A B', institution: 'X', phone: 'call me' }, purpose: 'x', hostId: 'kabag-umum' }, 'guest.phone'],
-    ['purpose too long', { guest: { name: 'A B', institution: 'X' }, purpose: 'x'.repeat(501), hostId: 'kabag-umum' }, 'purpose'],
-    ['unknown property', { guest: { name: 'A B', institution: 'X' }, purpose: 'x', hostId: 'kabag-umum', vip: true }, 'vip'],
-    ['unknown guest property', { guest: { name: 'A B', institution: 'X', nik: '1234' }, purpose: 'x', hostId: 'kabag-umum' }, 'guest.nik'],
+    [
+      'guest.name of the wrong type',
+      { guest: { name: { a: 1 }, institution: 'X' }, purpose: 'x', hostId: 'kabag-umum' },
+      'guest.name',
+    ],
+    [
+      'empty guest.name',
+      { guest: { name: '', institution: 'X' }, purpose: 'x', hostId: 'kabag-umum' },
+      'guest.name',
+    ],
+    [
+      'phone not matching the pattern',
+      { guest: { name: 'A B', institution: 'X', phone: 'call me' }, purpose: 'x', hostId: 'kabag-umum' },
+      'guest.phone',
+    ],
+    [
+      'purpose too long',
+      { guest: { name: 'A B', institution: 'X' }, purpose: 'x'.repeat(501), hostId: 'kabag-umum' },
+      'purpose',
+    ],
+    [
+      'unknown property',
+      { guest: { name: 'A B', institution: 'X' }, purpose: 'x', hostId: 'kabag-umum', vip: true },
+      'vip',
+    ],
+    [
+      'unknown guest property',
+      { guest: { name: 'A B', institution: 'X', nik: '1234' }, purpose: 'x', hostId: 'kabag-umum' },
+      'guest.nik',
+    ],
   ])('400 for %s names the field and changes nothing', async (_what, payload, field) => {
     const before = await snapshot();
     expect400(await post(as.receptionist, '/visits', payload), field);
@@ -274,7 +329,9 @@ describe('POST /visits (arrival)', () => {
       hostId: 'kabag-umum',
     });
     expect(res.statusCode).toBe(400);
-    const suggestions = (await api('GET', `/guests?q=${encodeURIComponent('Refused Arrival')}`, as.receptionist)).json();
+    const suggestions = (
+      await api('GET', `/guests?q=${encodeURIComponent('Refused Arrival')}`, as.receptionist)
+    ).json();
     expect(suggestions).toEqual([]);
   });
 });
@@ -288,9 +345,15 @@ describe('GET /visits and GET /visits/:id', () => {
   });
 
   it('lists open visits newest first, filtered by state and host', async () => {
-    const all = (await api('GET', '/visits', as.receptionist)).json() as Array<{ id: string; createdAt: number; state: string; hostId: string }>;
+    const all = (await api('GET', '/visits', as.receptionist)).json() as Array<{
+      id: string;
+      createdAt: number;
+      state: string;
+      hostId: string;
+    }>;
     expect(all.map((v) => v.id)).toEqual(expect.arrayContaining([mine, theirs]));
-    for (let i = 1; i < all.length; i++) expect(all[i - 1]!.createdAt).toBeGreaterThanOrEqual(all[i]!.createdAt);
+    for (let i = 1; i < all.length; i++)
+      expect(all[i - 1]!.createdAt).toBeGreaterThanOrEqual(all[i]!.createdAt);
     const waiting = (await api('GET', '/visits?state=awaiting_host', as.receptionist)).json() as typeof all;
     expect(waiting.length).toBeGreaterThan(0);
     expect(waiting.every((v) => v.state === 'awaiting_host')).toBe(true);
@@ -311,7 +374,7 @@ describe('GET /visits and GET /visits/:id', () => {
     expect(own.every((v) => v.hostId === 'kabag-umum')).toBe(true);
   });
 
-  it("a visit for another host is 404 for a host", async () => {
+  it('a visit for another host is 404 for a host', async () => {
     expect((await api('GET', `/visits/${theirs}`, otherHost)).statusCode).toBe(200);
     const res = await api('GET', `/visits/${mine}`, otherHost);
     expect(res.statusCode).toBe(404);
@@ -338,30 +401,45 @@ describe('POST /visits/:id/screening', () => {
     const id = await visitAt('arrived');
     const res = await post(as.receptionist, `/visits/${id}/screening`, { passed: true, note: 'ok' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'screened', screening: { passed: true, reasons: [], note: 'ok' } });
+    expect(res.json()).toMatchObject({
+      state: 'screened',
+      screening: { passed: true, reasons: [], note: 'ok' },
+    });
   });
 
   it('receptionist may not refuse (403), and nothing changes', async () => {
     const id = await visitAt('arrived');
     const before = await snapshot(id);
-    const res = await post(as.receptionist, `/visits/${id}/screening`, { passed: false, reasons: ['attire'] });
+    const res = await post(as.receptionist, `/visits/${id}/screening`, {
+      passed: false,
+      reasons: ['attire'],
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error).toBe('forbidden');
     await expectUnchanged(before, id);
   });
 
-  it.each(['security', 'admin'] as const)('%s may refuse: screening_refused, the visit leaves the open list', async (role) => {
-    const id = await visitAt('arrived');
-    const res = await post(as[role], `/visits/${id}/screening`, { passed: false, reasons: ['shoes', 'attire'] });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'screening_refused', screening: { passed: false, reasons: ['shoes', 'attire'] } });
-    expect(res.json().history.at(-1).actor.role).toBe(role);
-    const open = (await api('GET', '/visits', as.admin)).json() as Array<{ id: string }>;
-    expect(open.map((v) => v.id)).not.toContain(id);
-    const read = await api('GET', `/visits/${id}`, as.admin);
-    expect(read.statusCode).toBe(200);
-    expect(read.json().state).toBe('screening_refused');
-  });
+  it.each(['security', 'admin'] as const)(
+    '%s may refuse: screening_refused, the visit leaves the open list',
+    async (role) => {
+      const id = await visitAt('arrived');
+      const res = await post(as[role], `/visits/${id}/screening`, {
+        passed: false,
+        reasons: ['shoes', 'attire'],
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({
+        state: 'screening_refused',
+        screening: { passed: false, reasons: ['shoes', 'attire'] },
+      });
+      expect(res.json().history.at(-1).actor.role).toBe(role);
+      const open = (await api('GET', '/visits', as.admin)).json() as Array<{ id: string }>;
+      expect(open.map((v) => v.id)).not.toContain(id);
+      const read = await api('GET', `/visits/${id}`, as.admin);
+      expect(read.statusCode).toBe(200);
+      expect(read.json().state).toBe('screening_refused');
+    },
+  );
 
   it.each([
     ['missing passed', {}, 'passed'],
@@ -381,7 +459,9 @@ describe('POST /visits/:id/screening', () => {
 
   it('404 for an unknown visit', async () => {
     const before = await snapshot();
-    expect((await post(as.security, `/visits/${UNKNOWN_ID}/screening`, { passed: true })).statusCode).toBe(404);
+    expect((await post(as.security, `/visits/${UNKNOWN_ID}/screening`, { passed: true })).statusCode).toBe(
+      404,
+    );
     await expectUnchanged(before);
   });
 
@@ -436,10 +516,18 @@ describe('POST /visits/:id/guestbook', () => {
 describe('POST /visits/:id/decision', () => {
   it('the host accepts with their room: a 6-digit keypad code is returned once', async () => {
     const id = await visitAt('awaiting_host');
-    const res = await post(as.host, `/visits/${id}/decision`, { outcome: 'accepted', rooms: ['ruang-kabag'] });
+    const res = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'accepted',
+      rooms: ['ruang-kabag'],
+    });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(body.visit).toMatchObject({ state: 'accepted', rooms: ['ruang-kabag'], hasAccessCode: true, decision: { outcome: 'accepted' } });
+    expect(body.visit).toMatchObject({
+      state: 'accepted',
+      rooms: ['ruang-kabag'],
+      hasAccessCode: true,
+      decision: { outcome: 'accepted' },
+    });
     expect(body.accessCode).toMatch(/^\d{6}$/);
     expect(typeof body.visit.validUntil).toBe('number');
     const read = (await api('GET', `/visits/${id}`, as.host)).json();
@@ -458,17 +546,30 @@ describe('POST /visits/:id/decision', () => {
   it('refused -> host_refused; host_absent with a date -> rescheduled', async () => {
     const a = await visitAt('awaiting_host');
     const refused = await post(as.host, `/visits/${a}/decision`, { outcome: 'refused', reason: 'rapat' });
-    expect(refused.json().visit).toMatchObject({ state: 'host_refused', decision: { outcome: 'refused', reason: 'rapat' } });
+    expect(refused.json().visit).toMatchObject({
+      state: 'host_refused',
+      decision: { outcome: 'refused', reason: 'rapat' },
+    });
     const b = await visitAt('awaiting_host');
-    const absent = await post(as.receptionist, `/visits/${b}/decision`, { outcome: 'host_absent', proposedDate: '2026-12-02' });
-    expect(absent.json().visit).toMatchObject({ state: 'rescheduled', decision: { outcome: 'host_absent', proposedDate: '2026-12-02' } });
+    const absent = await post(as.receptionist, `/visits/${b}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2026-12-02',
+    });
+    expect(absent.json().visit).toMatchObject({
+      state: 'rescheduled',
+      decision: { outcome: 'host_absent', proposedDate: '2026-12-02' },
+    });
   });
 
   it.each([
     ['missing outcome', {}, 'outcome'],
     ['unknown outcome', { outcome: 'maybe' }, 'outcome'],
     ['outcome of the wrong type', { outcome: { a: 1 } }, 'outcome'],
-    ['proposedDate not matching the pattern', { outcome: 'host_absent', proposedDate: '2/12/2026' }, 'proposedDate'],
+    [
+      'proposedDate not matching the pattern',
+      { outcome: 'host_absent', proposedDate: '2/12/2026' },
+      'proposedDate',
+    ],
     ['rooms of the wrong type', { outcome: 'accepted', rooms: { a: 1 } }, 'rooms'],
     ['duplicate rooms', { outcome: 'accepted', rooms: ['ruang-kabag', 'ruang-kabag'] }, 'rooms'],
     ['unknown property', { outcome: 'accepted', badge: 'TAMU-01' }, 'badge'],
@@ -486,12 +587,18 @@ describe('POST /visits/:id/decision', () => {
   it('a host may not grant a room that is not theirs (403, field rooms), nothing changes', async () => {
     const id = await visitAt('awaiting_host', { hostId: 'sekda' });
     const before = await snapshot(id);
-    const res = await post(otherHost, `/visits/${id}/decision`, { outcome: 'accepted', rooms: ['ruang-kabag'] });
+    const res = await post(otherHost, `/visits/${id}/decision`, {
+      outcome: 'accepted',
+      rooms: ['ruang-kabag'],
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().field).toBe('rooms');
     await expectUnchanged(before, id);
     // Nor may the desk grant it on that host's behalf.
-    expect((await post(as.receptionist, `/visits/${id}/decision`, { outcome: 'accepted', rooms: ['ruang-kabag'] })).statusCode).toBe(403);
+    expect(
+      (await post(as.receptionist, `/visits/${id}/decision`, { outcome: 'accepted', rooms: ['ruang-kabag'] }))
+        .statusCode,
+    ).toBe(403);
     await expectUnchanged(before, id);
     // Without the room the host may accept.
     expect((await post(otherHost, `/visits/${id}/decision`, { outcome: 'accepted' })).statusCode).toBe(200);
@@ -508,7 +615,9 @@ describe('POST /visits/:id/decision', () => {
   it('404 for an unknown visit; 409 when not awaiting the host; nothing changes', async () => {
     const id = await visitAt('screened');
     const before = await snapshot(id);
-    expect((await post(as.admin, `/visits/${UNKNOWN_ID}/decision`, { outcome: 'accepted' })).statusCode).toBe(404);
+    expect((await post(as.admin, `/visits/${UNKNOWN_ID}/decision`, { outcome: 'accepted' })).statusCode).toBe(
+      404,
+    );
     const res = await post(as.admin, `/visits/${id}/decision`, { outcome: 'accepted' });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toBe('illegal_transition');
@@ -526,7 +635,11 @@ describe('POST /visits/:id/grant', () => {
     const id = await visitAt('accepted');
     const res = await post(as.host, `/visits/${id}/grant`, { rooms: ['ruang-kabag'] });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().visit).toMatchObject({ state: 'accepted', rooms: ['ruang-kabag'], hasAccessCode: true });
+    expect(res.json().visit).toMatchObject({
+      state: 'accepted',
+      rooms: ['ruang-kabag'],
+      hasAccessCode: true,
+    });
     expect(res.json().accessCode).toMatch(/^\d{6}$/);
     // Granting again issues no new code.
     const again = await post(as.host, `/visits/${id}/grant`, { rooms: ['ruang-kabag'] });
@@ -573,7 +686,9 @@ describe('POST /visits/:id/grant', () => {
   it('404 for an unknown visit; 409 before acceptance; nothing changes', async () => {
     const id = await visitAt('awaiting_host');
     const before = await snapshot(id);
-    expect((await post(as.admin, `/visits/${UNKNOWN_ID}/grant`, { rooms: ['ruang-kabag'] })).statusCode).toBe(404);
+    expect((await post(as.admin, `/visits/${UNKNOWN_ID}/grant`, { rooms: ['ruang-kabag'] })).statusCode).toBe(
+      404,
+    );
     const res = await post(as.admin, `/visits/${id}/grant`, { rooms: ['ruang-kabag'] });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toBe('illegal_transition');
@@ -589,7 +704,11 @@ describe('POST /visits/:id/badge', () => {
     const before = seq();
     const res = await post(as.receptionist, `/visits/${id}/badge`, { badge: label, collateral: KTP });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'badged', badgeId: badge.id, collateral: { type: 'ktp', masked: '35**********0001' } });
+    expect(res.json()).toMatchObject({
+      state: 'badged',
+      badgeId: badge.id,
+      collateral: { type: 'ktp', masked: '35**********0001' },
+    });
     expect(res.body).not.toContain('3578012345670001');
     expect(seq()).toBe(before + 1);
     expect(await badgeOf(label)).toMatchObject({ status: 'issued', visitId: id });
@@ -597,7 +716,10 @@ describe('POST /visits/:id/badge', () => {
     const byUid = await visitAt('accepted');
     const other = await badgeOf(await freeBadge());
     const uid = other.uid.toLowerCase().match(/../g)!.join(':');
-    const res2 = await post(as.admin, `/visits/${byUid}/badge`, { badge: uid, collateral: { type: 'sim', number: '1234-5678-9012' } });
+    const res2 = await post(as.admin, `/visits/${byUid}/badge`, {
+      badge: uid,
+      collateral: { type: 'sim', number: '1234-5678-9012' },
+    });
     expect(res2.statusCode, res2.body).toBe(200);
     expect(res2.json().badgeId).toBe(other.id);
   });
@@ -605,7 +727,10 @@ describe('POST /visits/:id/badge', () => {
   it('409 for a visit not accepted yet, nothing changes', async () => {
     const id = await visitAt('awaiting_host');
     const before = await snapshot(id);
-    const res = await post(as.receptionist, `/visits/${id}/badge`, { badge: await freeBadge(), collateral: KTP });
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: KTP,
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toBe('illegal_transition');
     await expectUnchanged(before, id);
@@ -614,7 +739,10 @@ describe('POST /visits/:id/badge', () => {
   it('409 when the visit already has a badge, nothing changes', async () => {
     const id = await visitAt('badged');
     const before = await snapshot(id);
-    const res = await post(as.receptionist, `/visits/${id}/badge`, { badge: await freeBadge(), collateral: KTP });
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: KTP,
+    });
     expect(res.statusCode).toBe(409);
     await expectUnchanged(before, id);
   });
@@ -636,18 +764,37 @@ describe('POST /visits/:id/badge', () => {
     const res = await post(as.receptionist, `/visits/${id}/badge`, { badge: 'TAMU-99', collateral: KTP });
     expect(res.statusCode).toBe(404);
     expect(res.json().field).toBe('badge');
-    expect((await post(as.receptionist, `/visits/${UNKNOWN_ID}/badge`, { badge: await freeBadge(), collateral: KTP })).statusCode).toBe(404);
+    expect(
+      (
+        await post(as.receptionist, `/visits/${UNKNOWN_ID}/badge`, {
+          badge: await freeBadge(),
+          collateral: KTP,
+        })
+      ).statusCode,
+    ).toBe(404);
     await expectUnchanged(before, id);
   });
 
   it.each([
     ['missing collateral', { badge: 'TAMU-01' }, 'collateral'],
     ['missing collateral.number', { badge: 'TAMU-01', collateral: { type: 'ktp' } }, 'collateral.number'],
-    ['unknown document type', { badge: 'TAMU-01', collateral: { type: 'passport', number: '12345678' } }, 'collateral.type'],
+    [
+      'unknown document type',
+      { badge: 'TAMU-01', collateral: { type: 'passport', number: '12345678' } },
+      'collateral.type',
+    ],
     ['collateral of the wrong type', { badge: 'TAMU-01', collateral: 'ktp' }, 'collateral'],
-    ['document number too short', { badge: 'TAMU-01', collateral: { type: 'ktp', number: '12' } }, 'collateral.number'],
+    [
+      'document number too short',
+      { badge: 'TAMU-01', collateral: { type: 'ktp', number: '12' } },
+      'collateral.number',
+    ],
     ['unknown property', { badge: 'TAMU-01', collateral: KTP, deposit: 1 }, 'deposit'],
-    ['unknown collateral property', { badge: 'TAMU-01', collateral: { ...KTP, photo: 'x' } }, 'collateral.photo'],
+    [
+      'unknown collateral property',
+      { badge: 'TAMU-01', collateral: { ...KTP, photo: 'x' } },
+      'collateral.photo',
+    ],
     ['nextTap of the wrong type', { nextTap: 'soon', collateral: KTP }, 'nextTap'],
     ['waitSeconds out of range', { nextTap: true, waitSeconds: 0, collateral: KTP }, 'waitSeconds'],
     ['neither badge nor nextTap', { collateral: KTP }, 'badge'],
@@ -662,8 +809,14 @@ describe('POST /visits/:id/badge', () => {
     const id = await visitAt('accepted');
     const label = await freeBadge();
     const badge = await badgeOf(label);
-    const pending = post(as.receptionist, `/visits/${id}/badge`, { nextTap: true, waitSeconds: 10, collateral: KTP });
-    const res = await pokeUntilSettled(pending, () => post(as.receptionist, '/taps', { reader: 'desk', uid: badge.uid }));
+    const pending = post(as.receptionist, `/visits/${id}/badge`, {
+      nextTap: true,
+      waitSeconds: 10,
+      collateral: KTP,
+    });
+    const res = await pokeUntilSettled(pending, () =>
+      post(as.receptionist, '/taps', { reader: 'desk', uid: badge.uid }),
+    );
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ state: 'badged', badgeId: badge.id });
     expect(await badgeOf(label)).toMatchObject({ status: 'issued', visitId: id });
@@ -673,7 +826,11 @@ describe('POST /visits/:id/badge', () => {
     const id = await visitAt('accepted');
     const before = await snapshot(id);
     const started = Date.now();
-    const res = await post(as.receptionist, `/visits/${id}/badge`, { nextTap: true, waitSeconds: 1, collateral: KTP });
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      nextTap: true,
+      waitSeconds: 1,
+      collateral: KTP,
+    });
     expect(res.statusCode).toBe(408);
     expect(res.json().error).toBe('timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -695,7 +852,10 @@ describe('POST /visits/:id/checkout and /document-returned', () => {
 
   it('document kept: checked_out, then document-returned closes it', async () => {
     const id = await visitAt('badged');
-    const out = await post(as.receptionist, `/visits/${id}/checkout`, { badgeReturned: true, documentReturned: false });
+    const out = await post(as.receptionist, `/visits/${id}/checkout`, {
+      badgeReturned: true,
+      documentReturned: false,
+    });
     expect(out.json().state).toBe('checked_out');
     const back = await api('POST', `/visits/${id}/document-returned`, as.receptionist);
     expect(back.statusCode).toBe(200);
@@ -710,14 +870,17 @@ describe('POST /visits/:id/checkout and /document-returned', () => {
     expect(badges.find((b) => b.id === badgeId)?.status).toBe('lost');
   });
 
-  it.each(['arrived', 'accepted'] as const)('409 for checkout of a visit that is only %s, nothing changes', async (stage) => {
-    const id = await visitAt(stage);
-    const before = await snapshot(id);
-    const res = await post(as.receptionist, `/visits/${id}/checkout`, {});
-    expect(res.statusCode).toBe(409);
-    expect(res.json().error).toBe('illegal_transition');
-    await expectUnchanged(before, id);
-  });
+  it.each(['arrived', 'accepted'] as const)(
+    '409 for checkout of a visit that is only %s, nothing changes',
+    async (stage) => {
+      const id = await visitAt(stage);
+      const before = await snapshot(id);
+      const res = await post(as.receptionist, `/visits/${id}/checkout`, {});
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error).toBe('illegal_transition');
+      await expectUnchanged(before, id);
+    },
+  );
 
   it('checkout of a closed visit is refused, nothing changes', async () => {
     const id = await visitAt('badged');
@@ -740,7 +903,9 @@ describe('POST /visits/:id/checkout and /document-returned', () => {
   it('404 for unknown visits', async () => {
     const before = await snapshot();
     expect((await post(as.receptionist, `/visits/${UNKNOWN_ID}/checkout`, {})).statusCode).toBe(404);
-    expect((await api('POST', `/visits/${UNKNOWN_ID}/document-returned`, as.receptionist)).statusCode).toBe(404);
+    expect((await api('POST', `/visits/${UNKNOWN_ID}/document-returned`, as.receptionist)).statusCode).toBe(
+      404,
+    );
     await expectUnchanged(before);
   });
 
@@ -814,7 +979,12 @@ describe('PUT /sync/visits', () => {
     ];
     const first = await sync(batch);
     expect(first.statusCode, first.body).toBe(200);
-    const r1 = first.json().results as Array<{ externalId: string; visitId: string; state: string; changed: boolean }>;
+    const r1 = first.json().results as Array<{
+      externalId: string;
+      visitId: string;
+      state: string;
+      changed: boolean;
+    }>;
     expect(r1.map((r) => [r.externalId, r.state, r.changed])).toEqual([
       ['sx-1', 'awaiting_host', true],
       ['sx-2', 'accepted', true],
@@ -853,12 +1023,19 @@ describe('PUT /sync/visits', () => {
 
   it('an unknown host: 404 (field hostId); items before it in the batch ARE applied, items after are not', async () => {
     const before = seq();
-    const res = await sync([item('su-1', 'awaiting_host'), item('su-2', 'awaiting_host', { hostId: 'no-such-host' }), item('su-3', 'awaiting_host')]);
+    const res = await sync([
+      item('su-1', 'awaiting_host'),
+      item('su-2', 'awaiting_host', { hostId: 'no-such-host' }),
+      item('su-3', 'awaiting_host'),
+    ]);
     expect(res.statusCode).toBe(404);
     expect(res.json().field).toBe('hostId');
     // What actually happens: the batch is not atomic. su-1 was created and brought to
     // awaiting_host (3 journal entries) before su-2 failed; su-3 was never reached.
-    const open = (await api('GET', '/visits', as.admin)).json() as Array<{ externalId?: string; state: string }>;
+    const open = (await api('GET', '/visits', as.admin)).json() as Array<{
+      externalId?: string;
+      state: string;
+    }>;
     expect(open.find((v) => v.externalId === 'su-1')?.state).toBe('awaiting_host');
     expect(open.some((v) => v.externalId === 'su-3')).toBe(false);
     expect(seq()).toBe(before + 3);
@@ -878,10 +1055,18 @@ describe('PUT /sync/visits', () => {
     ['an empty batch', [], 'visits'],
     // coerceTypes: 'array' wraps a scalar in an array, so the error is on its first item.
     ['visits of the wrong type', 'all of them', 'visits.0'],
-    ['missing externalId', [{ guest: guest('A B'), purpose: 'x', hostId: 'kabag-umum', status: 'accepted' }], 'visits.0.externalId'],
+    [
+      'missing externalId',
+      [{ guest: guest('A B'), purpose: 'x', hostId: 'kabag-umum', status: 'accepted' }],
+      'visits.0.externalId',
+    ],
     ['an unknown status', [item('sw-1', 'badged')], 'visits.0.status'],
     ['an unknown item property', [item('sw-1', 'accepted', { badge: 'TAMU-01' })], 'visits.0.badge'],
-    ['a phone not matching the pattern', [{ ...item('sw-1', 'accepted'), guest: { ...guest('A B'), phone: 'n/a' } }], 'visits.0.guest.phone'],
+    [
+      'a phone not matching the pattern',
+      [{ ...item('sw-1', 'accepted'), guest: { ...guest('A B'), phone: 'n/a' } }],
+      'visits.0.guest.phone',
+    ],
     ['a bad second item', [item('sw-1', 'accepted'), item('sw-2', 'nope')], 'visits.1.status'],
   ])('400 for %s names the field and changes nothing', async (_what, visits, field) => {
     const before = await snapshot();
@@ -891,7 +1076,10 @@ describe('PUT /sync/visits', () => {
   });
 
   it('400 for an unknown top-level property', async () => {
-    expect400(await api('PUT', '/sync/visits', as.receptionist, { visits: [item('sw-9', 'accepted')], full: true }), 'full');
+    expect400(
+      await api('PUT', '/sync/visits', as.receptionist, { visits: [item('sw-9', 'accepted')], full: true }),
+      'full',
+    );
   });
 });
 
@@ -909,7 +1097,12 @@ describe('GET /guests', () => {
     const byName = await api('GET', '/guests?q=hidayat', as.receptionist);
     expect(byName.statusCode).toBe(200);
     expect(byName.json()).toEqual([
-      expect.objectContaining({ id: first.guestId, name: 'Rahmat Hidayat', institution: 'Bappeda', phone: '081399887766' }),
+      expect.objectContaining({
+        id: first.guestId,
+        name: 'Rahmat Hidayat',
+        institution: 'Bappeda',
+        phone: '081399887766',
+      }),
     ]);
     const byPhone = (await api('GET', '/guests?q=0813998', as.admin)).json();
     expect(byPhone.map((g: { id: string }) => g.id)).toEqual([first.guestId]);
