@@ -52,14 +52,15 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     }
     if ('validation' in err && err.validation) {
       const first = err.validation[0];
+      const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
       const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') ?? '';
-      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-      const field = [path, missing ?? extra].filter(Boolean).join('.') || err.validationContext || 'body';
+      const field = [path, params?.missingProperty ?? params?.additionalProperty].filter(Boolean).join('.');
+      const where = [err.validationContext, field].filter(Boolean).join('.') || 'request';
+      const what = params?.additionalProperty ? 'is not allowed' : (first?.message ?? 'is invalid');
       return reply.code(400).send({
         error: 'bad_request',
-        message: `${err.validationContext ?? 'request'}${field ? `.${field}` : ''} ${extra ? 'is not allowed' : (first?.message ?? 'is invalid')}`,
-        field,
+        message: `${where} ${what}`,
+        field: field || err.validationContext || 'body',
       });
     }
     if (err.statusCode && err.statusCode < 500) {
@@ -69,6 +70,12 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  // A POST or PUT without a body is an empty object: `curl -X POST .../unlock` works, and
+  // required fields are still named by the schema.
+  app.addHook('preValidation', async (req) => {
+    if ((req.method === 'POST' || req.method === 'PUT') && req.body === undefined) req.body = {};
+  });
 
   await app.register(cookie);
   await app.register(rateLimit, { global: false });

@@ -208,7 +208,13 @@ export const SyncBody = Type.Object(
 
 export const SyncResponse = Type.Object({
   results: Type.Array(
-    Type.Object({ externalId: Type.String(), visitId: Type.String(), state: Type.String(), changed: Type.Boolean() }),
+    Type.Object({
+      externalId: Type.String(),
+      visitId: Type.String(),
+      state: Type.String(),
+      changed: Type.Boolean(),
+      accessCode: Type.Optional(Type.String({ description: 'Keypad code issued by this push, shown once' })),
+    }),
   ),
 });
 
@@ -312,7 +318,12 @@ export const EventsQuery = Type.Object(
   {
     beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-    type: Type.Optional(Type.String({ maxLength: 60, description: 'Prefix, e.g. "access." or "visit.checked_out"' })),
+    type: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Comma-separated types or prefixes ending in ".", e.g. "access." or "visit.checked_out"',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -39,6 +39,8 @@ export interface SyncResult {
   visitId: string;
   state: string;
   changed: boolean;
+  /** The keypad code issued by this push (shown once), when rooms were granted. */
+  accessCode?: string;
 }
 
 export class VisitService {
@@ -77,18 +79,20 @@ export class VisitService {
     if (input.externalId && this.core.state.visitsByExternalId.has(input.externalId)) {
       throw new DomainError('conflict', `a visit with externalId "${input.externalId}" exists`, 'externalId');
     }
-    const guest = await this.upsertGuest(input.guest);
-    const visitId = randomUUID();
-    return this.run(undefined, actor, {
-      action: 'arrive',
-      visitId,
-      guestId: guest.id,
-      guestName: guest.name,
+    const cmd = {
+      action: 'arrive' as const,
+      visitId: randomUUID(),
+      guestId: input.guest.guestId ?? '',
+      guestName: input.guest.name,
       institution: input.guest.institution,
       purpose: input.purpose,
       hostId: input.hostId,
       ...(input.externalId ? { externalId: input.externalId } : {}),
-    }).then((r) => r.visit);
+    };
+    // Check the arrival before the guest is written: a refused request leaves no personal data.
+    handleVisitCommand(undefined, cmd, { ...this.ctx(), now: this.core.now(), actor });
+    const guest = await this.upsertGuest(input.guest);
+    return this.run(undefined, actor, { ...cmd, guestId: guest.id, guestName: guest.name }).then((r) => r.visit);
   }
 
   screen(id: string, input: { passed: boolean; reasons?: ScreeningReason[]; note?: string }, actor: Actor) {
@@ -178,6 +182,7 @@ export class VisitService {
       }
       const id = visitId;
       const at = () => this.mustGetAny(id);
+      let accessCode: string | undefined;
       if (at().state === 'arrived') {
         await this.screen(id, { passed: true, note: 'desk application' }, actor);
         changed = true;
@@ -193,13 +198,19 @@ export class VisitService {
         await this.decide(id, { outcome: 'refused' }, actor);
         changed = true;
       } else if (item.status === 'accepted' && at().state === 'awaiting_host') {
-        await this.decide(id, { outcome: 'accepted', rooms: item.rooms ?? [] }, actor);
+        ({ accessCode } = await this.decide(id, { outcome: 'accepted', rooms: item.rooms ?? [] }, actor));
         changed = true;
       } else if (item.status === 'accepted' && item.rooms?.some((r) => !at().rooms.includes(r))) {
-        await this.grant(id, item.rooms, actor);
+        ({ accessCode } = await this.grant(id, item.rooms, actor));
         changed = true;
       }
-      results.push({ externalId: item.externalId, visitId: id, state: at().state, changed });
+      results.push({
+        externalId: item.externalId,
+        visitId: id,
+        state: at().state,
+        changed,
+        ...(accessCode ? { accessCode } : {}),
+      });
     }
     return results;
   }
@@ -214,8 +225,10 @@ export class VisitService {
 
   private mustGet(id: string): Visit {
     const v = this.get(id);
-    if (!v) throw new DomainError('not_found', `visit ${id} not found or already closed`);
-    return v;
+    if (v) return v;
+    const closed = this.core.state.closedRecently(id);
+    if (closed) throw new DomainError('illegal_transition', `the visit is ${closed.state}: nothing more can be done`);
+    throw new DomainError('not_found', `visit ${id} not found or already closed`);
   }
 
   /** After a command a visit may have moved to the archive: read it from the last closed. */

@@ -44,11 +44,20 @@ export interface JournalStats {
   bytes: number;
 }
 
+/** Exact types, or prefixes ending in "." ("access." matches access.granted and access.denied). */
+function typeFilter(types: readonly string[] | undefined): ((type: string) => boolean) | undefined {
+  if (!types) return undefined;
+  const exact = new Set(types.filter((t) => !t.endsWith('.')));
+  const prefixes = types.filter((t) => t.endsWith('.'));
+  return (type) => exact.has(type) || prefixes.some((p) => type.startsWith(p));
+}
+
 export interface ReadOptions {
   /** Only entries with seq >= fromSeq. */
   fromSeq?: number;
   /** Only this month's file. */
   month?: string;
+  /** Exact types, or prefixes ending in "." */
   types?: readonly string[];
 }
 
@@ -301,7 +310,7 @@ export class Journal {
    */
   async *readBatches(options: ReadOptions = {}): AsyncGenerator<JournalEntry[]> {
     const fromSeq = options.fromSeq ?? 1;
-    const types = options.types ? new Set(options.types) : undefined;
+    const types = typeFilter(options.types);
     let months = await this.#readableMonths();
     if (options.month !== undefined) {
       assertMonth(options.month);
@@ -329,7 +338,7 @@ export class Journal {
           lineNo++;
           if (types) {
             const type = typeOf(text);
-            if (type !== undefined && !types.has(type)) continue;
+            if (type !== undefined && !types(type)) continue;
           }
           const d = decodeLine(text);
           if (!d.ok) {
@@ -338,7 +347,7 @@ export class Journal {
             throw new JournalError(`${where}: ${d.reason}`);
           }
           if (d.entry.seq < fromSeq) continue;
-          if (types && !types.has(d.entry.type)) continue;
+          if (types && !types(d.entry.type)) continue;
           out.push(d.entry);
         }
         if (out.length > 0) yield out;
@@ -355,7 +364,7 @@ export class Journal {
   async page(options: PageOptions): Promise<Page> {
     const { limit } = options;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad page limit: ${limit}`);
-    const types = options.types ? new Set(options.types) : undefined;
+    const types = typeFilter(options.types);
     const before = options.beforeSeq ?? Number.POSITIVE_INFINITY;
     const found: JournalEntry[] = [];
 
@@ -385,7 +394,7 @@ export class Journal {
           const d = decodeLine(line.text);
           if (!d.ok) throw new JournalError(`${file} (byte ${line.start}): ${d.reason}`);
           if (d.entry.seq >= before) continue;
-          if (types && !types.has(d.entry.type)) continue;
+          if (types && !types(d.entry.type)) continue;
           found.push(d.entry);
           if (found.length > limit) break;
         }

@@ -26,7 +26,8 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
       schema: {
         tags: ['events'],
         summary: 'Journal entries, newest first, paged by beforeSeq',
-        description: '`type` takes a comma-separated list of event types, e.g. `access.granted,access.denied`.',
+        description:
+          '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`.',
         querystring: S.EventsQuery,
         response: { 200: S.EventsPage, ...errors },
       },
@@ -59,7 +60,8 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
     },
     async (req, reply) => {
       const types = typesOf(req.query.type);
-      const wanted = (e: JournalEntry) => !types || types.includes(e.type);
+      const wanted = (e: JournalEntry) =>
+        !types || types.some((t) => (t.endsWith('.') ? e.type.startsWith(t) : e.type === t));
       const raw = reply.raw;
       reply.hijack();
       raw.writeHead(200, {

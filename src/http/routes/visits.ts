@@ -175,9 +175,13 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
       },
     },
     async (req, reply) => {
-      open(req);
+      const visit = open(req);
       let badge = req.body.badge;
       if (!badge) {
+        // Refuse before waiting, so a wrong visit does not swallow the next tap.
+        if (visit.state !== 'accepted') {
+          throw new DomainError('illegal_transition', `cannot issue a badge to a visit that is ${visit.state}`);
+        }
         if (!req.body.nextTap) throw new DomainError('invalid', 'give badge, or nextTap: true', 'badge');
         const abort = new AbortController();
         reply.raw.once('close', () => abort.abort());
