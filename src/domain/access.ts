@@ -3,9 +3,10 @@
 // lockdown, the credential, the visit, its window, the door, the hours, anti-passback.
 // Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
 // is always let out, while a lockdown still holds every badge.
-import { isApproved } from './visit.js';
+
 import { isWithinHours } from './time.js';
 import type { AccessSnapshot, Decision, DenyReason, Direction, Reader, Tap, Visit } from './types.js';
+import { isApproved } from './visit.js';
 
 /**
  * A card UID as upper-case hex without separators ("04:a1:b2:c3" -> "04A1B2C3"): 4 to 10
@@ -18,7 +19,7 @@ export function normaliseUid(raw: string): string | null {
 
 export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
   const reader = s.readers.get(tap.readerId);
-  if (!reader || reader.role !== 'door' || !reader.doorId || !reader.direction) {
+  if (reader?.role !== 'door' || !reader.doorId || !reader.direction) {
     return { granted: false, readerId: tap.readerId, reason: 'unknown_reader' };
   }
   const doorId = reader.doorId;
@@ -71,9 +72,18 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     if (tap.kind === 'pin' && !visit.accessCode?.rooms.includes(doorId)) return deny('door_not_allowed', ids);
     const hours = door.hours ?? s.policy.officeHours;
     if (!isWithinHours(now, hours, s.policy.timezone)) return deny('outside_hours', ids);
-    if (door.antiPassback && (s.presence.get(visit.id)?.has(doorId) ?? false)) return deny('anti_passback', ids);
+    if (door.antiPassback && (s.presence.get(visit.id)?.has(doorId) ?? false))
+      return deny('anti_passback', ids);
   }
-  return { granted: true, readerId: reader.id, doorId, direction, ...ids, visitId: visit.id, pulseMs: door.pulseMs };
+  return {
+    granted: true,
+    readerId: reader.id,
+    doorId,
+    direction,
+    ...ids,
+    visitId: visit.id,
+    pulseMs: door.pulseMs,
+  };
 }
 
 /** Presence after a decision: a granted entry puts the visit inside the door, an exit takes it out. */
@@ -108,5 +118,7 @@ export function visitsInside(presence: ReadonlyMap<string, ReadonlySet<string>>)
 }
 
 export function readerLabel(reader: Reader): string {
-  return reader.role === 'desk' ? `${reader.id} (desk)` : `${reader.id} (${reader.doorId} ${reader.direction})`;
+  return reader.role === 'desk'
+    ? `${reader.id} (desk)`
+    : `${reader.id} (${reader.doorId} ${reader.direction})`;
 }

@@ -118,7 +118,14 @@ export interface BadgeEvent {
 
 export interface HostEvent {
   type: 'host.saved' | 'host.removed';
-  payload: { hostId: string; name: string; unit: string; rooms: string[]; absent?: boolean; contact?: string };
+  payload: {
+    hostId: string;
+    name: string;
+    unit: string;
+    rooms: string[];
+    absent?: boolean;
+    contact?: string;
+  };
 }
 
 export interface UserEvent {

@@ -5,6 +5,7 @@
 // after a crash.
 import { DomainError } from './errors.js';
 import type { VisitEvent } from './events.js';
+import { isMasked } from './privacy.js';
 import { closeOfDay } from './time.js';
 import type {
   AccessPolicyConfig,
@@ -17,8 +18,13 @@ import type {
   VisitAction,
   VisitState,
 } from './types.js';
-import { isMasked } from './privacy.js';
-import { DOCUMENT_TYPES, SCREENING_REASONS, SOP_STANDARD_MINUTES, type SopStep, TERMINAL_STATES } from './types.js';
+import {
+  DOCUMENT_TYPES,
+  SCREENING_REASONS,
+  SOP_STANDARD_MINUTES,
+  type SopStep,
+  TERMINAL_STATES,
+} from './types.js';
 
 export type VisitCommand =
   | {
@@ -120,7 +126,11 @@ export function visitWindowEnd(acceptedAt: number, policy: AccessPolicyConfig): 
  * Throws DomainError: 'illegal_transition' when the state does not allow the action,
  * 'invalid'/'forbidden'/'not_found' for bad input. Nothing changes when it throws.
  */
-export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, ctx: VisitContext): VisitEvent {
+export function handleVisitCommand(
+  visit: Visit | undefined,
+  cmd: VisitCommand,
+  ctx: VisitContext,
+): VisitEvent {
   const from = visit?.state ?? null;
   if (!TRANSITIONS[cmd.action].from.includes(from)) {
     throw new DomainError(
@@ -151,7 +161,8 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
     case 'screen': {
       const reasons = [...new Set(cmd.reasons ?? [])];
       for (const r of reasons) {
-        if (!SCREENING_REASONS.includes(r)) throw new DomainError('invalid', `unknown reason "${r}"`, 'reasons');
+        if (!SCREENING_REASONS.includes(r))
+          throw new DomainError('invalid', `unknown reason "${r}"`, 'reasons');
       }
       if (!cmd.passed && reasons.length === 0) {
         throw new DomainError('invalid', 'a refusal needs at least one reason', 'reasons');
@@ -168,7 +179,10 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
       };
     }
     case 'guestbook':
-      return { type: 'visit.guestbook', payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}) } };
+      return {
+        type: 'visit.guestbook',
+        payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}) },
+      };
     case 'decide': {
       const v = visit!;
       const host = ctx.hosts.get(v.hostId);
@@ -186,7 +200,8 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
           },
         };
       }
-      if (cmd.rooms?.length) throw new DomainError('invalid', 'rooms are granted only with an acceptance', 'rooms');
+      if (cmd.rooms?.length)
+        throw new DomainError('invalid', 'rooms are granted only with an acceptance', 'rooms');
       if (cmd.outcome === 'host_absent') {
         const date = cmd.proposedDate ?? '';
         if (!isCalendarDate(date)) {
@@ -205,7 +220,12 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
       }
       return {
         type: 'visit.decided',
-        payload: { visitId: v.id, outcome: 'refused', rooms: [], ...(cmd.reason ? { reason: cmd.reason } : {}) },
+        payload: {
+          visitId: v.id,
+          outcome: 'refused',
+          rooms: [],
+          ...(cmd.reason ? { reason: cmd.reason } : {}),
+        },
       };
     }
     case 'grant': {
@@ -215,7 +235,11 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
       const rooms = checkRooms(cmd.rooms, host, ctx);
       return {
         type: 'visit.granted',
-        payload: { visitId: v.id, rooms, ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}) },
+        payload: {
+          visitId: v.id,
+          rooms,
+          ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
+        },
       };
     }
     case 'issue_badge':
@@ -224,7 +248,11 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
         throw new DomainError('invalid', `unknown document type "${cmd.collateral.type}"`, 'collateral.type');
       }
       if (!isMasked(cmd.collateral.masked)) {
-        throw new DomainError('invalid', 'the document number must be masked before it is kept', 'collateral.number');
+        throw new DomainError(
+          'invalid',
+          'the document number must be masked before it is kept',
+          'collateral.number',
+        );
       }
       return {
         type: 'visit.badge_issued',
@@ -249,11 +277,20 @@ export function handleVisitCommand(visit: Visit | undefined, cmd: VisitCommand, 
         },
       };
     case 'cancel':
-      return { type: 'visit.cancelled', payload: { visitId: visit!.id, ...(cmd.reason ? { reason: cmd.reason } : {}) } };
+      return {
+        type: 'visit.cancelled',
+        payload: { visitId: visit!.id, ...(cmd.reason ? { reason: cmd.reason } : {}) },
+      };
   }
 }
 
-function step(visit: Visit | undefined, action: VisitAction, to: VisitState, at: number, actor: Actor): Visit['history'][number] {
+function step(
+  visit: Visit | undefined,
+  action: VisitAction,
+  to: VisitState,
+  at: number,
+  actor: Actor,
+): Visit['history'][number] {
   return { action, from: visit?.state ?? null, to, at, actor };
 }
 
@@ -353,7 +390,10 @@ export function applyVisitEvent(
       return next('grant', visit.state, { rooms, ...(accessCode ? { accessCode } : {}) });
     }
     case 'visit.badge_issued':
-      return next('issue_badge', 'badged', { badgeId: event.payload.badgeId, collateral: event.payload.collateral });
+      return next('issue_badge', 'badged', {
+        badgeId: event.payload.badgeId,
+        collateral: event.payload.collateral,
+      });
     case 'visit.checked_out': {
       const p = event.payload;
       const checkedOut = next('checkout', 'checked_out', {
@@ -365,7 +405,10 @@ export function applyVisitEvent(
       return {
         ...checkedOut,
         state: 'closed',
-        history: [...checkedOut.history, { action: 'return_document', from: 'checked_out', to: 'closed', at, actor }],
+        history: [
+          ...checkedOut.history,
+          { action: 'return_document', from: 'checked_out', to: 'closed', at, actor },
+        ],
       };
     }
     case 'visit.document_returned':
@@ -410,7 +453,12 @@ export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): 
     if (stop === undefined) continue;
     const minutes = Math.max(0, stop - start) / 60_000;
     const standard = SOP_STANDARD_MINUTES[name];
-    out.push({ step: name, minutes: Math.round(minutes * 100) / 100, standard, exceeded: minutes > standard });
+    out.push({
+      step: name,
+      minutes: Math.round(minutes * 100) / 100,
+      standard,
+      exceeded: minutes > standard,
+    });
   }
   return out;
 }

@@ -4,7 +4,12 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
@@ -41,7 +46,9 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     // Per-request lines would carry URLs with visit ids on every poll; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
   });
 
   app.setErrorHandler((err: FastifyError | DomainError, req, reply) => {
@@ -69,7 +76,9 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   // A POST or PUT without a body is an empty object: `curl -X POST .../unlock` works, and
   // required fields are still named by the schema.
@@ -126,7 +135,11 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         response: {
           200: {
             type: 'object',
-            properties: { status: { type: 'string' }, journalSeq: { type: 'integer' }, uptimeSeconds: { type: 'number' } },
+            properties: {
+              status: { type: 'string' },
+              journalSeq: { type: 'integer' },
+              uptimeSeconds: { type: 'number' },
+            },
           },
         },
       },

@@ -41,8 +41,10 @@ export default fp(
       if (!req.principal) {
         return reply.code(401).send({ error: 'unauthorized', message: 'log in or send a bearer token' });
       }
-      if (!roles || !roles.includes(req.principal.role)) {
-        return reply.code(403).send({ error: 'forbidden', message: `role ${req.principal.role} may not do this` });
+      if (!roles?.includes(req.principal.role)) {
+        return reply
+          .code(403)
+          .send({ error: 'forbidden', message: `role ${req.principal.role} may not do this` });
       }
     });
   },

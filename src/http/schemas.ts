@@ -145,7 +145,9 @@ export const GrantBody = Type.Object(
 
 export const BadgeBody = Type.Object(
   {
-    badge: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' })),
+    badge: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' }),
+    ),
     nextTap: Type.Optional(
       Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
     ),
@@ -289,7 +291,10 @@ export const TapBody = Type.Object(
 );
 
 export const TapResponse = Type.Object({
-  kind: Enum(['door', 'desk', 'repeat', 'invalid'] as const, 'repeat: the same card within the debounce time, ignored'),
+  kind: Enum(
+    ['door', 'desk', 'repeat', 'invalid'] as const,
+    'repeat: the same card within the debounce time, ignored',
+  ),
   granted: Type.Optional(Type.Boolean()),
   reason: Type.Optional(Enum(DENY_REASONS)),
   doorId: Type.Optional(Type.String()),
@@ -379,6 +384,11 @@ export const TokenCreate = Type.Object(
   { additionalProperties: false },
 );
 
-export const TokenCreated = Type.Object({ id: Type.String(), name: Type.String(), role: Enum(ROLES), token: Type.String() });
+export const TokenCreated = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Enum(ROLES),
+  token: Type.String(),
+});
 
 export const Ok = Type.Object({ ok: Type.Boolean() });

@@ -55,7 +55,8 @@ export class AccountService {
       throw new DomainError('invalid', 'username: 2-32 of a-z, 0-9, ".", "_", "-"', 'username');
     }
     if (!ROLES.includes(input.role)) throw new DomainError('invalid', `unknown role "${input.role}"`, 'role');
-    if (input.password.length < 10) throw new DomainError('invalid', 'password: at least 10 characters', 'password');
+    if (input.password.length < 10)
+      throw new DomainError('invalid', 'password: at least 10 characters', 'password');
     if (input.role === 'host' && (!input.hostId || !this.core.state.hosts.has(input.hostId))) {
       throw new DomainError('invalid', 'a host login needs the id of an existing host', 'hostId');
     }
@@ -76,7 +77,12 @@ export class AccountService {
         events: [
           {
             type: 'user.added',
-            payload: { userId: user.id, username, role: user.role, ...(user.hostId ? { hostId: user.hostId } : {}) },
+            payload: {
+              userId: user.id,
+              username,
+              role: user.role,
+              ...(user.hostId ? { hostId: user.hostId } : {}),
+            },
           },
         ],
         result: () => user,
@@ -85,7 +91,8 @@ export class AccountService {
   }
 
   async setPassword(username: string, password: string, actor: Actor): Promise<void> {
-    if (password.length < 10) throw new DomainError('invalid', 'password: at least 10 characters', 'password');
+    if (password.length < 10)
+      throw new DomainError('invalid', 'password: at least 10 characters', 'password');
     const passwordHash = await hashPassword(password);
     await this.core.transact(actor, () => {
       const user = this.findUser(username);
@@ -109,7 +116,10 @@ export class AccountService {
       }
       this.core.state.users.delete(user.id);
       for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
-      return { events: [{ type: 'user.removed', payload: { userId: user.id, username } }], result: () => undefined };
+      return {
+        events: [{ type: 'user.removed', payload: { userId: user.id, username } }],
+        result: () => undefined,
+      };
     });
   }
 

@@ -93,10 +93,7 @@ export class Core {
 
   /** Save under the same queue as transactions (for changes made outside the journal). */
   saveNow(): Promise<void> {
-    return this.transact(
-      { kind: 'system', id: 'pintu' },
-      () => ({ events: [], result: () => undefined }),
-    );
+    return this.transact({ kind: 'system', id: 'pintu' }, () => ({ events: [], result: () => undefined }));
   }
 
   /** Replay journal entries the saved state does not reflect yet. Returns how many. */
@@ -107,7 +104,10 @@ export class Core {
         this.state.applyEntry(entry);
       } catch (err) {
         // An entry that does not fit the saved state: keep going, and say so loudly.
-        this.log.error({ err, seq: entry.seq, type: entry.type }, 'replay: journal entry does not fit the state, skipped');
+        this.log.error(
+          { err, seq: entry.seq, type: entry.type },
+          'replay: journal entry does not fit the state, skipped',
+        );
         this.state.journalSeq = entry.seq;
       }
       n++;

@@ -39,7 +39,10 @@ export class DirectoryService {
       const b = this.core.state.badges.get(badgeId);
       if (!b) throw new DomainError('not_found', `no badge ${badgeId}`);
       if (lost && b.status === 'issued') {
-        throw new DomainError('conflict', `badge ${b.label} is issued; check the visit out as badge not returned`);
+        throw new DomainError(
+          'conflict',
+          `badge ${b.label} is issued; check the visit out as badge not returned`,
+        );
       }
       const type = lost ? 'badge.lost' : 'badge.found';
       return {
@@ -54,7 +57,10 @@ export class DirectoryService {
       const b = this.core.state.badges.get(badgeId);
       if (!b) throw new DomainError('not_found', `no badge ${badgeId}`);
       if (b.status === 'issued') throw new DomainError('conflict', `badge ${b.label} is issued`);
-      return { events: [{ type: 'badge.removed', payload: { badgeId, label: b.label, uid: b.uid } }], result: () => undefined };
+      return {
+        events: [{ type: 'badge.removed', payload: { badgeId, label: b.label, uid: b.uid } }],
+        result: () => undefined,
+      };
     });
   }
 
@@ -66,7 +72,7 @@ export class DirectoryService {
     return this.core.transact(actor, () => {
       for (const room of input.rooms) {
         const door = this.core.state.doors.get(room);
-        if (!door || door.kind !== 'room') throw new DomainError('invalid', `"${room}" is not a room door`, 'rooms');
+        if (door?.kind !== 'room') throw new DomainError('invalid', `"${room}" is not a room door`, 'rooms');
       }
       const old = this.core.state.hosts.get(input.id);
       const changed =
@@ -96,7 +102,10 @@ export class DirectoryService {
   }
 
   /** Seed the pool and hosts from configuration: adds what is missing, updates hosts. */
-  async seed(config: { badges: readonly { label: string; uid: string }[]; hosts: readonly Omit<Host, 'userId'>[] }) {
+  async seed(config: {
+    badges: readonly { label: string; uid: string }[];
+    hosts: readonly Omit<Host, 'userId'>[];
+  }) {
     const system: Actor = { kind: 'system', id: 'config' };
     for (const b of config.badges) {
       const uid = normaliseUid(b.uid);

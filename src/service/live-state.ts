@@ -124,7 +124,8 @@ export class LiveState implements AccessSnapshot {
   /** Insert or replace a visit, keeping the code and external-id indexes in step. */
   putVisit(v: Visit): void {
     const old = this.visits.get(v.id);
-    if (old?.accessCode) for (const room of old.accessCode.rooms) this.codes.delete(`${room}:${old.accessCode.hash}`);
+    if (old?.accessCode)
+      for (const room of old.accessCode.rooms) this.codes.delete(`${room}:${old.accessCode.hash}`);
     if (isTerminal(v.state)) {
       this.visits.delete(v.id);
       if (v.externalId) this.visitsByExternalId.delete(v.externalId);
@@ -136,7 +137,8 @@ export class LiveState implements AccessSnapshot {
     }
     this.visits.set(v.id, v);
     if (v.externalId) this.visitsByExternalId.set(v.externalId, v.id);
-    if (v.accessCode) for (const room of v.accessCode.rooms) this.codes.set(`${room}:${v.accessCode.hash}`, v.id);
+    if (v.accessCode)
+      for (const room of v.accessCode.rooms) this.codes.set(`${room}:${v.accessCode.hash}`, v.id);
   }
 
   /**
@@ -178,7 +180,11 @@ export class LiveState implements AccessSnapshot {
           const badge = this.badges.get(before.badgeId);
           if (badge) {
             const { visitId: _drop, ...rest } = badge;
-            this.putBadge({ ...rest, status: e.payload.badgeReturned ? 'available' : 'lost', lastVisitId: after.id });
+            this.putBadge({
+              ...rest,
+              status: e.payload.badgeReturned ? 'available' : 'lost',
+              lastVisitId: after.id,
+            });
           }
           this.presence.delete(after.id);
         }
@@ -189,7 +195,14 @@ export class LiveState implements AccessSnapshot {
         const p = e.payload;
         if (p.visitId && p.doorId && p.direction) {
           this.applyDecision(
-            { granted: true, readerId: p.readerId, doorId: p.doorId, direction: p.direction, visitId: p.visitId, pulseMs: 0 },
+            {
+              granted: true,
+              readerId: p.readerId,
+              doorId: p.doorId,
+              direction: p.direction,
+              visitId: p.visitId,
+              pulseMs: 0,
+            },
             e.at,
           );
         }

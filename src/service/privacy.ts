@@ -25,7 +25,10 @@ export class PrivacyService {
     for (const month of await this.core.archive.months()) {
       for (const v of await this.core.archive.readMonth(month)) if (v.guestId === guestId) visits.push(v);
     }
-    await this.core.record({ type: 'privacy.exported', payload: { guestIds: [guestId], reason: 'request' } }, actor);
+    await this.core.record(
+      { type: 'privacy.exported', payload: { guestIds: [guestId], reason: 'request' } },
+      actor,
+    );
     return { guest, visits: dedupe(visits), exportedAt: new Date(this.core.now()).toISOString() };
   }
 

@@ -58,7 +58,9 @@ export class VisitService {
   /** Open visits, newest first; archived ones are read from the monthly archive. */
   list(filter: { state?: string; hostId?: string } = {}): Visit[] {
     return [...this.core.state.visits.values()]
-      .filter((v) => (!filter.state || v.state === filter.state) && (!filter.hostId || v.hostId === filter.hostId))
+      .filter(
+        (v) => (!filter.state || v.state === filter.state) && (!filter.hostId || v.hostId === filter.hostId),
+      )
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
@@ -92,7 +94,9 @@ export class VisitService {
     // Check the arrival before the guest is written: a refused request leaves no personal data.
     handleVisitCommand(undefined, cmd, { ...this.ctx(), now: this.core.now(), actor });
     const guest = await this.upsertGuest(input.guest);
-    return this.run(undefined, actor, { ...cmd, guestId: guest.id, guestName: guest.name }).then((r) => r.visit);
+    return this.run(undefined, actor, { ...cmd, guestId: guest.id, guestName: guest.name }).then(
+      (r) => r.visit,
+    );
   }
 
   screen(id: string, input: { passed: boolean; reasons?: ScreeningReason[]; note?: string }, actor: Actor) {
@@ -109,10 +113,20 @@ export class VisitService {
    */
   decide(
     id: string,
-    input: { outcome: 'accepted' | 'refused' | 'host_absent'; reason?: string; proposedDate?: string; rooms?: string[] },
+    input: {
+      outcome: 'accepted' | 'refused' | 'host_absent';
+      reason?: string;
+      proposedDate?: string;
+      rooms?: string[];
+    },
     actor: Actor,
   ): Promise<{ visit: Visit; accessCode?: string }> {
-    return this.run(id, actor, { action: 'decide', ...input }, input.outcome === 'accepted' && !!input.rooms?.length);
+    return this.run(
+      id,
+      actor,
+      { action: 'decide', ...input },
+      input.outcome === 'accepted' && !!input.rooms?.length,
+    );
   }
 
   grant(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
@@ -170,7 +184,12 @@ export class VisitService {
       if (!visitId) {
         const archived = await this.findArchivedByExternalId(item.externalId);
         if (archived) {
-          results.push({ externalId: item.externalId, visitId: archived.id, state: archived.state, changed: false });
+          results.push({
+            externalId: item.externalId,
+            visitId: archived.id,
+            state: archived.state,
+            changed: false,
+          });
           continue;
         }
         const v = await this.arrive(
@@ -191,7 +210,10 @@ export class VisitService {
         await this.guestbook(id, {}, actor);
         changed = true;
       }
-      if (item.status === 'cancelled' && ['arrived', 'screened', 'awaiting_host', 'accepted'].includes(at().state)) {
+      if (
+        item.status === 'cancelled' &&
+        ['arrived', 'screened', 'awaiting_host', 'accepted'].includes(at().state)
+      ) {
         await this.cancel(id, { reason: 'desk application' }, actor);
         changed = true;
       } else if (item.status === 'host_refused' && at().state === 'awaiting_host') {
@@ -227,7 +249,8 @@ export class VisitService {
     const v = this.get(id);
     if (v) return v;
     const closed = this.core.state.closedRecently(id);
-    if (closed) throw new DomainError('illegal_transition', `the visit is ${closed.state}: nothing more can be done`);
+    if (closed)
+      throw new DomainError('illegal_transition', `the visit is ${closed.state}: nothing more can be done`);
     throw new DomainError('not_found', `visit ${id} not found or already closed`);
   }
 
@@ -259,7 +282,10 @@ export class VisitService {
         result: () => {
           const after = this.get(visitId) ?? this.core.state.closedRecently(visitId);
           if (!after) throw new Error(`visit ${visitId} vanished`);
-          return { visit: after, ...(code && after.accessCode?.hash === code.hash ? { accessCode: code.code } : {}) };
+          return {
+            visit: after,
+            ...(code && after.accessCode?.hash === code.hash ? { accessCode: code.code } : {}),
+          };
         },
       };
     });

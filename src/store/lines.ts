@@ -1,7 +1,7 @@
 // Line-oriented file reading for JSON Lines files: forward as a stream, backward in chunks.
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 const NEWLINE = 0x0a;
 
@@ -45,7 +45,10 @@ export async function* readLineBatches(
 }
 
 /** The lines of `file` in order, one at a time (see readLineBatches). */
-export async function* readLines(file: string, range: { start?: number; end?: number } = {}): AsyncGenerator<string> {
+export async function* readLines(
+  file: string,
+  range: { start?: number; end?: number } = {},
+): AsyncGenerator<string> {
   for await (const batch of readLineBatches(file, range)) yield* batch;
 }
 

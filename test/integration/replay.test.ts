@@ -15,7 +15,10 @@ describe('journal replay', () => {
     const g = t.gateway;
     const actor = { kind: 'user' as const, id: 'u1', role: 'receptionist' as const };
     const arrive = (name: string) =>
-      g.visits.arrive({ guest: { name, institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' }, actor);
+      g.visits.arrive(
+        { guest: { name, institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+        actor,
+      );
     const walk = async (name: string, to: 'awaiting_host' | 'accepted' | 'badged', badge?: string) => {
       const v = await arrive(name);
       await g.visits.screen(v.id, { passed: true }, actor);
@@ -23,7 +26,11 @@ describe('journal replay', () => {
       if (to === 'awaiting_host') return v.id;
       await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
       if (to === 'accepted') return v.id;
-      await g.visits.issueBadge(v.id, { badge: badge!, collateral: { type: 'ktp', number: '3578012345670001' } }, actor);
+      await g.visits.issueBadge(
+        v.id,
+        { badge: badge!, collateral: { type: 'ktp', number: '3578012345670001' } },
+        actor,
+      );
       return v.id;
     };
     await walk('A', 'awaiting_host');
@@ -42,7 +49,13 @@ describe('journal replay', () => {
 
     const live = g.core.state.toPersisted();
     const names = new Map(g.core.guests.data.guests.map((x) => [x.id, x.name]));
-    const rebuilt = new LiveState(g.core.state.policy, g.core.state.doors, g.core.state.readers, emptyState(), (id) => names.get(id) ?? '');
+    const rebuilt = new LiveState(
+      g.core.state.policy,
+      g.core.state.doors,
+      g.core.state.readers,
+      emptyState(),
+      (id) => names.get(id) ?? '',
+    );
     for await (const e of g.core.journal.read({})) rebuilt.applyEntry(e);
     const again = rebuilt.toPersisted();
 
@@ -55,7 +68,12 @@ describe('journal replay', () => {
     expect(again.journalSeq).toBe(live.journalSeq);
     // And the scenario really exercised what it claims.
     expect(live.presence[c]).toEqual(['pintu-utama']);
-    expect(live.visits.map((v) => v.state).sort()).toEqual(['accepted', 'awaiting_host', 'badged', 'checked_out']);
+    expect(live.visits.map((v) => v.state).sort()).toEqual([
+      'accepted',
+      'awaiting_host',
+      'badged',
+      'checked_out',
+    ]);
     expect(live.badges.find((b) => b.label === 'TAMU-02')?.status).toBe('lost');
   });
 });

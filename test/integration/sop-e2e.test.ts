@@ -1,8 +1,9 @@
 // One SOP visit end to end through the API on simulated hardware: the door opens, the
 // events are journaled and chained, and the recap counts the visit.
+
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
-import { join } from 'node:path';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('one visit through the whole SOP', () => {
@@ -39,7 +40,10 @@ describe('one visit through the whole SOP', () => {
 
     // Before the host accepts, the guest's future badge opens nothing.
     tick(1);
-    const decided = await post(host, `/visits/${id}/decision`, { outcome: 'accepted', rooms: ['ruang-kabag'] });
+    const decided = await post(host, `/visits/${id}/decision`, {
+      outcome: 'accepted',
+      rooms: ['ruang-kabag'],
+    });
     expect(decided.statusCode).toBe(200);
     expect(decided.json().visit.state).toBe('accepted');
     const code = decided.json().accessCode as string;
@@ -55,7 +59,12 @@ describe('one visit through the whole SOP', () => {
 
     tick(1);
     const entrance = await post(desk, '/taps', { reader: 'pintu-utama-in', uid: '04:a1:b2:c3:d4:e5:03' });
-    expect(entrance.json()).toMatchObject({ kind: 'door', granted: true, doorId: 'pintu-utama', visitId: id });
+    expect(entrance.json()).toMatchObject({
+      kind: 'door',
+      granted: true,
+      doorId: 'pintu-utama',
+      visitId: id,
+    });
     expect(t.lock('pintu-utama').state().locked).toBe(false);
     expect(t.lock('pintu-utama').pulses).toBe(1);
     const room = await post(desk, '/taps', { reader: 'ruang-kabag-in', pin: code });

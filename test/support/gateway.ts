@@ -7,10 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { Role } from '../../src/domain/types.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
-import type { Role } from '../../src/domain/types.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
 
 /** Monday 2026-11-30 09:00 in Asia/Jakarta (02:00 UTC): inside office hours. */
@@ -36,7 +36,13 @@ export async function startTestGateway(
   const clock = { now: opts.now ?? MONDAY_9AM };
   const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
   const drivers = createDrivers(config);
-  const gateway = await openGateway({ config, readers: drivers.readers, locks: drivers.locks, log, now: () => clock.now });
+  const gateway = await openGateway({
+    config,
+    readers: drivers.readers,
+    locks: drivers.locks,
+    log,
+    now: () => clock.now,
+  });
   const app = await buildHttp({ gateway, logger: log, loginRateLimit: { max: 5, windowMinutes: 15 } });
   await app.ready();
   let n = 0;
@@ -54,7 +60,11 @@ export async function startTestGateway(
         { username, role, password, ...(role === 'host' ? { hostId: 'kabag-umum' } : {}) },
         { kind: 'system', id: 'test' },
       );
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username, password },
+      });
       if (res.statusCode !== 200) throw new Error(`login failed: ${res.body}`);
       const cookie = res.cookies.find((c) => c.name === 'pintu_session');
       return `pintu_session=${cookie!.value}`;

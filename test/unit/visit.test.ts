@@ -1121,7 +1121,12 @@ describe('issue_badge input', () => {
   const ctx = at(MON_0900);
   it('refuses an unmasked document number, an unknown document type and an empty badge', () => {
     expectDomainError(
-      () => handleVisitCommand(accepted, { action: 'issue_badge', badgeId: 'b-1', collateral: { type: 'ktp', masked: '3578012345670001' } }, ctx),
+      () =>
+        handleVisitCommand(
+          accepted,
+          { action: 'issue_badge', badgeId: 'b-1', collateral: { type: 'ktp', masked: '3578012345670001' } },
+          ctx,
+        ),
       'invalid',
       'collateral.number',
     );
@@ -1129,7 +1134,11 @@ describe('issue_badge input', () => {
       () =>
         handleVisitCommand(
           accepted,
-          { action: 'issue_badge', badgeId: 'b-1', collateral: { type: 'passport' as 'ktp', masked: '12******9012' } },
+          {
+            action: 'issue_badge',
+            badgeId: 'b-1',
+            collateral: { type: 'passport' as 'ktp', masked: '12******9012' },
+          },
           ctx,
         ),
       'invalid',

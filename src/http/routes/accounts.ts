@@ -20,7 +20,10 @@ export async function accountRoutes(
     {
       config: {
         roles: 'public',
-        rateLimit: { max: opts.loginRateLimit.max * 2, timeWindow: opts.loginRateLimit.windowMinutes * 60_000 },
+        rateLimit: {
+          max: opts.loginRateLimit.max * 2,
+          timeWindow: opts.loginRateLimit.windowMinutes * 60_000,
+        },
       },
       schema: {
         tags: ['auth'],
@@ -40,7 +43,12 @@ export async function accountRoutes(
         maxAge: Math.floor(opts.gateway.config.http.sessionTtlMinutes * 60),
       });
       const p = accounts.fromSession(r.sessionId)!;
-      return { username: r.user.username, role: r.user.role, ...(r.user.hostId ? { hostId: r.user.hostId } : {}), actor: p.actor };
+      return {
+        username: r.user.username,
+        role: r.user.role,
+        ...(r.user.hostId ? { hostId: r.user.hostId } : {}),
+        actor: p.actor,
+      };
     },
   );
 
@@ -60,19 +68,30 @@ export async function accountRoutes(
     { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Me, 401: S.ErrorBody } } },
     async (req) => {
       const p = principalOf(req);
-      return { ...(p.username ? { username: p.username } : {}), role: p.role, ...(p.hostId ? { hostId: p.hostId } : {}), actor: p.actor };
+      return {
+        ...(p.username ? { username: p.username } : {}),
+        role: p.role,
+        ...(p.hostId ? { hostId: p.hostId } : {}),
+        actor: p.actor,
+      };
     },
   );
 
   app.get(
     '/users',
-    { config: { roles: ADMIN }, schema: { tags: ['admin'], response: { 200: { type: 'array', items: S.User }, ...errors } } },
+    {
+      config: { roles: ADMIN },
+      schema: { tags: ['admin'], response: { 200: { type: 'array', items: S.User }, ...errors } },
+    },
     async () => accounts.users(),
   );
 
   app.post<{ Body: Static<typeof S.UserCreate> }>(
     '/users',
-    { config: { roles: ADMIN }, schema: { tags: ['admin'], body: S.UserCreate, response: { 201: S.User, ...errors } } },
+    {
+      config: { roles: ADMIN },
+      schema: { tags: ['admin'], body: S.UserCreate, response: { 201: S.User, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await accounts.addUser(req.body, principalOf(req).actor)),
   );
 
@@ -80,7 +99,12 @@ export async function accountRoutes(
     '/users/:id',
     {
       config: { roles: ADMIN },
-      schema: { tags: ['admin'], summary: 'Remove a user by user name', params: S.IdParams, response: { 200: S.Ok, ...errors } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Remove a user by user name',
+        params: S.IdParams,
+        response: { 200: S.Ok, ...errors },
+      },
     },
     async (req) => {
       await accounts.removeUser(req.params.id, principalOf(req).actor);
@@ -100,14 +124,21 @@ export async function accountRoutes(
       },
     },
     async (req, reply) => {
-      const { token, record } = await accounts.createToken(req.body.name, req.body.role, principalOf(req).actor);
+      const { token, record } = await accounts.createToken(
+        req.body.name,
+        req.body.role,
+        principalOf(req).actor,
+      );
       return reply.code(201).send({ id: record.id, name: record.name, role: record.role, token });
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     '/tokens/:id',
-    { config: { roles: ADMIN }, schema: { tags: ['admin'], params: S.IdParams, response: { 200: S.Ok, ...errors } } },
+    {
+      config: { roles: ADMIN },
+      schema: { tags: ['admin'], params: S.IdParams, response: { 200: S.Ok, ...errors } },
+    },
     async (req) => {
       await accounts.revokeToken(req.params.id, principalOf(req).actor);
       return { ok: true };

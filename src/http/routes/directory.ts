@@ -17,7 +17,10 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
 
   app.get(
     '/badges',
-    { config: { roles: STAFF }, schema: { tags: ['badges'], response: { 200: { type: 'array', items: S.Badge }, ...errors } } },
+    {
+      config: { roles: STAFF },
+      schema: { tags: ['badges'], response: { 200: { type: 'array', items: S.Badge }, ...errors } },
+    },
     async () => directory.badges(),
   );
 
@@ -25,7 +28,12 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     '/badges',
     {
       config: { roles: DESK },
-      schema: { tags: ['badges'], summary: 'Add a badge to the pool', body: S.BadgeCreate, response: { 201: S.Badge, ...errors } },
+      schema: {
+        tags: ['badges'],
+        summary: 'Add a badge to the pool',
+        body: S.BadgeCreate,
+        response: { 201: S.Badge, ...errors },
+      },
     },
     async (req, reply) => reply.code(201).send(await directory.addBadge(req.body, principalOf(req).actor)),
   );
@@ -38,7 +46,12 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
         tags: ['badges'],
         summary: 'Mark a badge lost (refused everywhere) or found again',
         params: S.IdParams,
-        body: { type: 'object', properties: { lost: { type: 'boolean' } }, required: ['lost'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: { lost: { type: 'boolean' } },
+          required: ['lost'],
+          additionalProperties: false,
+        },
         response: { 200: S.Badge, ...errors },
       },
     },
@@ -47,7 +60,10 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
 
   app.get(
     '/hosts',
-    { config: { roles: ALL }, schema: { tags: ['hosts'], response: { 200: { type: 'array', items: S.Host }, ...errors } } },
+    {
+      config: { roles: ALL },
+      schema: { tags: ['hosts'], response: { 200: { type: 'array', items: S.Host }, ...errors } },
+    },
     async () => directory.hosts(),
   );
 
@@ -58,12 +74,20 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       schema: {
         tags: ['hosts'],
         summary: 'Create or update a host',
-        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 60 } }, required: ['id'] },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 60 } },
+          required: ['id'],
+        },
         body: S.HostBody,
         response: { 200: S.Host, ...errors },
       },
     },
-    async (req) => directory.saveHost({ id: req.params.id, ...req.body, rooms: req.body.rooms ?? [] }, principalOf(req).actor),
+    async (req) =>
+      directory.saveHost(
+        { id: req.params.id, ...req.body, rooms: req.body.rooms ?? [] },
+        principalOf(req).actor,
+      ),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -72,7 +96,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: ADMIN },
       schema: {
         tags: ['privacy'],
-        summary: "Everything kept about one guest (UU 27/2022 access request)",
+        summary: 'Everything kept about one guest (UU 27/2022 access request)',
         params: S.IdParams,
         response: { 200: { type: 'object', additionalProperties: true }, ...errors },
       },

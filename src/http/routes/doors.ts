@@ -42,7 +42,11 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
     '/doors',
     {
       config: { roles: ALL },
-      schema: { tags: ['doors'], summary: 'Doors with lock state and lockdown', response: { 200: { type: 'array', items: S.Door }, ...errors } },
+      schema: {
+        tags: ['doors'],
+        summary: 'Doors with lock state and lockdown',
+        response: { 200: { type: 'array', items: S.Door }, ...errors },
+      },
     },
     async () => access.doorStates(),
   );
@@ -96,9 +100,11 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
     },
     async (req) => {
       const { reader, uid, pin } = req.body;
-      if ((uid === undefined) === (pin === undefined)) throw new DomainError('invalid', 'give exactly one of uid, pin', 'uid');
+      if ((uid === undefined) === (pin === undefined))
+        throw new DomainError('invalid', 'give exactly one of uid, pin', 'uid');
       const outcome = access.simulate(reader, uid !== undefined ? 'nfc' : 'pin', (uid ?? pin)!);
-      if (outcome.kind === 'invalid') throw new DomainError('invalid', 'not a badge uid or code', uid ? 'uid' : 'pin');
+      if (outcome.kind === 'invalid')
+        throw new DomainError('invalid', 'not a badge uid or code', uid ? 'uid' : 'pin');
       return tapBody(outcome);
     },
   );

@@ -12,7 +12,10 @@ const REPORT: Role[] = ['admin', 'receptionist'];
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody };
 
 function typesOf(param: string | undefined): string[] | undefined {
-  const list = param?.split(',').map((t) => t.trim()).filter(Boolean);
+  const list = param
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return list?.length ? list : undefined;
 }
 
@@ -70,7 +73,8 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const send = (e: JournalEntry) => raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      const send = (e: JournalEntry) =>
+        raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
       // Hold live entries while the missed ones are read, so none is lost or sent twice.
       const held: JournalEntry[] = [];
       let replaying = true;

@@ -41,7 +41,12 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
     '/visits',
     {
       config: { roles: DESK },
-      schema: { tags: ['visits'], summary: 'Guest arrives (SOP step 1)', body: S.ArrivalBody, response: { 201: S.Visit, ...errors } },
+      schema: {
+        tags: ['visits'],
+        summary: 'Guest arrives (SOP step 1)',
+        body: S.ArrivalBody,
+        response: { 201: S.Visit, ...errors },
+      },
     },
     async (req, reply) => {
       const v = await visits.arrive(
@@ -71,7 +76,10 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
     async (req) => {
       const p = principalOf(req);
       const hostId = p.role === 'host' ? p.hostId : req.query.hostId;
-      const list = visits.list({ ...(req.query.state ? { state: req.query.state } : {}), ...(hostId ? { hostId } : {}) });
+      const list = visits.list({
+        ...(req.query.state ? { state: req.query.state } : {}),
+        ...(hostId ? { hostId } : {}),
+      });
       return list.map((v) => visitBody(v, now()));
     },
   );
@@ -180,13 +188,19 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
       if (!badge) {
         // Refuse before waiting, so a wrong visit does not swallow the next tap.
         if (visit.state !== 'accepted') {
-          throw new DomainError('illegal_transition', `cannot issue a badge to a visit that is ${visit.state}`);
+          throw new DomainError(
+            'illegal_transition',
+            `cannot issue a badge to a visit that is ${visit.state}`,
+          );
         }
         if (!req.body.nextTap) throw new DomainError('invalid', 'give badge, or nextTap: true', 'badge');
         const abort = new AbortController();
         reply.raw.once('close', () => abort.abort());
         const read = await gateway.access.nextDeskRead((req.body.waitSeconds ?? 60) * 1000, abort.signal);
-        if (!read) return reply.code(408).send({ error: 'timeout', message: 'no badge was tapped on the desk reader' });
+        if (!read)
+          return reply
+            .code(408)
+            .send({ error: 'timeout', message: 'no badge was tapped on the desk reader' });
         badge = read.uid;
       }
       return visitBody(
@@ -212,7 +226,10 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
       visitBody(
         await visits.checkout(
           req.params.id,
-          { badgeReturned: req.body.badgeReturned ?? true, documentReturned: req.body.documentReturned ?? true },
+          {
+            badgeReturned: req.body.badgeReturned ?? true,
+            documentReturned: req.body.documentReturned ?? true,
+          },
           actor(req),
         ),
         now(),
