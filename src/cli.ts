@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<void> {
         const { username, password } = running.gateway.firstAdmin;
         process.stdout.write(
           `\n  First admin account created. Shown once, never logged:\n    user: ${username}\n    password: ${password}\n` +
-            `  Log in at ${running.url}/docs, then change it (pintu user passwd --username ${username}).\n\n`,
+            `  Log in at ${running.url}: the first login asks for a new password.\n\n`,
         );
       }
       let signals = 0;
@@ -168,6 +168,8 @@ async function main(argv: string[]): Promise<void> {
         role: role(),
         password: values.password ?? generated!,
         ...(values.host ? { hostId: values.host } : {}),
+        // A generated password is one-time: it must be changed at the first login.
+        ...(generated ? { temporary: true } : {}),
       };
       await viaGateway(
         config,
@@ -203,7 +205,7 @@ async function main(argv: string[]): Promise<void> {
       await viaGateway(
         config,
         async () => undefined,
-        (g) => g.accounts.setPassword(username, values.password ?? generated!, CLI_ACTOR),
+        (g) => g.accounts.setPassword(username, values.password ?? generated!, CLI_ACTOR, Boolean(generated)),
       );
       process.stdout.write(`password of ${username} changed${generated ? `: ${generated}` : ''}\n`);
       return;

@@ -300,6 +300,8 @@ export interface User {
   /** For role host: the host record this login acts as. */
   hostId?: string;
   disabled?: boolean;
+  /** A one-time password was set (first admin, a reset): it must be changed before anything else. */
+  mustChangePassword?: boolean;
   createdAt: number;
 }
 

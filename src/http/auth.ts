@@ -8,6 +8,9 @@ import type { AccountService, Principal } from '../service/accounts.js';
 
 export const SESSION_COOKIE = 'pintu_session';
 
+/** What a user with a one-time password may still do. */
+const PASSWORD_CHANGE_ROUTES = new Set(['/api/v1/auth/me', '/api/v1/auth/logout', '/api/v1/auth/password']);
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles admitted, or 'public' (health only). */
@@ -40,6 +43,12 @@ export default fp(
           : null;
       if (!req.principal) {
         return reply.code(401).send({ error: 'unauthorized', message: 'log in or send a bearer token' });
+      }
+      if (req.principal.mustChangePassword && !PASSWORD_CHANGE_ROUTES.has(req.routeOptions.url)) {
+        return reply.code(403).send({
+          error: 'password_change_required',
+          message: 'change the one-time password first (POST /api/v1/auth/password)',
+        });
       }
       if (!roles?.includes(req.principal.role)) {
         return reply

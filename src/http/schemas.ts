@@ -352,10 +352,16 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const PasswordChange = Type.Object(
+  { current: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 10, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
 export const Me = Type.Object({
   username: Type.Optional(Type.String()),
   role: Enum(ROLES),
   hostId: Type.Optional(Type.String()),
+  mustChangePassword: Type.Optional(Type.Boolean()),
   actor: Actor,
 });
 
@@ -375,6 +381,7 @@ export const UserCreate = Type.Object(
     role: Enum(ROLES),
     password: Type.String({ minLength: 10, maxLength: 200 }),
     hostId: Type.Optional(Id),
+    temporary: Type.Optional(Type.Boolean({ description: 'One-time password: to be changed at the first login' })),
   },
   { additionalProperties: false },
 );

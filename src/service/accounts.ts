@@ -22,6 +22,8 @@ export interface Principal {
   /** For hosts: the host record they act as. */
   hostId?: string;
   username?: string;
+  /** Logged in with a one-time password: only changing it is allowed. */
+  mustChangePassword?: boolean;
 }
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -47,7 +49,15 @@ export class AccountService {
   }
 
   async addUser(
-    input: { username: string; displayName?: string; role: Role; password: string; hostId?: string },
+    input: {
+      username: string;
+      displayName?: string;
+      role: Role;
+      password: string;
+      hostId?: string;
+      /** The password is one-time: the user must change it at first login. */
+      temporary?: boolean;
+    },
     actor: Actor,
   ): Promise<User> {
     const username = input.username.trim().toLowerCase();
@@ -70,6 +80,7 @@ export class AccountService {
         role: input.role,
         passwordHash,
         ...(input.hostId ? { hostId: input.hostId } : {}),
+        ...(input.temporary ? { mustChangePassword: true } : {}),
         createdAt: now,
       };
       this.core.state.users.set(user.id, user);
@@ -90,20 +101,35 @@ export class AccountService {
     });
   }
 
-  async setPassword(username: string, password: string, actor: Actor): Promise<void> {
+  /** Set a password; a temporary one (a reset by an admin) must be changed at the next login. */
+  async setPassword(username: string, password: string, actor: Actor, temporary = false): Promise<void> {
     if (password.length < 10)
       throw new DomainError('invalid', 'password: at least 10 characters', 'password');
     const passwordHash = await hashPassword(password);
     await this.core.transact(actor, () => {
       const user = this.findUser(username);
       if (!user) throw new DomainError('not_found', `no user "${username}"`);
-      this.core.state.users.set(user.id, { ...user, passwordHash });
+      const { mustChangePassword: _was, ...rest } = user;
+      this.core.state.users.set(user.id, { ...rest, passwordHash, ...(temporary ? { mustChangePassword: true } : {}) });
       for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
       return {
         events: [{ type: 'user.password_changed', payload: { userId: user.id, username } }],
         result: () => undefined,
       };
     });
+  }
+
+  /** A user changes their own password, proving the current one. */
+  async changeOwnPassword(userId: string, current: string, next: string): Promise<void> {
+    const user = this.core.state.users.get(userId);
+    if (!user || !(await verifyPassword(current, user.passwordHash))) {
+      throw new DomainError('forbidden', 'the current password is wrong', 'current');
+    }
+    if (next === current) throw new DomainError('invalid', 'choose a new password', 'password');
+    const sessions = [...this.sessions].filter(([, s]) => s.userId === userId);
+    await this.setPassword(user.username, next, { kind: 'user', id: user.id, role: user.role });
+    // setPassword ends every session of the user; the one that changed it stays.
+    for (const [k, s] of sessions) this.sessions.set(k, s);
   }
 
   async removeUser(username: string, actor: Actor): Promise<void> {
@@ -173,6 +199,7 @@ export class AccountService {
       role: user.role,
       username: user.username,
       ...(user.hostId ? { hostId: user.hostId } : {}),
+      ...(user.mustChangePassword ? { mustChangePassword: true } : {}),
     };
   }
 

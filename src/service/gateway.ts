@@ -170,7 +170,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   if (opts.createFirstAdmin !== false && accounts.users().length === 0) {
     const password = newOneTimePassword();
     await accounts.addUser(
-      { username: config.admin.username, displayName: 'Administrator', role: 'admin', password },
+      { username: config.admin.username, displayName: 'Administrator', role: 'admin', password, temporary: true },
       { kind: 'system', id: 'setup' },
     );
     firstAdmin = { username: config.admin.username, password };

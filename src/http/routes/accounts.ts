@@ -2,11 +2,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { ROLES, type Role } from '../../domain/types.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
 
 const ADMIN: Role[] = ['admin'];
+
+function meOf(p: Principal): Static<typeof S.Me> {
+  return {
+    ...(p.username ? { username: p.username } : {}),
+    role: p.role,
+    ...(p.hostId ? { hostId: p.hostId } : {}),
+    ...(p.mustChangePassword ? { mustChangePassword: true } : {}),
+    actor: p.actor,
+  };
+}
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
 export async function accountRoutes(
@@ -42,13 +54,7 @@ export async function accountRoutes(
         secure: opts.cookieSecure,
         maxAge: Math.floor(opts.gateway.config.http.sessionTtlMinutes * 60),
       });
-      const p = accounts.fromSession(r.sessionId)!;
-      return {
-        username: r.user.username,
-        role: r.user.role,
-        ...(r.user.hostId ? { hostId: r.user.hostId } : {}),
-        actor: p.actor,
-      };
+      return meOf(accounts.fromSession(r.sessionId)!);
     },
   );
 
@@ -66,14 +72,25 @@ export async function accountRoutes(
   app.get(
     '/auth/me',
     { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Me, 401: S.ErrorBody } } },
+    async (req) => meOf(principalOf(req)),
+  );
+
+  app.post<{ Body: Static<typeof S.PasswordChange> }>(
+    '/auth/password',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change my password (required after a one-time password)',
+        body: S.PasswordChange,
+        response: { 200: S.Ok, 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
-      return {
-        ...(p.username ? { username: p.username } : {}),
-        role: p.role,
-        ...(p.hostId ? { hostId: p.hostId } : {}),
-        actor: p.actor,
-      };
+      if (p.actor.kind !== 'user') throw new DomainError('invalid', 'tokens have no password');
+      await accounts.changeOwnPassword(p.actor.id, req.body.current, req.body.password);
+      return { ok: true };
     },
   );
 
