@@ -8,19 +8,18 @@ import { parseArgs } from 'node:util';
 import { Low } from 'lowdb';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
-import { describeConfigMarkdown } from './config/schema.js';
 import type { Config } from './config/schema.js';
+import { describeConfigMarkdown } from './config/schema.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role } from './domain/types.js';
+import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
 import { recapToCsv } from './reports/csv.js';
-import { type Gateway, openGateway } from './service/gateway.js';
+import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { newOneTimePassword } from './service/passwords.js';
 import { recapFromJournal } from './service/reports.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
-import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
-import { doorsOf } from './service/gateway.js';
 
 const USAGE = `pintu ${VERSION}: visitor access gateway of Biro Umum
 
@@ -56,7 +55,10 @@ async function api(config: Config, method: string, path: string, body?: unknown)
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/v1${path}`;
   const res = await fetch(url, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -154,10 +156,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'tap': {
-      if (!(await runningPid(config))) throw new Error('no gateway runs on this data folder: start it with `pintu start`');
+      if (!(await runningPid(config)))
+        throw new Error('no gateway runs on this data folder: start it with `pintu start`');
       const body = { reader: need('reader'), ...(values.uid ? { uid: values.uid } : { pin: need('pin') }) };
       const r = (await api(config, 'POST', '/taps', body)) as Record<string, unknown>;
-      const verdict = r.kind === 'desk' ? 'desk read' : r.granted ? 'GRANTED' : `DENIED (${String(r.reason)})`;
+      const verdict =
+        r.kind === 'desk' ? 'desk read' : r.granted ? 'GRANTED' : `DENIED (${String(r.reason)})`;
       process.stdout.write(`${verdict} ${JSON.stringify(r)}\n`);
       return;
     }
@@ -176,7 +180,9 @@ async function main(argv: string[]): Promise<void> {
         () => api(config, 'POST', '/users', input),
         (g) => g.accounts.addUser(input, CLI_ACTOR),
       );
-      process.stdout.write(`user ${input.username} (${input.role}) added${generated ? `; password: ${generated}` : ''}\n`);
+      process.stdout.write(
+        `user ${input.username} (${input.role}) added${generated ? `; password: ${generated}` : ''}\n`,
+      );
       return;
     }
     case 'user list': {
@@ -185,7 +191,8 @@ async function main(argv: string[]): Promise<void> {
         () => api(config, 'GET', '/users'),
         async (g) => g.accounts.users(),
       )) as Array<{ username: string; role: string; hostId?: string }>;
-      for (const u of users) process.stdout.write(`${u.username}\t${u.role}${u.hostId ? `\t${u.hostId}` : ''}\n`);
+      for (const u of users)
+        process.stdout.write(`${u.username}\t${u.role}${u.hostId ? `\t${u.hostId}` : ''}\n`);
       return;
     }
     case 'user remove': {
@@ -200,7 +207,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'user passwd': {
       const username = need('username');
-      if (await runningPid(config)) throw new Error('stop the gateway first, or change the password in the panel');
+      if (await runningPid(config))
+        throw new Error('stop the gateway first, or change the password in the panel');
       const generated = values.password ? undefined : newOneTimePassword();
       await viaGateway(
         config,
@@ -215,7 +223,7 @@ async function main(argv: string[]): Promise<void> {
       const r = (await viaGateway(
         config,
         () => api(config, 'POST', '/tokens', input),
-        async (g) => (await g.accounts.createToken(input.name, input.role, CLI_ACTOR)),
+        async (g) => await g.accounts.createToken(input.name, input.role, CLI_ACTOR),
       )) as { token: string };
       process.stdout.write(`${r.token}\n`);
       return;
@@ -224,11 +232,16 @@ async function main(argv: string[]): Promise<void> {
       const dir = values.dir ?? join(config.dataDir, 'journal');
       const r = await Journal.verify(dir);
       if (r.ok) {
-        process.stdout.write(`journal OK: ${r.entries} entries in ${r.months.length} month file(s), chain intact\n`);
+        process.stdout.write(
+          `journal OK: ${r.entries} entries in ${r.months.length} month file(s), chain intact\n`,
+        );
         return;
       }
       const b = r.firstBreak!;
-      fail(`journal BROKEN at ${b.file} line ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.reason}`, 2);
+      fail(
+        `journal BROKEN at ${b.file} line ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.reason}`,
+        2,
+      );
       return;
     }
     case 'report': {
@@ -246,7 +259,12 @@ async function main(argv: string[]): Promise<void> {
         readOnly: true,
       });
       const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
-      const recap = await recapFromJournal(journal, { month, timezone: config.timezone, hosts, doors: doorsOf(config) });
+      const recap = await recapFromJournal(journal, {
+        month,
+        timezone: config.timezone,
+        hosts,
+        doors: doorsOf(config),
+      });
       await journal.close();
       const text = format === 'csv' ? recapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
       if (values.out) {
@@ -276,7 +294,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'config check':
-      process.stdout.write(`configuration OK (${source}): ${config.doors.length} doors, ${config.readers.length} readers\n`);
+      process.stdout.write(
+        `configuration OK (${source}): ${config.doors.length} doors, ${config.readers.length} readers\n`,
+      );
       return;
     case 'config reference':
       process.stdout.write(`${describeConfigMarkdown()}\n`);

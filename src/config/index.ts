@@ -1,4 +1,6 @@
 // Public face of the configuration module.
+
+export { isValidTimeZone } from '../domain/time.js';
 export {
   DEFAULT_BADGES,
   DEFAULT_DOORS,
@@ -33,5 +35,4 @@ export {
   type ReaderConfig,
   type ReaderDriverConfig,
 } from './schema.js';
-export { isValidTimeZone } from '../domain/time.js';
 export { checkConfig } from './validate.js';

@@ -353,7 +353,10 @@ export const LoginBody = Type.Object(
 );
 
 export const PasswordChange = Type.Object(
-  { current: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 10, maxLength: 200 }) },
+  {
+    current: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 10, maxLength: 200 }),
+  },
   { additionalProperties: false },
 );
 
@@ -381,7 +384,9 @@ export const UserCreate = Type.Object(
     role: Enum(ROLES),
     password: Type.String({ minLength: 10, maxLength: 200 }),
     hostId: Type.Optional(Id),
-    temporary: Type.Optional(Type.Boolean({ description: 'One-time password: to be changed at the first login' })),
+    temporary: Type.Optional(
+      Type.Boolean({ description: 'One-time password: to be changed at the first login' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -110,7 +110,11 @@ export class AccountService {
       const user = this.findUser(username);
       if (!user) throw new DomainError('not_found', `no user "${username}"`);
       const { mustChangePassword: _was, ...rest } = user;
-      this.core.state.users.set(user.id, { ...rest, passwordHash, ...(temporary ? { mustChangePassword: true } : {}) });
+      this.core.state.users.set(user.id, {
+        ...rest,
+        passwordHash,
+        ...(temporary ? { mustChangePassword: true } : {}),
+      });
       for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
       return {
         events: [{ type: 'user.password_changed', payload: { userId: user.id, username } }],

@@ -25,7 +25,9 @@ describe('one-time password of the first admin', () => {
     const blocked = await t.app.inject({ method: 'GET', url: '/api/v1/visits', headers: { cookie } });
     expect(blocked.statusCode).toBe(403);
     expect(blocked.json().error).toBe('password_change_required');
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode,
+    ).toBe(200);
 
     const wrong = await t.app.inject({
       method: 'POST',
@@ -51,7 +53,9 @@ describe('one-time password of the first admin', () => {
     });
     expect(changed.statusCode).toBe(200);
     // The session that changed it goes on; the one-time password is gone.
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/visits', headers: { cookie } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/visits', headers: { cookie } })).statusCode,
+    ).toBe(200);
     expect((await login('admin', first.password)).statusCode).toBe(401);
     const again = await login('admin', 'a much better secret');
     expect(again.statusCode).toBe(200);

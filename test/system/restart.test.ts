@@ -116,7 +116,9 @@ describe('a gateway killed with SIGKILL', () => {
     }
     await new Promise((r) => setTimeout(r, 40));
     await kill();
-    const burstAcked = (await Promise.all(burst)).filter((r) => r?.status === 201).map((r) => r!.body.id as string);
+    const burstAcked = (await Promise.all(burst))
+      .filter((r) => r?.status === 201)
+      .map((r) => r!.body.id as string);
 
     token = await start();
     for (const a of acked) {
@@ -125,7 +127,10 @@ describe('a gateway killed with SIGKILL', () => {
       expect(v.body.state).toBe(a.state);
     }
     for (const id of burstAcked) expect((await call(token, 'GET', `/visits/${id}`)).status).toBe(200);
-    const badges = (await call(token, 'GET', '/badges')).body as unknown as Array<{ label: string; status: string }>;
+    const badges = (await call(token, 'GET', '/badges')).body as unknown as Array<{
+      label: string;
+      status: string;
+    }>;
     expect(badges.find((b) => b.label === 'TAMU-02')?.status).toBe('issued');
     expect(badges.find((b) => b.label === 'TAMU-03')?.status).toBe('issued');
 

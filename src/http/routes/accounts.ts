@@ -1,8 +1,8 @@
 // Login, logout, who am I; users and machine tokens (admin).
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { ROLES, type Role } from '../../domain/types.js';
 import { DomainError } from '../../domain/errors.js';
+import { ROLES, type Role } from '../../domain/types.js';
 import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
