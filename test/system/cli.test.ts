@@ -1,0 +1,117 @@
+// The `pintu` command as an operator runs it: offline on a data folder, and against a
+// running gateway through its CLI token.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthOf } from '../../src/domain/time.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const exec = promisify(execFile);
+
+async function pintu(env: Record<string, string>, ...args: string[]) {
+  try {
+    const r = await exec(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, PINTU_LOG_LEVEL: 'warn', ...env },
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('pintu CLI', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let gateway: ChildProcess | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pintu-cli-'));
+    env = { PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(await freePort()) };
+  });
+  afterAll(async () => {
+    gateway?.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a bad configuration naming the key, with exit code 78', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'access:\n  maxVisitMinutes: -5\n');
+    const r = await pintu(env, 'config', 'check', '--config', file);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('access.maxVisitMinutes');
+  });
+
+  it('adds a user offline with a one-time password and lists it', async () => {
+    const add = await pintu(env, 'user', 'add', '--username', 'resepsionis', '--role', 'receptionist');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/added; password: \S+/);
+    const list = await pintu(env, 'user', 'list');
+    expect(list.stdout).toContain('resepsionis\treceptionist');
+    const bad = await pintu(env, 'user', 'add', '--username', 'x', '--role', 'janitor');
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--role must be one of');
+  });
+
+  it('taps through the running gateway and reports the month', async () => {
+    gateway = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start'], {
+      cwd: root,
+      env: { ...process.env, ...env, PINTU_LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${env.PINTU_HTTP_PORT}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('gateway did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const denied = await pintu(env, 'tap', '--reader', 'pintu-utama-in', '--uid', '04A1B2C3D4E5F6');
+    expect(denied.stdout).toMatch(/^DENIED \(unknown_badge\)/);
+    const desk = await pintu(env, 'tap', '--reader', 'desk', '--uid', '04A1B2C3D4E501');
+    expect(desk.stdout).toMatch(/^desk read/);
+    const month = monthOf(Date.now(), 'Asia/Jakarta');
+    const report = await pintu(env, 'report', '--month', month, '--format', 'json');
+    expect(report.code).toBe(0);
+    const recap = JSON.parse(report.stdout);
+    expect(recap.month).toBe(month);
+    expect(recap.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
+    const csv = await pintu(env, 'report', '--month', month);
+    expect(csv.stdout).toContain('Rekapitulasi Kunjungan Tamu Biro Umum');
+    await new Promise<void>((resolve) => {
+      gateway!.once('exit', () => resolve());
+      gateway!.kill('SIGTERM');
+    });
+    expect(gateway.exitCode).toBe(0);
+  }, 60_000);
+
+  it('verifies the journal, and names the first break after tampering', async () => {
+    const ok = await pintu(env, 'journal', 'verify');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/journal OK: \d+ entries/);
+    const month = monthOf(Date.now(), 'Asia/Jakarta');
+    const file = join(dir, 'journal', `${month}.jsonl`);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[2] = lines[2]!.replace('"type":"', '"type":"x');
+    await writeFile(file, lines.join('\n'));
+    const broken = await pintu(env, 'journal', 'verify');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(new RegExp(`journal BROKEN at .*${month}\\.jsonl line 3`));
+  });
+});
