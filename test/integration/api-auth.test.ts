@@ -5,10 +5,10 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
+import { expect400, PASSWORD, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const PASSWORD = 'correct horse battery';
 const SYSTEM = { kind: 'system', id: 'test' } as const;
 
 let t: TestGateway;
@@ -46,32 +46,9 @@ async function loginAs(role: Role): Promise<string> {
   return cookieOf(await login(await addUser(role)));
 }
 
-type Creds = string | { bearer: string } | undefined;
-function api(
-  method: string,
-  url: string,
-  creds?: Creds,
-  payload?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const h: Record<string, string> = { ...headers };
-  if (typeof creds === 'string') h.cookie = creds;
-  else if (creds) h.authorization = `Bearer ${creds.bearer}`;
-  return t.app.inject({
-    method: method as 'GET',
-    url: /^\/(docs|metrics|healthz)/.test(url) ? url : `/api/v1${url}`,
-    headers: h,
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-}
-
-const seq = () => t.gateway.core.journal.lastSeq;
+const { api, seq } = new TestApi(() => t, '10.1.255');
 async function usersSnapshot() {
   return { seq: seq(), users: (await api('GET', '/users', as.admin)).json() };
-}
-function expect400(res: LightMyRequestResponse, field: string) {
-  expect(res.statusCode, res.body).toBe(400);
-  expect(res.json().field).toBe(field);
 }
 
 beforeAll(async () => {

@@ -1,52 +1,19 @@
-// The HTTP API, area "directory": the badge pool, hosts, and personal data requests
-// (export and erase, UU 27/2022). Every route: 401, 403 per role not admitted, the happy
-// path, 400 naming the field, 404 for unknown ids, 409 where the state forbids it, and a
-// refused request changes nothing (journal, badge pool, hosts, the visit).
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
+import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const PASSWORD = 'correct horse battery';
 const STAFF: Role[] = ['admin', 'receptionist', 'security'];
 const DESK: Role[] = ['admin', 'receptionist'];
 const ADMIN: Role[] = ['admin'];
 const ALL: Role[] = [...ROLES];
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const KTP = { type: 'ktp', number: '3578012345670001' } as const;
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
-let userSeq = 0;
-
-async function loginAs(role: Role): Promise<string> {
-  const username = `${role}-${++userSeq}`;
-  await t.gateway.accounts.addUser(
-    { username, role, password: PASSWORD, ...(role === 'host' ? { hostId: 'kabag-umum' } : {}) },
-    { kind: 'system', id: 'test' },
-  );
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    payload: { username, password: PASSWORD },
-    remoteAddress: `10.4.0.${userSeq}`,
-  });
-  const c = res.cookies.find((x) => x.name === 'pintu_session');
-  if (!c) throw new Error(`login failed: ${res.body}`);
-  return `pintu_session=${c.value}`;
-}
-
-function api(method: string, url: string, cookie?: string, payload?: unknown) {
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: cookie ? { cookie } : {},
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-}
-const post = (cookie: string, url: string, payload: unknown = {}) => api('POST', url, cookie, payload);
-const seq = () => t.gateway.core.journal.lastSeq;
+const { loginAs, api, post, seq, lastEntry: lastEntryAs } = new TestApi(() => t, '10.4.0');
+const lastEntry = () => lastEntryAs(as.admin);
 
 interface BadgeBody {
   id: string;
@@ -68,13 +35,6 @@ async function snapshot(visitId?: string) {
 }
 async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>, visitId?: string) {
   expect(await snapshot(visitId)).toEqual(before);
-}
-function expect400(res: LightMyRequestResponse, field: string) {
-  expect(res.statusCode, res.body).toBe(400);
-  expect(res.json().field).toBe(field);
-}
-async function lastEntry() {
-  return (await api('GET', '/events?limit=1', as.admin)).json().events[0];
 }
 
 /** A visit through the SOP to the badge; returns the visit. */

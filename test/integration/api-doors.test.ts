@@ -1,14 +1,9 @@
-// The HTTP API, area "doors": door states, remote unlock, lockdown (one door or '*'),
-// simulated taps and the desk reader's long poll. Every route: 401, 403 per role not
-// admitted, the happy path, 400 naming the field, 404 for unknown ids, 409 where the state
-// forbids it, and a refused request changes nothing (journal, lock pulses, door states).
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
+import { expect400, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const PASSWORD = 'correct horse battery';
 const ALL: Role[] = [...ROLES];
 const CONTROL: Role[] = ['admin', 'security', 'facilities'];
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -16,35 +11,9 @@ const DOORS = ['pintu-utama', 'ruang-kabag'] as const;
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
-let userSeq = 0;
+const { loginAs, api, post, seq, lastEntry: lastEntryAs } = new TestApi(() => t, '10.3.0');
+const lastEntry = () => lastEntryAs(as.admin);
 
-async function loginAs(role: Role): Promise<string> {
-  const username = `${role}-${++userSeq}`;
-  await t.gateway.accounts.addUser(
-    { username, role, password: PASSWORD, ...(role === 'host' ? { hostId: 'kabag-umum' } : {}) },
-    { kind: 'system', id: 'test' },
-  );
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    payload: { username, password: PASSWORD },
-    remoteAddress: `10.3.0.${userSeq}`,
-  });
-  const c = res.cookies.find((x) => x.name === 'pintu_session');
-  if (!c) throw new Error(`login failed: ${res.body}`);
-  return `pintu_session=${c.value}`;
-}
-
-function api(method: string, url: string, cookie?: string, payload?: unknown) {
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: cookie ? { cookie } : {},
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-}
-const post = (cookie: string, url: string, payload: unknown = {}) => api('POST', url, cookie, payload);
-const seq = () => t.gateway.core.journal.lastSeq;
 const tap = (payload: Record<string, string>) => post(as.receptionist, '/taps', payload);
 
 async function snapshot() {
@@ -56,13 +25,6 @@ async function snapshot() {
 }
 async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>) {
   expect(await snapshot()).toEqual(before);
-}
-function expect400(res: LightMyRequestResponse, field: string) {
-  expect(res.statusCode, res.body).toBe(400);
-  expect(res.json().field).toBe(field);
-}
-async function lastEntry() {
-  return (await api('GET', '/events?limit=1', as.admin)).json().events[0];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,51 +3,20 @@
 // Last-Event-ID) and the monthly recap (GET /reports/monthly, JSON and CSV). Every route:
 // 401, 403 per role not admitted, the happy path, 400 naming the field.
 import type { AddressInfo } from 'node:net';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
+import { expect400, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const PASSWORD = 'correct horse battery';
 const WATCH: Role[] = ['admin', 'receptionist', 'security', 'facilities'];
 const REPORT: Role[] = ['admin', 'receptionist'];
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
-let userSeq = 0;
+const { loginAs, api, post, seq } = new TestApi(() => t, '10.5.0');
 let base = '';
 
-async function loginAs(role: Role): Promise<string> {
-  const username = `${role}-${++userSeq}`;
-  await t.gateway.accounts.addUser(
-    { username, role, password: PASSWORD, ...(role === 'host' ? { hostId: 'kabag-umum' } : {}) },
-    { kind: 'system', id: 'test' },
-  );
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    payload: { username, password: PASSWORD },
-    remoteAddress: `10.5.0.${userSeq}`,
-  });
-  const c = res.cookies.find((x) => x.name === 'pintu_session');
-  if (!c) throw new Error(`login failed: ${res.body}`);
-  return `pintu_session=${c.value}`;
-}
-
-function api(method: string, url: string, cookie?: string, payload?: unknown) {
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: cookie ? { cookie } : {},
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-}
-const seq = () => t.gateway.core.journal.lastSeq;
-function expect400(res: LightMyRequestResponse, field: string) {
-  expect(res.statusCode, res.body).toBe(400);
-  expect(res.json().field).toBe(field);
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A denied tap at the entrance: journals one access.denied (asynchronously). */
 const deniedTap = () => api('POST', '/taps', as.receptionist, { reader: 'pintu-utama-in', uid: 'DEADBEEF' });
@@ -478,7 +447,7 @@ describe('GET /reports/monthly', () => {
     ['/reports/monthly?month=2026-13', 'month'],
     ['/reports/monthly?month=2026-1', 'month'],
     ['/reports/monthly?month=November', 'month'],
-    ['/reports/monthly?month=2026-11&format=xlsx', 'format'],
+    ['/reports/monthly?month=2026-11&format=docx', 'format'],
     ['/reports/monthly?month=2026-11&lang=fr', 'lang'],
     ['/reports/monthly?month=2026-11&unit=umum', 'unit'],
   ])('400 for %s names the field', async (url, field) => {

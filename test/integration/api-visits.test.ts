@@ -6,56 +6,21 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
+import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const PASSWORD = 'correct horse battery';
 const DESK: Role[] = ['admin', 'receptionist'];
 const READ: Role[] = ['admin', 'receptionist', 'security', 'host'];
 const SCREEN: Role[] = ['admin', 'receptionist', 'security'];
 const DECIDE: Role[] = ['admin', 'receptionist', 'host'];
 const KTP = { type: 'ktp', number: '3578012345670001' } as const;
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
+const { loginAs, api, post, seq } = new TestApi(() => t, '10.2.0');
 /** A host login for the second host, `sekda`, who has no room to grant. */
 let otherHost: string;
-let userSeq = 0;
-
-async function loginAs(role: Role, hostId = 'kabag-umum'): Promise<string> {
-  const username = `${role}-${++userSeq}`;
-  await t.gateway.accounts.addUser(
-    { username, role, password: PASSWORD, ...(role === 'host' ? { hostId } : {}) },
-    { kind: 'system', id: 'test' },
-  );
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    payload: { username, password: PASSWORD },
-    remoteAddress: `10.2.0.${userSeq}`,
-  });
-  const c = res.cookies.find((x) => x.name === 'pintu_session');
-  if (!c) throw new Error(`login failed: ${res.body}`);
-  return `pintu_session=${c.value}`;
-}
-
-function api(
-  method: string,
-  url: string,
-  cookie?: string,
-  payload?: unknown,
-  headers: Record<string, string> = {},
-) {
-  return t.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: { ...headers, ...(cookie ? { cookie } : {}) },
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
-}
-const post = (cookie: string, url: string, payload: unknown = {}) => api('POST', url, cookie, payload);
-const seq = () => t.gateway.core.journal.lastSeq;
 
 /** What a refused request must leave alone. */
 async function snapshot(visitId?: string) {
@@ -71,10 +36,6 @@ async function snapshot(visitId?: string) {
 }
 async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>, visitId?: string) {
   expect(await snapshot(visitId)).toEqual(before);
-}
-function expect400(res: LightMyRequestResponse, field: string) {
-  expect(res.statusCode, res.body).toBe(400);
-  expect(res.json().field).toBe(field);
 }
 
 let guestN = 0;
