@@ -1,38 +1,12 @@
 // The `pintu` command as an operator runs it: offline on a data folder, and against a
 // running gateway through its CLI token.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/time.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const exec = promisify(execFile);
-
-async function pintu(env: Record<string, string>, ...args: string[]) {
-  try {
-    const r = await exec(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, PINTU_LOG_LEVEL: 'warn', ...env },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, pintu, startGatewayProcess, stopProcess } from '../support/process.js';
 
 describe('pintu CLI', () => {
   let dir: string;
@@ -67,21 +41,7 @@ describe('pintu CLI', () => {
   });
 
   it('taps through the running gateway and reports the month', async () => {
-    gateway = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start'], {
-      cwd: root,
-      env: { ...process.env, ...env, PINTU_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${env.PINTU_HTTP_PORT}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('gateway did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    gateway = await startGatewayProcess(env);
     const denied = await pintu(env, 'tap', '--reader', 'pintu-utama-in', '--uid', '04A1B2C3D4E5F6');
     expect(denied.stdout).toMatch(/^DENIED \(unknown_badge\)/);
     const desk = await pintu(env, 'tap', '--reader', 'desk', '--uid', '04A1B2C3D4E501');
@@ -94,10 +54,7 @@ describe('pintu CLI', () => {
     expect(recap.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
     const csv = await pintu(env, 'report', '--month', month);
     expect(csv.stdout).toContain('Rekapitulasi Kunjungan Tamu Biro Umum');
-    await new Promise<void>((resolve) => {
-      gateway!.once('exit', () => resolve());
-      gateway!.kill('SIGTERM');
-    });
+    await stopProcess(gateway);
     expect(gateway.exitCode).toBe(0);
   }, 60_000);
 

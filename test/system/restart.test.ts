@@ -1,26 +1,13 @@
 // The gateway as a real process, killed with SIGKILL in the middle of work: everything it
 // acknowledged is there after a restart, the journal chain is intact, and doors still
 // decide the same way.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+import { freePort, startGatewayProcess, stopProcess } from '../support/process.js';
 
 describe('a gateway killed with SIGKILL', () => {
   let dir: string;
@@ -37,34 +24,11 @@ describe('a gateway killed with SIGKILL', () => {
   });
 
   async function start(): Promise<string> {
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start'], {
-      cwd: root,
-      env: { ...process.env, PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (res.ok) return (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
-      } catch {
-        // not listening yet
-      }
-      if (child.exitCode !== null) throw new Error(`gateway exited: ${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`gateway did not start: ${output}`);
+    child = await startGatewayProcess({ PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port) });
+    return (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
   }
 
-  function kill(): Promise<void> {
-    return new Promise((resolve) => {
-      child!.once('exit', () => resolve());
-      child!.kill('SIGKILL');
-    });
-  }
+  const kill = () => stopProcess(child!, 'SIGKILL');
 
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {

@@ -1,0 +1,67 @@
+// The gateway as a real process for system tests: a free loopback port, `pintu` commands
+// through tsx, and a started gateway waited for on /healthz.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'src/cli.ts');
+const exec = promisify(execFile);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Run `pintu ...args` to completion: exit code, stdout, stderr. */
+export async function pintu(env: Record<string, string>, ...args: string[]) {
+  try {
+    const r = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PINTU_LOG_LEVEL: 'warn', ...env },
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `pintu start` with this environment (PINTU_HTTP_PORT must be set), once /healthz answers. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, PINTU_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${env.PINTU_HTTP_PORT}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return child;
+    if (child.exitCode !== null) throw new Error(`gateway exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`gateway did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Send a signal and wait for the process to end. */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
