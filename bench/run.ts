@@ -4,7 +4,7 @@
 //   npx tsx bench/run.ts [ids...] [--quick]
 //   node --expose-gc --import tsx bench/run.ts       (GC between sections)
 //
-// ids: decision, journal, state, recap (default: all, in that order).
+// ids: decision, journal, state, recap, panel (default: all, in that order).
 // --quick (or PINTU_BENCH_SCALE=0.2) shrinks every data set, for a smoke run; the goals are
 // about the full sizes. PINTU_BENCH_DIR puts the tmp dirs on another disk (default
 // os.tmpdir()): fsync figures are only meaningful on the disk the gateway will use.
@@ -12,10 +12,17 @@ import os from 'node:os';
 import { decisionBenchmark } from './decision.js';
 import { journalBenchmark } from './journal.js';
 import { type Benchmark, collectGarbage, fmt, load, log, machineInfo, type SummaryRow } from './lib/util.js';
+import { panelBenchmark } from './panel.js';
 import { recapBenchmark } from './recap.js';
 import { stateWriteBenchmark } from './state-write.js';
 
-const ALL: Benchmark[] = [decisionBenchmark, journalBenchmark, stateWriteBenchmark, recapBenchmark];
+const ALL: Benchmark[] = [
+  decisionBenchmark,
+  journalBenchmark,
+  stateWriteBenchmark,
+  recapBenchmark,
+  panelBenchmark,
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

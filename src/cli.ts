@@ -13,6 +13,8 @@ import { describeConfigMarkdown } from './config/schema.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role } from './domain/types.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
+import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
+import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv } from './reports/csv.js';
 import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
@@ -31,8 +33,13 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
   user list | user remove --username U | user passwd --username U [--password P]
   token create --name N --role R         a bearer token for a machine client (shown once)
   journal verify [--dir DIR]             check the hash chain; names the first break
-  report --month YYYY-MM [--format csv|json] [--lang id|en] [--out FILE]
+  report --month YYYY-MM [--format csv|json|xlsx|pdf] [--lang id|en] [--out FILE]
+                                         (xlsx and pdf need --out)
   privacy export --guest ID | privacy erase --guest ID
+  mqtt-user add --username U --role room|facilities|homeassistant [--room R] [--password P]
+  mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
+  sim-controller --room R [--url URL] [--username U] [--password P]
+                                         a simulated room controller (stdin: nfc UID, pin N, open, close)
   config check                           validate the configuration and print the source
   config reference                       the configuration keys as a Markdown table
 
@@ -108,6 +115,8 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       dir: { type: 'string' },
       guest: { type: 'string' },
+      room: { type: 'string' },
+      url: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -127,6 +136,8 @@ async function main(argv: string[]): Promise<void> {
   };
   const { config, source } = loadConfig(values.config ? { file: values.config } : {});
 
+  if (cmd === 'mqtt-user') return mqttUserCommand(sub, values, config);
+  if (cmd === 'sim-controller') return simControllerCommand(values, config);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
     case 'start': {
       const running = await startGateway(config);
@@ -246,7 +257,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'report': {
       const month = values.month ?? monthOf(Date.now(), config.timezone);
-      const format = values.format === 'json' ? 'json' : 'csv';
+      const format = values.format ?? 'csv';
+      if (!['csv', 'json', 'xlsx', 'pdf'].includes(format))
+        throw new UsageError(`unknown report format "${format}"`);
+      if ((format === 'xlsx' || format === 'pdf') && !values.out)
+        throw new UsageError(`--format ${format} needs --out FILE`);
       const lang = values.lang === 'en' ? 'en' : 'id';
       // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
       const state = new Low<PersistedState>(
@@ -266,7 +281,15 @@ async function main(argv: string[]): Promise<void> {
         doors: doorsOf(config),
       });
       await journal.close();
-      const text = format === 'csv' ? recapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
+      const text =
+        // exceljs and pdfkit load only when asked for: every other command starts faster.
+        format === 'xlsx'
+          ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang)
+          : format === 'pdf'
+            ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
+            : format === 'csv'
+              ? recapToCsv(recap, lang)
+              : `${JSON.stringify(recap, null, 2)}\n`;
       if (values.out) {
         await writeFile(values.out, text);
         process.stdout.write(`recap ${month} written to ${values.out}\n`);
@@ -309,5 +332,6 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) fail(err.message, 78);
   if (err instanceof UsageError) fail(`${err.message}\n\n${USAGE}`, 64);
+  if (err instanceof MqttUserError) fail(err.message, 64);
   fail(err instanceof Error ? err.message : String(err));
 });

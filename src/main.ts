@@ -8,8 +8,10 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { createDrivers } from './hardware/drivers.js';
 import { buildHttp } from './http/app.js';
-import { sha256 } from './service/passwords.js';
+import { createRoomHub, MqttService } from './mqtt/service.js';
 import { type Gateway, openGateway } from './service/gateway.js';
+import { sha256 } from './service/passwords.js';
+import { SystemdNotifier } from './service/systemd-notify.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -17,6 +19,8 @@ export const VERSION: string = (
 
 export interface Running {
   gateway: Gateway;
+  /** The broker (embedded) or the connection to one (external); absent when mqtt.mode is off. */
+  mqtt?: MqttService;
   http: FastifyInstance;
   url: string;
   stop(): Promise<void>;
@@ -27,7 +31,17 @@ export function createLogger(config: Config): Logger {
     level: config.log.level,
     base: { service: 'pintu' },
     // Secrets never reach a log line, whatever a caller passes by mistake.
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'req.headers.cookie', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'req.headers.cookie',
+        'req.headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -80,9 +94,32 @@ async function issueCliToken(gateway: Gateway, config: Config): Promise<void> {
 }
 
 export async function startGateway(config: Config, log = createLogger(config)): Promise<Running> {
+  // Read (and clear) NOTIFY_SOCKET before any child process could inherit it; no-op without systemd.
+  const systemd = new SystemdNotifier({ log: log.child({ part: 'systemd' }) });
   await claimDataDir(config, log);
-  const drivers = createDrivers(config);
-  const gateway = await openGateway({ config, readers: drivers.readers, locks: drivers.locks, log });
+  // GPIO relays take their safe state here, before the journal, the state or HTTP.
+  // Room controllers' ports are built with the drivers; their MQTT connection comes after the gateway.
+  const rooms = createRoomHub(config, log);
+  const drivers = createDrivers(config, {
+    log: log.child({ part: 'hardware' }),
+    ...(rooms ? { rooms } : {}),
+  });
+  const gateway = await openGateway({
+    config,
+    readers: drivers.readers,
+    locks: drivers.locks,
+    inputs: drivers.inputs,
+    log,
+  });
+  let mqtt: MqttService | undefined;
+  if (config.mqtt.mode !== 'off') {
+    try {
+      mqtt = await MqttService.start({ config, gateway, ...(rooms ? { rooms } : {}), log, version: VERSION });
+    } catch (err) {
+      await gateway.close();
+      throw err;
+    }
+  }
   await issueCliToken(gateway, config);
   const http = await buildHttp({
     gateway,
@@ -91,21 +128,32 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     cookieSecure: config.http.cookieSecure,
     loginRateLimit: config.http.loginRateLimit,
     version: VERSION,
+    ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });
-  log.info({ url: address, data: config.dataDir, doors: config.doors.length, readers: config.readers.length }, 'Pintu is running');
+  log.info(
+    { url: address, data: config.dataDir, doors: config.doors.length, readers: config.readers.length },
+    'Pintu is running',
+  );
+  void systemd.ready(`serving ${address}`);
+  systemd.startWatchdog();
 
   let stopping: Promise<void> | undefined;
   return {
     gateway,
+    ...(mqtt ? { mqtt } : {}),
     http,
     url: address,
     stop() {
       stopping ??= (async () => {
+        const notified = systemd.stopping('stopping: doors to their safe state, journal flush');
         await http.close();
         await gateway.close();
+        // After the gateway: the room locks' last commands go out, then events, offline status.
+        await mqtt?.stop();
         await rm(pidFile(config), { force: true });
         await rm(cliTokenFile(config), { force: true });
+        await notified;
         log.info('Pintu stopped: doors in their safe state, journal flushed');
       })();
       return stopping;

@@ -16,6 +16,8 @@ export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]*$';
 export const HHMM_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 /** An MQTT topic prefix without wildcards, empty levels or leading/trailing slash. */
 export const TOPIC_PATTERN = '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$';
+/** Bytes in hex without separators (reader escape commands). */
+export const HEX_BYTES_PATTERN = '^([0-9A-Fa-f]{2})+$';
 
 /** Human wording for the schema patterns, used when a value does not match. */
 export const PATTERN_HINTS: Readonly<Record<string, string>> = {
@@ -24,6 +26,7 @@ export const PATTERN_HINTS: Readonly<Record<string, string>> = {
   [TOPIC_PATTERN]: 'must be a topic prefix such as "pintu" or "site/pintu" (no "+", "#", empty levels)',
   '^(mqtts?|wss?|tcp|ssl)://':
     'must be a broker URL starting with mqtt://, mqtts://, ws://, wss://, tcp:// or ssl://',
+  [HEX_BYTES_PATTERN]: 'must be bytes in hex, e.g. "FF0040A80402010101" (an even number of 0-9, A-F)',
 };
 
 /** A closed set of strings (`{type: 'string', enum}`): one clear error instead of anyOf noise. */
@@ -102,7 +105,7 @@ const LogSchema = Section(
     personalData: Type.Boolean({
       default: false,
       description:
-        'When true, guest display names (shaped by display.guestName) may appear in logs and MQTT events; when false only visit ids do.',
+        'Logs only: true lets log lines name the guest (as display.guestName shapes the name) next to the visit id, for troubleshooting; false keeps guest names out of logs. What MQTT carries is display.guestName alone.',
     }),
   },
   'Logging.',
@@ -177,6 +180,161 @@ const MqttSchema = Section(
     ),
     username: Type.Optional(Type.String({ minLength: 1, description: 'external: user name at the broker.' })),
     password: Type.Optional(Type.String({ description: 'external: password at the broker.' })),
+    clientId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'external: client id at the broker; each gateway needs its own (default: pintu-<host name>-<baseTopic>).',
+      }),
+    ),
+    protocolVersion: Type.Unsafe<4 | 5>({
+      type: 'integer',
+      enum: [4, 5],
+      default: 5,
+      description:
+        'external: MQTT 5 (commands carry a message expiry) or 4 (3.1.1). The embedded broker speaks 3.1.1.',
+    }),
+    tls: Section(
+      {
+        port: Port(8883, 'embedded: port of the TLS listener (opened when cert and key are set).'),
+        host: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'embedded: address of the TLS listener; default mqtt.host.',
+          }),
+        ),
+        cert: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'PEM certificate file. embedded: the broker certificate; external: a client certificate.',
+          }),
+        ),
+        key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of cert.' })),
+        ca: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'external: PEM file of the CA that signed the broker certificate.',
+          }),
+        ),
+        rejectUnauthorized: Type.Boolean({
+          default: true,
+          description: 'external: refuse a broker whose certificate does not verify (mqtts://, wss://).',
+        }),
+      },
+      'TLS: the embedded broker listener, or the connection to an external broker.',
+    ),
+    websocket: Section(
+      {
+        port: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 65535,
+            description: 'embedded: port of MQTT over WebSocket; unset: no WebSocket listener.',
+          }),
+        ),
+        host: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'embedded: address of the WebSocket listener; default mqtt.host.',
+          }),
+        ),
+        path: Type.String({
+          pattern: '^/',
+          default: '/mqtt',
+          description: 'embedded: URL path of the WebSocket.',
+        }),
+        tls: Type.Boolean({
+          default: false,
+          description: 'embedded: serve the WebSocket over TLS (wss://) with mqtt.tls.cert and key.',
+        }),
+      },
+      'MQTT over WebSocket (embedded broker).',
+    ),
+    limits: Section(
+      {
+        maxClients: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 200,
+          description: 'embedded: connections accepted at once; more are refused.',
+        }),
+        drainTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600000,
+          default: 10000,
+          description:
+            'embedded: a client whose socket does not drain within this time is disconnected, so one frozen client cannot stall delivery to the rest.',
+        }),
+        maxTopicLevels: Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 16,
+          description: 'embedded: topics and filters with more levels are refused.',
+        }),
+        queueLimit: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 42,
+          description:
+            'embedded: packets a client may queue before its session is set up; beyond it is disconnected.',
+        }),
+        connectTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 120000,
+          default: 10000,
+          description: 'embedded: time a new connection has to send CONNECT.',
+        }),
+        keepaliveLimitSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 300,
+          description: 'embedded: largest keepalive a client may ask for (0: no limit).',
+        }),
+      },
+      'Limits of the embedded broker against frozen or hostile clients.',
+    ),
+    backlogMax: Type.Integer({
+      minimum: 10,
+      maximum: 1000000,
+      default: 10000,
+      description:
+        'Events kept for publication while the broker is away (replayed from the journal, in order, when it returns); beyond it the oldest are dropped from MQTT (they stay in the journal).',
+    }),
+    rooms: Section(
+      {
+        commandTimeoutMs: Type.Integer({
+          minimum: 20,
+          maximum: 10000,
+          default: 1000,
+          description: 'How long the gateway waits for a room controller to acknowledge a command...',
+        }),
+        retries: Type.Integer({
+          minimum: 0,
+          maximum: 5,
+          default: 2,
+          description:
+            '...and how often it sends it again (same id) before it raises the no_ack alarm and calls the lock state unknown.',
+        }),
+      },
+      'Room controllers (doors with lock driver mqtt).',
+    ),
+    homeAssistant: Section(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Publish Home Assistant discovery (a lock, a door contact and an alarm per door; visitors inside).',
+        }),
+        prefix: Type.String({
+          pattern: TOPIC_PATTERN,
+          default: 'homeassistant',
+          description: 'Discovery prefix of Home Assistant.',
+        }),
+      },
+      'Home Assistant MQTT discovery.',
+    ),
   },
   'MQTT: broker, topics, room controllers, Home Assistant.',
 );
@@ -250,13 +408,96 @@ const DisplaySchema = Section(
   {
     guestName: StringEnum(GUEST_NAME_MODES, {
       default: 'initials',
-      description: 'How a guest appears in events and MQTT: full name, initials ("B. S."), or not at all.',
+      description:
+        'The one setting for guest names that leave the panel and API: on MQTT (pintu/events and the pintu/visitors/inside/list roll call) a guest is named by full name, initials ("B. S."), or not at all (none: visit ids only).',
     }),
   },
   'Presentation of guests outside the panel.',
 );
 
+// ---------------------------------------------------------------- hardware (global)
+
+export const GPIO_BACKENDS = ['sysfs', 'gpiod'] as const;
+/** The GPIO chip of the 40-pin header: Pi 3 / Zero 2 (bcm2835), Pi 4 (bcm2711), Pi 5 (rp1). */
+export const DEFAULT_CHIP_LABEL = '^pinctrl-(bcm2835|bcm2711|rp1)$';
+
+const GpioSchema = Section(
+  {
+    backend: StringEnum(GPIO_BACKENDS, {
+      default: 'sysfs',
+      description:
+        'sysfs: /sys/class/gpio through onoff (Raspberry Pi OS Bookworm); gpiod: the GPIO character device through the gpioset/gpioget/gpiomon tools of the Debian package "gpiod" (kernels without sysfs GPIO, e.g. Raspberry Pi OS Trixie). Start stops with an error naming what is missing when the chosen one does not work.',
+    }),
+    sysfsRoot: Type.String({
+      minLength: 1,
+      default: '/sys/class/gpio',
+      description:
+        'sysfs: root of the GPIO tree. The sysfs number of a pin is the BCM pin plus the base of the chip (gpiochip*/base) whose label matches chipLabel: 512 on a Pi 4, 571 on a Pi 5 under Bookworm. Another root (a test tree) is driven with plain file writes instead of onoff.',
+    }),
+    chipLabel: Type.String({
+      minLength: 1,
+      default: DEFAULT_CHIP_LABEL,
+      description:
+        'Regular expression matched against GPIO chip labels (sysfs gpiochip*/label, gpiodetect) to find the chip of the 40-pin header.',
+    }),
+    gpiodPath: Type.String({
+      default: '',
+      description: 'gpiod: folder of gpiodetect, gpioget, gpioset and gpiomon; empty: found on PATH.',
+    }),
+  },
+  'GPIO (door relays, door contacts, exit buttons) on the Raspberry Pi header; pins are BCM numbers.',
+);
+
+const PcscSchema = Section(
+  {
+    retryMinMs: Type.Integer({
+      minimum: 100,
+      maximum: 60000,
+      default: 500,
+      description:
+        'First wait before reconnecting to pcscd after it went away (restart, crash); doubled after each failed try.',
+    }),
+    retryMaxMs: Type.Integer({
+      minimum: 100,
+      maximum: 600000,
+      default: 10000,
+      description: 'Longest wait between tries to reconnect to pcscd.',
+    }),
+  },
+  'PC/SC (pcscd) connection shared by all pcsc readers.',
+);
+
 // ---------------------------------------------------------------- doors
+
+export const INPUT_BIASES = ['as-is', 'pull-up', 'pull-down'] as const;
+
+/** A GPIO input of a door (contact or exit button). */
+function DoorInput<E extends Record<string, TSchema> = Record<never, never>>(
+  description: string,
+  activeLow: boolean,
+  activeLowText: string,
+  extra: E = {} as E,
+) {
+  return Type.Object(
+    {
+      pin: Type.Integer({ minimum: 0, maximum: 27, description: 'BCM pin number of the input.' }),
+      activeLow: Type.Boolean({ default: activeLow, description: activeLowText }),
+      bias: StringEnum(INPUT_BIASES, {
+        default: 'as-is',
+        description:
+          'Pull resistor of the input (gpio.backend gpiod sets it on the line; with sysfs set it in config.txt, e.g. gpio=22=ip,pu).',
+      }),
+      debounceMs: Type.Integer({
+        minimum: 0,
+        maximum: 1000,
+        default: 50,
+        description: 'A change counts once the input has been stable this many milliseconds.',
+      }),
+      ...extra,
+    },
+    { additionalProperties: false, description },
+  );
+}
 
 const LockSchema = Tagged(
   'driver',
@@ -274,6 +515,12 @@ const LockSchema = Tagged(
           description: 'BCM pin number of the relay (not the header pin).',
         }),
         activeLow: Type.Boolean({ default: false, description: 'The relay energises when the pin is low.' }),
+        safeState: Type.Optional(
+          StringEnum(['locked', 'unlocked'] as const, {
+            description:
+              'Relay state while the gateway is not deciding: set at start before anything else, kept until the gateway is ready, set again on a clean stop (and so after a crash, by the restart). Absent: "unlocked" for a fail-safe door, "locked" for a fail-secure one. The relay energised means unlocked.',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -318,6 +565,33 @@ export const DoorSchema = Type.Object(
       description: 'Refuse a second entry without an exit in between.',
     }),
     hours: Type.Optional(Hours(false, 'Opening hours of this door; absent: access.officeHours apply.')),
+    contact: Type.Optional(
+      DoorInput(
+        'Door contact (reed switch) on a GPIO pin: door opened and closed, held-open and forced-open alarms.',
+        false,
+        'The pin reads low when the door is OPEN (false: high when open, as a contact closed to ground with a pull-up when the door is shut).',
+      ),
+    ),
+    exitButton: Type.Optional(
+      DoorInput(
+        'Request-to-exit button on a GPIO pin: records an exit without a name and excuses the opening that follows.',
+        true,
+        'The pin reads low while the button is pressed (a button to ground with a pull-up).',
+        {
+          unlock: Type.Boolean({
+            default: true,
+            description: 'A press also unlocks the door for pulseMs (egress: even in lockdown).',
+          }),
+        },
+      ),
+    ),
+    heldOpenSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description:
+        'Held-open alarm: the contact reports the door open this long while the lock is locked again.',
+    }),
   },
   { additionalProperties: false, description: 'A door.' },
 );
@@ -340,6 +614,26 @@ const ReaderDriverSchema = Tagged(
           minLength: 1,
           description: 'Regular expression matched against the PC/SC reader name, e.g. "ACR122U.*00 00".',
         }),
+        feedback: Type.Boolean({
+          default: false,
+          description:
+            'Show grant and deny on the reader (LED, buzzer) with grantCommand and denyCommand; for readers that take ACR122U-style escape commands.',
+        }),
+        grantCommand: Type.String({
+          pattern: HEX_BYTES_PATTERN,
+          default: 'FF0040A80402010101',
+          description: 'Bytes sent after a grant (default: ACR122U green LED blinks once with a short beep).',
+        }),
+        denyCommand: Type.String({
+          pattern: HEX_BYTES_PATTERN,
+          default: 'FF0040540402020301',
+          description: 'Bytes sent after a denial (default: ACR122U red LED blinks three times with beeps).',
+        }),
+        feedbackVia: StringEnum(['transmit', 'control'] as const, {
+          default: 'transmit',
+          description:
+            'transmit: as a pseudo-APDU while the card is still on the reader (stock libccid); control: SCardControl escape (IOCTL_CCID_ESCAPE, needs ifdDriverOptions 0x0001 in the libccid Info.plist).',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -355,14 +649,47 @@ const ReaderDriverSchema = Tagged(
         pattern: Type.Optional(
           Type.String({
             minLength: 1,
-            description: 'Regular expression; its first group (or whole match) is the credential.',
+            description:
+              'Regular expression a line must match; the named group "credential" (else the first group, else the whole match) is the credential. Absent: the whole line, trimmed. Lines that do not match are ignored, counted (pintu_reader_lines_ignored_total) and logged at a bounded rate.',
+          }),
+        ),
+        kind: StringEnum(['nfc', 'pin'] as const, {
+          default: 'nfc',
+          description: 'nfc: the credential is a badge UID in hex; pin: a keypad or QR access code (digits).',
+        }),
+        reopenMinMs: Type.Integer({
+          minimum: 10,
+          maximum: 60000,
+          default: 100,
+          description:
+            'First wait before reopening the device after it was lost (unplugged); doubled after each failure.',
+        }),
+        reopenMaxMs: Type.Integer({
+          minimum: 10,
+          maximum: 600000,
+          default: 5000,
+          description: 'Longest wait between tries to reopen the device.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('mqtt', {
+          description: 'Reader of a room controller: taps arrive on pintu/rooms/<room>/tap.',
+        }),
+        room: Type.Optional(
+          Type.String({
+            pattern: SLUG_PATTERN,
+            description:
+              "Room id in the topics; defaults to the room of the door's mqtt lock, else the door id.",
           }),
         ),
       },
       { additionalProperties: false },
     ),
   ]),
-  { default: { type: 'sim' }, description: 'Reader driver: sim, pcsc or serial.' },
+  { default: { type: 'sim' }, description: 'Reader driver: sim, pcsc, serial or mqtt.' },
 );
 
 export const ReaderSchema = Type.Object(
@@ -433,6 +760,8 @@ export const ConfigSchema = Type.Object(
     access: AccessSchema,
     retention: RetentionSchema,
     display: DisplaySchema,
+    gpio: GpioSchema,
+    pcsc: PcscSchema,
     doors: Type.Array(DoorSchema, {
       default: DEFAULT_DOORS,
       description: 'Doors. A file that sets doors replaces the embedded list.',
@@ -474,6 +803,11 @@ export type OfficeHoursConfig = Config['access']['officeHours'];
 export type LogLevel = Config['log']['level'];
 export type MqttMode = Config['mqtt']['mode'];
 export type GuestNameMode = Config['display']['guestName'];
+export type GpioConfig = Config['gpio'];
+export type PcscConfig = Config['pcsc'];
+export type DoorInputConfig = NonNullable<DoorConfig['contact']>;
+export type ExitButtonConfig = NonNullable<DoorConfig['exitButton']>;
+export type InputBias = DoorInputConfig['bias'];
 
 /** The JSON Schema as plain JSON (for editors: `yaml-language-server: $schema=...`). */
 export function configJsonSchema(): Record<string, unknown> {

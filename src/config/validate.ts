@@ -1,9 +1,10 @@
 // Checking a configuration document: the JSON Schema (Ajv, with defaults filled in), then
 // the cross-field rules, then normalisation. Every problem is collected, none stops the
 // others, so one run of `pintu` tells the operator everything to fix.
+
+import { Ajv, type ErrorObject } from 'ajv';
 import { normaliseUid } from '../domain/access.js';
 import { isValidTimeZone } from '../domain/time.js';
-import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigProblem } from './errors.js';
 import { type Config, ConfigSchema, PATTERN_HINTS } from './schema.js';
 
@@ -158,7 +159,6 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
-
 function checkRegex(source: unknown, path: string, out: ConfigProblem[]): void {
   if (typeof source !== 'string') return;
   try {
@@ -168,6 +168,15 @@ function checkRegex(source: unknown, path: string, out: ConfigProblem[]): void {
       path,
       message: `invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
     });
+  }
+}
+
+/** `min` must not exceed `max` (a backoff's first and longest wait). */
+function checkOrder(o: Obj, min: string, max: string, path: string, out: ConfigProblem[]): void {
+  const lo = o[min];
+  const hi = o[max];
+  if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) {
+    out.push({ path: child(path, max), message: `must be at least ${min} (${lo}), got ${hi}` });
   }
 }
 
@@ -228,6 +237,9 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
 
   const mqttMode = isObj(cfg.mqtt) ? str(cfg.mqtt.mode) : undefined;
 
+  if (isObj(cfg.gpio)) checkRegex(cfg.gpio.chipLabel, 'gpio.chipLabel', out);
+  if (isObj(cfg.pcsc)) checkOrder(cfg.pcsc, 'retryMinMs', 'retryMaxMs', 'pcsc', out);
+
   // doors
   const doors = list(cfg.doors);
   const doorKind = new Map<string, string | undefined>();
@@ -235,21 +247,22 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   for (const d of doors)
     if (isObj(d) && typeof d.id === 'string' && !doorKind.has(d.id)) doorKind.set(d.id, str(d.kind));
   checkUnique(doors, 'doors', 'id', 'door id', out);
-  const pins = new Map<number, number>();
+  // Every GPIO pin has one use: a relay, a door contact or an exit button.
+  const pins = new Map<number, string>();
+  const claimPin = (pin: unknown, path: string, what: string) => {
+    if (typeof pin !== 'number') return;
+    const other = pins.get(pin);
+    if (other === undefined) pins.set(pin, `${what} of ${path.replace(/\.[a-zA-Z.]+$/, '')}`);
+    else out.push({ path, message: `GPIO ${pin} is already the ${other}` });
+  };
   const rooms = new Map<string, number>();
   doors.forEach((d, i) => {
     if (!isObj(d)) return;
     checkHours(d.hours, `doors[${i}].hours`, out);
     const lock = isObj(d.lock) ? d.lock : undefined;
-    if (lock?.driver === 'gpio' && typeof lock.pin === 'number') {
-      const j = pins.get(lock.pin);
-      if (j === undefined) pins.set(lock.pin, i);
-      else
-        out.push({
-          path: `doors[${i}].lock.pin`,
-          message: `GPIO ${lock.pin} is already the lock of doors[${j}]`,
-        });
-    }
+    if (lock?.driver === 'gpio') claimPin(lock.pin, `doors[${i}].lock.pin`, 'lock');
+    if (isObj(d.contact)) claimPin(d.contact.pin, `doors[${i}].contact.pin`, 'contact');
+    if (isObj(d.exitButton)) claimPin(d.exitButton.pin, `doors[${i}].exitButton.pin`, 'exit button');
     if (lock?.driver === 'mqtt') {
       if (mqttMode === 'off') {
         out.push({ path: `doors[${i}].lock.driver`, message: '"mqtt" needs MQTT, but mqtt.mode is "off"' });
@@ -271,6 +284,7 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   const readers = list(cfg.readers);
   checkUnique(readers, 'readers', 'id', 'reader id', out);
   const serialPaths = new Map<string, number>();
+  const mqttReaderRooms = new Map<string, number>();
   readers.forEach((r, i) => {
     if (!isObj(r)) return;
     const at = `readers[${i}]`;
@@ -288,8 +302,25 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
     }
     const drv = isObj(r.driver) ? r.driver : undefined;
     if (drv?.type === 'pcsc') checkRegex(drv.name, `${at}.driver.name`, out);
+    if (drv?.type === 'mqtt') {
+      if (mqttMode === 'off')
+        out.push({ path: `${at}.driver.type`, message: '"mqtt" needs MQTT, but mqtt.mode is "off"' });
+      if (r.role !== 'door')
+        out.push({ path: `${at}.role`, message: 'a room controller reader must be a door reader' });
+      const room = str(drv.room) ?? mqttRoomOf(doors, str(r.door));
+      if (room !== undefined) {
+        const j = mqttReaderRooms.get(room);
+        if (j === undefined) mqttReaderRooms.set(room, i);
+        else
+          out.push({
+            path: `${at}.driver.room`,
+            message: `room controller "${room}" already reads for readers[${j}] (one reader per controller)`,
+          });
+      }
+    }
     if (drv?.type === 'serial') {
       checkRegex(drv.pattern, `${at}.driver.pattern`, out);
+      checkOrder(drv, 'reopenMinMs', 'reopenMaxMs', `${at}.driver`, out);
       const p = str(drv.path);
       if (p !== undefined) {
         const j = serialPaths.get(p);
@@ -335,9 +366,21 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
 
 // ---------------------------------------------------------------- normalisation
 
+/** The room id of a door's controller: its mqtt lock's room, else the door id. */
+function mqttRoomOf(doors: unknown[], doorId: string | undefined): string | undefined {
+  if (doorId === undefined) return undefined;
+  const door = doors.find((d) => isObj(d) && d.id === doorId);
+  const lock = isObj(door) && isObj(door.lock) ? door.lock : undefined;
+  return (lock?.driver === 'mqtt' ? str(lock.room) : undefined) ?? doorId;
+}
+
 function normalise(cfg: Config): void {
   for (const b of cfg.badges) b.uid = normaliseUid(b.uid) ?? b.uid;
   for (const d of cfg.doors) if (d.lock.driver === 'mqtt' && d.lock.room === undefined) d.lock.room = d.id;
+  for (const r of cfg.readers) {
+    if (r.driver.type === 'mqtt' && r.driver.room === undefined && r.door)
+      r.driver.room = mqttRoomOf(cfg.doors, r.door);
+  }
 }
 
 export function deepFreeze<T>(value: T): T {

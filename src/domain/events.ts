@@ -107,8 +107,16 @@ export interface DoorEvent {
     | 'door.exit_request'
     | 'door.opened'
     | 'door.closed'
-    | 'door.alarm';
-  payload: { doorId: string; ms?: number; alarm?: 'held_open' | 'forced_open' | 'offline'; global?: boolean };
+    | 'door.alarm'
+    /** An alarm that does not end with the door closing (offline, no_ack) ended. */
+    | 'door.alarm_cleared';
+  payload: {
+    doorId: string;
+    ms?: number;
+    /** offline: the room controller is gone; no_ack: it did not acknowledge a command. */
+    alarm?: 'held_open' | 'forced_open' | 'offline' | 'no_ack';
+    global?: boolean;
+  };
 }
 
 export interface BadgeEvent {

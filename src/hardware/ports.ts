@@ -9,10 +9,23 @@ export interface ReadEvent {
   credential: string;
 }
 
+/** Something a reader driver received and could not use (a line that does not match, a bad UID). */
+export interface IgnoredRead {
+  readerId: string;
+  /** Short machine word: `no_match`, `bad_uid`, `too_long`, ... */
+  reason: string;
+  /** The offending input, cut short and made printable (for a log line). */
+  sample: string;
+}
+
 export interface ReaderPort {
   readonly id: string;
   /** Called by the driver for every read; set once by the gateway. */
   onRead(handler: (read: ReadEvent) => void): void;
+  /** Reads the driver ignored, for the gateway to count and log; drivers without such reads omit it. */
+  onIgnored?(handler: (ignored: IgnoredRead) => void): void;
+  /** Show the decision on the reader (LED, buzzer) where the model and configuration allow; never throws. */
+  feedback?(result: 'granted' | 'denied'): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -37,5 +50,26 @@ export interface LockPort {
   onChange(handler: (state: LockState) => void): void;
   start(): Promise<void>;
   /** Leave the door in its safe state. */
+  stop(): Promise<void>;
+}
+
+/** A change of a door input, debounced: the contact (active = door open) or the exit button (pressed). */
+export interface DoorInputEvent {
+  input: 'contact' | 'exit';
+  active: boolean;
+}
+
+/** The door contact and request-to-exit button of one door. */
+export interface DoorInputsPort {
+  readonly doorId: string;
+  readonly hasContact: boolean;
+  readonly hasExitButton: boolean;
+  /** The contact now (true = open); undefined without a contact or before start. */
+  contactOpen(): boolean | undefined;
+  /** Called for every debounced change; set once by the gateway. */
+  onInput(handler: (event: DoorInputEvent) => void): void;
+  /** A driver fault (input lost) or its end (undefined). */
+  onFault?(handler: (fault: string | undefined) => void): void;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }

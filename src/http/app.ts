@@ -15,10 +15,12 @@ import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import auth from './auth.js';
+import panel from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
+import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
 
 const STATUS: Record<DomainError['code'], number> = {
@@ -37,6 +39,10 @@ export interface HttpOptions {
   cookieSecure?: boolean;
   loginRateLimit?: { max: number; windowMinutes: number };
   version?: string;
+  /** Folder of the built web panel (default: dist/panel of the package). */
+  panelDir?: string;
+  /** More of /healthz: `mqtt` (broker connection, event backlog) when MQTT runs. */
+  health?: { mqtt?: () => unknown };
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -122,9 +128,13 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(doorRoutes, { gateway: opts.gateway });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway });
+      await api.register(panelRoutes, { gateway: opts.gateway, cookieSecure: opts.cookieSecure ?? false });
     },
     { prefix: '/api/v1' },
   );
+
+  // The web panel: static, public assets; its data comes from the API above, behind a login.
+  await app.register(panel, opts.panelDir ? { dir: opts.panelDir } : {});
 
   app.get(
     '/healthz',
@@ -139,6 +149,27 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
               status: { type: 'string' },
               journalSeq: { type: 'integer' },
               uptimeSeconds: { type: 'number' },
+              mqtt: {
+                type: 'object',
+                description:
+                  'MQTT (absent when mqtt.mode is off): connection and the events waiting for the broker',
+                properties: {
+                  mode: { type: 'string' },
+                  connected: { type: 'boolean' },
+                  backlog: {
+                    type: 'integer',
+                    description: 'events journaled, not yet accepted by the broker',
+                  },
+                  backlogMax: { type: 'integer' },
+                  dropped: {
+                    type: 'integer',
+                    description: 'events dropped from MQTT (backlog full) since start',
+                  },
+                  published: { type: 'integer' },
+                  connections: { type: 'integer' },
+                  broker: { type: 'object', additionalProperties: true },
+                },
+              },
             },
           },
         },
@@ -148,6 +179,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       status: 'ok',
       journalSeq: opts.gateway.core.journal.lastSeq,
       uptimeSeconds: Math.round(process.uptime()),
+      ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
     }),
   );
 

@@ -177,7 +177,17 @@ export const CancelBody = Type.Object(
 );
 
 export const VisitQuery = Type.Object(
-  { state: Type.Optional(VisitStateEnum), hostId: Type.Optional(Id) },
+  {
+    state: Type.Optional(VisitStateEnum),
+    hostId: Type.Optional(Id),
+    date: Type.Optional(
+      Type.String({
+        pattern: '^(today|\\d{4}-\\d{2}-\\d{2})$',
+        description:
+          'Visits that arrived that local day, closed ones too (from the archive); "today" adds every open visit',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -271,6 +281,8 @@ export const Door = Type.Object({
   locked: Type.Boolean(),
   open: Type.Optional(Type.Boolean()),
   fault: Type.Optional(Type.String()),
+  /** A door alarm in progress (door contact): it ends when the door closes. */
+  alarm: Type.Optional(Enum(['held_open', 'forced_open'] as const)),
   lockdown: Type.Boolean(),
 });
 
@@ -341,7 +353,7 @@ export const EventsPage = Type.Object({
 export const ReportQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
-    format: Enum(['json', 'csv'] as const),
+    format: Enum(['json', 'csv', 'xlsx', 'pdf'] as const),
     lang: Enum(['id', 'en'] as const),
   },
   { additionalProperties: false },

@@ -6,8 +6,9 @@ import { decide, nextKeypad, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
 import type { AccessEvent, DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor, Decision, Tap } from '../domain/types.js';
-import type { LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
+import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';
+import { BoundedLog } from './bounded-log.js';
 import type { Core } from './core.js';
 
 export interface DeskRead {
@@ -29,6 +30,11 @@ export class AccessService {
   private readonly deskWaiters = new Set<(read: DeskRead) => void>();
   /** Last time each (reader, credential) was read: a card resting on a reader is one tap. */
   private readonly lastRead = new Map<string, number>();
+  /** Ignored reads (bad serial lines, unreadable cards): logged at most once per reader per minute. */
+  private readonly ignoredLog: BoundedLog;
+  /** Door contact and alarm, from the door service (doors without inputs: nothing). */
+  doorInputs: (doorId: string) => { open?: boolean; alarm?: 'held_open' | 'forced_open'; fault?: string } =
+    () => ({});
 
   constructor(
     private readonly core: Core,
@@ -38,6 +44,8 @@ export class AccessService {
     private readonly debounceMs = 0,
   ) {
     for (const reader of readers.values()) reader.onRead((read) => this.fromDriver(read));
+    this.ignoredLog = new BoundedLog(core.log, 60_000);
+    for (const reader of readers.values()) reader.onIgnored?.((i) => this.ignored(i));
     for (const lock of locks.values()) {
       lock.onChange((s) => this.core.bus.emit('lock', { doorId: lock.doorId, ...s }));
     }
@@ -101,7 +109,18 @@ export class AccessService {
     this.core
       .record(event, { kind: 'device', id: read.readerId }, now)
       .catch((err) => this.core.log.error({ err }, 'journal append failed for a tap'));
+    this.readers.get(read.readerId)?.feedback?.(decision.granted ? 'granted' : 'denied');
     return { kind: 'door', decision };
+  }
+
+  /** A read a driver could not use: counted, and logged at a bounded rate. */
+  private ignored(i: IgnoredRead): void {
+    this.core.metrics.readerIgnored.inc({ reader: i.readerId, reason: i.reason });
+    this.ignoredLog.warn(
+      i.readerId,
+      { reader: i.readerId, reason: i.reason, sample: i.sample },
+      'reader input ignored',
+    );
   }
 
   /** Reads from reader drivers: a card resting on a reader repeats; within debounceMs it is one tap. */
@@ -171,14 +190,30 @@ export class AccessService {
 
   // ------------------------------------------------------------------ doors
 
-  doorStates(): Array<{ id: string; name: string; kind: string; lockdown: boolean } & LockState> {
+  doorStates(): Array<
+    {
+      id: string;
+      name: string;
+      kind: string;
+      lockdown: boolean;
+      alarm?: 'held_open' | 'forced_open';
+    } & LockState
+  > {
     return [...this.core.state.doors.values()].map((d) => ({
       id: d.id,
       name: d.name,
       kind: d.kind,
       lockdown: this.core.state.lockdown.global || this.core.state.lockdown.doors.has(d.id),
-      ...(this.locks.get(d.id)?.state() ?? { locked: true, fault: 'no lock driver' }),
+      ...this.doorState(d.id),
     }));
+  }
+
+  /** The lock's state with the door's contact and alarm; faults of both are kept. */
+  private doorState(doorId: string): LockState & { alarm?: 'held_open' | 'forced_open' } {
+    const lock = this.locks.get(doorId)?.state() ?? { locked: true, fault: 'no lock driver' };
+    const inputs = this.doorInputs(doorId);
+    const fault = [lock.fault, inputs.fault].filter(Boolean).join('; ');
+    return { ...lock, ...inputs, ...(fault ? { fault } : {}) };
   }
 
   /** Remote unlock by facilities/security: a pulse, journaled with who asked. */
@@ -193,6 +228,13 @@ export class AccessService {
     return this.core.record({ type: 'door.unlocked', payload: { doorId, ms: pulse } }, actor);
   }
 
+  /** Lock now (facilities LOCK): ends a pulse or a held unlock; journaled with who asked. */
+  async lock(doorId: string, actor: Actor): Promise<JournalEntry> {
+    if (!this.core.state.doors.has(doorId)) throw new DomainError('not_found', `unknown door "${doorId}"`);
+    this.locks.get(doorId)?.lock();
+    return this.core.record({ type: 'door.locked', payload: { doorId } }, actor);
+  }
+
   /** Lockdown (one door, or every door with doorId '*'): all badges refused, locks shut. */
   setLockdown(doorId: string, active: boolean, actor: Actor): Promise<void> {
     const global = doorId === '*';
@@ -203,7 +245,10 @@ export class AccessService {
       // Shut the locks first: the lockdown holds even before it is on disk.
       if (active) for (const lock of this.locks.values()) if (global || lock.doorId === doorId) lock.lock();
       const type = active ? 'door.lockdown' : 'door.released';
-      return { events: [{ type, payload: { doorId, ...(global ? { global: true } : {}) } }], result: () => undefined };
+      return {
+        events: [{ type, payload: { doorId, ...(global ? { global: true } : {}) } }],
+        result: () => undefined,
+      };
     });
   }
 

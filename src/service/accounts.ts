@@ -14,6 +14,8 @@ export interface Session {
   role: Role;
   hostId?: string;
   expiresAt: number;
+  /** A session opened by a host's one-time link (no user account): acts as `hostId` only. */
+  linkId?: string;
 }
 
 export interface Principal {
@@ -184,6 +186,21 @@ export class AccountService {
     return { sessionId, user };
   }
 
+  /** A session for a host who opened a signed one-time link (see service/host-links.ts). */
+  openHostLinkSession(hostId: string, linkId: string, ttlMs: number): string {
+    const sessionId = newSecret();
+    const id = sha256(sessionId);
+    this.sessions.set(id, {
+      id,
+      userId: '',
+      role: 'host',
+      hostId,
+      linkId,
+      expiresAt: this.core.now() + ttlMs,
+    });
+    return sessionId;
+  }
+
   logout(sessionId: string): void {
     this.sessions.delete(sha256(sessionId));
   }
@@ -195,6 +212,14 @@ export class AccountService {
     if (s.expiresAt <= this.core.now()) {
       this.sessions.delete(key);
       return null;
+    }
+    if (s.linkId) {
+      if (!s.hostId || !this.core.state.hosts.has(s.hostId)) return null;
+      return {
+        actor: { kind: 'token', id: `link:${s.linkId}`, role: 'host' },
+        role: 'host',
+        hostId: s.hostId,
+      };
     }
     const user = this.core.state.users.get(s.userId);
     if (!user || user.disabled) return null;

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
-import type { LockPort, ReaderPort } from '../hardware/ports.js';
+import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
 import { Archive } from '../store/archive.js';
 import { DurableJsonFile } from '../store/durable-file.js';
 import { Journal } from '../store/journal.js';
@@ -17,6 +17,7 @@ import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
 import { Core, type GuestsFile } from './core.js';
 import { DirectoryService } from './directory.js';
+import { DoorService } from './doors.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { newOneTimePassword } from './passwords.js';
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   config: Config;
   readers: ReadonlyMap<string, ReaderPort>;
   locks: ReadonlyMap<string, LockPort>;
+  /** Door contacts and exit buttons by door id (absent: none). */
+  inputs?: ReadonlyMap<string, DoorInputsPort>;
   log: Logger;
   now?: () => number;
   /** Create the first admin when no user exists (the CLI's offline commands do not). */
@@ -39,6 +42,7 @@ export interface Gateway {
   core: Core;
   visits: VisitService;
   access: AccessService;
+  doors: DoorService;
   accounts: AccountService;
   directory: DirectoryService;
   privacy: PrivacyService;
@@ -114,14 +118,23 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const dir = config.dataDir;
   await mkdir(dir, { recursive: true, mode: 0o750 });
   const onRecover = (info: { file: string; reason: string }) =>
-    log.error({ file: info.file, reason: info.reason }, 'state file was damaged: recovered from the last good copy');
+    log.error(
+      { file: info.file, reason: info.reason },
+      'state file was damaged: recovered from the last good copy',
+    );
 
-  const stateDoc = new Low<PersistedState>(new DurableJsonFile<PersistedState>(join(dir, 'state.json'), { onRecover }), emptyState());
+  const stateDoc = new Low<PersistedState>(
+    new DurableJsonFile<PersistedState>(join(dir, 'state.json'), { onRecover }),
+    emptyState(),
+  );
   await stateDoc.read();
-  const guestsDoc = new Low<GuestsFile>(new DurableJsonFile<GuestsFile>(join(dir, 'guests.json'), { onRecover }), {
-    version: 1,
-    guests: [],
-  });
+  const guestsDoc = new Low<GuestsFile>(
+    new DurableJsonFile<GuestsFile>(join(dir, 'guests.json'), { onRecover }),
+    {
+      version: 1,
+      guests: [],
+    },
+  );
   await guestsDoc.read();
   const tz = config.timezone;
   const journal = await Journal.open(join(dir, 'journal'), {
@@ -132,7 +145,13 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
 
   // Guest names come from guests.json, through the core once it exists (names never enter the journal).
   let core: Core | undefined;
-  const state = new LiveState(policyOf(config), doorsOf(config), readersOf(config), stateDoc.data, (id) => core?.guest(id)?.name ?? '');
+  const state = new LiveState(
+    policyOf(config),
+    doorsOf(config),
+    readersOf(config),
+    stateDoc.data,
+    (id) => core?.guest(id)?.name ?? '',
+  );
   const metrics = createMetrics();
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
 
@@ -141,6 +160,22 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const secret = await codeSecret(dir);
   const access = new AccessService(core, opts.readers, opts.locks, secret, config.access.debounceMs);
+  const doors = new DoorService(
+    core,
+    opts.locks,
+    opts.inputs ?? new Map(),
+    new Map(
+      config.doors.map((d) => [
+        d.id,
+        {
+          heldOpenMs: d.heldOpenSeconds * 1000,
+          pulseMs: d.pulseMs,
+          exitUnlocks: d.exitButton?.unlock ?? false,
+        },
+      ]),
+    ),
+  );
+  access.doorInputs = (doorId) => doors.status(doorId);
   const visits = new VisitService(
     core,
     () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),
@@ -170,14 +205,24 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   if (opts.createFirstAdmin !== false && accounts.users().length === 0) {
     const password = newOneTimePassword();
     await accounts.addUser(
-      { username: config.admin.username, displayName: 'Administrator', role: 'admin', password, temporary: true },
+      {
+        username: config.admin.username,
+        displayName: 'Administrator',
+        role: 'admin',
+        password,
+        temporary: true,
+      },
       { kind: 'system', id: 'setup' },
     );
     firstAdmin = { username: config.admin.username, password };
   }
 
   await access.start();
-  await core.record({ type: 'system.started', payload: { detail: `replayed ${replayed}` } }, { kind: 'system', id: 'pintu' });
+  await doors.start();
+  await core.record(
+    { type: 'system.started', payload: { detail: `replayed ${replayed}` } },
+    { kind: 'system', id: 'pintu' },
+  );
 
   const sweep = () =>
     privacy.sweep().then(
@@ -197,9 +242,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   ];
   for (const t of timers) t.unref();
   void sweep();
-  if (config.mqtt.mode !== 'off') {
-    log.warn({ mode: config.mqtt.mode }, 'MQTT is not part of this build yet: the mqtt section is checked, no broker runs');
-  }
 
   let closed = false;
   return {
@@ -207,6 +249,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     core,
     visits,
     access,
+    doors,
     accounts,
     directory,
     privacy,
@@ -216,6 +259,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      await doors.stop();
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
       await core.saveNow();

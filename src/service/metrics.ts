@@ -39,7 +39,87 @@ export function createMetrics() {
     help: 'Failed logins',
     registers: [registry],
   });
-  return { registry, decisions, decisionSeconds, journalAppendSeconds, events, visitsOpen, visitorsInside, loginFailures };
+  const readerIgnored = new Counter({
+    name: 'pintu_reader_lines_ignored_total',
+    help: 'Reader input ignored (serial lines that do not match, bad UIDs, unreadable cards), by reader and reason',
+    labelNames: ['reader', 'reason'] as const,
+    registers: [registry],
+  });
+  const doorAlarms = new Counter({
+    name: 'pintu_door_alarms_total',
+    help: 'Door alarms raised (held_open, forced_open), by door',
+    labelNames: ['door', 'alarm'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    decisions,
+    decisionSeconds,
+    journalAppendSeconds,
+    events,
+    visitsOpen,
+    visitorsInside,
+    loginFailures,
+    readerIgnored,
+    doorAlarms,
+    mqtt: mqttMetrics(registry),
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** MQTT: the broker, the gateway's connection, the event backlog, room controller commands. */
+function mqttMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    rejected: new Counter({
+      name: 'pintu_mqtt_rejected_total',
+      help: 'MQTT clients and messages refused (credentials, ACL, retained command, malformed payload), by reason and topic kind',
+      labelNames: ['reason', 'topic'] as const,
+      registers,
+    }),
+    connected: new Gauge({
+      name: 'pintu_mqtt_connected',
+      help: '1 while the gateway is connected to its broker',
+      registers,
+    }),
+    brokerClients: new Gauge({
+      name: 'pintu_mqtt_broker_clients',
+      help: 'Clients connected to the embedded broker',
+      registers,
+    }),
+    backlog: new Gauge({
+      name: 'pintu_mqtt_event_backlog',
+      help: 'Events journaled but not yet accepted by the broker (bounded by mqtt.backlogMax)',
+      registers,
+    }),
+    eventsPublished: new Counter({
+      name: 'pintu_mqtt_events_published_total',
+      help: 'Events accepted by the broker',
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'pintu_mqtt_events_dropped_total',
+      help: 'Events never published because the backlog was full (they stay in the journal)',
+      registers,
+    }),
+    commands: new Counter({
+      name: 'pintu_mqtt_room_commands_total',
+      help: 'Commands to room controllers by outcome: acked, refused (ack ok=false), no_ack (after retries), offline and not_connected (dropped, never queued)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    commandSeconds: new Histogram({
+      name: 'pintu_mqtt_room_command_seconds',
+      help: 'Room controller command to acknowledgement, in seconds',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    facilities: new Counter({
+      name: 'pintu_mqtt_facilities_commands_total',
+      help: 'pintu/doors/<door>/set commands carried out, by command',
+      labelNames: ['command'] as const,
+      registers,
+    }),
+  };
+}

@@ -15,7 +15,8 @@ export interface GuestExport {
 export class PrivacyService {
   constructor(
     private readonly core: Core,
-    private readonly retentionDays: number,
+    /** Days kept after the last visit; the admin may change it at run time (panel settings). */
+    public retentionDays: number,
   ) {}
 
   async export(guestId: string, actor: Actor): Promise<GuestExport> {

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Role } from '../../src/domain/types.js';
-import { createDrivers } from '../../src/hardware/drivers.js';
+import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
@@ -23,23 +23,37 @@ export interface TestGateway {
   app: FastifyInstance;
   clock: { now: number };
   lock(doorId: string): SimLock;
+  /** The ports built from the configuration (real drivers when the config asks for them). */
+  drivers: Drivers;
   /** Session cookie header for a fresh user of this role (hosts act as host `kabag-umum`). */
   login(role: Role): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function startTestGateway(
-  opts: { env?: Record<string, string>; dir?: string; now?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    dir?: string;
+    now?: number;
+    /** A configuration file (YAML) instead of the embedded defaults. */
+    file?: string;
+    /** Passed to createDrivers (a GPIO backend or PC/SC context of the test's own). */
+    driverOptions?: DriverOptions;
+  } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-test-')));
-  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir, ...(opts.env ?? {}) } });
+  const { config } = loadConfig({
+    ...(opts.file ? { file: opts.file } : {}),
+    env: { PINTU_DATA_DIR: dir, ...(opts.env ?? {}) },
+  });
   const clock = { now: opts.now ?? MONDAY_9AM };
   const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const drivers = createDrivers(config);
+  const drivers = createDrivers(config, { log, ...opts.driverOptions });
   const gateway = await openGateway({
     config,
     readers: drivers.readers,
     locks: drivers.locks,
+    inputs: drivers.inputs,
     log,
     now: () => clock.now,
   });
@@ -53,6 +67,7 @@ export async function startTestGateway(
     app,
     clock,
     lock: (doorId) => drivers.locks.get(doorId) as SimLock,
+    drivers,
     async login(role) {
       const username = `${role}${++n}`;
       const password = 'correct horse battery';

@@ -34,11 +34,15 @@ export async function pintu(env: Record<string, string>, ...args: string[]) {
   }
 }
 
-/** `pintu start` with this environment (PINTU_HTTP_PORT must be set), once /healthz answers. */
+/**
+ * `pintu start` with this environment (PINTU_HTTP_PORT must be set), once /healthz answers.
+ * MQTT is off unless the environment says otherwise: the embedded broker's default port
+ * (1883) cannot be shared by gateways of tests running side by side.
+ */
 export async function startGatewayProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
     cwd: ROOT,
-    env: { ...process.env, PINTU_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PINTU_LOG_LEVEL: 'warn', PINTU_MQTT_MODE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

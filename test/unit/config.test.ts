@@ -73,7 +73,26 @@ describe('embedded defaults (no file)', () => {
       sessionTtlMinutes: 720,
       loginRateLimit: { max: 5, windowMinutes: 15 },
     });
-    expect(config.mqtt).toEqual({ mode: 'embedded', host: '127.0.0.1', port: 1883, baseTopic: 'pintu' });
+    expect(config.mqtt).toEqual({
+      mode: 'embedded',
+      host: '127.0.0.1',
+      port: 1883,
+      baseTopic: 'pintu',
+      protocolVersion: 5,
+      tls: { port: 8883, rejectUnauthorized: true },
+      websocket: { path: '/mqtt', tls: false },
+      limits: {
+        maxClients: 200,
+        drainTimeoutMs: 10000,
+        maxTopicLevels: 16,
+        queueLimit: 42,
+        connectTimeoutMs: 10000,
+        keepaliveLimitSeconds: 300,
+      },
+      backlogMax: 10000,
+      rooms: { commandTimeoutMs: 1000, retries: 2 },
+      homeAssistant: { enabled: true, prefix: 'homeassistant' },
+    });
     expect(config.access).toEqual({
       officeHours: { days: [1, 2, 3, 4, 5], open: '07:30', close: '16:00' },
       maxVisitMinutes: 480,
@@ -84,6 +103,13 @@ describe('embedded defaults (no file)', () => {
     });
     expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
     expect(config.display).toEqual({ guestName: 'initials' });
+    expect(config.gpio).toEqual({
+      backend: 'sysfs',
+      sysfsRoot: '/sys/class/gpio',
+      chipLabel: '^pinctrl-(bcm2835|bcm2711|rp1)$',
+      gpiodPath: '',
+    });
+    expect(config.pcsc).toEqual({ retryMinMs: 500, retryMaxMs: 10000 });
     expect(config.admin).toEqual({ username: 'admin' });
   });
 
@@ -97,6 +123,7 @@ describe('embedded defaults (no file)', () => {
         pulseMs: 3000,
         failMode: 'fail-secure',
         antiPassback: false,
+        heldOpenSeconds: 30,
       },
       {
         id: 'ruang-kabag',
@@ -106,6 +133,7 @@ describe('embedded defaults (no file)', () => {
         pulseMs: 3000,
         failMode: 'fail-secure',
         antiPassback: false,
+        heldOpenSeconds: 30,
       },
     ]);
   });
@@ -215,7 +243,52 @@ hosts:
       baudRate: 9600,
       delimiter: '\r\n',
       pattern: '^W26:([0-9]+)$',
+      kind: 'nfc',
+      reopenMinMs: 100,
+      reopenMaxMs: 5000,
     });
+    expect(config.readers[0]!.driver).toEqual({
+      type: 'pcsc',
+      name: 'ACR122U.* 00 00',
+      feedback: false,
+      grantCommand: 'FF0040A80402010101',
+      denyCommand: 'FF0040540402020301',
+      feedbackVia: 'transmit',
+    });
+  });
+
+  it('accepts door inputs and GPIO settings, with their defaults filled in', () => {
+    const { config } = load(`
+gpio: { backend: gpiod, gpiodPath: /opt/gpiod/bin }
+doors:
+  - id: lobby
+    name: Lobby
+    kind: entrance
+    lock: { driver: gpio, pin: 17, activeLow: true, safeState: unlocked }
+    contact: { pin: 22 }
+    exitButton: { pin: 23, bias: pull-up, debounceMs: 20 }
+    heldOpenSeconds: 45
+  - { id: r1, name: Ruang 1, kind: room }
+readers:
+  - { id: desk, role: desk, driver: { type: pcsc, name: "ACR122U", feedback: true, feedbackVia: control } }
+  - { id: lobby-in, role: door, door: lobby, direction: in,
+      driver: { type: serial, path: /dev/ttyAMA0, kind: pin, reopenMinMs: 50, reopenMaxMs: 50 } }
+hosts: []
+`);
+    expect(config.gpio).toMatchObject({
+      backend: 'gpiod',
+      gpiodPath: '/opt/gpiod/bin',
+      sysfsRoot: '/sys/class/gpio',
+    });
+    expect(config.doors[0]).toMatchObject({
+      lock: { driver: 'gpio', pin: 17, activeLow: true, safeState: 'unlocked' },
+      contact: { pin: 22, activeLow: false, bias: 'as-is', debounceMs: 50 },
+      exitButton: { pin: 23, activeLow: true, bias: 'pull-up', debounceMs: 20, unlock: true },
+      heldOpenSeconds: 45,
+    });
+    expect(config.doors[1]).not.toHaveProperty('contact');
+    expect(config.readers[0]!.driver).toMatchObject({ feedback: true, feedbackVia: 'control' });
+    expect(config.readers[1]!.driver).toMatchObject({ kind: 'pin', reopenMinMs: 50 });
   });
 
   it('accepts YAML anchors and merge keys', () => {
@@ -329,6 +402,50 @@ describe('cross-field checks', () => {
         'kind: room, lock: { driver: gpio, pin: 17 } }',
       ),
       'doors[1].lock.pin: GPIO 17 is already the lock of doors[0]',
+    ],
+    [
+      'a door contact on the pin of a lock',
+      SITE.replace('kind: entrance }', 'kind: entrance, lock: { driver: gpio, pin: 17 } }').replace(
+        'kind: room }',
+        'kind: room, contact: { pin: 17 } }',
+      ),
+      'doors[1].contact.pin: GPIO 17 is already the lock of doors[0]',
+    ],
+    [
+      "an exit button on the pin of the same door's contact",
+      SITE.replace('kind: entrance }', 'kind: entrance, contact: { pin: 22 }, exitButton: { pin: 22 } }'),
+      'doors[0].exitButton.pin: GPIO 22 is already the contact of doors[0]',
+    ],
+    [
+      'a serial reopen wait whose longest is shorter than its first',
+      SITE.replace(
+        'role: desk }',
+        'role: desk, driver: { type: serial, path: /dev/ttyS0, reopenMinMs: 900, reopenMaxMs: 100 } }',
+      ),
+      'readers[0].driver.reopenMaxMs: must be at least reopenMinMs (900), got 100',
+    ],
+    [
+      'a pcscd retry whose longest wait is shorter than its first',
+      `${SITE}pcsc: { retryMinMs: 5000, retryMaxMs: 1000 }\n`,
+      'pcsc.retryMaxMs: must be at least retryMinMs (5000), got 1000',
+    ],
+    [
+      'a chip label that is not a regular expression',
+      `${SITE}gpio: { chipLabel: "pinctrl-(" }\n`,
+      'gpio.chipLabel: invalid regular expression',
+    ],
+    [
+      'an escape command that is not hex bytes',
+      SITE.replace(
+        'role: desk }',
+        'role: desk, driver: { type: pcsc, name: ACR, grantCommand: "FF 00 40" } }',
+      ),
+      'readers[0].driver.grantCommand: must be bytes in hex',
+    ],
+    [
+      'an unknown GPIO backend',
+      `${SITE}gpio: { backend: libgpiod }\n`,
+      'gpio.backend: must be one of "sysfs", "gpiod" (got "libgpiod")',
     ],
     [
       'an MQTT lock without MQTT',

@@ -118,6 +118,8 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
       schema: {
         tags: ['reports'],
         summary: 'Monthly recap (SOP step 8), labels in Bahasa Indonesia by default',
+        description:
+          'format: json (default), csv, xlsx (Excel) or pdf (printable, with the Biro Umum heading).',
         querystring: {
           ...S.ReportQuery,
           properties: {
@@ -138,6 +140,23 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.csv"`);
         return csv;
+      }
+      if (format === 'xlsx' || format === 'pdf') {
+        const recap = await gateway.reports.monthly(month);
+        const at = gateway.core.now();
+        // exceljs and pdfkit are loaded on the first export, not at every start.
+        const file =
+          format === 'xlsx'
+            ? await (await import('../../reports/xlsx.js')).recapToXlsx(recap, lang, { generatedAt: at })
+            : await (await import('../../reports/pdf.js')).recapToPdf(recap, lang, { generatedAt: at });
+        reply
+          .type(
+            format === 'xlsx'
+              ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+              : 'application/pdf',
+          )
+          .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.${format}"`);
+        return reply.send(file);
       }
       return gateway.reports.monthly(month);
     },

@@ -6,6 +6,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
 import { stepTimings } from '../../domain/visit.js';
 import type { Gateway } from '../../service/gateway.js';
+import { VisitDays } from '../../service/visit-days.js';
 import { principalOf } from '../auth.js';
 import * as S from '../schemas.js';
 
@@ -23,6 +24,7 @@ const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.Er
 
 export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
   const { visits } = gateway;
+  const days = new VisitDays(gateway.core);
   const now = () => gateway.core.now();
   const actor = (req: FastifyRequest) => principalOf(req).actor;
 
@@ -68,7 +70,7 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
       config: { roles: READ },
       schema: {
         tags: ['visits'],
-        summary: 'Open visits, newest first',
+        summary: 'Open visits, newest first (with date: the visits of that day, closed ones too)',
         querystring: S.VisitQuery,
         response: { 200: { type: 'array', items: S.Visit }, ...errors },
       },
@@ -76,6 +78,14 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
     async (req) => {
       const p = principalOf(req);
       const hostId = p.role === 'host' ? p.hostId : req.query.hostId;
+      if (req.query.date) {
+        const today = days.today();
+        const date = req.query.date === 'today' ? today : req.query.date;
+        const list = await days.ofDay(date, { openToo: date === today, ...(hostId ? { hostId } : {}) });
+        return list
+          .filter((v) => !req.query.state || v.state === req.query.state)
+          .map((v) => visitBody(v, now()));
+      }
       const list = visits.list({
         ...(req.query.state ? { state: req.query.state } : {}),
         ...(hostId ? { hostId } : {}),

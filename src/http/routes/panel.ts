@@ -1,0 +1,564 @@
+// What the web panel needs beyond the SOP routes: one bootstrap call, who is inside (the
+// evacuation roll call), the end-of-day list of badges and documents not returned, the host's
+// signed one-time link and live feed, the approval webhook, and the admin's settings, badge
+// removal and password resets. Every route declares its roles; every mutating one a schema.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import type { JournalEntry } from '../../domain/events.js';
+import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
+import type { Gateway } from '../../service/gateway.js';
+import { HostLinks } from '../../service/host-links.js';
+import { PanelSettingsStore } from '../../service/panel-settings.js';
+import { ApprovalWebhook } from '../../service/webhook.js';
+import { principalOf, SESSION_COOKIE } from '../auth.js';
+import * as S from '../schemas.js';
+
+const ALL: Role[] = [...ROLES];
+const DESK: Role[] = ['admin', 'receptionist'];
+const STAFF: Role[] = ['admin', 'receptionist', 'security'];
+const WATCH: Role[] = ['admin', 'receptionist', 'security', 'facilities'];
+const ADMIN: Role[] = ['admin'];
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+/** How long a host stays logged in after opening a one-time link. */
+const LINK_SESSION_MS = 2 * 60 * 60_000;
+
+// ---------------------------------------------------------------- schemas
+
+const Opt = Type.Optional;
+
+const Bootstrap = Type.Object({
+  now: Type.Integer({ description: "The gateway's clock (epoch ms): the panel's timers run from it" }),
+  timezone: Type.String(),
+  me: S.Me,
+  hosts: Type.Array(S.Host),
+  doors: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String() })),
+  readers: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      role: Type.String(),
+      doorId: Opt(Type.String()),
+      direction: Opt(Type.String()),
+      keypad: Type.Boolean(),
+      simulated: Type.Boolean(),
+    }),
+  ),
+  officeHours: Type.Object({ days: Type.Array(Type.Integer()), open: Type.String(), close: Type.String() }),
+  sopStandards: Type.Record(Type.String(), Type.Number()),
+  retentionGuestDays: Type.Integer(),
+});
+
+const PresenceRow = Type.Object({
+  visitId: Type.String(),
+  guestName: Type.String(),
+  institution: Type.String(),
+  hostId: Type.String(),
+  hostName: Type.String(),
+  badgeLabel: Opt(Type.String()),
+  doors: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+  issuedAt: Opt(Type.Integer()),
+  firstEntryAt: Opt(Type.Integer()),
+});
+
+const Presence = Type.Object({
+  at: Type.Integer(),
+  inside: Type.Array(PresenceRow, { description: 'Entered a door and not left it (from door events)' }),
+  badgedNotInside: Type.Array(PresenceRow, {
+    description: 'A badge is out but no entry was seen: on the premises as far as the desk knows',
+  }),
+});
+
+const Outstanding = Type.Object({
+  at: Type.Integer(),
+  badgesOut: Type.Array(
+    Type.Object({
+      visitId: Type.String(),
+      guestName: Type.String(),
+      institution: Type.String(),
+      hostName: Type.String(),
+      badgeId: Type.String(),
+      badgeLabel: Type.String(),
+      issuedAt: Opt(Type.Integer()),
+    }),
+  ),
+  documentsHeld: Type.Array(
+    Type.Object({
+      visitId: Type.String(),
+      guestName: Type.String(),
+      institution: Type.String(),
+      hostName: Type.String(),
+      documentType: Opt(Type.String()),
+      masked: Opt(Type.String()),
+      checkedOutAt: Opt(Type.Integer()),
+    }),
+  ),
+  lostBadges: Type.Array(Type.Object({ id: Type.String(), label: Type.String() })),
+});
+
+const HostLinkBody = Type.Object(
+  { ttlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440, default: 60 })) },
+  { additionalProperties: false },
+);
+const HostLinkCreated = Type.Object({
+  token: Type.String(),
+  path: Type.String({ description: 'Path and fragment to open on the gateway: /#/link/<token>' }),
+  url: Opt(Type.String({ description: 'Full link, when the public URL is set (admin settings)' })),
+  expiresAt: Type.Integer(),
+});
+const RedeemBody = Type.Object(
+  { token: Type.String({ minLength: 10, maxLength: 1000 }) },
+  { additionalProperties: false },
+);
+
+const NullableUrl = Type.Union([Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500 }), Type.Null()]);
+const SettingsBody = Type.Object(
+  {
+    publicUrl: Opt(NullableUrl),
+    webhookUrl: Opt(NullableUrl),
+    webhookSecret: Opt(Type.Union([Type.String({ minLength: 8, maxLength: 200 }), Type.Null()])),
+    retentionGuestDays: Opt(
+      Type.Integer({ minimum: 0, maximum: 3650, description: 'Days; 0 keeps guest identity data forever' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const Settings = Type.Object({
+  publicUrl: Opt(Type.String()),
+  webhook: Type.Object({
+    url: Opt(Type.String()),
+    hasSecret: Type.Boolean(),
+    sent: Type.Integer(),
+    failed: Type.Integer(),
+    lastAt: Opt(Type.Integer()),
+    lastStatus: Opt(Type.Integer()),
+    lastError: Opt(Type.String()),
+  }),
+  retentionGuestDays: Type.Integer({ description: 'In force (the override, else the configuration)' }),
+  retentionFromConfig: Type.Integer(),
+  retentionOverridden: Type.Boolean(),
+  sweepHour: Type.Integer(),
+  timezone: Type.String(),
+});
+const PasswordReset = Type.Object(
+  {
+    password: Type.String({ minLength: 10, maxLength: 200 }),
+    temporary: Type.Boolean({ default: true, description: 'The user must change it at the next login' }),
+  },
+  { additionalProperties: false },
+);
+const UsernameParams = Type.Object(
+  { username: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{1,31}$' }) },
+  { additionalProperties: false },
+);
+
+// ---------------------------------------------------------------- helpers
+
+function historyAt(v: Visit, action: Visit['history'][number]['action']): number | undefined {
+  return v.history.findLast((h) => h.action === action)?.at;
+}
+
+export interface PanelRouteOptions {
+  gateway: Gateway;
+  cookieSecure: boolean;
+}
+
+export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure }: PanelRouteOptions) {
+  const { core, config } = gateway;
+  const state = core.state;
+  const settings = await PanelSettingsStore.open(config.dataDir);
+  const links = await HostLinks.open(config.dataDir, core.now);
+  const webhook = new ApprovalWebhook(core, () => settings.get(), links, config.display.guestName, core.log);
+  const retentionFromConfig = config.retention.guestDays;
+  const applyRetention = () => {
+    gateway.privacy.retentionDays = settings.get().retentionGuestDays ?? retentionFromConfig;
+  };
+  applyRetention();
+  webhook.start();
+  app.addHook('onClose', async () => webhook.stop());
+
+  const hostName = (id: string) => state.hosts.get(id)?.name ?? id;
+  const badgeLabel = (id: string | undefined) => (id ? state.badges.get(id)?.label : undefined);
+
+  app.get(
+    '/panel/bootstrap',
+    {
+      config: { roles: ALL },
+      schema: {
+        tags: ['panel'],
+        summary: 'Everything the web panel needs to start: me, hosts, doors, readers, clock, time zone',
+        response: { 200: Bootstrap, ...errors },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return {
+        now: core.now(),
+        timezone: state.policy.timezone,
+        me: {
+          ...(p.username ? { username: p.username } : {}),
+          role: p.role,
+          ...(p.hostId ? { hostId: p.hostId } : {}),
+          ...(p.mustChangePassword ? { mustChangePassword: true } : {}),
+          actor: p.actor,
+        },
+        hosts: gateway.directory.hosts().map(({ userId: _u, ...h }) => h),
+        doors: [...state.doors.values()].map((d) => ({ id: d.id, name: d.name, kind: d.kind })),
+        readers: config.readers.map((r) => ({
+          id: r.id,
+          role: r.role,
+          ...(r.door ? { doorId: r.door } : {}),
+          ...(r.direction ? { direction: r.direction } : {}),
+          keypad: Boolean(r.keypad),
+          simulated: r.driver.type === 'sim',
+        })),
+        officeHours: state.policy.officeHours,
+        sopStandards: { ...SOP_STANDARD_MINUTES },
+        retentionGuestDays: gateway.privacy.retentionDays,
+      };
+    },
+  );
+
+  app.get(
+    '/panel/clock',
+    {
+      config: { roles: ALL },
+      schema: {
+        tags: ['panel'],
+        summary: "The gateway's clock and time zone (the panel's step timers run from it)",
+        response: { 200: Type.Object({ now: Type.Integer(), timezone: Type.String() }), ...errors },
+      },
+    },
+    async () => ({ now: core.now(), timezone: state.policy.timezone }),
+  );
+
+  app.get(
+    '/presence',
+    {
+      config: { roles: WATCH },
+      schema: {
+        tags: ['panel'],
+        summary: 'Who is inside now (evacuation roll call), from door events; badges out not seen inside',
+        response: { 200: Presence, ...errors },
+      },
+    },
+    async () => {
+      const row = (v: Visit, doors: Iterable<string>) => {
+        const label = badgeLabel(v.badgeId);
+        const issuedAt = historyAt(v, 'issue_badge');
+        return {
+          visitId: v.id,
+          guestName: v.guestName,
+          institution: v.institution,
+          hostId: v.hostId,
+          hostName: hostName(v.hostId),
+          ...(label ? { badgeLabel: label } : {}),
+          doors: [...doors].map((id) => ({ id, name: state.doors.get(id)?.name ?? id })),
+          ...(issuedAt !== undefined ? { issuedAt } : {}),
+          ...(v.firstEntryAt !== undefined ? { firstEntryAt: v.firstEntryAt } : {}),
+        };
+      };
+      const inside = [];
+      const badgedNotInside = [];
+      for (const v of state.visits.values()) {
+        const doors = state.presence.get(v.id);
+        if (doors?.size) inside.push(row(v, doors));
+        else if (v.state === 'badged') badgedNotInside.push(row(v, []));
+      }
+      const byName = (a: { guestName: string }, b: { guestName: string }) =>
+        a.guestName.localeCompare(b.guestName, 'id');
+      return { at: core.now(), inside: inside.sort(byName), badgedNotInside: badgedNotInside.sort(byName) };
+    },
+  );
+
+  app.get(
+    '/desk/outstanding',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['panel'],
+        summary: 'End of day: badges still out, identity documents still at the desk, lost badges',
+        response: { 200: Outstanding, ...errors },
+      },
+    },
+    async () => {
+      const badgesOut = [];
+      const documentsHeld = [];
+      for (const v of state.visits.values()) {
+        if (v.state === 'badged' && v.badgeId) {
+          const issuedAt = historyAt(v, 'issue_badge');
+          badgesOut.push({
+            visitId: v.id,
+            guestName: v.guestName,
+            institution: v.institution,
+            hostName: hostName(v.hostId),
+            badgeId: v.badgeId,
+            badgeLabel: badgeLabel(v.badgeId) ?? v.badgeId,
+            ...(issuedAt !== undefined ? { issuedAt } : {}),
+          });
+        }
+        if (v.state === 'badged' || (v.state === 'checked_out' && !v.documentReturned)) {
+          if (!v.collateral) continue;
+          const checkedOutAt = historyAt(v, 'checkout');
+          documentsHeld.push({
+            visitId: v.id,
+            guestName: v.guestName,
+            institution: v.institution,
+            hostName: hostName(v.hostId),
+            documentType: v.collateral.type,
+            masked: v.collateral.masked,
+            ...(checkedOutAt !== undefined ? { checkedOutAt } : {}),
+          });
+        }
+      }
+      const lostBadges = gateway.directory
+        .badges()
+        .filter((b) => b.status === 'lost')
+        .map((b) => ({ id: b.id, label: b.label }));
+      return { at: core.now(), badgesOut, documentsHeld, lostBadges };
+    },
+  );
+
+  // ------------------------------------------------------------ hosts: one-time links, live feed
+
+  app.post<{ Params: { id: string }; Body: Static<typeof HostLinkBody> }>(
+    '/visits/:id/host-link',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['panel'],
+        summary: 'A signed, expiring, one-time link for the host of this visit (decide without a password)',
+        params: S.IdParams,
+        body: HostLinkBody,
+        response: { 201: HostLinkCreated, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const v = state.visits.get(req.params.id);
+      if (!v) throw new DomainError('not_found', 'visit not found or already closed');
+      const { token, expiresAt } = links.issue(v.hostId, v.id, (req.body.ttlMinutes ?? 60) * 60_000);
+      const path = `/#/link/${token}`;
+      const base = settings.get().publicUrl?.replace(/\/+$/, '');
+      return reply.code(201).send({ token, path, ...(base ? { url: `${base}${path}` } : {}), expiresAt });
+    },
+  );
+
+  app.post<{ Body: Static<typeof RedeemBody> }>(
+    '/host-links/redeem',
+    {
+      config: { roles: 'public', rateLimit: { max: 30, timeWindow: 15 * 60_000 } },
+      schema: {
+        tags: ['panel'],
+        summary: "Open a host's one-time link: sets a session cookie acting as that host",
+        body: RedeemBody,
+        response: {
+          200: Type.Object({ me: S.Me, visitId: Opt(Type.String()), expiresAt: Type.Integer() }),
+          400: S.ErrorBody,
+          403: S.ErrorBody,
+          429: S.ErrorBody,
+        },
+      },
+    },
+    async (req, reply) => {
+      const claims = await links.redeem(req.body.token);
+      if (!state.hosts.has(claims.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
+      const sessionId = gateway.accounts.openHostLinkSession(claims.hostId, claims.nonce, LINK_SESSION_MS);
+      reply.setCookie(SESSION_COOKIE, sessionId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: cookieSecure,
+        maxAge: LINK_SESSION_MS / 1000,
+      });
+      const p = gateway.accounts.fromSession(sessionId)!;
+      return {
+        me: { role: p.role, hostId: claims.hostId, actor: p.actor },
+        ...(claims.visitId ? { visitId: claims.visitId } : {}),
+        expiresAt: core.now() + LINK_SESSION_MS,
+      };
+    },
+  );
+
+  app.get(
+    '/host/stream',
+    {
+      config: { roles: ['host'] },
+      schema: {
+        tags: ['panel'],
+        summary: "Live changes of the host's own visits (SSE, event `visit`: {type, visitId, seq})",
+      },
+    },
+    async (req: FastifyRequest, reply) => {
+      const hostId = principalOf(req).hostId;
+      const raw = reply.raw;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const onEntry = (e: JournalEntry) => {
+        if (!e.type.startsWith('visit.')) return;
+        const visitId = (e.payload as { visitId: string }).visitId;
+        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
+        if (!v || v.hostId !== hostId) return;
+        raw.write(
+          `id: ${e.seq}\nevent: visit\ndata: ${JSON.stringify({ type: e.type, visitId, seq: e.seq })}\n\n`,
+        );
+      };
+      core.bus.on('entry', onEntry);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      raw.on('close', () => {
+        clearInterval(heartbeat);
+        core.bus.off('entry', onEntry);
+      });
+      raw.write('retry: 2000\n\n');
+    },
+  );
+
+  // ------------------------------------------------------------ administration
+
+  const settingsBody = (): Static<typeof Settings> => {
+    const s = settings.get();
+    return {
+      ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
+      webhook: {
+        ...(s.webhook?.url ? { url: s.webhook.url } : {}),
+        hasSecret: Boolean(s.webhook?.secret),
+        ...webhook.status,
+      },
+      retentionGuestDays: gateway.privacy.retentionDays,
+      retentionFromConfig,
+      retentionOverridden: s.retentionGuestDays !== undefined,
+      sweepHour: config.retention.sweepHour,
+      timezone: config.timezone,
+    };
+  };
+
+  app.get(
+    '/admin/settings',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: 'Panel settings: public URL, webhook, retention',
+        response: { 200: Settings, ...errors },
+      },
+    },
+    async () => settingsBody(),
+  );
+
+  app.put<{ Body: Static<typeof SettingsBody> }>(
+    '/admin/settings',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: 'Change panel settings (null removes one); kept in the data folder',
+        body: SettingsBody,
+        response: { 200: Settings, ...errors },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const current = settings.get().webhook;
+      const patch: Parameters<PanelSettingsStore['update']>[0] = {};
+      if (b.publicUrl !== undefined) patch.publicUrl = b.publicUrl;
+      if (b.retentionGuestDays !== undefined) patch.retentionGuestDays = b.retentionGuestDays;
+      if (b.webhookUrl !== undefined || b.webhookSecret !== undefined) {
+        const url = b.webhookUrl === undefined ? current?.url : (b.webhookUrl ?? undefined);
+        const secret = b.webhookSecret === undefined ? current?.secret : (b.webhookSecret ?? undefined);
+        if (!url && secret)
+          throw new DomainError('invalid', 'a webhook secret needs a webhook URL', 'webhookUrl');
+        patch.webhook = url ? { url, ...(secret ? { secret } : {}) } : null;
+      }
+      await settings.update(patch);
+      applyRetention();
+      req.log.info({ changed: Object.keys(b) }, 'panel settings changed');
+      return settingsBody();
+    },
+  );
+
+  app.post(
+    '/admin/webhook/test',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: 'Send a test message to the approval webhook',
+        response: {
+          200: Type.Object({ ok: Type.Boolean(), status: Opt(Type.Integer()), error: Opt(Type.String()) }),
+          ...errors,
+        },
+      },
+    },
+    async () => {
+      const hook = settings.get().webhook;
+      if (!hook?.url) throw new DomainError('invalid', 'no webhook URL is set', 'webhookUrl');
+      try {
+        const status = await webhook.deliver(
+          hook,
+          { event: 'test', at: new Date(core.now()).toISOString() },
+          false,
+        );
+        return { ok: true, status };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    },
+  );
+
+  app.post(
+    '/admin/retention/sweep',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: 'Run the retention sweep now: erase guests last seen longer ago than the retention period',
+        response: { 200: Type.Object({ erased: Type.Integer() }), ...errors },
+      },
+    },
+    async () => ({ erased: await gateway.privacy.sweep() }),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/badges/:id',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['badges'],
+        summary: 'Remove a badge from the pool (not while it is issued)',
+        params: S.IdParams,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await gateway.directory.removeBadge(req.params.id, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+
+  app.post<{ Params: Static<typeof UsernameParams>; Body: Static<typeof PasswordReset> }>(
+    '/users/:username/password',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['admin'],
+        summary: "Reset a user's password (one-time by default: changed at the next login)",
+        params: UsernameParams,
+        body: PasswordReset,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await gateway.accounts.setPassword(
+        req.params.username,
+        req.body.password,
+        principalOf(req).actor,
+        req.body.temporary ?? true,
+      );
+      return { ok: true };
+    },
+  );
+}

@@ -1,0 +1,398 @@
+// The embedded broker (aedes): TCP on mqtt.host:port (loopback by default), TLS and MQTT
+// over WebSocket when configured. Every client authenticates with its own credentials
+// (users.ts); acl.ts decides what it may publish, subscribe and receive. No anonymous
+// client, no `$`-topic published, no retained command; drainTimeout, maxTopicLevels,
+// queueLimit, a connection cap and a keepalive limit keep one frozen or hostile client
+// from stalling the rest. The gateway itself connects in process, through a stream pair,
+// with a secret made at start.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import {
+  Aedes,
+  type AedesPublishPacket,
+  type AuthenticateError,
+  type Client,
+  type PublishPacket,
+  type Subscription,
+} from 'aedes';
+import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Config } from '../config/schema.js';
+import type { Metrics } from '../service/metrics.js';
+import { Acl, type Principal } from './acl.js';
+import type { Rejections } from './rejects.js';
+import type { Topics } from './topics.js';
+import type { MqttUsers } from './users.js';
+
+/** The user name of the gateway's own in-process client (not a valid user name of the file). */
+export const GATEWAY_USERNAME = '$pintu-gateway';
+
+export interface BrokerOptions {
+  config: Config['mqtt'];
+  topics: Topics;
+  users: MqttUsers;
+  log: Logger;
+  metrics: Metrics['mqtt'];
+  rejections: Rejections;
+}
+
+export interface Listening {
+  kind: 'tcp' | 'tls' | 'ws' | 'wss';
+  host: string;
+  port: number;
+}
+
+/** Failed logins per address: after 10 within a minute, refused without a password check for a minute. */
+class AuthThrottle {
+  private readonly fails = new Map<string, number[]>();
+  blocked(addr: string, now: number): boolean {
+    const list = (this.fails.get(addr) ?? []).filter((t) => now - t < 60_000);
+    if (list.length) this.fails.set(addr, list);
+    else this.fails.delete(addr);
+    return list.length >= 10;
+  }
+  fail(addr: string, now: number): void {
+    const list = this.fails.get(addr) ?? [];
+    list.push(now);
+    this.fails.set(addr, list.slice(-20));
+    if (this.fails.size > 10_000) this.fails.clear();
+  }
+}
+
+function duplexPair(): [Duplex, Duplex] {
+  let a: Duplex | undefined;
+  let b: Duplex | undefined;
+  const make = (other: () => Duplex | undefined) =>
+    new Duplex({
+      read() {},
+      write(chunk, _enc, cb) {
+        other()?.push(chunk);
+        cb();
+      },
+      final(cb) {
+        other()?.push(null);
+        cb();
+      },
+      destroy(err, cb) {
+        const o = other();
+        if (o && !o.destroyed) o.destroy();
+        cb(err);
+      },
+    });
+  a = make(() => b);
+  b = make(() => a);
+  return [a, b];
+}
+
+export class EmbeddedBroker {
+  readonly aedes: Aedes;
+  readonly listening: Listening[] = [];
+  private readonly servers: Array<net.Server | http.Server> = [];
+  private readonly wss: WebSocketServer[] = [];
+  private readonly principals = new Map<Client, Principal>();
+  private readonly secret = randomBytes(32).toString('base64url');
+  /** Server ends of the in-process connections: only these may log in as the gateway. */
+  private readonly internal = new WeakSet<object>();
+  private readonly acl: Acl;
+  private readonly throttle = new AuthThrottle();
+  /** Who published each facilities command, for the journal: FIFO per topic and payload. */
+  private readonly publishers: Array<{ topic: string; payload: string; principal: Principal; at: number }> =
+    [];
+
+  private constructor(
+    private readonly opts: BrokerOptions,
+    aedes: Aedes,
+  ) {
+    this.aedes = aedes;
+    this.acl = new Acl(opts.topics);
+  }
+
+  static async start(opts: BrokerOptions): Promise<EmbeddedBroker> {
+    const c = opts.config;
+    const aedes = await Aedes.createBroker({
+      drainTimeout: c.limits.drainTimeoutMs,
+      maxTopicLevels: c.limits.maxTopicLevels,
+      queueLimit: c.limits.queueLimit,
+      connectTimeout: c.limits.connectTimeoutMs,
+      keepaliveLimit: c.limits.keepaliveLimitSeconds,
+      maxClientsIdLength: 64,
+    });
+    const broker = new EmbeddedBroker(opts, aedes);
+    broker.hook();
+    try {
+      await broker.listen();
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+    return broker;
+  }
+
+  /** Credentials of the gateway's in-process client. */
+  get gatewayCredentials(): { username: string; password: string } {
+    return { username: GATEWAY_USERNAME, password: this.secret };
+  }
+
+  /** A new in-process connection for the gateway's client. */
+  connectInternal(): Duplex {
+    const [client, server] = duplexPair();
+    this.internal.add(server);
+    this.aedes.handle(server);
+    return client;
+  }
+
+  /**
+   * The client that published a facilities command with this topic and payload (the oldest
+   * not yet claimed, within 5 s). Messages of one topic reach the gateway in order.
+   */
+  publisherOf(topic: string, payload: string): Principal | undefined {
+    const now = Date.now();
+    while (this.publishers.length && now - this.publishers[0]!.at > 5000) this.publishers.shift();
+    const i = this.publishers.findIndex((p) => p.topic === topic && p.payload === payload);
+    if (i < 0) return undefined;
+    return this.publishers.splice(i, 1)[0]!.principal;
+  }
+
+  /** Clients connected now, by principal (tests, diagnostics). */
+  clients(): Array<{ id: string; username: string; role: string }> {
+    return [...this.principals].map(([c, p]) => ({ id: c.id, username: p.username, role: p.role }));
+  }
+
+  private hook(): void {
+    const { aedes, opts } = this;
+    const { rejections, metrics, log, users, config } = opts;
+    const addr = (client: Client) => (client.conn as net.Socket | undefined)?.remoteAddress ?? 'local';
+
+    aedes.preConnect = (client, _packet, done) => {
+      if (aedes.connectedClients >= config.limits.maxClients) {
+        rejections.reject('refused', 'connect', { address: addr(client), detail: 'too many clients' });
+        return done(null, false);
+      }
+      done(null, true);
+    };
+
+    aedes.authenticate = (client, username, password, done) => {
+      const refuse = (why: string, code: 2 | 4 | 5) => {
+        rejections.reject('auth', 'connect', {
+          address: addr(client),
+          username: username ?? null,
+          detail: why,
+        });
+        const err = new Error(why) as AuthenticateError;
+        (err as { returnCode: number }).returnCode = code;
+        done(err, false);
+      };
+      if (username === undefined || password === undefined)
+        return refuse('no credentials (anonymous clients are refused)', 5);
+      const pw = password.toString('utf8');
+      if (username === GATEWAY_USERNAME) {
+        const a = Buffer.from(pw);
+        const b = Buffer.from(this.secret);
+        const ok = a.length === b.length && timingSafeEqual(a, b) && this.internal.has(client.conn);
+        if (!ok) return refuse('bad user name or password', 4);
+        this.principals.set(client, { role: 'gateway', username });
+        return done(null, true);
+      }
+      const now = Date.now();
+      const from = addr(client);
+      if (this.throttle.blocked(from, now)) return refuse('too many failed logins from this address', 5);
+      users
+        .reload()
+        .then((gone) => {
+          this.dropUsers(gone);
+          return users.verify(username, pw);
+        })
+        .then(
+          (principal) => {
+            if (!principal) {
+              this.throttle.fail(from, now);
+              return refuse('bad user name or password', 4);
+            }
+            // A client id stays with its user: another login cannot take over (and so cut off)
+            // the gateway's sessions or another device's.
+            const holder = [...this.principals].find(([c]) => c.id === client.id && c !== client)?.[1];
+            if (client.id.startsWith('pintu-gateway') || (holder && holder.username !== principal.username)) {
+              return refuse(`client id "${client.id}" belongs to another login`, 2);
+            }
+            this.principals.set(client, principal);
+            done(null, true);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'mqtt: user file unreadable');
+            refuse('user file unreadable', 5);
+          },
+        );
+    };
+
+    aedes.authorizePublish = (client, packet, done) => {
+      const p = client ? this.principals.get(client) : undefined;
+      if (!p) return done(new Error('not authenticated'));
+      const route = opts.topics.parse(packet.topic);
+      const verdict = this.acl.canPublish(p, packet.topic, packet.retain);
+      if (!verdict.ok) {
+        rejections.reject(verdict.reason, route?.kind ?? 'other', {
+          username: p.username,
+          topic: packet.topic.slice(0, 120),
+          retain: packet.retain,
+        });
+        return done(new Error(`publish refused: ${verdict.reason}`));
+      }
+      if (route?.kind === 'door.set' && p.role !== 'gateway') {
+        this.publishers.push({
+          topic: packet.topic,
+          payload: Buffer.from(packet.payload).toString('utf8'),
+          principal: p,
+          at: Date.now(),
+        });
+        if (this.publishers.length > 1000) this.publishers.shift();
+      }
+      done(null);
+    };
+
+    aedes.authorizeSubscribe = (client, sub: Subscription, done) => {
+      const p = this.principals.get(client);
+      if (!p) return done(new Error('not authenticated'));
+      const verdict = this.acl.canSubscribe(p, sub.topic);
+      if (!verdict.ok) {
+        rejections.reject(verdict.reason, 'subscribe', {
+          username: p.username,
+          filter: sub.topic.slice(0, 120),
+        });
+        return done(null, null); // SUBACK 0x80 for this filter, the connection stays
+      }
+      done(null, sub);
+    };
+
+    aedes.authorizeForward = (client, packet: AedesPublishPacket) => {
+      const p = this.principals.get(client);
+      if (!p || !this.acl.canReceive(p, packet.topic)) return null;
+      return packet;
+    };
+
+    aedes.on('clientReady', () => metrics.brokerClients.set(aedes.connectedClients));
+    aedes.on('clientDisconnect', (client) => {
+      this.principals.delete(client);
+      metrics.brokerClients.set(aedes.connectedClients);
+    });
+    aedes.on('clientError', (client, err) => {
+      log.debug({ client: client?.id, err: err.message }, 'mqtt broker: client error');
+      if (client && !client.connected) this.principals.delete(client);
+    });
+    aedes.on('connectionError', (client, err) => {
+      log.debug({ client: client?.id, err: err.message }, 'mqtt broker: connection error');
+      if (client) this.principals.delete(client);
+    });
+  }
+
+  /** Close the sessions of users removed from the file. */
+  private dropUsers(gone: string[]): void {
+    if (!gone.length) return;
+    for (const [client, p] of this.principals) {
+      if (gone.includes(p.username)) {
+        this.opts.log.info({ username: p.username }, 'mqtt: user removed, session closed');
+        client.close();
+        this.principals.delete(client);
+      }
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const c = this.opts.config;
+    const handle = this.aedes.handle;
+    const tlsFiles =
+      c.tls.cert && c.tls.key
+        ? {
+            cert: readFileSync(c.tls.cert),
+            key: readFileSync(c.tls.key),
+            ...(c.tls.ca ? { ca: readFileSync(c.tls.ca) } : {}),
+          }
+        : undefined;
+
+    await this.serve(net.createServer(handle), 'tcp', c.host, c.port);
+    if (tlsFiles)
+      await this.serve(
+        tls.createServer({ ...tlsFiles, minVersion: 'TLSv1.2' }, handle),
+        'tls',
+        c.tls.host ?? c.host,
+        c.tls.port,
+      );
+    if (c.websocket.port !== undefined) {
+      const secure = c.websocket.tls;
+      if (secure && !tlsFiles) throw new Error('mqtt.websocket.tls needs mqtt.tls.cert and mqtt.tls.key');
+      const server =
+        secure && tlsFiles ? https.createServer({ ...tlsFiles, minVersion: 'TLSv1.2' }) : http.createServer();
+      server.on('request', (_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
+      });
+      const wss = new WebSocketServer({ server, path: c.websocket.path, maxPayload: 64 * 1024 });
+      wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req));
+      this.wss.push(wss);
+      await this.serve(server, secure ? 'wss' : 'ws', c.websocket.host ?? c.host, c.websocket.port);
+    }
+  }
+
+  private serve(
+    server: net.Server | http.Server,
+    kind: Listening['kind'],
+    host: string,
+    port: number,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'the address is in use (another broker? set mqtt.port, or mqtt.mode external or off)'
+            : err.message;
+        reject(new Error(`mqtt broker: cannot listen (${kind}) on ${host}:${port}: ${why}`));
+      };
+      server.once('error', fail);
+      server.listen(port, host, () => {
+        server.off('error', fail);
+        const a = server.address() as net.AddressInfo;
+        this.listening.push({ kind, host: a.address, port: a.port });
+        this.servers.push(server);
+        this.opts.log.info({ kind, host: a.address, port: a.port }, 'mqtt broker listening');
+        resolve();
+      });
+    });
+  }
+
+  /** Publish as the broker itself (no client): tests and diagnostics only. */
+  publish(packet: Pick<PublishPacket, 'topic' | 'payload' | 'qos' | 'retain'>): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.aedes.publish({ cmd: 'publish', dup: false, ...packet } as PublishPacket, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    // Let what was just published (the gateway's "offline") reach the clients first.
+    const deadline = Date.now() + 500;
+    await new Promise((r) => setTimeout(r, 20));
+    while (Date.now() < deadline && [...this.principals.keys()].some((c) => (c.conn as net.Socket).writableLength > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const w of this.wss) {
+      for (const ws of w.clients) ws.terminate();
+      w.close();
+    }
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            (s as http.Server).closeAllConnections?.();
+            s.close(() => resolve());
+          }),
+      ),
+    );
+    this.principals.clear();
+    this.opts.metrics.brokerClients.set(0);
+  }
+}

@@ -1,0 +1,426 @@
+// The payload of every topic of the contract, as ONE TypeBox definition per topic: the
+// TypeScript type, the Ajv check of what comes in, and the JSON Schema files shipped in
+// src/mqtt/schemas/ (`npm run mqtt:schemas` rewrites them; a test keeps them equal).
+//
+// JSON topics carry UTF-8 JSON; "text" topics carry the bare value (`online`, `UNLOCK`,
+// `3`), and their schema describes that value.
+import { Ajv, type ValidateFunction } from 'ajv';
+import Type, { type Static, type TSchema } from 'typebox';
+import { DENY_REASONS } from '../domain/types.js';
+
+const Enum = <const V extends readonly string[]>(values: V, description: string) =>
+  Type.Unsafe<V[number]>({ type: 'string', enum: [...values], description });
+const Nullable = <T extends TSchema>(t: T, description: string) =>
+  Type.Union([t, Type.Null()], { description });
+const EpochMs = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** Largest payload read on any topic; anything bigger is refused before it is parsed. */
+export const MAX_PAYLOAD_BYTES = 4096;
+
+export const ALARMS = ['held_open', 'forced_open', 'offline', 'no_ack'] as const;
+export type AlarmKind = (typeof ALARMS)[number];
+const Alarm = Enum(
+  ALARMS,
+  'held_open: open too long after a grant; forced_open: opened while locked; offline: the room controller is gone; no_ack: the room controller did not acknowledge a command.',
+);
+
+export const FACILITIES_COMMANDS = ['UNLOCK', 'LOCK', 'LOCKDOWN', 'RELEASE'] as const;
+export type FacilitiesCommand = (typeof FACILITIES_COMMANDS)[number];
+
+// ---------------------------------------------------------------- gateway -> everyone
+
+export const StatusPayload = Type.Unsafe<'online' | 'offline'>({
+  $id: 'status',
+  title: 'pintu/status',
+  type: 'string',
+  enum: ['online', 'offline'],
+  description:
+    'Text. Retained. "online" when the gateway connects; "offline" when it stops, or as its last will.',
+});
+
+export const DoorStatePayload = Type.Object(
+  {
+    locked: Nullable(
+      Type.Boolean(),
+      'true locked, false unlocked, null unknown (controller offline or silent).',
+    ),
+    open: Nullable(Type.Boolean(), 'Door contact: true open, false closed, null no contact or unknown.'),
+    alarm: Nullable(Alarm, 'The most recent active alarm, or null.'),
+    alarms: Type.Array(Alarm, { uniqueItems: true, description: 'Every active alarm, oldest first.' }),
+    lockdown: Type.Boolean({
+      description: 'The door (or the whole site) is in lockdown: every badge is refused.',
+    }),
+    at: EpochMs('When this state began (epoch milliseconds).'),
+  },
+  {
+    $id: 'door-state',
+    title: 'pintu/doors/<door>/state',
+    description: 'JSON. Retained. The state of one door, republished on every change.',
+    additionalProperties: false,
+  },
+);
+
+export const DoorSetPayload = Type.Unsafe<FacilitiesCommand>({
+  $id: 'door-set',
+  title: 'pintu/doors/<door>/set',
+  type: 'string',
+  enum: [...FACILITIES_COMMANDS],
+  description:
+    'Text. Never retained (a retained command is refused). From facilities clients and Home Assistant: UNLOCK (one pulse of the door\'s pulseMs), LOCK (lock now), LOCKDOWN (refuse every badge and lock), RELEASE (end the lockdown). <door> "*" addresses every door (LOCKDOWN and RELEASE only).',
+});
+
+export const VisitorsInsidePayload = Type.Integer({
+  $id: 'visitors-inside',
+  title: 'pintu/visitors/inside',
+  minimum: 0,
+  description: 'Text (a JSON number). Retained. How many visits are inside at least one door.',
+});
+
+export const VisitorsListPayload = Type.Object(
+  {
+    at: EpochMs('When the list was made.'),
+    count: Type.Integer({ minimum: 0, description: 'Length of visitors.' }),
+    visitors: Type.Array(
+      Type.Object(
+        {
+          visitId: Type.String({ description: 'The visit.' }),
+          guest: Type.Optional(
+            Type.String({ description: 'The guest as display.guestName shapes it; absent when "none".' }),
+          ),
+          badge: Type.Optional(Type.String({ description: 'Label of the badge issued (e.g. TAMU-01).' })),
+          host: Type.Optional(Type.String({ description: 'Id of the host visited.' })),
+          doors: Type.Array(Type.String(), { description: 'Doors the visit is inside of.' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    $id: 'visitors-list',
+    title: 'pintu/visitors/inside/list',
+    description: 'JSON. Retained. Facilities only (the broker ACL): the evacuation roll call.',
+    additionalProperties: false,
+  },
+);
+
+export const EventPayload = Type.Object(
+  {
+    seq: Type.Integer({
+      minimum: 1,
+      description: 'Journal sequence number: increasing, a consumer drops a seq it has seen.',
+    }),
+    at: EpochMs('When it happened.'),
+    type: Type.String({
+      description:
+        'Journal event type: access.granted, access.denied, door.unlocked, door.locked, door.lockdown, door.released, door.opened, door.closed, door.alarm, door.alarm_cleared, door.exit_request.',
+    }),
+    door: Type.Optional(Type.String()),
+    reader: Type.Optional(Type.String()),
+    direction: Type.Optional(Enum(['in', 'out'] as const, 'Entry or exit.')),
+    kind: Type.Optional(Enum(['nfc', 'pin'] as const, 'Badge or keypad code.')),
+    reason: Type.Optional(Enum(DENY_REASONS, 'Why a tap was refused.')),
+    visitId: Type.Optional(Type.String()),
+    guest: Type.Optional(
+      Type.String({
+        description: 'The guest as display.guestName shapes it; absent when "none" or unknown.',
+      }),
+    ),
+    badge: Type.Optional(Type.String({ description: 'Label of the badge (not its UID).' })),
+    alarm: Type.Optional(Alarm),
+    cleared: Type.Optional(Type.Array(Alarm, { description: 'door.closed: the alarms this closing ended.' })),
+    ms: Type.Optional(Type.Integer({ description: 'door.unlocked: pulse length.' })),
+    global: Type.Optional(Type.Boolean({ description: 'door.lockdown / door.released for every door.' })),
+    actor: Type.Object(
+      { kind: Enum(['user', 'token', 'device', 'system'] as const, 'Who acted.'), id: Type.String() },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    $id: 'event',
+    title: 'pintu/events',
+    description:
+      "JSON. Not retained, QoS 2 (from a publish-only persistent session: the broker takes each event once, even across a reconnect). One message per access event and alarm, in journal order; replayed from the journal after an outage. No personal data but the visit id and the guest's display name as configured.",
+    additionalProperties: false,
+  },
+);
+
+// ---------------------------------------------------------------- room controllers
+
+export const RoomTapPayload = Type.Object(
+  {
+    credential: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Badge UID in hex (separators allowed) or keypad digits.',
+    }),
+    kind: Enum(['nfc', 'pin'] as const, 'nfc: a badge; pin: a keypad code.'),
+  },
+  {
+    $id: 'room-tap',
+    title: 'pintu/rooms/<room>/tap',
+    description:
+      'JSON. Controller -> gateway, QoS 0, never retained and never queued while offline: a tap decided late would open late.',
+    additionalProperties: false,
+  },
+);
+
+export const RoomCommandPayload = Type.Object(
+  {
+    id: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'Command id: repeated unchanged on a retry; a controller runs an id once and acknowledges every copy.',
+    }),
+    action: Enum(
+      ['unlock', 'lock', 'hold'] as const,
+      'unlock: pulse the relay for ms; lock: lock now; hold: stay unlocked until lock.',
+    ),
+    ms: Type.Optional(
+      Type.Integer({ minimum: 100, maximum: 60000, description: 'unlock: pulse length in milliseconds.' }),
+    ),
+    exp: EpochMs('Deadline (epoch ms): a controller with a synchronised clock drops the command after it.'),
+  },
+  {
+    $id: 'room-command',
+    title: 'pintu/rooms/<room>/command',
+    description:
+      'JSON. Gateway -> controller, QoS 0, never retained (a retained command is refused by the broker and ignored by controllers).',
+    additionalProperties: false,
+  },
+);
+
+export const RoomAckPayload = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64, description: 'The id of the command.' }),
+    ok: Type.Boolean({ description: 'The relay did what was asked.' }),
+    error: Type.Optional(Type.String({ maxLength: 200, description: 'Why not, when ok is false.' })),
+  },
+  {
+    $id: 'room-ack',
+    title: 'pintu/rooms/<room>/ack',
+    description: 'JSON. Controller -> gateway, QoS 0. Sent for every copy of a command it received.',
+    additionalProperties: false,
+  },
+);
+
+export const RoomStatePayload = Type.Object(
+  {
+    online: Type.Boolean({ description: 'true as birth message, false as last will.' }),
+    locked: Type.Optional(Type.Boolean({ description: 'Relay state: true locked.' })),
+    open: Type.Optional(Type.Boolean({ description: 'Door contact, when the controller has one.' })),
+    fw: Type.Optional(Type.String({ maxLength: 64, description: 'Firmware name and version.' })),
+  },
+  {
+    $id: 'room-state',
+    title: 'pintu/rooms/<room>/state',
+    description:
+      'JSON. Retained, by the controller: {"online":true} as birth message, {"online":false} as last will, the full state on every change.',
+    additionalProperties: false,
+  },
+);
+
+export type DoorState = Static<typeof DoorStatePayload>;
+export type VisitorsList = Static<typeof VisitorsListPayload>;
+export type MqttEvent = Static<typeof EventPayload>;
+export type RoomTap = Static<typeof RoomTapPayload>;
+export type RoomCommand = Static<typeof RoomCommandPayload>;
+export type RoomAck = Static<typeof RoomAckPayload>;
+export type RoomState = Static<typeof RoomStatePayload>;
+
+// ---------------------------------------------------------------- the catalogue
+
+export interface TopicSpec {
+  /** File name of the JSON Schema (without .json). */
+  name: string;
+  topic: string;
+  encoding: 'json' | 'text';
+  retained: boolean;
+  qos: 0 | 1 | 2;
+  from: string;
+  to: string;
+  schema: TSchema;
+}
+
+export const TOPIC_SPECS: readonly TopicSpec[] = [
+  {
+    name: 'status',
+    topic: 'pintu/status',
+    encoding: 'text',
+    retained: true,
+    qos: 1,
+    from: 'gateway (last will: broker)',
+    to: 'everyone',
+    schema: StatusPayload,
+  },
+  {
+    name: 'door-state',
+    topic: 'pintu/doors/<door>/state',
+    encoding: 'json',
+    retained: true,
+    qos: 1,
+    from: 'gateway',
+    to: 'facilities, Home Assistant',
+    schema: DoorStatePayload,
+  },
+  {
+    name: 'door-set',
+    topic: 'pintu/doors/<door>/set',
+    encoding: 'text',
+    retained: false,
+    qos: 1,
+    from: 'facilities, Home Assistant',
+    to: 'gateway',
+    schema: DoorSetPayload,
+  },
+  {
+    name: 'visitors-inside',
+    topic: 'pintu/visitors/inside',
+    encoding: 'text',
+    retained: true,
+    qos: 1,
+    from: 'gateway',
+    to: 'facilities, Home Assistant',
+    schema: VisitorsInsidePayload,
+  },
+  {
+    name: 'visitors-list',
+    topic: 'pintu/visitors/inside/list',
+    encoding: 'json',
+    retained: true,
+    qos: 1,
+    from: 'gateway',
+    to: 'facilities only',
+    schema: VisitorsListPayload,
+  },
+  {
+    name: 'event',
+    topic: 'pintu/events',
+    encoding: 'json',
+    retained: false,
+    qos: 2,
+    from: 'gateway',
+    to: 'facilities, Home Assistant',
+    schema: EventPayload,
+  },
+  {
+    name: 'room-tap',
+    topic: 'pintu/rooms/<room>/tap',
+    encoding: 'json',
+    retained: false,
+    qos: 0,
+    from: 'room controller',
+    to: 'gateway',
+    schema: RoomTapPayload,
+  },
+  {
+    name: 'room-command',
+    topic: 'pintu/rooms/<room>/command',
+    encoding: 'json',
+    retained: false,
+    qos: 0,
+    from: 'gateway',
+    to: 'room controller',
+    schema: RoomCommandPayload,
+  },
+  {
+    name: 'room-ack',
+    topic: 'pintu/rooms/<room>/ack',
+    encoding: 'json',
+    retained: false,
+    qos: 0,
+    from: 'room controller',
+    to: 'gateway',
+    schema: RoomAckPayload,
+  },
+  {
+    name: 'room-state',
+    topic: 'pintu/rooms/<room>/state',
+    encoding: 'json',
+    retained: true,
+    qos: 1,
+    from: 'room controller (last will: broker)',
+    to: 'gateway, facilities',
+    schema: RoomStatePayload,
+  },
+];
+
+/** The JSON Schema document of one topic, as shipped in src/mqtt/schemas/<name>.json. */
+export function jsonSchemaOf(spec: TopicSpec): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(spec.schema)) as Record<string, unknown>;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...plain,
+    $id: `https://pintu.local/mqtt/schemas/${spec.name}.json`,
+  };
+}
+
+// ---------------------------------------------------------------- checking what comes in
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const compiled = new Map<TSchema, ValidateFunction>();
+function validator(schema: TSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    const { $id: _drop, ...rest } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+    v = ajv.compile(rest);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+export type Decoded<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: 'too_large' | 'not_utf8' | 'not_json' | 'schema'; detail: string };
+
+/** Decode a JSON payload and check it against its schema. Never throws. */
+export function decodeJson<T>(schema: TSchema, payload: Buffer | Uint8Array): Decoded<T> {
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    return { ok: false, reason: 'too_large', detail: `${payload.length} bytes` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  } catch {
+    return { ok: false, reason: 'not_utf8', detail: 'payload is not UTF-8' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: 'not_json', detail: (err as Error).message.slice(0, 100) };
+  }
+  const check = validator(schema);
+  if (!check(value)) {
+    const e = check.errors?.[0];
+    return {
+      ok: false,
+      reason: 'schema',
+      detail: `${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`.slice(0, 200),
+    };
+  }
+  return { ok: true, value: value as T };
+}
+
+/** Decode a text payload (`UNLOCK`, `online`) and check it against its schema. Never throws. */
+export function decodeText<T extends string>(schema: TSchema, payload: Buffer | Uint8Array): Decoded<T> {
+  if (payload.length > 64) return { ok: false, reason: 'too_large', detail: `${payload.length} bytes` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload).trim();
+  } catch {
+    return { ok: false, reason: 'not_utf8', detail: 'payload is not UTF-8' };
+  }
+  const check = validator(schema) as (v: unknown) => boolean;
+  if (!check(text))
+    return { ok: false, reason: 'schema', detail: `"${text.slice(0, 20)}" is not one of the allowed values` };
+  return { ok: true, value: text as T };
+}
+
+/** Check an outgoing value (tests, and a debug guard): throws with the first problem. */
+export function assertValid(schema: TSchema, value: unknown): void {
+  const check = validator(schema);
+  if (!check(value))
+    throw new Error(
+      `invalid ${String((schema as { title?: string }).title)}: ${JSON.stringify(check.errors)}`,
+    );
+}

@@ -1,0 +1,715 @@
+// The gateway on MQTT: the embedded broker or the connection to an external one, and what
+// the gateway says and hears there (DESIGN.md "MQTT topics"):
+//
+//   pintu/status                retained online/offline, last will offline
+//   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
+//   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
+//   pintu/visitors/inside(/list) retained count; the roll call for facilities
+//   pintu/events                the journal's access and door events, in order (outbox.ts)
+//   pintu/rooms/<room>/...      room controllers (rooms.ts)
+//   homeassistant/...           discovery (discovery.ts)
+//
+// main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
+// starts this service.
+import { readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { DomainError } from '../domain/errors.js';
+import type { JournalEntry } from '../domain/events.js';
+import { displayName } from '../domain/privacy.js';
+import type { Actor } from '../domain/types.js';
+import type { Gateway } from '../service/gateway.js';
+import type { Principal } from './acl.js';
+import { EmbeddedBroker, type Listening } from './broker.js';
+import {
+  discoveryConfigs,
+  discoveryFilter,
+  doorDiscoveryTopics,
+  nodeIdOf,
+  visitorsTopic,
+} from './discovery.js';
+import { MqttLink, MqttPublisher } from './link.js';
+import { Outbox } from './outbox.js';
+import { Rejections } from './rejects.js';
+import { RoomHub } from './rooms.js';
+import {
+  type AlarmKind,
+  DoorSetPayload,
+  type DoorState,
+  decodeText,
+  type FacilitiesCommand,
+  type MqttEvent,
+  type VisitorsList,
+} from './schemas.js';
+import { Topics } from './topics.js';
+import { MqttUsers, mqttUsersFile } from './users.js';
+
+/** Journal entry types published on pintu/events. */
+export const EVENT_TYPES = [
+  'access.granted',
+  'access.denied',
+  'door.unlocked',
+  'door.locked',
+  'door.lockdown',
+  'door.released',
+  'door.exit_request',
+  'door.opened',
+  'door.closed',
+  'door.alarm',
+  'door.alarm_cleared',
+] as const;
+
+export function topicsOf(config: Config): Topics {
+  return new Topics(config.mqtt.baseTopic, config.mqtt.homeAssistant.prefix);
+}
+
+/** The room controller hub, built before the drivers; undefined when MQTT is off. */
+export function createRoomHub(config: Config, log: Logger): RoomHub | undefined {
+  if (config.mqtt.mode === 'off') return undefined;
+  return new RoomHub({
+    topics: topicsOf(config),
+    commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
+    retries: config.mqtt.rooms.retries,
+    log: log.child({ part: 'rooms' }),
+  });
+}
+
+export interface MqttHealth {
+  mode: 'embedded' | 'external';
+  connected: boolean;
+  /** Events waiting for the broker. */
+  backlog: number;
+  backlogMax: number;
+  /** Events dropped from MQTT because the backlog was full (since start). */
+  dropped: number;
+  published: number;
+  connections: number;
+  broker?: { clients: number; listening: Listening[] };
+}
+
+export interface MqttServiceOptions {
+  config: Config;
+  gateway: Gateway;
+  /** The hub whose ports the drivers use (createRoomHub). */
+  rooms?: RoomHub;
+  log: Logger;
+  version: string;
+}
+
+/** An event as published on pintu/events: no personal data but the visit id and the display name. */
+export function eventOf(
+  entry: JournalEntry,
+  lookup: { guest(visitId: string): string | undefined; badge(badgeId: string): string | undefined },
+): MqttEvent {
+  const e: MqttEvent = {
+    seq: entry.seq,
+    at: entry.at,
+    type: entry.type,
+    actor: { kind: entry.actor.kind, id: entry.actor.id },
+  };
+  if (entry.type === 'access.granted' || entry.type === 'access.denied') {
+    const p = entry.payload;
+    e.reader = p.readerId;
+    e.kind = p.kind;
+    if (p.doorId) e.door = p.doorId;
+    if (p.direction) e.direction = p.direction;
+    if (p.reason) e.reason = p.reason;
+    if (p.badgeId) {
+      const label = lookup.badge(p.badgeId);
+      if (label) e.badge = label;
+    }
+    if (p.visitId) {
+      e.visitId = p.visitId;
+      const guest = lookup.guest(p.visitId);
+      if (guest) e.guest = guest;
+    }
+  } else if (entry.type.startsWith('door.')) {
+    const p = entry.payload as {
+      doorId: string;
+      ms?: number;
+      alarm?: AlarmKind;
+      global?: boolean;
+      cleared?: unknown;
+    };
+    e.door = p.doorId;
+    if (p.ms !== undefined) e.ms = p.ms;
+    if (p.alarm) e.alarm = p.alarm;
+    if (p.global) e.global = true;
+    if (Array.isArray(p.cleared)) e.cleared = p.cleared as AlarmKind[];
+  }
+  return e;
+}
+
+export class MqttService {
+  readonly topics: Topics;
+  readonly link: MqttLink;
+  /** The persistent, publish-only session that carries pintu/events. */
+  readonly events: MqttPublisher;
+  readonly outbox: Outbox;
+  readonly rejections: Rejections;
+  private readonly log: Logger;
+  private readonly doorSent = new Map<string, { key: string; at: number }>();
+  private visitorsKey = '';
+  private visitorsTimer: NodeJS.Timeout | undefined;
+  private readonly discovery: Map<string, Record<string, unknown>>;
+  private readonly offs: Array<() => void> = [];
+  private stopped = false;
+  private removed: Promise<string[]> | undefined;
+
+  private constructor(
+    private readonly opts: MqttServiceOptions,
+    readonly broker: EmbeddedBroker | undefined,
+    link: MqttLink,
+    events: MqttPublisher,
+    readonly hub: RoomHub | undefined,
+    topics: Topics,
+    rejections: Rejections,
+    log: Logger,
+  ) {
+    this.link = link;
+    this.events = events;
+    this.topics = topics;
+    this.rejections = rejections;
+    this.log = log;
+    const { config, gateway, version } = opts;
+    this.discovery = config.mqtt.homeAssistant.enabled
+      ? discoveryConfigs({
+          topics,
+          nodeId: nodeIdOf(config.mqtt.baseTopic),
+          doors: config.doors.map((d) => ({ id: d.id, name: d.name })),
+          version,
+        })
+      : new Map();
+    this.outbox = new Outbox({
+      journal: gateway.core.journal,
+      file: join(config.dataDir, 'mqtt-outbox.json'),
+      max: config.mqtt.backlogMax,
+      types: EVENT_TYPES,
+      publish: (entry) => this.publishEvent(entry),
+      metrics: gateway.core.metrics.mqtt,
+      log,
+    });
+  }
+
+  static async start(opts: MqttServiceOptions): Promise<MqttService> {
+    const { config, gateway } = opts;
+    const c = config.mqtt;
+    if (c.mode === 'off') throw new Error('mqtt.mode is off');
+    const log = opts.log.child({ part: 'mqtt' });
+    const metrics = gateway.core.metrics.mqtt;
+    const topics = topicsOf(config);
+    const rejections = new Rejections(log, metrics.rejected);
+    opts.rooms?.bind({ metrics, rejections });
+
+    // Retain-as-published (MQTT 5): a command or tap published retained is seen as such live, and refused.
+    const subscriptions: Array<{
+      filter: string;
+      qos: 0 | 1;
+      noLocal?: boolean;
+      retainAsPublished?: boolean;
+    }> = [
+      { filter: topics.anyDoorSet, qos: 1, retainAsPublished: true },
+      { filter: topics.anyRoom('tap'), qos: 0, retainAsPublished: true },
+      { filter: topics.anyRoom('ack'), qos: 0, retainAsPublished: true },
+      { filter: topics.anyRoom('state'), qos: 1 },
+    ];
+    if (c.homeAssistant.enabled) {
+      subscriptions.push({ filter: topics.homeAssistantStatus, qos: 1 });
+      subscriptions.push({
+        filter: discoveryFilter(topics.discoveryPrefix, nodeIdOf(c.baseTopic)),
+        qos: 1,
+        noLocal: true,
+      });
+    }
+
+    let broker: EmbeddedBroker | undefined;
+    let link: MqttLink;
+    let events: MqttPublisher;
+    const will = { topic: topics.status, payload: 'offline' };
+    if (c.mode === 'embedded') {
+      const users = await MqttUsers.open(mqttUsersFile(config.dataDir));
+      broker = await EmbeddedBroker.start({ config: c, topics, users, log, metrics, rejections });
+      const b = broker;
+      link = new MqttLink({
+        target: { stream: () => b.connectInternal() },
+        clientId: 'pintu-gateway',
+        ...b.gatewayCredentials,
+        protocolVersion: 4,
+        will,
+        subscriptions,
+        reconnectMinMs: 50,
+        log,
+      });
+      events = new MqttPublisher({
+        target: { stream: () => b.connectInternal() },
+        clientId: 'pintu-gateway-events',
+        ...b.gatewayCredentials,
+        protocolVersion: 4,
+        reconnectMs: 100,
+        log,
+      });
+    } else {
+      // A retained command left on a shared broker is found and cleared (see onMessage).
+      subscriptions.push({
+        filter: topics.anyRoom('command'),
+        qos: 0,
+        noLocal: true,
+        retainAsPublished: true,
+      });
+      const url = c.url ?? `mqtt://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+      const file = (p: string | undefined) => (p ? readFileSync(p) : undefined);
+      const secure = /^(mqtts|wss|ssl):/.test(url);
+      const ca = file(c.tls.ca);
+      const cert = file(c.tls.cert);
+      const key = file(c.tls.key);
+      const clientId = c.clientId ?? `pintu-${hostname()}-${c.baseTopic.replace(/\//g, '-')}`.slice(0, 57);
+      const credentials = {
+        ...(c.username !== undefined ? { username: c.username } : {}),
+        ...(c.password !== undefined ? { password: c.password } : {}),
+      };
+      const tls =
+        secure || cert
+          ? {
+              tls: {
+                rejectUnauthorized: c.tls.rejectUnauthorized,
+                ...(ca ? { ca } : {}),
+                ...(cert ? { cert } : {}),
+                ...(key ? { key } : {}),
+              },
+            }
+          : {};
+      link = new MqttLink({
+        target: { url },
+        clientId,
+        ...credentials,
+        protocolVersion: c.protocolVersion,
+        will,
+        subscriptions,
+        ...tls,
+        log,
+      });
+      events = new MqttPublisher({
+        target: { url },
+        clientId: `${clientId}-events`,
+        ...credentials,
+        protocolVersion: c.protocolVersion,
+        reconnectMs: 1000,
+        ...tls,
+        log,
+      });
+    }
+
+    const service = new MqttService(opts, broker, link, events, opts.rooms, topics, rejections, log);
+    try {
+      await service.begin(c.mode === 'embedded');
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+    return service;
+  }
+
+  private async begin(embedded: boolean): Promise<void> {
+    const { gateway } = this.opts;
+    const bus = gateway.core.bus;
+    const onEntry = (e: JournalEntry) => this.onEntry(e);
+    const onLock = (l: { doorId: string }) => this.publishDoor(l.doorId);
+    bus.on('entry', onEntry);
+    bus.on('lock', onLock);
+    this.offs.push(
+      () => bus.off('entry', onEntry),
+      () => bus.off('lock', onLock),
+    );
+    if (this.hub) {
+      const onAlarm = (a: { doorId: string; room: string; alarm: 'offline' | 'no_ack'; active: boolean }) =>
+        this.onRoomAlarm(a);
+      this.hub.on('alarm', onAlarm);
+      this.offs.push(() => this.hub?.off('alarm', onAlarm));
+    }
+    await this.outbox.open();
+    this.hub?.attach(this.link);
+    this.events.on('up', () => this.outbox.linkUp());
+    this.events.on('down', () => this.outbox.linkDown());
+    if (this.events.connected) this.outbox.linkUp();
+    this.link.on('up', () => this.onUp());
+    this.link.on('down', () => this.onDown());
+    this.link.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
+    // Embedded: the broker is in this process, so the first connection is immediate. External:
+    // the broker may be away; taps do not wait for it.
+    await this.link.start(embedded ? 5000 : 0);
+  }
+
+  health(): MqttHealth {
+    return {
+      mode: this.opts.config.mqtt.mode as 'embedded' | 'external',
+      connected: this.link.connected && this.events.connected,
+      backlog: this.outbox.backlog,
+      backlogMax: this.opts.config.mqtt.backlogMax,
+      dropped: this.outbox.dropped,
+      published: this.outbox.published,
+      connections: this.link.connections,
+      ...(this.broker
+        ? { broker: { clients: this.broker.aedes.connectedClients, listening: this.broker.listening } }
+        : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private onUp(): void {
+    const m = this.opts.gateway.core.metrics.mqtt;
+    m.connected.set(1);
+    const retained = (topic: string, payload: string) =>
+      this.link
+        .publish(topic, payload, { qos: 1, retain: true })
+        .catch((err) => this.log.debug({ err, topic }, 'mqtt: publish failed'));
+    void retained(this.topics.status, 'online');
+    this.doorSent.clear();
+    for (const d of this.opts.config.doors) this.publishDoor(d.id);
+    this.visitorsKey = '';
+    this.publishVisitors();
+    void this.publishDiscovery();
+    this.hub?.linkUp(this.link);
+  }
+
+  private onDown(): void {
+    this.opts.gateway.core.metrics.mqtt.connected.set(0);
+    this.hub?.linkDown();
+  }
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    const route = this.topics.parse(topic);
+    if (route) {
+      switch (route.kind) {
+        case 'door.set':
+          void this.onSet(topic, route.door, payload, retained);
+          return;
+        case 'room.tap':
+        case 'room.ack':
+        case 'room.state':
+          this.hub?.handle(route, payload, retained);
+          if (!this.hub) this.rejections.reject('unknown_room', route.kind, { room: route.room });
+          return;
+        case 'room.command':
+          // Only seen on an external broker: a retained command would reach a controller at its next connect.
+          if (retained && payload.length > 0) {
+            this.rejections.reject('retained', route.kind, {
+              room: route.room,
+              detail: 'retained command cleared',
+            });
+            void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
+          }
+          return;
+        default:
+          return;
+      }
+    }
+    if (topic === this.topics.homeAssistantStatus) {
+      if (payload.toString('utf8').trim() === 'online') void this.publishDiscovery();
+      return;
+    }
+    // A retained discovery config of this gateway that the configuration no longer has.
+    if (
+      retained &&
+      payload.length > 0 &&
+      topic.startsWith(`${this.topics.discoveryPrefix}/`) &&
+      !this.discovery.has(topic)
+    ) {
+      this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
+      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ facilities
+
+  private async onSet(topic: string, door: string, payload: Buffer, retained: boolean): Promise<void> {
+    const { gateway } = this.opts;
+    const text = payload.toString('utf8');
+    // In the embedded broker the publisher is known; claim it even for a refused command.
+    const who: Principal | undefined = this.broker?.publisherOf(topic, text);
+    if (retained) {
+      if (payload.length === 0) return;
+      this.rejections.reject('retained', 'door.set', {
+        door,
+        detail: 'retained command ignored and cleared',
+      });
+      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
+      return;
+    }
+    const d = decodeText<FacilitiesCommand>(DoorSetPayload, payload);
+    if (!d.ok)
+      return this.rejections.reject(d.reason, 'door.set', {
+        door,
+        detail: d.detail,
+        ...(who ? { username: who.username } : {}),
+      });
+    const command = d.value;
+    const actor: Actor = who
+      ? { kind: 'device', id: `mqtt:${who.username}`, role: 'facilities' }
+      : { kind: 'device', id: this.broker ? 'mqtt:unknown' : 'mqtt', role: 'facilities' };
+    const all = door === '*';
+    if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
+      return this.rejections.reject('unknown_door', 'door.set', { door, command, actor: actor.id });
+    }
+    try {
+      switch (command) {
+        case 'UNLOCK':
+          await gateway.access.unlock(door, actor);
+          break;
+        case 'LOCK':
+          await gateway.access.lock(door, actor);
+          break;
+        case 'LOCKDOWN':
+        case 'RELEASE':
+          await gateway.access.setLockdown(door, command === 'LOCKDOWN', actor);
+          break;
+      }
+      gateway.core.metrics.mqtt.facilities.inc({ command });
+      this.log.info({ door, command, actor: actor.id }, 'facilities command carried out');
+    } catch (err) {
+      if (err instanceof DomainError) {
+        this.rejections.reject('refused', 'door.set', {
+          door,
+          command,
+          actor: actor.id,
+          detail: err.message,
+        });
+        return;
+      }
+      this.log.error({ err, door, command }, 'facilities command failed');
+    }
+  }
+
+  // ------------------------------------------------------------------ room controller alarms
+
+  private onRoomAlarm(a: {
+    doorId: string;
+    room: string;
+    alarm: 'offline' | 'no_ack';
+    active: boolean;
+  }): void {
+    const core = this.opts.gateway.core;
+    if (a.active) {
+      core.metrics.doorAlarms.inc({ door: a.doorId, alarm: a.alarm });
+      this.log.warn({ door: a.doorId, room: a.room, alarm: a.alarm }, 'door alarm');
+    }
+    core
+      .record(
+        {
+          type: a.active ? 'door.alarm' : 'door.alarm_cleared',
+          payload: { doorId: a.doorId, alarm: a.alarm },
+        },
+        { kind: 'device', id: `room:${a.room}` },
+      )
+      .catch((err) =>
+        this.log.error({ err, door: a.doorId }, 'journal append failed for a room controller alarm'),
+      );
+    this.publishDoor(a.doorId);
+  }
+
+  // ------------------------------------------------------------------ what the gateway publishes
+
+  private onEntry(e: JournalEntry): void {
+    this.outbox.offer(e);
+    if (e.type.startsWith('door.')) {
+      const p = e.payload as { doorId: string; global?: boolean };
+      if (p.global || p.doorId === '*') for (const d of this.opts.config.doors) this.publishDoor(d.id);
+      else this.publishDoor(p.doorId);
+    }
+    if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
+      this.scheduleVisitors();
+  }
+
+  private async publishEvent(entry: JournalEntry): Promise<void> {
+    const { gateway, config } = this.opts;
+    const state = gateway.core.state;
+    const mode = config.display.guestName;
+    const event = eventOf(entry, {
+      guest: (visitId) => {
+        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
+        return v ? displayName(v.guestName, mode) : undefined;
+      },
+      badge: (badgeId) => state.badges.get(badgeId)?.label,
+    });
+    await this.events.publish(this.topics.events, JSON.stringify(event));
+    if (this.log.isLevelEnabled('debug')) {
+      // log.personalData: only then may a log line name the guest.
+      const guest = config.log.personalData && event.guest ? { guest: event.guest } : {};
+      this.log.debug(
+        { seq: event.seq, type: event.type, ...(event.visitId ? { visitId: event.visitId } : {}), ...guest },
+        'mqtt: event published',
+      );
+    }
+  }
+
+  /** The state of one door as pintu/doors/<door>/state carries it. */
+  doorState(doorId: string): DoorState | undefined {
+    const { gateway } = this.opts;
+    const ds = gateway.access.doorStates().find((d) => d.id === doorId);
+    if (!ds) return undefined;
+    const roomLock = this.hub?.lockOfRoom(this.roomOf(doorId) ?? '');
+    const alarms: AlarmKind[] = [...(roomLock?.activeAlarms() ?? [])];
+    const inputAlarm = (ds as { alarm?: AlarmKind }).alarm;
+    if (inputAlarm && !alarms.includes(inputAlarm)) alarms.push(inputAlarm);
+    // The room controller's faults (the fault text may carry a door input's fault too).
+    const unknown = /\b(offline|no_ack)\b/.test(ds.fault ?? '') || alarms.includes('no_ack');
+    return {
+      locked: unknown ? null : ds.locked,
+      open: ds.open ?? null,
+      alarm: alarms.at(-1) ?? null,
+      alarms,
+      lockdown: ds.lockdown,
+      at: gateway.core.now(),
+    };
+  }
+
+  private roomOf(doorId: string): string | undefined {
+    const door = this.opts.config.doors.find((d) => d.id === doorId);
+    return door?.lock.driver === 'mqtt' ? (door.lock.room ?? door.id) : undefined;
+  }
+
+  private publishDoor(doorId: string): void {
+    if (!this.link.connected) return;
+    const state = this.doorState(doorId);
+    if (!state) return;
+    const { at, ...rest } = state;
+    const key = JSON.stringify(rest);
+    const sent = this.doorSent.get(doorId);
+    if (sent?.key === key) return;
+    this.doorSent.set(doorId, { key, at });
+    this.link
+      .publish(this.topics.doorState(doorId), JSON.stringify(state), { qos: 1, retain: true })
+      .catch((err) => {
+        this.doorSent.delete(doorId);
+        this.log.debug({ err, door: doorId }, 'mqtt: door state not published');
+      });
+  }
+
+  private scheduleVisitors(): void {
+    if (this.visitorsTimer) return;
+    this.visitorsTimer = setTimeout(() => {
+      this.visitorsTimer = undefined;
+      this.publishVisitors();
+    }, 20);
+    this.visitorsTimer.unref();
+  }
+
+  /** The roll call: who is inside, named as display.guestName says. */
+  visitors(): VisitorsList {
+    const { gateway, config } = this.opts;
+    const state = gateway.core.state;
+    const visitors: VisitorsList['visitors'] = [];
+    for (const [visitId, doors] of state.presence) {
+      const v = state.visits.get(visitId);
+      const guest = v ? displayName(v.guestName, config.display.guestName) : undefined;
+      const badge = v?.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
+      visitors.push({
+        visitId,
+        ...(guest ? { guest } : {}),
+        ...(badge ? { badge } : {}),
+        ...(v?.hostId ? { host: v.hostId } : {}),
+        doors: [...doors].sort(),
+      });
+    }
+    visitors.sort((a, b) => a.visitId.localeCompare(b.visitId));
+    return { at: gateway.core.now(), count: visitors.length, visitors };
+  }
+
+  private publishVisitors(): void {
+    if (!this.link.connected) return;
+    const list = this.visitors();
+    const key = JSON.stringify(list.visitors);
+    if (key === this.visitorsKey) return;
+    this.visitorsKey = key;
+    const fail = (err: unknown) => {
+      this.visitorsKey = '';
+      this.log.debug({ err }, 'mqtt: visitors not published');
+    };
+    this.link.publish(this.topics.visitorsInside, String(list.count), { qos: 1, retain: true }).catch(fail);
+    this.link.publish(this.topics.visitorsList, JSON.stringify(list), { qos: 1, retain: true }).catch(fail);
+  }
+
+  // ------------------------------------------------------------------ Home Assistant
+
+  private get discoveryFile(): string {
+    return join(this.opts.config.dataDir, 'mqtt-discovery.json');
+  }
+
+  /**
+   * The configs of entities that earlier starts published and this configuration no longer
+   * has (from <dataDir>/mqtt-discovery.json, read once), and the file updated to now.
+   */
+  private async removedDiscovery(): Promise<string[]> {
+    this.removed ??= (async () => {
+      let before: string[] = [];
+      try {
+        before =
+          (JSON.parse(await readFile(this.discoveryFile, 'utf8')) as { topics?: string[] }).topics ?? [];
+      } catch {
+        // first start with Home Assistant discovery
+      }
+      const tmp = `${this.discoveryFile}.tmp`;
+      await writeFile(tmp, `${JSON.stringify({ topics: [...this.discovery.keys()] }, null, 2)}\n`);
+      await rename(tmp, this.discoveryFile);
+      return before.filter((t) => !this.discovery.has(t));
+    })();
+    return this.removed;
+  }
+
+  /**
+   * Publish the configs, and an empty retained config for every entity no longer configured:
+   * at each connection and whenever Home Assistant says it is online (it may have been away
+   * when the gateway connected, as with the embedded broker, which forgets at a restart).
+   */
+  private async publishDiscovery(): Promise<void> {
+    if (!this.opts.config.mqtt.homeAssistant.enabled) return;
+    try {
+      for (const [topic, cfg] of this.discovery)
+        await this.link.publish(topic, JSON.stringify(cfg), { qos: 1, retain: true });
+      for (const topic of await this.removedDiscovery()) {
+        this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
+        await this.link.publish(topic, '', { qos: 1, retain: true });
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'home assistant discovery not (fully) published');
+    }
+  }
+
+  /** Topics of the discovery configs (tests). */
+  discoveryTopics(): string[] {
+    return [...this.discovery.keys()];
+  }
+
+  /** The config topics of a door (tests, removal). */
+  doorDiscoveryTopics(doorId: string): string[] {
+    return doorDiscoveryTopics(
+      this.topics.discoveryPrefix,
+      nodeIdOf(this.opts.config.mqtt.baseTopic),
+      doorId,
+    );
+  }
+
+  visitorsDiscoveryTopic(): string {
+    return visitorsTopic(this.topics.discoveryPrefix, nodeIdOf(this.opts.config.mqtt.baseTopic));
+  }
+
+  // ------------------------------------------------------------------ stop
+
+  /** After the gateway closed (its locks sent their last lock): flush events, say offline, disconnect. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.visitorsTimer);
+    if (this.events.connected) await this.outbox.drain(2000);
+    for (const off of this.offs.splice(0)) off();
+    await this.outbox.close();
+    await this.events.stop();
+    await this.link.stop({ topic: this.topics.status, payload: 'offline' });
+    this.hub?.close();
+    this.opts.gateway.core.metrics.mqtt.connected.set(0);
+    await this.broker?.close();
+  }
+}

@@ -1,0 +1,177 @@
+// The gateway's HTTP API from the browser: JSON in and out, the session cookie (SameSite=Strict)
+// does the authentication, errors carry the server's code and field.
+import type { Role } from '../domain/types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = (err: ApiError) => void;
+const authListeners: Listener[] = [];
+/** Called on 401 (log in again) and 403 password_change_required. */
+export function onAuthProblem(fn: Listener): void {
+  authListeners.push(fn);
+}
+
+export async function api<T = unknown>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  opts: { signal?: AbortSignal; quiet?: boolean } = {},
+): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const text = await res.text();
+  let data: unknown;
+  if (text && res.headers.get('content-type')?.includes('json')) data = JSON.parse(text);
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string; field?: string };
+    const err = new ApiError(res.status, e.error ?? 'error', e.message ?? res.statusText, e.field);
+    if (!opts.quiet && (res.status === 401 || e.error === 'password_change_required')) {
+      for (const fn of authListeners) fn(err);
+    }
+    throw err;
+  }
+  return data as T;
+}
+
+const prefetched = new Map<string, { at: number; promise: Promise<unknown> }>();
+
+/** Start a GET early (while the bootstrap call is in flight); a view takes it with `take`. */
+export function prefetch(path: string): void {
+  const promise = api('GET', path, undefined, { quiet: true });
+  promise.catch(() => undefined);
+  prefetched.set(path, { at: Date.now(), promise });
+}
+
+/** A prefetched GET if one started in the last seconds, else a fresh one. */
+export function take<T>(path: string): Promise<T> {
+  const hit = prefetched.get(path);
+  prefetched.delete(path);
+  if (hit && Date.now() - hit.at < 5000) return hit.promise as Promise<T>;
+  return api<T>('GET', path);
+}
+
+// ---------------------------------------------------------------- shapes (as the API sends them)
+
+export interface Me {
+  username?: string;
+  role: Role;
+  hostId?: string;
+  mustChangePassword?: boolean;
+  actor: { kind: string; id: string };
+}
+
+export interface Host {
+  id: string;
+  name: string;
+  unit: string;
+  rooms: string[];
+  contact?: string;
+  absent?: boolean;
+}
+
+export interface Bootstrap {
+  now: number;
+  timezone: string;
+  me: Me;
+  hosts: Host[];
+  doors: Array<{ id: string; name: string; kind: string }>;
+  readers: Array<{
+    id: string;
+    role: string;
+    doorId?: string;
+    direction?: string;
+    keypad: boolean;
+    simulated: boolean;
+  }>;
+  officeHours: { days: number[]; open: string; close: string };
+  sopStandards: Record<string, number>;
+  retentionGuestDays: number;
+}
+
+export interface Timing {
+  step: string;
+  minutes: number;
+  standard: number;
+  exceeded: boolean;
+}
+
+export interface Visit {
+  id: string;
+  guestId: string;
+  guestName: string;
+  institution: string;
+  purpose: string;
+  hostId: string;
+  state: string;
+  createdAt: number;
+  screening?: { passed: boolean; reasons: string[]; note?: string };
+  guestbook?: { at: number; note?: string };
+  decision?: { outcome: string; reason?: string; proposedDate?: string };
+  rooms: string[];
+  validUntil?: number;
+  badgeId?: string;
+  collateral?: { type: string; masked: string };
+  badgeReturned?: boolean;
+  documentReturned?: boolean;
+  hasAccessCode: boolean;
+  firstEntryAt?: number;
+  history: Array<{
+    action: string;
+    from: string | null;
+    to: string;
+    at: number;
+    actor: { kind: string; id: string };
+  }>;
+  timings: Timing[];
+}
+
+export interface Badge {
+  id: string;
+  label: string;
+  uid: string;
+  status: 'available' | 'issued' | 'lost';
+  visitId?: string;
+}
+
+export interface Door {
+  id: string;
+  name: string;
+  kind: string;
+  locked: boolean;
+  open?: boolean;
+  fault?: string;
+  lockdown: boolean;
+}
+
+export interface TapResult {
+  kind: 'door' | 'desk' | 'repeat' | 'invalid';
+  granted?: boolean;
+  reason?: string;
+  doorId?: string;
+  direction?: string;
+  visitId?: string;
+  badgeId?: string;
+  uid?: string;
+}
+
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  type: string;
+  actor: { kind: string; id: string; role?: string };
+  payload: Record<string, unknown>;
+}

@@ -1,0 +1,173 @@
+// A few lines instead of a framework: build elements, show dialogs and notices.
+import { t } from './i18n.js';
+
+export type Child = Node | string | number | null | undefined | false | Child[];
+type Handler = (e: Event) => void;
+export type Attrs = Record<string, unknown>;
+
+function append(el: Node, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
+  }
+}
+
+function setAttrs(el: Element, attrs: Attrs | null | undefined, svg: boolean): void {
+  if (!attrs) return;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') {
+      el.addEventListener(k.slice(2).toLowerCase(), v as Handler);
+    } else if (!svg && (k === 'value' || k === 'checked' || k === 'selected' || k === 'indeterminate')) {
+      (el as unknown as Record<string, unknown>)[k] = v;
+    } else if (k === 'class') {
+      el.setAttribute('class', String(v));
+    } else {
+      el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+}
+
+/** An HTML element: h('button', { class: 'primary', onClick }, 'Simpan'). */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs, false);
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element (charts). */
+export function s(tag: string, attrs?: Attrs | null, ...children: Child[]): SVGElement {
+  const el = document.createElementNS(SVG_NS, tag) as SVGElement;
+  setAttrs(el, attrs, true);
+  append(el, children);
+  return el;
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+export function replace(el: Element, ...children: Child[]): void {
+  clear(el);
+  append(el, children);
+}
+
+let uid = 0;
+export function nextId(prefix = 'f'): string {
+  return `${prefix}-${++uid}`;
+}
+
+/** A labelled form field: the label is tied to the control by id. */
+export function field(
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  hint?: string,
+): HTMLElement {
+  if (!control.id) control.id = nextId();
+  const hintEl = hint ? h('small', { id: `${control.id}-hint`, class: 'hint' }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
+}
+
+export function checkbox(label: string, attrs: Attrs = {}): { row: HTMLElement; input: HTMLInputElement } {
+  const input = h('input', { type: 'checkbox', id: nextId('c'), ...attrs });
+  return { row: h('label', { class: 'check', for: input.id }, input, h('span', null, label)), input };
+}
+
+// ---------------------------------------------------------------- dialogs
+
+export interface DialogHandle {
+  el: HTMLDialogElement;
+  body: HTMLElement;
+  close(): void;
+  onClose(fn: () => void): void;
+}
+
+/** A modal <dialog>: focus moves in, Esc closes, focus returns where it was. */
+export function dialog(
+  title: string,
+  build: (d: DialogHandle) => Child,
+  opts: { wide?: boolean } = {},
+): DialogHandle {
+  const titleId = nextId('dlg');
+  const body = h('div', { class: 'dialog-body' });
+  const closers: Array<() => void> = [];
+  const before = document.activeElement as HTMLElement | null;
+  const el = h(
+    'dialog',
+    { class: opts.wide ? 'wide' : undefined, 'aria-labelledby': titleId },
+    h(
+      'header',
+      { class: 'dialog-head' },
+      h('h2', { id: titleId }, title),
+      h(
+        'button',
+        { type: 'button', class: 'icon', 'aria-label': t('closeDialog'), onClick: () => handle.close() },
+        '×',
+      ),
+    ),
+    body,
+  );
+  const handle: DialogHandle = {
+    el,
+    body,
+    close: () => {
+      if (el.open) el.close();
+    },
+    onClose: (fn) => closers.push(fn),
+  };
+  el.addEventListener('close', () => {
+    for (const fn of closers) fn();
+    el.remove();
+    openDialogs--;
+    if (before?.isConnected) before.focus();
+  });
+  append(body, [build(handle)]);
+  document.body.appendChild(el);
+  openDialogs++;
+  el.showModal();
+  const first = body.querySelector<HTMLElement>(
+    '[autofocus], input:not([type=hidden]), select, textarea, button',
+  );
+  first?.focus();
+  return handle;
+}
+
+let openDialogs = 0;
+export function dialogOpen(): boolean {
+  return openDialogs > 0;
+}
+
+// ---------------------------------------------------------------- notices
+
+let toasts: HTMLElement | null = null;
+export function toast(text: string, kind: 'ok' | 'error' | 'info' = 'info'): void {
+  if (!toasts) {
+    toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.appendChild(toasts);
+  }
+  const t = h('div', { class: `toast ${kind}` }, text);
+  toasts.appendChild(t);
+  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 3500);
+}
+
+export function busy<T>(button: HTMLButtonElement | null | undefined, work: () => Promise<T>): Promise<T> {
+  if (button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+  }
+  return work().finally(() => {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  });
+}

@@ -1,0 +1,216 @@
+// The Pintu web panel: log in, then the views a role may use, switched by the URL's hash
+// (#/desk, #/host, #/doors, #/people, #/recap, #/admin; #/link/<token> opens a host's
+// one-time link). Bahasa Indonesia first; dates and times in the gateway's time zone.
+import './styles.css';
+import { ApiError, api, onAuthProblem, prefetch } from './api.js';
+import { h, replace, toast } from './dom.js';
+import { longDate, now, time, timezone } from './format.js';
+import { getLang, type Key, setLang, t } from './i18n.js';
+import { live } from './live.js';
+import { boot, type Cap, can, clearBootstrap, loadBootstrap } from './state.js';
+import { adminView } from './views/admin.js';
+import { deskView } from './views/desk.js';
+import { doorsView } from './views/doors.js';
+import { hostView } from './views/host.js';
+import { changePasswordView, langButton, loginView } from './views/login.js';
+import { peopleView } from './views/people.js';
+import { recapView } from './views/recap.js';
+
+type View = (root: HTMLElement) => () => void;
+
+const ROUTES: Array<{ path: string; cap: Cap; nav: Key; view: View }> = [
+  { path: 'desk', cap: 'desk', nav: 'navDesk', view: deskView },
+  { path: 'host', cap: 'hostView', nav: 'navHost', view: hostView },
+  { path: 'doors', cap: 'doors', nav: 'navDoors', view: doorsView },
+  { path: 'people', cap: 'people', nav: 'navPeople', view: peopleView },
+  { path: 'recap', cap: 'recap', nav: 'navRecap', view: recapView },
+  { path: 'admin', cap: 'admin', nav: 'navAdmin', view: adminView },
+];
+
+const app = document.getElementById('app')!;
+let cleanup: (() => void) | undefined;
+let clockTimer: ReturnType<typeof setInterval> | undefined;
+
+function zoneName(tz: string): string {
+  return (
+    { 'Asia/Jakarta': 'WIB', 'Asia/Pontianak': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT' }[tz] ??
+    tz
+  );
+}
+
+function currentPath(): string {
+  return location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
+}
+
+function allowedRoutes() {
+  return ROUTES.filter((r) => can(r.cap));
+}
+
+function shell(): HTMLElement {
+  const me = boot!.me;
+  const clock = h('span', { class: 'clock' });
+  const paintClock = () => {
+    clock.textContent = `${longDate(now())} · ${time(now())} ${zoneName(timezone())}`;
+  };
+  paintClock();
+  clearInterval(clockTimer);
+  clockTimer = setInterval(paintClock, 15_000);
+  const dot = h('span', { class: 'live', role: 'status', 'aria-label': t('liveLabel') });
+  live.onStatus((on) => {
+    dot.className = `live ${on ? 'on' : 'off'}`;
+    dot.textContent = on ? t('live') : t('offline');
+  });
+  const main = h('main', { id: 'main', tabindex: -1 });
+  const nav = h(
+    'nav',
+    { class: 'nav', 'aria-label': 'Menu' },
+    allowedRoutes().map((r) => h('a', { href: `#/${r.path}`, 'data-path': r.path }, t(r.nav))),
+  );
+  const who =
+    me.username ?? (me.hostId ? boot!.hosts.find((x) => x.id === me.hostId)?.name : undefined) ?? me.actor.id;
+  replace(
+    app,
+    h(
+      'a',
+      {
+        class: 'skip',
+        href: '#main',
+        onClick: (e: Event) => {
+          e.preventDefault();
+          main.focus();
+        },
+      },
+      t('skip'),
+    ),
+    h(
+      'header',
+      { class: 'top' },
+      h(
+        'a',
+        { class: 'brand', href: '#/' },
+        h('img', { src: '/assets/favicon.svg', alt: '', width: 32, height: 32 }),
+        h('span', null, h('strong', null, t('appName')), h('small', null, t('org'))),
+      ),
+      nav,
+      h(
+        'div',
+        { class: 'meta' },
+        clock,
+        dot,
+        langButton(() => route(true)),
+        h('span', { class: 'who' }, `${who} · ${t(`role_${me.role}` as Key)}`),
+        h('button', { type: 'button', class: 'link', onClick: logout }, t('logout')),
+      ),
+    ),
+    main,
+  );
+  return main;
+}
+
+async function logout(): Promise<void> {
+  try {
+    await api('POST', '/auth/logout', {}, { quiet: true });
+  } catch {}
+  live.stop();
+  cleanup?.();
+  cleanup = undefined;
+  clearBootstrap();
+  location.hash = '#/';
+  start();
+}
+
+let mounted: HTMLElement | undefined;
+function route(rebuildShell = false): void {
+  if (!boot) return;
+  const routes = allowedRoutes();
+  const path = currentPath();
+  const target = routes.find((r) => r.path === path) ?? routes[0];
+  if (!target) {
+    replace(
+      app,
+      h('main', { id: 'main', class: 'login' }, h('p', null, 'Tidak ada tampilan untuk peran ini.')),
+    );
+    return;
+  }
+  if (target.path !== path) {
+    history.replaceState(null, '', `#/${target.path}`);
+  }
+  if (rebuildShell || !mounted?.isConnected) mounted = shell();
+  for (const a of app.querySelectorAll<HTMLAnchorElement>('nav.nav a')) {
+    if (a.dataset.path === target.path) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  cleanup?.();
+  const main = mounted;
+  cleanup = target.view(main);
+  document.title = `${t(target.nav)} · Pintu`;
+}
+
+async function redeemLink(token: string): Promise<void> {
+  replace(app, h('main', { id: 'main', class: 'login' }, h('p', { role: 'status' }, t('linkOpening'))));
+  try {
+    await api('POST', '/host-links/redeem', { token }, { quiet: true });
+    history.replaceState(null, '', '#/host');
+  } catch (err) {
+    history.replaceState(null, '', '#/');
+    toast(`${t('linkFailed')}: ${err instanceof ApiError ? err.message : String(err)}`, 'error');
+  }
+}
+
+async function start(): Promise<void> {
+  document.documentElement.lang = getLang();
+  const link = /^#\/link\/([A-Za-z0-9_\-.]+)$/.exec(location.hash);
+  if (link) await redeemLink(link[1]!);
+  // The desk's data, fetched alongside the bootstrap (a 401 or 403 here is simply not used).
+  if (/^(#\/?)?(desk)?$/.test(location.hash)) {
+    prefetch('/visits?date=today');
+    prefetch('/badges');
+  }
+  try {
+    await loadBootstrap();
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'password_change_required') {
+      changePasswordView(app, () => {
+        toast(t('passwordChanged'), 'ok');
+        void start();
+      });
+      return;
+    }
+    if (err instanceof ApiError && err.status === 401) {
+      loginView(app, () => void start());
+      return;
+    }
+    replace(
+      app,
+      h(
+        'main',
+        { id: 'main', class: 'login' },
+        h('p', { class: 'error', role: 'alert' }, String((err as Error).message)),
+      ),
+    );
+    setTimeout(() => void start(), 5000);
+    return;
+  }
+  live.start(boot!.me.role === 'host' ? 'host' : 'staff');
+  route(true);
+}
+
+window.addEventListener('hashchange', () => {
+  if (/^#\/link\//.test(location.hash)) {
+    live.stop();
+    void start();
+  } else route();
+});
+
+// A session that ended (expired, logged out elsewhere, gateway restarted): log in again.
+onAuthProblem(() => {
+  if (!boot) return;
+  live.stop();
+  cleanup?.();
+  cleanup = undefined;
+  clearBootstrap();
+  void start();
+});
+
+setLang(getLang());
+void start();

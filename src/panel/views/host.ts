@@ -1,0 +1,133 @@
+// The host's view (SOP step 4 and 6): the visits waiting for them, accept (granting their
+// rooms, with the access code shown once) or refuse or "not in" (reschedule); today's accepted
+// visits, with more rooms to grant. Live from the host's own feed.
+import type { Visit } from '../api.js';
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { dateTime, longDate, now, time } from '../format.js';
+import { type Key, t } from '../i18n.js';
+import { live } from '../live.js';
+import { fail, openDecision, openGrant, rescheduleText } from '../sop.js';
+import { boot, host } from '../state.js';
+
+export function hostView(root: HTMLElement): () => void {
+  const me = boot?.me;
+  const mine = me?.hostId ? host(me.hostId) : undefined;
+  const waiting = h('div', { class: 'cards', 'aria-live': 'polite' });
+  const accepted = h('div', { class: 'cards' });
+  const others = h('ul', { class: 'plain' });
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'view-head' },
+      h(
+        'div',
+        null,
+        h('h1', null, t('hostTitle')),
+        h('p', { class: 'muted' }, `${mine ? `${mine.name} · ${mine.unit} · ` : ''}${longDate(now())}`),
+      ),
+    ),
+    h('section', { 'aria-labelledby': 'h-wait' }, h('h2', { id: 'h-wait' }, t('waitingYou')), waiting),
+    h('section', { 'aria-labelledby': 'h-acc' }, h('h2', { id: 'h-acc' }, t('acceptedToday')), accepted),
+    h('section', { 'aria-labelledby': 'h-other' }, h('h2', { id: 'h-other' }, t('colDone')), others),
+  );
+
+  const card = (v: Visit, buttons: HTMLElement[]) =>
+    h(
+      'article',
+      { class: `card s-${v.state}`, 'aria-labelledby': `hv-${v.id}`, 'data-visit': v.id },
+      h(
+        'header',
+        null,
+        h('h3', { id: `hv-${v.id}` }, v.guestName || '—'),
+        h('span', { class: 'time' }, time(v.createdAt)),
+      ),
+      h('p', { class: 'inst' }, v.institution),
+      h('p', { class: 'meta purpose' }, `${t('purpose')}: ${v.purpose}`),
+      v.rooms.length
+        ? h(
+            'p',
+            { class: 'meta' },
+            `${t('rooms')}: ${v.rooms.map((r) => boot?.doors.find((d) => d.id === r)?.name ?? r).join(', ')}`,
+          )
+        : null,
+      h('div', { class: 'actions' }, ...buttons),
+    );
+
+  const render = (visits: Visit[]) => {
+    const w = visits.filter((v) => v.state === 'awaiting_host');
+    const a = visits.filter((v) => v.state === 'accepted' || v.state === 'badged');
+    const o = visits.filter((v) => !['awaiting_host', 'accepted', 'badged'].includes(v.state));
+    replace(
+      waiting,
+      w.length
+        ? w.map((v) =>
+            card(v, [
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary',
+                  'data-key': `${v.id}:accept`,
+                  onClick: () => openDecision(v, refresh, 'accepted'),
+                },
+                t('accept'),
+              ),
+              h(
+                'button',
+                { type: 'button', class: 'danger', onClick: () => openDecision(v, refresh, 'refused') },
+                t('refuseVisit'),
+              ),
+              h(
+                'button',
+                { type: 'button', onClick: () => openDecision(v, refresh, 'host_absent') },
+                t('absent'),
+              ),
+            ]),
+          )
+        : h('p', { class: 'empty' }, t('noneWaiting')),
+    );
+    replace(
+      accepted,
+      a.length
+        ? a.map((v) => {
+            const missing = (mine?.rooms ?? []).some((r) => !v.rooms.includes(r));
+            return card(
+              v,
+              missing
+                ? [h('button', { type: 'button', onClick: () => openGrant(v, refresh) }, t('grantRooms'))]
+                : [],
+            );
+          })
+        : h('p', { class: 'empty' }, t('empty')),
+    );
+    replace(
+      others,
+      o.length ? null : h('li', { class: 'empty' }, t('empty')),
+      o.map((v) =>
+        h(
+          'li',
+          null,
+          h('span', { class: 'time' }, dateTime(v.createdAt)),
+          ' ',
+          h('strong', null, v.guestName || '—'),
+          ` · ${v.institution} · `,
+          h('span', { class: `pill s-${v.state}` }, t(`st_${v.state}` as Key)),
+          v.state === 'rescheduled' ? ` ${rescheduleText(v) ?? ''}` : '',
+        ),
+      ),
+    );
+  };
+
+  async function refresh(): Promise<void> {
+    try {
+      render(await api<Visit[]>('GET', '/visits?date=today'));
+    } catch (e) {
+      fail(e);
+    }
+  }
+  const off = live.on(['visit.'], () => void refresh());
+  void refresh();
+  return off;
+}

@@ -1,0 +1,178 @@
+// The monthly recap (SOP step 8): figures, charts (visits per day, by host, by unit, by purpose,
+// refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
+// Biro Umum heading, in the panel's language.
+import type { MonthlyRecap } from '../../domain/recap.js';
+import { recapMonthTitle } from '../../reports/csv.js';
+import { api } from '../api.js';
+import { barChart, columnChart, type Datum } from '../charts.js';
+import { busy, field, h, replace } from '../dom.js';
+import { localDate, now, number } from '../format.js';
+import { getLang, recapLabels, t } from '../i18n.js';
+import { downloadIcon } from '../icons.js';
+import { fail } from '../sop.js';
+
+export function recapView(root: HTMLElement): () => void {
+  const month = h('input', { type: 'month', value: localDate(now()).month, required: true });
+  const show = h('button', { type: 'submit', class: 'primary' }, t('show'));
+  const exports = h('div', { class: 'exports row' });
+  const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'view-head' },
+      h('h1', null, t('recapTitle')),
+      h(
+        'form',
+        {
+          class: 'row',
+          onSubmit: (e: Event) => {
+            e.preventDefault();
+            void busy(show, load);
+          },
+        },
+        field(t('month'), month),
+        show,
+      ),
+    ),
+    exports,
+    body,
+  );
+
+  const link = (format: string, label: string) => {
+    const m = month.value;
+    return h(
+      'a',
+      {
+        class: 'button',
+        href: `/api/v1/reports/monthly?month=${m}&format=${format}&lang=${getLang()}`,
+        download: `rekap-kunjungan-${m}.${format}`,
+        'data-format': format,
+      },
+      downloadIcon(),
+      label,
+    );
+  };
+
+  async function load(): Promise<void> {
+    const m = month.value;
+    if (!/^\d{4}-\d{2}$/.test(m)) return;
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const r = await api<MonthlyRecap>('GET', `/reports/monthly?month=${m}&format=json`);
+      replace(
+        exports,
+        link('csv', t('exportCsv')),
+        link('xlsx', t('exportXlsx')),
+        link('pdf', t('exportPdf')),
+      );
+      render(r);
+    } catch (e) {
+      fail(e);
+    } finally {
+      body.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  const render = (r: MonthlyRecap) => {
+    const L = recapLabels();
+    const lang = getLang();
+    const tile = (label: string, value: string, cls = '') =>
+      h(
+        'div',
+        { class: `tile ${cls}` },
+        h('span', { class: 'value' }, value),
+        h('span', { class: 'label' }, label),
+      );
+    const tot = r.totals;
+    const card = (title: string, chart: Element | null, wide = false) =>
+      h(
+        'section',
+        { class: `chart-card${wide ? ' wide' : ''}`, 'aria-label': title },
+        h('h2', null, title),
+        chart ?? h('p', { class: 'empty' }, t('noData')),
+      );
+    const top = (list: MonthlyRecap['byHost'], n = 8): Datum[] =>
+      list.slice(0, n).map((it) => ({ label: it.label || L.unknown, value: it.count }));
+    const refusals: Datum[] = [
+      ...r.screeningReasons.map((it) => ({
+        label: `${t('atScreening')}: ${L.screeningReasons[it.key as keyof typeof L.screeningReasons] ?? it.key}`,
+        value: it.count,
+      })),
+      { label: L.hostRefused, value: tot.hostRefused },
+      { label: L.rescheduled, value: tot.rescheduled },
+      { label: L.cancelled, value: tot.cancelled },
+    ];
+    const steps: Datum[] = r.steps.map((st) => ({
+      label: L.stepNames[st.step],
+      value: st.meanMinutes ?? 0,
+      marker: st.standardMinutes,
+      warn: (st.meanMinutes ?? 0) > st.standardMinutes,
+      title: `${L.stepNames[st.step]}: ${t('average')} ${st.meanMinutes ?? '-'} ${t('minutes')}, ${t('standard')} ${st.standardMinutes} ${t('minutes')}, p90 ${st.p90Minutes ?? '-'}, ${L.overStandard}: ${st.overStandard}/${st.count}`,
+    }));
+    const hasVisits = tot.visits > 0;
+    replace(
+      body,
+      h('p', { class: 'muted' }, `${L.title} · ${recapMonthTitle(r.month, lang)} · ${r.timezone}`),
+      h(
+        'div',
+        { class: 'tiles' },
+        tile(L.visits, number(tot.visits), 'main'),
+        tile(L.accepted, number(tot.accepted)),
+        tile(L.screeningRefused, number(tot.screeningRefused)),
+        tile(L.hostRefused, number(tot.hostRefused)),
+        tile(L.rescheduled, number(tot.rescheduled)),
+        tile(L.checkedOut, number(tot.checkedOut)),
+        tile(L.averageVisitMinutes, r.averageVisitMinutes === null ? '–' : number(r.averageVisitMinutes, 1)),
+        tile(
+          L.badgesNotReturned,
+          number(r.badgesNotReturned.length),
+          r.badgesNotReturned.length ? 'warn' : '',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'charts' },
+        card(
+          t('chartDays'),
+          hasVisits
+            ? columnChart(
+                r.byDay.map((d) => ({ label: d.label, value: d.count, title: `${d.key}: ${d.count}` })),
+                t('chartDays'),
+              )
+            : null,
+          true,
+        ),
+        card(t('chartHosts'), r.byHost.length ? barChart(top(r.byHost), t('chartHosts')) : null),
+        card(t('chartUnits'), r.byUnit.length ? barChart(top(r.byUnit), t('chartUnits')) : null),
+        card(t('chartPurposes'), r.byPurpose.length ? barChart(top(r.byPurpose), t('chartPurposes')) : null),
+        card(t('chartRefusals'), hasVisits ? barChart(refusals, t('chartRefusals')) : null),
+        card(
+          t('chartSteps'),
+          r.steps.some((st) => st.count > 0)
+            ? h(
+                'div',
+                null,
+                barChart(steps, t('chartSteps'), { unit: t('minutes'), digits: 2 }),
+                h(
+                  'p',
+                  { class: 'hint' },
+                  `┆ = ${t('standard')} · `,
+                  r.steps
+                    .map(
+                      (st) =>
+                        `${L.stepNames[st.step]}: ${L.overStandard.toLowerCase()} ${st.overStandard}/${st.count}`,
+                    )
+                    .join(' · '),
+                ),
+              )
+            : null,
+          true,
+        ),
+      ),
+    );
+  };
+
+  void load();
+  return () => undefined;
+}

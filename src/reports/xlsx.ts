@@ -1,0 +1,322 @@
+// The monthly recap as an Excel workbook (SOP step 8), written with exceljs: the Biro Umum
+// letterhead on every sheet, labels shared with the CSV (RECAP_LABELS), real numbers in
+// number cells (so the Kasubbag can sum and chart them), a frozen header row per table.
+//
+// Sheets: the summary with the SOP step times, doors and refusals; visits per day; the
+// breakdowns (host, unit, institution, purpose, hour); badges and documents not returned.
+import ExcelJS from 'exceljs';
+import type { MonthlyRecap, RecapItem } from '../domain/recap.js';
+import { localParts } from '../domain/time.js';
+import type { DenyReason } from '../domain/types.js';
+import { SCREENING_REASONS } from '../domain/types.js';
+import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
+import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
+
+type Cell = string | number | null;
+
+export interface XlsxOptions {
+  /** Epoch ms shown as the generation time (defaults to now). */
+  generatedAt?: number;
+}
+
+const HEAD_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E79' } };
+const TITLE_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
+const THIN: Partial<ExcelJS.Borders> = {
+  top: { style: 'thin', color: { argb: 'FFBFBFBF' } },
+  bottom: { style: 'thin', color: { argb: 'FFBFBFBF' } },
+  left: { style: 'thin', color: { argb: 'FFBFBFBF' } },
+  right: { style: 'thin', color: { argb: 'FFBFBFBF' } },
+};
+
+/** "2026-11-30 09:05" in the recap's time zone. */
+function localTime(at: number, tz: string): string {
+  const p = localParts(at, tz);
+  return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+/** Cells that a spreadsheet would run as a formula get an apostrophe (text typed by guests). */
+function safeText(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+class SheetWriter {
+  row = 1;
+  constructor(
+    readonly ws: ExcelJS.Worksheet,
+    private readonly width: number,
+  ) {}
+
+  letterhead(title: string, subtitle: string[]): void {
+    for (const line of RECAP_HEADING) {
+      const r = this.ws.getRow(this.row);
+      r.getCell(1).value = line;
+      r.getCell(1).font = { bold: true, size: line === 'BIRO UMUM' ? 14 : 12 };
+      r.getCell(1).alignment = { horizontal: 'center' };
+      this.ws.mergeCells(this.row, 1, this.row, this.width);
+      this.row++;
+    }
+    const rule = this.ws.getRow(this.row);
+    for (let c = 1; c <= this.width; c++) rule.getCell(c).border = { bottom: { style: 'medium' } };
+    this.row += 2;
+    const t = this.ws.getRow(this.row);
+    t.getCell(1).value = title;
+    t.getCell(1).font = { bold: true, size: 13 };
+    t.getCell(1).alignment = { horizontal: 'center' };
+    this.ws.mergeCells(this.row, 1, this.row, this.width);
+    this.row++;
+    for (const line of subtitle) {
+      const r = this.ws.getRow(this.row);
+      r.getCell(1).value = line;
+      r.getCell(1).alignment = { horizontal: 'center' };
+      this.ws.mergeCells(this.row, 1, this.row, this.width);
+      this.row++;
+    }
+    this.row++;
+  }
+
+  section(title: string): void {
+    const r = this.ws.getRow(this.row);
+    r.getCell(1).value = title;
+    r.getCell(1).font = { bold: true, size: 12, color: { argb: 'FF1F4E79' } };
+    this.row++;
+  }
+
+  header(cells: string[]): void {
+    const r = this.ws.getRow(this.row);
+    cells.forEach((c, i) => {
+      const cell = r.getCell(i + 1);
+      cell.value = c;
+      cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+      cell.fill = HEAD_FILL;
+      cell.border = THIN;
+      cell.alignment = { vertical: 'middle', wrapText: true, horizontal: i === 0 ? 'left' : 'center' };
+    });
+    this.row++;
+  }
+
+  line(cells: Cell[], opts: { bold?: boolean; numFmt?: string } = {}): ExcelJS.Row {
+    const r = this.ws.getRow(this.row);
+    cells.forEach((c, i) => {
+      const cell = r.getCell(i + 1);
+      cell.value = typeof c === 'string' ? safeText(c) : c;
+      cell.border = THIN;
+      if (typeof c === 'number' && opts.numFmt) cell.numFmt = opts.numFmt;
+      if (opts.bold) {
+        cell.font = { bold: true };
+        cell.fill = TITLE_FILL;
+      }
+    });
+    this.row++;
+    return r;
+  }
+
+  /** A total row summing column `col` over the `n` rows just written, with its value cached. */
+  total(label: string, n: number, values: number[], cols: number[]): void {
+    const r = this.ws.getRow(this.row);
+    r.getCell(1).value = label;
+    for (let i = 0; i < cols.length; i++) {
+      const col = cols[i]!;
+      const letter = this.ws.getColumn(col).letter;
+      const from = this.row - n;
+      r.getCell(col).value =
+        n > 0
+          ? { formula: `SUM(${letter}${from}:${letter}${this.row - 1})`, result: values[i] ?? 0 }
+          : (values[i] ?? 0);
+    }
+    for (let c = 1; c <= Math.max(...cols); c++) {
+      r.getCell(c).font = { bold: true };
+      r.getCell(c).fill = TITLE_FILL;
+      r.getCell(c).border = THIN;
+    }
+    this.row++;
+  }
+
+  gap(): void {
+    this.row++;
+  }
+}
+
+/** The recap as an .xlsx file. */
+export async function recapToXlsx(
+  recap: MonthlyRecap,
+  lang: RecapLang = 'id',
+  opts: XlsxOptions = {},
+): Promise<Buffer> {
+  const L = RECAP_LABELS[lang];
+  const W = EXPORT_WORDS[lang];
+  if (L === undefined || W === undefined) throw new RangeError(`unsupported language: ${String(lang)}`);
+  const generatedAt = opts.generatedAt ?? Date.now();
+  const monthTitle = recapMonthTitle(recap.month, lang);
+  const title = L.title;
+  const subtitle = [
+    `${L.month}: ${monthTitle}`,
+    `${W.generatedAt}: ${localTime(generatedAt, recap.timezone)} (${recap.timezone})`,
+  ];
+  const name = (label: string) => (label === '' ? L.unknown : label);
+
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Pintu, Biro Umum';
+  wb.title = `${title} - ${monthTitle}`;
+  wb.created = new Date(generatedAt);
+  wb.modified = new Date(generatedAt);
+
+  const page = (ws: ExcelJS.Worksheet) => {
+    ws.pageSetup = {
+      paperSize: 9, // A4
+      orientation: 'portrait',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      margins: { left: 0.6, right: 0.6, top: 0.7, bottom: 0.7, header: 0.3, footer: 0.3 },
+    };
+    ws.headerFooter = { oddFooter: `&L${title} - ${monthTitle}&R&P / &N` };
+  };
+
+  // ------------------------------------------------------------ summary
+  {
+    const ws = wb.addWorksheet(L.summary, { views: [{ showGridLines: false }] });
+    page(ws);
+    ws.columns = [
+      { width: 44 },
+      { width: 16 },
+      { width: 12 },
+      { width: 16 },
+      { width: 16 },
+      { width: 18 },
+      { width: 16 },
+    ];
+    const w = new SheetWriter(ws, 7);
+    w.letterhead(title, subtitle);
+    w.section(L.summary);
+    w.header([L.summary, L.count]);
+    const t = recap.totals;
+    w.line([L.visits, t.visits], { bold: true });
+    w.line([L.accepted, t.accepted]);
+    w.line([L.screeningRefused, t.screeningRefused]);
+    for (const r of SCREENING_REASONS) {
+      const count = recap.screeningReasons.find((it) => it.key === r)?.count ?? 0;
+      w.line([`    ${L.reason}: ${L.screeningReasons[r]}`, count]);
+    }
+    w.line([L.hostRefused, t.hostRefused]);
+    w.line([L.rescheduled, t.rescheduled]);
+    w.line([L.cancelled, t.cancelled]);
+    w.line([L.badgesIssued, t.badgesIssued]);
+    w.line([L.checkedOut, t.checkedOut]);
+    w.line([L.averageVisitMinutes, recap.averageVisitMinutes], { numFmt: '0.00' });
+    w.line([L.badgesNotReturned, recap.badgesNotReturned.length]);
+    w.line([L.documentsNotReturned, recap.documentsNotReturned.length]);
+    w.gap();
+
+    w.section(L.steps);
+    w.header([L.step, L.standardMinutes, L.count, L.mean, L.median, L.p90, L.overStandard]);
+    for (const s of recap.steps) {
+      w.line(
+        [
+          L.stepNames[s.step],
+          s.standardMinutes,
+          s.count,
+          s.meanMinutes,
+          s.medianMinutes,
+          s.p90Minutes,
+          s.overStandard,
+        ],
+        { numFmt: '0.00' },
+      );
+    }
+    w.gap();
+
+    w.section(L.doors);
+    w.header([L.door, L.entries, L.exits]);
+    for (const d of recap.doors) w.line([name(d.label), d.entries, d.exits]);
+    w.total(
+      W.total,
+      recap.doors.length,
+      [recap.doors.reduce((a, d) => a + d.entries, 0), recap.doors.reduce((a, d) => a + d.exits, 0)],
+      [2, 3],
+    );
+    w.gap();
+
+    w.section(L.denials);
+    w.header([L.reason, L.count]);
+    for (const d of recap.denials) w.line([L.denyReasons[d.key as DenyReason] ?? d.label, d.count]);
+    w.total(W.total, recap.denials.length, [recap.denials.reduce((a, d) => a + d.count, 0)], [2]);
+  }
+
+  // ------------------------------------------------------------ per day
+  {
+    const ws = wb.addWorksheet(L.byDay, { views: [{ showGridLines: false }] });
+    page(ws);
+    ws.columns = [{ width: 16 }, { width: 14 }, { width: 12 }];
+    const w = new SheetWriter(ws, 3);
+    w.letterhead(title, subtitle);
+    w.section(L.byDay);
+    w.header([L.date, W.weekday, L.count]);
+    for (const d of recap.byDay) {
+      const [y, m, day] = d.key.split('-').map(Number);
+      const weekday = (new Date(Date.UTC(y!, m! - 1, day!)).getUTCDay() + 6) % 7;
+      w.line([d.key, W.weekdays[weekday] ?? '', d.count]);
+    }
+    w.total(W.total, recap.byDay.length, [recap.byDay.reduce((a, d) => a + d.count, 0)], [3]);
+    w.gap();
+    w.section(L.byHour);
+    w.header([L.hour, '', L.count]);
+    for (const h of recap.byHour) w.line([`${h.key}:00-${h.key}:59`, '', h.count]);
+    w.total(W.total, recap.byHour.length, [recap.byHour.reduce((a, d) => a + d.count, 0)], [3]);
+  }
+
+  // ------------------------------------------------------------ breakdowns
+  {
+    const ws = wb.addWorksheet(W.details, { views: [{ showGridLines: false }] });
+    page(ws);
+    ws.columns = [{ width: 56 }, { width: 12 }];
+    const w = new SheetWriter(ws, 2);
+    w.letterhead(title, subtitle);
+    const breakdown = (heading: string, column: string, list: readonly RecapItem[]) => {
+      w.section(heading);
+      w.header([column, L.count]);
+      for (const it of list) w.line([name(it.label), it.count]);
+      w.total(W.total, list.length, [list.reduce((a, it) => a + it.count, 0)], [2]);
+      w.gap();
+    };
+    breakdown(L.byHost, L.host, recap.byHost);
+    breakdown(L.byUnit, L.unit, recap.byUnit);
+    breakdown(L.byInstitution, L.institution, recap.byInstitution);
+    breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+  }
+
+  // ------------------------------------------------------------ not returned
+  {
+    const ws = wb.addWorksheet(W.returns, { views: [{ showGridLines: false }] });
+    page(ws);
+    ws.columns = [{ width: 40 }, { width: 22 }, { width: 32 }, { width: 20 }, { width: 30 }];
+    const w = new SheetWriter(ws, 5);
+    w.letterhead(title, subtitle);
+    w.section(`${L.badgesNotReturned}: ${recap.badgesNotReturned.length}`);
+    w.header([L.visitId, L.badge, L.host, L.issuedAt, L.note]);
+    for (const b of recap.badgesNotReturned) {
+      w.line([
+        b.visitId,
+        b.badgeId,
+        name(b.hostName),
+        localTime(b.issuedAt, recap.timezone),
+        L.badgeReasons[b.reason],
+      ]);
+    }
+    if (recap.badgesNotReturned.length === 0) w.line([W.notReturnedNone]);
+    w.gap();
+    w.section(`${L.documentsNotReturned}: ${recap.documentsNotReturned.length}`);
+    w.header([L.visitId, L.documentType, L.host, L.checkedOutAt]);
+    for (const d of recap.documentsNotReturned) {
+      w.line([
+        d.visitId,
+        d.documentType === null ? L.unknown : L.documentTypes[d.documentType],
+        name(d.hostName),
+        localTime(d.checkedOutAt, recap.timezone),
+      ]);
+    }
+    if (recap.documentsNotReturned.length === 0) w.line([W.notReturnedNone]);
+  }
+
+  const out = await wb.xlsx.writeBuffer();
+  return Buffer.from(out as ArrayBuffer);
+}

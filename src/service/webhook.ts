@@ -1,0 +1,149 @@
+// The outgoing webhook on "approval requested" (SOP step 4): when a visit's guest book entry is
+// made, the host must decide; an office plugs its own notifier in here (a WhatsApp gateway, a
+// chat bot, e-mail). One JSON POST per visit, signed with HMAC-SHA256 when a secret is set
+// (header `x-pintu-signature: sha256=<hex of the body>`), retried twice, never on the tap path.
+// With a public URL set, the body carries a one-time approval link for the host.
+import { createHmac } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { JournalEntry } from '../domain/events.js';
+import { displayName } from '../domain/privacy.js';
+import type { Core } from './core.js';
+import type { HostLinks } from './host-links.js';
+import type { PanelSettings } from './panel-settings.js';
+
+export const APPROVAL_LINK_TTL_MS = 60 * 60_000;
+
+export interface WebhookStatus {
+  sent: number;
+  failed: number;
+  lastAt?: number;
+  lastStatus?: number;
+  lastError?: string;
+}
+
+export interface ApprovalRequested {
+  event: 'approval_requested';
+  visitId: string;
+  at: string;
+  host: { id: string; name: string; unit: string; contact?: string };
+  guest: { name?: string; institution: string };
+  purpose: string;
+  approvalUrl?: string;
+  linkExpiresAt?: string;
+}
+
+export class ApprovalWebhook {
+  readonly status: WebhookStatus = { sent: 0, failed: 0 };
+  private readonly onEntry = (e: JournalEntry) => {
+    if (e.type === 'visit.guestbook') void this.approvalRequested(e.payload.visitId);
+  };
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly settings: () => Readonly<PanelSettings>,
+    private readonly links: HostLinks,
+    private readonly guestName: 'full' | 'initials' | 'none',
+    private readonly log: Logger,
+    private readonly retryDelaysMs: readonly number[] = [1000, 5000],
+  ) {}
+
+  start(): void {
+    this.core.bus.on('entry', this.onEntry);
+  }
+
+  async stop(): Promise<void> {
+    this.core.bus.off('entry', this.onEntry);
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** The body sent for a visit waiting for its host, or undefined when there is no such visit. */
+  body(visitId: string): ApprovalRequested | undefined {
+    const v = this.core.state.visits.get(visitId);
+    if (v?.state !== 'awaiting_host') return undefined;
+    const host = this.core.state.hosts.get(v.hostId);
+    const s = this.settings();
+    const name = displayName(v.guestName, this.guestName);
+    const body: ApprovalRequested = {
+      event: 'approval_requested',
+      visitId: v.id,
+      at: new Date(this.core.now()).toISOString(),
+      host: {
+        id: v.hostId,
+        name: host?.name ?? v.hostId,
+        unit: host?.unit ?? '',
+        ...(host?.contact ? { contact: host.contact } : {}),
+      },
+      guest: { ...(name ? { name } : {}), institution: v.institution },
+      purpose: v.purpose,
+    };
+    if (s.publicUrl) {
+      const link = this.links.issue(v.hostId, v.id, APPROVAL_LINK_TTL_MS);
+      body.approvalUrl = `${s.publicUrl.replace(/\/+$/, '')}/#/link/${link.token}`;
+      body.linkExpiresAt = new Date(link.expiresAt).toISOString();
+    }
+    return body;
+  }
+
+  private approvalRequested(visitId: string): Promise<void> {
+    const hook = this.settings().webhook;
+    if (!hook?.url) return Promise.resolve();
+    const body = this.body(visitId);
+    if (!body) return Promise.resolve();
+    const p = this.deliver(hook, body).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  /** POST `body` to the hook, retrying; resolves with the HTTP status, rejects after the last failure. */
+  async deliver(hook: { url: string; secret?: string }, body: object, retry = true): Promise<number> {
+    const text = JSON.stringify(body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'pintu-webhook',
+      'x-pintu-event': (body as { event?: string }).event ?? 'approval_requested',
+    };
+    if (hook.secret) {
+      headers['x-pintu-signature'] = `sha256=${createHmac('sha256', hook.secret).update(text).digest('hex')}`;
+    }
+    let lastError = '';
+    const retries = retry ? this.retryDelaysMs.length : 0;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, this.retryDelaysMs[attempt - 1]));
+      try {
+        const res = await fetch(hook.url, {
+          method: 'POST',
+          headers,
+          body: text,
+          signal: AbortSignal.timeout(5000),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        this.status.lastAt = this.core.now();
+        this.status.lastStatus = res.status;
+        if (res.ok) {
+          this.status.sent++;
+          delete this.status.lastError;
+          return res.status;
+        }
+        lastError = `HTTP ${res.status}`;
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) break;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    this.status.failed++;
+    this.status.lastAt = this.core.now();
+    this.status.lastError = lastError;
+    // The URL may carry a token of the receiving service: log the host only.
+    let host = '';
+    try {
+      host = new URL(hook.url).host;
+    } catch {}
+    this.log.warn({ webhookHost: host, error: lastError }, 'approval webhook failed');
+    throw new Error(lastError);
+  }
+}

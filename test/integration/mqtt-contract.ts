@@ -1,0 +1,672 @@
+// The MQTT contract (DESIGN.md "MQTT topics", issue 4), checked the same way against the
+// embedded aedes broker (mqtt-embedded.test.ts) and a real Mosquitto (mqtt-mosquitto.test.ts).
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/domain/events.js';
+import type { MqttLock } from '../../src/mqtt/rooms.js';
+import {
+  assertValid,
+  DoorSetPayload,
+  DoorStatePayload,
+  decodeJson,
+  decodeText,
+  EventPayload,
+  RoomAckPayload,
+  RoomStatePayload,
+  RoomTapPayload,
+  VisitorsListPayload,
+} from '../../src/mqtt/schemas.js';
+import { SimController } from '../../src/mqtt/sim-controller.js';
+import {
+  attempt,
+  type Collected,
+  client,
+  connectCode,
+  cutConnections,
+  type MqttGateway,
+  sleep,
+  TEST_PASSWORD,
+  type TestUser,
+  until,
+} from '../support/mqtt.js';
+
+export const USERS: TestUser[] = [
+  { username: 'ctl-101', role: 'room', room: 'r101' },
+  { username: 'ctl-102', role: 'room', room: 'r102' },
+  { username: 'fac', role: 'facilities' },
+  { username: 'ha', role: 'homeassistant' },
+];
+
+export interface BrokerSetup {
+  kind: 'embedded' | 'mosquitto';
+  /** A gateway on a fresh broker (and data folder). */
+  start(opts?: {
+    extra?: Record<string, unknown>;
+    mqtt?: Record<string, unknown>;
+    dir?: string;
+  }): Promise<MqttGateway>;
+  /** After each test (the gateway is closed already). */
+  cleanup(): Promise<void>;
+  /** MQTT protocol of the plain clients. */
+  protocolVersion: 4 | 5;
+}
+
+export async function journalSince(g: MqttGateway, seq: number): Promise<JournalEntry[]> {
+  const out: JournalEntry[] = [];
+  for await (const e of g.gateway.core.journal.read({ fromSeq: seq + 1 })) out.push(e);
+  return out;
+}
+
+export async function rejected(g: MqttGateway, reason?: string): Promise<number> {
+  const { values } = await g.gateway.core.metrics.mqtt.rejected.get();
+  return values.filter((v) => !reason || v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+}
+
+export function contractSuite(setup: BrokerSetup): void {
+  let g: MqttGateway;
+  const open: Array<{ end(): Promise<void> } | SimController> = [];
+  const embedded = setup.kind === 'embedded';
+
+  beforeEach(async () => {
+    g = await setup.start();
+  });
+  afterEach(async () => {
+    for (const c of open.splice(0))
+      await (c instanceof SimController ? c.stop() : c.end()).catch(() => undefined);
+    await g.close();
+    await setup.cleanup();
+  });
+
+  const as = async (username: string, subscribe: string[] = [], extra: Record<string, unknown> = {}) => {
+    const c = await client(g.url, {
+      username,
+      password: TEST_PASSWORD,
+      protocolVersion: setup.protocolVersion,
+      subscribe,
+      ...extra,
+    });
+    open.push(c);
+    return c;
+  };
+  const controller = async (
+    room: 'r101' | 'r102',
+    o: Partial<ConstructorParameters<typeof SimController>[0]> = {},
+  ) => {
+    const c = new SimController({
+      room,
+      url: g.url,
+      username: `ctl-${room.slice(1)}`,
+      password: TEST_PASSWORD,
+      protocolVersion: setup.protocolVersion,
+      reconnectPeriod: 0,
+      ...o,
+    });
+    await c.start();
+    open.push(c);
+    return c;
+  };
+  /** The controller of r101 is up and the gateway has brought it to its state (acked a lock). */
+  const ready = async (room: 'r101' | 'r102' = 'r101') => {
+    const c = await controller(room);
+    const door = room === 'r101' ? 'ruang-101' : 'ruang-102';
+    await until(() => expect(g.drivers.locks.get(door)!.state().fault).toBeUndefined());
+    return c;
+  };
+  const lastSeq = () => g.gateway.core.journal.lastSeq;
+  const doorEntries = async (since: number, type: string, doorId: string) =>
+    (await journalSince(g, since)).filter(
+      (e) => e.type === type && (e.payload as { doorId?: string }).doorId === doorId,
+    );
+
+  describe('authentication', () => {
+    it('refuses a client without credentials, with a wrong password or an unknown user name', async () => {
+      const v = setup.protocolVersion;
+      const refused = [4, 5, 134, 135];
+      expect(refused).toContain(await connectCode(g.url, { protocolVersion: v }));
+      expect(refused).toContain(
+        await connectCode(g.url, { protocolVersion: v, username: 'fac', password: 'wrong password!' }),
+      );
+      expect(refused).toContain(
+        await connectCode(g.url, { protocolVersion: v, username: 'nobody', password: TEST_PASSWORD }),
+      );
+      expect(refused).toContain(await connectCode(g.url, { protocolVersion: v, username: 'fac' }));
+      expect(await connectCode(g.url, { protocolVersion: v, username: 'fac', password: TEST_PASSWORD })).toBe(
+        0,
+      );
+      if (embedded) expect(await rejected(g, 'auth')).toBeGreaterThanOrEqual(4);
+    });
+  });
+
+  describe('the topic contract', () => {
+    it('status and door states are retained, events and commands are not', async () => {
+      const ctl = await ready();
+      const v = await g.badgedVisit();
+      ctl.tap('nfc', v.uid);
+      await until(() => expect(ctl.ran.some((c) => c.action === 'unlock')).toBe(true));
+      await until(async () =>
+        expect((await journalSince(g, 0)).some((e) => e.type === 'access.granted')).toBe(true),
+      );
+      // The pulse (500 ms) is over and the controller reported it: nothing changes while we look.
+      await until(() => expect(ctl.locked && g.drivers.locks.get('ruang-101')!.state().locked).toBe(true));
+      await sleep(150);
+      // A client that connects now gets what is retained, and only that.
+      const late = await as('fac', ['pintu/#']);
+      await until(() => expect(late.on('pintu/status')).toEqual(['online']));
+      await until(() =>
+        expect(late.messages.filter((m) => /\/doors\/[^/]+\/state$/.test(m.topic))).toHaveLength(3),
+      );
+      for (const m of late.messages) {
+        expect(m.retain, m.topic).toBe(true);
+        expect(m.topic).not.toMatch(/\/(events|command|set|tap|ack)$/);
+      }
+      for (const s of late.messages.filter(
+        (m) => m.topic.endsWith('/state') && m.topic.includes('/doors/'),
+      )) {
+        assertValid(DoorStatePayload, JSON.parse(s.payload));
+      }
+      expect(late.on('pintu/visitors/inside')).toEqual(['1']);
+    });
+
+    it('publishes every access event once, as JSON of its schema, with the display name as configured', async () => {
+      const fac = await as('fac', ['pintu/events', 'pintu/rooms/+/command']);
+      const ctl = await ready();
+      const v = await g.badgedVisit('TAMU-02', 'Budi Santoso');
+      const since = lastSeq();
+      ctl.tap('nfc', v.uid);
+      ctl.tap('pin', '000000');
+      await until(() => expect(fac.on('pintu/events').length).toBeGreaterThanOrEqual(2));
+      const events = fac.on('pintu/events').map((p) => JSON.parse(p) as Record<string, unknown>);
+      for (const e of events) assertValid(EventPayload, e);
+      const granted = events.find((e) => e.type === 'access.granted')!;
+      expect(granted).toMatchObject({
+        door: 'ruang-101',
+        reader: 'r101-in',
+        visitId: v.visitId,
+        guest: 'B. S.',
+        badge: 'TAMU-02',
+      });
+      expect(JSON.stringify(events)).not.toContain(v.uid);
+      expect(JSON.stringify(events)).not.toContain('Budi');
+      expect(events.find((e) => e.type === 'access.denied')).toMatchObject({
+        kind: 'pin',
+        reason: 'unknown_code',
+      });
+      const seqs = events.map((e) => e.seq as number);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs.every((s) => s > since)).toBe(true);
+      // Commands: JSON of the schema, never retained.
+      const commands = fac.messages.filter((m) => m.topic.endsWith('/command'));
+      expect(commands.length).toBeGreaterThan(0);
+      for (const c of commands) expect(c.retain).toBe(false);
+    });
+
+    it('answers a controller tap with the same policy as local readers', async () => {
+      const ctl = await ready();
+      const v = await g.badgedVisit();
+      const since = lastSeq();
+      ctl.tap('pin', v.code);
+      await until(() => expect(ctl.ran.filter((c) => c.action === 'unlock')).toHaveLength(1));
+      expect(ctl.ran.at(-1)).toMatchObject({ action: 'unlock', ms: 500 });
+      await until(() => expect(g.drivers.locks.get('ruang-101')!.state().locked).toBe(false));
+      ctl.tap('nfc', 'DEADBEEF');
+      await until(async () =>
+        expect(
+          (await journalSince(g, since)).map((e) => [e.type, (e.payload as { reason?: string }).reason]),
+        ).toEqual([
+          ['access.granted', undefined],
+          ['access.denied', 'unknown_badge'],
+        ]),
+      );
+      expect(ctl.ran.filter((c) => c.action === 'unlock')).toHaveLength(1);
+    });
+  });
+
+  describe('the ACL', () => {
+    it('keeps a room controller to its own room', async () => {
+      const c102 = await ready('r102');
+      const v = await g.badgedVisit();
+      // A client with the r101 controller's credentials tries the other room.
+      const spy = await as('ctl-101', [
+        'pintu/rooms/r102/#',
+        'pintu/doors/#',
+        'pintu/events',
+        'pintu/visitors/#',
+      ]);
+      c102.tap('nfc', v.uid);
+      await until(() => expect(c102.ran.some((c) => c.action === 'unlock')).toBe(true));
+      await sleep(150);
+      expect(spy.messages).toEqual([]);
+      const since = lastSeq();
+      await attempt(
+        spy.client.publishAsync('pintu/rooms/r102/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' })),
+      );
+      await sleep(200);
+      const spy2 = await as('ctl-101');
+      await attempt(spy2.client.publishAsync('pintu/doors/ruang-102/set', 'UNLOCK'));
+      const spy3 = await as('ctl-101');
+      await attempt(spy3.client.publishAsync('pintu/rooms/r102/state', '{"online":false}', { retain: true }));
+      await sleep(300);
+      expect(await journalSince(g, since)).toEqual([]);
+      expect(g.drivers.locks.get('ruang-102')!.state().fault).toBeUndefined();
+      if (embedded) expect(await rejected(g, 'acl')).toBeGreaterThanOrEqual(3);
+    });
+
+    it('lets facilities read everything but taps, and publish only door commands (journaled as theirs)', async () => {
+      const ctl = await ready();
+      const fac = await as('fac', ['pintu/#']);
+      const v = await g.badgedVisit();
+      ctl.tap('nfc', v.uid);
+      await until(() => expect(fac.on('pintu/events').length).toBeGreaterThan(0));
+      expect(fac.messages.filter((m) => m.topic.endsWith('/tap'))).toEqual([]);
+      await until(() => expect(fac.on('pintu/visitors/inside/list').length).toBeGreaterThan(0));
+      assertValid(VisitorsListPayload, JSON.parse(fac.on('pintu/visitors/inside/list').at(-1)!));
+
+      const ran = ctl.ran.length;
+      const since = lastSeq();
+      const evil = await as('fac');
+      await attempt(
+        evil.client.publishAsync(
+          'pintu/rooms/r101/command',
+          JSON.stringify({ id: 'evil', action: 'unlock', ms: 5000, exp: Date.now() + 60_000 }),
+        ),
+      );
+      const evil2 = await as('fac');
+      await attempt(
+        evil2.client.publishAsync('pintu/rooms/r101/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' })),
+      );
+      await sleep(300);
+      expect(ctl.ran.length).toBe(ran);
+      expect(await journalSince(g, since)).toEqual([]);
+
+      const ok = await as('fac');
+      await ok.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toHaveLength(1));
+      const [entry] = await doorEntries(since, 'door.unlocked', 'ruang-101');
+      expect(entry!.actor).toMatchObject({ kind: 'device', id: embedded ? 'mqtt:fac' : 'mqtt' });
+      await until(() => expect(ctl.ran.length).toBe(ran + 1));
+      expect(ctl.ran.at(-1)!.action).toBe('unlock');
+    });
+
+    it('lets Home Assistant read states and discovery but not the roll call; it may command doors', async () => {
+      await ready();
+      const v = await g.badgedVisit();
+      g.gateway.access.simulate('pintu-utama-in', 'nfc', v.uid);
+      const ha = await as('ha', [
+        'pintu/status',
+        'pintu/events',
+        'pintu/doors/#',
+        'pintu/visitors/inside',
+        'pintu/visitors/inside/list',
+        'pintu/rooms/#',
+        'homeassistant/#',
+      ]);
+      if (embedded) expect(ha.refused).toEqual(['pintu/visitors/inside/list', 'pintu/rooms/#']);
+      await until(() =>
+        expect(
+          ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')),
+        ).toHaveLength(10),
+      );
+      await until(() => expect(ha.on('pintu/visitors/inside').at(-1)).toBe('1'));
+      expect(ha.on('pintu/visitors/inside/list')).toEqual([]);
+      const since = lastSeq();
+      await ha.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.locked', 'ruang-101')).toHaveLength(1));
+      // Its birth message brings the discovery configs again.
+      const before = ha.messages.length;
+      await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+      await until(() =>
+        expect(
+          ha.messages
+            .slice(before)
+            .filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length,
+        ).toBe(10),
+      );
+      await sleep(100);
+      expect(ha.messages.filter((m) => m.topic.includes('/tap'))).toEqual([]);
+    });
+
+    it('refuses a retained door command: nothing unlocks', async () => {
+      const ctl = await ready();
+      const ran = ctl.ran.length;
+      const since = lastSeq();
+      const fac = await as('fac');
+      await attempt(fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1, retain: true }));
+      await sleep(400);
+      expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toEqual([]);
+      expect(ctl.ran.length).toBe(ran);
+      if (embedded || setup.protocolVersion === 5)
+        expect(await rejected(g, 'retained')).toBeGreaterThanOrEqual(1);
+      // Nothing retained stays behind for the next subscriber (a gateway restart would see it).
+      const late = await as('fac', ['pintu/doors/+/set']);
+      await sleep(200);
+      expect(late.messages.filter((m) => m.payload.length > 0)).toEqual([]);
+    });
+
+    it('a controller publishing a retained tap opens nothing', async () => {
+      const ctl = await ready();
+      const v = await g.badgedVisit();
+      const since = lastSeq();
+      await attempt(
+        ctl.publishRaw('pintu/rooms/r101/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' }), {
+          retain: true,
+        }),
+      );
+      await sleep(400);
+      if (embedded || setup.protocolVersion === 5) {
+        expect((await journalSince(g, since)).filter((e) => e.type.startsWith('access.'))).toEqual([]);
+        expect(await rejected(g, 'retained')).toBeGreaterThanOrEqual(1);
+      }
+    });
+  });
+
+  describe('malformed payloads (fast-check)', () => {
+    const junk = fc.oneof(
+      fc.string({ maxLength: 40 }).map((s) => Buffer.from(s)),
+      fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s)),
+      fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+      fc.constant(Buffer.alloc(5000, 0x7b)),
+      fc
+        .record(
+          {
+            credential: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+            kind: fc.string({ maxLength: 5 }),
+            x: fc.anything(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => Buffer.from(JSON.stringify(o))),
+      fc
+        .record(
+          { id: fc.oneof(fc.string({ maxLength: 80 }), fc.integer()), ok: fc.anything() },
+          { requiredKeys: [] },
+        )
+        .map((o) => Buffer.from(JSON.stringify(o) ?? '')),
+      fc
+        .record({ online: fc.anything(), locked: fc.anything(), open: fc.anything() }, { requiredKeys: [] })
+        .map((o) => Buffer.from(JSON.stringify(o) ?? '')),
+      fc
+        .constantFrom('unlock', 'UNLOCK ', 'Unlock', 'OPEN', '{"action":"UNLOCK"}', 'LOCKDOWN!', '')
+        .map((s) => Buffer.from(s)),
+    );
+    const topics = [
+      {
+        topic: 'pintu/rooms/r101/tap',
+        user: 'ctl-101',
+        valid: (p: Buffer) => decodeJson(RoomTapPayload, p).ok,
+        empty: 'counted',
+      },
+      {
+        topic: 'pintu/rooms/r101/ack',
+        user: 'ctl-101',
+        valid: (p: Buffer) => decodeJson(RoomAckPayload, p).ok,
+        empty: 'counted',
+      },
+      {
+        topic: 'pintu/rooms/r101/state',
+        user: 'ctl-101',
+        valid: (p: Buffer) => decodeJson(RoomStatePayload, p).ok,
+        empty: 'ignored',
+      },
+      {
+        topic: 'pintu/doors/ruang-101/set',
+        user: 'fac',
+        valid: (p: Buffer) => decodeText(DoorSetPayload, p).ok,
+        empty: 'counted',
+      },
+    ] as const;
+
+    it('are refused, counted and change nothing, on every topic the gateway reads', async () => {
+      await ready();
+      const lock = g.drivers.locks.get('ruang-101')!;
+      const sender: Record<string, Collected> = { 'ctl-101': await as('ctl-101'), fac: await as('fac') };
+      const sentinel = await as('ctl-101');
+      let n = 0;
+      for (const t of topics) {
+        await fc.assert(
+          fc.asyncProperty(fc.array(junk, { minLength: 1, maxLength: 12 }), async (payloads) => {
+            const bad = payloads.filter((p) => !t.valid(p));
+            const counted = bad.filter((p) => !(t.empty === 'ignored' && p.length === 0)).length;
+            const since = lastSeq();
+            const before = await rejected(g);
+            const state = { ...lock.state() };
+            for (const p of bad) await sender[t.user]!.client.publishAsync(t.topic, p, { qos: 1 });
+            // A valid tap after them: when its decision is journaled, the junk was read.
+            const uid = `C0FFEE${(++n).toString(16).padStart(4, '0')}`.toUpperCase();
+            await sentinel.client.publishAsync(
+              'pintu/rooms/r101/tap',
+              JSON.stringify({ credential: uid, kind: 'nfc' }),
+              { qos: 1 },
+            );
+            await until(
+              async () => expect((await journalSince(g, since)).length).toBeGreaterThanOrEqual(1),
+              5000,
+              5,
+            );
+            await until(async () => expect(await rejected(g)).toBe(before + counted), 2000, 5);
+            const entries = await journalSince(g, since);
+            expect(entries.map((e) => [e.type, (e.payload as { reason?: string }).reason])).toEqual([
+              ['access.denied', 'unknown_badge'],
+            ]);
+            expect(lock.state()).toEqual(state);
+          }),
+          { numRuns: 8 },
+        );
+      }
+      expect(sender['ctl-101']!.client.connected && sender.fac!.client.connected).toBe(true);
+    });
+  });
+
+  describe('room controllers', () => {
+    it('no ack: retries with the same id, then the alarm and an unknown door state (and a lock behind the lost unlock)', async () => {
+      const ctl = await ready();
+      const fac = await as('fac', [
+        'pintu/rooms/r101/command',
+        'pintu/events',
+        'pintu/doors/ruang-101/state',
+      ]);
+      const since = lastSeq();
+      await ctl.stop();
+      // A deaf controller: online, never acknowledging.
+      const deaf = await controller('r101', { silent: true });
+      await until(() => expect(g.drivers.locks.get('ruang-101')!.state().fault).toBe('no_ack'), 5000);
+      const v = await g.badgedVisit();
+      const s2 = lastSeq();
+      deaf.tap('nfc', v.uid);
+      await until(async () =>
+        expect((await journalSince(g, s2)).some((e) => e.type === 'access.granted')).toBe(true),
+      );
+      await until(() => {
+        const unlocks = fac
+          .on('pintu/rooms/r101/command')
+          .map((p) => JSON.parse(p))
+          .filter((c) => c.action === 'unlock');
+        expect(unlocks).toHaveLength(3); // 1 + retries (2)
+        expect(new Set(unlocks.map((c) => c.id)).size).toBe(1);
+      });
+      // After the lost unlock, a lock follows.
+      await until(() =>
+        expect(
+          fac
+            .on('pintu/rooms/r101/command')
+            .map((p) => JSON.parse(p).action)
+            .at(-1),
+        ).toBe('lock'),
+      );
+      const alarms = await doorEntries(since, 'door.alarm', 'ruang-101');
+      expect(alarms.map((e) => (e.payload as { alarm?: string }).alarm)).toEqual(['offline', 'no_ack']);
+      await until(() => {
+        const last = JSON.parse(fac.on('pintu/doors/ruang-101/state').at(-1)!);
+        expect(last).toMatchObject({ locked: null, alarm: 'no_ack', alarms: ['no_ack'] });
+      });
+      await until(() =>
+        expect(
+          fac
+            .on('pintu/events')
+            .map((p) => JSON.parse(p))
+            .some((e) => e.type === 'door.alarm' && e.alarm === 'no_ack'),
+        ).toBe(true),
+      );
+      const { values } = await g.gateway.core.metrics.mqtt.commands.get();
+      expect(values.find((x) => x.labels.result === 'no_ack')?.value).toBeGreaterThanOrEqual(2);
+      // A working controller again: the alarm ends.
+      deaf.kill();
+      await until(() => expect((g.drivers.locks.get('ruang-101') as MqttLock).controllerOnline).toBe(false));
+      const back = await controller('r101');
+      await until(
+        async () => expect(await doorEntries(since, 'door.alarm_cleared', 'ruang-101')).not.toHaveLength(0),
+        5000,
+      );
+      await until(() => expect(g.drivers.locks.get('ruang-101')!.state()).toMatchObject({ locked: true }));
+      expect(g.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined();
+      void back;
+    });
+
+    it('a controller that comes back gets the current lock state, never an unlock from while it was away', async () => {
+      const ctl = await ready();
+      const since = lastSeq();
+      ctl.kill(); // power cut: the broker publishes its last will
+      await until(async () =>
+        expect(
+          (await doorEntries(since, 'door.alarm', 'ruang-101')).map(
+            (e) => (e.payload as { alarm?: string }).alarm,
+          ),
+        ).toEqual(['offline']),
+      );
+      await until(() =>
+        expect(g.mqtt.doorState('ruang-101')).toMatchObject({ locked: null, alarms: ['offline'] }),
+      );
+      // While it is away: a remote unlock (journaled, but nothing may reach the controller later).
+      const fac = await as('fac');
+      await fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toHaveLength(1));
+      await sleep(300);
+      const back = await controller('r101');
+      await until(() => expect(back.ran.map((c) => c.action)).toEqual(['lock']));
+      await sleep(500);
+      expect(back.ran.map((c) => c.action)).toEqual(['lock']);
+      await until(async () =>
+        expect(await doorEntries(since, 'door.alarm_cleared', 'ruang-101')).toHaveLength(1),
+      );
+      await until(() => expect(g.mqtt.doorState('ruang-101')).toMatchObject({ locked: true, alarms: [] }));
+    });
+
+    it('the controller door contact feeds door supervision (opened, closed)', async () => {
+      const ctl = await ready();
+      const since = lastSeq();
+      const v = await g.badgedVisit();
+      ctl.tap('nfc', v.uid);
+      await until(() => expect(ctl.locked).toBe(false));
+      ctl.setOpen(true);
+      await until(async () => expect(await doorEntries(since, 'door.opened', 'ruang-101')).toHaveLength(1));
+      ctl.setOpen(false);
+      await until(async () => expect(await doorEntries(since, 'door.closed', 'ruang-101')).toHaveLength(1));
+      expect(g.mqtt.doorState('ruang-101')!.open).toBe(false);
+    });
+  });
+
+  describe('facilities commands', () => {
+    it('LOCKDOWN refuses every badge and RELEASE ends it, journaled with the client', async () => {
+      const ctl = await ready();
+      const v = await g.badgedVisit();
+      const fac = await as('fac', ['pintu/doors/ruang-101/state']);
+      const since = lastSeq();
+      await fac.client.publishAsync('pintu/doors/ruang-101/set', 'LOCKDOWN', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.lockdown', 'ruang-101')).toHaveLength(1));
+      await until(() =>
+        expect(JSON.parse(fac.on('pintu/doors/ruang-101/state').at(-1)!).lockdown).toBe(true),
+      );
+      ctl.tap('nfc', v.uid);
+      await until(async () =>
+        expect((await journalSince(g, since)).find((e) => e.type === 'access.denied')?.payload).toMatchObject(
+          { reason: 'lockdown' },
+        ),
+      );
+      // UNLOCK during a lockdown is refused (and counted).
+      await fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
+      await until(async () => expect(await rejected(g, 'refused')).toBeGreaterThanOrEqual(1));
+      await fac.client.publishAsync('pintu/doors/ruang-101/set', 'RELEASE', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.released', 'ruang-101')).toHaveLength(1));
+      const [entry] = await doorEntries(since, 'door.released', 'ruang-101');
+      expect(entry!.actor.id).toBe(embedded ? 'mqtt:fac' : 'mqtt');
+      expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toEqual([]);
+      await until(() =>
+        expect(JSON.parse(fac.on('pintu/doors/ruang-101/state').at(-1)!).lockdown).toBe(false),
+      );
+    });
+  });
+
+  describe('when the connection drops', () => {
+    it('events journaled meanwhile are published in order when it returns, none lost or repeated', async () => {
+      const fac = await as('fac', ['pintu/events', 'pintu/status']);
+      const v = await g.badgedVisit();
+      const since = lastSeq();
+      g.gateway.access.simulate('pintu-utama-in', 'nfc', v.uid);
+      await until(() => expect(fac.on('pintu/events')).toHaveLength(1));
+      // Cut the gateway's connection (as a network failure would), then keep tapping.
+      cutConnections(g);
+      for (let i = 0; i < 6; i++) {
+        g.gateway.access.simulate(
+          i % 2 ? 'pintu-utama-in' : 'pintu-utama-out',
+          'nfc',
+          i === 5 ? 'BADBADBAD0' : v.uid,
+        );
+        g.clock.now += 60_000;
+      }
+      const t0 = Date.now();
+      await until(() => expect(fac.on('pintu/events').length).toBeGreaterThanOrEqual(7), 8000);
+      const entries = await journalSince(g, since);
+      const expected = entries.filter((e) => e.type.startsWith('access.')).map((e) => e.seq);
+      expect(
+        fac.on('pintu/events').length,
+        `${Date.now() - t0} ms ${JSON.stringify(entries)} ${fac.on('pintu/events')}`,
+      ).toBe(7);
+      const got = fac.on('pintu/events').map((p) => JSON.parse(p).seq as number);
+      expect(got).toEqual(expected);
+      // The last will said offline; the gateway said online again.
+      await until(() => expect(fac.on('pintu/status').slice(-2)).toEqual(['offline', 'online']));
+      expect(g.mqtt.health()).toMatchObject({ connected: true, backlog: 0 });
+      expect(g.mqtt.link.connections).toBe(2);
+      // The events' session resent what was in flight: the broker took each event once.
+    });
+  });
+
+  describe('Home Assistant discovery', () => {
+    it('removes (empty retained config) the entities of a door no longer configured', async () => {
+      const dir = g.dir;
+      const ha = await as('ha', ['homeassistant/#']);
+      await until(() => expect(ha.messages.filter((m) => m.payload.length > 0)).toHaveLength(10));
+      await ha.end();
+      await g.close({ keepDir: true });
+      // The same data folder, room 102 gone from the configuration.
+      g = await setup.start({
+        dir,
+        extra: {
+          doors: [
+            { id: 'pintu-utama', name: 'Pintu Utama', kind: 'entrance' },
+            { id: 'ruang-101', name: 'Ruang 101', kind: 'room', lock: { driver: 'mqtt', room: 'r101' } },
+          ],
+          readers: [
+            { id: 'pintu-utama-in', role: 'door', door: 'pintu-utama', direction: 'in' },
+            { id: 'r101-in', role: 'door', door: 'ruang-101', direction: 'in', driver: { type: 'mqtt' } },
+          ],
+          hosts: [
+            { id: 'kabag-umum', name: 'Kepala Bagian Umum', unit: 'Bagian Umum', rooms: ['ruang-101'] },
+          ],
+        },
+      });
+      const ha2 = await as('ha', ['homeassistant/#']);
+      await ha2.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+      const gone = g.mqtt.doorDiscoveryTopics('ruang-102');
+      await until(() => {
+        for (const t of gone) expect(ha2.messages.filter((m) => m.topic === t).at(-1)?.payload).toBe('');
+      });
+      const ha3 = await as('ha', ['homeassistant/#']);
+      await sleep(300);
+      const retainedNow = [
+        ...new Set(ha3.messages.filter((m) => m.retain && m.payload.length > 0).map((m) => m.topic)),
+      ];
+      expect(retainedNow).toHaveLength(7);
+      for (const t of gone) expect(retainedNow).not.toContain(t);
+    });
+  });
+}

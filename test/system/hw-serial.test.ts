@@ -1,0 +1,181 @@
+// A serial reader on a socat pty pair (../shared/lab/pty-pair.sh): the gateway opens one end
+// as its device, the test writes reader lines into the other. Lines that do not match are
+// ignored and counted; killing socat is an unplug, and the driver reopens the device when
+// it comes back, without a restart.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { SerialPort } from 'serialport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/domain/events.js';
+import { parseLine, type SerialReader } from '../../src/hardware/serial.js';
+import { BoundedLog } from '../../src/service/bounded-log.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
+
+const TAMU_01 = '04A1B2C3D4E501';
+
+describe('serial line parsing', () => {
+  const W26 = /^W26:(?<credential>[0-9A-Fa-f]+)$/;
+  it('takes the named group, else the first group, else the whole match, else the line', () => {
+    expect(parseLine('W26:04a1b2c3\r', W26, 'nfc')).toEqual({ credential: '04A1B2C3' });
+    expect(parseLine('UID 04A1B2C3 OK', /UID (\S+)/, 'nfc')).toEqual({ credential: '04A1B2C3' });
+    expect(parseLine('04:A1:B2:C3', /^[0-9A-F:]+$/, 'nfc')).toEqual({ credential: '04A1B2C3' });
+    expect(parseLine('  04A1B2C3  ', undefined, 'nfc')).toEqual({ credential: '04A1B2C3' });
+    expect(parseLine('123456', /^(\d+)$/, 'pin')).toEqual({ credential: '123456' });
+  });
+  it('says why a line is ignored', () => {
+    expect(parseLine('', W26, 'nfc')).toEqual({ reason: 'empty' });
+    expect(parseLine('hello', W26, 'nfc')).toEqual({ reason: 'no_match' });
+    expect(parseLine('W26:12', W26, 'nfc')).toEqual({ reason: 'bad_uid' });
+    expect(parseLine('12a', undefined, 'pin')).toEqual({ reason: 'bad_code' });
+  });
+  it('logs at a bounded rate, and says how many it left out', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    let now = 0;
+    const b = new BoundedLog(log, 60_000, () => now);
+    for (let i = 0; i < 100; i++) b.warn('r1', { i }, 'bad line');
+    b.warn('r2', {}, 'bad line');
+    now = 60_000;
+    b.warn('r1', { i: 100 }, 'bad line');
+    expect(lines.map((l) => [l.i, l.suppressedBefore])).toEqual([
+      [0, undefined],
+      [undefined, undefined],
+      [100, 99],
+    ]);
+  });
+});
+
+labSuite('serial reader over a socat pty pair, with unplug and recovery', ['lab', 'socat'], () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pintu-serial-'));
+  const app = join(dir, 'ttyApp');
+  const dev = join(dir, 'ttyDev');
+  let t: TestGateway;
+  let device: SerialPort | undefined;
+  const entries: JournalEntry[] = [];
+  const access = () =>
+    entries
+      .filter((e) => e.type.startsWith('access.'))
+      .map((e) => [
+        e.type,
+        (e.payload as { uid?: string }).uid,
+        (e.payload as { reason?: string }).reason ?? '',
+      ]);
+  const reader = () => t.drivers.readers.get('pintu-utama-in') as SerialReader;
+  const actor = { kind: 'user' as const, id: 'u1', role: 'receptionist' as const };
+
+  /** The test's end of the cable, as the reader's microcontroller. */
+  const openDevice = async () => {
+    device = new SerialPort({ path: dev, baudRate: 9600 });
+    await new Promise<void>((res, rej) => {
+      device!.once('open', () => res());
+      device!.once('error', rej);
+    });
+  };
+  const send = (text: string) =>
+    new Promise<void>((res, rej) =>
+      device!.write(text, (err) => (err ? rej(err) : device!.drain(() => res()))),
+    );
+  const ignored = async (reason: string) => {
+    const text = await t.gateway.core.metrics.registry.getSingleMetricAsString(
+      'pintu_reader_lines_ignored_total',
+    );
+    const m = new RegExp(`reader="pintu-utama-in",reason="${reason}"} (\\d+)`).exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+
+  beforeAll(async () => {
+    await ptyPair(app, dev);
+    const file = join(dir, 'pintu.yaml');
+    writeFileSync(
+      file,
+      `
+mqtt: { mode: off }
+readers:
+  - { id: desk, role: desk }
+  - id: pintu-utama-in
+    role: door
+    door: pintu-utama
+    direction: in
+    driver:
+      type: serial
+      path: ${app}
+      baudRate: 9600
+      delimiter: "\\r\\n"
+      pattern: "^W26:(?<credential>[0-9A-Fa-f]+)$"
+      reopenMinMs: 50
+      reopenMaxMs: 400
+`,
+    );
+    t = await startTestGateway({ file });
+    t.gateway.core.bus.on('entry', (e) => entries.push(e));
+    await eventually(() => expect(reader().isOpen).toBe(true));
+    const g = t.gateway;
+    const v = await g.visits.arrive(
+      { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+      actor,
+    );
+    await g.visits.screen(v.id, { passed: true }, actor);
+    await g.visits.guestbook(v.id, {}, actor);
+    await g.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
+    await g.visits.issueBadge(
+      v.id,
+      { badge: 'TAMU-01', collateral: { type: 'ktp', number: '3578012345670001' } },
+      actor,
+    );
+    await openDevice();
+  }, 30_000);
+
+  afterAll(async () => {
+    if (device?.isOpen) await new Promise((r) => device!.close(r));
+    await t?.close();
+    await unplugPty(app).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('grants a credential line, even when it arrives in pieces', async () => {
+    await send('W26:04a1');
+    await send('b2c3d4e501\r\n');
+    await eventually(() => expect(access()).toEqual([['access.granted', TAMU_01, '']]));
+    expect(t.lock('pintu-utama').pulses).toBe(1);
+    t.clock.now += 5_000;
+    await send('W26:04DEADBEEF0001\r\n');
+    await eventually(() =>
+      expect(access().at(-1)).toEqual(['access.denied', '04DEADBEEF0001', 'unknown_badge']),
+    );
+    expect(t.lock('pintu-utama').pulses).toBe(1);
+  });
+
+  it('ignores and counts lines that do not match, and noise without a delimiter', async () => {
+    const before = access().length;
+    await send('hello\r\nW26:XYZ\r\nW26:12\r\n\r\n');
+    await send(`${'~'.repeat(700)}`);
+    await eventually(async () => {
+      expect(await ignored('no_match')).toBe(2);
+      expect(await ignored('bad_uid')).toBe(1);
+      expect(await ignored('too_long')).toBe(1);
+    });
+    await send('\r\n');
+    t.clock.now += 5_000;
+    await send(`W26:${TAMU_01}\r\n`); // the line after the noise still counts
+    await eventually(() => expect(access()).toHaveLength(before + 1));
+    expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
+  });
+
+  it('is reopened after an unplug (socat killed) once the device is back', async () => {
+    const opens = reader().opens;
+    await unplugPty(app);
+    await eventually(() => expect(reader().isOpen).toBe(false));
+    await new Promise((r) => setTimeout(r, 700)); // unplugged a while: the wait grows to reopenMaxMs
+    await ptyPair(app, dev);
+    await eventually(() => expect(reader().opens).toBe(opens + 1), 3000);
+    await openDevice();
+    t.clock.now += 5_000;
+    const before = access().length;
+    await send(`W26:${TAMU_01}\r\n`);
+    await eventually(() => expect(access()).toHaveLength(before + 1));
+    expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
+  });
+});

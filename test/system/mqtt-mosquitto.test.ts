@@ -1,0 +1,181 @@
+// The MQTT contract on a real Mosquitto (external mode), started by the test with its own
+// users and the contract's ACL; and what only an external broker shows: an outage with the
+// broker restarted (events replayed in order, none lost or duplicated), a broker that is
+// away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
+import { afterEach, expect, it } from 'vitest';
+import { contractSuite, journalSince, USERS } from '../integration/mqtt-contract.js';
+import { labSuite } from '../support/lab.js';
+import {
+  type Collected,
+  client,
+  freePort,
+  Mosquitto,
+  type MqttGateway,
+  mosquittoAcl,
+  sleep,
+  startMqttGateway,
+  TEST_PASSWORD,
+  until,
+} from '../support/mqtt.js';
+
+const GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
+const users = [GATEWAY, ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD }))];
+const acl = mosquittoAcl({
+  gateway: 'gateway',
+  facilities: ['fac'],
+  homeassistant: ['ha'],
+  rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
+});
+
+async function gatewayOn(
+  broker: Mosquitto,
+  o: { dir?: string; extra?: Record<string, unknown>; mqtt?: Record<string, unknown> } = {},
+) {
+  return startMqttGateway({
+    mqtt: {
+      mode: 'external',
+      url: broker.url,
+      username: GATEWAY.username,
+      password: GATEWAY.password,
+      protocolVersion: 5,
+      ...o.mqtt,
+    },
+    url: broker.url,
+    users: [],
+    ...(o.dir ? { dir: o.dir } : {}),
+    ...(o.extra ? { extra: o.extra } : {}),
+  });
+}
+
+labSuite('MQTT contract on a real Mosquitto (external mode)', ['mosquitto'], () => {
+  let broker: Mosquitto | undefined;
+  contractSuite({
+    kind: 'mosquitto',
+    protocolVersion: 5,
+    async start(o = {}) {
+      broker ??= await Mosquitto.start({ users, acl });
+      return gatewayOn(broker, o);
+    },
+    async cleanup() {
+      await broker?.stop();
+      broker = undefined;
+    },
+  });
+});
+
+labSuite('an external broker that goes away', ['mosquitto'], () => {
+  let broker: Mosquitto;
+  let g: MqttGateway | undefined;
+  const clients: Collected[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.end().catch(() => undefined);
+    await g?.close();
+    g = undefined;
+    await broker?.stop();
+  });
+
+  it('is restarted: events journaled meanwhile are replayed in order, none lost or duplicated', async () => {
+    broker = await Mosquitto.start({ users, acl, persistence: true });
+    g = await gatewayOn(broker);
+    const gw = g;
+    // A facilities client with a persistent session: the broker keeps its messages across the restart.
+    const fac = await client(broker.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      clientId: 'fac-persistent',
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 200,
+      subscribe: ['pintu/events'],
+      // QoS 2 end to end: exactly once, also across the broker's restart.
+      qos: 2,
+    });
+    clients.push(fac);
+    const v = await gw.badgedVisit();
+    const since = gw.gateway.core.journal.lastSeq;
+    const tap = (i: number) => {
+      gw.gateway.access.simulate(i % 2 ? 'pintu-utama-out' : 'pintu-utama-in', 'nfc', v.uid);
+      gw.clock.now += 60_000;
+    };
+    for (let i = 0; i < 3; i++) tap(i);
+    await until(() => expect(fac.on('pintu/events')).toHaveLength(3));
+
+    await broker.pause();
+    await until(() => expect(gw.mqtt.health().connected).toBe(false));
+    // Local readers keep working while the broker is away.
+    for (let i = 3; i < 11; i++) tap(i);
+    await until(() => expect(gw.mqtt.health().backlog).toBe(8));
+    const health = await gw.app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json().mqtt).toMatchObject({ mode: 'external', connected: false, backlog: 8, dropped: 0 });
+
+    await broker.resume();
+    await until(() => expect(fac.on('pintu/events').length).toBeGreaterThanOrEqual(11), 15_000);
+    const entries = await journalSince(gw, since);
+    const expected = entries.filter((e) => e.type.startsWith('access.')).map((e) => e.seq);
+    expect(expected, JSON.stringify(entries)).toHaveLength(11);
+    expect(fac.on('pintu/events').map((p) => JSON.parse(p).seq)).toEqual(expected);
+    await sleep(300);
+    expect(fac.on('pintu/events')).toHaveLength(11);
+    await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: true, backlog: 0 }));
+  });
+
+  it('is away when the gateway starts: taps work, the backlog is bounded and visible, then sent', async () => {
+    const port = await freePort();
+    broker = await Mosquitto.start({ users, acl, port });
+    await broker.pause();
+    g = await gatewayOn(broker, { mqtt: { backlogMax: 10 } });
+    const gw = g;
+    const v = await gw.badgedVisit();
+    const since = gw.gateway.core.journal.lastSeq;
+    for (let i = 0; i < 13; i++) {
+      const outcome = gw.gateway.access.simulate(i % 2 ? 'pintu-utama-out' : 'pintu-utama-in', 'nfc', v.uid);
+      expect(outcome).toMatchObject({ kind: 'door', decision: { granted: true } });
+      gw.clock.now += 60_000;
+    }
+    await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: false, backlog: 10, dropped: 3 }));
+    const health = await gw.app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json().mqtt).toMatchObject({ connected: false, backlog: 10, backlogMax: 10, dropped: 3 });
+    const metrics = await gw.gateway.core.metrics.registry.metrics();
+    expect(metrics).toMatch(/^pintu_mqtt_event_backlog 10$/m);
+    expect(metrics).toMatch(/^pintu_mqtt_events_dropped_total 3$/m);
+    expect(metrics).toMatch(/^pintu_mqtt_connected 0$/m);
+
+    const fac = await until(async () => {
+      await broker.resume().catch(() => undefined);
+      return client(broker.url, { username: 'fac', password: TEST_PASSWORD, subscribe: ['pintu/events'] });
+    });
+    clients.push(fac);
+    await until(() => expect(fac.on('pintu/events')).toHaveLength(10), 15_000);
+    const all = (await journalSince(gw, since)).filter((e) => e.type.startsWith('access.')).map((e) => e.seq);
+    expect(fac.on('pintu/events').map((p) => JSON.parse(p).seq)).toEqual(all.slice(3));
+    await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: true, backlog: 0, dropped: 3 }));
+  });
+
+  it('a gateway that vanishes is reported offline by its last will', async () => {
+    broker = await Mosquitto.start({ users, acl });
+    g = await gatewayOn(broker);
+    const fac = await client(broker.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      subscribe: ['pintu/status'],
+    });
+    clients.push(fac);
+    await until(() => expect(fac.on('pintu/status')).toEqual(['online']));
+    // No DISCONNECT: the socket just dies.
+    (g.mqtt.link as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy();
+    await until(() => expect(fac.on('pintu/status').slice(0, 2)).toEqual(['online', 'offline']));
+    await until(() => expect(fac.on('pintu/status').at(-1)).toBe('online'));
+    await g.close();
+    g = undefined;
+    await until(() => expect(fac.on('pintu/status').at(-1)).toBe('offline'));
+    const late = await client(broker.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      subscribe: ['pintu/status'],
+    });
+    clients.push(late);
+    await until(() =>
+      expect(late.messages).toEqual([{ topic: 'pintu/status', payload: 'offline', retain: true }]),
+    );
+  });
+});

@@ -1,0 +1,813 @@
+// The MQTT building blocks without a broker: topics and wildcards, the ACL rule by rule, the
+// payload schemas (and their shipped JSON Schema files), Home Assistant discovery against the
+// field names Home Assistant reads, the event outbox, room controller commands, MQTT users.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkConfig } from '../../src/config/validate.js';
+import type { JournalEntry } from '../../src/domain/events.js';
+import { createDrivers } from '../../src/hardware/drivers.js';
+import { Acl, type Principal } from '../../src/mqtt/acl.js';
+import { discoveryConfigs, doorDiscoveryTopics, nodeIdOf } from '../../src/mqtt/discovery.js';
+import { Outbox } from '../../src/mqtt/outbox.js';
+import { Rejections } from '../../src/mqtt/rejects.js';
+import { RoomHub, type RoomLink } from '../../src/mqtt/rooms.js';
+import {
+  DoorSetPayload,
+  decodeJson,
+  decodeText,
+  FACILITIES_COMMANDS,
+  jsonSchemaOf,
+  RoomAckPayload,
+  type RoomCommand,
+  RoomCommandPayload,
+  RoomStatePayload,
+  RoomTapPayload,
+  TOPIC_SPECS,
+} from '../../src/mqtt/schemas.js';
+import { eventOf } from '../../src/mqtt/service.js';
+import { filterMatches, filterWithin, Topics, validFilter } from '../../src/mqtt/topics.js';
+import { MqttUserError, MqttUsers } from '../../src/mqtt/users.js';
+import { createMetrics } from '../../src/service/metrics.js';
+
+const log = pino({ level: 'silent' });
+const topics = new Topics('pintu');
+
+describe('topics', () => {
+  it('builds and parses every topic of the contract', () => {
+    expect(topics.status).toBe('pintu/status');
+    expect(topics.doorState('r1')).toBe('pintu/doors/r1/state');
+    expect(topics.doorSet('r1')).toBe('pintu/doors/r1/set');
+    expect(topics.room('r1', 'command')).toBe('pintu/rooms/r1/command');
+    expect(topics.parse('pintu/status')).toEqual({ kind: 'status' });
+    expect(topics.parse('pintu/events')).toEqual({ kind: 'events' });
+    expect(topics.parse('pintu/visitors/inside')).toEqual({ kind: 'visitors.inside' });
+    expect(topics.parse('pintu/visitors/inside/list')).toEqual({ kind: 'visitors.list' });
+    expect(topics.parse('pintu/doors/a-1/set')).toEqual({ kind: 'door.set', door: 'a-1' });
+    expect(topics.parse('pintu/doors/*/set')).toEqual({ kind: 'door.set', door: '*' });
+    expect(topics.parse('pintu/rooms/r1/tap')).toEqual({ kind: 'room.tap', room: 'r1' });
+    for (const t of [
+      'pintu',
+      'pintu/',
+      'pintu/doors//set',
+      'pintu/doors/a/set/x',
+      'other/status',
+      'pintu/rooms/r1/other',
+      'pintux/status',
+    ]) {
+      expect(topics.parse(t), t).toBeUndefined();
+    }
+    const site = new Topics('site/gerbang-1');
+    expect(site.parse('site/gerbang-1/doors/d/state')).toEqual({ kind: 'door.state', door: 'd' });
+    expect(nodeIdOf('site/gerbang-1')).toBe('site_gerbang-1');
+  });
+
+  it('matches filters and nests them as MQTT does', () => {
+    expect(filterMatches('pintu/#', 'pintu/doors/a/state')).toBe(true);
+    expect(filterMatches('pintu/+/a/state', 'pintu/doors/a/state')).toBe(true);
+    expect(filterMatches('pintu/+', 'pintu/doors/a')).toBe(false);
+    expect(filterMatches('#', '$SYS/broker/load')).toBe(false);
+    expect(filterMatches('$SYS/#', '$SYS/broker/load')).toBe(true);
+    expect(filterWithin('pintu/rooms/r1/+', 'pintu/rooms/r1/#')).toBe(true);
+    expect(filterWithin('pintu/rooms/r1/#', 'pintu/rooms/r1/#')).toBe(true);
+    expect(filterWithin('pintu/rooms/+/command', 'pintu/rooms/r1/#')).toBe(false);
+    expect(filterWithin('pintu/rooms/#', 'pintu/rooms/r1/#')).toBe(false);
+    expect(filterWithin('pintu/#', 'pintu/visitors/inside')).toBe(false);
+    expect(validFilter('a/#/b')).toBe(false);
+    expect(validFilter('a/b+')).toBe(false);
+    expect(validFilter('a/+/#')).toBe(true);
+  });
+});
+
+describe('the ACL of the embedded broker', () => {
+  const acl = new Acl(topics);
+  const room: Principal = { role: 'room', username: 'ctl', room: 'r1' };
+  const fac: Principal = { role: 'facilities', username: 'fac' };
+  const ha: Principal = { role: 'homeassistant', username: 'ha' };
+  const gw: Principal = { role: 'gateway', username: '$pintu-gateway' };
+  const pub = (p: Principal, t: string, retain = false) => {
+    const v = acl.canPublish(p, t, retain);
+    return v.ok ? 'ok' : v.reason;
+  };
+  const sub = (p: Principal, f: string) => {
+    const v = acl.canSubscribe(p, f);
+    return v.ok ? 'ok' : v.reason;
+  };
+
+  it('room controller: publishes only its own tap, ack and (retained) state; reads only its own room', () => {
+    expect(pub(room, 'pintu/rooms/r1/tap')).toBe('ok');
+    expect(pub(room, 'pintu/rooms/r1/ack')).toBe('ok');
+    expect(pub(room, 'pintu/rooms/r1/state', true)).toBe('ok');
+    expect(pub(room, 'pintu/rooms/r1/tap', true)).toBe('retained');
+    expect(pub(room, 'pintu/rooms/r1/command')).toBe('acl');
+    expect(pub(room, 'pintu/rooms/r2/tap')).toBe('acl');
+    expect(pub(room, 'pintu/rooms/r2/state', true)).toBe('acl');
+    expect(pub(room, 'pintu/doors/r1/set')).toBe('acl');
+    expect(pub(room, 'pintu/events')).toBe('acl');
+    expect(sub(room, 'pintu/rooms/r1/#')).toBe('ok');
+    expect(sub(room, 'pintu/rooms/r1/command')).toBe('ok');
+    expect(sub(room, 'pintu/rooms/+/command')).toBe('acl');
+    expect(sub(room, 'pintu/rooms/r2/command')).toBe('acl');
+    expect(sub(room, 'pintu/#')).toBe('acl');
+    expect(sub(room, '#')).toBe('acl');
+    expect(acl.canReceive(room, 'pintu/rooms/r1/command')).toBe(true);
+    expect(acl.canReceive(room, 'pintu/rooms/r2/command')).toBe(false);
+    expect(acl.canReceive(room, 'pintu/doors/r1/state')).toBe(false);
+  });
+
+  it('facilities: read everything but taps, publish door commands only, never retained', () => {
+    expect(sub(fac, '#')).toBe('ok');
+    expect(sub(fac, 'pintu/visitors/inside/list')).toBe('ok');
+    expect(acl.canReceive(fac, 'pintu/visitors/inside/list')).toBe(true);
+    expect(acl.canReceive(fac, 'pintu/rooms/r1/state')).toBe(true);
+    expect(acl.canReceive(fac, 'pintu/rooms/r1/tap')).toBe(false);
+    expect(pub(fac, 'pintu/doors/r1/set')).toBe('ok');
+    expect(pub(fac, 'pintu/doors/*/set')).toBe('ok');
+    expect(pub(fac, 'pintu/doors/r1/set', true)).toBe('retained');
+    expect(pub(fac, 'pintu/rooms/r1/command')).toBe('acl');
+    expect(pub(fac, 'pintu/rooms/r1/tap')).toBe('acl');
+    expect(pub(fac, 'pintu/doors/r1/state', true)).toBe('acl');
+    expect(pub(fac, 'pintu/status')).toBe('acl');
+    expect(pub(fac, 'homeassistant/status')).toBe('acl');
+  });
+
+  it('Home Assistant: states, events, visitors count and discovery; not the roll call; commands and its birth', () => {
+    for (const f of [
+      'pintu/status',
+      'pintu/events',
+      'pintu/doors/+/state',
+      'pintu/doors/#',
+      'pintu/visitors/inside',
+      'homeassistant/#',
+    ]) {
+      expect(sub(ha, f), f).toBe('ok');
+    }
+    for (const f of ['pintu/visitors/inside/list', 'pintu/visitors/#', 'pintu/#', 'pintu/rooms/+/state', '#'])
+      expect(sub(ha, f), f).toBe('acl');
+    expect(acl.canReceive(ha, 'pintu/visitors/inside/list')).toBe(false);
+    expect(acl.canReceive(ha, 'pintu/rooms/r1/tap')).toBe(false);
+    expect(pub(ha, 'pintu/doors/r1/set')).toBe('ok');
+    expect(pub(ha, 'homeassistant/status')).toBe('ok');
+    expect(pub(ha, 'homeassistant/lock/x/config', true)).toBe('acl');
+    expect(pub(ha, 'pintu/doors/r1/set', true)).toBe('retained');
+  });
+
+  it('everyone: no $-topic published, no retained command; the gateway stays under its prefixes', () => {
+    for (const p of [room, fac, ha, gw]) {
+      expect(pub(p, '$SYS/broker/clients/connected')).toBe('sys');
+      expect(pub(p, '$share/x')).toBe('sys');
+      expect(pub(p, 'pintu/rooms/r1/command', true)).toBe('retained');
+    }
+    expect(pub(gw, 'pintu/rooms/r1/command')).toBe('ok');
+    expect(pub(gw, 'pintu/status', true)).toBe('ok');
+    expect(pub(gw, 'homeassistant/lock/pintu/r1/config', true)).toBe('ok');
+    expect(pub(gw, 'elsewhere/x')).toBe('acl');
+    expect(sub(gw, 'pintu/rooms/+/tap')).toBe('ok');
+    expect(sub(gw, 'elsewhere/#')).toBe('acl');
+    expect(sub(fac, 'a/#/b')).toBe('invalid');
+  });
+});
+
+describe('payload schemas', () => {
+  it('ship as JSON Schema files equal to the TypeBox definitions (npx tsx scripts/mqtt-schemas.ts)', () => {
+    for (const spec of TOPIC_SPECS) {
+      const file = join(import.meta.dirname, '../../src/mqtt/schemas', `${spec.name}.json`);
+      expect(JSON.parse(readFileSync(file, 'utf8')), spec.name).toEqual(jsonSchemaOf(spec));
+    }
+  });
+
+  it('decoding never throws, whatever the bytes (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        for (const s of [RoomTapPayload, RoomAckPayload, RoomStatePayload, RoomCommandPayload]) {
+          const d = decodeJson(s, b);
+          expect(typeof d.ok).toBe('boolean');
+        }
+        expect(typeof decodeText(DoorSetPayload, b).ok).toBe('boolean');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('accepts what the contract allows and refuses the near misses', () => {
+    const tap = fc.record({
+      credential: fc.string({ minLength: 1, maxLength: 64 }),
+      kind: fc.constantFrom('nfc', 'pin'),
+    });
+    fc.assert(
+      fc.property(tap, (t) => {
+        expect(decodeJson(RoomTapPayload, Buffer.from(JSON.stringify(t))).ok).toBe(true);
+      }),
+    );
+    const state = fc.record(
+      { online: fc.boolean(), locked: fc.boolean(), open: fc.boolean(), fw: fc.string({ maxLength: 64 }) },
+      { requiredKeys: ['online'] },
+    );
+    fc.assert(
+      fc.property(state, (s) => {
+        expect(decodeJson(RoomStatePayload, Buffer.from(JSON.stringify(s))).ok).toBe(true);
+      }),
+    );
+    const bad = (s: Parameters<typeof decodeJson>[0], v: unknown) =>
+      decodeJson(s, Buffer.from(JSON.stringify(v)));
+    expect(bad(RoomTapPayload, { credential: '04AB', kind: 'nfc', extra: 1 })).toMatchObject({
+      ok: false,
+      reason: 'schema',
+    });
+    expect(bad(RoomTapPayload, { credential: '', kind: 'nfc' })).toMatchObject({
+      ok: false,
+      reason: 'schema',
+    });
+    expect(bad(RoomTapPayload, { credential: 'x'.repeat(65), kind: 'pin' })).toMatchObject({
+      ok: false,
+      reason: 'schema',
+    });
+    expect(bad(RoomAckPayload, { id: 'a', ok: 'yes' })).toMatchObject({ ok: false, reason: 'schema' });
+    expect(bad(RoomStatePayload, { locked: true })).toMatchObject({ ok: false, reason: 'schema' });
+    expect(bad(RoomCommandPayload, { id: 'a', action: 'unlock', ms: 50, exp: 1 })).toMatchObject({
+      ok: false,
+    });
+    expect(decodeJson(RoomTapPayload, Buffer.alloc(5000, 32))).toMatchObject({
+      ok: false,
+      reason: 'too_large',
+    });
+    expect(decodeJson(RoomTapPayload, Buffer.from([0xff, 0xfe]))).toMatchObject({
+      ok: false,
+      reason: 'not_utf8',
+    });
+    expect(decodeJson(RoomTapPayload, Buffer.from('{'))).toMatchObject({ ok: false, reason: 'not_json' });
+    for (const c of FACILITIES_COMMANDS)
+      expect(decodeText(DoorSetPayload, Buffer.from(`${c}\n`))).toEqual({ ok: true, value: c });
+    for (const c of ['unlock', 'OPEN', '"UNLOCK"', ''])
+      expect(decodeText(DoorSetPayload, Buffer.from(c)).ok, c).toBe(false);
+  });
+
+  it('an event carries the visit id and the display name, never the badge UID', () => {
+    const entry = {
+      seq: 7,
+      at: 1000,
+      type: 'access.granted',
+      actor: { kind: 'device', id: 'r1-in' },
+      payload: {
+        readerId: 'r1-in',
+        kind: 'nfc',
+        uid: '04A1B2C3D4E501',
+        doorId: 'r1',
+        direction: 'in',
+        badgeId: 'b1',
+        visitId: 'v1',
+      },
+      prev: '',
+      hash: '',
+    } as JournalEntry;
+    const e = eventOf(entry, { guest: () => 'S. R.', badge: () => 'TAMU-01' });
+    expect(e).toEqual({
+      seq: 7,
+      at: 1000,
+      type: 'access.granted',
+      actor: { kind: 'device', id: 'r1-in' },
+      reader: 'r1-in',
+      kind: 'nfc',
+      door: 'r1',
+      direction: 'in',
+      badge: 'TAMU-01',
+      visitId: 'v1',
+      guest: 'S. R.',
+    });
+    expect(JSON.stringify(e)).not.toContain('04A1B2C3D4E501');
+  });
+});
+
+describe('Home Assistant discovery', () => {
+  // The configuration keys Home Assistant's MQTT platforms accept (homeassistant/components/
+  // mqtt: lock.py PLATFORM_SCHEMA_MODERN, binary_sensor.py, sensor.py, with the shared
+  // MQTT_RW/RO_SCHEMA and MQTT_ENTITY_COMMON_SCHEMA / availability / device / origin keys).
+  const COMMON = [
+    'name',
+    'unique_id',
+    'object_id',
+    'default_entity_id',
+    'icon',
+    'entity_category',
+    'enabled_by_default',
+    'availability_topic',
+    'availability_template',
+    'availability_mode',
+    'availability',
+    'payload_available',
+    'payload_not_available',
+    'json_attributes_topic',
+    'json_attributes_template',
+    'device',
+    'origin',
+    'qos',
+    'encoding',
+    'state_topic',
+    'value_template',
+  ];
+  const LOCK = [
+    ...COMMON,
+    'command_topic',
+    'command_template',
+    'retain',
+    'optimistic',
+    'code_format',
+    'payload_lock',
+    'payload_unlock',
+    'payload_open',
+    'payload_reset',
+    'state_locked',
+    'state_locking',
+    'state_unlocked',
+    'state_unlocking',
+    'state_jammed',
+    'state_open',
+    'state_opening',
+  ];
+  const BINARY_SENSOR = [
+    ...COMMON,
+    'device_class',
+    'expire_after',
+    'force_update',
+    'off_delay',
+    'payload_on',
+    'payload_off',
+  ];
+  const SENSOR = [
+    ...COMMON,
+    'device_class',
+    'expire_after',
+    'force_update',
+    'last_reset_value_template',
+    'state_class',
+    'unit_of_measurement',
+    'suggested_display_precision',
+    'options',
+  ];
+  const DEVICE = [
+    'identifiers',
+    'connections',
+    'manufacturer',
+    'model',
+    'model_id',
+    'name',
+    'hw_version',
+    'serial_number',
+    'sw_version',
+    'via_device',
+    'suggested_area',
+    'configuration_url',
+  ];
+  const BINARY_SENSOR_CLASSES = ['door', 'problem', 'safety', 'opening', 'lock', 'connectivity'];
+
+  const configs = discoveryConfigs({
+    topics: new Topics('pintu'),
+    nodeId: 'pintu',
+    doors: [
+      { id: 'pintu-utama', name: 'Pintu Utama' },
+      { id: 'ruang-101', name: 'Ruang 101' },
+    ],
+    version: '1.2.3',
+  });
+  const of = (component: string) => [...configs].filter(([t]) => t.startsWith(`homeassistant/${component}/`));
+
+  it('a lock, a door contact and an alarm per door; a visitors sensor; nothing else', () => {
+    expect(of('lock')).toHaveLength(2);
+    expect(of('binary_sensor')).toHaveLength(4);
+    expect(of('sensor')).toHaveLength(1);
+    expect(configs.size).toBe(7);
+    for (const t of configs.keys())
+      expect(t).toMatch(/^homeassistant\/(lock|binary_sensor|sensor)\/pintu\/[a-zA-Z0-9_-]+\/config$/);
+    expect(doorDiscoveryTopics('homeassistant', 'pintu', 'ruang-101').every((t) => configs.has(t))).toBe(
+      true,
+    );
+  });
+
+  it('uses only field names Home Assistant knows, with the required ones, bound to pintu/status', () => {
+    const check = (allowed: string[], cfg: Record<string, unknown>) => {
+      for (const k of Object.keys(cfg)) expect(allowed, k).toContain(k);
+      for (const k of Object.keys(cfg.device as object)) expect(DEVICE, k).toContain(k);
+      expect(cfg).toMatchObject({
+        availability_topic: 'pintu/status',
+        payload_available: 'online',
+        payload_not_available: 'offline',
+      });
+      expect((cfg.device as { identifiers: string[] }).identifiers.length).toBeGreaterThan(0);
+      expect(cfg.origin).toMatchObject({ name: 'Pintu' });
+      expect(typeof cfg.unique_id).toBe('string');
+      expect(cfg.state_topic).toMatch(/^pintu\//);
+    };
+    for (const [, cfg] of of('lock')) {
+      check(LOCK, cfg);
+      // The lock's commands are the contract's door commands, never retained.
+      expect(cfg).toMatchObject({
+        payload_lock: 'LOCK',
+        payload_unlock: 'UNLOCK',
+        retain: false,
+        optimistic: false,
+      });
+      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/set$/);
+      expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_lock as string)).ok).toBe(true);
+      expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_unlock as string)).ok).toBe(true);
+      expect(cfg.state_topic).toMatch(/^pintu\/doors\/[^/]+\/state$/);
+    }
+    for (const [, cfg] of of('binary_sensor')) {
+      check(BINARY_SENSOR, cfg);
+      expect(BINARY_SENSOR_CLASSES).toContain(cfg.device_class);
+      expect(cfg).toMatchObject({ payload_on: 'ON', payload_off: 'OFF' });
+    }
+    for (const [, cfg] of of('sensor')) {
+      check(SENSOR, cfg);
+      expect(cfg).toMatchObject({ state_topic: 'pintu/visitors/inside', state_class: 'measurement' });
+    }
+    const ids = [...configs.values()].map((c) => c.unique_id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('the templates name only the states the entities declare', () => {
+    const lock = of('lock')[0]![1];
+    const states = (lock.value_template as string).match(/[A-Z]{4,}|None/g);
+    expect(new Set(states)).toEqual(new Set(['JAMMED', 'None', 'LOCKED', 'UNLOCKED']));
+    expect(lock).toMatchObject({
+      state_locked: 'LOCKED',
+      state_unlocked: 'UNLOCKED',
+      state_jammed: 'JAMMED',
+    });
+    for (const [, cfg] of of('binary_sensor')) {
+      for (const s of (cfg.value_template as string).match(/'?[A-Z][A-Za-z]+'?/g) ?? []) {
+        expect(['ON', 'OFF', "'ON'", "'OFF'", 'None']).toContain(s);
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------- outbox
+
+function entry(seq: number, type = 'access.granted'): JournalEntry {
+  return {
+    seq,
+    at: seq,
+    type,
+    actor: { kind: 'device', id: 'r' },
+    payload: { readerId: 'r', kind: 'nfc' },
+    prev: '',
+    hash: '',
+  } as JournalEntry;
+}
+
+describe('the event outbox', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pintu-outbox-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const make = (
+    journal: JournalEntry[],
+    publish: (e: JournalEntry) => Promise<void>,
+    max = 100,
+    file = 'cursor.json',
+  ) =>
+    new Outbox({
+      journal: {
+        get lastSeq() {
+          return journal.at(-1)?.seq ?? 0;
+        },
+        async *read({ fromSeq = 1, types }: { fromSeq?: number; types?: readonly string[] }) {
+          for (const e of journal) if (e.seq >= fromSeq && (!types || types.includes(e.type))) yield e;
+        },
+      },
+      file: join(dir, file),
+      max,
+      types: ['access.granted', 'door.alarm'],
+      publish,
+      metrics: createMetrics().mqtt,
+      log,
+    });
+
+  it('publishes in journal order across outages (fast-check), each once, and skips what is not an event', async () => {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        async (types, failures) => {
+          const published: number[] = [];
+          let f = 0;
+          const box = make(
+            [],
+            async (e) => {
+              // The connection fails as the arbitrary says, then holds.
+              if (failures[f++]) throw new Error('connection lost');
+              published.push(e.seq);
+            },
+            100,
+            `cursor-${++runs}.json`,
+          );
+          await box.open();
+          box.linkUp();
+          const all = types.map((isEvent, i) => entry(i + 1, isEvent ? 'access.granted' : 'visit.arrived'));
+          for (const e of all) {
+            box.offer(e);
+            if (e.seq % 3 === 0) {
+              box.linkDown();
+              box.linkUp();
+            }
+          }
+          for (let i = 0; i < 200 && box.backlog > 0; i++) {
+            box.linkUp();
+            await new Promise((r) => setImmediate(r));
+          }
+          expect(published).toEqual(all.filter((e) => e.type === 'access.granted').map((e) => e.seq));
+          await box.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps at most max waiting (the oldest go first, counted), and replays from the journal after a restart', async () => {
+    const journal = Array.from({ length: 30 }, (_, i) => entry(i + 1));
+    const sent: number[] = [];
+    let up = false;
+    const first = make(
+      journal.slice(0, 0),
+      async (e) => {
+        if (!up) throw new Error('down');
+        sent.push(e.seq);
+      },
+      10,
+    );
+    await first.open();
+    for (const e of journal.slice(0, 5)) first.offer(e);
+    up = true;
+    first.linkUp();
+    await vi.waitFor(() => expect(sent).toEqual([1, 2, 3, 4, 5]));
+    await first.close();
+    expect(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'))).toEqual({ cursor: 5 });
+
+    // Restarted with 25 more entries in the journal, never published: the newest 10 wait.
+    const second = make(journal, async (e) => void sent.push(e.seq), 10);
+    await second.open();
+    expect(second.backlog).toBe(10);
+    expect(second.dropped).toBe(15);
+    second.linkUp();
+    await vi.waitFor(() => expect(sent.slice(5)).toEqual(journal.slice(20).map((e) => e.seq)));
+    await second.close();
+  });
+
+  it('starts from the end of the journal the first time (history is not replayed)', async () => {
+    await writeFile(join(dir, 'other'), '');
+    const box = make([entry(1), entry(2)], async () => {});
+    await box.open();
+    expect(box.cursor).toBe(2);
+    expect(box.backlog).toBe(0);
+    await box.close();
+  });
+});
+
+// ---------------------------------------------------------------- room controllers
+
+describe('room controller commands', () => {
+  const metrics = createMetrics().mqtt;
+  const sent: Array<{ topic: string; command: RoomCommand }> = [];
+  const link: RoomLink & { connected: boolean } = {
+    connected: true,
+    async publish(topic, payload) {
+      sent.push({ topic, command: JSON.parse(payload) });
+    },
+  };
+  let hub: RoomHub;
+  beforeEach(() => {
+    sent.length = 0;
+    hub = new RoomHub({ topics, commandTimeoutMs: 20, retries: 2, log, offlineGraceMs: 50 });
+    hub.bind({ metrics, rejections: new Rejections(log, metrics.rejected) });
+    hub.linkUp(link);
+  });
+  afterEach(() => hub.close());
+  const ack = (room: string, id: string, ok = true) =>
+    hub.handle({ kind: 'room.ack', room }, Buffer.from(JSON.stringify({ id, ok })), false);
+  const state = (room: string, s: object, retained = true) =>
+    hub.handle({ kind: 'room.state', room }, Buffer.from(JSON.stringify(s)), retained);
+
+  it('an acknowledged pulse unlocks, then relocks; retries reuse the id', async () => {
+    const lock = hub.lock('d1', 'r1');
+    state('r1', { online: true, locked: true });
+    ack('r1', sent.at(-1)!.command.id);
+    lock.pulse(60);
+    const first = sent.at(-1)!.command;
+    expect(first).toMatchObject({ action: 'unlock', ms: 60 });
+    expect(first.exp).toBeGreaterThan(Date.now());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent.at(-1)!.command.id).toBe(first.id);
+    ack('r1', first.id);
+    expect(lock.state()).toEqual({ locked: false });
+    await vi.waitFor(() => expect(lock.state().locked).toBe(true));
+  });
+
+  it('no ack: retries, then the no_ack alarm, the door unknown, and a lock behind the lost unlock', async () => {
+    const lock = hub.lock('d1', 'r1');
+    const alarms: unknown[] = [];
+    hub.on('alarm', (a) => alarms.push(a));
+    state('r1', { online: true, locked: true });
+    ack('r1', sent.at(-1)!.command.id);
+    sent.length = 0;
+    lock.pulse(1000);
+    await vi.waitFor(() =>
+      expect(alarms).toEqual([{ doorId: 'd1', room: 'r1', alarm: 'no_ack', active: true }]),
+    );
+    expect(sent.filter((s) => s.command.action === 'unlock')).toHaveLength(3);
+    expect(lock.state().fault).toBe('no_ack');
+    expect(sent.at(-1)!.command.action).toBe('lock');
+    ack('r1', sent.at(-1)!.command.id);
+    expect(alarms.at(-1)).toEqual({ doorId: 'd1', room: 'r1', alarm: 'no_ack', active: false });
+    expect(lock.state()).toEqual({ locked: true });
+  });
+
+  it('a controller that comes back is told the current state; a pulse from while it was away is never sent', async () => {
+    const lock = hub.lock('d1', 'r1');
+    state('r1', { online: true, locked: true });
+    ack('r1', sent.at(-1)!.command.id);
+    state('r1', { online: false });
+    sent.length = 0;
+    lock.pulse(3000);
+    expect(sent).toEqual([]);
+    state('r1', { online: true, locked: true });
+    expect(sent.map((s) => s.command.action)).toEqual(['lock']);
+    lock.unlock();
+    ack('r1', sent.at(-1)!.command.id);
+    state('r1', { online: false });
+    state('r1', { online: true, locked: true });
+    expect(sent.map((s) => s.command.action)).toEqual(['lock', 'hold', 'hold']);
+  });
+
+  it('not connected: a command is dropped at once, never queued', () => {
+    const lock = hub.lock('d1', 'r1');
+    state('r1', { online: true, locked: true });
+    sent.length = 0;
+    link.connected = false;
+    try {
+      lock.pulse(3000);
+      expect(sent).toEqual([]);
+    } finally {
+      link.connected = true;
+    }
+  });
+
+  it('a controller never heard of is reported offline after the grace time', async () => {
+    const lock = hub.lock('d1', 'r9');
+    const alarms: unknown[] = [];
+    hub.on('alarm', (a) => alarms.push(a));
+    await vi.waitFor(() =>
+      expect(alarms).toEqual([{ doorId: 'd1', room: 'r9', alarm: 'offline', active: true }]),
+    );
+    expect(lock.controllerOnline).toBe(false);
+  });
+
+  it('taps reach the reader of their room only; unknown rooms and retained taps are refused', async () => {
+    const reader = hub.reader('r1-in', 'r1');
+    const reads: unknown[] = [];
+    reader.onRead((r) => reads.push(r));
+    await reader.start();
+    hub.handle(
+      { kind: 'room.tap', room: 'r1' },
+      Buffer.from('{"credential":"04AB01CD","kind":"nfc"}'),
+      false,
+    );
+    hub.handle({ kind: 'room.tap', room: 'r1' }, Buffer.from('{"credential":"04AB01CD","kind":"nfc"}'), true);
+    hub.handle(
+      { kind: 'room.tap', room: 'r2' },
+      Buffer.from('{"credential":"04AB01CD","kind":"nfc"}'),
+      false,
+    );
+    expect(reads).toEqual([{ readerId: 'r1-in', kind: 'nfc', credential: '04AB01CD' }]);
+    const { values } = await metrics.rejected.get();
+    expect(values.map((v) => v.labels.reason).sort()).toEqual(
+      expect.arrayContaining(['retained', 'unknown_room']),
+    );
+  });
+});
+
+describe('MQTT users', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pintu-users-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps passwords only as scrypt hashes, verifies, notices changes on disk', async () => {
+    const file = join(dir, 'mqtt-users.json');
+    const a = await MqttUsers.open(file);
+    await a.add({ username: 'ctl-101', role: 'room', room: 'r101', password: 'a long password 1' });
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain('a long password 1');
+    expect(text).toMatch(/scrypt\$/);
+    expect(await a.verify('ctl-101', 'a long password 1')).toEqual({
+      role: 'room',
+      username: 'ctl-101',
+      room: 'r101',
+    });
+    expect(await a.verify('ctl-101', 'a long password 1')).toBeDefined(); // cached
+    expect(await a.verify('ctl-101', 'wrong')).toBeUndefined();
+    expect(await a.verify('nobody', 'a long password 1')).toBeUndefined();
+    // Another process (the CLI) removes the user: the broker's copy notices.
+    const b = await MqttUsers.open(file);
+    expect(await b.remove('ctl-101')).toBe(true);
+    expect(await a.reload()).toEqual(['ctl-101']);
+    expect(await a.verify('ctl-101', 'a long password 1')).toBeUndefined();
+    await expect(a.add({ username: 'f', role: 'facilities', password: 'short' })).rejects.toThrow(
+      MqttUserError,
+    );
+    await expect(a.add({ username: 'r', role: 'room', password: 'a long password 1' })).rejects.toThrow(
+      /--room/,
+    );
+    await expect(
+      a.add({ username: '$x', role: 'facilities', password: 'a long password 1' }),
+    ).rejects.toThrow(/user name/);
+  });
+});
+
+describe('refusal log', () => {
+  it('counts every refusal and logs at most once per interval and kind', () => {
+    const metrics = createMetrics().mqtt;
+    const warn = vi.fn();
+    let now = 0;
+    const r = new Rejections({ warn } as unknown as pino.Logger, metrics.rejected, 10_000, () => now);
+    for (let i = 0; i < 100; i++) r.reject('schema', 'room.tap');
+    r.reject('acl', 'room.tap');
+    expect(warn).toHaveBeenCalledTimes(2);
+    now = 10_001;
+    r.reject('schema', 'room.tap');
+    expect(warn).toHaveBeenCalledTimes(3);
+    expect(warn.mock.calls[2]![0]).toMatchObject({ suppressedSinceLast: 99 });
+  });
+});
+
+describe('configuration of room controllers', () => {
+  const base = {
+    doors: [
+      { id: 'lobby', name: 'Lobby', kind: 'entrance' },
+      { id: 'r1', name: 'Ruang 1', kind: 'room', lock: { driver: 'mqtt', room: 'ctl-1' } },
+      { id: 'r2', name: 'Ruang 2', kind: 'room', lock: { driver: 'mqtt' } },
+    ],
+    readers: [
+      { id: 'r1-in', role: 'door', door: 'r1', direction: 'in', driver: { type: 'mqtt' } },
+      { id: 'r2-in', role: 'door', door: 'r2', direction: 'in', keypad: true, driver: { type: 'mqtt' } },
+    ],
+    hosts: [{ id: 'h', name: 'H', unit: 'U', rooms: ['r1', 'r2'] }],
+  };
+
+  it('a controller reader takes the room of its door lock, else the door id', () => {
+    const { config, problems } = checkConfig(base);
+    expect(problems).toEqual([]);
+    expect(config.readers.map((r) => r.driver)).toEqual([
+      { type: 'mqtt', room: 'ctl-1' },
+      { type: 'mqtt', room: 'r2' },
+    ]);
+    expect(config.doors[2]!.lock).toEqual({ driver: 'mqtt', room: 'r2' });
+  });
+
+  it('refuses a controller reader without MQTT, on the desk, or two on one controller', () => {
+    const paths = (doc: unknown) => checkConfig(doc).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(paths({ ...base, mqtt: { mode: 'off' } })).toEqual(
+      expect.arrayContaining([
+        'readers[0].driver.type: "mqtt" needs MQTT, but mqtt.mode is "off"',
+        'doors[1].lock.driver: "mqtt" needs MQTT, but mqtt.mode is "off"',
+      ]),
+    );
+    expect(
+      paths({
+        ...base,
+        readers: [...base.readers, { id: 'desk', role: 'desk', driver: { type: 'mqtt', room: 'x' } }],
+      }),
+    ).toContain('readers[2].role: a room controller reader must be a door reader');
+    expect(
+      paths({
+        ...base,
+        readers: [
+          ...base.readers,
+          { id: 'r1-out', role: 'door', door: 'r1', direction: 'out', driver: { type: 'mqtt' } },
+        ],
+      }),
+    ).toContain(
+      'readers[2].driver.room: room controller "ctl-1" already reads for readers[0] (one reader per controller)',
+    );
+  });
+
+  it('the drivers of mqtt doors and readers come from the room hub; without one the start stops', () => {
+    const { config } = checkConfig(base);
+    expect(() => createDrivers(config)).toThrow(/doors\[r1\]\.lock\.driver: "mqtt" needs MQTT/);
+    const hub = new RoomHub({ topics, commandTimeoutMs: 100, retries: 0, log });
+    const d = createDrivers(config, { rooms: hub });
+    expect(d.locks.get('r1')).toBe(hub.lockOfRoom('ctl-1'));
+    expect(d.readers.get('r2-in')).toMatchObject({ id: 'r2-in', room: 'r2' });
+    expect(d.inputs.get('r1')).toMatchObject({ doorId: 'r1', hasContact: true });
+    expect(d.locks.get('lobby')!.constructor.name).toBe('SimLock');
+    hub.close();
+  });
+});
