@@ -375,7 +375,10 @@ export class EmbeddedBroker {
     // Let what was just published (the gateway's "offline") reach the clients first.
     const deadline = Date.now() + 500;
     await new Promise((r) => setTimeout(r, 20));
-    while (Date.now() < deadline && [...this.principals.keys()].some((c) => (c.conn as net.Socket).writableLength > 0)) {
+    while (
+      Date.now() < deadline &&
+      [...this.principals.keys()].some((c) => (c.conn as net.Socket).writableLength > 0)
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
     for (const w of this.wss) {

@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { decide, nextKeypad, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
-import type { AccessEvent, DomainEvent, JournalEntry } from '../domain/events.js';
+import type { AccessEvent, JournalEntry } from '../domain/events.js';
 import type { Actor, Decision, Tap } from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';

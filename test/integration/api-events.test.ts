@@ -14,7 +14,7 @@ const REPORT: Role[] = ['admin', 'receptionist'];
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
-const { loginAs, api, post, seq } = new TestApi(() => t, '10.5.0');
+const { loginAs, api, seq } = new TestApi(() => t, '10.5.0');
 let base = '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
