@@ -1,6 +1,7 @@
 // The gateway's HTTP API from the browser: JSON in and out, the session cookie (SameSite=Strict)
 // does the authentication, errors carry the server's code and field.
 import type { Role } from '../domain/types.js';
+import { errorText } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(
@@ -38,7 +39,13 @@ export async function api<T = unknown>(
   if (text && res.headers.get('content-type')?.includes('json')) data = JSON.parse(text);
   if (!res.ok) {
     const e = (data ?? {}) as { error?: string; message?: string; field?: string };
-    const err = new ApiError(res.status, e.error ?? 'error', e.message ?? res.statusText, e.field);
+    const code = e.error ?? 'error';
+    const err = new ApiError(
+      res.status,
+      code,
+      errorText(res.status, code, e.message ?? res.statusText, e.field),
+      e.field,
+    );
     if (!opts.quiet && (res.status === 401 || e.error === 'password_change_required')) {
       for (const fn of authListeners) fn(err);
     }

@@ -300,6 +300,17 @@ const ID = {
   closeDialog: 'Tutup dialog',
   inProgress: 'Sedang berjalan',
   atScreening: 'Ditolak saat pemeriksaan',
+  err_illegal_transition: 'Langkah ini tidak bisa dilakukan pada tahap kunjungan sekarang',
+  err_not_found: 'Data tidak ditemukan',
+  err_forbidden: 'Anda tidak berwenang melakukan ini',
+  err_conflict: 'Bertentangan dengan data yang sudah ada',
+  err_invalid: 'Isian tidak valid',
+  err_unauthorized: 'Silakan masuk kembali',
+  err_timeout: 'Waktu tunggu habis',
+  err_password_change_required: 'Ganti dulu kata sandi sekali pakai',
+  err_rate: 'Terlalu banyak percobaan, coba lagi nanti',
+  err_server: 'Terjadi kesalahan pada gateway',
+  err_field: 'isian',
 };
 
 export type Key = keyof typeof ID;
@@ -586,6 +597,17 @@ const EN: Record<Key, string> = {
   closeDialog: 'Close dialog',
   inProgress: 'In progress',
   atScreening: 'Refused at screening',
+  err_illegal_transition: "This step cannot be done at the visit's current stage",
+  err_not_found: 'Not found',
+  err_forbidden: 'You may not do this',
+  err_conflict: 'Conflicts with existing data',
+  err_invalid: 'Invalid input',
+  err_unauthorized: 'Please log in again',
+  err_timeout: 'Timed out',
+  err_password_change_required: 'Change the one-time password first',
+  err_rate: 'Too many attempts, try again later',
+  err_server: 'The gateway had an error',
+  err_field: 'field',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { id: ID, en: EN };
@@ -621,4 +643,27 @@ export function recapLabels(): RecapLabels {
 
 export function locale(): string {
   return lang === 'id' ? 'id-ID' : 'en-GB';
+}
+
+const ERROR_KEYS: Record<string, Key> = {
+  illegal_transition: 'err_illegal_transition',
+  not_found: 'err_not_found',
+  forbidden: 'err_forbidden',
+  conflict: 'err_conflict',
+  invalid: 'err_invalid',
+  bad_request: 'err_invalid',
+  unauthorized: 'err_unauthorized',
+  timeout: 'err_timeout',
+  password_change_required: 'err_password_change_required',
+};
+
+/**
+ * An API error in the panel's language: the server's code picks the sentence, the field it
+ * names is added; the server's own (English) words stay as the detail in English only.
+ */
+export function errorText(status: number, code: string, serverMessage: string, field?: string): string {
+  const key = ERROR_KEYS[code] ?? (status === 429 ? 'err_rate' : status >= 500 ? 'err_server' : undefined);
+  if (!key) return serverMessage;
+  const where = field ? ` (${t('err_field')}: ${field})` : '';
+  return lang === 'en' ? `${t(key)}${where}: ${serverMessage}` : `${t(key)}${where}`;
 }
