@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
-import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
+import { describeRoleMatrix, expect400, type RouteCase, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
@@ -62,12 +62,6 @@ afterAll(() => t?.close());
 
 // ------------------------------------------------------------------ the role matrix
 
-interface RouteCase {
-  method: string;
-  url: string;
-  admitted: readonly Role[];
-  probe: { url?: string; payload?: unknown; status: number };
-}
 const BAD = { payload: { unknownProperty: 1 }, status: 400 };
 const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/badges', admitted: STAFF, probe: { status: 200 } },
@@ -79,29 +73,7 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', url: `/guests/${UNKNOWN_ID}/erase`, admitted: ADMIN, probe: { status: 404 } },
 ];
 
-describe('role matrix (directory routes)', () => {
-  for (const r of ROUTES) {
-    describe(`${r.method} ${r.url}`, () => {
-      it('401 without credentials', async () => {
-        const before = seq();
-        const res = await api(r.method, r.url, undefined, r.method === 'GET' ? undefined : {});
-        expect(res.statusCode).toBe(401);
-        expect(seq()).toBe(before);
-      });
-      for (const role of ROLES) {
-        const ok = r.admitted.includes(role);
-        it(`${role}: ${ok ? `admitted (${r.probe.status})` : '403'}`, async () => {
-          const before = seq();
-          const res = ok
-            ? await api(r.method, r.probe.url ?? r.url, as[role], r.probe.payload)
-            : await api(r.method, r.url, as[role], r.method === 'GET' ? undefined : {});
-          expect(res.statusCode, res.body).toBe(ok ? r.probe.status : 403);
-          expect(seq()).toBe(before);
-        });
-      }
-    });
-  }
-});
+describeRoleMatrix('role matrix (directory routes)', ROUTES, { api, as, snapshot: seq });
 
 // ------------------------------------------------------------------ badges
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
-import { expect400, TestApi } from '../support/api.js';
+import { describeRoleMatrix, expect400, type RouteCase, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
@@ -75,12 +75,6 @@ afterAll(() => t?.close());
 
 // ------------------------------------------------------------------ the role matrix
 
-interface RouteCase {
-  method: string;
-  url: string;
-  admitted: readonly Role[];
-  probe: { url?: string; payload?: unknown; status: number };
-}
 const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/doors', admitted: ALL, probe: { status: 200 } },
   {
@@ -104,29 +98,7 @@ const ROUTES: RouteCase[] = [
   },
 ];
 
-describe('role matrix (door routes)', () => {
-  for (const r of ROUTES) {
-    describe(`${r.method} ${r.url}`, () => {
-      it('401 without credentials', async () => {
-        const before = await snapshot();
-        const res = await api(r.method, r.url, undefined, r.method === 'GET' ? undefined : { active: true });
-        expect(res.statusCode).toBe(401);
-        await expectUnchanged(before);
-      });
-      for (const role of ROLES) {
-        const ok = r.admitted.includes(role);
-        it(`${role}: ${ok ? `admitted (${r.probe.status})` : '403'}`, async () => {
-          const before = await snapshot();
-          const res = ok
-            ? await api(r.method, r.probe.url ?? r.url, as[role], r.probe.payload)
-            : await api(r.method, r.url, as[role], r.method === 'GET' ? undefined : { active: true });
-          expect(res.statusCode, res.body).toBe(ok ? r.probe.status : 403);
-          await expectUnchanged(before);
-        });
-      }
-    });
-  }
-});
+describeRoleMatrix('role matrix (door routes)', ROUTES, { api, as, snapshot, refusedBody: { active: true } });
 
 // ------------------------------------------------------------------ doors
 

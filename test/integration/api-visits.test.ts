@@ -6,7 +6,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
-import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
+import { describeRoleMatrix, expect400, type RouteCase, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
@@ -128,12 +128,6 @@ afterAll(() => t?.close());
 
 // ------------------------------------------------------------------ the role matrix
 
-interface RouteCase {
-  method: string;
-  url: string;
-  admitted: readonly Role[];
-  probe: { url?: string; payload?: unknown; status: number };
-}
 const BAD = { payload: { unknownProperty: 1 }, status: 400 };
 const ROUTES: RouteCase[] = [
   { method: 'POST', url: '/visits', admitted: DESK, probe: BAD },
@@ -151,30 +145,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/guests?q=ab', admitted: DESK, probe: { url: '/guests?q=a', status: 400 } },
 ];
 
-describe('role matrix (visit routes)', () => {
-  for (const r of ROUTES) {
-    describe(`${r.method} ${r.url}`, () => {
-      it('401 without credentials', async () => {
-        const before = seq();
-        const res = await api(r.method, r.url, undefined, r.method === 'GET' ? undefined : {});
-        expect(res.statusCode).toBe(401);
-        expect(seq()).toBe(before);
-      });
-      for (const role of ROLES) {
-        const ok = r.admitted.includes(role);
-        it(`${role}: ${ok ? `admitted (${r.probe.status})` : '403'}`, async () => {
-          const before = seq();
-          const res = ok
-            ? await api(r.method, r.probe.url ?? r.url, as[role], r.probe.payload)
-            : await api(r.method, r.url, as[role], r.method === 'GET' ? undefined : {});
-          expect(res.statusCode, res.body).toBe(ok ? r.probe.status : 403);
-          if (!ok) expect(res.json().error).toBe('forbidden');
-          expect(seq()).toBe(before);
-        });
-      }
-    });
-  }
-});
+describeRoleMatrix('role matrix (visit routes)', ROUTES, { api, as, snapshot: seq, forbiddenCode: true });
 
 // ------------------------------------------------------------------ arrival and reading
 
