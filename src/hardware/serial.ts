@@ -4,10 +4,11 @@
 // reopened after a wait that doubles up to reopenMaxMs, never in a loop.
 import { existsSync } from 'node:fs';
 import { ReadlineParser } from '@serialport/parser-readline';
+import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
 import { normaliseUid } from '../domain/access.js';
 import type { IgnoredRead, ReadEvent, ReaderPort } from './ports.js';
+import { readerBinding } from './serial-binding.js';
 
 export interface SerialReaderConfig {
   path: string;
@@ -59,7 +60,7 @@ function sample(text: string, kind: 'nfc' | 'pin'): string {
 export class SerialReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
-  private port: SerialPort | undefined;
+  private port: SerialPortStream | undefined;
   private running = false;
   private reopenMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -97,7 +98,12 @@ export class SerialReader implements ReaderPort {
 
   private open(): void {
     if (!this.running || this.port) return;
-    const port = new SerialPort({ path: this.cfg.path, baudRate: this.cfg.baudRate, autoOpen: false });
+    const port = new SerialPortStream({
+      binding: readerBinding,
+      path: this.cfg.path,
+      baudRate: this.cfg.baudRate,
+      autoOpen: false,
+    });
     const parser = new ReadlineParser({ delimiter: this.cfg.delimiter, encoding: 'utf8' });
     this.port = port;
     parser.on('data', (line: string) => this.line(line));

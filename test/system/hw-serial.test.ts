@@ -1,18 +1,23 @@
 // A serial reader on a socat pty pair (../shared/lab/pty-pair.sh): the gateway opens one end
 // as its device, the test writes reader lines into the other. Lines that do not match are
 // ignored and counted; killing socat is an unplug, and the driver reopens the device when
-// it comes back, without a restart.
+// it comes back, without a restart. The reader's binding is also tried on a direct pty pair
+// (openpty): reads that do not wait on libuv's thread pool, and a hang-up seen at once.
+import { pbkdf2 } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReadlineParser } from '@serialport/parser-readline';
+import { SerialPortStream } from '@serialport/stream';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { parseLine, type SerialReader } from '../../src/hardware/serial.js';
+import { readerBinding } from '../../src/hardware/serial-binding.js';
 import { BoundedLog } from '../../src/service/bounded-log.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
+import { DirectPty, eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
 
@@ -177,5 +182,54 @@ readers:
     await send(`W26:${TAMU_01}\r\n`);
     await eventually(() => expect(access()).toHaveLength(before + 1));
     expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
+  });
+});
+
+labSuite("the serial readers' binding on a direct pty pair", ['python3'], () => {
+  let pty: DirectPty;
+  let port: SerialPortStream;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    pty = await DirectPty.open();
+    port = new SerialPortStream({ binding: readerBinding, path: pty.path, baudRate: 115200 });
+    port.pipe(new ReadlineParser({ delimiter: '\r\n' })).on('data', (l: string) => lines.push(l));
+    await new Promise<void>((res, rej) => {
+      port.once('open', () => res());
+      port.once('error', rej);
+    });
+  });
+
+  afterAll(async () => {
+    if (port.isOpen) await new Promise((r) => port.close(r));
+    pty.close();
+  });
+
+  it('reads a line while the thread pool is busy (a login hashing a password, a journal fsync)', async () => {
+    // Stock serialport reads through fs.read, which queues behind every job in libuv's pool
+    // (4 threads); these 8 jobs keep it busy for seconds. The line must not wait for them.
+    const done: number[] = [];
+    const jobs = Array.from(
+      { length: 8 },
+      (_, i) =>
+        new Promise<void>((res, rej) =>
+          pbkdf2('password', 'salt', 3_000_000, 32, 'sha256', (err) => {
+            if (err) return rej(err);
+            done.push(i);
+            res();
+          }),
+        ),
+    );
+    await pty.write('W26:04A1B2C3D4E501\r\n');
+    await eventually(() => expect(lines).toEqual(['W26:04A1B2C3D4E501']), 10_000, 2);
+    expect(done).toEqual([]); // read before any of the pool's jobs finished
+    await Promise.all(jobs);
+  }, 60_000);
+
+  it('closes the port as unplugged at once when the other end hangs up', async () => {
+    const closed = new Promise<Error & { disconnected?: boolean }>((res) => port.once('close', res));
+    pty.close();
+    const err = await closed;
+    expect(err?.disconnected).toBe(true);
   });
 });
