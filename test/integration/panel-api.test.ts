@@ -335,9 +335,20 @@ describe('web panel: server side', () => {
       expect(link.url).toBe(`http://192.168.1.10:8080/#/link/${link.token}`);
       await call('PUT', '/admin/settings', as.admin, { retentionGuestDays: 0 });
       expect(t.gateway.privacy.retentionDays).toBe(0);
-      await call('PUT', '/admin/settings', as.admin, { retentionGuestDays: 90, publicUrl: null });
+      expect((await call('GET', '/admin/settings', as.admin)).json()).toMatchObject({
+        retentionGuestDays: 0,
+        retentionOverridden: true,
+      });
+      // null: back to the configuration's period (not 0, "forever")
+      await call('PUT', '/admin/settings', as.admin, { retentionGuestDays: null, publicUrl: null });
       expect(t.gateway.privacy.retentionDays).toBe(90);
-      expect((await call('GET', '/admin/settings', as.admin)).json().publicUrl).toBeUndefined();
+      const back = (await call('GET', '/admin/settings', as.admin)).json();
+      expect(back).toMatchObject({ retentionGuestDays: 90, retentionOverridden: false });
+      expect(back.publicUrl).toBeUndefined();
+      expect(JSON.parse(await readFile(join(t.dir, 'panel-settings.json'), 'utf8'))).toEqual({});
+      expect((await call('PUT', '/admin/settings', as.admin, { retentionGuestDays: 'x' })).statusCode).toBe(
+        400,
+      );
       expect((await call('POST', '/admin/retention/sweep', as.admin)).json()).toEqual({ erased: 0 });
     });
 

@@ -2,7 +2,8 @@
 // through the API (the gateway's clock moved day by day), the figures and charts on the page,
 // and each export downloaded by the browser and parsed: CSV, XLSX (exceljs) and PDF
 // (pdftotext from poppler-utils) hold the month's figures under the Biro Umum heading. Also the
-// administration page, with a badge enrolled by a tap on the desk reader.
+// administration page: a badge enrolled by a tap on the desk reader, a refused one explained in
+// the panel's language (Indonesian, then English), and the retention setting and its reset.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -313,7 +314,7 @@ describe.skipIf(!ok)(
       await page.getByRole('heading', { name: 'Rekap bulanan' }).waitFor();
     }, 60_000);
 
-    it('administration: enrols a badge by tapping it on the desk reader', async () => {
+    it('administration: enrols a badge by tapping it on the desk reader; a refusal is told in the panel language', async () => {
       await page.getByRole('link', { name: 'Administrasi' }).click();
       await page.getByRole('heading', { name: 'Kartu tamu' }).waitFor();
       await see(page.locator('#a-users')).text().toContain('admin2');
@@ -331,6 +332,59 @@ describe.skipIf(!ok)(
       await badges.getByRole('button', { name: 'Tambah' }).click();
       await see(badges.locator('table')).text().toContain('TAMU-11');
       await lab.shot(page, '32-admin');
+
+      // A refused request is told in the panel's language, from the server's error code.
+      const toasts = page.locator('.toasts');
+      await badges.getByLabel('UID').fill('04AABBCCDD');
+      await badges.getByLabel('Label').fill('TAMU-11');
+      await badges.getByRole('button', { name: 'Tambah' }).click();
+      await see(toasts.locator('.toast.error').last())
+        .text()
+        .toBe('Gagal: Bertentangan dengan data yang sudah ada (isian: label)');
+      await page.getByRole('button', { name: 'Switch to English' }).click();
+      await page.getByRole('heading', { name: 'Visitor badges' }).waitFor();
+      await badges.getByLabel('UID').fill('04AABBCCDD');
+      await badges.getByLabel('Label').fill('TAMU-11');
+      await badges.getByRole('button', { name: 'Add' }).click();
+      await see(toasts.locator('.toast.error').last())
+        .text()
+        .toBe('Failed: Conflicts with existing data (field: label): a badge labelled TAMU-11 exists');
+      await page.getByRole('button', { name: 'Ganti ke Bahasa Indonesia' }).click();
+      await page.getByRole('heading', { name: 'Kartu tamu' }).waitFor();
+      expect((await api('GET', '/badges')).filter((b: { uid: string }) => b.uid === '04AABBCCDD')).toEqual(
+        [],
+      );
+    }, 60_000);
+
+    it("administration: a retention period of its own, then the configuration file's again", async () => {
+      const form = page.locator('#a-settings form');
+      const days = form.getByLabel('Simpan data identitas tamu (hari, 0 = selamanya)');
+      const follow = form.getByLabel(/Ikuti berkas konfigurasi/);
+      await see(follow).checked().toBe(true);
+      await see(days).disabled().toBe(true);
+      await follow.uncheck();
+      await days.fill('30');
+      await form.getByRole('button', { name: 'Simpan' }).click();
+      await see(page.locator('.toasts')).text().toContain('Tersimpan');
+      expect(await api('GET', '/admin/settings')).toMatchObject({
+        retentionGuestDays: 30,
+        retentionOverridden: true,
+      });
+      expect(lab.t.gateway.privacy.retentionDays).toBe(30);
+      // the form, rebuilt from the server: the override shown
+      await see(form.getByLabel(/Ikuti berkas konfigurasi/))
+        .checked()
+        .toBe(false);
+      await see(days).value().toBe('30');
+      await form.getByLabel(/Ikuti berkas konfigurasi/).check();
+      await form.getByRole('button', { name: 'Simpan' }).click();
+      await see(form.getByLabel(/Ikuti berkas konfigurasi/))
+        .checked()
+        .toBe(true);
+      const back = await api('GET', '/admin/settings');
+      expect(back).toMatchObject({ retentionOverridden: false });
+      expect(back.retentionGuestDays).toBe(back.retentionFromConfig);
+      expect(lab.t.gateway.privacy.retentionDays).toBe(back.retentionFromConfig);
     }, 60_000);
   },
 );

@@ -117,8 +117,15 @@ const SettingsBody = Type.Object(
     publicUrl: Opt(NullableUrl),
     webhookUrl: Opt(NullableUrl),
     webhookSecret: Opt(Type.Union([Type.String({ minLength: 8, maxLength: 200 }), Type.Null()])),
+    // A type list, not anyOf: with type coercion on, anyOf would turn null into 0 ("forever")
+    // in its integer branch, and 0 into null in a null branch.
     retentionGuestDays: Opt(
-      Type.Integer({ minimum: 0, maximum: 3650, description: 'Days; 0 keeps guest identity data forever' }),
+      Type.Unsafe<number | null>({
+        type: ['integer', 'null'],
+        minimum: 0,
+        maximum: 3650,
+        description: 'Days; 0 keeps guest identity data forever; null follows the configuration again',
+      }),
     ),
   },
   { additionalProperties: false },

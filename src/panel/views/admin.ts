@@ -431,6 +431,15 @@ export function adminView(root: HTMLElement): () => void {
       max: 3650,
       required: true,
       value: String(s.retentionGuestDays),
+      disabled: !s.retentionOverridden,
+    });
+    // Unticked: this panel's period overrides the file's; ticked: the file's, whatever it says.
+    const follow = checkbox(`${t('retentionFollowConfig')} (${s.retentionFromConfig})`, {
+      checked: !s.retentionOverridden,
+    });
+    follow.input.addEventListener('change', () => {
+      days.disabled = follow.input.checked;
+      if (follow.input.checked) days.value = String(s.retentionFromConfig);
     });
     const publicUrl = h('input', {
       type: 'url',
@@ -480,7 +489,7 @@ export function adminView(root: HTMLElement): () => void {
             void busy(save, async () => {
               try {
                 await api('PUT', '/admin/settings', {
-                  retentionGuestDays: Number(days.value),
+                  retentionGuestDays: follow.input.checked ? null : Number(days.value),
                   publicUrl: publicUrl.value.trim() || null,
                   webhookUrl: hookUrl.value.trim() || null,
                   ...(secret.value ? { webhookSecret: secret.value } : {}),
@@ -498,6 +507,7 @@ export function adminView(root: HTMLElement): () => void {
           days,
           `${t('retentionHint')} (${s.timezone}, ${String(s.sweepHour).padStart(2, '0')}:00)`,
         ),
+        follow.row,
         field(t('publicUrl'), publicUrl),
         field(t('webhookUrl'), hookUrl),
         field(t('webhookSecret'), secret, s.webhook.hasSecret ? t('webhookSecretSet') : undefined),
