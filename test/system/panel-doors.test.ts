@@ -1,48 +1,111 @@
-// Facilities at the doors page in real headless Chromium: a remote unlock pulses the lock,
-// and a lockdown refuses badges at that door until it is released. Screenshots go to
-// test-results/panel/.
+// Facilities at the doors and people pages in real headless Chromium: a remote unlock pulses
+// the lock, a lockdown refuses badges at that door until it is released, and who is inside
+// prints as an evacuation roll call (the print rendered to PDF by Chromium, read back with
+// pdftotext). Screenshots and the PDF go to test-results/panel/.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, type PanelLab, see, startPanelLab } from '../support/browser.js';
+import { haveChromium, type PanelLab, SHOTS, see, startPanelLab } from '../support/browser.js';
+import { requireLab } from '../support/lab.js';
 
-const ok = haveChromium();
+const run = promisify(execFile);
+const ok =
+  haveChromium() &&
+  requireLab('pdftotext (apt-get install -y poppler-utils)', existsSync('/usr/bin/pdftotext'));
 
-describe.skipIf(!ok)(`web panel: doors for facilities${ok ? '' : ' [skipped: no /usr/bin/chromium]'}`, () => {
-  let lab: PanelLab;
-  let page: Page;
-  beforeAll(async () => {
-    lab = await startPanelLab();
-    await lab.user('fasilitas', 'facilities');
-    page = await (await lab.browser()).newPage();
-    await lab.login(page, 'fasilitas');
-    await page.goto(`${lab.url}/#/doors`);
-  }, 60_000);
-  afterAll(async () => lab?.close());
+describe.skipIf(!ok)(
+  `web panel: doors and people for facilities${ok ? '' : ' [skipped: no chromium or pdftotext]'}`,
+  () => {
+    let lab: PanelLab;
+    let page: Page;
+    beforeAll(async () => {
+      lab = await startPanelLab();
+      await lab.user('fasilitas', 'facilities');
+      page = await (await lab.browser()).newPage();
+      await lab.login(page, 'fasilitas');
+      await page.goto(`${lab.url}/#/doors`);
+    }, 60_000);
+    afterAll(async () => lab?.close());
 
-  const door = (id: string) => page.locator(`[data-door="${id}"]`);
+    const door = (id: string) => page.locator(`[data-door="${id}"]`);
 
-  it('unlocks a door briefly: the lock pulses and the journal names the user', async () => {
-    const before = lab.t.lock('pintu-utama').pulses;
-    await door('pintu-utama').getByRole('button', { name: 'Buka sesaat' }).click();
-    await expect.poll(() => lab.t.lock('pintu-utama').pulses).toBe(before + 1);
-    const last = await lab.t.gateway.core.journal.page({ limit: 5, types: ['door.unlocked'] });
-    expect(last.entries[0]?.actor.kind).toBe('user');
-  });
+    it('unlocks a door briefly: the lock pulses and the journal names the user', async () => {
+      const before = lab.t.lock('pintu-utama').pulses;
+      await door('pintu-utama').getByRole('button', { name: 'Buka sesaat' }).click();
+      await expect.poll(() => lab.t.lock('pintu-utama').pulses).toBe(before + 1);
+      const last = await lab.t.gateway.core.journal.page({ limit: 5, types: ['door.unlocked'] });
+      expect(last.entries[0]?.actor.kind).toBe('user');
+    });
 
-  it('locks a room down: badges are refused there until the lockdown is released', async () => {
-    const room = door('ruang-kabag');
-    await room.getByRole('button', { name: 'Kunci darurat' }).click();
-    await see(room).text().toContain('Penguncian');
-    expect(lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag')).toBe(true);
-    const denied = await lab.tap('ruang-kabag-in', '04A1B2C3D4E501');
-    expect(denied).toMatchObject({ granted: false, reason: 'lockdown' });
-    // Unlocking a door in lockdown is refused by the gateway; the button is disabled meanwhile.
-    expect(await room.getByRole('button', { name: 'Buka sesaat' }).isDisabled()).toBe(true);
-    await lab.shot(page, '20-doors-lockdown');
-    await room.getByRole('button', { name: 'Lepas penguncian' }).click();
-    await expect.poll(() => lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag')).toBe(false);
-    await see(room.getByRole('button', { name: 'Kunci darurat' }))
-      .text()
-      .toContain('Kunci darurat');
-  });
-});
+    it('locks a room down: badges are refused there until the lockdown is released', async () => {
+      const room = door('ruang-kabag');
+      await room.getByRole('button', { name: 'Kunci darurat' }).click();
+      await see(room).text().toContain('Penguncian');
+      expect(lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag')).toBe(true);
+      const denied = await lab.tap('ruang-kabag-in', '04A1B2C3D4E501');
+      expect(denied).toMatchObject({ granted: false, reason: 'lockdown' });
+      // Unlocking a door in lockdown is refused by the gateway; the button is disabled meanwhile.
+      expect(await room.getByRole('button', { name: 'Buka sesaat' }).isDisabled()).toBe(true);
+      await lab.shot(page, '20-doors-lockdown');
+      await room.getByRole('button', { name: 'Lepas penguncian' }).click();
+      await expect.poll(() => lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag')).toBe(false);
+      await see(room.getByRole('button', { name: 'Kunci darurat' }))
+        .text()
+        .toContain('Kunci darurat');
+    });
+
+    it('prints who is inside as an evacuation roll call', async () => {
+      const g = lab.t.gateway;
+      const actor = { kind: 'system' as const, id: 'test' };
+      const v = await g.visits.arrive(
+        {
+          guest: { name: 'Siti Rahayu', institution: 'Dinas Kominfo' },
+          purpose: 'Koordinasi',
+          hostId: 'kabag-umum',
+        },
+        actor,
+      );
+      await g.visits.screen(v.id, { passed: true }, actor);
+      await g.visits.guestbook(v.id, {}, actor);
+      await g.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
+      await g.visits.issueBadge(
+        v.id,
+        { badge: 'TAMU-03', collateral: { type: 'ktp', number: '3578012345670003' } },
+        actor,
+      );
+      expect(await lab.tap('pintu-utama-in', '04A1B2C3D4E503')).toMatchObject({
+        granted: true,
+        visitId: v.id,
+      });
+
+      await page.goto(`${lab.url}/#/people`);
+      const main = page.locator('main');
+      await see(main).text().toContain('Di dalam gedung: 1');
+      await see(main.locator('table').first()).text().toContain('Siti Rahayu');
+      const title = page.getByText('Daftar hadir evakuasi · Biro Umum');
+      expect(await title.isVisible()).toBe(false); // on screen: the page's own heading only
+
+      await page.emulateMedia({ media: 'print' });
+      try {
+        // The print: the roll call's title and time, no navigation, no buttons.
+        expect(await title.isVisible()).toBe(true);
+        expect(await page.getByText(/^Dicetak: /).isVisible()).toBe(true);
+        expect(await page.locator('header.top').isVisible()).toBe(false);
+        expect(await page.getByRole('button', { name: /Cetak/ }).isVisible()).toBe(false);
+        const file = join(SHOTS, '21-roll-call.pdf');
+        await page.pdf({ path: file, format: 'A4', printBackground: true });
+        const { stdout } = await run('pdftotext', ['-layout', file, '-']);
+        const text = stdout.replace(/[ \t]+/g, ' ');
+        expect(text).toContain('Daftar hadir evakuasi · Biro Umum');
+        expect(text).toMatch(/Dicetak: \S/);
+        expect(text).toMatch(/1 Siti Rahayu Dinas Kominfo .* TAMU-03 Pintu Utama/);
+        expect(text).not.toContain('Buka sesaat');
+      } finally {
+        await page.emulateMedia({ media: null });
+      }
+    });
+  },
+);

@@ -103,7 +103,8 @@ export function peopleView(root: HTMLElement): () => void {
     can('outstanding')
       ? h(
           'section',
-          { class: 'no-print-break', 'aria-labelledby': 'p-eod' },
+          // not part of the roll call: left out of the print
+          { class: 'no-print', 'aria-labelledby': 'p-eod' },
           h('h2', { id: 'p-eod' }, t('endOfDay')),
           eod,
         )
