@@ -20,7 +20,7 @@ export function timezone(): string {
 
 const cache = new Map<string, Intl.DateTimeFormat>();
 function fmt(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${getLang()}|${JSON.stringify(opts)}`;
+  const key = `${getLang()}|${zone}|${JSON.stringify(opts)}`;
   let f = cache.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat(locale(), { timeZone: zone, ...opts });

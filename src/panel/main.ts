@@ -157,12 +157,24 @@ async function redeemLink(token: string): Promise<void> {
   }
 }
 
+let firstStart = true;
+
 async function start(): Promise<void> {
   document.documentElement.lang = getLang();
   const link = /^#\/link\/([A-Za-z0-9_\-.]+)$/.exec(location.hash);
+  const desk = /^(#\/?)?(desk)?$/.test(location.hash);
+  // index.html preloads the bootstrap and today's visits, under the session the page began
+  // with. The first start takes both, whatever the view, so that no later fetch of those URLs
+  // (after a login, or a host link's redemption) gets an answer made before it.
+  if (firstStart) {
+    firstStart = false;
+    const drop = (path: string) => void api('GET', path, undefined, { quiet: true }).catch(() => undefined);
+    if (!desk) drop('/visits?date=today');
+    if (link) drop('/panel/bootstrap');
+  }
   if (link) await redeemLink(link[1]!);
   // The desk's data, fetched alongside the bootstrap (a 401 or 403 here is simply not used).
-  if (/^(#\/?)?(desk)?$/.test(location.hash)) {
+  if (desk) {
     prefetch('/visits?date=today');
     prefetch('/badges');
   }

@@ -51,7 +51,8 @@ export interface PanelLab {
   /** A fresh browser profile (its own cookies): one per person. */
   browser(): Promise<BrowserContext>;
   user(username: string, role: Role, hostId?: string): Promise<void>;
-  login(page: Page, username: string): Promise<void>;
+  /** Logs in from `path` (default the desk's `/`), as a bookmark of another view would. */
+  login(page: Page, username: string, path?: string): Promise<void>;
   /** A tap on a simulated reader, through the API as the CLI does. */
   tap(
     reader: string,
@@ -124,8 +125,8 @@ export async function startPanelLab(opts: { now?: number } = {}): Promise<PanelL
         { kind: 'system', id: 'test' },
       );
     },
-    async login(page, username) {
-      await page.goto(`${url}/`);
+    async login(page, username, path = '/') {
+      await page.goto(`${url}${path}`);
       await page.getByLabel(/Nama pengguna|User name/).fill(username);
       await page.getByLabel(/Kata sandi|Password/).fill(PASSWORD);
       await page.getByRole('button', { name: /^(Masuk|Log in)$/ }).click();
