@@ -314,6 +314,12 @@ export const TapResponse = Type.Object({
   visitId: Type.Optional(Type.String()),
   badgeId: Type.Optional(Type.String()),
   uid: Type.Optional(Type.String()),
+  seq: Type.Optional(
+    Type.Integer({
+      description:
+        "A door tap's journal entry, durable when this answer is sent (absent: the journal could not take it)",
+    }),
+  ),
 });
 
 export const DeskTapQuery = Type.Object(

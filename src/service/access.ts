@@ -20,7 +20,12 @@ export interface DeskRead {
 }
 
 export type ReadOutcome =
-  | { kind: 'door'; decision: Decision }
+  | {
+      kind: 'door';
+      decision: Decision;
+      /** The journal entry's seq once it is durable (undefined when the append failed). */
+      recorded: Promise<number | undefined>;
+    }
   | { kind: 'desk'; read: DeskRead }
   /** The same card again within the debounce time: ignored. */
   | { kind: 'repeat' }
@@ -106,11 +111,15 @@ export class AccessService {
         ...(decision.granted ? {} : { reason: decision.reason }),
       },
     };
-    this.core
-      .record(event, { kind: 'device', id: read.readerId }, now)
-      .catch((err) => this.core.log.error({ err }, 'journal append failed for a tap'));
+    const recorded = this.core.record(event, { kind: 'device', id: read.readerId }, now).then(
+      (entry) => entry.seq,
+      (err) => {
+        this.core.log.error({ err }, 'journal append failed for a tap');
+        return undefined;
+      },
+    );
     this.readers.get(read.readerId)?.feedback?.(decision.granted ? 'granted' : 'denied');
-    return { kind: 'door', decision };
+    return { kind: 'door', decision, recorded };
   }
 
   /** A read a driver could not use: counted, and logged at a bounded rate. */

@@ -67,6 +67,10 @@ describe('one visit through the whole SOP', () => {
     });
     expect(t.lock('pintu-utama').state().locked).toBe(false);
     expect(t.lock('pintu-utama').pulses).toBe(1);
+    // The answer came once the tap's journal entry was durable, and names it.
+    const tapped = (await t.gateway.core.journal.page({ limit: 1, afterSeq: entrance.json().seq - 1 }))
+      .entries[0];
+    expect(tapped).toMatchObject({ type: 'access.granted', payload: { visitId: id, doorId: 'pintu-utama' } });
     const room = await post(desk, '/taps', { reader: 'ruang-kabag-in', pin: code });
     expect(room.json()).toMatchObject({ granted: true, doorId: 'ruang-kabag' });
 

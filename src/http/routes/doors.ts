@@ -13,7 +13,7 @@ const CONTROL: Role[] = ['admin', 'security', 'facilities'];
 const DESK: Role[] = ['admin', 'receptionist'];
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
-export function tapBody(o: ReadOutcome): Static<typeof S.TapResponse> {
+export function tapBody(o: ReadOutcome, seq?: number): Static<typeof S.TapResponse> {
   if (o.kind === 'invalid' || o.kind === 'repeat') return { kind: o.kind };
   if (o.kind === 'desk') {
     return {
@@ -32,6 +32,7 @@ export function tapBody(o: ReadOutcome): Static<typeof S.TapResponse> {
     ...(d.direction ? { direction: d.direction } : {}),
     ...(d.visitId ? { visitId: d.visitId } : {}),
     ...(d.badgeId ? { badgeId: d.badgeId } : {}),
+    ...(seq !== undefined ? { seq } : {}),
   };
 }
 
@@ -105,7 +106,8 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
       const outcome = access.simulate(reader, uid !== undefined ? 'nfc' : 'pin', (uid ?? pin)!);
       if (outcome.kind === 'invalid')
         throw new DomainError('invalid', 'not a badge uid or code', uid ? 'uid' : 'pin');
-      return tapBody(outcome);
+      // The door acted at once; the answer waits for the tap's journal entry to be durable.
+      return tapBody(outcome, outcome.kind === 'door' ? await outcome.recorded : undefined);
     },
   );
 

@@ -1,0 +1,293 @@
+// Fault campaign (issue 6): the gateway, a real process, killed with SIGKILL at a random
+// moment under a stream of badge taps and visit steps through the API, round after round on
+// one data folder. After every kill, before the restart: the journal's chain is intact (a torn
+// last line, which the next start cuts, is the only break allowed), every tap the API
+// acknowledged is in it under the seq the answer named, and state.json parses. After every
+// restart: every acknowledged visit step is there (the visit is at that step or a later one).
+//
+//   npm run campaign:kill -- [--rounds 200] [--seed N] [--dir DIR]
+//   (test/system/fault-kill.test.ts runs a few rounds of it in CI)
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Journal } from '../src/store/journal.js';
+import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+
+/** The SOP steps the writer walks, in order; a visit's state after each. */
+const STEPS = ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'closed'] as const;
+type Step = (typeof STEPS)[number];
+const UIDS = Array.from(
+  { length: 10 },
+  (_, i) => `04A1B2C3D4E5${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
+);
+
+export interface KillCampaignOptions {
+  rounds: number;
+  seed?: number;
+  /** Data folder (kept); a temporary one (removed) when absent. */
+  dir?: string;
+  /** Time under load before the kill, drawn between these (ms). */
+  minMs?: number;
+  maxMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface KillCampaignResult {
+  seed: number;
+  rounds: number;
+  /** Acknowledged by the API and checked after the kill and restart. */
+  ackedSteps: number;
+  ackedTaps: number;
+  /** Rounds whose kill left a torn last journal line (cut at the next start). */
+  tornTails: number;
+  journalEntries: number;
+  /** What was wrong; empty when the campaign passed. */
+  problems: string[];
+}
+
+/** mulberry32: a seeded generator, so that a failing campaign can be run again. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Api {
+  constructor(
+    private readonly port: number,
+    private readonly token: string,
+  ) {}
+
+  /** The answer's body on 2xx; undefined when the call failed in any way (not acknowledged). */
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) return undefined;
+      return (await res.json()) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export async function killCampaign(options: KillCampaignOptions): Promise<KillCampaignResult> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rand = random(seed);
+  const log = options.log ?? (() => {});
+  const minMs = options.minMs ?? 150;
+  const maxMs = options.maxMs ?? 1500;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-kill-campaign-')));
+  const problems: string[] = [];
+  /** Visit id -> the furthest step the API acknowledged. */
+  const ackedVisits = new Map<string, Step>();
+  /** Tap seq -> the door decision the API answered with. */
+  const ackedTaps = new Map<number, 'access.granted' | 'access.denied'>();
+  let tornTails = 0;
+  let journalEntries = 0;
+  let child: ChildProcess | undefined;
+  const problem = (round: number, text: string) => {
+    problems.push(`round ${round}: ${text}`);
+    log(`  PROBLEM round ${round}: ${text}`);
+  };
+
+  const start = async (): Promise<Api> => {
+    const port = await freePort();
+    child = await startGatewayProcess({ PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port) });
+    return new Api(port, (await readFile(join(dir, 'cli.token'), 'utf8')).trim());
+  };
+
+  /** Visit id -> the step last found there (a visit is not asked again until acknowledged further). */
+  const seen = new Map<string, Step>();
+  /** After a restart: every acknowledged step is there (or a later one). */
+  const checkVisits = async (api: Api, round: number) => {
+    for (const [id, step] of ackedVisits) {
+      const known = seen.get(id);
+      if (known && STEPS.indexOf(known) >= STEPS.indexOf(step)) continue;
+      const v = await api.call<{ state: string }>('GET', `/visits/${id}`);
+      if (STEPS.includes(v?.state as Step)) seen.set(id, v!.state as Step);
+      const at = STEPS.indexOf(v?.state as Step);
+      if (at < STEPS.indexOf(step)) problem(round, `visit ${id} acknowledged as ${step}, found ${v?.state}`);
+    }
+  };
+
+  /** After a kill, the gateway down: the journal, the acknowledged taps, state.json. */
+  const checkOffline = async (round: number) => {
+    const journalDir = join(dir, 'journal');
+    const verified = await Journal.verify(journalDir);
+    if (!verified.ok) {
+      const b = verified.firstBreak!;
+      const lines = (await readFile(b.file, 'utf8')).split('\n');
+      const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
+      const newest = verified.months.at(-1);
+      if (b.line === lastLine && b.file.includes(newest ?? '\0')) tornTails++;
+      else problem(round, `journal broken at ${b.file}:${b.line}: ${b.reason}`);
+    }
+    journalEntries = verified.entries;
+    const journal = await Journal.open(journalDir, {
+      readOnly: true,
+      monthOf: (at) => new Date(at).toISOString().slice(0, 7), // (appends only; none here)
+    });
+    const found = new Map<number, string>();
+    for await (const e of journal.read({ types: ['access.'] })) found.set(e.seq, e.type);
+    for (const [seq, type] of ackedTaps) {
+      if (found.get(seq) !== type)
+        problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
+    }
+    try {
+      const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { visits?: unknown };
+      if (typeof state !== 'object' || state === null || !('visits' in state))
+        problem(round, 'state.json is not a state');
+    } catch (err) {
+      problem(round, `state.json: ${(err as Error).message}`);
+    }
+  };
+
+  /** Walks visits through the SOP until stopped, noting each acknowledged step. */
+  const writer = async (api: Api, running: () => boolean) => {
+    while (running()) {
+      const v = await api.call<{ id: string }>('POST', '/visits', {
+        guest: { name: 'Tamu Uji', institution: 'Kampanye Gangguan' },
+        purpose: 'Uji ketahanan',
+        hostId: 'kabag-umum',
+      });
+      if (!v) return;
+      ackedVisits.set(v.id, 'arrived');
+      const steps: Array<[Step, string, unknown]> = [
+        ['screened', 'screening', { passed: true }],
+        ['awaiting_host', 'guestbook', {}],
+        ['accepted', 'decision', { outcome: 'accepted' }],
+      ];
+      for (const [step, path, body] of steps) {
+        if (!(await api.call('POST', `/visits/${v.id}/${path}`, body))) return;
+        ackedVisits.set(v.id, step);
+      }
+      const badges = await api.call<Array<{ label: string; status: string }>>('GET', '/badges');
+      const free = badges?.filter((b) => b.status === 'available') ?? [];
+      const badge = free[Math.floor(rand() * free.length)];
+      if (!badge) continue; // all out: this visit waits at "accepted"
+      const issued = await api.call('POST', `/visits/${v.id}/badge`, {
+        badge: badge.label,
+        collateral: { type: 'ktp', number: '3578012345670001' },
+      });
+      if (!issued) continue;
+      ackedVisits.set(v.id, 'badged');
+      if (rand() < 0.5) continue; // half stay inside for the taps
+      if (
+        !(await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
+      )
+        return;
+      ackedVisits.set(v.id, 'closed');
+    }
+  };
+
+  /** Taps badges at the entrance until stopped, noting each acknowledged journal seq. */
+  const tapper = async (api: Api, running: () => boolean) => {
+    while (running()) {
+      const uid = UIDS[Math.floor(rand() * UIDS.length)]!;
+      const reader = rand() < 0.5 ? 'pintu-utama-in' : 'pintu-utama-out';
+      const t = await api.call<{ kind: string; granted?: boolean; seq?: number }>('POST', '/taps', {
+        reader,
+        uid,
+      });
+      if (t?.kind === 'door' && t.seq !== undefined)
+        ackedTaps.set(t.seq, t.granted ? 'access.granted' : 'access.denied');
+    }
+  };
+
+  /** Badged visits left from earlier rounds are checked out, so badges stay available. */
+  const tidy = async (api: Api) => {
+    const open = (await api.call<Array<{ id: string; state: string }>>('GET', '/visits')) ?? [];
+    for (const v of open.filter((x) => x.state === 'badged').slice(0, 5)) {
+      if (await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
+        ackedVisits.set(v.id, 'closed');
+    }
+  };
+
+  try {
+    log(`kill campaign: ${options.rounds} rounds, seed ${seed}, data in ${dir}`);
+    for (let round = 1; round <= options.rounds; round++) {
+      const api = await start();
+      await checkVisits(api, round);
+      await tidy(api);
+      let live = true;
+      const running = () => live;
+      const load = Promise.all([writer(api, running), tapper(api, running), tapper(api, running)]);
+      const after = Math.round(minMs + rand() * (maxMs - minMs));
+      await new Promise((r) => setTimeout(r, after));
+      await stopProcess(child!, 'SIGKILL');
+      live = false;
+      await load;
+      await checkOffline(round);
+      log(
+        `round ${round}: killed after ${after} ms; acknowledged so far ${ackedVisits.size} visits, ${ackedTaps.size} taps; journal ${journalEntries} entries`,
+      );
+    }
+    // The last restart: everything there, and the journal whole once the start cut its tail.
+    const api = await start();
+    await checkVisits(api, options.rounds + 1);
+    await stopProcess(child!, 'SIGTERM');
+    const final = await Journal.verify(join(dir, 'journal'));
+    if (!final.ok)
+      problem(options.rounds + 1, `journal broken after a clean stop: ${final.firstBreak?.reason}`);
+  } finally {
+    if (child) await stopProcess(child, 'SIGKILL');
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+  }
+  return {
+    seed,
+    rounds: options.rounds,
+    ackedSteps: ackedVisits.size,
+    ackedTaps: ackedTaps.size,
+    tornTails,
+    journalEntries,
+    problems,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '200' },
+      seed: { type: 'string' },
+      dir: { type: 'string' },
+    },
+  });
+  const started = performance.now();
+  killCampaign({
+    rounds: Number(values.rounds),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    ...(values.dir !== undefined ? { dir: values.dir } : {}),
+    log: (line) => process.stdout.write(`${line}\n`),
+  }).then(
+    (r) => {
+      const s = ((performance.now() - started) / 1000).toFixed(0);
+      process.stdout.write(
+        `\n${r.rounds} kills in ${s} s (seed ${r.seed}): ${r.ackedSteps} visits and ${r.ackedTaps} taps acknowledged, ${r.tornTails} torn tails cut, journal ${r.journalEntries} entries; ${r.problems.length} problems\n`,
+      );
+      process.exit(r.problems.length ? 1 : 0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
