@@ -110,7 +110,7 @@ function schemaProblem(e: ErrorObject): ConfigProblem & { key?: string } {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
-      return { path, key, message: `unknown key "${key}"${suggest(key, known)}` };
+      return { path, key, message: `unknown key ${JSON.stringify(key)}${suggest(key, known)}` };
     }
     case 'required':
       return { path: child(path, String(params.missingProperty)), message: 'is required' };
@@ -352,7 +352,8 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
       if (typeof room !== 'string') return;
       const path = `hosts[${i}].rooms[${k}]`;
       if (!doorKind.has(room)) out.push({ path, message: `unknown door "${room}"${why('hosts')}` });
-      else if (doorKind.get(room) !== 'room') {
+      // (a door of no valid kind has its own problem: nothing more to say here)
+      else if (doorKind.get(room) === 'entrance') {
         out.push({
           path,
           message: `door "${room}" is an ${doorKind.get(room)}, not a room (only rooms are granted)`,

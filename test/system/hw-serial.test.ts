@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
+import fc from 'fast-check';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,29 @@ describe('serial line parsing', () => {
     expect(parseLine('04:A1:B2:C3', /^[0-9A-F:]+$/, 'nfc')).toEqual({ credential: '04A1B2C3' });
     expect(parseLine('  04A1B2C3  ', undefined, 'nfc')).toEqual({ credential: '04A1B2C3' });
     expect(parseLine('123456', /^(\d+)$/, 'pin')).toEqual({ credential: '123456' });
+  });
+  it('takes any line without throwing: a well-formed credential or a reason (fast-check)', () => {
+    const line = fc.oneof(
+      fc.string({ maxLength: 80, unit: 'binary' }),
+      fc.stringMatching(/^W26:[0-9A-Fa-f:\- ]{0,30}\r?$/),
+      fc.stringMatching(/^ *[0-9]{0,14} *$/),
+    );
+    fc.assert(
+      fc.property(
+        line,
+        fc.constantFrom(W26, /^(\d+)$/, undefined),
+        fc.constantFrom('nfc', 'pin'),
+        (l, p, kind) => {
+          const r = parseLine(l, p, kind as 'nfc' | 'pin');
+          if ('credential' in r) {
+            // 4 to 10 bytes: 125 kHz modules behind a serial line send 5-byte (EM4100) ids too
+            if (kind === 'nfc') expect(r.credential).toMatch(/^([0-9A-F]{2}){4,10}$/);
+            else expect(r.credential).toMatch(/^\d{4,10}$/);
+          } else expect(['empty', 'no_match', 'bad_uid', 'bad_code']).toContain(r.reason);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
   it('says why a line is ignored', () => {
     expect(parseLine('', W26, 'nfc')).toEqual({ reason: 'empty' });
@@ -79,7 +103,7 @@ labSuite('serial reader over a socat pty pair, with unplug and recovery', ['lab'
       device!.once('error', rej);
     });
   };
-  const send = (text: string) =>
+  const send = (text: string | Buffer) =>
     new Promise<void>((res, rej) =>
       device!.write(text, (err) => (err ? rej(err) : device!.drain(() => res()))),
     );
@@ -168,6 +192,32 @@ readers:
     await eventually(() => expect(access()).toHaveLength(before + 1));
     expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
   });
+
+  it('survives arbitrary bytes on the line (fast-check): still open, still granting', async () => {
+    const opens = reader().opens;
+    const before = await ignored('no_match');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.string({ maxLength: 60 }).map((x) => new TextEncoder().encode(`${x}\r\n`)),
+        ),
+        async (bytes) => {
+          await send(Buffer.from(bytes));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await send('\r\nnoise\r\n');
+    await eventually(async () => expect(await ignored('no_match')).toBeGreaterThan(before));
+    expect(reader().isOpen).toBe(true);
+    expect(reader().opens).toBe(opens);
+    t.clock.now += 5_000;
+    const n = access().length;
+    await send(`W26:${TAMU_01}\r\n`);
+    await eventually(() => expect(access()).toHaveLength(n + 1));
+    expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
+  }, 60_000);
 
   it('is reopened after an unplug (socat killed) once the device is back', async () => {
     const opens = reader().opens;
