@@ -1,7 +1,16 @@
 // Errors the domain raises. The HTTP layer maps codes to status codes (409 for an illegal
-// transition, 404 for a missing thing, 400 for a bad value); nothing has changed when one is thrown.
+// transition, 404 for a missing thing, 400 for a bad value, 503 when the journal cannot write);
+// nothing has changed when one is thrown.
 
-export type DomainErrorCode = 'illegal_transition' | 'not_found' | 'invalid' | 'conflict' | 'forbidden';
+export type DomainErrorCode =
+  | 'illegal_transition'
+  | 'not_found'
+  | 'invalid'
+  | 'conflict'
+  | 'forbidden'
+  /** The journal could not take the change (the data folder is full, or the disk failed). */
+  | 'storage_full'
+  | 'storage_failed';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

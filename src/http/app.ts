@@ -29,6 +29,8 @@ const STATUS: Record<DomainError['code'], number> = {
   forbidden: 403,
   illegal_transition: 409,
   conflict: 409,
+  storage_full: 503,
+  storage_failed: 503,
 };
 
 export interface HttpOptions {
@@ -146,7 +148,12 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
           200: {
             type: 'object',
             properties: {
-              status: { type: 'string' },
+              status: { type: 'string', description: 'ok, or degraded (see problems)' },
+              problems: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'What keeps the gateway from writing (a full data folder, a failed save)',
+              },
               journalSeq: { type: 'integer' },
               uptimeSeconds: { type: 'number' },
               mqtt: {
@@ -175,12 +182,16 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         },
       },
     },
-    async () => ({
-      status: 'ok',
-      journalSeq: opts.gateway.core.journal.lastSeq,
-      uptimeSeconds: Math.round(process.uptime()),
-      ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
-    }),
+    async () => {
+      const problems = opts.gateway.core.degraded();
+      return {
+        status: problems.length ? 'degraded' : 'ok',
+        ...(problems.length ? { problems } : {}),
+        journalSeq: opts.gateway.core.journal.lastSeq,
+        uptimeSeconds: Math.round(process.uptime()),
+        ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
+      };
+    },
   );
 
   app.get(

@@ -311,6 +311,8 @@ const ID = {
   err_password_change_required: 'Ganti dulu kata sandi sekali pakai',
   err_rate: 'Terlalu banyak percobaan, coba lagi nanti',
   err_server: 'Terjadi kesalahan pada gateway',
+  err_storage_full: 'Penyimpanan gateway penuh: tidak ada yang diubah. Hubungi pengelola.',
+  err_storage_failed: 'Jurnal gateway tidak dapat menulis: tidak ada yang diubah. Hubungi pengelola.',
   err_field: 'isian',
 };
 
@@ -609,6 +611,8 @@ const EN: Record<Key, string> = {
   err_password_change_required: 'Change the one-time password first',
   err_rate: 'Too many attempts, try again later',
   err_server: 'The gateway had an error',
+  err_storage_full: "The gateway's storage is full: nothing was changed. Call the administrator.",
+  err_storage_failed: "The gateway's journal cannot write: nothing was changed. Call the administrator.",
   err_field: 'field',
 };
 
@@ -657,6 +661,8 @@ const ERROR_KEYS: Record<string, Key> = {
   unauthorized: 'err_unauthorized',
   timeout: 'err_timeout',
   password_change_required: 'err_password_change_required',
+  storage_full: 'err_storage_full',
+  storage_failed: 'err_storage_failed',
 };
 
 /**

@@ -3,10 +3,11 @@
 // announced on the bus. After a crash the journal entries past the saved state are replayed.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor, Guest, Visit } from '../domain/types.js';
 import type { Archive } from '../store/archive.js';
-import type { Journal } from '../store/journal.js';
+import { type Journal, JournalError } from '../store/journal.js';
 import type { LiveState, PersistedState } from './live-state.js';
 import type { Metrics } from './metrics.js';
 
@@ -56,10 +57,22 @@ export class Core {
     const run = async (): Promise<T> => {
       const now = this.now();
       const { events, result } = decide(now);
-      const entries: JournalEntry[] = [];
-      for (const e of events) entries.push(await this.journal.append(e, actor, now));
+      // Appended together, the events share one write: a disk that fills up refuses them all.
+      const entries = await Promise.all(events.map((e) => this.journal.append(e, actor, now))).catch(
+        (err: unknown) => {
+          throw refusedByStorage(err);
+        },
+      );
       for (const entry of entries) this.state.applyEntry(entry);
-      await this.persist();
+      // Durable in the journal from here on: a save that fails (a full disk) does not undo the
+      // command; the state is saved at the next change, or rebuilt from the journal at start.
+      await this.persist().then(
+        () => (this.saveFailure = undefined),
+        (err: unknown) => {
+          this.saveFailure = err instanceof Error ? err : new Error(String(err));
+          this.log.error({ err }, 'state save failed; the journal has the change');
+        },
+      );
       for (const entry of entries) this.announce(entry);
       return result();
     };
@@ -78,6 +91,19 @@ export class Core {
     });
   }
 
+  /** Why the last save of state.json failed, until one succeeds. */
+  saveFailure: Error | undefined;
+
+  /** What keeps the gateway from writing as it should (empty when all is well). */
+  degraded(): string[] {
+    const out: string[] = [];
+    const j = this.journal;
+    if (j.failure) out.push(`journal broken: ${j.failure.message}`);
+    else if (j.full) out.push(`journal: the data folder is full (${j.full.message}); changes are refused`);
+    if (this.saveFailure) out.push(`state save failed: ${this.saveFailure.message}`);
+    return out;
+  }
+
   /** Save live state (after moving terminal visits to their monthly archive). */
   async persist(): Promise<void> {
     const closed = this.state.closed.splice(0);
@@ -86,7 +112,17 @@ export class Core {
       const month = this.monthOf(v.createdAt);
       byMonth.set(month, [...(byMonth.get(month) ?? []), v]);
     }
-    for (const [month, visits] of byMonth) await this.archive.append(month, visits);
+    const done = new Set<string>();
+    try {
+      for (const [month, visits] of byMonth) {
+        await this.archive.append(month, visits);
+        done.add(month);
+      }
+    } catch (err) {
+      // Archived at the next save instead (the months that were, are not repeated).
+      this.state.closed.unshift(...closed.filter((v) => !done.has(this.monthOf(v.createdAt))));
+      throw err;
+    }
     this.stateDoc.data = this.state.toPersisted();
     await this.stateDoc.write();
   }
@@ -134,11 +170,39 @@ export class Core {
   async saveGuests(changed: readonly Guest[]): Promise<void> {
     this.guest('');
     const all = this.guests.data.guests;
+    const length = all.length;
+    const replaced: Array<[number, Guest]> = [];
     for (const g of changed) {
       const i = this.guestIndex!.get(g.id);
       if (i === undefined) this.guestIndex!.set(g.id, all.push(g) - 1);
-      else all[i] = g;
+      else {
+        replaced.push([i, all[i]!]);
+        all[i] = g;
+      }
     }
-    await this.guests.write();
+    try {
+      await this.guests.write();
+    } catch (err) {
+      // Not written: not kept either (no personal data held for a request that failed).
+      for (const g of all.splice(length)) this.guestIndex!.delete(g.id);
+      for (const [i, g] of replaced.reverse()) all[i] = g;
+      throw refusedByStorage(err);
+    }
   }
+}
+
+/** A journal or file that cannot be written, as an error a caller can act on: nothing changed. */
+function refusedByStorage(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const full = err instanceof JournalError ? err.kind === 'full' : code === 'ENOSPC' || code === 'EDQUOT';
+  if (!full && !(err instanceof JournalError)) return err;
+  return full
+    ? new DomainError(
+        'storage_full',
+        'the data folder is full: nothing was changed; free some space and try again',
+      )
+    : new DomainError(
+        'storage_failed',
+        `the journal cannot write: nothing was changed (${(err as Error).message})`,
+      );
 }

@@ -12,7 +12,22 @@ import { assertMonth, listMonths, monthFile } from './month-files.js';
 
 export class JournalError extends Error {
   override readonly name = 'JournalError';
+  /** 'full': the disk had no room (ENOSPC, EDQUOT); the journal takes appends again later. */
+  readonly kind: 'full' | 'broken' | 'closed';
+  constructor(message: string, options: ErrorOptions & { kind?: JournalError['kind'] } = {}) {
+    super(message, options);
+    this.kind = options.kind ?? 'broken';
+  }
 }
+
+class FullDisk extends Error {
+  constructor(cause: unknown) {
+    super('no room to write', { cause });
+  }
+}
+
+/** Errors of a write that ran out of room: nothing is wrong with what is already on disk. */
+const FULL = new Set(['ENOSPC', 'EDQUOT']);
 
 /** A line cut from the end of a month file when the journal was opened. */
 export interface TornLineInfo {
@@ -110,6 +125,8 @@ export class Journal {
   #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #broken: Error | undefined;
+  // The last write that found the disk full, until a write succeeds again.
+  #full: Error | undefined;
   #closed = false;
   readonly #readOnly: boolean;
   readonly #stats: JournalStats = { flushes: 0, appends: 0, bytes: 0 };
@@ -157,6 +174,11 @@ export class Journal {
   }
 
   /** The write error that broke the journal, if one did. */
+  /** The disk was full at the last write (cleared by the next write that succeeds). */
+  get full(): Error | undefined {
+    return this.#full;
+  }
+
   get failure(): Error | undefined {
     return this.#broken;
   }
@@ -184,7 +206,7 @@ export class Journal {
         new JournalError(`journal is broken: ${this.#broken.message}`, { cause: this.#broken }),
       );
     }
-    if (this.#closed) return Promise.reject(new JournalError('journal is closed'));
+    if (this.#closed) return Promise.reject(new JournalError('journal is closed', { kind: 'closed' }));
     if (this.#readOnly) return Promise.reject(new JournalError('journal was opened read-only'));
     try {
       const when = at ?? this.#now();
@@ -228,9 +250,11 @@ export class Journal {
         try {
           await this.#write(month, batch);
         } catch (err) {
-          this.#fail(err, batch);
+          if (err instanceof FullDisk && (await this.#roomless(err, batch))) continue;
+          if (!(err instanceof FullDisk)) this.#fail(err, batch);
           return;
         }
+        this.#full = undefined;
         for (const p of batch) p.resolve(p.entry);
       }
     } finally {
@@ -239,9 +263,17 @@ export class Journal {
   }
 
   async #write(month: string, batch: Pending[]): Promise<void> {
-    const handle = await this.#handleFor(month);
     const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
-    await writeAll(handle, bytes);
+    let handle: FileHandle;
+    try {
+      handle = await this.#handleFor(month);
+      await writeAll(handle, bytes);
+    } catch (err) {
+      // Out of room: what reached the file is cut back below, and nothing else is wrong.
+      // (A failed datasync is another matter: the page cache's state is then unknown.)
+      if (FULL.has(errnoCode(err) ?? '')) throw new FullDisk(err);
+      throw err;
+    }
     await handle.datasync();
     this.#stats.flushes++;
     this.#stats.appends += batch.length;
@@ -276,6 +308,37 @@ export class Journal {
     this.#handle = handle;
     this.#handleMonth = month;
     return handle;
+  }
+
+  /**
+   * A batch that did not fit: cut the file back to its last durable entry, forget the batch
+   * and everything queued behind it (their hashes chain on it), and take appends again from
+   * the last durable entry. Should the cut fail, the journal is broken after all.
+   */
+  async #roomless(err: FullDisk, batch: Pending[]): Promise<boolean> {
+    // Synchronously, before any wait: appends from now on chain on the last durable entry.
+    const pending = [...batch, ...this.#queue.splice(0)];
+    const first = batch[0]!.entry;
+    this.#lastSeq = first.seq - 1;
+    this.#lastHash = first.prev;
+    this.#full = err.cause as Error;
+    const error = new JournalError(`the data folder is full: ${(err.cause as Error).message}`, {
+      cause: err.cause,
+      kind: 'full',
+    });
+    for (const p of pending) p.reject(error);
+    try {
+      const handle = this.#handle;
+      const size = this.#tail?.size;
+      if (handle && size !== undefined && this.#handleMonth === this.#tail?.month) {
+        await handle.truncate(size);
+        await handle.datasync();
+      }
+      return true;
+    } catch (cutErr) {
+      this.#fail(cutErr, []);
+      return false;
+    }
   }
 
   // After a failed write or fsync the file's state is unknown: refuse to go on.

@@ -323,6 +323,7 @@ describe('POST /taps', () => {
       direction: 'in',
       visitId: guest.visitId,
       badgeId: guest.badgeId,
+      seq: seq(), // answered once its journal entry is durable: the newest one
     });
     expect(t.lock('pintu-utama').pulses).toBe(pulses + 1);
     const denied = await tap({ reader: 'pintu-utama-in', uid: '01020304' });
