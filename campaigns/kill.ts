@@ -225,7 +225,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
   try {
     log(`kill campaign: ${options.rounds} rounds, seed ${seed}, data in ${dir}`);
     for (let round = 1; round <= options.rounds; round++) {
+      const t0 = performance.now();
       const api = await start();
+      const startMs = performance.now() - t0;
       await checkVisits(api, round);
       await tidy(api);
       let live = true;
@@ -238,7 +240,7 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
       await load;
       await checkOffline(round);
       log(
-        `round ${round}: killed after ${after} ms; acknowledged so far ${ackedVisits.size} visits, ${ackedTaps.size} taps; journal ${journalEntries} entries`,
+        `round ${round}: up in ${startMs.toFixed(0)} ms, killed after ${after} ms, round ${(performance.now() - t0).toFixed(0)} ms; acknowledged so far ${ackedVisits.size} visits, ${ackedTaps.size} taps; journal ${journalEntries} entries`,
       );
     }
     // The last restart: everything there, and the journal whole once the start cut its tail.
