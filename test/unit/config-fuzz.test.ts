@@ -81,7 +81,9 @@ function load(text: string): 'ok' | readonly string[] {
  */
 function expectClear(problem: string): void {
   const bare = problem.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\(got .*\)$|, got .*$/s, '');
-  expect(bare).toMatch(/^([\w.[\]]+: \S|unknown key ""( \(did you mean ""\?\))?$|the file must be |YAML (syntax )?error)/);
+  expect(bare).toMatch(
+    /^([\w.[\]]+: \S|unknown key ""( \(did you mean ""\?\))?$|the file must be |YAML (syntax )?error)/,
+  );
   expect(bare).not.toMatch(/\bundefined\b|\[object |\bNaN\b|Error:/);
 }
 
