@@ -190,7 +190,7 @@ describe('payload schemas', () => {
         }
         expect(typeof decodeText(DoorSetPayload, b).ok).toBe('boolean');
       }),
-      { numRuns: 500 },
+      { numRuns: 5000 },
     );
   });
 
