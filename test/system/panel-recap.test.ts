@@ -366,6 +366,7 @@ describe.skipIf(!ok)(
       await days.fill('30');
       await form.getByRole('button', { name: 'Simpan' }).click();
       await see(page.locator('.toasts')).text().toContain('Tersimpan');
+      await expect.poll(async () => (await api('GET', '/admin/settings')).retentionOverridden).toBe(true);
       expect(await api('GET', '/admin/settings')).toMatchObject({
         retentionGuestDays: 30,
         retentionOverridden: true,
@@ -378,6 +379,8 @@ describe.skipIf(!ok)(
       await see(days).value().toBe('30');
       await form.getByLabel(/Ikuti berkas konfigurasi/).check();
       await form.getByRole('button', { name: 'Simpan' }).click();
+      // (the box was ticked before the save too: wait for the server instead)
+      await expect.poll(async () => (await api('GET', '/admin/settings')).retentionOverridden).toBe(false);
       await see(form.getByLabel(/Ikuti berkas konfigurasi/))
         .checked()
         .toBe(true);
