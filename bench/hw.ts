@@ -38,6 +38,7 @@ import {
 import type { ReaderPort } from '../src/hardware/ports.js';
 import type { SerialReader } from '../src/hardware/serial.js';
 import { type Gateway, openGateway } from '../src/service/gateway.js';
+import { badgedVisit } from '../test/support/gateway.js';
 import { DirectPty, fakeSysfs, LAB, monotonicMs, PI4_CHIPS, VirtualCard } from '../test/support/lab-tools.js';
 import { MONDAY_9AM } from './lib/fixtures.js';
 import {
@@ -101,19 +102,7 @@ async function gatewayFrom(
     log: logger,
     now: () => MONDAY_9AM,
   });
-  const actor = { kind: 'system' as const, id: 'bench' };
-  const v = await g.visits.arrive(
-    { guest: { name: 'Bench', institution: 'Bench' }, purpose: 'Bench', hostId: 'kabag-umum' },
-    actor,
-  );
-  await g.visits.screen(v.id, { passed: true }, actor);
-  await g.visits.guestbook(v.id, {}, actor);
-  await g.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
-  await g.visits.issueBadge(
-    v.id,
-    { badge: 'TAMU-01', collateral: { type: 'ktp', number: '3578012345670001' } },
-    actor,
-  );
+  await badgedVisit(g, { name: 'Bench', badge: 'TAMU-01' });
   return { g, relayAt, readAt, readers: drivers.readers };
 }
 

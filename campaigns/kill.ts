@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
@@ -47,18 +48,6 @@ export interface KillCampaignResult {
   problems: string[];
 }
 
-/** mulberry32: a seeded generator, so that a failing campaign can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Api {
   constructor(
     private readonly port: number,
@@ -91,7 +80,7 @@ class Api {
 
 export async function killCampaign(options: KillCampaignOptions): Promise<KillCampaignResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const rand = random(seed);
+  const rand = rng(seed); // seeded, so that a failing campaign can be run again
   const log = options.log ?? (() => {});
   const minMs = options.minMs ?? 150;
   const maxMs = options.maxMs ?? 1500;

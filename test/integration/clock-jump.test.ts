@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import { Journal } from '../../src/store/journal.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const at = (date: string, time: string) => zonedTimeToEpoch(date, time, 'Asia/Jakarta');
 const MINUTE = 60_000;
@@ -18,17 +18,7 @@ describe('the clock jumps forward and back', () => {
     if (o.kind !== 'door') throw new Error(`not a door tap: ${o.kind}`);
     return o.decision;
   };
-  async function badged(name: string, badge: string) {
-    const g = t.gateway.visits;
-    const v = await g.arrive(
-      { guest: { name, institution: 'Uji' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      system,
-    );
-    await g.screen(v.id, { passed: true }, system);
-    await g.guestbook(v.id, {}, system);
-    await g.decide(v.id, { outcome: 'accepted', rooms: [] }, system);
-    return g.issueBadge(v.id, { badge, collateral: { type: 'ktp', number: '3578012345670001' } }, system);
-  }
+  const badged = (name: string, badge: string) => badgedVisit(t.gateway, { name, badge });
 
   beforeAll(async () => {
     // The last working day of October, late morning: a month boundary a jump can cross.

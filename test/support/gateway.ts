@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Role } from '../../src/domain/types.js';
+import type { Role, Visit } from '../../src/domain/types.js';
 import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
@@ -90,4 +90,31 @@ export async function startTestGateway(
       if (!opts.dir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A visit walked through the SOP up to its badge, through the services (no HTTP): where door
+ * tests start from. Accepted by the host with `rooms`; the KTP number is a test one.
+ */
+export async function badgedVisit(
+  gateway: Gateway,
+  opts: { name?: string; institution?: string; badge: string; rooms?: string[] },
+): Promise<Visit> {
+  const actor = { kind: 'system' as const, id: 'test' };
+  const v = await gateway.visits.arrive(
+    {
+      guest: { name: opts.name ?? 'Tamu', institution: opts.institution ?? 'BPKAD' },
+      purpose: 'Rapat',
+      hostId: 'kabag-umum',
+    },
+    actor,
+  );
+  await gateway.visits.screen(v.id, { passed: true }, actor);
+  await gateway.visits.guestbook(v.id, {}, actor);
+  await gateway.visits.decide(v.id, { outcome: 'accepted', rooms: opts.rooms ?? [] }, actor);
+  return gateway.visits.issueBadge(
+    v.id,
+    { badge: opts.badge, collateral: { type: 'ktp', number: '3578012345670001' } },
+    actor,
+  );
 }

@@ -52,17 +52,7 @@ export function attempt(p: Promise<unknown>, ms = 300): Promise<void> {
 }
 
 /** Polls until `check` holds (or throws its last failure). */
-export async function until<T>(check: () => T | Promise<T>, timeoutMs = 5000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(everyMs);
-    }
-  }
-}
+export { eventually as until } from './lab-tools.js';
 
 export interface TestUser {
   username: string;

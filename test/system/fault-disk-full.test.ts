@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { labSuite } from '../support/lab.js';
 
 labSuite('fault campaign: the data folder is full', ['root'], () => {
@@ -18,7 +18,6 @@ labSuite('fault campaign: the data folder is full', ['root'], () => {
   const filler = join(mount, 'filler');
   let t: TestGateway;
   let cookie: string;
-  const system = { kind: 'system' as const, id: 'test' };
 
   const api = (method: 'GET' | 'POST', url: string, payload?: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { cookie }, ...(payload ? { payload } : {}) });
@@ -51,19 +50,7 @@ labSuite('fault campaign: the data folder is full', ['root'], () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mount]);
     t = await startTestGateway({ dir });
     cookie = await t.login('receptionist');
-    const g = t.gateway.visits;
-    const v = await g.arrive(
-      { guest: { name: 'Ani', institution: 'Uji' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      system,
-    );
-    await g.screen(v.id, { passed: true }, system);
-    await g.guestbook(v.id, {}, system);
-    await g.decide(v.id, { outcome: 'accepted', rooms: [] }, system);
-    await g.issueBadge(
-      v.id,
-      { badge: 'TAMU-01', collateral: { type: 'ktp', number: '3578012345670001' } },
-      system,
-    );
+    await badgedVisit(t.gateway, { name: 'Ani', badge: 'TAMU-01' });
   }, 30_000);
 
   afterAll(async () => {

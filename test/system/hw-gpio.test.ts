@@ -20,7 +20,7 @@ import {
 } from '../../src/hardware/gpio.js';
 import { GpioDoorInputs, type GpioLock } from '../../src/hardware/gpio-door.js';
 import type { DoorInputEvent } from '../../src/hardware/ports.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually, fakeSysfs, PI4_CHIPS, PI5_CHIPS, pinValue, setPin } from '../support/lab.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pintu-gpio-'));
@@ -167,18 +167,7 @@ describe('relays and inputs of a gateway on a fake sysfs tree', () => {
 
   it('pulses the relay for a granted badge and for a remote unlock (active-low inverted)', async () => {
     const g = t.gateway;
-    const v = await g.visits.arrive(
-      { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      actor,
-    );
-    await g.visits.screen(v.id, { passed: true }, actor);
-    await g.visits.guestbook(v.id, {}, actor);
-    await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
-    await g.visits.issueBadge(
-      v.id,
-      { badge: 'TAMU-01', collateral: { type: 'ktp', number: '3578012345670001' } },
-      actor,
-    );
+    await badgedVisit(g, { badge: 'TAMU-01', rooms: ['ruang-kabag'] });
 
     const started = Date.now();
     const o = g.access.simulate('pintu-utama-in', 'nfc', '04A1B2C3D4E501');

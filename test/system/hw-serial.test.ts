@@ -17,7 +17,7 @@ import type { JournalEntry } from '../../src/domain/events.js';
 import { parseLine, type SerialReader } from '../../src/hardware/serial.js';
 import { readerBinding } from '../../src/hardware/serial-binding.js';
 import { BoundedLog } from '../../src/service/bounded-log.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { DirectPty, eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
@@ -93,7 +93,6 @@ labSuite('serial reader over a socat pty pair, with unplug and recovery', ['lab'
         (e.payload as { reason?: string }).reason ?? '',
       ]);
   const reader = () => t.drivers.readers.get('pintu-utama-in') as SerialReader;
-  const actor = { kind: 'user' as const, id: 'u1', role: 'receptionist' as const };
 
   /** The test's end of the cable, as the reader's microcontroller. */
   const openDevice = async () => {
@@ -141,19 +140,7 @@ readers:
     t = await startTestGateway({ file });
     t.gateway.core.bus.on('entry', (e) => entries.push(e));
     await eventually(() => expect(reader().isOpen).toBe(true));
-    const g = t.gateway;
-    const v = await g.visits.arrive(
-      { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      actor,
-    );
-    await g.visits.screen(v.id, { passed: true }, actor);
-    await g.visits.guestbook(v.id, {}, actor);
-    await g.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
-    await g.visits.issueBadge(
-      v.id,
-      { badge: 'TAMU-01', collateral: { type: 'ktp', number: '3578012345670001' } },
-      actor,
-    );
+    await badgedVisit(t.gateway, { badge: 'TAMU-01' });
     await openDevice();
   }, 30_000);
 

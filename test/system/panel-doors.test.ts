@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, type PanelLab, SHOTS, see, startPanelLab } from '../support/browser.js';
+import { badgedVisit } from '../support/gateway.js';
 import { requireLab } from '../support/lab.js';
 
 const run = promisify(execFile);
@@ -59,23 +60,7 @@ describe.skipIf(!ok)(
 
     it('prints who is inside as an evacuation roll call', async () => {
       const g = lab.t.gateway;
-      const actor = { kind: 'system' as const, id: 'test' };
-      const v = await g.visits.arrive(
-        {
-          guest: { name: 'Siti Rahayu', institution: 'Dinas Kominfo' },
-          purpose: 'Koordinasi',
-          hostId: 'kabag-umum',
-        },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
-      await g.visits.issueBadge(
-        v.id,
-        { badge: 'TAMU-03', collateral: { type: 'ktp', number: '3578012345670003' } },
-        actor,
-      );
+      const v = await badgedVisit(g, { name: 'Siti Rahayu', institution: 'Dinas Kominfo', badge: 'TAMU-03' });
       expect(await lab.tap('pintu-utama-in', '04A1B2C3D4E503')).toMatchObject({
         granted: true,
         visitId: v.id,
