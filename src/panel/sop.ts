@@ -27,6 +27,29 @@ export function fail(err: unknown): void {
   toast(errorText(err), 'error');
 }
 
+/**
+ * A dialog form's submit: the button busy while `work` runs; on success its message, the
+ * dialog closed and `done`; a failure shown in the dialog, which stays open.
+ */
+function submitting(
+  submit: HTMLButtonElement,
+  err: ReturnType<typeof errorBox>,
+  d: { close(): void },
+  done: Done,
+  work: () => Promise<string>,
+): void {
+  err.clear();
+  void busy(submit, async () => {
+    try {
+      toast(await work(), 'ok');
+      d.close();
+      done();
+    } catch (e2) {
+      err.show(e2);
+    }
+  });
+}
+
 function errorBox(): { el: HTMLElement; show(err: unknown): void; clear(): void } {
   const el = h('p', { class: 'error', role: 'alert', hidden: true });
   return {
@@ -221,25 +244,18 @@ export function openArrival(done: Done): void {
       {
         onSubmit: (e: Event) => {
           e.preventDefault();
-          err.clear();
-          void busy(submit, async () => {
-            try {
-              await api('POST', '/visits', {
-                guest: {
-                  name: name.value.trim(),
-                  institution: inst.value.trim(),
-                  ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
-                  ...(guestId ? { guestId } : {}),
-                },
-                purpose: purpose.value.trim(),
-                hostId: select.value,
-              });
-              toast(`${t('arrivalSaved')}: ${name.value.trim()}`, 'ok');
-              d.close();
-              done();
-            } catch (e2) {
-              err.show(e2);
-            }
+          submitting(submit, err, d, done, async () => {
+            await api('POST', '/visits', {
+              guest: {
+                name: name.value.trim(),
+                institution: inst.value.trim(),
+                ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
+                ...(guestId ? { guestId } : {}),
+              },
+              purpose: purpose.value.trim(),
+              hostId: select.value,
+            });
+            return `${t('arrivalSaved')}: ${name.value.trim()}`;
           });
         },
       },
@@ -353,19 +369,13 @@ export function openGuestbook(v: Visit, done: Done): void {
       {
         onSubmit: (e: Event) => {
           e.preventDefault();
-          void busy(submit, async () => {
-            try {
-              await api(
-                'POST',
-                `/visits/${v.id}/guestbook`,
-                note.value.trim() ? { note: note.value.trim() } : {},
-              );
-              toast(t('guestbookSaved'), 'ok');
-              d.close();
-              done();
-            } catch (e2) {
-              err.show(e2);
-            }
+          submitting(submit, err, d, done, async () => {
+            await api(
+              'POST',
+              `/visits/${v.id}/guestbook`,
+              note.value.trim() ? { note: note.value.trim() } : {},
+            );
+            return t('guestbookSaved');
           });
         },
       },
@@ -897,19 +907,13 @@ export function openCancel(v: Visit, done: Done): void {
       {
         onSubmit: (e: Event) => {
           e.preventDefault();
-          void busy(submit, async () => {
-            try {
-              await api(
-                'POST',
-                `/visits/${v.id}/cancel`,
-                reason.value.trim() ? { reason: reason.value.trim() } : {},
-              );
-              toast(t('cancelled'), 'ok');
-              d.close();
-              done();
-            } catch (e2) {
-              err.show(e2);
-            }
+          submitting(submit, err, d, done, async () => {
+            await api(
+              'POST',
+              `/visits/${v.id}/cancel`,
+              reason.value.trim() ? { reason: reason.value.trim() } : {},
+            );
+            return t('cancelled');
           });
         },
       },
