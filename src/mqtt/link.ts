@@ -92,18 +92,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       queueQoSZero: false,
       resubscribe: false,
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
-      ...(o.tls
-        ? {
-            rejectUnauthorized: o.tls.rejectUnauthorized,
-            ...(o.tls.ca ? { ca: o.tls.ca } : {}),
-            ...(o.tls.cert ? { cert: o.tls.cert } : {}),
-            ...(o.tls.key ? { key: o.tls.key } : {}),
-          }
-        : {}),
+      ...tlsOptions(o.tls),
     };
     const target = o.target;
-    const client =
-      'url' in target ? mqtt.connect(target.url, options) : new MqttClient(target.stream, options);
+    const client = connectTo(target, options);
     this.client = client;
     client.on('connect', () => {
       if (this.client !== client) return;
@@ -272,18 +264,10 @@ export class MqttPublisher extends EventEmitter<{ up: []; down: [] }> {
       keepalive: 30,
       queueQoSZero: false,
       resubscribe: false,
-      ...(o.tls
-        ? {
-            rejectUnauthorized: o.tls.rejectUnauthorized,
-            ...(o.tls.ca ? { ca: o.tls.ca } : {}),
-            ...(o.tls.cert ? { cert: o.tls.cert } : {}),
-            ...(o.tls.key ? { key: o.tls.key } : {}),
-          }
-        : {}),
+      ...tlsOptions(o.tls),
     };
     const target = o.target;
-    this.client =
-      'url' in target ? mqtt.connect(target.url, options) : new MqttClient(target.stream, options);
+    this.client = connectTo(target, options);
     this.client.on('connect', () => {
       this.wasUp = true;
       this.emit('up');
@@ -326,4 +310,20 @@ export class MqttPublisher extends EventEmitter<{ up: []; down: [] }> {
     this.client.removeAllListeners();
     this.client.on('error', () => {});
   }
+}
+
+/** The TLS part of the client options (none without TLS). */
+function tlsOptions(tls: LinkOptions['tls']): IClientOptions {
+  if (!tls) return {};
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+  };
+}
+
+/** A client of a broker by URL, or over a stream (the embedded broker, in process). */
+function connectTo(target: LinkOptions['target'], options: IClientOptions): MqttClient {
+  return 'url' in target ? mqtt.connect(target.url, options) : new MqttClient(target.stream, options);
 }
