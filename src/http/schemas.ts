@@ -25,7 +25,7 @@ export const Actor = Type.Object({
   role: Type.Optional(Enum(ROLES)),
 });
 
-const VisitStateEnum = Enum([
+const VISIT_STATES = [
   'arrived',
   'screening_refused',
   'screened',
@@ -37,7 +37,13 @@ const VisitStateEnum = Enum([
   'checked_out',
   'cancelled',
   'closed',
-] as const);
+] as const;
+const VisitStateEnum = Enum(VISIT_STATES);
+/** A type list, not anyOf: fast-json-stringify runs an Ajv check per value to pick an anyOf branch. */
+const VisitStateOrNull = Type.Unsafe<(typeof VISIT_STATES)[number] | null>({
+  type: ['string', 'null'],
+  enum: [...VISIT_STATES, null],
+});
 
 export const Visit = Type.Object({
   id: Type.String(),
@@ -75,7 +81,7 @@ export const Visit = Type.Object({
   history: Type.Array(
     Type.Object({
       action: Type.String(),
-      from: Type.Union([VisitStateEnum, Type.Null()]),
+      from: VisitStateOrNull,
       to: VisitStateEnum,
       at: Type.Integer(),
       actor: Actor,
@@ -360,6 +366,15 @@ export const ReportQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
     format: Enum(['json', 'csv', 'xlsx', 'pdf'] as const),
+    lang: Enum(['id', 'en'] as const),
+  },
+  { additionalProperties: false },
+);
+
+export const YearReportQuery = Type.Object(
+  {
+    year: Type.String({ pattern: '^(19[7-9]\\d|[2-9]\\d{3})$', description: 'YYYY' }),
+    format: Enum(['json', 'csv'] as const),
     lang: Enum(['id', 'en'] as const),
   },
   { additionalProperties: false },
