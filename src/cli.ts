@@ -12,14 +12,15 @@ import type { Config } from './config/schema.js';
 import { describeConfigMarkdown } from './config/schema.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role } from './domain/types.js';
+import { isValidYear } from './domain/yearly-recap.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
 import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
 import { MqttUserError } from './mqtt/users.js';
-import { recapToCsv } from './reports/csv.js';
+import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
 import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { newOneTimePassword } from './service/passwords.js';
-import { recapFromJournal } from './service/reports.js';
+import { recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
 
@@ -35,6 +36,8 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
   journal verify [--dir DIR]             check the hash chain; names the first break
   report --month YYYY-MM [--format csv|json|xlsx|pdf] [--lang id|en] [--out FILE]
                                          (xlsx and pdf need --out)
+  report --year YYYY [--format csv|json] [--lang id|en] [--out FILE]
+                                         the yearly recap: the twelve months added up
   privacy export --guest ID | privacy erase --guest ID
   mqtt-user add --username U --role room|facilities|homeassistant [--room R] [--password P]
   mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
@@ -110,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       name: { type: 'string' },
       month: { type: 'string' },
+      year: { type: 'string' },
       format: { type: 'string', default: 'csv' },
       lang: { type: 'string', default: 'id' },
       out: { type: 'string' },
@@ -256,10 +260,17 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'report': {
+      if (values.year !== undefined && values.month !== undefined)
+        throw new UsageError('give --month or --year, not both');
+      const year = values.year;
+      if (year !== undefined && !isValidYear(year))
+        throw new UsageError(`--year must be YYYY, not "${year}"`);
       const month = values.month ?? monthOf(Date.now(), config.timezone);
       const format = values.format ?? 'csv';
-      if (!['csv', 'json', 'xlsx', 'pdf'].includes(format))
-        throw new UsageError(`unknown report format "${format}"`);
+      if (!(year === undefined ? ['csv', 'json', 'xlsx', 'pdf'] : ['csv', 'json']).includes(format))
+        throw new UsageError(
+          `unknown report format "${format}"${year === undefined ? '' : ' for a yearly recap'}`,
+        );
       if ((format === 'xlsx' || format === 'pdf') && !values.out)
         throw new UsageError(`--format ${format} needs --out FILE`);
       const lang = values.lang === 'en' ? 'en' : 'id';
@@ -274,6 +285,21 @@ async function main(argv: string[]): Promise<void> {
         readOnly: true,
       });
       const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
+      if (year !== undefined) {
+        const recap = await yearlyRecapFromJournal(journal, {
+          year,
+          timezone: config.timezone,
+          hosts,
+          doors: doorsOf(config),
+        });
+        await journal.close();
+        const text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
+        if (values.out) {
+          await writeFile(values.out, text);
+          process.stdout.write(`recap ${year} written to ${values.out}\n`);
+        } else process.stdout.write(text);
+        return;
+      }
       const recap = await recapFromJournal(journal, {
         month,
         timezone: config.timezone,

@@ -163,7 +163,7 @@ interface OpenVisit {
   escorted: boolean;
 }
 
-interface Counter {
+export interface Counter {
   label: string;
   count: number;
 }
@@ -187,17 +187,17 @@ function normaliseText(s: unknown): { key: string; label: string } {
   return { key: label.toLowerCase(), label };
 }
 
-function bump(map: Map<string, Counter>, key: string, label: string, by = 1): void {
+export function bump(map: Map<string, Counter>, key: string, label: string, by = 1): void {
   const c = map.get(key);
   if (c) c.count += by;
   else map.set(key, { label, count: by });
 }
 
-function items(map: ReadonlyMap<string, Counter>): RecapItem[] {
+export function items(map: ReadonlyMap<string, Counter>): RecapItem[] {
   return [...map].map(([key, c]) => ({ key, label: c.label, count: c.count })).sort(byCountThenName);
 }
 
-function round2(x: number): number {
+export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
@@ -276,6 +276,16 @@ export class MonthlyRecapBuilder {
     }
     this.dayCounts = new Array<number>(daysInMonth(ctx.month)).fill(0);
     for (const id of ctx.doors.keys()) this.doorCounts.set(id, { entries: 0, exits: 0 });
+  }
+
+  /** Sum (ms) and count of the visit lengths measured, for a yearly recap's exact mean. */
+  visitDurations(): { sumMs: number; count: number } {
+    return { sumMs: this.durationSum, count: this.durationCount };
+  }
+
+  /** The durations (ms) measured for one SOP step so far: for a yearly recap's exact median. */
+  stepSamples(step: SopStep): readonly number[] {
+    return this.samples[step];
   }
 
   add(entry: JournalEntry): void {
@@ -514,7 +524,11 @@ export class MonthlyRecapBuilder {
   }
 }
 
-function stepStats(step: SopStep, standardMinutes: number, samples: readonly number[]): RecapStepStats {
+export function stepStats(
+  step: SopStep,
+  standardMinutes: number,
+  samples: readonly number[],
+): RecapStepStats {
   const n = samples.length;
   if (n === 0) {
     return {

@@ -1,17 +1,28 @@
-// The monthly recap as CSV for spreadsheets (SOP step 8): RFC 4180 (comma separated, fields
+// The monthly and yearly recaps as CSV for spreadsheets (SOP step 8): RFC 4180 (comma separated, fields
 // quoted when they hold a comma, quote or line break, CRLF line ends) with a UTF-8 byte order mark
 // so Excel reads the Indonesian text right. Sections in Bahasa Indonesia by default, English on
 // request; the label tables (RECAP_LABELS) are shared with the other recap exporters.
 
-import type { MonthlyRecap, RecapBadgeNotReturned, RecapItem, SopStep } from '../domain/recap.js';
+import type {
+  MonthlyRecap,
+  RecapBadgeNotReturned,
+  RecapItem,
+  RecapStepStats,
+  SopStep,
+} from '../domain/recap.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason, DocumentType, ScreeningReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
+import type { YearlyRecap } from '../domain/yearly-recap.js';
 
 export type RecapLang = 'id' | 'en';
 
 export interface RecapLabels {
   title: string;
+  /** The yearly recap's title, before the year. */
+  yearTitle: string;
+  year: string;
+  byMonth: string;
   /** January .. December. */
   months: readonly string[];
   month: string;
@@ -72,6 +83,9 @@ export interface RecapLabels {
 
 const ID: RecapLabels = {
   title: 'Rekapitulasi Kunjungan Tamu Biro Umum',
+  yearTitle: 'Rekapitulasi Tahunan Kunjungan Tamu Biro Umum',
+  year: 'Tahun',
+  byMonth: 'Per bulan',
   months: [
     'Januari',
     'Februari',
@@ -167,6 +181,9 @@ const ID: RecapLabels = {
 
 const EN: RecapLabels = {
   title: 'Guest Visit Recap, Biro Umum',
+  yearTitle: 'Yearly Guest Visit Recap, Biro Umum',
+  year: 'Year',
+  byMonth: 'By month',
   months: [
     'January',
     'February',
@@ -294,102 +311,190 @@ function csvRow(cells: readonly Cell[]): string {
   return cells.map(csvField).join(',');
 }
 
-/** The recap as CSV text (UTF-8 BOM first, CRLF after every record). */
-export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string {
+/** The sections the monthly and the yearly recap share, written to `rows`. */
+class Sheet {
+  readonly rows: Cell[][] = [];
+  constructor(readonly L: RecapLabels) {}
+  blank(): void {
+    this.rows.push([]);
+  }
+  row(...cells: Cell[]): void {
+    this.rows.push(cells);
+  }
+  name(label: string): string {
+    return label === '' ? this.L.unknown : label;
+  }
+  summary(recap: MonthlyRecap | YearlyRecap): void {
+    const L = this.L;
+    this.blank();
+    this.row(L.summary);
+    this.row(L.visits, recap.totals.visits);
+    this.row(L.screeningRefused, recap.totals.screeningRefused);
+    for (const r of SCREENING_REASONS) {
+      const count = recap.screeningReasons.find((it) => it.key === r)?.count ?? 0;
+      this.row(`${L.reason}: ${L.screeningReasons[r]}`, count);
+    }
+    this.row(L.hostRefused, recap.totals.hostRefused);
+    this.row(L.rescheduled, recap.totals.rescheduled);
+    this.row(L.cancelled, recap.totals.cancelled);
+    this.row(L.accepted, recap.totals.accepted);
+    this.row(L.badgesIssued, recap.totals.badgesIssued);
+    this.row(L.checkedOut, recap.totals.checkedOut);
+    this.row(L.averageVisitMinutes, recap.averageVisitMinutes);
+  }
+  breakdown(title: string, column: string, list: readonly RecapItem[]): void {
+    this.blank();
+    this.row(title);
+    this.row(column, this.L.count);
+    for (const it of list) this.row(this.name(it.label), it.count);
+  }
+  breakdowns(recap: MonthlyRecap | YearlyRecap): void {
+    const L = this.L;
+    this.breakdown(L.byHost, L.host, recap.byHost);
+    this.breakdown(L.byUnit, L.unit, recap.byUnit);
+    this.breakdown(L.byInstitution, L.institution, recap.byInstitution);
+    this.breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+  }
+  hours(list: readonly RecapItem[]): void {
+    this.blank();
+    this.row(this.L.byHour);
+    this.row(this.L.hour, this.L.count);
+    for (const h of list) this.row(`${h.key}:00-${h.key}:59`, h.count);
+  }
+  doorsAndDenials(recap: MonthlyRecap | YearlyRecap): void {
+    const L = this.L;
+    this.blank();
+    this.row(L.doors);
+    this.row(L.door, L.entries, L.exits);
+    for (const d of recap.doors) this.row(this.name(d.label), d.entries, d.exits);
+    this.blank();
+    this.row(L.denials);
+    this.row(L.reason, L.count);
+    for (const d of recap.denials) this.row(L.denyReasons[d.key as DenyReason] ?? d.label, d.count);
+  }
+  steps(list: readonly RecapStepStats[]): void {
+    const L = this.L;
+    this.blank();
+    this.row(L.steps);
+    this.row(L.step, L.standardMinutes, L.count, L.mean, L.median, L.p90, L.overStandard);
+    for (const s of list) {
+      this.row(
+        L.stepNames[s.step],
+        s.standardMinutes,
+        s.count,
+        s.meanMinutes,
+        s.medianMinutes,
+        s.p90Minutes,
+        s.overStandard,
+      );
+    }
+  }
+  text(): string {
+    return BOM + this.rows.map((r) => csvRow(r) + CRLF).join('');
+  }
+}
+
+function labelsOf(lang: RecapLang): RecapLabels {
   const L = RECAP_LABELS[lang];
   if (L === undefined) throw new RangeError(`unsupported language: ${String(lang)}`);
-  const rows: Cell[][] = [];
-  const blank = () => rows.push([]);
-  const name = (label: string) => (label === '' ? L.unknown : label);
-  const breakdown = (title: string, column: string, list: readonly RecapItem[]) => {
-    blank();
-    rows.push([title]);
-    rows.push([column, L.count]);
-    for (const it of list) rows.push([name(it.label), it.count]);
-  };
+  return L;
+}
+
+/** The recap as CSV text (UTF-8 BOM first, CRLF after every record). */
+export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string {
+  const L = labelsOf(lang);
+  const sheet = new Sheet(L);
   const localTime = (at: number) => {
     const p = localParts(at, recap.timezone);
     return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
   };
 
-  rows.push([`${L.title} - ${recapMonthTitle(recap.month, lang)}`]);
-  rows.push([L.month, recapMonthTitle(recap.month, lang)]);
-  rows.push([L.timezone, recap.timezone]);
+  sheet.row(`${L.title} - ${recapMonthTitle(recap.month, lang)}`);
+  sheet.row(L.month, recapMonthTitle(recap.month, lang));
+  sheet.row(L.timezone, recap.timezone);
+  sheet.summary(recap);
+  sheet.breakdowns(recap);
 
-  blank();
-  rows.push([L.summary]);
-  rows.push([L.visits, recap.totals.visits]);
-  rows.push([L.screeningRefused, recap.totals.screeningRefused]);
-  for (const r of SCREENING_REASONS) {
-    const count = recap.screeningReasons.find((it) => it.key === r)?.count ?? 0;
-    rows.push([`${L.reason}: ${L.screeningReasons[r]}`, count]);
-  }
-  rows.push([L.hostRefused, recap.totals.hostRefused]);
-  rows.push([L.rescheduled, recap.totals.rescheduled]);
-  rows.push([L.cancelled, recap.totals.cancelled]);
-  rows.push([L.accepted, recap.totals.accepted]);
-  rows.push([L.badgesIssued, recap.totals.badgesIssued]);
-  rows.push([L.checkedOut, recap.totals.checkedOut]);
-  rows.push([L.averageVisitMinutes, recap.averageVisitMinutes]);
+  sheet.blank();
+  sheet.row(L.byDay);
+  sheet.row(L.date, L.count);
+  for (const d of recap.byDay) sheet.row(d.key, d.count);
 
-  breakdown(L.byHost, L.host, recap.byHost);
-  breakdown(L.byUnit, L.unit, recap.byUnit);
-  breakdown(L.byInstitution, L.institution, recap.byInstitution);
-  breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+  sheet.hours(recap.byHour);
+  sheet.doorsAndDenials(recap);
 
-  blank();
-  rows.push([L.byDay]);
-  rows.push([L.date, L.count]);
-  for (const d of recap.byDay) rows.push([d.key, d.count]);
-
-  blank();
-  rows.push([L.byHour]);
-  rows.push([L.hour, L.count]);
-  for (const h of recap.byHour) rows.push([`${h.key}:00-${h.key}:59`, h.count]);
-
-  blank();
-  rows.push([L.doors]);
-  rows.push([L.door, L.entries, L.exits]);
-  for (const d of recap.doors) rows.push([name(d.label), d.entries, d.exits]);
-
-  blank();
-  rows.push([L.denials]);
-  rows.push([L.reason, L.count]);
-  for (const d of recap.denials) rows.push([L.denyReasons[d.key as DenyReason] ?? d.label, d.count]);
-
-  blank();
-  rows.push([L.badgesNotReturned, recap.badgesNotReturned.length]);
-  rows.push([L.visitId, L.badge, L.host, L.issuedAt, L.note]);
+  sheet.blank();
+  sheet.row(L.badgesNotReturned, recap.badgesNotReturned.length);
+  sheet.row(L.visitId, L.badge, L.host, L.issuedAt, L.note);
   for (const b of recap.badgesNotReturned) {
-    rows.push([b.visitId, b.badgeId, name(b.hostName), localTime(b.issuedAt), L.badgeReasons[b.reason]]);
+    sheet.row(b.visitId, b.badgeId, sheet.name(b.hostName), localTime(b.issuedAt), L.badgeReasons[b.reason]);
   }
 
-  blank();
-  rows.push([L.documentsNotReturned, recap.documentsNotReturned.length]);
-  rows.push([L.visitId, L.documentType, L.host, L.checkedOutAt]);
+  sheet.blank();
+  sheet.row(L.documentsNotReturned, recap.documentsNotReturned.length);
+  sheet.row(L.visitId, L.documentType, L.host, L.checkedOutAt);
   for (const d of recap.documentsNotReturned) {
-    rows.push([
+    sheet.row(
       d.visitId,
       d.documentType === null ? L.unknown : L.documentTypes[d.documentType],
-      name(d.hostName),
+      sheet.name(d.hostName),
       localTime(d.checkedOutAt),
-    ]);
+    );
   }
 
-  blank();
-  rows.push([L.steps]);
-  rows.push([L.step, L.standardMinutes, L.count, L.mean, L.median, L.p90, L.overStandard]);
-  for (const s of recap.steps) {
-    rows.push([
-      L.stepNames[s.step],
-      s.standardMinutes,
-      s.count,
-      s.meanMinutes,
-      s.medianMinutes,
-      s.p90Minutes,
-      s.overStandard,
-    ]);
+  sheet.steps(recap.steps);
+  return sheet.text();
+}
+
+/** The yearly recap as CSV text: the year's sums, then one row per month. */
+export function yearlyRecapToCsv(recap: YearlyRecap, lang: RecapLang = 'id'): string {
+  const L = labelsOf(lang);
+  const sheet = new Sheet(L);
+  sheet.row(`${L.yearTitle} ${recap.year}`);
+  sheet.row(L.year, recap.year);
+  sheet.row(L.timezone, recap.timezone);
+  sheet.summary(recap);
+  sheet.row(L.badgesNotReturned, recap.badgesNotReturned);
+  sheet.row(L.documentsNotReturned, recap.documentsNotReturned);
+
+  sheet.blank();
+  sheet.row(L.byMonth);
+  sheet.row(
+    L.month,
+    L.visits,
+    L.screeningRefused,
+    L.hostRefused,
+    L.accepted,
+    L.badgesIssued,
+    L.checkedOut,
+    L.averageVisitMinutes,
+    L.entries,
+    L.exits,
+    L.denials,
+    L.badgesNotReturned,
+    L.documentsNotReturned,
+  );
+  for (const m of recap.byMonth) {
+    sheet.row(
+      recapMonthTitle(m.month, lang),
+      m.totals.visits,
+      m.totals.screeningRefused,
+      m.totals.hostRefused,
+      m.totals.accepted,
+      m.totals.badgesIssued,
+      m.totals.checkedOut,
+      m.averageVisitMinutes,
+      m.entries,
+      m.exits,
+      m.denied,
+      m.badgesNotReturned,
+      m.documentsNotReturned,
+    );
   }
 
-  return BOM + rows.map((r) => csvRow(r) + CRLF).join('');
+  sheet.breakdowns(recap);
+  sheet.hours(recap.byHour);
+  sheet.doorsAndDenials(recap);
+  sheet.steps(recap.steps);
+  return sheet.text();
 }

@@ -1,5 +1,5 @@
 // The monthly recap (SOP step 8), computed from the journal: what took a day by hand takes
-// one pass over a month's journal file.
+// one pass over a month's journal file. The yearly recap is the twelve months, one at a time.
 import { DomainError } from '../domain/errors.js';
 import {
   type MonthlyRecap,
@@ -8,18 +8,34 @@ import {
   type RecapContext,
 } from '../domain/recap.js';
 import { isValidMonth } from '../domain/time.js';
-import { recapToCsv } from '../reports/csv.js';
+import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
+import { recapToCsv, yearlyRecapToCsv } from '../reports/csv.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
 
 export type RecapFormat = 'json' | 'csv';
 
 /** One pass over the month's journal file, reading only the entry types the recap counts. */
-export async function recapFromJournal(journal: Journal, ctx: RecapContext): Promise<MonthlyRecap> {
+async function readMonth(journal: Journal, ctx: RecapContext): Promise<MonthlyRecapBuilder> {
   const builder = new MonthlyRecapBuilder(ctx);
   for await (const batch of journal.readBatches({ month: ctx.month, types: RECAP_EVENT_TYPES })) {
     for (const e of batch) builder.add(e);
   }
+  return builder;
+}
+
+export async function recapFromJournal(journal: Journal, ctx: RecapContext): Promise<MonthlyRecap> {
+  return (await readMonth(journal, ctx)).result();
+}
+
+/** The twelve months read one after the other: one month's builder in memory at a time. */
+export async function yearlyRecapFromJournal(
+  journal: Journal,
+  ctx: Omit<RecapContext, 'month'> & { year: string },
+): Promise<YearlyRecap> {
+  const { year, ...rest } = ctx;
+  const builder = new YearlyRecapBuilder(year, ctx.timezone);
+  for (const month of monthsOf(year)) builder.addMonth(await readMonth(journal, { ...rest, month }));
   return builder.result();
 }
 
@@ -35,6 +51,26 @@ export class ReportService {
       hosts: s.hosts,
       doors: s.doors,
     });
+  }
+
+  async yearly(year: string): Promise<YearlyRecap> {
+    if (!isValidYear(year)) throw new DomainError('invalid', 'year must be YYYY', 'year');
+    const s = this.core.state;
+    return yearlyRecapFromJournal(this.core.journal, {
+      year,
+      timezone: s.policy.timezone,
+      hosts: s.hosts,
+      doors: s.doors,
+    });
+  }
+
+  async renderYear(
+    year: string,
+    format: RecapFormat,
+    lang: 'id' | 'en' = 'id',
+  ): Promise<string | YearlyRecap> {
+    const recap = await this.yearly(year);
+    return format === 'csv' ? yearlyRecapToCsv(recap, lang) : recap;
   }
 
   async render(month: string, format: RecapFormat, lang: 'id' | 'en' = 'id'): Promise<string | MonthlyRecap> {

@@ -566,6 +566,7 @@ describe('GET /docs (OpenAPI)', () => {
         '/api/v1/events',
         '/api/v1/events/stream',
         '/api/v1/reports/monthly',
+        '/api/v1/reports/yearly',
       ]),
     );
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/metrics']));

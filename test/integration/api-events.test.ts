@@ -458,3 +458,51 @@ describe('GET /reports/monthly', () => {
     expect(seq()).toBe(before);
   });
 });
+
+describe('GET /reports/yearly', () => {
+  it('JSON: the twelve months added up, one row per month', async () => {
+    const monthly = (await api('GET', '/reports/monthly?month=2026-11', as.admin)).json();
+    const res = await api('GET', '/reports/yearly?year=2026', as.receptionist);
+    expect(res.statusCode).toBe(200);
+    const y = res.json();
+    expect(y).toMatchObject({ year: '2026', timezone: 'Asia/Jakarta' });
+    expect(y.byMonth.map((m: { month: string }) => m.month)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
+    );
+    expect(y.byMonth[10].totals).toEqual(monthly.totals);
+    expect(y.totals.visits).toBe(monthly.totals.visits);
+    expect(y.byHost).toEqual(monthly.byHost);
+  });
+
+  it('CSV: an attachment named for the year, in English with lang=en', async () => {
+    const res = await api('GET', '/reports/yearly?year=2026&format=csv', as.admin);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="rekap-kunjungan-2026.csv"');
+    expect(
+      res.body.replace(/^\uFEFF/, '').startsWith('Rekapitulasi Tahunan Kunjungan Tamu Biro Umum 2026'),
+    ).toBe(true);
+    const en = await api('GET', '/reports/yearly?year=2026&format=csv&lang=en', as.admin);
+    expect(en.body).toContain('\r\nNovember 2026,');
+  });
+
+  it.each([
+    ['/reports/yearly', 'year'],
+    ['/reports/yearly?year=26', 'year'],
+    ['/reports/yearly?year=1969', 'year'],
+    ['/reports/yearly?year=2026-11', 'year'],
+    ['/reports/yearly?year=2026&format=pdf', 'format'],
+    ['/reports/yearly?year=2026&month=2026-11', 'month'],
+  ])('400 for %s names the field', async (url, field) => {
+    const before = seq();
+    const res = await api('GET', url, as.admin);
+    expect400(res, field);
+    expect(seq()).toBe(before);
+  });
+
+  it('is for admin and receptionist only', async () => {
+    for (const role of ['security', 'host', 'facilities'] as const)
+      expect((await api('GET', '/reports/yearly?year=2026', as[role])).statusCode).toBe(403);
+    expect((await api('GET', '/reports/yearly?year=2026', undefined)).statusCode).toBe(401);
+  });
+});

@@ -54,6 +54,17 @@ describe('pintu CLI', () => {
     expect(recap.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
     const csv = await pintu(env, 'report', '--month', month);
     expect(csv.stdout).toContain('Rekapitulasi Kunjungan Tamu Biro Umum');
+    const year = month.slice(0, 4);
+    const yearly = await pintu(env, 'report', '--year', year, '--format', 'json');
+    expect(yearly.code).toBe(0);
+    const y = JSON.parse(yearly.stdout);
+    expect(y.year).toBe(year);
+    expect(y.byMonth).toHaveLength(12);
+    expect(y.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
+    expect((await pintu(env, 'report', '--year', year, '--format', 'pdf')).stderr).toContain(
+      'unknown report format "pdf" for a yearly recap',
+    );
+    expect((await pintu(env, 'report', '--year', '26')).stderr).toContain('--year must be YYYY');
     await stopProcess(gateway);
     expect(gateway.exitCode).toBe(0);
   }, 60_000);

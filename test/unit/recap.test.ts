@@ -1,3 +1,4 @@
+import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import type { DomainEvent, JournalEntry } from '../../src/domain/events.js';
@@ -10,7 +11,8 @@ import {
 } from '../../src/domain/recap.js';
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import { SYSTEM } from '../../src/domain/types.js';
-import { RECAP_LABELS, recapToCsv } from '../../src/reports/csv.js';
+import { monthsOf, YearlyRecapBuilder } from '../../src/domain/yearly-recap.js';
+import { RECAP_LABELS, recapToCsv, yearlyRecapToCsv } from '../../src/reports/csv.js';
 
 const TZ = 'Asia/Jakarta';
 
@@ -596,5 +598,160 @@ describe('recapToCsv', () => {
           expect(keys(v), `${lang}.${k}`).toEqual(keys(RECAP_LABELS.id[k as 'denyReasons']));
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------- the yearly recap
+
+describe('YearlyRecapBuilder', () => {
+  const monthBuilder = (month: string, entries: readonly JournalEntry[]) => {
+    const b = new MonthlyRecapBuilder({ ...ctx, month });
+    for (const e of entries) b.add(e);
+    return b;
+  };
+  const year2026 = () => {
+    const entries = journal();
+    const y = new YearlyRecapBuilder('2026', TZ);
+    for (const month of monthsOf('2026')) y.addMonth(monthBuilder(month, entries));
+    return { entries, recap: y.result() };
+  };
+
+  it('adds up the months: totals, breakdowns, doors and denials; every month listed', () => {
+    const { entries, recap } = year2026();
+    const nov = buildMonthlyRecap({ ...ctx, month: '2026-11' }, entries);
+    const dec = buildMonthlyRecap(ctx, entries);
+    expect(recap.year).toBe('2026');
+    expect(recap.period).toEqual({
+      start: Date.parse('2025-12-31T17:00:00Z'),
+      end: Date.parse('2026-12-31T17:00:00Z'),
+    });
+    expect(recap.totals.visits).toBe(nov.totals.visits + dec.totals.visits);
+    expect(recap.totals.visits).toBe(11); // V0 in November, ten in December
+    for (const k of Object.keys(recap.totals) as Array<keyof typeof recap.totals>)
+      expect(recap.totals[k], k).toBe(nov.totals[k] + dec.totals[k]);
+    expect(recap.byMonth.map((m) => m.month)).toEqual(monthsOf('2026'));
+    expect(recap.byMonth.map((m) => m.totals.visits)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 10]);
+    expect(recap.byMonth[11]).toMatchObject({
+      entries: dec.doors.reduce((n, d) => n + d.entries, 0),
+      exits: dec.doors.reduce((n, d) => n + d.exits, 0),
+      denied: 3,
+      badgesNotReturned: 2,
+      documentsNotReturned: 1,
+    });
+    expect(recap.byMonth[10]).toMatchObject({ entries: 1, denied: 1 });
+    expect(recap.byHost.find((h) => h.key === 'h1')?.count).toBe(
+      (nov.byHost.find((h) => h.key === 'h1')?.count ?? 0) +
+        (dec.byHost.find((h) => h.key === 'h1')?.count ?? 0),
+    );
+    expect(recap.denials).toEqual([
+      { key: 'outside_hours', label: 'outside_hours', count: 2 },
+      { key: 'unknown_badge', label: 'unknown_badge', count: 2 },
+    ]);
+    expect(recap.doors.find((d) => d.key === 'lobby')).toMatchObject({ entries: 4, exits: 1 });
+    expect(recap.byHour.reduce((n, h) => n + h.count, 0)).toBe(11);
+    expect(recap.screeningReasons.map((r) => [r.key, r.count])).toEqual([
+      ['shoes', 1],
+      ['attire', 1],
+      ['belongings', 0],
+      ['other', 0],
+    ]);
+    expect(recap.badgesNotReturned).toBe(2);
+    expect(recap.documentsNotReturned).toBe(1);
+    expect(recap.entries.inYear).toBe(nov.entries.inMonth + dec.entries.inMonth);
+    expect(JSON.parse(JSON.stringify(recap))).toEqual(recap);
+  });
+
+  it('computes SOP step figures and the mean visit over the year, not as a mean of months', () => {
+    // November: one visit screened in 1 minute. December: nine (see the monthly test).
+    const { recap } = year2026();
+    const screening = recap.steps.find((s) => s.step === 'screening')!;
+    expect(screening).toEqual({
+      step: 'screening',
+      standardMinutes: 2,
+      count: 10,
+      meanMinutes: 1.35, // (12.5 + 1) / 10
+      medianMinutes: 1,
+      p90Minutes: 2,
+      overStandard: 1,
+    });
+    // Two months of one visit each: 10 min and 50 min, then 20 min: mean 26.67, not (10 + 35) / 2.
+    const visit = (id: string, date: string, minutes: number) => [
+      arrive(id, t(date, '09:00'), 'h1', 'X', 'Y'),
+      badge(id, t(date, '09:10'), `B-${id}`, 'ktp'),
+      checkout(id, t(date, '09:10') + minutes * 60_000, true, true),
+    ];
+    const y = new YearlyRecapBuilder('2026', TZ);
+    y.addMonth(monthBuilder('2026-03', visit('M1', '2026-03-02', 10)));
+    y.addMonth(monthBuilder('2026-04', [...visit('A1', '2026-04-01', 50), ...visit('A2', '2026-04-02', 20)]));
+    const r = y.result();
+    expect(r.visitDurationCount).toBe(3);
+    expect(r.averageVisitMinutes).toBe(26.67);
+    expect(r.byMonth[2]!.averageVisitMinutes).toBe(10);
+    expect(r.byMonth[3]!.averageVisitMinutes).toBe(35);
+  });
+
+  it('refuses a month of another year, the same month twice, and a bad year', () => {
+    const y = new YearlyRecapBuilder('2026', TZ);
+    expect(() => y.addMonth(monthBuilder('2027-01', []))).toThrow(DomainError);
+    y.addMonth(monthBuilder('2026-01', []));
+    expect(() => y.addMonth(monthBuilder('2026-01', []))).toThrow(DomainError);
+    for (const bad of ['26', '2026-01', 'abcd', '1969'])
+      expect(() => new YearlyRecapBuilder(bad, TZ)).toThrow(DomainError);
+    expect(y.result().totals.visits).toBe(0);
+    expect(y.result().averageVisitMinutes).toBeNull();
+  });
+
+  fcTest.prop(
+    [fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 28 })), { maxLength: 60 })],
+    {
+      numRuns: 200,
+    },
+  )('a visit counts once, in the month it arrived: months and year agree', (arrivals) => {
+    seq = 0;
+    const entries = arrivals.map(([m, d], i) =>
+      arrive(`P${i}`, t(`2026-${pad(m + 1)}-${pad(d)}`, '10:00'), i % 2 ? 'h1' : 'h2', `I${i % 3}`, 'x'),
+    );
+    const y = new YearlyRecapBuilder('2026', TZ);
+    for (const month of monthsOf('2026')) y.addMonth(monthBuilder(month, entries));
+    const r = y.result();
+    expect(r.totals.visits).toBe(arrivals.length);
+    expect(r.byMonth.map((m) => m.totals.visits)).toEqual(
+      monthsOf('2026').map((_, i) => arrivals.filter(([m]) => m === i).length),
+    );
+    expect(r.byInstitution.reduce((n, it) => n + it.count, 0)).toBe(arrivals.length);
+    expect(r.byUnit.reduce((n, it) => n + it.count, 0)).toBe(arrivals.length);
+  });
+});
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+describe('yearlyRecapToCsv', () => {
+  const entries = journal();
+  const y = new YearlyRecapBuilder('2026', TZ);
+  for (const month of monthsOf('2026')) {
+    const b = new MonthlyRecapBuilder({ ...ctx, month });
+    for (const e of entries) b.add(e);
+    y.addMonth(b);
+  }
+  const recap = y.result();
+
+  it('titles the year, then the sums, then one row per month (Bahasa Indonesia by default)', () => {
+    const csv = yearlyRecapToCsv(recap);
+    expect(csv.startsWith('\uFEFFRekapitulasi Tahunan Kunjungan Tamu Biro Umum 2026\r\n')).toBe(true);
+    const lines = csv.slice(1).split('\r\n');
+    expect(lines).toContain('Jumlah kunjungan,11');
+    const header = lines.indexOf('Per bulan');
+    expect(lines[header + 1]!.startsWith('Bulan,Jumlah kunjungan,')).toBe(true);
+    expect(lines.slice(header + 2, header + 14).map((l) => l.split(',')[0])).toEqual(
+      RECAP_LABELS.id.months.map((m) => `${m} 2026`),
+    );
+    expect(lines[header + 13]!.split(',')[1]).toBe('10');
+  });
+
+  it('writes English labels on request', () => {
+    const csv = yearlyRecapToCsv(recap, 'en');
+    expect(csv).toContain('Yearly Guest Visit Recap, Biro Umum 2026');
+    expect(csv).toContain('\r\nBy month\r\nMonth,Visits,');
+    expect(csv).toContain('\r\nDecember 2026,10,');
   });
 });

@@ -1,5 +1,5 @@
 // The journal to read: paged history, the live feed (Server-Sent Events, resumable with
-// Last-Event-ID), and the monthly recap made from it.
+// Last-Event-ID), and the monthly and yearly recaps made from it.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import type { JournalEntry } from '../../domain/events.js';
@@ -159,6 +159,41 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
         return reply.send(file);
       }
       return gateway.reports.monthly(month);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof S.YearReportQuery> }>(
+    '/reports/yearly',
+    {
+      config: { roles: REPORT },
+      schema: {
+        tags: ['reports'],
+        summary: 'Yearly recap: the twelve monthly recaps added up, with one row per month',
+        description:
+          'Counts are the sums of the monthly recaps (a visit counts in the month it arrived); SOP step ' +
+          'times and the mean visit length are over the whole year. format: json (default) or csv.',
+        querystring: {
+          ...S.YearReportQuery,
+          properties: {
+            ...S.YearReportQuery.properties,
+            format: { ...S.YearReportQuery.properties.format, default: 'json' },
+            lang: { ...S.YearReportQuery.properties.lang, default: 'id' },
+          },
+          required: ['year'],
+        },
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { year, format, lang } = req.query;
+      if (format === 'csv') {
+        const csv = await gateway.reports.renderYear(year, 'csv', lang);
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="rekap-kunjungan-${year}.csv"`);
+        return csv;
+      }
+      return gateway.reports.yearly(year);
     },
   );
 }
