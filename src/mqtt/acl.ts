@@ -4,7 +4,8 @@
 //
 //   gateway        everything under the base topic and the discovery prefix
 //   room <R>       publishes pintu/rooms/<R>/{tap,ack,state}; reads pintu/rooms/<R>/#
-//   facilities     reads everything but the raw taps (they carry keypad codes);
+//   facilities     reads everything under the base topic and the discovery prefix but the raw
+//                  taps (they carry keypad codes);
 //                  publishes only pintu/doors/<door>/set
 //   homeassistant  reads pintu/status, events, doors, the visitors count and the discovery
 //                  prefix (not the roll call); publishes pintu/doors/<door>/set and
@@ -96,7 +97,12 @@ export class Acl {
       case 'room':
         return filterMatches(`${this.base}/rooms/${p.room}/#`, topic);
       case 'facilities':
-        return route?.kind !== 'room.tap';
+        // The contract's topics and discovery, not the taps; nothing of the broker's ($SYS) or
+        // outside the base topic.
+        return (
+          (topic.startsWith(`${this.base}/`) || topic.startsWith(`${this.topics.discoveryPrefix}/`)) &&
+          route?.kind !== 'room.tap'
+        );
       case 'homeassistant':
         return (
           route?.kind === 'status' ||

@@ -119,12 +119,16 @@ describe('the ACL of the embedded broker', () => {
     expect(acl.canReceive(room, 'pintu/doors/r1/state')).toBe(false);
   });
 
-  it('facilities: read everything but taps, publish door commands only, never retained', () => {
+  it('facilities: read the base topic and discovery but taps, publish door commands only, never retained', () => {
     expect(sub(fac, '#')).toBe('ok');
     expect(sub(fac, 'pintu/visitors/inside/list')).toBe('ok');
     expect(acl.canReceive(fac, 'pintu/visitors/inside/list')).toBe(true);
     expect(acl.canReceive(fac, 'pintu/rooms/r1/state')).toBe(true);
     expect(acl.canReceive(fac, 'pintu/rooms/r1/tap')).toBe(false);
+    expect(acl.canReceive(fac, 'homeassistant/lock/pintu/r1/config')).toBe(true);
+    // Nothing of the broker's, nothing outside the base topic (as the Mosquitto ACL says).
+    expect(acl.canReceive(fac, '$SYS/broker/clients/connected')).toBe(false);
+    expect(acl.canReceive(fac, 'elsewhere/status')).toBe(false);
     expect(pub(fac, 'pintu/doors/r1/set')).toBe('ok');
     expect(pub(fac, 'pintu/doors/*/set')).toBe('ok');
     expect(pub(fac, 'pintu/doors/r1/set', true)).toBe('retained');
