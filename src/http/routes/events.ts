@@ -62,6 +62,8 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
       },
     },
     async (req, reply) => {
+      // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
+      if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
       const types = typesOf(req.query.type);
       const wanted = (e: JournalEntry) =>
         !types || types.some((t) => (t.endsWith('.') ? e.type.startsWith(t) : e.type === t));

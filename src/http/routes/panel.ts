@@ -396,6 +396,8 @@ export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure 
       },
     },
     async (req: FastifyRequest, reply) => {
+      // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
+      if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
       const hostId = principalOf(req).hostId;
       const raw = reply.raw;
       reply.hijack();
