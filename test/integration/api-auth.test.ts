@@ -1,7 +1,8 @@
 // The HTTP API, area "auth and system": login (rate limit, per-user lockout), logout,
 // who am I, users, machine tokens, /healthz, /metrics and the OpenAPI reference at /docs.
-// Every route: 401 without credentials, 403 for each role not admitted, the happy path,
-// 400 naming the field, 404/409 where they apply, and a refused request changes nothing.
+// Every route: the happy path, 400 naming the field, 404/409 where they apply, and a refused
+// request changes nothing. Who may call each route (401 without credentials or with forged
+// ones, 403 for each role not admitted): authz-matrix.test.ts.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
@@ -56,64 +57,6 @@ beforeAll(async () => {
   for (const role of ROLES) as[role] = await loginAs(role);
 });
 afterAll(() => t?.close());
-
-// ------------------------------------------------------------------ the role matrix
-
-interface RouteCase {
-  method: string;
-  url: string;
-  admitted: readonly Role[];
-  /** A request an admitted role may send without side effects, and the status it gets. */
-  probe: { url?: string; payload?: unknown; headers?: Record<string, string>; status: number };
-}
-/** A body of an unsupported media type: refused after authorisation, before the handler. */
-const NO_HANDLER = { payload: 'x', headers: { 'content-type': 'text/x-probe' }, status: 415 };
-
-const ROUTES: RouteCase[] = [
-  { method: 'POST', url: '/auth/logout', admitted: ROLES, probe: NO_HANDLER },
-  { method: 'GET', url: '/auth/me', admitted: ROLES, probe: { status: 200 } },
-  { method: 'POST', url: '/auth/password', admitted: ROLES, probe: { payload: { x: 1 }, status: 400 } },
-  { method: 'GET', url: '/users', admitted: ['admin'], probe: { status: 200 } },
-  { method: 'POST', url: '/users', admitted: ['admin'], probe: { payload: { x: 1 }, status: 400 } },
-  { method: 'DELETE', url: '/users/nobody', admitted: ['admin'], probe: { status: 404 } },
-  { method: 'POST', url: '/tokens', admitted: ['admin'], probe: { payload: { x: 1 }, status: 400 } },
-  { method: 'DELETE', url: '/tokens/nothing', admitted: ['admin'], probe: { status: 404 } },
-  { method: 'GET', url: '/metrics', admitted: ['admin', 'facilities', 'security'], probe: { status: 200 } },
-  { method: 'GET', url: '/docs', admitted: ROLES, probe: { status: 200 } },
-  { method: 'GET', url: '/docs/json', admitted: ROLES, probe: { status: 200 } },
-  { method: 'GET', url: '/docs/yaml', admitted: ROLES, probe: { status: 200 } },
-];
-
-describe('role matrix (auth and system routes)', () => {
-  for (const r of ROUTES) {
-    describe(`${r.method} ${r.url}`, () => {
-      it('401 without credentials', async () => {
-        const before = seq();
-        const res = await api(r.method, r.probe.url ?? r.url, undefined, r.probe.payload, r.probe.headers);
-        expect(res.statusCode).toBe(401);
-        expect(res.json().error).toBe('unauthorized');
-        expect(seq()).toBe(before);
-      });
-      it('401 with an unknown session cookie or bearer token', async () => {
-        expect((await api(r.method, r.url, 'pintu_session=forged')).statusCode).toBe(401);
-        expect((await api(r.method, r.url, { bearer: 'pintu_forged' })).statusCode).toBe(401);
-      });
-      for (const role of ROLES) {
-        const ok = r.admitted.includes(role);
-        it(`${role}: ${ok ? `admitted (${r.probe.status})` : '403'}`, async () => {
-          const before = seq();
-          const res = await api(r.method, r.probe.url ?? r.url, as[role], r.probe.payload, r.probe.headers);
-          if (ok) expect(res.statusCode, res.body).toBe(r.probe.status);
-          else {
-            expect(res.statusCode, res.body).toBe(403);
-            expect(res.json().error).toBe('forbidden');
-          }
-          expect(seq()).toBe(before);
-        });
-      }
-    });
-  }
-});
 
 // ------------------------------------------------------------------ login, logout, me
 

@@ -1,13 +1,11 @@
+// The HTTP API, area "directory": the badge pool, hosts, personal data requests. Who may call
+// each route (401, 403 per role): authz-matrix.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
-import { describeRoleMatrix, expect400, type RouteCase, TestApi, UNKNOWN_ID } from '../support/api.js';
+import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const STAFF: Role[] = ['admin', 'receptionist', 'security'];
-const DESK: Role[] = ['admin', 'receptionist'];
-const ADMIN: Role[] = ['admin'];
-const ALL: Role[] = [...ROLES];
 const KTP = { type: 'ktp', number: '3578012345670001' } as const;
 
 let t: TestGateway;
@@ -59,21 +57,6 @@ beforeAll(async () => {
   for (const role of ROLES) as[role] = await loginAs(role);
 });
 afterAll(() => t?.close());
-
-// ------------------------------------------------------------------ the role matrix
-
-const BAD = { payload: { unknownProperty: 1 }, status: 400 };
-const ROUTES: RouteCase[] = [
-  { method: 'GET', url: '/badges', admitted: STAFF, probe: { status: 200 } },
-  { method: 'POST', url: '/badges', admitted: DESK, probe: BAD },
-  { method: 'POST', url: `/badges/${UNKNOWN_ID}/lost`, admitted: DESK, probe: BAD },
-  { method: 'GET', url: '/hosts', admitted: ALL, probe: { status: 200 } },
-  { method: 'PUT', url: '/hosts/kabag-umum', admitted: ADMIN, probe: BAD },
-  { method: 'GET', url: `/guests/${UNKNOWN_ID}/export`, admitted: ADMIN, probe: { status: 404 } },
-  { method: 'POST', url: `/guests/${UNKNOWN_ID}/erase`, admitted: ADMIN, probe: { status: 404 } },
-];
-
-describeRoleMatrix('role matrix (directory routes)', ROUTES, { api, as, snapshot: seq });
 
 // ------------------------------------------------------------------ badges
 

@@ -1,12 +1,11 @@
+// The HTTP API, area "doors": lock states, remote unlock and lockdown, simulated taps, the
+// desk reader. Who may call each route (401, 403 per role): authz-matrix.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
-import { describeRoleMatrix, expect400, type RouteCase, TestApi } from '../support/api.js';
+import { expect400, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const ALL: Role[] = [...ROLES];
-const CONTROL: Role[] = ['admin', 'security', 'facilities'];
-const DESK: Role[] = ['admin', 'receptionist'];
 const DOORS = ['pintu-utama', 'ruang-kabag'] as const;
 
 let t: TestGateway;
@@ -72,33 +71,6 @@ beforeAll(async () => {
   guest = { visitId: id, uid: badge.uid, badgeId: badge.id, code: decided.json().accessCode };
 });
 afterAll(() => t?.close());
-
-// ------------------------------------------------------------------ the role matrix
-
-const ROUTES: RouteCase[] = [
-  { method: 'GET', url: '/doors', admitted: ALL, probe: { status: 200 } },
-  {
-    method: 'POST',
-    url: '/doors/pintu-utama/unlock',
-    admitted: CONTROL,
-    probe: { payload: { unknownProperty: 1 }, status: 400 },
-  },
-  {
-    method: 'POST',
-    url: '/doors/pintu-utama/lockdown',
-    admitted: CONTROL,
-    probe: { payload: { unknownProperty: 1 }, status: 400 },
-  },
-  { method: 'POST', url: '/taps', admitted: DESK, probe: { payload: { unknownProperty: 1 }, status: 400 } },
-  {
-    method: 'GET',
-    url: '/desk/next-tap?waitSeconds=1',
-    admitted: DESK,
-    probe: { url: '/desk/next-tap?waitSeconds=0', status: 400 },
-  },
-];
-
-describeRoleMatrix('role matrix (door routes)', ROUTES, { api, as, snapshot, refusedBody: { active: true } });
 
 // ------------------------------------------------------------------ doors
 

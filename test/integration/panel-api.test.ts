@@ -129,49 +129,8 @@ describe('web panel: server side', () => {
     });
   });
 
+  // Who may call each route (401, 403): test/integration/authz-matrix.test.ts.
   describe('roles', () => {
-    it.each([
-      ['GET', '/panel/bootstrap'],
-      ['GET', '/panel/clock'],
-      ['GET', '/presence'],
-      ['GET', '/desk/outstanding'],
-      ['GET', '/host/stream'],
-      ['GET', '/admin/settings'],
-      ['PUT', '/admin/settings'],
-      ['POST', '/admin/webhook/test'],
-      ['POST', '/admin/retention/sweep'],
-      ['DELETE', '/badges/x'],
-      ['POST', '/users/someone/password'],
-      ['POST', '/visits/x/host-link'],
-      ['GET', '/visits?date=today'],
-    ] as const)('%s %s needs a login', async (method, url) => {
-      expect(
-        (await call(method, url, undefined, method === 'GET' || method === 'DELETE' ? undefined : {}))
-          .statusCode,
-      ).toBe(401);
-    });
-
-    it.each([
-      ['host', 'GET', '/presence'],
-      ['host', 'GET', '/desk/outstanding'],
-      ['facilities', 'GET', '/desk/outstanding'],
-      ['receptionist', 'GET', '/admin/settings'],
-      ['receptionist', 'POST', '/users/admin1/password'],
-      ['security', 'POST', '/visits/x/host-link'],
-      ['receptionist', 'GET', '/host/stream'],
-    ] as const)('%s may not %s %s', async (role, method, url) => {
-      expect(
-        (
-          await call(
-            method,
-            url,
-            as[role],
-            method === 'GET' ? undefined : { password: 'long enough password' },
-          )
-        ).statusCode,
-      ).toBe(403);
-    });
-
     it('bootstrap tells the panel who is logged in, the hosts, doors, readers and the clock', async () => {
       const b = (await call('GET', '/panel/bootstrap', as.host)).json();
       expect(b).toMatchObject({

@@ -2,8 +2,8 @@
 // its own address, so the per-address login limit is only hit on purpose), requests with a
 // session cookie or a bearer token, and the assertions every route test shares.
 import type { LightMyRequestResponse } from 'fastify';
-import { describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/domain/types.js';
+import { expect } from 'vitest';
+import type { Role } from '../../src/domain/types.js';
 import type { TestGateway } from './gateway.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -71,57 +71,4 @@ export class TestApi {
 export function expect400(res: LightMyRequestResponse, field: string): void {
   expect(res.statusCode, res.body).toBe(400);
   expect(res.json().field).toBe(field);
-}
-
-/** A route of a role matrix: who is admitted, and a harmless request an admitted role may send. */
-export interface RouteCase {
-  method: string;
-  url: string;
-  admitted: readonly Role[];
-  probe: { url?: string; payload?: unknown; headers?: Record<string, string>; status: number };
-}
-
-/**
- * For every route: 401 without credentials, and per role either the probe's status (admitted)
- * or 403; in every case `unchanged` holds (by default: the journal did not move).
- */
-export function describeRoleMatrix(
-  title: string,
-  routes: readonly RouteCase[],
-  ctx: {
-    api: TestApi['api'];
-    as: Record<Role, string>;
-    /** What a refused request must leave alone; compared before and after. */
-    snapshot: () => unknown | Promise<unknown>;
-    /** Body sent with refused non-GET requests. */
-    refusedBody?: unknown;
-    /** Also check that a 403 says `forbidden`. */
-    forbiddenCode?: boolean;
-  },
-): void {
-  const body = (method: string) => (method === 'GET' ? undefined : (ctx.refusedBody ?? {}));
-  describe(title, () => {
-    for (const r of routes) {
-      describe(`${r.method} ${r.url}`, () => {
-        it('401 without credentials', async () => {
-          const before = await ctx.snapshot();
-          const res = await ctx.api(r.method, r.url, undefined, body(r.method));
-          expect(res.statusCode).toBe(401);
-          expect(await ctx.snapshot()).toEqual(before);
-        });
-        for (const role of ROLES) {
-          const ok = r.admitted.includes(role);
-          it(`${role}: ${ok ? `admitted (${r.probe.status})` : '403'}`, async () => {
-            const before = await ctx.snapshot();
-            const res = ok
-              ? await ctx.api(r.method, r.probe.url ?? r.url, ctx.as[role], r.probe.payload)
-              : await ctx.api(r.method, r.url, ctx.as[role], body(r.method));
-            expect(res.statusCode, res.body).toBe(ok ? r.probe.status : 403);
-            if (!ok && ctx.forbiddenCode) expect(res.json().error).toBe('forbidden');
-            expect(await ctx.snapshot()).toEqual(before);
-          });
-        }
-      });
-    }
-  });
 }
