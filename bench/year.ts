@@ -15,8 +15,7 @@
 // The gateway is the built one (dist/): `npm run build` runs first when dist/ is missing or
 // older than src/.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +26,8 @@ import { recapFromJournal, yearlyRecapFromJournal } from '../src/service/reports
 import { Journal } from '../src/store/journal.js';
 import { readLines } from '../src/store/lines.js';
 import { startNotifySocket } from '../test/support/notify-socket.js';
-import { freePort } from '../test/support/process.js';
+import { freePort, ROOT } from '../test/support/process.js';
+import { ensureBuilt } from './lib/build.js';
 import { buildingConfig, TZ, uidOf } from './lib/fixtures.js';
 import {
   type BenchContext,
@@ -43,28 +43,9 @@ import {
 import { writeYearOfData, YEAR } from './lib/year.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const MONTH = `${YEAR}-10`;
 
 // ---------------------------------------------------------------- helpers
-
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? await newestMtime(p) : (await stat(p)).mtimeMs);
-  }
-  return newest;
-}
-
-/** dist/ as `npm run build` makes it, rebuilt when src/ changed since. */
-async function ensureBuilt(): Promise<void> {
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (built > (await newestMtime(path.join(ROOT, 'src')))) return;
-  log('  building the gateway (npm run build): dist/ is missing or older than src/');
-  await run('npm', ['run', 'build'], { cwd: ROOT });
-}
 
 async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -79,13 +60,18 @@ interface Running {
 }
 
 /** `node dist/cli.js start`, timed from spawn to READY=1 on a notify socket. */
-async function startGateway(configFile: string, dataDir: string, scratch: string): Promise<Running> {
+async function startGateway(
+  cli: string,
+  configFile: string,
+  dataDir: string,
+  scratch: string,
+): Promise<Running> {
   const [port, mqttPort] = [await freePort(), await freePort()];
   await rm(path.join(scratch, 'notify.sock'), { force: true });
   const sock = await startNotifySocket(scratch);
   try {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], {
+    const child = spawn(process.execPath, [cli, 'start', '--config', configFile], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -358,7 +344,7 @@ export const yearBenchmark: Benchmark = {
   id: 'year',
   title: 'A year of data: recaps, start-up and idle memory, API requests per second, SSE fan-out',
   async run(ctx: BenchContext): Promise<SummaryRow[]> {
-    await ensureBuilt();
+    const CLI = await ensureBuilt((line) => log(`  ${line}`));
     return withTmpDir(ctx.baseDir, 'year', async (dir) => {
       const rows: SummaryRow[] = [];
       const yearDir = path.join(dir, 'year');
@@ -394,6 +380,7 @@ export const yearBenchmark: Benchmark = {
         for (let i = 0; i < rounds; i++) {
           for (const which of ['dayOne', 'year'] as const) {
             const g = await startGateway(
+              CLI,
               which === 'year' ? year.configFile : dayOneConfig,
               which === 'year' ? yearDir : dayOne,
               dir,

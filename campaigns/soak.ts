@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureBuilt } from '../bench/lib/build.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
 const UIDS = Array.from(
@@ -31,8 +32,10 @@ interface Minute {
   api: number;
   errors: number;
   rssMb: number;
-  /** V8's heap in use (the gateway's own pintu_nodejs_heap_size_used_bytes). */
+  /** V8's heap in use and reserved, and memory outside it (Buffers): the gateway's own metrics. */
   heapMb: number;
+  heapTotalMb: number;
+  externalMb: number;
   /** Upper bound of the bucket holding the decision's p99 this minute, in µs. */
   decisionP99Us: number;
   /** A tap's round trip through HTTP, answered once journaled (fsync), p99 in ms. */
@@ -88,11 +91,13 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   let child: ChildProcess | undefined;
   const problems: string[] = [];
   try {
-    child = await startGatewayProcess({
-      PINTU_DATA_DIR: dir,
-      PINTU_HTTP_PORT: String(port),
-      PINTU_LOG_LEVEL: 'error',
-    });
+    // The built gateway under plain node, as systemd runs it (tsx's loader thread would add a
+    // heap of its own to the resident memory).
+    await ensureBuilt(log);
+    child = await startGatewayProcess(
+      { PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'error' },
+      { built: true },
+    );
     const token = (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
     let errors = 0;
     let apiCalls = 0;
@@ -218,21 +223,24 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       await new Promise((r) => setTimeout(r, Math.min(60_000, end - Date.now())));
       const metrics = String(await call('GET', '/metrics'));
       const now = decisionBuckets(metrics);
-      const heap = Number(/^pintu_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN);
+      const gauge = (name: string) =>
+        Number(new RegExp(`^pintu_nodejs_${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
       const m: Minute = {
         minute,
         taps: taps - tapsBefore,
         api: apiCalls - apiBefore,
         errors: errors - errorsBefore,
         rssMb: await rssMb(child.pid!),
-        heapMb: heap / 2 ** 20,
+        heapMb: gauge('heap_size_used_bytes'),
+        heapTotalMb: gauge('heap_size_total_bytes'),
+        externalMb: gauge('external_memory_bytes'),
         decisionP99Us: windowP99(buckets, now) * 1e6,
         tapP99Ms: p99(tapLatency),
       };
       buckets = now;
       minutes.push(m);
       log(
-        `minute ${m.minute}: ${(m.taps / 60).toFixed(0)} taps/s, ${(m.api / 60).toFixed(1)} API calls/s (${walked} visits so far), ${m.errors} errors, RSS ${m.rssMb.toFixed(1)} MB (heap ${m.heapMb.toFixed(1)}), decision p99 <= ${m.decisionP99Us} µs, tap round trip p99 ${m.tapP99Ms.toFixed(1)} ms`,
+        `minute ${m.minute}: ${(m.taps / 60).toFixed(0)} taps/s, ${(m.api / 60).toFixed(1)} API calls/s (${walked} visits so far), ${m.errors} errors, RSS ${m.rssMb.toFixed(1)} MB (heap ${m.heapMb.toFixed(1)} of ${m.heapTotalMb.toFixed(1)}, external ${m.externalMb.toFixed(1)}), decision p99 <= ${m.decisionP99Us} µs, tap round trip p99 ${m.tapP99Ms.toFixed(1)} ms`,
       );
     }
     running = false;

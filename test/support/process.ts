@@ -34,13 +34,21 @@ export async function pintu(env: Record<string, string>, ...args: string[]) {
   }
 }
 
+/** The built gateway, as systemd runs it (`npm run build` makes it). */
+export const BUILT_CLI = join(ROOT, 'dist/cli.js');
+
 /**
  * `pintu start` with this environment (PINTU_HTTP_PORT must be set), once /healthz answers.
  * MQTT is off unless the environment says otherwise: the embedded broker's default port
- * (1883) cannot be shared by gateways of tests running side by side.
+ * (1883) cannot be shared by gateways of tests running side by side. `built`: run dist/cli.js
+ * with plain node instead of the sources through tsx (whose loader thread has a heap of its own).
  */
-export async function startGatewayProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  opts: { built?: boolean } = {},
+): Promise<ChildProcess> {
+  const args = opts.built ? [BUILT_CLI, 'start'] : ['--import', 'tsx', CLI, 'start'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PINTU_LOG_LEVEL: 'warn', PINTU_MQTT_MODE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
