@@ -108,13 +108,16 @@ export interface DoorEvent {
     | 'door.opened'
     | 'door.closed'
     | 'door.alarm'
-    /** An alarm that does not end with the door closing (offline, no_ack) ended. */
+    /** An alarm that does not end with the door closing (offline, no_ack, reader_offline) ended. */
     | 'door.alarm_cleared';
   payload: {
     doorId: string;
     ms?: number;
-    /** offline: the room controller is gone; no_ack: it did not acknowledge a command. */
-    alarm?: 'held_open' | 'forced_open' | 'offline' | 'no_ack';
+    /**
+     * offline: the room controller is gone; no_ack: it did not acknowledge a command;
+     * reader_offline: a reader of the door lost its device (pcscd gone, unplugged).
+     */
+    alarm?: 'held_open' | 'forced_open' | 'offline' | 'no_ack' | 'reader_offline';
     global?: boolean;
   };
 }

@@ -13,12 +13,14 @@
 //    gateway. So pcscd's socket is probed first and the context is only made when pcscd
 //    answers.
 //  - 'error' listeners on the context and on every reader, always (close() emits one).
+// Each port reports whether it has its PC/SC reader (ReaderPort.onStatus): lost when pcscd
+// goes away or the reader is unplugged, back when a matching reader appears again.
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DriverError } from './driver-error.js';
-import type { IgnoredRead, ReadEvent, ReaderPort } from './ports.js';
+import type { IgnoredRead, ReadEvent, ReaderPort, ReaderStatus } from './ports.js';
 
 /** The parts of nfc-pcsc 0.8 used here (it ships no typings). */
 export interface NfcCard {
@@ -110,6 +112,7 @@ export class PcscContext {
   add(port: PcscReader): void {
     if (!this.ports.includes(port)) this.ports.push(port);
     this.offer();
+    if (this.nfc) port.waiting();
   }
 
   /** PC/SC readers no port has taken yet: given out when a port comes or frees up. */
@@ -166,6 +169,8 @@ export class PcscContext {
       nfc.on('reader', (r: NfcReader) => this.attach(r));
       nfc.on('error', (err: Error) => this.lost(nfc, err));
       this.opts.log?.info({ generation: this.generation }, 'PC/SC: connected to pcscd');
+      // pcscd answers; each port has its reader once nfc-pcsc announces one that matches.
+      for (const p of this.ports) p.waiting();
     } finally {
       this.connecting = false;
     }
@@ -191,7 +196,7 @@ export class PcscContext {
     if (nfc !== this.nfc) return;
     this.nfc = undefined;
     this.unclaimed = [];
-    for (const p of this.ports) p.detach();
+    for (const p of this.ports) p.detach('PC/SC context lost (pcscd stopped?)');
     try {
       nfc.close();
     } catch {
@@ -203,6 +208,7 @@ export class PcscContext {
 
   private retry(why: string): void {
     if (!this.running) return;
+    for (const p of this.ports) p.unavailable(why);
     const wait = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
     this.opts.log?.warn({ retryMs: wait }, `PC/SC: ${why}; trying again`);
@@ -242,6 +248,10 @@ export interface PcscReaderConfig {
 export class PcscReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
+  private statusHandler: (s: ReaderStatus) => void = () => {};
+  /** The status last reported (undefined: none yet). */
+  private reported: ReaderStatus | undefined;
+  private running = false;
   private current: NfcReader | undefined;
   private readonly pattern: RegExp;
   private readonly grant: Buffer;
@@ -280,6 +290,32 @@ export class PcscReader implements ReaderPort {
     this.ignoredHandler = handler;
   }
 
+  onStatus(handler: (status: ReaderStatus) => void): void {
+    this.statusHandler = handler;
+  }
+
+  /** The status, when it changed (connected or detail); nothing while stopped. */
+  private report(status: ReaderStatus): void {
+    const last = this.reported;
+    if (!this.running || (last?.connected === status.connected && last.detail === status.detail)) return;
+    this.reported = status;
+    try {
+      this.statusHandler(status);
+    } catch (err) {
+      this.log?.error({ err, reader: this.id }, 'a reader status could not be handled');
+    }
+  }
+
+  /** No PC/SC reader for this port now, and why (pcscd does not answer, ...). */
+  unavailable(why: string): void {
+    if (!this.current) this.report({ connected: false, detail: why });
+  }
+
+  /** pcscd answers, but no reader has matched this port (yet). */
+  waiting(): void {
+    this.unavailable(`no PC/SC reader matches /${this.pattern.source}/`);
+  }
+
   attach(r: NfcReader): void {
     this.current = r;
     r.autoProcessing = false;
@@ -300,14 +336,18 @@ export class PcscReader implements ReaderPort {
         { reader: this.id, name: r.reader.name },
         'PC/SC reader gone (unplugged, or pcscd stopped)',
       );
+      this.report({ connected: false, detail: 'PC/SC reader removed (unplugged, or pcscd stopped)' });
       this.ctx.offer();
     });
     this.log?.info({ reader: this.id, name: r.reader.name }, 'PC/SC reader attached');
+    this.report({ connected: true, detail: r.reader.name });
   }
 
-  detach(): void {
+  /** The context is gone: so is the reader (`why` reported; none when the context stops). */
+  detach(why?: string): void {
     this.current = undefined;
     this.cardPresent = false;
+    if (why) this.report({ connected: false, detail: why });
   }
 
   private async card(r: NfcReader, card: NfcCard): Promise<void> {
@@ -367,11 +407,13 @@ export class PcscReader implements ReaderPort {
   }
 
   async start(): Promise<void> {
+    this.running = true;
     this.ctx.add(this);
     this.ctx.start();
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     this.ctx.remove(this);
     this.current = undefined;
     if (this.ctx.size === 0) await this.ctx.stop();

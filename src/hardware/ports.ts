@@ -18,12 +18,25 @@ export interface IgnoredRead {
   sample: string;
 }
 
+/** Whether a reader driver has its device: the PC/SC reader present, the serial port open. */
+export interface ReaderStatus {
+  connected: boolean;
+  /** Short and printable, never personal data: why not (`serial reader unplugged`), or which device. */
+  detail?: string;
+}
+
 export interface ReaderPort {
   readonly id: string;
   /** Called by the driver for every read; set once by the gateway. */
   onRead(handler: (read: ReadEvent) => void): void;
   /** Reads the driver ignored, for the gateway to count and log; drivers without such reads omit it. */
   onIgnored?(handler: (ignored: IgnoredRead) => void): void;
+  /**
+   * The device lost (pcscd gone, reader or serial cable unplugged) or back: called at every
+   * change, and with the first state once the driver knows it; set once by the gateway.
+   * Drivers whose device cannot go away (simulated readers) omit it.
+   */
+  onStatus?(handler: (status: ReaderStatus) => void): void;
   /** Show the decision on the reader (LED, buzzer) where the model and configuration allow; never throws. */
   feedback?(result: 'granted' | 'denied'): void;
   start(): Promise<void>;

@@ -1,13 +1,14 @@
 // Serial readers (serialport + @serialport/parser-readline): Wiegand-to-serial bridges,
 // 125 kHz modules behind a microcontroller, QR scanners in serial mode. One credential per
 // line; a pattern picks it out. A lost device (unplugged: 'close' with disconnected) is
-// reopened after a wait that doubles up to reopenMaxMs, never in a loop.
+// reopened after a wait that doubles up to reopenMaxMs, never in a loop. The port's state is
+// reported (ReaderPort.onStatus): connected once open, not while unplugged or unopenable.
 import { existsSync } from 'node:fs';
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import { normaliseUid } from '../domain/access.js';
-import type { IgnoredRead, ReadEvent, ReaderPort } from './ports.js';
+import type { IgnoredRead, ReadEvent, ReaderPort, ReaderStatus } from './ports.js';
 import { readerBinding } from './serial-binding.js';
 
 export interface SerialReaderConfig {
@@ -60,11 +61,16 @@ function sample(text: string, kind: 'nfc' | 'pin'): string {
 export class SerialReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
+  private statusHandler: (s: ReaderStatus) => void = () => {};
+  /** The status last reported (undefined: none yet). */
+  private reported: ReaderStatus | undefined;
   private port: SerialPortStream | undefined;
   private running = false;
   private reopenMs: number;
   private timer: NodeJS.Timeout | undefined;
   private presence: NodeJS.Timeout | undefined;
+  /** The port the presence check found without its device node (closed as unplugged). */
+  private gone: SerialPortStream | undefined;
   private readonly pattern: RegExp | undefined;
   /** Times the device was opened (1 after start; +1 per recovery). */
   opens = 0;
@@ -88,6 +94,22 @@ export class SerialReader implements ReaderPort {
 
   onIgnored(handler: (ignored: IgnoredRead) => void): void {
     this.ignoredHandler = handler;
+  }
+
+  onStatus(handler: (status: ReaderStatus) => void): void {
+    this.statusHandler = handler;
+  }
+
+  /** The status, when it changed (connected or detail); nothing while stopped. */
+  private report(status: ReaderStatus): void {
+    const last = this.reported;
+    if (!this.running || (last?.connected === status.connected && last.detail === status.detail)) return;
+    this.reported = status;
+    try {
+      this.statusHandler(status);
+    } catch (err) {
+      this.log?.error({ err, reader: this.id }, 'a reader status could not be handled');
+    }
   }
 
   async start(): Promise<void> {
@@ -123,12 +145,12 @@ export class SerialReader implements ReaderPort {
       if (this.port !== port) return;
       this.port = undefined;
       if (!this.running) return;
-      this.log?.warn(
-        { reader: this.id, path: this.cfg.path },
-        err?.disconnected
+      const why =
+        err?.disconnected || this.gone === port
           ? 'serial reader unplugged'
-          : `serial reader closed${err ? `: ${err.message}` : ''}`,
-      );
+          : `serial reader closed${err ? `: ${err.message}` : ''}`;
+      this.log?.warn({ reader: this.id, path: this.cfg.path }, why);
+      this.report({ connected: false, detail: why });
       this.reopenLater();
     });
     port.open((err) => {
@@ -136,6 +158,9 @@ export class SerialReader implements ReaderPort {
       if (err) {
         this.port = undefined;
         this.log?.debug({ reader: this.id, err: err.message }, 'serial reader: open failed');
+        // The first failure's words stay while the device stays away (no report per retry).
+        if (this.reported?.connected !== false)
+          this.report({ connected: false, detail: `cannot open the device: ${err.message}` });
         return this.reopenLater();
       }
       if (!this.running) {
@@ -145,11 +170,13 @@ export class SerialReader implements ReaderPort {
       this.opens++;
       this.reopenMs = this.cfg.reopenMinMs;
       this.log?.info({ reader: this.id, path: this.cfg.path, opens: this.opens }, 'serial reader open');
+      this.report({ connected: true, detail: this.cfg.path });
       clearInterval(this.presence);
       this.presence = setInterval(() => {
         if (this.port !== port || existsSync(this.cfg.path)) return;
         clearInterval(this.presence);
         this.log?.warn({ reader: this.id, path: this.cfg.path }, 'serial reader: the device is gone');
+        this.gone = port;
         if (port.isOpen) port.close(() => {});
       }, PRESENCE_CHECK_MS);
       this.presence.unref();

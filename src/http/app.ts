@@ -152,7 +152,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
               problems: {
                 type: 'array',
                 items: { type: 'string' },
-                description: 'What keeps the gateway from writing (a full data folder, a failed save)',
+                description:
+                  'What is wrong: what keeps the gateway from writing (a full data folder, a failed save), readers without their device',
               },
               journalSeq: { type: 'integer' },
               uptimeSeconds: { type: 'number' },
@@ -183,7 +184,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       },
     },
     async () => {
-      const problems = opts.gateway.core.degraded();
+      const problems = opts.gateway.problems();
       return {
         status: problems.length ? 'degraded' : 'ok',
         ...(problems.length ? { problems } : {}),

@@ -289,6 +289,11 @@ export const Door = Type.Object({
   fault: Type.Optional(Type.String()),
   /** A door alarm in progress (door contact): it ends when the door closes. */
   alarm: Type.Optional(Enum(['held_open', 'forced_open'] as const)),
+  readersOffline: Type.Optional(
+    Type.Array(Type.String(), {
+      description: "The door's readers without their device (its reader_offline alarm is up while any is)",
+    }),
+  ),
   lockdown: Type.Boolean(),
 });
 

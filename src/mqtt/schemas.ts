@@ -17,11 +17,11 @@ const EpochMs = (description: string) => Type.Integer({ minimum: 0, description 
 /** Largest payload read on any topic; anything bigger is refused before it is parsed. */
 export const MAX_PAYLOAD_BYTES = 4096;
 
-export const ALARMS = ['held_open', 'forced_open', 'offline', 'no_ack'] as const;
+export const ALARMS = ['held_open', 'forced_open', 'offline', 'no_ack', 'reader_offline'] as const;
 export type AlarmKind = (typeof ALARMS)[number];
 const Alarm = Enum(
   ALARMS,
-  'held_open: open too long after a grant; forced_open: opened while locked; offline: the room controller is gone; no_ack: the room controller did not acknowledge a command.',
+  "held_open: open too long after a grant; forced_open: opened while locked; offline: the room controller is gone; no_ack: the room controller did not acknowledge a command; reader_offline: a reader of the door lost its device (pcscd gone, reader or serial cable unplugged; the event's actor names the reader).",
 );
 
 export const FACILITIES_COMMANDS = ['UNLOCK', 'LOCK', 'LOCKDOWN', 'RELEASE'] as const;

@@ -317,11 +317,14 @@ export class MqttService {
     const bus = gateway.core.bus;
     const onEntry = (e: JournalEntry) => this.onEntry(e);
     const onLock = (l: { doorId: string }) => this.publishDoor(l.doorId);
+    const onReader = (r: { doorId?: string }) => r.doorId && this.publishDoor(r.doorId);
     bus.on('entry', onEntry);
     bus.on('lock', onLock);
+    bus.on('reader', onReader);
     this.offs.push(
       () => bus.off('entry', onEntry),
       () => bus.off('lock', onLock),
+      () => bus.off('reader', onReader),
     );
     if (this.hub) {
       const onAlarm = (a: { doorId: string; room: string; alarm: 'offline' | 'no_ack'; active: boolean }) =>
@@ -552,6 +555,7 @@ export class MqttService {
     if (!ds) return undefined;
     const roomLock = this.hub?.lockOfRoom(this.roomOf(doorId) ?? '');
     const alarms: AlarmKind[] = [...(roomLock?.activeAlarms() ?? [])];
+    if (gateway.readers.offlineReaders(doorId).length) alarms.push('reader_offline');
     const inputAlarm = (ds as { alarm?: AlarmKind }).alarm;
     if (inputAlarm && !alarms.includes(inputAlarm)) alarms.push(inputAlarm);
     // The room controller's faults (the fault text may carry a door input's fault too).

@@ -161,6 +161,8 @@ export interface Door {
   locked: boolean;
   open?: boolean;
   fault?: string;
+  alarm?: 'held_open' | 'forced_open';
+  readersOffline?: string[];
   lockdown: boolean;
 }
 

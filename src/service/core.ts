@@ -27,6 +27,8 @@ export interface CoreEvents {
   entry: [JournalEntry];
   /** A lock changed state. */
   lock: [{ doorId: string; locked: boolean; open?: boolean; fault?: string }];
+  /** A reader was counted offline, or back (service/readers.ts). */
+  reader: [{ readerId: string; doorId?: string; offline: boolean; detail?: string }];
 }
 
 export class Core {

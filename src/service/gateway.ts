@@ -22,6 +22,7 @@ import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
+import { READER_WATCH_DEFAULTS, ReaderService, type ReaderWatchOptions } from './readers.js';
 import { ReportService } from './reports.js';
 import { VisitService } from './visits.js';
 
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Create the first admin when no user exists (the CLI's offline commands do not). */
   createFirstAdmin?: boolean;
+  /** When a reader without its device counts as offline (defaults: READER_WATCH_DEFAULTS). */
+  readerWatch?: Partial<ReaderWatchOptions>;
 }
 
 export interface Gateway {
@@ -43,12 +46,16 @@ export interface Gateway {
   visits: VisitService;
   access: AccessService;
   doors: DoorService;
+  /** Readers that lost their device (health, reader_offline door alarms). */
+  readers: ReaderService;
   accounts: AccountService;
   directory: DirectoryService;
   privacy: PrivacyService;
   reports: ReportService;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
+  /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
+  problems(): string[];
   close(): Promise<void>;
 }
 
@@ -176,6 +183,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     ),
   );
   access.doorInputs = (doorId) => doors.status(doorId);
+  const readers = new ReaderService(core, opts.readers, { ...READER_WATCH_DEFAULTS, ...opts.readerWatch });
   const visits = new VisitService(
     core,
     () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),
@@ -217,6 +225,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     firstAdmin = { username: config.admin.username, password };
   }
 
+  readers.start();
   await access.start();
   await doors.start();
   await core.record(
@@ -250,16 +259,19 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     visits,
     access,
     doors,
+    readers,
     accounts,
     directory,
     privacy,
     reports,
     ...(firstAdmin ? { firstAdmin } : {}),
+    problems: () => [...core.degraded(), ...readers.problems()],
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
       await doors.stop();
+      readers.stop();
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
       await core.saveNow();

@@ -47,8 +47,14 @@ export function createMetrics() {
   });
   const doorAlarms = new Counter({
     name: 'pintu_door_alarms_total',
-    help: 'Door alarms raised (held_open, forced_open), by door',
+    help: 'Door alarms raised (held_open, forced_open, offline, no_ack, reader_offline), by door',
     labelNames: ['door', 'alarm'] as const,
+    registers: [registry],
+  });
+  const readerConnected = new Gauge({
+    name: 'pintu_reader_connected',
+    help: '1 while a reader driver has its device (PC/SC reader present, serial port open), 0 while not; simulated and room controller readers are not listed',
+    labelNames: ['reader'] as const,
     registers: [registry],
   });
   return {
@@ -62,6 +68,7 @@ export function createMetrics() {
     loginFailures,
     readerIgnored,
     doorAlarms,
+    readerConnected,
     mqtt: mqttMetrics(registry),
   };
 }

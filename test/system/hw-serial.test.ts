@@ -14,7 +14,8 @@ import pino from 'pino';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
-import { parseLine, type SerialReader } from '../../src/hardware/serial.js';
+import type { ReaderStatus } from '../../src/hardware/ports.js';
+import { parseLine, SerialReader } from '../../src/hardware/serial.js';
 import { readerBinding } from '../../src/hardware/serial-binding.js';
 import { BoundedLog } from '../../src/service/bounded-log.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -74,6 +75,29 @@ describe('serial line parsing', () => {
       [undefined, undefined],
       [100, 99],
     ]);
+  });
+});
+
+describe('serial reader status', () => {
+  it('reports a device it cannot open once, not at every retry, and nothing once stopped', async () => {
+    const r = new SerialReader('r1', {
+      path: join(tmpdir(), 'pintu-no-such-tty'),
+      baudRate: 9600,
+      delimiter: '\n',
+      kind: 'nfc',
+      reopenMinMs: 20,
+      reopenMaxMs: 40,
+    });
+    const seen: ReaderStatus[] = [];
+    r.onStatus((s) => seen.push(s));
+    await r.start();
+    await new Promise((res) => setTimeout(res, 300));
+    await r.stop();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      connected: false,
+      detail: expect.stringMatching(/^cannot open the device: /),
+    });
   });
 });
 
@@ -208,11 +232,17 @@ readers:
 
   it('is reopened after an unplug (socat killed) once the device is back', async () => {
     const opens = reader().opens;
+    const state = () => t.gateway.readers.states().find((r) => r.id === 'pintu-utama-in');
+    expect(state()).toMatchObject({ connected: true, offline: false });
     await unplugPty(app);
     await eventually(() => expect(reader().isOpen).toBe(false));
+    await eventually(() =>
+      expect(state()).toMatchObject({ connected: false, detail: 'serial reader unplugged' }),
+    );
     await new Promise((r) => setTimeout(r, 700)); // unplugged a while: the wait grows to reopenMaxMs
     await ptyPair(app, dev);
     await eventually(() => expect(reader().opens).toBe(opens + 1), 3000);
+    expect(state()).toMatchObject({ connected: true, offline: false });
     await openDevice();
     t.clock.now += 5_000;
     const before = access().length;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NfcConstructor, type NfcReader, PcscContext, PcscReader } from '../../src/hardware/pcsc.js';
-import type { ReadEvent } from '../../src/hardware/ports.js';
+import type { ReadEvent, ReaderStatus } from '../../src/hardware/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pintu-pcsc-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,6 +160,49 @@ describe('PC/SC context', () => {
 
     await desk.stop();
     await door.stop();
+    server.close();
+  });
+
+  it('reports whether each port has its reader: pcscd away, no match yet, attached, removed, context lost', async () => {
+    FakeNfc.made = [];
+    const socket = join(dir, 'c.comm');
+    const ctx = new PcscContext({
+      retryMinMs: 50,
+      retryMaxMs: 100,
+      socket,
+      nfc: FakeNfc as unknown as NfcConstructor,
+    });
+    const door = reader(ctx, 'door', '00 00$');
+    const seen: ReaderStatus[] = [];
+    door.onStatus((s) => seen.push(s));
+    await door.start();
+    await wait(300); // pcscd does not answer: said once, not at every try
+    expect(seen).toEqual([{ connected: false, detail: `pcscd does not answer on ${socket}` }]);
+    const server = await listen(socket);
+    await wait(250);
+    const nfc = FakeNfc.made[0]!;
+    expect(seen.at(-1)).toEqual({ connected: false, detail: 'no PC/SC reader matches /00 00$/' });
+    const r = new FakeReader('ACS ACR122U PICC Interface 00 00', '9000');
+    nfc.emit('reader', r as unknown as NfcReader);
+    expect(seen.at(-1)).toEqual({ connected: true, detail: 'ACS ACR122U PICC Interface 00 00' });
+    r.emit('end'); // unplugged
+    expect(seen.at(-1)).toEqual({
+      connected: false,
+      detail: 'PC/SC reader removed (unplugged, or pcscd stopped)',
+    });
+    nfc.emit('reader', r as unknown as NfcReader);
+    expect(seen.at(-1)?.connected).toBe(true);
+    const before = seen.length;
+    nfc.emit('error', new Error('SCardGetStatusChange error: RPC transport error.(0x80100013)'));
+    expect(seen.slice(before).map((s) => s.connected)).toEqual([false, false]); // detail: why, then the retry's words
+    expect(seen[before]).toEqual({ connected: false, detail: 'PC/SC context lost (pcscd stopped?)' });
+    await wait(200);
+    const nfc2 = FakeNfc.made[1]!;
+    nfc2.emit('reader', r as unknown as NfcReader);
+    expect(seen.at(-1)?.connected).toBe(true);
+    const n = seen.length;
+    await door.stop(); // stopping is no outage
+    expect(seen).toHaveLength(n);
     server.close();
   });
 });

@@ -49,7 +49,11 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
         response: { 200: { type: 'array', items: S.Door }, ...errors },
       },
     },
-    async () => access.doorStates(),
+    async () =>
+      access.doorStates().map((d) => {
+        const offline = gateway.readers.offlineReaders(d.id);
+        return offline.length ? { ...d, readersOffline: offline } : d;
+      }),
   );
 
   app.post<{ Params: { id: string }; Body: Static<typeof S.UnlockBody> }>(

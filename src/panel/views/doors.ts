@@ -5,11 +5,27 @@ import type { Badge, Door, JournalEntry, TapResult } from '../api.js';
 import { api } from '../api.js';
 import { busy, field, h, replace, toast } from '../dom.js';
 import { time } from '../format.js';
-import { recapLabels, t } from '../i18n.js';
+import { type Key, recapLabels, t } from '../i18n.js';
 import { lockIcon } from '../icons.js';
 import { live } from '../live.js';
 import { fail } from '../sop.js';
 import { boot, can, doorName } from '../state.js';
+
+const ALARM_KEYS: Record<string, Key> = {
+  held_open: 'alarm_held_open',
+  forced_open: 'alarm_forced_open',
+  offline: 'alarm_offline',
+  no_ack: 'alarm_no_ack',
+  reader_offline: 'alarm_reader_offline',
+};
+
+/** An alarm by name; a reader's alarm names the reader (the entry's actor). */
+function alarmText(e: JournalEntry, alarm: string | undefined): string {
+  if (!alarm) return '';
+  const key = ALARM_KEYS[alarm];
+  const text = key ? t(key) : alarm;
+  return alarm === 'reader_offline' && e.actor.kind === 'device' ? `${text} (${e.actor.id})` : text;
+}
 
 function eventText(e: JournalEntry): string {
   const p = e.payload as {
@@ -33,7 +49,9 @@ function eventText(e: JournalEntry): string {
     case 'door.released':
       return `${t('ev_released')} · ${door}`;
     case 'door.alarm':
-      return `${t('ev_alarm')} · ${door} · ${p.alarm ?? ''}`;
+      return `${t('ev_alarm')} · ${door} · ${alarmText(e, p.alarm)}`;
+    case 'door.alarm_cleared':
+      return `${t('ev_alarmCleared')} · ${door} · ${alarmText(e, p.alarm)}`;
     case 'door.opened':
       return `${t('ev_opened')} · ${door}`;
     case 'door.closed':
@@ -96,7 +114,7 @@ export function doorsView(root: HTMLElement): () => void {
   );
 
   const doorCard = (d: Door) => {
-    const alarm = d.fault;
+    const alarm = d.fault || d.alarm || d.readersOffline?.length;
     return h(
       'article',
       {
@@ -109,7 +127,11 @@ export function doorsView(root: HTMLElement): () => void {
       h('p', { class: 'state' }, lockIcon(d.locked), d.locked ? t('locked') : t('unlocked')),
       d.open !== undefined ? h('p', null, d.open ? t('doorOpen') : t('doorClosed')) : null,
       d.lockdown ? h('p', { class: 'badge-lockdown' }, `⚠ ${t('lockdown')}`) : null,
-      alarm ? h('p', { class: 'warn' }, `${t('fault')}: ${alarm}`) : null,
+      d.alarm ? h('p', { class: 'warn' }, `⚠ ${t(ALARM_KEYS[d.alarm]!)}`) : null,
+      d.readersOffline?.length
+        ? h('p', { class: 'warn' }, `⚠ ${t('alarm_reader_offline')}: ${d.readersOffline.join(', ')}`)
+        : null,
+      d.fault ? h('p', { class: 'warn' }, `${t('fault')}: ${d.fault}`) : null,
       control
         ? h(
             'div',
