@@ -39,7 +39,16 @@ import type { ReaderPort } from '../src/hardware/ports.js';
 import type { SerialReader } from '../src/hardware/serial.js';
 import { type Gateway, openGateway } from '../src/service/gateway.js';
 import { badgedVisit } from '../test/support/gateway.js';
-import { DirectPty, fakeSysfs, LAB, monotonicMs, PI4_CHIPS, VirtualCard } from '../test/support/lab-tools.js';
+import {
+  DirectPty,
+  fakeSysfs,
+  LAB,
+  labLock,
+  missing,
+  monotonicMs,
+  PI4_CHIPS,
+  VirtualCard,
+} from '../test/support/lab-tools.js';
 import { MONDAY_9AM } from './lib/fixtures.js';
 import {
   type BenchContext,
@@ -153,6 +162,31 @@ function timedNfc(NFC: NfcConstructor, statusAt: number[]): NfcConstructor {
 }
 
 async function nfcBenchmark(ctx: BenchContext): Promise<SummaryRow[]> {
+  const lacking = missing([
+    'lab',
+    'root',
+    'pcscd',
+    'vsmartcard-vpcd',
+    'python3-virtualsmartcard',
+    'nfc-pcsc',
+  ]);
+  if (lacking.length) return skipped('NFC tap → relay vs bare nfc-pcsc card (pcscd + vpcd)', lacking);
+  // pcscd and the vpcd slot are the machine's one: a test or campaign may be using them.
+  const release = await labLock('pcscd');
+  try {
+    return await nfcRuns(ctx);
+  } finally {
+    release();
+  }
+}
+
+/** A row saying what this machine lacks (apt packages: ../shared/lab/README.md). */
+function skipped(benchmark: string, lacking: string[]): SummaryRow[] {
+  log(`  skipped: this machine lacks ${lacking.join(', ')}`);
+  return [{ benchmark, figure: `skipped: needs ${lacking.join(', ')}`, goal: '—' }];
+}
+
+async function nfcRuns(ctx: BenchContext): Promise<SummaryRow[]> {
   const rounds = Math.max(8, Math.round(30 * ctx.scale));
   await run(join(LAB, 'start-pcsc-lab.sh'), ['start'], { timeout: 20_000 });
   const dir = mkdtempSync(join(ctx.baseDir, 'pintu-bench-hw-'));
@@ -349,6 +383,8 @@ async function gatewaySink(dir: string, path: string): Promise<LineSink> {
 }
 
 async function serialBenchmark(ctx: BenchContext): Promise<SummaryRow[]> {
+  const lacking = missing(['python3']);
+  if (lacking.length) return skipped('Serial line → relay (direct pty pair)', lacking);
   const lines = Math.max(200, Math.round(1000 * ctx.scale));
   const dir = mkdtempSync(join(ctx.baseDir, 'pintu-bench-serial-'));
   const pty = await DirectPty.open();

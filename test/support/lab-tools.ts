@@ -1,10 +1,12 @@
 // The lab of ../shared/lab as plain tools, with no test framework in them, so that the tests
 // (through lab.ts) and the hardware benchmarks (bench/hw.ts) share one copy: pcscd with the
 // vpcd virtual reader and virtual_card.py badges, socat and direct pty pairs, fake sysfs GPIO
-// trees.
+// trees; what is missing of it; and a lock for what one machine has only once (pcscd).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -13,6 +15,118 @@ const run = promisify(execFile);
 /** The lab scripts (read-only; nothing is copied out of it). */
 export const LAB = process.env.PINTU_LAB_DIR ?? resolve(import.meta.dirname, '../../../shared/lab');
 export const PYTHON = '/usr/bin/python3';
+
+// ---------------------------------------------------------------- what is missing
+
+const root = resolve(import.meta.dirname, '../..');
+
+export type Need =
+  | 'lab'
+  | 'root'
+  | 'pcscd'
+  | 'vsmartcard-vpcd'
+  | 'python3-virtualsmartcard'
+  | 'nfc-pcsc'
+  | 'socat'
+  | 'unshare'
+  | 'python3'
+  | 'mosquitto';
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
+}
+
+const CHECKS: Record<Need, () => string | undefined> = {
+  lab: () => (existsSync(join(LAB, 'start-pcsc-lab.sh')) ? undefined : `the lab scripts (${LAB})`),
+  root: () => (process.getuid?.() === 0 ? undefined : 'root (pcscd socket, unshare --mount)'),
+  pcscd: () => (existsSync('/usr/sbin/pcscd') ? undefined : 'pcscd (apt package pcscd)'),
+  'vsmartcard-vpcd': () =>
+    existsSync('/usr/lib/pcsc/drivers/serial/libifdvpcd.so')
+      ? undefined
+      : 'the vpcd driver (apt package vsmartcard-vpcd)',
+  'python3-virtualsmartcard': () =>
+    existsSync('/usr/lib/python3/site-packages/virtualsmartcard')
+      ? undefined
+      : 'the virtualsmartcard library (apt package python3-virtualsmartcard)',
+  'nfc-pcsc': () => {
+    try {
+      createRequire(join(root, 'package.json'))('nfc-pcsc');
+      return undefined;
+    } catch (err) {
+      return `the npm package nfc-pcsc, built against libpcsclite (apt package libpcsclite-dev, then npm install): ${(err as Error).message.split('\n')[0]}`;
+    }
+  },
+  socat: () => (onPath('socat') ? undefined : 'socat (apt package socat)'),
+  unshare: () => (onPath('unshare') ? undefined : 'unshare (util-linux)'),
+  python3: () => (existsSync(PYTHON) ? undefined : `${PYTHON}`),
+  mosquitto: () =>
+    onPath('mosquitto') || existsSync('/usr/sbin/mosquitto')
+      ? onPath('mosquitto_passwd')
+        ? undefined
+        : 'mosquitto_passwd (apt package mosquitto)'
+      : 'mosquitto (apt package mosquitto)',
+};
+
+/** What of `needs` this machine lacks, each named with the package that brings it. */
+export function missing(needs: readonly Need[]): string[] {
+  return needs.map((n) => CHECKS[n]()).filter((m): m is string => m !== undefined);
+}
+
+// ---------------------------------------------------------------- exclusive use
+
+const LOCKS = join(tmpdir(), 'pintu-lab-locks');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Exclusive use of something the machine has once (pcscd and the vpcd slots: a gateway of
+ * another test file would read the same virtual badges and see pcscd killed), across
+ * processes: vitest runs test files in parallel, and a campaign may run beside them. A folder
+ * made atomically holds the owner's pid; one left by a dead process is taken over. Resolves
+ * with the release (idempotent); waits up to timeoutMs, then throws naming the holder.
+ */
+export async function labLock(name: string, timeoutMs = 180_000): Promise<() => void> {
+  mkdirSync(LOCKS, { recursive: true });
+  const dir = join(LOCKS, name);
+  const pidFile = join(dir, 'pid');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(pidFile, `${process.pid}\n`);
+      let held = true;
+      return () => {
+        if (held) rmSync(dir, { recursive: true, force: true });
+        held = false;
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner: number | undefined;
+    let made = Date.now();
+    try {
+      made = statSync(dir).mtimeMs;
+      owner = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+    } catch {
+      // being made or released right now
+    }
+    // No pid a while after the folder was made: its maker died in between.
+    const stale = owner === undefined ? Date.now() - made > 5000 : !alive(owner);
+    if (stale) rmSync(dir, { recursive: true, force: true });
+    else if (Date.now() > deadline)
+      throw new Error(
+        `the lab's ${name} is in use by pid ${owner ?? '?'} (${dir}) for more than ${timeoutMs} ms`,
+      );
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 // ---------------------------------------------------------------- PC/SC
 

@@ -10,16 +10,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createDrivers, type Drivers } from '../../src/hardware/drivers.js';
+import type { ReaderPort } from '../../src/hardware/ports.js';
 import { buildHttp } from '../../src/http/app.js';
 import type { MqttRole } from '../../src/mqtt/acl.js';
 import type { RoomHub } from '../../src/mqtt/rooms.js';
 import { createRoomHub, MqttService } from '../../src/mqtt/service.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
-import { type Gateway, openGateway } from '../../src/service/gateway.js';
+import { type Gateway, type GatewayOptions, openGateway } from '../../src/service/gateway.js';
 import { MONDAY_9AM } from './gateway.js';
 
 const run = promisify(execFile);
@@ -134,6 +135,12 @@ export async function startMqttGateway(opts: {
   extra?: Record<string, unknown>;
   /** The URL plain clients use (external mode: the Mosquitto's). */
   url?: string;
+  /** Reader ports of the test's own, in place of the configured drivers (same ids). */
+  readers?: ReaderPort[];
+  /** When a reader without its device counts as offline. */
+  readerWatch?: GatewayOptions['readerWatch'];
+  /** The gateway's logger (silent unless PINTU_TEST_LOG says otherwise). */
+  log?: Logger;
 }): Promise<MqttGateway> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-mqtt-')));
   const file = join(dir, 'pintu.json');
@@ -152,10 +159,11 @@ export async function startMqttGateway(opts: {
       usersFiles.set(key, await readFile(mqttUsersFile(dir), 'utf8'));
     }
   }
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
   const clock = { now: MONDAY_9AM };
   const hub = createRoomHub(config, log)!;
   const drivers = createDrivers(config, { log, rooms: hub });
+  for (const r of opts.readers ?? []) drivers.readers.set(r.id, r);
   const gateway = await openGateway({
     config,
     readers: drivers.readers,
@@ -163,6 +171,7 @@ export async function startMqttGateway(opts: {
     inputs: drivers.inputs,
     log,
     now: () => clock.now,
+    ...(opts.readerWatch ? { readerWatch: opts.readerWatch } : {}),
   });
   let service: MqttService;
   try {

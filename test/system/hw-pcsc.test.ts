@@ -1,7 +1,8 @@
 // NFC over the real PC/SC stack: pcscd with the vpcd virtual reader, badges presented by
 // ../shared/lab/virtual_card.py, the gateway's pcsc driver (nfc-pcsc), and a GPIO relay on a
 // fake sysfs tree as the lock. Reader names route taps (desk "Virtual PCD 00 01", entrance
-// "Virtual PCD 00 00"); pcscd is killed and restarted under a running gateway.
+// "Virtual PCD 00 00"); pcscd is killed and restarted under a running gateway. pcscd is the
+// machine's only one: the suite holds the lab's lock on it (fault-devices.test.ts uses it too).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   eventually,
   fakeSysfs,
+  labLock,
   labSuite,
   PI4_CHIPS,
   pinValue,
@@ -37,6 +39,7 @@ labSuite(
     let door: VirtualCard; // "Virtual PCD 00 00"
     let desk: VirtualCard; // "Virtual PCD 00 01"
     let ctx: PcscContext;
+    let release: (() => void) | undefined;
     const entries: JournalEntry[] = [];
     const access = () =>
       entries
@@ -65,6 +68,7 @@ labSuite(
     };
 
     beforeAll(async () => {
+      release = await labLock('pcscd');
       await startPcscd();
       door = await VirtualCard.start(35963, join(dir, 'door.sock'));
       desk = await VirtualCard.start(35964, join(dir, 'desk.sock'));
@@ -96,13 +100,14 @@ readers:
         expect(readerOf('desk').readerName).toBe('Virtual PCD 00 01');
         expect(readerOf('pintu-utama-in').readerName).toBe('Virtual PCD 00 00');
       }, 10_000);
-    }, 40_000);
+    }, 220_000); // the lock may wait for another suite on pcscd
 
     afterAll(async () => {
       await t?.close();
       await door?.stop();
       await desk?.stop();
       rmSync(dir, { recursive: true, force: true });
+      release?.();
     });
 
     it('reads a badge at the desk reader and binds it to a visit', async () => {
