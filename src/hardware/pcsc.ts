@@ -20,7 +20,13 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DriverError } from './driver-error.js';
-import type { IgnoredRead, ReadEvent, ReaderPort, ReaderStatus } from './ports.js';
+import {
+  type IgnoredRead,
+  type ReadEvent,
+  type ReaderPort,
+  type ReaderStatus,
+  ReaderStatusReport,
+} from './ports.js';
 
 /** The parts of nfc-pcsc 0.8 used here (it ships no typings). */
 export interface NfcCard {
@@ -248,9 +254,9 @@ export interface PcscReaderConfig {
 export class PcscReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
-  private statusHandler: (s: ReaderStatus) => void = () => {};
-  /** The status last reported (undefined: none yet). */
-  private reported: ReaderStatus | undefined;
+  private readonly status = new ReaderStatusReport((err) =>
+    this.log?.error({ err, reader: this.id }, 'a reader status could not be handled'),
+  );
   private running = false;
   private current: NfcReader | undefined;
   private readonly pattern: RegExp;
@@ -291,19 +297,12 @@ export class PcscReader implements ReaderPort {
   }
 
   onStatus(handler: (status: ReaderStatus) => void): void {
-    this.statusHandler = handler;
+    this.status.listen(handler);
   }
 
   /** The status, when it changed (connected or detail); nothing while stopped. */
   private report(status: ReaderStatus): void {
-    const last = this.reported;
-    if (!this.running || (last?.connected === status.connected && last.detail === status.detail)) return;
-    this.reported = status;
-    try {
-      this.statusHandler(status);
-    } catch (err) {
-      this.log?.error({ err, reader: this.id }, 'a reader status could not be handled');
-    }
+    this.status.report(status, this.running);
   }
 
   /** No PC/SC reader for this port now, and why (pcscd does not answer, ...). */

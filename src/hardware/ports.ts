@@ -25,6 +25,30 @@ export interface ReaderStatus {
   detail?: string;
 }
 
+/** A driver's ReaderStatus, handed to the gateway when it changes and only while running. */
+export class ReaderStatusReport {
+  private handler: (status: ReaderStatus) => void = () => {};
+  /** The status last handed on (undefined: none yet). */
+  last: ReaderStatus | undefined;
+
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  listen(handler: (status: ReaderStatus) => void): void {
+    this.handler = handler;
+  }
+
+  report(status: ReaderStatus, running: boolean): void {
+    const last = this.last;
+    if (!running || (last?.connected === status.connected && last.detail === status.detail)) return;
+    this.last = status;
+    try {
+      this.handler(status);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}
+
 export interface ReaderPort {
   readonly id: string;
   /** Called by the driver for every read; set once by the gateway. */

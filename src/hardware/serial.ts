@@ -8,7 +8,13 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import { normaliseUid } from '../domain/access.js';
-import type { IgnoredRead, ReadEvent, ReaderPort, ReaderStatus } from './ports.js';
+import {
+  type IgnoredRead,
+  type ReadEvent,
+  type ReaderPort,
+  type ReaderStatus,
+  ReaderStatusReport,
+} from './ports.js';
 import { readerBinding } from './serial-binding.js';
 
 export interface SerialReaderConfig {
@@ -61,9 +67,9 @@ function sample(text: string, kind: 'nfc' | 'pin'): string {
 export class SerialReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
-  private statusHandler: (s: ReaderStatus) => void = () => {};
-  /** The status last reported (undefined: none yet). */
-  private reported: ReaderStatus | undefined;
+  private readonly status = new ReaderStatusReport((err) =>
+    this.log?.error({ err, reader: this.id }, 'a reader status could not be handled'),
+  );
   private port: SerialPortStream | undefined;
   private running = false;
   private reopenMs: number;
@@ -97,19 +103,12 @@ export class SerialReader implements ReaderPort {
   }
 
   onStatus(handler: (status: ReaderStatus) => void): void {
-    this.statusHandler = handler;
+    this.status.listen(handler);
   }
 
   /** The status, when it changed (connected or detail); nothing while stopped. */
   private report(status: ReaderStatus): void {
-    const last = this.reported;
-    if (!this.running || (last?.connected === status.connected && last.detail === status.detail)) return;
-    this.reported = status;
-    try {
-      this.statusHandler(status);
-    } catch (err) {
-      this.log?.error({ err, reader: this.id }, 'a reader status could not be handled');
-    }
+    this.status.report(status, this.running);
   }
 
   async start(): Promise<void> {
@@ -159,7 +158,7 @@ export class SerialReader implements ReaderPort {
         this.port = undefined;
         this.log?.debug({ reader: this.id, err: err.message }, 'serial reader: open failed');
         // The first failure's words stay while the device stays away (no report per retry).
-        if (this.reported?.connected !== false)
+        if (this.status.last?.connected !== false)
           this.report({ connected: false, detail: `cannot open the device: ${err.message}` });
         return this.reopenLater();
       }
