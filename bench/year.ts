@@ -27,7 +27,7 @@ import { Journal } from '../src/store/journal.js';
 import { readLines } from '../src/store/lines.js';
 import { startNotifySocket } from '../test/support/notify-socket.js';
 import { freePort, ROOT } from '../test/support/process.js';
-import { ensureBuilt } from './lib/build.js';
+import { ensureBuilt, serviceNodeArgs } from './lib/build.js';
 import { buildingConfig, TZ, uidOf } from './lib/fixtures.js';
 import {
   type BenchContext,
@@ -62,6 +62,7 @@ interface Running {
 /** `node dist/cli.js start`, timed from spawn to READY=1 on a notify socket. */
 async function startGateway(
   cli: string,
+  nodeArgs: readonly string[],
   configFile: string,
   dataDir: string,
   scratch: string,
@@ -71,7 +72,7 @@ async function startGateway(
   const sock = await startNotifySocket(scratch);
   try {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [cli, 'start', '--config', configFile], {
+    const child = spawn(process.execPath, [...nodeArgs, cli, 'start', '--config', configFile], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -345,6 +346,7 @@ export const yearBenchmark: Benchmark = {
   title: 'A year of data: recaps, start-up and idle memory, API requests per second, SSE fan-out',
   async run(ctx: BenchContext): Promise<SummaryRow[]> {
     const CLI = await ensureBuilt((line) => log(`  ${line}`));
+    const nodeArgs = await serviceNodeArgs();
     return withTmpDir(ctx.baseDir, 'year', async (dir) => {
       const rows: SummaryRow[] = [];
       const yearDir = path.join(dir, 'year');
@@ -381,6 +383,7 @@ export const yearBenchmark: Benchmark = {
           for (const which of ['dayOne', 'year'] as const) {
             const g = await startGateway(
               CLI,
+              nodeArgs,
               which === 'year' ? year.configFile : dayOneConfig,
               which === 'year' ? yearDir : dayOne,
               dir,

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureBuilt } from '../bench/lib/build.js';
+import { ensureBuilt, serviceNodeArgs } from '../bench/lib/build.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
 const UIDS = Array.from(
@@ -94,9 +94,11 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     // The built gateway under plain node, as systemd runs it (tsx's loader thread would add a
     // heap of its own to the resident memory).
     await ensureBuilt(log);
+    const nodeArgs = await serviceNodeArgs();
+    log(`node flags of systemd/pintu.service: ${nodeArgs.join(' ') || '(none)'}`);
     child = await startGatewayProcess(
       { PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'error' },
-      { built: true },
+      { built: true, nodeArgs },
     );
     const token = (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
     let errors = 0;

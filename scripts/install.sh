@@ -419,11 +419,13 @@ for u in pintu.service pintu-recap.service pintu-recap.timer; do
   install_file "$SRC/systemd/$u" "$UNITS/$u" 0644
 done
 if [ "$NODE_BIN" != /usr/bin/node ]; then
+  # The shipped unit's node flags (the heap's young generation) are kept.
+  NODE_FLAGS=$(sed -n 's|^ExecStart=/usr/bin/node\(.*\) /opt/pintu/dist/cli.js start$|\1|p' "$SRC/systemd/pintu.service")
   write_file "$UNITS/pintu.service.d/10-node.conf" 0644 <<EOF
 # Written by scripts/install.sh: node is $NODE_BIN here, not /usr/bin/node.
 [Service]
 ExecStart=
-ExecStart=$NODE_BIN $PREFIX/dist/cli.js start
+ExecStart=$NODE_BIN$NODE_FLAGS $PREFIX/dist/cli.js start
 EOF
   write_file "$UNITS/pintu-recap.service.d/10-node.conf" 0644 <<EOF
 # Written by scripts/install.sh: node is $NODE_BIN here, not /usr/bin/node.

@@ -1,8 +1,9 @@
-// The built gateway (dist/), for what measures the process systemd would run: rebuilt with
-// `npm run build` when dist/ is missing or older than any file under src/.
+// The gateway as systemd runs it, for what measures that process: dist/ (rebuilt with
+// `npm run build` when missing or older than any file under src/) under node with the flags
+// of systemd/pintu.service.
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BUILT_CLI, ROOT } from '../../test/support/process.js';
@@ -23,4 +24,12 @@ export async function ensureBuilt(log: (line: string) => void = () => {}): Promi
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
   }
   return BUILT_CLI;
+}
+
+/** The node flags the service runs with: those of ExecStart in systemd/pintu.service. */
+export async function serviceNodeArgs(): Promise<string[]> {
+  const unit = await readFile(path.join(ROOT, 'systemd/pintu.service'), 'utf8');
+  const line = /^ExecStart=\S*node((?: --\S+)*) \S+\/dist\/cli\.js start$/m.exec(unit);
+  if (!line) throw new Error('systemd/pintu.service: no ExecStart running node on dist/cli.js');
+  return line[1]!.trim().split(/\s+/).filter(Boolean);
 }

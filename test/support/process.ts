@@ -45,9 +45,12 @@ export const BUILT_CLI = join(ROOT, 'dist/cli.js');
  */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  opts: { built?: boolean } = {},
+  opts: { built?: boolean; nodeArgs?: readonly string[] } = {},
 ): Promise<ChildProcess> {
-  const args = opts.built ? [BUILT_CLI, 'start'] : ['--import', 'tsx', CLI, 'start'];
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    ...(opts.built ? [BUILT_CLI, 'start'] : ['--import', 'tsx', CLI, 'start']),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PINTU_LOG_LEVEL: 'warn', PINTU_MQTT_MODE: 'off', ...env },

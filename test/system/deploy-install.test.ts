@@ -263,6 +263,19 @@ describe('scripts/install.sh --root', () => {
     await expect(stat(join(work, 'old', 'etc'))).rejects.toThrow();
   });
 
+  it('runs another node through a drop-in that keeps the node flags of the unit', async () => {
+    const fake = join(work, 'usr-local-node');
+    await writeFile(fake, '#!/bin/sh\necho 20.20.2\n');
+    await chmod(fake, 0o755);
+    const tree = join(work, 'other-node');
+    const r = await install(['--root', tree, '--dist', dist, '--skip-npm', '--node', fake]);
+    expect(r.code, r.out).toBe(0);
+    const dropIn = await readFile(join(tree, 'etc/systemd/system/pintu.service.d/10-node.conf'), 'utf8');
+    expect(dropIn).toContain(
+      `ExecStart=\nExecStart=${fake} --min-semi-space-size=16 --max-semi-space-size=16 /opt/pintu/dist/cli.js start\n`,
+    );
+  });
+
   it('is clean for bash -n and shellcheck', async () => {
     for (const script of ['scripts/install.sh', 'scripts/monthly-recap.sh']) {
       await run('bash', ['-n', join(root, script)]);
