@@ -130,7 +130,7 @@ describe('web panel: server side', () => {
   });
 
   // Who may call each route (401, 403): test/integration/authz-matrix.test.ts.
-  describe('roles', () => {
+  describe('bootstrap', () => {
     it('bootstrap tells the panel who is logged in, the hosts, doors, readers and the clock', async () => {
       const b = (await call('GET', '/panel/bootstrap', as.host)).json();
       expect(b).toMatchObject({
