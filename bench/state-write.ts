@@ -1,8 +1,9 @@
 // Benchmark 3: the cost of a state write does not grow with history. Two data folders with the
 // same live state (50 open visits, 10 badges, 20 hosts, a few users): one with no history, one
-// with a year of it (12 monthly archive files of ~1,000 closed visits written with
-// Archive.append, and a year of journal). The state file (lowdb + DurableJsonFile: tmp file,
-// fsync, .bak link, rename, directory fsync) is written N times in each, interleaved.
+// with a year of it (10,000 closed visits in 12 monthly archive files written with
+// Archive.append, and their journal with 6 door events a visit). The state file (lowdb +
+// DurableJsonFile: tmp file, fsync, .bak link, rename, directory fsync) is written N times in
+// each, interleaved.
 // Also timed: a checkout's save, i.e. one closed visit appended to the current month's archive
 // and then the state write (what Core.persist does).
 import { readdir, stat } from 'node:fs/promises';
@@ -125,7 +126,9 @@ export const stateWriteBenchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<SummaryRow[]> {
     const writes = Math.max(20, Math.round(200 * ctx.scale));
     const persists = Math.max(20, Math.round(100 * ctx.scale));
-    const visitsPerMonth = Math.round(1_000 * ctx.scale);
+    // The year: 250 working days x 40 visits = 10,000 visits, 6 door events each; ending
+    // with the current month, so that a checkout's save appends to a month already full.
+    const visitsPerMonth = Math.round((10_000 / 12) * ctx.scale);
 
     return withTmpDir(ctx.baseDir, 'state', async (dir) => {
       const hosts = makeHosts(20);
@@ -153,7 +156,7 @@ export const stateWriteBenchmark: Benchmark = {
           const traffic = monthTraffic({
             month,
             visits: visitsPerMonth,
-            doorEventsPerVisit: 4,
+            doorEventsPerVisit: 6,
             hosts,
             seed: 100 + m,
             firstIndex: m * 100_000,
