@@ -204,7 +204,9 @@ describe.skipIf(!ok)(
     it('shows the month: figures, charts per day, host, unit, purpose, refusals and SOP times', async () => {
       await page.getByRole('link', { name: 'Rekap bulanan' }).click();
       await page.getByRole('heading', { name: 'Rekap bulanan' }).waitFor();
-      await see(page.getByLabel('Bulan')).value().toBe('2026-11');
+      await see(page.getByLabel('Bulan', { exact: true }))
+        .value()
+        .toBe('2026-11');
       const main = page.locator('.tile.main');
       await see(main).text().toContain('8');
       await see(main).text().toContain('Jumlah kunjungan');
@@ -223,6 +225,35 @@ describe.skipIf(!ok)(
         .text()
         .toContain('Konfirmasi pejabat');
       await lab.shot(page, '30-recap');
+    }, 60_000);
+
+    it('shows the year: the same figures with visits per month, and its CSV', async () => {
+      await page.getByLabel('Periode').selectOption('year');
+      await page.getByRole('heading', { name: 'Rekap tahunan' }).waitFor();
+      await see(page.getByLabel('Tahun')).value().toBe('2026');
+      await expect.poll(() => page.getByLabel('Bulan', { exact: true }).isVisible()).toBe(false);
+      await see(page.locator('.tile.main')).text().toContain('8');
+      // Per month: November is the only month with visits.
+      const months = page.locator('svg[aria-label="Kunjungan per bulan"]');
+      await see(months.locator('rect.bar')).count().toBe(1);
+      await see(page.locator('.hbars[aria-label="Per pejabat"]'))
+        .text()
+        .toContain('Kepala Subbagian Tata Usaha');
+      const csv = page.locator('a[data-format="csv"]');
+      await see(csv).attr('href').toBe('/api/v1/reports/yearly?year=2026&format=csv&lang=id');
+      await see(page.locator('a[data-format="pdf"]')).count().toBe(0);
+      const [d] = (await Promise.all([page.waitForEvent('download'), csv.click()])) as [Download, unknown];
+      const file = join(SHOTS, 'recap-2026.csv');
+      await d.saveAs(file);
+      expect(d.suggestedFilename()).toBe('rekap-kunjungan-2026.csv');
+      const text = await readFile(file, 'utf8');
+      expect(text).toContain('Rekapitulasi Tahunan Kunjungan Tamu Biro Umum 2026');
+      expect(text).toContain('\r\nNovember 2026,8,');
+      await lab.shot(page, '31-recap-year');
+      // Back to the month for the exports below.
+      await page.getByLabel('Periode').selectOption('month');
+      await page.getByRole('heading', { name: 'Rekap bulanan' }).waitFor();
+      await see(page.locator('a[data-format="pdf"]')).count().toBe(1);
     }, 60_000);
 
     it('exports CSV, XLSX and PDF holding the month, with the Biro Umum heading in Bahasa Indonesia', async () => {

@@ -1,7 +1,9 @@
 // The monthly recap (SOP step 8): figures, charts (visits per day, by host, by unit, by purpose,
 // refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
-// Biro Umum heading, in the panel's language.
+// Biro Umum heading, in the panel's language. The yearly recap, the same figures with visits
+// per month, for the annual report (CSV).
 import type { MonthlyRecap } from '../../domain/recap.js';
+import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
 import { barChart, columnChart, type Datum } from '../charts.js';
@@ -13,6 +15,24 @@ import { fail } from '../sop.js';
 
 export function recapView(root: HTMLElement): () => void {
   const month = h('input', { type: 'month', value: localDate(now()).month, required: true });
+  const year = h('input', {
+    type: 'number',
+    min: '2000',
+    max: '2999',
+    step: '1',
+    value: localDate(now()).month.slice(0, 4),
+    required: true,
+  });
+  const period = h(
+    'select',
+    { onChange: () => void busy(show, load) },
+    h('option', { value: 'month' }, t('periodMonth')),
+    h('option', { value: 'year' }, t('periodYear')),
+  );
+  const monthField = field(t('month'), month);
+  const yearField = field(t('year'), year);
+  yearField.hidden = true;
+  const title = h('h1', null, t('recapTitle'));
   const show = h('button', { type: 'submit', class: 'primary' }, t('show'));
   const exports = h('div', { class: 'exports row' });
   const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
@@ -21,7 +41,7 @@ export function recapView(root: HTMLElement): () => void {
     h(
       'div',
       { class: 'view-head' },
-      h('h1', null, t('recapTitle')),
+      title,
       h(
         'form',
         {
@@ -31,7 +51,9 @@ export function recapView(root: HTMLElement): () => void {
             void busy(show, load);
           },
         },
-        field(t('month'), month),
+        field(t('period'), period),
+        monthField,
+        yearField,
         show,
       ),
     ),
@@ -39,14 +61,16 @@ export function recapView(root: HTMLElement): () => void {
     body,
   );
 
-  const link = (format: string, label: string) => {
-    const m = month.value;
+  const link = (format: string, label: string, yearly = false) => {
+    const p = yearly ? year.value : month.value;
     return h(
       'a',
       {
         class: 'button',
-        href: `/api/v1/reports/monthly?month=${m}&format=${format}&lang=${getLang()}`,
-        download: `rekap-kunjungan-${m}.${format}`,
+        href: yearly
+          ? `/api/v1/reports/yearly?year=${p}&format=${format}&lang=${getLang()}`
+          : `/api/v1/reports/monthly?month=${p}&format=${format}&lang=${getLang()}`,
+        download: `rekap-kunjungan-${p}.${format}`,
         'data-format': format,
       },
       downloadIcon(),
@@ -55,10 +79,21 @@ export function recapView(root: HTMLElement): () => void {
   };
 
   async function load(): Promise<void> {
+    const yearly = period.value === 'year';
+    monthField.hidden = yearly;
+    yearField.hidden = !yearly;
+    title.textContent = yearly ? t('recapYearTitle') : t('recapTitle');
     const m = month.value;
-    if (!/^\d{4}-\d{2}$/.test(m)) return;
+    const y = year.value;
+    if (yearly ? !/^\d{4}$/.test(y) : !/^\d{4}-\d{2}$/.test(m)) return;
     body.setAttribute('aria-busy', 'true');
     try {
+      if (yearly) {
+        const r = await api<YearlyRecap>('GET', `/reports/yearly?year=${y}&format=json`);
+        replace(exports, link('csv', t('exportCsv'), true));
+        render(r);
+        return;
+      }
       const r = await api<MonthlyRecap>('GET', `/reports/monthly?month=${m}&format=json`);
       replace(
         exports,
@@ -74,9 +109,11 @@ export function recapView(root: HTMLElement): () => void {
     }
   }
 
-  const render = (r: MonthlyRecap) => {
+  const render = (r: MonthlyRecap | YearlyRecap) => {
     const L = recapLabels();
     const lang = getLang();
+    const yearly = 'year' in r;
+    const notReturned = yearly ? r.badgesNotReturned : r.badgesNotReturned.length;
     const tile = (label: string, value: string, cls = '') =>
       h(
         'div',
@@ -113,7 +150,13 @@ export function recapView(root: HTMLElement): () => void {
     const hasVisits = tot.visits > 0;
     replace(
       body,
-      h('p', { class: 'muted' }, `${L.title} · ${recapMonthTitle(r.month, lang)} · ${r.timezone}`),
+      h(
+        'p',
+        { class: 'muted' },
+        yearly
+          ? `${L.yearTitle} ${r.year} · ${r.timezone}`
+          : `${L.title} · ${recapMonthTitle(r.month, lang)} · ${r.timezone}`,
+      ),
       h(
         'div',
         { class: 'tiles' },
@@ -124,25 +167,36 @@ export function recapView(root: HTMLElement): () => void {
         tile(L.rescheduled, number(tot.rescheduled)),
         tile(L.checkedOut, number(tot.checkedOut)),
         tile(L.averageVisitMinutes, r.averageVisitMinutes === null ? '–' : number(r.averageVisitMinutes, 1)),
-        tile(
-          L.badgesNotReturned,
-          number(r.badgesNotReturned.length),
-          r.badgesNotReturned.length ? 'warn' : '',
-        ),
+        tile(L.badgesNotReturned, number(notReturned), notReturned ? 'warn' : ''),
       ),
       h(
         'div',
         { class: 'charts' },
-        card(
-          t('chartDays'),
-          hasVisits
-            ? columnChart(
-                r.byDay.map((d) => ({ label: d.label, value: d.count, title: `${d.key}: ${d.count}` })),
-                t('chartDays'),
-              )
-            : null,
-          true,
-        ),
+        yearly
+          ? card(
+              t('chartMonths'),
+              hasVisits
+                ? columnChart(
+                    r.byMonth.map((m, i) => ({
+                      label: L.months[i]!.slice(0, 3),
+                      value: m.totals.visits,
+                      title: `${recapMonthTitle(m.month, lang)}: ${m.totals.visits}`,
+                    })),
+                    t('chartMonths'),
+                  )
+                : null,
+              true,
+            )
+          : card(
+              t('chartDays'),
+              hasVisits
+                ? columnChart(
+                    r.byDay.map((d) => ({ label: d.label, value: d.count, title: `${d.key}: ${d.count}` })),
+                    t('chartDays'),
+                  )
+                : null,
+              true,
+            ),
         card(t('chartHosts'), r.byHost.length ? barChart(top(r.byHost), t('chartHosts')) : null),
         card(t('chartUnits'), r.byUnit.length ? barChart(top(r.byUnit), t('chartUnits')) : null),
         card(t('chartPurposes'), r.byPurpose.length ? barChart(top(r.byPurpose), t('chartPurposes')) : null),
