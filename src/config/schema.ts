@@ -379,6 +379,19 @@ const AccessSchema = Section(
       default: 1500,
       description: 'Repeated taps of the same credential on the same reader within this time count once.',
     }),
+    readerOfflineSeconds: Type.Number({
+      minimum: 0,
+      maximum: 300,
+      default: 2,
+      description:
+        "A reader without its device this long (pcscd gone, reader or serial cable unplugged) is offline: /healthz degraded, its door's reader_offline alarm.",
+    }),
+    readerStartGraceSeconds: Type.Number({
+      minimum: 0,
+      maximum: 600,
+      default: 5,
+      description: 'A reader that has not found its device this long after the start is offline.',
+    }),
   },
   'Access policy.',
 );

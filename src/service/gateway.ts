@@ -22,7 +22,7 @@ import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
-import { READER_WATCH_DEFAULTS, ReaderService, type ReaderWatchOptions } from './readers.js';
+import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { ReportService } from './reports.js';
 import { VisitService } from './visits.js';
 
@@ -36,7 +36,7 @@ export interface GatewayOptions {
   now?: () => number;
   /** Create the first admin when no user exists (the CLI's offline commands do not). */
   createFirstAdmin?: boolean;
-  /** When a reader without its device counts as offline (defaults: READER_WATCH_DEFAULTS). */
+  /** When a reader without its device counts as offline (default: access.reader* of the configuration). */
   readerWatch?: Partial<ReaderWatchOptions>;
 }
 
@@ -183,7 +183,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     ),
   );
   access.doorInputs = (doorId) => doors.status(doorId);
-  const readers = new ReaderService(core, opts.readers, { ...READER_WATCH_DEFAULTS, ...opts.readerWatch });
+  const readers = new ReaderService(core, opts.readers, {
+    offlineAfterMs: config.access.readerOfflineSeconds * 1000,
+    startGraceMs: config.access.readerStartGraceSeconds * 1000,
+    ...opts.readerWatch,
+  });
   const visits = new VisitService(
     core,
     () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),

@@ -17,8 +17,6 @@ export interface ReaderWatchOptions {
   startGraceMs: number;
 }
 
-export const READER_WATCH_DEFAULTS: ReaderWatchOptions = { offlineAfterMs: 2000, startGraceMs: 5000 };
-
 /** One supervised reader, as the gateway sees it. */
 export interface ReaderState {
   id: string;
@@ -51,7 +49,8 @@ export class ReaderService {
   constructor(
     private readonly core: Core,
     readers: ReadonlyMap<string, ReaderPort>,
-    private readonly opts: ReaderWatchOptions = READER_WATCH_DEFAULTS,
+    /** From the configuration: access.readerOfflineSeconds, access.readerStartGraceSeconds. */
+    private readonly opts: ReaderWatchOptions,
   ) {
     for (const reader of readers.values()) {
       if (!reader.onStatus) continue;

@@ -45,6 +45,7 @@ class FakeReader implements ReaderPort {
   async stop(): Promise<void> {}
 }
 
+// Short, through the configuration keys the operator sets (access.reader*Seconds).
 const WATCH = { offlineAfterMs: 150, startGraceMs: 400 };
 
 describe('reader_offline: readers that lose their device', () => {
@@ -73,7 +74,12 @@ describe('reader_offline: readers that lose their device', () => {
       mqtt: { mode: 'embedded', port: await freePort() },
       users: [{ username: 'fac', role: 'facilities' }],
       readers,
-      readerWatch: WATCH,
+      extra: {
+        access: {
+          readerOfflineSeconds: WATCH.offlineAfterMs / 1000,
+          readerStartGraceSeconds: WATCH.startGraceMs / 1000,
+        },
+      },
       log,
     });
     const fac = await client(g.url, {

@@ -100,6 +100,8 @@ describe('embedded defaults (no file)', () => {
       codeLength: 6,
       keypadLockout: { attempts: 5, windowSeconds: 300, lockSeconds: 600 },
       debounceMs: 1500,
+      readerOfflineSeconds: 2,
+      readerStartGraceSeconds: 5,
     });
     expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
     expect(config.display).toEqual({ guestName: 'initials' });
