@@ -26,7 +26,7 @@ import { recapFromJournal, yearlyRecapFromJournal } from '../src/service/reports
 import { Journal } from '../src/store/journal.js';
 import { readLines } from '../src/store/lines.js';
 import { startNotifySocket } from '../test/support/notify-socket.js';
-import { freePort, ROOT } from '../test/support/process.js';
+import { freePort, ROOT, residentBytes, stopProcess } from '../test/support/process.js';
 import { ensureBuilt, serviceNodeArgs } from './lib/build.js';
 import { buildingConfig, TZ, uidOf } from './lib/fixtures.js';
 import {
@@ -46,11 +46,6 @@ const run = promisify(execFile);
 const MONTH = `${YEAR}-10`;
 
 // ---------------------------------------------------------------- helpers
-
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) * 1024;
-}
 
 interface Running {
   child: ChildProcess;
@@ -96,14 +91,6 @@ async function startGateway(
   } finally {
     sock.close();
   }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function api(g: Running, method: string, url: string, body?: unknown): Promise<unknown> {
@@ -395,10 +382,10 @@ export const yearBenchmark: Benchmark = {
             if (i === rounds - 1) {
               // Idle: nothing asked of it for 10 s after ready.
               await new Promise((r) => setTimeout(r, 10_000));
-              idle[which] = await rssBytes(g.child.pid!);
+              idle[which] = await residentBytes(g.child.pid!);
             }
             if (i === rounds - 1 && which === 'year') running = g;
-            else await stop(g.child);
+            else await stopProcess(g.child);
           }
         }
         const s = { dayOne: summarise(starts.dayOne), year: summarise(starts.year) };
@@ -508,7 +495,7 @@ export const yearBenchmark: Benchmark = {
           met: fifty.missing === 0 && one.missing === 0,
         });
       } finally {
-        if (running) await stop(running.child);
+        if (running) await stopProcess(running.child);
         await rm(path.join(dir, 'notify.sock'), { force: true });
       }
       return rows;

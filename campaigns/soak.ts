@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, serviceNodeArgs } from '../bench/lib/build.js';
-import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+import { freePort, residentBytes, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
 const UIDS = Array.from(
   { length: 10 },
@@ -54,12 +54,6 @@ const p99 = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]! : Number.NaN;
 };
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
 
 /** Cumulative bucket counts of the decision histogram, by upper bound (s). */
 function decisionBuckets(metrics: string): Map<number, number> {
@@ -232,7 +226,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         taps: taps - tapsBefore,
         api: apiCalls - apiBefore,
         errors: errors - errorsBefore,
-        rssMb: await rssMb(child.pid!),
+        rssMb: (await residentBytes(child.pid!)) / 2 ** 20,
         heapMb: gauge('heap_size_used_bytes'),
         heapTotalMb: gauge('heap_size_total_bytes'),
         externalMb: gauge('external_memory_bytes'),

@@ -284,41 +284,32 @@ async function main(argv: string[]): Promise<void> {
         monthOf: (at) => monthOf(at, config.timezone),
         readOnly: true,
       });
-      const hosts = new Map(state.data.hosts.map((h) => [h.id, h]));
-      if (year !== undefined) {
-        const recap = await yearlyRecapFromJournal(journal, {
-          year,
-          timezone: config.timezone,
-          hosts,
-          doors: doorsOf(config),
-        });
-        await journal.close();
-        const text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : `${JSON.stringify(recap, null, 2)}\n`;
-        if (values.out) {
-          await writeFile(values.out, text);
-          process.stdout.write(`recap ${year} written to ${values.out}\n`);
-        } else process.stdout.write(text);
-        return;
-      }
-      const recap = await recapFromJournal(journal, {
-        month,
+      const ctx = {
         timezone: config.timezone,
-        hosts,
+        hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
         doors: doorsOf(config),
-      });
+      };
+      const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
+      let text: string | Buffer;
+      if (year !== undefined) {
+        const recap = await yearlyRecapFromJournal(journal, { ...ctx, year });
+        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(recap);
+      } else {
+        const recap = await recapFromJournal(journal, { ...ctx, month });
+        text =
+          // exceljs and pdfkit load only when asked for: every other command starts faster.
+          format === 'xlsx'
+            ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang)
+            : format === 'pdf'
+              ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
+              : format === 'csv'
+                ? recapToCsv(recap, lang)
+                : json(recap);
+      }
       await journal.close();
-      const text =
-        // exceljs and pdfkit load only when asked for: every other command starts faster.
-        format === 'xlsx'
-          ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang)
-          : format === 'pdf'
-            ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
-            : format === 'csv'
-              ? recapToCsv(recap, lang)
-              : `${JSON.stringify(recap, null, 2)}\n`;
       if (values.out) {
         await writeFile(values.out, text);
-        process.stdout.write(`recap ${month} written to ${values.out}\n`);
+        process.stdout.write(`recap ${year ?? month} written to ${values.out}\n`);
       } else process.stdout.write(text);
       return;
     }

@@ -1,6 +1,7 @@
 // The gateway as a real process for system tests: a free loopback port, `pintu` commands
 // through tsx, and a started gateway waited for on /healthz.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +71,12 @@ export async function startGatewayProcess(
     if (Date.now() > deadline) throw new Error(`gateway did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A process's resident memory now (VmRSS), in bytes. */
+export async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) * 1024;
 }
 
 /** Send a signal and wait for the process to end. */
