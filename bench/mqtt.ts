@@ -29,6 +29,7 @@ import { SimController } from '../src/mqtt/sim-controller.js';
 import { Topics } from '../src/mqtt/topics.js';
 import { MqttUsers, mqttUsersFile } from '../src/mqtt/users.js';
 import { createMetrics } from '../src/service/metrics.js';
+import { gateLimits, PasswordGate } from '../src/service/password-gate.js';
 import { type Benchmark, fmt, log, percentile, type SummaryRow, table } from './lib/util.js';
 
 const run = promisify(execFile);
@@ -78,6 +79,7 @@ async function embeddedTarget(n: number): Promise<Target> {
     log: silent,
     metrics,
     rejections: new Rejections(silent, metrics.rejected),
+    gate: new PasswordGate(gateLimits(config.auth)),
   });
   return {
     name: 'embedded (aedes)',

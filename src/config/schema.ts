@@ -138,7 +138,8 @@ const HttpSchema = Section(
         max: Type.Integer({
           minimum: 1,
           default: 5,
-          description: 'Failed logins allowed per client within the window.',
+          description:
+            'Login requests per address: twice this many within the window (the account lockout is auth.accountFailures).',
         }),
         windowMinutes: Type.Integer({
           minimum: 1,
@@ -394,6 +395,56 @@ const AccessSchema = Section(
     }),
   },
   'Access policy.',
+);
+
+const AuthSchema = Section(
+  {
+    hashQueueMax: Type.Integer({
+      minimum: 1,
+      maximum: 256,
+      default: 8,
+      description:
+        'Password checks of unauthenticated clients (HTTP logins, MQTT connects) waiting or running at once; beyond this a login gets 503 and a connect CONNACK 3 at once, without a hash.',
+    }),
+    perAddressPending: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 2,
+      description: 'Password checks one address may have waiting or running at once.',
+    }),
+    addressFailures: Section(
+      {
+        max: Type.Integer({
+          minimum: 1,
+          default: 10,
+          description: 'Failed password checks (any user name) that throttle an address...',
+        }),
+        windowSeconds: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description: '...within this many seconds; it is refused without a hash until they age out.',
+        }),
+      },
+      'Per address, whatever the user name (HTTP and MQTT together; IPv6 counts by /64).',
+    ),
+    accountFailures: Section(
+      {
+        max: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'Failed logins of one user name from one address that refuse that pair...',
+        }),
+        windowMinutes: Type.Integer({
+          minimum: 1,
+          default: 15,
+          description:
+            '...within this many minutes. Other addresses are not affected: an outsider cannot lock the admin out.',
+        }),
+      },
+      'Per address and user name (the account lockout).',
+    ),
+  },
+  'Password checks: throttled before anything is hashed; scrypt runs on a thread of its own, one at a time.',
 );
 
 const RetentionSchema = Section(
@@ -771,6 +822,7 @@ export const ConfigSchema = Type.Object(
     http: HttpSchema,
     mqtt: MqttSchema,
     access: AccessSchema,
+    auth: AuthSchema,
     retention: RetentionSchema,
     display: DisplaySchema,
     gpio: GpioSchema,

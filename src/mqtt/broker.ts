@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../service/metrics.js';
+import type { PasswordGate } from '../service/password-gate.js';
 import { Acl, type Principal } from './acl.js';
 import type { Rejections } from './rejects.js';
 import type { Topics } from './topics.js';
@@ -39,29 +40,14 @@ export interface BrokerOptions {
   log: Logger;
   metrics: Metrics['mqtt'];
   rejections: Rejections;
+  /** The gateway's password throttles (shared with HTTP logins): applied before any hash. */
+  gate: PasswordGate;
 }
 
 export interface Listening {
   kind: 'tcp' | 'tls' | 'ws' | 'wss';
   host: string;
   port: number;
-}
-
-/** Failed logins per address: after 10 within a minute, refused without a password check for a minute. */
-class AuthThrottle {
-  private readonly fails = new Map<string, number[]>();
-  blocked(addr: string, now: number): boolean {
-    const list = (this.fails.get(addr) ?? []).filter((t) => now - t < 60_000);
-    if (list.length) this.fails.set(addr, list);
-    else this.fails.delete(addr);
-    return list.length >= 10;
-  }
-  fail(addr: string, now: number): void {
-    const list = this.fails.get(addr) ?? [];
-    list.push(now);
-    this.fails.set(addr, list.slice(-20));
-    if (this.fails.size > 10_000) this.fails.clear();
-  }
 }
 
 function duplexPair(): [Duplex, Duplex] {
@@ -99,7 +85,6 @@ export class EmbeddedBroker {
   /** Server ends of the in-process connections: only these may log in as the gateway. */
   private readonly internal = new WeakSet<object>();
   private readonly acl: Acl;
-  private readonly throttle = new AuthThrottle();
   /** Who published each facilities command, for the journal: FIFO per topic and payload. */
   private readonly publishers: Array<{ topic: string; payload: string; principal: Principal; at: number }> =
     [];
@@ -177,7 +162,7 @@ export class EmbeddedBroker {
     };
 
     aedes.authenticate = (client, username, password, done) => {
-      const refuse = (why: string, code: 2 | 4 | 5) => {
+      const refuse = (why: string, code: 2 | 3 | 4 | 5) => {
         rejections.reject('auth', 'connect', {
           address: addr(client),
           username: username ?? null,
@@ -198,35 +183,43 @@ export class EmbeddedBroker {
         this.principals.set(client, { role: 'gateway', username });
         return done(null, true);
       }
-      const now = Date.now();
       const from = addr(client);
-      if (this.throttle.blocked(from, now)) return refuse('too many failed logins from this address', 5);
+      const admit = (principal: Principal) => {
+        // A client id stays with its user: another login cannot take over (and so cut off)
+        // the gateway's sessions or another device's.
+        const holder = [...this.principals].find(([c]) => c.id === client.id && c !== client)?.[1];
+        if (client.id.startsWith('pintu-gateway') || (holder && holder.username !== principal.username)) {
+          return refuse(`client id "${client.id}" belongs to another login`, 2);
+        }
+        this.principals.set(client, principal);
+        done(null, true);
+      };
       users
-        .reload()
-        .then((gone) => {
+        .refresh()
+        .then(async (gone) => {
           this.dropUsers(gone);
-          return users.verify(username, pw);
+          // A device that logged in before reconnects without a hash, ahead of the throttles:
+          // a flood of wrong passwords does not keep the real controllers out.
+          const known = users.known(username, pw);
+          if (known) return admit(known);
+          let principal: Principal | undefined;
+          const r = await opts.gate.attempt(from, username, async () => {
+            principal = await users.verify(username, pw);
+            return principal !== undefined;
+          });
+          if (r.outcome === 'ok' && principal) return admit(principal);
+          if (r.outcome === 'refused') {
+            // Busy: CONNACK 3 (server unavailable, try later); throttled: 5 (not authorised).
+            return r.reason === 'busy'
+              ? refuse('too many logins at once', 3)
+              : refuse('too many failed logins from this address', 5);
+          }
+          return refuse('bad user name or password', 4);
         })
-        .then(
-          (principal) => {
-            if (!principal) {
-              this.throttle.fail(from, now);
-              return refuse('bad user name or password', 4);
-            }
-            // A client id stays with its user: another login cannot take over (and so cut off)
-            // the gateway's sessions or another device's.
-            const holder = [...this.principals].find(([c]) => c.id === client.id && c !== client)?.[1];
-            if (client.id.startsWith('pintu-gateway') || (holder && holder.username !== principal.username)) {
-              return refuse(`client id "${client.id}" belongs to another login`, 2);
-            }
-            this.principals.set(client, principal);
-            done(null, true);
-          },
-          (err: unknown) => {
-            log.error({ err }, 'mqtt: user file unreadable');
-            refuse('user file unreadable', 5);
-          },
-        );
+        .catch((err: unknown) => {
+          log.error({ err }, 'mqtt: user file unreadable');
+          refuse('user file unreadable', 5);
+        });
     };
 
     aedes.authorizePublish = (client, packet, done) => {

@@ -231,7 +231,15 @@ export class MqttService {
     const will = { topic: topics.status, payload: 'offline' };
     if (c.mode === 'embedded') {
       const users = await MqttUsers.open(mqttUsersFile(config.dataDir));
-      broker = await EmbeddedBroker.start({ config: c, topics, users, log, metrics, rejections });
+      broker = await EmbeddedBroker.start({
+        config: c,
+        topics,
+        users,
+        log,
+        metrics,
+        rejections,
+        gate: gateway.passwordGate,
+      });
       const b = broker;
       link = new MqttLink({
         target: { stream: () => b.connectInternal() },

@@ -51,6 +51,29 @@ export class MqttUsers {
     return u;
   }
 
+  private checking: Promise<string[]> | undefined;
+  private nextCheck: Promise<string[]> | undefined;
+
+  /**
+   * reload() for a broker's connect path: one look at the file at a time, whatever the number
+   * of clients connecting (a flood holds at most one thread-pool slot). Calls made while a look
+   * is running share the one that starts after it, so a user removed just before is seen.
+   */
+  refresh(): Promise<string[]> {
+    if (!this.checking) {
+      this.checking = this.reload().finally(() => {
+        this.checking = undefined;
+      });
+      return this.checking;
+    }
+    const after = () => {
+      this.nextCheck = undefined;
+      return this.refresh();
+    };
+    this.nextCheck ??= this.checking.then(after, after);
+    return this.nextCheck;
+  }
+
   /** Read the file again when it changed on disk. Returns the users that are gone. */
   async reload(): Promise<string[]> {
     let st: { mtimeMs: number; size: number; ino: number } | undefined;
@@ -137,14 +160,25 @@ export class MqttUsers {
     return next;
   }
 
+  /**
+   * The principal of credentials verified before (a reconnecting device): no scrypt run, so a
+   * broker may let it in ahead of its password throttles. Undefined otherwise.
+   */
+  known(username: string, password: string): Principal | undefined {
+    const user = this.users.get(username);
+    const cached = this.verified.get(username);
+    if (!user || !cached || cached.hash !== user.hash) return undefined;
+    const key = createHmac('sha256', this.cacheKey).update(password).digest();
+    return timingSafeEqual(cached.key, key) ? principalOf(user) : undefined;
+  }
+
   /** The principal of valid credentials, or undefined. An unknown user costs a scrypt run too. */
   async verify(username: string, password: string): Promise<Principal | undefined> {
+    // Only a match is fast: a wrong password always costs the full scrypt run.
+    const known = this.known(username, password);
+    if (known) return known;
     const user = this.users.get(username);
     const key = createHmac('sha256', this.cacheKey).update(password).digest();
-    const cached = this.verified.get(username);
-    // Only a match is fast: a wrong password always costs the full scrypt run.
-    if (user && cached && cached.hash === user.hash && timingSafeEqual(cached.key, key))
-      return principalOf(user);
     const ok = await verifyPassword(password, user?.hash ?? DUMMY_HASH);
     if (!ok || !user) return undefined;
     if (this.users.get(username)?.hash === user.hash) this.verified.set(username, { hash: user.hash, key });

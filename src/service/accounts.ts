@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Actor, ApiToken, Role, User } from '../domain/types.js';
 import { ROLES } from '../domain/types.js';
 import type { Core } from './core.js';
+import type { GateRefusal, PasswordGate } from './password-gate.js';
 import { DUMMY_HASH, hashPassword, newSecret, sha256, verifyPassword } from './passwords.js';
 
 export interface Session {
@@ -33,13 +34,12 @@ const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 export class AccountService {
   /** sha256(session id) -> session. */
   private readonly sessions = new Map<string, Session>();
-  /** Per-username failures, for lockout on top of the per-address rate limit. */
-  private readonly failures = new Map<string, { count: number; first: number; until: number }>();
 
   constructor(
     private readonly core: Core,
     private readonly sessionTtlMs: number,
-    private readonly lockout = { attempts: 5, ms: 15 * 60_000 },
+    /** Throttles before the hash: per address, per address and user name, and overall. */
+    private readonly gate: PasswordGate,
   ) {}
 
   users(): User[] {
@@ -155,33 +155,39 @@ export class AccountService {
     });
   }
 
-  /** Returns a session id (the cookie value) or null. Constant work whether or not the user exists. */
-  async login(username: string, password: string): Promise<{ sessionId: string; user: User } | null> {
-    const now = this.core.now();
+  /**
+   * A login from `address`: a session id (the cookie value), `null` for wrong credentials, or
+   * the gate's refusal (nothing was hashed). Constant work whether or not the user exists.
+   */
+  async login(
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<{ sessionId: string; user: User } | null | { refused: GateRefusal; retryAfterSeconds: number }> {
     const key = username.trim().toLowerCase();
-    const f = this.failures.get(key);
-    const user = this.findUser(key);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (f && f.until > now) return null;
-    if (!user || user.disabled || !ok) {
+    let user: User | undefined;
+    const outcome = await this.gate.attempt(address, key, async () => {
+      user = this.findUser(key);
+      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+      // The user may have changed while the hash ran: judge the one that is there now.
+      user = this.findUser(key);
+      return ok && user !== undefined && !user.disabled;
+    });
+    if (outcome.outcome === 'refused') {
       this.core.metrics.loginFailures.inc();
-      const recent = f && now - f.first < this.lockout.ms ? f : { count: 0, first: now, until: 0 };
-      const count = recent.count + 1;
-      this.failures.set(key, {
-        count,
-        first: recent.first,
-        until: count >= this.lockout.attempts ? now + this.lockout.ms : recent.until,
-      });
+      return { refused: outcome.reason, retryAfterSeconds: outcome.retryAfterSeconds };
+    }
+    if (outcome.outcome === 'wrong' || !user) {
+      this.core.metrics.loginFailures.inc();
       return null;
     }
-    this.failures.delete(key);
     const sessionId = newSecret();
     this.sessions.set(sha256(sessionId), {
       id: sha256(sessionId),
       userId: user.id,
       role: user.role,
       ...(user.hostId ? { hostId: user.hostId } : {}),
-      expiresAt: now + this.sessionTtlMs,
+      expiresAt: this.core.now() + this.sessionTtlMs,
     });
     return { sessionId, user };
   }

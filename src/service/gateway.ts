@@ -20,6 +20,7 @@ import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
+import { gateLimits, PasswordGate } from './password-gate.js';
 import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
@@ -49,6 +50,8 @@ export interface Gateway {
   /** Readers that lost their device (health, reader_offline door alarms). */
   readers: ReaderService;
   accounts: AccountService;
+  /** Throttles every password check an unauthenticated client causes (HTTP login, MQTT connect). */
+  passwordGate: PasswordGate;
   directory: DirectoryService;
   privacy: PrivacyService;
   reports: ReportService;
@@ -194,10 +197,10 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     access.codeHash,
     config.access.codeLength,
   );
-  const accounts = new AccountService(core, config.http.sessionTtlMinutes * 60_000, {
-    attempts: config.http.loginRateLimit.max,
-    ms: config.http.loginRateLimit.windowMinutes * 60_000,
-  });
+  const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
+    metrics.authRefused.inc({ reason }),
+  );
+  const accounts = new AccountService(core, config.http.sessionTtlMinutes * 60_000, passwordGate);
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);
@@ -265,6 +268,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     doors,
     readers,
     accounts,
+    passwordGate,
     directory,
     privacy,
     reports,

@@ -34,6 +34,12 @@ export function createMetrics() {
     help: 'Visits inside at least one door',
     registers: [registry],
   });
+  const authRefused = new Counter({
+    name: 'pintu_auth_refused_total',
+    help: 'Password checks refused before any hash (HTTP logins and MQTT connects), by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const loginFailures = new Counter({
     name: 'pintu_login_failures_total',
     help: 'Failed logins',
@@ -66,6 +72,7 @@ export function createMetrics() {
     visitsOpen,
     visitorsInside,
     loginFailures,
+    authRefused,
     readerIgnored,
     doorAlarms,
     readerConnected,

@@ -1,7 +1,14 @@
 // Password and token hashing. Passwords: scrypt (N=2^15, r=8, p=1, 16-byte salt, 32-byte
 // key), stored as `scrypt$N$r$p$salt$hash`; verification is constant-time. Tokens and session
 // ids are 32 random bytes, so a plain sha256 of them is what is stored.
-import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+//
+// scrypt runs on a thread of its own (scryptSync in one worker), never on libuv's thread pool:
+// the pool is where the journal's fdatasync and every file write wait, and a flood of failed
+// logins must not queue in front of them (issue 11). One thread: hashes run one at a time,
+// leaving the other core to the event loop; how many may wait is the gate's business
+// (password-gate.ts), before anything is hashed.
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 
 const N = 2 ** 15;
 const R = 8;
@@ -9,17 +16,93 @@ const P = 1;
 const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
-function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
+// Plain CommonJS evaluated in the worker: no module file to find under tsx or in dist/.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { scryptSync } = require('node:crypto');
+parentPort.on('message', (job) => {
+  try {
+    const key = scryptSync(job.password, Buffer.from(job.salt), job.keylen, {
+      N: job.n, r: job.r, p: job.p, maxmem: job.maxmem,
+    });
+    parentPort.postMessage({ id: job.id, key: new Uint8Array(key) });
+  } catch (err) {
+    parentPort.postMessage({ id: job.id, error: String(err && err.message || err) });
+  }
+});
+`;
+
+interface Job {
+  resolve: (key: Buffer) => void;
+  reject: (err: Error) => void;
+}
+
+/** The hashing thread: started on first use, kept while jobs are pending, never keeping a process up when idle. */
+class HashThread {
+  private worker: Worker | undefined;
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 1;
+
+  /** Hashes waiting or running. */
+  get pending(): number {
+    return this.jobs.size;
+  }
+
+  derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<Buffer>((resolve, reject) => {
+      this.jobs.set(id, { resolve, reject });
+      if (this.jobs.size === 1) worker.ref();
+      worker.postMessage({
+        id,
+        password: password.normalize('NFKC'),
+        salt: new Uint8Array(salt),
+        n,
+        r,
+        p,
+        keylen: KEYLEN,
+        maxmem: MAXMEM,
+      });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'pintu-scrypt' });
+    worker.unref();
+    worker.on('message', (m: { id: number; key?: Uint8Array; error?: string }) => {
+      const job = this.jobs.get(m.id);
+      if (!job) return;
+      this.jobs.delete(m.id);
+      if (this.jobs.size === 0) worker.unref();
+      if (m.key) job.resolve(Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength));
+      else job.reject(new Error(m.error ?? 'scrypt failed'));
+    });
+    const fail = (err: Error) => {
+      // A dead thread fails what it had; the next hash starts a new one.
+      if (this.worker === worker) this.worker = undefined;
+      const jobs = [...this.jobs.values()];
+      this.jobs.clear();
+      for (const j of jobs) j.reject(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`scrypt thread exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const thread = new HashThread();
+
+/** Hashes waiting for or running on the hashing thread. */
+export function hashesPending(): number {
+  return thread.pending;
 }
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
+  const key = await thread.derive(password, salt, N, R, P);
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -27,7 +110,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
+  const key = await thread.derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -41,12 +41,22 @@ export async function accountRoutes(
         tags: ['auth'],
         summary: 'Log in: sets the session cookie (rate-limited per address and per user name)',
         body: S.LoginBody,
-        response: { 200: S.Me, 400: S.ErrorBody, 401: S.ErrorBody, 429: S.ErrorBody },
+        response: { 200: S.Me, 400: S.ErrorBody, 401: S.ErrorBody, 429: S.ErrorBody, 503: S.ErrorBody },
       },
     },
     async (req, reply) => {
-      const r = await accounts.login(req.body.username, req.body.password);
+      const r = await accounts.login(req.body.username, req.body.password, req.ip);
       if (!r) return reply.code(401).send({ error: 'unauthorized', message: 'wrong user name or password' });
+      if ('refused' in r) {
+        // Refused before any hash: too many failures from here, or too many checks at once.
+        reply.header('retry-after', String(r.retryAfterSeconds));
+        return r.refused === 'busy'
+          ? reply.code(503).send({ error: 'busy', message: 'too many logins at once; try again shortly' })
+          : reply.code(429).send({
+              error: 'too_many_attempts',
+              message: `too many failed logins from this address; try again in ${r.retryAfterSeconds} s`,
+            });
+      }
       reply.setCookie(SESSION_COOKIE, r.sessionId, {
         path: '/',
         httpOnly: true,

@@ -1,0 +1,125 @@
+// The password gate: throttles before any hash (issue 11: each failed MQTT CONNECT cost a
+// scrypt run before its failure was counted), and scrypt off libuv's thread pool.
+import { pbkdf2 } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { addressKey, type GateLimits, PasswordGate } from '../../src/service/password-gate.js';
+import { hashPassword, verifyPassword } from '../../src/service/passwords.js';
+
+const LIMITS: GateLimits = {
+  hashQueueMax: 4,
+  perAddressPending: 2,
+  addressFailures: { max: 10, windowMs: 60_000 },
+  accountFailures: { max: 5, windowMs: 15 * 60_000 },
+};
+
+/** A check that resolves when the test says so, counting how many were started. */
+function pendingChecks() {
+  const started: Array<(ok: boolean) => void> = [];
+  return {
+    started,
+    check: () => new Promise<boolean>((resolve) => started.push(resolve)),
+  };
+}
+
+describe('PasswordGate', () => {
+  it('bounds the checks waiting or running: a flood beyond hashQueueMax is refused at once, unhashed', async () => {
+    const gate = new PasswordGate(LIMITS, () => 0);
+    const c = pendingChecks();
+    const outcomes = Array.from({ length: 40 }, (_, i) => gate.attempt(`10.0.0.${i + 1}`, 'admin', c.check));
+    // Refusals answer without waiting for the checks in flight.
+    const refused = await Promise.all(outcomes.slice(LIMITS.hashQueueMax));
+    expect(refused.every((o) => o.outcome === 'refused' && o.reason === 'busy')).toBe(true);
+    expect(c.started).toHaveLength(LIMITS.hashQueueMax);
+    expect(gate.pending).toBe(LIMITS.hashQueueMax);
+    for (const done of c.started) done(false);
+    expect((await Promise.all(outcomes.slice(0, LIMITS.hashQueueMax))).map((o) => o.outcome)).toEqual(
+      Array(LIMITS.hashQueueMax).fill('wrong'),
+    );
+    expect(gate.pending).toBe(0);
+  });
+
+  it('one address holds at most perAddressPending checks', async () => {
+    const gate = new PasswordGate(LIMITS, () => 0);
+    const c = pendingChecks();
+    const a = [1, 2, 3].map(() => gate.attempt('10.0.0.1', 'x', c.check));
+    expect(await a[2]).toMatchObject({ outcome: 'refused', reason: 'busy' });
+    // Another address still gets in.
+    const b = gate.attempt('10.0.0.2', 'x', c.check);
+    expect(c.started).toHaveLength(3);
+    for (const done of c.started) done(true);
+    expect((await Promise.all([a[0], a[1], b])).map((o) => o!.outcome)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('throttles an address after addressFailures, whatever the user name, until they age out', async () => {
+    const clock = { now: 0 };
+    const gate = new PasswordGate(LIMITS, () => clock.now);
+    let hashed = 0;
+    const wrong = async () => {
+      hashed++;
+      return false;
+    };
+    for (let i = 0; i < 10; i++)
+      expect((await gate.attempt('10.0.0.9', `u${i}`, wrong)).outcome).toBe('wrong');
+    const r = await gate.attempt('10.0.0.9', 'someone-else', wrong);
+    expect(r).toMatchObject({ outcome: 'refused', reason: 'address_throttled' });
+    expect(r.outcome === 'refused' && r.retryAfterSeconds).toBe(60);
+    expect(hashed).toBe(10);
+    clock.now += 60_000;
+    expect((await gate.attempt('10.0.0.9', 'u', async () => true)).outcome).toBe('ok');
+  });
+
+  it('locks a user name per address: the same name from another address is not affected', async () => {
+    const gate = new PasswordGate(LIMITS, () => 0);
+    for (let i = 0; i < 5; i++) await gate.attempt('10.0.0.66', 'Admin', async () => false);
+    expect(await gate.attempt('10.0.0.66', 'admin', async () => true)).toMatchObject({
+      outcome: 'refused',
+      reason: 'account_throttled',
+    });
+    expect((await gate.attempt('10.0.0.7', 'admin', async () => true)).outcome).toBe('ok');
+  });
+
+  it('a success clears the pair, not the address', async () => {
+    const gate = new PasswordGate({ ...LIMITS, addressFailures: { max: 6, windowMs: 60_000 } }, () => 0);
+    for (let i = 0; i < 4; i++) await gate.attempt('10.0.0.5', 'a', async () => false);
+    expect((await gate.attempt('10.0.0.5', 'a', async () => true)).outcome).toBe('ok');
+    for (let i = 0; i < 2; i++) await gate.attempt('10.0.0.5', 'a', async () => false);
+    expect((await gate.attempt('10.0.0.5', 'b', async () => true)).outcome).toBe('refused');
+  });
+
+  it('counts IPv6 by its /64 and IPv4-mapped addresses as IPv4', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::ffff:127.0.0.5')).toBe('127.0.0.5');
+    expect(addressKey('10.1.2.3')).toBe('10.1.2.3');
+  });
+});
+
+describe('scrypt off the thread pool', () => {
+  it('hashes and verifies while libuv pool is full of long jobs (it used to wait behind them)', async () => {
+    // Fill every pool thread (UV_THREADPOOL_SIZE, 4 by default) and queue more behind them.
+    const order: string[] = [];
+    const poolJobs = Array.from(
+      { length: 8 },
+      (_, i) =>
+        new Promise<void>((resolve, reject) =>
+          pbkdf2('x', 'salt', 400_000, 32, 'sha512', (err) => {
+            if (err) reject(err);
+            order.push(`pool-${i}`);
+            resolve();
+          }),
+        ),
+    );
+    const hashed = hashPassword('correct horse').then(async (h) => {
+      const ok = await verifyPassword('correct horse', h);
+      order.push('hash');
+      return ok;
+    });
+    expect(await hashed).toBe(true);
+    await Promise.all(poolJobs);
+    // Sentinel: on the pool the hash would queue behind all 8 jobs, and its check behind it
+    // (last); on its own thread both are done before the second round of pool jobs ends,
+    // even on one core shared with the four pool threads.
+    expect(order.indexOf('hash')).toBeLessThanOrEqual(4);
+  });
+});
