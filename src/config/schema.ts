@@ -374,6 +374,11 @@ const AccessSchema = Section(
       },
       'Keypad brute-force protection.',
     ),
+    facilitiesMayReleaseLockdown: Type.Boolean({
+      default: false,
+      description:
+        'Facilities (HTTP and MQTT) may release a lockdown; by default only admin and security may. Home Assistant never may.',
+    }),
     debounceMs: Type.Integer({
       minimum: 0,
       maximum: 60000,

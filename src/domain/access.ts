@@ -34,7 +34,9 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     ...extra,
   });
   if (!door) return deny('unknown_reader');
+  const revoked = s.revoked;
   if (s.lockdown.global || s.lockdown.doors.has(doorId)) return deny('lockdown');
+  if (revoked && (revoked.lockdown.has('*') || revoked.lockdown.has(doorId))) return deny('lockdown');
 
   let visit: Visit | undefined;
   let badgeId: string | undefined;
@@ -42,7 +44,7 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     const badge = s.badgesByUid.get(tap.uid);
     if (!badge) return deny('unknown_badge');
     badgeId = badge.id;
-    if (badge.status === 'lost') return deny('badge_lost', { badgeId });
+    if (badge.status === 'lost' || revoked?.badges.has(badge.id)) return deny('badge_lost', { badgeId });
     if (badge.status !== 'issued' || !badge.visitId) {
       // A returned badge remembers its last visit: that guest has checked out.
       return badge.lastVisitId
@@ -62,13 +64,16 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
   const ids = { visitId: visit.id, ...(badgeId ? { badgeId } : {}) };
 
   if (visit.state === 'checked_out' || visit.state === 'closed') return deny('checked_out', ids);
+  const withdrawn = revoked?.visits.get(visit.id);
+  if (withdrawn) return deny(withdrawn, ids);
   if (!isApproved(visit)) return deny('visit_not_approved', ids);
   // A PIN alone works once the host accepted; a badge needs the badge step done.
   if (tap.kind === 'nfc' && visit.state !== 'badged') return deny('visit_not_approved', ids);
   // Leaving is never refused to a badged guest for time or room: egress over policy.
   if (direction === 'in') {
     if (visit.validUntil !== undefined && now >= visit.validUntil) return deny('visit_expired', ids);
-    if (door.kind === 'room' && !visit.rooms.includes(doorId)) return deny('door_not_allowed', ids);
+    if (door.kind === 'room' && (!visit.rooms.includes(doorId) || revoked?.rooms.get(visit.id)?.has(doorId)))
+      return deny('door_not_allowed', ids);
     if (tap.kind === 'pin' && !visit.accessCode?.rooms.includes(doorId)) return deny('door_not_allowed', ids);
     const hours = door.hours ?? s.policy.officeHours;
     if (!isWithinHours(now, hours, s.policy.timezone)) return deny('outside_hours', ids);
@@ -98,15 +103,18 @@ export function nextPresence(
   return next;
 }
 
-/** Keypad state after a PIN tap: wrong codes within the window count toward a lockout. */
+/**
+ * Keypad state after a PIN tap: wrong codes within the window count toward a lockout. A right
+ * code does not clear them: an attacker holding one valid code (their own visit's) must not be
+ * able to reset the count between guesses.
+ */
 export function nextKeypad(
   pad: { failures: number[]; lockedUntil?: number } | undefined,
   decision: Decision,
   now: number,
   limits: AccessSnapshot['policy']['keypadLockout'],
 ): { failures: number[]; lockedUntil?: number } | undefined {
-  if (decision.granted) return pad?.lockedUntil && now < pad.lockedUntil ? pad : undefined;
-  if (decision.reason !== 'unknown_code') return pad;
+  if (decision.granted || decision.reason !== 'unknown_code') return pad;
   const failures = [...(pad?.failures ?? []).filter((t) => now - t < limits.windowMs), now];
   if (failures.length >= limits.attempts) return { failures: [], lockedUntil: now + limits.lockMs };
   return { failures, ...(pad?.lockedUntil && now < pad.lockedUntil ? { lockedUntil: pad.lockedUntil } : {}) };

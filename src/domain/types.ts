@@ -286,6 +286,24 @@ export interface AccessSnapshot {
   presence: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per keypad reader: recent wrong-code times and the lock end. */
   keypads: ReadonlyMap<string, { failures: number[]; lockedUntil?: number }>;
+  /** Access withdrawn before its journal write is durable (absent: none pending). */
+  revoked?: Revocations;
+}
+
+/**
+ * Deny early: what a checkout, a cancellation, a lost badge, a withdrawn room or a lockdown
+ * takes away is in force here from the moment the command is accepted, before the journal
+ * has it; the durable state takes over once it is applied (service/core.ts).
+ */
+export interface Revocations {
+  /** Visit id -> the refusal its taps get (checked_out at checkout, visit_not_approved at cancel). */
+  readonly visits: ReadonlyMap<string, DenyReason>;
+  /** Visit id -> room doors withdrawn from it. */
+  readonly rooms: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Badge ids reported lost. */
+  readonly badges: ReadonlySet<string>;
+  /** Doors in lockdown; '*' for every door. */
+  readonly lockdown: ReadonlySet<string>;
 }
 
 // ---------------------------------------------------------------- accounts

@@ -295,6 +295,12 @@ export const Door = Type.Object({
     }),
   ),
   lockdown: Type.Boolean(),
+  lockdownBy: Type.Optional(
+    Type.Object(
+      { kind: Type.String(), id: Type.String(), role: Type.Optional(Type.String()), at: Type.Integer() },
+      { description: 'Who set the lockdown in force and when (epoch ms); only admin or security release it' },
+    ),
+  ),
 });
 
 export const UnlockBody = Type.Object(

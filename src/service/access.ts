@@ -2,10 +2,10 @@
 // memory, synchronously, and the lock is driven before anything touches the disk; the
 // journal write follows and the bus hears of the tap once it is durable.
 import { createHmac } from 'node:crypto';
-import { decide, nextKeypad, normaliseUid } from '../domain/access.js';
+import { decide, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
 import type { AccessEvent, JournalEntry } from '../domain/events.js';
-import type { Actor, Decision, Tap } from '../domain/types.js';
+import type { Actor, Decision, Role, Tap } from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
@@ -47,6 +47,8 @@ export class AccessService {
     private readonly locks: ReadonlyMap<string, LockPort>,
     private readonly codeSecret: Buffer,
     private readonly debounceMs = 0,
+    /** Who may release a lockdown (life safety: not whoever may set one). */
+    private readonly lockdownReleasers: readonly Role[] = ['admin', 'security'],
   ) {
     for (const reader of readers.values()) reader.onRead((read) => this.fromDriver(read));
     this.ignoredLog = new BoundedLog(core.log, 60_000);
@@ -89,15 +91,6 @@ export class AccessService {
       door: decision.doorId ?? '',
     });
     state.applyDecision(decision, now);
-    if (tap.kind === 'pin') {
-      const pad = nextKeypad(state.keypads.get(tap.readerId), decision, now, {
-        attempts: state.policy.keypadLockout.attempts,
-        windowMs: state.policy.keypadLockout.windowMs,
-        lockMs: state.policy.keypadLockout.lockMs,
-      });
-      if (pad) state.keypads.set(tap.readerId, pad);
-      else state.keypads.delete(tap.readerId);
-    }
     const event: AccessEvent = {
       type: decision.granted ? 'access.granted' : 'access.denied',
       payload: {
@@ -111,7 +104,13 @@ export class AccessService {
         ...(decision.granted ? {} : { reason: decision.reason }),
       },
     };
-    const recorded = this.core.record(event, { kind: 'device', id: read.readerId }, now).then(
+    const journaled = this.core.record(event, { kind: 'device', id: read.readerId }, now);
+    // The same fold as a replay of the journal's access.denied, by the entry's seq (assigned
+    // as the append is made): a lockout survives a restart, and a replay counts each once.
+    if (tap.kind === 'pin' && !decision.granted && decision.reason === 'unknown_code') {
+      state.countWrongCode(tap.readerId, now, this.core.journal.lastSeq);
+    }
+    const recorded = journaled.then(
       (entry) => entry.seq,
       (err) => {
         this.core.log.error({ err }, 'journal append failed for a tap');
@@ -212,7 +211,7 @@ export class AccessService {
       id: d.id,
       name: d.name,
       kind: d.kind,
-      lockdown: this.core.state.lockdown.global || this.core.state.lockdown.doors.has(d.id),
+      lockdown: this.inLockdown(d.id),
       ...this.doorState(d.id),
     }));
   }
@@ -229,7 +228,7 @@ export class AccessService {
   async unlock(doorId: string, actor: Actor, ms?: number): Promise<JournalEntry> {
     const door = this.core.state.doors.get(doorId);
     if (!door) throw new DomainError('not_found', `unknown door "${doorId}"`);
-    if (this.core.state.lockdown.global || this.core.state.lockdown.doors.has(doorId)) {
+    if (this.inLockdown(doorId)) {
       throw new DomainError('conflict', `door "${doorId}" is in lockdown; release it first`);
     }
     const pulse = ms ?? door.pulseMs;
@@ -244,21 +243,61 @@ export class AccessService {
     return this.core.record({ type: 'door.locked', payload: { doorId } }, actor);
   }
 
-  /** Lockdown (one door, or every door with doorId '*'): all badges refused, locks shut. */
+  /**
+   * Lockdown (one door, or every door with doorId '*'): all badges refused, locks shut, at once,
+   * before the journal has it; who set it is recorded. A release takes effect once durable and
+   * only from a role in `lockdownReleasers` (admin and security; facilities if configured): a
+   * client that may raise the alarm (Home Assistant, a facilities panel) may not end it.
+   */
   setLockdown(doorId: string, active: boolean, actor: Actor): Promise<void> {
     const global = doorId === '*';
     if (!global && !this.core.state.doors.has(doorId)) {
       return Promise.reject(new DomainError('not_found', `unknown door "${doorId}"`));
     }
-    return this.core.transact(actor, () => {
-      // Shut the locks first: the lockdown holds even before it is on disk.
-      if (active) for (const lock of this.locks.values()) if (global || lock.doorId === doorId) lock.lock();
-      const type = active ? 'door.lockdown' : 'door.released';
-      return {
-        events: [{ type, payload: { doorId, ...(global ? { global: true } : {}) } }],
-        result: () => undefined,
-      };
-    });
+    if (!active && !(actor.role && this.lockdownReleasers.includes(actor.role))) {
+      return Promise.reject(
+        new DomainError('forbidden', `a lockdown is released only by ${this.lockdownReleasers.join(' or ')}`),
+      );
+    }
+    const pending = this.core.state.revoked.lockdown;
+    return this.core.transact(
+      actor,
+      () => {
+        const type = active ? 'door.lockdown' : 'door.released';
+        return {
+          events: [{ type, payload: { doorId, ...(global ? { global: true } : {}) } }],
+          result: () => undefined,
+        };
+      },
+      active
+        ? () => {
+            pending.add(doorId);
+            // Shut the locks first: the lockdown holds even before it is on disk.
+            for (const lock of this.locks.values()) if (global || lock.doorId === doorId) lock.lock();
+            return () => pending.delete(doorId);
+          }
+        : undefined,
+    );
+  }
+
+  /** In lockdown now: recorded, or set and still on its way to the journal. */
+  inLockdown(doorId: string): boolean {
+    const { lockdown, revoked } = this.core.state;
+    return (
+      lockdown.global ||
+      lockdown.doors.has(doorId) ||
+      revoked.lockdown.has('*') ||
+      revoked.lockdown.has(doorId)
+    );
+  }
+
+  /** Who set the lockdown of a door (its own, else the global one), if it is in lockdown. */
+  lockdownOf(doorId: string): { by: Actor; at: number } | undefined {
+    const by = this.core.state.lockdown.by;
+    const own = this.core.state.lockdown.doors.has(doorId) ? by.get(doorId) : undefined;
+    const all = this.core.state.lockdown.global ? by.get('*') : undefined;
+    const setter = own ?? all;
+    return setter ? { by: setter.actor, at: setter.at } : undefined;
   }
 
   async start(): Promise<void> {

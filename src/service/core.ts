@@ -55,17 +55,43 @@ export class Core {
    * Accounts (users, tokens) are not rebuilt from the journal: `decide` sets them in live
    * state itself, after its checks, and the save that follows makes them durable.
    */
-  transact<T>(actor: Actor, decide: (now: number) => { events: DomainEvent[]; result: () => T }): Promise<T> {
+  transact<T>(
+    actor: Actor,
+    decide: (now: number) => { events: DomainEvent[]; result: () => T },
+    /**
+     * Deny early (DESIGN.md "Trust boundary"): for a change that takes access away, check it
+     * and put it in force in the decision state now, synchronously, before it waits for the
+     * queue or the disk; return how to lift it. It is lifted when its entry is applied (the
+     * durable state holds it from then on) or when `decide` refuses the change; when the
+     * journal cannot write, it stays in force (until a later change or a restart) and the
+     * caller is told that the write failed. Throwing here refuses at once: nothing changed.
+     */
+    revokeNow?: (now: number) => () => void,
+  ): Promise<T> {
+    let lift: (() => void) | undefined;
+    try {
+      lift = revokeNow?.(this.now());
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = async (): Promise<T> => {
       const now = this.now();
-      const { events, result } = decide(now);
+      let planned: { events: DomainEvent[]; result: () => T };
+      try {
+        planned = decide(now);
+      } catch (err) {
+        lift?.();
+        throw err;
+      }
+      const { events, result } = planned;
       // Appended together, the events share one write: a disk that fills up refuses them all.
       const entries = await Promise.all(events.map((e) => this.journal.append(e, actor, now))).catch(
         (err: unknown) => {
-          throw refusedByStorage(err);
+          throw refusedByStorage(err, lift !== undefined);
         },
       );
       for (const entry of entries) this.state.applyEntry(entry);
+      lift?.();
       // Durable in the journal from here on: a save that fails (a full disk) does not undo the
       // command; the state is saved at the next change, or rebuilt from the journal at start.
       await this.persist().then(
@@ -193,18 +219,18 @@ export class Core {
   }
 }
 
-/** A journal or file that cannot be written, as an error a caller can act on: nothing changed. */
-function refusedByStorage(err: unknown): unknown {
+/**
+ * A journal or file that cannot be written, as an error a caller can act on: nothing was
+ * recorded. A revocation (`revoked`) is in force all the same, and the message says so.
+ */
+function refusedByStorage(err: unknown, revoked = false): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const full = err instanceof JournalError ? err.kind === 'full' : code === 'ENOSPC' || code === 'EDQUOT';
   if (!full && !(err instanceof JournalError)) return err;
+  const outcome = revoked
+    ? 'access was withdrawn at once and stays withdrawn until the gateway restarts, but it is not recorded'
+    : 'nothing was changed';
   return full
-    ? new DomainError(
-        'storage_full',
-        'the data folder is full: nothing was changed; free some space and try again',
-      )
-    : new DomainError(
-        'storage_failed',
-        `the journal cannot write: nothing was changed (${(err as Error).message})`,
-      );
+    ? new DomainError('storage_full', `the data folder is full: ${outcome}; free some space and try again`)
+    : new DomainError('storage_failed', `the journal cannot write: ${outcome} (${(err as Error).message})`);
 }

@@ -33,9 +33,12 @@ export class DirectoryService {
     });
   }
 
-  /** A badge reported lost: its UID is refused everywhere from now on. */
+  /**
+   * A badge reported lost: its UID is refused everywhere from now on, in the decision state
+   * before the journal has it (found again: only once that is durable).
+   */
   setBadgeLost(badgeId: string, lost: boolean, actor: Actor): Promise<Badge> {
-    return this.core.transact(actor, () => {
+    const check = () => {
       const b = this.core.state.badges.get(badgeId);
       if (!b) throw new DomainError('not_found', `no badge ${badgeId}`);
       if (lost && b.status === 'issued') {
@@ -44,12 +47,27 @@ export class DirectoryService {
           `badge ${b.label} is issued; check the visit out as badge not returned`,
         );
       }
-      const type = lost ? 'badge.lost' : 'badge.found';
-      return {
-        events: [{ type, payload: { badgeId, label: b.label, uid: b.uid } }],
-        result: () => this.core.state.badges.get(badgeId)!,
-      };
-    });
+      return b;
+    };
+    const pending = this.core.state.revoked.badges;
+    return this.core.transact(
+      actor,
+      () => {
+        const b = check();
+        const type = lost ? 'badge.lost' : 'badge.found';
+        return {
+          events: [{ type, payload: { badgeId, label: b.label, uid: b.uid } }],
+          result: () => this.core.state.badges.get(badgeId)!,
+        };
+      },
+      lost
+        ? () => {
+            check();
+            pending.add(badgeId);
+            return () => pending.delete(badgeId);
+          }
+        : undefined,
+    );
   }
 
   removeBadge(badgeId: string, actor: Actor): Promise<void> {

@@ -169,7 +169,14 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');
 
   const secret = await codeSecret(dir);
-  const access = new AccessService(core, opts.readers, opts.locks, secret, config.access.debounceMs);
+  const access = new AccessService(
+    core,
+    opts.readers,
+    opts.locks,
+    secret,
+    config.access.debounceMs,
+    config.access.facilitiesMayReleaseLockdown ? ['admin', 'security', 'facilities'] : ['admin', 'security'],
+  );
   const doors = new DoorService(
     core,
     opts.locks,

@@ -2,14 +2,16 @@
 // decision is a handful of map lookups. It is persisted as plain arrays (PersistedState) and
 // rebuilt from them at start; `applyEntry` folds a journal entry into it, both live and when
 // replaying the journal after a crash, so the two paths cannot drift apart.
-import { nextPresence } from '../domain/access.js';
+import { nextKeypad, nextPresence } from '../domain/access.js';
 import type { JournalEntry } from '../domain/events.js';
 import type {
   AccessPolicyConfig,
   AccessSnapshot,
+  Actor,
   ApiToken,
   Badge,
   Decision,
+  DenyReason,
   Door,
   Host,
   Reader,
@@ -28,9 +30,17 @@ export interface PersistedState {
   badges: Badge[];
   /** Open visits only: terminal ones live in the monthly archive. */
   visits: Visit[];
-  lockdown: { global: boolean; doors: string[] };
+  /** `by`: who set each lockdown in force ('*' for the global one), and when. */
+  lockdown: { global: boolean; doors: string[]; by?: Record<string, LockdownSetter> };
   /** visit id -> doors it is inside of. */
   presence: Record<string, string[]>;
+  /** Keypad reader id -> recent wrong codes and lock end: a lockout outlives a restart. */
+  keypads?: Record<string, Keypad>;
+}
+
+export interface LockdownSetter {
+  actor: Actor;
+  at: number;
 }
 
 export function emptyState(): PersistedState {
@@ -47,7 +57,20 @@ export function emptyState(): PersistedState {
   };
 }
 
-type Keypad = { failures: number[]; lockedUntil?: number };
+/** `seq`: the journal entry of the last wrong code counted (a replay counts each once). */
+type Keypad = { failures: number[]; lockedUntil?: number; seq?: number };
+
+/** The revocations in force ahead of the journal (see Revocations in domain/types.ts). */
+export class PendingRevocations {
+  readonly visits = new Map<string, DenyReason>();
+  readonly rooms = new Map<string, Set<string>>();
+  readonly badges = new Set<string>();
+  readonly lockdown = new Set<string>();
+
+  get size(): number {
+    return this.visits.size + this.rooms.size + this.badges.size + this.lockdown.size;
+  }
+}
 
 export class LiveState implements AccessSnapshot {
   journalSeq: number;
@@ -59,7 +82,9 @@ export class LiveState implements AccessSnapshot {
   readonly visits = new Map<string, Visit>();
   readonly visitsByExternalId = new Map<string, string>();
   readonly codes = new Map<string, string>();
-  readonly lockdown: { global: boolean; doors: Set<string> };
+  readonly lockdown: { global: boolean; doors: Set<string>; by: Map<string, LockdownSetter> };
+  /** Deny early: taken away in memory at once, durable when the journal entry is applied. */
+  readonly revoked = new PendingRevocations();
   readonly presence = new Map<string, ReadonlySet<string>>();
   readonly keypads = new Map<string, Keypad>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
@@ -81,7 +106,12 @@ export class LiveState implements AccessSnapshot {
     for (const h of persisted.hosts) this.hosts.set(h.id, h);
     for (const b of persisted.badges) this.putBadge(b);
     for (const v of persisted.visits) this.putVisit(v);
-    this.lockdown = { global: persisted.lockdown.global, doors: new Set(persisted.lockdown.doors) };
+    this.lockdown = {
+      global: persisted.lockdown.global,
+      doors: new Set(persisted.lockdown.doors),
+      by: new Map(Object.entries(persisted.lockdown.by ?? {})),
+    };
+    for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
     for (const [visitId, doorIds] of Object.entries(persisted.presence)) {
       if (doorIds.length) this.presence.set(visitId, new Set(doorIds));
     }
@@ -98,8 +128,13 @@ export class LiveState implements AccessSnapshot {
       hosts: [...this.hosts.values()],
       badges: [...this.badges.values()],
       visits: [...this.visits.values()],
-      lockdown: { global: this.lockdown.global, doors: [...this.lockdown.doors] },
+      lockdown: {
+        global: this.lockdown.global,
+        doors: [...this.lockdown.doors],
+        by: Object.fromEntries(this.lockdown.by),
+      },
       presence,
+      keypads: Object.fromEntries(this.keypads),
     };
   }
 
@@ -157,6 +192,22 @@ export class LiveState implements AccessSnapshot {
     }
   }
 
+  /**
+   * A wrong keypad code at `at` (journal entry `seq`), counted toward the keypad's lockout.
+   * Idempotent for replay: an entry at or before the last one counted is not counted again.
+   */
+  countWrongCode(readerId: string, at: number, seq: number): void {
+    const pad = this.keypads.get(readerId);
+    if (pad?.seq !== undefined && seq <= pad.seq) return;
+    const next = nextKeypad(
+      pad,
+      { granted: false, readerId, reason: 'unknown_code' },
+      at,
+      this.policy.keypadLockout,
+    );
+    this.keypads.set(readerId, { failures: [], ...next, seq });
+  }
+
   /** Fold a journal entry into the state. Entries that change nothing live are ignored. */
   applyEntry(e: JournalEntry): void {
     switch (e.type) {
@@ -191,6 +242,11 @@ export class LiveState implements AccessSnapshot {
         this.putVisit(after);
         break;
       }
+      case 'access.denied': {
+        const p = e.payload;
+        if (p.kind === 'pin' && p.reason === 'unknown_code') this.countWrongCode(p.readerId, e.at, e.seq);
+        break;
+      }
       case 'access.granted': {
         const p = e.payload;
         if (p.visitId && p.doorId && p.direction) {
@@ -210,6 +266,7 @@ export class LiveState implements AccessSnapshot {
       }
       case 'badge.added':
       case 'badge.found':
+        this.revoked.badges.delete(e.payload.badgeId);
         this.putBadge({
           ...(this.badges.get(e.payload.badgeId) ?? {}),
           id: e.payload.badgeId,
@@ -243,14 +300,22 @@ export class LiveState implements AccessSnapshot {
       case 'host.removed':
         this.hosts.delete(e.payload.hostId);
         break;
-      case 'door.lockdown':
+      case 'door.lockdown': {
+        const scope = e.payload.global ? '*' : e.payload.doorId;
         if (e.payload.global) this.lockdown.global = true;
         else this.lockdown.doors.add(e.payload.doorId);
+        this.lockdown.by.set(scope, { actor: e.actor, at: e.at });
         break;
-      case 'door.released':
+      }
+      case 'door.released': {
+        const scope = e.payload.global ? '*' : e.payload.doorId;
         if (e.payload.global) this.lockdown.global = false;
         else this.lockdown.doors.delete(e.payload.doorId);
+        this.lockdown.by.delete(scope);
+        // A lockdown whose own write failed stays in force until a release is recorded.
+        this.revoked.lockdown.delete(scope);
         break;
+      }
       default:
         break;
     }

@@ -7,7 +7,7 @@ import { issueCode } from '../domain/codes.js';
 import { DomainError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { maskDocumentNumber } from '../domain/privacy.js';
-import type { Actor, DocumentType, Guest, ScreeningReason, Visit } from '../domain/types.js';
+import type { Actor, DenyReason, DocumentType, Guest, ScreeningReason, Visit } from '../domain/types.js';
 import { handleVisitCommand, type VisitCommand, type VisitContext } from '../domain/visit.js';
 import type { Core } from './core.js';
 
@@ -153,17 +153,23 @@ export class VisitService {
     });
   }
 
-  /** Checkout (SOP step 7): access ends at once; the badge returns to the pool (or is lost). */
+  /**
+   * Checkout (SOP step 7): access ends at once, in the decision state before the journal has
+   * it; the badge returns to the pool (or is lost).
+   */
   checkout(id: string, input: { badgeReturned: boolean; documentReturned: boolean }, actor: Actor) {
-    return this.run(id, actor, { action: 'checkout', ...input }).then((r) => r.visit);
+    return this.run(id, actor, { action: 'checkout', ...input }, false, 'checked_out').then((r) => r.visit);
   }
 
   returnDocument(id: string, actor: Actor) {
     return this.run(id, actor, { action: 'return_document' }).then((r) => r.visit);
   }
 
+  /** Cancel: an accepted visit's keypad code stops working at once, before the journal has it. */
   cancel(id: string, input: { reason?: string }, actor: Actor) {
-    return this.run(id, actor, { action: 'cancel', ...input }).then((r) => r.visit);
+    return this.run(id, actor, { action: 'cancel', ...input }, false, 'visit_not_approved').then(
+      (r) => r.visit,
+    );
   }
 
   /** The issued visit whose badge this is (a badge tapped back at the desk), if any. */
@@ -264,31 +270,49 @@ export class VisitService {
     actor: Actor,
     cmd: VisitCommand,
     withCode = false,
+    /** The command takes access away: its taps get this refusal from the moment it is accepted. */
+    revokes?: DenyReason,
   ): Promise<{ visit: Visit; accessCode?: string }> {
-    return this.core.transact(actor, (now) => {
-      const visit = id === undefined ? undefined : this.mustGet(id);
-      let code: { code: string; hash: string } | undefined;
-      if (withCode && (cmd.action === 'decide' || cmd.action === 'grant')) {
-        code = issueCode(this.codeLength, (hash) => this.codeTaken(hash), {
-          randomInt: (max) => randomInt(max),
-          hash: this.codeKey,
-        });
-        cmd = { ...cmd, codeHash: code.hash };
-      }
-      const event: DomainEvent = handleVisitCommand(visit, cmd, { ...this.ctx(), now, actor });
-      const visitId = event.payload.visitId;
-      return {
-        events: [event],
-        result: () => {
-          const after = this.get(visitId) ?? this.core.state.closedRecently(visitId);
-          if (!after) throw new Error(`visit ${visitId} vanished`);
-          return {
-            visit: after,
-            ...(code && after.accessCode?.hash === code.hash ? { accessCode: code.code } : {}),
-          };
-        },
-      };
-    });
+    const revokeNow =
+      revokes && id !== undefined
+        ? (now: number) => {
+            // Checked now as it will be in the queue: a refused command takes nothing away.
+            handleVisitCommand(this.mustGet(id), cmd, { ...this.ctx(), now, actor });
+            const pending = this.core.state.revoked.visits;
+            pending.set(id, revokes);
+            return () => {
+              if (pending.get(id) === revokes) pending.delete(id);
+            };
+          }
+        : undefined;
+    return this.core.transact(
+      actor,
+      (now) => {
+        const visit = id === undefined ? undefined : this.mustGet(id);
+        let code: { code: string; hash: string } | undefined;
+        if (withCode && (cmd.action === 'decide' || cmd.action === 'grant')) {
+          code = issueCode(this.codeLength, (hash) => this.codeTaken(hash), {
+            randomInt: (max) => randomInt(max),
+            hash: this.codeKey,
+          });
+          cmd = { ...cmd, codeHash: code.hash };
+        }
+        const event: DomainEvent = handleVisitCommand(visit, cmd, { ...this.ctx(), now, actor });
+        const visitId = event.payload.visitId;
+        return {
+          events: [event],
+          result: () => {
+            const after = this.get(visitId) ?? this.core.state.closedRecently(visitId);
+            if (!after) throw new Error(`visit ${visitId} vanished`);
+            return {
+              visit: after,
+              ...(code && after.accessCode?.hash === code.hash ? { accessCode: code.code } : {}),
+            };
+          },
+        };
+      },
+      revokeNow,
+    );
   }
 
   /** A code hash in use by any open visit (codes are unique across all rooms). */

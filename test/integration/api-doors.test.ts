@@ -184,7 +184,11 @@ describe('POST /doors/:id/lockdown', () => {
     expect(unlock.statusCode).toBe(409);
     await expectUnchanged(before);
 
-    const off = await post(as.facilities, '/doors/pintu-utama/lockdown', { active: false });
+    // Life safety: facilities may set a lockdown but, unless configured, not release it.
+    const refused = await post(as.facilities, '/doors/pintu-utama/lockdown', { active: false });
+    expect(refused.statusCode).toBe(403);
+    await expectUnchanged(before);
+    const off = await post(as.security, '/doors/pintu-utama/lockdown', { active: false });
     expect(off.statusCode).toBe(200);
     expect(await lastEntry()).toMatchObject({ type: 'door.released', payload: { doorId: 'pintu-utama' } });
     expect((await tap({ reader: 'pintu-utama-in', uid: guest.uid })).json()).toMatchObject({ granted: true });

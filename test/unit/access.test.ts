@@ -1,6 +1,7 @@
 // The access decision (decide), presence, keypad lockout and UID normalisation.
 // Office: Asia/Jakarta, Mon-Fri 07:30-16:00; 'aula' opens Mon-Sat 06:00-20:00 and
 // 'ruang-arsip' Mon-Fri 09:00-12:00 (door-specific hours); 'ruang-rapat' has anti-passback.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decide,
@@ -663,7 +664,7 @@ describe('nextKeypad and the keypad lockout', () => {
     expect(pad?.lockedUntil).toBe(t0 + 10 * s + limits.lockMs);
     // The lock ends exactly at lockedUntil.
     expect(tap('h-123', t0 + 10 * s + limits.lockMs).granted).toBe(true);
-    expect(pad).toBeUndefined();
+    expect(pad?.failures).toEqual([]);
   });
 
   it('failures outside the window are forgotten (no lockout when spread out)', () => {
@@ -699,8 +700,36 @@ describe('nextKeypad and the keypad lockout', () => {
     ).toBeUndefined();
   });
 
-  it('a right code clears past failures', () => {
-    expect(nextKeypad({ failures: [MON_0900, MON_0900 + s] }, ok, MON_0900 + 2 * s, limits)).toBeUndefined();
+  it('a right code does not clear past failures (issue 11: an attacker typing their own code every fifth try)', () => {
+    const pad = { failures: [MON_0900, MON_0900 + s] };
+    expect(nextKeypad(pad, ok, MON_0900 + 2 * s, limits)).toBe(pad);
+    expect(nextKeypad(pad, wrong(), MON_0900 + 3 * s, limits)).toEqual({
+      failures: [],
+      lockedUntil: MON_0900 + 3 * s + limits.lockMs,
+    });
+  });
+
+  it('right codes interleaved with wrong ones never keep a keypad from locking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), (rights) => {
+        // `attempts` wrong codes within the window, with any number of right codes between them.
+        let pad: ReturnType<typeof nextKeypad>;
+        let t = MON_0900;
+        let wrongs = 0;
+        for (const right of rights) {
+          if (wrongs === limits.attempts) break;
+          t += 100;
+          pad = nextKeypad(pad, right ? ok : wrong(), t, limits);
+          if (!right) wrongs++;
+        }
+        while (wrongs < limits.attempts) {
+          t += 100;
+          pad = nextKeypad(pad, wrong(), t, limits);
+          wrongs++;
+        }
+        expect(pad?.lockedUntil).toBe(t + limits.lockMs);
+      }),
+    );
   });
 
   it('a still-running lock is kept by a wrong code that does not itself lock', () => {

@@ -99,9 +99,16 @@ describe('embedded defaults (no file)', () => {
       endAtOfficeClose: true,
       codeLength: 6,
       keypadLockout: { attempts: 5, windowSeconds: 300, lockSeconds: 600 },
+      facilitiesMayReleaseLockdown: false,
       debounceMs: 1500,
       readerOfflineSeconds: 2,
       readerStartGraceSeconds: 5,
+    });
+    expect(config.auth).toEqual({
+      hashQueueMax: 8,
+      perAddressPending: 2,
+      addressFailures: { max: 10, windowSeconds: 60 },
+      accountFailures: { max: 5, windowMinutes: 15 },
     });
     expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
     expect(config.display).toEqual({ guestName: 'initials' });

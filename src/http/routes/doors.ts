@@ -52,7 +52,12 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
     async () =>
       access.doorStates().map((d) => {
         const offline = gateway.readers.offlineReaders(d.id);
-        return offline.length ? { ...d, readersOffline: offline } : d;
+        const setter = access.lockdownOf(d.id);
+        return {
+          ...d,
+          ...(offline.length ? { readersOffline: offline } : {}),
+          ...(setter ? { lockdownBy: { ...setter.by, at: setter.at } } : {}),
+        };
       }),
   );
 
@@ -80,7 +85,8 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
       config: { roles: CONTROL },
       schema: {
         tags: ['doors'],
-        summary: 'Lockdown on or off for one door, or every door with id "*"',
+        summary:
+          'Lockdown on or off for one door, or every door with id "*"; in force at once; released only by admin or security (facilities if configured)',
         params: S.IdParams,
         body: S.LockdownBody,
         response: { 200: S.Ok, ...errors },
