@@ -415,7 +415,8 @@ const AuthSchema = Section(
       minimum: 1,
       maximum: 64,
       default: 2,
-      description: 'Password checks one address may have waiting or running at once.',
+      description:
+        'Password checks an address that failed within auth.addressFailures.windowSeconds may have waiting or running at once.',
     }),
     addressFailures: Section(
       {

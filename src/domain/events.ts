@@ -48,6 +48,11 @@ export interface VisitGranted {
   type: 'visit.granted';
   payload: { visitId: string; rooms: string[]; codeHash?: string };
 }
+/** Rooms taken back from a visit (its host changed their mind): in force before it is journaled. */
+export interface VisitRoomsWithdrawn {
+  type: 'visit.rooms_withdrawn';
+  payload: { visitId: string; rooms: string[] };
+}
 export interface VisitBadgeIssued {
   type: 'visit.badge_issued';
   payload: { visitId: string; badgeId: string; collateral: Collateral };
@@ -71,6 +76,7 @@ export type VisitEvent =
   | VisitGuestbook
   | VisitDecided
   | VisitGranted
+  | VisitRoomsWithdrawn
   | VisitBadgeIssued
   | VisitCheckedOut
   | VisitDocumentReturned

@@ -72,6 +72,7 @@ export type VisitAction =
   | 'guestbook'
   | 'decide'
   | 'grant'
+  | 'withdraw'
   | 'issue_badge'
   | 'checkout'
   | 'return_document'

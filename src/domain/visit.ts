@@ -49,6 +49,7 @@ export type VisitCommand =
       codeHash?: string;
     }
   | { action: 'grant'; rooms: string[]; codeHash?: string }
+  | { action: 'withdraw'; rooms: string[] }
   | { action: 'issue_badge'; badgeId: string; collateral: Collateral }
   | { action: 'checkout'; badgeReturned: boolean; documentReturned: boolean }
   | { action: 'return_document' }
@@ -70,6 +71,7 @@ export const TRANSITIONS: Readonly<Record<VisitAction, { from: readonly (VisitSt
   guestbook: { from: ['screened'] },
   decide: { from: ['awaiting_host'] },
   grant: { from: ['accepted', 'badged'] },
+  withdraw: { from: ['accepted', 'badged'] },
   issue_badge: { from: ['accepted'] },
   checkout: { from: ['badged'] },
   return_document: { from: ['checked_out'] },
@@ -242,6 +244,16 @@ export function handleVisitCommand(
         },
       };
     }
+    case 'withdraw': {
+      const v = visit!;
+      const rooms = [...new Set(cmd.rooms)];
+      if (rooms.length === 0) throw new DomainError('invalid', 'name the rooms to withdraw', 'rooms');
+      for (const room of rooms) {
+        if (!v.rooms.includes(room))
+          throw new DomainError('invalid', `room "${room}" is not granted to this visit`, 'rooms');
+      }
+      return { type: 'visit.rooms_withdrawn', payload: { visitId: v.id, rooms } };
+    }
     case 'issue_badge':
       if (!cmd.badgeId) throw new DomainError('invalid', 'badge is required', 'badge');
       if (!DOCUMENT_TYPES.includes(cmd.collateral.type)) {
@@ -301,6 +313,7 @@ const EVENT_ACTION: Readonly<Record<VisitEvent['type'], VisitAction>> = {
   'visit.guestbook': 'guestbook',
   'visit.decided': 'decide',
   'visit.granted': 'grant',
+  'visit.rooms_withdrawn': 'withdraw',
   'visit.badge_issued': 'issue_badge',
   'visit.checked_out': 'checkout',
   'visit.document_returned': 'return_document',
@@ -388,6 +401,16 @@ export function applyVisitEvent(
           ? { ...visit.accessCode, rooms }
           : undefined;
       return next('grant', visit.state, { rooms, ...(accessCode ? { accessCode } : {}) });
+    }
+    case 'visit.rooms_withdrawn': {
+      const gone = new Set(event.payload.rooms);
+      const rooms = visit.rooms.filter((r) => !gone.has(r));
+      const codeRooms = visit.accessCode?.rooms.filter((r) => !gone.has(r)) ?? [];
+      const { accessCode: _code, ...rest } = next('withdraw', visit.state, { rooms });
+      // A keypad code left without a room opens nothing: it goes with its last room.
+      return codeRooms.length && visit.accessCode
+        ? { ...rest, accessCode: { ...visit.accessCode, rooms: codeRooms } }
+        : rest;
     }
     case 'visit.badge_issued':
       return next('issue_badge', 'badged', {

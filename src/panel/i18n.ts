@@ -170,6 +170,8 @@ const ID = {
   absent: 'Tidak di tempat',
   grantRooms: 'Beri akses ruang',
   granted: 'Akses ruang diberikan',
+  withdrawRooms: 'Cabut akses ruang',
+  withdrawn: 'Akses ruang dicabut: pintunya menolak kartu dan kode tamu ini',
   noneWaiting: 'Tidak ada tamu yang menunggu.',
   // doors
   doorsTitle: 'Pintu',
@@ -486,6 +488,8 @@ const EN: Record<Key, string> = {
   absent: 'Not in',
   grantRooms: 'Grant room access',
   granted: 'Room access granted',
+  withdrawRooms: 'Take room access back',
+  withdrawn: "Room access taken back: those doors refuse this guest's badge and code",
   noneWaiting: 'No guest is waiting.',
   doorsTitle: 'Doors',
   locked: 'Locked',

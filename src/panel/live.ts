@@ -12,6 +12,7 @@ const TYPES = [
   'visit.guestbook',
   'visit.decided',
   'visit.granted',
+  'visit.rooms_withdrawn',
   'visit.badge_issued',
   'visit.checked_out',
   'visit.document_returned',

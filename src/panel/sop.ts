@@ -523,19 +523,27 @@ export function openDecision(v: Visit, done: Done, preset?: 'accepted' | 'refuse
 }
 
 export function openGrant(v: Visit, done: Done): void {
-  const hst = host(v.hostId);
-  const missing = (hst?.rooms ?? []).filter((r) => !v.rooms.includes(r));
-  dialog(t('grantRooms'), (d) => {
+  const missing = (host(v.hostId)?.rooms ?? []).filter((r) => !v.rooms.includes(r));
+  roomsDialog(v, done, { title: t('grantRooms'), rooms: missing, path: 'grant', ok: t('granted') });
+}
+
+/** The host takes rooms back: those doors refuse the guest at once. */
+export function openWithdraw(v: Visit, done: Done): void {
+  roomsDialog(v, done, { title: t('withdrawRooms'), rooms: v.rooms, path: 'withdraw', ok: t('withdrawn') });
+}
+
+function roomsDialog(
+  v: Visit,
+  done: Done,
+  o: { title: string; rooms: string[]; path: 'grant' | 'withdraw'; ok: string },
+): void {
+  dialog(o.title, (d) => {
     const err = errorBox();
-    const boxes = missing.map((r) => ({
+    const boxes = o.rooms.map((r) => ({
       id: r,
-      ...checkbox(boot?.doors.find((x) => x.id === r)?.name ?? r, { checked: true }),
+      ...checkbox(boot?.doors.find((x) => x.id === r)?.name ?? r, { checked: o.path === 'grant' }),
     }));
-    const submit = h(
-      'button',
-      { type: 'submit', class: 'primary', disabled: boxes.length === 0 },
-      t('grantRooms'),
-    );
+    const submit = h('button', { type: 'submit', class: 'primary', disabled: boxes.length === 0 }, o.title);
     return h(
       'form',
       {
@@ -545,10 +553,14 @@ export function openGrant(v: Visit, done: Done): void {
           if (!rooms.length) return;
           void busy(submit, async () => {
             try {
-              const r = await api<{ visit: Visit; accessCode?: string }>('POST', `/visits/${v.id}/grant`, {
-                rooms,
-              });
-              toast(t('granted'), 'ok');
+              const r = await api<{ visit: Visit; accessCode?: string }>(
+                'POST',
+                `/visits/${v.id}/${o.path}`,
+                {
+                  rooms,
+                },
+              );
+              toast(o.ok, 'ok');
               d.close();
               done();
               if (r.accessCode) showAccessCode(r.accessCode, r.visit);

@@ -216,6 +216,7 @@ export class LiveState implements AccessSnapshot {
       case 'visit.guestbook':
       case 'visit.decided':
       case 'visit.granted':
+      case 'visit.rooms_withdrawn':
       case 'visit.badge_issued':
       case 'visit.checked_out':
       case 'visit.document_returned':

@@ -6,7 +6,8 @@
 //     refused until the oldest of them ages out;
 //   - per address and user name: `accountFailures.max` failures within the window refuse that
 //     pair only. An outsider cannot lock the admin out: the admin's own desk is another address;
-//   - per address, at most `perAddressPending` checks waiting or running;
+//   - an address that failed within its window holds at most `perAddressPending` checks
+//     waiting or running (a desk or a Pi-local client that never failed is not held back);
 //   - overall, at most `hashQueueMax` checks waiting or running: beyond that, "busy" at once
 //     (a 503 or CONNACK 3) instead of a queue that grows with the attack.
 // IPv6 addresses count by their /64: one host holds a whole prefix.
@@ -108,7 +109,7 @@ export class PasswordGate {
     }
     if (
       this.running >= this.limits.hashQueueMax ||
-      (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending
+      (byAddress.length > 0 && (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending)
     ) {
       return { reason: 'busy', retryAfterSeconds: 1 };
     }

@@ -129,6 +129,33 @@ export class VisitService {
     );
   }
 
+  /**
+   * The host takes rooms back: those doors refuse the visit's badge and keypad code at once,
+   * before the journal has it; the code keeps working at the rooms left.
+   */
+  withdraw(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit }> {
+    return this.run(id, actor, { action: 'withdraw', rooms }, false, (v) => {
+      const pending = this.core.state.revoked.rooms;
+      const withdrawn = pending.get(v) ?? new Set<string>();
+      const added = rooms.filter((r) => !withdrawn.has(r));
+      for (const r of added) withdrawn.add(r);
+      pending.set(v, withdrawn);
+      return () => {
+        for (const r of added) withdrawn.delete(r);
+        if (withdrawn.size === 0 && pending.get(v) === withdrawn) pending.delete(v);
+      };
+    });
+  }
+
+  /** Taps of visit `id` get `reason` until lifted (checkout, cancel). */
+  private refuseVisit(id: string, reason: DenyReason): () => void {
+    const pending = this.core.state.revoked.visits;
+    pending.set(id, reason);
+    return () => {
+      if (pending.get(id) === reason) pending.delete(id);
+    };
+  }
+
   grant(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
     const visit = this.get(id);
     return this.run(id, actor, { action: 'grant', rooms }, rooms.length > 0 && !visit?.accessCode);
@@ -158,7 +185,9 @@ export class VisitService {
    * it; the badge returns to the pool (or is lost).
    */
   checkout(id: string, input: { badgeReturned: boolean; documentReturned: boolean }, actor: Actor) {
-    return this.run(id, actor, { action: 'checkout', ...input }, false, 'checked_out').then((r) => r.visit);
+    return this.run(id, actor, { action: 'checkout', ...input }, false, (v) =>
+      this.refuseVisit(v, 'checked_out'),
+    ).then((r) => r.visit);
   }
 
   returnDocument(id: string, actor: Actor) {
@@ -167,9 +196,9 @@ export class VisitService {
 
   /** Cancel: an accepted visit's keypad code stops working at once, before the journal has it. */
   cancel(id: string, input: { reason?: string }, actor: Actor) {
-    return this.run(id, actor, { action: 'cancel', ...input }, false, 'visit_not_approved').then(
-      (r) => r.visit,
-    );
+    return this.run(id, actor, { action: 'cancel', ...input }, false, (v) =>
+      this.refuseVisit(v, 'visit_not_approved'),
+    ).then((r) => r.visit);
   }
 
   /** The issued visit whose badge this is (a badge tapped back at the desk), if any. */
@@ -270,19 +299,15 @@ export class VisitService {
     actor: Actor,
     cmd: VisitCommand,
     withCode = false,
-    /** The command takes access away: its taps get this refusal from the moment it is accepted. */
-    revokes?: DenyReason,
+    /** The command takes access away: put it in force for visit `id` now, return how to lift it. */
+    revokes?: (id: string) => () => void,
   ): Promise<{ visit: Visit; accessCode?: string }> {
     const revokeNow =
       revokes && id !== undefined
         ? (now: number) => {
             // Checked now as it will be in the queue: a refused command takes nothing away.
             handleVisitCommand(this.mustGet(id), cmd, { ...this.ctx(), now, actor });
-            const pending = this.core.state.revoked.visits;
-            pending.set(id, revokes);
-            return () => {
-              if (pending.get(id) === revokes) pending.delete(id);
-            };
+            return revokes(id);
           }
         : undefined;
     return this.core.transact(

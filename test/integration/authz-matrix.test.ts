@@ -74,6 +74,7 @@ const HTTP_POLICY = `
   POST    /api/v1/visits/{id}/guestbook              A R . . .
   POST    /api/v1/visits/{id}/decision               A R . H .
   POST    /api/v1/visits/{id}/grant                  A R . H .
+  POST    /api/v1/visits/{id}/withdraw               A R . H .
   POST    /api/v1/visits/{id}/badge                  A R . . .
   POST    /api/v1/visits/{id}/checkout               A R . . .
   POST    /api/v1/visits/{id}/document-returned      A R . . .
@@ -547,12 +548,11 @@ function mqttMatrix(start: () => Promise<MatrixBroker>): void {
       open.push(c);
       return c;
     };
-    // One subscriber per principal, to every topic of the table (one filter each).
-    const subscribers = Object.fromEntries(
-      await Promise.all(
-        logins.map(async (p) => [p.name, await connect(p, `authz-sub-${p.name}`, MQTT.topics)]),
-      ),
-    ) as Record<string, Collected>;
+    // One subscriber per principal, to every topic of the table (one filter each). One after
+    // another: after the wrong password above, this address may have only a few password
+    // checks in flight (auth.perAddressPending); the publishers below reconnect known logins.
+    const subscribers: Record<string, Collected> = {};
+    for (const p of logins) subscribers[p.name] = await connect(p, `authz-sub-${p.name}`, MQTT.topics);
     // Every topic once from the privileged party: who receives it is the ACL's delivery check.
     for (const topic of MQTT.topics) await b.inject(topic, `inject:${topic}`);
     // Every principal publishes on every topic, each from a connection of its own: the embedded

@@ -138,6 +138,36 @@ describe('revocation before the journal', () => {
     expect((await done).status).toBe('lost');
   });
 
+  it('a room taken back refuses the badge and the code at that door at once; the entrance still opens', async () => {
+    const hold = holdJournal(t);
+    const done = t.gateway.visits.withdraw(visit.id, ['ruang-kabag'], desk);
+    expect(tap('ruang-kabag-in', UID)).toMatchObject({ granted: false, reason: 'door_not_allowed' });
+    expect(tap('ruang-kabag-in', code, 'pin')).toMatchObject({ granted: false, reason: 'door_not_allowed' });
+    expect(tap('pintu-utama-in', UID).granted).toBe(true);
+    await hold.waitFor(1);
+    hold.release();
+    expect((await done).visit.rooms).toEqual([]);
+    expect(tap('ruang-kabag-in', code, 'pin').granted).toBe(false);
+    expect(t.gateway.core.state.revoked.size).toBe(0);
+  });
+
+  it('POST /visits/:id/withdraw: the host takes a room back; a room not granted is a 400', async () => {
+    const host = await t.login('host');
+    const post = (rooms: string[]) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/visits/${visit.id}/withdraw`,
+        headers: { cookie: host },
+        payload: { rooms },
+      });
+    const bad = await post(['pintu-utama']);
+    expect(bad.statusCode).toBe(400);
+    const ok = await post(['ruang-kabag']);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().visit.rooms).toEqual([]);
+    expect(tap('ruang-kabag-in', UID)).toMatchObject({ granted: false, reason: 'door_not_allowed' });
+  });
+
   it('a refused command takes nothing away', async () => {
     // A checkout of a visit that is not badged: refused before anything is in force.
     await expect(t.gateway.visits.cancel(visit.id, {}, desk)).rejects.toMatchObject({

@@ -90,6 +90,18 @@ describe.skipIf(!ok)(`web panel: hosts in Chromium${ok ? '' : ' [skipped: no /us
     await see(desk.locator('section.c-accepted')).text().toContain('Rina Wulandari');
     await see(desk.locator('section.c-awaiting_host')).text().not.toContain('Rina Wulandari');
     await lab.shot(desk, '22-desk-after-host-accepted');
+
+    // The host changes their mind about the room: taken back at once.
+    const accepted = host.locator('article.card', {
+      has: host.getByRole('heading', { name: 'Rina Wulandari' }),
+    });
+    await accepted.getByRole('button', { name: 'Cabut akses ruang' }).click();
+    const withdraw = host.getByRole('dialog', { name: 'Cabut akses ruang' });
+    await withdraw.getByLabel('Ruang Kepala Bagian Umum').check();
+    await withdraw.getByRole('button', { name: 'Cabut akses ruang' }).click();
+    await see(host.locator('.toast')).text().toContain('Akses ruang dicabut');
+    const visits = (await api('GET', '/visits')).json as Array<{ guestName: string; rooms: string[] }>;
+    expect(visits.find((v) => v.guestName.startsWith('R'))?.rooms).toEqual([]);
   }, 60_000);
 
   it('a signed one-time link lets the host refuse without a password, once', async () => {

@@ -67,6 +67,7 @@ const VALID: Record<VisitAction, VisitCommand> = {
   guestbook: { action: 'guestbook' },
   decide: { action: 'decide', outcome: 'accepted', rooms: ['ruang-kabag'] },
   grant: { action: 'grant', rooms: ['ruang-rapat'] },
+  withdraw: { action: 'withdraw', rooms: ['ruang-kabag'] },
   issue_badge: { action: 'issue_badge', badgeId: 'b-01', collateral: KTP },
   checkout: { action: 'checkout', badgeReturned: true, documentReturned: true },
   return_document: { action: 'return_document' },
@@ -83,6 +84,7 @@ describe('the transition table', () => {
       guestbook: ['screened'],
       decide: ['awaiting_host'],
       grant: ['accepted', 'badged'],
+      withdraw: ['accepted', 'badged'],
       issue_badge: ['accepted'],
       checkout: ['badged'],
       return_document: ['checked_out'],
@@ -474,6 +476,42 @@ describe('legal transitions', () => {
     expect(visit.accessCode).toBeUndefined();
   });
 
+  it('withdraw takes rooms back, keeps the state, and narrows the keypad code to the rooms left', () => {
+    const granted = drive(visitIn('badged'), { action: 'grant', rooms: ['ruang-rapat'] }, at(MON_0900)).visit;
+    expect(granted.accessCode?.rooms).toEqual(['ruang-kabag', 'ruang-rapat']);
+    const t = MON_0900 + MINUTE;
+    const { visit, event } = drive(
+      granted,
+      { action: 'withdraw', rooms: ['ruang-kabag'] },
+      at(t, HOST_ACTOR),
+    );
+    expect(event).toEqual({
+      type: 'visit.rooms_withdrawn',
+      payload: { visitId: 'v-1', rooms: ['ruang-kabag'] },
+    });
+    expect(visit.state).toBe('badged');
+    expect(visit.rooms).toEqual(['ruang-rapat']);
+    expect(visit.accessCode?.rooms).toEqual(['ruang-rapat']);
+    expect(visit.history.at(-1)).toMatchObject({ action: 'withdraw', from: 'badged', to: 'badged', at: t });
+    // The last room goes, and the code with it.
+    const none = drive(visit, { action: 'withdraw', rooms: ['ruang-rapat'] }, at(t)).visit;
+    expect(none.rooms).toEqual([]);
+    expect(none.accessCode).toBeUndefined();
+  });
+
+  it('withdraw refuses a room the visit does not have, and an empty list', () => {
+    expectDomainError(
+      () => handleVisitCommand(visitIn('badged'), { action: 'withdraw', rooms: ['aula'] }, ctx),
+      'invalid',
+      'rooms',
+    );
+    expectDomainError(
+      () => handleVisitCommand(visitIn('badged'), { action: 'withdraw', rooms: [] }, ctx),
+      'invalid',
+      'rooms',
+    );
+  });
+
   it('a full visit records every step with its actor and time, in order', () => {
     const t0 = MON_0900;
     let v = drive(undefined, ARRIVE, at(t0, RECEPTIONIST)).visit;
@@ -551,8 +589,8 @@ describe('illegal transitions: every action from every state it may not start fr
       if (!TRANSITIONS[action].from.includes(state)) illegal.push([action, state]);
   }
 
-  it('the matrix has 12 x 9 - 13 legal = 95 illegal pairs', () => {
-    expect(illegal).toHaveLength(95);
+  it('the matrix has 12 x 10 - 15 legal = 105 illegal pairs', () => {
+    expect(illegal).toHaveLength(105);
   });
 
   it.each(illegal)('%s from %s -> illegal_transition', (action, state) => {

@@ -177,6 +177,26 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
     },
   );
 
+  app.post<{ Params: { id: string }; Body: Static<typeof S.GrantBody> }>(
+    '/visits/:id/withdraw',
+    {
+      config: { roles: DECIDE },
+      schema: {
+        tags: ['visits'],
+        summary:
+          'Take granted rooms back: their doors refuse the badge and the keypad code at once (before the change is journaled)',
+        params: S.IdParams,
+        body: S.GrantBody,
+        response: { 200: S.VisitWithCode, ...errors },
+      },
+    },
+    async (req) => {
+      open(req);
+      const r = await visits.withdraw(req.params.id, req.body.rooms, actor(req));
+      return { visit: visitBody(r.visit, now()) };
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: Static<typeof S.BadgeBody> }>(
     '/visits/:id/badge',
     {

@@ -7,7 +7,7 @@ import { h, replace } from '../dom.js';
 import { dateTime, longDate, now, time } from '../format.js';
 import { type Key, t } from '../i18n.js';
 import { live } from '../live.js';
-import { fail, openDecision, openGrant, rescheduleText } from '../sop.js';
+import { fail, openDecision, openGrant, openWithdraw, rescheduleText } from '../sop.js';
 import { boot, host } from '../state.js';
 
 export function hostView(root: HTMLElement): () => void {
@@ -93,12 +93,20 @@ export function hostView(root: HTMLElement): () => void {
       a.length
         ? a.map((v) => {
             const missing = (mine?.rooms ?? []).some((r) => !v.rooms.includes(r));
-            return card(
-              v,
-              missing
+            return card(v, [
+              ...(missing
                 ? [h('button', { type: 'button', onClick: () => openGrant(v, refresh) }, t('grantRooms'))]
-                : [],
-            );
+                : []),
+              ...(v.rooms.length
+                ? [
+                    h(
+                      'button',
+                      { type: 'button', onClick: () => openWithdraw(v, refresh) },
+                      t('withdrawRooms'),
+                    ),
+                  ]
+                : []),
+            ]);
           })
         : h('p', { class: 'empty' }, t('empty')),
     );
