@@ -15,6 +15,7 @@ import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import auth from './auth.js';
+import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -36,8 +37,6 @@ const STATUS: Record<DomainError['code'], number> = {
 export interface HttpOptions {
   gateway: Gateway;
   logger: Logger;
-  /** Behind a reverse proxy: honour X-Forwarded-For for the login rate limit. */
-  trustProxy?: boolean;
   cookieSecure?: boolean;
   loginRateLimit?: { max: number; windowMinutes: number };
   version?: string;
@@ -48,12 +47,17 @@ export interface HttpOptions {
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
+  const { limits, trustProxy } = opts.gateway.config.http;
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    trustProxy: opts.trustProxy ?? false,
+    // Only the listed proxies' X-Forwarded-* are believed (configuration refuses `true`).
+    trustProxy: trustProxy === false ? false : [...trustProxy],
     // Per-request lines would carry URLs with visit ids on every poll; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: limits.bodyBytes,
+    http: serverOptions(limits),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
@@ -78,12 +82,21 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         field: field || err.validationContext || 'body',
       });
     }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        error: 'body_too_large',
+        message: `the body is larger than http.limits.bodyBytes (${limits.bodyBytes} bytes)`,
+      });
+    }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: err.code ?? 'error', message: err.message });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
+  capConnections(app.server, limits, trustProxy);
+  notFoundBeforeBody(app);
+  boundJsonBodies(app, limits);
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
   );
