@@ -14,9 +14,10 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
+import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
-import panel from './panel.js';
+import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
@@ -125,12 +126,21 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       security: [{ session: [] }, { bearer: [] }],
     },
   });
-  await app.register(auth, { accounts: opts.gateway.accounts });
+  // Panel settings (the admin's panel address among them) are read by the cross-site check
+  // and changed by the admin routes: one store for both.
+  const settings = await PanelSettingsStore.open(opts.gateway.config.dataDir);
+  await app.register(auth, { accounts: opts.gateway.accounts, publicUrl: () => settings.get().publicUrl });
   // The OpenAPI reference is for anyone logged in; every other route declares its roles.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), roles: ROLES };
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // The reference runs in the same browser as the panel, logged in: the panel's CSP (no inline
+  // script, nothing from elsewhere) holds for it too.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    staticCSP: PANEL_CSP,
+  });
 
   await app.register(
     async (api) => {
@@ -143,7 +153,11 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(doorRoutes, { gateway: opts.gateway });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway });
-      await api.register(panelRoutes, { gateway: opts.gateway, cookieSecure: opts.cookieSecure ?? false });
+      await api.register(panelRoutes, {
+        gateway: opts.gateway,
+        settings,
+        cookieSecure: opts.cookieSecure ?? false,
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -125,17 +125,26 @@ export class AccountService {
     });
   }
 
-  /** A user changes their own password, proving the current one. */
-  async changeOwnPassword(userId: string, current: string, next: string): Promise<void> {
+  /**
+   * A user changes their own password, proving the current one. Every other session of the
+   * user ends (a stolen cookie dies with the old password); `currentSessionId`, the session
+   * that made the change, stays.
+   */
+  async changeOwnPassword(
+    userId: string,
+    current: string,
+    next: string,
+    currentSessionId?: string,
+  ): Promise<void> {
     const user = this.core.state.users.get(userId);
     if (!user || !(await verifyPassword(current, user.passwordHash))) {
       throw new DomainError('forbidden', 'the current password is wrong', 'current');
     }
     if (next === current) throw new DomainError('invalid', 'choose a new password', 'password');
-    const sessions = [...this.sessions].filter(([, s]) => s.userId === userId);
+    const key = currentSessionId ? sha256(currentSessionId) : undefined;
+    const kept = key ? this.sessions.get(key) : undefined;
     await this.setPassword(user.username, next, { kind: 'user', id: user.id, role: user.role });
-    // setPassword ends every session of the user; the one that changed it stays.
-    for (const [k, s] of sessions) this.sessions.set(k, s);
+    if (key && kept?.userId === userId) this.sessions.set(key, kept);
   }
 
   async removeUser(username: string, actor: Actor): Promise<void> {
@@ -235,16 +244,42 @@ export class AccountService {
   fromToken(token: string): Principal | null {
     const hash = sha256(token);
     for (const t of this.core.state.tokens.values()) {
-      if (t.hash === hash) return { actor: { kind: 'token', id: t.id, role: t.role }, role: t.role };
+      if (t.hash !== hash) continue;
+      // A host token from before tokens named their host: read as "every host" by the visit
+      // routes, so it is refused rather than widened.
+      if (t.role === 'host' && !t.hostId) return null;
+      return {
+        actor: { kind: 'token', id: t.id, role: t.role },
+        role: t.role,
+        ...(t.role === 'host' && t.hostId ? { hostId: t.hostId } : {}),
+      };
     }
     return null;
   }
 
-  /** A new machine token; its value is returned this once. */
-  createToken(name: string, role: Role, actor: Actor): Promise<{ token: string; record: ApiToken }> {
+  /** A new machine token; its value is returned this once. A host token names its host. */
+  createToken(
+    name: string,
+    role: Role,
+    actor: Actor,
+    hostId?: string,
+  ): Promise<{ token: string; record: ApiToken }> {
+    if (role === 'host' && (!hostId || !this.core.state.hosts.has(hostId))) {
+      throw new DomainError('invalid', 'a host token needs the id of an existing host', 'hostId');
+    }
+    if (role !== 'host' && hostId !== undefined) {
+      throw new DomainError('invalid', 'only a host token names a host', 'hostId');
+    }
     const token = `pintu_${newSecret()}`;
     return this.core.transact(actor, (now) => {
-      const record: ApiToken = { id: randomUUID(), name, role, hash: sha256(token), createdAt: now };
+      const record: ApiToken = {
+        id: randomUUID(),
+        name,
+        role,
+        hash: sha256(token),
+        ...(hostId ? { hostId } : {}),
+        createdAt: now,
+      };
       this.core.state.tokens.set(record.id, record);
       return {
         events: [{ type: 'token.created', payload: { userId: record.id, username: name, role } }],

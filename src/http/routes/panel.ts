@@ -9,7 +9,7 @@ import type { JournalEntry } from '../../domain/events.js';
 import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
 import { HostLinks } from '../../service/host-links.js';
-import { PanelSettingsStore } from '../../service/panel-settings.js';
+import type { PanelSettingsStore } from '../../service/panel-settings.js';
 import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
@@ -167,13 +167,16 @@ function historyAt(v: Visit, action: Visit['history'][number]['action']): number
 
 export interface PanelRouteOptions {
   gateway: Gateway;
+  settings: PanelSettingsStore;
   cookieSecure: boolean;
 }
 
-export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure }: PanelRouteOptions) {
+export async function panelRoutes(
+  app: FastifyInstance,
+  { gateway, settings, cookieSecure }: PanelRouteOptions,
+) {
   const { core, config } = gateway;
   const state = core.state;
-  const settings = await PanelSettingsStore.open(config.dataDir);
   const links = await HostLinks.open(config.dataDir, core.now);
   const webhook = new ApprovalWebhook(core, () => settings.get(), links, config.display.guestName, core.log);
   const retentionFromConfig = config.retention.guestDays;
