@@ -24,6 +24,7 @@ import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
+import { SseStreams } from './sse.js';
 
 const STATUS: Record<DomainError['code'], number> = {
   invalid: 400,
@@ -142,6 +143,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     staticCSP: PANEL_CSP,
   });
 
+  // One count of live feeds per login across both feeds (journal and host).
+  const streams = new SseStreams(limits.sseStreamsPerUser);
   await app.register(
     async (api) => {
       await api.register(accountRoutes, {
@@ -152,10 +155,11 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(visitRoutes, { gateway: opts.gateway });
       await api.register(doorRoutes, { gateway: opts.gateway });
       await api.register(directoryRoutes, { gateway: opts.gateway });
-      await api.register(eventRoutes, { gateway: opts.gateway });
+      await api.register(eventRoutes, { gateway: opts.gateway, streams });
       await api.register(panelRoutes, {
         gateway: opts.gateway,
         settings,
+        streams,
         cookieSecure: opts.cookieSecure ?? false,
       });
     },

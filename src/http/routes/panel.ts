@@ -13,6 +13,7 @@ import type { PanelSettingsStore } from '../../service/panel-settings.js';
 import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
+import type { SseStreams } from '../sse.js';
 
 const ALL: Role[] = [...ROLES];
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -168,12 +169,13 @@ function historyAt(v: Visit, action: Visit['history'][number]['action']): number
 export interface PanelRouteOptions {
   gateway: Gateway;
   settings: PanelSettingsStore;
+  streams: SseStreams;
   cookieSecure: boolean;
 }
 
 export async function panelRoutes(
   app: FastifyInstance,
-  { gateway, settings, cookieSecure }: PanelRouteOptions,
+  { gateway, settings, streams, cookieSecure }: PanelRouteOptions,
 ) {
   const { core, config } = gateway;
   const state = core.state;
@@ -402,30 +404,17 @@ export async function panelRoutes(
       // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
       const hostId = principalOf(req).hostId;
-      const raw = reply.raw;
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const stream = streams.start(req, reply);
+      if (!stream) return reply;
       const onEntry = (e: JournalEntry) => {
         if (!e.type.startsWith('visit.')) return;
         const visitId = (e.payload as { visitId: string }).visitId;
         const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
         if (!v || v.hostId !== hostId) return;
-        raw.write(
-          `id: ${e.seq}\nevent: visit\ndata: ${JSON.stringify({ type: e.type, visitId, seq: e.seq })}\n\n`,
-        );
+        stream.send(e.seq, 'visit', { type: e.type, visitId, seq: e.seq });
       };
       core.bus.on('entry', onEntry);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      raw.on('close', () => {
-        clearInterval(heartbeat);
-        core.bus.off('entry', onEntry);
-      });
-      raw.write('retry: 2000\n\n');
+      stream.onClose(() => core.bus.off('entry', onEntry));
     },
   );
 
