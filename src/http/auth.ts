@@ -14,6 +14,22 @@ export const SESSION_COOKIE = 'pintu_session';
 /** What a user with a one-time password may still do. */
 const PASSWORD_CHANGE_ROUTES = new Set(['/api/v1/auth/me', '/api/v1/auth/logout', '/api/v1/auth/password']);
 
+/**
+ * What a session opened by a host's one-time link may do (method and route): see and decide
+ * its one visit (the visit routes check that it is that visit), and what the panel needs to
+ * show it. No other host action.
+ */
+const LINK_ROUTES = new Set([
+  'GET /api/v1/auth/me',
+  'POST /api/v1/auth/logout',
+  'GET /api/v1/panel/bootstrap',
+  'GET /api/v1/panel/clock',
+  'GET /api/v1/visits',
+  'GET /api/v1/visits/:id',
+  'POST /api/v1/visits/:id/decision',
+  'GET /api/v1/host/stream',
+]);
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles admitted, or 'public' (health only). */
@@ -95,6 +111,17 @@ export default fp(
           error: 'password_change_required',
           message: 'change the one-time password first (POST /api/v1/auth/password)',
         });
+      }
+      if (
+        req.principal.visitId &&
+        !LINK_ROUTES.has(`${req.method === 'HEAD' ? 'GET' : req.method} ${req.routeOptions.url}`)
+      ) {
+        return reply
+          .code(403)
+          .send({
+            error: 'forbidden',
+            message: 'a host link is for deciding its one visit; log in for more',
+          });
       }
       if (!roles?.includes(req.principal.role)) {
         return reply

@@ -16,6 +16,8 @@ export interface Session {
   expiresAt: number;
   /** A session opened by a host's one-time link (no user account): acts as `hostId` only. */
   linkId?: string;
+  /** The one visit a link session may see and decide. */
+  visitId?: string;
 }
 
 export interface Principal {
@@ -26,6 +28,8 @@ export interface Principal {
   username?: string;
   /** Logged in with a one-time password: only changing it is allowed. */
   mustChangePassword?: boolean;
+  /** Opened by a host's one-time link: this visit only (see http/auth.ts LINK_ROUTES). */
+  visitId?: string;
 }
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -195,8 +199,11 @@ export class AccountService {
     return { sessionId, user };
   }
 
-  /** A session for a host who opened a signed one-time link (see service/host-links.ts). */
-  openHostLinkSession(hostId: string, linkId: string, ttlMs: number): string {
+  /**
+   * A session for a host who opened a signed one-time link (see service/host-links.ts): it
+   * acts for the one visit the link was made for.
+   */
+  openHostLinkSession(hostId: string, visitId: string, linkId: string, ttlMs: number): string {
     const sessionId = newSecret();
     const id = sha256(sessionId);
     this.sessions.set(id, {
@@ -204,6 +211,7 @@ export class AccountService {
       userId: '',
       role: 'host',
       hostId,
+      visitId,
       linkId,
       expiresAt: this.core.now() + ttlMs,
     });
@@ -223,11 +231,12 @@ export class AccountService {
       return null;
     }
     if (s.linkId) {
-      if (!s.hostId || !this.core.state.hosts.has(s.hostId)) return null;
+      if (!s.hostId || !s.visitId || !this.core.state.hosts.has(s.hostId)) return null;
       return {
         actor: { kind: 'token', id: `link:${s.linkId}`, role: 'host' },
         role: 'host',
         hostId: s.hostId,
+        visitId: s.visitId,
       };
     }
     const user = this.core.state.users.get(s.userId);
