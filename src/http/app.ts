@@ -22,6 +22,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
 import { SseStreams } from './sse.js';
@@ -44,7 +45,7 @@ export interface HttpOptions {
   version?: string;
   /** Folder of the built web panel (default: dist/panel of the package). */
   panelDir?: string;
-  /** More of /healthz: `mqtt` (broker connection, event backlog) when MQTT runs. */
+  /** More of GET /api/v1/health: `mqtt` (broker connection, event backlog) when MQTT runs. */
   health?: { mqtt?: () => unknown };
 }
 
@@ -169,62 +170,10 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
   // The web panel: static, public assets; its data comes from the API above, behind a login.
   await app.register(panel, opts.panelDir ? { dir: opts.panelDir } : {});
 
-  app.get(
-    '/healthz',
-    {
-      config: { roles: 'public' },
-      schema: {
-        tags: ['system'],
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string', description: 'ok, or degraded (see problems)' },
-              problems: {
-                type: 'array',
-                items: { type: 'string' },
-                description:
-                  'What is wrong: what keeps the gateway from writing (a full data folder, a failed save), readers without their device',
-              },
-              journalSeq: { type: 'integer' },
-              uptimeSeconds: { type: 'number' },
-              mqtt: {
-                type: 'object',
-                description:
-                  'MQTT (absent when mqtt.mode is off): connection and the events waiting for the broker',
-                properties: {
-                  mode: { type: 'string' },
-                  connected: { type: 'boolean' },
-                  backlog: {
-                    type: 'integer',
-                    description: 'events journaled, not yet accepted by the broker',
-                  },
-                  backlogMax: { type: 'integer' },
-                  dropped: {
-                    type: 'integer',
-                    description: 'events dropped from MQTT (backlog full) since start',
-                  },
-                  published: { type: 'integer' },
-                  connections: { type: 'integer' },
-                  broker: { type: 'object', additionalProperties: true },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-    async () => {
-      const problems = opts.gateway.problems();
-      return {
-        status: problems.length ? 'degraded' : 'ok',
-        ...(problems.length ? { problems } : {}),
-        journalSeq: opts.gateway.core.journal.lastSeq,
-        uptimeSeconds: Math.round(process.uptime()),
-        ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
-      };
-    },
-  );
+  await app.register(healthRoutes, {
+    gateway: opts.gateway,
+    ...(opts.health ? { health: opts.health } : {}),
+  });
 
   app.get(
     '/metrics',
