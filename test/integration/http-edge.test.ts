@@ -17,6 +17,7 @@ const LIMITS = {
   PINTU_CONFIG_HTTP__LIMITS__REQUEST_TIMEOUT_MS: '5000',
   PINTU_CONFIG_HTTP__LIMITS__BODY_BYTES: '4096',
   PINTU_CONFIG_HTTP__LIMITS__JSON_DEPTH: '8',
+  PINTU_CONFIG_HTTP__TRUST_PROXY: '["127.0.0.10"]',
 };
 
 beforeAll(async () => {
@@ -97,6 +98,17 @@ describe('HTTP connections', () => {
     d1.write(GET_HEALTH);
     expect(await sixth).toEqual({ closed: true });
     for (const s of [a1, a2, b1, b2, c1]) s.destroy();
+    await serverHolds(0);
+  });
+
+  it('does not hold a trusted proxy (many clients on one address) to the per-address cap', async () => {
+    await serverHolds(0);
+    const held = [
+      await heldSocket('127.0.0.10'),
+      await heldSocket('127.0.0.10'),
+      await heldSocket('127.0.0.10'),
+    ];
+    for (const s of held) s.destroy();
     await serverHolds(0);
   });
 
