@@ -116,12 +116,10 @@ export default fp(
         req.principal.visitId &&
         !LINK_ROUTES.has(`${req.method === 'HEAD' ? 'GET' : req.method} ${req.routeOptions.url}`)
       ) {
-        return reply
-          .code(403)
-          .send({
-            error: 'forbidden',
-            message: 'a host link is for deciding its one visit; log in for more',
-          });
+        return reply.code(403).send({
+          error: 'forbidden',
+          message: 'a host link is for deciding its one visit; log in for more',
+        });
       }
       if (!roles?.includes(req.principal.role)) {
         return reply
