@@ -123,6 +123,7 @@ const HttpSchema = Section(
     // instead of the noise of a schema union.
     trustProxy: Type.Unsafe<false | string[]>({
       default: false,
+      examples: [false, ['127.0.0.1', '10.0.0.0/24']],
       description:
         'Reverse proxies whose X-Forwarded-For/-Host/-Proto are believed: a list of addresses or CIDRs (e.g. ["127.0.0.1", "10.0.0.0/24"]); false trusts none. true (any sender) is refused.',
     }),
@@ -923,6 +924,8 @@ type JsonSchema = {
   discriminator?: { propertyName: string };
   default?: unknown;
   description?: string;
+  /** An untyped key (checked in validate.ts) shows its kinds of value in the table. */
+  examples?: unknown[];
 };
 
 function typeName(s: JsonSchema): string {
@@ -943,6 +946,7 @@ function typeName(s: JsonSchema): string {
   }
   if (s.type === 'string' && s.pattern === HHMM_PATTERN) return 'string "HH:MM"';
   if (s.type === 'string' && s.pattern === SLUG_PATTERN) return 'string (slug)';
+  if (s.type === undefined && s.examples) return s.examples.map((v) => JSON.stringify(v)).join(' or ');
   return s.type ?? 'unknown';
 }
 
