@@ -291,7 +291,12 @@ export class AccountService {
       };
       this.core.state.tokens.set(record.id, record);
       return {
-        events: [{ type: 'token.created', payload: { userId: record.id, username: name, role } }],
+        events: [
+          {
+            type: 'token.created',
+            payload: { userId: record.id, username: name, role, ...(hostId ? { hostId } : {}) },
+          },
+        ],
         result: () => ({ token, record }),
       };
     });
