@@ -214,7 +214,7 @@ export async function faultCampaign(options: FaultCampaignOptions): Promise<Faul
           health.problems?.some((p) => p.startsWith(`reader ${READER[reader]}: offline`))
         )
       )
-        problem(`${fault}: /healthz ${JSON.stringify(health)} does not name ${READER[reader]}`);
+        problem(`${fault}: /api/v1/health ${JSON.stringify(health)} does not name ${READER[reader]}`);
       if (fault === 'broker') {
         const m = rig.g.mqtt.health();
         if (m.connected) problem('broker: MQTT still connected with the broker stopped');

@@ -32,7 +32,9 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
   tap --reader ID (--uid HEX | --pin N)  a tap on a simulated reader of the running gateway
   user add --username U --role R [--password P] [--host HOST_ID]
   user list | user remove --username U | user passwd --username U [--password P]
-  token create --name N --role R         a bearer token for a machine client (shown once)
+  token create --name N --role R [--host HOST_ID]
+                                         a bearer token for a machine client (shown once);
+                                         a host token names its host
   journal verify [--dir DIR]             check the hash chain; names the first break
   report --month YYYY-MM [--format csv|json|xlsx|pdf] [--lang id|en] [--out FILE]
                                          (xlsx and pdf need --out)
@@ -234,11 +236,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'token create': {
-      const input = { name: need('name'), role: role() };
+      const input = { name: need('name'), role: role(), ...(values.host ? { hostId: values.host } : {}) };
       const r = (await viaGateway(
         config,
         () => api(config, 'POST', '/tokens', input),
-        async (g) => await g.accounts.createToken(input.name, input.role, CLI_ACTOR),
+        async (g) => await g.accounts.createToken(input.name, input.role, CLI_ACTOR, input.hostId),
       )) as { token: string };
       process.stdout.write(`${r.token}\n`);
       return;

@@ -124,7 +124,6 @@ export async function startGateway(config: Config, log = createLogger(config)): 
   const http = await buildHttp({
     gateway,
     logger: log,
-    trustProxy: config.http.trustProxy,
     cookieSecure: config.http.cookieSecure,
     loginRateLimit: config.http.loginRateLimit,
     version: VERSION,

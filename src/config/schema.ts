@@ -119,9 +119,13 @@ const HttpSchema = Section(
       description: 'Address the web panel and API listen on; 0.0.0.0 to serve the LAN.',
     }),
     port: Port(8080, 'TCP port of the web panel and API.'),
-    trustProxy: Type.Boolean({
+    // Checked in validate.ts (a list of IPs/CIDRs, or false): one clear message for `true`
+    // instead of the noise of a schema union.
+    trustProxy: Type.Unsafe<false | string[]>({
       default: false,
-      description: 'Trust X-Forwarded-* headers (only behind a reverse proxy).',
+      examples: [false, ['127.0.0.1', '10.0.0.0/24']],
+      description:
+        'Reverse proxies whose X-Forwarded-For/-Host/-Proto are believed: a list of addresses or CIDRs (e.g. ["127.0.0.1", "10.0.0.0/24"]); false trusts none. true (any sender) is refused.',
     }),
     cookieSecure: Type.Boolean({
       default: false,
@@ -148,6 +152,73 @@ const HttpSchema = Section(
         }),
       },
       'Brute-force protection of the login route.',
+    ),
+    hostLinkHours: Type.Integer({
+      minimum: 1,
+      maximum: 24,
+      default: 4,
+      description:
+        "Longest life of a host's one-time link (and of the session it opens), in hours; a link is for one visit.",
+    }),
+    limits: Section(
+      {
+        maxConnections: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 256,
+          description:
+            'Open HTTP connections at once, all clients together; one more is closed at once. Keeps sockets (file handles) for the journal and MQTT.',
+        }),
+        maxConnectionsPerAddress: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 32,
+          description:
+            'Open HTTP connections from one remote address (a browser uses about 6, plus one per live feed); trusted proxies (http.trustProxy) are not held to it.',
+        }),
+        headersTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 300000,
+          default: 10000,
+          description:
+            'A connection that has not sent complete request headers this long (an idle new socket too) is closed (408).',
+        }),
+        keepAliveTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 300000,
+          default: 5000,
+          description:
+            'An idle keep-alive connection is closed this long after its last response (Node adds about 1 s).',
+        }),
+        requestTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600000,
+          default: 30000,
+          description:
+            'Time to receive a whole request (headers and body); not the answer, so live feeds and waits for a tap are not cut. At least headersTimeoutMs.',
+        }),
+        bodyBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 16777216,
+          default: 1048576,
+          description: 'Largest request body, in bytes (413 above; a sync batch of 500 visits fits).',
+        }),
+        jsonDepth: Type.Integer({
+          minimum: 2,
+          maximum: 1000,
+          default: 16,
+          description:
+            'Deepest nesting of objects and arrays in a JSON body (400 above), checked before the body is parsed.',
+        }),
+        sseStreamsPerUser: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 8,
+          description:
+            'Live feeds (Server-Sent Events) open at once per user, token or host link (429 above): a few browser tabs each.',
+        }),
+      },
+      'Bounds of the HTTP edge: connections, timeouts, bodies, live feeds.',
     ),
   },
   'Web panel and HTTP API (fastify).',
@@ -911,6 +982,8 @@ type JsonSchema = {
   discriminator?: { propertyName: string };
   default?: unknown;
   description?: string;
+  /** An untyped key (checked in validate.ts) shows its kinds of value in the table. */
+  examples?: unknown[];
 };
 
 function typeName(s: JsonSchema): string {
@@ -931,6 +1004,7 @@ function typeName(s: JsonSchema): string {
   }
   if (s.type === 'string' && s.pattern === HHMM_PATTERN) return 'string "HH:MM"';
   if (s.type === 'string' && s.pattern === SLUG_PATTERN) return 'string (slug)';
+  if (s.type === undefined && s.examples) return s.examples.map((v) => JSON.stringify(v)).join(' or ');
   return s.type ?? 'unknown';
 }
 

@@ -2,6 +2,7 @@
 // the cross-field rules, then normalisation. Every problem is collected, none stops the
 // others, so one run of `pintu` tells the operator everything to fix.
 
+import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { normaliseUid } from '../domain/access.js';
 import { isValidTimeZone } from '../domain/time.js';
@@ -218,6 +219,50 @@ function checkUnique(
  * The rules between keys. `defaulted` names the lists that came from the embedded
  * defaults, so a reference error there says why the operator sees a list they never wrote.
  */
+/** An IPv4/IPv6 address, or one with a prefix length ("10.0.0.0/24", "fd00::/8"). */
+export function isAddressOrCidr(v: string): boolean {
+  const [addr = '', bits, extra] = v.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function checkHttp(http: Obj, out: ConfigProblem[]): void {
+  const tp = http.trustProxy;
+  if (tp === true) {
+    out.push({
+      path: 'http.trustProxy',
+      message:
+        'true would believe X-Forwarded-For from anyone (any client could pick its address); list the proxy addresses instead, e.g. ["127.0.0.1"]',
+    });
+  } else if (Array.isArray(tp)) {
+    if (tp.length === 0) out.push({ path: 'http.trustProxy', message: 'an empty list: write false instead' });
+    tp.forEach((v, i) => {
+      if (typeof v !== 'string' || !isAddressOrCidr(v)) {
+        out.push({
+          path: `http.trustProxy[${i}]`,
+          message: `must be an IP address or CIDR such as "127.0.0.1" or "10.0.0.0/24" (got ${show(v)})`,
+        });
+      }
+    });
+  } else if (tp !== undefined && tp !== false) {
+    out.push({
+      path: 'http.trustProxy',
+      message: `must be false or a list of proxy addresses (got ${show(tp)})`,
+    });
+  }
+  const limits = isObj(http.limits) ? http.limits : undefined;
+  const headers = limits?.headersTimeoutMs;
+  const request = limits?.requestTimeoutMs;
+  if (typeof headers === 'number' && typeof request === 'number' && headers > request) {
+    out.push({
+      path: 'http.limits.requestTimeoutMs',
+      message: `must be at least http.limits.headersTimeoutMs (${headers}), got ${request}`,
+    });
+  }
+}
+
 function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const why = (listName: string) =>
@@ -236,6 +281,8 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   checkHours(access.officeHours, 'access.officeHours', out);
 
   const mqttMode = isObj(cfg.mqtt) ? str(cfg.mqtt.mode) : undefined;
+
+  if (isObj(cfg.http)) checkHttp(cfg.http, out);
 
   if (isObj(cfg.gpio)) checkRegex(cfg.gpio.chipLabel, 'gpio.chipLabel', out);
   if (isObj(cfg.pcsc)) checkOrder(cfg.pcsc, 'retryMinMs', 'retryMaxMs', 'pcsc', out);

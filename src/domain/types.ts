@@ -331,5 +331,7 @@ export interface ApiToken {
   role: Role;
   /** sha256 of the token (tokens are long random strings, so a plain hash suffices). */
   hash: string;
+  /** For role host: the one host it acts as (a host token without one is refused). */
+  hostId?: string;
   createdAt: number;
 }

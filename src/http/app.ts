@@ -14,14 +14,18 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
+import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
-import panel from './panel.js';
+import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
+import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
+import { SseStreams } from './sse.js';
 
 const STATUS: Record<DomainError['code'], number> = {
   invalid: 400,
@@ -36,24 +40,27 @@ const STATUS: Record<DomainError['code'], number> = {
 export interface HttpOptions {
   gateway: Gateway;
   logger: Logger;
-  /** Behind a reverse proxy: honour X-Forwarded-For for the login rate limit. */
-  trustProxy?: boolean;
   cookieSecure?: boolean;
   loginRateLimit?: { max: number; windowMinutes: number };
   version?: string;
   /** Folder of the built web panel (default: dist/panel of the package). */
   panelDir?: string;
-  /** More of /healthz: `mqtt` (broker connection, event backlog) when MQTT runs. */
+  /** More of GET /api/v1/health: `mqtt` (broker connection, event backlog) when MQTT runs. */
   health?: { mqtt?: () => unknown };
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
+  const { limits, trustProxy } = opts.gateway.config.http;
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    trustProxy: opts.trustProxy ?? false,
+    // Only the listed proxies' X-Forwarded-* are believed (configuration refuses `true`).
+    trustProxy: trustProxy === false ? false : [...trustProxy],
     // Per-request lines would carry URLs with visit ids on every poll; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: limits.bodyBytes,
+    http: serverOptions(limits),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
@@ -78,12 +85,21 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         field: field || err.validationContext || 'body',
       });
     }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        error: 'body_too_large',
+        message: `the body is larger than http.limits.bodyBytes (${limits.bodyBytes} bytes)`,
+      });
+    }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: err.code ?? 'error', message: err.message });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
+  capConnections(app.server, limits, trustProxy);
+  notFoundBeforeBody(app);
+  boundJsonBodies(app, limits);
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
   );
@@ -112,13 +128,24 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       security: [{ session: [] }, { bearer: [] }],
     },
   });
-  await app.register(auth, { accounts: opts.gateway.accounts });
+  // Panel settings (the admin's panel address among them) are read by the cross-site check
+  // and changed by the admin routes: one store for both.
+  const settings = await PanelSettingsStore.open(opts.gateway.config.dataDir);
+  await app.register(auth, { accounts: opts.gateway.accounts, publicUrl: () => settings.get().publicUrl });
   // The OpenAPI reference is for anyone logged in; every other route declares its roles.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), roles: ROLES };
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // The reference runs in the same browser as the panel, logged in: the panel's CSP (no inline
+  // script, nothing from elsewhere) holds for it too.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    staticCSP: PANEL_CSP,
+  });
 
+  // One count of live feeds per login across both feeds (journal and host).
+  const streams = new SseStreams(limits.sseStreamsPerUser);
   await app.register(
     async (api) => {
       await api.register(accountRoutes, {
@@ -129,8 +156,13 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(visitRoutes, { gateway: opts.gateway });
       await api.register(doorRoutes, { gateway: opts.gateway });
       await api.register(directoryRoutes, { gateway: opts.gateway });
-      await api.register(eventRoutes, { gateway: opts.gateway });
-      await api.register(panelRoutes, { gateway: opts.gateway, cookieSecure: opts.cookieSecure ?? false });
+      await api.register(eventRoutes, { gateway: opts.gateway, streams });
+      await api.register(panelRoutes, {
+        gateway: opts.gateway,
+        settings,
+        streams,
+        cookieSecure: opts.cookieSecure ?? false,
+      });
     },
     { prefix: '/api/v1' },
   );
@@ -138,62 +170,10 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
   // The web panel: static, public assets; its data comes from the API above, behind a login.
   await app.register(panel, opts.panelDir ? { dir: opts.panelDir } : {});
 
-  app.get(
-    '/healthz',
-    {
-      config: { roles: 'public' },
-      schema: {
-        tags: ['system'],
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string', description: 'ok, or degraded (see problems)' },
-              problems: {
-                type: 'array',
-                items: { type: 'string' },
-                description:
-                  'What is wrong: what keeps the gateway from writing (a full data folder, a failed save), readers without their device',
-              },
-              journalSeq: { type: 'integer' },
-              uptimeSeconds: { type: 'number' },
-              mqtt: {
-                type: 'object',
-                description:
-                  'MQTT (absent when mqtt.mode is off): connection and the events waiting for the broker',
-                properties: {
-                  mode: { type: 'string' },
-                  connected: { type: 'boolean' },
-                  backlog: {
-                    type: 'integer',
-                    description: 'events journaled, not yet accepted by the broker',
-                  },
-                  backlogMax: { type: 'integer' },
-                  dropped: {
-                    type: 'integer',
-                    description: 'events dropped from MQTT (backlog full) since start',
-                  },
-                  published: { type: 'integer' },
-                  connections: { type: 'integer' },
-                  broker: { type: 'object', additionalProperties: true },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-    async () => {
-      const problems = opts.gateway.problems();
-      return {
-        status: problems.length ? 'degraded' : 'ok',
-        ...(problems.length ? { problems } : {}),
-        journalSeq: opts.gateway.core.journal.lastSeq,
-        uptimeSeconds: Math.round(process.uptime()),
-        ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
-      };
-    },
-  );
+  await app.register(healthRoutes, {
+    gateway: opts.gateway,
+    ...(opts.health ? { health: opts.health } : {}),
+  });
 
   app.get(
     '/metrics',

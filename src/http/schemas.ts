@@ -436,7 +436,11 @@ export const UserCreate = Type.Object(
 );
 
 export const TokenCreate = Type.Object(
-  { name: Text(60), role: Enum(ROLES) },
+  {
+    name: Text(60),
+    role: Enum(ROLES),
+    hostId: Type.Optional(Type.String({ description: 'Required for role host: the host it acts as' })),
+  },
   { additionalProperties: false },
 );
 
@@ -444,6 +448,7 @@ export const TokenCreated = Type.Object({
   id: Type.String(),
   name: Type.String(),
   role: Enum(ROLES),
+  hostId: Type.Optional(Type.String()),
   token: Type.String(),
 });
 

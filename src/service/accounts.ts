@@ -17,6 +17,8 @@ export interface Session {
   expiresAt: number;
   /** A session opened by a host's one-time link (no user account): acts as `hostId` only. */
   linkId?: string;
+  /** The one visit a link session may see and decide. */
+  visitId?: string;
 }
 
 export interface Principal {
@@ -27,6 +29,8 @@ export interface Principal {
   username?: string;
   /** Logged in with a one-time password: only changing it is allowed. */
   mustChangePassword?: boolean;
+  /** Opened by a host's one-time link: this visit only (see http/auth.ts LINK_ROUTES). */
+  visitId?: string;
 }
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -125,17 +129,26 @@ export class AccountService {
     });
   }
 
-  /** A user changes their own password, proving the current one. */
-  async changeOwnPassword(userId: string, current: string, next: string): Promise<void> {
+  /**
+   * A user changes their own password, proving the current one. Every other session of the
+   * user ends (a stolen cookie dies with the old password); `currentSessionId`, the session
+   * that made the change, stays.
+   */
+  async changeOwnPassword(
+    userId: string,
+    current: string,
+    next: string,
+    currentSessionId?: string,
+  ): Promise<void> {
     const user = this.core.state.users.get(userId);
     if (!user || !(await verifyPassword(current, user.passwordHash))) {
       throw new DomainError('forbidden', 'the current password is wrong', 'current');
     }
     if (next === current) throw new DomainError('invalid', 'choose a new password', 'password');
-    const sessions = [...this.sessions].filter(([, s]) => s.userId === userId);
+    const key = currentSessionId ? sha256(currentSessionId) : undefined;
+    const kept = key ? this.sessions.get(key) : undefined;
     await this.setPassword(user.username, next, { kind: 'user', id: user.id, role: user.role });
-    // setPassword ends every session of the user; the one that changed it stays.
-    for (const [k, s] of sessions) this.sessions.set(k, s);
+    if (key && kept?.userId === userId) this.sessions.set(key, kept);
   }
 
   async removeUser(username: string, actor: Actor): Promise<void> {
@@ -192,8 +205,11 @@ export class AccountService {
     return { sessionId, user };
   }
 
-  /** A session for a host who opened a signed one-time link (see service/host-links.ts). */
-  openHostLinkSession(hostId: string, linkId: string, ttlMs: number): string {
+  /**
+   * A session for a host who opened a signed one-time link (see service/host-links.ts): it
+   * acts for the one visit the link was made for.
+   */
+  openHostLinkSession(hostId: string, visitId: string, linkId: string, ttlMs: number): string {
     const sessionId = newSecret();
     const id = sha256(sessionId);
     this.sessions.set(id, {
@@ -201,6 +217,7 @@ export class AccountService {
       userId: '',
       role: 'host',
       hostId,
+      visitId,
       linkId,
       expiresAt: this.core.now() + ttlMs,
     });
@@ -220,11 +237,12 @@ export class AccountService {
       return null;
     }
     if (s.linkId) {
-      if (!s.hostId || !this.core.state.hosts.has(s.hostId)) return null;
+      if (!s.hostId || !s.visitId || !this.core.state.hosts.has(s.hostId)) return null;
       return {
         actor: { kind: 'token', id: `link:${s.linkId}`, role: 'host' },
         role: 'host',
         hostId: s.hostId,
+        visitId: s.visitId,
       };
     }
     const user = this.core.state.users.get(s.userId);
@@ -241,19 +259,50 @@ export class AccountService {
   fromToken(token: string): Principal | null {
     const hash = sha256(token);
     for (const t of this.core.state.tokens.values()) {
-      if (t.hash === hash) return { actor: { kind: 'token', id: t.id, role: t.role }, role: t.role };
+      if (t.hash !== hash) continue;
+      // A host token from before tokens named their host: read as "every host" by the visit
+      // routes, so it is refused rather than widened.
+      if (t.role === 'host' && !t.hostId) return null;
+      return {
+        actor: { kind: 'token', id: t.id, role: t.role },
+        role: t.role,
+        ...(t.role === 'host' && t.hostId ? { hostId: t.hostId } : {}),
+      };
     }
     return null;
   }
 
-  /** A new machine token; its value is returned this once. */
-  createToken(name: string, role: Role, actor: Actor): Promise<{ token: string; record: ApiToken }> {
+  /** A new machine token; its value is returned this once. A host token names its host. */
+  createToken(
+    name: string,
+    role: Role,
+    actor: Actor,
+    hostId?: string,
+  ): Promise<{ token: string; record: ApiToken }> {
+    if (role === 'host' && (!hostId || !this.core.state.hosts.has(hostId))) {
+      throw new DomainError('invalid', 'a host token needs the id of an existing host', 'hostId');
+    }
+    if (role !== 'host' && hostId !== undefined) {
+      throw new DomainError('invalid', 'only a host token names a host', 'hostId');
+    }
     const token = `pintu_${newSecret()}`;
     return this.core.transact(actor, (now) => {
-      const record: ApiToken = { id: randomUUID(), name, role, hash: sha256(token), createdAt: now };
+      const record: ApiToken = {
+        id: randomUUID(),
+        name,
+        role,
+        hash: sha256(token),
+        ...(hostId ? { hostId } : {}),
+        createdAt: now,
+      };
       this.core.state.tokens.set(record.id, record);
       return {
-        events: [{ type: 'token.created', payload: { userId: record.id, username: name, role } }],
+        events: [
+          {
+            type: 'token.created',
+            payload: { userId: record.id, username: name, role, ...(hostId ? { hostId } : {}) },
+          },
+        ],
         result: () => ({ token, record }),
       };
     });

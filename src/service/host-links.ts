@@ -1,6 +1,6 @@
 // Signed, expiring, one-time links for hosts (SOP step 4): the receptionist (or the webhook)
-// hands a host a link; opening it logs the host in for a while, as that host only, without a
-// password. The token is an HMAC-signed claim (host, visit, expiry, nonce) under a key derived
+// hands a host a link for one visit; opening it logs the host in for a while, for that visit
+// only (see it, decide it), without a password. The token is an HMAC-signed claim (host, visit, expiry, nonce) under a key derived
 // from the data folder's secret; a redeemed nonce is written to `host-links.json` so the link
 // cannot be used again, even after a restart.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -12,7 +12,7 @@ import { errnoCode } from '../store/fsync.js';
 
 export interface HostLinkClaims {
   hostId: string;
-  visitId?: string;
+  visitId: string;
   expiresAt: number;
   nonce: string;
 }
@@ -47,9 +47,9 @@ export class HostLinks {
     return new HostLinks(secret, file, used, now);
   }
 
-  issue(hostId: string, visitId: string | undefined, ttlMs: number): { token: string; expiresAt: number } {
+  issue(hostId: string, visitId: string, ttlMs: number): { token: string; expiresAt: number } {
     const expiresAt = this.now() + ttlMs;
-    const claims = { h: hostId, ...(visitId ? { v: visitId } : {}), e: expiresAt, n: b64(randomBytes(12)) };
+    const claims = { h: hostId, v: visitId, e: expiresAt, n: b64(randomBytes(12)) };
     const body = b64(JSON.stringify(claims));
     return { token: `${body}.${this.sign(body)}`, expiresAt };
   }
@@ -68,12 +68,18 @@ export class HostLinks {
     } catch {
       throw new DomainError('forbidden', 'invalid link');
     }
-    if (typeof c.h !== 'string' || typeof c.e !== 'number' || typeof c.n !== 'string') {
+    // A link without a visit (signed before links were scoped) would open the whole host.
+    if (
+      typeof c.h !== 'string' ||
+      typeof c.v !== 'string' ||
+      typeof c.e !== 'number' ||
+      typeof c.n !== 'string'
+    ) {
       throw new DomainError('forbidden', 'invalid link');
     }
     if (c.e <= this.now()) throw new DomainError('forbidden', 'the link has expired');
     if (this.used.has(c.n)) throw new DomainError('forbidden', 'the link was already used');
-    return { hostId: c.h, ...(typeof c.v === 'string' ? { visitId: c.v } : {}), expiresAt: c.e, nonce: c.n };
+    return { hostId: c.h, visitId: c.v, expiresAt: c.e, nonce: c.n };
   }
 
   /** Verify and use up a token (durably) before it logs anyone in. */

@@ -440,14 +440,24 @@ describe('bearer tokens (admin)', () => {
 
 // ------------------------------------------------------------------ system
 
-describe('GET /healthz', () => {
-  it('is public and reports the journal position', async () => {
+describe('GET /healthz and GET /health', () => {
+  it('/healthz is public and says ok or degraded, nothing more (issue 11: it showed broker counts)', async () => {
     const res = await api('GET', '/healthz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', journalSeq: seq() });
-    expect(typeof res.json().uptimeSeconds).toBe('number');
+    expect(res.json()).toEqual({ status: 'ok' });
     // A forged cookie does not matter on a public route.
     expect((await api('GET', '/healthz', 'pintu_session=forged')).statusCode).toBe(200);
+  });
+
+  it('/health gives the details to admin, security and facilities', async () => {
+    for (const role of ['admin', 'security', 'facilities'] as const) {
+      const res = await api('GET', '/health', as[role]);
+      expect(res.statusCode, role).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'ok', journalSeq: seq() });
+      expect(typeof res.json().uptimeSeconds).toBe('number');
+    }
+    expect((await api('GET', '/health')).statusCode).toBe(401);
+    expect((await api('GET', '/health', as.receptionist)).statusCode).toBe(403);
   });
 });
 

@@ -115,6 +115,7 @@ const HTTP_POLICY = `
   POST    /api/v1/admin/retention/sweep              A . . . .
   # ---- system
   GET     /healthz                                   public
+  GET     /api/v1/health                             A . S . F
   GET     /metrics                                   A . S . F
   # ---- the OpenAPI reference: anyone logged in
   GET     /docs                                      A R S H F   hidden
@@ -247,7 +248,12 @@ describe('authorisation matrix: HTTP', () => {
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     for (const role of ROLES) {
       cookie[role] = await loginAs(role);
-      const res = await api('POST', '/tokens', cookie.admin, { name: `authz-${role}`, role });
+      const res = await api('POST', '/tokens', cookie.admin, {
+        name: `authz-${role}`,
+        role,
+        // A host token names its host.
+        ...(role === 'host' ? { hostId: 'kabag-umum' } : {}),
+      });
       expect(res.statusCode, res.body).toBe(201);
       token[role] = res.json().token;
     }

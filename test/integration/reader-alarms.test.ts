@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { ReadEvent, ReaderPort, ReaderStatus } from '../../src/hardware/ports.js';
 import { assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
+import { healthOf } from '../support/health.js';
 import {
   type Collected,
   client,
@@ -90,7 +91,7 @@ describe('reader_offline: readers that lose their device', () => {
     clients.push(fac);
     return { g, fac };
   };
-  const health = async (gw: MqttGateway) => (await gw.app.inject({ method: 'GET', url: '/healthz' })).json();
+  const health = (gw: MqttGateway) => healthOf(gw.app, gw.gateway);
   const metric = async (gw: MqttGateway, name: string, labels: string) => {
     const text = await gw.gateway.core.metrics.registry.getSingleMetricAsString(name);
     const m = new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(text);

@@ -25,6 +25,7 @@ import type { SerialReader } from '../../src/hardware/serial.js';
 import { EVENT_TYPES } from '../../src/mqtt/service.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { badgedVisit } from './gateway.js';
+import { type HealthDetails, healthOf } from './health.js';
 import {
   eventually,
   fakeSysfs,
@@ -272,12 +273,8 @@ export class FaultRig {
     return pinValue(this.sysfs, RELAY[kind]);
   }
 
-  async health(): Promise<{
-    status: string;
-    problems?: string[];
-    mqtt?: { connected: boolean; backlog: number };
-  }> {
-    return (await this.g.app.inject({ method: 'GET', url: '/healthz' })).json();
+  health(): Promise<HealthDetails> {
+    return healthOf(this.g.app, this.g.gateway);
   }
 
   /** door.alarm and door.alarm_cleared entries from entry index `from` on: [type, door, alarm, actor]. */

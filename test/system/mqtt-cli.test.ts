@@ -129,7 +129,7 @@ describe('pintu sim-controller', () => {
 });
 
 describe('pintu start with the embedded broker', () => {
-  it('runs the broker, reports it in /healthz, says online, and offline when stopped', async () => {
+  it('runs the broker, reports it in /api/v1/health, says online, and offline when stopped', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pintu-mqtt-start-'));
     const [httpPort, mqttPort] = [await freeHttpPort(), await freePort()];
     const users = await MqttUsers.open(mqttUsersFile(dir));
@@ -141,7 +141,13 @@ describe('pintu start with the embedded broker', () => {
       PINTU_CONFIG_MQTT__PORT: String(mqttPort),
     });
     try {
-      const health = (await (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).json()) as {
+      // The details are behind a role: the CLI's admin token, as `pintu` on the Pi would use it.
+      const token = (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
+      const health = (await (
+        await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json()) as {
         mqtt?: Record<string, unknown>;
       };
       expect(health.mqtt).toMatchObject({ mode: 'embedded', connected: true, backlog: 0 });

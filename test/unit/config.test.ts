@@ -72,6 +72,17 @@ describe('embedded defaults (no file)', () => {
       cookieSecure: false,
       sessionTtlMinutes: 720,
       loginRateLimit: { max: 5, windowMinutes: 15 },
+      hostLinkHours: 4,
+      limits: {
+        maxConnections: 256,
+        maxConnectionsPerAddress: 32,
+        headersTimeoutMs: 10000,
+        keepAliveTimeoutMs: 5000,
+        requestTimeoutMs: 30000,
+        bodyBytes: 1048576,
+        jsonDepth: 16,
+        sseStreamsPerUser: 8,
+      },
     });
     expect(config.mqtt).toEqual({
       mode: 'embedded',
@@ -511,6 +522,25 @@ describe('schema errors name the key', () => {
       problems(`${SITE.replace('kind: entrance }', 'kind: entrance, lock: { driver: sim, pin: 4 } }')}`),
     ).toEqual(['doors[0].lock: unknown key "pin"']);
     expect(problems('retention:\n  retainDays: 1\n')[0]).toBe('retention: unknown key "retainDays"');
+  });
+
+  it('http.trustProxy: a list of proxies; true (anyone) is refused naming the key', () => {
+    expect(problems('http:\n  trustProxy: true\n')).toEqual([
+      expect.stringMatching(/^http\.trustProxy: true would believe X-Forwarded-For from anyone/),
+    ]);
+    expect(problems('http:\n  trustProxy: ["10.0.0.0/24", nginx]\n')).toEqual([
+      'http.trustProxy[1]: must be an IP address or CIDR such as "127.0.0.1" or "10.0.0.0/24" (got "nginx")',
+    ]);
+    expect(
+      load('http:\n  trustProxy: ["127.0.0.1", "10.0.0.0/24", "fd00::/8"]\n').config.http.trustProxy,
+    ).toEqual(['127.0.0.1', '10.0.0.0/24', 'fd00::/8']);
+    expect(load('http:\n  trustProxy: false\n').config.http.trustProxy).toBe(false);
+  });
+
+  it('http.limits: the request timeout covers the header timeout', () => {
+    expect(problems('http:\n  limits: { headersTimeoutMs: 20000, requestTimeoutMs: 10000 }\n')).toEqual([
+      'http.limits.requestTimeoutMs: must be at least http.limits.headersTimeoutMs (20000), got 10000',
+    ]);
   });
 
   it('a wrong type', () => {

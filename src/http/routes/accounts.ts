@@ -99,7 +99,12 @@ export async function accountRoutes(
     async (req) => {
       const p = principalOf(req);
       if (p.actor.kind !== 'user') throw new DomainError('invalid', 'tokens have no password');
-      await accounts.changeOwnPassword(p.actor.id, req.body.current, req.body.password);
+      await accounts.changeOwnPassword(
+        p.actor.id,
+        req.body.current,
+        req.body.password,
+        req.cookies[SESSION_COOKIE],
+      );
       return { ok: true };
     },
   );
@@ -155,8 +160,15 @@ export async function accountRoutes(
         req.body.name,
         req.body.role,
         principalOf(req).actor,
+        req.body.hostId,
       );
-      return reply.code(201).send({ id: record.id, name: record.name, role: record.role, token });
+      return reply.code(201).send({
+        id: record.id,
+        name: record.name,
+        role: record.role,
+        ...(record.hostId ? { hostId: record.hostId } : {}),
+        token,
+      });
     },
   );
 

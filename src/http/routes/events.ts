@@ -6,6 +6,7 @@ import type { JournalEntry } from '../../domain/events.js';
 import type { Role } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
 import * as S from '../schemas.js';
+import type { SseStreams } from '../sse.js';
 
 const WATCH: Role[] = ['admin', 'receptionist', 'security', 'facilities'];
 const REPORT: Role[] = ['admin', 'receptionist'];
@@ -19,7 +20,10 @@ function typesOf(param: string | undefined): string[] | undefined {
   return list?.length ? list : undefined;
 }
 
-export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+export async function eventRoutes(
+  app: FastifyInstance,
+  { gateway, streams }: { gateway: Gateway; streams: SseStreams },
+) {
   const { journal, bus } = gateway.core;
 
   app.get<{ Querystring: Static<typeof S.EventsQuery> }>(
@@ -54,6 +58,7 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
       schema: {
         tags: ['events'],
         summary: 'Live journal entries as Server-Sent Events (id = seq; resumes after Last-Event-ID)',
+        description: 'At most http.limits.sseStreamsPerUser feeds open at once per login (429 above).',
         querystring: {
           type: 'object',
           properties: { type: { type: 'string', maxLength: 200 } },
@@ -67,16 +72,10 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
       const types = typesOf(req.query.type);
       const wanted = (e: JournalEntry) =>
         !types || types.some((t) => (t.endsWith('.') ? e.type.startsWith(t) : e.type === t));
-      const raw = reply.raw;
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const send = (e: JournalEntry) =>
-        raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      const stream = streams.start(req, reply);
+      if (!stream) return reply;
+      const raw = stream.raw;
+      const send = (e: JournalEntry) => stream.send(e.seq, e.type, e);
       // Hold live entries while the missed ones are read, so none is lost or sent twice.
       const held: JournalEntry[] = [];
       let replaying = true;
@@ -90,12 +89,7 @@ export async function eventRoutes(app: FastifyInstance, { gateway }: { gateway: 
         }
       };
       bus.on('entry', onEntry);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      raw.on('close', () => {
-        clearInterval(heartbeat);
-        bus.off('entry', onEntry);
-      });
-      raw.write('retry: 2000\n\n');
+      stream.onClose(() => bus.off('entry', onEntry));
       const lastId = Number(req.headers['last-event-id']);
       if (Number.isInteger(lastId) && lastId > 0) {
         for await (const e of journal.read({ fromSeq: lastId + 1, ...(types ? { types } : {}) })) {

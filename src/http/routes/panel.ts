@@ -9,10 +9,11 @@ import type { JournalEntry } from '../../domain/events.js';
 import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
 import { HostLinks } from '../../service/host-links.js';
-import { PanelSettingsStore } from '../../service/panel-settings.js';
+import type { PanelSettingsStore } from '../../service/panel-settings.js';
 import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
+import type { SseStreams } from '../sse.js';
 
 const ALL: Role[] = [...ROLES];
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -21,7 +22,7 @@ const WATCH: Role[] = ['admin', 'receptionist', 'security', 'facilities'];
 const ADMIN: Role[] = ['admin'];
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
-/** How long a host stays logged in after opening a one-time link. */
+/** How long a host stays logged in after opening a one-time link (at most http.hostLinkHours). */
 const LINK_SESSION_MS = 2 * 60 * 60_000;
 
 // ---------------------------------------------------------------- schemas
@@ -97,7 +98,11 @@ const Outstanding = Type.Object({
 });
 
 const HostLinkBody = Type.Object(
-  { ttlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440, default: 60 })) },
+  {
+    ttlMinutes: Type.Optional(
+      Type.Integer({ minimum: 5, maximum: 1440, default: 60, description: 'At most http.hostLinkHours' }),
+    ),
+  },
   { additionalProperties: false },
 );
 const HostLinkCreated = Type.Object({
@@ -167,13 +172,17 @@ function historyAt(v: Visit, action: Visit['history'][number]['action']): number
 
 export interface PanelRouteOptions {
   gateway: Gateway;
+  settings: PanelSettingsStore;
+  streams: SseStreams;
   cookieSecure: boolean;
 }
 
-export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure }: PanelRouteOptions) {
+export async function panelRoutes(
+  app: FastifyInstance,
+  { gateway, settings, streams, cookieSecure }: PanelRouteOptions,
+) {
   const { core, config } = gateway;
   const state = core.state;
-  const settings = await PanelSettingsStore.open(config.dataDir);
   const links = await HostLinks.open(config.dataDir, core.now);
   const webhook = new ApprovalWebhook(core, () => settings.get(), links, config.display.guestName, core.log);
   const retentionFromConfig = config.retention.guestDays;
@@ -184,6 +193,7 @@ export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure 
   webhook.start();
   app.addHook('onClose', async () => webhook.stop());
 
+  const linkMaxMs = config.http.hostLinkHours * 60 * 60_000;
   const hostName = (id: string) => state.hosts.get(id)?.name ?? id;
   const badgeLabel = (id: string | undefined) => (id ? state.badges.get(id)?.label : undefined);
 
@@ -343,7 +353,15 @@ export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure 
     async (req, reply) => {
       const v = state.visits.get(req.params.id);
       if (!v) throw new DomainError('not_found', 'visit not found or already closed');
-      const { token, expiresAt } = links.issue(v.hostId, v.id, (req.body.ttlMinutes ?? 60) * 60_000);
+      const ttlMinutes = req.body.ttlMinutes ?? Math.min(60, linkMaxMs / 60_000);
+      if (ttlMinutes * 60_000 > linkMaxMs) {
+        throw new DomainError(
+          'invalid',
+          `ttlMinutes: at most ${linkMaxMs / 60_000} (http.hostLinkHours ${config.http.hostLinkHours})`,
+          'ttlMinutes',
+        );
+      }
+      const { token, expiresAt } = links.issue(v.hostId, v.id, ttlMinutes * 60_000);
       const path = `/#/link/${token}`;
       const base = settings.get().publicUrl?.replace(/\/+$/, '');
       return reply.code(201).send({ token, path, ...(base ? { url: `${base}${path}` } : {}), expiresAt });
@@ -369,19 +387,25 @@ export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure 
     async (req, reply) => {
       const claims = await links.redeem(req.body.token);
       if (!state.hosts.has(claims.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
-      const sessionId = gateway.accounts.openHostLinkSession(claims.hostId, claims.nonce, LINK_SESSION_MS);
+      const sessionMs = Math.min(LINK_SESSION_MS, linkMaxMs);
+      const sessionId = gateway.accounts.openHostLinkSession(
+        claims.hostId,
+        claims.visitId,
+        claims.nonce,
+        sessionMs,
+      );
       reply.setCookie(SESSION_COOKIE, sessionId, {
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
         secure: cookieSecure,
-        maxAge: LINK_SESSION_MS / 1000,
+        maxAge: sessionMs / 1000,
       });
       const p = gateway.accounts.fromSession(sessionId)!;
       return {
         me: { role: p.role, hostId: claims.hostId, actor: p.actor },
-        ...(claims.visitId ? { visitId: claims.visitId } : {}),
-        expiresAt: core.now() + LINK_SESSION_MS,
+        visitId: claims.visitId,
+        expiresAt: core.now() + sessionMs,
       };
     },
   );
@@ -398,31 +422,18 @@ export async function panelRoutes(app: FastifyInstance, { gateway, cookieSecure 
     async (req: FastifyRequest, reply) => {
       // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
-      const hostId = principalOf(req).hostId;
-      const raw = reply.raw;
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const { hostId, visitId: only } = principalOf(req);
+      const stream = streams.start(req, reply);
+      if (!stream) return reply;
       const onEntry = (e: JournalEntry) => {
         if (!e.type.startsWith('visit.')) return;
         const visitId = (e.payload as { visitId: string }).visitId;
         const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
-        if (!v || v.hostId !== hostId) return;
-        raw.write(
-          `id: ${e.seq}\nevent: visit\ndata: ${JSON.stringify({ type: e.type, visitId, seq: e.seq })}\n\n`,
-        );
+        if (!v || v.hostId !== hostId || (only && v.id !== only)) return;
+        stream.send(e.seq, 'visit', { type: e.type, visitId, seq: e.seq });
       };
       core.bus.on('entry', onEntry);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      raw.on('close', () => {
-        clearInterval(heartbeat);
-        core.bus.off('entry', onEntry);
-      });
-      raw.write('retry: 2000\n\n');
+      stream.onClose(() => core.bus.off('entry', onEntry));
     },
   );
 

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
 import { stepTimings } from '../../domain/visit.js';
+import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { VisitDays } from '../../service/visit-days.js';
 import { principalOf } from '../auth.js';
@@ -28,12 +29,14 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
   const now = () => gateway.core.now();
   const actor = (req: FastifyRequest) => principalOf(req).actor;
 
-  /** A host reaches only visits to themselves; everyone else, any visit. */
+  /**
+   * A host reaches only visits to themselves, and a host link only its one visit; everyone
+   * else, any visit.
+   */
+  const mine = (p: Principal, v: Visit) =>
+    p.role !== 'host' || (v.hostId === p.hostId && (!p.visitId || v.id === p.visitId));
   const visible = (req: FastifyRequest, v: Visit | undefined): Visit => {
-    const p = principalOf(req);
-    if (!v || (p.role === 'host' && v.hostId !== p.hostId)) {
-      throw new DomainError('not_found', 'visit not found');
-    }
+    if (!v || !mine(principalOf(req), v)) throw new DomainError('not_found', 'visit not found');
     return v;
   };
   const open = (req: FastifyRequest<{ Params: { id: string } }>) =>
@@ -83,14 +86,14 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
         const date = req.query.date === 'today' ? today : req.query.date;
         const list = await days.ofDay(date, { openToo: date === today, ...(hostId ? { hostId } : {}) });
         return list
-          .filter((v) => !req.query.state || v.state === req.query.state)
+          .filter((v) => mine(p, v) && (!req.query.state || v.state === req.query.state))
           .map((v) => visitBody(v, now()));
       }
       const list = visits.list({
         ...(req.query.state ? { state: req.query.state } : {}),
         ...(hostId ? { hostId } : {}),
       });
-      return list.map((v) => visitBody(v, now()));
+      return list.filter((v) => mine(p, v)).map((v) => visitBody(v, now()));
     },
   );
 

@@ -1,0 +1,106 @@
+// Health: the public `/healthz` says ok or degraded and nothing more (a probe, the systemd
+// watchdog, a load balancer need no more); the details (what is wrong, the journal position,
+// uptime, the MQTT link and broker counts) are for the roles that look after the gateway.
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../domain/types.js';
+import type { Gateway } from '../../service/gateway.js';
+import * as S from '../schemas.js';
+
+const CARETAKERS: Role[] = ['admin', 'security', 'facilities'];
+
+export interface HealthRouteOptions {
+  gateway: Gateway;
+  /** `mqtt` (broker connection, event backlog) when MQTT runs. */
+  health?: { mqtt?: () => unknown };
+}
+
+const Status = {
+  type: 'string',
+  enum: ['ok', 'degraded'],
+  description: 'ok, or degraded (the details are in GET /api/v1/health)',
+} as const;
+
+export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOptions) {
+  const { gateway } = opts;
+  const status = () => (gateway.problems().length ? 'degraded' : 'ok');
+
+  app.get(
+    '/healthz',
+    {
+      config: { roles: 'public' },
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: ok or degraded, nothing more (public)',
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: Status },
+            required: ['status'],
+            additionalProperties: false,
+          },
+        },
+      },
+    },
+    async () => ({ status: status() }),
+  );
+
+  app.get(
+    '/api/v1/health',
+    {
+      config: { roles: CARETAKERS },
+      schema: {
+        tags: ['system'],
+        summary: 'Health in detail: problems, journal position, uptime, MQTT',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: Status,
+              problems: {
+                type: 'array',
+                items: { type: 'string' },
+                description:
+                  'What is wrong: what keeps the gateway from writing (a full data folder, a failed save), readers without their device',
+              },
+              journalSeq: { type: 'integer' },
+              uptimeSeconds: { type: 'number' },
+              mqtt: {
+                type: 'object',
+                description:
+                  'MQTT (absent when mqtt.mode is off): connection and the events waiting for the broker',
+                properties: {
+                  mode: { type: 'string' },
+                  connected: { type: 'boolean' },
+                  backlog: {
+                    type: 'integer',
+                    description: 'events journaled, not yet accepted by the broker',
+                  },
+                  backlogMax: { type: 'integer' },
+                  dropped: {
+                    type: 'integer',
+                    description: 'events dropped from MQTT (backlog full) since start',
+                  },
+                  published: { type: 'integer' },
+                  connections: { type: 'integer' },
+                  broker: { type: 'object', additionalProperties: true },
+                },
+              },
+            },
+          },
+          401: S.ErrorBody,
+          403: S.ErrorBody,
+        },
+      },
+    },
+    async () => {
+      const problems = gateway.problems();
+      return {
+        status: problems.length ? 'degraded' : 'ok',
+        ...(problems.length ? { problems } : {}),
+        journalSeq: gateway.core.journal.lastSeq,
+        uptimeSeconds: Math.round(process.uptime()),
+        ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
+      };
+    },
+  );
+}
