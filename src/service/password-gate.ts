@@ -9,7 +9,9 @@
 //   - an address that failed within its window holds at most `perAddressPending` checks
 //     waiting or running (a desk or a Pi-local client that never failed is not held back);
 //   - overall, at most `hashQueueMax` checks waiting or running: beyond that, "busy" at once
-//     (a 503 or CONNACK 3) instead of a queue that grows with the attack.
+//     (a 503 or CONNACK 3) instead of a queue that grows with the attack. A few more slots
+//     (RESERVED) are kept for an address and user name that logged in before, so the admin at
+//     their own desk still gets in while a flood from elsewhere fills the rest.
 // IPv6 addresses count by their /64: one host holds a whole prefix.
 import { isIPv6 } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -40,12 +42,18 @@ export type GateOutcome =
 
 /** Entries kept per map at most: beyond it the oldest go (the maps cannot grow with an attack). */
 const MAX_TRACKED = 10_000;
+/** Checks beyond hashQueueMax for pairs that succeeded before. */
+const RESERVED = 2;
+/** How long a success vouches for its address and user name. */
+const TRUST_MS = 30 * 24 * 60 * 60_000;
 
 export class PasswordGate {
   private running = 0;
   private readonly pendingByAddress = new Map<string, number>();
   private readonly addressFails = new Map<string, number[]>();
   private readonly accountFails = new Map<string, number[]>();
+  /** Address and user name -> when it last logged in (only successes get here). */
+  private readonly trusted = new Map<string, number[]>();
 
   constructor(
     private readonly limits: GateLimits,
@@ -86,6 +94,7 @@ export class PasswordGate {
     const at = this.now();
     if (ok) {
       this.accountFails.delete(pair);
+      record(this.trusted, pair, at, 1);
       return { outcome: 'ok' };
     }
     record(this.addressFails, addr, at, this.limits.addressFailures.max);
@@ -107,8 +116,9 @@ export class PasswordGate {
     if (byPair.length >= u.max) {
       return { reason: 'account_throttled', retryAfterSeconds: secondsUntil(byPair, u, now) };
     }
+    const vouched = recent(this.trusted, pair, now, TRUST_MS).length > 0;
     if (
-      this.running >= this.limits.hashQueueMax ||
+      this.running >= this.limits.hashQueueMax + (vouched ? RESERVED : 0) ||
       (byAddress.length > 0 && (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending)
     ) {
       return { reason: 'busy', retryAfterSeconds: 1 };

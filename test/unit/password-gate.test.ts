@@ -87,6 +87,22 @@ describe('PasswordGate', () => {
     expect((await gate.attempt('10.0.0.5', 'b', async () => true)).outcome).toBe('refused');
   });
 
+  it('keeps a slot for an address and user name that logged in before, while a flood fills the rest', async () => {
+    const gate = new PasswordGate(LIMITS, () => 0);
+    expect((await gate.attempt('10.0.0.50', 'admin', async () => true)).outcome).toBe('ok');
+    const c = pendingChecks();
+    const flood = Array.from({ length: 20 }, (_, i) => gate.attempt(`10.9.0.${i + 1}`, 'admin', c.check));
+    expect(c.started).toHaveLength(LIMITS.hashQueueMax);
+    // A newcomer is busy; the admin's own desk still gets its check.
+    expect(await gate.attempt('10.0.0.51', 'admin', c.check)).toMatchObject({ reason: 'busy' });
+    const desk = gate.attempt('10.0.0.50', 'admin', c.check);
+    expect(c.started).toHaveLength(LIMITS.hashQueueMax + 1);
+    c.started.at(-1)!(true);
+    expect((await desk).outcome).toBe('ok');
+    for (const done of c.started) done(false);
+    await Promise.all(flood);
+  });
+
   it('counts IPv6 by its /64 and IPv4-mapped addresses as IPv4', () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
