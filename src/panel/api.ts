@@ -107,6 +107,8 @@ export interface Bootstrap {
   officeHours: { days: number[]; open: string; close: string };
   sopStandards: Record<string, number>;
   retentionGuestDays: number;
+  /** Lockdowns are released by admin and security (facilities when configured). */
+  mayReleaseLockdown: boolean;
 }
 
 export interface Timing {
@@ -164,6 +166,8 @@ export interface Door {
   alarm?: 'held_open' | 'forced_open';
   readersOffline?: string[];
   lockdown: boolean;
+  /** Who set the lockdown, and when. */
+  lockdownBy?: { kind: string; id: string; role?: string; at: number };
 }
 
 export interface TapResult {

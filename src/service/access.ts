@@ -254,7 +254,7 @@ export class AccessService {
     if (!global && !this.core.state.doors.has(doorId)) {
       return Promise.reject(new DomainError('not_found', `unknown door "${doorId}"`));
     }
-    if (!active && !(actor.role && this.lockdownReleasers.includes(actor.role))) {
+    if (!active && !this.mayReleaseLockdown(actor.role)) {
       return Promise.reject(
         new DomainError('forbidden', `a lockdown is released only by ${this.lockdownReleasers.join(' or ')}`),
       );
@@ -278,6 +278,11 @@ export class AccessService {
           }
         : undefined,
     );
+  }
+
+  /** May this role release a lockdown (admin, security; facilities when configured)? */
+  mayReleaseLockdown(role: Role | undefined): boolean {
+    return role !== undefined && this.lockdownReleasers.includes(role);
   }
 
   /** In lockdown now: recorded, or set and still on its way to the journal. */

@@ -36,7 +36,7 @@ describe.skipIf(!ok)(
     it('unlocks a door briefly: the lock pulses and the journal names the user', async () => {
       const before = lab.t.lock('pintu-utama').pulses;
       await door('pintu-utama').getByRole('button', { name: 'Buka sesaat' }).click();
-      await expect.poll(() => lab.t.lock('pintu-utama').pulses).toBe(before + 1);
+      await expect.poll(() => lab.t.lock('pintu-utama').pulses, { timeout: 15_000 }).toBe(before + 1);
       const last = await lab.t.gateway.core.journal.page({ limit: 5, types: ['door.unlocked'] });
       expect(last.entries[0]?.actor.kind).toBe('user');
     });
@@ -50,9 +50,22 @@ describe.skipIf(!ok)(
       expect(denied).toMatchObject({ granted: false, reason: 'lockdown' });
       // Unlocking a door in lockdown is refused by the gateway; the button is disabled meanwhile.
       expect(await room.getByRole('button', { name: 'Buka sesaat' }).isDisabled()).toBe(true);
+      // Who set it is shown; facilities may set a lockdown but not release it (life safety).
+      await see(room)
+        .text()
+        .toMatch(/Penguncian darurat · Fasilitas \d\d[.:]\d\d/);
+      expect(await room.getByRole('button', { name: 'Lepas penguncian' }).isDisabled()).toBe(true);
       await lab.shot(page, '20-doors-lockdown');
-      await room.getByRole('button', { name: 'Lepas penguncian' }).click();
-      await expect.poll(() => lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag')).toBe(false);
+      // Security (here the admin's token) releases it; the facilities page follows live.
+      const res = await fetch(`${lab.url}/api/v1/doors/ruang-kabag/lockdown`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${lab.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ active: false }),
+      });
+      expect(res.status).toBe(200);
+      await expect
+        .poll(() => lab.t.gateway.core.state.lockdown.doors.has('ruang-kabag'), { timeout: 15_000 })
+        .toBe(false);
       await see(room.getByRole('button', { name: 'Kunci darurat' }))
         .text()
         .toContain('Kunci darurat');

@@ -48,6 +48,9 @@ const Bootstrap = Type.Object({
   officeHours: Type.Object({ days: Type.Array(Type.Integer()), open: Type.String(), close: Type.String() }),
   sopStandards: Type.Record(Type.String(), Type.Number()),
   retentionGuestDays: Type.Integer(),
+  mayReleaseLockdown: Type.Boolean({
+    description: 'The caller may release a lockdown (admin, security; facilities when configured)',
+  }),
 });
 
 const PresenceRow = Type.Object({
@@ -232,6 +235,7 @@ export async function panelRoutes(
         officeHours: state.policy.officeHours,
         sopStandards: { ...SOP_STANDARD_MINUTES },
         retentionGuestDays: gateway.privacy.retentionDays,
+        mayReleaseLockdown: gateway.access.mayReleaseLockdown(p.role),
       };
     },
   );

@@ -65,6 +65,11 @@ function eventText(e: JournalEntry): string {
   }
 }
 
+/** Who set a lockdown: a person's role, or the client (`mqtt:<login>`) for a machine. */
+function setter(by: NonNullable<Door['lockdownBy']>): string {
+  return by.kind === 'user' && by.role ? t(`role_${by.role}` as Key) : by.id;
+}
+
 export function doorsView(root: HTMLElement): () => void {
   const grid = h('div', { class: 'doors', 'aria-live': 'polite' });
   const events = h('ol', { class: 'events' });
@@ -87,17 +92,19 @@ export function doorsView(root: HTMLElement): () => void {
           },
           t('lockdownAll'),
         ),
-        h(
-          'button',
-          {
-            type: 'button',
-            onClick: (e: Event) =>
-              void busy(e.currentTarget as HTMLButtonElement, () =>
-                api('POST', '/doors/*/lockdown', { active: false }).then(refresh, fail),
-              ),
-          },
-          t('releaseAll'),
-        ),
+        boot?.mayReleaseLockdown
+          ? h(
+              'button',
+              {
+                type: 'button',
+                onClick: (e: Event) =>
+                  void busy(e.currentTarget as HTMLButtonElement, () =>
+                    api('POST', '/doors/*/lockdown', { active: false }).then(refresh, fail),
+                  ),
+              },
+              t('releaseAll'),
+            )
+          : null,
       )
     : null;
   const sim = simulator();
@@ -126,7 +133,13 @@ export function doorsView(root: HTMLElement): () => void {
       h('p', { class: 'muted' }, d.kind === 'entrance' ? t('entrance') : t('room')),
       h('p', { class: 'state' }, lockIcon(d.locked), d.locked ? t('locked') : t('unlocked')),
       d.open !== undefined ? h('p', null, d.open ? t('doorOpen') : t('doorClosed')) : null,
-      d.lockdown ? h('p', { class: 'badge-lockdown' }, `⚠ ${t('lockdown')}`) : null,
+      d.lockdown
+        ? h(
+            'p',
+            { class: 'badge-lockdown' },
+            `⚠ ${t('lockdown')}${d.lockdownBy ? ` · ${setter(d.lockdownBy)} ${time(d.lockdownBy.at)}` : ''}`,
+          )
+        : null,
       d.alarm ? h('p', { class: 'warn' }, `⚠ ${t(ALARM_KEYS[d.alarm]!)}`) : null,
       d.readersOffline?.length
         ? h('p', { class: 'warn' }, `⚠ ${t('alarm_reader_offline')}: ${d.readersOffline.join(', ')}`)
@@ -153,6 +166,9 @@ export function doorsView(root: HTMLElement): () => void {
               {
                 type: 'button',
                 class: d.lockdown ? undefined : 'danger',
+                // Life safety: whoever may set a lockdown may not necessarily end it.
+                disabled: d.lockdown && !boot?.mayReleaseLockdown,
+                title: d.lockdown && !boot?.mayReleaseLockdown ? t('releaseNotAllowed') : undefined,
                 onClick: (e: Event) =>
                   void busy(e.currentTarget as HTMLButtonElement, () =>
                     api('POST', `/doors/${d.id}/lockdown`, { active: !d.lockdown }).then(refresh, fail),
