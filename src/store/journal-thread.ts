@@ -116,6 +116,10 @@ export class JournalThread {
     if (this.#exited || this.#stopping) {
       return Promise.reject(new Error('the journal writer thread is stopped'));
     }
+    return this.#post(req);
+  }
+
+  #post(req: ThreadRequest): Promise<WriterReply> {
     const id = this.#nextId++;
     return new Promise<WriterReply>((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
@@ -140,12 +144,7 @@ export class JournalThread {
     if (this.#exited) return;
     let closeError: Error | undefined;
     try {
-      const id = this.#nextId++;
-      const reply = await new Promise<WriterReply>((resolve, reject) => {
-        this.#worker.ref();
-        this.#waiting.set(id, { resolve, reject });
-        this.#worker.postMessage({ id, op: 'close' } satisfies WriterRequest);
-      });
+      const reply = await this.#post({ op: 'close' });
       if (!reply.ok) closeError = systemError(reply.error);
     } catch {
       // The thread died on the way out: it has nothing open any more.
