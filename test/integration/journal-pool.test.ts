@@ -5,6 +5,7 @@ import { scrypt } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
 import { ACTOR, jakartaMonth, tapEvent, tempDir } from '../fixtures/journal-helpers.js';
+import { startTestGateway } from '../support/gateway.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -44,4 +45,34 @@ it('an append is durable before the thread pool drains a queue of password hashe
   const before = order.indexOf('append');
   expect(order).toHaveLength(4 * POOL + 1);
   expect(before).toBeLessThan(POOL);
+});
+
+it('POST /taps at a door is answered (once journaled) before the pool drains the hashes', async () => {
+  const t = await startTestGateway();
+  try {
+    const cookie = await t.login('receptionist');
+    const tap = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/taps',
+        headers: { cookie },
+        payload: { reader: 'pintu-utama-in', uid: '04DEADBEEF0001' },
+      });
+    // The month file is open and the code warm: what follows is one tap's path.
+    expect((await tap()).statusCode).toBe(200);
+
+    const order: string[] = [];
+    const hashes = Array.from({ length: 4 * POOL }, (_, i) => hash(i).then(() => order.push('hash')));
+    const answer = tap().then((res) => {
+      order.push('tap');
+      return res;
+    });
+    const [res] = await Promise.all([answer, ...hashes]);
+    // An unknown badge: refused, and answered with the seq of its durable journal entry.
+    expect(res.json()).toMatchObject({ kind: 'door', granted: false, seq: t.gateway.core.journal.lastSeq });
+    expect(order).toHaveLength(4 * POOL + 1);
+    expect(order.indexOf('tap')).toBeLessThan(POOL);
+  } finally {
+    await t.close();
+  }
 });
