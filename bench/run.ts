@@ -4,13 +4,15 @@
 //   npx tsx bench/run.ts [ids...] [--quick]
 //   node --expose-gc --import tsx bench/run.ts       (GC between sections)
 //
-// ids: decision, journal, state, recap, year, mqtt, hw, panel (default: all, in that order).
+// ids: decision, journal, isolation, state, recap, year, mqtt, hw, panel (default: all, in that
+// order).
 // --quick (or PINTU_BENCH_SCALE=0.2) shrinks every data set, for a smoke run; the goals are
 // about the full sizes. PINTU_BENCH_DIR puts the tmp dirs on another disk (default
 // os.tmpdir()): fsync figures are only meaningful on the disk the gateway will use.
 import os from 'node:os';
 import { decisionBenchmark } from './decision.js';
 import { hardwareBenchmark } from './hw.js';
+import { isolationBenchmark } from './isolation.js';
 import { journalBenchmark } from './journal.js';
 import { type Benchmark, collectGarbage, fmt, load, log, machineInfo, type SummaryRow } from './lib/util.js';
 import { mqttBenchmark } from './mqtt.js';
@@ -22,6 +24,7 @@ import { yearBenchmark } from './year.js';
 const ALL: Benchmark[] = [
   decisionBenchmark,
   journalBenchmark,
+  isolationBenchmark,
   stateWriteBenchmark,
   recapBenchmark,
   yearBenchmark,

@@ -1,4 +1,5 @@
 // Low-level durability primitives shared by the store modules.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** The errno code of a Node system error (`ENOENT`, ...), or undefined. */
@@ -19,12 +20,28 @@ export async function fsyncDir(dir: string): Promise<void> {
   try {
     await handle.sync();
   } catch (err) {
-    // Some file systems refuse fsync on a directory handle; nothing more can be done there.
-    const code = errnoCode(err);
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw err;
+    if (!dirSyncRefused(err)) throw err;
   } finally {
     await handle.close();
   }
+}
+
+/** fsyncDir for a thread that may block (the journal's writer thread). */
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    if (!dirSyncRefused(err)) throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Some file systems refuse fsync on a directory handle; nothing more can be done there.
+function dirSyncRefused(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'EINVAL' || code === 'EISDIR' || code === 'EPERM';
 }
 
 /** Write all of `data` through `handle` at its current position (append mode: the end). */
@@ -37,5 +54,15 @@ export async function writeAll(
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     if (bytesWritten <= 0) throw new Error('write made no progress');
     offset += bytesWritten;
+  }
+}
+
+/** writeAll for a thread that may block: `fd` was opened for appending. */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const written = writeSync(fd, data, offset, data.length - offset);
+    if (written <= 0) throw new Error('write made no progress');
+    offset += written;
   }
 }

@@ -4,8 +4,9 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
-import { errnoCode, fsyncDir, writeAll } from './fsync.js';
+import { fsyncDir } from './fsync.js';
 import { decodeLine, decodeVerified, encodeEntry, seqOf, typeOf, ZERO_HASH } from './journal-entry.js';
+import { JournalThread, systemError } from './journal-thread.js';
 import { type VerifyResult, verifyJournal } from './journal-verify.js';
 import { linesBackward, readLineBatches, readLines } from './lines.js';
 import { assertMonth, listMonths, monthFile } from './month-files.js';
@@ -46,7 +47,8 @@ export interface JournalOptions {
   onTornLine?: (info: TornLineInfo) => void;
   /**
    * Read a journal another process may be writing (CLI reports): nothing is created or cut,
-   * appends are refused, and reads see the entries complete at open time.
+   * appends are refused, reads see the entries complete at open time, and no writer thread
+   * is started.
    */
   readOnly?: boolean;
 }
@@ -107,7 +109,8 @@ interface Tail {
   newest?: { month: string; size: number };
 }
 
-const FILE_MODE = 0o640;
+// Appends are encoded into buffers of their own, which move to the writer thread.
+const encoder = new TextEncoder();
 
 export class Journal {
   readonly dir: string;
@@ -120,8 +123,10 @@ export class Journal {
   #month: string | undefined;
   // Durable length of the newest month file: readers stop there, not inside a write.
   #tail: { month: string; size: number } | undefined;
-  #handle: FileHandle | undefined;
-  #handleMonth: string | undefined;
+  // Opens, writes, fdatasyncs and cuts back the month files on a thread of its own, never in
+  // libuv's thread pool, where password hashes or reads may queue (issue 11). None when
+  // read-only.
+  #thread: JournalThread | undefined;
   #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #broken: Error | undefined;
@@ -154,7 +159,12 @@ export class Journal {
     }
     const cut = options.readOnly ? undefined : (options.onTornLine ?? warnTornLine);
     const tail = await recoverTail(absolute, await listMonths(absolute), cut);
-    return new Journal(absolute, options, tail);
+    const journal = new Journal(absolute, options, tail);
+    if (!options.readOnly) {
+      // A thread that dies breaks the journal as a failed write would: loudly.
+      journal.#thread = await JournalThread.start((err) => journal.#fail(err, []));
+    }
+    return journal;
   }
 
   static verify(dir: string): Promise<VerifyResult> {
@@ -230,14 +240,21 @@ export class Journal {
     }
   }
 
-  /** Flush what is pending and close the file. Appends after this are refused. */
+  /**
+   * Flush what is pending, close the file and end the writer thread. Appends after this are
+   * refused.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#flushing;
-    const handle = this.#handle;
-    this.#handle = undefined;
-    this.#handleMonth = undefined;
-    await handle?.close();
+    const stopped = this.#thread?.stop();
+    // A broken journal's failure was reported by the appends it refused.
+    await (this.#broken ? stopped?.catch(() => {}) : stopped);
+  }
+
+  #writer(): JournalThread {
+    if (!this.#thread) throw new JournalError('journal was opened read-only');
+    return this.#thread;
   }
 
   async #drain(): Promise<void> {
@@ -263,51 +280,23 @@ export class Journal {
   }
 
   async #write(month: string, batch: Pending[]): Promise<void> {
-    const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
-    let handle: FileHandle;
-    try {
-      handle = await this.#handleFor(month);
-      await writeAll(handle, bytes);
-    } catch (err) {
+    const bytes = encoder.encode(batch.map((p) => p.line).join(''));
+    // Read before the request: the buffer moves to the writer thread.
+    const length = bytes.length;
+    const reply = await this.#writer().request({ op: 'write', file: monthFile(this.dir, month), bytes });
+    // A new month file: its length before this batch is where a cut-back goes.
+    if (reply.opened !== undefined) this.#tail = { month, size: reply.opened };
+    if (!reply.ok) {
+      const err = systemError(reply.error);
       // Out of room: what reached the file is cut back below, and nothing else is wrong.
       // (A failed datasync is another matter: the page cache's state is then unknown.)
-      if (FULL.has(errnoCode(err) ?? '')) throw new FullDisk(err);
+      if (reply.stage !== 'sync' && FULL.has(err.code ?? '')) throw new FullDisk(err);
       throw err;
     }
-    await handle.datasync();
     this.#stats.flushes++;
     this.#stats.appends += batch.length;
-    this.#stats.bytes += bytes.length;
-    if (this.#tail) this.#tail.size += bytes.length;
-  }
-
-  async #handleFor(month: string): Promise<FileHandle> {
-    if (this.#handle && this.#handleMonth === month) return this.#handle;
-    const previous = this.#handle;
-    this.#handle = undefined;
-    this.#handleMonth = undefined;
-    await previous?.close();
-    const file = monthFile(this.dir, month);
-    let handle: FileHandle;
-    let created = true;
-    try {
-      handle = await open(file, 'ax', FILE_MODE);
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-      created = false;
-      handle = await open(file, 'a', FILE_MODE);
-    }
-    try {
-      if (created) await fsyncDir(this.dir);
-      const size = created ? 0 : (await handle.stat()).size;
-      this.#tail = { month, size };
-    } catch (err) {
-      await handle.close().catch(() => {});
-      throw err;
-    }
-    this.#handle = handle;
-    this.#handleMonth = month;
-    return handle;
+    this.#stats.bytes += length;
+    if (this.#tail) this.#tail.size += length;
   }
 
   /**
@@ -328,11 +317,12 @@ export class Journal {
     });
     for (const p of pending) p.reject(error);
     try {
-      const handle = this.#handle;
-      const size = this.#tail?.size;
-      if (handle && size !== undefined && this.#handleMonth === this.#tail?.month) {
-        await handle.truncate(size);
-        await handle.datasync();
+      const tail = this.#tail;
+      if (tail) {
+        // The thread cuts only the file it has open: one it could not open has nothing to cut.
+        const file = monthFile(this.dir, tail.month);
+        const reply = await this.#writer().request({ op: 'truncate', file, size: tail.size });
+        if (!reply.ok) throw systemError(reply.error);
       }
       return true;
     } catch (cutErr) {
@@ -341,16 +331,15 @@ export class Journal {
     }
   }
 
-  // After a failed write or fsync the file's state is unknown: refuse to go on.
+  // After a failed write or fsync (or the writer thread's death) the file's state is
+  // unknown: refuse to go on.
   #fail(err: unknown, batch: Pending[]): void {
     const cause = err instanceof Error ? err : new Error(String(err));
-    this.#broken = cause;
+    // The first failure is the one to report (a thread's death also fails its write).
+    this.#broken ??= cause;
     const error = new JournalError(`journal write failed: ${cause.message}`, { cause });
     for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(error);
-    const handle = this.#handle;
-    this.#handle = undefined;
-    this.#handleMonth = undefined;
-    void handle?.close().catch(() => {});
+    void this.#thread?.stop().catch(() => {});
   }
 
   /** Bytes of a month file that are durable entries (undefined: the whole file). */
