@@ -259,7 +259,22 @@ const MqttSchema = Section(
           minimum: 1,
           maximum: 10000,
           default: 200,
-          description: 'embedded: connections accepted at once; more are refused.',
+          description:
+            "embedded: client connections accepted at once (the gateway's own are not counted); more are refused (CONNACK 3).",
+        }),
+        connectionsPerUser: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 4,
+          description:
+            'embedded: connections one login may hold at once (a controller needs one); more are refused (CONNACK 3), so one login cannot take the slots of the others.',
+        }),
+        maxPacketBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 268435455,
+          default: 16384,
+          description:
+            "embedded: largest MQTT packet a client may send (a tap, an ack or a command is under 1 KB); a fixed header that claims more closes the connection before the body is read. The gateway's own publications (roll call, discovery) are not limited.",
         }),
         drainTimeoutMs: Type.Integer({
           minimum: 100,
@@ -285,7 +300,8 @@ const MqttSchema = Section(
           minimum: 100,
           maximum: 120000,
           default: 10000,
-          description: 'embedded: time a new connection has to send CONNECT.',
+          description:
+            'embedded: time a new connection has to send its whole CONNECT and be logged in; then it is closed.',
         }),
         keepaliveLimitSeconds: Type.Integer({
           minimum: 0,

@@ -244,12 +244,18 @@ export interface Collected {
   end(): Promise<void>;
 }
 
+let ids = 0;
+/** A client id bound to the login (`<user name>-<n>`), as the brokers require, unless the test names one. */
+function boundId(o: IClientOptions): IClientOptions {
+  return o.username !== undefined ? { clientId: `${o.username}-t${process.pid}-${++ids}` } : {};
+}
+
 /** Connect (resolves at CONNACK, rejects when refused), subscribe, and collect what arrives. */
 export async function client(
   url: string,
   o: IClientOptions & { subscribe?: string[]; qos?: 0 | 1 | 2 } = {},
 ): Promise<Collected> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...o });
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...boundId(o), ...o });
   const messages: Collected['messages'] = [];
   c.on('message', (topic, payload, packet) =>
     messages.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }),
@@ -274,7 +280,7 @@ export async function client(
 /** Try to connect; the CONNACK return code on refusal, 0 on success. */
 export async function connectCode(url: string, o: IClientOptions): Promise<number> {
   try {
-    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...o });
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...boundId(o), ...o });
     await c.endAsync(true);
     return 0;
   } catch (err) {

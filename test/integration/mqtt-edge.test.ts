@@ -1,0 +1,174 @@
+// Issue 11, the MQTT edge on the embedded broker: each attack reproduced with real sockets
+// and held by a limit of mqtt.limits. Every wait ends on a sentinel (a socket's close, a
+// CONNACK, a command a controller receives), never on a sleep.
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimController } from '../../src/mqtt/sim-controller.js';
+import {
+  type Collected,
+  client,
+  connectCode,
+  freePort,
+  type MqttGateway,
+  startMqttGateway,
+  TEST_PASSWORD,
+  until,
+} from '../support/mqtt.js';
+import { rejected, USERS } from './mqtt-contract.js';
+
+// MQTT 3.1.1 packets by hand, for clients that misbehave on purpose.
+const str = (s: string) => {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
+};
+/** The remaining-length field of a fixed header [MQTT-2.2.3]. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 128;
+    out.push(byte);
+  } while (n > 0);
+  return out;
+}
+const packet = (type: number, body: Buffer) =>
+  Buffer.concat([Buffer.from([type, ...varint(body.length)]), body]);
+const connectPacket = (clientId: string, username: string, password: string) =>
+  packet(
+    0x10,
+    Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(clientId), str(username), str(password)]),
+  );
+
+function rawSocket(port: number, localAddress = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const closed = (s: net.Socket) =>
+  s.destroyed ? Promise.resolve() : new Promise<void>((r) => s.once('close', () => r()));
+
+describe('the MQTT edge of the embedded broker (issue 11)', () => {
+  let g: MqttGateway | undefined;
+  const clients: Array<Collected | SimController> = [];
+  const sockets: net.Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    for (const c of clients.splice(0))
+      await (c instanceof SimController ? c.stop() : c.end()).catch(() => undefined);
+    await g?.close();
+    g = undefined;
+  });
+  const start = async (mqtt: Record<string, unknown> = {}) => {
+    g = await startMqttGateway({ mqtt: { mode: 'embedded', port: await freePort(), ...mqtt }, users: USERS });
+    return g;
+  };
+  const controller = async (room: 'r101' | 'r102') => {
+    const ctl = new SimController({
+      room,
+      url: g!.url,
+      username: room === 'r101' ? 'ctl-101' : 'ctl-102',
+      password: TEST_PASSWORD,
+      reconnectPeriod: 0,
+    });
+    clients.push(ctl);
+    await ctl.start();
+    return ctl;
+  };
+
+  it('cuts off a CONNECT that claims 250 MB after at most mqtt.limits.maxPacketBytes, memory bounded', async () => {
+    // A long connect timeout: the size check must close these sockets, not the timeout.
+    await start({ limits: { connectTimeoutMs: 60_000 } });
+    const limit = g!.config.mqtt.limits.maxPacketBytes;
+    const readByBroker: number[] = [];
+    g!.mqtt.broker!.aedes.on('connectionError', (c) =>
+      readByBroker.push((c.conn as net.Socket).bytesRead ?? 0),
+    );
+    const rssBefore = process.memoryUsage().rss;
+    const header = Buffer.from([0x10, ...varint(250_000_000)]);
+    const filler = Buffer.alloc(64 * 1024, 0x41);
+    // Past this many bytes sent without a close, the broker is buffering the body.
+    const giveUp = 24 * 1024 * 1024;
+    const attack = async () => {
+      const s = await rawSocket(g!.config.mqtt.port);
+      sockets.push(s);
+      s.on('error', () => undefined);
+      const gone = closed(s);
+      let sent = header.length;
+      s.write(header);
+      while (!s.destroyed && sent < giveUp) {
+        sent += filler.length;
+        if (!s.write(filler)) await Promise.race([new Promise((r) => s.once('drain', r)), gone]);
+      }
+      return { sent, closed: s.destroyed };
+    };
+    const results = await Promise.all(Array.from({ length: 6 }, attack));
+    for (const r of results) expect(r.closed, `sent ${r.sent} bytes without being cut off`).toBe(true);
+    const grown = process.memoryUsage().rss - rssBefore;
+    expect(grown).toBeLessThan(64 * 1024 * 1024);
+    await until(() => expect(readByBroker.length).toBe(6));
+    // What the broker read of each: the limit and at most one socket read beyond it.
+    for (const n of readByBroker) expect(n).toBeLessThanOrEqual(limit + 256 * 1024);
+    expect(await rejected(g!, 'too_large')).toBe(6);
+  });
+
+  it('caps the connections of one login (mqtt.limits.connectionsPerUser); the controllers still connect', async () => {
+    await start({ limits: { connectionsPerUser: 3 } });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await client(g!.url, {
+        username: 'fac',
+        password: TEST_PASSWORD,
+        clientId: `fac-${i}`,
+      }).catch((err: { code?: number }) => err.code ?? -1);
+      if (typeof c === 'number') codes.push(c);
+      else {
+        clients.push(c);
+        codes.push(0);
+      }
+    }
+    expect(codes).toEqual([0, 0, 0, 3, 3]);
+    const ctl = await controller('r101');
+    expect(ctl.connected).toBe(true);
+    // A login's reconnect under its own client id is not a new connection.
+    const again = await client(g!.url, { username: 'fac', password: TEST_PASSWORD, clientId: 'fac-0' });
+    clients.push(again);
+    expect(await rejected(g!, 'connections')).toBe(2);
+  });
+
+  it("binds the client id to the login: another login cannot squat an offline controller's id", async () => {
+    await start();
+    const as = (clientId: string) =>
+      connectCode(g!.url, { username: 'fac', password: TEST_PASSWORD, clientId });
+    // ctl-101 is offline: its ids are still its own.
+    expect(await as('ctl-101')).toBe(2);
+    expect(await as('ctl-101-esp')).toBe(2);
+    expect(await as('pintu-room-r101')).toBe(2);
+    expect(await as('someone')).toBe(2);
+    expect(await as('fac')).toBe(0);
+    expect(await as('fac-panel')).toBe(0);
+    const ctl = await controller('r101');
+    expect(ctl.connected).toBe(true);
+  });
+
+  it('closes a slowloris CONNECT at mqtt.limits.connectTimeoutMs', async () => {
+    await start({ limits: { connectTimeoutMs: 300 } });
+    const s = await rawSocket(g!.config.mqtt.port);
+    sockets.push(s);
+    s.on('error', () => undefined);
+    // Half a CONNECT, and nothing more.
+    s.write(connectPacket('fac-slow', 'fac', TEST_PASSWORD).subarray(0, 10));
+    await closed(s);
+    expect(s.destroyed).toBe(true);
+  });
+
+  it('counts the internal gateway connections out of maxClients', async () => {
+    await start({ limits: { maxClients: 1 } });
+    const fac = await client(g!.url, { username: 'fac', password: TEST_PASSWORD, clientId: 'fac-1' });
+    clients.push(fac);
+    expect(await connectCode(g!.url, { username: 'ha', password: TEST_PASSWORD, clientId: 'ha' })).toBe(3);
+  });
+});
