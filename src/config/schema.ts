@@ -276,6 +276,13 @@ const MqttSchema = Section(
           description:
             "embedded: largest MQTT packet a client may send (a tap, an ack or a command is under 1 KB); a fixed header that claims more closes the connection before the body is read. The gateway's own publications (roll call, discovery) are not limited.",
         }),
+        commandsPerMinute: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 60,
+          description:
+            'Door commands (pintu/doors/<door>/set) carried out per minute per login (embedded broker) or per door (external broker, where the publisher is unknown), with bursts of up to a tenth of it; the excess is dropped and counted, never journaled.',
+        }),
         drainTimeoutMs: Type.Integer({
           minimum: 100,
           maximum: 600000,

@@ -24,6 +24,7 @@ import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
+import { CommandRate } from './command-rate.js';
 import {
   discoveryConfigs,
   discoveryFilter,
@@ -158,6 +159,7 @@ export class MqttService {
   private readonly offs: Array<() => void> = [];
   private stopped = false;
   private removed: Promise<string[]> | undefined;
+  private readonly commandRate: CommandRate;
 
   private constructor(
     private readonly opts: MqttServiceOptions,
@@ -175,6 +177,7 @@ export class MqttService {
     this.rejections = rejections;
     this.log = log;
     const { config, gateway, version } = opts;
+    this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
     this.discovery = config.mqtt.homeAssistant.enabled
       ? discoveryConfigs({
           topics,
@@ -464,6 +467,15 @@ export class MqttService {
     const all = door === '*';
     if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
       return this.rejections.reject('unknown_door', 'door.set', { door, command, actor: actor.id });
+    }
+    // Per login where the broker says who published; per door on an external broker.
+    if (!this.commandRate.take(who ? `user:${who.username}` : `door:${door}`)) {
+      return this.rejections.reject('rate', 'door.set', {
+        door,
+        command,
+        actor: actor.id,
+        detail: 'over mqtt.limits.commandsPerMinute: dropped',
+      });
     }
     try {
       switch (command) {

@@ -14,7 +14,7 @@ import {
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
-import { rejected, USERS } from './mqtt-contract.js';
+import { journalSince, rejected, USERS } from './mqtt-contract.js';
 
 // MQTT 3.1.1 packets by hand, for clients that misbehave on purpose.
 const str = (s: string) => {
@@ -170,5 +170,47 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     const fac = await client(g!.url, { username: 'fac', password: TEST_PASSWORD, clientId: 'fac-1' });
     clients.push(fac);
     expect(await connectCode(g!.url, { username: 'ha', password: TEST_PASSWORD, clientId: 'ha' })).toBe(3);
+  });
+
+  it('drops facilities commands beyond mqtt.limits.commandsPerMinute per login: counted, never journaled', async () => {
+    await start({ limits: { commandsPerMinute: 1 } });
+    const before = g!.gateway.core.journal.lastSeq;
+    const fac = await client(g!.url, { username: 'fac', password: TEST_PASSWORD });
+    clients.push(fac);
+    for (let i = 0; i < 50; i++)
+      await fac.client.publishAsync('pintu/doors/pintu-utama/set', 'UNLOCK', { qos: 2 });
+    // Every command was either carried out (journaled) or dropped (counted).
+    const unlocks = async () => (await journalSince(g!, before)).filter((e) => e.type === 'door.unlocked');
+    await until(async () => expect((await unlocks()).length + (await rejected(g!, 'rate'))).toBe(50));
+    // A burst of one (a tenth of a minute's worth, at least one), then one a minute.
+    expect((await unlocks()).map((e) => e.actor.id)).toEqual(['mqtt:fac']);
+    // Another login has its own allowance.
+    const ha = await client(g!.url, { username: 'ha', password: TEST_PASSWORD });
+    clients.push(ha);
+    await ha.client.publishAsync('pintu/doors/pintu-utama/set', 'LOCK', { qos: 1 });
+    await until(async () =>
+      expect((await journalSince(g!, before)).some((e) => e.type === 'door.locked')).toBe(true),
+    );
+  });
+
+  it('throttles password failures of WebSocket clients by their own address', async () => {
+    const wsPort = await freePort();
+    await start({ websocket: { port: wsPort } });
+    const url = `ws://127.0.0.1:${wsPort}/mqtt`;
+    const from2 = (username: string, password = 'not the password') =>
+      connectCode(url, { username, password, wsOptions: { localAddress: '127.0.0.2' } });
+    // auth.addressFailures (10 a minute) from one address (a few user names: each pair has
+    // its own smaller lockout)...
+    for (let i = 0; i < 10; i++) expect(await from2(`user${i % 4}`)).toBe(4);
+    // ...refuse that address...
+    expect(await from2('ctl-102', TEST_PASSWORD)).toBe(5);
+    // ...and do not shut out a controller on another address.
+    expect(
+      await connectCode(url, {
+        username: 'ctl-101',
+        password: TEST_PASSWORD,
+        wsOptions: { localAddress: '127.0.0.3' },
+      }),
+    ).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { checkConfig } from '../../src/config/validate.js';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
 import { Acl, type Principal } from '../../src/mqtt/acl.js';
+import { CommandRate } from '../../src/mqtt/command-rate.js';
 import { discoveryConfigs, doorDiscoveryTopics, nodeIdOf } from '../../src/mqtt/discovery.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
 import { Rejections } from '../../src/mqtt/rejects.js';
@@ -813,5 +814,31 @@ describe('configuration of room controllers', () => {
     expect(d.inputs.get('r1')).toMatchObject({ doorId: 'r1', hasContact: true });
     expect(d.locks.get('lobby')!.constructor.name).toBe('SimLock');
     hub.close();
+  });
+});
+
+describe('CommandRate (mqtt.limits.commandsPerMinute)', () => {
+  it('lets a burst of a tenth of a minute through, then one per 60/perMinute s, per key', () => {
+    const clock = { now: 0 };
+    const rate = new CommandRate(60, () => clock.now);
+    const burst = Array.from({ length: 10 }, () => rate.take('user:fac'));
+    expect(burst.filter(Boolean)).toHaveLength(6);
+    expect(rate.take('user:ha')).toBe(true);
+    clock.now += 999;
+    expect(rate.take('user:fac')).toBe(false);
+    clock.now += 1;
+    expect(rate.take('user:fac')).toBe(true);
+    expect(rate.take('user:fac')).toBe(false);
+    // Idle for long: back to a full burst, never more.
+    clock.now += 3_600_000;
+    expect(Array.from({ length: 10 }, () => rate.take('user:fac')).filter(Boolean)).toHaveLength(6);
+  });
+
+  it('keeps a bounded number of keys', () => {
+    const rate = new CommandRate(1, () => 0, 3);
+    for (const k of ['a', 'b', 'c', 'd']) expect(rate.take(k)).toBe(true);
+    // "a" was forgotten (with a full bucket); "d" was not.
+    expect(rate.take('a')).toBe(true);
+    expect(rate.take('d')).toBe(false);
   });
 });
