@@ -25,7 +25,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../service/metrics.js';
 import type { PasswordGate } from '../service/password-gate.js';
-import { Acl, type Principal } from './acl.js';
+import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
 import { guardPacketSize } from './packet-guard.js';
 import type { Rejections, RejectReason } from './rejects.js';
 import type { Topics } from './topics.js';
@@ -90,6 +90,8 @@ export class EmbeddedBroker {
    * none of its own, so it is the upgrade request's socket address (never a forwarded header).
    */
   private readonly addresses = new WeakMap<object, string>();
+  /** The last will each connecting client asked for, checked once its login is known. */
+  private readonly wills = new WeakMap<Client, { topic: string; retain: boolean }>();
   private readonly acl: Acl;
   /** Who published each facilities command, for the journal: FIFO per topic and payload. */
   private readonly publishers: Array<{ topic: string; payload: string; principal: Principal; at: number }> =
@@ -159,6 +161,12 @@ export class EmbeddedBroker {
     const { rejections, metrics, log, users, config } = opts;
     const addr = (client: Client) => this.addresses.get(client.conn) ?? 'local';
 
+    aedes.preConnect = (client, packet, done) => {
+      if (packet.will)
+        this.wills.set(client, { topic: packet.will.topic, retain: packet.will.retain === true });
+      done(null, true);
+    };
+
     aedes.authenticate = (client, username, password, done) => {
       const refuse = (why: string, code: 2 | 3 | 4 | 5, reason: RejectReason = 'auth') => {
         rejections.reject(reason, 'connect', {
@@ -211,6 +219,18 @@ export class EmbeddedBroker {
             'connections',
           );
         }
+        // A last will is a publication made later, when the connection drops: it must be one
+        // the login may make, and never a command (a LOCKDOWN or UNLOCK left to fire at will).
+        const will = this.wills.get(client);
+        if (will) {
+          const route = opts.topics.parse(will.topic);
+          if (
+            (route && COMMAND_KINDS.has(route.kind)) ||
+            !this.acl.canPublish(principal, will.topic, will.retain).ok
+          ) {
+            return refuse(`last will on "${will.topic.slice(0, 120)}" refused`, 5, 'will');
+          }
+        }
         this.principals.set(client, principal);
         done(null, true);
       };
@@ -255,7 +275,7 @@ export class EmbeddedBroker {
         });
         return done(new Error(`publish refused: ${verdict.reason}`));
       }
-      if (route?.kind === 'door.set' && p.role !== 'gateway') {
+      if ((route?.kind === 'door.set' || route?.kind === 'door.ha_set') && p.role !== 'gateway') {
         this.publishers.push({
           topic: packet.topic,
           payload: Buffer.from(packet.payload).toString('utf8'),

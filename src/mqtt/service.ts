@@ -4,6 +4,7 @@
 //   pintu/status                retained online/offline, last will offline
 //   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
 //   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
+//   pintu/doors/<door>/ha/set   Home Assistant's commands (its own topic: no release authority)
 //   pintu/visitors/inside(/list) retained count; the roll call for facilities
 //   pintu/events                the journal's access and door events, in order (outbox.ts)
 //   pintu/rooms/<room>/...      room controllers (rooms.ts)
@@ -215,6 +216,7 @@ export class MqttService {
       retainAsPublished?: boolean;
     }> = [
       { filter: topics.anyDoorSet, qos: 1, retainAsPublished: true },
+      { filter: topics.anyDoorHaSet, qos: 1, retainAsPublished: true },
       { filter: topics.anyRoom('tap'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('ack'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('state'), qos: 1 },
@@ -399,7 +401,8 @@ export class MqttService {
     if (route) {
       switch (route.kind) {
         case 'door.set':
-          void this.onSet(topic, route.door, payload, retained);
+        case 'door.ha_set':
+          void this.onSet(topic, route, payload, retained);
           return;
         case 'room.tap':
         case 'room.ack':
@@ -439,14 +442,20 @@ export class MqttService {
 
   // ------------------------------------------------------------------ facilities
 
-  private async onSet(topic: string, door: string, payload: Buffer, retained: boolean): Promise<void> {
+  private async onSet(
+    topic: string,
+    route: { kind: 'door.set' | 'door.ha_set'; door: string },
+    payload: Buffer,
+    retained: boolean,
+  ): Promise<void> {
     const { gateway } = this.opts;
+    const door = route.door;
     const text = payload.toString('utf8');
     // In the embedded broker the publisher is known; claim it even for a refused command.
     const who: Principal | undefined = this.broker?.publisherOf(topic, text);
     if (retained) {
       if (payload.length === 0) return;
-      this.rejections.reject('retained', 'door.set', {
+      this.rejections.reject('retained', route.kind, {
         door,
         detail: 'retained command ignored and cleared',
       });
@@ -455,22 +464,20 @@ export class MqttService {
     }
     const d = decodeText<FacilitiesCommand>(DoorSetPayload, payload);
     if (!d.ok)
-      return this.rejections.reject(d.reason, 'door.set', {
+      return this.rejections.reject(d.reason, route.kind, {
         door,
         detail: d.detail,
         ...(who ? { username: who.username } : {}),
       });
     const command = d.value;
-    const actor: Actor = who
-      ? { kind: 'device', id: `mqtt:${who.username}`, role: 'facilities' }
-      : { kind: 'device', id: this.broker ? 'mqtt:unknown' : 'mqtt', role: 'facilities' };
+    const actor = this.commandActor(route.kind, who);
     const all = door === '*';
     if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
-      return this.rejections.reject('unknown_door', 'door.set', { door, command, actor: actor.id });
+      return this.rejections.reject('unknown_door', route.kind, { door, command, actor: actor.id });
     }
     // Per login where the broker says who published; per door on an external broker.
     if (!this.commandRate.take(who ? `user:${who.username}` : `door:${door}`)) {
-      return this.rejections.reject('rate', 'door.set', {
+      return this.rejections.reject('rate', route.kind, {
         door,
         command,
         actor: actor.id,
@@ -494,7 +501,7 @@ export class MqttService {
       this.log.info({ door, command, actor: actor.id }, 'facilities command carried out');
     } catch (err) {
       if (err instanceof DomainError) {
-        this.rejections.reject('refused', 'door.set', {
+        this.rejections.reject('refused', route.kind, {
           door,
           command,
           actor: actor.id,
@@ -504,6 +511,24 @@ export class MqttService {
       }
       this.log.error({ err, door, command }, 'facilities command failed');
     }
+  }
+
+  /**
+   * Who a door command is from, for the journal and for the lockdown rule (a release needs a
+   * role that may release: AccessService.setLockdown). The topic says the kind of client on
+   * both brokers, as their ACLs let only facilities publish .../set and only Home Assistant
+   * .../ha/set; the embedded broker also names the login. Home Assistant, and a publisher
+   * the embedded broker cannot name, act without a role.
+   */
+  private commandActor(kind: 'door.set' | 'door.ha_set', who: Principal | undefined): Actor {
+    if (this.broker) {
+      if (!who) return { kind: 'device', id: 'mqtt:unknown' };
+      const id = `mqtt:${who.username}`;
+      return who.role === 'facilities' ? { kind: 'device', id, role: 'facilities' } : { kind: 'device', id };
+    }
+    return kind === 'door.set'
+      ? { kind: 'device', id: 'mqtt', role: 'facilities' }
+      : { kind: 'device', id: 'mqtt:homeassistant' };
   }
 
   // ------------------------------------------------------------------ room controller alarms

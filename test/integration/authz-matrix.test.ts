@@ -410,7 +410,8 @@ const MQTT_POLICY = `
   pintu/status                                 --    --        --        --       -R         -R
   pintu/events                                 --    --        --        --       -R         -R
   pintu/doors/ruang-101/state                  --    --        --        --       -R         -R
-  pintu/doors/ruang-101/set                    --    --        --        --       PR         PR
+  pintu/doors/ruang-101/set                    --    --        --        --       PR         -R
+  pintu/doors/ruang-101/ha/set                 --    --        --        --       -R         PR
   pintu/visitors/inside                        --    --        --        --       -R         -R
   pintu/visitors/inside/list                   --    --        --        --       -R         --
   pintu/rooms/r101/tap                         --    --        PR        --       -f         --
@@ -432,6 +433,7 @@ const CONTRACT_KINDS = [
   'events',
   'door.state',
   'door.set',
+  'door.ha_set',
   'visitors.inside',
   'visitors.list',
   'room.tap',

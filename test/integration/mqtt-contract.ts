@@ -309,8 +309,11 @@ export function contractSuite(setup: BrokerSetup): void {
       await until(() => expect(ha.on('pintu/visitors/inside').at(-1)).toBe('1'));
       expect(ha.on('pintu/visitors/inside/list')).toEqual([]);
       const since = lastSeq();
-      await ha.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      // Home Assistant's own command topic, the one its discovery config names.
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'LOCK', { qos: 1 });
       await until(async () => expect(await doorEntries(since, 'door.locked', 'ruang-101')).toHaveLength(1));
+      const [locked] = await doorEntries(since, 'door.locked', 'ruang-101');
+      expect(locked!.actor).toEqual({ kind: 'device', id: embedded ? 'mqtt:ha' : 'mqtt:homeassistant' });
       // Its birth message brings the discovery configs again.
       const before = ha.messages.length;
       await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });

@@ -3,8 +3,10 @@
 // CONNACK, a command a controller receives), never on a sleep.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkConfig } from '../../src/config/validate.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import {
+  attempt,
   type Collected,
   client,
   connectCode,
@@ -187,7 +189,7 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     // Another login has its own allowance.
     const ha = await client(g!.url, { username: 'ha', password: TEST_PASSWORD });
     clients.push(ha);
-    await ha.client.publishAsync('pintu/doors/pintu-utama/set', 'LOCK', { qos: 1 });
+    await ha.client.publishAsync('pintu/doors/pintu-utama/ha/set', 'LOCK', { qos: 1 });
     await until(async () =>
       expect((await journalSince(g!, before)).some((e) => e.type === 'door.locked')).toBe(true),
     );
@@ -212,5 +214,68 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
         wsOptions: { localAddress: '127.0.0.3' },
       }),
     ).toBe(0);
+  });
+
+  it('takes Home Assistant commands on their own topic, journaled with an actor without a role', async () => {
+    await start();
+    const before = g!.gateway.core.journal.lastSeq;
+    const ha = await client(g!.url, { username: 'ha', password: TEST_PASSWORD });
+    clients.push(ha);
+    await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'LOCKDOWN', { qos: 1 });
+    const fac = await client(g!.url, { username: 'fac', password: TEST_PASSWORD });
+    clients.push(fac);
+    await fac.client.publishAsync('pintu/doors/ruang-102/set', 'LOCKDOWN', { qos: 1 });
+    const lockdowns = async () => (await journalSince(g!, before)).filter((e) => e.type === 'door.lockdown');
+    await until(async () => expect(await lockdowns()).toHaveLength(2));
+    const byDoor = Object.fromEntries(
+      (await lockdowns()).map((e) => [(e.payload as { doorId: string }).doorId, e.actor]),
+    );
+    expect(byDoor['ruang-101']).toEqual({ kind: 'device', id: 'mqtt:ha' });
+    expect(byDoor['ruang-102']).toEqual({ kind: 'device', id: 'mqtt:fac', role: 'facilities' });
+    // The facilities topic is not Home Assistant's: the broker refuses it (and disconnects).
+    await attempt(ha.client.publishAsync('pintu/doors/ruang-102/set', 'RELEASE', { qos: 1 }));
+    await until(() => expect(ha.client.connected).toBe(false));
+    expect(await rejected(g!, 'acl')).toBe(1);
+  });
+
+  it('refuses a CONNECT whose last will is a command or a topic the login may not publish', async () => {
+    await start();
+    const withWill = (username: string, topic: string, payload = 'LOCKDOWN') =>
+      connectCode(g!.url, {
+        username,
+        password: TEST_PASSWORD,
+        will: { topic, payload, qos: 1, retain: false },
+      });
+    expect(await withWill('ha', 'pintu/doors/ruang-101/ha/set')).toBe(5);
+    expect(await withWill('ha', 'pintu/doors/*/ha/set')).toBe(5);
+    expect(await withWill('fac', 'pintu/doors/ruang-101/set')).toBe(5);
+    expect(await withWill('fac', 'pintu/status', 'offline')).toBe(5);
+    expect(await withWill('ctl-101', 'pintu/rooms/r101/command', '{}')).toBe(5);
+    expect(await rejected(g!, 'will')).toBe(5);
+    // A controller's own state, the will of every real controller, is fine.
+    expect(await withWill('ctl-101', 'pintu/rooms/r101/state', '{"online":false}')).toBe(0);
+    expect(await withWill('ha', 'homeassistant/status', 'offline')).toBe(0);
+  });
+
+  // The release rule itself is AccessService.setLockdown's (admin or security; facilities
+  // when access.lockdown.facilitiesMayRelease): this runs once that key exists.
+  const releaseRule =
+    checkConfig({ access: { lockdown: { facilitiesMayRelease: false } } }).problems.length === 0;
+  it.skipIf(!releaseRule)('HA RELEASE does not release a lockdown that security set', async () => {
+    await start();
+    await g!.gateway.access.setLockdown('ruang-101', true, { kind: 'user', id: 'satpam', role: 'security' });
+    const before = g!.gateway.core.journal.lastSeq;
+    const ha = await client(g!.url, { username: 'ha', password: TEST_PASSWORD });
+    clients.push(ha);
+    await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'RELEASE', { qos: 1 });
+    // The sentinel: the refusal is counted (or, wrongly, the release journaled).
+    await until(async () =>
+      expect(
+        (await rejected(g!, 'refused')) +
+          (await journalSince(g!, before)).filter((e) => e.type === 'door.released').length,
+      ).toBeGreaterThan(0),
+    );
+    expect((await journalSince(g!, before)).filter((e) => e.type === 'door.released')).toEqual([]);
+    expect(g!.gateway.access.doorStates().find((d) => d.id === 'ruang-101')?.lockdown).toBe(true);
   });
 });

@@ -50,6 +50,8 @@ describe('topics', () => {
     expect(topics.parse('pintu/visitors/inside/list')).toEqual({ kind: 'visitors.list' });
     expect(topics.parse('pintu/doors/a-1/set')).toEqual({ kind: 'door.set', door: 'a-1' });
     expect(topics.parse('pintu/doors/*/set')).toEqual({ kind: 'door.set', door: '*' });
+    expect(topics.parse('pintu/doors/a-1/ha/set')).toEqual({ kind: 'door.ha_set', door: 'a-1' });
+    expect(topics.parse('pintu/doors/a-1/ha/get')).toBeUndefined();
     expect(topics.parse('pintu/rooms/r1/tap')).toEqual({ kind: 'room.tap', room: 'r1' });
     for (const t of [
       'pintu',
@@ -132,6 +134,7 @@ describe('the ACL of the embedded broker', () => {
     expect(acl.canReceive(fac, 'elsewhere/status')).toBe(false);
     expect(pub(fac, 'pintu/doors/r1/set')).toBe('ok');
     expect(pub(fac, 'pintu/doors/*/set')).toBe('ok');
+    expect(pub(fac, 'pintu/doors/r1/ha/set')).toBe('acl');
     expect(pub(fac, 'pintu/doors/r1/set', true)).toBe('retained');
     expect(pub(fac, 'pintu/rooms/r1/command')).toBe('acl');
     expect(pub(fac, 'pintu/rooms/r1/tap')).toBe('acl');
@@ -155,10 +158,12 @@ describe('the ACL of the embedded broker', () => {
       expect(sub(ha, f), f).toBe('acl');
     expect(acl.canReceive(ha, 'pintu/visitors/inside/list')).toBe(false);
     expect(acl.canReceive(ha, 'pintu/rooms/r1/tap')).toBe(false);
-    expect(pub(ha, 'pintu/doors/r1/set')).toBe('ok');
+    // Home Assistant's commands go on its own topic, never on the facilities one.
+    expect(pub(ha, 'pintu/doors/r1/set')).toBe('acl');
+    expect(pub(ha, 'pintu/doors/r1/ha/set')).toBe('ok');
     expect(pub(ha, 'homeassistant/status')).toBe('ok');
     expect(pub(ha, 'homeassistant/lock/x/config', true)).toBe('acl');
-    expect(pub(ha, 'pintu/doors/r1/set', true)).toBe('retained');
+    expect(pub(ha, 'pintu/doors/r1/ha/set', true)).toBe('retained');
   });
 
   it('everyone: no $-topic published, no retained command; the gateway stays under its prefixes', () => {
@@ -416,7 +421,7 @@ describe('Home Assistant discovery', () => {
         retain: false,
         optimistic: false,
       });
-      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/set$/);
+      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/ha\/set$/);
       expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_lock as string)).ok).toBe(true);
       expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_unlock as string)).ok).toBe(true);
       expect(cfg.state_topic).toMatch(/^pintu\/doors\/[^/]+\/state$/);
