@@ -181,6 +181,16 @@ const MqttSchema = Section(
     ),
     username: Type.Optional(Type.String({ minLength: 1, description: 'external: user name at the broker.' })),
     password: Type.Optional(Type.String({ description: 'external: password at the broker.' })),
+    eventsUsername: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "external: user name of the gateway's second connection, the events session (default <username>-events): a broker that binds client ids to logins (the shipped pintu.conf) needs one login per connection.",
+      }),
+    ),
+    eventsPassword: Type.Optional(
+      Type.String({ description: 'external: password of mqtt.eventsUsername; default mqtt.password.' }),
+    ),
     clientId: Type.Optional(
       Type.String({
         minLength: 1,

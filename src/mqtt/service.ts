@@ -304,10 +304,15 @@ export class MqttService {
         ...tls,
         log,
       });
+      // Its own login: a broker that binds client ids to user names (the shipped pintu.conf)
+      // would otherwise let the two connections take each other's place.
+      const eventsUser = c.eventsUsername ?? (c.username !== undefined ? `${c.username}-events` : undefined);
+      const eventsPassword = c.eventsPassword ?? c.password;
       events = new MqttPublisher({
         target: { url },
         clientId: `${clientId}-events`,
-        ...credentials,
+        ...(eventsUser !== undefined ? { username: eventsUser } : {}),
+        ...(eventsPassword !== undefined ? { password: eventsPassword } : {}),
         protocolVersion: c.protocolVersion,
         reconnectMs: 1000,
         ...tls,

@@ -32,6 +32,7 @@ import {
   client,
   connectCode,
   freePort,
+  gatewayLogins,
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
@@ -662,7 +663,11 @@ labSuite('authorisation matrix: MQTT on a real Mosquitto (external mode)', ['mos
       rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
     })}\nuser ${observer.username}\ntopic readwrite #\ntopic read $SYS/#\n`;
     const broker = await Mosquitto.start({
-      users: [gateway, observer, ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD }))],
+      users: [
+        ...gatewayLogins(gateway),
+        observer,
+        ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
+      ],
       acl,
     });
     let g: MqttGateway;

@@ -315,12 +315,28 @@ export function mosquittoAcl(users: {
   const as = (example: string, user: string) => blocks.get(example)!.replace(/^user \S+/, `user ${user}`);
   return `${[
     as('gerbang-1', users.gateway),
+    as('gerbang-1-events', `${users.gateway}-events`),
     ...users.facilities.map((f) => as('facilities-1', f)),
     ...users.homeassistant.map((h) => as('homeassistant', h)),
     ...Object.entries(users.rooms).map(([user, room]) =>
       as('ctl-ruang-kabag', user).replaceAll('ruang-kabag', room),
     ),
   ].join('\n\n')}\n`;
+}
+
+/** A gateway's Mosquitto logins: its own and its events session's (mqtt.eventsUsername's default). */
+export function gatewayLogins(login: MosquittoUser): MosquittoUser[] {
+  return [login, { username: `${login.username}-events`, password: login.password }];
+}
+
+/** The settings of the shipped pintu.conf that bear on clients (not its listeners, files or paths). */
+function shippedSettings(): string[] {
+  const text = readFileSync(new URL('../../firmware-config/mosquitto/pintu.conf', import.meta.url), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) =>
+      /^(use_username_as_clientid|max_packet_size|message_size_limit|queue_qos0_messages)\s/.test(l),
+    );
 }
 
 /** A private Mosquitto (foreground child process) with its own users, ACL and persistence. */
@@ -342,6 +358,11 @@ export class Mosquitto {
     acl: string;
     port?: number;
     persistence?: boolean;
+    /**
+     * With the client-facing settings of the shipped firmware-config/mosquitto/pintu.conf
+     * (client ids bound to logins, packet limits): one connection per login at a time.
+     */
+    shipped?: boolean;
   }): Promise<Mosquitto> {
     const dir = await mkdtemp(join(tmpdir(), 'pintu-mosquitto-'));
     const port = opts.port ?? (await freePort());
@@ -366,6 +387,7 @@ export class Mosquitto {
         `persistence_location ${dir}/`,
         'queue_qos0_messages false',
         'max_queued_messages 1000',
+        ...(opts.shipped ? shippedSettings() : []),
         'log_dest stderr',
         'log_type error',
         'log_type warning',

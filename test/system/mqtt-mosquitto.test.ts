@@ -3,12 +3,14 @@
 // broker restarted (events replayed in order, none lost or duplicated), a broker that is
 // away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
 import { afterEach, expect, it } from 'vitest';
+import { SimController } from '../../src/mqtt/sim-controller.js';
 import { contractSuite, journalSince, USERS } from '../integration/mqtt-contract.js';
 import { labSuite } from '../support/lab.js';
 import {
   type Collected,
   client,
   freePort,
+  gatewayLogins,
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
@@ -19,7 +21,10 @@ import {
 } from '../support/mqtt.js';
 
 const GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
-const users = [GATEWAY, ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD }))];
+const users = [
+  ...gatewayLogins(GATEWAY),
+  ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
+];
 const acl = mosquittoAcl({
   gateway: 'gateway',
   facilities: ['fac'],
@@ -177,5 +182,62 @@ labSuite('an external broker that goes away', ['mosquitto'], () => {
     await until(() =>
       expect(late.messages).toEqual([{ topic: 'pintu/status', payload: 'offline', retain: true }]),
     );
+  });
+});
+
+labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mosquitto'], () => {
+  let broker: Mosquitto | undefined;
+  let g: MqttGateway | undefined;
+  const open: Array<Collected | SimController> = [];
+  afterEach(async () => {
+    for (const c of open.splice(0))
+      await (c instanceof SimController ? c.stop() : c.end()).catch(() => undefined);
+    await g?.close();
+    g = undefined;
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  it("a login using the gateway's client id does not kick the gateway off; room taps are answered", async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker);
+    const ctl = new SimController({
+      room: 'r101',
+      url: broker.url,
+      username: 'ctl-101',
+      password: TEST_PASSWORD,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+    open.push(ctl);
+    await ctl.start();
+    await until(() => expect(g!.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined());
+    // The gateway's guessable ids (pintu-<host>-<baseTopic>, and its events connection's).
+    const ids = [
+      (g.mqtt.link as unknown as { opts: { clientId: string } }).opts.clientId,
+      `${(g.mqtt.link as unknown as { opts: { clientId: string } }).opts.clientId}-events`,
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const clientId of ids) {
+        const squatter = await client(broker.url, { username: 'fac', password: TEST_PASSWORD, clientId });
+        open.push(squatter);
+      }
+      // The sentinel: a tap made after the squatters connected gets its unlock command (a
+      // visit of its own each time: a second entry of one badge would be refused).
+      const v = await g.badgedVisit();
+      const got = new Promise<void>((r) => {
+        const on = (c: { action: string }) => {
+          if (c.action !== 'unlock') return;
+          ctl.off('command', on);
+          r();
+        };
+        ctl.on('command', on);
+      });
+      ctl.tap('nfc', v.uid);
+      await got;
+    }
+    // The gateway kept its first connections (each: the link and the events session).
+    expect(g.mqtt.link.connections).toBe(1);
+    expect(g.mqtt.health().connected).toBe(true);
   });
 });

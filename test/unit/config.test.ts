@@ -83,6 +83,9 @@ describe('embedded defaults (no file)', () => {
       websocket: { path: '/mqtt', tls: false },
       limits: {
         maxClients: 200,
+        connectionsPerUser: 4,
+        maxPacketBytes: 16384,
+        commandsPerMinute: 60,
         drainTimeoutMs: 10000,
         maxTopicLevels: 16,
         queueLimit: 42,

@@ -847,3 +847,18 @@ describe('CommandRate (mqtt.limits.commandsPerMinute)', () => {
     expect(rate.take('d')).toBe(false);
   });
 });
+
+describe('mqtt.limits of the edge', () => {
+  it('refuses bad values, naming the key', () => {
+    const paths = checkConfig({
+      mqtt: { limits: { maxPacketBytes: 10, connectionsPerUser: 0, commandsPerMinute: 0.5 } },
+    }).problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'mqtt.limits.maxPacketBytes',
+        'mqtt.limits.connectionsPerUser',
+        'mqtt.limits.commandsPerMinute',
+      ]),
+    );
+  });
+});
