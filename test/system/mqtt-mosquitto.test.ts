@@ -240,4 +240,30 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
     expect(g.mqtt.link.connections).toBe(1);
     expect(g.mqtt.health().connected).toBe(true);
   });
+
+  it('a last will: one on a topic the login may not write never arrives; one on the HA command topic carries only HA authority', async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker);
+    const before = g.gateway.core.journal.lastSeq;
+    const dies = async (username: string, topic: string, payload: string) => {
+      const c = await client(broker!.url, {
+        username,
+        password: TEST_PASSWORD,
+        protocolVersion: 5,
+        will: { topic, payload, qos: 1, retain: false },
+      });
+      // No DISCONNECT: the socket just dies, and the broker publishes the will.
+      (c.client as unknown as { stream: { destroy(): void } }).stream.destroy();
+    };
+    // Home Assistant may not write the facilities topic: that will is dropped by the ACL.
+    await dies('ha', 'pintu/doors/ruang-101/set', 'LOCKDOWN');
+    // Its own topic: the will is published as Home Assistant's command, without a role.
+    await dies('ha', 'pintu/doors/ruang-102/ha/set', 'LOCKDOWN');
+    await until(async () =>
+      expect((await journalSince(g!, before)).filter((e) => e.type === 'door.lockdown')).toHaveLength(1),
+    );
+    const [entry] = (await journalSince(g!, before)).filter((e) => e.type === 'door.lockdown');
+    expect(entry!.payload).toMatchObject({ doorId: 'ruang-102' });
+    expect(entry!.actor).toEqual({ kind: 'device', id: 'mqtt:homeassistant' });
+  });
 });
