@@ -304,6 +304,15 @@ export class EmbeddedBroker {
     aedes.authorizeForward = (client, packet: AedesPublishPacket) => {
       const p = this.principals.get(client);
       if (!p || !this.acl.canReceive(p, packet.topic)) return null;
+      // A client that does not read (its socket full, waiting for a drain) is sent nothing more
+      // until it drains. aedes completes a message only when every delivery is written, and runs
+      // a bounded number of messages at once: each delivery to a frozen reader would hold a slot
+      // until drainTimeoutMs, and a few hundred of them queue every tap and unlock behind it.
+      // This way it holds one at most; drainTimeoutMs then disconnects it.
+      if (p.role !== 'gateway' && (client.conn as Duplex).writableNeedDrain) {
+        rejections.reject('slow', 'deliver', { username: p.username, client: client.id });
+        return null;
+      }
       return packet;
     };
 

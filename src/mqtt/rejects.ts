@@ -22,7 +22,8 @@ export type RejectReason =
   | 'client_id'
   | 'connections'
   | 'rate'
-  | 'will';
+  | 'will'
+  | 'slow';
 
 export class Rejections {
   private readonly last = new Map<string, { at: number; suppressed: number }>();

@@ -278,4 +278,52 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     expect((await journalSince(g!, before)).filter((e) => e.type === 'door.released')).toEqual([]);
     expect(g!.gateway.access.doorStates().find((d) => d.id === 'ruang-101')?.lockdown).toBe(true);
   });
+
+  it('a frozen subscriber does not hold up room taps; the drain timeout disconnects it', async () => {
+    await start({ limits: { drainTimeoutMs: 5000 } });
+    const ctl = await controller('r101');
+    await until(() => expect(g!.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined());
+    const v = await g!.badgedVisit();
+    // A facilities client subscribed to everything that stops reading its socket.
+    const frozen = await rawSocket(g!.config.mqtt.port);
+    sockets.push(frozen);
+    frozen.on('error', () => undefined);
+    const subscribed = new Promise<void>((r) => frozen.on('data', (d: Buffer) => d.includes(0x90) && r()));
+    frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
+    frozen.write(
+      packet(
+        0x82,
+        Buffer.concat([
+          Buffer.from([0, 1]),
+          str('pintu/#'),
+          Buffer.from([1]),
+          str('homeassistant/#'),
+          Buffer.from([1]),
+        ]),
+      ),
+    );
+    await subscribed;
+    frozen.pause();
+    const isFrozenThere = () => g!.mqtt.broker!.clients().some((c) => c.id === 'fac-frozen');
+    // Traffic it does not read: far more than its socket buffers hold.
+    const ha = await client(g!.url, { username: 'ha', password: TEST_PASSWORD });
+    clients.push(ha);
+    const blob = 'x'.repeat(15_000);
+    for (let i = 0; i < 1000; i++) ha.client.publish('homeassistant/status', blob, { qos: 0 });
+    await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    // A tap now is decided and its unlock delivered while the frozen subscriber is still there.
+    const unlocked = new Promise<boolean>((r) => {
+      const on = (c: { action: string }) => {
+        if (c.action !== 'unlock') return;
+        ctl.off('command', on);
+        r(isFrozenThere());
+      };
+      ctl.on('command', on);
+    });
+    ctl.tap('nfc', v.uid);
+    expect(await unlocked, 'the unlock came only after the frozen subscriber was dropped').toBe(true);
+    // And the drain timeout drops it.
+    await until(() => expect(isFrozenThere()).toBe(false), 15_000);
+    expect(await rejected(g!, 'slow')).toBeGreaterThan(0);
+  }, 30_000);
 });
