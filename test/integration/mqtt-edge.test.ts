@@ -326,4 +326,73 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     await until(() => expect(isFrozenThere()).toBe(false), 15_000);
     expect(await rejected(g!, 'slow')).toBeGreaterThan(0);
   }, 30_000);
+
+  it('a wrong-password flood from 30 addresses: a knocked-off controller reconnects and its tap opens; scrypt runs bounded', async () => {
+    await start({ limits: { connectionsPerUser: 4, maxClients: 1000 } });
+    const ctl = new SimController({
+      room: 'r101',
+      url: g!.url,
+      username: 'ctl-101',
+      password: TEST_PASSWORD,
+      reconnectPeriod: 50,
+    });
+    clients.push(ctl);
+    await ctl.start();
+    await until(() => expect(g!.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined());
+    const v = await g!.badgedVisit();
+    // One wrong-password CONNECT with the controller's real user name; its CONNACK code.
+    const wrong = async (from: string, i: number): Promise<number> => {
+      const s = await rawSocket(g!.config.mqtt.port, from);
+      sockets.push(s);
+      s.on('error', () => undefined);
+      const answer = new Promise<number>((r) => {
+        s.once('data', (d: Buffer) => r(d[0] === 0x20 ? d[3]! : -1));
+        s.once('close', () => r(-1));
+      });
+      s.write(connectPacket(`ctl-101-flood-${i}`, 'ctl-101', 'not the password'));
+      const code = await answer;
+      s.destroy();
+      return code;
+    };
+    const addresses = Array.from({ length: 30 }, (_, i) => `127.0.0.${i + 2}`);
+    const perAddress = 10;
+    const flood = Promise.all(
+      addresses.flatMap((from, a) =>
+        Array.from({ length: perAddress }, (_, i) => wrong(from, a * perAddress + i)),
+      ),
+    );
+    // Meanwhile the controller's connection breaks; it comes back (a device verified before
+    // needs no hash) and its tap is answered with an unlock.
+    const knocked = g!.gateway.core.journal.lastSeq;
+    (ctl as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy();
+    // Its last will raised the offline alarm; its state message on reconnecting clears it.
+    const offline = async () =>
+      (await journalSince(g!, knocked))
+        .filter((e) => (e.payload as { alarm?: string }).alarm === 'offline')
+        .map((e) => e.type);
+    await until(async () => expect(await offline()).toEqual(['door.alarm', 'door.alarm_cleared']), 20_000);
+    const unlocked = new Promise<void>((r) => {
+      const on = (c: { action: string }) => {
+        if (c.action !== 'unlock') return;
+        ctl.off('command', on);
+        r();
+      };
+      ctl.on('command', on);
+    });
+    ctl.tap('nfc', v.uid);
+    await unlocked;
+    const codes = await flood;
+    expect(
+      codes.every((c) => c === 3 || c === 4 || c === 5),
+      `codes ${[...new Set(codes)]}`,
+    ).toBe(true);
+    // Every attempt either cost a hash (CONNACK 4) or was refused before any (3, 5).
+    const { values } = await g!.gateway.core.metrics.authRefused.get();
+    const refusedBeforeHash = values.reduce((n, x) => n + x.value, 0);
+    const hashes = codes.filter((c) => c === 4).length;
+    expect(hashes + refusedBeforeHash).toBe(codes.length);
+    // At most auth.accountFailures.max per address and user name, and those in flight at once.
+    const { accountFailures, perAddressPending } = g!.config.auth;
+    expect(hashes).toBeLessThanOrEqual(addresses.length * (accountFailures.max + perAddressPending));
+  }, 60_000);
 });
