@@ -279,6 +279,13 @@ const MqttSchema = Section(
           description:
             'embedded: connections one login may hold at once (a controller needs one); more are refused (CONNACK 3), so one login cannot take the slots of the others.',
         }),
+        connectionsPerAddress: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 16,
+          description:
+            'embedded: open connections from one address at once, logged in or not (a controller needs one); more are closed at once, so one machine cannot hold the file handles of the rest.',
+        }),
         maxPacketBytes: Type.Integer({
           minimum: 1024,
           maximum: 268435455,

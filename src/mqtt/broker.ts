@@ -90,6 +90,8 @@ export class EmbeddedBroker {
    * none of its own, so it is the upgrade request's socket address (never a forwarded header).
    */
   private readonly addresses = new WeakMap<object, string>();
+  /** Open client connections per peer address (mqtt.limits.connectionsPerAddress). */
+  private readonly perAddress = new Map<string, number>();
   /** The last will each connecting client asked for, checked once its login is known. */
   private readonly wills = new WeakMap<Client, { topic: string; retain: boolean }>();
   private readonly acl: Acl;
@@ -349,6 +351,23 @@ export class EmbeddedBroker {
     // Every client connection goes through here (never the gateway's in-process ones): its
     // address is noted and its packets are held to mqtt.limits.maxPacketBytes.
     const handle = (conn: Duplex, address: string | undefined, req?: http.IncomingMessage) => {
+      const peer = address ?? 'unknown';
+      const open = this.perAddress.get(peer) ?? 0;
+      if (open >= c.limits.connectionsPerAddress) {
+        // Before aedes sees it: no parser, no timer, the file handle back at once.
+        this.opts.rejections.reject('connections', 'connect', {
+          address: peer,
+          detail: 'too many connections from this address (mqtt.limits.connectionsPerAddress)',
+        });
+        conn.destroy();
+        return;
+      }
+      this.perAddress.set(peer, open + 1);
+      conn.once('close', () => {
+        const left = (this.perAddress.get(peer) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(peer, left);
+        else this.perAddress.delete(peer);
+      });
       if (address) this.addresses.set(conn, address);
       this.aedes.handle(conn, req);
       guardPacketSize(conn, max, (claimed) => {

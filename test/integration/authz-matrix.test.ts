@@ -622,9 +622,14 @@ describe('authorisation matrix: MQTT topics', () => {
 
 describe('authorisation matrix: MQTT on the embedded broker', () => {
   mqttMatrix(async () => {
-    // One connection per topic and login at once (a refused publication closes its connection).
+    // One connection per topic and login at once, all from 127.0.0.1 (a refused publication
+    // closes its connection).
     const g = await startMqttGateway({
-      mqtt: { mode: 'embedded', port: await freePort(), limits: { connectionsPerUser: 100 } },
+      mqtt: {
+        mode: 'embedded',
+        port: await freePort(),
+        limits: { connectionsPerUser: 100, connectionsPerAddress: 1000 },
+      },
       users: USERS,
     });
     const broker = g.mqtt.broker!;

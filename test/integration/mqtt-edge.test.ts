@@ -419,4 +419,21 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     await until(async () => expect(unlocked || (await dropped()) > before).toBe(true));
     expect(unlocked).toBe(true);
   });
+
+  it('caps the open sockets of one address (mqtt.limits.connectionsPerAddress), logged in or not', async () => {
+    await start({ limits: { connectionsPerAddress: 8 } });
+    const opened = await Promise.all(
+      Array.from({ length: 20 }, () => rawSocket(g!.config.mqtt.port, '127.0.0.9')),
+    );
+    sockets.push(...opened);
+    for (const s of opened) s.on('error', () => undefined);
+    // The sentinel: the 12 beyond the cap are closed by the broker.
+    let closedCount = 0;
+    for (const s of opened) void closed(s).then(() => closedCount++);
+    await until(() => expect(closedCount).toBe(12));
+    // Another address is not affected.
+    const ctl = await controller('r101');
+    expect(ctl.connected).toBe(true);
+    expect(await rejected(g!, 'connections')).toBe(12);
+  });
 });

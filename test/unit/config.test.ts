@@ -84,6 +84,7 @@ describe('embedded defaults (no file)', () => {
       limits: {
         maxClients: 200,
         connectionsPerUser: 4,
+        connectionsPerAddress: 16,
         maxPacketBytes: 16384,
         commandsPerMinute: 60,
         drainTimeoutMs: 10000,
