@@ -1,5 +1,6 @@
 // The MQTT contract on a real Mosquitto (external mode), started by the test with its own
-// users and the contract's ACL; and what only an external broker shows: an outage with the
+// users, the contract's ACL and the shipped pintu.conf's client settings (client ids bound to
+// logins); and what only an external broker shows: an outage with the
 // broker restarted (events replayed in order, none lost or duplicated), a broker that is
 // away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
 import { afterEach, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ labSuite('MQTT contract on a real Mosquitto (external mode)', ['mosquitto'], () 
     kind: 'mosquitto',
     protocolVersion: 5,
     async start(o = {}) {
-      broker ??= await Mosquitto.start({ users, acl });
+      broker ??= await Mosquitto.start({ users, acl, shipped: true });
       return gatewayOn(broker, o);
     },
     async cleanup() {
