@@ -298,7 +298,7 @@ const MqttSchema = Section(
           maximum: 100000,
           default: 60,
           description:
-            'Door commands (pintu/doors/<door>/set) carried out per minute per login (embedded broker) or per door (external broker, where the publisher is unknown), with bursts of up to a tenth of it; the excess is dropped and counted, never journaled.',
+            'Door commands (pintu/doors/<door>/set) carried out per minute per login (embedded broker) or per door and topic (external broker, where the publisher is unknown), with bursts of up to a tenth of it; the excess is dropped and counted, never journaled.',
         }),
         drainTimeoutMs: Type.Integer({
           minimum: 100,

@@ -480,8 +480,9 @@ export class MqttService {
     if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
       return this.rejections.reject('unknown_door', route.kind, { door, command, actor: actor.id });
     }
-    // Per login where the broker says who published; per door on an external broker.
-    if (!this.commandRate.take(who ? `user:${who.username}` : `door:${door}`)) {
+    // Per login where the broker says who published; on an external broker per door and
+    // topic, so a flood on the facilities topic leaves Home Assistant's allowance alone.
+    if (!this.commandRate.take(who ? `user:${who.username}` : `${route.kind}:${door}`)) {
       return this.rejections.reject('rate', route.kind, {
         door,
         command,

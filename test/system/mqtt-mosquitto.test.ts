@@ -267,4 +267,26 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
     expect(entry!.payload).toMatchObject({ doorId: 'ruang-102' });
     expect(entry!.actor).toEqual({ kind: 'device', id: 'mqtt:homeassistant' });
   });
+
+  it('rate limits door commands per door and topic (the publisher is unknown here)', async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker, { mqtt: { limits: { commandsPerMinute: 1 } } });
+    const before = g.gateway.core.journal.lastSeq;
+    const fac = await client(broker.url, { username: 'fac', password: TEST_PASSWORD, protocolVersion: 5 });
+    open.push(fac);
+    for (let i = 0; i < 30; i++)
+      await fac.client.publishAsync('pintu/doors/pintu-utama/set', 'UNLOCK', { qos: 1 });
+    const entries = async (type: string) => (await journalSince(g!, before)).filter((e) => e.type === type);
+    const rate = async () => {
+      const { values } = await g!.gateway.core.metrics.mqtt.rejected.get();
+      return values.filter((v) => v.labels.reason === 'rate').reduce((n, v) => n + v.value, 0);
+    };
+    await until(async () => expect((await entries('door.unlocked')).length + (await rate())).toBe(30));
+    expect(await entries('door.unlocked')).toHaveLength(1);
+    // Home Assistant's topic has its own allowance.
+    const ha = await client(broker.url, { username: 'ha', password: TEST_PASSWORD, protocolVersion: 5 });
+    open.push(ha);
+    await ha.client.publishAsync('pintu/doors/pintu-utama/ha/set', 'LOCK', { qos: 1 });
+    await until(async () => expect(await entries('door.locked')).toHaveLength(1));
+  });
 });
