@@ -252,6 +252,16 @@ const MqttSchema = Section(
     ),
     username: Type.Optional(Type.String({ minLength: 1, description: 'external: user name at the broker.' })),
     password: Type.Optional(Type.String({ description: 'external: password at the broker.' })),
+    eventsUsername: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "external: user name of the gateway's second connection, the events session (default <username>-events): a broker that binds client ids to logins (the shipped pintu.conf) needs one login per connection.",
+      }),
+    ),
+    eventsPassword: Type.Optional(
+      Type.String({ description: 'external: password of mqtt.eventsUsername; default mqtt.password.' }),
+    ),
     clientId: Type.Optional(
       Type.String({
         minLength: 1,
@@ -330,7 +340,36 @@ const MqttSchema = Section(
           minimum: 1,
           maximum: 10000,
           default: 200,
-          description: 'embedded: connections accepted at once; more are refused.',
+          description:
+            "embedded: client connections accepted at once (the gateway's own are not counted); more are refused (CONNACK 3).",
+        }),
+        connectionsPerUser: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 4,
+          description:
+            'embedded: connections one login may hold at once (a controller needs one); more are refused (CONNACK 3), so one login cannot take the slots of the others.',
+        }),
+        connectionsPerAddress: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 16,
+          description:
+            'embedded: open connections from one address at once, logged in or not (a controller needs one); more are closed at once, so one machine cannot hold the file handles of the rest.',
+        }),
+        maxPacketBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 268435455,
+          default: 16384,
+          description:
+            "embedded: largest MQTT packet a client may send (a tap, an ack or a command is under 1 KB); a fixed header that claims more closes the connection before the body is read. The gateway's own publications (roll call, discovery) are not limited.",
+        }),
+        commandsPerMinute: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 60,
+          description:
+            'Door commands (pintu/doors/<door>/set) carried out per minute per login (embedded broker) or per door and topic (external broker, where the publisher is unknown), with bursts of up to a tenth of it; the excess is dropped and counted, never journaled.',
         }),
         drainTimeoutMs: Type.Integer({
           minimum: 100,
@@ -356,7 +395,8 @@ const MqttSchema = Section(
           minimum: 100,
           maximum: 120000,
           default: 10000,
-          description: 'embedded: time a new connection has to send CONNECT.',
+          description:
+            'embedded: time a new connection has to send its whole CONNECT and be logged in; then it is closed.',
         }),
         keepaliveLimitSeconds: Type.Integer({
           minimum: 0,

@@ -8,11 +8,16 @@
 //                  taps (they carry keypad codes);
 //                  publishes only pintu/doors/<door>/set
 //   homeassistant  reads pintu/status, events, doors, the visitors count and the discovery
-//                  prefix (not the roll call); publishes pintu/doors/<door>/set and
-//                  homeassistant/status (its birth message)
+//                  prefix (not the roll call); publishes pintu/doors/<door>/ha/set (a topic
+//                  of its own, so the gateway knows a command came from Home Assistant,
+//                  which may set a lockdown but not release it) and homeassistant/status
+//                  (its birth message)
 //
 // For everyone: no `$`-topic is ever published ($SYS is the broker's), a command
-// (`.../set`, `.../command`) is never retained.
+// (`.../set`, `.../ha/set`, `.../command`) is never retained, nor any client's last will.
+/** Topics that make the gateway act: never retained, never a last will. */
+export const COMMAND_KINDS: ReadonlySet<string> = new Set(['door.set', 'door.ha_set', 'room.command']);
+
 import { filterMatches, filterWithin, type Topics, validFilter } from './topics.js';
 
 export const MQTT_ROLES = ['room', 'facilities', 'homeassistant'] as const;
@@ -41,7 +46,7 @@ export class Acl {
   canPublish(p: Principal, topic: string, retain: boolean): Verdict {
     if (topic.startsWith('$')) return no('sys');
     const route = this.topics.parse(topic);
-    if (retain && (route?.kind === 'door.set' || route?.kind === 'room.command')) return no('retained');
+    if (retain && route && COMMAND_KINDS.has(route.kind)) return no('retained');
     switch (p.role) {
       case 'gateway':
         return topic.startsWith(`${this.base}/`) || topic.startsWith(`${this.topics.discoveryPrefix}/`)
@@ -59,7 +64,7 @@ export class Acl {
       case 'facilities':
         return route?.kind === 'door.set' ? OK : no('acl');
       case 'homeassistant':
-        if (route?.kind === 'door.set') return OK;
+        if (route?.kind === 'door.ha_set') return OK;
         return topic === this.topics.homeAssistantStatus ? OK : no('acl');
     }
   }
@@ -109,6 +114,7 @@ export class Acl {
           route?.kind === 'events' ||
           route?.kind === 'door.state' ||
           route?.kind === 'door.set' ||
+          route?.kind === 'door.ha_set' ||
           route?.kind === 'visitors.inside' ||
           topic.startsWith(`${this.topics.discoveryPrefix}/`)
         );

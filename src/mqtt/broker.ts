@@ -25,8 +25,9 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../service/metrics.js';
 import type { PasswordGate } from '../service/password-gate.js';
-import { Acl, type Principal } from './acl.js';
-import type { Rejections } from './rejects.js';
+import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
+import { guardPacketSize } from './packet-guard.js';
+import type { Rejections, RejectReason } from './rejects.js';
 import type { Topics } from './topics.js';
 import type { MqttUsers } from './users.js';
 
@@ -84,6 +85,15 @@ export class EmbeddedBroker {
   private readonly secret = randomBytes(32).toString('base64url');
   /** Server ends of the in-process connections: only these may log in as the gateway. */
   private readonly internal = new WeakSet<object>();
+  /**
+   * The peer address of each connection, taken when it is accepted: a WebSocket stream has
+   * none of its own, so it is the upgrade request's socket address (never a forwarded header).
+   */
+  private readonly addresses = new WeakMap<object, string>();
+  /** Open client connections per peer address (mqtt.limits.connectionsPerAddress). */
+  private readonly perAddress = new Map<string, number>();
+  /** The last will each connecting client asked for, checked once its login is known. */
+  private readonly wills = new WeakMap<Client, { topic: string; retain: boolean }>();
   private readonly acl: Acl;
   /** Who published each facilities command, for the journal: FIFO per topic and payload. */
   private readonly publishers: Array<{ topic: string; payload: string; principal: Principal; at: number }> =
@@ -151,19 +161,17 @@ export class EmbeddedBroker {
   private hook(): void {
     const { aedes, opts } = this;
     const { rejections, metrics, log, users, config } = opts;
-    const addr = (client: Client) => (client.conn as net.Socket | undefined)?.remoteAddress ?? 'local';
+    const addr = (client: Client) => this.addresses.get(client.conn) ?? 'local';
 
-    aedes.preConnect = (client, _packet, done) => {
-      if (aedes.connectedClients >= config.limits.maxClients) {
-        rejections.reject('refused', 'connect', { address: addr(client), detail: 'too many clients' });
-        return done(null, false);
-      }
+    aedes.preConnect = (client, packet, done) => {
+      if (packet.will)
+        this.wills.set(client, { topic: packet.will.topic, retain: packet.will.retain === true });
       done(null, true);
     };
 
     aedes.authenticate = (client, username, password, done) => {
-      const refuse = (why: string, code: 2 | 3 | 4 | 5) => {
-        rejections.reject('auth', 'connect', {
+      const refuse = (why: string, code: 2 | 3 | 4 | 5, reason: RejectReason = 'auth') => {
+        rejections.reject(reason, 'connect', {
           address: addr(client),
           username: username ?? null,
           detail: why,
@@ -183,13 +191,47 @@ export class EmbeddedBroker {
         this.principals.set(client, { role: 'gateway', username });
         return done(null, true);
       }
+      // Refusals that cost nothing come before any look at the password.
+      // The client id is bound to the login: the user name itself or `<user name>-...`, so no
+      // login can take over (and so cut off) another device's session or the gateway's, even
+      // while that device is offline.
+      if (!clientIdBound(username, client.id) || client.id.startsWith('pintu-gateway')) {
+        return refuse(
+          `client id "${client.id.slice(0, 64)}" is not bound to this login (use "${username}" or "${username}-...")`,
+          2,
+          'client_id',
+        );
+      }
+      // The gateway's own connections are not counted: a full broker never shuts it out.
+      const others = [...this.principals].filter(([c, p]) => p.role !== 'gateway' && c !== client);
+      if (others.length >= config.limits.maxClients) {
+        return refuse('too many clients (mqtt.limits.maxClients)', 3, 'connections');
+      }
       const from = addr(client);
       const admit = (principal: Principal) => {
-        // A client id stays with its user: another login cannot take over (and so cut off)
-        // the gateway's sessions or another device's.
-        const holder = [...this.principals].find(([c]) => c.id === client.id && c !== client)?.[1];
-        if (client.id.startsWith('pintu-gateway') || (holder && holder.username !== principal.username)) {
-          return refuse(`client id "${client.id}" belongs to another login`, 2);
+        // One login, a few connections: a reconnect under the same client id replaces its
+        // session and is not counted.
+        const held = [...this.principals].filter(
+          ([c, p]) => c !== client && c.id !== client.id && p.username === principal.username,
+        ).length;
+        if (held >= config.limits.connectionsPerUser) {
+          return refuse(
+            'too many connections of this login (mqtt.limits.connectionsPerUser)',
+            3,
+            'connections',
+          );
+        }
+        // A last will is a publication made later, when the connection drops: it must be one
+        // the login may make, and never a command (a LOCKDOWN or UNLOCK left to fire at will).
+        const will = this.wills.get(client);
+        if (will) {
+          const route = opts.topics.parse(will.topic);
+          if (
+            (route && COMMAND_KINDS.has(route.kind)) ||
+            !this.acl.canPublish(principal, will.topic, will.retain).ok
+          ) {
+            return refuse(`last will on "${will.topic.slice(0, 120)}" refused`, 5, 'will');
+          }
         }
         this.principals.set(client, principal);
         done(null, true);
@@ -235,7 +277,7 @@ export class EmbeddedBroker {
         });
         return done(new Error(`publish refused: ${verdict.reason}`));
       }
-      if (route?.kind === 'door.set' && p.role !== 'gateway') {
+      if ((route?.kind === 'door.set' || route?.kind === 'door.ha_set') && p.role !== 'gateway') {
         this.publishers.push({
           topic: packet.topic,
           payload: Buffer.from(packet.payload).toString('utf8'),
@@ -264,6 +306,15 @@ export class EmbeddedBroker {
     aedes.authorizeForward = (client, packet: AedesPublishPacket) => {
       const p = this.principals.get(client);
       if (!p || !this.acl.canReceive(p, packet.topic)) return null;
+      // A client that does not read (its socket full, waiting for a drain) is sent nothing more
+      // until it drains. aedes completes a message only when every delivery is written, and runs
+      // a bounded number of messages at once: each delivery to a frozen reader would hold a slot
+      // until drainTimeoutMs, and a few hundred of them queue every tap and unlock behind it.
+      // This way it holds one at most; drainTimeoutMs then disconnects it.
+      if (p.role !== 'gateway' && (client.conn as Duplex).writableNeedDrain) {
+        rejections.reject('slow', 'deliver', { username: p.username, client: client.id });
+        return null;
+      }
       return packet;
     };
 
@@ -296,7 +347,38 @@ export class EmbeddedBroker {
 
   private async listen(): Promise<void> {
     const c = this.opts.config;
-    const handle = this.aedes.handle;
+    const max = c.limits.maxPacketBytes;
+    // Every client connection goes through here (never the gateway's in-process ones): its
+    // address is noted and its packets are held to mqtt.limits.maxPacketBytes.
+    const handle = (conn: Duplex, address: string | undefined, req?: http.IncomingMessage) => {
+      const peer = address ?? 'unknown';
+      const open = this.perAddress.get(peer) ?? 0;
+      if (open >= c.limits.connectionsPerAddress) {
+        // Before aedes sees it: no parser, no timer, the file handle back at once.
+        this.opts.rejections.reject('connections', 'connect', {
+          address: peer,
+          detail: 'too many connections from this address (mqtt.limits.connectionsPerAddress)',
+        });
+        conn.destroy();
+        return;
+      }
+      this.perAddress.set(peer, open + 1);
+      conn.once('close', () => {
+        const left = (this.perAddress.get(peer) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(peer, left);
+        else this.perAddress.delete(peer);
+      });
+      if (address) this.addresses.set(conn, address);
+      this.aedes.handle(conn, req);
+      guardPacketSize(conn, max, (claimed) => {
+        this.opts.rejections.reject('too_large', 'packet', {
+          address: address ?? 'unknown',
+          detail: `a packet of ${Number.isFinite(claimed) ? claimed : 'malformed'} bytes (mqtt.limits.maxPacketBytes: ${max})`,
+        });
+        conn.destroy(new Error('packet too large'));
+      });
+    };
+    const onSocket = (socket: net.Socket) => handle(socket, socket.remoteAddress);
     const tlsFiles =
       c.tls.cert && c.tls.key
         ? {
@@ -306,10 +388,10 @@ export class EmbeddedBroker {
           }
         : undefined;
 
-    await this.serve(net.createServer(handle), 'tcp', c.host, c.port);
+    await this.serve(net.createServer(onSocket), 'tcp', c.host, c.port);
     if (tlsFiles)
       await this.serve(
-        tls.createServer({ ...tlsFiles, minVersion: 'TLSv1.2' }, handle),
+        tls.createServer({ ...tlsFiles, minVersion: 'TLSv1.2' }, onSocket),
         'tls',
         c.tls.host ?? c.host,
         c.tls.port,
@@ -323,7 +405,7 @@ export class EmbeddedBroker {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
       });
       const wss = new WebSocketServer({ server, path: c.websocket.path, maxPayload: 64 * 1024 });
-      wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req));
+      wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req.socket.remoteAddress, req));
       this.wss.push(wss);
       await this.serve(server, secure ? 'wss' : 'ws', c.websocket.host ?? c.host, c.websocket.port);
     }
@@ -391,4 +473,9 @@ export class EmbeddedBroker {
     this.principals.clear();
     this.opts.metrics.brokerClients.set(0);
   }
+}
+
+/** Is this client id bound to this login: the user name itself, or `<user name>-` and more? */
+export function clientIdBound(username: string, clientId: string): boolean {
+  return clientId === username || clientId.startsWith(`${username}-`);
 }

@@ -84,7 +84,7 @@ export function discoveryConfigs(input: DiscoveryInput): Map<string, DiscoveryCo
     out.set(lockT, {
       name: 'Lock',
       unique_id: `pintu_${nodeId}_${door.id}_lock`,
-      command_topic: topics.doorSet(door.id),
+      command_topic: topics.doorHaSet(door.id),
       state_topic: state,
       value_template:
         "{% if 'no_ack' in value_json.alarms %}JAMMED{% elif value_json.locked is none %}None{% elif value_json.locked %}LOCKED{% else %}UNLOCKED{% endif %}",

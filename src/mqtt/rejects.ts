@@ -18,7 +18,12 @@ export type RejectReason =
   | 'unknown_door'
   | 'refused'
   | 'invalid_credential'
-  | 'stale_ack';
+  | 'stale_ack'
+  | 'client_id'
+  | 'connections'
+  | 'rate'
+  | 'will'
+  | 'slow';
 
 export class Rejections {
   private readonly last = new Map<string, { at: number; suppressed: number }>();

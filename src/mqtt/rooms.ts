@@ -192,6 +192,8 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
         const d = decodeJson<RoomTap>(RoomTapPayload, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
         if (!reader) return { reason: 'unknown_room', detail: { detail: 'no reader configured' } };
+        // Before the decision: its unlock must not be dropped as sent to an offline controller.
+        lock?.alive();
         reader.deliver(d.value);
         return undefined;
       }
@@ -199,6 +201,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
         if (retained) return { reason: 'retained' };
         const d = decodeJson<RoomAck>(RoomAckPayload, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
+        lock?.alive();
         lock?.ack(d.value);
         return undefined;
       }
@@ -456,6 +459,15 @@ export class MqttLock implements LockPort {
     if (s.locked !== undefined) this.setAlarm('no_ack', false);
     // Back (or first heard of): tell it the state it must be in. Never a pulse from the past.
     if (was !== true) this.command(this.held ? 'hold' : 'lock');
+  }
+
+  /**
+   * A live tap or ack: only this room's login may publish them and never retained, so the
+   * controller is connected now, whatever order its retained state and the last will of a
+   * session it replaced arrived in (aedes may route a retained state after the next tap).
+   */
+  alive(): void {
+    if (this.online !== true) this.controllerState({ online: true });
   }
 
   /** The gateway connected a while ago and this controller has said nothing. */

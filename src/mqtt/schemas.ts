@@ -66,7 +66,16 @@ export const DoorSetPayload = Type.Unsafe<FacilitiesCommand>({
   type: 'string',
   enum: [...FACILITIES_COMMANDS],
   description:
-    'Text. Never retained (a retained command is refused). From facilities clients and Home Assistant: UNLOCK (one pulse of the door\'s pulseMs), LOCK (lock now), LOCKDOWN (refuse every badge and lock), RELEASE (end the lockdown). <door> "*" addresses every door (LOCKDOWN and RELEASE only).',
+    'Text. Never retained (a retained command is refused), never a last will. From facilities clients: UNLOCK (one pulse of the door\'s pulseMs), LOCK (lock now), LOCKDOWN (refuse every badge and lock), RELEASE (end the lockdown; only when access.lockdown.facilitiesMayRelease). <door> "*" addresses every door (LOCKDOWN and RELEASE only).',
+});
+
+export const DoorHaSetPayload = Type.Unsafe<FacilitiesCommand>({
+  $id: 'door-ha-set',
+  title: 'pintu/doors/<door>/ha/set',
+  type: 'string',
+  enum: [...FACILITIES_COMMANDS],
+  description:
+    "Text. Never retained, never a last will. From Home Assistant (its lock entity's command topic), as pintu/doors/<door>/set; a RELEASE from here is refused (Home Assistant may set a lockdown, not release it).",
 });
 
 export const VisitorsInsidePayload = Type.Integer({
@@ -269,9 +278,19 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     encoding: 'text',
     retained: false,
     qos: 1,
-    from: 'facilities, Home Assistant',
+    from: 'facilities',
     to: 'gateway',
     schema: DoorSetPayload,
+  },
+  {
+    name: 'door-ha-set',
+    topic: 'pintu/doors/<door>/ha/set',
+    encoding: 'text',
+    retained: false,
+    qos: 1,
+    from: 'Home Assistant',
+    to: 'gateway',
+    schema: DoorHaSetPayload,
   },
   {
     name: 'visitors-inside',

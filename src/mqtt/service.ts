@@ -4,6 +4,7 @@
 //   pintu/status                retained online/offline, last will offline
 //   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
 //   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
+//   pintu/doors/<door>/ha/set   Home Assistant's commands (its own topic: no release authority)
 //   pintu/visitors/inside(/list) retained count; the roll call for facilities
 //   pintu/events                the journal's access and door events, in order (outbox.ts)
 //   pintu/rooms/<room>/...      room controllers (rooms.ts)
@@ -24,6 +25,7 @@ import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
+import { CommandRate } from './command-rate.js';
 import {
   discoveryConfigs,
   discoveryFilter,
@@ -158,6 +160,7 @@ export class MqttService {
   private readonly offs: Array<() => void> = [];
   private stopped = false;
   private removed: Promise<string[]> | undefined;
+  private readonly commandRate: CommandRate;
 
   private constructor(
     private readonly opts: MqttServiceOptions,
@@ -175,6 +178,7 @@ export class MqttService {
     this.rejections = rejections;
     this.log = log;
     const { config, gateway, version } = opts;
+    this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
     this.discovery = config.mqtt.homeAssistant.enabled
       ? discoveryConfigs({
           topics,
@@ -212,6 +216,7 @@ export class MqttService {
       retainAsPublished?: boolean;
     }> = [
       { filter: topics.anyDoorSet, qos: 1, retainAsPublished: true },
+      { filter: topics.anyDoorHaSet, qos: 1, retainAsPublished: true },
       { filter: topics.anyRoom('tap'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('ack'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('state'), qos: 1 },
@@ -299,10 +304,15 @@ export class MqttService {
         ...tls,
         log,
       });
+      // Its own login: a broker that binds client ids to user names (the shipped pintu.conf)
+      // would otherwise let the two connections take each other's place.
+      const eventsUser = c.eventsUsername ?? (c.username !== undefined ? `${c.username}-events` : undefined);
+      const eventsPassword = c.eventsPassword ?? c.password;
       events = new MqttPublisher({
         target: { url },
         clientId: `${clientId}-events`,
-        ...credentials,
+        ...(eventsUser !== undefined ? { username: eventsUser } : {}),
+        ...(eventsPassword !== undefined ? { password: eventsPassword } : {}),
         protocolVersion: c.protocolVersion,
         reconnectMs: 1000,
         ...tls,
@@ -396,7 +406,8 @@ export class MqttService {
     if (route) {
       switch (route.kind) {
         case 'door.set':
-          void this.onSet(topic, route.door, payload, retained);
+        case 'door.ha_set':
+          void this.onSet(topic, route, payload, retained);
           return;
         case 'room.tap':
         case 'room.ack':
@@ -436,14 +447,20 @@ export class MqttService {
 
   // ------------------------------------------------------------------ facilities
 
-  private async onSet(topic: string, door: string, payload: Buffer, retained: boolean): Promise<void> {
+  private async onSet(
+    topic: string,
+    route: { kind: 'door.set' | 'door.ha_set'; door: string },
+    payload: Buffer,
+    retained: boolean,
+  ): Promise<void> {
     const { gateway } = this.opts;
+    const door = route.door;
     const text = payload.toString('utf8');
     // In the embedded broker the publisher is known; claim it even for a refused command.
     const who: Principal | undefined = this.broker?.publisherOf(topic, text);
     if (retained) {
       if (payload.length === 0) return;
-      this.rejections.reject('retained', 'door.set', {
+      this.rejections.reject('retained', route.kind, {
         door,
         detail: 'retained command ignored and cleared',
       });
@@ -452,18 +469,26 @@ export class MqttService {
     }
     const d = decodeText<FacilitiesCommand>(DoorSetPayload, payload);
     if (!d.ok)
-      return this.rejections.reject(d.reason, 'door.set', {
+      return this.rejections.reject(d.reason, route.kind, {
         door,
         detail: d.detail,
         ...(who ? { username: who.username } : {}),
       });
     const command = d.value;
-    const actor: Actor = who
-      ? { kind: 'device', id: `mqtt:${who.username}`, role: 'facilities' }
-      : { kind: 'device', id: this.broker ? 'mqtt:unknown' : 'mqtt', role: 'facilities' };
+    const actor = this.commandActor(route.kind, who);
     const all = door === '*';
     if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
-      return this.rejections.reject('unknown_door', 'door.set', { door, command, actor: actor.id });
+      return this.rejections.reject('unknown_door', route.kind, { door, command, actor: actor.id });
+    }
+    // Per login where the broker says who published; on an external broker per door and
+    // topic, so a flood on the facilities topic leaves Home Assistant's allowance alone.
+    if (!this.commandRate.take(who ? `user:${who.username}` : `${route.kind}:${door}`)) {
+      return this.rejections.reject('rate', route.kind, {
+        door,
+        command,
+        actor: actor.id,
+        detail: 'over mqtt.limits.commandsPerMinute: dropped',
+      });
     }
     try {
       switch (command) {
@@ -482,7 +507,7 @@ export class MqttService {
       this.log.info({ door, command, actor: actor.id }, 'facilities command carried out');
     } catch (err) {
       if (err instanceof DomainError) {
-        this.rejections.reject('refused', 'door.set', {
+        this.rejections.reject('refused', route.kind, {
           door,
           command,
           actor: actor.id,
@@ -492,6 +517,24 @@ export class MqttService {
       }
       this.log.error({ err, door, command }, 'facilities command failed');
     }
+  }
+
+  /**
+   * Who a door command is from, for the journal and for the lockdown rule (a release needs a
+   * role that may release: AccessService.setLockdown). The topic says the kind of client on
+   * both brokers, as their ACLs let only facilities publish .../set and only Home Assistant
+   * .../ha/set; the embedded broker also names the login. Home Assistant, and a publisher
+   * the embedded broker cannot name, act without a role.
+   */
+  private commandActor(kind: 'door.set' | 'door.ha_set', who: Principal | undefined): Actor {
+    if (this.broker) {
+      if (!who) return { kind: 'device', id: 'mqtt:unknown' };
+      const id = `mqtt:${who.username}`;
+      return who.role === 'facilities' ? { kind: 'device', id, role: 'facilities' } : { kind: 'device', id };
+    }
+    return kind === 'door.set'
+      ? { kind: 'device', id: 'mqtt', role: 'facilities' }
+      : { kind: 'device', id: 'mqtt:homeassistant' };
   }
 
   // ------------------------------------------------------------------ room controller alarms

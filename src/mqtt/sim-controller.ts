@@ -75,7 +75,8 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     const o = this.opts;
     const options: IClientOptions = {
       // A fixed id, as a real controller has: a new connection takes over a dead one's session.
-      clientId: o.clientId ?? `pintu-room-${o.room}`,
+      // The login's own name: brokers bind a client id to its user name.
+      clientId: o.clientId ?? o.username ?? `pintu-room-${o.room}`,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       protocolVersion: o.protocolVersion ?? 4,

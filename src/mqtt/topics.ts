@@ -9,6 +9,8 @@ export type Route =
   | { kind: 'events' }
   | { kind: 'door.state'; door: string }
   | { kind: 'door.set'; door: string }
+  /** Home Assistant's door commands: a topic of its own, so every broker's ACL tells it from facilities. */
+  | { kind: 'door.ha_set'; door: string }
   | { kind: 'visitors.inside' }
   | { kind: 'visitors.list' }
   | { kind: 'room.tap' | 'room.command' | 'room.ack' | 'room.state'; room: string };
@@ -50,6 +52,9 @@ export class Topics {
   doorSet(door: string): string {
     return `${this.base}/doors/${door}/set`;
   }
+  doorHaSet(door: string): string {
+    return `${this.base}/doors/${door}/ha/set`;
+  }
   room(room: string, leaf: RoomLeaf): string {
     return `${this.base}/rooms/${room}/${leaf}`;
   }
@@ -60,6 +65,9 @@ export class Topics {
   get anyDoorSet(): string {
     return `${this.base}/doors/+/set`;
   }
+  get anyDoorHaSet(): string {
+    return `${this.base}/doors/+/ha/set`;
+  }
   get homeAssistantStatus(): string {
     return `${this.discoveryPrefix}/status`;
   }
@@ -68,7 +76,7 @@ export class Topics {
   parse(topic: string): Route | undefined {
     if (!topic.startsWith(`${this.base}/`)) return undefined;
     const rest = topic.slice(this.base.length + 1).split('/');
-    const [a, b, c] = rest;
+    const [a, b, c, d] = rest;
     switch (rest.length) {
       case 1:
         if (a === 'status') return { kind: 'status' };
@@ -86,6 +94,10 @@ export class Topics {
         if (a === 'rooms' && b && LEVEL_ID.test(b) && (ROOM_LEAVES as readonly string[]).includes(c ?? '')) {
           return { kind: `room.${c as RoomLeaf}`, room: b };
         }
+        return undefined;
+      case 4:
+        if (a === 'doors' && b && LEVEL_ID.test(b) && c === 'ha' && d === 'set')
+          return { kind: 'door.ha_set', door: b };
         return undefined;
       default:
         return undefined;

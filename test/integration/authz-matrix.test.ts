@@ -32,6 +32,7 @@ import {
   client,
   connectCode,
   freePort,
+  gatewayLogins,
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
@@ -417,7 +418,8 @@ const MQTT_POLICY = `
   pintu/status                                 --    --        --        --       -R         -R
   pintu/events                                 --    --        --        --       -R         -R
   pintu/doors/ruang-101/state                  --    --        --        --       -R         -R
-  pintu/doors/ruang-101/set                    --    --        --        --       PR         PR
+  pintu/doors/ruang-101/set                    --    --        --        --       PR         -R
+  pintu/doors/ruang-101/ha/set                 --    --        --        --       -R         PR
   pintu/visitors/inside                        --    --        --        --       -R         -R
   pintu/visitors/inside/list                   --    --        --        --       -R         --
   pintu/rooms/r101/tap                         --    --        PR        --       -f         --
@@ -439,6 +441,7 @@ const CONTRACT_KINDS = [
   'events',
   'door.state',
   'door.set',
+  'door.ha_set',
   'visitors.inside',
   'visitors.list',
   'room.tap',
@@ -554,11 +557,11 @@ function mqttMatrix(start: () => Promise<MatrixBroker>): void {
       open.push(c);
       return c;
     };
-    // One subscriber per principal, to every topic of the table (one filter each). One after
-    // another: after the wrong password above, this address may have only a few password
-    // checks in flight (auth.perAddressPending); the publishers below reconnect known logins.
+    // One subscriber per principal, to every topic of the table (one filter each).
+    // One after the other: a login's first connection costs a password check, which the
+    // gateway's password gate runs a few at a time per address; later ones are known.
     const subscribers: Record<string, Collected> = {};
-    for (const p of logins) subscribers[p.name] = await connect(p, `authz-sub-${p.name}`, MQTT.topics);
+    for (const p of logins) subscribers[p.name] = await connect(p, `${p.username}-authz-sub`, MQTT.topics);
     // Every topic once from the privileged party: who receives it is the ACL's delivery check.
     for (const topic of MQTT.topics) await b.inject(topic, `inject:${topic}`);
     // Every principal publishes on every topic, each from a connection of its own: the embedded
@@ -566,7 +569,7 @@ function mqttMatrix(start: () => Promise<MatrixBroker>): void {
     await Promise.all(
       logins.flatMap((p) =>
         MQTT.topics.map(async (topic, i) => {
-          const c = await connect(p, `authz-pub-${p.name}-${i}`);
+          const c = await connect(p, `${p.username}-authz-pub-${i}`);
           await attempt(c.client.publishAsync(topic, `probe:${p.name}:${topic}`, { qos: 1 }));
         }),
       ),
@@ -626,7 +629,16 @@ describe('authorisation matrix: MQTT topics', () => {
 
 describe('authorisation matrix: MQTT on the embedded broker', () => {
   mqttMatrix(async () => {
-    const g = await startMqttGateway({ mqtt: { mode: 'embedded', port: await freePort() }, users: USERS });
+    // One connection per topic and login at once, all from 127.0.0.1 (a refused publication
+    // closes its connection).
+    const g = await startMqttGateway({
+      mqtt: {
+        mode: 'embedded',
+        port: await freePort(),
+        limits: { connectionsPerUser: 100, connectionsPerAddress: 1000 },
+      },
+      users: USERS,
+    });
     const broker = g.mqtt.broker!;
     // The discovery row names a config this gateway publishes.
     expect(g.mqtt.discoveryTopics()).toContain(MQTT.topics.find((t) => t.endsWith('/config')));
@@ -663,7 +675,11 @@ labSuite('authorisation matrix: MQTT on a real Mosquitto (external mode)', ['mos
       rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
     })}\nuser ${observer.username}\ntopic readwrite #\ntopic read $SYS/#\n`;
     const broker = await Mosquitto.start({
-      users: [gateway, observer, ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD }))],
+      users: [
+        ...gatewayLogins(gateway),
+        observer,
+        ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
+      ],
       acl,
     });
     let g: MqttGateway;

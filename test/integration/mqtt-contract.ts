@@ -19,7 +19,6 @@ import {
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import {
   attempt,
-  type Collected,
   client,
   connectCode,
   cutConnections,
@@ -309,8 +308,11 @@ export function contractSuite(setup: BrokerSetup): void {
       await until(() => expect(ha.on('pintu/visitors/inside').at(-1)).toBe('1'));
       expect(ha.on('pintu/visitors/inside/list')).toEqual([]);
       const since = lastSeq();
-      await ha.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      // Home Assistant's own command topic, the one its discovery config names.
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'LOCK', { qos: 1 });
       await until(async () => expect(await doorEntries(since, 'door.locked', 'ruang-101')).toHaveLength(1));
+      const [locked] = await doorEntries(since, 'door.locked', 'ruang-101');
+      expect(locked!.actor).toEqual({ kind: 'device', id: embedded ? 'mqtt:ha' : 'mqtt:homeassistant' });
       // Its birth message brings the discovery configs again.
       const before = ha.messages.length;
       await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
@@ -416,10 +418,15 @@ export function contractSuite(setup: BrokerSetup): void {
     ] as const;
 
     it('are refused, counted and change nothing, on every topic the gateway reads', async () => {
-      await ready();
+      // The controller's own connection: a broker that binds client ids to logins (the
+      // shipped Mosquitto configuration) holds one connection per login.
+      const ctl = await ready();
       const lock = g.drivers.locks.get('ruang-101')!;
-      const sender: Record<string, Collected> = { 'ctl-101': await as('ctl-101'), fac: await as('fac') };
-      const sentinel = await as('ctl-101');
+      const fac = await as('fac');
+      const send: Record<string, (topic: string, payload: Buffer | string) => Promise<unknown>> = {
+        'ctl-101': (topic, payload) => ctl.publishRaw(topic, payload, { qos: 1 }),
+        fac: (topic, payload) => fac.client.publishAsync(topic, payload, { qos: 1 }),
+      };
       let n = 0;
       for (const t of topics) {
         await fc.assert(
@@ -429,14 +436,10 @@ export function contractSuite(setup: BrokerSetup): void {
             const since = lastSeq();
             const before = await rejected(g);
             const state = { ...lock.state() };
-            for (const p of bad) await sender[t.user]!.client.publishAsync(t.topic, p, { qos: 1 });
+            for (const p of bad) await send[t.user]!(t.topic, p);
             // A valid tap after them: when its decision is journaled, the junk was read.
             const uid = `C0FFEE${(++n).toString(16).padStart(4, '0')}`.toUpperCase();
-            await sentinel.client.publishAsync(
-              'pintu/rooms/r101/tap',
-              JSON.stringify({ credential: uid, kind: 'nfc' }),
-              { qos: 1 },
-            );
+            await send['ctl-101']!('pintu/rooms/r101/tap', JSON.stringify({ credential: uid, kind: 'nfc' }));
             await until(
               async () => expect((await journalSince(g, since)).length).toBeGreaterThanOrEqual(1),
               5000,
@@ -453,7 +456,7 @@ export function contractSuite(setup: BrokerSetup): void {
           { numRuns: 25 },
         );
       }
-      expect(sender['ctl-101']!.client.connected && sender.fac!.client.connected).toBe(true);
+      expect(ctl.connected && fac.client.connected).toBe(true);
     });
   });
 
@@ -566,7 +569,7 @@ export function contractSuite(setup: BrokerSetup): void {
   });
 
   describe('facilities commands', () => {
-    it('LOCKDOWN refuses every badge and RELEASE ends it, journaled with the client', async () => {
+    it('LOCKDOWN refuses every badge, journaled with the client; facilities cannot RELEASE it, security can', async () => {
       const ctl = await ready();
       const v = await g.badgedVisit();
       const fac = await as('fac', ['pintu/doors/ruang-101/state']);
@@ -585,10 +588,20 @@ export function contractSuite(setup: BrokerSetup): void {
       // UNLOCK during a lockdown is refused (and counted).
       await fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
       await until(async () => expect(await rejected(g, 'refused')).toBeGreaterThanOrEqual(1));
+      const [set] = await doorEntries(since, 'door.lockdown', 'ruang-101');
+      expect(set!.actor.id).toBe(embedded ? 'mqtt:fac' : 'mqtt');
+      // Facilities may set a lockdown but not release it (access.facilitiesMayReleaseLockdown).
+      const refusedBefore = await rejected(g, 'refused');
       await fac.client.publishAsync('pintu/doors/ruang-101/set', 'RELEASE', { qos: 1 });
-      await until(async () => expect(await doorEntries(since, 'door.released', 'ruang-101')).toHaveLength(1));
-      const [entry] = await doorEntries(since, 'door.released', 'ruang-101');
-      expect(entry!.actor.id).toBe(embedded ? 'mqtt:fac' : 'mqtt');
+      await until(async () => expect(await rejected(g, 'refused')).toBeGreaterThan(refusedBefore));
+      expect(await doorEntries(since, 'door.released', 'ruang-101')).toEqual([]);
+      // Security releases it (panel or API); the retained state follows.
+      await g.gateway.access.setLockdown('ruang-101', false, {
+        kind: 'user',
+        id: 'satpam',
+        role: 'security',
+      });
+      expect(await doorEntries(since, 'door.released', 'ruang-101')).toHaveLength(1);
       expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toEqual([]);
       await until(() =>
         expect(JSON.parse(fac.on('pintu/doors/ruang-101/state').at(-1)!).lockdown).toBe(false),

@@ -191,7 +191,11 @@ describe('the embedded broker itself', () => {
 
   it('drops a client that exceeds maxTopicLevels, and one that stops reading (drainTimeout), without stalling the others', async () => {
     g = await startMqttGateway({
-      mqtt: { mode: 'embedded', port: await freePort(), limits: { maxTopicLevels: 8, drainTimeoutMs: 300 } },
+      mqtt: {
+        mode: 'embedded',
+        port: await freePort(),
+        limits: { maxTopicLevels: 8, drainTimeoutMs: 300, maxPacketBytes: 65536 },
+      },
       users: USERS,
     });
     const deep = await as('fac');
@@ -201,18 +205,18 @@ describe('the embedded broker itself', () => {
     // A frozen subscriber: a raw socket that logs in, subscribes to everything and never reads.
     const frozen = net.connect(g.config.mqtt.port, '127.0.0.1');
     await new Promise((r) => frozen.once('connect', r));
-    frozen.write(connectPacket('frozen', 'fac', TEST_PASSWORD));
+    frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
     frozen.write(subscribePacket('homeassistant/#'));
     await sleep(300);
     frozen.pause();
-    expect(g.mqtt.broker!.clients().map((c) => c.id)).toContain('frozen');
+    expect(g.mqtt.broker!.clients().map((c) => c.id)).toContain('fac-frozen');
     const healthy = await as('fac', ['homeassistant/status']);
     const ha = await as('ha');
     const payload = 'x'.repeat(60_000);
     for (let i = 0; i < 200; i++) ha.client.publish('homeassistant/status', payload);
     await until(() => expect(healthy.on('homeassistant/status')).toHaveLength(200), 15_000);
     // The broker gave up on the frozen one (it never read: it does not even know yet).
-    await until(() => expect(g!.mqtt.broker!.clients().map((c) => c.id)).not.toContain('frozen'), 5000);
+    await until(() => expect(g!.mqtt.broker!.clients().map((c) => c.id)).not.toContain('fac-frozen'), 5000);
     frozen.destroy();
   });
 });

@@ -42,6 +42,7 @@ import {
 import {
   type Collected,
   client,
+  gatewayLogins,
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
@@ -134,7 +135,7 @@ export class FaultRig {
       fakeSysfs(sysfs, PI4_CHIPS, [RELAY.nfc, RELAY.serial]);
       const broker = await Mosquitto.start({
         users: [
-          GATEWAY_LOGIN,
+          ...gatewayLogins(GATEWAY_LOGIN),
           ...['ctl-101', 'fac'].map((username) => ({ username, password: TEST_PASSWORD })),
         ],
         acl: mosquittoAcl({

@@ -244,12 +244,18 @@ export interface Collected {
   end(): Promise<void>;
 }
 
+let ids = 0;
+/** A client id bound to the login (`<user name>-<n>`), as the brokers require, unless the test names one. */
+function boundId(o: IClientOptions): IClientOptions {
+  return o.username !== undefined ? { clientId: `${o.username}-t${process.pid}-${++ids}` } : {};
+}
+
 /** Connect (resolves at CONNACK, rejects when refused), subscribe, and collect what arrives. */
 export async function client(
   url: string,
   o: IClientOptions & { subscribe?: string[]; qos?: 0 | 1 | 2 } = {},
 ): Promise<Collected> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...o });
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...boundId(o), ...o });
   const messages: Collected['messages'] = [];
   c.on('message', (topic, payload, packet) =>
     messages.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }),
@@ -274,7 +280,7 @@ export async function client(
 /** Try to connect; the CONNACK return code on refusal, 0 on success. */
 export async function connectCode(url: string, o: IClientOptions): Promise<number> {
   try {
-    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...o });
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...boundId(o), ...o });
     await c.endAsync(true);
     return 0;
   } catch (err) {
@@ -309,12 +315,28 @@ export function mosquittoAcl(users: {
   const as = (example: string, user: string) => blocks.get(example)!.replace(/^user \S+/, `user ${user}`);
   return `${[
     as('gerbang-1', users.gateway),
+    as('gerbang-1-events', `${users.gateway}-events`),
     ...users.facilities.map((f) => as('facilities-1', f)),
     ...users.homeassistant.map((h) => as('homeassistant', h)),
     ...Object.entries(users.rooms).map(([user, room]) =>
       as('ctl-ruang-kabag', user).replaceAll('ruang-kabag', room),
     ),
   ].join('\n\n')}\n`;
+}
+
+/** A gateway's Mosquitto logins: its own and its events session's (mqtt.eventsUsername's default). */
+export function gatewayLogins(login: MosquittoUser): MosquittoUser[] {
+  return [login, { username: `${login.username}-events`, password: login.password }];
+}
+
+/** The settings of the shipped pintu.conf that bear on clients (not its listeners, files or paths). */
+function shippedSettings(): string[] {
+  const text = readFileSync(new URL('../../firmware-config/mosquitto/pintu.conf', import.meta.url), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) =>
+      /^(use_username_as_clientid|max_packet_size|message_size_limit|queue_qos0_messages)\s/.test(l),
+    );
 }
 
 /** A private Mosquitto (foreground child process) with its own users, ACL and persistence. */
@@ -336,6 +358,11 @@ export class Mosquitto {
     acl: string;
     port?: number;
     persistence?: boolean;
+    /**
+     * With the client-facing settings of the shipped firmware-config/mosquitto/pintu.conf
+     * (client ids bound to logins, packet limits): one connection per login at a time.
+     */
+    shipped?: boolean;
   }): Promise<Mosquitto> {
     const dir = await mkdtemp(join(tmpdir(), 'pintu-mosquitto-'));
     const port = opts.port ?? (await freePort());
@@ -360,6 +387,7 @@ export class Mosquitto {
         `persistence_location ${dir}/`,
         'queue_qos0_messages false',
         'max_queued_messages 1000',
+        ...(opts.shipped ? shippedSettings() : []),
         'log_dest stderr',
         'log_type error',
         'log_type warning',

@@ -1,8 +1,10 @@
 // The MQTT contract on a real Mosquitto (external mode), started by the test with its own
-// users and the contract's ACL; and what only an external broker shows: an outage with the
+// users, the contract's ACL and the shipped pintu.conf's client settings (client ids bound to
+// logins); and what only an external broker shows: an outage with the
 // broker restarted (events replayed in order, none lost or duplicated), a broker that is
 // away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
 import { afterEach, expect, it } from 'vitest';
+import { SimController } from '../../src/mqtt/sim-controller.js';
 import { contractSuite, journalSince, USERS } from '../integration/mqtt-contract.js';
 import { healthOf } from '../support/health.js';
 import { labSuite } from '../support/lab.js';
@@ -10,6 +12,7 @@ import {
   type Collected,
   client,
   freePort,
+  gatewayLogins,
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
@@ -20,7 +23,10 @@ import {
 } from '../support/mqtt.js';
 
 const GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
-const users = [GATEWAY, ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD }))];
+const users = [
+  ...gatewayLogins(GATEWAY),
+  ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
+];
 const acl = mosquittoAcl({
   gateway: 'gateway',
   facilities: ['fac'],
@@ -54,7 +60,7 @@ labSuite('MQTT contract on a real Mosquitto (external mode)', ['mosquitto'], () 
     kind: 'mosquitto',
     protocolVersion: 5,
     async start(o = {}) {
-      broker ??= await Mosquitto.start({ users, acl });
+      broker ??= await Mosquitto.start({ users, acl, shipped: true });
       return gatewayOn(broker, o);
     },
     async cleanup() {
@@ -178,5 +184,110 @@ labSuite('an external broker that goes away', ['mosquitto'], () => {
     await until(() =>
       expect(late.messages).toEqual([{ topic: 'pintu/status', payload: 'offline', retain: true }]),
     );
+  });
+});
+
+labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mosquitto'], () => {
+  let broker: Mosquitto | undefined;
+  let g: MqttGateway | undefined;
+  const open: Array<Collected | SimController> = [];
+  afterEach(async () => {
+    for (const c of open.splice(0))
+      await (c instanceof SimController ? c.stop() : c.end()).catch(() => undefined);
+    await g?.close();
+    g = undefined;
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  it("a login using the gateway's client id does not kick the gateway off; room taps are answered", async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker);
+    const ctl = new SimController({
+      room: 'r101',
+      url: broker.url,
+      username: 'ctl-101',
+      password: TEST_PASSWORD,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+    open.push(ctl);
+    await ctl.start();
+    await until(() => expect(g!.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined());
+    // The gateway's guessable ids (pintu-<host>-<baseTopic>, and its events connection's).
+    const ids = [
+      (g.mqtt.link as unknown as { opts: { clientId: string } }).opts.clientId,
+      `${(g.mqtt.link as unknown as { opts: { clientId: string } }).opts.clientId}-events`,
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const clientId of ids) {
+        const squatter = await client(broker.url, { username: 'fac', password: TEST_PASSWORD, clientId });
+        open.push(squatter);
+      }
+      // The sentinel: a tap made after the squatters connected gets its unlock command (a
+      // visit of its own each time: a second entry of one badge would be refused).
+      const v = await g.badgedVisit();
+      const got = new Promise<void>((r) => {
+        const on = (c: { action: string }) => {
+          if (c.action !== 'unlock') return;
+          ctl.off('command', on);
+          r();
+        };
+        ctl.on('command', on);
+      });
+      ctl.tap('nfc', v.uid);
+      await got;
+    }
+    // The gateway kept its first connections (each: the link and the events session).
+    expect(g.mqtt.link.connections).toBe(1);
+    expect(g.mqtt.health().connected).toBe(true);
+  });
+
+  it('a last will: one on a topic the login may not write never arrives; one on the HA command topic carries only HA authority', async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker);
+    const before = g.gateway.core.journal.lastSeq;
+    const dies = async (username: string, topic: string, payload: string) => {
+      const c = await client(broker!.url, {
+        username,
+        password: TEST_PASSWORD,
+        protocolVersion: 5,
+        will: { topic, payload, qos: 1, retain: false },
+      });
+      // No DISCONNECT: the socket just dies, and the broker publishes the will.
+      (c.client as unknown as { stream: { destroy(): void } }).stream.destroy();
+    };
+    // Home Assistant may not write the facilities topic: that will is dropped by the ACL.
+    await dies('ha', 'pintu/doors/ruang-101/set', 'LOCKDOWN');
+    // Its own topic: the will is published as Home Assistant's command, without a role.
+    await dies('ha', 'pintu/doors/ruang-102/ha/set', 'LOCKDOWN');
+    await until(async () =>
+      expect((await journalSince(g!, before)).filter((e) => e.type === 'door.lockdown')).toHaveLength(1),
+    );
+    const [entry] = (await journalSince(g!, before)).filter((e) => e.type === 'door.lockdown');
+    expect(entry!.payload).toMatchObject({ doorId: 'ruang-102' });
+    expect(entry!.actor).toEqual({ kind: 'device', id: 'mqtt:homeassistant' });
+  });
+
+  it('rate limits door commands per door and topic (the publisher is unknown here)', async () => {
+    broker = await Mosquitto.start({ users, acl, shipped: true });
+    g = await gatewayOn(broker, { mqtt: { limits: { commandsPerMinute: 1 } } });
+    const before = g.gateway.core.journal.lastSeq;
+    const fac = await client(broker.url, { username: 'fac', password: TEST_PASSWORD, protocolVersion: 5 });
+    open.push(fac);
+    for (let i = 0; i < 30; i++)
+      await fac.client.publishAsync('pintu/doors/pintu-utama/set', 'UNLOCK', { qos: 1 });
+    const entries = async (type: string) => (await journalSince(g!, before)).filter((e) => e.type === type);
+    const rate = async () => {
+      const { values } = await g!.gateway.core.metrics.mqtt.rejected.get();
+      return values.filter((v) => v.labels.reason === 'rate').reduce((n, v) => n + v.value, 0);
+    };
+    await until(async () => expect((await entries('door.unlocked')).length + (await rate())).toBe(30));
+    expect(await entries('door.unlocked')).toHaveLength(1);
+    // Home Assistant's topic has its own allowance.
+    const ha = await client(broker.url, { username: 'ha', password: TEST_PASSWORD, protocolVersion: 5 });
+    open.push(ha);
+    await ha.client.publishAsync('pintu/doors/pintu-utama/ha/set', 'LOCK', { qos: 1 });
+    await until(async () => expect(await entries('door.locked')).toHaveLength(1));
   });
 });

@@ -94,6 +94,10 @@ describe('embedded defaults (no file)', () => {
       websocket: { path: '/mqtt', tls: false },
       limits: {
         maxClients: 200,
+        connectionsPerUser: 4,
+        connectionsPerAddress: 16,
+        maxPacketBytes: 16384,
+        commandsPerMinute: 60,
         drainTimeoutMs: 10000,
         maxTopicLevels: 16,
         queueLimit: 42,

@@ -12,6 +12,7 @@ import { checkConfig } from '../../src/config/validate.js';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
 import { Acl, type Principal } from '../../src/mqtt/acl.js';
+import { CommandRate } from '../../src/mqtt/command-rate.js';
 import { discoveryConfigs, doorDiscoveryTopics, nodeIdOf } from '../../src/mqtt/discovery.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
 import { Rejections } from '../../src/mqtt/rejects.js';
@@ -49,6 +50,8 @@ describe('topics', () => {
     expect(topics.parse('pintu/visitors/inside/list')).toEqual({ kind: 'visitors.list' });
     expect(topics.parse('pintu/doors/a-1/set')).toEqual({ kind: 'door.set', door: 'a-1' });
     expect(topics.parse('pintu/doors/*/set')).toEqual({ kind: 'door.set', door: '*' });
+    expect(topics.parse('pintu/doors/a-1/ha/set')).toEqual({ kind: 'door.ha_set', door: 'a-1' });
+    expect(topics.parse('pintu/doors/a-1/ha/get')).toBeUndefined();
     expect(topics.parse('pintu/rooms/r1/tap')).toEqual({ kind: 'room.tap', room: 'r1' });
     for (const t of [
       'pintu',
@@ -131,6 +134,7 @@ describe('the ACL of the embedded broker', () => {
     expect(acl.canReceive(fac, 'elsewhere/status')).toBe(false);
     expect(pub(fac, 'pintu/doors/r1/set')).toBe('ok');
     expect(pub(fac, 'pintu/doors/*/set')).toBe('ok');
+    expect(pub(fac, 'pintu/doors/r1/ha/set')).toBe('acl');
     expect(pub(fac, 'pintu/doors/r1/set', true)).toBe('retained');
     expect(pub(fac, 'pintu/rooms/r1/command')).toBe('acl');
     expect(pub(fac, 'pintu/rooms/r1/tap')).toBe('acl');
@@ -154,10 +158,12 @@ describe('the ACL of the embedded broker', () => {
       expect(sub(ha, f), f).toBe('acl');
     expect(acl.canReceive(ha, 'pintu/visitors/inside/list')).toBe(false);
     expect(acl.canReceive(ha, 'pintu/rooms/r1/tap')).toBe(false);
-    expect(pub(ha, 'pintu/doors/r1/set')).toBe('ok');
+    // Home Assistant's commands go on its own topic, never on the facilities one.
+    expect(pub(ha, 'pintu/doors/r1/set')).toBe('acl');
+    expect(pub(ha, 'pintu/doors/r1/ha/set')).toBe('ok');
     expect(pub(ha, 'homeassistant/status')).toBe('ok');
     expect(pub(ha, 'homeassistant/lock/x/config', true)).toBe('acl');
-    expect(pub(ha, 'pintu/doors/r1/set', true)).toBe('retained');
+    expect(pub(ha, 'pintu/doors/r1/ha/set', true)).toBe('retained');
   });
 
   it('everyone: no $-topic published, no retained command; the gateway stays under its prefixes', () => {
@@ -415,7 +421,7 @@ describe('Home Assistant discovery', () => {
         retain: false,
         optimistic: false,
       });
-      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/set$/);
+      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/ha\/set$/);
       expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_lock as string)).ok).toBe(true);
       expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_unlock as string)).ok).toBe(true);
       expect(cfg.state_topic).toMatch(/^pintu\/doors\/[^/]+\/state$/);
@@ -813,5 +819,46 @@ describe('configuration of room controllers', () => {
     expect(d.inputs.get('r1')).toMatchObject({ doorId: 'r1', hasContact: true });
     expect(d.locks.get('lobby')!.constructor.name).toBe('SimLock');
     hub.close();
+  });
+});
+
+describe('CommandRate (mqtt.limits.commandsPerMinute)', () => {
+  it('lets a burst of a tenth of a minute through, then one per 60/perMinute s, per key', () => {
+    const clock = { now: 0 };
+    const rate = new CommandRate(60, () => clock.now);
+    const burst = Array.from({ length: 10 }, () => rate.take('user:fac'));
+    expect(burst.filter(Boolean)).toHaveLength(6);
+    expect(rate.take('user:ha')).toBe(true);
+    clock.now += 999;
+    expect(rate.take('user:fac')).toBe(false);
+    clock.now += 1;
+    expect(rate.take('user:fac')).toBe(true);
+    expect(rate.take('user:fac')).toBe(false);
+    // Idle for long: back to a full burst, never more.
+    clock.now += 3_600_000;
+    expect(Array.from({ length: 10 }, () => rate.take('user:fac')).filter(Boolean)).toHaveLength(6);
+  });
+
+  it('keeps a bounded number of keys', () => {
+    const rate = new CommandRate(1, () => 0, 3);
+    for (const k of ['a', 'b', 'c', 'd']) expect(rate.take(k)).toBe(true);
+    // "a" was forgotten (with a full bucket); "d" was not.
+    expect(rate.take('a')).toBe(true);
+    expect(rate.take('d')).toBe(false);
+  });
+});
+
+describe('mqtt.limits of the edge', () => {
+  it('refuses bad values, naming the key', () => {
+    const paths = checkConfig({
+      mqtt: { limits: { maxPacketBytes: 10, connectionsPerUser: 0, commandsPerMinute: 0.5 } },
+    }).problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'mqtt.limits.maxPacketBytes',
+        'mqtt.limits.connectionsPerUser',
+        'mqtt.limits.commandsPerMinute',
+      ]),
+    );
   });
 });
