@@ -277,7 +277,9 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
   });
 
   it('a frozen subscriber does not hold up room taps; the drain timeout disconnects it', async () => {
-    await start({ limits: { drainTimeoutMs: 5000 } });
+    // A drain timeout far longer than a busy machine needs to deliver the unlock: the unlock
+    // must come while the frozen one is still connected, not because it was dropped.
+    await start({ limits: { drainTimeoutMs: 15_000 } });
     const ctl = await controller('r101');
     await until(() => expect(g!.drivers.locks.get('ruang-101')!.state().fault).toBeUndefined());
     const v = await g!.badgedVisit();
@@ -320,9 +322,9 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     ctl.tap('nfc', v.uid);
     expect(await unlocked, 'the unlock came only after the frozen subscriber was dropped').toBe(true);
     // And the drain timeout drops it.
-    await until(() => expect(isFrozenThere()).toBe(false), 15_000);
+    await until(() => expect(isFrozenThere()).toBe(false), 40_000);
     expect(await rejected(g!, 'slow')).toBeGreaterThan(0);
-  }, 30_000);
+  }, 60_000);
 
   it('a wrong-password flood from 30 addresses: a knocked-off controller reconnects and its tap opens; scrypt runs bounded', async () => {
     await start({ limits: { connectionsPerUser: 4, maxClients: 1000 } });
