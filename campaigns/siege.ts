@@ -1,0 +1,578 @@
+// Siege campaign (issue 11): the door path measured while the gateway is under attack.
+// The BUILT gateway runs as its own process (campaigns/lib/site.ts): an entrance with
+// simulated readers, a room door driven over MQTT by a simulated room controller that acks.
+// Idle first, then under each attack of campaigns/lib/attacks.ts, in turn:
+//  - tap decision latency: entrance taps through POST /api/v1/taps (answered once journaled),
+//    room taps over MQTT (tap published -> unlock command at the controller): p50/p99 and the
+//    ratio to the same run's idle p99 (goal <= 2x); room taps that got no unlock;
+//  - revocation latency: badge taps go on at a steady rate at the entrance and the room door
+//    while a checkout is POSTed (and then a lockdown, with the room's keypad tapped too):
+//    request -> the first refused tap, from the journal's decision times (the gateway's clock
+//    is this machine's), and the grants decided later than 100 ms after the request (goal:
+//    <= 100 ms, none later);
+//  - resident memory and open files of the gateway during and after (goal: RSS < idle +
+//    64 MB), and afterwards: /healthz ok and a tap granted at both doors, without a restart.
+// The run ends with a Markdown table; the exit code is non-zero only on a harness error.
+//
+//   npm run campaign:siege -- [--attack NAME ...] [--seconds N] [--seed S]
+//   (test/system/siege.test.ts runs every attack, short, in CI and asserts the goals)
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { rng } from '../bench/lib/fixtures.js';
+import { fmt, machineInfo, percentile } from '../bench/lib/util.js';
+import { ATTACKS, type Attack, type Running } from './lib/attacks.js';
+import {
+  BADGES,
+  ENTRANCE,
+  type Entry,
+  type MqttMode,
+  ROOM,
+  Site,
+  sleep,
+  type TapAnswer,
+} from './lib/site.js';
+
+export const GOALS = { revocationMs: 100, tapRatio: 2, rssDeltaBytes: 64 * 2 ** 20 } as const;
+/** How long taps go on while a revocation's request is unanswered (bounds a phase on today's code). */
+const REVOCATION_WAIT_MS = 20_000;
+/** How long the gateway has to be whole again after an attack. */
+const RECOVERY_WAIT_MS = 20_000;
+
+export interface SiegeOptions {
+  /** Attack names (all when empty). */
+  attacks?: readonly string[];
+  /** Seconds each attack (and the idle phase) runs. */
+  seconds: number;
+  seed?: number;
+  /** Size of the attacks (1: the issue's counts). */
+  scale?: number;
+  /** Open files the gateway may have (ulimit -n, soft and hard), as a shell on a Pi gives. */
+  nofile?: number;
+  log?: (line: string) => void;
+}
+
+export interface Taps {
+  n: number;
+  p50: number;
+  p99: number;
+  /** Taps without an answer (entrance) or without an unlock (room). */
+  failed: number;
+}
+
+export interface Revocation {
+  what: string;
+  /** Request -> first refused tap at that door (undefined: none refused within the window). */
+  ms: number | undefined;
+  /** Grants decided more than 100 ms after the request. */
+  late: number;
+  /** Grants decided after the request was answered (the API said it was done). */
+  afterAnswer: number;
+  windowMs: number;
+}
+
+export interface PhaseResult {
+  name: string;
+  description: string;
+  mode: MqttMode;
+  entrance: Taps;
+  room: Taps;
+  /** p99 over the same run's idle p99. */
+  entranceRatio: number;
+  roomRatio: number;
+  revocations: Revocation[];
+  rssIdle: number;
+  /** At the start of this phase (an earlier attack may have left memory behind). */
+  rssStart: number;
+  rssMax: number;
+  rssAfter: number;
+  fdsMax: number;
+  fdsAfter: number;
+  recovered: boolean;
+  /** What failed in the probes during the attack and the checks after it. */
+  problems: string[];
+  notes: string[];
+  /** Goals missed, each "goal: figure". */
+  missed: string[];
+}
+
+export interface SiegeResult {
+  seed: number;
+  seconds: number;
+  phases: PhaseResult[];
+}
+
+const summary = (xs: TapAnswer[]): Taps => {
+  const ok = xs.filter((x) => x.ok).map((x) => x.ms);
+  const sorted = Float64Array.from(ok).sort();
+  return {
+    n: xs.length,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    failed: xs.length - ok.length,
+  };
+};
+
+/** Closed-loop taps of one badge at both doors for ms. */
+async function tapLatency(site: Site, uid: string, ms: number) {
+  const until = performance.now() + ms;
+  const entrance: TapAnswer[] = [];
+  const room: TapAnswer[] = [];
+  await Promise.all([
+    (async () => {
+      while (performance.now() < until && entrance.length < 5000) {
+        entrance.push(await site.entranceTap(uid));
+        await sleep(10);
+      }
+    })(),
+    (async () => {
+      while (performance.now() < until && room.length < 2000) {
+        room.push(await site.roomTap('nfc', uid));
+        await sleep(10);
+      }
+    })(),
+  ]);
+  return { entrance: summary(entrance), room: summary(room) };
+}
+
+/**
+ * Taps at a steady rate (open loop, bounded in flight) at both doors while `revoke` runs;
+ * resolves with the request's time (Date.now(), the journal's clock) and the window's end.
+ */
+async function underTaps(
+  site: Site,
+  o: { uid: string; room: (i: number) => ['nfc' | 'pin', string]; windowMs: number },
+  revoke: () => Promise<unknown>,
+): Promise<{ t0: number; end: number; answeredAt: number }> {
+  let on = true;
+  const inflight = new Set<Promise<unknown>>();
+  const pace = async (periodMs: number, fire: (i: number) => Promise<unknown>) => {
+    for (let i = 0; on && i < 2000; i++) {
+      if (inflight.size < 200) {
+        const p = fire(i).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      await sleep(periodMs);
+    }
+  };
+  // Every 10 ms at the entrance and 20 ms at the room: the first refusal is seen within that.
+  const entrance = pace(10, () => site.entranceTap(o.uid, 30_000));
+  const room = pace(20, async (i) => {
+    const [kind, credential] = o.room(i);
+    site.controller?.tap(kind, credential);
+  });
+  await sleep(400); // granted taps before the request: the badge worked
+  const t0 = Date.now();
+  let answeredAt = Number.POSITIVE_INFINITY;
+  const answered = revoke().then(() => {
+    answeredAt = Date.now();
+  });
+  // At least windowMs; while the request is unanswered, on up to REVOCATION_WAIT_MS (the
+  // taps meanwhile are the figure: granted or not); then a little more to see refusals.
+  await Promise.race([answered, sleep(REVOCATION_WAIT_MS)]);
+  await sleep(Math.max(500, t0 + o.windowMs - Date.now()));
+  const end = Date.now();
+  on = false;
+  await Promise.all([entrance, room]);
+  await Promise.race([Promise.all(inflight), sleep(30_000)]);
+  return { t0, end, answeredAt };
+}
+
+/** Request -> first refused decision, and grants later than the goal, from the journal. */
+function revocationOf(
+  journal: Entry[],
+  o: {
+    what: string;
+    visitId: string;
+    reader: string;
+    kind?: string;
+    t0: number;
+    end: number;
+    answeredAt: number;
+    /** Decisions after this are not counted (the lockdown's release). */
+    until?: number;
+  },
+): Revocation {
+  const mine = journal.filter(
+    (e) =>
+      e.type.startsWith('access.') &&
+      // A lockdown refusal names no visit: the reader and the window say whose tap it was.
+      (e.payload.visitId === o.visitId || e.payload.reason === 'lockdown') &&
+      e.payload.readerId === o.reader &&
+      (o.kind === undefined || e.payload.kind === o.kind) &&
+      e.at >= o.t0 &&
+      e.at <= (o.until ?? o.end + 60_000),
+  );
+  const refused = mine.find((e) => e.type === 'access.denied');
+  const late = mine.filter((e) => e.type === 'access.granted' && e.at > o.t0 + GOALS.revocationMs).length;
+  const afterAnswer = mine.filter((e) => e.type === 'access.granted' && e.at > o.answeredAt).length;
+  return {
+    what: o.what,
+    ms: refused ? refused.at - o.t0 : undefined,
+    late,
+    afterAnswer,
+    windowMs: o.end - o.t0,
+  };
+}
+
+export async function siege(options: SiegeOptions): Promise<SiegeResult> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rand = rng(seed);
+  const log = options.log ?? (() => {});
+  const seconds = options.seconds;
+  const scale = options.scale ?? 1;
+  const nofile = options.nofile ?? 1024;
+  const chosen = options.attacks?.length ? ATTACKS.filter((a) => options.attacks!.includes(a.name)) : ATTACKS;
+  const unknown = (options.attacks ?? []).filter((n) => !ATTACKS.some((a) => a.name === n));
+  if (unknown.length)
+    throw new Error(`unknown attack ${unknown.join(', ')}; known: ${ATTACKS.map((a) => a.name).join(', ')}`);
+  // The attacks in a seeded order within each mode (one gateway per mode).
+  const order = (xs: Attack[]) =>
+    xs
+      .map((a) => ({ a, k: rand() }))
+      .sort((x, y) => x.k - y.k)
+      .map((x) => x.a);
+  const phases: PhaseResult[] = [];
+  log(
+    `siege campaign: ${chosen.length} attacks, ${seconds} s each, seed ${seed}, gateway open files ${nofile}`,
+  );
+
+  for (const mode of ['embedded', 'external'] as const) {
+    const attacks = order(chosen.filter((a) => a.mode === mode));
+    if (attacks.length === 0) continue;
+    let site = await Site.start(mode, { nofile, log });
+    try {
+      let badge = 0;
+      const nextBadge = () => BADGES[badge++]!.label;
+      let resident = await site.badgedVisit(nextBadge());
+
+      /** One phase: idle (no attack) or under `attack`. */
+      const phase = async (attack: Attack | undefined, idle?: PhaseResult): Promise<PhaseResult> => {
+        const name = attack?.name ?? `idle (${mode})`;
+        const leaving = await site.badgedVisit(nextBadge());
+        const problems: string[] = [];
+        const notes: string[] = [];
+        const base = await site.resources();
+        let rssMax = base.rss;
+        let fdsMax = base.fds;
+        let sampling = true;
+        const sampler = (async () => {
+          while (sampling && site.alive) {
+            const r = await site.resources();
+            if (r.rss > rssMax) rssMax = r.rss;
+            if (r.fds > fdsMax) fdsMax = r.fds;
+            await sleep(200);
+          }
+        })();
+        const ms = seconds * 1000;
+        let running: Running | undefined;
+        try {
+          running = attack ? await attack.start(site, { maxMs: ms + 60_000, scale }) : undefined;
+          await sleep(Math.min(1500, ms * 0.1)); // the attack at full strength
+          const taps = await tapLatency(site, resident.uid, ms * 0.35);
+          for (const line of (await running?.probe?.()) ?? []) {
+            notes.push(line);
+            if (line.includes('FAILED')) problems.push(line);
+          }
+          const windowMs = Math.max(1500, ms * 0.2);
+          const checkout = await underTaps(
+            site,
+            { uid: leaving.uid, room: () => ['nfc', leaving.uid], windowMs },
+            () =>
+              site.api(
+                'POST',
+                `/visits/${leaving.visitId}/checkout`,
+                { badgeReturned: true, documentReturned: true },
+                60_000,
+              ),
+          );
+          const lockdown = await underTaps(
+            site,
+            {
+              uid: resident.uid,
+              room: (i) => (i % 2 ? ['pin', resident.code] : ['nfc', resident.uid]),
+              windowMs,
+            },
+            () => site.api('POST', '/doors/*/lockdown', { active: true }, 60_000),
+          );
+          const releasedAt = Date.now();
+          const released = await site.api('POST', '/doors/*/lockdown', { active: false }, 60_000);
+          if (released.status !== 200) problems.push(`lockdown release answered ${released.status}`);
+          const stopped = running;
+          await running?.stop();
+          running = undefined;
+          if (stopped) notes.push(...stopped.notes());
+
+          // Afterwards: whole again without a restart.
+          const deadline = performance.now() + RECOVERY_WAIT_MS;
+          const checks = async () => {
+            const out: string[] = [];
+            if (!site.alive) return ['the gateway process is gone'];
+            const h = await site.health();
+            if (!h.ok) out.push(`/healthz ${h.status ?? 'no answer'}`);
+            const e = await site.entranceTap(resident.uid, 5000);
+            if (!e.granted) out.push('entrance tap not granted');
+            const r = await site.roomTap('nfc', resident.uid);
+            if (!r.ok) out.push('room tap without unlock');
+            return out;
+          };
+          let after = await checks();
+          while (after.length && performance.now() < deadline && site.alive) {
+            await sleep(500);
+            after = await checks();
+          }
+          if (site.alive) after.push(...((await stopped?.recovered?.()) ?? []));
+          const recovered = after.length === 0;
+          if (!recovered)
+            problems.push(`not recovered ${RECOVERY_WAIT_MS / 1000} s after the attack: ${after.join('; ')}`);
+          sampling = false;
+          await sampler;
+          const end = await site.resources();
+
+          const journal = site.alive ? await site.journal() : [];
+          const revocations = [
+            revocationOf(journal, {
+              what: 'checkout@entrance',
+              visitId: leaving.visitId,
+              reader: ENTRANCE.in,
+              ...checkout,
+            }),
+            revocationOf(journal, {
+              what: 'checkout@room',
+              visitId: leaving.visitId,
+              reader: ROOM.reader,
+              ...checkout,
+            }),
+            revocationOf(journal, {
+              what: 'lockdown@entrance',
+              visitId: resident.visitId,
+              reader: ENTRANCE.in,
+              ...lockdown,
+              until: releasedAt,
+            }),
+            revocationOf(journal, {
+              what: 'lockdown@room',
+              visitId: resident.visitId,
+              reader: ROOM.reader,
+              kind: 'nfc',
+              ...lockdown,
+              until: releasedAt,
+            }),
+            revocationOf(journal, {
+              what: 'lockdown@keypad',
+              visitId: resident.visitId,
+              reader: ROOM.reader,
+              kind: 'pin',
+              ...lockdown,
+              until: releasedAt,
+            }),
+          ];
+          const result: PhaseResult = {
+            name,
+            description: attack?.description ?? 'no attack',
+            mode,
+            entrance: taps.entrance,
+            room: taps.room,
+            entranceRatio: idle ? taps.entrance.p99 / idle.entrance.p99 : 1,
+            roomRatio: idle ? taps.room.p99 / idle.room.p99 : 1,
+            revocations,
+            rssIdle: idle ? idle.rssAfter : base.rss,
+            rssStart: base.rss,
+            rssMax,
+            rssAfter: end.rss,
+            fdsMax,
+            fdsAfter: end.fds,
+            recovered,
+            problems,
+            notes,
+            missed: [],
+          };
+          result.missed = goalsMissed(result);
+          return result;
+        } finally {
+          sampling = false;
+          if (running) {
+            notes.push(...running.notes());
+            await running.stop().catch(() => undefined);
+          }
+          await sampler;
+        }
+      };
+
+      const idle = await phase(undefined);
+      phases.push(idle);
+      log(describe(idle));
+      for (const attack of attacks) {
+        if (!site.alive) {
+          log(`${attack.name}: not run, the gateway is gone`);
+          continue;
+        }
+        let p: PhaseResult;
+        try {
+          p = await phase(attack, idle);
+        } catch (err) {
+          p = unmeasured(attack, idle, err);
+        }
+        phases.push(p);
+        log(describe(p));
+        if (!p.recovered) {
+          // The next attack is measured on a whole gateway: a new one on a new data folder.
+          log(`  (a new gateway for the next attack: ${attack.name} left this one unusable)`);
+          await site.close();
+          site = await Site.start(mode, { nofile, log });
+          badge = 0;
+          resident = await site.badgedVisit(nextBadge());
+        } else if (!site.controller?.connected) {
+          // Back to a tidy start for the next attack: the controller connected.
+          await site.stopController();
+          site.controller = await site.connectController(15_000).catch(() => undefined);
+        }
+      }
+    } finally {
+      await site.close();
+    }
+  }
+  return { seed, seconds, phases };
+}
+
+/** An attack after which the harness could not measure (the gateway would not answer). */
+function unmeasured(attack: Attack, idle: PhaseResult, err: unknown): PhaseResult {
+  const why = `not measured: ${err instanceof Error ? err.message : String(err)}`;
+  const none: Taps = { n: 0, p50: Number.NaN, p99: Number.NaN, failed: 0 };
+  return {
+    name: attack.name,
+    description: attack.description,
+    mode: attack.mode,
+    entrance: none,
+    room: none,
+    entranceRatio: Number.NaN,
+    roomRatio: Number.NaN,
+    revocations: [],
+    rssIdle: idle.rssIdle,
+    rssStart: Number.NaN,
+    rssMax: Number.NaN,
+    rssAfter: Number.NaN,
+    fdsMax: Number.NaN,
+    fdsAfter: Number.NaN,
+    recovered: false,
+    problems: [why],
+    notes: [],
+    missed: [why],
+  };
+}
+
+export function worstRevocation(p: PhaseResult): { ms: number; open: boolean } {
+  let ms = 0;
+  let open = false;
+  for (const r of p.revocations) {
+    if (r.ms === undefined) {
+      open = true;
+      ms = Math.max(ms, r.windowMs);
+    } else ms = Math.max(ms, r.ms);
+  }
+  return { ms, open };
+}
+
+export function goalsMissed(p: PhaseResult): string[] {
+  const missed: string[] = [];
+  for (const r of p.revocations) {
+    if (r.ms === undefined)
+      missed.push(`revocation ${r.what}: no tap refused within ${r.windowMs} ms of the request`);
+    else if (r.ms > GOALS.revocationMs)
+      missed.push(`revocation ${r.what}: ${r.ms} ms (goal <= ${GOALS.revocationMs} ms)`);
+    if (r.late > 0)
+      missed.push(
+        `revocation ${r.what}: ${r.late} grants later than ${GOALS.revocationMs} ms after the request`,
+      );
+  }
+  if (!(p.entranceRatio <= GOALS.tapRatio))
+    missed.push(
+      `entrance tap p99 ${p.entrance.p99.toFixed(0)} ms = ${fmt.ratio(p.entranceRatio)} idle (goal <= ${GOALS.tapRatio}x)`,
+    );
+  if (!(p.roomRatio <= GOALS.tapRatio))
+    missed.push(
+      `room tap p99 ${p.room.p99.toFixed(0)} ms = ${fmt.ratio(p.roomRatio)} idle (goal <= ${GOALS.tapRatio}x)`,
+    );
+  if (p.entrance.failed) missed.push(`${p.entrance.failed} of ${p.entrance.n} entrance taps got no answer`);
+  if (p.room.failed) missed.push(`${p.room.failed} of ${p.room.n} room taps got no unlock`);
+  if (!(p.rssMax - p.rssStart < GOALS.rssDeltaBytes))
+    missed.push(`resident memory +${fmt.bytes(p.rssMax - p.rssStart)} during the attack (goal < +64 MiB)`);
+  missed.push(...p.problems);
+  return missed;
+}
+
+const signed = (n: number) => `${n >= 0 ? '+' : '-'}${fmt.bytes(Math.abs(n))}`;
+const msText = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 10 ? 1 : 0)} ms` : '-');
+
+function describe(p: PhaseResult): string {
+  const w = worstRevocation(p);
+  return [
+    `${p.name}${p.name.startsWith('idle') ? '' : ` (${p.mode})`}: ${p.description}`,
+    `  taps: entrance p50 ${msText(p.entrance.p50)} p99 ${msText(p.entrance.p99)} (${fmt.ratio(p.entranceRatio)}), ${p.entrance.n} taps, ${p.entrance.failed} unanswered; room p50 ${msText(p.room.p50)} p99 ${msText(p.room.p99)} (${fmt.ratio(p.roomRatio)}), ${p.room.n} taps, ${p.room.failed} without unlock`,
+    `  revocation: ${p.revocations.map((r) => `${r.what} ${r.ms === undefined ? `none refused in ${r.windowMs} ms` : `${r.ms} ms`}${r.late ? ` (${r.late} late grants)` : ''}`).join(', ')}; worst ${w.open ? '>' : ''}${w.ms} ms`,
+    `  memory: idle ${fmt.bytes(p.rssIdle)}, at the start ${fmt.bytes(p.rssStart)}, max ${fmt.bytes(p.rssMax)}, after ${fmt.bytes(p.rssAfter)}; open files max ${p.fdsMax}, after ${p.fdsAfter}; recovered ${p.recovered ? 'yes' : 'NO'}`,
+    ...p.notes.map((n) => `  ${n}`),
+    ...(p.missed.length ? [`  goals missed: ${p.missed.join('; ')}`] : ['  goals met']),
+  ].join('\n');
+}
+
+export function markdownTable(r: SiegeResult): string {
+  const rows = [
+    '| attack | revocation p99 | late grants | tap p99 (ratio to idle) | RSS delta (max; after) | fds (max / after) | recovered | goal met? |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const p of r.phases) {
+    const w = worstRevocation(p);
+    const late = p.revocations.reduce((n, x) => n + x.late, 0);
+    const idle = p.name.startsWith('idle');
+    const revocation = p.revocations.length ? `${w.open ? '> ' : ''}${w.ms} ms` : '-';
+    rows.push(
+      `| ${p.name} | ${revocation} | ${late} | entrance ${msText(p.entrance.p99)}${idle ? '' : ` (${fmt.ratio(p.entranceRatio)})`}, room ${msText(p.room.p99)}${idle ? '' : ` (${fmt.ratio(p.roomRatio)})`}${p.room.failed ? `, ${p.room.failed}/${p.room.n} room taps no unlock` : ''}${p.entrance.failed ? `, ${p.entrance.failed}/${p.entrance.n} entrance taps unanswered` : ''} | ${idle ? `(idle ${fmt.bytes(p.rssIdle)})` : `${signed(p.rssMax - p.rssStart)}; ${signed(p.rssAfter - p.rssStart)}`} | ${p.fdsMax} / ${p.fdsAfter} | ${p.recovered ? 'yes' : 'NO'} | ${p.missed.length ? 'no' : 'yes'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: args[0] === '--' ? args.slice(1) : args,
+    options: {
+      attack: { type: 'string', multiple: true },
+      seconds: { type: 'string', default: '10' },
+      seed: { type: 'string' },
+      scale: { type: 'string', default: '1' },
+      nofile: { type: 'string', default: '1024' },
+    },
+  });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const m = machineInfo(tmpdir());
+  out(
+    `machine: ${m.cpu}, ${m.cores} cores (parallelism ${m.parallelism}), ${fmt.bytes(m.ramBytes)} RAM, node ${m.node}, ${m.kernel}, ${m.fs}`,
+  );
+  const started = performance.now();
+  siege({
+    seconds: Number(values.seconds),
+    scale: Number(values.scale),
+    nofile: Number(values.nofile),
+    ...(values.attack ? { attacks: values.attack } : {}),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    log: out,
+  }).then(
+    (r) => {
+      out(
+        `\nsiege: ${r.phases.length} phases in ${((performance.now() - started) / 1000).toFixed(0)} s (seed ${r.seed}, ${r.seconds} s each)\n`,
+      );
+      out(markdownTable(r));
+      const missed = r.phases.filter((p) => p.missed.length).length;
+      out(
+        `\n${missed ? `${missed} of ${r.phases.length} phases missed a goal (see above)` : 'every goal met'}`,
+      );
+      // A missed goal is a finding, not a harness error: the table says it.
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
