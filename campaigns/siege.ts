@@ -33,10 +33,6 @@ import {
 } from './lib/site.js';
 
 export const GOALS = { revocationMs: 100, tapRatio: 2, rssDeltaBytes: 64 * 2 ** 20 } as const;
-/** How long taps go on while a revocation's request is unanswered (bounds a phase on today's code). */
-const REVOCATION_WAIT_MS = 20_000;
-/** How long the gateway has to be whole again after an attack. */
-const RECOVERY_WAIT_MS = 20_000;
 
 export interface SiegeOptions {
   /** Attack names (all when empty). */
@@ -48,6 +44,11 @@ export interface SiegeOptions {
   scale?: number;
   /** Open files the gateway may have (ulimit -n, soft and hard), as a shell on a Pi gives. */
   nofile?: number;
+  /**
+   * How long taps go on while a revocation's request is unanswered, and how long the gateway
+   * has to be whole again after an attack (bounds a phase on a gateway that fails), ms.
+   */
+  waitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -140,10 +141,18 @@ async function tapLatency(site: Site, uid: string, ms: number) {
  */
 async function underTaps(
   site: Site,
-  o: { uid: string; room: (i: number) => ['nfc' | 'pin', string]; windowMs: number },
+  o: { uid: string; room: (i: number) => ['nfc' | 'pin', string]; windowMs: number; waitMs: number },
   revoke: () => Promise<unknown>,
-): Promise<{ t0: number; end: number; answeredAt: number }> {
+): Promise<Window> {
   let on = true;
+  // What the doors' users see, besides the journal (which a stuck disk or pool holds back).
+  const answers: Window['answers'] = [];
+  const unlocks: number[] = [];
+  const controller = site.controller;
+  const onCommand = (cmd: { action: string }) => {
+    if (cmd.action === 'unlock') unlocks.push(Date.now());
+  };
+  controller?.on('command', onCommand);
   const inflight = new Set<Promise<unknown>>();
   const pace = async (periodMs: number, fire: (i: number) => Promise<unknown>) => {
     for (let i = 0; on && i < 2000; i++) {
@@ -155,7 +164,11 @@ async function underTaps(
     }
   };
   // Every 10 ms at the entrance and 20 ms at the room: the first refusal is seen within that.
-  const entrance = pace(10, () => site.entranceTap(o.uid, 30_000));
+  const entrance = pace(10, async () => {
+    const sentAt = Date.now();
+    const a = await site.entranceTap(o.uid, o.waitMs + 5000);
+    if (a.ok) answers.push({ sentAt, granted: a.granted === true });
+  });
   const room = pace(20, async (i) => {
     const [kind, credential] = o.room(i);
     site.controller?.tap(kind, credential);
@@ -166,32 +179,54 @@ async function underTaps(
   const answered = revoke().then(() => {
     answeredAt = Date.now();
   });
-  // At least windowMs; while the request is unanswered, on up to REVOCATION_WAIT_MS (the
+  // At least windowMs; while the request is unanswered, on up to waitMs (the
   // taps meanwhile are the figure: granted or not); then a little more to see refusals.
-  await Promise.race([answered, sleep(REVOCATION_WAIT_MS)]);
+  await Promise.race([answered, sleep(o.waitMs)]);
   await sleep(Math.max(500, t0 + o.windowMs - Date.now()));
   const end = Date.now();
   on = false;
   await Promise.all([entrance, room]);
-  await Promise.race([Promise.all(inflight), sleep(30_000)]);
-  return { t0, end, answeredAt };
+  await Promise.race([Promise.all(inflight), sleep(o.waitMs + 5000)]);
+  controller?.off('command', onCommand);
+  return { t0, end, answeredAt, answers, unlocks };
 }
 
-/** Request -> first refused decision, and grants later than the goal, from the journal. */
+/** One revocation's window of taps. */
+interface Window {
+  /** The request sent (Date.now(): the journal's clock, the same machine). */
+  t0: number;
+  /** The taps stopped. */
+  end: number;
+  /** The request answered (Infinity: never). */
+  answeredAt: number;
+  /** Entrance taps answered: when each was sent, and the answer. */
+  answers: Array<{ sentAt: number; granted: boolean }>;
+  /** Unlock commands the room controller received (only the revoked credential is tapped there). */
+  unlocks: number[];
+}
+
+/**
+ * Request -> first refused decision, and grants later than the goal, from the journal; the
+ * grants also from what the door's user saw, when the journal does not have them (held back
+ * by the disk or the pool): an entrance tap sent more than 100 ms after the request and
+ * answered granted; an unlock command received more than 100 ms + `roomSlackMs` (the room
+ * path's own idle p99) after the request.
+ */
 function revocationOf(
   journal: Entry[],
+  w: Window,
   o: {
     what: string;
     visitId: string;
     reader: string;
     kind?: string;
-    t0: number;
-    end: number;
-    answeredAt: number;
     /** Decisions after this are not counted (the lockdown's release). */
     until?: number;
+    /** Count the room controller's unlocks (the door's own view) with this slack. */
+    roomSlackMs?: number;
   },
 ): Revocation {
+  const { t0, end, answeredAt } = w;
   const mine = journal.filter(
     (e) =>
       e.type.startsWith('access.') &&
@@ -199,18 +234,30 @@ function revocationOf(
       (e.payload.visitId === o.visitId || e.payload.reason === 'lockdown') &&
       e.payload.readerId === o.reader &&
       (o.kind === undefined || e.payload.kind === o.kind) &&
-      e.at >= o.t0 &&
-      e.at <= (o.until ?? o.end + 60_000),
+      e.at >= t0 &&
+      e.at <= (o.until ?? end + 60_000),
   );
   const refused = mine.find((e) => e.type === 'access.denied');
-  const late = mine.filter((e) => e.type === 'access.granted' && e.at > o.t0 + GOALS.revocationMs).length;
-  const afterAnswer = mine.filter((e) => e.type === 'access.granted' && e.at > o.answeredAt).length;
+  const until = o.until ?? Number.POSITIVE_INFINITY;
+  const journaled = mine.filter((e) => e.type === 'access.granted' && e.at > t0 + GOALS.revocationMs).length;
+  const seen =
+    o.reader === ENTRANCE.in
+      ? w.answers.filter((a) => a.granted && a.sentAt > t0 + GOALS.revocationMs && a.sentAt < until).length
+      : o.roomSlackMs !== undefined
+        ? w.unlocks.filter((at) => at > t0 + GOALS.revocationMs + o.roomSlackMs! && at < until).length
+        : 0;
+  const afterAnswer = Math.max(
+    mine.filter((e) => e.type === 'access.granted' && e.at > answeredAt).length,
+    o.reader === ENTRANCE.in
+      ? w.answers.filter((a) => a.granted && a.sentAt > answeredAt && a.sentAt < until).length
+      : 0,
+  );
   return {
     what: o.what,
-    ms: refused ? refused.at - o.t0 : undefined,
-    late,
+    ms: refused ? refused.at - t0 : undefined,
+    late: Math.max(journaled, seen),
     afterAnswer,
-    windowMs: o.end - o.t0,
+    windowMs: end - t0,
   };
 }
 
@@ -221,6 +268,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
   const seconds = options.seconds;
   const scale = options.scale ?? 1;
   const nofile = options.nofile ?? 1024;
+  const waitMs = options.waitMs ?? 20_000;
   const chosen = options.attacks?.length ? ATTACKS.filter((a) => options.attacks!.includes(a.name)) : ATTACKS;
   const unknown = (options.attacks ?? []).filter((n) => !ATTACKS.some((a) => a.name === n));
   if (unknown.length)
@@ -276,7 +324,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           const windowMs = Math.max(1500, ms * 0.2);
           const checkout = await underTaps(
             site,
-            { uid: leaving.uid, room: () => ['nfc', leaving.uid], windowMs },
+            { uid: leaving.uid, room: () => ['nfc', leaving.uid], windowMs, waitMs },
             () =>
               site.api(
                 'POST',
@@ -291,6 +339,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
               uid: resident.uid,
               room: (i) => (i % 2 ? ['pin', resident.code] : ['nfc', resident.uid]),
               windowMs,
+              waitMs,
             },
             () => site.api('POST', '/doors/*/lockdown', { active: true }, 60_000),
           );
@@ -303,7 +352,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           if (stopped) notes.push(...stopped.notes());
 
           // Afterwards: whole again without a restart.
-          const deadline = performance.now() + RECOVERY_WAIT_MS;
+          const deadline = performance.now() + waitMs;
           const checks = async () => {
             const out: string[] = [];
             if (!site.alive) return ['the gateway process is gone'];
@@ -323,46 +372,46 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           if (site.alive) after.push(...((await stopped?.recovered?.()) ?? []));
           const recovered = after.length === 0;
           if (!recovered)
-            problems.push(`not recovered ${RECOVERY_WAIT_MS / 1000} s after the attack: ${after.join('; ')}`);
+            problems.push(`not recovered ${waitMs / 1000} s after the attack: ${after.join('; ')}`);
           sampling = false;
           await sampler;
           const end = await site.resources();
 
           const journal = site.alive ? await site.journal() : [];
+          // The room path's own time (tap -> unlock), idle: an unlock later than the goal by more is a late grant.
+          const roomSlackMs = Number.isFinite(idle?.room.p99) ? idle!.room.p99 : taps.room.p99;
           const revocations = [
-            revocationOf(journal, {
+            revocationOf(journal, checkout, {
               what: 'checkout@entrance',
               visitId: leaving.visitId,
               reader: ENTRANCE.in,
-              ...checkout,
             }),
-            revocationOf(journal, {
+            revocationOf(journal, checkout, {
               what: 'checkout@room',
               visitId: leaving.visitId,
               reader: ROOM.reader,
-              ...checkout,
+              roomSlackMs,
             }),
-            revocationOf(journal, {
+            revocationOf(journal, lockdown, {
               what: 'lockdown@entrance',
               visitId: resident.visitId,
               reader: ENTRANCE.in,
-              ...lockdown,
               until: releasedAt,
             }),
-            revocationOf(journal, {
+            revocationOf(journal, lockdown, {
               what: 'lockdown@room',
               visitId: resident.visitId,
               reader: ROOM.reader,
               kind: 'nfc',
-              ...lockdown,
               until: releasedAt,
+              // The unlocks of both kinds of room taps count here (a command names no tap).
+              roomSlackMs,
             }),
-            revocationOf(journal, {
+            revocationOf(journal, lockdown, {
               what: 'lockdown@keypad',
               visitId: resident.visitId,
               reader: ROOM.reader,
               kind: 'pin',
-              ...lockdown,
               until: releasedAt,
             }),
           ];
@@ -407,10 +456,23 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           continue;
         }
         let p: PhaseResult;
+        // A watchdog besides every bounded loop: a phase that hangs is a harness error of its own.
+        const limit = seconds * 1000 + 4 * waitMs + 120_000;
+        let watchdog: NodeJS.Timeout | undefined;
         try {
-          p = await phase(attack, idle);
+          p = await Promise.race([
+            phase(attack, idle),
+            new Promise<never>((_, reject) => {
+              watchdog = setTimeout(
+                () => reject(new Error(`the phase did not end within ${limit / 1000} s (harness)`)),
+                limit,
+              );
+            }),
+          ]);
         } catch (err) {
           p = unmeasured(attack, idle, err);
+        } finally {
+          clearTimeout(watchdog);
         }
         phases.push(p);
         log(describe(p));

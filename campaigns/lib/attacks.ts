@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import mqtt from 'mqtt';
 import { connectOnce, connectPacket, remainingLength, subscribePacket } from './mqtt-raw.js';
-import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep } from './site.js';
+import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep, within } from './site.js';
 
 export interface Running {
   /** Stop and release every socket the attack holds. */
@@ -54,23 +54,37 @@ function loops(n: number, maxMs: number, max: number, body: (i: number) => Promi
 
 /** Open a fresh MQTT connection with a valid login; 'ok' or why not. */
 async function mqttConnects(url: string, o: { username: string; clientId: string }, timeoutMs = 5000) {
-  try {
-    const c = await mqtt.connectAsync(url, {
+  // allowRetries false: a close without an error (no CONNACK) rejects instead of pending forever.
+  const connecting = mqtt.connectAsync(
+    url,
+    {
       username: o.username,
       password: PASSWORD,
       clientId: o.clientId,
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
-    });
+    },
+    false,
+  );
+  const late = sleep(timeoutMs + 1000).then(() => {
+    throw new Error(`no CONNACK within ${timeoutMs} ms`);
+  });
+  try {
+    const c = await Promise.race([connecting, late]);
     await c.endAsync(true);
     return 'ok';
   } catch (err) {
+    connecting.then((c) => c.end(true)).catch(() => undefined);
     return `FAILED (${(err as Error).message})`;
   }
 }
 
 /** A request on a new connection (no pooled socket); 'ok' or why not. */
 function freshRequest(site: Site, path = '/healthz', timeoutMs = 5000): Promise<string> {
+  return within(freshRequestOnce(site, path, timeoutMs), timeoutMs + 1000, 'FAILED (no complete answer)');
+}
+
+function freshRequestOnce(site: Site, path: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
     const req = http.get(
       { host: '127.0.0.1', port: site.httpPort, path, agent: false, timeout: timeoutMs },
@@ -350,12 +364,17 @@ export const ATTACKS: Attack[] = [
     mode: 'embedded',
     async start(site, { maxMs }) {
       const before = await site.journalBytes();
-      const c = await mqtt.connectAsync(site.mqttUrl, {
-        username: 'fac',
-        password: PASSWORD,
-        clientId: 'siege-fac-flood',
-        reconnectPeriod: 0,
-      });
+      const c = await mqtt.connectAsync(
+        site.mqttUrl,
+        {
+          username: 'fac',
+          password: PASSWORD,
+          clientId: 'siege-fac-flood',
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+        },
+        false,
+      );
       c.on('error', () => undefined);
       let sent = 0;
       const l = loops(64, maxMs, 40_000, async () => {
@@ -367,7 +386,11 @@ export const ATTACKS: Attack[] = [
         notes: () => [`${sent} QoS 2 UNLOCKs completed; journal grew ${(grown / 2 ** 20).toFixed(1)} MiB`],
         async stop() {
           await Promise.race([l.stop(), sleep(5000)]);
-          await c.endAsync(true).catch(() => undefined);
+          await within(
+            c.endAsync(true).catch(() => undefined),
+            3000,
+            undefined,
+          );
           grown = (await site.journalBytes()) - before;
         },
       };

@@ -20,6 +20,15 @@ import { BUILT_CLI, freePort, ROOT, residentBytes, stopProcess } from '../../tes
 const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `p`, or `fallback` once ms have passed (a socket that never ends cannot hold the campaign). */
+export function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((r) => {
+    timer = setTimeout(() => r(fallback), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export const PASSWORD = 'siege correct horse 123';
 export const ADMIN = 'siege-admin';
 export const ENTRANCE = { door: 'pintu-utama', in: 'pintu-utama-in' } as const;
@@ -321,7 +330,7 @@ export class Site {
     try {
       await Promise.race([started, t]);
     } catch (err) {
-      await c.stop().catch(() => undefined);
+      await Promise.race([c.stop().catch(() => undefined), sleep(3000)]);
       throw err;
     }
     return c;
@@ -329,6 +338,10 @@ export class Site {
 
   /** A new HTTP connection (no pooled socket) asking /healthz. */
   health(timeoutMs = 5000): Promise<{ ok: boolean; status?: string; body?: string }> {
+    return within(this.healthOnce(timeoutMs), timeoutMs + 1000, { ok: false });
+  }
+
+  private healthOnce(timeoutMs: number): Promise<{ ok: boolean; status?: string; body?: string }> {
     return new Promise((resolve) => {
       const req = http.get(
         { host: '127.0.0.1', port: this.httpPort, path: '/healthz', agent: false, timeout: timeoutMs },
