@@ -68,6 +68,8 @@ export interface Revocation {
   late: number;
   /** Grants decided after the request was answered (the API said it was done). */
   afterAnswer: number;
+  /** Decisions journaled at this door in the window (none: the door could not decide at all). */
+  decisions: number;
   windowMs: number;
 }
 
@@ -84,6 +86,12 @@ export interface PhaseResult {
   rssIdle: number;
   /** At the start of this phase (an earlier attack may have left memory behind). */
   rssStart: number;
+  /** How long the attack ran, from its start to its stop. */
+  attackMs: number;
+  /** Bytes the journal grew by during the phase. */
+  journalGrowth: number;
+  /** Facilities door commands over MQTT journaled during the phase. */
+  commandsJournaled: number;
   rssMax: number;
   rssAfter: number;
   fdsMax: number;
@@ -114,14 +122,14 @@ const summary = (xs: TapAnswer[]): Taps => {
 };
 
 /** Closed-loop taps of one badge at both doors for ms. */
-async function tapLatency(site: Site, uid: string, ms: number) {
+async function tapLatency(site: Site, uid: string, ms: number, timeoutMs: number) {
   const until = performance.now() + ms;
   const entrance: TapAnswer[] = [];
   const room: TapAnswer[] = [];
   await Promise.all([
     (async () => {
       while (performance.now() < until && entrance.length < 5000) {
-        entrance.push(await site.entranceTap(uid));
+        entrance.push(await site.entranceTap(uid, timeoutMs));
         await sleep(10);
       }
     })(),
@@ -142,7 +150,7 @@ async function tapLatency(site: Site, uid: string, ms: number) {
 async function underTaps(
   site: Site,
   o: { uid: string; room: (i: number) => ['nfc' | 'pin', string]; windowMs: number; waitMs: number },
-  revoke: () => Promise<unknown>,
+  revoke: () => Promise<{ status: number }>,
 ): Promise<Window> {
   let on = true;
   // What the doors' users see, besides the journal (which a stuck disk or pool holds back).
@@ -176,8 +184,9 @@ async function underTaps(
   await sleep(400); // granted taps before the request: the badge worked
   const t0 = Date.now();
   let answeredAt = Number.POSITIVE_INFINITY;
-  const answered = revoke().then(() => {
-    answeredAt = Date.now();
+  const answered = revoke().then((r) => {
+    // Answered as done: a failed request (no answer, 5xx) revoked nothing.
+    if (r.status === 200) answeredAt = Date.now();
   });
   // At least windowMs; while the request is unanswered, on up to waitMs (the
   // taps meanwhile are the figure: granted or not); then a little more to see refusals.
@@ -197,7 +206,7 @@ interface Window {
   t0: number;
   /** The taps stopped. */
   end: number;
-  /** The request answered (Infinity: never). */
+  /** The request answered as done (Infinity: never, or failed). */
   answeredAt: number;
   /** Entrance taps answered: when each was sent, and the answer. */
   answers: Array<{ sentAt: number; granted: boolean }>;
@@ -257,6 +266,7 @@ function revocationOf(
     ms: refused ? refused.at - t0 : undefined,
     late: Math.max(journaled, seen),
     afterAnswer,
+    decisions: mine.length,
     windowMs: end - t0,
   };
 }
@@ -268,7 +278,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
   const seconds = options.seconds;
   const scale = options.scale ?? 1;
   const nofile = options.nofile ?? 1024;
-  const waitMs = options.waitMs ?? 20_000;
+  const waitMs = options.waitMs ?? 10_000;
   const chosen = options.attacks?.length ? ATTACKS.filter((a) => options.attacks!.includes(a.name)) : ATTACKS;
   const unknown = (options.attacks ?? []).filter((n) => !ATTACKS.some((a) => a.name === n));
   if (unknown.length)
@@ -300,6 +310,8 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
         const problems: string[] = [];
         const notes: string[] = [];
         const base = await site.resources();
+        const phaseFrom = Date.now();
+        const journalFrom = await site.journalBytes();
         let rssMax = base.rss;
         let fdsMax = base.fds;
         let sampling = true;
@@ -314,9 +326,10 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
         const ms = seconds * 1000;
         let running: Running | undefined;
         try {
+          const attackFrom = performance.now();
           running = attack ? await attack.start(site, { maxMs: ms + 60_000, scale }) : undefined;
           await sleep(Math.min(1500, ms * 0.1)); // the attack at full strength
-          const taps = await tapLatency(site, resident.uid, ms * 0.35);
+          const taps = await tapLatency(site, resident.uid, ms * 0.35, waitMs);
           for (const line of (await running?.probe?.()) ?? []) {
             notes.push(line);
             if (line.includes('FAILED')) problems.push(line);
@@ -348,6 +361,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           if (released.status !== 200) problems.push(`lockdown release answered ${released.status}`);
           const stopped = running;
           await running?.stop();
+          const attackMs = performance.now() - attackFrom;
           running = undefined;
           if (stopped) notes.push(...stopped.notes());
 
@@ -426,6 +440,10 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
             revocations,
             rssIdle: idle ? idle.rssAfter : base.rss,
             rssStart: base.rss,
+            attackMs,
+            journalGrowth: site.alive ? (await site.journalBytes()) - journalFrom : Number.NaN,
+            commandsJournaled: journal.filter((e) => e.at >= phaseFrom && e.actor?.id.startsWith('mqtt:'))
+              .length,
             rssMax,
             rssAfter: end.rss,
             fdsMax,
@@ -455,6 +473,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           log(`${attack.name}: not run, the gateway is gone`);
           continue;
         }
+        const phaseStarted = performance.now();
         let p: PhaseResult;
         // A watchdog besides every bounded loop: a phase that hangs is a harness error of its own.
         const limit = seconds * 1000 + 4 * waitMs + 120_000;
@@ -475,7 +494,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           clearTimeout(watchdog);
         }
         phases.push(p);
-        log(describe(p));
+        log(`${describe(p)}\n  (phase ${((performance.now() - phaseStarted) / 1000).toFixed(1)} s)`);
         if (!p.recovered) {
           // The next attack is measured on a whole gateway: a new one on a new data folder.
           log(`  (a new gateway for the next attack: ${attack.name} left this one unusable)`);
@@ -511,6 +530,9 @@ function unmeasured(attack: Attack, idle: PhaseResult, err: unknown): PhaseResul
     revocations: [],
     rssIdle: idle.rssIdle,
     rssStart: Number.NaN,
+    attackMs: Number.NaN,
+    journalGrowth: Number.NaN,
+    commandsJournaled: Number.NaN,
     rssMax: Number.NaN,
     rssAfter: Number.NaN,
     fdsMax: Number.NaN,
@@ -538,7 +560,9 @@ export function goalsMissed(p: PhaseResult): string[] {
   const missed: string[] = [];
   for (const r of p.revocations) {
     if (r.ms === undefined)
-      missed.push(`revocation ${r.what}: no tap refused within ${r.windowMs} ms of the request`);
+      missed.push(
+        `revocation ${r.what}: ${r.decisions ? 'no tap refused' : 'no decision at all'} within ${r.windowMs} ms of the request`,
+      );
     else if (r.ms > GOALS.revocationMs)
       missed.push(`revocation ${r.what}: ${r.ms} ms (goal <= ${GOALS.revocationMs} ms)`);
     if (r.late > 0)
@@ -570,7 +594,8 @@ function describe(p: PhaseResult): string {
   return [
     `${p.name}${p.name.startsWith('idle') ? '' : ` (${p.mode})`}: ${p.description}`,
     `  taps: entrance p50 ${msText(p.entrance.p50)} p99 ${msText(p.entrance.p99)} (${fmt.ratio(p.entranceRatio)}), ${p.entrance.n} taps, ${p.entrance.failed} unanswered; room p50 ${msText(p.room.p50)} p99 ${msText(p.room.p99)} (${fmt.ratio(p.roomRatio)}), ${p.room.n} taps, ${p.room.failed} without unlock`,
-    `  revocation: ${p.revocations.map((r) => `${r.what} ${r.ms === undefined ? `none refused in ${r.windowMs} ms` : `${r.ms} ms`}${r.late ? ` (${r.late} late grants)` : ''}`).join(', ')}; worst ${w.open ? '>' : ''}${w.ms} ms`,
+    `  revocation: ${p.revocations.map((r) => `${r.what} ${r.ms === undefined ? (r.decisions ? `none refused in ${r.windowMs} ms` : `no decision at all in ${r.windowMs} ms`) : `${r.ms} ms`}${r.late ? ` (${r.late} late grants)` : ''}`).join(', ')}; worst ${w.open ? '>' : ''}${w.ms} ms`,
+    `  journal: +${fmt.bytes(p.journalGrowth)}, ${p.commandsJournaled} facilities commands over MQTT journaled`,
     `  memory: idle ${fmt.bytes(p.rssIdle)}, at the start ${fmt.bytes(p.rssStart)}, max ${fmt.bytes(p.rssMax)}, after ${fmt.bytes(p.rssAfter)}; open files max ${p.fdsMax}, after ${p.fdsAfter}; recovered ${p.recovered ? 'yes' : 'NO'}`,
     ...p.notes.map((n) => `  ${n}`),
     ...(p.missed.length ? [`  goals missed: ${p.missed.join('; ')}`] : ['  goals met']),
@@ -600,7 +625,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     args: args[0] === '--' ? args.slice(1) : args,
     options: {
       attack: { type: 'string', multiple: true },
-      seconds: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '8' },
       seed: { type: 'string' },
       scale: { type: 'string', default: '1' },
       nofile: { type: 'string', default: '1024' },

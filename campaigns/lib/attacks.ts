@@ -79,6 +79,10 @@ async function mqttConnects(url: string, o: { username: string; clientId: string
   }
 }
 
+/** The answer to a write through the API: 0 is no answer at all (the HTTP side failed). */
+const savedText = (status: number) =>
+  status === 201 ? 'ok' : status === 0 ? 'FAILED (no HTTP answer)' : `FAILED (HTTP ${status})`;
+
 /** A request on a new connection (no pooled socket); 'ok' or why not. */
 function freshRequest(site: Site, path = '/healthz', timeoutMs = 5000): Promise<string> {
   return within(freshRequestOnce(site, path, timeoutMs), timeoutMs + 1000, 'FAILED (no complete answer)');
@@ -208,7 +212,7 @@ export const ATTACKS: Attack[] = [
             `new HTTP request: ${await freshRequest(site)}`,
             `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'siege-probe' })}`,
             // A state save (the visit's file write) and its journal write need file handles.
-            `state saved (a visit created): ${
+            `state saved (a visit created through the API): ${savedText(
               (
                 await site.api(
                   'POST',
@@ -216,10 +220,8 @@ export const ATTACKS: Attack[] = [
                   { guest: { name: 'Tamu Uji', institution: 'Siege' }, purpose: 'Uji', hostId: 'kabag-umum' },
                   5000,
                 )
-              ).status === 201
-                ? 'ok'
-                : 'FAILED'
-            }`,
+              ).status,
+            )}`,
           ];
         },
         async stop() {
@@ -303,28 +305,26 @@ export const ATTACKS: Attack[] = [
       const n = Math.max(30, Math.round(220 * scale));
       const held: net.Socket[] = [];
       let accepted = 0;
-      for (let i = 0; i < n; i += 20) {
-        await Promise.all(
-          Array.from({ length: Math.min(20, n - i) }, (_, k) =>
-            connectOnce({
-              port: site.mqttPort,
-              packet: connectPacket({
-                clientId: `hog-${i + k}`,
-                username: OTHER_ROOM.user,
-                password: PASSWORD,
-                keepalive: 120,
-              }),
-              timeoutMs: 10_000,
-              keep: (s) => {
-                s.on('error', () => undefined);
-                held.push(s);
-              },
-            }).then((r) => {
-              if (r.connack && r.code === 0) accepted++;
-            }),
-          ),
-        );
-      }
+      // All at once (each costs the gateway a password hash); the attack is on after 8 s at most.
+      const opening = Array.from({ length: n }, (_, i) =>
+        connectOnce({
+          port: site.mqttPort,
+          packet: connectPacket({
+            clientId: `hog-${i}`,
+            username: OTHER_ROOM.user,
+            password: PASSWORD,
+            keepalive: 120,
+          }),
+          timeoutMs: 30_000,
+          keep: (s) => {
+            s.on('error', () => undefined);
+            held.push(s);
+          },
+        }).then((r) => {
+          if (r.connack && r.code === 0) accepted++;
+        }),
+      );
+      await within(Promise.all(opening), 8000, []);
       return {
         notes: () => [`${accepted} of ${n} connections accepted for ${OTHER_ROOM.user}`],
         async probe() {
@@ -436,39 +436,37 @@ export const ATTACKS: Attack[] = [
       const reqs: http.ClientRequest[] = [];
       let streaming = 0;
       let refused = 0;
-      for (let i = 0; i < n; i += 100) {
-        await Promise.all(
-          Array.from(
-            { length: Math.min(100, n - i) },
-            () =>
-              new Promise<void>((resolve) => {
-                const req = http.get(
-                  {
-                    host: '127.0.0.1',
-                    port: site.httpPort,
-                    path: '/api/v1/events/stream',
-                    agent: false,
-                    headers: { authorization: `Bearer ${site.token}` },
-                    timeout: 10_000,
-                  },
-                  (res) => {
-                    if (res.statusCode === 200) streaming++;
-                    else refused++;
-                    res.on('error', () => undefined);
-                    res.resume();
-                    resolve();
-                  },
-                );
-                req.on('timeout', () => req.destroy());
-                req.on('error', () => {
-                  refused++;
-                  resolve();
-                });
-                reqs.push(req);
-              }),
-          ),
-        );
-      }
+      // All at once; the attack is on once they are answered or refused, or after 8 s at most.
+      const opening = Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = http.get(
+              {
+                host: '127.0.0.1',
+                port: site.httpPort,
+                path: '/api/v1/events/stream',
+                agent: false,
+                headers: { authorization: `Bearer ${site.token}` },
+                timeout: 10_000,
+              },
+              (res) => {
+                if (res.statusCode === 200) streaming++;
+                else refused++;
+                res.on('error', () => undefined);
+                res.resume();
+                resolve();
+              },
+            );
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => {
+              refused++;
+              resolve();
+            });
+            reqs.push(req);
+          }),
+      );
+      await within(Promise.all(opening), 8000, []);
       return {
         notes: () => [`${streaming} streams open, ${refused} refused or failed (of ${n})`],
         probe: async () => [

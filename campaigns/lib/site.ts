@@ -164,6 +164,7 @@ export interface Entry {
   seq: number;
   at: number;
   type: string;
+  actor?: { kind: string; id: string };
   payload: { readerId?: string; visitId?: string; kind?: string; reason?: string };
 }
 
@@ -427,7 +428,7 @@ export class Site {
   }
 
   /** A tap on the room controller: tap published -> unlock command received (none: ok false). */
-  roomTap(kind: 'nfc' | 'pin', credential: string, timeoutMs = 2000): Promise<TapAnswer> {
+  roomTap(kind: 'nfc' | 'pin', credential: string, timeoutMs = 1000): Promise<TapAnswer> {
     const c = this.controller;
     const t0 = performance.now();
     if (!c?.tap(kind, credential)) return Promise.resolve({ ok: false, ms: 0 });
