@@ -357,7 +357,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
             () => site.api('POST', '/doors/*/lockdown', { active: true }, 60_000),
           );
           const releasedAt = Date.now();
-          const released = await site.api('POST', '/doors/*/lockdown', { active: false }, 60_000);
+          const released = await site.api('POST', '/doors/*/lockdown', { active: false }, waitMs);
           if (released.status !== 200) problems.push(`lockdown release answered ${released.status}`);
           const stopped = running;
           await running?.stop();

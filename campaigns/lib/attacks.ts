@@ -121,7 +121,7 @@ export const ATTACKS: Attack[] = [
             username: 'ctl-101',
             password: 'wrong',
           }),
-          timeoutMs: 10_000,
+          timeoutMs: 5000,
         }).then((r) => {
           if (r.connack && r.code !== 0) refused++;
         });
@@ -249,7 +249,7 @@ export const ATTACKS: Attack[] = [
               path: '/api/v1/siege-no-such-route',
               agent,
               headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-              timeout: 15_000,
+              timeout: 5000,
             },
             (res) => {
               statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
@@ -498,7 +498,7 @@ export const ATTACKS: Attack[] = [
               agent: false,
               ...(localAddress ? { localAddress } : {}),
               headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-              timeout: 15_000,
+              timeout: 5000,
             },
             (res) => {
               res.resume();
