@@ -32,7 +32,16 @@ import {
   type TapAnswer,
 } from './lib/site.js';
 
-export const GOALS = { revocationMs: 100, tapRatio: 2, rssDeltaBytes: 64 * 2 ** 20 } as const;
+/**
+ * The issue's goals, and one of this campaign's: facilities commands journaled at most this many
+ * a second of attack (the issue names no figure for the missing rate limit; 20 is generous).
+ */
+export const GOALS = {
+  revocationMs: 100,
+  tapRatio: 2,
+  rssDeltaBytes: 64 * 2 ** 20,
+  commandsPerSecond: 20,
+} as const;
 
 export interface SiegeOptions {
   /** Attack names (all when empty). */
@@ -580,6 +589,11 @@ export function goalsMissed(p: PhaseResult): string[] {
     );
   if (p.entrance.failed) missed.push(`${p.entrance.failed} of ${p.entrance.n} entrance taps got no answer`);
   if (p.room.failed) missed.push(`${p.room.failed} of ${p.room.n} room taps got no unlock`);
+  const commands = Math.ceil((GOALS.commandsPerSecond * p.attackMs) / 1000);
+  if (p.commandsJournaled > commands)
+    missed.push(
+      `${p.commandsJournaled} facilities commands journaled in ${(p.attackMs / 1000).toFixed(1)} s of attack (goal <= ${GOALS.commandsPerSecond}/s: no rate limit)`,
+    );
   if (!(p.rssMax - p.rssStart < GOALS.rssDeltaBytes))
     missed.push(`resident memory +${fmt.bytes(p.rssMax - p.rssStart)} during the attack (goal < +64 MiB)`);
   missed.push(...p.problems);

@@ -15,8 +15,6 @@ import { missing } from '../support/lab-tools.js';
 /** Generous sanity bounds (not the goals): what a busy single core still meets when the design holds. */
 const SANE = { revocationMs: 1000, tapRatio: 10 } as const;
 const SECONDS = 2;
-/** Facilities commands a second a flooding login may get journaled (the limit's burst included). */
-const COMMANDS_PER_SECOND = 20;
 
 const hasMosquitto = requireLab(
   'mosquitto (the external-broker attack)',
@@ -81,7 +79,7 @@ describe('siege: the door path under each attack of issue 11', () => {
       problems.push(
         `resident memory grew ${(grew / 2 ** 20).toFixed(0)} MiB during the attack (bound 64 MiB)`,
       );
-    const allowed = Math.ceil((COMMANDS_PER_SECOND * phase.attackMs) / 1000);
+    const allowed = Math.ceil((GOALS.commandsPerSecond * phase.attackMs) / 1000);
     if (phase.commandsJournaled > allowed)
       problems.push(
         `${phase.commandsJournaled} facilities commands journaled in ${(phase.attackMs / 1000).toFixed(1)} s (bound ${allowed}: no rate limit)`,
