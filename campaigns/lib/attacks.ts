@@ -1,0 +1,528 @@
+// The attacks of issue 11, each as the issue describes it, from loopback only. An attack runs
+// from start() until stop(); every loop in it is bounded by a count and by a deadline of its
+// own (maxMs), so a stop that never comes cannot leave it running.
+import http from 'node:http';
+import net from 'node:net';
+import mqtt from 'mqtt';
+import { connectOnce, connectPacket, remainingLength, subscribePacket } from './mqtt-raw.js';
+import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep, within } from './site.js';
+
+export interface Running {
+  /** Stop and release every socket the attack holds. */
+  stop(): Promise<void>;
+  /** What the attack did and saw (counts), for the log. */
+  notes(): string[];
+  /** Checks made while the attack is on (what must still work), each "what: ok|FAILED ...". */
+  probe?(): Promise<string[]>;
+  /** Checks made after it stopped, besides /healthz and a granted tap (false: not recovered). */
+  recovered?(): Promise<string[]>;
+}
+
+export interface Attack {
+  name: string;
+  description: string;
+  mode: MqttMode;
+  start(site: Site, o: { maxMs: number; scale: number }): Promise<Running>;
+}
+
+/** Loopback source addresses 127.0.0.2 .. 127.0.0.(1+n). */
+const sources = (n: number) => Array.from({ length: n }, (_, i) => `127.0.0.${i + 2}`);
+
+/** Runs `body` in `n` loops until stopped, the deadline passes or `max` iterations in all. */
+function loops(n: number, maxMs: number, max: number, body: (i: number) => Promise<void>) {
+  let on = true;
+  let count = 0;
+  const deadline = performance.now() + maxMs;
+  const all = Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      while (on && performance.now() < deadline && count < max) {
+        count++;
+        await body(i).catch(() => undefined);
+      }
+    }),
+  );
+  return {
+    get count() {
+      return count;
+    },
+    async stop() {
+      on = false;
+      await all;
+    },
+  };
+}
+
+/** Open a fresh MQTT connection with a valid login; 'ok' or why not. */
+async function mqttConnects(url: string, o: { username: string; clientId: string }, timeoutMs = 5000) {
+  // allowRetries false: a close without an error (no CONNACK) rejects instead of pending forever.
+  const connecting = mqtt.connectAsync(
+    url,
+    {
+      username: o.username,
+      password: PASSWORD,
+      clientId: o.clientId,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+    },
+    false,
+  );
+  const late = sleep(timeoutMs + 1000).then(() => {
+    throw new Error(`no CONNACK within ${timeoutMs} ms`);
+  });
+  try {
+    const c = await Promise.race([connecting, late]);
+    await c.endAsync(true);
+    return 'ok';
+  } catch (err) {
+    connecting.then((c) => c.end(true)).catch(() => undefined);
+    return `FAILED (${(err as Error).message})`;
+  }
+}
+
+/** The answer to a write through the API: 0 is no answer at all (the HTTP side failed). */
+const savedText = (status: number) =>
+  status === 201 ? 'ok' : status === 0 ? 'FAILED (no HTTP answer)' : `FAILED (HTTP ${status})`;
+
+/** A request on a new connection (no pooled socket); 'ok' or why not. */
+function freshRequest(site: Site, path = '/healthz', timeoutMs = 5000): Promise<string> {
+  return within(freshRequestOnce(site, path, timeoutMs), timeoutMs + 1000, 'FAILED (no complete answer)');
+}
+
+function freshRequestOnce(site: Site, path: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      { host: '127.0.0.1', port: site.httpPort, path, agent: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : `FAILED (${res.statusCode})`));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve(`FAILED (${e.message})`));
+  });
+}
+
+export const ATTACKS: Attack[] = [
+  {
+    name: 'mqtt-auth-flood',
+    description:
+      'MQTT CONNECTs with a real user name and a wrong password, 150 in flight from 127.0.0.1 and 150 from 127.0.0.2..31',
+    mode: 'embedded',
+    async start(site, { maxMs, scale }) {
+      const per = Math.max(10, Math.round(150 * scale));
+      const from = sources(30);
+      let refused = 0;
+      const attempt = (localAddress?: string) =>
+        connectOnce({
+          port: site.mqttPort,
+          ...(localAddress ? { localAddress } : {}),
+          packet: connectPacket({
+            clientId: `siege-${Math.random().toString(36).slice(2)}`,
+            username: 'ctl-101',
+            password: 'wrong',
+          }),
+          timeoutMs: 5000,
+        }).then((r) => {
+          if (r.connack && r.code !== 0) refused++;
+        });
+      const one = loops(per, maxMs, 200_000, () => attempt());
+      const many = loops(per, maxMs, 200_000, (i) => attempt(from[i % from.length]));
+      return {
+        notes: () => [
+          `${one.count + many.count} CONNECTs with a wrong password, ${refused} refused with a CONNACK`,
+        ],
+        async stop() {
+          await Promise.all([one.stop(), many.stop()]);
+        },
+      };
+    },
+  },
+  {
+    name: 'mqtt-huge-connect',
+    description: '6 sockets sending an MQTT CONNECT header that claims 250 MB, then streaming filler',
+    mode: 'embedded',
+    async start(site, { maxMs }) {
+      const claim = 250 * 1024 * 1024;
+      const filler = Buffer.alloc(64 * 1024, 0x41);
+      const sockets: net.Socket[] = [];
+      let sent = 0;
+      let closed = 0;
+      let on = true;
+      const deadline = performance.now() + maxMs;
+      for (let i = 0; i < 6; i++) {
+        const s = net.connect(site.mqttPort, '127.0.0.1');
+        sockets.push(s);
+        let mine = 0;
+        s.on('error', () => undefined);
+        s.on('close', () => closed++);
+        const pump = () => {
+          while (on && performance.now() < deadline && mine < claim && !s.destroyed) {
+            mine += filler.length;
+            sent += filler.length;
+            if (!s.write(filler)) return void s.once('drain', pump);
+          }
+        };
+        s.on('connect', () => {
+          s.write(Buffer.concat([Buffer.from([0x10]), remainingLength(claim)]));
+          pump();
+        });
+      }
+      return {
+        notes: () => [
+          `${(sent / 2 ** 20).toFixed(0)} MiB of filler sent, ${closed} of 6 sockets closed by the gateway`,
+        ],
+        async stop() {
+          on = false;
+          for (const s of sockets) s.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'http-idle-sockets',
+    description: '1,000 idle HTTP sockets (connected, nothing sent)',
+    mode: 'embedded',
+    async start(site, { scale }) {
+      const n = Math.max(100, Math.round(1000 * scale));
+      const sockets: net.Socket[] = [];
+      let failed = 0;
+      let closedByGateway = 0;
+      await Promise.all(
+        Array.from(
+          { length: n },
+          () =>
+            new Promise<void>((resolve) => {
+              const s = net.connect(site.httpPort, '127.0.0.1');
+              sockets.push(s);
+              s.once('connect', () => resolve());
+              s.once('error', () => {
+                failed++;
+                resolve();
+              });
+              s.once('close', () => closedByGateway++);
+            }),
+        ),
+      );
+      return {
+        notes: () => [
+          `${n} sockets opened (${failed} failed), ${closedByGateway} closed by the gateway so far`,
+        ],
+        async probe() {
+          return [
+            `new HTTP request: ${await freshRequest(site)}`,
+            `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'siege-probe' })}`,
+            // A state save (the visit's file write) and its journal write need file handles.
+            `state saved (a visit created through the API): ${savedText(
+              (
+                await site.api(
+                  'POST',
+                  '/visits',
+                  { guest: { name: 'Tamu Uji', institution: 'Siege' }, purpose: 'Uji', hostId: 'kabag-umum' },
+                  5000,
+                )
+              ).status,
+            )}`,
+          ];
+        },
+        async stop() {
+          for (const s of sockets) s.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'http-deep-json',
+    description: '3 loops POSTing an 800 KB deeply nested JSON body to an unknown path',
+    mode: 'embedded',
+    async start(site, { maxMs }) {
+      const depth = 160_000; // 5 bytes a level: 800 KB
+      const body = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const statuses = new Map<number, number>();
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 3 });
+      const post = () =>
+        new Promise<void>((resolve) => {
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: site.httpPort,
+              method: 'POST',
+              path: '/api/v1/siege-no-such-route',
+              agent,
+              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+              timeout: 5000,
+            },
+            (res) => {
+              statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+              res.resume();
+              res.on('end', () => resolve());
+              res.on('error', () => resolve());
+            },
+          );
+          req.on('timeout', () => req.destroy());
+          req.on('error', () => resolve());
+          req.end(body);
+        });
+      const l = loops(3, maxMs, 100_000, post);
+      return {
+        notes: () => [`${l.count} bodies posted; answers ${JSON.stringify(Object.fromEntries(statuses))}`],
+        async stop() {
+          await l.stop();
+          agent.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'mqtt-clientid-kick',
+    description: "a valid login connecting again and again with the gateway's client id (external Mosquitto)",
+    mode: 'external',
+    async start(site, { maxMs }) {
+      let connected = 0;
+      const l = loops(1, maxMs, 100_000, async () => {
+        const r = await connectOnce({
+          port: site.mqttPort,
+          packet: connectPacket({ clientId: site.gatewayClientId, username: 'fac', password: PASSWORD }),
+          timeoutMs: 3000,
+        });
+        if (r.connack && r.code === 0) connected++;
+        await sleep(100);
+      });
+      return {
+        notes: () => [
+          `${l.count} CONNECTs as ${site.gatewayClientId}, ${connected} accepted (each one kicks the holder)`,
+        ],
+        async stop() {
+          await l.stop();
+        },
+      };
+    },
+  },
+  {
+    name: 'mqtt-conn-hog',
+    description: 'one room login opening 220 connections (embedded broker)',
+    mode: 'embedded',
+    async start(site, { scale }) {
+      const n = Math.max(30, Math.round(220 * scale));
+      const held: net.Socket[] = [];
+      let accepted = 0;
+      // All at once (each costs the gateway a password hash); the attack is on after 8 s at most.
+      const opening = Array.from({ length: n }, (_, i) =>
+        connectOnce({
+          port: site.mqttPort,
+          packet: connectPacket({
+            clientId: `hog-${i}`,
+            username: OTHER_ROOM.user,
+            password: PASSWORD,
+            keepalive: 120,
+          }),
+          timeoutMs: 30_000,
+          keep: (s) => {
+            s.on('error', () => undefined);
+            held.push(s);
+          },
+        }).then((r) => {
+          if (r.connack && r.code === 0) accepted++;
+        }),
+      );
+      await within(Promise.all(opening), 8000, []);
+      return {
+        notes: () => [`${accepted} of ${n} connections accepted for ${OTHER_ROOM.user}`],
+        async probe() {
+          const health = await site.health();
+          // The real controller goes away and comes back, as after a power cut.
+          await site.stopController();
+          let back = 'ok';
+          try {
+            site.controller = await site.connectController(5000);
+          } catch (err) {
+            back = `FAILED (${(err as Error).message})`;
+          }
+          return [
+            `real controller reconnects: ${back}`,
+            `/healthz during the hog: ${health.status ?? 'no answer'}`,
+          ];
+        },
+        async recovered() {
+          if (!site.controller?.connected) {
+            try {
+              site.controller = await site.connectController(10_000);
+            } catch (err) {
+              return [`the room controller reconnects: FAILED (${(err as Error).message})`];
+            }
+          }
+          return [];
+        },
+        async stop() {
+          for (const s of held) s.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'mqtt-command-flood',
+    description: 'a facilities login publishing QoS 2 UNLOCKs to the entrance as fast as it can',
+    mode: 'embedded',
+    async start(site, { maxMs }) {
+      const before = await site.journalBytes();
+      const c = await mqtt.connectAsync(
+        site.mqttUrl,
+        {
+          username: 'fac',
+          password: PASSWORD,
+          clientId: 'siege-fac-flood',
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+        },
+        false,
+      );
+      c.on('error', () => undefined);
+      let sent = 0;
+      const l = loops(64, maxMs, 40_000, async () => {
+        await c.publishAsync(`pintu/doors/${ENTRANCE.door}/set`, 'UNLOCK', { qos: 2 });
+        sent++;
+      });
+      let grown = 0;
+      return {
+        notes: () => [`${sent} QoS 2 UNLOCKs completed; journal grew ${(grown / 2 ** 20).toFixed(1)} MiB`],
+        async stop() {
+          await Promise.race([l.stop(), sleep(5000)]);
+          await within(
+            c.endAsync(true).catch(() => undefined),
+            3000,
+            undefined,
+          );
+          grown = (await site.journalBytes()) - before;
+        },
+      };
+    },
+  },
+  {
+    name: 'mqtt-frozen-subscriber',
+    description: 'a facilities subscriber to pintu/# (QoS 1) that stops reading its socket',
+    mode: 'embedded',
+    async start(site) {
+      const sockets: net.Socket[] = [];
+      const r = await connectOnce({
+        port: site.mqttPort,
+        packet: connectPacket({
+          clientId: 'siege-frozen',
+          username: 'fac',
+          password: PASSWORD,
+          keepalive: 120,
+        }),
+        timeoutMs: 10_000,
+        keep: (s) => {
+          s.on('error', () => undefined);
+          s.write(subscribePacket(1, 'pintu/#', 1));
+          // Never read again: what the broker sends it piles up in its buffers.
+          s.pause();
+          sockets.push(s);
+        },
+      });
+      return {
+        notes: () => [`frozen subscriber ${r.connack && r.code === 0 ? 'connected' : 'REFUSED'}`],
+        async stop() {
+          for (const s of sockets) s.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'sse-flood',
+    description: '2,000 SSE streams (GET /api/v1/events/stream) from one login',
+    mode: 'embedded',
+    async start(site, { scale }) {
+      const n = Math.max(100, Math.round(2000 * scale));
+      const reqs: http.ClientRequest[] = [];
+      let streaming = 0;
+      let refused = 0;
+      // All at once; the attack is on once they are answered or refused, or after 8 s at most.
+      const opening = Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = http.get(
+              {
+                host: '127.0.0.1',
+                port: site.httpPort,
+                path: '/api/v1/events/stream',
+                agent: false,
+                headers: { authorization: `Bearer ${site.token}` },
+                timeout: 10_000,
+              },
+              (res) => {
+                if (res.statusCode === 200) streaming++;
+                else refused++;
+                res.on('error', () => undefined);
+                res.resume();
+                resolve();
+              },
+            );
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => {
+              refused++;
+              resolve();
+            });
+            reqs.push(req);
+          }),
+      );
+      await within(Promise.all(opening), 8000, []);
+      return {
+        notes: () => [`${streaming} streams open, ${refused} refused or failed (of ${n})`],
+        probe: async () => [
+          `new HTTP request: ${await freshRequest(site)}`,
+          `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'siege-probe' })}`,
+        ],
+        async stop() {
+          for (const r of reqs) r.destroy();
+        },
+      };
+    },
+  },
+  {
+    name: 'login-flood',
+    description: 'HTTP logins as the admin with wrong passwords from 127.0.0.2..31',
+    mode: 'embedded',
+    async start(site, { maxMs }) {
+      const from = sources(30);
+      const answers = new Map<number, number>();
+      const login = (localAddress: string | undefined, password: string) =>
+        new Promise<number>((resolve) => {
+          const body = JSON.stringify({ username: ADMIN, password });
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: site.httpPort,
+              method: 'POST',
+              path: '/api/v1/auth/login',
+              agent: false,
+              ...(localAddress ? { localAddress } : {}),
+              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+              timeout: 5000,
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
+          req.on('timeout', () => req.destroy());
+          req.on('error', () => resolve(0));
+          req.end(body);
+        });
+      const l = loops(30, maxMs, 3000, async (i) => {
+        const code = await login(from[i], 'wrong password');
+        answers.set(code, (answers.get(code) ?? 0) + 1);
+      });
+      return {
+        notes: () => [`${l.count} wrong logins; answers ${JSON.stringify(Object.fromEntries(answers))}`],
+        async recovered() {
+          const code = await login(undefined, PASSWORD);
+          return [`the real admin logs in from 127.0.0.1: ${code === 200 ? 'ok' : `FAILED (${code})`}`];
+        },
+        async stop() {
+          await l.stop();
+        },
+      };
+    },
+  },
+];
