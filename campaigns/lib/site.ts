@@ -219,7 +219,11 @@ export class Site {
         rooms: { 'ctl-101': ROOM.room, [OTHER_ROOM.user]: OTHER_ROOM.room },
       });
       mosquitto = await ShippedMosquitto.start(
-        ['gateway', 'ctl-101', 'fac', OTHER_ROOM.user].map((username) => ({ username, password: PASSWORD })),
+        // The gateway's events session logs in as its own user (mqtt.eventsUsername's default).
+        ['gateway', 'gateway-events', 'ctl-101', 'fac', OTHER_ROOM.user].map((username) => ({
+          username,
+          password: PASSWORD,
+        })),
         acl,
       );
       mqttPort = mosquitto.port;
