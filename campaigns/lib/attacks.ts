@@ -243,7 +243,8 @@ export const ATTACKS: Attack[] = [
     mode: 'embedded',
     async start(site, { maxMs }) {
       const depth = 160_000; // 5 bytes a level: 800 KB
-      const body = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      // Encoded once: the campaign's own CPU (it shares the two cores) is not the attack.
+      const body = Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
       const statuses = new Map<number, number>();
       const agent = new http.Agent({ keepAlive: true, maxSockets: 3 });
       const post = () =>
@@ -255,7 +256,7 @@ export const ATTACKS: Attack[] = [
               method: 'POST',
               path: '/api/v1/siege-no-such-route',
               agent,
-              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+              headers: { 'content-type': 'application/json', 'content-length': body.length },
               timeout: 5000,
             },
             (res) => {

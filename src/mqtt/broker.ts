@@ -352,6 +352,16 @@ export class EmbeddedBroker {
     // address is noted and its packets are held to mqtt.limits.maxPacketBytes.
     const handle = (conn: Duplex, address: string | undefined, req?: http.IncomingMessage) => {
       const peer = address ?? 'unknown';
+      // An address the password gate throttles now would only be refused after its CONNECT:
+      // close it at once, before aedes spends a parser, a client and a CONNACK on it.
+      if (address && this.opts.gate.throttled(address)) {
+        this.opts.rejections.reject('auth', 'connect', {
+          address: peer,
+          detail: 'too many failed logins from this address (auth.addressFailures)',
+        });
+        conn.destroy();
+        return;
+      }
       const open = this.perAddress.get(peer) ?? 0;
       if (open >= c.limits.connectionsPerAddress) {
         // Before aedes sees it: no parser, no timer, the file handle back at once.

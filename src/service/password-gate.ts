@@ -62,6 +62,12 @@ export class PasswordGate {
     private readonly onRefused: (reason: GateRefusal, address: string) => void = () => {},
   ) {}
 
+  /** Is this address refused for its failures now (whatever the user name)? */
+  throttled(address: string): boolean {
+    const { addressFailures: a } = this.limits;
+    return recent(this.addressFails, addressKey(address), this.now(), a.windowMs).length >= a.max;
+  }
+
   /** Checks waiting or running now. */
   get pending(): number {
     return this.running;

@@ -17,9 +17,15 @@ const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
 // Plain CommonJS evaluated in the worker: no module file to find under tsx or in dist/.
+// On Linux the thread lowers its own priority to the lowest (nice 19): setpriority() on a
+// thread id affects that thread only, so a flood of logins uses the CPU the door path leaves.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0) require('node:os').setPriority(tid, 19);
+} catch {}
 parentPort.on('message', (job) => {
   try {
     const key = scryptSync(job.password, Buffer.from(job.salt), job.keylen, {
