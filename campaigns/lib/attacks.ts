@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import mqtt from 'mqtt';
-import { connectOnce, connectPacket, remainingLength, subscribePacket } from './mqtt-raw.js';
+import { connectOnce, connectPacket, remainingLength, subscribePacket } from '../../test/support/mqtt-raw.js';
 import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep, within } from './site.js';
 
 export interface Running {

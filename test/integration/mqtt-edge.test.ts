@@ -15,31 +15,8 @@ import {
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
+import { connectPacket, remainingLength, subscribePacket } from '../support/mqtt-raw.js';
 import { journalSince, rejected, USERS } from './mqtt-contract.js';
-
-// MQTT 3.1.1 packets by hand, for clients that misbehave on purpose.
-const str = (s: string) => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
-};
-/** The remaining-length field of a fixed header [MQTT-2.2.3]. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 128;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-const packet = (type: number, body: Buffer) =>
-  Buffer.concat([Buffer.from([type, ...varint(body.length)]), body]);
-const connectPacket = (clientId: string, username: string, password: string) =>
-  packet(
-    0x10,
-    Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(clientId), str(username), str(password)]),
-  );
 
 function rawSocket(port: number, localAddress = '127.0.0.1'): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -89,7 +66,7 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
       readByBroker.push((c.conn as net.Socket).bytesRead ?? 0),
     );
     const rssBefore = process.memoryUsage().rss;
-    const header = Buffer.from([0x10, ...varint(250_000_000)]);
+    const header = Buffer.concat([Buffer.from([0x10]), remainingLength(250_000_000)]);
     const filler = Buffer.alloc(64 * 1024, 0x41);
     // Past this many bytes sent without a close, the broker is buffering the body.
     const giveUp = 24 * 1024 * 1024;
@@ -161,7 +138,9 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     sockets.push(s);
     s.on('error', () => undefined);
     // Half a CONNECT, and nothing more.
-    s.write(connectPacket('fac-slow', 'fac', TEST_PASSWORD).subarray(0, 10));
+    s.write(
+      connectPacket({ clientId: 'fac-slow', username: 'fac', password: TEST_PASSWORD }).subarray(0, 10),
+    );
     await closed(s);
     expect(s.destroyed).toBe(true);
   });
@@ -289,19 +268,8 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     sockets.push(frozen);
     frozen.on('error', () => undefined);
     const subscribed = new Promise<void>((r) => frozen.on('data', (d: Buffer) => d.includes(0x90) && r()));
-    frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
-    frozen.write(
-      packet(
-        0x82,
-        Buffer.concat([
-          Buffer.from([0, 1]),
-          str('pintu/#'),
-          Buffer.from([1]),
-          str('homeassistant/#'),
-          Buffer.from([1]),
-        ]),
-      ),
-    );
+    frozen.write(connectPacket({ clientId: 'fac-frozen', username: 'fac', password: TEST_PASSWORD }));
+    frozen.write(subscribePacket(1, ['pintu/#', 'homeassistant/#'], 1));
     await subscribed;
     frozen.pause();
     const isFrozenThere = () => g!.mqtt.broker!.clients().some((c) => c.id === 'fac-frozen');
@@ -349,7 +317,9 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
         s.once('data', (d: Buffer) => r(d[0] === 0x20 ? d[3]! : -1));
         s.once('close', () => r(-1));
       });
-      s.write(connectPacket(`ctl-101-flood-${i}`, 'ctl-101', 'not the password'));
+      s.write(
+        connectPacket({ clientId: `ctl-101-flood-${i}`, username: 'ctl-101', password: 'not the password' }),
+      );
       const code = await answer;
       s.destroy();
       return code;

@@ -1,5 +1,6 @@
-// MQTT 3.1.1 packets written by hand, for the siege's attackers: a client library would not
-// send a header that lies about its length, nor stop reading its socket on purpose.
+// MQTT 3.1.1 packets written by hand, for clients that misbehave on purpose (the siege's
+// attackers, the MQTT edge tests): a client library would not send a header that lies about
+// its length, nor stop reading its socket.
 import net from 'node:net';
 
 /** The variable-length "remaining length" of a fixed header (1 to 4 bytes, at most 268,435,455). */
@@ -36,11 +37,14 @@ export function connectPacket(o: {
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 
-/** SUBSCRIBE to one filter. */
-export function subscribePacket(id: number, filter: string, qos: 0 | 1 | 2): Buffer {
+/** SUBSCRIBE to one filter or several, all at `qos`. */
+export function subscribePacket(id: number, filters: string | string[], qos: 0 | 1 | 2): Buffer {
   const pid = Buffer.alloc(2);
   pid.writeUInt16BE(id);
-  const body = Buffer.concat([pid, utf8(filter), Buffer.from([qos])]);
+  const each = (Array.isArray(filters) ? filters : [filters]).map((f) =>
+    Buffer.concat([utf8(f), Buffer.from([qos])]),
+  );
+  const body = Buffer.concat([pid, ...each]);
   return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
 }
 
