@@ -44,6 +44,12 @@ export interface SiegeOptions {
   /** Open files the gateway may have (ulimit -n, soft and hard), as a shell on a Pi gives. */
   nofile?: number;
   /**
+   * CPUs the gateway runs on (taskset list, e.g. "1"): with the campaign itself on the others
+   * (`taskset -c 0 npm run campaign:siege -- --gateway-cpus 1`), the attacker is another
+   * machine as on a LAN, not a process taking the gateway's cores. Unset: shared.
+   */
+  gatewayCpus?: string;
+  /**
    * How long taps go on while a revocation's request is unanswered, and how long the gateway
    * has to be whole again after an attack (bounds a phase on a gateway that fails), ms.
    */
@@ -222,6 +228,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
   const seconds = options.seconds;
   const scale = options.scale ?? 1;
   const nofile = options.nofile ?? 1024;
+  const cpus = options.gatewayCpus;
   const waitMs = options.waitMs ?? 10_000;
   const chosen = options.attacks?.length ? ATTACKS.filter((a) => options.attacks!.includes(a.name)) : ATTACKS;
   const unknown = (options.attacks ?? []).filter((n) => !ATTACKS.some((a) => a.name === n));
@@ -235,13 +242,14 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
       .map((x) => x.a);
   const phases: PhaseResult[] = [];
   log(
-    `siege campaign: ${chosen.length} attacks, ${seconds} s each, seed ${seed}, gateway open files ${nofile}`,
+    `siege campaign: ${chosen.length} attacks, ${seconds} s each, seed ${seed}, gateway open files ${nofile}` +
+      (cpus ? `, gateway on CPU ${cpus}` : ''),
   );
 
   for (const mode of ['embedded', 'external'] as const) {
     const attacks = order(chosen.filter((a) => a.mode === mode));
     if (attacks.length === 0) continue;
-    let site = await Site.start(mode, { nofile, log });
+    let site = await Site.start(mode, { nofile, log, ...(cpus ? { cpus } : {}) });
     try {
       let badge = 0;
       const nextBadge = () => BADGES[badge++]!.label;
@@ -443,7 +451,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           // The next attack is measured on a whole gateway: a new one on a new data folder.
           log(`  (a new gateway for the next attack: ${attack.name} left this one unusable)`);
           await site.close();
-          site = await Site.start(mode, { nofile, log });
+          site = await Site.start(mode, { nofile, log, ...(cpus ? { cpus } : {}) });
           badge = 0;
           resident = await site.badgedVisit(nextBadge());
         } else if (!site.controller?.connected) {
@@ -498,6 +506,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seed: { type: 'string' },
       scale: { type: 'string', default: '1' },
       nofile: { type: 'string', default: '1024' },
+      'gateway-cpus': { type: 'string' },
     },
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -510,6 +519,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     scale: Number(values.scale),
     nofile: Number(values.nofile),
+    ...(values['gateway-cpus'] ? { gatewayCpus: values['gateway-cpus'] } : {}),
     ...(values.attack ? { attacks: values.attack } : {}),
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
     log: out,

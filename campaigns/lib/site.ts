@@ -187,6 +187,8 @@ export class Site {
     readonly mqttPort: number,
     readonly configFile: string,
     readonly nofile: number,
+    /** CPUs the gateway is pinned to (taskset), or all. */
+    readonly cpus?: string,
   ) {}
 
   get pid(): number {
@@ -204,7 +206,10 @@ export class Site {
    * Build if needed, write the configuration and the logins, start the gateway (open files
    * limited to `nofile`, soft and hard, as a shell on a Pi would give), connect the controller.
    */
-  static async start(mode: MqttMode, o: { nofile: number; log: (l: string) => void }): Promise<Site> {
+  static async start(
+    mode: MqttMode,
+    o: { nofile: number; log: (l: string) => void; cpus?: string },
+  ): Promise<Site> {
     await ensureBuilt(o.log);
     const dir = await mkdtemp(join(tmpdir(), `pintu-siege-${mode}-`));
     const httpPort = await freePort();
@@ -240,7 +245,7 @@ export class Site {
     }
     const configFile = join(dir, 'pintu.json');
     await writeFile(configFile, JSON.stringify(siteConfig(join(dir, 'data'), httpPort, mqtt)));
-    const site = new Site(mode, dir, httpPort, mqttPort, configFile, o.nofile);
+    const site = new Site(mode, dir, httpPort, mqttPort, configFile, o.nofile, o.cpus);
     site.mosquitto = mosquitto;
     try {
       await site.cli('user', 'add', '--username', ADMIN, '--role', 'admin', '--password', PASSWORD);
@@ -300,7 +305,13 @@ export class Site {
   }
 
   private async startGateway(): Promise<void> {
-    const node = [process.execPath, ...(await serviceNodeArgs()), BUILT_CLI, 'start'];
+    const node = [
+      ...(this.cpus ? ['taskset', '-c', this.cpus] : []),
+      process.execPath,
+      ...(await serviceNodeArgs()),
+      BUILT_CLI,
+      'start',
+    ];
     const child = spawn('sh', ['-c', `ulimit -n ${this.nofile} && exec "$@"`, 'sh', ...node], {
       cwd: ROOT,
       env: this.env(),

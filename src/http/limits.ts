@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { BlockList, isIP, type Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
+import { AddressRate } from '../service/address-rate.js';
 
 export type HttpLimits = Config['http']['limits'];
 
@@ -39,9 +40,10 @@ function plainAddress(socket: Socket): string {
 }
 
 /**
- * Caps open sockets overall (Node closes the one over `maxConnections` itself) and per remote
- * address (closed here, before a byte is read). A socket over a cap is destroyed without an
- * answer: writing one would be work done for the attacker.
+ * Caps open sockets overall (Node closes the one over `maxConnections` itself), and per remote
+ * address both open sockets and new ones a second (closed here, before a byte is read). A
+ * socket over a cap is destroyed without an answer: writing one would be work done for the
+ * attacker.
  */
 export function capConnections(
   server: Server,
@@ -51,12 +53,13 @@ export function capConnections(
   server.maxConnections = limits.maxConnections;
   const proxies = proxyList(trustProxy);
   const open = new Map<string, number>();
+  const rate = new AddressRate(limits.connectionRatePerAddress);
   server.on('connection', (socket: Socket) => {
     const address = plainAddress(socket);
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     if (isIP(address) && proxies.check(address, family)) return;
     const n = (open.get(address) ?? 0) + 1;
-    if (n > limits.maxConnectionsPerAddress) {
+    if (n > limits.maxConnectionsPerAddress || !rate.take(address)) {
       socket.destroy();
       return;
     }

@@ -197,3 +197,35 @@ describe('HTTP bodies', () => {
     expect(res.json().message).toContain('http.limits.bodyBytes (4096 bytes)');
   });
 });
+
+describe('HTTP connection rate per address', () => {
+  it("closes new connections over the address's rate as they are accepted; other addresses go on", async () => {
+    // Its own gateway: a burst of 3 and a refill too slow to matter within the test.
+    const g = await startTestGateway({
+      env: {
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__BURST: '3',
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__PER_SECOND: '0.1',
+      },
+    });
+    try {
+      const p = Number(new URL(await g.app.listen({ host: '127.0.0.1', port: 0 })).port);
+      const ask = (from: string) =>
+        new Promise<{ answer: string } | { closed: true }>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port: p, localAddress: from });
+          opened.push(s);
+          s.once('error', reject);
+          s.once('connect', () => {
+            const r = firstOf(s);
+            s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+            void r.then(resolve);
+          });
+        });
+      for (let i = 0; i < 3; i++) expect(await ask('127.0.0.20')).toHaveProperty('answer');
+      // The fourth new connection in a row from that address: closed, nothing answered.
+      expect(await ask('127.0.0.20')).toEqual({ closed: true });
+      expect(await ask('127.0.0.21')).toHaveProperty('answer');
+    } finally {
+      await g.close();
+    }
+  });
+});

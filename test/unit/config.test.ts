@@ -76,6 +76,7 @@ describe('embedded defaults (no file)', () => {
       limits: {
         maxConnections: 256,
         maxConnectionsPerAddress: 32,
+        connectionRatePerAddress: { burst: 200, perSecond: 50 },
         headersTimeoutMs: 10000,
         keepAliveTimeoutMs: 5000,
         requestTimeoutMs: 30000,
@@ -96,6 +97,7 @@ describe('embedded defaults (no file)', () => {
         maxClients: 200,
         connectionsPerUser: 4,
         connectionsPerAddress: 16,
+        connectionRatePerAddress: { burst: 100, perSecond: 5 },
         maxPacketBytes: 16384,
         commandsPerMinute: 60,
         drainTimeoutMs: 10000,
