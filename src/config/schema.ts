@@ -375,24 +375,6 @@ const MqttSchema = Section(
           description:
             'embedded: open connections from one address at once, logged in or not (a controller needs one); more are closed at once, so one machine cannot hold the file handles of the rest.',
         }),
-        connectionRatePerAddress: Section(
-          {
-            burst: Type.Integer({
-              minimum: 1,
-              maximum: 100000,
-              default: 100,
-              description: 'embedded: new connections one address may open at once...',
-            }),
-            perSecond: Type.Number({
-              minimum: 0.1,
-              maximum: 100000,
-              default: 5,
-              description:
-                '...and then a second; more are closed as they are accepted, before a CONNECT is read (a controller connects once and stays).',
-            }),
-          },
-          'embedded: new client connections per address, as a token bucket.',
-        ),
         maxPacketBytes: Type.Integer({
           minimum: 1024,
           maximum: 268435455,

@@ -23,7 +23,6 @@ import {
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
-import { AddressRate } from '../service/address-rate.js';
 import type { Metrics } from '../service/metrics.js';
 import type { PasswordGate } from '../service/password-gate.js';
 import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
@@ -93,8 +92,6 @@ export class EmbeddedBroker {
   private readonly addresses = new WeakMap<object, string>();
   /** Open client connections per peer address (mqtt.limits.connectionsPerAddress). */
   private readonly perAddress = new Map<string, number>();
-  /** New client connections per peer address (mqtt.limits.connectionRatePerAddress). */
-  private readonly connectRate: AddressRate;
   /** The last will each connecting client asked for, checked once its login is known. */
   private readonly wills = new WeakMap<Client, { topic: string; retain: boolean }>();
   private readonly acl: Acl;
@@ -108,7 +105,6 @@ export class EmbeddedBroker {
   ) {
     this.aedes = aedes;
     this.acl = new Acl(opts.topics);
-    this.connectRate = new AddressRate(opts.config.limits.connectionRatePerAddress);
   }
 
   static async start(opts: BrokerOptions): Promise<EmbeddedBroker> {
@@ -362,14 +358,6 @@ export class EmbeddedBroker {
         this.opts.rejections.reject('auth', 'connect', {
           address: peer,
           detail: 'too many failed logins from this address (auth.addressFailures)',
-        });
-        conn.destroy();
-        return;
-      }
-      if (address && !this.connectRate.take(address)) {
-        this.opts.rejections.reject('connections', 'connect', {
-          address: peer,
-          detail: 'too many new connections from this address (mqtt.limits.connectionRatePerAddress)',
         });
         conn.destroy();
         return;

@@ -1,8 +1,10 @@
 // New connections per remote address, as a token bucket: `burst` at once, then `perSecond`.
-// Both listeners (HTTP and MQTT) close a connection over its address's rate as it is accepted,
-// before a byte is read: a flood of connections that are refused one by one (a wrong password
-// throttled only after it is hashed, a body to an unknown path) otherwise costs the event loop
-// that decides the doors a parser and an answer each, thousands of times a second.
+// The HTTP listener closes a connection over its address's rate as it is accepted, before a
+// byte is read: a flood of connections each answered at once (a body to an unknown path)
+// otherwise costs the event loop that decides the doors a parser and an answer each, thousands
+// of times a second. (The MQTT listener has none: measured in the siege campaign, closing a
+// flood of CONNECTs at accept let the attacker reconnect faster and cost the doors more than
+// the password gate's quick CONNACK did.)
 import { addressKey } from './password-gate.js';
 
 /** Addresses remembered at most: beyond it the least recently seen go. */

@@ -97,7 +97,6 @@ describe('embedded defaults (no file)', () => {
         maxClients: 200,
         connectionsPerUser: 4,
         connectionsPerAddress: 16,
-        connectionRatePerAddress: { burst: 100, perSecond: 5 },
         maxPacketBytes: 16384,
         commandsPerMinute: 60,
         drainTimeoutMs: 10000,
