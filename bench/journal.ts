@@ -8,10 +8,9 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DomainEvent } from '../src/domain/events.js';
 import type { Actor } from '../src/domain/types.js';
 import { Journal } from '../src/store/journal.js';
-import { jakartaMonth, MONDAY_9AM, uidOf } from './lib/fixtures.js';
+import { jakartaMonth, MONDAY_9AM, tapEvent } from './lib/fixtures.js';
 import {
   type BenchContext,
   type Benchmark,
@@ -27,21 +26,6 @@ import {
 
 const ACTOR: Actor = { kind: 'device', id: 'pintu-utama-in' };
 const IN_FLIGHT = 64;
-
-function tapEvent(i: number): DomainEvent {
-  return {
-    type: 'access.granted',
-    payload: {
-      readerId: 'pintu-utama-in',
-      doorId: 'pintu-utama',
-      direction: 'in',
-      kind: 'nfc',
-      uid: uidOf(i % 10_000),
-      badgeId: `badge-${i % 10_000}`,
-      visitId: `visit-${i % 10_000}`,
-    },
-  };
-}
 
 interface RoundResult {
   n: number;

@@ -74,6 +74,10 @@ async function startGateway(
         NOTIFY_SOCKET: sock.path,
         PINTU_HTTP_PORT: String(port),
         PINTU_CONFIG_MQTT__PORT: String(mqttPort),
+        // The SSE fan-out opens 50 streams with one login from one address (a real desk has
+        // one a screen): within the edge's bounds for this bench only.
+        PINTU_CONFIG_HTTP__LIMITS__SSE_STREAMS_PER_USER: '64',
+        PINTU_CONFIG_HTTP__LIMITS__MAX_CONNECTIONS_PER_ADDRESS: '128',
         PINTU_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'pipe'],

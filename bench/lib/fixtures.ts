@@ -149,6 +149,22 @@ export function uidOf(i: number): string {
   return `04${mixed}${(i & 0xffff).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** A granted entry at the entrance by badge `i` of 10,000, as the tap path journals it. */
+export function tapEvent(i: number): DomainEvent {
+  return {
+    type: 'access.granted',
+    payload: {
+      readerId: 'pintu-utama-in',
+      doorId: 'pintu-utama',
+      direction: 'in',
+      kind: 'nfc',
+      uid: uidOf(i % 10_000),
+      badgeId: `badge-${i % 10_000}`,
+      visitId: `visit-${i % 10_000}`,
+    },
+  };
+}
+
 // ---------------------------------------------------------------- visits through the SOP
 
 export interface TimedEvent {

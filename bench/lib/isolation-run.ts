@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import type { DomainEvent } from '../../src/domain/events.js';
 import type { Actor } from '../../src/domain/types.js';
 import { Journal } from '../../src/store/journal.js';
-import { jakartaMonth, MONDAY_9AM } from './fixtures.js';
+import { jakartaMonth, MONDAY_9AM, tapEvent } from './fixtures.js';
 import { PoolJournal } from './pool-journal.js';
 
 // The gateway's password parameters (src/service/passwords.ts).
@@ -56,21 +56,6 @@ export interface IsolationRun {
   parallelism: number;
   designs: DesignResult[];
   hop: HopResult[];
-}
-
-function tapEvent(i: number): DomainEvent {
-  return {
-    type: 'access.granted',
-    payload: {
-      readerId: 'pintu-utama-in',
-      doorId: 'pintu-utama',
-      direction: 'in',
-      kind: 'nfc',
-      uid: `04A1B2C3${i}`,
-      badgeId: `badge-${i % 100}`,
-      visitId: `visit-${i % 100}`,
-    },
-  };
 }
 
 interface Appender {

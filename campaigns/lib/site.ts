@@ -35,6 +35,12 @@ export const ENTRANCE = { door: 'pintu-utama', in: 'pintu-utama-in' } as const;
 export const ROOM = { door: 'ruang-101', room: 'r101', reader: 'r101-in' } as const;
 /** The attacker's own room login (a valid one, for room r102). */
 export const OTHER_ROOM = { user: 'ctl-102', room: 'r102' } as const;
+/** The site's MQTT logins besides the gateway's own: both room controllers and facilities. */
+const LOGINS: ReadonlyArray<{ username: string; role: 'room' | 'facilities'; room?: string }> = [
+  { username: 'ctl-101', role: 'room', room: ROOM.room },
+  { username: OTHER_ROOM.user, role: 'room', room: OTHER_ROOM.room },
+  { username: 'fac', role: 'facilities' },
+];
 export const BADGES = Array.from({ length: 40 }, (_, i) => ({
   label: `TAMU-${String(i + 1).padStart(2, '0')}`,
   uid: `04C1D2E3F4A5${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
@@ -219,13 +225,13 @@ export class Site {
     if (mode === 'external') {
       const acl = mosquittoAcl({
         gateway: 'gateway',
-        facilities: ['fac'],
+        facilities: LOGINS.filter((u) => u.role === 'facilities').map((u) => u.username),
         homeassistant: [],
-        rooms: { 'ctl-101': ROOM.room, [OTHER_ROOM.user]: OTHER_ROOM.room },
+        rooms: Object.fromEntries(LOGINS.flatMap((u) => (u.room ? [[u.username, u.room]] : []))),
       });
       mosquitto = await ShippedMosquitto.start(
         // The gateway's events session logs in as its own user (mqtt.eventsUsername's default).
-        ['gateway', 'gateway-events', 'ctl-101', 'fac', OTHER_ROOM.user].map((username) => ({
+        ['gateway', 'gateway-events', ...LOGINS.map((u) => u.username)].map((username) => ({
           username,
           password: PASSWORD,
         })),
@@ -250,40 +256,20 @@ export class Site {
     try {
       await site.cli('user', 'add', '--username', ADMIN, '--role', 'admin', '--password', PASSWORD);
       if (mode === 'embedded') {
-        await site.cli(
-          'mqtt-user',
-          'add',
-          '--username',
-          'ctl-101',
-          '--role',
-          'room',
-          '--room',
-          ROOM.room,
-          '--password',
-          PASSWORD,
-        );
-        await site.cli(
-          'mqtt-user',
-          'add',
-          '--username',
-          OTHER_ROOM.user,
-          '--role',
-          'room',
-          '--room',
-          OTHER_ROOM.room,
-          '--password',
-          PASSWORD,
-        );
-        await site.cli(
-          'mqtt-user',
-          'add',
-          '--username',
-          'fac',
-          '--role',
-          'facilities',
-          '--password',
-          PASSWORD,
-        );
+        for (const u of LOGINS) {
+          const room = u.room ? ['--room', u.room] : [];
+          await site.cli(
+            'mqtt-user',
+            'add',
+            '--username',
+            u.username,
+            '--role',
+            u.role,
+            ...room,
+            '--password',
+            PASSWORD,
+          );
+        }
       }
       await site.startGateway();
       site.token = (await readFile(join(dir, 'data', 'cli.token'), 'utf8')).trim();

@@ -6,30 +6,15 @@
 // flood of CONNECTs at accept let the attacker reconnect faster and cost the doors more than
 // the password gate's quick CONNACK did.)
 import { addressKey } from './password-gate.js';
+import { type Rate, TokenBuckets } from './token-buckets.js';
 
-/** Addresses remembered at most: beyond it the least recently seen go. */
-const MAX_TRACKED = 10_000;
+export class AddressRate extends TokenBuckets {
+  constructor(rate: Rate, now: () => number = () => performance.now()) {
+    super(rate, now, 10_000);
+  }
 
-export class AddressRate {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(
-    private readonly limit: { burst: number; perSecond: number },
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** May `address` open one more connection now? Takes a token when it may. */
-  take(address: string): boolean {
-    const key = addressKey(address);
-    const now = this.now();
-    const b = this.buckets.get(key);
-    const tokens = b
-      ? Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.perSecond)
-      : this.limit.burst;
-    const ok = tokens >= 1;
-    this.buckets.delete(key);
-    this.buckets.set(key, { tokens: ok ? tokens - 1 : tokens, at: now });
-    if (this.buckets.size > MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value!);
-    return ok;
+  /** May `address` (IPv6 by its /64) open one more connection now? Takes a token when it may. */
+  override take(address: string): boolean {
+    return super.take(addressKey(address));
   }
 }

@@ -49,11 +49,6 @@ class HashThread {
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
 
-  /** Hashes waiting or running. */
-  get pending(): number {
-    return this.jobs.size;
-  }
-
   derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
     const worker = this.start();
     const id = this.nextId++;
@@ -100,11 +95,6 @@ class HashThread {
 }
 
 const thread = new HashThread();
-
-/** Hashes waiting for or running on the hashing thread. */
-export function hashesPending(): number {
-  return thread.pending;
-}
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);

@@ -4,6 +4,7 @@
 // is for a sentinel (an answer, a socket's 'close'), never a sleep.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { serverHolds } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
@@ -40,17 +41,6 @@ function socketFrom(from: string): Promise<Socket> {
     s.once('connect', () => resolve(s));
     s.once('error', reject);
   });
-}
-
-/** Resolves once the server holds exactly `n` sockets (closes reach it asynchronously). */
-async function serverHolds(n: number): Promise<void> {
-  for (;;) {
-    const count = await new Promise<number>((resolve, reject) =>
-      t.app.server.getConnections((err, c) => (err ? reject(err) : resolve(c))),
-    );
-    if (count === n) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Whatever comes first on the socket: the start of an answer, or its close without one. */
@@ -98,35 +88,35 @@ describe('HTTP connections', () => {
     d1.write(GET_HEALTH);
     expect(await sixth).toEqual({ closed: true });
     for (const s of [a1, a2, b1, b2, c1]) s.destroy();
-    await serverHolds(0);
+    await serverHolds(t.app.server, 0);
   });
 
   it('does not hold a trusted proxy (many clients on one address) to the per-address cap', async () => {
-    await serverHolds(0);
+    await serverHolds(t.app.server, 0);
     const held = [
       await heldSocket('127.0.0.10'),
       await heldSocket('127.0.0.10'),
       await heldSocket('127.0.0.10'),
     ];
     for (const s of held) s.destroy();
-    await serverHolds(0);
+    await serverHolds(t.app.server, 0);
   });
 
   it('closes a socket that never sends a byte (headersTimeoutMs)', async () => {
     const s = await socketFrom('127.0.0.6');
     const r = firstOf(s);
     // Accepted and held (not refused by a cap): then only the timeout can close it.
-    await serverHolds(1);
+    await serverHolds(t.app.server, 1);
     // The server speaks first (408) or just closes: either way the slot is freed.
     const got = await r;
     expect('closed' in got || got.answer.startsWith('HTTP/1.1 408')).toBe(true);
   });
 
   it('closes a socket whose headers never end (headersTimeoutMs)', async () => {
-    await serverHolds(0);
+    await serverHolds(t.app.server, 0);
     const s = await socketFrom('127.0.0.7');
     const r = firstOf(s);
-    await serverHolds(1);
+    await serverHolds(t.app.server, 1);
     s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     const got = await r;
     expect('closed' in got || got.answer.startsWith('HTTP/1.1 408')).toBe(true);

@@ -2,6 +2,7 @@
 // a stream is a response that never ends, which fastify.inject cannot hold open.
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverHolds } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
@@ -30,17 +31,6 @@ function feed(path: string, cookie: string): Promise<{ req: ClientRequest; res: 
   });
 }
 
-/** Resolves once the server holds exactly `n` sockets (a close reaches it asynchronously). */
-async function serverHolds(n: number): Promise<void> {
-  for (;;) {
-    const count = await new Promise<number>((resolve, reject) =>
-      t.app.server.getConnections((err, c) => (err ? reject(err) : resolve(c))),
-    );
-    if (count === n) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('SSE streams per login', () => {
   it('one login holds at most sseStreamsPerUser feeds; another login is not held back', async () => {
     const security = await t.login('security');
@@ -57,9 +47,9 @@ describe('SSE streams per login', () => {
     const other = await feed('/api/v1/events/stream', await t.login('admin'));
     expect(other.res.statusCode).toBe(200);
     // One closed: a slot is free again once the server has seen it go.
-    await serverHolds(4);
+    await serverHolds(t.app.server, 4);
     open[0]?.req.destroy();
-    await serverHolds(3);
+    await serverHolds(t.app.server, 3);
     expect((await feed('/api/v1/events/stream', security)).res.statusCode).toBe(200);
   });
 

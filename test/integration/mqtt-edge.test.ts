@@ -11,6 +11,7 @@ import {
   connectCode,
   freePort,
   type MqttGateway,
+  nextCommand,
   startMqttGateway,
   TEST_PASSWORD,
   until,
@@ -280,14 +281,7 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     for (let i = 0; i < 1000; i++) ha.client.publish('homeassistant/status', blob, { qos: 0 });
     await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
     // A tap now is decided and its unlock delivered while the frozen subscriber is still there.
-    const unlocked = new Promise<boolean>((r) => {
-      const on = (c: { action: string }) => {
-        if (c.action !== 'unlock') return;
-        ctl.off('command', on);
-        r(isFrozenThere());
-      };
-      ctl.on('command', on);
-    });
+    const unlocked = nextCommand(ctl, 'unlock', isFrozenThere);
     ctl.tap('nfc', v.uid);
     expect(await unlocked, 'the unlock came only after the frozen subscriber was dropped').toBe(true);
     // And the drain timeout drops it.
@@ -341,14 +335,7 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
         .filter((e) => (e.payload as { alarm?: string }).alarm === 'offline')
         .map((e) => e.type);
     await until(async () => expect(await offline()).toEqual(['door.alarm', 'door.alarm_cleared']), 20_000);
-    const unlocked = new Promise<void>((r) => {
-      const on = (c: { action: string }) => {
-        if (c.action !== 'unlock') return;
-        ctl.off('command', on);
-        r();
-      };
-      ctl.on('command', on);
-    });
+    const unlocked = nextCommand(ctl, 'unlock');
     ctl.tap('nfc', v.uid);
     await unlocked;
     const codes = await flood;

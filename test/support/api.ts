@@ -1,6 +1,7 @@
 // Calling the API of a test gateway through fastify.inject: logins as each role (each from
 // its own address, so the per-address login limit is only hit on purpose), requests with a
 // session cookie or a bearer token, and the assertions every route test shares.
+import type { Server } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
@@ -71,4 +72,15 @@ export class TestApi {
 export function expect400(res: LightMyRequestResponse, field: string): void {
   expect(res.statusCode, res.body).toBe(400);
   expect(res.json().field).toBe(field);
+}
+
+/** Resolves once `server` holds exactly `n` sockets (a close reaches it asynchronously). */
+export async function serverHolds(server: Server, n: number): Promise<void> {
+  for (;;) {
+    const count = await new Promise<number>((resolve, reject) =>
+      server.getConnections((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    if (count === n) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -19,6 +19,7 @@ import { buildHttp } from '../../src/http/app.js';
 import type { MqttRole } from '../../src/mqtt/acl.js';
 import type { RoomHub } from '../../src/mqtt/rooms.js';
 import { createRoomHub, MqttService } from '../../src/mqtt/service.js';
+import type { SimController } from '../../src/mqtt/sim-controller.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { type Gateway, type GatewayOptions, openGateway } from '../../src/service/gateway.js';
 import { MONDAY_9AM } from './gateway.js';
@@ -337,6 +338,21 @@ function shippedSettings(): string[] {
     .filter((l) =>
       /^(use_username_as_clientid|max_packet_size|message_size_limit|queue_qos0_messages)\s/.test(l),
     );
+}
+
+/**
+ * The controller's next command with this action: resolves with `then()` taken the moment it
+ * arrives (what held when the door got its command), the sentinel of a tap's outcome.
+ */
+export function nextCommand<T = void>(ctl: SimController, action: string, then?: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const on = (c: { action: string }) => {
+      if (c.action !== action) return;
+      ctl.off('command', on);
+      resolve(then ? then() : (undefined as T));
+    };
+    ctl.on('command', on);
+  });
 }
 
 /** A private Mosquitto (foreground child process) with its own users, ACL and persistence. */

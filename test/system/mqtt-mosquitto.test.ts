@@ -16,6 +16,7 @@ import {
   Mosquitto,
   type MqttGateway,
   mosquittoAcl,
+  nextCommand,
   sleep,
   startMqttGateway,
   TEST_PASSWORD,
@@ -227,14 +228,7 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
       // The sentinel: a tap made after the squatters connected gets its unlock command (a
       // visit of its own each time: a second entry of one badge would be refused).
       const v = await g.badgedVisit();
-      const got = new Promise<void>((r) => {
-        const on = (c: { action: string }) => {
-          if (c.action !== 'unlock') return;
-          ctl.off('command', on);
-          r();
-        };
-        ctl.on('command', on);
-      });
+      const got = nextCommand(ctl, 'unlock');
       ctl.tap('nfc', v.uid);
       await got;
     }
