@@ -1,7 +1,8 @@
 // Siege campaign (issue 11): the door path measured while the gateway is under attack.
 // The BUILT gateway runs as its own process (campaigns/lib/site.ts): an entrance with
 // simulated readers, a room door driven over MQTT by a simulated room controller that acks.
-// Idle first, then under each attack of campaigns/lib/attacks.ts, in turn:
+// Idle first, then under each attack of campaigns/lib/attacks.ts, in turn, its traffic sent by
+// an attacker process of its own (campaigns/lib/attacker.ts), as another machine on the LAN:
 //  - tap decision latency: entrance taps through POST /api/v1/taps (answered once journaled),
 //    room taps over MQTT (tap published -> unlock command at the controller): p50/p99 and the
 //    ratio to the same run's idle p99 (goal <= 2x); room taps that got no unlock;
@@ -20,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { rng } from '../bench/lib/fixtures.js';
 import { fmt, machineInfo, percentile } from '../bench/lib/util.js';
-import { ATTACKS, type Attack, type Running } from './lib/attacks.js';
+import { launch, type Running } from './lib/attacker.js';
+import { ATTACKS, type Attack } from './lib/attacks.js';
 import {
   describe,
   GOALS,
@@ -279,7 +281,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
         let running: Running | undefined;
         try {
           const attackFrom = performance.now();
-          running = attack ? await attack.start(site, { maxMs: ms + 60_000, scale }) : undefined;
+          running = attack ? await launch(attack, site, { maxMs: ms + 60_000, scale }) : undefined;
           await sleep(Math.min(1500, ms * 0.1)); // the attack at full strength
           const taps = await tapLatency(site, resident.uid, ms * 0.35, waitMs);
           for (const line of (await running?.probe?.()) ?? []) {
@@ -410,8 +412,8 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
         } finally {
           sampling = false;
           if (running) {
-            notes.push(...running.notes());
             await running.stop().catch(() => undefined);
+            notes.push(...running.notes());
           }
           await sampler;
         }

@@ -7,22 +7,38 @@ import mqtt from 'mqtt';
 import { connectOnce, connectPacket, remainingLength, subscribePacket } from '../../test/support/mqtt-raw.js';
 import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep, within } from './site.js';
 
-export interface Running {
+/** What the attacker's machine knows of the gateway: its ports, and what it was given (a token). */
+export interface Target {
+  httpPort: number;
+  mqttPort: number;
+  mqttUrl: string;
+  gatewayClientId: string;
+  /** An API token (the SSE flood is a logged-in user's). */
+  token: string;
+}
+
+/** An attack's traffic, running. */
+export interface Load {
   /** Stop and release every socket the attack holds. */
   stop(): Promise<void>;
   /** What the attack did and saw (counts), for the log. */
   notes(): string[];
-  /** Checks made while the attack is on (what must still work), each "what: ok|FAILED ...". */
-  probe?(): Promise<string[]>;
-  /** Checks made after it stopped, besides /healthz and a granted tap (false: not recovered). */
-  recovered?(): Promise<string[]>;
 }
 
 export interface Attack {
   name: string;
   description: string;
   mode: MqttMode;
-  start(site: Site, o: { maxMs: number; scale: number }): Promise<Running>;
+  /**
+   * The traffic, from start until stop(), run in the attacker's own process
+   * (campaigns/lib/attacker.ts): as another machine on the LAN, it does not share the event
+   * loop of the campaign that measures the door path.
+   */
+  load(target: Target, o: { maxMs: number; scale: number }): Promise<Load>;
+  /** Checks made by the campaign while the attack is on (what must still work), each "what: ok|FAILED ...". */
+  probe?(site: Site): Promise<string[]>;
+  /** Checks made after it stopped, besides /healthz and a granted tap (empty: recovered). */
+  recovered?(site: Site): Promise<string[]>;
 }
 
 /** Loopback source addresses 127.0.0.2 .. 127.0.0.(1+n). */
@@ -108,19 +124,45 @@ function freshRequestOnce(site: Site, path: string, timeoutMs: number): Promise<
   });
 }
 
+/** A login as the admin on a new connection: the HTTP status, 0 when there was no answer. */
+function login(httpPort: number, localAddress: string | undefined, password: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const body = JSON.stringify({ username: ADMIN, password });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: httpPort,
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        agent: false,
+        ...(localAddress ? { localAddress } : {}),
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
 export const ATTACKS: Attack[] = [
   {
     name: 'mqtt-auth-flood',
     description:
       'MQTT CONNECTs with a real user name and a wrong password, 150 in flight from one address and 150 from 127.0.0.2..31',
     mode: 'embedded',
-    async start(site, { maxMs, scale }) {
+    async load(target, { maxMs, scale }) {
       const per = Math.max(10, Math.round(150 * scale));
       const from = sources(30);
       let refused = 0;
       const attempt = (localAddress?: string) =>
         connectOnce({
-          port: site.mqttPort,
+          port: target.mqttPort,
           ...(localAddress ? { localAddress } : {}),
           packet: connectPacket({
             // The client id its login may use: the attack is the password check, not the id rule.
@@ -148,7 +190,7 @@ export const ATTACKS: Attack[] = [
     name: 'mqtt-huge-connect',
     description: '6 sockets sending an MQTT CONNECT header that claims 250 MB, then streaming filler',
     mode: 'embedded',
-    async start(site, { maxMs }) {
+    async load(target, { maxMs }) {
       const claim = 250 * 1024 * 1024;
       const filler = Buffer.alloc(64 * 1024, 0x41);
       const sockets: net.Socket[] = [];
@@ -157,7 +199,7 @@ export const ATTACKS: Attack[] = [
       let on = true;
       const deadline = performance.now() + maxMs;
       for (let i = 0; i < 6; i++) {
-        const s = net.connect(site.mqttPort, '127.0.0.1');
+        const s = net.connect(target.mqttPort, '127.0.0.1');
         sockets.push(s);
         let mine = 0;
         s.on('error', () => undefined);
@@ -189,7 +231,7 @@ export const ATTACKS: Attack[] = [
     name: 'http-idle-sockets',
     description: '1,000 idle HTTP sockets from one address (connected, nothing sent)',
     mode: 'embedded',
-    async start(site, { scale }) {
+    async load(target, { scale }) {
       const n = Math.max(100, Math.round(1000 * scale));
       const sockets: net.Socket[] = [];
       let failed = 0;
@@ -199,7 +241,7 @@ export const ATTACKS: Attack[] = [
           { length: n },
           () =>
             new Promise<void>((resolve) => {
-              const s = net.connect({ port: site.httpPort, host: '127.0.0.1', localAddress: ATTACKER });
+              const s = net.connect({ port: target.httpPort, host: '127.0.0.1', localAddress: ATTACKER });
               sockets.push(s);
               s.once('connect', () => resolve());
               s.once('error', () => {
@@ -214,34 +256,34 @@ export const ATTACKS: Attack[] = [
         notes: () => [
           `${n} sockets opened (${failed} failed), ${closedByGateway} closed by the gateway so far`,
         ],
-        async probe() {
-          return [
-            `new HTTP request: ${await freshRequest(site)}`,
-            `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'fac-siege-probe' })}`,
-            // A state save (the visit's file write) and its journal write need file handles.
-            `state saved (a visit created through the API): ${savedText(
-              (
-                await site.api(
-                  'POST',
-                  '/visits',
-                  { guest: { name: 'Tamu Uji', institution: 'Siege' }, purpose: 'Uji', hostId: 'kabag-umum' },
-                  5000,
-                )
-              ).status,
-            )}`,
-          ];
-        },
         async stop() {
           for (const s of sockets) s.destroy();
         },
       };
+    },
+    async probe(site) {
+      return [
+        `new HTTP request: ${await freshRequest(site)}`,
+        `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'fac-siege-probe' })}`,
+        // A state save (the visit's file write) and its journal write need file handles.
+        `state saved (a visit created through the API): ${savedText(
+          (
+            await site.api(
+              'POST',
+              '/visits',
+              { guest: { name: 'Tamu Uji', institution: 'Siege' }, purpose: 'Uji', hostId: 'kabag-umum' },
+              5000,
+            )
+          ).status,
+        )}`,
+      ];
     },
   },
   {
     name: 'http-deep-json',
     description: '3 loops POSTing an 800 KB deeply nested JSON body to an unknown path',
     mode: 'embedded',
-    async start(site, { maxMs }) {
+    async load(target, { maxMs }) {
       const depth = 160_000; // 5 bytes a level: 800 KB
       // Encoded once: the campaign's own CPU (it shares the two cores) is not the attack.
       const body = Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
@@ -252,7 +294,7 @@ export const ATTACKS: Attack[] = [
           const req = http.request(
             {
               host: '127.0.0.1',
-              port: site.httpPort,
+              port: target.httpPort,
               method: 'POST',
               path: '/api/v1/siege-no-such-route',
               agent,
@@ -284,19 +326,21 @@ export const ATTACKS: Attack[] = [
     name: 'mqtt-clientid-kick',
     description: "a valid login connecting again and again with the gateway's client id (external Mosquitto)",
     mode: 'external',
-    async start(site, { maxMs }) {
+    async load(target, { maxMs }) {
       let connected = 0;
       const l = loops(1, maxMs, 100_000, async () => {
         const r = await connectOnce({
-          port: site.mqttPort,
-          packet: connectPacket({ clientId: site.gatewayClientId, username: 'fac', password: PASSWORD }),
+          port: target.mqttPort,
+          packet: connectPacket({ clientId: target.gatewayClientId, username: 'fac', password: PASSWORD }),
           timeoutMs: 3000,
         });
         if (r.connack && r.code === 0) connected++;
         await sleep(100);
       });
       return {
-        notes: () => [`${l.count} CONNECTs as ${site.gatewayClientId}, ${connected} accepted by the broker`],
+        notes: () => [
+          `${l.count} CONNECTs as ${target.gatewayClientId}, ${connected} accepted by the broker`,
+        ],
         async stop() {
           await l.stop();
         },
@@ -307,14 +351,14 @@ export const ATTACKS: Attack[] = [
     name: 'mqtt-conn-hog',
     description: 'one room login opening 220 connections (embedded broker)',
     mode: 'embedded',
-    async start(site, { scale }) {
+    async load(target, { scale }) {
       const n = Math.max(30, Math.round(220 * scale));
       const held: net.Socket[] = [];
       let accepted = 0;
       // All at once (each costs the gateway a password hash); the attack is on after 8 s at most.
       const opening = Array.from({ length: n }, (_, i) =>
         connectOnce({
-          port: site.mqttPort,
+          port: target.mqttPort,
           packet: connectPacket({
             clientId: `${OTHER_ROOM.user}-hog-${i}`,
             username: OTHER_ROOM.user,
@@ -333,45 +377,44 @@ export const ATTACKS: Attack[] = [
       await within(Promise.all(opening), 8000, []);
       return {
         notes: () => [`${accepted} of ${n} connections accepted for ${OTHER_ROOM.user}`],
-        async probe() {
-          const health = await site.health();
-          // The real controller goes away and comes back, as after a power cut.
-          await site.stopController();
-          let back = 'ok';
-          try {
-            site.controller = await site.connectController(5000);
-          } catch (err) {
-            back = `FAILED (${(err as Error).message})`;
-          }
-          return [
-            `real controller reconnects: ${back}`,
-            `/healthz during the hog: ${health.status ?? 'no answer'}`,
-          ];
-        },
-        async recovered() {
-          if (!site.controller?.connected) {
-            try {
-              site.controller = await site.connectController(10_000);
-            } catch (err) {
-              return [`the room controller reconnects: FAILED (${(err as Error).message})`];
-            }
-          }
-          return [];
-        },
         async stop() {
           for (const s of held) s.destroy();
         },
       };
+    },
+    async probe(site) {
+      const health = await site.health();
+      // The real controller goes away and comes back, as after a power cut.
+      await site.stopController();
+      let back = 'ok';
+      try {
+        site.controller = await site.connectController(5000);
+      } catch (err) {
+        back = `FAILED (${(err as Error).message})`;
+      }
+      return [
+        `real controller reconnects: ${back}`,
+        `/healthz during the hog: ${health.status ?? 'no answer'}`,
+      ];
+    },
+    async recovered(site) {
+      if (!site.controller?.connected) {
+        try {
+          site.controller = await site.connectController(10_000);
+        } catch (err) {
+          return [`the room controller reconnects: FAILED (${(err as Error).message})`];
+        }
+      }
+      return [];
     },
   },
   {
     name: 'mqtt-command-flood',
     description: 'a facilities login publishing QoS 2 UNLOCKs to the entrance as fast as it can',
     mode: 'embedded',
-    async start(site, { maxMs }) {
-      const before = await site.journalBytes();
+    async load(target, { maxMs }) {
       const c = await mqtt.connectAsync(
-        site.mqttUrl,
+        target.mqttUrl,
         {
           username: 'fac',
           password: PASSWORD,
@@ -387,9 +430,9 @@ export const ATTACKS: Attack[] = [
         await c.publishAsync(`pintu/doors/${ENTRANCE.door}/set`, 'UNLOCK', { qos: 2 });
         sent++;
       });
-      let grown = 0;
       return {
-        notes: () => [`${sent} QoS 2 UNLOCKs completed; journal grew ${(grown / 2 ** 20).toFixed(1)} MiB`],
+        // What it grew the journal by is the phase's journal figure.
+        notes: () => [`${sent} QoS 2 UNLOCKs completed`],
         async stop() {
           await Promise.race([l.stop(), sleep(5000)]);
           await within(
@@ -397,7 +440,6 @@ export const ATTACKS: Attack[] = [
             3000,
             undefined,
           );
-          grown = (await site.journalBytes()) - before;
         },
       };
     },
@@ -406,10 +448,10 @@ export const ATTACKS: Attack[] = [
     name: 'mqtt-frozen-subscriber',
     description: 'a facilities subscriber to pintu/# (QoS 1) that stops reading its socket',
     mode: 'embedded',
-    async start(site) {
+    async load(target) {
       const sockets: net.Socket[] = [];
       const r = await connectOnce({
-        port: site.mqttPort,
+        port: target.mqttPort,
         packet: connectPacket({
           clientId: 'fac-siege-frozen',
           username: 'fac',
@@ -437,7 +479,7 @@ export const ATTACKS: Attack[] = [
     name: 'sse-flood',
     description: '2,000 SSE streams (GET /api/v1/events/stream) from one login',
     mode: 'embedded',
-    async start(site, { scale }) {
+    async load(target, { scale }) {
       const n = Math.max(100, Math.round(2000 * scale));
       const reqs: http.ClientRequest[] = [];
       let streaming = 0;
@@ -450,10 +492,10 @@ export const ATTACKS: Attack[] = [
             const req = http.get(
               {
                 host: '127.0.0.1',
-                port: site.httpPort,
+                port: target.httpPort,
                 path: '/api/v1/events/stream',
                 agent: false,
-                headers: { authorization: `Bearer ${site.token}` },
+                headers: { authorization: `Bearer ${target.token}` },
                 timeout: 10_000,
               },
               (res) => {
@@ -475,60 +517,37 @@ export const ATTACKS: Attack[] = [
       await within(Promise.all(opening), 8000, []);
       return {
         notes: () => [`${streaming} streams open, ${refused} refused or failed (of ${n})`],
-        probe: async () => [
-          `new HTTP request: ${await freshRequest(site)}`,
-          `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'fac-siege-probe' })}`,
-        ],
         async stop() {
           for (const r of reqs) r.destroy();
         },
       };
     },
+    probe: async (site) => [
+      `new HTTP request: ${await freshRequest(site)}`,
+      `new MQTT connect: ${await mqttConnects(site.mqttUrl, { username: 'fac', clientId: 'fac-siege-probe' })}`,
+    ],
   },
   {
     name: 'login-flood',
     description: 'HTTP logins as the admin with wrong passwords from 127.0.0.2..31',
     mode: 'embedded',
-    async start(site, { maxMs }) {
+    async load(target, { maxMs }) {
       const from = sources(30);
       const answers = new Map<number, number>();
-      const login = (localAddress: string | undefined, password: string) =>
-        new Promise<number>((resolve) => {
-          const body = JSON.stringify({ username: ADMIN, password });
-          const req = http.request(
-            {
-              host: '127.0.0.1',
-              port: site.httpPort,
-              method: 'POST',
-              path: '/api/v1/auth/login',
-              agent: false,
-              ...(localAddress ? { localAddress } : {}),
-              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-              timeout: 5000,
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            },
-          );
-          req.on('timeout', () => req.destroy());
-          req.on('error', () => resolve(0));
-          req.end(body);
-        });
       const l = loops(30, maxMs, 3000, async (i) => {
-        const code = await login(from[i], 'wrong password');
+        const code = await login(target.httpPort, from[i], 'wrong password');
         answers.set(code, (answers.get(code) ?? 0) + 1);
       });
       return {
         notes: () => [`${l.count} wrong logins; answers ${JSON.stringify(Object.fromEntries(answers))}`],
-        async recovered() {
-          const code = await login(undefined, PASSWORD);
-          return code === 200 ? [] : [`the real admin logs in from 127.0.0.1: FAILED (${code})`];
-        },
         async stop() {
           await l.stop();
         },
       };
+    },
+    async recovered(site) {
+      const code = await login(site.httpPort, undefined, PASSWORD);
+      return code === 200 ? [] : [`the real admin logs in from 127.0.0.1: FAILED (${code})`];
     },
   },
 ];
