@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../service/metrics.js';
-import type { PasswordGate } from '../service/password-gate.js';
+import type { GateRefusal, PasswordGate } from '../service/password-gate.js';
 import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
 import { guardPacketSize } from './packet-guard.js';
 import type { Rejections, RejectReason } from './rejects.js';
@@ -236,6 +236,15 @@ export class EmbeddedBroker {
         this.principals.set(client, principal);
         done(null, true);
       };
+      // A refusal the gate makes now costs nothing more: no look at the user file, no hash. A
+      // device that logged in before is not held back by it (below, once the file is fresh).
+      const early = users.known(username, pw) ? undefined : opts.gate.refuses(from, username);
+      // Busy: CONNACK 3 (server unavailable, try later); throttled: 5 (not authorised).
+      const gated = (reason: GateRefusal) =>
+        reason === 'busy'
+          ? refuse('too many logins at once', 3)
+          : refuse('too many failed logins from this address', 5);
+      if (early) return gated(early.reason);
       users
         .refresh()
         .then(async (gone) => {
@@ -250,12 +259,7 @@ export class EmbeddedBroker {
             return principal !== undefined;
           });
           if (r.outcome === 'ok' && principal) return admit(principal);
-          if (r.outcome === 'refused') {
-            // Busy: CONNACK 3 (server unavailable, try later); throttled: 5 (not authorised).
-            return r.reason === 'busy'
-              ? refuse('too many logins at once', 3)
-              : refuse('too many failed logins from this address', 5);
-          }
+          if (r.outcome === 'refused') return gated(r.reason);
           return refuse('bad user name or password', 4);
         })
         .catch((err: unknown) => {
@@ -352,12 +356,13 @@ export class EmbeddedBroker {
     // address is noted and its packets are held to mqtt.limits.maxPacketBytes.
     const handle = (conn: Duplex, address: string | undefined, req?: http.IncomingMessage) => {
       const peer = address ?? 'unknown';
-      // An address the password gate throttles now would only be refused after its CONNECT:
-      // close it at once, before aedes spends a parser, a client and a CONNACK on it.
-      if (address && this.opts.gate.throttled(address)) {
+      // An address the password gate refuses now (throttled, or failed and its checks in flight
+      // already) would only be refused after its CONNECT: close it at once, before aedes spends
+      // a parser, a client and a CONNACK on it.
+      if (address && this.opts.gate.refusesAddress(address)) {
         this.opts.rejections.reject('auth', 'connect', {
           address: peer,
-          detail: 'too many failed logins from this address (auth.addressFailures)',
+          detail: 'too many failed logins from this address (auth.addressFailures, auth.perAddressPending)',
         });
         conn.destroy();
         return;

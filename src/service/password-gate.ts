@@ -62,10 +62,19 @@ export class PasswordGate {
     private readonly onRefused: (reason: GateRefusal, address: string) => void = () => {},
   ) {}
 
-  /** Is this address refused for its failures now (whatever the user name)? */
-  throttled(address: string): boolean {
+  /**
+   * Would any login from this address be refused now, whatever the user name? Throttled for its
+   * failures, or it failed within the window and has perAddressPending checks in flight already.
+   * A broker asks this as a connection is accepted, before a CONNECT is read.
+   */
+  refusesAddress(address: string): boolean {
     const { addressFailures: a } = this.limits;
-    return recent(this.addressFails, addressKey(address), this.now(), a.windowMs).length >= a.max;
+    const addr = addressKey(address);
+    const failures = recent(this.addressFails, addr, this.now(), a.windowMs).length;
+    return (
+      failures >= a.max ||
+      (failures > 0 && (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending)
+    );
   }
 
   /** Checks waiting or running now. */
@@ -74,18 +83,27 @@ export class PasswordGate {
   }
 
   /**
+   * Would an attempt of `username` from `address` be refused now? Asked before anything else is
+   * spent on the attempt (the broker asks before it reads the user file): a refusal counts as
+   * attempt()'s would.
+   */
+  refuses(address: string, username: string): Extract<GateOutcome, { outcome: 'refused' }> | undefined {
+    const addr = addressKey(address);
+    const refused = this.refusal(addr, pairKey(addr, username), this.now());
+    if (!refused) return undefined;
+    this.onRefused(refused.reason, addr);
+    return { outcome: 'refused', ...refused };
+  }
+
+  /**
    * Admit an attempt of `username` from `address` and run `check` (the password hash) if the
    * throttles allow; a failure counts against the address and the pair, a success clears the pair.
    */
   async attempt(address: string, username: string, check: () => Promise<boolean>): Promise<GateOutcome> {
-    const now = this.now();
+    const refused = this.refuses(address, username);
+    if (refused) return refused;
     const addr = addressKey(address);
-    const pair = `${addr}\u0000${username.trim().toLowerCase()}`;
-    const refused = this.refusal(addr, pair, now);
-    if (refused) {
-      this.onRefused(refused.reason, addr);
-      return { outcome: 'refused', ...refused };
-    }
+    const pair = pairKey(addr, username);
     this.running++;
     this.pendingByAddress.set(addr, (this.pendingByAddress.get(addr) ?? 0) + 1);
     let ok = false;
@@ -132,6 +150,8 @@ export class PasswordGate {
     return undefined;
   }
 }
+
+const pairKey = (addr: string, username: string) => `${addr}\u0000${username.trim().toLowerCase()}`;
 
 /** The failures of `key` still within the window (the stale ones are forgotten). */
 function recent(map: Map<string, number[]>, key: string, now: number, windowMs: number): number[] {

@@ -46,13 +46,19 @@ describe('PasswordGate', () => {
     const gate = new PasswordGate(LIMITS, () => 0);
     expect((await gate.attempt('10.0.0.1', 'x', async () => false)).outcome).toBe('wrong');
     const c = pendingChecks();
+    expect(gate.refusesAddress('10.0.0.1')).toBe(false);
     const a = [1, 2, 3].map(() => gate.attempt('10.0.0.1', 'x', c.check));
     expect(await a[2]).toMatchObject({ outcome: 'refused', reason: 'busy' });
+    // What a broker asks at accept: any login from it now would be refused before its hash.
+    expect(gate.refusesAddress('10.0.0.1')).toBe(true);
+    expect(gate.refuses('10.0.0.1', 'someone')).toMatchObject({ outcome: 'refused', reason: 'busy' });
     // Another address (no failure) gets in with as many as the overall bound allows.
     const b = [1, 2].map(() => gate.attempt('10.0.0.2', 'x', c.check));
+    expect(gate.refusesAddress('10.0.0.2')).toBe(false);
     expect(c.started).toHaveLength(4);
     for (const done of c.started) done(true);
     expect((await Promise.all([a[0], a[1], ...b])).map((o) => o!.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(gate.refusesAddress('10.0.0.1')).toBe(false);
   });
 
   it('throttles an address after addressFailures, whatever the user name, until they age out', async () => {
@@ -70,10 +76,10 @@ describe('PasswordGate', () => {
     expect(r.outcome === 'refused' && r.retryAfterSeconds).toBe(60);
     expect(hashed).toBe(10);
     // What a broker asks at accept, before a CONNECT is read.
-    expect(gate.throttled('10.0.0.9')).toBe(true);
-    expect(gate.throttled('10.0.0.10')).toBe(false);
+    expect(gate.refusesAddress('10.0.0.9')).toBe(true);
+    expect(gate.refusesAddress('10.0.0.10')).toBe(false);
     clock.now += 60_000;
-    expect(gate.throttled('10.0.0.9')).toBe(false);
+    expect(gate.refusesAddress('10.0.0.9')).toBe(false);
     expect((await gate.attempt('10.0.0.9', 'u', async () => true)).outcome).toBe('ok');
   });
 
