@@ -183,6 +183,7 @@ export interface TapAnswer {
 export class Site {
   child: ChildProcess | undefined;
   controller: SimController | undefined;
+  otherController: SimController | undefined;
   mosquitto: ShippedMosquitto | undefined;
   token = '';
   output = '';
@@ -274,6 +275,8 @@ export class Site {
       await site.startGateway();
       site.token = (await readFile(join(dir, 'data', 'cli.token'), 'utf8')).trim();
       site.controller = await site.connectController();
+      // ruang-102's own controller: a door without one is a problem of the gateway's health.
+      site.otherController = await site.connectController(10_000, OTHER_ROOM);
     } catch (err) {
       await site.close();
       throw err;
@@ -315,12 +318,15 @@ export class Site {
     }
   }
 
-  /** The simulated room controller of ruang-101 (its fixed client id, as a real one has). */
-  async connectController(timeoutMs = 10_000): Promise<SimController> {
+  /** A simulated room controller, of ruang-101 unless said (its fixed client id, as a real one has). */
+  async connectController(
+    timeoutMs = 10_000,
+    of: { room: string; user: string } = { room: ROOM.room, user: 'ctl-101' },
+  ): Promise<SimController> {
     const c = new SimController({
-      room: ROOM.room,
+      room: of.room,
       url: this.mqttUrl,
-      username: 'ctl-101',
+      username: of.user,
       password: PASSWORD,
       protocolVersion: this.mode === 'external' ? 5 : 4,
       reconnectPeriod: 500,
@@ -496,6 +502,9 @@ export class Site {
 
   async close(): Promise<void> {
     await this.stopController();
+    const other = this.otherController;
+    this.otherController = undefined;
+    if (other) await Promise.race([other.stop().catch(() => undefined), sleep(3000)]);
     if (this.child) await stopProcess(this.child, 'SIGKILL');
     await this.mosquitto?.stop();
     await rm(this.dir, { recursive: true, force: true });

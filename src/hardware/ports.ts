@@ -84,6 +84,12 @@ export interface LockPort {
   /** Lock now, ending any pulse or held unlock. */
   lock(): void;
   state(): LockState;
+  /**
+   * What keeps the door from being driven, once it counts as a problem of the gateway (health).
+   * Without it, the state's fault counts at once; a driver with a start grace (a room
+   * controller not heard of yet) says nothing until its grace is over.
+   */
+  problem?(): string | undefined;
   onChange(handler: (state: LockState) => void): void;
   start(): Promise<void>;
   /** Leave the door in its safe state. */

@@ -312,6 +312,13 @@ export class MqttLock implements LockPort {
     return [...this.alarms];
   }
 
+  /** The controller's alarms (raised after the start grace), for health. */
+  problem(): string | undefined {
+    if (this.alarms.has('offline')) return `room controller ${this.room}: offline`;
+    if (this.alarms.has('no_ack')) return `room controller ${this.room}: commands not acknowledged`;
+    return undefined;
+  }
+
   get controllerOnline(): boolean | undefined {
     return this.online;
   }

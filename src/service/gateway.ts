@@ -21,7 +21,7 @@ import { DoorService } from './doors.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
-import { newOneTimePassword } from './passwords.js';
+import { newOneTimePassword, startHashing } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { ReportService } from './reports.js';
@@ -204,6 +204,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     access.codeHash,
     config.access.codeLength,
   );
+  startHashing();
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -280,7 +281,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     privacy,
     reports,
     ...(firstAdmin ? { firstAdmin } : {}),
-    problems: () => [...core.degraded(), ...readers.problems()],
+    problems: () => [
+      ...core.degraded(),
+      ...readers.problems(),
+      // A door whose lock cannot be driven (a room controller that never came or went away,
+      // a relay that failed) does not open for anyone: the gateway is not whole.
+      ...[...opts.locks.values()].flatMap((lock) => {
+        const p = lock.problem ? lock.problem() : lock.state().fault;
+        return p ? [`door ${lock.doorId}: ${p}`] : [];
+      }),
+    ],
     async close() {
       if (closed) return;
       closed = true;

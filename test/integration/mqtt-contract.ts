@@ -539,6 +539,11 @@ export function contractSuite(setup: BrokerSetup): void {
       await until(() =>
         expect(g.mqtt.doorState('ruang-101')).toMatchObject({ locked: null, alarms: ['offline'] }),
       );
+      // Health says so: a door nobody can open is not a whole gateway (issue 11: /healthz said ok).
+      const health = async () =>
+        (await g.app.inject({ method: 'GET', url: '/healthz' })).json() as { status: string };
+      expect(g.gateway.problems()).toContain('door ruang-101: room controller r101: offline');
+      expect(await health()).toEqual({ status: 'degraded' });
       // While it is away: a remote unlock (journaled, but nothing may reach the controller later).
       const fac = await as('fac');
       await fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
@@ -552,6 +557,8 @@ export function contractSuite(setup: BrokerSetup): void {
         expect(await doorEntries(since, 'door.alarm_cleared', 'ruang-101')).toHaveLength(1),
       );
       await until(() => expect(g.mqtt.doorState('ruang-101')).toMatchObject({ locked: true, alarms: [] }));
+      // (ruang-102 has no controller in this suite: it stays a problem.)
+      expect(g.gateway.problems()).not.toContain('door ruang-101: room controller r101: offline');
     });
 
     it('the controller door contact feeds door supervision (opened, closed)', async () => {
