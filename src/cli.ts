@@ -2,8 +2,9 @@
 // The `pintu` command. Commands that change state go through the running gateway's API
 // (authenticated with the CLI token in the data folder) when one runs, and open the data
 // folder directly when none does; read-only commands read the files.
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Low } from 'lowdb';
 import { ConfigError } from './config/errors.js';
@@ -82,13 +83,36 @@ async function api(config: Config, method: string, path: string, body?: unknown)
   return data;
 }
 
-/** Run `online` against the running gateway, or `offline` on the data folder when none runs. */
+/**
+ * The data folder a command works on must be there already: only `pintu start` (or the
+ * installer) makes one. A CLI run with another PINTU_DATA_DIR or configuration would otherwise
+ * quietly make a new, empty folder and add a user nobody's gateway knows.
+ */
+function requireDataDir(config: Config): void {
+  if (existsSync(config.dataDir)) return;
+  throw new Error(
+    `no data folder at ${resolve(config.dataDir)}: nothing was changed. Point PINTU_DATA_DIR, PINTU_CONFIG ` +
+      'or --config at the gateway you mean; a new one is made by `pintu start`',
+  );
+}
+
+/**
+ * Run `online` against the running gateway, or `offline` on the data folder when none runs;
+ * either way the command first says which (on stderr: stdout stays the command's output).
+ */
 async function viaGateway<T>(
   config: Config,
   online: () => Promise<T>,
   offline: (g: Gateway) => Promise<T>,
 ): Promise<T> {
-  if (await runningPid(config)) return online();
+  const pid = await runningPid(config);
+  const folder = resolve(config.dataDir);
+  if (pid) {
+    process.stderr.write(`pintu: through the running gateway (pid ${pid}, data folder ${folder})\n`);
+    return online();
+  }
+  requireDataDir(config);
+  process.stderr.write(`pintu: on the data folder ${folder} (no gateway runs on it)\n`);
   const log = createLogger({ ...config, log: { ...config.log, level: 'warn' } });
   const g = await openGateway({ config, readers: new Map(), locks: new Map(), log, createFirstAdmin: false });
   try {
@@ -277,6 +301,7 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError(`--format ${format} needs --out FILE`);
       const lang = values.lang === 'en' ? 'en' : 'id';
       // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
+      requireDataDir(config);
       const state = new Low<PersistedState>(
         new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
         emptyState(),

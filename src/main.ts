@@ -10,7 +10,7 @@ import { createDrivers } from './hardware/drivers.js';
 import { buildHttp } from './http/app.js';
 import { createRoomHub, MqttService } from './mqtt/service.js';
 import { type Gateway, openGateway } from './service/gateway.js';
-import { sha256 } from './service/passwords.js';
+import { sha256, startHashing } from './service/passwords.js';
 import { SystemdNotifier } from './service/systemd-notify.js';
 
 export const VERSION: string = (
@@ -97,6 +97,8 @@ export async function startGateway(config: Config, log = createLogger(config)): 
   // Read (and clear) NOTIFY_SOCKET before any child process could inherit it; no-op without systemd.
   const systemd = new SystemdNotifier({ log: log.child({ part: 'systemd' }) });
   await claimDataDir(config, log);
+  // The password hashing thread's start and memory are the service's, paid at boot.
+  startHashing();
   // GPIO relays take their safe state here, before the journal, the state or HTTP.
   // Room controllers' ports are built with the drivers; their MQTT connection comes after the gateway.
   const rooms = createRoomHub(config, log);

@@ -21,7 +21,7 @@ import { DoorService } from './doors.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
-import { newOneTimePassword, startHashing } from './passwords.js';
+import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { ReportService } from './reports.js';
@@ -204,7 +204,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     access.codeHash,
     config.access.codeLength,
   );
-  startHashing();
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );

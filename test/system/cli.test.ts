@@ -1,6 +1,7 @@
 // The `pintu` command as an operator runs it: offline on a data folder, and against a
 // running gateway through its CLI token.
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ describe('pintu CLI', () => {
     const add = await pintu(env, 'user', 'add', '--username', 'resepsionis', '--role', 'receptionist');
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/added; password: \S+/);
+    // It says what it acted on.
+    expect(add.stderr).toContain(`on the data folder ${dir} (no gateway runs on it)`);
     const list = await pintu(env, 'user', 'list');
     expect(list.stdout).toContain('resepsionis\treceptionist');
     const bad = await pintu(env, 'user', 'add', '--username', 'x', '--role', 'janitor');
@@ -40,8 +43,27 @@ describe('pintu CLI', () => {
     expect(bad.stderr).toContain('--role must be one of');
   });
 
+  it('never makes a data folder: another PINTU_DATA_DIR is refused, naming it, and nothing is created', async () => {
+    const elsewhere = join(dir, 'typo');
+    const other = { ...env, PINTU_DATA_DIR: elsewhere };
+    for (const args of [
+      ['user', 'add', '--username', 'x', '--role', 'admin'],
+      ['user', 'list'],
+      ['token', 'create', '--name', 'n', '--role', 'security'],
+      ['report', '--format', 'json'],
+    ]) {
+      const r = await pintu(other, ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toContain(`no data folder at ${elsewhere}: nothing was changed`);
+    }
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
   it('taps through the running gateway and reports the month', async () => {
     gateway = await startGatewayProcess(env);
+    const viaApi = await pintu(env, 'user', 'add', '--username', 'satpam', '--role', 'security');
+    expect(viaApi.code).toBe(0);
+    expect(viaApi.stderr).toContain(`through the running gateway (pid ${gateway.pid}, data folder ${dir})`);
     const denied = await pintu(env, 'tap', '--reader', 'pintu-utama-in', '--uid', '04A1B2C3D4E5F6');
     expect(denied.stdout).toMatch(/^DENIED \(unknown_badge\)/);
     const desk = await pintu(env, 'tap', '--reader', 'desk', '--uid', '04A1B2C3D4E501');
