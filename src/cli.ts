@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Low } from 'lowdb';
 import { ConfigError } from './config/errors.js';
-import { loadConfig } from './config/load.js';
+import { describeSource, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { describeConfigMarkdown } from './config/schema.js';
 import { monthOf } from './domain/time.js';
@@ -140,7 +140,9 @@ async function main(argv: string[]): Promise<void> {
     if (!ROLES.includes(r as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     return r as Role;
   };
-  const { config, source } = loadConfig(values.config ? { file: values.config } : {});
+  const loaded = loadConfig(values.config ? { file: values.config } : {});
+  const { config } = loaded;
+  const source = describeSource(loaded);
 
   if (cmd === 'mqtt-user') return mqttUserCommand(sub, values, config);
   if (cmd === 'sim-controller') return simControllerCommand(values, config);

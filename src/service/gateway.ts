@@ -166,7 +166,10 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
 
   const replayed = await core.replay();
-  if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');
+  // A clean stop saves the state at the journal's head (Core.saveAtHead); entries past it are
+  // what a kill or a power cut leaves, and a replay is the expected way back from one.
+  if (replayed > 0)
+    log.info({ replayed }, 'state was behind the journal (no clean stop): replayed the missing entries');
 
   const secret = await codeSecret(dir);
   const access = new AccessService(
@@ -289,7 +292,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       readers.stop();
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
-      await core.saveNow();
+      await core.saveAtHead();
       await journal.close();
     },
   };
