@@ -17,6 +17,7 @@ import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from '.
 import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
 import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
+import { localiseRecap } from './reports/localise.js';
 import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { newOneTimePassword } from './service/passwords.js';
@@ -292,12 +293,13 @@ async function main(argv: string[]): Promise<void> {
         timezone: config.timezone,
         hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
         doors: doorsOf(config),
+        badges: new Map(state.data.badges.map((b) => [b.id, b])),
       };
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
       let text: string | Buffer;
       if (year !== undefined) {
         const recap = await yearlyRecapFromJournal(journal, { ...ctx, year });
-        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(recap);
+        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(localiseRecap(recap, lang));
       } else {
         const recap = await recapFromJournal(journal, { ...ctx, month });
         text =
@@ -308,7 +310,7 @@ async function main(argv: string[]): Promise<void> {
               ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
               : format === 'csv'
                 ? recapToCsv(recap, lang)
-                : json(recap);
+                : json(localiseRecap(recap, lang));
       }
       await journal.close();
       if (values.out) {

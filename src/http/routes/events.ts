@@ -154,7 +154,7 @@ export async function eventRoutes(
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.${format}"`);
         return reply.send(file);
       }
-      return gateway.reports.monthly(month);
+      return gateway.reports.render(month, 'json', lang);
     },
   );
 
@@ -189,7 +189,7 @@ export async function eventRoutes(
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${year}.csv"`);
         return csv;
       }
-      return gateway.reports.yearly(year);
+      return gateway.reports.renderYear(year, 'json', lang);
     },
   );
 }
