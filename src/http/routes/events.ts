@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { JournalEntry } from '../../domain/events.js';
 import type { Role } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
+import { principalOf } from '../auth.js';
 import * as S from '../schemas.js';
 import type { SseStreams } from '../sse.js';
 
@@ -47,7 +48,11 @@ export async function eventRoutes(
         ...(types ? { types } : {}),
       });
       const last = page.entries.at(-1);
-      return { events: page.entries, ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}) };
+      const role = principalOf(req).role;
+      return {
+        events: page.entries.map((e) => gateway.eventView.shown(e, role)),
+        ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}),
+      };
     },
   );
 
@@ -75,7 +80,8 @@ export async function eventRoutes(
       const stream = streams.start(req, reply);
       if (!stream) return reply;
       const raw = stream.raw;
-      const send = (e: JournalEntry) => stream.send(e.seq, e.type, e);
+      const role = principalOf(req).role;
+      const send = (e: JournalEntry) => stream.send(e.seq, e.type, gateway.eventView.shown(e, role));
       // Hold live entries while the missed ones are read, so none is lost or sent twice.
       const held: JournalEntry[] = [];
       let replaying = true;
