@@ -2,8 +2,9 @@
 // journaled as a keyed hash, never its UID; badge UIDs are shown to admin only: other roles
 // see the badge's label, in GET /events and in the live feed. An old journal holding raw UIDs
 // of unknown cards still replays and verifies, and is shown hashed to those roles too.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { type IncomingMessage, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/time.js';
@@ -117,8 +118,6 @@ describe('badge UIDs', () => {
 
 describe('an old journal with raw UIDs of unknown cards', () => {
   it('replays, verifies, and shows them hashed to other roles', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'pintu-oldjournal-'));
     // Written as the gateway wrote it before: the unknown card's UID in clear.
     const journal = await Journal.open(join(dir, 'journal'), {
@@ -164,7 +163,6 @@ describe('an old journal with raw UIDs of unknown cards', () => {
     }
     const verify = await Journal.verify(join(dir, 'journal'));
     expect(verify.ok).toBe(true);
-    const { rm } = await import('node:fs/promises');
     await rm(dir, { recursive: true, force: true });
   });
 });

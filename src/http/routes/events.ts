@@ -35,7 +35,9 @@ export async function eventRoutes(
         tags: ['events'],
         summary: 'Journal entries, newest first, paged by beforeSeq',
         description:
-          '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`.',
+          '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`. ' +
+          'A tap names its badge by `badgeLabel`; badge UIDs (`uid`) are shown to admin only, and an unknown card ' +
+          'appears as its keyed hash (`unk:` and 16 hex).',
         querystring: S.EventsQuery,
         response: { 200: S.EventsPage, ...errors },
       },
