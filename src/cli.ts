@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Low } from 'lowdb';
 import { ConfigError } from './config/errors.js';
-import { loadConfig } from './config/load.js';
+import { describeSource, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { describeConfigMarkdown } from './config/schema.js';
 import { monthOf } from './domain/time.js';
@@ -18,6 +18,7 @@ import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from '.
 import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
 import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
+import { localiseRecap } from './reports/localise.js';
 import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { newOneTimePassword } from './service/passwords.js';
@@ -164,7 +165,9 @@ async function main(argv: string[]): Promise<void> {
     if (!ROLES.includes(r as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     return r as Role;
   };
-  const { config, source } = loadConfig(values.config ? { file: values.config } : {});
+  const loaded = loadConfig(values.config ? { file: values.config } : {});
+  const { config } = loaded;
+  const source = describeSource(loaded);
 
   if (cmd === 'mqtt-user') return mqttUserCommand(sub, values, config);
   if (cmd === 'sim-controller') return simControllerCommand(values, config);
@@ -315,12 +318,13 @@ async function main(argv: string[]): Promise<void> {
         timezone: config.timezone,
         hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
         doors: doorsOf(config),
+        badges: new Map(state.data.badges.map((b) => [b.id, b])),
       };
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
       let text: string | Buffer;
       if (year !== undefined) {
         const recap = await yearlyRecapFromJournal(journal, { ...ctx, year });
-        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(recap);
+        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(localiseRecap(recap, lang));
       } else {
         const recap = await recapFromJournal(journal, { ...ctx, month });
         text =
@@ -331,7 +335,7 @@ async function main(argv: string[]): Promise<void> {
               ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
               : format === 'csv'
                 ? recapToCsv(recap, lang)
-                : json(recap);
+                : json(localiseRecap(recap, lang));
       }
       await journal.close();
       if (values.out) {

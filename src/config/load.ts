@@ -259,6 +259,15 @@ function withOrigin(
     : `${text} (from ${o.variable}=${JSON.stringify(o.raw)})`;
 }
 
+/**
+ * Where a loaded configuration came from, for the start log and `pintu config check`: the file
+ * (or the embedded defaults) and the environment variables that changed a key over it.
+ */
+export function describeSource(loaded: Pick<LoadedConfig, 'source' | 'overrides'>): string {
+  if (loaded.overrides.length === 0) return loaded.source;
+  return `${loaded.source}, overridden by ${loaded.overrides.join(', ')}`;
+}
+
 /** The configuration with no file and no environment: what `npm start` on a laptop runs. */
 export function embeddedConfig(): Config {
   return loadConfig({ env: {} }).config;

@@ -90,7 +90,11 @@ export interface AccessEvent {
     doorId?: string;
     direction?: Direction;
     kind: 'nfc' | 'pin';
-    /** Badge UID for NFC taps (a pool card, not personal data); never a PIN. */
+    /**
+     * NFC taps: the UID of a card of the badge pool (not personal data), or, for a card the
+     * gateway does not know (a guest's own e-KTP or bank card), its keyed hash: `unk:` and 16
+     * hex (cardHash). Never a PIN. Journals written before issue 13 may hold raw UIDs here.
+     */
     uid?: string;
     badgeId?: string;
     visitId?: string;
@@ -101,7 +105,15 @@ export interface AccessEvent {
 /** A tap at the desk reader: binds or returns badges, enrols new ones. Opens nothing. */
 export interface DeskTapEvent {
   type: 'desk.tap';
+  /** `uid`: as in AccessEvent (a pool card's UID, or the keyed hash of an unknown card). */
   payload: { readerId: string; uid: string; badgeId?: string };
+}
+
+/** How a card the gateway does not know is journaled: `unk:` + 16 hex of a keyed hash. */
+export const UNKNOWN_CARD_PREFIX = 'unk:';
+
+export function isHashedCard(uid: string): boolean {
+  return uid.startsWith(UNKNOWN_CARD_PREFIX);
 }
 
 export interface DoorEvent {

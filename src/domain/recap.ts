@@ -73,6 +73,8 @@ export interface RecapStepStats {
 export interface RecapBadgeNotReturned {
   visitId: string;
   badgeId: string;
+  /** The printed label ("TAMU-02"): what the desk looks for; the id when the badge is gone. */
+  badgeLabel: string;
   hostId: string;
   hostName: string;
   /** Epoch ms the badge was handed over. */
@@ -143,6 +145,8 @@ export interface RecapContext {
   timezone: string;
   hosts: ReadonlyMap<string, { name: string; unit: string }>;
   doors: ReadonlyMap<string, { name: string }>;
+  /** The badge pool by id, for the labels of badges not returned (absent: ids only). */
+  badges?: ReadonlyMap<string, { label: string }>;
   /** Defaults to SOP_STANDARD_MINUTES, per step. */
   standardsMinutes?: Partial<Record<SopStep, number>>;
 }
@@ -212,6 +216,7 @@ export class MonthlyRecapBuilder {
   private readonly end: number;
   private readonly hosts: RecapContext['hosts'];
   private readonly doorNames: RecapContext['doors'];
+  private readonly badges: NonNullable<RecapContext['badges']>;
   private readonly standards: Record<SopStep, number>;
 
   private read = 0;
@@ -264,6 +269,7 @@ export class MonthlyRecapBuilder {
     this.end = range.end;
     this.hosts = ctx.hosts;
     this.doorNames = ctx.doors;
+    this.badges = ctx.badges ?? new Map();
     this.standards = { ...SOP_STANDARD_MINUTES };
     for (const step of SOP_STEPS) {
       const v = ctx.standardsMinutes?.[step];
@@ -391,9 +397,11 @@ export class MonthlyRecapBuilder {
             this.durationCount++;
           }
           if (!p.badgeReturned) {
+            const badgeId = p.badgeId ?? v.badgeId;
             this.badgesOut.push({
               visitId: p.visitId,
-              badgeId: p.badgeId ?? v.badgeId,
+              badgeId,
+              badgeLabel: this.badgeLabel(badgeId),
               hostId: v.hostId,
               hostName,
               issuedAt: v.badgeAt,
@@ -454,6 +462,10 @@ export class MonthlyRecapBuilder {
     }
   }
 
+  private badgeLabel(badgeId: string): string {
+    return this.badges.get(badgeId)?.label ?? badgeId;
+  }
+
   /** Records one step duration when both ends are known and in order. */
   private sample(step: SopStep, from: number, to: number): void {
     if (Number.isNaN(from) || to < from) return;
@@ -469,6 +481,7 @@ export class MonthlyRecapBuilder {
         badgesNotReturned.push({
           visitId,
           badgeId: v.badgeId,
+          badgeLabel: this.badgeLabel(v.badgeId),
           hostId: v.hostId,
           hostName: this.hosts.get(v.hostId)?.name ?? v.hostId,
           issuedAt: v.badgeAt,

@@ -427,7 +427,13 @@ export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string 
   sheet.row(L.badgesNotReturned, recap.badgesNotReturned.length);
   sheet.row(L.visitId, L.badge, L.host, L.issuedAt, L.note);
   for (const b of recap.badgesNotReturned) {
-    sheet.row(b.visitId, b.badgeId, sheet.name(b.hostName), localTime(b.issuedAt), L.badgeReasons[b.reason]);
+    sheet.row(
+      b.visitId,
+      b.badgeLabel,
+      sheet.name(b.hostName),
+      localTime(b.issuedAt),
+      L.badgeReasons[b.reason],
+    );
   }
 
   sheet.blank();

@@ -396,7 +396,7 @@ export function recapToPdf(
     ],
     recap.badgesNotReturned.length
       ? recap.badgesNotReturned.map((b) => [
-          b.badgeId,
+          b.badgeLabel,
           name(b.hostName),
           localTime(b.issuedAt, recap.timezone),
           L.badgeReasons[b.reason],

@@ -296,7 +296,7 @@ export async function recapToXlsx(
     for (const b of recap.badgesNotReturned) {
       w.line([
         b.visitId,
-        b.badgeId,
+        b.badgeLabel,
         name(b.hostName),
         localTime(b.issuedAt, recap.timezone),
         L.badgeReasons[b.reason],

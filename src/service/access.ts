@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { decide, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
-import type { AccessEvent, JournalEntry } from '../domain/events.js';
+import { type AccessEvent, type JournalEntry, UNKNOWN_CARD_PREFIX } from '../domain/events.js';
 import type { Actor, Decision, Role, Tap } from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';
@@ -46,6 +46,8 @@ export class AccessService {
     private readonly readers: ReadonlyMap<string, ReaderPort>,
     private readonly locks: ReadonlyMap<string, LockPort>,
     private readonly codeSecret: Buffer,
+    /** The key of unknown cards' hashes (cardHash), apart from the keypad codes' key. */
+    private readonly cardSecret: Buffer,
     private readonly debounceMs = 0,
     /** Who may release a lockdown (life safety: not whoever may set one). */
     private readonly lockdownReleasers: readonly Role[] = ['admin', 'security'],
@@ -60,6 +62,19 @@ export class AccessService {
 
   /** Keyed hash of a keypad code: the key never leaves the data folder. */
   codeHash = (code: string): string => createHmac('sha256', this.codeSecret).update(code).digest('hex');
+
+  /**
+   * An unknown card as the journal keeps it: a keyed hash, short and stable, so the same
+   * card is recognised in the log while its UID (a guest's own e-KTP or bank card) is never
+   * written. 64 bits: collisions among the cards one gateway ever sees are not a concern.
+   */
+  cardHash = (uid: string): string =>
+    UNKNOWN_CARD_PREFIX + createHmac('sha256', this.cardSecret).update(uid).digest('hex').slice(0, 16);
+
+  /** The UID as journaled: a card of the badge pool as it is, any other card hashed. */
+  private journaledUid(uid: string): string {
+    return this.core.state.badgesByUid.has(uid) ? uid : this.cardHash(uid);
+  }
 
   /** Every read from every reader lands here. Synchronous up to the lock command. */
   handleRead(read: ReadEvent): ReadOutcome {
@@ -96,7 +111,7 @@ export class AccessService {
       payload: {
         readerId: decision.readerId,
         kind: tap.kind,
-        ...(tap.kind === 'nfc' ? { uid: tap.uid } : {}),
+        ...(tap.kind === 'nfc' ? { uid: this.journaledUid(tap.uid) } : {}),
         ...(decision.doorId ? { doorId: decision.doorId } : {}),
         ...(decision.direction ? { direction: decision.direction } : {}),
         ...(decision.badgeId ? { badgeId: decision.badgeId } : {}),
@@ -188,7 +203,14 @@ export class AccessService {
     };
     this.core
       .record(
-        { type: 'desk.tap', payload: { readerId, uid, ...(badge ? { badgeId: badge.id } : {}) } },
+        {
+          type: 'desk.tap',
+          payload: {
+            readerId,
+            uid: badge ? uid : this.cardHash(uid),
+            ...(badge ? { badgeId: badge.id } : {}),
+          },
+        },
         { kind: 'device', id: readerId },
       )
       .catch((err) => this.core.log.error({ err }, 'journal append failed for a desk tap'));

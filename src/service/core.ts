@@ -160,6 +160,19 @@ export class Core {
     return this.transact({ kind: 'system', id: 'pintu' }, () => ({ events: [], result: () => undefined }));
   }
 
+  /**
+   * The last save of a clean stop, once nothing else writes: the state is saved at the
+   * journal's head, so the next start replays nothing. Entries written by `record` (taps, door
+   * movements, alarms, system events) are already in live state, folded in before their write,
+   * or change nothing saved; only the sequence number is behind, and it is moved here.
+   */
+  saveAtHead(): Promise<void> {
+    return this.transact({ kind: 'system', id: 'pintu' }, () => {
+      this.state.journalSeq = Math.max(this.state.journalSeq, this.journal.lastSeq);
+      return { events: [], result: () => undefined };
+    });
+  }
+
   /** Replay journal entries the saved state does not reflect yet. Returns how many. */
   async replay(): Promise<number> {
     let n = 0;

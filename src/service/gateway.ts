@@ -18,6 +18,7 @@ import { AccountService } from './accounts.js';
 import { Core, type GuestsFile } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
+import { EventView } from './event-view.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
@@ -55,6 +56,8 @@ export interface Gateway {
   directory: DirectoryService;
   privacy: PrivacyService;
   reports: ReportService;
+  /** The journal's entries as each role may see them (badge UIDs to admin only). */
+  eventView: EventView;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
   /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
@@ -109,9 +112,12 @@ export function readersOf(config: Config): Map<string, Reader> {
   );
 }
 
-/** The key of keypad code hashes: 32 random bytes made at first start, readable by the service only. */
-async function codeSecret(dataDir: string): Promise<Buffer> {
-  const file = join(dataDir, 'secret.key');
+/**
+ * A key of the data folder: 32 random bytes made at first start, readable by the service only,
+ * never logged. `secret.key` keys keypad code hashes; `badge-uid.key` unknown cards' hashes.
+ */
+async function dataKey(dataDir: string, name: string): Promise<Buffer> {
+  const file = join(dataDir, name);
   try {
     return await readFile(file);
   } catch (err) {
@@ -166,14 +172,17 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
 
   const replayed = await core.replay();
-  if (replayed > 0) log.warn({ replayed }, 'state was behind the journal: replayed the missing entries');
+  // A clean stop saves the state at the journal's head (Core.saveAtHead); entries past it are
+  // what a kill or a power cut leaves, and a replay is the expected way back from one.
+  if (replayed > 0)
+    log.info({ replayed }, 'state was behind the journal (no clean stop): replayed the missing entries');
 
-  const secret = await codeSecret(dir);
   const access = new AccessService(
     core,
     opts.readers,
     opts.locks,
-    secret,
+    await dataKey(dir, 'secret.key'),
+    await dataKey(dir, 'badge-uid.key'),
     config.access.debounceMs,
     config.access.facilitiesMayReleaseLockdown ? ['admin', 'security', 'facilities'] : ['admin', 'security'],
   );
@@ -279,6 +288,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     directory,
     privacy,
     reports,
+    eventView: new EventView(state, access.cardHash),
     ...(firstAdmin ? { firstAdmin } : {}),
     problems: () => [
       ...core.degraded(),
@@ -298,7 +308,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       readers.stop();
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
-      await core.saveNow();
+      await core.saveAtHead();
       await journal.close();
     },
   };

@@ -10,6 +10,7 @@ import {
 import { isValidMonth } from '../domain/time.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
 import { recapToCsv, yearlyRecapToCsv } from '../reports/csv.js';
+import { localiseRecap } from '../reports/localise.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
 
@@ -50,6 +51,7 @@ export class ReportService {
       timezone: s.policy.timezone,
       hosts: s.hosts,
       doors: s.doors,
+      badges: s.badges,
     });
   }
 
@@ -61,6 +63,7 @@ export class ReportService {
       timezone: s.policy.timezone,
       hosts: s.hosts,
       doors: s.doors,
+      badges: s.badges,
     });
   }
 
@@ -70,11 +73,11 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | YearlyRecap> {
     const recap = await this.yearly(year);
-    return format === 'csv' ? yearlyRecapToCsv(recap, lang) : recap;
+    return format === 'csv' ? yearlyRecapToCsv(recap, lang) : localiseRecap(recap, lang);
   }
 
   async render(month: string, format: RecapFormat, lang: 'id' | 'en' = 'id'): Promise<string | MonthlyRecap> {
     const recap = await this.monthly(month);
-    return format === 'csv' ? recapToCsv(recap, lang) : recap;
+    return format === 'csv' ? recapToCsv(recap, lang) : localiseRecap(recap, lang);
   }
 }

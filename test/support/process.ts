@@ -46,7 +46,12 @@ export const BUILT_CLI = join(ROOT, 'dist/cli.js');
  */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  opts: { built?: boolean; nodeArgs?: readonly string[] } = {},
+  opts: {
+    built?: boolean;
+    nodeArgs?: readonly string[];
+    /** Every chunk the process writes (stdout and stderr), from its first line on. */
+    onOutput?: (chunk: string) => void;
+  } = {},
 ): Promise<ChildProcess> {
   const args = [
     ...(opts.nodeArgs ?? []),
@@ -58,8 +63,12 @@ export async function startGatewayProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const take = (d: Buffer) => {
+    output += d;
+    opts.onOutput?.(d.toString());
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const deadline = Date.now() + 20_000;
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${env.PINTU_HTTP_PORT}/healthz`).then(

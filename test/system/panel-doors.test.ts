@@ -71,6 +71,14 @@ describe.skipIf(!ok)(
         .toContain('Kunci darurat');
     });
 
+    it('names a tap by its badge label, never its UID (issue 13)', async () => {
+      // TAMU-02 is in the pool but not issued: refused, and named.
+      expect(await lab.tap('pintu-utama-in', '04A1B2C3D4E502')).toMatchObject({ granted: false });
+      const events = page.locator('ol.events');
+      await see(events).text().toContain('TAMU-02');
+      expect(await events.textContent()).not.toContain('04A1B2C3D4E502');
+    });
+
     it('prints who is inside as an evacuation roll call', async () => {
       const g = lab.t.gateway;
       const v = await badgedVisit(g, { name: 'Siti Rahayu', institution: 'Dinas Kominfo', badge: 'TAMU-03' });

@@ -55,6 +55,7 @@ const ctx: RecapContext = {
     ['ruang-kabag', { name: 'Ruang Kabag' }],
     ['ruang-rapat', { name: 'Ruang Rapat' }],
   ]),
+  badges: new Map([['B2', { label: 'TAMU-02' }]]),
   standardsMinutes: { screening: 2, guestbook: 2, confirmation: 2, badge: 1, escort: 2 },
 };
 
@@ -282,6 +283,7 @@ describe('MonthlyRecapBuilder', () => {
       {
         visitId: 'V5',
         badgeId: 'B2',
+        badgeLabel: 'TAMU-02',
         hostId: 'h1',
         hostName: 'Bapak Andi Wijaya',
         issuedAt: t('2026-12-04', '13:04'),
@@ -290,6 +292,8 @@ describe('MonthlyRecapBuilder', () => {
       {
         visitId: 'V8',
         badgeId: 'B5',
+        // A badge no longer in the pool: its id is all there is.
+        badgeLabel: 'B5',
         hostId: 'h1',
         hostName: 'Bapak Andi Wijaya',
         issuedAt: t('2026-12-31', '16:04'),
@@ -536,7 +540,7 @@ describe('recapToCsv', () => {
     expect(value('Di luar jam layanan')).toEqual(['2']);
     expect(value('Konfirmasi pejabat')).toEqual(['2', '7', '1.43', '1', '3', '1']);
     expect(value('V5')).toEqual([
-      'B2',
+      'TAMU-02',
       'Bapak Andi Wijaya',
       '2026-12-04 13:04',
       'Tidak dikembalikan saat checkout',

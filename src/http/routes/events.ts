@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { JournalEntry } from '../../domain/events.js';
 import type { Role } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
+import { principalOf } from '../auth.js';
 import * as S from '../schemas.js';
 import type { SseStreams } from '../sse.js';
 
@@ -34,7 +35,9 @@ export async function eventRoutes(
         tags: ['events'],
         summary: 'Journal entries, newest first, paged by beforeSeq',
         description:
-          '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`.',
+          '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`. ' +
+          'A tap names its badge by `badgeLabel`; badge UIDs (`uid`) are shown to admin only, and an unknown card ' +
+          'appears as its keyed hash (`unk:` and 16 hex).',
         querystring: S.EventsQuery,
         response: { 200: S.EventsPage, ...errors },
       },
@@ -47,7 +50,11 @@ export async function eventRoutes(
         ...(types ? { types } : {}),
       });
       const last = page.entries.at(-1);
-      return { events: page.entries, ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}) };
+      const role = principalOf(req).role;
+      return {
+        events: page.entries.map((e) => gateway.eventView.shown(e, role)),
+        ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}),
+      };
     },
   );
 
@@ -75,7 +82,8 @@ export async function eventRoutes(
       const stream = streams.start(req, reply);
       if (!stream) return reply;
       const raw = stream.raw;
-      const send = (e: JournalEntry) => stream.send(e.seq, e.type, e);
+      const role = principalOf(req).role;
+      const send = (e: JournalEntry) => stream.send(e.seq, e.type, gateway.eventView.shown(e, role));
       // Hold live entries while the missed ones are read, so none is lost or sent twice.
       const held: JournalEntry[] = [];
       let replaying = true;
@@ -154,7 +162,7 @@ export async function eventRoutes(
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.${format}"`);
         return reply.send(file);
       }
-      return gateway.reports.monthly(month);
+      return gateway.reports.render(month, 'json', lang);
     },
   );
 
@@ -189,7 +197,7 @@ export async function eventRoutes(
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${year}.csv"`);
         return csv;
       }
-      return gateway.reports.yearly(year);
+      return gateway.reports.renderYear(year, 'json', lang);
     },
   );
 }

@@ -34,14 +34,17 @@ function eventText(e: JournalEntry): string {
     direction?: string;
     alarm?: string;
     global?: boolean;
+    badgeLabel?: string;
   };
   const door = p.doorId ? doorName(p.doorId) : p.global ? '*' : '';
+  // The badge by its printed label (the API shows UIDs to admin only).
+  const badge = p.badgeLabel ? ` · ${p.badgeLabel}` : '';
   const L = recapLabels();
   switch (e.type) {
     case 'access.granted':
-      return `${t('ev_granted')} · ${door}${p.direction ? ` (${p.direction === 'in' ? t('dirIn') : t('dirOut')})` : ''}`;
+      return `${t('ev_granted')} · ${door}${p.direction ? ` (${p.direction === 'in' ? t('dirIn') : t('dirOut')})` : ''}${badge}`;
     case 'access.denied':
-      return `${t('ev_denied')} · ${door} · ${L.denyReasons[p.reason as keyof typeof L.denyReasons] ?? p.reason ?? ''}`;
+      return `${t('ev_denied')} · ${door} · ${L.denyReasons[p.reason as keyof typeof L.denyReasons] ?? p.reason ?? ''}${badge}`;
     case 'door.unlocked':
       return `${t('ev_unlocked')} · ${door}`;
     case 'door.lockdown':
