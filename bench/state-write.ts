@@ -89,8 +89,8 @@ function liveState(): PersistedState {
   });
   // The badge ids in the visits must match the pool.
   for (const [i, v] of badged.slice(0, 10).entries()) v.badgeId = `badge-${i}`;
-  const presence: Record<string, string[]> = {};
-  for (const v of badged.slice(0, 8)) presence[v.id] = ['pintu-utama', ...v.rooms.slice(0, 1)];
+  const areas: Record<string, string> = {};
+  for (const v of badged.slice(0, 8)) areas[v.id] = v.rooms[0] ?? 'building';
   return {
     ...emptyState(),
     journalSeq: 1,
@@ -99,7 +99,7 @@ function liveState(): PersistedState {
     hosts,
     badges,
     visits,
-    presence,
+    areas,
   };
 }
 

@@ -759,9 +759,25 @@ export const DoorSchema = Type.Object(
       default: 'fail-secure',
       description: 'fail-safe: unlocked without power (escape routes); fail-secure: locked without power.',
     }),
+    areas: Type.Optional(
+      Type.Object(
+        {
+          from: Slug('The area on the outer side ("outside" beyond the perimeter).'),
+          to: Slug(
+            'The area on the inner side: an in-reader moves the guest into it, an out-reader back to from.',
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The areas this door joins (the roll call and anti-passback follow them). Absent: an entrance leads from "outside" into "building", a room door from "building" into an area named after the door.',
+        },
+      ),
+    ),
     antiPassback: Type.Boolean({
       default: false,
-      description: 'Refuse a second entry without an exit in between.',
+      description:
+        'Refuse an entry when the areas say the guest is already inside (the badge was passed back out) or not on the outer side (a room door while outside the building).',
     }),
     hours: Type.Optional(Hours(false, 'Opening hours of this door; absent: access.officeHours apply.')),
     contact: Type.Optional(
@@ -793,6 +809,14 @@ export const DoorSchema = Type.Object(
     }),
   },
   { additionalProperties: false, description: 'A door.' },
+);
+
+export const AreaSchema = Type.Object(
+  {
+    id: Slug('Area id (slug), as doors[].areas name it.'),
+    name: Type.String({ minLength: 1, description: 'Name in the panel and the roll call.' }),
+  },
+  { additionalProperties: false, description: 'An area (the building, a wing, a room).' },
 );
 
 // ---------------------------------------------------------------- readers
@@ -965,6 +989,11 @@ export const ConfigSchema = Type.Object(
     doors: Type.Array(DoorSchema, {
       default: DEFAULT_DOORS,
       description: 'Doors. A file that sets doors replaces the embedded list.',
+    }),
+    areas: Type.Array(AreaSchema, {
+      default: [],
+      description:
+        'Named areas (lobby, wings) that doors[].areas refer to; "outside" is built in, and a room door\'s own area (its id) needs no listing. Empty: any area the doors name, called after the room door that leads into it ("building": Gedung).',
     }),
     readers: Type.Array(ReaderSchema, {
       default: DEFAULT_READERS,

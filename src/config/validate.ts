@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { normaliseUid } from '../domain/access.js';
+import { type AreaDoor, areaProblems, type NamedArea } from '../domain/areas.js';
 import { isValidTimeZone } from '../domain/time.js';
 import type { ConfigProblem } from './errors.js';
 import { type Config, ConfigSchema, PATTERN_HINTS } from './schema.js';
@@ -327,6 +328,8 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
     }
   });
 
+  checkAreas(doors, list(cfg.areas), out);
+
   // readers
   const readers = list(cfg.readers);
   checkUnique(readers, 'readers', 'id', 'reader id', out);
@@ -410,6 +413,32 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   });
 
   return out;
+}
+
+/** The areas doors lead between (domain/areas.ts), once each door and area is well formed. */
+function checkAreas(doors: unknown[], areas: unknown[], out: ConfigProblem[]): void {
+  const passage = (v: unknown) =>
+    isObj(v) && typeof v.from === 'string' && typeof v.to === 'string'
+      ? { from: v.from, to: v.to }
+      : undefined;
+  checkUnique(areas, 'areas', 'id', 'area id', out);
+  const wellFormed: AreaDoor[] = [];
+  for (const d of doors) {
+    if (!isObj(d) || typeof d.id !== 'string' || typeof d.name !== 'string') return;
+    if (d.kind !== 'entrance' && d.kind !== 'room') return;
+    if (d.areas !== undefined && !passage(d.areas)) return;
+    const p = passage(d.areas);
+    wellFormed.push({ id: d.id, name: d.name, kind: d.kind, ...(p ? { areas: p } : {}) });
+  }
+  const named: NamedArea[] = [];
+  for (const a of areas) {
+    if (!isObj(a) || typeof a.id !== 'string' || typeof a.name !== 'string') return;
+    named.push({ id: a.id, name: a.name });
+  }
+  for (const p of areaProblems(wellFormed, named.length ? named : undefined)) {
+    const path = p.door !== undefined ? `doors[${p.door}].areas.${p.field}` : `areas[${p.area}].${p.field}`;
+    out.push({ path, message: p.message });
+  }
 }
 
 // ---------------------------------------------------------------- normalisation

@@ -4,6 +4,7 @@
 // Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
 // is always let out, while a lockdown still holds every badge.
 
+import { areaAfter, OUTSIDE, passbackRefuses } from './areas.js';
 import { isWithinHours } from './time.js';
 import type { AccessSnapshot, Decision, DenyReason, Direction, Reader, Tap, Visit } from './types.js';
 import { isApproved } from './visit.js';
@@ -77,7 +78,7 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     if (tap.kind === 'pin' && !visit.accessCode?.rooms.includes(doorId)) return deny('door_not_allowed', ids);
     const hours = door.hours ?? s.policy.officeHours;
     if (!isWithinHours(now, hours, s.policy.timezone)) return deny('outside_hours', ids);
-    if (door.antiPassback && (s.presence.get(visit.id)?.has(doorId) ?? false))
+    if (door.antiPassback && passbackRefuses(s.areas, s.presence.get(visit.id) ?? OUTSIDE, doorId))
       return deny('anti_passback', ids);
   }
   return {
@@ -91,16 +92,10 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
   };
 }
 
-/** Presence after a decision: a granted entry puts the visit inside the door, an exit takes it out. */
-export function nextPresence(
-  presence: ReadonlySet<string> | undefined,
-  decision: Decision,
-): ReadonlySet<string> | undefined {
-  if (!decision.granted) return presence;
-  const next = new Set(presence);
-  if (decision.direction === 'in') next.add(decision.doorId);
-  else next.delete(decision.doorId);
-  return next;
+/** The visitor's area after a decision (domain/areas.ts): a refusal moves nobody. */
+export function nextPresence(s: Pick<AccessSnapshot, 'areas'>, current: string, decision: Decision): string {
+  if (!decision.granted) return current;
+  return areaAfter(s.areas, current, decision.doorId, decision.direction);
 }
 
 /**
@@ -118,11 +113,6 @@ export function nextKeypad(
   const failures = [...(pad?.failures ?? []).filter((t) => now - t < limits.windowMs), now];
   if (failures.length >= limits.attempts) return { failures: [], lockedUntil: now + limits.lockMs };
   return { failures, ...(pad?.lockedUntil && now < pad.lockedUntil ? { lockedUntil: pad.lockedUntil } : {}) };
-}
-
-/** Who is inside: visits with at least one door entered and not left (the evacuation roll call). */
-export function visitsInside(presence: ReadonlyMap<string, ReadonlySet<string>>): string[] {
-  return [...presence].filter(([, doors]) => doors.size > 0).map(([id]) => id);
 }
 
 export function readerLabel(reader: Reader): string {

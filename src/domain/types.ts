@@ -1,6 +1,8 @@
 // The nouns of Pintu (see DESIGN.md "Data model"). Pure data: no I/O, no classes.
 // Times are epoch milliseconds (UTC); presentation in Asia/Jakarta happens at the edges.
 
+import type { AreaMap } from './areas.js';
+
 export type Role = 'admin' | 'receptionist' | 'security' | 'host' | 'facilities';
 export const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
 
@@ -283,8 +285,10 @@ export interface AccessSnapshot {
   /** Active keypad codes: `${doorId}:${codeHash}` -> visit id. */
   codes: ReadonlyMap<string, string>;
   lockdown: { global: boolean; doors: ReadonlySet<string> };
-  /** Per visit, the doors it is inside of (entered and not yet left). */
-  presence: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Which door leads from which area into which (domain/areas.ts). */
+  areas: AreaMap;
+  /** Per visit, the one area it is in; absent: outside (never entered, left, or checked out). */
+  presence: ReadonlyMap<string, string>;
   /** Per keypad reader: recent wrong-code times and the lock end. */
   keypads: ReadonlyMap<string, { failures: number[]; lockedUntil?: number }>;
   /** Access withdrawn before its journal write is durable (absent: none pending). */

@@ -82,7 +82,8 @@ export const VisitorsInsidePayload = Type.Integer({
   $id: 'visitors-inside',
   title: 'pintu/visitors/inside',
   minimum: 0,
-  description: 'Text (a JSON number). Retained. How many visits are inside at least one door.',
+  description:
+    "Text (a JSON number). Retained. How many visits are in an area inside the perimeter (the roll call's length).",
 });
 
 export const VisitorsListPayload = Type.Object(
@@ -98,7 +99,10 @@ export const VisitorsListPayload = Type.Object(
           ),
           badge: Type.Optional(Type.String({ description: 'Label of the badge issued (e.g. TAMU-01).' })),
           host: Type.Optional(Type.String({ description: 'Id of the host visited.' })),
-          doors: Type.Array(Type.String(), { description: 'Doors the visit is inside of.' }),
+          area: Type.String({
+            description: 'Id of the one area the visit is in (doors[].areas): the building, a room.',
+          }),
+          areaName: Type.String({ description: 'Name of that area (areas[].name, else derived).' }),
         },
         { additionalProperties: false },
       ),

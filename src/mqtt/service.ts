@@ -657,19 +657,18 @@ export class MqttService {
     const { gateway, config } = this.opts;
     const state = gateway.core.state;
     const visitors: VisitorsList['visitors'] = [];
-    for (const [visitId, doors] of state.presence) {
-      const v = state.visits.get(visitId);
-      const guest = v ? displayName(v.guestName, config.display.guestName) : undefined;
-      const badge = v?.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
+    for (const { visit: v, area } of gateway.rollCall.inside()) {
+      const guest = displayName(v.guestName, config.display.guestName);
+      const badge = v.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
       visitors.push({
-        visitId,
+        visitId: v.id,
         ...(guest ? { guest } : {}),
         ...(badge ? { badge } : {}),
-        ...(v?.hostId ? { host: v.hostId } : {}),
-        doors: [...doors].sort(),
+        host: v.hostId,
+        area: area.id,
+        areaName: area.name,
       });
     }
-    visitors.sort((a, b) => a.visitId.localeCompare(b.visitId));
     return { at: gateway.core.now(), count: visitors.length, visitors };
   }
 

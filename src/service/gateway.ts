@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { type AreaMap, areaMap } from '../domain/areas.js';
 import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
@@ -26,6 +27,7 @@ import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { ReportService } from './reports.js';
+import { RollCall } from './roll-call.js';
 import { VisitService } from './visits.js';
 
 export interface GatewayOptions {
@@ -58,6 +60,8 @@ export interface Gateway {
   reports: ReportService;
   /** The journal's entries as each role may see them (badge UIDs to admin only). */
   eventView: EventView;
+  /** Who is inside, in which area: the roll call, the inside count and its gauge. */
+  rollCall: RollCall;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
   /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
@@ -95,6 +99,11 @@ export function doorsOf(config: Config): Map<string, Door> {
       },
     ]),
   );
+}
+
+/** The areas the doors lead between, as checked at load (config/validate.ts). */
+export function areasOf(config: Config): AreaMap {
+  return areaMap(config.doors, config.areas);
 }
 
 export function readersOf(config: Config): Map<string, Reader> {
@@ -165,6 +174,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     policyOf(config),
     doorsOf(config),
     readersOf(config),
+    areasOf(config),
     stateDoc.data,
     (id) => core?.guest(id)?.name ?? '',
   );
@@ -220,6 +230,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);
+  const rollCall = new RollCall(core);
 
   await directory.seed({
     badges: config.badges,
@@ -269,7 +280,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     }, 60 * 60_000),
     setInterval(() => {
       metrics.visitsOpen.set(state.visits.size);
-      metrics.visitorsInside.set(state.presence.size);
     }, 5_000),
   ];
   for (const t of timers) t.unref();
@@ -289,6 +299,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     privacy,
     reports,
     eventView: new EventView(state, access.cardHash),
+    rollCall,
     ...(firstAdmin ? { firstAdmin } : {}),
     problems: () => [
       ...core.degraded(),
@@ -304,6 +315,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      rollCall.stop();
       await doors.stop();
       readers.stop();
       await access.stop();

@@ -3,6 +3,7 @@
 // rebuilt from them at start; `applyEntry` folds a journal entry into it, both live and when
 // replaying the journal after a crash, so the two paths cannot drift apart.
 import { nextKeypad, nextPresence } from '../domain/access.js';
+import { type AreaMap, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
 import type {
   AccessPolicyConfig,
@@ -32,8 +33,13 @@ export interface PersistedState {
   visits: Visit[];
   /** `by`: who set each lockdown in force ('*' for the global one), and when. */
   lockdown: { global: boolean; doors: string[]; by?: Record<string, LockdownSetter> };
-  /** visit id -> doors it is inside of. */
-  presence: Record<string, string[]>;
+  /** visit id -> the area it is in (absent: outside). */
+  areas?: Record<string, string>;
+  /**
+   * Before areas (issue 13): visit id -> doors it was inside of. Read once, as the innermost
+   * area those doors lead into; never written again.
+   */
+  presence?: Record<string, string[]>;
   /** Keypad reader id -> recent wrong codes and lock end: a lockout outlives a restart. */
   keypads?: Record<string, Keypad>;
 }
@@ -53,7 +59,7 @@ export function emptyState(): PersistedState {
     badges: [],
     visits: [],
     lockdown: { global: false, doors: [] },
-    presence: {},
+    areas: {},
   };
 }
 
@@ -85,7 +91,8 @@ export class LiveState implements AccessSnapshot {
   readonly lockdown: { global: boolean; doors: Set<string>; by: Map<string, LockdownSetter> };
   /** Deny early: taken away in memory at once, durable when the journal entry is applied. */
   readonly revoked = new PendingRevocations();
-  readonly presence = new Map<string, ReadonlySet<string>>();
+  /** Visit id -> the area it is in; a visit outside has no entry (domain/areas.ts). */
+  readonly presence = new Map<string, string>();
   readonly keypads = new Map<string, Keypad>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
@@ -96,6 +103,7 @@ export class LiveState implements AccessSnapshot {
     readonly policy: AccessPolicyConfig,
     readonly doors: ReadonlyMap<string, Door>,
     readonly readers: ReadonlyMap<string, Reader>,
+    readonly areas: AreaMap,
     persisted: PersistedState,
     /** Guest names for replayed arrivals (names never enter the journal). */
     private readonly guestName: (guestId: string) => string,
@@ -112,14 +120,25 @@ export class LiveState implements AccessSnapshot {
       by: new Map(Object.entries(persisted.lockdown.by ?? {})),
     };
     for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
-    for (const [visitId, doorIds] of Object.entries(persisted.presence)) {
-      if (doorIds.length) this.presence.set(visitId, new Set(doorIds));
-    }
+    for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
+    if (!persisted.areas)
+      for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
+        // The deepest area any of the doors leads into: the guest passed the others to get there.
+        const inner = doorIds
+          .map((id) => areas.doors.get(id)?.to)
+          .filter((a): a is string => a !== undefined)
+          .sort((a, b) => areaPath(areas, b).length - areaPath(areas, a).length)[0];
+        if (inner) this.setArea(visitId, inner);
+      }
+  }
+
+  /** Put a visit in an area; outside is no entry at all, so the map is exactly who is inside. */
+  private setArea(visitId: string, area: string): void {
+    if (area === OUTSIDE) this.presence.delete(visitId);
+    else this.presence.set(visitId, area);
   }
 
   toPersisted(): PersistedState {
-    const presence: Record<string, string[]> = {};
-    for (const [id, doors] of this.presence) if (doors.size) presence[id] = [...doors];
     return {
       version: 1,
       journalSeq: this.journalSeq,
@@ -133,7 +152,7 @@ export class LiveState implements AccessSnapshot {
         doors: [...this.lockdown.doors],
         by: Object.fromEntries(this.lockdown.by),
       },
-      presence,
+      areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
     };
   }
@@ -177,16 +196,14 @@ export class LiveState implements AccessSnapshot {
   }
 
   /**
-   * What a granted tap changes: presence (who is inside) and the end of the escort step.
+   * What a granted tap changes: the visitor's area (who is inside where) and the end of the escort step.
    * Idempotent, so replaying a tap that a saved state already holds changes nothing.
    */
   applyDecision(d: Decision, at: number): void {
     if (!d.granted) return;
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
-    const next = nextPresence(this.presence.get(d.visitId), d);
-    if (next?.size) this.presence.set(d.visitId, next);
-    else this.presence.delete(d.visitId);
+    this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
     if (d.direction === 'in' && visit.firstEntryAt === undefined && visit.state === 'badged') {
       this.visits.set(visit.id, { ...visit, firstEntryAt: at });
     }

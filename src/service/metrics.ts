@@ -31,7 +31,7 @@ export function createMetrics() {
   const visitsOpen = new Gauge({ name: 'pintu_visits_open', help: 'Open visits', registers: [registry] });
   const visitorsInside = new Gauge({
     name: 'pintu_visitors_inside',
-    help: 'Visits inside at least one door',
+    help: 'Visits in an area inside the perimeter (the roll call)',
     registers: [registry],
   });
   const authRefused = new Counter({

@@ -70,6 +70,7 @@ describe('keypad lockout', () => {
         t.gateway.core.state.policy,
         t.gateway.core.state.doors,
         t.gateway.core.state.readers,
+        t.gateway.core.state.areas,
         emptyState(),
         () => '',
       );

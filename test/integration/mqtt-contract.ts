@@ -137,6 +137,39 @@ export function contractSuite(setup: BrokerSetup): void {
   });
 
   describe('the topic contract', () => {
+    it('the inside count and roll call follow areas: a perimeter exit leaves the room too (issue 13)', async () => {
+      const fac = await as('fac', ['pintu/visitors/inside', 'pintu/visitors/inside/list']);
+      const v = await g.badgedVisit();
+      const granted = (readerId: string) => {
+        const out = g.gateway.access.handleRead({ readerId, kind: 'nfc', credential: v.uid });
+        expect(out.kind === 'door' && out.decision.granted, readerId).toBe(true);
+      };
+      granted('pintu-utama-in');
+      await until(() => expect(fac.on('pintu/visitors/inside').at(-1)).toBe('1'));
+      // The room controller's reader: an entry with no out-reader behind it.
+      granted('r101-in');
+      granted('pintu-utama-out');
+      await until(() => expect(fac.on('pintu/visitors/inside').at(-1)).toBe('0'));
+      const empty = JSON.parse(fac.on('pintu/visitors/inside/list').at(-1)!);
+      assertValid(VisitorsListPayload, empty);
+      expect(empty).toMatchObject({ count: 0, visitors: [] });
+      const gauge = async () => (await g.gateway.core.metrics.visitorsInside.get()).values[0]?.value;
+      expect(await gauge()).toBe(0);
+
+      // In again and into the room: the list names the area, the gauge counts at once.
+      granted('pintu-utama-in');
+      granted('r101-in');
+      await until(() =>
+        expect(JSON.parse(fac.on('pintu/visitors/inside/list').at(-1) ?? '{}').visitors?.[0]).toMatchObject({
+          visitId: v.visitId,
+          area: 'ruang-101',
+          areaName: 'Ruang 101',
+        }),
+      );
+      expect(fac.on('pintu/visitors/inside').at(-1)).toBe('1');
+      expect(await gauge()).toBe(1);
+    });
+
     it('status and door states are retained, events and commands are not', async () => {
       const ctl = await ready();
       const v = await g.badgedVisit();

@@ -189,7 +189,8 @@ describe('web panel: server side', () => {
       expect(p.inside.find((r: { visitId: string }) => r.visitId === id)).toMatchObject({
         guestName: 'Tamu Empat',
         badgeLabel: 'TAMU-07',
-        doors: [{ id: 'pintu-utama', name: 'Pintu Utama' }],
+        area: { id: 'building', name: 'Gedung' },
+        path: [{ id: 'building', name: 'Gedung' }],
         firstEntryAt: t.clock.now,
       });
       let o = (await call('GET', '/desk/outstanding', as.receptionist)).json();

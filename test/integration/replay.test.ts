@@ -53,6 +53,7 @@ describe('journal replay', () => {
       g.core.state.policy,
       g.core.state.doors,
       g.core.state.readers,
+      g.core.state.areas,
       emptyState(),
       (id) => names.get(id) ?? '',
     );
@@ -64,10 +65,10 @@ describe('journal replay', () => {
     expect(byId(again.badges)).toEqual(byId(live.badges));
     expect(byId(again.hosts)).toEqual(byId(live.hosts));
     expect(again.lockdown).toEqual(live.lockdown);
-    expect(again.presence).toEqual(live.presence);
+    expect(again.areas).toEqual(live.areas);
     expect(again.journalSeq).toBe(live.journalSeq);
     // And the scenario really exercised what it claims.
-    expect(live.presence[c]).toEqual(['pintu-utama']);
+    expect(live.areas).toEqual({ [c]: 'building' });
     expect(live.visits.map((v) => v.state).sort()).toEqual([
       'accepted',
       'awaiting_host',

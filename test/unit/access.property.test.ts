@@ -7,6 +7,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/domain/access.js';
+import { areaMap, BUILDING, OUTSIDE } from '../../src/domain/areas.js';
 import type {
   AccessSnapshot,
   Badge,
@@ -200,10 +201,9 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
       [8, fc.constant([] as string[])],
       [1, fc.subarray<string>([...DOOR_IDS], { maxLength: 2 })],
     ),
+    /** Each visit's area: outside, the building, or a room (a door id: a room door's area). */
     presence: fc.tuple(
-      ...VISIT_IDS.map(() =>
-        weighted([1, fc.constant([] as string[])], [1, fc.subarray<string>([...DOOR_IDS])]),
-      ),
+      ...VISIT_IDS.map(() => fc.constantFrom<string>(OUTSIDE, OUTSIDE, BUILDING, BUILDING, ...DOOR_IDS)),
     ),
     keypads: fc.tuple(
       ...READER_IDS.map(() =>
@@ -239,9 +239,12 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
           ...(k.lockedUntil !== undefined ? { lockedUntil: k.lockedUntil } : {}),
         });
     });
-    const presence = new Map<string, ReadonlySet<string>>();
-    r.presence.forEach((p, i) => {
-      if (p.length) presence.set(VISIT_IDS[i]!, new Set(p));
+    // The areas of the default layout: outside -> building -> one area per room door.
+    const rooms = new Set(r.doors.filter((d) => d.kind === 'room').map((d) => d.id));
+    const presence = new Map<string, string>();
+    r.presence.forEach((area, i) => {
+      const known = area === BUILDING || rooms.has(area) ? area : area === OUTSIDE ? undefined : BUILDING;
+      if (known) presence.set(VISIT_IDS[i]!, known);
     });
     return {
       policy: policy(),
@@ -251,6 +254,7 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
       visits: new Map(r.visits.map((v) => [v.id, v])),
       codes,
       lockdown: { global: r.lockdownGlobal, doors: new Set(r.lockdownDoors) },
+      areas: areaMap(r.doors),
       presence,
       keypads,
     } satisfies AccessSnapshot;
@@ -381,7 +385,7 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
           (tap.kind === 'pin' && !(v.accessCode?.rooms ?? []).includes(door.id))),
     ],
     ['outside_hours', () => entering && !openAt(now, door.hours ?? s.policy.officeHours)],
-    ['anti_passback', () => entering && door.antiPassback && (s.presence.get(v.id)?.has(door.id) ?? false)],
+    ['anti_passback', () => entering && door.antiPassback && passbackOracle(s, v.id, door)],
   ];
   const failed = checks.find(([, fails]) => fails());
   return failed ? { outcome: failed[0], ...ids } : { outcome: 'granted', ...ids };
@@ -389,6 +393,15 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/**
+ * Anti-passback in the default layout, said without the area model: an entrance refuses a
+ * guest already in (the building or a room), a room door one in that room or still outside.
+ */
+function passbackOracle(s: AccessSnapshot, visitId: string, door: Door): boolean {
+  const at = s.presence.get(visitId) ?? OUTSIDE;
+  return door.kind === 'entrance' ? at !== OUTSIDE : at === door.id || at === OUTSIDE;
+}
 
 function serialise(s: AccessSnapshot): string {
   return JSON.stringify(s, (_k, value) => {
@@ -506,7 +519,7 @@ describe('decide over arbitrary snapshots', () => {
       expect(openAt(now, door.hours ?? s.policy.officeHours)).toBe(true);
       if (door.kind === 'room') expect(v.rooms).toContain(d.doorId);
       if (tap.kind === 'pin') expect(v.accessCode?.rooms).toContain(d.doorId);
-      if (door.antiPassback) expect(s.presence.get(v.id)?.has(d.doorId) ?? false).toBe(false);
+      if (door.antiPassback) expect(passbackOracle(s, v.id, door)).toBe(false);
     }
   });
 

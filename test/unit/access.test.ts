@@ -3,20 +3,16 @@
 // 'ruang-arsip' Mon-Fri 09:00-12:00 (door-specific hours); 'ruang-rapat' has anti-passback.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decide,
-  nextKeypad,
-  nextPresence,
-  normaliseUid,
-  readerLabel,
-  visitsInside,
-} from '../../src/domain/access.js';
+import { decide, nextKeypad, nextPresence, normaliseUid, readerLabel } from '../../src/domain/access.js';
+import { OUTSIDE } from '../../src/domain/areas.js';
 import type { AccessSnapshot, Decision, DenyReason, Tap, Visit } from '../../src/domain/types.js';
 import { DENY_REASONS } from '../../src/domain/types.js';
 import {
   badge,
   badgedGuest,
+  door,
   doorReader,
+  entrance,
   jkt,
   MINUTE,
   MON_0900,
@@ -37,12 +33,14 @@ const nfc = (readerId: string, uid = UID): Tap => ({ readerId, kind: 'nfc', uid 
 const pin = (readerId: string, codeHash = 'h-123'): Tap => ({ readerId, kind: 'pin', codeHash });
 
 /** A badged guest 'v1' (badge 'b-v1') with room 'ruang-kabag' and 'ruang-rapat', valid until 13:00. */
+/** A badged guest v1 inside the building (past the entrance, at the room doors), unless `extra.presence` says otherwise. */
 function guestWorld(v: Partial<Visit> = {}, extra: SnapshotInput = {}): { s: AccessSnapshot; visit: Visit } {
   const g = badgedGuest('v1', UID, { rooms: ['ruang-kabag', 'ruang-rapat'], ...v });
   return {
     s: snapshot({
       visits: [g.visit, ...(extra.visits ?? [])],
       badges: [g.badge, ...(extra.badges ?? [])],
+      presence: { v1: 'building' },
       ...omit(extra),
     }),
     visit: g.visit,
@@ -159,7 +157,7 @@ describe('grants', () => {
     });
 
     it('anti-passback does not hold an exit', () => {
-      const { s } = guestWorld({}, { presence: { v1: ['ruang-rapat'] } });
+      const { s } = guestWorld({}, { presence: { v1: 'ruang-rapat' } });
       expect(decide(s, nfc('ruang-rapat-out'), MON_0900).granted).toBe(true);
     });
 
@@ -434,33 +432,36 @@ describe('denials, one reason per situation', () => {
 
   describe('anti_passback', () => {
     it('a second entry without an exit is refused where the door has antiPassback', () => {
-      const { s } = guestWorld({}, { presence: { v1: ['ruang-rapat'] } });
+      const { s } = guestWorld({}, { presence: { v1: 'ruang-rapat' } });
       const d = decide(s, nfc('ruang-rapat-in'), MON_0900);
       expectDenied(d, 'anti_passback');
       expect(d).toMatchObject({ visitId: 'v1', doorId: 'ruang-rapat' });
     });
 
     it('without the flag a second entry is fine', () => {
-      const { s } = guestWorld({}, { presence: { v1: ['ruang-kabag', 'pintu-utama'] } });
+      const { s } = guestWorld({}, { presence: { v1: 'ruang-kabag' } });
       expect(decide(s, nfc('ruang-kabag-in'), MON_0900).granted).toBe(true);
       expect(decide(s, nfc('pintu-utama-in'), MON_0900).granted).toBe(true);
     });
 
     it('being inside another door does not count', () => {
-      const { s } = guestWorld({}, { presence: { v1: ['ruang-kabag'], v9: ['ruang-rapat'] } });
+      const { s } = guestWorld({}, { presence: { v1: 'ruang-kabag', v9: 'ruang-rapat' } });
       expect(decide(s, nfc('ruang-rapat-in'), MON_0900).granted).toBe(true);
     });
 
     it('the full cycle through presence: in, in again refused, out, in again granted', () => {
       const g = badgedGuest('v1', UID, { rooms: ['ruang-rapat'] });
-      let presence: Record<string, string[]> = {};
+      let presence: Record<string, string> = {};
       const tap = (r: string) => {
         const s = snapshot({ visits: [g.visit], badges: [g.badge], presence });
         const d = decide(s, nfc(r), MON_0900);
-        const next = nextPresence(s.presence.get('v1'), d);
-        presence = { v1: [...(next ?? [])] };
+        const next = nextPresence(s, s.presence.get('v1') ?? OUTSIDE, d);
+        presence = next === OUTSIDE ? {} : { v1: next };
         return d;
       };
+      // Areas (issue 13): the room is behind the entrance, so the guest comes in through it first.
+      expectDenied(tap('ruang-rapat-in'), 'anti_passback');
+      expect(tap('pintu-utama-in').granted).toBe(true);
       expect(tap('ruang-rapat-in').granted).toBe(true);
       expectDenied(tap('ruang-rapat-in'), 'anti_passback');
       expect(tap('ruang-rapat-out').granted).toBe(true);
@@ -523,11 +524,11 @@ describe('the order of the checks', () => {
 
   it('expiry before the room; the room before the hours; the hours before anti-passback', () => {
     const t = jkt(SATURDAY, '10:00');
-    const exp = guestWorld({ validUntil: 0, rooms: [] }, { presence: { v1: ['ruang-rapat'] } });
+    const exp = guestWorld({ validUntil: 0, rooms: [] }, { presence: { v1: 'ruang-rapat' } });
     expectDenied(decide(exp.s, nfc('ruang-rapat-in'), t), 'visit_expired');
-    const room = guestWorld({ validUntil: undefined, rooms: [] }, { presence: { v1: ['ruang-rapat'] } });
+    const room = guestWorld({ validUntil: undefined, rooms: [] }, { presence: { v1: 'ruang-rapat' } });
     expectDenied(decide(room.s, nfc('ruang-rapat-in'), t), 'door_not_allowed');
-    const hours = guestWorld({ validUntil: undefined }, { presence: { v1: ['ruang-rapat'] } });
+    const hours = guestWorld({ validUntil: undefined }, { presence: { v1: 'ruang-rapat' } });
     expectDenied(decide(hours.s, nfc('ruang-rapat-in'), t), 'outside_hours');
   });
 
@@ -547,7 +548,7 @@ describe('decide is pure', () => {
   it('does not touch the snapshot and gives the same answer twice', () => {
     const { s } = guestWorld(
       {},
-      { presence: { v1: ['ruang-rapat'] }, keypads: { 'aula-in': { failures: [1, 2] } } },
+      { presence: { v1: 'ruang-rapat' }, keypads: { 'aula-in': { failures: [1, 2] } } },
     );
     const before =
       JSON.stringify([...s.visits], null, 0) + JSON.stringify([...s.presence].map(([k, v]) => [k, [...v]]));
@@ -579,34 +580,19 @@ describe('nextPresence', () => {
     reason: 'lockdown',
   };
 
-  it('an entry puts the visit inside the door; an exit takes it out', () => {
-    const inside = nextPresence(undefined, grantIn);
-    expect([...(inside ?? [])]).toEqual(['d1']);
-    const both = nextPresence(new Set(['d0']), grantIn);
-    expect([...(both ?? [])].sort()).toEqual(['d0', 'd1']);
-    expect([...(nextPresence(both, grantOut) ?? [])]).toEqual(['d0']);
+  const s = snapshot({ doors: [entrance('d0'), door('d1')] });
+
+  it("an entry moves the visit into the door's inner area; an exit into its outer area", () => {
+    expect(nextPresence(s, OUTSIDE, grantIn)).toBe('d1');
+    expect(nextPresence(s, 'building', grantIn)).toBe('d1');
+    expect(nextPresence(s, 'd1', grantOut)).toBe('building');
+    expect(nextPresence(s, OUTSIDE, { ...grantIn, doorId: 'd0' })).toBe('building');
+    expect(nextPresence(s, 'd1', { ...grantOut, doorId: 'd0' })).toBe(OUTSIDE);
   });
 
-  it('an exit without an entry leaves an empty set; a denial changes nothing', () => {
-    expect([...(nextPresence(undefined, grantOut) ?? [])]).toEqual([]);
-    const p = new Set(['d1']);
-    expect(nextPresence(p, refusal)).toBe(p);
-    expect(nextPresence(undefined, refusal)).toBeUndefined();
-  });
-
-  it('does not mutate its input', () => {
-    const p = new Set(['d1']);
-    nextPresence(p, grantOut);
-    expect([...p]).toEqual(['d1']);
-  });
-
-  it('visitsInside lists visits with at least one door', () => {
-    const m = new Map<string, ReadonlySet<string>>([
-      ['a', new Set(['d1'])],
-      ['b', new Set()],
-      ['c', new Set(['d1', 'd2'])],
-    ]);
-    expect(visitsInside(m)).toEqual(['a', 'c']);
+  it('a denial, or a door the areas do not know, moves nobody', () => {
+    expect(nextPresence(s, 'd1', refusal)).toBe('d1');
+    expect(nextPresence(s, 'd1', { ...grantIn, doorId: 'ghost' })).toBe('d1');
   });
 
   it('readerLabel names desk and door readers', () => {

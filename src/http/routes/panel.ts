@@ -10,6 +10,7 @@ import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain
 import type { Gateway } from '../../service/gateway.js';
 import { HostLinks } from '../../service/host-links.js';
 import type { PanelSettingsStore } from '../../service/panel-settings.js';
+import type { InsideVisit } from '../../service/roll-call.js';
 import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
@@ -60,14 +61,26 @@ const PresenceRow = Type.Object({
   hostId: Type.String(),
   hostName: Type.String(),
   badgeLabel: Opt(Type.String()),
-  doors: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+  area: Opt(
+    Type.Object(
+      { id: Type.String(), name: Type.String() },
+      { description: 'The one area the guest is in (inside only)' },
+    ),
+  ),
+  path: Opt(
+    Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), {
+      description: 'The areas from the perimeter inward to area: the building, then the room',
+    }),
+  ),
   issuedAt: Opt(Type.Integer()),
   firstEntryAt: Opt(Type.Integer()),
 });
 
 const Presence = Type.Object({
   at: Type.Integer(),
-  inside: Type.Array(PresenceRow, { description: 'Entered a door and not left it (from door events)' }),
+  inside: Type.Array(PresenceRow, {
+    description: 'In an area inside the perimeter, by the last door they were seen at (from door events)',
+  }),
   badgedNotInside: Type.Array(PresenceRow, {
     description: 'A badge is out but no entry was seen: on the premises as far as the desk knows',
   }),
@@ -259,12 +272,12 @@ export async function panelRoutes(
       config: { roles: WATCH },
       schema: {
         tags: ['panel'],
-        summary: 'Who is inside now (evacuation roll call), from door events; badges out not seen inside',
+        summary: 'Who is inside now and in which area (evacuation roll call); badges out not seen inside',
         response: { 200: Presence, ...errors },
       },
     },
     async () => {
-      const row = (v: Visit, doors: Iterable<string>) => {
+      const row = (v: Visit, where?: InsideVisit) => {
         const label = badgeLabel(v.badgeId);
         const issuedAt = historyAt(v, 'issue_badge');
         return {
@@ -274,17 +287,15 @@ export async function panelRoutes(
           hostId: v.hostId,
           hostName: hostName(v.hostId),
           ...(label ? { badgeLabel: label } : {}),
-          doors: [...doors].map((id) => ({ id, name: state.doors.get(id)?.name ?? id })),
+          ...(where ? { area: where.area, path: where.path } : {}),
           ...(issuedAt !== undefined ? { issuedAt } : {}),
           ...(v.firstEntryAt !== undefined ? { firstEntryAt: v.firstEntryAt } : {}),
         };
       };
-      const inside = [];
+      const inside = gateway.rollCall.inside().map((w) => row(w.visit, w));
       const badgedNotInside = [];
       for (const v of state.visits.values()) {
-        const doors = state.presence.get(v.id);
-        if (doors?.size) inside.push(row(v, doors));
-        else if (v.state === 'badged') badgedNotInside.push(row(v, []));
+        if (v.state === 'badged' && gateway.rollCall.areaOf(v.id) === undefined) badgedNotInside.push(row(v));
       }
       const byName = (a: { guestName: string }, b: { guestName: string }) =>
         a.guestName.localeCompare(b.guestName, 'id');

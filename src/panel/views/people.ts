@@ -1,5 +1,5 @@
-// Who is inside now (from door events), printable as an evacuation roll call, and the end of
-// the day: badges and identity documents not returned, lost badges.
+// Who is inside now and in which area (from door events), printable as an evacuation roll
+// call, and the end of the day: badges and identity documents not returned, lost badges.
 
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -17,9 +17,15 @@ interface Row {
   institution: string;
   hostName: string;
   badgeLabel?: string;
-  doors: Array<{ id: string; name: string }>;
+  /** The area the guest is in, and the areas from the perimeter inward to it (inside only). */
+  area?: Area;
+  path?: Area[];
   issuedAt?: number;
   firstEntryAt?: number;
+}
+interface Area {
+  id: string;
+  name: string;
 }
 interface Presence {
   at: number;
@@ -46,6 +52,11 @@ interface Outstanding {
     checkedOutAt?: number;
   }>;
   lostBadges: Array<{ id: string; label: string }>;
+}
+
+/** The building's built-in name follows the panel's language; names from the configuration are shown as written. */
+function areaName(a: Area): string {
+  return a.id === 'building' && a.name === 'Gedung' ? t('areaBuilding') : a.name;
 }
 
 function table(head: Key[], rows: Array<Array<string | HTMLElement>>, caption: string): HTMLElement {
@@ -120,7 +131,7 @@ export function peopleView(root: HTMLElement): () => void {
         r.institution,
         r.hostName,
         r.badgeLabel ?? '',
-        withDoors ? r.doors.map((d) => d.name).join(', ') : '',
+        withDoors ? (r.path ?? []).map(areaName).join(' › ') : '',
         r.firstEntryAt ? time(r.firstEntryAt) : r.issuedAt ? time(r.issuedAt) : '',
       ]);
     const head: Key[] = ['no', 'guestName', 'institution', 'host', 'badge', 'where', 'since'];
