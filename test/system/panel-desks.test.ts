@@ -146,5 +146,28 @@ describe.skipIf(!ok)(
       await see(deskA.getByRole('dialog')).count().toBe(0);
       await waiting('meja-1', false);
     });
+
+    it('enrols a badge from the admin view on the reader chosen there; the wait can be cancelled', async () => {
+      await lab.user('admin-meja', 'admin');
+      const admin = await (await lab.browser()).newPage();
+      await lab.login(admin, 'admin-meja', '/#/admin');
+      await admin.getByRole('heading', { name: 'Daftarkan kartu baru' }).waitFor();
+      const enrol = admin.getByRole('button', { name: 'Tempelkan kartu baru di pembaca meja' });
+      await enrol.click();
+      // No reader chosen on this PC yet, and there are two: nothing is asked for.
+      await see(admin.locator('body')).text().toContain('Pilih dulu pembaca kartu meja ini');
+      expect(lab.t.gateway.access.desk.holder('meja-2')).toBeUndefined();
+      await admin.getByLabel('Pembaca kartu meja ini').selectOption('meja-2');
+      await enrol.click();
+      await waiting('meja-2');
+      await admin.getByRole('button', { name: 'Batal' }).click();
+      await waiting('meja-2', false);
+      await enrol.click();
+      await waiting('meja-2');
+      await lab.tap('meja-2', '04A1B2C3D4E5F1');
+      await see(admin.getByLabel('UID', { exact: true }))
+        .value()
+        .toBe('04A1B2C3D4E5F1');
+    });
   },
 );
