@@ -848,6 +848,8 @@ export function openCheckout(v: Visit, done: Done, opts: { badgeLabel?: string }
       }
     };
     const reader = deskReader();
+    // Shown while this dialog waits for the tap; hidden once it no longer does.
+    const tapwait = h('div', { class: 'tapwait', role: 'status', 'aria-live': 'polite', hidden: !reader });
     const wait = async (id: string) => {
       while (!abort.signal.aborted) {
         try {
@@ -857,6 +859,7 @@ export function openCheckout(v: Visit, done: Done, opts: { badgeLabel?: string }
         } catch (e) {
           if (abort.signal.aborted) return;
           if (e instanceof ApiError && e.status === 408) continue;
+          tapwait.hidden = true;
           err.show(e);
           return;
         }
@@ -872,6 +875,12 @@ export function openCheckout(v: Visit, done: Done, opts: { badgeLabel?: string }
       ? [{ id: v.badgeId, label: opts.badgeLabel ?? v.badgeId, uid: '', status: 'issued' }]
       : [];
     const sim = deskSimulator(() => badges);
+    replace(
+      tapwait,
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      h('p', null, t('tapBack'), opts.badgeLabel ? h('strong', null, ` (${opts.badgeLabel})`) : null),
+      sim,
+    );
     if (sim && v.badgeId) {
       void api<Badge[]>('GET', '/badges').then((list) => {
         const b = list.find((x) => x.id === v.badgeId);
@@ -885,15 +894,7 @@ export function openCheckout(v: Visit, done: Done, opts: { badgeLabel?: string }
       'div',
       null,
       visitSummary(v),
-      reader
-        ? h(
-            'div',
-            { class: 'tapwait', role: 'status', 'aria-live': 'polite' },
-            h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-            h('p', null, t('tapBack'), opts.badgeLabel ? h('strong', null, ` (${opts.badgeLabel})`) : null),
-            sim,
-          )
-        : null,
+      tapwait,
       err.el,
       actions(h('button', { type: 'button', onClick: () => d.close() }, t('cancel')), notBack, manualBack),
     );

@@ -132,6 +132,8 @@ describe.skipIf(!ok)(
       await card(deskB, 'Tamu Berkartu').getByRole('button', { name: 'Checkout' }).click();
       const checkoutB = deskB.getByRole('dialog', { name: 'Checkout' });
       await see(checkoutB).text().toContain('Pembaca kartu ini sedang dipakai meja lain');
+      // ...and no longer says it waits for a tap.
+      await see(checkoutB).text().not.toContain('Tempelkan kartu tamu');
       await lab.shot(deskB, 'desks-03-reader-busy');
       await checkoutB.getByRole('button', { name: 'Batal' }).click();
       await checkoutB.waitFor({ state: 'hidden' });
