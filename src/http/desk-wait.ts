@@ -40,19 +40,21 @@ export class DeskWaits {
     const readerId = desk.resolve(readerParam);
     const p = principalOf(req);
     const user = `${p.actor.kind}:${p.actor.id}`;
-    const mine = this.open.get(user) ?? 0;
-    if (mine >= this.limits.deskWaitsPerUser || this.total >= this.limits.deskWaits) {
-      const key = mine >= this.limits.deskWaitsPerUser ? 'deskWaitsPerUser' : 'deskWaits';
-      void reply.code(429).send({
-        error: 'too_many_waits',
-        message: `${key === 'deskWaits' ? this.total : mine} waits for a desk tap are open ${key === 'deskWaits' ? 'on this gateway' : 'for this login'} (http.limits.${key}): close one first`,
-      });
-      return undefined;
-    }
     // One browser session (or one token) is one desk; the secret itself is not kept.
     const auth = req.headers.authorization;
     const secret = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (req.cookies?.[SESSION_COOKIE] ?? '');
     const client = { key: sha256(`${user}\u0000${secret}`), name: p.username ?? p.actor.id };
+    const mine = this.open.get(user) ?? 0;
+    // A desk asking again on its own reader replaces its wait: no more are open after it.
+    const over = mine >= this.limits.deskWaitsPerUser || this.total >= this.limits.deskWaits;
+    if (over && !desk.heldBy(readerId, client.key)) {
+      const key = mine >= this.limits.deskWaitsPerUser ? 'deskWaitsPerUser' : 'deskWaits';
+      void reply.code(429).send({
+        error: 'too_many_waits',
+        message: `too many waits for a desk tap ${key === 'deskWaits' ? 'on this gateway' : 'for this login'} (${key === 'deskWaits' ? this.total : mine} open, http.limits.${key}): close one first`,
+      });
+      return undefined;
+    }
     const abort = new AbortController();
     reply.raw.once('close', () => abort.abort());
     const start = desk.wait(readerId, client, seconds * 1000, abort.signal);

@@ -75,6 +75,11 @@ export class DeskTaps {
     return w ? { name: w.client.name, since: w.since } : undefined;
   }
 
+  /** Whether the client `key` is the one waiting on a reader. */
+  heldBy(readerId: string, key: string): boolean {
+    return this.waits.get(readerId)?.client.key === key;
+  }
+
   /** Waits for the next tap on `readerId` (resolved), up to timeoutMs or until `signal` aborts. */
   wait(readerId: string, client: DeskClient, timeoutMs: number, signal?: AbortSignal): DeskWaitStart {
     const held = this.waits.get(readerId);

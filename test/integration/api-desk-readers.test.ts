@@ -232,7 +232,17 @@ describe('bounds (http.limits.deskWaitsPerUser, http.limits.deskWaits)', () => {
     expect(other.statusCode, other.body).toBe(429);
     expect(other.json().message).toContain('http.limits.deskWaits');
     expect(small.gateway.access.desk.holder('desk-b')).toBeUndefined();
+    // At its bound, the same session asking again on its own reader takes its wait over.
+    const again = s.api('GET', '/desk/next-tap?waitSeconds=30&reader=desk-a', as.admin);
+    const first = await Promise.race([
+      held.then((r) => ['held', r] as const),
+      again.then((r) => ['again', r] as const),
+    ]);
+    expect(first[0], first[1].body).toBe('held');
+    expect(first[1].statusCode).toBe(409);
+    expect(first[1].json().error).toBe('superseded');
+    await until('desk-a');
     await s.post(as.admin, '/taps', { reader: 'desk-a', uid: uidOf(9) });
-    expect((await held).json()).toMatchObject({ uid: uidOf(9) });
+    expect((await again).json()).toMatchObject({ uid: uidOf(9) });
   });
 });
