@@ -235,8 +235,22 @@ const HttpSchema = Section(
           description:
             'Live feeds (Server-Sent Events) open at once per user, token or host link (429 above): a few browser tabs each.',
         }),
+        deskWaitsPerUser: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 4,
+          description:
+            'Waits for a desk tap (GET /desk/next-tap, a badge bound by nextTap) open at once per user or token (429 above): one per desk that shares the login.',
+        }),
+        deskWaits: Type.Integer({
+          minimum: 1,
+          maximum: 10000,
+          default: 32,
+          description:
+            'Waits for a desk tap open at once, all users together (429 above); a desk reader has at most one anyway.',
+        }),
       },
-      'Bounds of the HTTP edge: connections, timeouts, bodies, live feeds.',
+      'Bounds of the HTTP edge: connections, timeouts, bodies, live feeds, waits for a desk tap.',
     ),
   },
   'Web panel and HTTP API (fastify).',

@@ -16,6 +16,7 @@ import { ROLES } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
+import { DeskWaits } from './desk-wait.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -146,6 +147,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
 
   // One count of live feeds per login across both feeds (journal and host).
   const streams = new SseStreams(limits.sseStreamsPerUser);
+  // One count of waits for a desk tap across both routes that wait (next-tap, badge by tap).
+  const deskWaits = new DeskWaits(opts.gateway, limits);
   await app.register(
     async (api) => {
       await api.register(accountRoutes, {
@@ -153,8 +156,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         cookieSecure: opts.cookieSecure ?? false,
         loginRateLimit: opts.loginRateLimit ?? { max: 5, windowMinutes: 15 },
       });
-      await api.register(visitRoutes, { gateway: opts.gateway });
-      await api.register(doorRoutes, { gateway: opts.gateway });
+      await api.register(visitRoutes, { gateway: opts.gateway, deskWaits });
+      await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway, streams });
       await api.register(panelRoutes, {

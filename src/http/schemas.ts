@@ -157,6 +157,13 @@ export const BadgeBody = Type.Object(
     nextTap: Type.Optional(
       Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
     ),
+    reader: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "With nextTap: this desk's own desk reader (may be left out when there is only one)",
+      }),
+    ),
     waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
     collateral: Type.Object(
       {
@@ -340,7 +347,16 @@ export const TapResponse = Type.Object({
 });
 
 export const DeskTapQuery = Type.Object(
-  { waitSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }) },
+  {
+    waitSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
+    reader: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "The desk's own desk reader (may be left out when there is only one)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

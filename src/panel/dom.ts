@@ -127,12 +127,12 @@ export function dialog(
   el.addEventListener('close', () => {
     for (const fn of closers) fn();
     el.remove();
-    openDialogs--;
+    openDialogs.delete(handle);
     if (before?.isConnected) before.focus();
   });
   append(body, [build(handle)]);
   document.body.appendChild(el);
-  openDialogs++;
+  openDialogs.add(handle);
   el.showModal();
   const first = body.querySelector<HTMLElement>(
     '[autofocus], input:not([type=hidden]), select, textarea, button',
@@ -141,9 +141,17 @@ export function dialog(
   return handle;
 }
 
-let openDialogs = 0;
+const openDialogs = new Set<DialogHandle>();
 export function dialogOpen(): boolean {
-  return openDialogs > 0;
+  return openDialogs.size > 0;
+}
+
+/**
+ * Closes every open dialog (its close handlers run: a wait for a desk tap is aborted). A view
+ * change calls it, so no dialog stays on top of a view it does not belong to.
+ */
+export function closeDialogs(): void {
+  for (const d of [...openDialogs]) d.close();
 }
 
 // ---------------------------------------------------------------- notices

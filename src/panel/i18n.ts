@@ -148,6 +148,10 @@ const ID = {
   // checkout
   checkoutTitle: 'Checkout',
   tapBack: 'Tempelkan kartu tamu di pembaca meja untuk checkout.',
+  deskReader: 'Pembaca kartu meja ini',
+  deskReaderHint: 'Kartu yang ditempelkan di pembaca ini hanya sampai ke meja ini.',
+  deskReaderPick: '— pilih pembaca meja ini —',
+  deskReaderNeeded: 'Pilih dulu pembaca kartu meja ini.',
   badgeBack: 'Kartu diterima kembali',
   badgeBackManual: 'Kartu diterima (tanpa pembaca)',
   badgeNotReturned: 'Kartu tidak dikembalikan',
@@ -324,6 +328,9 @@ const ID = {
   err_invalid: 'Isian tidak valid',
   err_unauthorized: 'Silakan masuk kembali',
   err_timeout: 'Waktu tunggu habis',
+  err_reader_busy:
+    'Pembaca kartu ini sedang dipakai meja lain. Pilih pembaca meja ini, atau tunggu meja itu selesai.',
+  err_superseded: 'Jendela lain di meja ini kini menunggu kartu di pembaca ini.',
   err_password_change_required: 'Ganti dulu kata sandi sekali pakai',
   err_rate: 'Terlalu banyak percobaan, coba lagi nanti',
   err_server: 'Terjadi kesalahan pada gateway',
@@ -469,6 +476,10 @@ const EN: Record<Key, string> = {
   escortHint: "Escort the guest to the host. The room's access code is the host's right.",
   checkoutTitle: 'Check out',
   tapBack: 'Tap the visitor badge on the desk reader to check out.',
+  deskReader: "This desk's badge reader",
+  deskReaderHint: 'A badge tapped on this reader reaches this desk only.',
+  deskReaderPick: "— choose this desk's reader —",
+  deskReaderNeeded: "Choose this desk's badge reader first.",
   badgeBack: 'Badge returned',
   badgeBackManual: 'Badge returned (no reader)',
   badgeNotReturned: 'Badge not returned',
@@ -640,6 +651,9 @@ const EN: Record<Key, string> = {
   err_invalid: 'Invalid input',
   err_unauthorized: 'Please log in again',
   err_timeout: 'Timed out',
+  err_reader_busy:
+    "This reader is in use by another desk. Choose this desk's own reader, or wait until that desk is done.",
+  err_superseded: 'Another window of this desk now waits for a badge on this reader.',
   err_password_change_required: 'Change the one-time password first',
   err_rate: 'Too many attempts, try again later',
   err_server: 'The gateway had an error',
@@ -683,6 +697,8 @@ export function locale(): string {
   return lang === 'id' ? 'id-ID' : 'en-GB';
 }
 
+const SELF_EXPLAINED = new Set(['reader_busy', 'superseded']);
+
 const ERROR_KEYS: Record<string, Key> = {
   illegal_transition: 'err_illegal_transition',
   not_found: 'err_not_found',
@@ -692,6 +708,8 @@ const ERROR_KEYS: Record<string, Key> = {
   bad_request: 'err_invalid',
   unauthorized: 'err_unauthorized',
   timeout: 'err_timeout',
+  reader_busy: 'err_reader_busy',
+  superseded: 'err_superseded',
   password_change_required: 'err_password_change_required',
   storage_full: 'err_storage_full',
   storage_failed: 'err_storage_failed',
@@ -704,6 +722,7 @@ const ERROR_KEYS: Record<string, Key> = {
 export function errorText(status: number, code: string, serverMessage: string, field?: string): string {
   const key = ERROR_KEYS[code] ?? (status === 429 ? 'err_rate' : status >= 500 ? 'err_server' : undefined);
   if (!key) return serverMessage;
-  const where = field ? ` (${t('err_field')}: ${field})` : '';
+  // (a busy reader's sentence says which field is at fault)
+  const where = field && !SELF_EXPLAINED.has(code) ? ` (${t('err_field')}: ${field})` : '';
   return lang === 'en' ? `${t(key)}${where}: ${serverMessage}` : `${t(key)}${where}`;
 }

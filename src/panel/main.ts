@@ -3,7 +3,7 @@
 // one-time link). Bahasa Indonesia first; dates and times in the gateway's time zone.
 import './styles.css';
 import { ApiError, api, onAuthProblem, prefetch } from './api.js';
-import { h, replace, toast } from './dom.js';
+import { closeDialogs, h, replace, toast } from './dom.js';
 import { longDate, now, time, timezone } from './format.js';
 import { getLang, type Key, setLang, t } from './i18n.js';
 import { live } from './live.js';
@@ -112,6 +112,7 @@ async function logout(): Promise<void> {
     await api('POST', '/auth/logout', {}, { quiet: true });
   } catch {}
   live.stop();
+  closeDialogs();
   cleanup?.();
   cleanup = undefined;
   clearBootstrap();
@@ -140,6 +141,7 @@ function route(rebuildShell = false): void {
     if (a.dataset.path === target.path) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  closeDialogs();
   cleanup?.();
   const main = mounted;
   cleanup = target.view(main);
@@ -218,6 +220,7 @@ window.addEventListener('hashchange', () => {
 onAuthProblem(() => {
   if (!boot) return;
   live.stop();
+  closeDialogs();
   cleanup?.();
   cleanup = undefined;
   clearBootstrap();

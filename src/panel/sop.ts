@@ -4,19 +4,13 @@
 import { maskDocumentNumber } from '../domain/privacy.js';
 import { DOCUMENT_TYPES } from '../domain/types.js';
 import { ApiError, api, type Badge, type TapResult, type Visit } from './api.js';
+import { deskReader, nextTapPath } from './desk-reader.js';
 import { busy, checkbox, type DialogHandle, dialog, field, h, nextId, replace, toast } from './dom.js';
 import { addDays, calendarDate, dateTime, localDate, now, time } from './format.js';
 import { recapLabels, t } from './i18n.js';
 import { boot, can, host, hostName } from './state.js';
 
 type Done = () => void;
-
-/** Badges bound in the last seconds: their binding tap must not read as a checkout tap. */
-const boundAt = new Map<string, number>();
-export function recentlyBound(badgeId: string): boolean {
-  const at = boundAt.get(badgeId);
-  return at !== undefined && Date.now() - at < 10_000;
-}
 
 function errorText(err: unknown): string {
   if (err instanceof ApiError) return `${t('failed')}: ${err.message}`;
@@ -630,9 +624,10 @@ export function openHostLink(v: Visit): void {
 
 // ---------------------------------------------------------------- simulated desk reader
 
-/** A tap on a simulated desk reader from the panel (laptop, trials); none with real readers. */
+/** A tap on this desk's reader when it is simulated (laptop, trials); none with real readers. */
 function deskSimulator(badges: () => Badge[]): HTMLElement | null {
-  const reader = boot?.readers.find((r) => r.role === 'desk' && r.simulated);
+  const id = deskReader();
+  const reader = boot?.readers.find((r) => r.id === id && r.simulated);
   if (!reader || !can('simulate')) return null;
   const select = h('select', { 'aria-label': t('badgeOrUid') });
   const fill = () =>
@@ -693,6 +688,11 @@ export function openBadge(v: Visit, done: Done): void {
           err.clear();
           const collateral = { type: type.value, number: number.value.trim() };
           const byTap = manual.value === '';
+          const reader = deskReader();
+          if (byTap && !reader) {
+            err.show(t('deskReaderNeeded'));
+            return;
+          }
           abort = new AbortController();
           if (byTap) {
             const sim = deskSimulator(() => available);
@@ -708,10 +708,11 @@ export function openBadge(v: Visit, done: Done): void {
               const visit = await api<Visit>(
                 'POST',
                 `/visits/${v.id}/badge`,
-                byTap ? { nextTap: true, waitSeconds: 60, collateral } : { badge: manual.value, collateral },
+                byTap
+                  ? { nextTap: true, reader, waitSeconds: 60, collateral }
+                  : { badge: manual.value, collateral },
                 { signal: abort!.signal },
               );
-              if (visit.badgeId) boundAt.set(visit.badgeId, Date.now());
               const label = available.find((b) => b.id === visit.badgeId)?.label ?? visit.badgeId ?? '';
               done();
               replace(
@@ -812,12 +813,11 @@ function documentStep(d: DialogHandle, v: Visit, done: Done, intro: HTMLElement 
   returned.focus();
 }
 
-/** Checkout: the badge tapped back on the desk reader ends its access at once; then the document. */
-export function openCheckout(
-  v: Visit,
-  done: Done,
-  opts: { tapped?: boolean; badgeLabel?: string } = {},
-): void {
+/**
+ * Checkout: the badge tapped back on this desk's reader ends its access at once; then the
+ * document. The dialog asks for the tap itself; nothing opens it but the desk's own button.
+ */
+export function openCheckout(v: Visit, done: Done, opts: { badgeLabel?: string } = {}): void {
   dialog(t('checkoutTitle'), (d) => {
     const err = errorBox();
     const abort = new AbortController();
@@ -847,27 +847,26 @@ export function openCheckout(
         err.show(e);
       }
     };
-    if (opts.tapped) {
-      void checkout(true);
-      return h('p', { role: 'status' }, t('loading'));
-    }
-    const wait = async () => {
+    const reader = deskReader();
+    // Shown while this dialog waits for the tap; hidden once it no longer does.
+    const tapwait = h('div', { class: 'tapwait', role: 'status', 'aria-live': 'polite', hidden: !reader });
+    const wait = async (id: string) => {
       while (!abort.signal.aborted) {
         try {
-          const read = await api<TapResult>('GET', '/desk/next-tap?waitSeconds=30', undefined, {
-            signal: abort.signal,
-          });
+          const read = await api<TapResult>('GET', nextTapPath(30, id), undefined, { signal: abort.signal });
           if (read.visitId === v.id) return checkout(true);
           toast(t('wrongBadge'), 'error');
         } catch (e) {
           if (abort.signal.aborted) return;
           if (e instanceof ApiError && e.status === 408) continue;
+          tapwait.hidden = true;
           err.show(e);
           return;
         }
       }
     };
-    void wait();
+    if (reader) void wait(reader);
+    else err.show(t('deskReaderNeeded'));
     const manualBack = h('button', { type: 'button' }, t('badgeBackManual'));
     manualBack.addEventListener('click', () => busy(manualBack, () => checkout(true)));
     const notBack = h('button', { type: 'button', class: 'danger' }, t('badgeNotReturned'));
@@ -876,6 +875,12 @@ export function openCheckout(
       ? [{ id: v.badgeId, label: opts.badgeLabel ?? v.badgeId, uid: '', status: 'issued' }]
       : [];
     const sim = deskSimulator(() => badges);
+    replace(
+      tapwait,
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      h('p', null, t('tapBack'), opts.badgeLabel ? h('strong', null, ` (${opts.badgeLabel})`) : null),
+      sim,
+    );
     if (sim && v.badgeId) {
       void api<Badge[]>('GET', '/badges').then((list) => {
         const b = list.find((x) => x.id === v.badgeId);
@@ -889,13 +894,7 @@ export function openCheckout(
       'div',
       null,
       visitSummary(v),
-      h(
-        'div',
-        { class: 'tapwait', role: 'status', 'aria-live': 'polite' },
-        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        h('p', null, t('tapBack'), opts.badgeLabel ? h('strong', null, ` (${opts.badgeLabel})`) : null),
-        sim,
-      ),
+      tapwait,
       err.el,
       actions(h('button', { type: 'button', onClick: () => d.close() }, t('cancel')), notBack, manualBack),
     );

@@ -10,14 +10,7 @@ import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '..
 import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
 import type { Core } from './core.js';
-
-export interface DeskRead {
-  readerId: string;
-  uid: string;
-  badgeId?: string;
-  /** The open visit this badge is issued to, if any (a badge tapped back at checkout). */
-  visitId?: string;
-}
+import { type DeskRead, DeskTaps } from './desk-taps.js';
 
 export type ReadOutcome =
   | {
@@ -32,7 +25,8 @@ export type ReadOutcome =
   | { kind: 'invalid' };
 
 export class AccessService {
-  private readonly deskWaiters = new Set<(read: DeskRead) => void>();
+  /** Who gets a desk reader's tap: the one screen waiting on that reader. */
+  readonly desk: DeskTaps;
   /** Last time each (reader, credential) was read: a card resting on a reader is one tap. */
   private readonly lastRead = new Map<string, number>();
   /** Ignored reads (bad serial lines, unreadable cards): logged at most once per reader per minute. */
@@ -52,6 +46,7 @@ export class AccessService {
     /** Who may release a lockdown (life safety: not whoever may set one). */
     private readonly lockdownReleasers: readonly Role[] = ['admin', 'security'],
   ) {
+    this.desk = new DeskTaps(core);
     for (const reader of readers.values()) reader.onRead((read) => this.fromDriver(read));
     this.ignoredLog = new BoundedLog(core.log, 60_000);
     for (const reader of readers.values()) reader.onIgnored?.((i) => this.ignored(i));
@@ -176,23 +171,6 @@ export class AccessService {
     return this.handleRead({ readerId, kind, credential });
   }
 
-  /** Resolves with the next read at a desk reader (badge binding "tap now"), or null at timeout. */
-  nextDeskRead(timeoutMs: number, signal?: AbortSignal): Promise<DeskRead | null> {
-    return new Promise((resolve) => {
-      const done = (read: DeskRead | null) => {
-        clearTimeout(timer);
-        this.deskWaiters.delete(waiter);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(read);
-      };
-      const waiter = (read: DeskRead) => done(read);
-      const onAbort = () => done(null);
-      const timer = setTimeout(() => done(null), timeoutMs);
-      this.deskWaiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
   private deskRead(readerId: string, uid: string): DeskRead {
     const badge = this.core.state.badgesByUid.get(uid);
     const read: DeskRead = {
@@ -214,7 +192,7 @@ export class AccessService {
         { kind: 'device', id: readerId },
       )
       .catch((err) => this.core.log.error({ err }, 'journal append failed for a desk tap'));
-    for (const w of [...this.deskWaiters]) w(read);
+    this.desk.deliver(read);
     return read;
   }
 

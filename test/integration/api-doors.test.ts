@@ -375,7 +375,8 @@ describe('GET /desk/next-tap', () => {
     ['/desk/next-tap?waitSeconds=0', 'waitSeconds'],
     ['/desk/next-tap?waitSeconds=121', 'waitSeconds'],
     ['/desk/next-tap?waitSeconds=soon', 'waitSeconds'],
-    ['/desk/next-tap?waitSeconds=1&reader=desk', 'reader'],
+    ['/desk/next-tap?waitSeconds=1&reader=', 'reader'],
+    ['/desk/next-tap?waitSeconds=1&desk=desk', 'desk'],
   ])('400 for %s names the field', async (url, field) => {
     const before = await snapshot();
     expect400(await api('GET', url, as.receptionist), field);

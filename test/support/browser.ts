@@ -67,11 +67,14 @@ export interface PanelLab {
   close(): Promise<void>;
 }
 
-export async function startPanelLab(opts: { now?: number } = {}): Promise<PanelLab> {
+export async function startPanelLab(opts: { now?: number; file?: string } = {}): Promise<PanelLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pintu-panel-'));
   const build = await buildPanel(join(tmp, 'panel'));
   process.env.PINTU_PANEL_DIR = build.outDir;
-  const t = await startTestGateway(opts.now !== undefined ? { now: opts.now } : {});
+  const t = await startTestGateway({
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+    ...(opts.file ? { file: opts.file } : {}),
+  });
   delete process.env.PINTU_PANEL_DIR;
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const address = t.app.server.address();

@@ -119,10 +119,15 @@ readers:
       await g.visits.screen(v.id, { passed: true }, actor);
       await g.visits.guestbook(v.id, {}, actor);
       await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
-      const read = g.access.nextDeskRead(5_000);
+      const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
+      if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
       await tap(desk, 'desk', TAMU_01);
-      expect(await read).toMatchObject({ readerId: 'desk', uid: TAMU_01, badgeId: expect.any(String) });
-      const badgeId = (await read)!.badgeId!;
+      const end = await wait.end;
+      expect(end).toMatchObject({
+        kind: 'read',
+        read: { readerId: 'desk', uid: TAMU_01, badgeId: expect.any(String) },
+      });
+      const badgeId = end.kind === 'read' ? end.read.badgeId! : '';
       await g.visits.issueBadge(
         v.id,
         { badge: badgeId, collateral: { type: 'ktp', number: '3578012345670001' } },

@@ -83,6 +83,8 @@ describe('embedded defaults (no file)', () => {
         bodyBytes: 1048576,
         jsonDepth: 16,
         sseStreamsPerUser: 8,
+        deskWaitsPerUser: 4,
+        deskWaits: 32,
       },
     });
     expect(config.mqtt).toEqual({

@@ -6,6 +6,7 @@ import type { Role } from '../../domain/types.js';
 import type { ReadOutcome } from '../../service/access.js';
 import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
+import type { DeskWaits } from '../desk-wait.js';
 import * as S from '../schemas.js';
 
 const ALL: Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
@@ -36,7 +37,10 @@ export function tapBody(o: ReadOutcome, seq?: number): Static<typeof S.TapRespon
   };
 }
 
-export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+export async function doorRoutes(
+  app: FastifyInstance,
+  { gateway, deskWaits }: { gateway: Gateway; deskWaits: DeskWaits },
+) {
   const { access } = gateway;
 
   app.get(
@@ -127,17 +131,18 @@ export async function doorRoutes(app: FastifyInstance, { gateway }: { gateway: G
       config: { roles: DESK },
       schema: {
         tags: ['doors'],
-        summary: 'Wait for the next badge tapped on a desk reader (long poll)',
+        summary: "Wait for the next badge tapped on this desk's desk reader (long poll)",
+        description:
+          'The tap goes to this request alone: another desk waiting on the same reader is refused (409 reader_busy), ' +
+          'and this session asking again takes the wait over (the older request answers 409 superseded). ' +
+          'Name the reader when there are several desk readers.',
         querystring: S.DeskTapQuery,
-        response: { 200: S.TapResponse, 408: S.ErrorBody, ...errors },
+        response: { 200: S.TapResponse, 408: S.ErrorBody, 429: S.ErrorBody, ...errors },
       },
     },
     async (req, reply) => {
-      const abort = new AbortController();
-      reply.raw.once('close', () => abort.abort());
-      const read = await access.nextDeskRead(req.query.waitSeconds * 1000, abort.signal);
-      if (!read) return reply.code(408).send({ error: 'timeout', message: 'no badge was tapped' });
-      return tapBody({ kind: 'desk', read });
+      const read = await deskWaits.next(req, reply, req.query.reader, req.query.waitSeconds);
+      return read ? tapBody({ kind: 'desk', read }) : reply;
     },
   );
 }

@@ -9,6 +9,7 @@ import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { VisitDays } from '../../service/visit-days.js';
 import { principalOf } from '../auth.js';
+import type { DeskWaits } from '../desk-wait.js';
 import * as S from '../schemas.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -23,7 +24,10 @@ export function visitBody(v: Visit, now: number): Static<typeof S.Visit> {
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
-export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: Gateway }) {
+export async function visitRoutes(
+  app: FastifyInstance,
+  { gateway, deskWaits }: { gateway: Gateway; deskWaits: DeskWaits },
+) {
   const { visits } = gateway;
   const days = new VisitDays(gateway.core);
   const now = () => gateway.core.now();
@@ -208,11 +212,12 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
         tags: ['visits'],
         summary: 'Issue a badge against an identity document (SOP step 5a)',
         description:
-          'Give `badge` (UID, id or label), or `nextTap: true` to bind the next badge tapped on a desk reader ' +
-          '(the request waits up to waitSeconds; 408 when none came). The document number is stored masked.',
+          'Give `badge` (UID, id or label), or `nextTap: true` to bind the next badge tapped on the desk reader ' +
+          '`reader` (the request waits up to waitSeconds; 408 when none came; 409 reader_busy when another desk ' +
+          'waits on that reader, as GET /desk/next-tap). The document number is stored masked.',
         params: S.IdParams,
         body: S.BadgeBody,
-        response: { 200: S.Visit, 408: S.ErrorBody, ...errors },
+        response: { 200: S.Visit, 408: S.ErrorBody, 429: S.ErrorBody, ...errors },
       },
     },
     async (req, reply) => {
@@ -227,13 +232,8 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
           );
         }
         if (!req.body.nextTap) throw new DomainError('invalid', 'give badge, or nextTap: true', 'badge');
-        const abort = new AbortController();
-        reply.raw.once('close', () => abort.abort());
-        const read = await gateway.access.nextDeskRead((req.body.waitSeconds ?? 60) * 1000, abort.signal);
-        if (!read)
-          return reply
-            .code(408)
-            .send({ error: 'timeout', message: 'no badge was tapped on the desk reader' });
+        const read = await deskWaits.next(req, reply, req.body.reader, req.body.waitSeconds ?? 60);
+        if (!read) return reply;
         badge = read.uid;
       }
       return visitBody(

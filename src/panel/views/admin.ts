@@ -3,6 +3,7 @@
 // retention of guest data, and the approval webhook.
 import { ROLES } from '../../domain/types.js';
 import { ApiError, api, type Badge, type Host, type TapResult } from '../api.js';
+import { deskReader, deskReaderPicker, nextTapPath } from '../desk-reader.js';
 import { busy, checkbox, field, h, replace, toast } from '../dom.js';
 import { dateTime } from '../format.js';
 import { type Key, t } from '../i18n.js';
@@ -332,13 +333,25 @@ export function adminView(root: HTMLElement): () => void {
     });
     const status = h('p', { role: 'status', 'aria-live': 'polite' });
     const tap = h('button', { type: 'button' }, readerIcon(), t('enrolTap'));
-    tap.addEventListener('click', () =>
-      busy(tap, async () => {
+    // The wait for the tap can be given up (it also ends when the view changes).
+    const stop = h(
+      'button',
+      { type: 'button', hidden: true, onClick: () => enrolAbort?.abort() },
+      t('cancel'),
+    );
+    tap.addEventListener('click', () => {
+      const reader = deskReader();
+      if (!reader) {
+        status.textContent = t('deskReaderNeeded');
+        return;
+      }
+      void busy(tap, async () => {
         enrolAbort?.abort();
         enrolAbort = new AbortController();
         status.textContent = t('waitingTap');
+        stop.hidden = false;
         try {
-          const r = await api<TapResult>('GET', '/desk/next-tap?waitSeconds=60', undefined, {
+          const r = await api<TapResult>('GET', nextTapPath(60, reader), undefined, {
             signal: enrolAbort.signal,
           });
           uid.value = r.uid ?? '';
@@ -347,9 +360,11 @@ export function adminView(root: HTMLElement): () => void {
         } catch (err) {
           status.textContent = err instanceof ApiError && err.status === 408 ? t('noTap') : '';
           if (!(err instanceof DOMException)) fail(err);
+        } finally {
+          stop.hidden = true;
         }
-      }),
-    );
+      });
+    });
     const add = h('button', { type: 'submit', class: 'primary' }, t('add'));
     replace(
       badges,
@@ -413,7 +428,9 @@ export function adminView(root: HTMLElement): () => void {
             });
           },
         },
+        deskReaderPicker(),
         tap,
+        stop,
         status,
         field(t('uid'), uid),
         field(t('label'), label),

@@ -1,8 +1,10 @@
 // The desk view: today's visits by SOP stage, each with the running step's timer against the
 // SOP standard (turning visible when exceeded) and one button to the next step. Live: any
-// visit event reloads the board; a badge tapped back on the desk reader opens its checkout.
-import type { Badge, JournalEntry, Visit } from '../api.js';
+// visit event reloads the board. A desk tap reaches this screen only when one of its dialogs
+// asked for it on this desk's own reader (chosen here when there are several).
+import type { Badge, Visit } from '../api.js';
 import { take } from '../api.js';
+import { deskReaderPicker } from '../desk-reader.js';
 import { dialogOpen, h, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
 import { type Key, recapLabels, t } from '../i18n.js';
@@ -18,7 +20,6 @@ import {
   openGuestbook,
   openHostLink,
   openScreening,
-  recentlyBound,
   rescheduleText,
 } from '../sop.js';
 import { boot, can, hostName, syncClock } from '../state.js';
@@ -78,6 +79,7 @@ export function deskView(root: HTMLElement): () => void {
       'div',
       { class: 'view-head' },
       h('div', null, h('h1', null, t('deskTitle')), h('p', { class: 'muted' }, longDate(now()))),
+      can('deskSteps') ? deskReaderPicker() : null,
       newButton,
     ),
     counts,
@@ -271,15 +273,7 @@ export function deskView(root: HTMLElement): () => void {
     }
   }
 
-  const onDeskTap = (e: JournalEntry) => {
-    const badgeId = e.payload.badgeId as string | undefined;
-    if (!badgeId || dialogOpen() || recentlyBound(badgeId) || !can('deskSteps')) return;
-    const v = visits.find((x) => x.badgeId === badgeId && x.state === 'badged');
-    if (v) openCheckout(v, refresh, { tapped: true, badgeLabel: badgeLabel(badgeId) });
-  };
-
   const offVisits = live.on(['visit.', 'badge.', 'access.granted'], () => void refresh());
-  const offDesk = live.on(['desk.tap'], onDeskTap);
   const tick = setInterval(() => {
     for (const el of board.querySelectorAll<HTMLElement>('.timer[data-since]')) paintTimer(el);
   }, 1000);
@@ -297,7 +291,6 @@ export function deskView(root: HTMLElement): () => void {
   void refresh();
   return () => {
     offVisits();
-    offDesk();
     clearInterval(tick);
     document.removeEventListener('keydown', onKey);
   };
