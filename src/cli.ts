@@ -216,8 +216,9 @@ async function main(argv: string[]): Promise<void> {
         role: role(),
         password: values.password ?? generated!,
         ...(values.host ? { hostId: values.host } : {}),
-        // A generated password is one-time: it must be changed at the first login.
-        ...(generated ? { temporary: true } : {}),
+        // A generated password is one-time: it must be changed at the first login. One given
+        // with --password is the operator's choice (a script's account), as given.
+        temporary: Boolean(generated),
       };
       await viaGateway(
         config,

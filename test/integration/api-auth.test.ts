@@ -253,7 +253,23 @@ describe('users (admin)', () => {
       payload: { username: 'desk.two', role: 'receptionist' },
     });
     expect(entry.actor).toMatchObject({ kind: 'user', role: 'admin' });
-    expect((await login('desk.two', 'long enough password')).statusCode).toBe(200);
+    // The password the admin typed is not the user's: one-time, changed at the first login.
+    const first = await login('desk.two', 'long enough password');
+    expect(first.statusCode).toBe(200);
+    expect(first.json().mustChangePassword).toBe(true);
+  });
+
+  it('POST /users with temporary: false (an account a machine logs in with) keeps the password', async () => {
+    const res = await api('POST', '/users', as.admin, {
+      username: 'kiosk.one',
+      role: 'security',
+      password: 'long enough password',
+      temporary: false,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const first = await login('kiosk.one', 'long enough password');
+    expect(first.statusCode).toBe(200);
+    expect(first.json().mustChangePassword).toBeUndefined();
   });
 
   it('POST /users creates a host login bound to a host', async () => {

@@ -228,7 +228,7 @@ export function adminView(root: HTMLElement): () => void {
         field(t('displayName'), display),
         field(t('role'), role),
         hostField,
-        field(t('password'), password),
+        field(t('password'), password, t('passwordOneTime')),
         add,
       ),
     );
