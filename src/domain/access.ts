@@ -55,7 +55,8 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     visit = s.visits.get(badge.visitId);
     if (!visit) return deny('badge_not_assigned', { badgeId });
   } else {
-    if (!reader.keypad) return deny('unknown_reader');
+    // A code typed at a reader that has no keypad (or a QR code shown to one without a camera).
+    if (!reader.keypad) return deny('no_keypad');
     const pad = s.keypads.get(reader.id);
     if (pad?.lockedUntil !== undefined && now < pad.lockedUntil) return deny('keypad_locked');
     const visitId = s.codes.get(`${doorId}:${tap.codeHash}`);
@@ -90,6 +91,33 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     visitId: visit.id,
     pulseMs: door.pulseMs,
   };
+}
+
+/** Why a visit's badge opens no door now (the desk warns as it issues it). */
+export interface ClosedNow {
+  /** outside_hours: every door it may use is shut at this hour; visit_expired: its time is over. */
+  reason: 'outside_hours' | 'visit_expired';
+  /** The doors it may use (entrances and its rooms), all shut to it now. */
+  doors: string[];
+}
+
+/**
+ * Can the visit enter anywhere now? Undefined when at least one door it may use would let it in
+ * at this hour (the entrance at least, in office hours); otherwise why not. Only time counts here:
+ * a badge issued outside office hours, or for a visit whose end has passed, opens nothing, and
+ * nothing else would tell the desk.
+ */
+export function closedNow(s: AccessSnapshot, visit: Visit, now: number): ClosedNow | undefined {
+  const doors = [...s.doors.values()].filter(
+    (d) =>
+      (d.kind !== 'room' || visit.rooms.includes(d.id)) &&
+      [...s.readers.values()].some((r) => r.role === 'door' && r.doorId === d.id && r.direction === 'in'),
+  );
+  if (doors.length === 0) return undefined;
+  const ids = doors.map((d) => d.id);
+  if (visit.validUntil !== undefined && now >= visit.validUntil) return { reason: 'visit_expired', doors: ids };
+  const open = doors.some((d) => isWithinHours(now, d.hours ?? s.policy.officeHours, s.policy.timezone));
+  return open ? undefined : { reason: 'outside_hours', doors: ids };
 }
 
 /** The visitor's area after a decision (domain/areas.ts): a refusal moves nobody. */

@@ -237,6 +237,7 @@ export type DenyReason =
   | 'lockdown'
   | 'anti_passback'
   | 'unknown_code'
+  | 'no_keypad'
   | 'keypad_locked';
 
 export const DENY_REASONS: readonly DenyReason[] = [
@@ -252,6 +253,7 @@ export const DENY_REASONS: readonly DenyReason[] = [
   'lockdown',
   'anti_passback',
   'unknown_code',
+  'no_keypad',
   'keypad_locked',
 ];
 

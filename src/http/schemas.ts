@@ -95,6 +95,18 @@ export const Visit = Type.Object({
       exceeded: Type.Boolean(),
     }),
   ),
+  closedNow: Opt(
+    Type.Object(
+      {
+        reason: Type.Union([Type.Literal('outside_hours'), Type.Literal('visit_expired')]),
+        doors: Type.Array(Type.String()),
+      },
+      {
+        description:
+          'When a badge is issued that opens no door now: every door the visit may use is shut at this hour (outside_hours) or its time is over (visit_expired)',
+      },
+    ),
+  ),
 });
 
 export const VisitWithCode = Type.Object({
@@ -445,7 +457,11 @@ export const UserCreate = Type.Object(
     password: Type.String({ minLength: 10, maxLength: 200 }),
     hostId: Type.Optional(Id),
     temporary: Type.Optional(
-      Type.Boolean({ description: 'One-time password: to be changed at the first login' }),
+      Type.Boolean({
+        default: true,
+        description:
+          'One-time password, to be changed at the first login (the default: a password the admin typed is not the user\'s); false for an account a machine logs in with',
+      }),
     ),
   },
   { additionalProperties: false },

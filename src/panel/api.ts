@@ -146,6 +146,8 @@ export interface Visit {
     actor: { kind: string; id: string };
   }>;
   timings: Timing[];
+  /** Set when a badge was just issued that opens no door now. */
+  closedNow?: { reason: 'outside_hours' | 'visit_expired'; doors: string[] };
 }
 
 export interface Badge {

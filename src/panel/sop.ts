@@ -385,6 +385,14 @@ export function openGuestbook(v: Visit, done: Done): void {
 
 // ---------------------------------------------------------------- step 4: the host's decision
 
+/** The office hours as a desk reads them: "Sen, Sel, Rab, Kam, Jum 07:30-16:00". */
+function openingHours(): string {
+  const h = boot?.officeHours;
+  if (!h) return '';
+  const names = t('weekdaysShort').split(',');
+  return `${h.days.map((d) => names[d - 1] ?? String(d)).join(', ')} ${h.open}-${h.close}`;
+}
+
 /** The next office day after today (for a proposed reschedule date). */
 function nextOfficeDay(): string {
   const today = localDate(now()).date;
@@ -728,6 +736,15 @@ export function openBadge(v: Visit, done: Done): void {
                         null,
                         `${L.documentTypes[visit.collateral.type as keyof typeof L.documentTypes] ?? visit.collateral.type}: `,
                         h('span', { class: 'mono' }, visit.collateral.masked),
+                      )
+                    : null,
+                  visit.closedNow
+                    ? h(
+                        'p',
+                        { class: 'callout strong', role: 'alert' },
+                        visit.closedNow.reason === 'outside_hours'
+                          ? `${t('closedOutsideHours')} (${openingHours()}).`
+                          : `${t('closedExpired')}.`,
                       )
                     : null,
                   h('p', { class: 'callout' }, t('escortHint')),

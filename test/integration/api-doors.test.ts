@@ -319,7 +319,7 @@ describe('POST /taps', () => {
     });
     expect((await tap({ reader: 'pintu-utama-in', pin: guest.code })).json()).toMatchObject({
       granted: false,
-      reason: 'unknown_reader',
+      reason: 'no_keypad',
     });
   });
 

@@ -629,6 +629,28 @@ describe('POST /visits/:id/badge', () => {
     expect(res2.json().badgeId).toBe(other.id);
   });
 
+  it('says when the badge opens no door now (issued after office hours), and not in office hours', async () => {
+    const inHours = await post(as.receptionist, `/visits/${await visitAt('accepted')}/badge`, {
+      badge: await freeBadge(),
+      collateral: KTP,
+    });
+    expect(inHours.statusCode, inHours.body).toBe(200);
+    expect(inHours.json().closedNow).toBeUndefined();
+    const morning = t.clock.now;
+    try {
+      t.clock.now = morning + 10 * 60 * 60_000; // 19:00, the office closed at 16:00
+      const res = await post(as.receptionist, `/visits/${await visitAt('accepted')}/badge`, {
+        badge: await freeBadge(),
+        collateral: KTP,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ state: 'badged', closedNow: { reason: 'outside_hours' } });
+      expect(res.json().closedNow.doors).toContain('pintu-utama');
+    } finally {
+      t.clock.now = morning;
+    }
+  });
+
   it('409 for a visit not accepted yet, nothing changes', async () => {
     const id = await visitAt('awaiting_host');
     const before = await snapshot(id);

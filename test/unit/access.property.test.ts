@@ -361,7 +361,7 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
     }
     v = bound;
   } else {
-    if (!reader.keypad) return { outcome: 'unknown_reader' };
+    if (!reader.keypad) return { outcome: 'no_keypad' };
     const pad = s.keypads.get(reader.id);
     if (pad?.lockedUntil !== undefined && pad.lockedUntil > now) return { outcome: 'keypad_locked' };
     const id = s.codes.get(`${door.id}:${tap.codeHash}`);

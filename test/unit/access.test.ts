@@ -3,7 +3,14 @@
 // 'ruang-arsip' Mon-Fri 09:00-12:00 (door-specific hours); 'ruang-rapat' has anti-passback.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decide, nextKeypad, nextPresence, normaliseUid, readerLabel } from '../../src/domain/access.js';
+import {
+  closedNow,
+  decide,
+  nextKeypad,
+  nextPresence,
+  normaliseUid,
+  readerLabel,
+} from '../../src/domain/access.js';
 import { OUTSIDE } from '../../src/domain/areas.js';
 import type { AccessSnapshot, Decision, DenyReason, Tap, Visit } from '../../src/domain/types.js';
 import { DENY_REASONS } from '../../src/domain/types.js';
@@ -214,13 +221,14 @@ describe('denials, one reason per situation', () => {
       });
     });
 
-    it('a PIN on a reader without a keypad', () => {
-      const s = codeWorld({
-        rooms: ['ruang-rapat'],
-        accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-rapat'] },
-      });
-      expectDenied(decide(s, pin('ruang-rapat-in'), MON_0900), 'unknown_reader');
+  });
+
+  it('no_keypad: a code typed at a known reader that has no keypad says so (not unknown_reader)', () => {
+    const s = codeWorld({
+      rooms: ['ruang-rapat'],
+      accessCode: { hash: 'h-123', issuedAt: 0, rooms: ['ruang-rapat'] },
     });
+    expectDenied(decide(s, pin('ruang-rapat-in'), MON_0900), 'no_keypad');
   });
 
   describe('lockdown', () => {
@@ -782,5 +790,28 @@ describe('normaliseUid', () => {
     expect(decide(s, nfc('pintu-utama-in', normaliseUid('04 A1 B2 C3 D4 E5 01')!), MON_0900).granted).toBe(
       true,
     );
+  });
+});
+
+describe('closedNow: a badge that opens no door now (the desk warns as it issues it)', () => {
+  it('open in office hours; shut after them, naming the doors the visit may use', () => {
+    const { s, visit: v } = guestWorld({ validUntil: undefined });
+    expect(closedNow(s, v, MON_0900)).toBeUndefined();
+    const evening = closedNow(s, v, jkt(MONDAY, '19:00'));
+    expect(evening?.reason).toBe('outside_hours');
+    expect(evening?.doors).toEqual(expect.arrayContaining(['pintu-utama', 'ruang-kabag', 'ruang-rapat']));
+    // Rooms it was not given are not its doors.
+    expect(evening?.doors).not.toContain('aula');
+  });
+
+  it('a door of its own with longer hours (aula, until 20:00) still opens at 19:00', () => {
+    const { s, visit: v } = guestWorld({ validUntil: undefined, rooms: ['aula'] });
+    expect(closedNow(s, v, jkt(MONDAY, '19:00'))).toBeUndefined();
+    expect(closedNow(s, v, jkt(MONDAY, '21:00'))?.reason).toBe('outside_hours');
+  });
+
+  it('a visit whose time is over opens nothing, whatever the hour', () => {
+    const { s, visit: v } = guestWorld({ validUntil: MON_0900 - MINUTE });
+    expect(closedNow(s, v, MON_0900)).toMatchObject({ reason: 'visit_expired' });
   });
 });

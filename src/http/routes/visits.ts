@@ -2,6 +2,7 @@
 // and the desk application's sync. Hosts see and decide only their own visits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
+import { closedNow } from '../../domain/access.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
 import { stepTimings } from '../../domain/visit.js';
@@ -236,10 +237,10 @@ export async function visitRoutes(
         if (!read) return reply;
         badge = read.uid;
       }
-      return visitBody(
-        await visits.issueBadge(req.params.id, { badge, collateral: req.body.collateral }, actor(req)),
-        now(),
-      );
+      const badged = await visits.issueBadge(req.params.id, { badge, collateral: req.body.collateral }, actor(req));
+      // A badge that opens nothing now (after office hours) says so, or the guest finds out at the door.
+      const closed = closedNow(gateway.core.state, badged, now());
+      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
     },
   );
 
