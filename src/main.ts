@@ -26,8 +26,21 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Lines for a person when a person reads them: a terminal, not systemd's journal (JOURNAL_STREAM). */
+function prettyLogs(format: Config['log']['format']): boolean {
+  if (format !== 'auto') return format === 'pretty';
+  return Boolean(process.stdout.isTTY) && !process.env.JOURNAL_STREAM;
+}
+
 export function createLogger(config: Config): Logger {
-  return pino({
+  // pino-pretty runs as a transport, on a worker thread: formatting stays off the tap path.
+  const destination = prettyLogs(config.log.format)
+    ? pino.transport({
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: false },
+      })
+    : undefined;
+  const options: pino.LoggerOptions = {
     level: config.log.level,
     base: { service: 'pintu' },
     // Secrets never reach a log line, whatever a caller passes by mistake.
@@ -42,7 +55,8 @@ export function createLogger(config: Config): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The file that marks a data folder as in use by a running gateway, with its pid. */

@@ -102,6 +102,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 const LogSchema = Section(
   {
     level: StringEnum(LOG_LEVELS, { default: 'info', description: 'Log level (pino).' }),
+    format: StringEnum(['auto', 'json', 'pretty'] as const, {
+      default: 'auto',
+      description:
+        'json: one JSON object a line (journald, log shippers); pretty: coloured lines for a person (pino-pretty, on a thread of its own); auto: pretty when stdout is a terminal and not under systemd, json otherwise.',
+    }),
     personalData: Type.Boolean({
       default: false,
       description:

@@ -64,7 +64,7 @@ describe('embedded defaults (no file)', () => {
   it('has the documented scalar defaults', () => {
     expect(config.dataDir).toBe('./data');
     expect(config.timezone).toBe('Asia/Jakarta');
-    expect(config.log).toEqual({ level: 'info', personalData: false });
+    expect(config.log).toEqual({ level: 'info', format: 'auto', personalData: false });
     expect(config.http).toEqual({
       host: '127.0.0.1',
       port: 8080,
