@@ -78,6 +78,54 @@ export const TRANSITIONS: Readonly<Record<VisitAction, { from: readonly (VisitSt
   cancel: { from: ['arrived', 'screened', 'awaiting_host', 'accepted'] },
 };
 
+/** Where an external desk application says a visit is (the sync API). */
+export type SyncStatus = 'awaiting_host' | 'accepted' | 'host_refused' | 'cancelled';
+export const SYNC_STATUSES: readonly SyncStatus[] = [
+  'awaiting_host',
+  'accepted',
+  'host_refused',
+  'cancelled',
+];
+
+/**
+ * The gateway's states that agree with a desk application's status: the visit is there, on its
+ * way there, or past it along the same path (the desk app merely lags). Any other state is a
+ * conflict: both sides decided differently (refused here, accepted there), or the desk app would
+ * undo what already happened at the gateway (a cancel for a guest who holds a badge).
+ */
+const SYNC_AGREES: Readonly<Record<SyncStatus, readonly VisitState[]>> = {
+  awaiting_host: [
+    'arrived',
+    'screening_refused',
+    'screened',
+    'awaiting_host',
+    'host_refused',
+    'rescheduled',
+    'accepted',
+    'badged',
+    'checked_out',
+    'cancelled',
+    'closed',
+  ],
+  accepted: ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'checked_out', 'closed'],
+  host_refused: ['arrived', 'screened', 'awaiting_host', 'host_refused'],
+  cancelled: ['arrived', 'screened', 'awaiting_host', 'accepted', 'cancelled'],
+};
+
+/** A DomainError 'conflict' (field status, naming the state) when `status` contradicts `state`. */
+export function checkSyncStatus(state: VisitState, status: SyncStatus): void {
+  if (!SYNC_AGREES[status].includes(state)) {
+    throw new DomainError(
+      'conflict',
+      `status ${status} conflicts with the visit's state ${state}`,
+      'status',
+      {
+        state,
+      },
+    );
+  }
+}
+
 export function isTerminal(state: VisitState): boolean {
   return TERMINAL_STATES.includes(state);
 }

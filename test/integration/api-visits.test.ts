@@ -920,38 +920,107 @@ describe('PUT /sync/visits', () => {
     expect(third).toMatchObject({ state: 'accepted', changed: false });
   });
 
+  it('a status that conflicts with the visit is a 409 for that item (field, state); the rest applies', async () => {
+    const accepted = (await sync([item('sc-1', 'accepted')])).json().results[0];
+    const refused = (await sync([item('sc-2', 'host_refused')])).json().results[0];
+    const badgedExt = 'sc-3';
+    // A visit arrived at the desk with an externalId, then badged: the desk app cancels it.
+    const arrived = (await post(as.receptionist, '/visits', arrival({ externalId: badgedExt }))).json();
+    for (const [path, body] of [
+      [`/visits/${arrived.id}/screening`, { passed: true }],
+      [`/visits/${arrived.id}/guestbook`, {}],
+      [`/visits/${arrived.id}/decision`, { outcome: 'accepted' }],
+      [`/visits/${arrived.id}/badge`, { badge: await freeBadge(), collateral: KTP }],
+    ] as const) {
+      const r = await post(as.admin, path, body);
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const before = seq();
+    const res = await sync([
+      item('sc-1', 'host_refused'),
+      item('sc-4', 'awaiting_host'),
+      item('sc-2', 'accepted'),
+      item(badgedExt, 'cancelled'),
+    ]);
+    expect(res.statusCode, res.body).toBe(207);
+    const results = res.json().results;
+    expect(results[0]).toMatchObject({
+      externalId: 'sc-1',
+      status: 409,
+      visitId: accepted.visitId,
+      state: 'accepted',
+      changed: false,
+      error: { error: 'conflict', field: 'status', state: 'accepted' },
+    });
+    expect(results[0].error.message).toMatch(/host_refused.*accepted/);
+    expect(results[1]).toMatchObject({
+      externalId: 'sc-4',
+      status: 200,
+      state: 'awaiting_host',
+      changed: true,
+    });
+    expect(results[2]).toMatchObject({
+      status: 409,
+      state: 'host_refused',
+      error: { error: 'conflict', field: 'status', state: 'host_refused' },
+    });
+    expect(results[3]).toMatchObject({
+      status: 409,
+      visitId: arrived.id,
+      state: 'badged',
+      error: { field: 'status', state: 'badged' },
+    });
+    // Only sc-4 was written (arrival, screening, guest book); the conflicting visits stand.
+    expect(seq()).toBe(before + 3);
+    expect((await api('GET', `/visits/${accepted.visitId}`, as.admin)).json().state).toBe('accepted');
+    expect((await api('GET', `/visits/${arrived.id}`, as.admin)).json().state).toBe('badged');
+  });
+
+  it('a batch without a conflict answers 200 with status 200 per item', async () => {
+    const res = await sync([item('sd-1', 'awaiting_host')]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results[0]).toMatchObject({ status: 200, changed: true });
+  });
+
   it('an arrival with an externalId is picked up by sync', async () => {
     const arrived = (await post(as.receptionist, '/visits', arrival({ externalId: 'sz-1' }))).json();
     const r = (await sync([item('sz-1', 'awaiting_host')])).json().results[0];
     expect(r).toMatchObject({ visitId: arrived.id, state: 'awaiting_host', changed: true });
   });
 
-  it('an unknown host: 404 (field hostId); items before it in the batch ARE applied, items after are not', async () => {
+  it('an unknown host: 404 for that item (field hostId); the items before and after it apply', async () => {
     const before = seq();
     const res = await sync([
       item('su-1', 'awaiting_host'),
       item('su-2', 'awaiting_host', { hostId: 'no-such-host' }),
       item('su-3', 'awaiting_host'),
     ]);
-    expect(res.statusCode).toBe(404);
-    expect(res.json().field).toBe('hostId');
-    // What actually happens: the batch is not atomic. su-1 was created and brought to
-    // awaiting_host (3 journal entries) before su-2 failed; su-3 was never reached.
+    expect(res.statusCode, res.body).toBe(207);
+    const results = res.json().results;
+    expect(results[1]).toMatchObject({
+      externalId: 'su-2',
+      status: 404,
+      error: { error: 'not_found', field: 'hostId' },
+    });
+    expect(results[1].visitId).toBeUndefined();
     const open = (await api('GET', '/visits', as.admin)).json() as Array<{
       externalId?: string;
       state: string;
     }>;
     expect(open.find((v) => v.externalId === 'su-1')?.state).toBe('awaiting_host');
-    expect(open.some((v) => v.externalId === 'su-3')).toBe(false);
-    expect(seq()).toBe(before + 3);
-    // Retrying the corrected batch is safe: su-1 is unchanged, su-3 is created.
+    expect(open.find((v) => v.externalId === 'su-3')?.state).toBe('awaiting_host');
+    expect(open.some((v) => v.externalId === 'su-2')).toBe(false);
+    expect(seq()).toBe(before + 6);
+    // Retrying is safe: su-1 and su-3 are unchanged.
     const retry = (await sync([item('su-1', 'awaiting_host'), item('su-3', 'awaiting_host')])).json().results;
-    expect(retry.map((r: { changed: boolean }) => r.changed)).toEqual([false, true]);
+    expect(retry.map((r: { changed: boolean }) => r.changed)).toEqual([false, false]);
   });
 
   it('an unknown host as the only item changes nothing', async () => {
     const before = await snapshot();
-    expect((await sync([item('sv-1', 'accepted', { hostId: 'no-such-host' })])).statusCode).toBe(404);
+    const res = await sync([item('sv-1', 'accepted', { hostId: 'no-such-host' })]);
+    expect(res.statusCode).toBe(207);
+    expect(res.json().results[0]).toMatchObject({ status: 404, error: { field: 'hostId' } });
     await expectUnchanged(before);
   });
 
