@@ -961,6 +961,7 @@ describe('PUT /sync/visits', () => {
     });
     expect(results[2]).toMatchObject({
       status: 409,
+      visitId: refused.visitId,
       state: 'host_refused',
       error: { error: 'conflict', field: 'status', state: 'host_refused' },
     });
