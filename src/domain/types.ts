@@ -85,6 +85,11 @@ export interface VisitStep {
   to: VisitState;
   at: number;
   actor: Actor;
+  /**
+   * Done in the desk application and recorded here when it pushed the visit (sync API): the
+   * step's time is the push, not the step's, so it is left out of the SOP step times.
+   */
+  doneElsewhere?: true;
 }
 
 export interface Visit {

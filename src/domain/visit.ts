@@ -37,10 +37,12 @@ export type VisitCommand =
       hostId: string;
       externalId?: string;
     }
-  | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string }
-  | { action: 'guestbook'; note?: string }
+  | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string; doneElsewhere?: true }
+  | { action: 'guestbook'; note?: string; doneElsewhere?: true }
   | {
       action: 'decide';
+      /** Decided in the desk application (sync API): recorded here, not timed. */
+      doneElsewhere?: true;
       outcome: 'accepted' | 'refused' | 'host_absent';
       reason?: string;
       proposedDate?: string;
@@ -225,13 +227,19 @@ export function handleVisitCommand(
       }
       return {
         type: 'visit.screened',
-        payload: { visitId: visit!.id, passed: cmd.passed, reasons, ...(cmd.note ? { note: cmd.note } : {}) },
+        payload: {
+          visitId: visit!.id,
+          passed: cmd.passed,
+          reasons,
+          ...(cmd.note ? { note: cmd.note } : {}),
+          ...elsewhere(cmd),
+        },
       };
     }
     case 'guestbook':
       return {
         type: 'visit.guestbook',
-        payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}) },
+        payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}), ...elsewhere(cmd) },
       };
     case 'decide': {
       const v = visit!;
@@ -247,6 +255,7 @@ export function handleVisitCommand(
             rooms,
             validUntil: visitWindowEnd(ctx.now, ctx.policy),
             ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
+            ...elsewhere(cmd),
           },
         };
       }
@@ -265,6 +274,7 @@ export function handleVisitCommand(
             rooms: [],
             proposedDate: date,
             ...(cmd.reason ? { reason: cmd.reason } : {}),
+            ...elsewhere(cmd),
           },
         };
       }
@@ -275,6 +285,7 @@ export function handleVisitCommand(
           outcome: 'refused',
           rooms: [],
           ...(cmd.reason ? { reason: cmd.reason } : {}),
+          ...elsewhere(cmd),
         },
       };
     }
@@ -344,14 +355,19 @@ export function handleVisitCommand(
   }
 }
 
+function elsewhere(x: { doneElsewhere?: true }): { doneElsewhere?: true } {
+  return x.doneElsewhere ? { doneElsewhere: true } : {};
+}
+
 function step(
   visit: Visit | undefined,
   action: VisitAction,
   to: VisitState,
   at: number,
   actor: Actor,
+  done: { doneElsewhere?: true } = {},
 ): Visit['history'][number] {
-  return { action, from: visit?.state ?? null, to, at, actor };
+  return { action, from: visit?.state ?? null, to, at, actor, ...elsewhere(done) };
 }
 
 /** The action each recorded event is the outcome of. */
@@ -410,7 +426,10 @@ export function applyVisitEvent(
     ...visit,
     ...patch,
     state: to,
-    history: [...visit.history, step(visit, action, to, at, actor)],
+    history: [
+      ...visit.history,
+      step(visit, action, to, at, actor, 'doneElsewhere' in event.payload ? event.payload : {}),
+    ],
   });
   switch (event.type) {
     case 'visit.screened': {
@@ -503,10 +522,13 @@ export interface StepTiming {
 
 /**
  * Derived from the visit's history; `firstEntryAt` (the first granted entry after the badge)
- * ends the escort step. A step that has not ended yet is timed up to `now` when given.
+ * ends the escort step. A step that has not ended yet is timed up to `now` when given. A step
+ * that starts or ends with a step done elsewhere (the desk application) is not timed: its time
+ * here is the push's, not the step's.
  */
 export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): StepTiming[] {
   const at = (action: VisitAction) => visit.history.find((h) => h.action === action)?.at;
+  const elsewhere = new Set(visit.history.filter((h) => h.doneElsewhere).map((h) => h.action));
   const arrived = visit.createdAt;
   const bounds: Array<[SopStep, number | undefined, number | undefined]> = [
     ['screening', arrived, at('screen')],
@@ -515,9 +537,18 @@ export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): 
     ['badge', visit.decision?.outcome === 'accepted' ? at('decide') : undefined, at('issue_badge')],
     ['escort', at('issue_badge'), firstEntryAt],
   ];
+  /** The recorded steps that start and end each timed step (the arrival is always here). */
+  const edges: Record<SopStep, VisitAction[]> = {
+    screening: ['screen'],
+    guestbook: ['screen', 'guestbook'],
+    confirmation: ['guestbook', 'decide'],
+    badge: ['decide', 'issue_badge'],
+    escort: ['issue_badge'],
+  };
   const out: StepTiming[] = [];
   for (const [name, start, end] of bounds) {
     if (start === undefined) continue;
+    if (edges[name].some((a) => elsewhere.has(a))) continue;
     // A step still open runs to `now`, unless the visit is past it for good (checked out).
     const over = isTerminal(visit.state) || visit.state === 'checked_out';
     const stop = end ?? (over ? undefined : now);

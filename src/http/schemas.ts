@@ -92,6 +92,11 @@ export const Visit = Type.Object({
       to: VisitStateEnum,
       at: Type.Integer(),
       actor: Actor,
+      doneElsewhere: Opt(
+        Type.Boolean({
+          description: 'Done in the desk application (sync API), recorded at the push: not timed',
+        }),
+      ),
     }),
   ),
   timings: Type.Array(

@@ -270,23 +270,31 @@ export class VisitService {
     out.visitId = id;
     const at = () => this.mustGetAny(id);
     checkSyncStatus(at().state, item.status);
+    // The desk application did these steps (or the decision) itself: marked so, so that the
+    // recap does not time them as if they had taken no time at the gateway.
+    const elsewhere = { doneElsewhere: true } as const;
     if (at().state === 'arrived') {
-      await this.run(id, actor, { action: 'screen', passed: true, note: 'desk application' });
+      await this.run(id, actor, { action: 'screen', passed: true, note: 'desk application', ...elsewhere });
       out.changed = true;
     }
     if (at().state === 'screened') {
-      await this.run(id, actor, { action: 'guestbook' });
+      await this.run(id, actor, { action: 'guestbook', ...elsewhere });
       out.changed = true;
     }
     if (item.status === 'cancelled' && at().state !== 'cancelled') {
       await this.cancel(id, { reason: 'desk application' }, actor);
       out.changed = true;
     } else if (item.status === 'host_refused' && at().state === 'awaiting_host') {
-      await this.run(id, actor, { action: 'decide', outcome: 'refused' });
+      await this.run(id, actor, { action: 'decide', outcome: 'refused', ...elsewhere });
       out.changed = true;
     } else if (item.status === 'accepted' && at().state === 'awaiting_host') {
       const rooms = item.rooms ?? [];
-      const r = await this.run(id, actor, { action: 'decide', outcome: 'accepted', rooms }, rooms.length > 0);
+      const r = await this.run(
+        id,
+        actor,
+        { action: 'decide', outcome: 'accepted', rooms, ...elsewhere },
+        rooms.length > 0,
+      );
       out.changed = true;
       if (r.accessCode) out.accessCode = r.accessCode;
     } else if (item.status === 'accepted' && item.rooms?.some((r) => !at().rooms.includes(r))) {

@@ -983,6 +983,35 @@ describe('PUT /sync/visits', () => {
     expect(res.json().results[0]).toMatchObject({ status: 200, changed: true });
   });
 
+  it('the steps the desk application did are marked done elsewhere (journal, history) and not timed', async () => {
+    const from = seq();
+    const r = (await sync([item('se-1', 'accepted')])).json().results[0];
+    const v = (await api('GET', `/visits/${r.visitId}`, as.admin)).json();
+    expect(
+      v.history.map((h: { action: string; doneElsewhere?: boolean }) => [h.action, h.doneElsewhere ?? false]),
+    ).toEqual([
+      ['arrive', false],
+      ['screen', true],
+      ['guestbook', true],
+      ['decide', true],
+    ]);
+    expect(v.timings).toEqual([]);
+    const list = (await api('GET', '/events?limit=20&type=visit.', as.admin)).json().events as Array<{
+      seq: number;
+      type: string;
+      payload: { visitId?: string; doneElsewhere?: boolean };
+    }>;
+    const mine = list.filter((e) => e.seq > from && e.payload.visitId === r.visitId);
+    expect(mine.map((e) => [e.type, e.payload.doneElsewhere ?? false]).sort()).toEqual(
+      [
+        ['visit.arrived', false],
+        ['visit.screened', true],
+        ['visit.guestbook', true],
+        ['visit.decided', true],
+      ].sort(),
+    );
+  });
+
   it('an arrival with an externalId is picked up by sync', async () => {
     const arrived = (await post(as.receptionist, '/visits', arrival({ externalId: 'sz-1' }))).json();
     const r = (await sync([item('sz-1', 'awaiting_host')])).json().results[0];
