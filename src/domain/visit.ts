@@ -6,7 +6,7 @@
 import { DomainError } from './errors.js';
 import type { VisitEvent } from './events.js';
 import { isMasked } from './privacy.js';
-import { closeOfDay } from './time.js';
+import { closeOfDay, dateOf } from './time.js';
 import type {
   AccessPolicyConfig,
   Actor,
@@ -138,7 +138,7 @@ export function isApproved(visit: Visit): boolean {
 }
 
 /** A real calendar date YYYY-MM-DD (2025-02-30 is not one). */
-function isCalendarDate(date: string): boolean {
+export function isCalendarDate(date: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
   const d = new Date(`${date}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
@@ -264,7 +264,19 @@ export function handleVisitCommand(
       if (cmd.outcome === 'host_absent') {
         const date = cmd.proposedDate ?? '';
         if (!isCalendarDate(date)) {
-          throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate');
+          throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate', {
+            rule: 'date_format',
+          });
+        }
+        // The site's today, not the server's UTC date: at 06:00 in Jakarta UTC is still yesterday.
+        const today = dateOf(ctx.now, ctx.policy.timezone);
+        if (date < today) {
+          throw new DomainError(
+            'invalid',
+            `proposedDate ${date} is before today (${today}, ${ctx.policy.timezone})`,
+            'proposedDate',
+            { rule: 'date_past' },
+          );
         }
         return {
           type: 'visit.decided',

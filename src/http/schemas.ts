@@ -150,7 +150,13 @@ export const DecisionBody = Type.Object(
   {
     outcome: Enum(['accepted', 'refused', 'host_absent'] as const),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
-    proposedDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    proposedDate: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description:
+          "host_absent: the day to come back, today or later in the site's time zone (400 rule date_past)",
+      }),
+    ),
     rooms: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -173,7 +179,13 @@ export const BadgeBody = Type.Object(
     collateral: Type.Object(
       {
         type: Enum(DOCUMENT_TYPES),
-        number: Type.String({ minLength: 4, maxLength: 40, description: 'Stored masked only' }),
+        number: Type.String({
+          minLength: 4,
+          maxLength: 40,
+          description:
+            'Checked against the type (NIK: 16 digits, province, regency, district, birth date, serial; ' +
+            'SIM: 12 or 14 digits; passport: 6-9 letters and digits), 400 with the rule broken; stored masked only',
+        }),
       },
       { additionalProperties: false },
     ),

@@ -159,6 +159,7 @@ const ID: RecapLabels = {
   documentTypes: {
     ktp: 'KTP',
     sim: 'SIM',
+    passport: 'Paspor',
     student_card: 'Kartu pelajar/mahasiswa',
     surat_tugas: 'Surat tugas',
   },
@@ -257,6 +258,7 @@ const EN: RecapLabels = {
   documentTypes: {
     ktp: 'KTP (identity card)',
     sim: 'SIM (driving licence)',
+    passport: 'Passport',
     student_card: 'Student card',
     surat_tugas: 'Letter of assignment',
   },

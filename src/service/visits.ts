@@ -4,6 +4,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { normaliseUid } from '../domain/access.js';
 import { issueCode } from '../domain/codes.js';
+import { checkDocumentNumber } from '../domain/documents.js';
 import { DomainError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { maskDocumentNumber } from '../domain/privacy.js';
@@ -179,10 +180,9 @@ export class VisitService {
   }
 
   async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {
+    // Checked in full before it is masked: a masked typo could never be noticed again.
+    checkDocumentNumber(input.collateral.type, input.collateral.number);
     const masked = maskDocumentNumber(input.collateral.number);
-    if (masked.replace(/\*/g, '').length < 2) {
-      throw new DomainError('invalid', 'collateral number is too short', 'collateral.number');
-    }
     return this.core.transact(actor, (now) => {
       const badge = this.resolveBadge(input.badge);
       if (badge.status !== 'available') {

@@ -11,7 +11,8 @@ import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const KTP = { type: 'ktp', number: '3578012345670001' } as const;
+/** A well-formed NIK: Kota Surabaya, a woman born 1 July 1990 (day + 40). */
+const KTP = { type: 'ktp', number: '3578014107900001' } as const;
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
@@ -295,6 +296,8 @@ describe('GET /visits and GET /visits/:id', () => {
   it.each([
     ['/visits?state=bogus', 'state'],
     ['/visits?unknownProperty=1', 'unknownProperty'],
+    ['/visits?date=2026-02-30', 'date'],
+    ['/visits?date=2026-13-01', 'date'],
   ])('400 for %s names the field', async (url, field) => {
     expect400(await api('GET', url, as.receptionist), field);
   });
@@ -489,6 +492,25 @@ describe('POST /visits/:id/decision', () => {
     await expectUnchanged(before, id);
   });
 
+  it('host_absent: a date before today (Asia/Jakarta) is a 400 naming the field and the rule; today is fine', async () => {
+    // The test gateway's clock: Monday 30 November 2026, 09:00 in Jakarta.
+    for (const proposedDate of ['2020-01-01', '2026-11-29']) {
+      const id = await visitAt('awaiting_host');
+      const before = await snapshot(id);
+      const res = await post(as.host, `/visits/${id}/decision`, { outcome: 'host_absent', proposedDate });
+      expect400(res, 'proposedDate');
+      expect(res.json()).toMatchObject({ error: 'invalid', rule: 'date_past' });
+      expect(res.json().message).toContain('2026-11-30');
+      await expectUnchanged(before, id);
+    }
+    const id = await visitAt('awaiting_host');
+    const today = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2026-11-30',
+    });
+    expect(today.statusCode, today.body).toBe(200);
+  });
+
   it('a host may not grant a room that is not theirs (403, field rooms), nothing changes', async () => {
     const id = await visitAt('awaiting_host', { hostId: 'sekda' });
     const before = await snapshot(id);
@@ -614,7 +636,7 @@ describe('POST /visits/:id/badge', () => {
       badgeId: badge.id,
       collateral: { type: 'ktp', masked: '35**********0001' },
     });
-    expect(res.body).not.toContain('3578012345670001');
+    expect(res.body).not.toContain('3578014107900001');
     expect(seq()).toBe(before + 1);
     expect(await badgeOf(label)).toMatchObject({ status: 'issued', visitId: id });
 
@@ -685,7 +707,7 @@ describe('POST /visits/:id/badge', () => {
     ['missing collateral.number', { badge: 'TAMU-01', collateral: { type: 'ktp' } }, 'collateral.number'],
     [
       'unknown document type',
-      { badge: 'TAMU-01', collateral: { type: 'passport', number: '12345678' } },
+      { badge: 'TAMU-01', collateral: { type: 'visa', number: '12345678' } },
       'collateral.type',
     ],
     ['collateral of the wrong type', { badge: 'TAMU-01', collateral: 'ktp' }, 'collateral'],
@@ -708,6 +730,34 @@ describe('POST /visits/:id/badge', () => {
     const before = await snapshot(id);
     expect400(await post(as.receptionist, `/visits/${id}/badge`, payload), field);
     await expectUnchanged(before, id);
+  });
+
+  it.each([
+    ['ktp', 'abcd', 'nik_format'],
+    ['ktp', '9978014107900001', 'nik_province'],
+    ['ktp', '3578013207900001', 'nik_birth_date'],
+    ['sim', '1234567890', 'sim_format'],
+    ['passport', 'ABCDEFGH', 'passport_format'],
+  ])('400 for a %s number %j that is not one (rule %s), nothing kept', async (type, number, rule) => {
+    const id = await visitAt('accepted');
+    const before = await snapshot(id);
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type, number },
+    });
+    expect400(res, 'collateral.number');
+    expect(res.json()).toMatchObject({ error: 'invalid', rule });
+    await expectUnchanged(before, id);
+  });
+
+  it('a passport (Indonesian or foreign) is taken as collateral', async () => {
+    const id = await visitAt('accepted');
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type: 'passport', number: 'X1234567' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().collateral).toEqual({ type: 'passport', masked: '******67' });
   });
 
   it('nextTap: true binds the badge next tapped on the desk reader', async () => {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
-import { stepTimings } from '../../domain/visit.js';
+import { isCalendarDate, stepTimings } from '../../domain/visit.js';
 import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { VisitDays } from '../../service/visit-days.js';
@@ -85,6 +85,12 @@ export async function visitRoutes(app: FastifyInstance, { gateway }: { gateway: 
       if (req.query.date) {
         const today = days.today();
         const date = req.query.date === 'today' ? today : req.query.date;
+        // The pattern lets 2026-02-30 and 2026-13-01 through; the month's archive cannot.
+        if (!isCalendarDate(date)) {
+          throw new DomainError('invalid', `date ${date} is no calendar date`, 'date', {
+            rule: 'date_format',
+          });
+        }
         const list = await days.ofDay(date, { openToo: date === today, ...(hostId ? { hostId } : {}) });
         return list
           .filter((v) => mine(p, v) && (!req.query.state || v.state === req.query.state))
