@@ -9,6 +9,7 @@ import { buildMonthlyRecap, MonthlyRecapBuilder, type RecapContext } from '../..
 import { SYSTEM } from '../../src/domain/types.js';
 import { stepTimings } from '../../src/domain/visit.js';
 import { YearlyRecapBuilder } from '../../src/domain/yearly-recap.js';
+import { recapToCsv, yearlyRecapToCsv } from '../../src/reports/csv.js';
 import { ARRIVE, DESK_APP, drive, jkt, MINUTE, TZ, visitContext } from './fixtures/domain.js';
 
 describe('a step done elsewhere, in the visit', () => {
@@ -166,5 +167,30 @@ describe('the monthly recap', () => {
     });
     expect(r.byMonth.map((m) => m.synced)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
     expect(r.steps.find((s) => s.step === 'screening')?.count).toBe(1);
+  });
+});
+
+describe('the recap exports', () => {
+  it('say under the step times how many visits came from the desk application, only when some did', () => {
+    const synced = buildMonthlyRecap(recapCtx('2026-12'), [
+      ...visit('A', '2026-12-01', false),
+      ...visit('S', '2026-12-01', true),
+    ]);
+    const csv = recapToCsv(synced);
+    expect(csv).toContain(
+      '\r\nKunjungan dari aplikasi meja tamu (langkah yang dikerjakan di sana tidak diukur),1\r\n',
+    );
+    expect(recapToCsv(synced, 'en')).toContain(
+      '\r\nVisits from the desk application (steps done there are not timed),1\r\n',
+    );
+    const plain = buildMonthlyRecap(recapCtx('2026-12'), visit('A', '2026-12-01', false));
+    expect(recapToCsv(plain)).not.toContain('aplikasi meja tamu');
+    const y = new YearlyRecapBuilder('2026', TZ);
+    const b = new MonthlyRecapBuilder(recapCtx('2026-12'));
+    for (const e of visit('S', '2026-12-01', true)) b.add(e);
+    y.addMonth(b);
+    expect(yearlyRecapToCsv(y.result())).toContain(
+      '\r\nKunjungan dari aplikasi meja tamu (langkah yang dikerjakan di sana tidak diukur),1\r\n',
+    );
   });
 });
