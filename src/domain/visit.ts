@@ -64,6 +64,8 @@ export interface VisitContext {
   policy: AccessPolicyConfig;
   hosts: ReadonlyMap<string, Host>;
   doors: ReadonlyMap<string, Door>;
+  /** A reschedule (host_absent) proposes a day at most this many days after today; absent: no bound. */
+  rescheduleMaxDays?: number;
 }
 
 /** The states each action may start from, and where it leads. The one table of the machine. */
@@ -142,6 +144,12 @@ export function isCalendarDate(date: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
   const d = new Date(`${date}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}
+
+/** A calendar date `days` later, 'YYYY-MM-DD' (dates, not instants: no zone involved). */
+function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 function required(value: string | undefined, field: string, max = 200): string {
@@ -276,6 +284,15 @@ export function handleVisitCommand(
             `proposedDate ${date} is before today (${today}, ${ctx.policy.timezone})`,
             'proposedDate',
             { rule: 'date_past' },
+          );
+        }
+        const last = ctx.rescheduleMaxDays === undefined ? undefined : addDays(today, ctx.rescheduleMaxDays);
+        if (last !== undefined && date > last) {
+          throw new DomainError(
+            'invalid',
+            `proposedDate ${date} is after ${last}, ${ctx.rescheduleMaxDays} days from today (access.rescheduleMaxDays)`,
+            'proposedDate',
+            { rule: 'date_too_far' },
           );
         }
         return {

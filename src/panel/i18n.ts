@@ -340,6 +340,7 @@ const ID = {
   rule_student_card_format: 'nomor kartu pelajar/mahasiswa 4–20 huruf dan angka, memuat angka',
   rule_surat_tugas_format: 'nomor surat tugas 4–40 huruf, angka dan garis miring (mis. 800/1234/013/2024)',
   rule_date_past: 'tanggal tidak boleh sebelum hari ini',
+  rule_date_too_far: 'tanggal terlalu jauh ke depan (batas: access.rescheduleMaxDays)',
   rule_date_format: 'tanggal ditulis TTTT-BB-HH',
 };
 
@@ -667,6 +668,7 @@ const EN: Record<Key, string> = {
   rule_student_card_format: 'a student card number is 4–20 letters and digits, with digits in it',
   rule_surat_tugas_format: 'a letter number is 4–40 letters, digits and slashes (e.g. 800/1234/013/2024)',
   rule_date_past: 'the date may not be before today',
+  rule_date_too_far: 'the date is too far ahead (limit: access.rescheduleMaxDays)',
   rule_date_format: 'write the date as YYYY-MM-DD',
 };
 

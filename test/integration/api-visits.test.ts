@@ -511,6 +511,25 @@ describe('POST /visits/:id/decision', () => {
     expect(today.statusCode, today.body).toBe(200);
   });
 
+  it('host_absent: a date beyond access.rescheduleMaxDays (90) is a 400 naming the field and the rule', async () => {
+    const id = await visitAt('awaiting_host');
+    const before = await snapshot(id);
+    const res = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2099-01-01',
+    });
+    expect400(res, 'proposedDate');
+    expect(res.json()).toMatchObject({ error: 'invalid', rule: 'date_too_far' });
+    expect(res.json().message).toContain('2027-02-28');
+    await expectUnchanged(before, id);
+    // The last day allowed: 30 November 2026 + 90 days.
+    const last = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2027-02-28',
+    });
+    expect(last.statusCode, last.body).toBe(200);
+  });
+
   it('a host may not grant a room that is not theirs (403, field rooms), nothing changes', async () => {
     const id = await visitAt('awaiting_host', { hostId: 'sekda' });
     const before = await snapshot(id);

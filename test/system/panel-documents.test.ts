@@ -86,6 +86,9 @@ describe.skipIf(!ok)(
       await date.fill('2020-01-01');
       await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
       await see(decision.locator('p.error')).text().toContain('tanggal tidak boleh sebelum hari ini');
+      await date.fill('2099-01-01');
+      await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
+      await see(decision.locator('p.error')).text().toContain('tanggal terlalu jauh ke depan');
       expect((await api('GET', `/visits/${id}`)).state).toBe('awaiting_host');
     });
 
