@@ -154,7 +154,7 @@ export const DecisionBody = Type.Object(
       Type.String({
         pattern: '^\\d{4}-\\d{2}-\\d{2}$',
         description:
-          "host_absent: the day to come back, today or later in the site's time zone (400 rule date_past)",
+          "host_absent: the day to come back, from today to access.rescheduleMaxDays ahead in the site's time zone (400 rule date_past or date_too_far)",
       }),
     ),
     rooms: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 20 })),
