@@ -1115,6 +1115,20 @@ describe('PUT /sync/visits', () => {
     expect(retry.map((r: { changed: boolean }) => r.changed)).toEqual([false, false]);
   });
 
+  it('a room the host may not grant: 403 for that item, which says how far it got', async () => {
+    const res = await sync([item('sr-1', 'accepted', { hostId: 'sekda', rooms: ['ruang-kabag'] })]);
+    expect(res.statusCode, res.body).toBe(207);
+    expect(res.json().results[0]).toMatchObject({
+      status: 403,
+      state: 'awaiting_host',
+      changed: true,
+      error: { error: 'forbidden', field: 'rooms' },
+    });
+    // Pushed again once the desk app has it right: accepted, nothing else repeated.
+    const again = (await sync([item('sr-1', 'accepted', { hostId: 'sekda' })])).json().results[0];
+    expect(again).toMatchObject({ status: 200, state: 'accepted', changed: true });
+  });
+
   it('an unknown host as the only item changes nothing', async () => {
     const before = await snapshot();
     const res = await sync([item('sv-1', 'accepted', { hostId: 'no-such-host' })]);
