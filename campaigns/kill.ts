@@ -175,7 +175,7 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
       if (!badge) continue; // all out: this visit waits at "accepted"
       const issued = await api.call('POST', `/visits/${v.id}/badge`, {
         badge: badge.label,
-        collateral: { type: 'ktp', number: '3578012345670001' },
+        collateral: { type: 'ktp', number: '3578014107900001' },
       });
       if (!issued) continue;
       ackedVisits.set(v.id, 'badged');

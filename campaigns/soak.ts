@@ -147,7 +147,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       if (free) {
         await call('POST', `/visits/${v.id}/badge`, {
           badge: free.label,
-          collateral: { type: 'ktp', number: '3578012345670001' },
+          collateral: { type: 'ktp', number: '3578014107900001' },
         });
         apiCalls++;
         if (walked++ % 2) {

@@ -420,7 +420,7 @@ export class Site {
     if (!d.body?.accessCode) fail('decision', d.status);
     const b = await this.api('POST', `/visits/${id}/badge`, {
       badge,
-      collateral: { type: 'ktp', number: '3578012345670001' },
+      collateral: { type: 'ktp', number: '3578014107900001' },
     });
     if (b.status !== 200) fail('badge', b.status);
     return { visitId: id, uid: BADGES.find((x) => x.label === badge)!.uid, code: d.body!.accessCode! };

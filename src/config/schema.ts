@@ -504,6 +504,13 @@ const AccessSchema = Section(
       default: true,
       description: 'Access also ends at the close of office hours on the day of acceptance.',
     }),
+    rescheduleMaxDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description:
+        'A host_absent decision proposes a day from today to at most this many days ahead (site time zone); a later one is refused (rule date_too_far).',
+    }),
     codeLength: Type.Integer({
       minimum: 4,
       maximum: 10,

@@ -19,6 +19,12 @@ export class DomainError extends Error {
     message: string,
     /** The input field at fault, where there is one. */
     readonly field?: string,
+    readonly detail: {
+      /** conflict: the state of the thing the input contradicts. */
+      state?: string;
+      /** invalid: the rule the value breaks (a stable code the panel translates). */
+      rule?: string;
+    } = {},
   ) {
     super(message);
   }

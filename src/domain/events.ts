@@ -26,11 +26,23 @@ export interface VisitArrived {
 }
 export interface VisitScreened {
   type: 'visit.screened';
-  payload: { visitId: string; passed: boolean; reasons: ScreeningReason[]; note?: string };
+  payload: {
+    visitId: string;
+    passed: boolean;
+    reasons: ScreeningReason[];
+    note?: string;
+    /** Done in the desk application (sync API), not at this gateway: recorded, not timed. */
+    doneElsewhere?: true;
+  };
 }
 export interface VisitGuestbook {
   type: 'visit.guestbook';
-  payload: { visitId: string; note?: string };
+  payload: {
+    visitId: string;
+    note?: string;
+    /** Done in the desk application (sync API), not at this gateway: recorded, not timed. */
+    doneElsewhere?: true;
+  };
 }
 export interface VisitDecided {
   type: 'visit.decided';
@@ -42,6 +54,8 @@ export interface VisitDecided {
     rooms: string[];
     validUntil?: number;
     codeHash?: string;
+    /** Decided in the desk application (sync API), not at this gateway: recorded, not timed. */
+    doneElsewhere?: true;
   };
 }
 export interface VisitGranted {

@@ -13,6 +13,9 @@
 //   screening = arrived -> screened, guestbook = screened -> guestbook, confirmation = guestbook ->
 //   decided, badge = decided (accepted) -> badge_issued, escort = badge_issued -> the visit's first
 //   granted access with direction 'in'. A step whose earlier event is missing is not measured.
+// - A step that starts or ends with an event marked doneElsewhere (screening, guest book or
+//   decision done in the desk application and pushed through the sync API, all at the push's
+//   time) is not measured either: it is counted in `synced` instead of as 0 minutes.
 
 import { DomainError } from './errors.js';
 import type { JournalEntry } from './events.js';
@@ -136,6 +139,15 @@ export interface MonthlyRecap {
   documentsNotReturned: RecapDocumentNotReturned[];
   /** SOP order. */
   steps: RecapStepStats[];
+  /** Visits whose steps were done in the desk application (sync API): left out of `steps`. */
+  synced: RecapSynced;
+}
+
+export interface RecapSynced {
+  /** Visits of the month with a step done elsewhere. */
+  visits: number;
+  /** Per SOP step, the measurements left out because the step was done elsewhere. */
+  excludedSteps: Record<SopStep, number>;
 }
 
 export interface RecapContext {
@@ -165,6 +177,8 @@ interface OpenVisit {
   badgeId: string;
   documentType: DocumentType | null;
   escorted: boolean;
+  /** The events recorded for steps done in the desk application. */
+  elsewhere: { screened: boolean; guestbook: boolean; decided: boolean };
 }
 
 export interface Counter {
@@ -252,6 +266,14 @@ export class MonthlyRecapBuilder {
     badge: [],
     escort: [],
   };
+  private syncedVisits = 0;
+  private readonly excluded: Record<SopStep, number> = {
+    screening: 0,
+    guestbook: 0,
+    confirmation: 0,
+    badge: 0,
+    escort: 0,
+  };
   /** Every visit seen arriving in the month (ids only), so repeats are not counted twice. */
   private readonly seen = new Set<string>();
   /** Visits that can still change a figure; dropped when they reach a terminal state. */
@@ -316,6 +338,7 @@ export class MonthlyRecapBuilder {
           badgeId: '',
           documentType: null,
           escorted: false,
+          elsewhere: { screened: false, guestbook: false, decided: false },
         });
         this.totals.visits++;
         bump(this.hostCounts, p.hostId, this.hosts.get(p.hostId)?.name ?? p.hostId);
@@ -334,7 +357,8 @@ export class MonthlyRecapBuilder {
         const v = this.open.get(entry.payload.visitId);
         if (!v || !Number.isNaN(v.screenedAt)) return;
         v.screenedAt = at;
-        this.sample('screening', v.arrivedAt, at);
+        this.markElsewhere(v, 'screened', entry.payload.doneElsewhere);
+        this.sample('screening', v.arrivedAt, at, v.elsewhere.screened);
         if (!entry.payload.passed) {
           this.totals.screeningRefused++;
           const reasons = new Set<ScreeningReason>();
@@ -350,14 +374,16 @@ export class MonthlyRecapBuilder {
         const v = this.open.get(entry.payload.visitId);
         if (!v || !Number.isNaN(v.guestbookAt)) return;
         v.guestbookAt = at;
-        this.sample('guestbook', v.screenedAt, at);
+        this.markElsewhere(v, 'guestbook', entry.payload.doneElsewhere);
+        this.sample('guestbook', v.screenedAt, at, v.elsewhere.screened || v.elsewhere.guestbook);
         return;
       }
       case 'visit.decided': {
         const v = this.open.get(entry.payload.visitId);
         if (!v || !Number.isNaN(v.decidedAt)) return;
         v.decidedAt = at;
-        this.sample('confirmation', v.guestbookAt, at);
+        this.markElsewhere(v, 'decided', entry.payload.doneElsewhere);
+        this.sample('confirmation', v.guestbookAt, at, v.elsewhere.guestbook || v.elsewhere.decided);
         switch (entry.payload.outcome) {
           case 'accepted':
             v.accepted = true;
@@ -382,7 +408,7 @@ export class MonthlyRecapBuilder {
         v.documentType = entry.payload.collateral?.type ?? v.documentType;
         if (!Number.isNaN(v.badgeAt)) return; // a re-issue: times run from the first badge
         v.badgeAt = at;
-        if (v.accepted) this.sample('badge', v.decidedAt, at);
+        if (v.accepted) this.sample('badge', v.decidedAt, at, v.elsewhere.decided);
         return;
       }
       case 'visit.checked_out': {
@@ -466,10 +492,17 @@ export class MonthlyRecapBuilder {
     return this.badges.get(badgeId)?.label ?? badgeId;
   }
 
-  /** Records one step duration when both ends are known and in order. */
-  private sample(step: SopStep, from: number, to: number): void {
+  /** Records one step duration when both ends are known and in order, and done here. */
+  private sample(step: SopStep, from: number, to: number, elsewhere = false): void {
     if (Number.isNaN(from) || to < from) return;
-    this.samples[step].push(to - from);
+    if (elsewhere) this.excluded[step]++;
+    else this.samples[step].push(to - from);
+  }
+
+  private markElsewhere(v: OpenVisit, event: keyof OpenVisit['elsewhere'], done: true | undefined): void {
+    if (done !== true) return;
+    if (!v.elsewhere.screened && !v.elsewhere.guestbook && !v.elsewhere.decided) this.syncedVisits++;
+    v.elsewhere[event] = true;
   }
 
   /** The recap so far. Does not change the builder: more entries may follow. */
@@ -533,6 +566,7 @@ export class MonthlyRecapBuilder {
       badgesNotReturned,
       documentsNotReturned,
       steps: SOP_STEPS.map((step) => stepStats(step, this.standards[step], this.samples[step])),
+      synced: { visits: this.syncedVisits, excludedSteps: { ...this.excluded } },
     };
   }
 }

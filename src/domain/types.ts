@@ -58,8 +58,14 @@ export const SOP_STANDARD_MINUTES: Readonly<Record<SopStep, number>> = Object.fr
 export type ScreeningReason = 'shoes' | 'attire' | 'belongings' | 'other';
 export const SCREENING_REASONS: readonly ScreeningReason[] = ['shoes', 'attire', 'belongings', 'other'];
 
-export type DocumentType = 'ktp' | 'sim' | 'student_card' | 'surat_tugas';
-export const DOCUMENT_TYPES: readonly DocumentType[] = ['ktp', 'sim', 'student_card', 'surat_tugas'];
+export type DocumentType = 'ktp' | 'sim' | 'passport' | 'student_card' | 'surat_tugas';
+export const DOCUMENT_TYPES: readonly DocumentType[] = [
+  'ktp',
+  'sim',
+  'passport',
+  'student_card',
+  'surat_tugas',
+];
 
 /** The identity document held at the desk while the badge is out. Never the full number. */
 export interface Collateral {
@@ -87,6 +93,11 @@ export interface VisitStep {
   to: VisitState;
   at: number;
   actor: Actor;
+  /**
+   * Done in the desk application and recorded here when it pushed the visit (sync API): the
+   * step's time is the push, not the step's, so it is left out of the SOP step times.
+   */
+  doneElsewhere?: true;
 }
 
 export interface Visit {

@@ -6,7 +6,7 @@
 import { DomainError } from './errors.js';
 import type { VisitEvent } from './events.js';
 import { isMasked } from './privacy.js';
-import { closeOfDay } from './time.js';
+import { closeOfDay, dateOf } from './time.js';
 import type {
   AccessPolicyConfig,
   Actor,
@@ -37,10 +37,12 @@ export type VisitCommand =
       hostId: string;
       externalId?: string;
     }
-  | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string }
-  | { action: 'guestbook'; note?: string }
+  | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string; doneElsewhere?: true }
+  | { action: 'guestbook'; note?: string; doneElsewhere?: true }
   | {
       action: 'decide';
+      /** Decided in the desk application (sync API): recorded here, not timed. */
+      doneElsewhere?: true;
       outcome: 'accepted' | 'refused' | 'host_absent';
       reason?: string;
       proposedDate?: string;
@@ -62,6 +64,8 @@ export interface VisitContext {
   policy: AccessPolicyConfig;
   hosts: ReadonlyMap<string, Host>;
   doors: ReadonlyMap<string, Door>;
+  /** A reschedule (host_absent) proposes a day at most this many days after today; absent: no bound. */
+  rescheduleMaxDays?: number;
 }
 
 /** The states each action may start from, and where it leads. The one table of the machine. */
@@ -78,6 +82,54 @@ export const TRANSITIONS: Readonly<Record<VisitAction, { from: readonly (VisitSt
   cancel: { from: ['arrived', 'screened', 'awaiting_host', 'accepted'] },
 };
 
+/** Where an external desk application says a visit is (the sync API). */
+export type SyncStatus = 'awaiting_host' | 'accepted' | 'host_refused' | 'cancelled';
+export const SYNC_STATUSES: readonly SyncStatus[] = [
+  'awaiting_host',
+  'accepted',
+  'host_refused',
+  'cancelled',
+];
+
+/**
+ * The gateway's states that agree with a desk application's status: the visit is there, on its
+ * way there, or past it along the same path (the desk app merely lags). Any other state is a
+ * conflict: both sides decided differently (refused here, accepted there), or the desk app would
+ * undo what already happened at the gateway (a cancel for a guest who holds a badge).
+ */
+const SYNC_AGREES: Readonly<Record<SyncStatus, readonly VisitState[]>> = {
+  awaiting_host: [
+    'arrived',
+    'screening_refused',
+    'screened',
+    'awaiting_host',
+    'host_refused',
+    'rescheduled',
+    'accepted',
+    'badged',
+    'checked_out',
+    'cancelled',
+    'closed',
+  ],
+  accepted: ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'checked_out', 'closed'],
+  host_refused: ['arrived', 'screened', 'awaiting_host', 'host_refused'],
+  cancelled: ['arrived', 'screened', 'awaiting_host', 'accepted', 'cancelled'],
+};
+
+/** A DomainError 'conflict' (field status, naming the state) when `status` contradicts `state`. */
+export function checkSyncStatus(state: VisitState, status: SyncStatus): void {
+  if (!SYNC_AGREES[status].includes(state)) {
+    throw new DomainError(
+      'conflict',
+      `status ${status} conflicts with the visit's state ${state}`,
+      'status',
+      {
+        state,
+      },
+    );
+  }
+}
+
 export function isTerminal(state: VisitState): boolean {
   return TERMINAL_STATES.includes(state);
 }
@@ -88,10 +140,16 @@ export function isApproved(visit: Visit): boolean {
 }
 
 /** A real calendar date YYYY-MM-DD (2025-02-30 is not one). */
-function isCalendarDate(date: string): boolean {
+export function isCalendarDate(date: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
   const d = new Date(`${date}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}
+
+/** A calendar date `days` later, 'YYYY-MM-DD' (dates, not instants: no zone involved). */
+function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 function required(value: string | undefined, field: string, max = 200): string {
@@ -177,13 +235,19 @@ export function handleVisitCommand(
       }
       return {
         type: 'visit.screened',
-        payload: { visitId: visit!.id, passed: cmd.passed, reasons, ...(cmd.note ? { note: cmd.note } : {}) },
+        payload: {
+          visitId: visit!.id,
+          passed: cmd.passed,
+          reasons,
+          ...(cmd.note ? { note: cmd.note } : {}),
+          ...elsewhere(cmd),
+        },
       };
     }
     case 'guestbook':
       return {
         type: 'visit.guestbook',
-        payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}) },
+        payload: { visitId: visit!.id, ...(cmd.note ? { note: cmd.note } : {}), ...elsewhere(cmd) },
       };
     case 'decide': {
       const v = visit!;
@@ -199,6 +263,7 @@ export function handleVisitCommand(
             rooms,
             validUntil: visitWindowEnd(ctx.now, ctx.policy),
             ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
+            ...elsewhere(cmd),
           },
         };
       }
@@ -207,7 +272,28 @@ export function handleVisitCommand(
       if (cmd.outcome === 'host_absent') {
         const date = cmd.proposedDate ?? '';
         if (!isCalendarDate(date)) {
-          throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate');
+          throw new DomainError('invalid', 'host_absent needs proposedDate as YYYY-MM-DD', 'proposedDate', {
+            rule: 'date_format',
+          });
+        }
+        // The site's today, not the server's UTC date: at 06:00 in Jakarta UTC is still yesterday.
+        const today = dateOf(ctx.now, ctx.policy.timezone);
+        if (date < today) {
+          throw new DomainError(
+            'invalid',
+            `proposedDate ${date} is before today (${today}, ${ctx.policy.timezone})`,
+            'proposedDate',
+            { rule: 'date_past' },
+          );
+        }
+        const last = ctx.rescheduleMaxDays === undefined ? undefined : addDays(today, ctx.rescheduleMaxDays);
+        if (last !== undefined && date > last) {
+          throw new DomainError(
+            'invalid',
+            `proposedDate ${date} is after ${last}, ${ctx.rescheduleMaxDays} days from today (access.rescheduleMaxDays)`,
+            'proposedDate',
+            { rule: 'date_too_far' },
+          );
         }
         return {
           type: 'visit.decided',
@@ -217,6 +303,7 @@ export function handleVisitCommand(
             rooms: [],
             proposedDate: date,
             ...(cmd.reason ? { reason: cmd.reason } : {}),
+            ...elsewhere(cmd),
           },
         };
       }
@@ -227,6 +314,7 @@ export function handleVisitCommand(
           outcome: 'refused',
           rooms: [],
           ...(cmd.reason ? { reason: cmd.reason } : {}),
+          ...elsewhere(cmd),
         },
       };
     }
@@ -296,14 +384,19 @@ export function handleVisitCommand(
   }
 }
 
+function elsewhere(x: { doneElsewhere?: true }): { doneElsewhere?: true } {
+  return x.doneElsewhere ? { doneElsewhere: true } : {};
+}
+
 function step(
   visit: Visit | undefined,
   action: VisitAction,
   to: VisitState,
   at: number,
   actor: Actor,
+  done: { doneElsewhere?: true } = {},
 ): Visit['history'][number] {
-  return { action, from: visit?.state ?? null, to, at, actor };
+  return { action, from: visit?.state ?? null, to, at, actor, ...elsewhere(done) };
 }
 
 /** The action each recorded event is the outcome of. */
@@ -362,7 +455,10 @@ export function applyVisitEvent(
     ...visit,
     ...patch,
     state: to,
-    history: [...visit.history, step(visit, action, to, at, actor)],
+    history: [
+      ...visit.history,
+      step(visit, action, to, at, actor, 'doneElsewhere' in event.payload ? event.payload : {}),
+    ],
   });
   switch (event.type) {
     case 'visit.screened': {
@@ -455,10 +551,13 @@ export interface StepTiming {
 
 /**
  * Derived from the visit's history; `firstEntryAt` (the first granted entry after the badge)
- * ends the escort step. A step that has not ended yet is timed up to `now` when given.
+ * ends the escort step. A step that has not ended yet is timed up to `now` when given. A step
+ * that starts or ends with a step done elsewhere (the desk application) is not timed: its time
+ * here is the push's, not the step's.
  */
 export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): StepTiming[] {
   const at = (action: VisitAction) => visit.history.find((h) => h.action === action)?.at;
+  const elsewhere = new Set(visit.history.filter((h) => h.doneElsewhere).map((h) => h.action));
   const arrived = visit.createdAt;
   const bounds: Array<[SopStep, number | undefined, number | undefined]> = [
     ['screening', arrived, at('screen')],
@@ -467,9 +566,18 @@ export function stepTimings(visit: Visit, firstEntryAt?: number, now?: number): 
     ['badge', visit.decision?.outcome === 'accepted' ? at('decide') : undefined, at('issue_badge')],
     ['escort', at('issue_badge'), firstEntryAt],
   ];
+  /** The recorded steps that start and end each timed step (the arrival is always here). */
+  const edges: Record<SopStep, VisitAction[]> = {
+    screening: ['screen'],
+    guestbook: ['screen', 'guestbook'],
+    confirmation: ['guestbook', 'decide'],
+    badge: ['decide', 'issue_badge'],
+    escort: ['issue_badge'],
+  };
   const out: StepTiming[] = [];
   for (const [name, start, end] of bounds) {
     if (start === undefined) continue;
+    if (edges[name].some((a) => elsewhere.has(a))) continue;
     // A step still open runs to `now`, unless the visit is past it for good (checked out).
     const over = isTerminal(visit.state) || visit.state === 'checked_out';
     const stop = end ?? (over ? undefined : now);

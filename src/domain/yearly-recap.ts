@@ -24,6 +24,7 @@ import {
   type RecapDoorItem,
   type RecapItem,
   type RecapStepStats,
+  type RecapSynced,
   round2,
   SOP_STANDARD_MINUTES,
   SOP_STEPS,
@@ -45,6 +46,8 @@ export interface YearlyRecapMonth {
   denied: number;
   badgesNotReturned: number;
   documentsNotReturned: number;
+  /** Visits with steps done in the desk application (left out of the step times). */
+  synced: number;
 }
 
 export interface YearlyRecap {
@@ -73,6 +76,8 @@ export interface YearlyRecap {
   documentsNotReturned: number;
   /** SOP order, over the year's measurements. */
   steps: RecapStepStats[];
+  /** The months' `synced` added up. */
+  synced: RecapSynced;
 }
 
 export function isValidYear(year: unknown): year is string {
@@ -125,6 +130,10 @@ export class YearlyRecapBuilder {
     escort: [],
   };
   private readonly standards = new Map<SopStep, number>();
+  private readonly synced: RecapSynced = {
+    visits: 0,
+    excludedSteps: { screening: 0, guestbook: 0, confirmation: 0, badge: 0, escort: 0 },
+  };
 
   constructor(
     readonly year: string,
@@ -170,7 +179,9 @@ export class YearlyRecapBuilder {
     this.durationCount += durations.count;
     this.badgesOut += m.badgesNotReturned.length;
     this.documentsHeld += m.documentsNotReturned.length;
+    this.synced.visits += m.synced.visits;
     for (const s of m.steps) {
+      this.synced.excludedSteps[s.step] += m.synced.excludedSteps[s.step];
       this.standards.set(s.step, s.standardMinutes);
       for (const d of builder.stepSamples(s.step)) this.samples[s.step].push(d);
     }
@@ -183,6 +194,7 @@ export class YearlyRecapBuilder {
       denied: m.denials.reduce((n, d) => n + d.count, 0),
       badgesNotReturned: m.badgesNotReturned.length,
       documentsNotReturned: m.documentsNotReturned.length,
+      synced: m.synced.visits,
     });
   }
 
@@ -206,6 +218,7 @@ export class YearlyRecapBuilder {
             denied: 0,
             badgesNotReturned: 0,
             documentsNotReturned: 0,
+            synced: 0,
           },
       ),
       // In SOP order, every reason, as the monthly recap lists them.
@@ -234,6 +247,7 @@ export class YearlyRecapBuilder {
       steps: SOP_STEPS.map((step) =>
         stepStats(step, this.standards.get(step) ?? SOP_STANDARD_MINUTES[step], this.samples[step]),
       ),
+      synced: { visits: this.synced.visits, excludedSteps: { ...this.synced.excludedSteps } },
     };
   }
 }

@@ -17,6 +17,7 @@ import type { Gateway } from '../service/gateway.js';
 import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
 import { DeskWaits } from './desk-wait.js';
+import { errorBody, statusOf } from './domain-errors.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -27,16 +28,6 @@ import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
 import { SseStreams } from './sse.js';
-
-const STATUS: Record<DomainError['code'], number> = {
-  invalid: 400,
-  not_found: 404,
-  forbidden: 403,
-  illegal_transition: 409,
-  conflict: 409,
-  storage_full: 503,
-  storage_failed: 503,
-};
 
 export interface HttpOptions {
   gateway: Gateway;
@@ -69,9 +60,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | DomainError, req, reply) => {
     if (err instanceof DomainError) {
-      return reply
-        .code(STATUS[err.code])
-        .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+      return reply.code(statusOf(err)).send(errorBody(err));
     }
     if ('validation' in err && err.validation) {
       const first = err.validation[0];

@@ -3,6 +3,7 @@
 // leaves the gateway that is not declared here.
 import Type, { type TSchema } from 'typebox';
 import { DENY_REASONS, DOCUMENT_TYPES, ROLES, SCREENING_REASONS } from '../domain/types.js';
+import { SYNC_STATUSES } from '../domain/visit.js';
 
 const Enum = <const V extends readonly string[]>(values: V, description?: string) =>
   Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
@@ -17,6 +18,12 @@ export const ErrorBody = Type.Object({
   error: Type.String({ description: 'Machine-readable code' }),
   message: Type.String(),
   field: Type.Optional(Type.String({ description: 'The input at fault' })),
+  state: Type.Optional(
+    Type.String({ description: 'conflict: the state of the visit (or thing) the input contradicts' }),
+  ),
+  rule: Type.Optional(
+    Type.String({ description: 'invalid: the rule the value breaks, e.g. nik_province (stable code)' }),
+  ),
 });
 
 export const Actor = Type.Object({
@@ -85,6 +92,11 @@ export const Visit = Type.Object({
       to: VisitStateEnum,
       at: Type.Integer(),
       actor: Actor,
+      doneElsewhere: Opt(
+        Type.Boolean({
+          description: 'Done in the desk application (sync API), recorded at the push: not timed',
+        }),
+      ),
     }),
   ),
   timings: Type.Array(
@@ -150,7 +162,13 @@ export const DecisionBody = Type.Object(
   {
     outcome: Enum(['accepted', 'refused', 'host_absent'] as const),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
-    proposedDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    proposedDate: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description:
+          "host_absent: the day to come back, from today to access.rescheduleMaxDays ahead in the site's time zone (400 rule date_past or date_too_far)",
+      }),
+    ),
     rooms: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -180,7 +198,13 @@ export const BadgeBody = Type.Object(
     collateral: Type.Object(
       {
         type: Enum(DOCUMENT_TYPES),
-        number: Type.String({ minLength: 4, maxLength: 40, description: 'Stored masked only' }),
+        number: Type.String({
+          minLength: 4,
+          maxLength: 40,
+          description:
+            'Checked against the type (NIK: 16 digits, province, regency, district, birth date, serial; ' +
+            'SIM: 12 or 14 digits; passport: 6-9 letters and digits), 400 with the rule broken; stored masked only',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -232,7 +256,12 @@ export const SyncBody = Type.Object(
           ),
           purpose: Text(500),
           hostId: Id,
-          status: Enum(['awaiting_host', 'accepted', 'host_refused', 'cancelled'] as const),
+          status: Enum(
+            SYNC_STATUSES,
+            "Where the desk application has the visit; one that contradicts the gateway's state " +
+              '(e.g. host_refused for a visit accepted here, cancelled for one that holds a badge) is a ' +
+              '409 for that item, with field status and the state',
+          ),
           rooms: Type.Optional(Type.Array(Id, { uniqueItems: true })),
         },
         { additionalProperties: false },
@@ -247,10 +276,16 @@ export const SyncResponse = Type.Object({
   results: Type.Array(
     Type.Object({
       externalId: Type.String(),
-      visitId: Type.String(),
-      state: Type.String(),
-      changed: Type.Boolean(),
+      status: Type.Integer({
+        description:
+          "This item's own outcome, as an HTTP status: 200 applied (or already there), 409 its status " +
+          "conflicts with the visit's state, 400/403/404 a bad item; `error` says why",
+      }),
+      visitId: Type.Optional(Type.String({ description: 'Absent when no visit exists for the item' })),
+      state: Type.Optional(Type.String({ description: "The visit's state after this push" })),
+      changed: Type.Optional(Type.Boolean()),
       accessCode: Type.Optional(Type.String({ description: 'Keypad code issued by this push, shown once' })),
+      error: Type.Optional(ErrorBody),
     }),
   ),
 });

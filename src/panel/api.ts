@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** The rule the value broke, when the server names one (e.g. nik_province). */
+    readonly rule?: string,
   ) {
     super(message);
   }
@@ -38,13 +40,14 @@ export async function api<T = unknown>(
   let data: unknown;
   if (text && res.headers.get('content-type')?.includes('json')) data = JSON.parse(text);
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string; field?: string };
+    const e = (data ?? {}) as { error?: string; message?: string; field?: string; rule?: string };
     const code = e.error ?? 'error';
     const err = new ApiError(
       res.status,
       code,
-      errorText(res.status, code, e.message ?? res.statusText, e.field),
+      errorText(res.status, code, e.message ?? res.statusText, e.field, e.rule),
       e.field,
+      e.rule,
     );
     if (!opts.quiet && (res.status === 401 || e.error === 'password_change_required')) {
       for (const fn of authListeners) fn(err);

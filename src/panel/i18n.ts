@@ -340,6 +340,19 @@ const ID = {
   err_storage_full: 'Penyimpanan gateway penuh: tidak ada yang diubah. Hubungi pengelola.',
   err_storage_failed: 'Jurnal gateway tidak dapat menulis: tidak ada yang diubah. Hubungi pengelola.',
   err_field: 'isian',
+  rule_nik_format: 'NIK terdiri dari 16 angka',
+  rule_nik_province: 'dua angka pertama NIK adalah kode provinsi (11–96) yang ada',
+  rule_nik_regency: 'angka ke-3 dan ke-4 NIK adalah kode kabupaten (01–) atau kota (71–79)',
+  rule_nik_district: 'angka ke-5 dan ke-6 NIK adalah kode kecamatan, bukan 00',
+  rule_nik_birth_date: 'angka ke-7 s.d. ke-12 NIK adalah tanggal lahir HHBBTT (perempuan: tanggal + 40)',
+  rule_nik_serial: 'empat angka terakhir NIK adalah nomor urut, mulai 0001',
+  rule_sim_format: 'nomor SIM terdiri dari 12 angka (14 pada kartu baru)',
+  rule_passport_format: 'nomor paspor 6–9 huruf dan angka (paspor Indonesia: 1 huruf dan 7 angka)',
+  rule_student_card_format: 'nomor kartu pelajar/mahasiswa 4–20 huruf dan angka, memuat angka',
+  rule_surat_tugas_format: 'nomor surat tugas 4–40 huruf, angka dan garis miring (mis. 800/1234/013/2024)',
+  rule_date_past: 'tanggal tidak boleh sebelum hari ini',
+  rule_date_too_far: 'tanggal terlalu jauh ke depan (batas: access.rescheduleMaxDays)',
+  rule_date_format: 'tanggal ditulis TTTT-BB-HH',
 };
 
 export type Key = keyof typeof ID;
@@ -666,6 +679,19 @@ const EN: Record<Key, string> = {
   err_storage_full: "The gateway's storage is full: nothing was changed. Call the administrator.",
   err_storage_failed: "The gateway's journal cannot write: nothing was changed. Call the administrator.",
   err_field: 'field',
+  rule_nik_format: 'a NIK is 16 digits',
+  rule_nik_province: 'the first two digits of a NIK are a province code (11–96) that exists',
+  rule_nik_regency: 'digits 3–4 of a NIK are a regency (01–) or city (71–79) code',
+  rule_nik_district: 'digits 5–6 of a NIK are a district code, never 00',
+  rule_nik_birth_date: 'digits 7–12 of a NIK are the birth date DDMMYY (women: day + 40)',
+  rule_nik_serial: 'the last four digits of a NIK are a serial from 0001',
+  rule_sim_format: 'a SIM number is 12 digits (14 on the newer cards)',
+  rule_passport_format: 'a passport number is 6–9 letters and digits (Indonesian: 1 letter and 7 digits)',
+  rule_student_card_format: 'a student card number is 4–20 letters and digits, with digits in it',
+  rule_surat_tugas_format: 'a letter number is 4–40 letters, digits and slashes (e.g. 800/1234/013/2024)',
+  rule_date_past: 'the date may not be before today',
+  rule_date_too_far: 'the date is too far ahead (limit: access.rescheduleMaxDays)',
+  rule_date_format: 'write the date as YYYY-MM-DD',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { id: ID, en: EN };
@@ -721,14 +747,29 @@ const ERROR_KEYS: Record<string, Key> = {
   storage_failed: 'err_storage_failed',
 };
 
+/** The sentence for a rule a value broke (the API's `rule`), in the panel's language. */
+export function ruleText(rule: string | undefined): string | undefined {
+  const key = `rule_${rule}`;
+  return rule && key in ID ? t(key as Key) : undefined;
+}
+
 /**
  * An API error in the panel's language: the server's code picks the sentence, the field it
- * names is added; the server's own (English) words stay as the detail in English only.
+ * names is added, and the rule the value broke when the server names one; otherwise the
+ * server's own (English) words stay as the detail in English only.
  */
-export function errorText(status: number, code: string, serverMessage: string, field?: string): string {
+export function errorText(
+  status: number,
+  code: string,
+  serverMessage: string,
+  field?: string,
+  rule?: string,
+): string {
   const key = ERROR_KEYS[code] ?? (status === 429 ? 'err_rate' : status >= 500 ? 'err_server' : undefined);
   if (!key) return serverMessage;
   // (a busy reader's sentence says which field is at fault)
   const where = field && !SELF_EXPLAINED.has(code) ? ` (${t('err_field')}: ${field})` : '';
+  const why = ruleText(rule);
+  if (why) return `${t(key)}${where}: ${why}`;
   return lang === 'en' ? `${t(key)}${where}: ${serverMessage}` : `${t(key)}${where}`;
 }

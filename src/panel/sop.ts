@@ -1,13 +1,15 @@
 // The SOP steps as dialogs (SOP.md steps 1-7): arrival, screening, guest book, the host's
 // decision, the badge against an identity document, checkout and the document's return.
 // Each dialog does one step through the API and tells the caller when the visit changed.
+import { checkDocumentNumber } from '../domain/documents.js';
+import { DomainError } from '../domain/errors.js';
 import { maskDocumentNumber } from '../domain/privacy.js';
 import { DOCUMENT_TYPES } from '../domain/types.js';
 import { ApiError, api, type Badge, type TapResult, type Visit } from './api.js';
 import { deskReader, nextTapPath } from './desk-reader.js';
 import { busy, checkbox, type DialogHandle, dialog, field, h, nextId, replace, toast } from './dom.js';
 import { addDays, calendarDate, dateTime, localDate, now, time } from './format.js';
-import { recapLabels, t } from './i18n.js';
+import { errorText as apiErrorText, recapLabels, t } from './i18n.js';
 import { boot, can, host, hostName } from './state.js';
 
 type Done = () => void;
@@ -15,6 +17,23 @@ type Done = () => void;
 function errorText(err: unknown): string {
   if (err instanceof ApiError) return `${t('failed')}: ${err.message}`;
   return `${t('failed')}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * The badge form's own check of a document number: the server's rules (domain/documents.ts),
+ * worded as the server's refusal would be, so a typo is caught before the guest's card is
+ * handed back.
+ */
+function documentProblem(type: string, number: string): string | undefined {
+  const known = DOCUMENT_TYPES.find((d) => d === type);
+  if (!known) return undefined;
+  try {
+    checkDocumentNumber(known, number);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return apiErrorText(400, e.code, e.message, e.field, e.detail.rule);
+  }
 }
 
 export function fail(err: unknown): void {
@@ -694,6 +713,12 @@ export function openBadge(v: Visit, done: Done): void {
         onSubmit: (e: Event) => {
           e.preventDefault();
           err.clear();
+          const problem = documentProblem(type.value, number.value);
+          if (problem) {
+            err.show(problem);
+            number.focus();
+            return;
+          }
           const collateral = { type: type.value, number: number.value.trim() };
           const byTap = manual.value === '';
           const reader = deskReader();

@@ -8,6 +8,7 @@ import type {
   RecapBadgeNotReturned,
   RecapItem,
   RecapStepStats,
+  RecapSynced,
   SopStep,
 } from '../domain/recap.js';
 import { localParts } from '../domain/time.js';
@@ -77,6 +78,8 @@ export interface RecapLabels {
   p90: string;
   overStandard: string;
   stepNames: Record<SopStep, string>;
+  /** Under the step times, when some visits' steps were done in the desk application. */
+  synced: string;
   /** Shown for an empty name (e.g. no institution given). */
   unknown: string;
 }
@@ -160,6 +163,7 @@ const ID: RecapLabels = {
   documentTypes: {
     ktp: 'KTP',
     sim: 'SIM',
+    passport: 'Paspor',
     student_card: 'Kartu pelajar/mahasiswa',
     surat_tugas: 'Surat tugas',
   },
@@ -170,6 +174,7 @@ const ID: RecapLabels = {
   median: 'Median (menit)',
   p90: 'Persentil 90 (menit)',
   overStandard: 'Melebihi standar',
+  synced: 'Kunjungan dari aplikasi meja tamu (langkah yang dikerjakan di sana tidak diukur)',
   stepNames: {
     screening: 'Keperluan dan pemeriksaan',
     guestbook: 'Salam dan buku tamu',
@@ -259,6 +264,7 @@ const EN: RecapLabels = {
   documentTypes: {
     ktp: 'KTP (identity card)',
     sim: 'SIM (driving licence)',
+    passport: 'Passport',
     student_card: 'Student card',
     surat_tugas: 'Letter of assignment',
   },
@@ -269,6 +275,7 @@ const EN: RecapLabels = {
   median: 'Median (minutes)',
   p90: '90th percentile (minutes)',
   overStandard: 'Over standard',
+  synced: 'Visits from the desk application (steps done there are not timed)',
   stepNames: {
     screening: 'Purpose and screening',
     guestbook: 'Greeting and guest book',
@@ -374,7 +381,7 @@ class Sheet {
     this.row(L.reason, L.count);
     for (const d of recap.denials) this.row(L.denyReasons[d.key as DenyReason] ?? d.label, d.count);
   }
-  steps(list: readonly RecapStepStats[]): void {
+  steps(list: readonly RecapStepStats[], synced: RecapSynced): void {
     const L = this.L;
     this.blank();
     this.row(L.steps);
@@ -390,6 +397,7 @@ class Sheet {
         s.overStandard,
       );
     }
+    if (synced.visits > 0) this.row(L.synced, synced.visits);
   }
   text(): string {
     return BOM + this.rows.map((r) => csvRow(r) + CRLF).join('');
@@ -450,7 +458,7 @@ export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string 
     );
   }
 
-  sheet.steps(recap.steps);
+  sheet.steps(recap.steps, recap.synced);
   return sheet.text();
 }
 
@@ -503,6 +511,6 @@ export function yearlyRecapToCsv(recap: YearlyRecap, lang: RecapLang = 'id'): st
   sheet.breakdowns(recap);
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
-  sheet.steps(recap.steps);
+  sheet.steps(recap.steps, recap.synced);
   return sheet.text();
 }

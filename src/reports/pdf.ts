@@ -306,6 +306,9 @@ export function recapToPdf(
     ],
     stepRows,
   );
+  if (recap.synced.visits > 0) {
+    doc.font('Helvetica-Oblique').fontSize(8).text(`${L.synced}: ${recap.synced.visits}`, { width: w.width });
+  }
   const over = recap.steps.filter((s) => s.overStandard > 0);
   if (over.length) {
     doc

@@ -223,6 +223,7 @@ export async function recapToXlsx(
         { numFmt: '0.00' },
       );
     }
+    if (recap.synced.visits > 0) w.line([L.synced, recap.synced.visits]);
     w.gap();
 
     w.section(L.doors);

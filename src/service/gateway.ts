@@ -219,7 +219,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const visits = new VisitService(
     core,
-    () => ({ policy: state.policy, hosts: state.hosts, doors: state.doors }),
+    () => ({
+      policy: state.policy,
+      hosts: state.hosts,
+      doors: state.doors,
+      rescheduleMaxDays: config.access.rescheduleMaxDays,
+    }),
     access.codeHash,
     config.access.codeLength,
   );

@@ -4,11 +4,26 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { normaliseUid } from '../domain/access.js';
 import { issueCode } from '../domain/codes.js';
+import { checkDocumentNumber } from '../domain/documents.js';
 import { DomainError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { maskDocumentNumber } from '../domain/privacy.js';
-import type { Actor, DenyReason, DocumentType, Guest, ScreeningReason, Visit } from '../domain/types.js';
-import { handleVisitCommand, type VisitCommand, type VisitContext } from '../domain/visit.js';
+import type {
+  Actor,
+  DenyReason,
+  DocumentType,
+  Guest,
+  ScreeningReason,
+  Visit,
+  VisitState,
+} from '../domain/types.js';
+import {
+  checkSyncStatus,
+  handleVisitCommand,
+  type SyncStatus,
+  type VisitCommand,
+  type VisitContext,
+} from '../domain/visit.js';
 import type { Core } from './core.js';
 
 export interface ArrivalInput {
@@ -30,17 +45,20 @@ export interface SyncItem {
   purpose: string;
   hostId: string;
   /** Where the desk application has the visit. */
-  status: 'awaiting_host' | 'accepted' | 'host_refused' | 'cancelled';
+  status: SyncStatus;
   rooms?: string[];
 }
 
 export interface SyncResult {
   externalId: string;
-  visitId: string;
-  state: string;
+  /** Absent when the item was refused before a visit existed (an unknown host). */
+  visitId?: string;
+  state?: VisitState;
   changed: boolean;
   /** The keypad code issued by this push (shown once), when rooms were granted. */
   accessCode?: string;
+  /** Why this item was not (fully) applied; the other items of the batch are not affected. */
+  error?: DomainError;
 }
 
 export class VisitService {
@@ -162,10 +180,9 @@ export class VisitService {
   }
 
   async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {
+    // Checked in full before it is masked: a masked typo could never be noticed again.
+    checkDocumentNumber(input.collateral.type, input.collateral.number);
     const masked = maskDocumentNumber(input.collateral.number);
-    if (masked.replace(/\*/g, '').length < 2) {
-      throw new DomainError('invalid', 'collateral number is too short', 'collateral.number');
-    }
     return this.core.transact(actor, (now) => {
       const badge = this.resolveBadge(input.badge);
       if (badge.status !== 'available') {
@@ -209,67 +226,87 @@ export class VisitService {
 
   /**
    * Idempotent upsert by external id: each item is brought to its status through the SOP
-   * steps it has not been through; an item already there records nothing.
+   * steps it has not been through; an item already there records nothing. Items are
+   * independent: one refused (a conflict with the visit's state, an unknown host) carries its
+   * error and the next is applied all the same. Only a journal that cannot write stops the batch.
    */
   async sync(items: SyncItem[], actor: Actor): Promise<SyncResult[]> {
     const results: SyncResult[] = [];
     for (const item of items) {
-      let visitId = this.core.state.visitsByExternalId.get(item.externalId);
-      let changed = false;
-      if (!visitId) {
-        const archived = await this.findArchivedByExternalId(item.externalId);
-        if (archived) {
-          results.push({
-            externalId: item.externalId,
-            visitId: archived.id,
-            state: archived.state,
-            changed: false,
-          });
-          continue;
+      const result: SyncResult = { externalId: item.externalId, changed: false };
+      try {
+        await this.syncOne(item, actor, result);
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code === 'storage_full' || err.code === 'storage_failed') {
+          throw err;
         }
-        const v = await this.arrive(
-          { guest: item.guest, purpose: item.purpose, hostId: item.hostId, externalId: item.externalId },
-          actor,
-        );
-        visitId = v.id;
-        changed = true;
+        result.error = err;
       }
-      const id = visitId;
-      const at = () => this.mustGetAny(id);
-      let accessCode: string | undefined;
-      if (at().state === 'arrived') {
-        await this.screen(id, { passed: true, note: 'desk application' }, actor);
-        changed = true;
-      }
-      if (at().state === 'screened') {
-        await this.guestbook(id, {}, actor);
-        changed = true;
-      }
-      if (
-        item.status === 'cancelled' &&
-        ['arrived', 'screened', 'awaiting_host', 'accepted'].includes(at().state)
-      ) {
-        await this.cancel(id, { reason: 'desk application' }, actor);
-        changed = true;
-      } else if (item.status === 'host_refused' && at().state === 'awaiting_host') {
-        await this.decide(id, { outcome: 'refused' }, actor);
-        changed = true;
-      } else if (item.status === 'accepted' && at().state === 'awaiting_host') {
-        ({ accessCode } = await this.decide(id, { outcome: 'accepted', rooms: item.rooms ?? [] }, actor));
-        changed = true;
-      } else if (item.status === 'accepted' && item.rooms?.some((r) => !at().rooms.includes(r))) {
-        ({ accessCode } = await this.grant(id, item.rooms, actor));
-        changed = true;
-      }
-      results.push({
-        externalId: item.externalId,
-        visitId: id,
-        state: at().state,
-        changed,
-        ...(accessCode ? { accessCode } : {}),
-      });
+      if (result.visitId) result.state = this.findAny(result.visitId)?.state ?? result.state;
+      results.push(result);
     }
     return results;
+  }
+
+  /** One item of a sync; fills `out` as it goes, so a failure midway still says what was done. */
+  private async syncOne(item: SyncItem, actor: Actor, out: SyncResult): Promise<void> {
+    let visitId = this.core.state.visitsByExternalId.get(item.externalId);
+    if (!visitId) {
+      const archived = await this.findArchivedByExternalId(item.externalId);
+      if (archived) {
+        out.visitId = archived.id;
+        out.state = archived.state;
+        checkSyncStatus(archived.state, item.status);
+        return;
+      }
+      const v = await this.arrive(
+        { guest: item.guest, purpose: item.purpose, hostId: item.hostId, externalId: item.externalId },
+        actor,
+      );
+      visitId = v.id;
+      out.changed = true;
+    }
+    const id = visitId;
+    out.visitId = id;
+    const at = () => this.mustGetAny(id);
+    checkSyncStatus(at().state, item.status);
+    // The desk application did these steps (or the decision) itself: marked so, so that the
+    // recap does not time them as if they had taken no time at the gateway.
+    const elsewhere = { doneElsewhere: true } as const;
+    if (at().state === 'arrived') {
+      await this.run(id, actor, { action: 'screen', passed: true, note: 'desk application', ...elsewhere });
+      out.changed = true;
+    }
+    if (at().state === 'screened') {
+      await this.run(id, actor, { action: 'guestbook', ...elsewhere });
+      out.changed = true;
+    }
+    if (item.status === 'cancelled' && at().state !== 'cancelled') {
+      await this.cancel(id, { reason: 'desk application' }, actor);
+      out.changed = true;
+    } else if (item.status === 'host_refused' && at().state === 'awaiting_host') {
+      await this.run(id, actor, { action: 'decide', outcome: 'refused', ...elsewhere });
+      out.changed = true;
+    } else if (item.status === 'accepted' && at().state === 'awaiting_host') {
+      const rooms = item.rooms ?? [];
+      const r = await this.run(
+        id,
+        actor,
+        { action: 'decide', outcome: 'accepted', rooms, ...elsewhere },
+        rooms.length > 0,
+      );
+      out.changed = true;
+      if (r.accessCode) out.accessCode = r.accessCode;
+    } else if (item.status === 'accepted' && item.rooms?.some((r) => !at().rooms.includes(r))) {
+      const r = await this.grant(id, item.rooms, actor);
+      out.changed = true;
+      if (r.accessCode) out.accessCode = r.accessCode;
+    }
+  }
+
+  /** A visit open, or closed a moment ago. */
+  private findAny(id: string): Visit | undefined {
+    return this.get(id) ?? this.core.state.closedRecently(id);
   }
 
   private async findArchivedByExternalId(externalId: string): Promise<Visit | undefined> {

@@ -6,7 +6,7 @@ import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const KTP = { type: 'ktp', number: '3578012345670001' } as const;
+const KTP = { type: 'ktp', number: '3578014107900001' } as const;
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;

@@ -62,7 +62,7 @@ beforeAll(async () => {
   });
   const badged = await post(d, `/visits/${id}/badge`, {
     badge: 'TAMU-05',
-    collateral: { type: 'ktp', number: '3578012345670005' },
+    collateral: { type: 'ktp', number: '3578014107900005' },
   });
   expect(badged.statusCode, badged.body).toBe(200);
   const badge = (await api('GET', '/badges', as.admin))

@@ -11,7 +11,8 @@ import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
-const KTP = { type: 'ktp', number: '3578012345670001' } as const;
+/** A well-formed NIK: Kota Surabaya, a woman born 1 July 1990 (day + 40). */
+const KTP = { type: 'ktp', number: '3578014107900001' } as const;
 
 let t: TestGateway;
 const as = {} as Record<Role, string>;
@@ -295,6 +296,8 @@ describe('GET /visits and GET /visits/:id', () => {
   it.each([
     ['/visits?state=bogus', 'state'],
     ['/visits?unknownProperty=1', 'unknownProperty'],
+    ['/visits?date=2026-02-30', 'date'],
+    ['/visits?date=2026-13-01', 'date'],
   ])('400 for %s names the field', async (url, field) => {
     expect400(await api('GET', url, as.receptionist), field);
   });
@@ -489,6 +492,44 @@ describe('POST /visits/:id/decision', () => {
     await expectUnchanged(before, id);
   });
 
+  it('host_absent: a date before today (Asia/Jakarta) is a 400 naming the field and the rule; today is fine', async () => {
+    // The test gateway's clock: Monday 30 November 2026, 09:00 in Jakarta.
+    for (const proposedDate of ['2020-01-01', '2026-11-29']) {
+      const id = await visitAt('awaiting_host');
+      const before = await snapshot(id);
+      const res = await post(as.host, `/visits/${id}/decision`, { outcome: 'host_absent', proposedDate });
+      expect400(res, 'proposedDate');
+      expect(res.json()).toMatchObject({ error: 'invalid', rule: 'date_past' });
+      expect(res.json().message).toContain('2026-11-30');
+      await expectUnchanged(before, id);
+    }
+    const id = await visitAt('awaiting_host');
+    const today = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2026-11-30',
+    });
+    expect(today.statusCode, today.body).toBe(200);
+  });
+
+  it('host_absent: a date beyond access.rescheduleMaxDays (90) is a 400 naming the field and the rule', async () => {
+    const id = await visitAt('awaiting_host');
+    const before = await snapshot(id);
+    const res = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2099-01-01',
+    });
+    expect400(res, 'proposedDate');
+    expect(res.json()).toMatchObject({ error: 'invalid', rule: 'date_too_far' });
+    expect(res.json().message).toContain('2027-02-28');
+    await expectUnchanged(before, id);
+    // The last day allowed: 30 November 2026 + 90 days.
+    const last = await post(as.host, `/visits/${id}/decision`, {
+      outcome: 'host_absent',
+      proposedDate: '2027-02-28',
+    });
+    expect(last.statusCode, last.body).toBe(200);
+  });
+
   it('a host may not grant a room that is not theirs (403, field rooms), nothing changes', async () => {
     const id = await visitAt('awaiting_host', { hostId: 'sekda' });
     const before = await snapshot(id);
@@ -614,7 +655,7 @@ describe('POST /visits/:id/badge', () => {
       badgeId: badge.id,
       collateral: { type: 'ktp', masked: '35**********0001' },
     });
-    expect(res.body).not.toContain('3578012345670001');
+    expect(res.body).not.toContain('3578014107900001');
     expect(seq()).toBe(before + 1);
     expect(await badgeOf(label)).toMatchObject({ status: 'issued', visitId: id });
 
@@ -707,7 +748,7 @@ describe('POST /visits/:id/badge', () => {
     ['missing collateral.number', { badge: 'TAMU-01', collateral: { type: 'ktp' } }, 'collateral.number'],
     [
       'unknown document type',
-      { badge: 'TAMU-01', collateral: { type: 'passport', number: '12345678' } },
+      { badge: 'TAMU-01', collateral: { type: 'visa', number: '12345678' } },
       'collateral.type',
     ],
     ['collateral of the wrong type', { badge: 'TAMU-01', collateral: 'ktp' }, 'collateral'],
@@ -730,6 +771,34 @@ describe('POST /visits/:id/badge', () => {
     const before = await snapshot(id);
     expect400(await post(as.receptionist, `/visits/${id}/badge`, payload), field);
     await expectUnchanged(before, id);
+  });
+
+  it.each([
+    ['ktp', 'abcd', 'nik_format'],
+    ['ktp', '9978014107900001', 'nik_province'],
+    ['ktp', '3578013207900001', 'nik_birth_date'],
+    ['sim', '1234567890', 'sim_format'],
+    ['passport', 'ABCDEFGH', 'passport_format'],
+  ])('400 for a %s number %j that is not one (rule %s), nothing kept', async (type, number, rule) => {
+    const id = await visitAt('accepted');
+    const before = await snapshot(id);
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type, number },
+    });
+    expect400(res, 'collateral.number');
+    expect(res.json()).toMatchObject({ error: 'invalid', rule });
+    await expectUnchanged(before, id);
+  });
+
+  it('a passport (Indonesian or foreign) is taken as collateral', async () => {
+    const id = await visitAt('accepted');
+    const res = await post(as.receptionist, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type: 'passport', number: 'X1234567' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().collateral).toEqual({ type: 'passport', masked: '******67' });
   });
 
   it('nextTap: true binds the badge next tapped on the desk reader', async () => {
@@ -942,38 +1011,151 @@ describe('PUT /sync/visits', () => {
     expect(third).toMatchObject({ state: 'accepted', changed: false });
   });
 
+  it('a status that conflicts with the visit is a 409 for that item (field, state); the rest applies', async () => {
+    const accepted = (await sync([item('sc-1', 'accepted')])).json().results[0];
+    const refused = (await sync([item('sc-2', 'host_refused')])).json().results[0];
+    const badgedExt = 'sc-3';
+    // A visit arrived at the desk with an externalId, then badged: the desk app cancels it.
+    const arrived = (await post(as.receptionist, '/visits', arrival({ externalId: badgedExt }))).json();
+    for (const [path, body] of [
+      [`/visits/${arrived.id}/screening`, { passed: true }],
+      [`/visits/${arrived.id}/guestbook`, {}],
+      [`/visits/${arrived.id}/decision`, { outcome: 'accepted' }],
+      [`/visits/${arrived.id}/badge`, { badge: await freeBadge(), collateral: KTP }],
+    ] as const) {
+      const r = await post(as.admin, path, body);
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const before = seq();
+    const res = await sync([
+      item('sc-1', 'host_refused'),
+      item('sc-4', 'awaiting_host'),
+      item('sc-2', 'accepted'),
+      item(badgedExt, 'cancelled'),
+    ]);
+    expect(res.statusCode, res.body).toBe(207);
+    const results = res.json().results;
+    expect(results[0]).toMatchObject({
+      externalId: 'sc-1',
+      status: 409,
+      visitId: accepted.visitId,
+      state: 'accepted',
+      changed: false,
+      error: { error: 'conflict', field: 'status', state: 'accepted' },
+    });
+    expect(results[0].error.message).toMatch(/host_refused.*accepted/);
+    expect(results[1]).toMatchObject({
+      externalId: 'sc-4',
+      status: 200,
+      state: 'awaiting_host',
+      changed: true,
+    });
+    expect(results[2]).toMatchObject({
+      status: 409,
+      visitId: refused.visitId,
+      state: 'host_refused',
+      error: { error: 'conflict', field: 'status', state: 'host_refused' },
+    });
+    expect(results[3]).toMatchObject({
+      status: 409,
+      visitId: arrived.id,
+      state: 'badged',
+      error: { field: 'status', state: 'badged' },
+    });
+    // Only sc-4 was written (arrival, screening, guest book); the conflicting visits stand.
+    expect(seq()).toBe(before + 3);
+    expect((await api('GET', `/visits/${accepted.visitId}`, as.admin)).json().state).toBe('accepted');
+    expect((await api('GET', `/visits/${arrived.id}`, as.admin)).json().state).toBe('badged');
+  });
+
+  it('a batch without a conflict answers 200 with status 200 per item', async () => {
+    const res = await sync([item('sd-1', 'awaiting_host')]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results[0]).toMatchObject({ status: 200, changed: true });
+  });
+
+  it('the steps the desk application did are marked done elsewhere (journal, history) and not timed', async () => {
+    const from = seq();
+    const r = (await sync([item('se-1', 'accepted')])).json().results[0];
+    const v = (await api('GET', `/visits/${r.visitId}`, as.admin)).json();
+    expect(
+      v.history.map((h: { action: string; doneElsewhere?: boolean }) => [h.action, h.doneElsewhere ?? false]),
+    ).toEqual([
+      ['arrive', false],
+      ['screen', true],
+      ['guestbook', true],
+      ['decide', true],
+    ]);
+    expect(v.timings).toEqual([]);
+    const list = (await api('GET', '/events?limit=20&type=visit.', as.admin)).json().events as Array<{
+      seq: number;
+      type: string;
+      payload: { visitId?: string; doneElsewhere?: boolean };
+    }>;
+    const mine = list.filter((e) => e.seq > from && e.payload.visitId === r.visitId);
+    expect(mine.map((e) => [e.type, e.payload.doneElsewhere ?? false]).sort()).toEqual(
+      [
+        ['visit.arrived', false],
+        ['visit.screened', true],
+        ['visit.guestbook', true],
+        ['visit.decided', true],
+      ].sort(),
+    );
+  });
+
   it('an arrival with an externalId is picked up by sync', async () => {
     const arrived = (await post(as.receptionist, '/visits', arrival({ externalId: 'sz-1' }))).json();
     const r = (await sync([item('sz-1', 'awaiting_host')])).json().results[0];
     expect(r).toMatchObject({ visitId: arrived.id, state: 'awaiting_host', changed: true });
   });
 
-  it('an unknown host: 404 (field hostId); items before it in the batch ARE applied, items after are not', async () => {
+  it('an unknown host: 404 for that item (field hostId); the items before and after it apply', async () => {
     const before = seq();
     const res = await sync([
       item('su-1', 'awaiting_host'),
       item('su-2', 'awaiting_host', { hostId: 'no-such-host' }),
       item('su-3', 'awaiting_host'),
     ]);
-    expect(res.statusCode).toBe(404);
-    expect(res.json().field).toBe('hostId');
-    // What actually happens: the batch is not atomic. su-1 was created and brought to
-    // awaiting_host (3 journal entries) before su-2 failed; su-3 was never reached.
+    expect(res.statusCode, res.body).toBe(207);
+    const results = res.json().results;
+    expect(results[1]).toMatchObject({
+      externalId: 'su-2',
+      status: 404,
+      error: { error: 'not_found', field: 'hostId' },
+    });
+    expect(results[1].visitId).toBeUndefined();
     const open = (await api('GET', '/visits', as.admin)).json() as Array<{
       externalId?: string;
       state: string;
     }>;
     expect(open.find((v) => v.externalId === 'su-1')?.state).toBe('awaiting_host');
-    expect(open.some((v) => v.externalId === 'su-3')).toBe(false);
-    expect(seq()).toBe(before + 3);
-    // Retrying the corrected batch is safe: su-1 is unchanged, su-3 is created.
+    expect(open.find((v) => v.externalId === 'su-3')?.state).toBe('awaiting_host');
+    expect(open.some((v) => v.externalId === 'su-2')).toBe(false);
+    expect(seq()).toBe(before + 6);
+    // Retrying is safe: su-1 and su-3 are unchanged.
     const retry = (await sync([item('su-1', 'awaiting_host'), item('su-3', 'awaiting_host')])).json().results;
-    expect(retry.map((r: { changed: boolean }) => r.changed)).toEqual([false, true]);
+    expect(retry.map((r: { changed: boolean }) => r.changed)).toEqual([false, false]);
+  });
+
+  it('a room the host may not grant: 403 for that item, which says how far it got', async () => {
+    const res = await sync([item('sr-1', 'accepted', { hostId: 'sekda', rooms: ['ruang-kabag'] })]);
+    expect(res.statusCode, res.body).toBe(207);
+    expect(res.json().results[0]).toMatchObject({
+      status: 403,
+      state: 'awaiting_host',
+      changed: true,
+      error: { error: 'forbidden', field: 'rooms' },
+    });
+    // Pushed again once the desk app has it right: accepted, nothing else repeated.
+    const again = (await sync([item('sr-1', 'accepted', { hostId: 'sekda' })])).json().results[0];
+    expect(again).toMatchObject({ status: 200, state: 'accepted', changed: true });
   });
 
   it('an unknown host as the only item changes nothing', async () => {
     const before = await snapshot();
-    expect((await sync([item('sv-1', 'accepted', { hostId: 'no-such-host' })])).statusCode).toBe(404);
+    const res = await sync([item('sv-1', 'accepted', { hostId: 'no-such-host' })]);
+    expect(res.statusCode).toBe(207);
+    expect(res.json().results[0]).toMatchObject({ status: 404, error: { field: 'hostId' } });
     await expectUnchanged(before);
   });
 

@@ -28,7 +28,7 @@ describe('journal replay', () => {
       if (to === 'accepted') return v.id;
       await g.visits.issueBadge(
         v.id,
-        { badge: badge!, collateral: { type: 'ktp', number: '3578012345670001' } },
+        { badge: badge!, collateral: { type: 'ktp', number: '3578014107900001' } },
         actor,
       );
       return v.id;

@@ -52,7 +52,7 @@ describe('one visit through the whole SOP', () => {
     tick(0.5);
     const badged = await post(desk, `/visits/${id}/badge`, {
       badge: 'TAMU-03',
-      collateral: { type: 'ktp', number: '3578012345670001' },
+      collateral: { type: 'ktp', number: '3578014107900001' },
     });
     expect(badged.statusCode).toBe(200);
     expect(badged.json().collateral).toEqual({ type: 'ktp', masked: '35**********0001' });

@@ -114,7 +114,7 @@ export async function badgedVisit(
   await gateway.visits.decide(v.id, { outcome: 'accepted', rooms: opts.rooms ?? [] }, actor);
   return gateway.visits.issueBadge(
     v.id,
-    { badge: opts.badge, collateral: { type: 'ktp', number: '3578012345670001' } },
+    { badge: opts.badge, collateral: { type: 'ktp', number: '3578014107900001' } },
     actor,
   );
 }

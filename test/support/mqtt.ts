@@ -211,7 +211,7 @@ export async function startMqttGateway(opts: {
       );
       const issued = await v.issueBadge(
         visit.id,
-        { badge, collateral: { type: 'ktp', number: '3578012345670001' } },
+        { badge, collateral: { type: 'ktp', number: '3578014107900001' } },
         STAFF,
       );
       const uid = gateway.core.state.badges.get(issued.badgeId!)!.uid;

@@ -130,7 +130,7 @@ readers:
       const badgeId = end.kind === 'read' ? end.read.badgeId! : '';
       await g.visits.issueBadge(
         v.id,
-        { badge: badgeId, collateral: { type: 'ktp', number: '3578012345670001' } },
+        { badge: badgeId, collateral: { type: 'ktp', number: '3578014107900001' } },
         actor,
       );
       expect(access()).toEqual([]); // the desk opens nothing

@@ -112,7 +112,7 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
       .click();
     const badge = desk.getByRole('dialog', { name: 'Serahkan kartu tamu' });
     await badge.getByLabel('Dokumen identitas jaminan').selectOption('ktp');
-    await badge.getByLabel('Nomor dokumen').fill('3578012345670001');
+    await badge.getByLabel('Nomor dokumen').fill('3578014107900001');
     await see(badge).text().toContain('Tersimpan sebagai: 35**********0001');
     await badge.getByRole('button', { name: 'Serahkan kartu' }).click();
     await see(badge).text().toContain('Menunggu kartu');

@@ -79,7 +79,7 @@ describe.skipIf(!ok)(
       later(0.5);
       await api('POST', `/visits/${v.id}/badge`, {
         badge,
-        collateral: { type: 'ktp', number: '3578012345670001' },
+        collateral: { type: 'ktp', number: '3578014107900001' },
       });
       later(1);
       await lab.tap('pintu-utama-in', `04A1B2C3D4E5${badge!.slice(-2)}`); // TAMU-0n's UID

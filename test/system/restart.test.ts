@@ -61,7 +61,7 @@ describe('a gateway killed with SIGKILL', () => {
       if (i >= 2) {
         const b = await call(token, 'POST', `/visits/${id}/badge`, {
           badge: `TAMU-0${i}`,
-          collateral: { type: 'sim', number: '1234567890' },
+          collateral: { type: 'sim', number: '123456789012' },
         });
         expect(b.status).toBe(200);
         state = 'badged';

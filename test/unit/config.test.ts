@@ -121,6 +121,7 @@ describe('embedded defaults (no file)', () => {
       debounceMs: 1500,
       readerOfflineSeconds: 2,
       readerStartGraceSeconds: 5,
+      rescheduleMaxDays: 90,
     });
     expect(config.auth).toEqual({
       hashQueueMax: 8,

@@ -1175,7 +1175,7 @@ describe('issue_badge input', () => {
           {
             action: 'issue_badge',
             badgeId: 'b-1',
-            collateral: { type: 'passport' as 'ktp', masked: '12******9012' },
+            collateral: { type: 'visa' as 'ktp', masked: '12******9012' },
           },
           ctx,
         ),

@@ -5,12 +5,13 @@ import type { Static } from 'typebox';
 import { closedNow } from '../../domain/access.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
-import { stepTimings } from '../../domain/visit.js';
+import { isCalendarDate, stepTimings } from '../../domain/visit.js';
 import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { VisitDays } from '../../service/visit-days.js';
 import { principalOf } from '../auth.js';
 import type { DeskWaits } from '../desk-wait.js';
+import { errorBody, statusOf } from '../domain-errors.js';
 import * as S from '../schemas.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -89,6 +90,12 @@ export async function visitRoutes(
       if (req.query.date) {
         const today = days.today();
         const date = req.query.date === 'today' ? today : req.query.date;
+        // The pattern lets 2026-02-30 and 2026-13-01 through; the month's archive cannot.
+        if (!isCalendarDate(date)) {
+          throw new DomainError('invalid', `date ${date} is no calendar date`, 'date', {
+            rule: 'date_format',
+          });
+        }
         const list = await days.ofDay(date, { openToo: date === today, ...(hostId ? { hostId } : {}) });
         return list
           .filter((v) => mine(p, v) && (!req.query.state || v.state === req.query.state))
@@ -306,11 +313,30 @@ export async function visitRoutes(
       schema: {
         tags: ['sync'],
         summary: 'Idempotent batch upsert by external id (desk application)',
+        description:
+          'Each item is applied on its own and answered with its own `status`: 200 applied or already ' +
+          "there; 409 when its status contradicts the visit's state (`error.field` status, " +
+          '`error.state` the state); 400/403/404 for a bad item (an unknown host, a room the host may ' +
+          'not grant). The other items apply all the same. The answer is 200 when every item is 200, ' +
+          'otherwise 207 (multi-status). Only a journal that cannot write (503) stops the batch; the ' +
+          'items before it are applied, and a retry is safe.',
         body: S.SyncBody,
-        response: { 200: S.SyncResponse, ...errors },
+        response: { 200: S.SyncResponse, 207: S.SyncResponse, ...errors },
       },
     },
-    async (req) => ({ results: await visits.sync(req.body.visits, actor(req)) }),
+    async (req, reply) => {
+      const results = (await visits.sync(req.body.visits, actor(req))).map(
+        ({ error, state, visitId, accessCode, ...r }) => ({
+          ...r,
+          status: error ? statusOf(error) : 200,
+          ...(visitId ? { visitId } : {}),
+          ...(state ? { state } : {}),
+          ...(accessCode ? { accessCode } : {}),
+          ...(error ? { error: errorBody(error) } : {}),
+        }),
+      );
+      return reply.code(results.every((r) => r.status === 200) ? 200 : 207).send({ results });
+    },
   );
 
   app.get<{ Querystring: { q: string } }>(

@@ -219,6 +219,7 @@ export function recapView(root: HTMLElement): () => void {
                     )
                     .join(' · '),
                 ),
+                r.synced.visits > 0 ? h('p', { class: 'hint' }, `${L.synced}: ${r.synced.visits}`) : null,
               )
             : null,
           true,
