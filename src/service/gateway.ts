@@ -24,6 +24,7 @@ import { gateLimits, PasswordGate } from './password-gate.js';
 import { newOneTimePassword, startHashing } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
+import { RegisterService } from './register.js';
 import { ReportService } from './reports.js';
 import { VisitService } from './visits.js';
 
@@ -55,6 +56,8 @@ export interface Gateway {
   directory: DirectoryService;
   privacy: PrivacyService;
   reports: ReportService;
+  /** The guest-book register (rows per visit of a day or month). */
+  register: RegisterService;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
   /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
@@ -212,6 +215,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);
+  const register = new RegisterService(core, () => privacy.retentionDays);
 
   await directory.seed({
     badges: config.badges,
@@ -280,6 +284,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     directory,
     privacy,
     reports,
+    register,
     ...(firstAdmin ? { firstAdmin } : {}),
     problems: () => [
       ...core.degraded(),
