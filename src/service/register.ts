@@ -17,6 +17,10 @@ import type { Core } from './core.js';
 
 export type RegisterFormat = 'json' | 'csv' | 'xlsx' | 'pdf';
 
+export function isRegisterFormat(format: string): format is RegisterFormat {
+  return format === 'json' || format === 'csv' || format === 'xlsx' || format === 'pdf';
+}
+
 export const REGISTER_CONTENT_TYPES: Readonly<Record<RegisterFormat, string>> = Object.freeze({
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
