@@ -235,6 +235,13 @@ const HttpSchema = Section(
           description:
             'Live feeds (Server-Sent Events) open at once per user, token or host link (429 above): a few browser tabs each.',
         }),
+        registerPrintRows: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 3000,
+          description:
+            'Most visits in a guest-book register the gateway draws as PDF or XLSX (400 above: ask for one day, or CSV or JSON, which have no bound). Drawing holds the event loop taps are decided on, about 0.7 ms a row on a desktop CPU and more on a Pi.',
+        }),
       },
       'Bounds of the HTTP edge: connections, timeouts, bodies, live feeds.',
     ),

@@ -302,3 +302,38 @@ describe('guest-book register over the API', () => {
     }
   });
 });
+
+describe('guest-book register: the bound on drawn files', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ env: { PINTU_CONFIG_HTTP__LIMITS__REGISTER_PRINT_ROWS: '2' } });
+  });
+  afterAll(() => t?.close());
+
+  it('refuses a PDF or XLSX of more visits than http.limits.registerPrintRows, not CSV or JSON', async () => {
+    expect(t.config.http.limits.registerPrintRows).toBe(2);
+    const desk = await t.login('receptionist');
+    for (const name of ['Siti Rahayu', 'Budi Santoso', 'Cici Paramida']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/visits',
+        headers: { cookie: desk },
+        payload: { guest: { name, institution: 'Bappeda' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const get = (format: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/reports/register?day=2026-11-30&format=${format}`,
+        headers: { cookie: desk },
+      });
+    for (const format of ['pdf', 'xlsx']) {
+      const res = await get(format);
+      expect(res.statusCode, format).toBe(400);
+      expect(res.json().message).toContain('http.limits.registerPrintRows');
+    }
+    expect((await get('csv')).statusCode).toBe(200);
+    expect((await get('json')).json().rows).toHaveLength(3);
+  });
+});

@@ -83,6 +83,7 @@ describe('embedded defaults (no file)', () => {
         bodyBytes: 1048576,
         jsonDepth: 16,
         sseStreamsPerUser: 8,
+        registerPrintRows: 3000,
       },
     });
     expect(config.mqtt).toEqual({

@@ -2,6 +2,7 @@
 // Last-Event-ID), the monthly and yearly recaps made from it, and the guest-book register.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
 import type { JournalEntry } from '../../domain/events.js';
 import type { Role } from '../../domain/types.js';
 import { registerFileName } from '../../reports/register-labels.js';
@@ -205,7 +206,8 @@ export async function eventRoutes(
         description:
           'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv, xlsx or pdf ' +
           '(A4 landscape, with the Biro Umum heading). Names of visits older than the retention period ' +
-          '(or of erased guests) are withheld; document numbers are never in it.',
+          '(or of erased guests) are withheld; document numbers are never in it. PDF and XLSX are drawn ' +
+          'for at most http.limits.registerPrintRows visits (400 above).',
         querystring: {
           ...S.RegisterQuery,
           properties: {
@@ -221,6 +223,15 @@ export async function eventRoutes(
       const { day, month, format, lang } = req.query;
       const register = await gateway.register.register({ day, month });
       if (format === 'json') return register;
+      // pdfkit and exceljs draw synchronously, on the loop that decides taps: bounded.
+      const max = gateway.config.http.limits.registerPrintRows;
+      if ((format === 'pdf' || format === 'xlsx') && register.rows.length > max) {
+        throw new DomainError(
+          'invalid',
+          `the register has ${register.rows.length} visits; ${format.toUpperCase()} is drawn for at most ${max} (http.limits.registerPrintRows): ask for one day, or CSV`,
+          'format',
+        );
+      }
       reply
         .type(REGISTER_CONTENT_TYPES[format])
         .header('content-disposition', `attachment; filename="${registerFileName(register.period, format)}"`);
