@@ -11,8 +11,9 @@ import { ConfigError } from './config/errors.js';
 import { describeSource, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { describeConfigMarkdown } from './config/schema.js';
+import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
-import { ROLES, type Role } from './domain/types.js';
+import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
 import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
@@ -21,8 +22,11 @@ import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
 import { localiseRecap } from './reports/localise.js';
 import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
+import { PanelSettingsStore } from './service/panel-settings.js';
 import { newOneTimePassword } from './service/passwords.js';
+import { exportRegister, isRegisterFormat, registerFromRecords } from './service/register.js';
 import { recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
+import { Archive } from './store/archive.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
 
@@ -42,6 +46,8 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
                                          (xlsx and pdf need --out)
   report --year YYYY [--format csv|json] [--lang id|en] [--out FILE]
                                          the yearly recap: the twelve months added up
+  report --register (--day YYYY-MM-DD | --month YYYY-MM) [--format csv|json|xlsx|pdf]
+         [--lang id|en] [--out FILE]     the guest book: one row per visit (xlsx and pdf need --out)
   privacy export --guest ID | privacy erase --guest ID
   mqtt-user add --username U --role room|facilities|homeassistant [--room R] [--password P]
   mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
@@ -123,6 +129,56 @@ async function viaGateway<T>(
   }
 }
 
+/**
+ * `report --register`: the guest book from the files, read-only (safe while the gateway runs):
+ * the month's archive and the open visits, hosts and badges of the saved state; the retention in
+ * force is the panel's override when the admin set one, else the configuration's.
+ */
+async function reportRegister(
+  config: Config,
+  values: { day?: string; month?: string; format?: string; lang?: string; out?: string },
+): Promise<void> {
+  if (values.day === undefined && values.month === undefined)
+    throw new UsageError('report --register needs --day YYYY-MM-DD or --month YYYY-MM');
+  let period: RegisterPeriod;
+  try {
+    period = registerPeriod({ day: values.day, month: values.month });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const format = values.format ?? 'csv';
+  if (!isRegisterFormat(format)) throw new UsageError(`unknown report format "${format}"`);
+  if ((format === 'xlsx' || format === 'pdf') && !values.out)
+    throw new UsageError(`--format ${format} needs --out FILE`);
+  const lang = values.lang === 'en' ? 'en' : 'id';
+  requireDataDir(config);
+  const state = new Low<PersistedState>(
+    new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
+    emptyState(),
+  );
+  await state.read();
+  const settings = await PanelSettingsStore.open(config.dataDir);
+  const register = await registerFromRecords(
+    new Archive<Visit>(join(config.dataDir, 'archive')),
+    state.data.visits,
+    {
+      period,
+      timezone: config.timezone,
+      now: Date.now(),
+      retentionDays: settings.get().retentionGuestDays ?? config.retention.guestDays,
+      hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
+      badges: new Map(state.data.badges.map((b) => [b.id, b])),
+    },
+  );
+  const file = await exportRegister(register, format, lang);
+  if (values.out) {
+    await writeFile(values.out, file);
+    process.stdout.write(
+      `guest book ${period.kind === 'day' ? period.day : period.month} (${register.rows.length} visits, ${config.dataDir}) written to ${values.out}\n`,
+    );
+  } else process.stdout.write(file);
+}
+
 const CLI_ACTOR = { kind: 'user' as const, id: 'cli', role: 'admin' as const };
 
 async function main(argv: string[]): Promise<void> {
@@ -141,6 +197,8 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       month: { type: 'string' },
       year: { type: 'string' },
+      day: { type: 'string' },
+      register: { type: 'boolean' },
       format: { type: 'string', default: 'csv' },
       lang: { type: 'string', default: 'id' },
       out: { type: 'string' },
@@ -290,6 +348,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'report': {
+      if (values.register) return reportRegister(config, values);
+      if (values.day !== undefined) throw new UsageError('--day is for the guest book: add --register');
       if (values.year !== undefined && values.month !== undefined)
         throw new UsageError('give --month or --year, not both');
       const year = values.year;

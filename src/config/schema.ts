@@ -254,6 +254,13 @@ const HttpSchema = Section(
           description:
             'Waits for a desk tap open at once, all users together (429 above); a desk reader has at most one anyway.',
         }),
+        registerPrintRows: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 3000,
+          description:
+            'Most visits in a guest-book register the gateway draws as PDF or XLSX (400 above: ask for one day, or CSV or JSON, which have no bound). Drawing holds the event loop taps are decided on, about 0.7 ms a row on a desktop CPU and more on a Pi.',
+        }),
       },
       'Bounds of the HTTP edge: connections, timeouts, bodies, live feeds, waits for a desk tap.',
     ),

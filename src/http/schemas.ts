@@ -454,6 +454,16 @@ export const YearReportQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const RegisterQuery = Type.Object(
+  {
+    day: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })),
+    month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' })),
+    format: Enum(['json', 'csv', 'xlsx', 'pdf'] as const),
+    lang: Enum(['id', 'en'] as const),
+  },
+  { additionalProperties: false },
+);
+
 export const LoginBody = Type.Object(
   { username: Text(64), password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },

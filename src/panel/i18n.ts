@@ -263,6 +263,13 @@ const ID = {
   standard: 'standar',
   average: 'rata-rata',
   noData: 'Belum ada data bulan ini.',
+  registerTitle: 'Buku tamu',
+  registerHint:
+    'Setiap kunjungan sebagai satu baris: tanggal, jam masuk dan keluar, tamu, instansi, keperluan, pihak yang ditemui, kartu tamu, dokumen identitas dan keterangan. Nama tamu di luar masa retensi disamarkan.',
+  registerDay: 'Tanggal',
+  registerOfDay: 'Harian',
+  registerOfMonth: 'Bulanan',
+  registerDownload: 'Unduh buku tamu',
   // admin
   adminTitle: 'Administrasi',
   users: 'Pengguna',
@@ -603,6 +610,13 @@ const EN: Record<Key, string> = {
   standard: 'standard',
   average: 'mean',
   noData: 'No data for this month yet.',
+  registerTitle: 'Guest book',
+  registerHint:
+    'Every visit as one row: date, time in and out, guest, institution, purpose, person visited, badge, identity document and outcome. Names of guests past the retention period are withheld.',
+  registerDay: 'Date',
+  registerOfDay: 'Daily',
+  registerOfMonth: 'Monthly',
+  registerDownload: 'Download the guest book',
   adminTitle: 'Administration',
   users: 'Users',
   hosts: 'Hosts',

@@ -41,7 +41,7 @@ function fmtNumber(n: number | null, lang: RecapLang): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace('.', lang === 'id' ? ',' : '.');
 }
 
-class Writer {
+export class Writer {
   readonly left = MARGIN;
   readonly width: number;
   constructor(readonly doc: Doc) {

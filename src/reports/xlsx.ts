@@ -39,7 +39,7 @@ function safeText(s: string): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-class SheetWriter {
+export class SheetWriter {
   row = 1;
   constructor(
     readonly ws: ExcelJS.Worksheet,

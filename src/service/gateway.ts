@@ -26,6 +26,7 @@ import { gateLimits, PasswordGate } from './password-gate.js';
 import { newOneTimePassword } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
+import { RegisterService } from './register.js';
 import { ReportService } from './reports.js';
 import { RollCall } from './roll-call.js';
 import { VisitService } from './visits.js';
@@ -62,6 +63,8 @@ export interface Gateway {
   eventView: EventView;
   /** Who is inside, in which area: the roll call, the inside count and its gauge. */
   rollCall: RollCall;
+  /** The guest-book register (rows per visit of a day or month). */
+  register: RegisterService;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
   /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
@@ -236,6 +239,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);
   const rollCall = new RollCall(core);
+  const register = new RegisterService(core, () => privacy.retentionDays);
 
   await directory.seed({
     badges: config.badges,
@@ -305,6 +309,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     reports,
     eventView: new EventView(state, access.cardHash),
     rollCall,
+    register,
     ...(firstAdmin ? { firstAdmin } : {}),
     problems: () => [
       ...core.degraded(),

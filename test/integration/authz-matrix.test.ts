@@ -99,11 +99,12 @@ const HTTP_POLICY = `
   PUT     /api/v1/hosts/{id}                         A . . . .   /api/v1/hosts/kabag-umum
   GET     /api/v1/guests/{id}/export                 A . . . .   404
   POST    /api/v1/guests/{id}/erase                  A . . . .
-  # ---- the journal, the live feed, the recaps
+  # ---- the journal, the live feed, the recaps, the guest-book register
   GET     /api/v1/events                             A R S . F   ?limit=1
   GET     /api/v1/events/stream                      A R S . F   ?unknownProperty=1 400
   GET     /api/v1/reports/monthly                    A R . . .   ?month=2026-11
   GET     /api/v1/reports/yearly                     A R . . .   ?year=x 400
+  GET     /api/v1/reports/register                   A R . . .   ?day=x 400
   # ---- the web panel's own routes; the host's one-time link
   GET     /api/v1/panel/bootstrap                    A R S H F
   GET     /api/v1/panel/clock                        A R S H F

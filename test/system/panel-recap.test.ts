@@ -1,7 +1,8 @@
 // The monthly recap page and its exports in real headless Chromium: a month of visits made
 // through the API (the gateway's clock moved day by day), the figures and charts on the page,
 // and each export downloaded by the browser and parsed: CSV, XLSX (exceljs) and PDF
-// (pdftotext from poppler-utils) hold the month's figures under the Biro Umum heading. Also the
+// (pdftotext from poppler-utils) hold the month's figures under the Biro Umum heading; the
+// guest book of a day (PDF) and of the month (CSV) downloaded from the same view. Also the
 // administration page: a badge enrolled by a tap on the desk reader, a refused one explained in
 // the panel's language (Indonesian, then English), and the retention setting and its reset.
 import { execFile } from 'node:child_process';
@@ -343,6 +344,50 @@ describe.skipIf(!ok)(
       expect(visits).toBe(8);
       await page.getByRole('button', { name: 'Ganti ke Bahasa Indonesia' }).click();
       await page.getByRole('heading', { name: 'Rekap bulanan' }).waitFor();
+    }, 60_000);
+
+    it('downloads the guest book of a day (PDF, landscape) and of the month (CSV)', async () => {
+      const book = page.getByRole('region', { name: 'Buku tamu' });
+      await book.getByLabel('Tanggal').fill('2026-11-02');
+      const dayPdf = book.locator('a[data-register="day-pdf"]');
+      await see(dayPdf).attr('href').toBe('/api/v1/reports/register?day=2026-11-02&format=pdf&lang=id');
+      const [d] = (await Promise.all([page.waitForEvent('download'), dayPdf.click()])) as [Download, unknown];
+      expect(d.suggestedFilename()).toBe('buku-tamu-2026-11-02.pdf');
+      const file = join(SHOTS, 'buku-tamu-2026-11-02.pdf');
+      await d.saveAs(file);
+      expect((await run('pdfinfo', [file])).stdout).toMatch(/Page size:\s+841\.89 x 595\.28 pts \(A4\)/);
+      const { stdout } = await run('pdftotext', ['-layout', file, '-']);
+      for (const line of [
+        'BIRO UMUM',
+        'BUKU TAMU BIRO UMUM',
+        'Tanggal 2 November 2026',
+        'Nama tamu',
+        'Pihak yang ditemui',
+        'Siti Rahayu',
+        'Budi Santoso',
+        'TAMU-01',
+        'Halaman 1 dari 1',
+      ]) {
+        expect(stdout).toContain(line);
+      }
+      expect(stdout).not.toContain('Agus Prasetyo'); // 3 November
+      expect(stdout).not.toContain('0001');
+
+      const monthCsv = book.locator('a[data-register="month-csv"]');
+      const [m] = (await Promise.all([page.waitForEvent('download'), monthCsv.click()])) as [
+        Download,
+        unknown,
+      ];
+      expect(m.suggestedFilename()).toBe('buku-tamu-2026-11.csv');
+      const csvFile = join(SHOTS, 'buku-tamu-2026-11.csv');
+      await m.saveAs(csvFile);
+      const lines = (await readFile(csvFile, 'utf8')).split('\r\n').filter(Boolean);
+      expect(lines[0]).toBe(
+        '\uFEFFNo,Tanggal,Jam masuk,Jam keluar,Nama tamu,Instansi,Keperluan,Pihak yang ditemui,Kartu tamu,Dokumen identitas,Keterangan',
+      );
+      expect(lines).toHaveLength(1 + 8);
+      expect(lines[1]).toMatch(/^1,2026-11-02,09:00,\d\d:\d\d,Siti Rahayu,/);
+      await lab.shot(page, '32-recap-guest-book');
     }, 60_000);
 
     it('administration: enrols a badge by tapping it on the desk reader; a refusal is told in the panel language', async () => {

@@ -85,6 +85,7 @@ describe('embedded defaults (no file)', () => {
         sseStreamsPerUser: 8,
         deskWaitsPerUser: 4,
         deskWaits: 32,
+        registerPrintRows: 3000,
       },
     });
     expect(config.mqtt).toEqual({

@@ -1,10 +1,13 @@
 // The journal to read: paged history, the live feed (Server-Sent Events, resumable with
-// Last-Event-ID), and the monthly and yearly recaps made from it.
+// Last-Event-ID), the monthly and yearly recaps made from it, and the guest-book register.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
 import type { JournalEntry } from '../../domain/events.js';
 import type { Role } from '../../domain/types.js';
+import { registerFileName } from '../../reports/register-labels.js';
 import type { Gateway } from '../../service/gateway.js';
+import { exportRegister, REGISTER_CONTENT_TYPES } from '../../service/register.js';
 import { principalOf } from '../auth.js';
 import * as S from '../schemas.js';
 import type { SseStreams } from '../sse.js';
@@ -198,6 +201,49 @@ export async function eventRoutes(
         return csv;
       }
       return gateway.reports.renderYear(year, 'json', lang);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof S.RegisterQuery> }>(
+    '/reports/register',
+    {
+      config: { roles: REPORT },
+      schema: {
+        tags: ['reports'],
+        summary: 'Guest-book register: every visit of a day or a month as rows, in arrival order',
+        description:
+          'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv, xlsx or pdf ' +
+          '(A4 landscape, with the Biro Umum heading). Names of visits older than the retention period ' +
+          '(or of erased guests) are withheld; document numbers are never in it. PDF and XLSX are drawn ' +
+          'for at most http.limits.registerPrintRows visits (400 above).',
+        querystring: {
+          ...S.RegisterQuery,
+          properties: {
+            ...S.RegisterQuery.properties,
+            format: { ...S.RegisterQuery.properties.format, default: 'json' },
+            lang: { ...S.RegisterQuery.properties.lang, default: 'id' },
+          },
+        },
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { day, month, format, lang } = req.query;
+      const register = await gateway.register.register({ day, month });
+      if (format === 'json') return register;
+      // pdfkit and exceljs draw synchronously, on the loop that decides taps: bounded.
+      const max = gateway.config.http.limits.registerPrintRows;
+      if ((format === 'pdf' || format === 'xlsx') && register.rows.length > max) {
+        throw new DomainError(
+          'invalid',
+          `the register has ${register.rows.length} visits; ${format.toUpperCase()} is drawn for at most ${max} (http.limits.registerPrintRows): ask for one day, or CSV`,
+          'format',
+        );
+      }
+      reply
+        .type(REGISTER_CONTENT_TYPES[format])
+        .header('content-disposition', `attachment; filename="${registerFileName(register.period, format)}"`);
+      return reply.send(await exportRegister(register, format, lang));
     },
   );
 }

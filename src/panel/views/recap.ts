@@ -1,7 +1,7 @@
 // The monthly recap (SOP step 8): figures, charts (visits per day, by host, by unit, by purpose,
 // refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
 // Biro Umum heading, in the panel's language. The yearly recap, the same figures with visits
-// per month, for the annual report (CSV).
+// per month, for the annual report (CSV). The guest book of a day or of the month, to download.
 import type { MonthlyRecap } from '../../domain/recap.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
@@ -35,6 +35,21 @@ export function recapView(root: HTMLElement): () => void {
   const title = h('h1', null, t('recapTitle'));
   const show = h('button', { type: 'submit', class: 'primary' }, t('show'));
   const exports = h('div', { class: 'exports row' });
+  // The guest book (buku tamu): every visit of a day or of the month as rows, to print or keep.
+  const day = h('input', {
+    type: 'date',
+    value: localDate(now()).date,
+    required: true,
+    onChange: () => showRegister(),
+  });
+  const registerLinks = h('div', { class: 'exports row' });
+  const register = h(
+    'section',
+    { class: 'register', 'aria-labelledby': 'register-title' },
+    h('h2', { id: 'register-title' }, t('registerTitle')),
+    h('p', { class: 'hint' }, t('registerHint')),
+    h('div', { class: 'row' }, field(t('registerDay'), day), registerLinks),
+  );
   const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
   replace(
     root,
@@ -58,8 +73,41 @@ export function recapView(root: HTMLElement): () => void {
       ),
     ),
     exports,
+    register,
     body,
   );
+
+  /** Links to the day's and the month's register (the month shown above; none for a year). */
+  const showRegister = () => {
+    const lang = getLang();
+    const links: HTMLElement[] = [];
+    const add = (query: string, what: string, name: string) => {
+      for (const [format, label] of [
+        ['pdf', 'PDF'],
+        ['xlsx', 'Excel (XLSX)'],
+        ['csv', 'CSV'],
+      ] as const) {
+        links.push(
+          h(
+            'a',
+            {
+              class: 'button',
+              href: `/api/v1/reports/register?${query}&format=${format}&lang=${lang}`,
+              download: `buku-tamu-${name}.${format}`,
+              'data-register': `${what}-${format}`,
+              'aria-label': `${t('registerDownload')} ${name} (${label})`,
+            },
+            downloadIcon(),
+            `${what === 'day' ? t('registerOfDay') : t('registerOfMonth')}: ${label}`,
+          ),
+        );
+      }
+    };
+    if (/^\d{4}-\d{2}-\d{2}$/.test(day.value)) add(`day=${day.value}`, 'day', day.value);
+    if (period.value !== 'year' && /^\d{4}-\d{2}$/.test(month.value))
+      add(`month=${month.value}`, 'month', month.value);
+    replace(registerLinks, ...links);
+  };
 
   const link = (format: string, label: string, yearly = false) => {
     const p = yearly ? year.value : month.value;
@@ -83,6 +131,7 @@ export function recapView(root: HTMLElement): () => void {
     monthField.hidden = yearly;
     yearField.hidden = !yearly;
     title.textContent = yearly ? t('recapYearTitle') : t('recapTitle');
+    showRegister();
     const m = month.value;
     const y = year.value;
     if (yearly ? !/^\d{4}$/.test(y) : !/^\d{4}-\d{2}$/.test(m)) return;
