@@ -115,7 +115,8 @@ export function closedNow(s: AccessSnapshot, visit: Visit, now: number): ClosedN
   );
   if (doors.length === 0) return undefined;
   const ids = doors.map((d) => d.id);
-  if (visit.validUntil !== undefined && now >= visit.validUntil) return { reason: 'visit_expired', doors: ids };
+  if (visit.validUntil !== undefined && now >= visit.validUntil)
+    return { reason: 'visit_expired', doors: ids };
   const open = doors.some((d) => isWithinHours(now, d.hours ?? s.policy.officeHours, s.policy.timezone));
   return open ? undefined : { reason: 'outside_hours', doors: ids };
 }

@@ -505,7 +505,7 @@ export const UserCreate = Type.Object(
       Type.Boolean({
         default: true,
         description:
-          'One-time password, to be changed at the first login (the default: a password the admin typed is not the user\'s); false for an account a machine logs in with',
+          "One-time password, to be changed at the first login (the default: a password the admin typed is not the user's); false for an account a machine logs in with",
       }),
     ),
   },

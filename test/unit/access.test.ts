@@ -220,7 +220,6 @@ describe('denials, one reason per situation', () => {
         reason: 'unknown_reader',
       });
     });
-
   });
 
   it('no_keypad: a code typed at a known reader that has no keypad says so (not unknown_reader)', () => {

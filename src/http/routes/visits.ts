@@ -244,7 +244,11 @@ export async function visitRoutes(
         if (!read) return reply;
         badge = read.uid;
       }
-      const badged = await visits.issueBadge(req.params.id, { badge, collateral: req.body.collateral }, actor(req));
+      const badged = await visits.issueBadge(
+        req.params.id,
+        { badge, collateral: req.body.collateral },
+        actor(req),
+      );
       // A badge that opens nothing now (after office hours) says so, or the guest finds out at the door.
       const closed = closedNow(gateway.core.state, badged, now());
       return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
