@@ -227,7 +227,10 @@ async function main(argv: string[]): Promise<void> {
   const { config } = loaded;
   const source = describeSource(loaded);
 
-  if (cmd === 'mqtt-user') return mqttUserCommand(sub, values, config);
+  if (cmd === 'mqtt-user') {
+    requireDataDir(config);
+    return mqttUserCommand(sub, values, config);
+  }
   if (cmd === 'sim-controller') return simControllerCommand(values, config);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
     case 'start': {

@@ -17,12 +17,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DomainEvent } from '../../src/domain/events.js';
 import type { Actor } from '../../src/domain/types.js';
+import { SCRYPT_PARAMS } from '../../src/service/passwords.js';
 import { Journal } from '../../src/store/journal.js';
 import { jakartaMonth, MONDAY_9AM, tapEvent } from './fixtures.js';
 import { PoolJournal } from './pool-journal.js';
 
-// The gateway's password parameters (src/service/passwords.ts).
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEYLEN = 32;
 /** Logins in flight, as in the issue's attack (100-300 CONNECTs; the pool queues them all). */
 const FLOOD = 64;
@@ -118,7 +117,7 @@ function poolFlood(): Promise<Flood> {
     };
     const one = (i: number) => {
       inFlight++;
-      scrypt(`wrong password ${i}`, 'salt-of-a-real-user', KEYLEN, SCRYPT, () => {
+      scrypt(`wrong password ${i}`, 'salt-of-a-real-user', KEYLEN, SCRYPT_PARAMS, () => {
         inFlight--;
         flood.hashes++;
         if (flood.hashes === 1) started(flood);
@@ -136,7 +135,7 @@ const HASHER = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
 parentPort.on('message', (m) => {
-  scryptSync(m.password, 'salt-of-a-real-user', ${KEYLEN}, ${JSON.stringify(SCRYPT)});
+  scryptSync(m.password, 'salt-of-a-real-user', ${KEYLEN}, ${JSON.stringify(SCRYPT_PARAMS)});
   parentPort.postMessage(m.i);
 });
 `;

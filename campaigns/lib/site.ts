@@ -6,7 +6,7 @@
 // (only the paths and the port changed, the TLS listener left out: it has no certificate here).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -255,6 +255,8 @@ export class Site {
     const site = new Site(mode, dir, httpPort, mqttPort, configFile, o.nofile, o.cpus);
     site.mosquitto = mosquitto;
     try {
+      // The data folder, as the installer makes /var/lib/pintu: the CLI makes none.
+      await mkdir(join(dir, 'data'), { mode: 0o750 });
       await site.cli('user', 'add', '--username', ADMIN, '--role', 'admin', '--password', PASSWORD);
       if (mode === 'embedded') {
         for (const u of LOGINS) {

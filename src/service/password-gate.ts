@@ -64,16 +64,21 @@ export class PasswordGate {
 
   /**
    * Would any login from this address be refused now, whatever the user name? Throttled for its
-   * failures, or it failed within the window and has perAddressPending checks in flight already.
-   * A broker asks this as a connection is accepted, before a CONNECT is read.
+   * failures; or it failed within the window and either has perAddressPending checks in flight
+   * already or finds every slot taken (a flood from many addresses: each has failed once, and
+   * none could get a hash now; the reserved slots are for a login that succeeded from there
+   * before, which over MQTT is a device let in on its cached credentials without the gate). A broker asks this as a connection is
+   * accepted, before a CONNECT is read: an address that never failed is always let through.
    */
   refusesAddress(address: string): boolean {
     const { addressFailures: a } = this.limits;
     const addr = addressKey(address);
     const failures = recent(this.addressFails, addr, this.now(), a.windowMs).length;
+    if (failures >= a.max) return true;
+    if (failures === 0) return false;
     return (
-      failures >= a.max ||
-      (failures > 0 && (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending)
+      (this.pendingByAddress.get(addr) ?? 0) >= this.limits.perAddressPending ||
+      this.running >= this.limits.hashQueueMax
     );
   }
 

@@ -3,6 +3,7 @@
 // late. The journal writes on a thread of its own: an append must not wait for pool work.
 import { scrypt } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { SCRYPT_PARAMS } from '../../src/service/passwords.js';
 import { Journal } from '../../src/store/journal.js';
 import { ACTOR, jakartaMonth, tapEvent, tempDir } from '../fixtures/journal-helpers.js';
 import { startTestGateway } from '../support/gateway.js';
@@ -17,12 +18,10 @@ afterEach(() => cleanup());
 
 // libuv's pool size (4 unless set before the process started).
 const POOL = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-// The gateway's password parameters (src/service/passwords.ts): one hash is ~32 MiB of work.
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 function hash(i: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    scrypt(`wrong password ${i}`, 'salt', 32, SCRYPT, (err) => (err ? reject(err) : resolve()));
+    scrypt(`wrong password ${i}`, 'salt', 32, SCRYPT_PARAMS, (err) => (err ? reject(err) : resolve()));
   });
 }
 
