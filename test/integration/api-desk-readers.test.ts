@@ -24,7 +24,7 @@ readers:
   - { id: ruang-kabag-in, role: door, door: ruang-kabag, direction: in, keypad: true }
 `;
 
-const KTP = { type: 'ktp', number: '3578012345670001' };
+const KTP = { type: 'ktp', number: '3578014107900001' };
 const uidOf = (n: number) => `04A1B2C3D4E5${n.toString(16).toUpperCase().padStart(2, '0')}`;
 
 let dir: string;

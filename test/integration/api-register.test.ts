@@ -22,7 +22,7 @@ const poppler = requireLab(
   existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdfinfo'),
 );
 const TZ = 'Asia/Jakarta';
-const DOCUMENT = '3578012345670001';
+const DOCUMENT = '3578014107900001';
 
 /** RFC 4180 records (quoted fields, doubled quotes, CRLF), after the byte order mark. */
 function parseCsv(text: string): string[][] {

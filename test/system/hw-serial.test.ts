@@ -183,7 +183,12 @@ readers:
     t.clock.now += 5_000;
     await send('W26:04DEADBEEF0001\r\n');
     await eventually(() =>
-      expect(access().at(-1)).toEqual(['access.denied', '04DEADBEEF0001', 'unknown_badge']),
+      // An unknown card is journaled as its keyed hash, never its UID (issue 13).
+      expect(access().at(-1)).toEqual([
+        'access.denied',
+        t.gateway.access.cardHash('04DEADBEEF0001'),
+        'unknown_badge',
+      ]),
     );
     expect(t.lock('pintu-utama').pulses).toBe(1);
   });

@@ -145,7 +145,8 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
       .first()
       .getByRole('row', { name: /Siti Rahayu/ });
     await see(row).text().toContain('TAMU-03');
-    await see(row).text().toContain('Pintu Utama');
+    // Where they are: the area (issue 13's areas), the room they went into.
+    await see(row).text().toContain('Ruang Kepala Bagian Umum');
     await desk.getByRole('heading', { name: 'Kartu tamu belum kembali: 1' }).waitFor();
     await lab.shot(desk, '07-people-inside');
     await desk.getByRole('link', { name: 'Pintu', exact: true }).click();

@@ -91,7 +91,7 @@ describe.skipIf(!ok)(
       await card(deskA, 'Tamu Meja Satu').getByRole('button', { name: 'Serahkan kartu' }).click();
       const badge = deskA.getByRole('dialog', { name: 'Serahkan kartu tamu' });
       await badge.getByLabel('Dokumen identitas jaminan').selectOption('ktp');
-      await badge.getByLabel('Nomor dokumen').fill('3578012345670001');
+      await badge.getByLabel('Nomor dokumen').fill('3578014107900001');
       await badge.getByRole('button', { name: 'Serahkan kartu' }).click();
       await waiting('meja-1');
       expect(lab.t.gateway.access.desk.holder('meja-2')).toBeUndefined();
