@@ -27,6 +27,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
+import * as S from './schemas.js';
 import { SseStreams } from './sse.js';
 
 export interface HttpOptions {
@@ -108,7 +109,11 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         title: 'Pintu API',
         version: opts.version ?? '0',
         description: 'Visitor access gateway of Biro Umum (SOP Pelayanan Penerimaan Tamu).',
+        license: { name: 'UNLICENSED (proprietary: Biro Umum)' },
       },
+      // Relative: the document is served by the gateway it describes, whatever its address
+      // (paths carry /api/v1 themselves, beside /healthz and /metrics).
+      servers: [{ url: '/', description: 'The gateway serving this document' }],
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'pintu_session' },
@@ -169,7 +174,16 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.get(
     '/metrics',
-    { config: { roles: ['admin', 'facilities', 'security'] }, schema: { tags: ['system'], hide: false } },
+    {
+      config: { roles: ['admin', 'facilities', 'security'] },
+      schema: {
+        tags: ['system'],
+        operationId: 'getMetrics',
+        summary: 'Metrics in the Prometheus text format',
+        hide: false,
+        response: { 200: S.PrometheusText, 401: S.ErrorBody, 403: S.ErrorBody },
+      },
+    },
     async (_req, reply) => {
       const registry = opts.gateway.core.metrics.registry;
       reply.type(registry.contentType);
