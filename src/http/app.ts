@@ -21,6 +21,7 @@ import { errorBody, statusOf } from './domain-errors.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
+import { type ContractDocuments, contractRoutes } from './routes/contracts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
@@ -40,6 +41,8 @@ export interface HttpOptions {
   panelDir?: string;
   /** More of GET /api/v1/health: `mqtt` (broker connection, event backlog) when MQTT runs. */
   health?: { mqtt?: () => unknown };
+  /** The MQTT contract's AsyncAPI document and JSON Schemas, served beside /docs. */
+  mqttContract?: ContractDocuments;
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -138,6 +141,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     uiConfig: { docExpansion: 'list' },
     staticCSP: PANEL_CSP,
   });
+  if (opts.mqttContract) await app.register(contractRoutes, { documents: opts.mqttContract });
 
   // One count of live feeds per login across both feeds (journal and host).
   const streams = new SseStreams(limits.sseStreamsPerUser);
