@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { createDrivers } from './hardware/drivers.js';
 import { buildHttp } from './http/app.js';
+import { mqttContractDocuments } from './mqtt/asyncapi.js';
 import { createRoomHub, MqttService } from './mqtt/service.js';
 import { type Gateway, openGateway } from './service/gateway.js';
 import { sha256, startHashing } from './service/passwords.js';
@@ -143,6 +144,7 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     cookieSecure: config.http.cookieSecure,
     loginRateLimit: config.http.loginRateLimit,
     version: VERSION,
+    mqttContract: mqttContractDocuments(),
     ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });

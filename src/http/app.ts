@@ -21,12 +21,14 @@ import { errorBody, statusOf } from './domain-errors.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
+import { type ContractDocuments, contractRoutes } from './routes/contracts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
+import * as S from './schemas.js';
 import { SseStreams } from './sse.js';
 
 export interface HttpOptions {
@@ -39,6 +41,8 @@ export interface HttpOptions {
   panelDir?: string;
   /** More of GET /api/v1/health: `mqtt` (broker connection, event backlog) when MQTT runs. */
   health?: { mqtt?: () => unknown };
+  /** The MQTT contract's AsyncAPI document and JSON Schemas, served beside /docs. */
+  mqttContract?: ContractDocuments;
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -108,7 +112,11 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         title: 'Pintu API',
         version: opts.version ?? '0',
         description: 'Visitor access gateway of Biro Umum (SOP Pelayanan Penerimaan Tamu).',
+        license: { name: 'UNLICENSED (proprietary: Biro Umum)' },
       },
+      // Relative: the document is served by the gateway it describes, whatever its address
+      // (paths carry /api/v1 themselves, beside /healthz and /metrics).
+      servers: [{ url: '/', description: 'The gateway serving this document' }],
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'pintu_session' },
@@ -133,6 +141,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     uiConfig: { docExpansion: 'list' },
     staticCSP: PANEL_CSP,
   });
+  if (opts.mqttContract) await app.register(contractRoutes, { documents: opts.mqttContract });
 
   // One count of live feeds per login across both feeds (journal and host).
   const streams = new SseStreams(limits.sseStreamsPerUser);
@@ -169,7 +178,16 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.get(
     '/metrics',
-    { config: { roles: ['admin', 'facilities', 'security'] }, schema: { tags: ['system'], hide: false } },
+    {
+      config: { roles: ['admin', 'facilities', 'security'] },
+      schema: {
+        tags: ['system'],
+        operationId: 'getMetrics',
+        summary: 'Metrics in the Prometheus text format',
+        hide: false,
+        response: { 200: S.PrometheusText, 401: S.ErrorBody, 403: S.ErrorBody },
+      },
+    },
     async (_req, reply) => {
       const registry = opts.gateway.core.metrics.registry;
       reply.type(registry.contentType);

@@ -530,3 +530,18 @@ export const TokenCreated = Type.Object({
 });
 
 export const Ok = Type.Object({ ok: Type.Boolean() });
+
+/**
+ * A 200 that is not JSON: a Server-Sent Events stream. Declared by media type so the OpenAPI
+ * document says what a client gets; the stream is written to the socket, never serialised.
+ */
+export const EventStream = {
+  description: 'Server-Sent Events: `id` is the journal seq, `data` one JSON object a message',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+} as const;
+
+/** The Prometheus text exposition format (a string from prom-client, sent as it is). */
+export const PrometheusText = {
+  description: 'Prometheus text exposition format 0.0.4',
+  content: { 'text/plain': { schema: { type: 'string' } } },
+} as const;

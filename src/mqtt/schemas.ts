@@ -243,15 +243,22 @@ export type RoomState = Static<typeof RoomStatePayload>;
 
 // ---------------------------------------------------------------- the catalogue
 
+/** Who takes part in the contract: the clients of the broker, by what they are. */
+export const PARTIES = ['gateway', 'room-controller', 'facilities', 'home-assistant'] as const;
+export type Party = (typeof PARTIES)[number];
+
 export interface TopicSpec {
   /** File name of the JSON Schema (without .json). */
   name: string;
+  /** With its parameters in braces: `<door>` in the prose is `{door}` here (AsyncAPI's form). */
   topic: string;
   encoding: 'json' | 'text';
   retained: boolean;
   qos: 0 | 1 | 2;
-  from: string;
-  to: string;
+  from: readonly Party[];
+  to: readonly Party[];
+  /** The broker publishes it for the sender when the sender's connection is lost. */
+  lastWill?: true;
   schema: TSchema;
 }
 
@@ -262,38 +269,39 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     encoding: 'text',
     retained: true,
     qos: 1,
-    from: 'gateway (last will: broker)',
-    to: 'everyone',
+    from: ['gateway'],
+    to: ['room-controller', 'facilities', 'home-assistant'],
+    lastWill: true,
     schema: StatusPayload,
   },
   {
     name: 'door-state',
-    topic: 'pintu/doors/<door>/state',
+    topic: 'pintu/doors/{door}/state',
     encoding: 'json',
     retained: true,
     qos: 1,
-    from: 'gateway',
-    to: 'facilities, Home Assistant',
+    from: ['gateway'],
+    to: ['facilities', 'home-assistant'],
     schema: DoorStatePayload,
   },
   {
     name: 'door-set',
-    topic: 'pintu/doors/<door>/set',
+    topic: 'pintu/doors/{door}/set',
     encoding: 'text',
     retained: false,
     qos: 1,
-    from: 'facilities',
-    to: 'gateway',
+    from: ['facilities'],
+    to: ['gateway'],
     schema: DoorSetPayload,
   },
   {
     name: 'door-ha-set',
-    topic: 'pintu/doors/<door>/ha/set',
+    topic: 'pintu/doors/{door}/ha/set',
     encoding: 'text',
     retained: false,
     qos: 1,
-    from: 'Home Assistant',
-    to: 'gateway',
+    from: ['home-assistant'],
+    to: ['gateway'],
     schema: DoorHaSetPayload,
   },
   {
@@ -302,8 +310,8 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     encoding: 'text',
     retained: true,
     qos: 1,
-    from: 'gateway',
-    to: 'facilities, Home Assistant',
+    from: ['gateway'],
+    to: ['facilities', 'home-assistant'],
     schema: VisitorsInsidePayload,
   },
   {
@@ -312,8 +320,8 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     encoding: 'json',
     retained: true,
     qos: 1,
-    from: 'gateway',
-    to: 'facilities only',
+    from: ['gateway'],
+    to: ['facilities'],
     schema: VisitorsListPayload,
   },
   {
@@ -322,51 +330,59 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     encoding: 'json',
     retained: false,
     qos: 2,
-    from: 'gateway',
-    to: 'facilities, Home Assistant',
+    from: ['gateway'],
+    to: ['facilities', 'home-assistant'],
     schema: EventPayload,
   },
   {
     name: 'room-tap',
-    topic: 'pintu/rooms/<room>/tap',
+    topic: 'pintu/rooms/{room}/tap',
     encoding: 'json',
     retained: false,
     qos: 0,
-    from: 'room controller',
-    to: 'gateway',
+    from: ['room-controller'],
+    to: ['gateway'],
     schema: RoomTapPayload,
   },
   {
     name: 'room-command',
-    topic: 'pintu/rooms/<room>/command',
+    topic: 'pintu/rooms/{room}/command',
     encoding: 'json',
     retained: false,
     qos: 0,
-    from: 'gateway',
-    to: 'room controller',
+    from: ['gateway'],
+    to: ['room-controller'],
     schema: RoomCommandPayload,
   },
   {
     name: 'room-ack',
-    topic: 'pintu/rooms/<room>/ack',
+    topic: 'pintu/rooms/{room}/ack',
     encoding: 'json',
     retained: false,
     qos: 0,
-    from: 'room controller',
-    to: 'gateway',
+    from: ['room-controller'],
+    to: ['gateway'],
     schema: RoomAckPayload,
   },
   {
     name: 'room-state',
-    topic: 'pintu/rooms/<room>/state',
+    topic: 'pintu/rooms/{room}/state',
     encoding: 'json',
     retained: true,
     qos: 1,
-    from: 'room controller (last will: broker)',
-    to: 'gateway, facilities',
+    from: ['room-controller'],
+    to: ['gateway', 'facilities'],
+    lastWill: true,
     schema: RoomStatePayload,
   },
 ];
+
+/**
+ * Where the gateway serves the JSON Schema of a topic, and so its `$id`: a reference relative to
+ * the gateway, so the schema fetched from a gateway names the address it was fetched from,
+ * whatever that gateway's host name is.
+ */
+export const schemaPath = (name: string): string => `/schemas/mqtt/${name}.json`;
 
 /** The JSON Schema document of one topic, as shipped in src/mqtt/schemas/<name>.json. */
 export function jsonSchemaOf(spec: TopicSpec): Record<string, unknown> {
@@ -374,7 +390,7 @@ export function jsonSchemaOf(spec: TopicSpec): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     ...plain,
-    $id: `https://pintu.local/mqtt/schemas/${spec.name}.json`,
+    $id: schemaPath(spec.name),
   };
 }
 

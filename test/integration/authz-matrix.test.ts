@@ -127,6 +127,9 @@ const HTTP_POLICY = `
   GET     /docs/static/index.html                    A R S H F   302 hidden
   GET     /docs/static/swagger-initializer.js        A R S H F   hidden
   GET     /docs/static/*                             A R S H F   /docs/static/index.css hidden
+  # ---- the MQTT contract beside it: AsyncAPI, each payload's JSON Schema at its $id
+  GET     /docs/asyncapi.json                        A R S H F   hidden
+  GET     /schemas/mqtt/{file}                       A R S H F   /schemas/mqtt/event.json hidden
   # ---- the web panel's static files: public (its data comes from the API, behind a login)
   GET     /                                          public      hidden
   GET     /index.html                                public      hidden

@@ -11,6 +11,7 @@ import type { Role, Visit } from '../../src/domain/types.js';
 import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
+import { mqttContractDocuments } from '../../src/mqtt/asyncapi.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
 
 /** Monday 2026-11-30 09:00 in Asia/Jakarta (02:00 UTC): inside office hours. */
@@ -57,7 +58,13 @@ export async function startTestGateway(
     log,
     now: () => clock.now,
   });
-  const app = await buildHttp({ gateway, logger: log, loginRateLimit: { max: 5, windowMinutes: 15 } });
+  const app = await buildHttp({
+    gateway,
+    logger: log,
+    loginRateLimit: { max: 5, windowMinutes: 15 },
+    // As main gives it.
+    mqttContract: mqttContractDocuments(),
+  });
   await app.ready();
   let n = 0;
   return {

@@ -39,6 +39,7 @@ export async function accountRoutes(
       },
       schema: {
         tags: ['auth'],
+        operationId: 'login',
         summary: 'Log in: sets the session cookie (rate-limited per address and per user name)',
         body: S.LoginBody,
         response: { 200: S.Me, 400: S.ErrorBody, 401: S.ErrorBody, 429: S.ErrorBody, 503: S.ErrorBody },
@@ -70,7 +71,15 @@ export async function accountRoutes(
 
   app.post(
     '/auth/logout',
-    { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Ok, 401: S.ErrorBody } } },
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['auth'],
+        operationId: 'logout',
+        summary: 'Log out: ends this session and clears its cookie',
+        response: { 200: S.Ok, 401: S.ErrorBody },
+      },
+    },
     async (req, reply) => {
       const sid = req.cookies[SESSION_COOKIE];
       if (sid) accounts.logout(sid);
@@ -81,7 +90,15 @@ export async function accountRoutes(
 
   app.get(
     '/auth/me',
-    { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Me, 401: S.ErrorBody } } },
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['auth'],
+        operationId: 'getMe',
+        summary: 'Who I am: role, host, actor; whether my password must change',
+        response: { 200: S.Me, 401: S.ErrorBody },
+      },
+    },
     async (req) => meOf(principalOf(req)),
   );
 
@@ -91,6 +108,7 @@ export async function accountRoutes(
       config: { roles: ROLES },
       schema: {
         tags: ['auth'],
+        operationId: 'changeMyPassword',
         summary: 'Change my password (required after a one-time password)',
         body: S.PasswordChange,
         response: { 200: S.Ok, 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody },
@@ -113,7 +131,12 @@ export async function accountRoutes(
     '/users',
     {
       config: { roles: ADMIN },
-      schema: { tags: ['admin'], response: { 200: { type: 'array', items: S.User }, ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'listUsers',
+        summary: 'Users of the panel',
+        response: { 200: { type: 'array', items: S.User }, ...errors },
+      },
     },
     async () => accounts.users(),
   );
@@ -122,7 +145,13 @@ export async function accountRoutes(
     '/users',
     {
       config: { roles: ADMIN },
-      schema: { tags: ['admin'], body: S.UserCreate, response: { 201: S.User, ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'createUser',
+        summary: 'Add a user (a one-time password by default)',
+        body: S.UserCreate,
+        response: { 201: S.User, ...errors },
+      },
     },
     async (req, reply) => reply.code(201).send(await accounts.addUser(req.body, principalOf(req).actor)),
   );
@@ -133,6 +162,7 @@ export async function accountRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'deleteUser',
         summary: 'Remove a user by user name',
         params: S.IdParams,
         response: { 200: S.Ok, ...errors },
@@ -150,6 +180,7 @@ export async function accountRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'createToken',
         summary: 'A bearer token for a machine client; its value is shown once',
         body: S.TokenCreate,
         response: { 201: S.TokenCreated, ...errors },
@@ -176,7 +207,13 @@ export async function accountRoutes(
     '/tokens/:id',
     {
       config: { roles: ADMIN },
-      schema: { tags: ['admin'], params: S.IdParams, response: { 200: S.Ok, ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'revokeToken',
+        summary: 'Revoke a machine token',
+        params: S.IdParams,
+        response: { 200: S.Ok, ...errors },
+      },
     },
     async (req) => {
       await accounts.revokeToken(req.params.id, principalOf(req).actor);

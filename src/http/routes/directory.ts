@@ -19,7 +19,12 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     '/badges',
     {
       config: { roles: STAFF },
-      schema: { tags: ['badges'], response: { 200: { type: 'array', items: S.Badge }, ...errors } },
+      schema: {
+        tags: ['badges'],
+        operationId: 'listBadges',
+        summary: "The badge pool with each badge's status",
+        response: { 200: { type: 'array', items: S.Badge }, ...errors },
+      },
     },
     async () => directory.badges(),
   );
@@ -30,6 +35,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: DESK },
       schema: {
         tags: ['badges'],
+        operationId: 'createBadge',
         summary: 'Add a badge to the pool',
         body: S.BadgeCreate,
         response: { 201: S.Badge, ...errors },
@@ -44,6 +50,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: DESK },
       schema: {
         tags: ['badges'],
+        operationId: 'markBadgeLost',
         summary: 'Mark a badge lost (refused everywhere) or found again',
         params: S.IdParams,
         body: {
@@ -62,7 +69,12 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     '/hosts',
     {
       config: { roles: ALL },
-      schema: { tags: ['hosts'], response: { 200: { type: 'array', items: S.Host }, ...errors } },
+      schema: {
+        tags: ['hosts'],
+        operationId: 'listHosts',
+        summary: 'Hosts (officials visited) with their rooms',
+        response: { 200: { type: 'array', items: S.Host }, ...errors },
+      },
     },
     async () => directory.hosts(),
   );
@@ -73,6 +85,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: ADMIN },
       schema: {
         tags: ['hosts'],
+        operationId: 'upsertHost',
         summary: 'Create or update a host',
         params: {
           type: 'object',
@@ -96,6 +109,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: ADMIN },
       schema: {
         tags: ['privacy'],
+        operationId: 'exportGuest',
         summary: 'Everything kept about one guest (UU 27/2022 access request)',
         params: S.IdParams,
         response: { 200: { type: 'object', additionalProperties: true }, ...errors },
@@ -110,6 +124,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       config: { roles: ADMIN },
       schema: {
         tags: ['privacy'],
+        operationId: 'eraseGuest',
         summary: "Erase one guest's identity data now (counts stay)",
         params: S.IdParams,
         response: { 200: S.Ok, ...errors },

@@ -49,6 +49,7 @@ export async function doorRoutes(
       config: { roles: ALL },
       schema: {
         tags: ['doors'],
+        operationId: 'listDoors',
         summary: 'Doors with lock state and lockdown',
         response: { 200: { type: 'array', items: S.Door }, ...errors },
       },
@@ -71,6 +72,7 @@ export async function doorRoutes(
       config: { roles: CONTROL },
       schema: {
         tags: ['doors'],
+        operationId: 'unlockDoor',
         summary: 'Remote unlock pulse (journaled with who asked)',
         params: S.IdParams,
         body: S.UnlockBody,
@@ -89,6 +91,7 @@ export async function doorRoutes(
       config: { roles: CONTROL },
       schema: {
         tags: ['doors'],
+        operationId: 'setDoorLockdown',
         summary:
           'Lockdown on or off for one door, or every door with id "*"; in force at once; released only by admin or security (facilities if configured)',
         params: S.IdParams,
@@ -108,6 +111,7 @@ export async function doorRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['doors'],
+        operationId: 'simulateTap',
         summary: 'A tap on a simulated reader (badge uid or keypad pin)',
         body: S.TapBody,
         response: { 200: S.TapResponse, ...errors },
@@ -131,6 +135,7 @@ export async function doorRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['doors'],
+        operationId: 'waitForDeskTap',
         summary: "Wait for the next badge tapped on this desk's desk reader (long poll)",
         description:
           'The tap goes to this request alone: another desk waiting on the same reader is refused (409 reader_busy), ' +

@@ -36,6 +36,7 @@ export async function eventRoutes(
       config: { roles: WATCH },
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: 'Journal entries, newest first, paged by beforeSeq',
         description:
           '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`. ' +
@@ -67,12 +68,20 @@ export async function eventRoutes(
       config: { roles: WATCH },
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
         summary: 'Live journal entries as Server-Sent Events (id = seq; resumes after Last-Event-ID)',
         description: 'At most http.limits.sseStreamsPerUser feeds open at once per login (429 above).',
         querystring: {
           type: 'object',
           properties: { type: { type: 'string', maxLength: 200 } },
           additionalProperties: false,
+        },
+        response: {
+          200: S.EventStream,
+          400: S.ErrorBody,
+          401: S.ErrorBody,
+          403: S.ErrorBody,
+          429: S.ErrorBody,
         },
       },
     },
@@ -124,6 +133,7 @@ export async function eventRoutes(
       config: { roles: REPORT },
       schema: {
         tags: ['reports'],
+        operationId: 'getMonthlyReport',
         summary: 'Monthly recap (SOP step 8), labels in Bahasa Indonesia by default',
         description:
           'format: json (default), csv, xlsx (Excel) or pdf (printable, with the Biro Umum heading).',
@@ -175,6 +185,7 @@ export async function eventRoutes(
       config: { roles: REPORT },
       schema: {
         tags: ['reports'],
+        operationId: 'getYearlyReport',
         summary: 'Yearly recap: the twelve monthly recaps added up, with one row per month',
         description:
           'Counts are the sums of the monthly recaps (a visit counts in the month it arrived); SOP step ' +
@@ -210,6 +221,7 @@ export async function eventRoutes(
       config: { roles: REPORT },
       schema: {
         tags: ['reports'],
+        operationId: 'getGuestRegister',
         summary: 'Guest-book register: every visit of a day or a month as rows, in arrival order',
         description:
           'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv, xlsx or pdf ' +

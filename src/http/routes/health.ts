@@ -30,6 +30,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
       config: { roles: 'public' },
       schema: {
         tags: ['system'],
+        operationId: 'getLiveness',
         summary: 'Liveness: ok or degraded, nothing more (public)',
         response: {
           200: {
@@ -50,6 +51,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
       config: { roles: CARETAKERS },
       schema: {
         tags: ['system'],
+        operationId: 'getHealth',
         summary: 'Health in detail: problems, journal position, uptime, MQTT',
         response: {
           200: {

@@ -219,6 +219,7 @@ export async function panelRoutes(
       config: { roles: ALL },
       schema: {
         tags: ['panel'],
+        operationId: 'getPanelBootstrap',
         summary: 'Everything the web panel needs to start: me, hosts, doors, readers, clock, time zone',
         response: { 200: Bootstrap, ...errors },
       },
@@ -259,6 +260,7 @@ export async function panelRoutes(
       config: { roles: ALL },
       schema: {
         tags: ['panel'],
+        operationId: 'getClock',
         summary: "The gateway's clock and time zone (the panel's step timers run from it)",
         response: { 200: Type.Object({ now: Type.Integer(), timezone: Type.String() }), ...errors },
       },
@@ -272,6 +274,7 @@ export async function panelRoutes(
       config: { roles: WATCH },
       schema: {
         tags: ['panel'],
+        operationId: 'getPresence',
         summary: 'Who is inside now and in which area (evacuation roll call); badges out not seen inside',
         response: { 200: Presence, ...errors },
       },
@@ -309,6 +312,7 @@ export async function panelRoutes(
       config: { roles: STAFF },
       schema: {
         tags: ['panel'],
+        operationId: 'getDeskOutstanding',
         summary: 'End of day: badges still out, identity documents still at the desk, lost badges',
         response: { 200: Outstanding, ...errors },
       },
@@ -359,6 +363,7 @@ export async function panelRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['panel'],
+        operationId: 'createHostLink',
         summary: 'A signed, expiring, one-time link for the host of this visit (decide without a password)',
         params: S.IdParams,
         body: HostLinkBody,
@@ -389,6 +394,7 @@ export async function panelRoutes(
       config: { roles: 'public', rateLimit: { max: 30, timeWindow: 15 * 60_000 } },
       schema: {
         tags: ['panel'],
+        operationId: 'redeemHostLink',
         summary: "Open a host's one-time link: sets a session cookie acting as that host",
         body: RedeemBody,
         response: {
@@ -431,7 +437,9 @@ export async function panelRoutes(
       config: { roles: ['host'] },
       schema: {
         tags: ['panel'],
+        operationId: 'streamHostVisits',
         summary: "Live changes of the host's own visits (SSE, event `visit`: {type, visitId, seq})",
+        response: { 200: S.EventStream, 401: S.ErrorBody, 403: S.ErrorBody, 429: S.ErrorBody },
       },
     },
     async (req: FastifyRequest, reply) => {
@@ -477,6 +485,7 @@ export async function panelRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'getSettings',
         summary: 'Panel settings: public URL, webhook, retention',
         response: { 200: Settings, ...errors },
       },
@@ -490,6 +499,7 @@ export async function panelRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'updateSettings',
         summary: 'Change panel settings (null removes one); kept in the data folder',
         body: SettingsBody,
         response: { 200: Settings, ...errors },
@@ -521,6 +531,7 @@ export async function panelRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'testWebhook',
         summary: 'Send a test message to the approval webhook',
         response: {
           200: Type.Object({ ok: Type.Boolean(), status: Opt(Type.Integer()), error: Opt(Type.String()) }),
@@ -550,6 +561,7 @@ export async function panelRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'runRetentionSweep',
         summary: 'Run the retention sweep now: erase guests last seen longer ago than the retention period',
         response: { 200: Type.Object({ erased: Type.Integer() }), ...errors },
       },
@@ -563,6 +575,7 @@ export async function panelRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['badges'],
+        operationId: 'deleteBadge',
         summary: 'Remove a badge from the pool (not while it is issued)',
         params: S.IdParams,
         response: { 200: S.Ok, ...errors },
@@ -580,6 +593,7 @@ export async function panelRoutes(
       config: { roles: ADMIN },
       schema: {
         tags: ['admin'],
+        operationId: 'resetUserPassword',
         summary: "Reset a user's password (one-time by default: changed at the next login)",
         params: UsernameParams,
         body: PasswordReset,

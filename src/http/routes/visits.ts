@@ -54,6 +54,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'createVisit',
         summary: 'Guest arrives (SOP step 1)',
         body: S.ArrivalBody,
         response: { 201: S.Visit, ...errors },
@@ -79,6 +80,7 @@ export async function visitRoutes(
       config: { roles: READ },
       schema: {
         tags: ['visits'],
+        operationId: 'listVisits',
         summary: 'Open visits, newest first (with date: the visits of that day, closed ones too)',
         querystring: S.VisitQuery,
         response: { 200: { type: 'array', items: S.Visit }, ...errors },
@@ -113,7 +115,13 @@ export async function visitRoutes(
     '/visits/:id',
     {
       config: { roles: READ },
-      schema: { tags: ['visits'], params: S.IdParams, response: { 200: S.Visit, ...errors } },
+      schema: {
+        tags: ['visits'],
+        operationId: 'getVisit',
+        summary: 'One visit with its history and step timings',
+        params: S.IdParams,
+        response: { 200: S.Visit, ...errors },
+      },
     },
     async (req) => visitBody(visible(req, await visits.find(req.params.id)), now()),
   );
@@ -124,6 +132,7 @@ export async function visitRoutes(
       config: { roles: SCREEN },
       schema: {
         tags: ['visits'],
+        operationId: 'recordScreening',
         summary: 'Screening: shoes, attire, belongings (SOP step 2); only security refuses',
         params: S.IdParams,
         body: S.ScreeningBody,
@@ -145,6 +154,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'recordGuestbook',
         summary: 'Guest book entry (SOP step 3); the host is asked next',
         params: S.IdParams,
         body: S.GuestbookBody,
@@ -160,6 +170,7 @@ export async function visitRoutes(
       config: { roles: DECIDE },
       schema: {
         tags: ['visits'],
+        operationId: 'recordHostDecision',
         summary: "The host's decision (SOP step 4): accepted (with rooms), refused, host_absent (reschedule)",
         params: S.IdParams,
         body: S.DecisionBody,
@@ -179,6 +190,7 @@ export async function visitRoutes(
       config: { roles: DECIDE },
       schema: {
         tags: ['visits'],
+        operationId: 'grantRooms',
         summary: "Grant rooms (the host's right, SOP step 6)",
         params: S.IdParams,
         body: S.GrantBody,
@@ -198,6 +210,7 @@ export async function visitRoutes(
       config: { roles: DECIDE },
       schema: {
         tags: ['visits'],
+        operationId: 'withdrawRooms',
         summary:
           'Take granted rooms back: their doors refuse the badge and the keypad code at once (before the change is journaled)',
         params: S.IdParams,
@@ -218,6 +231,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'issueBadge',
         summary: 'Issue a badge against an identity document (SOP step 5a)',
         description:
           'Give `badge` (UID, id or label), or `nextTap: true` to bind the next badge tapped on the desk reader ' +
@@ -261,6 +275,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'checkOutVisit',
         summary: 'Checkout (SOP step 7): access ends at once; badge back, document returned',
         params: S.IdParams,
         body: S.CheckoutBody,
@@ -287,6 +302,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'returnDocument',
         summary: "The guest's identity document was handed back: the visit closes",
         params: S.IdParams,
         response: { 200: S.Visit, ...errors },
@@ -301,6 +317,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'cancelVisit',
         summary: 'The guest left before a badge was issued',
         params: S.IdParams,
         body: S.CancelBody,
@@ -316,6 +333,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['sync'],
+        operationId: 'syncVisits',
         summary: 'Idempotent batch upsert by external id (desk application)',
         description:
           'Each item is applied on its own and answered with its own `status`: 200 applied or already ' +
@@ -349,6 +367,7 @@ export async function visitRoutes(
       config: { roles: DESK },
       schema: {
         tags: ['visits'],
+        operationId: 'searchGuests',
         summary: 'Returning guests matching a name or phone prefix',
         querystring: {
           type: 'object',
