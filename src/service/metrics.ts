@@ -1,9 +1,25 @@
 // Prometheus metrics (prom-client), one registry per gateway so tests can run several.
+// Names follow the Prometheus naming guide and pass `promtool check metrics`: the gateway's
+// own under pintu_, counters end in _total and nothing else does, units in the name in base
+// units (_seconds, _bytes).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * prom-client's gauges named like counters: promtool refuses them, and each is the sum over
+ * the `type` label of the gauge without `_total` (nodejs_active_handles and so on).
+ */
+const COUNTER_NAMED_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pintu_' });
+  // The runtime's metrics keep their stock names (process_*, nodejs_*), which stock Node.js
+  // dashboards and the process exporter conventions query; a prefix would break them.
+  collectDefaultMetrics({ register: registry });
+  for (const name of COUNTER_NAMED_GAUGES) registry.removeSingleMetric(name);
   const decisions = new Counter({
     name: 'pintu_access_decisions_total',
     help: 'Access decisions by result and reason',

@@ -1,0 +1,119 @@
+// /metrics as Prometheus's own tool reads it: a running gateway (embedded broker with TLS, two
+// room controllers, a tap decided) scraped over HTTP with a facilities token, its text passed
+// to `promtool check metrics`. promtool comes with Debian's prometheus package; without it the
+// suite skips, naming the package (and fails under CI=true).
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireLab } from '../support/lab.js';
+import { BADGE_UID, freePort, type MqttGateway, startMqttGateway } from '../support/mqtt.js';
+
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((f) => existsSync(f));
+const OPENSSL = ['/usr/bin/openssl', '/bin/openssl'].find((f) => existsSync(f));
+const ready =
+  requireLab('promtool (apt package prometheus)', PROMTOOL !== undefined) &&
+  requireLab('openssl (apt package openssl), to make a test certificate', OPENSSL !== undefined);
+
+/** Run promtool with `input` on stdin: exit code and everything it printed. */
+function promtool(args: string[], input?: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PROMTOOL ?? 'promtool', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The metric families /metrics declares (its `# TYPE` lines): name -> type. */
+function families(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
+  return out;
+}
+
+describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
+  let dir: string;
+  let g: MqttGateway;
+  let text: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pintu-promtool-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    await promisify(execFile)(OPENSSL!, [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    g = await startMqttGateway({
+      mqtt: { mode: 'embedded', port: await freePort(), tls: { port: await freePort(), cert, key } },
+    });
+    // A decision, so the labelled counters and the histograms have samples, not just headers.
+    const visit = await g.badgedVisit();
+    g.gateway.access.handleRead({ readerId: 'pintu-utama-in', kind: 'nfc', credential: visit.uid });
+    g.gateway.access.handleRead({ readerId: 'pintu-utama-in', kind: 'nfc', credential: BADGE_UID });
+    const { token } = await g.gateway.accounts.createToken('prometheus', 'facilities', {
+      kind: 'system',
+      id: 'test',
+    });
+    await g.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = g.app.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    text = await res.text();
+  }, 60_000);
+
+  afterAll(async () => {
+    await g?.close({ keepDir: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes `promtool check metrics` with no problem', async () => {
+    const r = await promtool(['check', 'metrics'], text);
+    expect(r.output).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it("serves the runtime's metrics under their stock names, the gateway's under pintu_", () => {
+    const f = families(text);
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+    ])
+      expect(f.has(name), name).toBe(true);
+    const own = [...f.keys()].filter((n) => !/^(process|nodejs)_/.test(n));
+    expect(own.length).toBeGreaterThan(10);
+    for (const name of own) expect(name).toMatch(/^pintu_[a-z0-9_]+$/);
+    for (const [name, type] of f) {
+      // The naming guide: a counter ends in _total, nothing else does.
+      if (type === 'counter') expect(name).toMatch(/_total$/);
+      else expect(name).not.toMatch(/_total$/);
+    }
+  });
+});
