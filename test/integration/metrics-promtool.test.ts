@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JournalError } from '../../src/store/journal.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { requireLab } from '../support/lab.js';
-import { BADGE_UID, freePort, type MqttGateway, startMqttGateway } from '../support/mqtt.js';
+import { BADGE_UID, freePort, type MqttGateway, startMqttGateway, until } from '../support/mqtt.js';
 
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((f) => existsSync(f));
 const OPENSSL = ['/usr/bin/openssl', '/bin/openssl'].find((f) => existsSync(f));
@@ -42,6 +44,8 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
   let dir: string;
   let g: MqttGateway;
   let text: string;
+  let scrape: () => Promise<string>;
+  let certNotAfter: number;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pintu-promtool-'));
@@ -64,6 +68,8 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
       '-out',
       cert,
     ]);
+    const { stdout } = await promisify(execFile)(OPENSSL!, ['x509', '-in', cert, '-noout', '-enddate']);
+    certNotAfter = Date.parse(stdout.trim().replace(/^notAfter=/, '')) / 1000;
     g = await startMqttGateway({
       mqtt: { mode: 'embedded', port: await freePort(), tls: { port: await freePort(), cert, key } },
     });
@@ -77,12 +83,15 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
     });
     await g.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = g.app.server.address() as { port: number };
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    text = await res.text();
+    scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text();
+    };
+    text = await scrape();
   }, 60_000);
 
   afterAll(async () => {
@@ -115,5 +124,67 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
       if (type === 'counter') expect(name).toMatch(/_total$/);
       else expect(name).not.toMatch(/_total$/);
     }
+  });
+
+  it('exports what the alert rules need: alarms, storage, backlog bound, certificate expiry', () => {
+    const f = families(text);
+    expect(f.get('pintu_mqtt_event_backlog_max')).toBe('gauge');
+    expect(text).toMatch(/^pintu_mqtt_event_backlog_max \d+$/m);
+    expect(f.get('pintu_journal_append_failures_total')).toBe('counter');
+    expect(text).toMatch(/^pintu_storage_degraded 0$/m);
+    expect(f.get('pintu_mqtt_room_controller_alarm')).toBe('gauge');
+    const expiry =
+      /^pintu_tls_certificate_expiry_timestamp_seconds\{certificate="mqtt\.tls\.cert"\} (\S+)$/m.exec(text);
+    expect(Number(expiry?.[1])).toBe(certNotAfter);
+  });
+
+  it("reports a room controller's alarms from the start, and one going offline", async () => {
+    expect(text).toMatch(/^pintu_mqtt_room_controller_alarm\{room="r101",alarm="no_ack"\} 0$/m);
+    expect(text).toMatch(/^pintu_mqtt_room_controller_alarm\{room="r101",alarm="offline"\} [01]$/m);
+    // No controller ever comes: after the start grace the lock raises its offline alarm.
+    const lock = g.hub.lockOfRoom('r101')!;
+    await until(() => expect(lock.activeAlarms()).toContain('offline'), 30_000, 50);
+    expect(await scrape()).toMatch(/^pintu_mqtt_room_controller_alarm\{room="r101",alarm="offline"\} 1$/m);
+  }, 40_000);
+});
+
+describe('journal and storage metrics', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const scrape = async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { cookie: await t.login('admin') },
+    });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  };
+
+  it('counts a journal append that fails, and says storage is degraded while a save fails', async () => {
+    expect(await scrape()).toMatch(/^pintu_storage_degraded 0$/m);
+    const core = t.gateway.core;
+    const append = core.journal.append.bind(core.journal);
+    core.journal.append = () =>
+      Promise.reject(new JournalError('the data folder is full: ENOSPC', { kind: 'full' }));
+    await expect(
+      core.record({ type: 'system.started', payload: { detail: 'test' } }, { kind: 'system', id: 'test' }),
+    ).rejects.toThrow(/ENOSPC/);
+    core.journal.append = append;
+    expect(await scrape()).toMatch(/^pintu_journal_append_failures_total 1$/m);
+
+    const persist = core.persist.bind(core);
+    core.persist = () => Promise.reject(new Error('EIO: state.json'));
+    await core.saveNow();
+    expect(core.degraded()).toEqual(['state save failed: EIO: state.json']);
+    expect(await scrape()).toMatch(/^pintu_storage_degraded 1$/m);
+    core.persist = persist;
+    await core.saveNow();
+    expect(await scrape()).toMatch(/^pintu_storage_degraded 0$/m);
   });
 });
