@@ -3,17 +3,19 @@
 // to `promtool check metrics`. promtool comes with Debian's prometheus package; without it the
 // suite skips, naming the package (and fails under CI=true).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { JournalError } from '../../src/store/journal.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { requireLab } from '../support/lab.js';
 import { BADGE_UID, freePort, type MqttGateway, startMqttGateway, until } from '../support/mqtt.js';
 
+const PROM_DIR = join(import.meta.dirname, '../../firmware-config/prometheus');
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((f) => existsSync(f));
 const OPENSSL = ['/usr/bin/openssl', '/bin/openssl'].find((f) => existsSync(f));
 const ready =
@@ -21,9 +23,16 @@ const ready =
   requireLab('openssl (apt package openssl), to make a test certificate', OPENSSL !== undefined);
 
 /** Run promtool with `input` on stdin: exit code and everything it printed. */
-function promtool(args: string[], input?: string): Promise<{ code: number | null; output: string }> {
+function promtool(
+  args: string[],
+  input?: string,
+  cwd?: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL ?? 'promtool', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PROMTOOL ?? 'promtool', args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));
@@ -38,6 +47,33 @@ function families(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
   return out;
+}
+
+/**
+ * The metric names a PromQL expression reads: its identifiers less functions (followed by a
+ * parenthesis), label matchers, grouping label lists, range and offset durations, keywords and
+ * Grafana variables. Enough for the expressions of the shipped rules and dashboard.
+ */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '')
+    .replace(/\$\{?\w+\}?/g, '')
+    .replace(/\boffset\s+\w+/g, '');
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'by', 'without', 'on', 'ignoring', 'inf', 'nan']);
+  const names = new Set<string>();
+  for (const m of bare.matchAll(/(?<![\w.])([a-zA-Z_:][\w:]*)(?![\w:]|\s*\()/g)) {
+    if (!keywords.has(m[1]!.toLowerCase())) names.add(m[1]!);
+  }
+  return [...names];
+}
+
+/** True when /metrics serves `name`: a family, or a histogram's _bucket, _sum or _count. */
+function served(f: Map<string, string>, name: string): boolean {
+  const base = /^(.*)_(bucket|sum|count)$/.exec(name);
+  return f.has(name) || (base !== null && f.get(base[1]!) === 'histogram');
 }
 
 describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
@@ -136,6 +172,60 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
     const expiry =
       /^pintu_tls_certificate_expiry_timestamp_seconds\{certificate="mqtt\.tls\.cert"\} (\S+)$/m.exec(text);
     expect(Number(expiry?.[1])).toBe(certNotAfter);
+  });
+
+  it('alert rules: `promtool check rules` and `promtool test rules` pass, every rule tested', async () => {
+    const check = await promtool(['check', 'rules', join(PROM_DIR, 'pintu-alerts.yml')]);
+    expect(check.output).toContain('SUCCESS');
+    expect(check.code).toBe(0);
+    // Run from the folder: the test file names its rule file relative to it.
+    const test = await promtool(['test', 'rules', 'pintu-alerts.test.yml'], undefined, PROM_DIR);
+    expect(test.output).toContain('SUCCESS');
+    expect(test.code).toBe(0);
+
+    const doc = YAML.parse(readFileSync(join(PROM_DIR, 'pintu-alerts.yml'), 'utf8')) as {
+      groups: Array<{
+        rules: Array<{
+          alert: string;
+          expr: string;
+          for?: string;
+          labels?: Record<string, string>;
+          annotations?: Record<string, string>;
+        }>;
+      }>;
+    };
+    const tests = YAML.parse(readFileSync(join(PROM_DIR, 'pintu-alerts.test.yml'), 'utf8')) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>;
+    };
+    const firedInTests = new Set(
+      tests.tests.flatMap((t) =>
+        (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname),
+      ),
+    );
+    const rules = doc.groups.flatMap((g) => g.rules);
+    const f = families(text);
+    for (const r of rules) {
+      expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
+      expect(['critical', 'warning'], r.alert).toContain(r.labels?.severity);
+      // Indonesian, then English.
+      expect(r.annotations?.summary, r.alert).toMatch(/^\S.* \/ \S.*$/);
+      expect(firedInTests, `${r.alert} has a test that fires it`).toContain(r.alert);
+      for (const name of metricNames(r.expr))
+        if (name !== 'up') expect(served(f, name), `${r.alert}: ${name}`).toBe(true);
+    }
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'PintuDown',
+        'PintuReaderOffline',
+        'PintuRoomControllerOffline',
+        'PintuRoomControllerNoAck',
+        'PintuMqttBacklogGrowing',
+        'PintuMqttBacklogNearFull',
+        'PintuJournalAppendFailing',
+        'PintuStorageDegraded',
+        'PintuCertificateExpiringSoon',
+      ]),
+    );
   });
 
   it("reports a room controller's alarms from the start, and one going offline", async () => {
