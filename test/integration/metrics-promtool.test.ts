@@ -3,7 +3,7 @@
 // to `promtool check metrics`. promtool comes with Debian's prometheus package; without it the
 // suite skips, naming the package (and fails under CI=true).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { requireLab } from '../support/lab.js';
 import { BADGE_UID, freePort, type MqttGateway, startMqttGateway, until } from '../support/mqtt.js';
 
+const GRAFANA_DIR = join(import.meta.dirname, '../../firmware-config/grafana');
 const PROM_DIR = join(import.meta.dirname, '../../firmware-config/prometheus');
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((f) => existsSync(f));
 const OPENSSL = ['/usr/bin/openssl', '/bin/openssl'].find((f) => existsSync(f));
@@ -226,6 +227,71 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
         'PintuCertificateExpiringSoon',
       ]),
     );
+  });
+
+  it('Grafana dashboard: valid JSON of a current Grafana, every query valid PromQL on served metrics', async () => {
+    const dash = JSON.parse(readFileSync(join(GRAFANA_DIR, 'pintu.json'), 'utf8')) as {
+      schemaVersion: number;
+      uid: string;
+      panels: Array<{
+        id: number;
+        type: string;
+        title: string;
+        targets?: Array<{ refId: string; expr: string }>;
+      }>;
+      templating: { list: Array<{ name: string; definition?: string }> };
+    };
+    // Grafana 12.0 saves 41; 39 is Grafana 11.0.
+    expect(dash.schemaVersion).toBeGreaterThanOrEqual(39);
+    expect(new Set(dash.panels.map((p) => p.id)).size).toBe(dash.panels.length);
+    const queries = dash.panels.flatMap((p) =>
+      (p.targets ?? []).map((t) => ({ where: `panel ${p.id} "${p.title}" ${t.refId}`, expr: t.expr })),
+    );
+    expect(queries.length).toBeGreaterThan(20);
+    const f = families(text);
+    const used = new Set<string>();
+    for (const q of queries)
+      for (const name of metricNames(q.expr)) {
+        used.add(name);
+        expect(served(f, name), `${q.where}: ${name}`).toBe(true);
+      }
+    for (const v of dash.templating.list)
+      for (const m of (v.definition ?? '').matchAll(/label_values\((\w+)/g))
+        expect(served(f, m[1]!), `variable ${v.name}: ${m[1]}`).toBe(true);
+    // What the dashboard promises to show.
+    for (const name of [
+      'pintu_access_decisions_total',
+      'pintu_access_decision_seconds_bucket',
+      'pintu_reader_connected',
+      'pintu_mqtt_room_controller_alarm',
+      'pintu_mqtt_event_backlog',
+      'pintu_journal_events_total',
+      'pintu_journal_append_seconds_bucket',
+      'pintu_visitors_inside',
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_p99_seconds',
+    ])
+      expect(used, name).toContain(name);
+
+    // PromQL syntax by Prometheus's own parser: the queries as recording rules, Grafana's
+    // variables replaced by what they stand for.
+    const rules = {
+      groups: [
+        {
+          name: 'dashboard',
+          rules: queries.map((q, i) => ({
+            record: `pintu:dashboard:query${i}`,
+            expr: q.expr.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*'),
+          })),
+        },
+      ],
+    };
+    const file = join(dir, 'dashboard-queries.yml');
+    writeFileSync(file, YAML.stringify(rules));
+    const check = await promtool(['check', 'rules', file]);
+    expect(check.output).toContain(`SUCCESS: ${queries.length} rules found`);
+    expect(check.code).toBe(0);
   });
 
   it("reports a room controller's alarms from the start, and one going offline", async () => {
