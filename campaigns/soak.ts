@@ -220,7 +220,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       const metrics = String(await call('GET', '/metrics'));
       const now = decisionBuckets(metrics);
       const gauge = (name: string) =>
-        Number(new RegExp(`^pintu_nodejs_${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
+        Number(new RegExp(`^nodejs_${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
       const m: Minute = {
         minute,
         taps: taps - tapsBefore,

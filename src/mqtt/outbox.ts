@@ -46,6 +46,7 @@ export class Outbox {
 
   constructor(private readonly opts: OutboxOptions) {
     this.types = new Set(opts.types);
+    opts.metrics.backlogMax.set(opts.max);
   }
 
   get backlog(): number {

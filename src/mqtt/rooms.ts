@@ -62,7 +62,7 @@ export interface RoomHubEvents {
 
 /** Counting and refusal reporting, bound when the gateway's metrics exist (see bind()). */
 interface HubReporting {
-  metrics: Pick<Metrics['mqtt'], 'commands' | 'commandSeconds'>;
+  metrics: Pick<Metrics['mqtt'], 'commands' | 'commandSeconds' | 'controllerAlarm'>;
   rejections: Pick<Rejections, 'reject'>;
 }
 
@@ -70,6 +70,7 @@ const UNBOUND: HubReporting = {
   metrics: {
     commands: { inc: () => {} },
     commandSeconds: { observe: () => {} },
+    controllerAlarm: { set: () => {} },
   } as unknown as HubReporting['metrics'],
   rejections: { reject: () => {} },
 };
@@ -103,6 +104,8 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
   /** The gateway's metrics and refusal log (they exist once the gateway is open). */
   bind(report: HubReporting): void {
     this.report = report;
+    // Every controller's alarms as series from the start, so an alert sees 0 before any 1.
+    for (const lock of this.locksByRoom.values()) lock.reportAlarms();
   }
 
   /** The door contact the controller of `room` reports (door supervision reads it like a GPIO contact). */
@@ -496,10 +499,17 @@ export class MqttLock implements LockPort {
     });
   }
 
+  /** Set the alarm gauges of this controller to its alarms now. */
+  reportAlarms(): void {
+    for (const alarm of ['offline', 'no_ack'] as const)
+      this.hub.report.metrics.controllerAlarm.set({ room: this.room, alarm }, this.alarms.has(alarm) ? 1 : 0);
+  }
+
   private setAlarm(alarm: 'offline' | 'no_ack', active: boolean): void {
     if (active === this.alarms.has(alarm)) return;
     if (active) this.alarms.add(alarm);
     else this.alarms.delete(alarm);
+    this.reportAlarms();
     this.hub.emit('alarm', { doorId: this.doorId, room: this.room, alarm, active });
   }
 

@@ -87,6 +87,7 @@ export class Core {
       // Appended together, the events share one write: a disk that fills up refuses them all.
       const entries = await Promise.all(events.map((e) => this.journal.append(e, actor, now))).catch(
         (err: unknown) => {
+          this.metrics.journalAppendFailures.inc(events.length);
           throw refusedByStorage(err, lift !== undefined);
         },
       );
@@ -112,11 +113,17 @@ export class Core {
   /** Journal an event that changes no saved state (a tap, a door movement); resolves when durable. */
   record(event: DomainEvent, actor: Actor, at = this.now()): Promise<JournalEntry> {
     const started = performance.now();
-    return this.journal.append(event, actor, at).then((entry) => {
-      this.metrics.journalAppendSeconds.observe((performance.now() - started) / 1000);
-      this.announce(entry);
-      return entry;
-    });
+    return this.journal.append(event, actor, at).then(
+      (entry) => {
+        this.metrics.journalAppendSeconds.observe((performance.now() - started) / 1000);
+        this.announce(entry);
+        return entry;
+      },
+      (err: unknown) => {
+        this.metrics.journalAppendFailures.inc();
+        throw err;
+      },
+    );
   }
 
   /** Why the last save of state.json failed, until one succeeds. */

@@ -16,6 +16,7 @@ import { DurableJsonFile } from '../store/durable-file.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
+import { certificatesInUse, notAfterOf } from './certificates.js';
 import { Core, type GuestsFile } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
@@ -183,6 +184,15 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   );
   const metrics = createMetrics();
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
+  metrics.probes.storageDegraded = () => core.degraded().length > 0;
+  for (const { key, file } of certificatesInUse(config)) {
+    try {
+      metrics.certificateExpiry.set({ certificate: key }, notAfterOf(key, file) / 1000);
+    } catch (err) {
+      // The broker or MQTT client that loads it says so and stops; here it is only unmeasured.
+      log.warn({ err }, 'certificate expiry not measured');
+    }
+  }
 
   const replayed = await core.replay();
   // A clean stop saves the state at the journal's head (Core.saveAtHead); entries past it are

@@ -1,9 +1,25 @@
 // Prometheus metrics (prom-client), one registry per gateway so tests can run several.
+// Names follow the Prometheus naming guide and pass `promtool check metrics`: the gateway's
+// own under pintu_, counters end in _total and nothing else does, units in the name in base
+// units (_seconds, _bytes).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * prom-client's gauges named like counters: promtool refuses them, and each is the sum over
+ * the `type` label of the gauge without `_total` (nodejs_active_handles and so on).
+ */
+const COUNTER_NAMED_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pintu_' });
+  // The runtime's metrics keep their stock names (process_*, nodejs_*), which stock Node.js
+  // dashboards and the process exporter conventions query; a prefix would break them.
+  collectDefaultMetrics({ register: registry });
+  for (const name of COUNTER_NAMED_GAUGES) registry.removeSingleMetric(name);
   const decisions = new Counter({
     name: 'pintu_access_decisions_total',
     help: 'Access decisions by result and reason',
@@ -26,6 +42,27 @@ export function createMetrics() {
     name: 'pintu_journal_events_total',
     help: 'Journal entries written, by type',
     labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const journalAppendFailures = new Counter({
+    name: 'pintu_journal_append_failures_total',
+    help: 'Journal entries that could not be written (data folder full, I/O error): the change was refused, or the event is only in the log',
+    registers: [registry],
+  });
+  // Read at scrape time from the live gateway (set by openGateway); false until then.
+  const probes = { storageDegraded: (): boolean => false };
+  new Gauge({
+    name: 'pintu_storage_degraded',
+    help: '1 while the gateway cannot write as it should (journal broken or data folder full, state save failed): /healthz degraded; 0 otherwise',
+    registers: [registry],
+    collect() {
+      this.set(probes.storageDegraded() ? 1 : 0);
+    },
+  });
+  const certificateExpiry = new Gauge({
+    name: 'pintu_tls_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of a TLS certificate the gateway uses (the embedded broker, or its client certificate at an external broker), as a Unix time in seconds, by configuration key',
+    labelNames: ['certificate'] as const,
     registers: [registry],
   });
   const visitsOpen = new Gauge({ name: 'pintu_visits_open', help: 'Open visits', registers: [registry] });
@@ -69,6 +106,9 @@ export function createMetrics() {
     decisionSeconds,
     journalAppendSeconds,
     events,
+    journalAppendFailures,
+    probes,
+    certificateExpiry,
     visitsOpen,
     visitorsInside,
     loginFailures,
@@ -107,6 +147,11 @@ function mqttMetrics(registry: Registry) {
       help: 'Events journaled but not yet accepted by the broker (bounded by mqtt.backlogMax)',
       registers,
     }),
+    backlogMax: new Gauge({
+      name: 'pintu_mqtt_event_backlog_max',
+      help: 'The bound of pintu_mqtt_event_backlog (mqtt.backlogMax): beyond it the oldest events are dropped from MQTT',
+      registers,
+    }),
     eventsPublished: new Counter({
       name: 'pintu_mqtt_events_published_total',
       help: 'Events accepted by the broker',
@@ -127,6 +172,12 @@ function mqttMetrics(registry: Registry) {
       name: 'pintu_mqtt_room_command_seconds',
       help: 'Room controller command to acknowledgement, in seconds',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    controllerAlarm: new Gauge({
+      name: 'pintu_mqtt_room_controller_alarm',
+      help: '1 while a room controller alarm is active (offline: not heard of or its last will; no_ack: a command not acknowledged after retries), 0 otherwise, by room and alarm',
+      labelNames: ['room', 'alarm'] as const,
       registers,
     }),
     facilities: new Counter({
