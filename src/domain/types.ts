@@ -34,6 +34,21 @@ export type VisitState =
   | 'cancelled' // the guest left before a badge was issued (terminal)
   | 'closed'; // step 7 done (terminal)
 
+/** Every visit state, in SOP order (schemas and tables that list them all). */
+export const VISIT_STATES: readonly VisitState[] = [
+  'arrived',
+  'screening_refused',
+  'screened',
+  'awaiting_host',
+  'host_refused',
+  'rescheduled',
+  'accepted',
+  'badged',
+  'checked_out',
+  'cancelled',
+  'closed',
+];
+
 export const TERMINAL_STATES: readonly VisitState[] = [
   'screening_refused',
   'host_refused',

@@ -24,6 +24,7 @@ import {
   SOP_STANDARD_MINUTES,
   type SopStep,
   TERMINAL_STATES,
+  VISIT_STATES,
 } from './types.js';
 
 export type VisitCommand =
@@ -98,19 +99,7 @@ export const SYNC_STATUSES: readonly SyncStatus[] = [
  * undo what already happened at the gateway (a cancel for a guest who holds a badge).
  */
 const SYNC_AGREES: Readonly<Record<SyncStatus, readonly VisitState[]>> = {
-  awaiting_host: [
-    'arrived',
-    'screening_refused',
-    'screened',
-    'awaiting_host',
-    'host_refused',
-    'rescheduled',
-    'accepted',
-    'badged',
-    'checked_out',
-    'cancelled',
-    'closed',
-  ],
+  awaiting_host: VISIT_STATES,
   accepted: ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'checked_out', 'closed'],
   host_refused: ['arrived', 'screened', 'awaiting_host', 'host_refused'],
   cancelled: ['arrived', 'screened', 'awaiting_host', 'accepted', 'cancelled'],

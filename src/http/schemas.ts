@@ -2,7 +2,14 @@
 // fastify's Ajv before a handler runs; responses are serialised through them, so nothing
 // leaves the gateway that is not declared here.
 import Type, { type TSchema } from 'typebox';
-import { DENY_REASONS, DOCUMENT_TYPES, ROLES, SCREENING_REASONS } from '../domain/types.js';
+import {
+  DENY_REASONS,
+  DOCUMENT_TYPES,
+  ROLES,
+  SCREENING_REASONS,
+  VISIT_STATES,
+  type VisitState,
+} from '../domain/types.js';
 import { SYNC_STATUSES } from '../domain/visit.js';
 
 const Enum = <const V extends readonly string[]>(values: V, description?: string) =>
@@ -32,22 +39,9 @@ export const Actor = Type.Object({
   role: Type.Optional(Enum(ROLES)),
 });
 
-const VISIT_STATES = [
-  'arrived',
-  'screening_refused',
-  'screened',
-  'awaiting_host',
-  'host_refused',
-  'rescheduled',
-  'accepted',
-  'badged',
-  'checked_out',
-  'cancelled',
-  'closed',
-] as const;
 const VisitStateEnum = Enum(VISIT_STATES);
 /** A type list, not anyOf: fast-json-stringify runs an Ajv check per value to pick an anyOf branch. */
-const VisitStateOrNull = Type.Unsafe<(typeof VISIT_STATES)[number] | null>({
+const VisitStateOrNull = Type.Unsafe<VisitState | null>({
   type: ['string', 'null'],
   enum: [...VISIT_STATES, null],
 });
