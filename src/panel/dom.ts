@@ -177,7 +177,10 @@ export function closeDialogs(): void {
 
 // ---------------------------------------------------------------- notices
 
-/** At most this many notices show at once, newest first; older ones fold into a "+N" line. */
+/**
+ * At most this many notices show at once, newest on top; older ones fold into a "+N" line. The
+ * page keeps them oldest first (the stack is drawn reversed), as they were announced.
+ */
 const TOASTS_SHOWN = 3;
 let toasts: { box: HTMLElement; more: HTMLButtonElement; expanded: boolean } | null = null;
 
@@ -186,7 +189,7 @@ function layoutToasts(): void {
   if (!toasts) return;
   const all = [...toasts.box.querySelectorAll<HTMLElement>('.toast')];
   if (all.length <= TOASTS_SHOWN) toasts.expanded = false;
-  for (const [i, el] of all.entries()) el.hidden = !toasts.expanded && i >= TOASTS_SHOWN;
+  for (const [i, el] of all.entries()) el.hidden = !toasts.expanded && i < all.length - TOASTS_SHOWN;
   const older = all.length - TOASTS_SHOWN;
   toasts.more.hidden = older <= 0;
   toasts.more.setAttribute('aria-expanded', String(toasts.expanded));
@@ -234,10 +237,11 @@ export function toast(text: string, kind: 'ok' | 'error' | 'info' = 'info'): voi
     el.remove();
     layoutToasts();
   };
+  // The × is drawn by the stylesheet, so the notice's text stays its message alone.
   el.appendChild(
-    h('button', { type: 'button', class: 'icon', 'aria-label': t('toastDismiss'), onClick: remove }, '×'),
+    h('button', { type: 'button', class: 'icon dismiss', 'aria-label': t('toastDismiss'), onClick: remove }),
   );
-  toasts.box.prepend(el);
+  toasts.box.appendChild(el);
   layoutToasts();
   setTimeout(remove, kind === 'error' ? 8000 : 3500);
 }

@@ -375,8 +375,14 @@ describe.skipIf(!ok)(
         .map((el) => el.textContent);
     })()`);
       expect(covered).toEqual([]);
+      // Newest on top (the page keeps them in the order they came; the stack is drawn reversed).
+      const tops = await shown.evaluateAll((els: Array<{ getBoundingClientRect(): { top: number } }>) =>
+        els.map((el) => el.getBoundingClientRect().top),
+      );
+      expect(tops).toEqual([...tops].sort((a, b) => b - a));
+      await see(shown.last()).text().toBe('Buku tamu dicatat: pejabat perlu memutuskan');
       // Dismiss the newest: the next older one comes into view.
-      await shown.first().getByRole('button', { name: 'Tutup pemberitahuan' }).click();
+      await shown.last().getByRole('button', { name: 'Tutup pemberitahuan' }).click();
       await see(shown).count().toBe(3);
       await see(phone.locator('.toasts')).text().toContain('+1');
       await phone.close();
