@@ -302,6 +302,16 @@ describe.skipIf(!ok)(
       await see(table).text().toContain('Dewi Anggraini');
       await search.fill('');
 
+      // A row is a keyboard item like a card: Enter runs its next step, Esc comes back to it.
+      const dewi = await visitNamed('Dewi Anggraini');
+      await table.locator(`tr[data-visit="${dewi.id}"]`).focus();
+      await desk.keyboard.press('Enter');
+      const checkout = desk.getByRole('dialog', { name: 'Checkout' });
+      await checkout.waitFor();
+      await desk.keyboard.press('Escape');
+      await checkout.waitFor({ state: 'hidden' });
+      await focusIs(desk, { visit: dewi.id });
+
       // Remembered on this PC: a reload shows the table again.
       await desk.reload();
       await table.waitFor();
@@ -375,6 +385,11 @@ describe.skipIf(!ok)(
         .map((el) => el.textContent);
     })()`);
       expect(covered).toEqual([]);
+      // The dismiss buttons' focus ring, white on the dark notices, at 3:1 or more too.
+      for (const r of await rings(phone, '.toast button')) {
+        expect(r.visible).toBe(true);
+        expect(contrast(r.ring, r.background), r.what).toBeGreaterThanOrEqual(3);
+      }
       // Newest on top (the page keeps them in the order they came; the stack is drawn reversed).
       const tops = await shown.evaluateAll((els: Array<{ getBoundingClientRect(): { top: number } }>) =>
         els.map((el) => el.getBoundingClientRect().top),
