@@ -342,6 +342,18 @@ describe.skipIf(!ok)(
       await desk.keyboard.press('?');
       await check('dialog button');
       await desk.keyboard.press('Escape');
+      // The same ring in the desk's other views.
+      for (const [link, heading] of [
+        ['Pintu', 'Pintu Utama'],
+        ['Orang di dalam', /Di dalam gedung/],
+        ['Rekap bulanan', /Rekap/],
+      ] as const) {
+        await desk.getByRole('link', { name: link, exact: true }).click();
+        await desk.getByRole('heading', { name: heading }).first().waitFor();
+        await check('main a[href], main button, main input, main select, main summary');
+      }
+      await desk.getByRole('link', { name: 'Meja tamu' }).click();
+      await desk.getByRole('heading', { name: 'Kunjungan hari ini' }).waitFor();
       expect(problems).toEqual([]);
     }, 60_000);
 
