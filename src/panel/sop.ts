@@ -107,6 +107,9 @@ export function openArrival(done: (created: Visit) => void): void {
   dialog(t('newArrival'), (d) => {
     const err = errorBox();
     let created: Visit | undefined;
+    const recorded = () => {
+      if (created) done(created);
+    };
     const listId = nextId('sg');
     let guestId: string | undefined;
     const name = h('input', {
@@ -259,25 +262,19 @@ export function openArrival(done: (created: Visit) => void): void {
       {
         onSubmit: (e: Event) => {
           e.preventDefault();
-          submitting(
-            submit,
-            err,
-            d,
-            () => created && done(created),
-            async () => {
-              created = await api<Visit>('POST', '/visits', {
-                guest: {
-                  name: name.value.trim(),
-                  institution: inst.value.trim(),
-                  ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
-                  ...(guestId ? { guestId } : {}),
-                },
-                purpose: purpose.value.trim(),
-                hostId: select.value,
-              });
-              return `${t('arrivalSaved')}: ${name.value.trim()}`;
-            },
-          );
+          submitting(submit, err, d, recorded, async () => {
+            created = await api<Visit>('POST', '/visits', {
+              guest: {
+                name: name.value.trim(),
+                institution: inst.value.trim(),
+                ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
+                ...(guestId ? { guestId } : {}),
+              },
+              purpose: purpose.value.trim(),
+              hostId: select.value,
+            });
+            return `${t('arrivalSaved')}: ${name.value.trim()}`;
+          });
         },
       },
       h(
