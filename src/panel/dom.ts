@@ -129,14 +129,25 @@ export function dialog(
     el.remove();
     openDialogs.delete(handle);
     if (before?.isConnected) before.focus();
+    if (openDialogs.size === 0) for (const fn of [...allClosed]) fn();
+  });
+  // Ctrl+Enter saves the dialog's form from any field, a text area included (where Enter is a
+  // new line), so a form is saved without walking the Tab order to its button.
+  el.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return;
+    const form = body.querySelector('form');
+    if (!form) return;
+    e.preventDefault();
+    form.requestSubmit();
   });
   append(body, [build(handle)]);
   document.body.appendChild(el);
   openDialogs.add(handle);
   el.showModal();
-  const first = body.querySelector<HTMLElement>(
-    '[autofocus], input:not([type=hidden]), select, textarea, button',
-  );
+  // A control marked autofocus (a step's default action) first, wherever it stands in the form.
+  const first =
+    body.querySelector<HTMLElement>('[autofocus]') ??
+    body.querySelector<HTMLElement>('input:not([type=hidden]), select, textarea, button');
   first?.focus();
   return handle;
 }
@@ -144,6 +155,16 @@ export function dialog(
 const openDialogs = new Set<DialogHandle>();
 export function dialogOpen(): boolean {
   return openDialogs.size > 0;
+}
+
+const allClosed = new Set<() => void>();
+/**
+ * `fn` runs each time the last open dialog closes (a step's dialog, or the one it opened after
+ * it, such as the keypad code): the desk then puts the focus back on its board.
+ */
+export function onDialogsClosed(fn: () => void): () => void {
+  allClosed.add(fn);
+  return () => allClosed.delete(fn);
 }
 
 /**
@@ -156,15 +177,73 @@ export function closeDialogs(): void {
 
 // ---------------------------------------------------------------- notices
 
-let toasts: HTMLElement | null = null;
+/**
+ * At most this many notices show at once, newest on top; older ones fold into a "+N" line. The
+ * page keeps them oldest first (the stack is drawn reversed), as they were announced.
+ */
+const TOASTS_SHOWN = 3;
+let toasts: { box: HTMLElement; more: HTMLButtonElement; expanded: boolean } | null = null;
+
+/** The stack as it should look now: the newest shown, the rest folded, away from the work. */
+function layoutToasts(): void {
+  if (!toasts) return;
+  const all = [...toasts.box.querySelectorAll<HTMLElement>('.toast')];
+  if (all.length <= TOASTS_SHOWN) toasts.expanded = false;
+  for (const [i, el] of all.entries()) el.hidden = !toasts.expanded && i < all.length - TOASTS_SHOWN;
+  const older = all.length - TOASTS_SHOWN;
+  toasts.more.hidden = older <= 0;
+  toasts.more.setAttribute('aria-expanded', String(toasts.expanded));
+  toasts.more.textContent = toasts.expanded ? t('toastsFold') : `+${older} ${t('toastsOlder')}`;
+  placeToasts();
+}
+
+/**
+ * Notices sit at the bottom of the screen unless they would cover the control the desk works
+ * on (the focused one) or the page's primary action (`data-primary-action`): then at the top.
+ */
+function placeToasts(): void {
+  if (!toasts?.box.querySelector('.toast')) return;
+  const box = toasts.box;
+  const targets = [document.activeElement, ...document.querySelectorAll('[data-primary-action]')].filter(
+    (el): el is HTMLElement => el instanceof HTMLElement && el !== document.body && !box.contains(el),
+  );
+  const covers = () => {
+    const s = box.getBoundingClientRect();
+    return targets.some((el) => {
+      const r = el.getBoundingClientRect();
+      return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+    });
+  };
+  box.classList.remove('top');
+  if (covers()) box.classList.add('top');
+}
+
 export function toast(text: string, kind: 'ok' | 'error' | 'info' = 'info'): void {
   if (!toasts) {
-    toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
-    document.body.appendChild(toasts);
+    const more = h('button', { type: 'button', class: 'more', hidden: true });
+    const box = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }, more);
+    toasts = { box, more, expanded: false };
+    more.addEventListener('click', () => {
+      if (!toasts) return;
+      toasts.expanded = !toasts.expanded;
+      layoutToasts();
+    });
+    document.body.appendChild(box);
+    document.addEventListener('focusin', placeToasts);
+    window.addEventListener('scroll', placeToasts, { passive: true });
   }
-  const t = h('div', { class: `toast ${kind}` }, text);
-  toasts.appendChild(t);
-  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 3500);
+  const el = h('div', { class: `toast ${kind}` }, h('span', null, text));
+  const remove = () => {
+    el.remove();
+    layoutToasts();
+  };
+  // The × is drawn by the stylesheet, so the notice's text stays its message alone.
+  el.appendChild(
+    h('button', { type: 'button', class: 'icon dismiss', 'aria-label': t('toastDismiss'), onClick: remove }),
+  );
+  toasts.box.appendChild(el);
+  layoutToasts();
+  setTimeout(remove, kind === 'error' ? 8000 : 3500);
 }
 
 export function busy<T>(button: HTMLButtonElement | null | undefined, work: () => Promise<T>): Promise<T> {

@@ -102,9 +102,14 @@ interface GuestSuggestion {
   lastSeenAt: number;
 }
 
-export function openArrival(done: Done): void {
+/** The arrival dialog; `done` gets the visit it recorded (the desk focuses its card). */
+export function openArrival(done: (created: Visit) => void): void {
   dialog(t('newArrival'), (d) => {
     const err = errorBox();
+    let created: Visit | undefined;
+    const recorded = () => {
+      if (created) done(created);
+    };
     const listId = nextId('sg');
     let guestId: string | undefined;
     const name = h('input', {
@@ -257,8 +262,8 @@ export function openArrival(done: Done): void {
       {
         onSubmit: (e: Event) => {
           e.preventDefault();
-          submitting(submit, err, d, done, async () => {
-            await api('POST', '/visits', {
+          submitting(submit, err, d, recorded, async () => {
+            created = await api<Visit>('POST', '/visits', {
               guest: {
                 name: name.value.trim(),
                 institution: inst.value.trim(),
@@ -301,7 +306,14 @@ export function openScreening(v: Visit, done: Done): void {
     const attire = checkbox(t('screenAttire'));
     const belongings = checkbox(t('screenBelongings'));
     const note = h('textarea', { maxlength: 500, rows: 2 });
-    const pass = h('button', { type: 'submit', class: 'primary', disabled: true }, t('pass'));
+    const pass = h('button', { type: 'submit', disabled: true }, t('pass'));
+    // The usual case in one keystroke: focused first, it ticks every check and passes, so the
+    // record is the same three checks as ticking them one by one.
+    const allOk = h(
+      'button',
+      { type: 'button', class: 'primary', autofocus: true, title: t('screenAllOkHint') },
+      t('screenAllOk'),
+    );
     const refuse = can('refuseScreening')
       ? h('button', { type: 'button', class: 'danger' }, t('refuse'))
       : null;
@@ -343,6 +355,11 @@ export function openScreening(v: Visit, done: Done): void {
       });
     };
     refuse?.addEventListener('click', () => send(false, refuse));
+    allOk.addEventListener('click', () => {
+      for (const c of all) c.checked = true;
+      sync();
+      send(true, allOk);
+    });
     return h(
       'form',
       {
@@ -364,7 +381,7 @@ export function openScreening(v: Visit, done: Done): void {
       field(`${t('note')} (${t('optional')})`, note),
       refuse ? null : h('p', { class: 'hint' }, t('refuseHint')),
       err.el,
-      actions(h('button', { type: 'button', onClick: () => d.close() }, t('cancel')), refuse, pass),
+      actions(h('button', { type: 'button', onClick: () => d.close() }, t('cancel')), refuse, pass, allOk),
     );
   });
 }
@@ -375,7 +392,8 @@ export function openGuestbook(v: Visit, done: Done): void {
   dialog(t('guestbookTitle'), (d) => {
     const err = errorBox();
     const note = h('textarea', { maxlength: 500, rows: 2 });
-    const submit = h('button', { type: 'submit', class: 'primary' }, t('guestbookSave'));
+    // Focused first: the entry is recorded with Enter; the note stays one Tab away.
+    const submit = h('button', { type: 'submit', class: 'primary', autofocus: true }, t('guestbookSave'));
     const hst = host(v.hostId);
     return h(
       'form',

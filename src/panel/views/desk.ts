@@ -1,11 +1,23 @@
 // The desk view: today's visits by SOP stage, each with the running step's timer against the
-// SOP standard (turning visible when exceeded) and one button to the next step. Live: any
-// visit event reloads the board. A desk tap reaches this screen only when one of its dialogs
-// asked for it on this desk's own reader (chosen here when there are several).
+// SOP standard (turning visible when exceeded) and one button to the next step; or, in the
+// compact mode (remembered on this PC), the same visits as table rows with a search and the
+// documents held at the desk. Live: any visit event reloads the board. A desk tap reaches this
+// screen only when one of its dialogs asked for it on this desk's own reader (chosen here when
+// there are several). From the keyboard: Enter on a card runs its next step, arrows move
+// between cards, and when a step's dialog closes the focus goes back to the board.
 import type { Badge, Visit } from '../api.js';
 import { take } from '../api.js';
+import {
+  type Anchor,
+  anchorOf,
+  arrowMove,
+  itemOf,
+  openKeysHelp,
+  resolveAnchor,
+  typing,
+} from '../desk-keys.js';
 import { deskReaderPicker } from '../desk-reader.js';
-import { dialogOpen, h, replace } from '../dom.js';
+import { dialogOpen, h, onDialogsClosed, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
 import { type Key, recapLabels, t } from '../i18n.js';
 import { live } from '../live.js';
@@ -23,6 +35,18 @@ import {
   rescheduleText,
 } from '../sop.js';
 import { boot, can, hostName, syncClock } from '../state.js';
+import { holdsDocument, matches, visitTable } from './desk-table.js';
+
+const MODE_KEY = 'pintu.deskView';
+type Mode = 'board' | 'table';
+
+function savedMode(): Mode {
+  try {
+    return localStorage.getItem(MODE_KEY) === 'table' ? 'table' : 'board';
+  } catch {
+    return 'board';
+  }
+}
 
 const DONE = ['closed', 'screening_refused', 'host_refused', 'rescheduled', 'cancelled'];
 const COLUMNS: Array<{ state: string; title: Key }> = [
@@ -58,8 +82,20 @@ function runningStep(v: Visit): { step: string; since: number } | undefined {
 export function deskView(root: HTMLElement): () => void {
   let visits: Visit[] = [];
   let badges = new Map<string, Badge>();
+  let mode = savedMode();
+  let onlyDocuments = false;
+  /** The card (or row) the open dialog came from: the focus goes back there when it closes. */
+  let anchor: Anchor | undefined;
   const board = h('div', { class: 'board', 'aria-busy': 'true' });
   const counts = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const arrived = (v: Visit) => {
+    anchor = { visit: v.id, group: mode === 'table' ? 'table' : 'arrived', index: Number.MAX_SAFE_INTEGER };
+    void refresh();
+  };
+  const startArrival = () => {
+    anchor = undefined;
+    openArrival(arrived);
+  };
   const newButton = can('arrive')
     ? h(
         'button',
@@ -67,12 +103,56 @@ export function deskView(root: HTMLElement): () => void {
           type: 'button',
           class: 'primary',
           'aria-keyshortcuts': 'N',
+          'data-primary-action': '',
           title: t('newArrivalKey'),
-          onClick: () => openArrival(refresh),
+          onClick: startArrival,
         },
         `+ ${t('newArrival')}`,
       )
     : null;
+  const modeButton = (m: Mode, label: string) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        'aria-pressed': String(mode === m),
+        'data-mode': m,
+        onClick: () => setMode(m),
+      },
+      label,
+    );
+  const modes = h(
+    'div',
+    { class: 'modes', role: 'group', 'aria-label': t('viewMode') },
+    modeButton('board', t('viewBoard')),
+    modeButton('table', t('viewTable')),
+  );
+  const search = h('input', {
+    type: 'search',
+    id: 'desk-search',
+    autocomplete: 'off',
+    'aria-keyshortcuts': '/',
+    'aria-controls': 'desk-board',
+  });
+  search.addEventListener('input', () => render());
+  const documents = h('button', {
+    type: 'button',
+    class: 'docs',
+    'aria-pressed': 'false',
+    'aria-controls': 'desk-board',
+    onClick: () => {
+      onlyDocuments = !onlyDocuments;
+      render();
+    },
+  });
+  const tools = h(
+    'div',
+    { class: 'desk-tools', hidden: mode !== 'table' },
+    h('label', { for: search.id }, t('deskSearch')),
+    search,
+    documents,
+  );
+  board.id = 'desk-board';
   replace(
     root,
     h(
@@ -80,18 +160,49 @@ export function deskView(root: HTMLElement): () => void {
       { class: 'view-head' },
       h('div', null, h('h1', null, t('deskTitle')), h('p', { class: 'muted' }, longDate(now()))),
       can('deskSteps') ? deskReaderPicker() : null,
+      h(
+        'div',
+        { class: 'desk-view' },
+        modes,
+        h(
+          'button',
+          { type: 'button', class: 'link', 'aria-keyshortcuts': '?', onClick: openKeysHelp },
+          t('keysButton'),
+        ),
+      ),
       newButton,
     ),
     counts,
+    tools,
     board,
   );
+
+  function setMode(m: Mode): void {
+    mode = m;
+    try {
+      localStorage.setItem(MODE_KEY, m);
+    } catch {}
+    for (const b of modes.querySelectorAll<HTMLElement>('button')) {
+      b.setAttribute('aria-pressed', String(b.dataset.mode === m));
+    }
+    tools.hidden = m !== 'table';
+    render();
+  }
 
   const badgeLabel = (id?: string) => (id ? (badges.get(id)?.label ?? id) : '');
 
   const button = (v: Visit, key: string, label: string, onClick: () => void, primary = false) =>
     h(
       'button',
-      { type: 'button', class: primary ? 'primary' : undefined, 'data-key': `${v.id}:${key}`, onClick },
+      {
+        type: 'button',
+        class: primary ? 'primary' : undefined,
+        'data-key': `${v.id}:${key}`,
+        onClick: (e: Event) => {
+          anchor = anchorOf(e.currentTarget as HTMLElement);
+          onClick();
+        },
+      },
       label,
     );
 
@@ -179,7 +290,7 @@ export function deskView(root: HTMLElement): () => void {
     }
     return h(
       'article',
-      { class: `card s-${v.state}`, 'aria-labelledby': id, 'data-visit': v.id },
+      { class: `card s-${v.state}`, 'aria-labelledby': id, 'data-visit': v.id, tabindex: 0 },
       h(
         'header',
         null,
@@ -195,11 +306,46 @@ export function deskView(root: HTMLElement): () => void {
     );
   };
 
+  /** The compact mode: every visit of today as a row, open ones first, in order of arrival. */
+  const renderTable = (open: Visit[], done: Visit[]) => {
+    const held = visits.filter(holdsDocument);
+    documents.textContent = `${t('docsAtDesk')}: ${held.length}`;
+    documents.setAttribute('aria-pressed', String(onlyDocuments));
+    const byArrival = (a: Visit, b: Visit) => a.createdAt - b.createdAt;
+    const rows = [...open.sort(byArrival), ...done.sort(byArrival)]
+      .filter((v) => !onlyDocuments || holdsDocument(v))
+      .filter((v) => matches(v, search.value, badgeLabel));
+    board.className = 'compact';
+    replace(
+      board,
+      visitTable(rows, {
+        badgeLabel,
+        timer,
+        next: (v) => nextActions(v).find((b) => b.classList.contains('primary')),
+      }),
+    );
+  };
+
   const render = () => {
-    const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
+    const active = document.activeElement as HTMLElement | null;
+    const focusKey = active?.dataset?.key;
+    // A card or row that had the focus keeps it when the board is drawn again (a live update).
+    const focusItem = board.contains(active) && active === itemOf(active) ? active?.dataset.visit : undefined;
     const open = visits.filter((v) => !DONE.includes(v.state));
     const done = visits.filter((v) => DONE.includes(v.state));
     counts.textContent = `${t('inProgress')}: ${open.length} · ${t('colDone')}: ${done.length}`;
+    if (mode === 'table') renderTable(open, done);
+    else renderBoard(open, done);
+    board.setAttribute('aria-busy', 'false');
+    // The desk is usable from here on (measured by bench/panel.ts).
+    if (performance.getEntriesByName('pintu:desk-ready').length === 0) performance.mark('pintu:desk-ready');
+    if (focusKey) board.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
+    else if (focusItem)
+      board.querySelector<HTMLElement>(`[data-visit="${CSS.escape(focusItem)}"][tabindex]`)?.focus();
+  };
+
+  const renderBoard = (open: Visit[], done: Visit[]) => {
+    board.className = 'board';
     replace(
       board,
       ...COLUMNS.map((c) => {
@@ -207,7 +353,7 @@ export function deskView(root: HTMLElement): () => void {
         const hid = `col-${c.state}`;
         return h(
           'section',
-          { class: `column c-${c.state}`, 'aria-labelledby': hid },
+          { class: `column c-${c.state}`, 'aria-labelledby': hid, 'data-group': c.state },
           h(
             'h2',
             { id: hid },
@@ -238,10 +384,6 @@ export function deskView(root: HTMLElement): () => void {
         ),
       ),
     );
-    board.setAttribute('aria-busy', 'false');
-    // The desk is usable from here on (measured by bench/panel.ts).
-    if (performance.getEntriesByName('pintu:desk-ready').length === 0) performance.mark('pintu:desk-ready');
-    if (focusKey) board.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
   };
 
   let pending: Promise<void> | undefined;
@@ -277,20 +419,49 @@ export function deskView(root: HTMLElement): () => void {
   const tick = setInterval(() => {
     for (const el of board.querySelectorAll<HTMLElement>('.timer[data-since]')) paintTimer(el);
   }, 1000);
+  /** Resolves once no refresh is running or queued: the board shows the latest visits. */
+  const settled = async () => {
+    while (pending) await pending;
+  };
+  const offClosed = onDialogsClosed(() => {
+    const a = anchor;
+    anchor = undefined;
+    if (!a) return;
+    void settled().then(() => {
+      if (dialogOpen()) return;
+      const to = resolveAnchor(board, a) ?? newButton;
+      to?.focus();
+    });
+  });
+  board.addEventListener('keydown', (e) => {
+    const item = e.target instanceof HTMLElement && itemOf(e.target) === e.target ? e.target : undefined;
+    if (!item || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'Enter') {
+      const next = item.querySelector<HTMLButtonElement>('button.primary');
+      if (next) {
+        e.preventDefault();
+        next.click();
+      }
+    } else if (arrowMove(board, item, e.key)) e.preventDefault();
+  });
   const onKey = (e: KeyboardEvent) => {
-    if (e.key !== 'n' && e.key !== 'N') return;
-    const target = e.target as HTMLElement;
-    if (e.ctrlKey || e.metaKey || e.altKey || dialogOpen() || /INPUT|TEXTAREA|SELECT/.test(target.tagName))
-      return;
-    if (can('arrive')) {
+    if (e.ctrlKey || e.metaKey || e.altKey || dialogOpen() || typing(e)) return;
+    if ((e.key === 'n' || e.key === 'N') && can('arrive')) {
       e.preventDefault();
-      openArrival(refresh);
+      startArrival();
+    } else if (e.key === '?') {
+      e.preventDefault();
+      openKeysHelp();
+    } else if (e.key === '/' && mode === 'table') {
+      e.preventDefault();
+      search.focus();
     }
   };
   document.addEventListener('keydown', onKey);
   void refresh();
   return () => {
     offVisits();
+    offClosed();
     clearInterval(tick);
     document.removeEventListener('keydown', onKey);
   };
