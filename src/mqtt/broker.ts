@@ -30,7 +30,7 @@ import { TokenBuckets } from '../service/token-buckets.js';
 import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
 import { guardPacketSize } from './packet-guard.js';
 import type { Rejections, RejectReason } from './rejects.js';
-import type { Topics } from './topics.js';
+import { filterMatches, type Topics } from './topics.js';
 import type { MqttUsers } from './users.js';
 
 /** The user name of the gateway's own in-process client (not a valid user name of the file). */
@@ -357,6 +357,14 @@ export class EmbeddedBroker {
         rejections.reject('slow', 'deliver', { username: p.username, client: client.id });
         return null;
       }
+      // aedes sends a retained message (the ones a new subscription gets) at the message's own
+      // QoS unless a subscription on exactly its topic is lower, so a QoS 0 wildcard
+      // subscription got QoS 1. [MQTT-3.3.5-1]: the lower of the message's QoS and the
+      // subscription's (of the client's subscriptions that match, the highest).
+      if (packet.retain && packet.qos > 0) {
+        const granted = grantedQos(client, packet.topic);
+        if (granted !== undefined && granted < packet.qos) return { ...packet, qos: granted };
+      }
       return packet;
     };
 
@@ -526,6 +534,16 @@ export class EmbeddedBroker {
     this.principals.clear();
     this.opts.metrics.brokerClients.set(0);
   }
+}
+
+/** The highest QoS of the client's subscriptions that match this topic (none: undefined). */
+function grantedQos(client: Client, topic: string): 0 | 1 | 2 | undefined {
+  // Client.subscriptions (filter -> {qos}) is aedes's, left out of its type declarations.
+  const subs = (client as unknown as { subscriptions?: Record<string, { qos: 0 | 1 | 2 }> }).subscriptions;
+  let best: 0 | 1 | 2 | undefined;
+  for (const [filter, sub] of Object.entries(subs ?? {}))
+    if (filterMatches(filter, topic) && (best === undefined || sub.qos > best)) best = sub.qos;
+  return best;
 }
 
 /** Is this client id bound to this login: the user name itself, or `<user name>-` and more? */
