@@ -415,6 +415,13 @@ const MqttSchema = Section(
           description:
             'Door commands (pintu/doors/<door>/set) carried out per minute per login (embedded broker) or per door and topic (external broker, where the publisher is unknown), with bursts of up to a tenth of it; the excess is dropped and counted, never journaled.',
         }),
+        refusedPublishesPerMinute: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 30,
+          description:
+            "embedded: a publication outside a login's rights is acknowledged and dropped (as Mosquitto does), counted and logged; a client id that makes more than this many a minute (as many at once) is disconnected. A device with one stray topic (ESPHome's discover_ip: one a connection) stays far below it.",
+        }),
         drainTimeoutMs: Type.Integer({
           minimum: 100,
           maximum: 600000,

@@ -1,6 +1,7 @@
 // The embedded broker (aedes): TCP on mqtt.host:port (loopback by default), TLS and MQTT
 // over WebSocket when configured. Every client authenticates with its own credentials
-// (users.ts); acl.ts decides what it may publish, subscribe and receive. No anonymous
+// (users.ts); acl.ts decides what it may publish, subscribe and receive (a publication it
+// may not make is acknowledged and dropped, as Mosquitto does; a flood of them disconnects). No anonymous
 // client, no `$`-topic published, no retained command; drainTimeout, maxTopicLevels,
 // queueLimit, a connection cap and a keepalive limit keep one frozen or hostile client
 // from stalling the rest. The gateway itself connects in process, through a stream pair,
@@ -25,10 +26,11 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../service/metrics.js';
 import type { GateRefusal, PasswordGate } from '../service/password-gate.js';
+import { TokenBuckets } from '../service/token-buckets.js';
 import { Acl, COMMAND_KINDS, type Principal } from './acl.js';
 import { guardPacketSize } from './packet-guard.js';
 import type { Rejections, RejectReason } from './rejects.js';
-import type { Topics } from './topics.js';
+import { filterMatches, type Topics } from './topics.js';
 import type { MqttUsers } from './users.js';
 
 /** The user name of the gateway's own in-process client (not a valid user name of the file). */
@@ -98,6 +100,13 @@ export class EmbeddedBroker {
   /** Who published each facilities command, for the journal: FIFO per topic and payload. */
   private readonly publishers: Array<{ topic: string; payload: string; principal: Principal; at: number }> =
     [];
+  /**
+   * Publications refused by the ACL but acknowledged: aedes acks a packet once authorizePublish
+   * passes it, and routes it through aedes.publish, which lets these through to nobody.
+   */
+  private readonly dropped = new WeakSet<object>();
+  /** Refused publications per client id: mqtt.limits.refusedPublishesPerMinute, as many at once. */
+  private readonly refusedRate: TokenBuckets;
 
   private constructor(
     private readonly opts: BrokerOptions,
@@ -105,6 +114,8 @@ export class EmbeddedBroker {
   ) {
     this.aedes = aedes;
     this.acl = new Acl(opts.topics);
+    const perMinute = opts.config.limits.refusedPublishesPerMinute;
+    this.refusedRate = new TokenBuckets({ burst: perMinute, perSecond: perMinute / 60 }, Date.now, 10_000);
   }
 
   static async start(opts: BrokerOptions): Promise<EmbeddedBroker> {
@@ -162,6 +173,21 @@ export class EmbeddedBroker {
     const { aedes, opts } = this;
     const { rejections, metrics, log, users, config } = opts;
     const addr = (client: Client) => this.addresses.get(client.conn) ?? 'local';
+
+    // aedes has no "acknowledge but do not route": its publish handler acks the packet, then
+    // hands it to aedes.publish (subscribers, the retained store, the `publish` event). A packet
+    // authorizePublish marked as dropped ends here, acknowledged and delivered to no one.
+    const route = aedes.publish.bind(aedes) as (...args: unknown[]) => void;
+    (aedes as unknown as { publish: (...args: unknown[]) => void }).publish = (...args: unknown[]) => {
+      const packet = args[0];
+      const done = args.at(-1);
+      if (typeof packet === 'object' && packet !== null && this.dropped.has(packet)) {
+        this.dropped.delete(packet);
+        if (typeof done === 'function') done();
+        return;
+      }
+      route(...args);
+    };
 
     aedes.preConnect = (client, packet, done) => {
       if (packet.will)
@@ -270,7 +296,7 @@ export class EmbeddedBroker {
 
     aedes.authorizePublish = (client, packet, done) => {
       const p = client ? this.principals.get(client) : undefined;
-      if (!p) return done(new Error('not authenticated'));
+      if (!client || !p) return done(new Error('not authenticated'));
       const route = opts.topics.parse(packet.topic);
       const verdict = this.acl.canPublish(p, packet.topic, packet.retain);
       if (!verdict.ok) {
@@ -279,7 +305,19 @@ export class EmbeddedBroker {
           topic: packet.topic.slice(0, 120),
           retain: packet.retain,
         });
-        return done(new Error(`publish refused: ${verdict.reason}`));
+        // As Mosquitto does: acknowledged (PUBACK, or PUBREC then PUBCOMP) and dropped, so a
+        // device that publishes one stray topic (ESPHome's discover_ip) is not cut off and
+        // reconnecting in a loop. Only a flood of them is abuse, and closes the connection.
+        if (!this.refusedRate.take(client.id)) {
+          rejections.reject('rate', 'publish', {
+            username: p.username,
+            client: client.id,
+            detail: `more than ${config.limits.refusedPublishesPerMinute} refused publications a minute (mqtt.limits.refusedPublishesPerMinute): disconnected`,
+          });
+          return done(new Error(`publish refused: ${verdict.reason}, too many refused publications`));
+        }
+        this.dropped.add(packet);
+        return done(null);
       }
       if ((route?.kind === 'door.set' || route?.kind === 'door.ha_set') && p.role !== 'gateway') {
         this.publishers.push({
@@ -318,6 +356,14 @@ export class EmbeddedBroker {
       if (p.role !== 'gateway' && (client.conn as Duplex).writableNeedDrain) {
         rejections.reject('slow', 'deliver', { username: p.username, client: client.id });
         return null;
+      }
+      // aedes sends a retained message (the ones a new subscription gets) at the message's own
+      // QoS unless a subscription on exactly its topic is lower, so a QoS 0 wildcard
+      // subscription got QoS 1. [MQTT-3.3.5-1]: the lower of the message's QoS and the
+      // subscription's (of the client's subscriptions that match, the highest).
+      if (packet.retain && packet.qos > 0) {
+        const granted = grantedQos(client, packet.topic);
+        if (granted !== undefined && granted < packet.qos) return { ...packet, qos: granted };
       }
       return packet;
     };
@@ -488,6 +534,16 @@ export class EmbeddedBroker {
     this.principals.clear();
     this.opts.metrics.brokerClients.set(0);
   }
+}
+
+/** The highest QoS of the client's subscriptions that match this topic (none: undefined). */
+function grantedQos(client: Client, topic: string): 0 | 1 | 2 | undefined {
+  // Client.subscriptions (filter -> {qos}) is aedes's, left out of its type declarations.
+  const subs = (client as unknown as { subscriptions?: Record<string, { qos: 0 | 1 | 2 }> }).subscriptions;
+  let best: 0 | 1 | 2 | undefined;
+  for (const [filter, sub] of Object.entries(subs ?? {}))
+    if (filterMatches(filter, topic) && (best === undefined || sub.qos > best)) best = sub.qos;
+  return best;
 }
 
 /** Is this client id bound to this login: the user name itself, or `<user name>-` and more? */

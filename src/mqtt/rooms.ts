@@ -2,9 +2,12 @@
 // mqtt}`, reader `driver: {type: mqtt}`), and the hub that routes the controllers'
 // messages to them.
 //
-// A command goes out on pintu/rooms/<room>/command as `{id, action, ms?, exp}`, QoS 0 and
+// A command goes out on pintu/rooms/<room>/command as `{id, action, ms?, exp, at}`, QoS 0 and
 // never retained, only while the gateway is connected: nothing queues it, so it arrives
-// now or never. No ack within commandTimeoutMs: sent again (same id, the controller runs an
+// now or never. `exp` (deadline) and `at` (this copy's send time) are both on the gateway's
+// clock: a controller measures lateness with its own clock's elapsed time from the copies it
+// got (schemas.ts RoomCommandPayload), so a controller clock seconds off, or never set, does
+// not make it drop every command. No ack within commandTimeoutMs: sent again (same id, the controller runs an
 // id once); after `retries` the door is `unknown` (no_ack alarm) and, when the lost
 // command was an unlock, a lock follows it, so an unlock stuck in some buffer is closed
 // right behind. A controller that comes back (its retained state says online) is sent the
@@ -368,6 +371,8 @@ export class MqttLock implements LockPort {
       action: p.action,
       ...(p.ms !== undefined ? { ms: p.ms } : {}),
       exp: p.exp,
+      // The controller judges exp against the gateway's clock as these tell it, not its own.
+      at: Date.now(),
     });
     if (!sent && p.attempt === 1) {
       // Not connected: nothing can reach the controller now, and nothing may later.

@@ -192,7 +192,12 @@ export const RoomCommandPayload = Type.Object(
     ms: Type.Optional(
       Type.Integer({ minimum: 100, maximum: 60000, description: 'unlock: pulse length in milliseconds.' }),
     ),
-    exp: EpochMs('Deadline (epoch ms): a controller with a synchronised clock drops the command after it.'),
+    exp: EpochMs(
+      "Deadline on the gateway's clock (epoch ms): a controller drops a copy that reaches it after this, by its own notion of the gateway's time (see at).",
+    ),
+    at: EpochMs(
+      "The gateway's clock when this copy was sent (epoch ms; a retry has a later one). A controller learns the gateway's time from these with its own clock (elapsed time only), so its own clock may be off or unset: now ~ at of the reference copy + time elapsed since it arrived, the reference being the copy that implies the latest time, taken anew from each connection and from a copy found late.",
+    ),
   },
   {
     $id: 'room-command',

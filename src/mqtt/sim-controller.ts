@@ -1,7 +1,8 @@
 // A simulated room controller that speaks the contract exactly as the ESPHome reference
 // (firmware-config/room-controller/) does: birth and last will on its retained state topic,
 // commands at QoS 0 with a clean session, every copy of a command acknowledged but an id
-// run once, retained or expired commands ignored, taps never queued while offline.
+// run once, retained or late commands ignored (late by the gateway's time as the commands tell
+// it, never by the controller's own time of day), taps never queued while offline.
 // `pintu sim-controller --room <room>` runs one; the tests and the benchmark run many.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -26,6 +27,47 @@ export interface SimControllerOptions {
   /** Reconnect after this many ms (0: never). */
   reconnectPeriod?: number;
   fw?: string;
+  /**
+   * The controller's own clock, ms (default Date.now). Only its elapsed time is used, as the
+   * firmware uses its uptime: it may be seconds or hours off, or count from boot.
+   */
+  clock?: () => number;
+}
+
+/**
+ * A copy later than its deadline by more than this is dropped (the reference firmware's slack):
+ * within it, delivery jitter; beyond it, a copy stuck in some buffer.
+ */
+export const LATE_SLACK_MS = 2000;
+
+/**
+ * The controller's notion of the gateway's time, as the reference firmware keeps it: learned
+ * from the commands' `at` (the gateway's clock when the copy was sent) and the controller's own
+ * elapsed time, never from its own time of day. The reference is the copy that implies the
+ * latest gateway time (the fastest delivered); the estimate never runs ahead of the gateway's
+ * clock, so a controller clock off by any amount drops nothing that came on time.
+ */
+export class GatewayTime {
+  private ref: { at: number; local: number } | undefined;
+
+  constructor(private readonly clock: () => number) {}
+
+  /** A new connection: nothing older is trusted. */
+  reset(): void {
+    this.ref = undefined;
+  }
+
+  /** Is this copy past its deadline `exp`? It also teaches the gateway's time. */
+  late(at: number, exp: number): boolean {
+    const local = this.clock();
+    const estimate = this.ref ? this.ref.at + (local - this.ref.local) : Number.NEGATIVE_INFINITY;
+    if (at >= estimate) this.ref = { at, local };
+    if (Math.max(at, estimate) <= exp + LATE_SLACK_MS) return false;
+    // Late: stuck somewhere, or the gateway's clock stepped back. Learn anew from this copy, so
+    // a step costs one copy: the gateway's retry comes with a fresh `at`.
+    this.ref = { at, local };
+    return true;
+  }
 }
 
 export interface SimControllerEvents {
@@ -47,10 +89,12 @@ export class SimController extends EventEmitter<SimControllerEvents> {
   readonly ran: RoomCommand[] = [];
   private readonly seen = new Set<string>();
   private relock: NodeJS.Timeout | undefined;
+  private readonly gatewayTime: GatewayTime;
 
   constructor(readonly opts: SimControllerOptions) {
     super();
     this.topics = new Topics(opts.baseTopic ?? 'pintu');
+    this.gatewayTime = new GatewayTime(opts.clock ?? Date.now);
   }
 
   get connected(): boolean {
@@ -94,6 +138,7 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     client.on('message', (_topic, payload, packet) => this.onCommand(payload, packet.retain));
     client.on('close', () => this.emit('close'));
     client.on('connect', () => {
+      this.gatewayTime.reset();
       client.publish(this.topic('state'), this.statePayload(), { qos: 1, retain: true });
       client.subscribe(this.topic('command'), { qos: 0 }, () => this.emit('connect'));
     });
@@ -119,7 +164,6 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     if (!d.ok) return void this.emit('ignored', { reason: 'invalid', payload: text });
     const cmd = d.value;
     if (this.opts.silent) return;
-    if (cmd.exp < Date.now()) return void this.emit('ignored', { reason: 'expired', payload: text });
     const ack = () => {
       const send = () =>
         this.client?.connected &&
@@ -130,11 +174,15 @@ export class SimController extends EventEmitter<SimControllerEvents> {
       if (this.opts.ackDelayMs) setTimeout(send, this.opts.ackDelayMs).unref();
       else send();
     };
+    // As the firmware: a copy of a command already run is acknowledged again, whenever it comes.
     if (this.seen.has(cmd.id)) {
       this.emit('ignored', { reason: 'duplicate', payload: text });
       ack();
       return;
     }
+    // Too late to act on (an unlock is on time or never): dropped, not acknowledged.
+    if (this.gatewayTime.late(cmd.at, cmd.exp))
+      return void this.emit('ignored', { reason: 'expired', payload: text });
     this.seen.add(cmd.id);
     if (this.seen.size > 200) this.seen.delete(this.seen.values().next().value!);
     clearTimeout(this.relock);

@@ -212,10 +212,43 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     );
     expect(byDoor['ruang-101']).toEqual({ kind: 'device', id: 'mqtt:ha' });
     expect(byDoor['ruang-102']).toEqual({ kind: 'device', id: 'mqtt:fac', role: 'facilities' });
-    // The facilities topic is not Home Assistant's: the broker refuses it (and disconnects).
-    await attempt(ha.client.publishAsync('pintu/doors/ruang-102/set', 'RELEASE', { qos: 1 }));
-    await until(() => expect(ha.client.connected).toBe(false));
+    // The facilities topic is not Home Assistant's: the broker acknowledges the publication
+    // (as Mosquitto does) and drops it; the connection stays.
+    const mark = g!.gateway.core.journal.lastSeq;
+    await ha.client.publishAsync('pintu/doors/ruang-102/set', 'RELEASE', { qos: 1 });
     expect(await rejected(g!, 'acl')).toBe(1);
+    // The sentinel: a later command of the same connection is carried out; the dropped one,
+    // routed before it had it been routed, was not.
+    await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'LOCK', { qos: 1 });
+    await until(async () =>
+      expect((await journalSince(g!, mark)).some((e) => e.type === 'door.locked')).toBe(true),
+    );
+    expect((await journalSince(g!, mark)).filter((e) => e.type === 'door.released')).toEqual([]);
+    expect(ha.client.connected).toBe(true);
+  });
+
+  it('acknowledges and drops refused publications; more than mqtt.limits.refusedPublishesPerMinute disconnect', async () => {
+    await start({ limits: { refusedPublishesPerMinute: 5 } });
+    const routed: string[] = [];
+    // What the broker routed from the facilities client (not the gateway's own publications).
+    g!.mqtt.broker!.aedes.on('publish', (packet, from) => {
+      if (from?.id.startsWith('fac')) routed.push(packet.topic);
+    });
+    const fac = await client(g!.url, { username: 'fac', password: TEST_PASSWORD });
+    clients.push(fac);
+    // Five at once (QoS 0, 1, 2 alike): each acknowledged, none routed, the connection kept.
+    for (const qos of [0, 1, 2, 1, 2] as const)
+      await fac.client.publishAsync('pintu/rooms/r101/command', '{"id":"x","action":"unlock"}', { qos });
+    await fac.client.publishAsync('pintu/doors/pintu-utama/set', 'LOCK', { qos: 1 });
+    await until(() => expect(routed).toContain('pintu/doors/pintu-utama/set'));
+    expect(routed).toEqual(['pintu/doors/pintu-utama/set']);
+    expect(fac.client.connected).toBe(true);
+    // The sixth within the minute is abuse: the connection is closed.
+    await attempt(fac.client.publishAsync('elsewhere/status', 'x', { qos: 1 }));
+    await until(() => expect(fac.client.connected).toBe(false));
+    expect(await rejected(g!, 'acl')).toBe(6);
+    expect(await rejected(g!, 'rate')).toBe(1);
+    expect(routed).toEqual(['pintu/doors/pintu-utama/set']);
   });
 
   it('refuses a CONNECT whose last will is a command or a topic the login may not publish', async () => {

@@ -24,6 +24,7 @@ import {
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
+import { connect311, RawClient, subscribePacket as subscribeAt } from '../support/mqtt-raw.js';
 import { contractSuite, USERS } from './mqtt-contract.js';
 
 describe('MQTT contract on the embedded broker', () => {
@@ -93,16 +94,53 @@ describe('the embedded broker itself', () => {
     expect(config.mqtt).toMatchObject({ mode: 'embedded', host: '127.0.0.1', port: 1883 });
   });
 
-  it('refuses $SYS publications from every client', async () => {
+  it('refuses $SYS publications from every client: acknowledged and dropped, as Mosquitto does', async () => {
     g = await startMqttGateway({ mqtt: { mode: 'embedded', port: await freePort() }, users: USERS });
-    const watcher = await as('fac', ['$SYS/#']);
+    const routed: string[] = [];
+    g.mqtt.broker!.aedes.on('publish', (packet, from) => {
+      if (from) routed.push(packet.topic);
+    });
     const evil = await as('fac');
-    await attempt(evil.client.publishAsync('$SYS/fake/clients/connected', '1000'));
-    await sleep(200);
-    expect(watcher.messages.filter((m) => m.topic.startsWith('$SYS/fake'))).toEqual([]);
-    expect(evil.client.connected).toBe(false);
+    await evil.client.publishAsync('$SYS/fake/clients/connected', '1000', { qos: 1 });
+    // The sentinel: the next publication of the same connection is routed; the $SYS one never was.
+    await evil.client.publishAsync('pintu/doors/pintu-utama/set', 'LOCK', { qos: 1 });
+    await until(() => expect(routed).toContain('pintu/doors/pintu-utama/set'));
+    expect(routed.filter((t) => t.startsWith('$SYS'))).toEqual([]);
+    expect(evil.client.connected).toBe(true);
     const { values } = await g.gateway.core.metrics.mqtt.rejected.get();
     expect(values.find((v) => v.labels.reason === 'sys')?.value).toBe(1);
+  });
+
+  it("sends a retained message at the lower of its QoS and the subscription's (MQTT-3.3.5-1), wildcards too", async () => {
+    g = await startMqttGateway({ mqtt: { mode: 'embedded', port: await freePort() }, users: USERS });
+    // The gateway's retained status and door states are QoS 1 (src/mqtt/schemas.ts TOPIC_SPECS).
+    await until(() => expect(g!.mqtt.health().connected).toBe(true));
+    const c = await RawClient.open(g.config.mqtt.port);
+    try {
+      c.send(
+        connect311({
+          clientId: 'fac-qos',
+          username: 'fac',
+          password: TEST_PASSWORD,
+          keepalive: 60,
+          clean: true,
+        }),
+      );
+      await c.next('CONNACK', (p) => p.type === 2);
+      // QoS 0: an exact topic and a wildcard filter; QoS 1: the visitors count.
+      c.send(subscribeAt(1, ['pintu/status', 'pintu/doors/+/state'], 0));
+      c.send(subscribeAt(2, 'pintu/visitors/inside', 1));
+      const status = await c.nextPublish('pintu/status');
+      const door = await c.nextPublish('pintu/doors/pintu-utama/state');
+      const inside = await c.nextPublish('pintu/visitors/inside');
+      expect([status, door, inside].map((m) => [m.topic, m.retain, m.qos])).toEqual([
+        ['pintu/status', true, 0],
+        ['pintu/doors/pintu-utama/state', true, 0],
+        ['pintu/visitors/inside', true, 1],
+      ]);
+    } finally {
+      c.end();
+    }
   });
 
   it("a login cannot take over another login's client id (the gateway's or a controller's)", async () => {

@@ -88,3 +88,180 @@ export function connectOnce(o: {
     });
   });
 }
+
+/** CONNECT of MQTT 3.1.1 with each field a device may set (a last will, the clean-session flag). */
+export function connect311(o: {
+  clientId: string;
+  username?: string;
+  password?: string;
+  keepalive: number;
+  clean: boolean;
+  will?: { topic: string; payload: string; qos: 0 | 1 | 2; retain: boolean };
+}): Buffer {
+  let flags = o.clean ? 0x02 : 0;
+  if (o.will) flags |= 0x04 | (o.will.qos << 3) | (o.will.retain ? 0x20 : 0);
+  if (o.password !== undefined) flags |= 0x40;
+  if (o.username !== undefined) flags |= 0x80;
+  const keepalive = Buffer.alloc(2);
+  keepalive.writeUInt16BE(o.keepalive);
+  const body = Buffer.concat([
+    utf8('MQTT'),
+    Buffer.from([4, flags]),
+    keepalive,
+    utf8(o.clientId),
+    ...(o.will ? [utf8(o.will.topic), utf8(o.will.payload)] : []),
+    ...(o.username !== undefined ? [utf8(o.username)] : []),
+    ...(o.password !== undefined ? [utf8(o.password)] : []),
+  ]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+/** PUBLISH; `id` is required for QoS 1 and 2. */
+export function publishPacket(o: {
+  topic: string;
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  id?: number;
+}): Buffer {
+  const pid = Buffer.alloc(2);
+  pid.writeUInt16BE(o.id ?? 0);
+  const body = Buffer.concat([utf8(o.topic), ...(o.qos > 0 ? [pid] : []), Buffer.from(o.payload, 'utf8')]);
+  const first = 0x30 | (o.qos << 1) | (o.retain ? 1 : 0);
+  return Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
+}
+
+/** A two-byte acknowledgement: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70. */
+export function ackPacket(first: 0x40 | 0x50 | 0x62 | 0x70, id: number): Buffer {
+  return Buffer.from([first, 2, id >> 8, id & 0xff]);
+}
+
+export const PINGREQ = Buffer.from([0xc0, 0]);
+
+/** A packet as it came off the wire: its type (high nibble), flags (low nibble) and body. */
+export interface RawPacket {
+  type: number;
+  flags: number;
+  body: Buffer;
+}
+
+/** The topic, packet id (QoS > 0), QoS, retain flag and payload of a PUBLISH. */
+export function decodePublish(p: RawPacket): {
+  topic: string;
+  id?: number;
+  qos: number;
+  retain: boolean;
+  payload: string;
+} {
+  const len = p.body.readUInt16BE(0);
+  const topic = p.body.subarray(2, 2 + len).toString('utf8');
+  const qos = (p.flags >> 1) & 3;
+  const at = 2 + len;
+  return {
+    topic,
+    qos,
+    retain: (p.flags & 1) === 1,
+    ...(qos > 0 ? { id: p.body.readUInt16BE(at) } : {}),
+    payload: p.body.subarray(qos > 0 ? at + 2 : at).toString('utf8'),
+  };
+}
+
+/**
+ * A client that speaks MQTT byte by byte: what it sends is exactly what the test wrote; what
+ * it receives is split into packets, read in order with `next` (which fails once the broker
+ * closes the connection, so a test that waits for an answer learns it was cut off).
+ */
+export class RawClient {
+  private buffered = Buffer.alloc(0);
+  private readonly queue: RawPacket[] = [];
+  private waiter: (() => void) | undefined;
+  /** Every packet received, in order. */
+  readonly received: RawPacket[] = [];
+  /** Called on each packet as it arrives (a device's immediate answers, such as its acks). */
+  readonly listeners: Array<(p: RawPacket) => void> = [];
+  closed = false;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (d: Buffer) => this.data(d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiter?.();
+    });
+  }
+
+  static open(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host });
+      s.once('connect', () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  send(...packets: Buffer[]): void {
+    for (const p of packets) this.socket.write(p);
+  }
+
+  /** The next packet received that `match` accepts (the others before it are skipped). */
+  async next(what: string, match: (p: RawPacket) => boolean): Promise<RawPacket> {
+    for (;;) {
+      const i = this.queue.findIndex(match);
+      if (i >= 0) return this.queue.splice(i, 1)[0]!;
+      if (this.closed) throw new Error(`the broker closed the connection before ${what}`);
+      await new Promise<void>((r) => {
+        this.waiter = r;
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  /** The next PUBLISH on this topic. */
+  async nextPublish(topic: string): Promise<ReturnType<typeof decodePublish>> {
+    const p = await this.next(
+      `a PUBLISH on ${topic}`,
+      (x) => x.type === 3 && decodePublish(x).topic === topic,
+    );
+    return decodePublish(p);
+  }
+
+  /** The next packet of this type answering packet id `id` (PUBACK, PUBREC, PUBCOMP, SUBACK). */
+  nextAck(type: number, id: number): Promise<RawPacket> {
+    return this.next(
+      `packet type ${type} for id ${id}`,
+      (x) => x.type === type && x.body.readUInt16BE(0) === id,
+    );
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+
+  private data(d: Buffer): void {
+    this.buffered = Buffer.concat([this.buffered, d]);
+    for (;;) {
+      if (this.buffered.length < 2) break;
+      let len = 0;
+      let mul = 1;
+      let i = 1;
+      let complete = false;
+      while (i < this.buffered.length && i <= 4) {
+        const b = this.buffered[i]!;
+        len += (b & 0x7f) * mul;
+        mul *= 128;
+        i++;
+        if ((b & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || this.buffered.length < i + len) break;
+      const first = this.buffered[0]!;
+      const packet = { type: first >> 4, flags: first & 0x0f, body: this.buffered.subarray(i, i + len) };
+      this.buffered = this.buffered.subarray(i + len);
+      this.received.push(packet);
+      this.queue.push(packet);
+      for (const l of this.listeners) l(packet);
+    }
+    this.waiter?.();
+  }
+}

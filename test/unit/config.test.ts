@@ -102,6 +102,7 @@ describe('embedded defaults (no file)', () => {
         connectionsPerAddress: 16,
         maxPacketBytes: 16384,
         commandsPerMinute: 60,
+        refusedPublishesPerMinute: 30,
         drainTimeoutMs: 10000,
         maxTopicLevels: 16,
         queueLimit: 42,
