@@ -150,9 +150,14 @@ export function contractSuite(setup: BrokerSetup): void {
       granted('r101-in');
       granted('pintu-utama-out');
       await until(() => expect(fac.on('pintu/visitors/inside').at(-1)).toBe('0'));
-      const empty = JSON.parse(fac.on('pintu/visitors/inside/list').at(-1)!);
-      assertValid(VisitorsListPayload, empty);
-      expect(empty).toMatchObject({ count: 0, visitors: [] });
+      // The count and the list are two topics: each is waited for on its own.
+      await until(() =>
+        expect(JSON.parse(fac.on('pintu/visitors/inside/list').at(-1) ?? '{}')).toMatchObject({
+          count: 0,
+          visitors: [],
+        }),
+      );
+      assertValid(VisitorsListPayload, JSON.parse(fac.on('pintu/visitors/inside/list').at(-1)!));
       const gauge = async () => (await g.gateway.core.metrics.visitorsInside.get()).values[0]?.value;
       expect(await gauge()).toBe(0);
 
@@ -166,7 +171,7 @@ export function contractSuite(setup: BrokerSetup): void {
           areaName: 'Ruang 101',
         }),
       );
-      expect(fac.on('pintu/visitors/inside').at(-1)).toBe('1');
+      await until(() => expect(fac.on('pintu/visitors/inside').at(-1)).toBe('1'));
       expect(await gauge()).toBe(1);
     });
 
