@@ -1,0 +1,113 @@
+// Issue 15 items 3 and 4: the report files as the tools outside this project read them. PDFs
+// (the monthly recap and the guest book) through poppler-utils: `pdffonts` (every font embedded,
+// none of the unembedded standard 14), `pdftotext` (a name outside WinAnsi round trips), `pdfinfo`
+// (PDF 1.7, title, author, the PDF/A-2b identification in the XMP metadata). veraPDF is not in
+// Debian: PDF/A conformance is claimed only as far as these checks go.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonedTimeToEpoch } from '../../src/domain/time.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { requireLab } from '../support/lab.js';
+
+const run = promisify(execFile);
+const poppler = requireLab(
+  'pdffonts, pdftotext and pdfinfo (apt-get install -y poppler-utils)',
+  ['pdffonts', 'pdftotext', 'pdfinfo'].every((t) => existsSync(`/usr/bin/${t}`)),
+);
+const TZ = 'Asia/Jakarta';
+/** Outside WinAnsi (cp1252): S with a dot below (U+1E62), N with an acute (U+0143). */
+const NAME = 'Ṣiti Ńur';
+const INSTITUTION = 'Dinas Kominfo Ṣidoarjo';
+
+describe('report files read by outside tools', () => {
+  let t: TestGateway;
+  let desk: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ now: zonedTimeToEpoch('2026-11-30', '08:00', TZ) });
+    desk = await t.login('receptionist');
+    dir = await mkdtemp(join(tmpdir(), 'pintu-report-files-'));
+    const actor = { kind: 'system' as const, id: 'test' };
+    t.clock.now = zonedTimeToEpoch('2026-11-30', '08:05', TZ);
+    const v = await t.gateway.visits.arrive(
+      { guest: { name: NAME, institution: INSTITUTION }, purpose: 'Rapat', hostId: 'kabag-umum' },
+      actor,
+    );
+    await t.gateway.visits.screen(v.id, { passed: true }, actor);
+    await t.gateway.visits.guestbook(v.id, {}, actor);
+    await t.gateway.visits.decide(v.id, { outcome: 'accepted', rooms: [] }, actor);
+    await t.gateway.visits.issueBadge(
+      v.id,
+      { badge: 'TAMU-03', collateral: { type: 'ktp', number: '3578014107900001' } },
+      actor,
+    );
+    t.clock.now = zonedTimeToEpoch('2026-11-30', '09:35', TZ);
+    await t.gateway.visits.checkout(v.id, { badgeReturned: true, documentReturned: true }, actor);
+    t.clock.now = zonedTimeToEpoch('2026-11-30', '11:00', TZ);
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const get = async (url: string) => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/reports/${url}`,
+      headers: { cookie: desk },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res;
+  };
+
+  describe.skipIf(!poppler)('PDF', () => {
+    for (const [what, url, title] of [
+      [
+        'monthly recap',
+        'monthly?month=2026-11&format=pdf',
+        'Rekapitulasi Kunjungan Tamu Biro Umum - November 2026',
+      ],
+      ['guest book', 'register?day=2026-11-30&format=pdf', 'Buku Tamu Biro Umum - Tanggal 30 November 2026'],
+    ] as const) {
+      it(`${what}: fonts embedded, a name outside WinAnsi round trips, PDF/A-2b metadata`, async () => {
+        const file = join(dir, `${what.replace(' ', '-')}.pdf`);
+        await writeFile(file, (await get(url)).rawPayload);
+
+        // pdffonts: name type encoding emb sub uni object ID; two header lines.
+        const fonts = (await run('pdffonts', [file])).stdout.trim().split('\n').slice(2);
+        expect(fonts.length).toBeGreaterThan(0);
+        for (const line of fonts) {
+          expect(line, line).toMatch(/\s(TrueType|CID TrueType|Type 0|Type 1C|CID Type 0C)\s/);
+          // emb, sub, uni: embedded, subset, with a ToUnicode map (text can be copied out).
+          expect(line, line).toMatch(/\syes\s+yes\s+yes\s+\d+\s+\d+$/);
+          expect(line).not.toMatch(/Helvetica/);
+        }
+
+        const { stdout: text } = await run('pdftotext', ['-enc', 'UTF-8', file, '-']);
+        expect(text).toContain(what === 'guest book' ? NAME : INSTITUTION);
+        expect(text).toContain('BIRO UMUM');
+
+        const info = (await run('pdfinfo', [file])).stdout;
+        expect(info).toMatch(/^PDF version:\s+1\.7$/m);
+        expect(info).toMatch(new RegExp(`^Title:\\s+${title}$`, 'm'));
+        expect(info).toMatch(/^Author:\s+Biro Umum, Sekretariat Daerah Provinsi Jawa Timur$/m);
+        const xmp = (await run('pdfinfo', ['-meta', file])).stdout;
+        expect(xmp).toMatch(/<pdfaid:part>2<\/pdfaid:part>/);
+        expect(xmp).toMatch(/<pdfaid:conformance>B<\/pdfaid:conformance>/);
+        expect(xmp).toContain(title);
+        // The document's language (catalog /Lang) and an sRGB output intent, read raw: poppler
+        // prints neither. Object streams are off in pdfkit, so the catalog is plain text.
+        const raw = (await get(url)).rawPayload.toString('latin1');
+        expect(raw).toMatch(/\/Lang \(id-ID\)/);
+        expect(raw).toMatch(/\/OutputIntents/);
+        expect(raw).toMatch(/\/S \/GTS_PDFA1/);
+      });
+    }
+  });
+});
