@@ -70,11 +70,13 @@ export class Writer {
     this.doc.fillColor('black').moveDown(0.25);
   }
 
-  table(columns: Column[], rows: string[][], opts: { boldLast?: boolean } = {}): void {
+  /** `size`: points (9); a wide table takes 8, which in DejaVu Sans is about Helvetica's 9. */
+  table(columns: Column[], rows: string[][], opts: { boldLast?: boolean; size?: number } = {}): void {
     const doc = this.doc;
     const pad = 4;
+    const size = opts.size ?? 9;
     const rowHeight = (cells: string[], bold: boolean) => {
-      doc.font(bold ? FONT.bold : FONT.regular).fontSize(9);
+      doc.font(bold ? FONT.bold : FONT.regular).fontSize(size);
       let h = 0;
       cells.forEach((c, i) => {
         h = Math.max(h, doc.heightOfString(c, { width: (columns[i]?.width ?? 50) - 2 * pad }));
@@ -95,7 +97,7 @@ export class Writer {
       else if (zebra) doc.rect(x, y, total, h).fill(ZEBRA);
       doc
         .font(kind === 'body' ? FONT.regular : FONT.bold)
-        .fontSize(9)
+        .fontSize(size)
         .fillColor(kind === 'head' ? 'white' : 'black');
       cells.forEach((c, i) => {
         const col = columns[i]!;

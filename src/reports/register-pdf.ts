@@ -23,7 +23,7 @@ export interface RegisterPdfOptions {
 const MARGIN = 50;
 const GREY = '#555555';
 /** Points per column; they add up to the landscape page's width inside the margins (742). */
-const WIDTHS = [22, 62, 44, 64, 100, 80, 90, 90, 54, 56, 80];
+const WIDTHS = [22, 60, 44, 64, 100, 82, 89, 97, 48, 56, 80];
 const RIGHT = new Set([0]);
 
 export function registerToPdf(
@@ -115,6 +115,7 @@ export function registerToPdf(
     register.rows.length
       ? register.rows.map((row) => registerCells(row, register, lang))
       : [['', '', '', '', L.none, '', '', '', '', '', '']],
+    { size: 8 },
   );
   doc.font(FONT.bold).fontSize(9).text(`${L.visits}: ${register.rows.length}`, w.left, doc.y, {
     width: w.width,
