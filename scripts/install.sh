@@ -10,7 +10,7 @@
 # What it does, in order (each step printed as it runs):
 #   1. checks Node.js >= 20.11                  6. /etc/pintu (config, only if none yet)
 #   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu)
-#   3. user "pintu", groups gpio/dialout        8. udev, modprobe, polkit files
+#   3. user "pintu", groups gpio/dialout        8. udev, modprobe, polkit (if pcscd has it)
 #   4. builds dist/ in a scratch copy           9. config.txt: prints the fragment
 #   5. /opt/pintu (+ npm ci --omit=dev)        10. systemd units, enabled and (re)started
 set -euo pipefail
@@ -227,8 +227,10 @@ fi
 step "Packages"
 # pcscd + libccid: the ACR122U; libpcsclite-dev, build-essential, python3: the native
 # modules (PC/SC, epoll for GPIO, serialport) built by npm; gpiod: gpio.backend gpiod and
-# `gpioinfo`; polkitd: pcscd's access check; pcsc-tools: pcsc_scan for trouble-shooting.
-PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3)
+# `gpioinfo`; polkitd: pcscd's access check where pcscd is built with polkit (Debian 13;
+# step 8); pcsc-tools: pcsc_scan for trouble-shooting; fonts-dejavu-core: the typeface
+# embedded in the PDF reports (src/reports/fonts.ts).
+PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3 fonts-dejavu-core)
 if [ "$LIVE" = 0 ]; then
   note "  skipped (--root: install them in the target): ${PACKAGES[*]}"
 elif [ "$SKIP_PACKAGES" = 1 ]; then
@@ -358,7 +360,21 @@ ensure_dir "$ROOT/var/lib/pintu/reports" 0750 "$OWN"
 step "udev rules, modprobe blacklist, polkit rule"
 install_file "$SRC/firmware-config/udev/99-pintu.rules" "$ROOT/etc/udev/rules.d/99-pintu.rules" 0644
 install_file "$SRC/firmware-config/modprobe.d/pintu-blacklist-pn533.conf" "$ROOT/etc/modprobe.d/pintu-blacklist-pn533.conf" 0644
-install_file "$SRC/firmware-config/polkit/60-pintu-pcscd.rules" "$ROOT/etc/polkit-1/rules.d/60-pintu-pcscd.rules" 0644
+# pcscd asks polkit only when it was built with it: Debian 13 (pcsc-lite 2.x) is, and ships the
+# policy below; Debian 12 / Raspberry Pi OS Bookworm (1.9.9) is not ("Enabled features" of
+# `pcscd --version` has no polkit), so there the rule would be inert and only mislead.
+PCSC_POLICY="$ROOT/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy"
+POLKIT_RULE="$ROOT/etc/polkit-1/rules.d/60-pintu-pcscd.rules"
+pcscd_has_polkit() {
+  [ -f "$PCSC_POLICY" ] && return 0
+  [ "$LIVE" = 1 ] && command -v pcscd >/dev/null && pcscd --version 2>&1 | grep -i '^Enabled features:' | grep -qw polkit
+}
+if pcscd_has_polkit; then
+  install_file "$SRC/firmware-config/polkit/60-pintu-pcscd.rules" "$POLKIT_RULE" 0644
+else
+  note "  polkit rule skipped: pcscd is not built with polkit (no $PCSC_POLICY), so it lets pintu in"
+  if [ -f "$POLKIT_RULE" ]; then run rm -f "$POLKIT_RULE"; fi
+fi
 if [ "$LIVE" = 1 ]; then
   # Not fatal: no udevd in a container or chroot; the rules apply at the next boot anyway.
   if command -v udevadm >/dev/null && run udevadm control --reload; then

@@ -42,11 +42,12 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
                                          a bearer token for a machine client (shown once);
                                          a host token names its host
   journal verify [--dir DIR]             check the hash chain; names the first break
-  report --month YYYY-MM [--format csv|json|xlsx|pdf] [--lang id|en] [--out FILE]
-                                         (xlsx and pdf need --out)
-  report --year YYYY [--format csv|json] [--lang id|en] [--out FILE]
+  report --month YYYY-MM [--format csv|csv-excel|json|xlsx|pdf] [--lang id|en] [--out FILE]
+                                         (xlsx and pdf need --out; csv-excel: for Excel set
+                                         to Indonesian, ";" and decimal comma; csv: RFC 4180)
+  report --year YYYY [--format csv|csv-excel|json] [--lang id|en] [--out FILE]
                                          the yearly recap: the twelve months added up
-  report --register (--day YYYY-MM-DD | --month YYYY-MM) [--format csv|json|xlsx|pdf]
+  report --register (--day YYYY-MM-DD | --month YYYY-MM) [--format csv|csv-excel|json|xlsx|pdf]
          [--lang id|en] [--out FILE]     the guest book: one row per visit (xlsx and pdf need --out)
   privacy export --guest ID | privacy erase --guest ID
   mqtt-user add --username U --role room|facilities|homeassistant [--room R] [--password P]
@@ -360,13 +361,18 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError(`--year must be YYYY, not "${year}"`);
       const month = values.month ?? monthOf(Date.now(), config.timezone);
       const format = values.format ?? 'csv';
-      if (!(year === undefined ? ['csv', 'json', 'xlsx', 'pdf'] : ['csv', 'json']).includes(format))
+      if (
+        !(
+          year === undefined ? ['csv', 'csv-excel', 'json', 'xlsx', 'pdf'] : ['csv', 'csv-excel', 'json']
+        ).includes(format)
+      )
         throw new UsageError(
           `unknown report format "${format}"${year === undefined ? '' : ' for a yearly recap'}`,
         );
       if ((format === 'xlsx' || format === 'pdf') && !values.out)
         throw new UsageError(`--format ${format} needs --out FILE`);
       const lang = values.lang === 'en' ? 'en' : 'id';
+      const dialect = format === 'csv-excel' ? 'excel-id' : 'rfc4180';
       // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
       requireDataDir(config);
       const state = new Low<PersistedState>(
@@ -388,7 +394,7 @@ async function main(argv: string[]): Promise<void> {
       let text: string | Buffer;
       if (year !== undefined) {
         const recap = await yearlyRecapFromJournal(journal, { ...ctx, year });
-        text = format === 'csv' ? yearlyRecapToCsv(recap, lang) : json(localiseRecap(recap, lang));
+        text = format === 'json' ? json(localiseRecap(recap, lang)) : yearlyRecapToCsv(recap, lang, dialect);
       } else {
         const recap = await recapFromJournal(journal, { ...ctx, month });
         text =
@@ -397,9 +403,9 @@ async function main(argv: string[]): Promise<void> {
             ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang)
             : format === 'pdf'
               ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
-              : format === 'csv'
-                ? recapToCsv(recap, lang)
-                : json(localiseRecap(recap, lang));
+              : format === 'json'
+                ? json(localiseRecap(recap, lang))
+                : recapToCsv(recap, lang, dialect);
       }
       await journal.close();
       if (values.out) {

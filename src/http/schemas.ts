@@ -433,7 +433,7 @@ export const EventsPage = Type.Object({
 export const ReportQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
-    format: Enum(['json', 'csv', 'xlsx', 'pdf'] as const),
+    format: Enum(['json', 'csv', 'csv-excel', 'xlsx', 'pdf'] as const),
     lang: Enum(['id', 'en'] as const),
   },
   { additionalProperties: false },
@@ -442,7 +442,7 @@ export const ReportQuery = Type.Object(
 export const YearReportQuery = Type.Object(
   {
     year: Type.String({ pattern: '^(19[7-9]\\d|[2-9]\\d{3})$', description: 'YYYY' }),
-    format: Enum(['json', 'csv'] as const),
+    format: Enum(['json', 'csv', 'csv-excel'] as const),
     lang: Enum(['id', 'en'] as const),
   },
   { additionalProperties: false },
@@ -452,7 +452,7 @@ export const RegisterQuery = Type.Object(
   {
     day: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })),
     month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' })),
-    format: Enum(['json', 'csv', 'xlsx', 'pdf'] as const),
+    format: Enum(['json', 'csv', 'csv-excel', 'xlsx', 'pdf'] as const),
     lang: Enum(['id', 'en'] as const),
   },
   { additionalProperties: false },

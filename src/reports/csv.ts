@@ -1,7 +1,12 @@
-// The monthly and yearly recaps as CSV for spreadsheets (SOP step 8): RFC 4180 (comma separated, fields
-// quoted when they hold a comma, quote or line break, CRLF line ends) with a UTF-8 byte order mark
-// so Excel reads the Indonesian text right. Sections in Bahasa Indonesia by default, English on
-// request; the label tables (RECAP_LABELS) are shared with the other recap exporters.
+// The monthly and yearly recaps as CSV for spreadsheets (SOP step 8), in two dialects:
+// - 'rfc4180', for machines: comma separated, fields quoted when they hold a comma, quote or line
+//   break, CRLF line ends, dot decimals, ISO dates, UTF-8 with a byte order mark;
+// - 'excel-id', for Excel set to Indonesian (list separator ';', decimal comma, dates d/m/y): the
+//   same records with ';' between fields, '12,5' and '30/11/2026 08:05', so each cell lands in its
+//   column and numbers and dates are numbers and dates (with ',' every row was one column, and
+//   '0.01' was text). The byte order mark tells Excel the text is UTF-8.
+// Sections in Bahasa Indonesia by default, English on request; the label tables (RECAP_LABELS)
+// are shared with the other recap exporters.
 
 import type {
   MonthlyRecap,
@@ -296,28 +301,55 @@ export function recapMonthTitle(month: string, lang: RecapLang = 'id'): string {
   return name === undefined ? month : `${name} ${y}`;
 }
 
-// ---------------------------------------------------------------- RFC 4180
+// ---------------------------------------------------------------- RFC 4180 and Excel (id-ID)
 
-type Cell = string | number | null;
+/** How the CSV is written: for machines (RFC 4180), or for Excel set to Indonesian. */
+export type CsvDialect = 'rfc4180' | 'excel-id';
+
+/** A local calendar date ('YYYY-MM-DD'), with a wall-clock time ('HH:MM') when it is an instant. */
+export interface CsvDate {
+  date: string;
+  time?: string;
+}
+
+export type Cell = string | number | CsvDate | null;
 
 const BOM = '\uFEFF';
 const CRLF = '\r\n';
+const SEPARATOR: Readonly<Record<CsvDialect, string>> = { rfc4180: ',', 'excel-id': ';' };
 
-/**
- * One field. Numbers as written; null empty; text quoted when it holds a comma, quote, CR or LF.
- * Text that a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading apostrophe:
- * institution and purpose are typed in by guests' hands.
- */
-export function csvField(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let s = value;
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** '2026-11-30' as Indonesian Excel reads a date: '30/11/2026'. */
+function dayMonthYear(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y}`;
 }
 
-function csvRow(cells: readonly Cell[]): string {
-  return cells.map(csvField).join(',');
+/**
+ * One field. Numbers as written (a decimal comma for Excel); dates ISO, or d/m/y for Excel; null
+ * empty; text quoted when it holds a separator (either), quote, CR or LF. Text that a spreadsheet
+ * would run as a formula (= + - @ tab CR first) gets a leading apostrophe: institution and
+ * purpose are typed in by guests' hands.
+ */
+export function csvField(value: Cell, dialect: CsvDialect = 'rfc4180'): string {
+  if (value === null) return '';
+  const excel = dialect === 'excel-id';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return '';
+    return excel ? String(value).replace('.', ',') : String(value);
+  }
+  if (typeof value === 'object') {
+    const date = excel ? dayMonthYear(value.date) : value.date;
+    return value.time === undefined ? date : `${date} ${value.time}`;
+  }
+  let s = value;
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Records as CSV text: the byte order mark, then every record ended by CRLF. */
+export function csvText(rows: readonly (readonly Cell[])[], dialect: CsvDialect = 'rfc4180'): string {
+  const sep = SEPARATOR[dialect];
+  return BOM + rows.map((cells) => cells.map((c) => csvField(c, dialect)).join(sep) + CRLF).join('');
 }
 
 /** The sections the monthly and the yearly recap share, written to `rows`. */
@@ -399,8 +431,8 @@ class Sheet {
     }
     if (synced.visits > 0) this.row(L.synced, synced.visits);
   }
-  text(): string {
-    return BOM + this.rows.map((r) => csvRow(r) + CRLF).join('');
+  text(dialect: CsvDialect): string {
+    return csvText(this.rows, dialect);
   }
 }
 
@@ -411,12 +443,16 @@ function labelsOf(lang: RecapLang): RecapLabels {
 }
 
 /** The recap as CSV text (UTF-8 BOM first, CRLF after every record). */
-export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string {
+export function recapToCsv(
+  recap: MonthlyRecap,
+  lang: RecapLang = 'id',
+  dialect: CsvDialect = 'rfc4180',
+): string {
   const L = labelsOf(lang);
   const sheet = new Sheet(L);
-  const localTime = (at: number) => {
+  const localTime = (at: number): CsvDate => {
     const p = localParts(at, recap.timezone);
-    return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+    return { date: p.date, time: `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}` };
   };
 
   sheet.row(`${L.title} - ${recapMonthTitle(recap.month, lang)}`);
@@ -428,7 +464,7 @@ export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string 
   sheet.blank();
   sheet.row(L.byDay);
   sheet.row(L.date, L.count);
-  for (const d of recap.byDay) sheet.row(d.key, d.count);
+  for (const d of recap.byDay) sheet.row({ date: d.key }, d.count);
 
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
@@ -459,11 +495,15 @@ export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string 
   }
 
   sheet.steps(recap.steps, recap.synced);
-  return sheet.text();
+  return sheet.text(dialect);
 }
 
 /** The yearly recap as CSV text: the year's sums, then one row per month. */
-export function yearlyRecapToCsv(recap: YearlyRecap, lang: RecapLang = 'id'): string {
+export function yearlyRecapToCsv(
+  recap: YearlyRecap,
+  lang: RecapLang = 'id',
+  dialect: CsvDialect = 'rfc4180',
+): string {
   const L = labelsOf(lang);
   const sheet = new Sheet(L);
   sheet.row(`${L.yearTitle} ${recap.year}`);
@@ -512,5 +552,5 @@ export function yearlyRecapToCsv(recap: YearlyRecap, lang: RecapLang = 'id'): st
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
   sheet.steps(recap.steps, recap.synced);
-  return sheet.text();
+  return sheet.text(dialect);
 }

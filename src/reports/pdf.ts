@@ -8,6 +8,7 @@ import { localParts } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
 import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
+import { FONT, useEmbeddedFonts } from './fonts.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
 
 export interface PdfOptions {
@@ -63,17 +64,19 @@ export class Writer {
   section(title: string): void {
     this.need(60);
     this.doc.moveDown(0.6);
-    this.doc.font('Helvetica-Bold').fontSize(11.5).fillColor(BLUE).text(title, this.left, this.doc.y, {
+    this.doc.font(FONT.bold).fontSize(11.5).fillColor(BLUE).text(title, this.left, this.doc.y, {
       width: this.width,
     });
     this.doc.fillColor('black').moveDown(0.25);
   }
 
-  table(columns: Column[], rows: string[][], opts: { boldLast?: boolean } = {}): void {
+  /** `size`: points (9); a wide table takes 8, which in DejaVu Sans is about Helvetica's 9. */
+  table(columns: Column[], rows: string[][], opts: { boldLast?: boolean; size?: number } = {}): void {
     const doc = this.doc;
     const pad = 4;
+    const size = opts.size ?? 9;
     const rowHeight = (cells: string[], bold: boolean) => {
-      doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
+      doc.font(bold ? FONT.bold : FONT.regular).fontSize(size);
       let h = 0;
       cells.forEach((c, i) => {
         h = Math.max(h, doc.heightOfString(c, { width: (columns[i]?.width ?? 50) - 2 * pad }));
@@ -93,8 +96,8 @@ export class Writer {
       else if (kind === 'total') doc.rect(x, y, total, h).fill(LIGHT);
       else if (zebra) doc.rect(x, y, total, h).fill(ZEBRA);
       doc
-        .font(kind === 'body' ? 'Helvetica' : 'Helvetica-Bold')
-        .fontSize(9)
+        .font(kind === 'body' ? FONT.regular : FONT.bold)
+        .fontSize(size)
         .fillColor(kind === 'head' ? 'white' : 'black');
       cells.forEach((c, i) => {
         const col = columns[i]!;
@@ -144,7 +147,7 @@ export class Writer {
     const yMax = Math.ceil(max / step) * step;
     const scale = (h - 20) / yMax;
     const base = top + h - 14;
-    doc.font('Helvetica').fontSize(7).fillColor(GREY);
+    doc.font(FONT.regular).fontSize(7).fillColor(GREY);
     for (let v = 0; v <= yMax; v += step) {
       const y = base - v * scale;
       doc
@@ -167,7 +170,7 @@ export class Writer {
         .text(it.label, axisLeft + i * slot, base + 3, { width: slot, align: 'center', lineBreak: false });
     });
     doc.fillColor('black');
-    doc.font('Helvetica-Oblique').fontSize(8).fillColor(GREY);
+    doc.font(FONT.regular).fontSize(8).fillColor(GREY);
     doc.text(caption, this.left, base + 14, { width: this.width, align: 'center' });
     doc.fillColor('black');
     doc.x = this.left;
@@ -202,10 +205,17 @@ export function recapToPdf(
       Title: `${L.title} - ${monthTitle}`,
       Author: 'Biro Umum, Sekretariat Daerah Provinsi Jawa Timur',
       Creator: 'Pintu',
+      Producer: 'Pintu (pdfkit)',
       CreationDate: new Date(generatedAt),
     },
     lang: lang === 'id' ? 'id-ID' : 'en-GB',
+    // PDF/A-2b (archival): pdfkit writes the XMP identification and an sRGB output intent;
+    // the fonts are embedded (useEmbeddedFonts). Checked with poppler, not veraPDF (README).
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    displayTitle: true,
   });
+  useEmbeddedFonts(doc);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -215,7 +225,7 @@ export function recapToPdf(
   const w = new Writer(doc);
 
   // ------------------------------------------------------------ letterhead
-  doc.font('Helvetica-Bold');
+  doc.font(FONT.bold);
   RECAP_HEADING.forEach((line, i) => {
     doc
       .fontSize(i === RECAP_HEADING.length - 1 ? 15 : 12.5)
@@ -235,10 +245,10 @@ export function recapToPdf(
     .stroke();
   doc.y = ruleY + 16;
   doc
-    .font('Helvetica-Bold')
+    .font(FONT.bold)
     .fontSize(13)
     .text(L.title.toUpperCase(), w.left, doc.y, { width: w.width, align: 'center' });
-  doc.font('Helvetica').fontSize(10.5).text(`${L.month} ${monthTitle}`, { width: w.width, align: 'center' });
+  doc.font(FONT.regular).fontSize(10.5).text(`${L.month} ${monthTitle}`, { width: w.width, align: 'center' });
   doc
     .fontSize(8.5)
     .fillColor(GREY)
@@ -307,12 +317,12 @@ export function recapToPdf(
     stepRows,
   );
   if (recap.synced.visits > 0) {
-    doc.font('Helvetica-Oblique').fontSize(8).text(`${L.synced}: ${recap.synced.visits}`, { width: w.width });
+    doc.font(FONT.regular).fontSize(8).text(`${L.synced}: ${recap.synced.visits}`, { width: w.width });
   }
   const over = recap.steps.filter((s) => s.overStandard > 0);
   if (over.length) {
     doc
-      .font('Helvetica-Oblique')
+      .font(FONT.regular)
       .fontSize(8)
       .fillColor(RED)
       .text(
@@ -429,7 +439,7 @@ export function recapToPdf(
   const colW = w.width / 2;
   const gen = localParts(generatedAt, recap.timezone);
   const dateText = `${W.place}, ${gen.day} ${L.months[gen.month - 1]} ${gen.year}`;
-  doc.font('Helvetica').fontSize(10);
+  doc.font(FONT.regular).fontSize(10);
   doc.text(W.acknowledged, w.left, sigTop + 14, { width: colW, align: 'center' });
   doc.text(`${W.kasubbag}`, w.left, doc.y, { width: colW, align: 'center' });
   doc.text('(................................................)', w.left, sigTop + 100, {
@@ -451,7 +461,7 @@ export function recapToPdf(
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     const y = doc.page.height - MARGIN + 10;
-    doc.font('Helvetica').fontSize(7.5).fillColor(GREY);
+    doc.font(FONT.regular).fontSize(7.5).fillColor(GREY);
     doc.text(`${L.title} - ${monthTitle}`, w.left, y, { width: w.width / 2, lineBreak: false });
     doc.text(W.page(i - range.start + 1, range.count), w.left + w.width / 2, y, {
       width: w.width / 2,

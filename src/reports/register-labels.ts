@@ -131,9 +131,10 @@ export function registerPeriodTitle(period: RegisterPeriod, lang: RecapLang): st
   return `${L.day} ${Number(d)} ${recapMonthTitle(`${y}-${m}`, lang)}`;
 }
 
-/** The file name of an export: `buku-tamu-2026-12-01.pdf`. */
+/** The file name of an export: `buku-tamu-2026-12-01.pdf`; both CSV dialects end in `.csv`. */
 export function registerFileName(period: RegisterPeriod, format: string): string {
-  return `buku-tamu-${period.kind === 'day' ? period.day : period.month}.${format}`;
+  const ext = format === 'csv-excel' ? 'csv' : format;
+  return `buku-tamu-${period.kind === 'day' ? period.day : period.month}.${ext}`;
 }
 
 function hhmm(at: number, tz: string): string {

@@ -4,6 +4,7 @@
 import PDFDocument from 'pdfkit';
 import type { GuestRegister } from '../domain/register.js';
 import type { RecapLang } from './csv.js';
+import { FONT, useEmbeddedFonts } from './fonts.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
 import { Writer } from './pdf.js';
 import {
@@ -22,7 +23,7 @@ export interface RegisterPdfOptions {
 const MARGIN = 50;
 const GREY = '#555555';
 /** Points per column; they add up to the landscape page's width inside the margins (742). */
-const WIDTHS = [22, 60, 44, 64, 100, 82, 94, 92, 48, 56, 80];
+const WIDTHS = [22, 60, 44, 64, 100, 82, 89, 97, 48, 56, 80];
 const RIGHT = new Set([0]);
 
 export function registerToPdf(
@@ -50,10 +51,17 @@ export function registerToPdf(
       Title: `${L.title} - ${period}`,
       Author: 'Biro Umum, Sekretariat Daerah Provinsi Jawa Timur',
       Creator: 'Pintu',
+      Producer: 'Pintu (pdfkit)',
       CreationDate: new Date(printed),
     },
     lang: lang === 'id' ? 'id-ID' : 'en-GB',
+    // PDF/A-2b (archival): pdfkit writes the XMP identification and an sRGB output intent;
+    // the fonts are embedded (useEmbeddedFonts). Checked with poppler, not veraPDF (README).
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    displayTitle: true,
   });
+  useEmbeddedFonts(doc);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -63,7 +71,7 @@ export function registerToPdf(
   const w = new Writer(doc);
 
   // ------------------------------------------------------------ letterhead (as the recap's)
-  doc.font('Helvetica-Bold');
+  doc.font(FONT.bold);
   RECAP_HEADING.forEach((line, i) => {
     doc
       .fontSize(i === RECAP_HEADING.length - 1 ? 15 : 12.5)
@@ -83,10 +91,10 @@ export function registerToPdf(
     .stroke();
   doc.y = ruleY + 14;
   doc
-    .font('Helvetica-Bold')
+    .font(FONT.bold)
     .fontSize(13)
     .text(L.title.toUpperCase(), w.left, doc.y, { width: w.width, align: 'center' });
-  doc.font('Helvetica').fontSize(10.5).text(period, { width: w.width, align: 'center' });
+  doc.font(FONT.regular).fontSize(10.5).text(period, { width: w.width, align: 'center' });
   doc
     .fontSize(8.5)
     .fillColor(GREY)
@@ -107,8 +115,9 @@ export function registerToPdf(
     register.rows.length
       ? register.rows.map((row) => registerCells(row, register, lang))
       : [['', '', '', '', L.none, '', '', '', '', '', '']],
+    { size: 8 },
   );
-  doc.font('Helvetica-Bold').fontSize(9).text(`${L.visits}: ${register.rows.length}`, w.left, doc.y, {
+  doc.font(FONT.bold).fontSize(9).text(`${L.visits}: ${register.rows.length}`, w.left, doc.y, {
     width: w.width,
   });
 
@@ -119,7 +128,7 @@ export function registerToPdf(
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     const y = doc.page.height - MARGIN + 10;
-    doc.font('Helvetica').fontSize(7.5).fillColor(GREY);
+    doc.font(FONT.regular).fontSize(7.5).fillColor(GREY);
     doc.text(`${L.title} - ${period}`, w.left, y, { width: w.width / 2, lineBreak: false });
     doc.text(W.page(i - range.start + 1, range.count), w.left + w.width / 2, y, {
       width: w.width / 2,

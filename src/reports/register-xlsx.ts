@@ -4,7 +4,7 @@
 // local wall-clock time of the register's zone (Asia/Jakarta unless configured).
 import ExcelJS from 'exceljs';
 import type { GuestRegister, RegisterRow } from '../domain/register.js';
-import { localParts, zoneOffsetMs } from '../domain/time.js';
+import { localParts } from '../domain/time.js';
 import { RECAP_LABELS, type RecapLang } from './csv.js';
 import {
   localDateTime,
@@ -13,7 +13,7 @@ import {
   registerLabels,
   registerPeriodTitle,
 } from './register-labels.js';
-import { SheetWriter } from './xlsx.js';
+import { NUM_FMT, SheetWriter, wallClock } from './xlsx.js';
 
 export interface RegisterXlsxOptions {
   /** Epoch ms shown as the print time (defaults to the register's generatedAt). */
@@ -27,11 +27,6 @@ const THIN: Partial<ExcelJS.Borders> = {
   left: { style: 'thin', color: { argb: 'FFBFBFBF' } },
   right: { style: 'thin', color: { argb: 'FFBFBFBF' } },
 };
-
-/** The instant as a Date whose UTC fields are the local wall clock (what Excel will show). */
-function wallClock(at: number, tz: string): Date {
-  return new Date(at + zoneOffsetMs(at, tz));
-}
 
 /** Text typed by guests that a spreadsheet would run as a formula gets an apostrophe. */
 function safeText(s: string): string {
@@ -94,10 +89,10 @@ function writeRow(r: ExcelJS.Row, row: RegisterRow, register: GuestRegister, lan
   date.setUTCHours(0, 0, 0, 0);
   const sameDay = row.timeOut !== null && localParts(row.timeOut, tz).date === row.date;
   const cells: Array<[ExcelJS.CellValue, string?]> = [
-    [row.no],
-    [date, 'yyyy-mm-dd'],
-    [wallClock(row.timeIn, tz), 'hh:mm'],
-    row.timeOut === null ? [null] : [wallClock(row.timeOut, tz), sameDay ? 'hh:mm' : 'yyyy-mm-dd hh:mm'],
+    [row.no, NUM_FMT.count],
+    [date, NUM_FMT.date],
+    [wallClock(row.timeIn, tz), NUM_FMT.time],
+    row.timeOut === null ? [null] : [wallClock(row.timeOut, tz), sameDay ? NUM_FMT.time : NUM_FMT.dateTime],
     [safeText(row.guest ?? `${L.guestAlias} ${row.guestAlias ?? ''}`.trim())],
     [safeText(row.institution)],
     [safeText(row.purpose)],

@@ -1,18 +1,29 @@
 // The monthly recap as an Excel workbook (SOP step 8), written with exceljs: the Biro Umum
 // letterhead on every sheet, labels shared with the CSV (RECAP_LABELS), real numbers in
-// number cells (so the Kasubbag can sum and chart them), a frozen header row per table.
+// number cells with their formats (counts whole, minutes with two decimals) and real date cells
+// (days, times of issue and checkout), so the Kasubbag can sum, sort and chart them.
 //
 // Sheets: the summary with the SOP step times, doors and refusals; visits per day; the
 // breakdowns (host, unit, institution, purpose, hour); badges and documents not returned.
 import ExcelJS from 'exceljs';
 import type { MonthlyRecap, RecapItem } from '../domain/recap.js';
-import { localParts } from '../domain/time.js';
+import { localParts, zoneOffsetMs } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
 import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
 
-type Cell = string | number | null;
+/** A Date is a wall-clock time already (see wallClock): Excel has no time zones. */
+type Cell = string | number | Date | null;
+
+/** Number formats of the cells: Excel shows, sorts and filters by them. */
+export const NUM_FMT = {
+  date: 'yyyy-mm-dd',
+  dateTime: 'yyyy-mm-dd hh:mm',
+  time: 'hh:mm',
+  minutes: '0.00',
+  count: '0',
+} as const;
 
 export interface XlsxOptions {
   /** Epoch ms shown as the generation time (defaults to now). */
@@ -32,6 +43,16 @@ const THIN: Partial<ExcelJS.Borders> = {
 function localTime(at: number, tz: string): string {
   const p = localParts(at, tz);
   return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+/** The instant as a Date whose UTC fields are the local wall clock (what Excel will show). */
+export function wallClock(at: number, tz: string): Date {
+  return new Date(at + zoneOffsetMs(at, tz));
+}
+
+/** 'YYYY-MM-DD' as a date cell's value (midnight, UTC fields). */
+function dayCell(date: string): Date {
+  return new Date(`${date}T00:00:00Z`);
 }
 
 /** Cells that a spreadsheet would run as a formula get an apostrophe (text typed by guests). */
@@ -94,13 +115,19 @@ export class SheetWriter {
     this.row++;
   }
 
-  line(cells: Cell[], opts: { bold?: boolean; numFmt?: string } = {}): ExcelJS.Row {
+  /** `numFmt`: one format for every number, or one per column (dates default to date-time). */
+  line(
+    cells: Cell[],
+    opts: { bold?: boolean; numFmt?: string | readonly (string | undefined)[] } = {},
+  ): ExcelJS.Row {
     const r = this.ws.getRow(this.row);
     cells.forEach((c, i) => {
       const cell = r.getCell(i + 1);
       cell.value = typeof c === 'string' ? safeText(c) : c;
       cell.border = THIN;
-      if (typeof c === 'number' && opts.numFmt) cell.numFmt = opts.numFmt;
+      const fmt = typeof opts.numFmt === 'string' ? opts.numFmt : opts.numFmt?.[i];
+      if (c instanceof Date) cell.numFmt = fmt ?? NUM_FMT.dateTime;
+      else if (typeof c === 'number' && fmt) cell.numFmt = fmt;
       if (opts.bold) {
         cell.font = { bold: true };
         cell.fill = TITLE_FILL;
@@ -202,13 +229,14 @@ export async function recapToXlsx(
     w.line([L.cancelled, t.cancelled]);
     w.line([L.badgesIssued, t.badgesIssued]);
     w.line([L.checkedOut, t.checkedOut]);
-    w.line([L.averageVisitMinutes, recap.averageVisitMinutes], { numFmt: '0.00' });
+    w.line([L.averageVisitMinutes, recap.averageVisitMinutes], { numFmt: NUM_FMT.minutes });
     w.line([L.badgesNotReturned, recap.badgesNotReturned.length]);
     w.line([L.documentsNotReturned, recap.documentsNotReturned.length]);
     w.gap();
 
     w.section(L.steps);
     w.header([L.step, L.standardMinutes, L.count, L.mean, L.median, L.p90, L.overStandard]);
+    const M = NUM_FMT.minutes;
     for (const s of recap.steps) {
       w.line(
         [
@@ -220,7 +248,8 @@ export async function recapToXlsx(
           s.p90Minutes,
           s.overStandard,
         ],
-        { numFmt: '0.00' },
+        // standard, mean, median, p90 in minutes; the count and those over standard whole
+        { numFmt: [undefined, M, NUM_FMT.count, M, M, M, NUM_FMT.count] },
       );
     }
     if (recap.synced.visits > 0) w.line([L.synced, recap.synced.visits]);
@@ -255,7 +284,7 @@ export async function recapToXlsx(
     for (const d of recap.byDay) {
       const [y, m, day] = d.key.split('-').map(Number);
       const weekday = (new Date(Date.UTC(y!, m! - 1, day!)).getUTCDay() + 6) % 7;
-      w.line([d.key, W.weekdays[weekday] ?? '', d.count]);
+      w.line([dayCell(d.key), W.weekdays[weekday] ?? '', d.count], { numFmt: [NUM_FMT.date] });
     }
     w.total(W.total, recap.byDay.length, [recap.byDay.reduce((a, d) => a + d.count, 0)], [3]);
     w.gap();
@@ -299,7 +328,7 @@ export async function recapToXlsx(
         b.visitId,
         b.badgeLabel,
         name(b.hostName),
-        localTime(b.issuedAt, recap.timezone),
+        wallClock(b.issuedAt, recap.timezone),
         L.badgeReasons[b.reason],
       ]);
     }
@@ -312,7 +341,7 @@ export async function recapToXlsx(
         d.visitId,
         d.documentType === null ? L.unknown : L.documentTypes[d.documentType],
         name(d.hostName),
-        localTime(d.checkedOutAt, recap.timezone),
+        wallClock(d.checkedOutAt, recap.timezone),
       ]);
     }
     if (recap.documentsNotReturned.length === 0) w.line([W.notReturnedNone]);

@@ -15,15 +15,17 @@ import { registerToCsv } from '../reports/register-csv.js';
 import type { Archive } from '../store/archive.js';
 import type { Core } from './core.js';
 
-export type RegisterFormat = 'json' | 'csv' | 'xlsx' | 'pdf';
+/** csv: RFC 4180 for machines; csv-excel: for Excel set to Indonesian (reports/csv.ts). */
+export type RegisterFormat = 'json' | 'csv' | 'csv-excel' | 'xlsx' | 'pdf';
 
 export function isRegisterFormat(format: string): format is RegisterFormat {
-  return format === 'json' || format === 'csv' || format === 'xlsx' || format === 'pdf';
+  return Object.hasOwn(REGISTER_CONTENT_TYPES, format);
 }
 
 export const REGISTER_CONTENT_TYPES: Readonly<Record<RegisterFormat, string>> = Object.freeze({
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
+  'csv-excel': 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   pdf: 'application/pdf',
 });
@@ -46,7 +48,9 @@ export async function exportRegister(
 ): Promise<string | Buffer> {
   switch (format) {
     case 'csv':
-      return registerToCsv(register, lang);
+      return registerToCsv(register, lang, 'rfc4180');
+    case 'csv-excel':
+      return registerToCsv(register, lang, 'excel-id');
     case 'xlsx':
       return (await import('../reports/register-xlsx.js')).registerToXlsx(register, lang);
     case 'pdf':

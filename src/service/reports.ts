@@ -14,7 +14,10 @@ import { localiseRecap } from '../reports/localise.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
 
-export type RecapFormat = 'json' | 'csv';
+/** csv: RFC 4180 for machines; csv-excel: for Excel set to Indonesian (reports/csv.ts). */
+export type RecapFormat = 'json' | 'csv' | 'csv-excel';
+
+const DIALECT = { csv: 'rfc4180', 'csv-excel': 'excel-id' } as const;
 
 /** One pass over the month's journal file, reading only the entry types the recap counts. */
 async function readMonth(journal: Journal, ctx: RecapContext): Promise<MonthlyRecapBuilder> {
@@ -73,11 +76,11 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | YearlyRecap> {
     const recap = await this.yearly(year);
-    return format === 'csv' ? yearlyRecapToCsv(recap, lang) : localiseRecap(recap, lang);
+    return format === 'json' ? localiseRecap(recap, lang) : yearlyRecapToCsv(recap, lang, DIALECT[format]);
   }
 
   async render(month: string, format: RecapFormat, lang: 'id' | 'en' = 'id'): Promise<string | MonthlyRecap> {
     const recap = await this.monthly(month);
-    return format === 'csv' ? recapToCsv(recap, lang) : localiseRecap(recap, lang);
+    return format === 'json' ? localiseRecap(recap, lang) : recapToCsv(recap, lang, DIALECT[format]);
   }
 }

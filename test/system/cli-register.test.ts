@@ -60,6 +60,10 @@ describe('pintu report --register', () => {
       '\uFEFFNo,Date,Time in,Time out,Guest,Institution,Purpose,Person visited,Badge,Identity document,Outcome',
     );
     expect(csv.stdout).toContain('Budi Santoso');
+    const excel = await pintu(env, 'report', '--register', '--day', day, '--format', 'csv-excel');
+    expect(excel.code, excel.stderr).toBe(0);
+    const [y, m, d] = day.split('-');
+    expect(excel.stdout.split('\r\n')[1]).toMatch(new RegExp(`^1;${d}/${m}/${y};\\d\\d:\\d\\d;`));
   });
 
   it('writes a PDF to --out and says where it read from', SLOW, async () => {

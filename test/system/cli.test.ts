@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/time.js';
+import { recapMonthTitle } from '../../src/reports/csv.js';
 import { freePort, pintu, startGatewayProcess, stopProcess } from '../support/process.js';
 
 describe('pintu CLI', () => {
@@ -76,6 +77,9 @@ describe('pintu CLI', () => {
     expect(recap.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
     const csv = await pintu(env, 'report', '--month', month);
     expect(csv.stdout).toContain('Rekapitulasi Kunjungan Tamu Biro Umum');
+    const excel = await pintu(env, 'report', '--month', month, '--format', 'csv-excel');
+    expect(excel.code, excel.stderr).toBe(0);
+    expect(excel.stdout).toContain(`\r\nBulan;${recapMonthTitle(month)}\r\n`);
     const year = month.slice(0, 4);
     const yearly = await pintu(env, 'report', '--year', year, '--format', 'json');
     expect(yearly.code).toBe(0);

@@ -129,7 +129,6 @@ describe('scripts/install.sh --root', () => {
         'firmware-config/modprobe.d/pintu-blacklist-pn533.conf',
         0o644,
       ],
-      ['etc/polkit-1/rules.d/60-pintu-pcscd.rules', 'firmware-config/polkit/60-pintu-pcscd.rules', 0o644],
       ['etc/sysusers.d/pintu.conf', 'firmware-config/sysusers-pintu.conf', 0o644],
       ['etc/pintu/pintu.yaml', 'firmware-config/pintu.pi.yaml', 0o640],
       ['opt/pintu/scripts/monthly-recap.sh', 'scripts/monthly-recap.sh', 0o755],
@@ -155,9 +154,34 @@ describe('scripts/install.sh --root', () => {
     const wrapper = await readFile(join(tree, 'usr/local/bin/pintu'), 'utf8');
     expect(wrapper).toContain('runuser -u pintu -- /usr/bin/node /opt/pintu/dist/cli.js');
     expect((await stat(join(tree, 'usr/local/bin/pintu'))).mode & 0o111).toBe(0o111);
+    // the tree's pcscd has no polkit (as Debian 12's): its rule would be inert, so it is not there
+    await expect(stat(join(tree, 'etc/polkit-1/rules.d/60-pintu-pcscd.rules'))).rejects.toThrow();
+    expect(first.out).toContain('pcscd is not built with polkit');
     // boot files are not touched without --apply-boot-config, but the fragment is shown
     await expect(stat(join(tree, 'boot'))).rejects.toThrow();
     expect(first.out).toContain('gpio=17=op,dh');
+  });
+
+  it('installs the polkit rule only where pcscd is built with polkit (its policy is there)', async () => {
+    // Debian 13's pcscd is built with polkit and ships this policy; Debian 12's has neither.
+    const withPolkit = join(work, 'polkit');
+    const policy = join(withPolkit, 'usr/share/polkit-1/actions/org.debian.pcsc-lite.policy');
+    await mkdir(join(policy, '..'), { recursive: true });
+    await writeFile(policy, '<policyconfig/>\n');
+    const r = await install(['--root', withPolkit, '--dist', dist, '--skip-npm']);
+    expect(r.code, r.out).toBe(0);
+    const rule = join(withPolkit, 'etc/polkit-1/rules.d/60-pintu-pcscd.rules');
+    expect(await readFile(rule, 'utf8')).toBe(
+      await readFile(join(root, 'firmware-config/polkit/60-pintu-pcscd.rules'), 'utf8'),
+    );
+    expect((await stat(rule)).mode & 0o777).toBe(0o644);
+
+    // the policy gone (pcscd rebuilt or replaced without polkit): the inert rule goes too
+    await rm(policy);
+    const again = await install(['--root', withPolkit, '--dist', dist, '--skip-npm']);
+    expect(again.code, again.out).toBe(0);
+    expect(actions(again.out)).toContain(`+ rm -f ${rule}`);
+    await expect(stat(rule)).rejects.toThrow();
   });
 
   it('changes nothing when run again, and keeps an edited configuration', async () => {

@@ -276,8 +276,10 @@ describe.skipIf(!ok)(
       const value = (ws: ExcelJS.Worksheet, label: string, col = 2) => {
         let found: ExcelJS.CellValue;
         ws.eachRow((row) => {
-          if (String(row.getCell(1).value).trim() === label && found === undefined)
-            found = row.getCell(col).value;
+          // A day is a date cell (issue 15): matched by its date.
+          const first = row.getCell(1).value;
+          const text = first instanceof Date ? first.toISOString().slice(0, 10) : String(first).trim();
+          if (text === label && found === undefined) found = row.getCell(col).value;
         });
         return found;
       };
@@ -387,6 +389,20 @@ describe.skipIf(!ok)(
       );
       expect(lines).toHaveLength(1 + 8);
       expect(lines[1]).toMatch(/^1,2026-11-02,09:00,\d\d:\d\d,Siti Rahayu,/);
+
+      // The desk's Excel (Indonesian): ';' and d/m/y dates, still a .csv file.
+      const monthExcel = book.locator('a[data-register="month-csv-excel"]');
+      await see(monthExcel).text().toContain('CSV untuk Excel');
+      const [x] = (await Promise.all([page.waitForEvent('download'), monthExcel.click()])) as [
+        Download,
+        unknown,
+      ];
+      expect(x.suggestedFilename()).toBe('buku-tamu-2026-11.csv');
+      const excelFile = join(SHOTS, 'buku-tamu-2026-11-excel.csv');
+      await x.saveAs(excelFile);
+      const excel = (await readFile(excelFile, 'utf8')).split('\r\n').filter(Boolean);
+      expect(excel[0]).toMatch(/^\uFEFFNo;Tanggal;Jam masuk;/);
+      expect(excel[1]).toMatch(/^1;02\/11\/2026;09:00;\d\d:\d\d;Siti Rahayu;/);
       await lab.shot(page, '32-recap-guest-book');
     }, 60_000);
 

@@ -136,7 +136,9 @@ export async function eventRoutes(
         operationId: 'getMonthlyReport',
         summary: 'Monthly recap (SOP step 8), labels in Bahasa Indonesia by default',
         description:
-          'format: json (default), csv, xlsx (Excel) or pdf (printable, with the Biro Umum heading).',
+          'format: json (default), csv (RFC 4180, for programs), csv-excel (for Excel set to Indonesian: ' +
+          '";" separators, decimal comma, dd/mm/yyyy dates), xlsx (Excel) or pdf (printable, PDF/A-2b, ' +
+          'with the Biro Umum heading).',
         querystring: {
           ...S.ReportQuery,
           properties: {
@@ -151,8 +153,8 @@ export async function eventRoutes(
     },
     async (req, reply) => {
       const { month, format, lang } = req.query;
-      if (format === 'csv') {
-        const csv = await gateway.reports.render(month, 'csv', lang);
+      if (format === 'csv' || format === 'csv-excel') {
+        const csv = await gateway.reports.render(month, format, lang);
         reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${month}.csv"`);
@@ -189,7 +191,8 @@ export async function eventRoutes(
         summary: 'Yearly recap: the twelve monthly recaps added up, with one row per month',
         description:
           'Counts are the sums of the monthly recaps (a visit counts in the month it arrived); SOP step ' +
-          'times and the mean visit length are over the whole year. format: json (default) or csv.',
+          'times and the mean visit length are over the whole year. format: json (default), csv (RFC 4180) ' +
+          'or csv-excel (for Excel set to Indonesian).',
         querystring: {
           ...S.YearReportQuery,
           properties: {
@@ -204,8 +207,8 @@ export async function eventRoutes(
     },
     async (req, reply) => {
       const { year, format, lang } = req.query;
-      if (format === 'csv') {
-        const csv = await gateway.reports.renderYear(year, 'csv', lang);
+      if (format === 'csv' || format === 'csv-excel') {
+        const csv = await gateway.reports.renderYear(year, format, lang);
         reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="rekap-kunjungan-${year}.csv"`);
@@ -224,7 +227,8 @@ export async function eventRoutes(
         operationId: 'getGuestRegister',
         summary: 'Guest-book register: every visit of a day or a month as rows, in arrival order',
         description:
-          'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv, xlsx or pdf ' +
+          'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv (RFC 4180), ' +
+          'csv-excel (for Excel set to Indonesian), xlsx or pdf ' +
           '(A4 landscape, with the Biro Umum heading). Names of visits older than the retention period ' +
           '(or of erased guests) are withheld; document numbers are never in it. PDF and XLSX are drawn ' +
           'for at most http.limits.registerPrintRows visits (400 above).',

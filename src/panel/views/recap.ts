@@ -13,6 +13,11 @@ import { getLang, recapLabels, t } from '../i18n.js';
 import { downloadIcon } from '../icons.js';
 import { fail } from '../sop.js';
 
+/** Both CSV dialects are .csv files. */
+function extension(format: string): string {
+  return format === 'csv-excel' ? 'csv' : format;
+}
+
 export function recapView(root: HTMLElement): () => void {
   const month = h('input', { type: 'month', value: localDate(now()).month, required: true });
   const year = h('input', {
@@ -82,9 +87,12 @@ export function recapView(root: HTMLElement): () => void {
     const lang = getLang();
     const links: HTMLElement[] = [];
     const add = (query: string, what: string, name: string) => {
+      // csv-excel opens in columns in the desk's Excel (Indonesian: ';' and a decimal comma);
+      // csv is RFC 4180, for programs.
       for (const [format, label] of [
         ['pdf', 'PDF'],
         ['xlsx', 'Excel (XLSX)'],
+        ['csv-excel', t('csvForExcel')],
         ['csv', 'CSV'],
       ] as const) {
         links.push(
@@ -93,7 +101,7 @@ export function recapView(root: HTMLElement): () => void {
             {
               class: 'button',
               href: `/api/v1/reports/register?${query}&format=${format}&lang=${lang}`,
-              download: `buku-tamu-${name}.${format}`,
+              download: `buku-tamu-${name}.${extension(format)}`,
               'data-register': `${what}-${format}`,
               'aria-label': `${t('registerDownload')} ${name} (${label})`,
             },
@@ -118,7 +126,7 @@ export function recapView(root: HTMLElement): () => void {
         href: yearly
           ? `/api/v1/reports/yearly?year=${p}&format=${format}&lang=${getLang()}`
           : `/api/v1/reports/monthly?month=${p}&format=${format}&lang=${getLang()}`,
-        download: `rekap-kunjungan-${p}.${format}`,
+        download: `rekap-kunjungan-${p}.${extension(format)}`,
         'data-format': format,
       },
       downloadIcon(),
@@ -139,13 +147,14 @@ export function recapView(root: HTMLElement): () => void {
     try {
       if (yearly) {
         const r = await api<YearlyRecap>('GET', `/reports/yearly?year=${y}&format=json`);
-        replace(exports, link('csv', t('exportCsv'), true));
+        replace(exports, link('csv-excel', t('exportCsvExcel'), true), link('csv', t('exportCsv'), true));
         render(r);
         return;
       }
       const r = await api<MonthlyRecap>('GET', `/reports/monthly?month=${m}&format=json`);
       replace(
         exports,
+        link('csv-excel', t('exportCsvExcel')),
         link('csv', t('exportCsv')),
         link('xlsx', t('exportXlsx')),
         link('pdf', t('exportPdf')),
