@@ -183,48 +183,53 @@ function niceStep(max: number): number {
 }
 
 /** The recap as a PDF file. */
-export function recapToPdf(
-  recap: MonthlyRecap,
-  lang: RecapLang = 'id',
-  opts: PdfOptions = {},
-): Promise<Buffer> {
-  const L = RECAP_LABELS[lang];
-  const W = EXPORT_WORDS[lang];
-  if (L === undefined || W === undefined)
-    return Promise.reject(new RangeError(`unsupported language: ${String(lang)}`));
-  const generatedAt = opts.generatedAt ?? Date.now();
-  const monthTitle = recapMonthTitle(recap.month, lang);
-  const name = (label: string) => (label === '' ? L.unknown : label);
-  const num = (n: number | null) => fmtNumber(n, lang);
-
+/**
+ * An A4 report of the Biro Umum: its metadata, PDF/A-2b (pdfkit writes the XMP identification
+ * and an sRGB output intent), the fonts embedded (useEmbeddedFonts; checked with poppler, not
+ * veraPDF: README), and its bytes once the caller ends it.
+ */
+export function reportDocument(o: {
+  title: string;
+  createdAt: number;
+  lang: RecapLang;
+  landscape?: boolean;
+}): { doc: Doc; w: Writer; bytes: Promise<Buffer> } {
   const doc = new PDFDocument({
     size: 'A4',
+    ...(o.landscape ? { layout: 'landscape' as const } : {}),
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
     bufferPages: true,
     info: {
-      Title: `${L.title} - ${monthTitle}`,
+      Title: o.title,
       Author: 'Biro Umum, Sekretariat Daerah Provinsi Jawa Timur',
       Creator: 'Pintu',
       Producer: 'Pintu (pdfkit)',
-      CreationDate: new Date(generatedAt),
+      CreationDate: new Date(o.createdAt),
     },
-    lang: lang === 'id' ? 'id-ID' : 'en-GB',
-    // PDF/A-2b (archival): pdfkit writes the XMP identification and an sRGB output intent;
-    // the fonts are embedded (useEmbeddedFonts). Checked with poppler, not veraPDF (README).
+    lang: o.lang === 'id' ? 'id-ID' : 'en-GB',
     pdfVersion: '1.7',
     subset: 'PDF/A-2b',
     displayTitle: true,
   });
   useEmbeddedFonts(doc);
   const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
+  const bytes = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  const w = new Writer(doc);
+  return { doc, w: new Writer(doc), bytes };
+}
 
-  // ------------------------------------------------------------ letterhead
+/**
+ * The letterhead every report opens with: the Biro Umum's heading over a double rule, the
+ * report's title, its period, and grey notes (when it was made, what was withheld).
+ */
+export function drawLetterhead(
+  doc: Doc,
+  w: Writer,
+  o: { title: string; period: string; notes: string[]; gapAfterRule?: number },
+): void {
   doc.font(FONT.bold);
   RECAP_HEADING.forEach((line, i) => {
     doc
@@ -243,20 +248,42 @@ export function recapToPdf(
     .lineTo(w.left + w.width, ruleY + 3)
     .lineWidth(0.6)
     .stroke();
-  doc.y = ruleY + 16;
+  doc.y = ruleY + (o.gapAfterRule ?? 16);
   doc
     .font(FONT.bold)
     .fontSize(13)
-    .text(L.title.toUpperCase(), w.left, doc.y, { width: w.width, align: 'center' });
-  doc.font(FONT.regular).fontSize(10.5).text(`${L.month} ${monthTitle}`, { width: w.width, align: 'center' });
-  doc
-    .fontSize(8.5)
-    .fillColor(GREY)
-    .text(`${W.generatedAt}: ${localTime(generatedAt, recap.timezone)} (${recap.timezone})`, {
-      width: w.width,
-      align: 'center',
-    });
+    .text(o.title.toUpperCase(), w.left, doc.y, { width: w.width, align: 'center' });
+  doc.font(FONT.regular).fontSize(10.5).text(o.period, { width: w.width, align: 'center' });
+  doc.fontSize(8.5).fillColor(GREY);
+  for (const note of o.notes) doc.text(note, { width: w.width, align: 'center' });
   doc.fillColor('black');
+}
+
+export function recapToPdf(
+  recap: MonthlyRecap,
+  lang: RecapLang = 'id',
+  opts: PdfOptions = {},
+): Promise<Buffer> {
+  const L = RECAP_LABELS[lang];
+  const W = EXPORT_WORDS[lang];
+  if (L === undefined || W === undefined)
+    return Promise.reject(new RangeError(`unsupported language: ${String(lang)}`));
+  const generatedAt = opts.generatedAt ?? Date.now();
+  const monthTitle = recapMonthTitle(recap.month, lang);
+  const name = (label: string) => (label === '' ? L.unknown : label);
+  const num = (n: number | null) => fmtNumber(n, lang);
+
+  const { doc, w, bytes } = reportDocument({
+    title: `${L.title} - ${monthTitle}`,
+    createdAt: generatedAt,
+    lang,
+  });
+
+  drawLetterhead(doc, w, {
+    title: L.title,
+    period: `${L.month} ${monthTitle}`,
+    notes: [`${W.generatedAt}: ${localTime(generatedAt, recap.timezone)} (${recap.timezone})`],
+  });
 
   // ------------------------------------------------------------ summary
   const t = recap.totals;
@@ -472,5 +499,5 @@ export function recapToPdf(
     doc.page.margins.bottom = bottom;
   }
   doc.end();
-  return done;
+  return bytes;
 }

@@ -1,12 +1,11 @@
 // The guest-book register as a printable PDF: A4 landscape, the Biro Umum letterhead, the
 // period and when it was printed, one table row per visit with the header row repeated on every
 // page, "Halaman 1 dari N" at the foot of each page. Cells are the CSV's (registerCells).
-import PDFDocument from 'pdfkit';
 import type { GuestRegister } from '../domain/register.js';
 import type { RecapLang } from './csv.js';
-import { FONT, useEmbeddedFonts } from './fonts.js';
-import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
-import { Writer } from './pdf.js';
+import { FONT } from './fonts.js';
+import { EXPORT_WORDS } from './heading.js';
+import { drawLetterhead, reportDocument } from './pdf.js';
 import {
   localDateTime,
   registerCells,
@@ -42,67 +41,23 @@ export function registerToPdf(
   const tz = register.timezone;
   const period = registerPeriodTitle(register.period, lang);
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    layout: 'landscape',
-    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
-    bufferPages: true,
-    info: {
-      Title: `${L.title} - ${period}`,
-      Author: 'Biro Umum, Sekretariat Daerah Provinsi Jawa Timur',
-      Creator: 'Pintu',
-      Producer: 'Pintu (pdfkit)',
-      CreationDate: new Date(printed),
-    },
-    lang: lang === 'id' ? 'id-ID' : 'en-GB',
-    // PDF/A-2b (archival): pdfkit writes the XMP identification and an sRGB output intent;
-    // the fonts are embedded (useEmbeddedFonts). Checked with poppler, not veraPDF (README).
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    displayTitle: true,
+  const { doc, w, bytes } = reportDocument({
+    title: `${L.title} - ${period}`,
+    createdAt: printed,
+    lang,
+    landscape: true,
   });
-  useEmbeddedFonts(doc);
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const w = new Writer(doc);
 
-  // ------------------------------------------------------------ letterhead (as the recap's)
-  doc.font(FONT.bold);
-  RECAP_HEADING.forEach((line, i) => {
-    doc
-      .fontSize(i === RECAP_HEADING.length - 1 ? 15 : 12.5)
-      .text(line, w.left, doc.y, { width: w.width, align: 'center' });
+  drawLetterhead(doc, w, {
+    title: L.title,
+    period,
+    notes: [
+      `${L.printedAt}: ${localDateTime(printed, tz)} (${tz})`,
+      ...(register.withheld > 0 ? [L.withheld(register.retentionDays)] : []),
+    ],
+    gapAfterRule: 14,
   });
-  const ruleY = doc.y + 4;
-  doc
-    .moveTo(w.left, ruleY)
-    .lineTo(w.left + w.width, ruleY)
-    .lineWidth(2)
-    .strokeColor('black')
-    .stroke();
-  doc
-    .moveTo(w.left, ruleY + 3)
-    .lineTo(w.left + w.width, ruleY + 3)
-    .lineWidth(0.6)
-    .stroke();
-  doc.y = ruleY + 14;
-  doc
-    .font(FONT.bold)
-    .fontSize(13)
-    .text(L.title.toUpperCase(), w.left, doc.y, { width: w.width, align: 'center' });
-  doc.font(FONT.regular).fontSize(10.5).text(period, { width: w.width, align: 'center' });
-  doc
-    .fontSize(8.5)
-    .fillColor(GREY)
-    .text(`${L.printedAt}: ${localDateTime(printed, tz)} (${tz})`, { width: w.width, align: 'center' });
-  if (register.withheld > 0) {
-    doc.text(L.withheld(register.retentionDays), { width: w.width, align: 'center' });
-  }
-  doc.fillColor('black').moveDown(0.8);
+  doc.moveDown(0.8);
 
   // ------------------------------------------------------------ the rows
   const heads = registerHeads(lang);
@@ -139,5 +94,5 @@ export function registerToPdf(
     doc.page.margins.bottom = bottom;
   }
   doc.end();
-  return done;
+  return bytes;
 }
