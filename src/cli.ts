@@ -104,6 +104,17 @@ function requireDataDir(config: Config): void {
   );
 }
 
+/** The saved state of the data folder, read-only (the reports read it while a gateway runs). */
+async function savedState(config: Config): Promise<Low<PersistedState>> {
+  requireDataDir(config);
+  const state = new Low<PersistedState>(
+    new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
+    emptyState(),
+  );
+  await state.read();
+  return state;
+}
+
 /**
  * Run `online` against the running gateway, or `offline` on the data folder when none runs;
  * either way the command first says which (on stderr: stdout stays the command's output).
@@ -152,12 +163,7 @@ async function reportRegister(
   if ((format === 'xlsx' || format === 'pdf') && !values.out)
     throw new UsageError(`--format ${format} needs --out FILE`);
   const lang = values.lang === 'en' ? 'en' : 'id';
-  requireDataDir(config);
-  const state = new Low<PersistedState>(
-    new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
-    emptyState(),
-  );
-  await state.read();
+  const state = await savedState(config);
   const settings = await PanelSettingsStore.open(config.dataDir);
   const register = await registerFromRecords(
     new Archive<Visit>(join(config.dataDir, 'archive')),
@@ -374,12 +380,7 @@ async function main(argv: string[]): Promise<void> {
       const lang = values.lang === 'en' ? 'en' : 'id';
       const dialect = format === 'csv-excel' ? 'excel-id' : 'rfc4180';
       // Read-only: the journal and the hosts of the saved state; safe while the gateway runs.
-      requireDataDir(config);
-      const state = new Low<PersistedState>(
-        new DurableJsonFile<PersistedState>(join(config.dataDir, 'state.json'), { readOnly: true }),
-        emptyState(),
-      );
-      await state.read();
+      const state = await savedState(config);
       const journal = await Journal.open(join(config.dataDir, 'journal'), {
         monthOf: (at) => monthOf(at, config.timezone),
         readOnly: true,
