@@ -140,7 +140,15 @@ const HttpSchema = Section(
       minimum: 1,
       maximum: 43200,
       default: 720,
-      description: 'Lifetime of a login session, in minutes.',
+      description:
+        'Lifetime of a login session, in minutes. Sessions are saved with the state (the hash of each id only), so a restart logs nobody out.',
+    }),
+    maxSessionsPerUser: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 20,
+      description:
+        "Live sessions one user may hold (desks, phones, browsers); a login beyond it ends that user's oldest session. Keeps the saved state small.",
     }),
     loginRateLimit: Section(
       {

@@ -234,7 +234,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
-  const accounts = new AccountService(core, config.http.sessionTtlMinutes * 60_000, passwordGate);
+  const accounts = new AccountService(
+    core,
+    config.http.sessionTtlMinutes * 60_000,
+    passwordGate,
+    config.http.maxSessionsPerUser,
+  );
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);

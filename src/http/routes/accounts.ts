@@ -73,7 +73,7 @@ export async function accountRoutes(
     { config: { roles: ROLES }, schema: { tags: ['auth'], response: { 200: S.Ok, 401: S.ErrorBody } } },
     async (req, reply) => {
       const sid = req.cookies[SESSION_COOKIE];
-      if (sid) accounts.logout(sid);
+      if (sid) await accounts.logout(sid);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };
     },

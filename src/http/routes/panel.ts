@@ -403,7 +403,7 @@ export async function panelRoutes(
       const claims = await links.redeem(req.body.token);
       if (!state.hosts.has(claims.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
       const sessionMs = Math.min(LINK_SESSION_MS, linkMaxMs);
-      const sessionId = gateway.accounts.openHostLinkSession(
+      const sessionId = await gateway.accounts.openHostLinkSession(
         claims.hostId,
         claims.visitId,
         claims.nonce,
