@@ -71,6 +71,7 @@ describe('embedded defaults (no file)', () => {
       trustProxy: false,
       cookieSecure: false,
       sessionTtlMinutes: 720,
+      maxSessionsPerUser: 20,
       loginRateLimit: { max: 5, windowMinutes: 15 },
       hostLinkHours: 4,
       limits: {
