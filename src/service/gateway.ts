@@ -312,7 +312,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     directory,
     privacy,
     reports,
-    eventView: new EventView(state, access.cardHash),
+    eventView: new EventView(
+      state,
+      access.cardHash,
+      (visitId) => {
+        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
+        // From the guest file, not the visit: an erasure empties it there first.
+        return v ? core.guest(v.guestId)?.name : undefined;
+      },
+      config.display.guestName,
+    ),
     rollCall,
     register,
     ...(firstAdmin ? { firstAdmin } : {}),
