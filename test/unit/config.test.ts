@@ -132,7 +132,7 @@ describe('embedded defaults (no file)', () => {
       accountFailures: { max: 5, windowMinutes: 15 },
     });
     expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
-    expect(config.display).toEqual({ guestName: 'initials' });
+    expect(config.display).toEqual({ guestName: 'initials', noticeSeconds: 8 });
     expect(config.gpio).toEqual({
       backend: 'sysfs',
       sysfsRoot: '/sys/class/gpio',

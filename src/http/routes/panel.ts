@@ -49,6 +49,9 @@ const Bootstrap = Type.Object({
   officeHours: Type.Object({ days: Type.Array(Type.Integer()), open: Type.String(), close: Type.String() }),
   sopStandards: Type.Record(Type.String(), Type.Number()),
   retentionGuestDays: Type.Integer(),
+  noticeSeconds: Type.Integer({
+    description: "How long the desk highlights a host's decision once in view (display.noticeSeconds)",
+  }),
   mayReleaseLockdown: Type.Boolean({
     description: 'The caller may release a lockdown (admin, security; facilities when configured)',
   }),
@@ -248,6 +251,7 @@ export async function panelRoutes(
         officeHours: state.policy.officeHours,
         sopStandards: { ...SOP_STANDARD_MINUTES },
         retentionGuestDays: gateway.privacy.retentionDays,
+        noticeSeconds: config.display.noticeSeconds,
         mayReleaseLockdown: gateway.access.mayReleaseLockdown(p.role),
       };
     },

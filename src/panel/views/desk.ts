@@ -1,14 +1,17 @@
 // The desk view: today's visits by SOP stage, each with the running step's timer against the
 // SOP standard (turning visible when exceeded) and one button to the next step. Live: any
 // visit event reloads the board. A desk tap reaches this screen only when one of its dialogs
-// asked for it on this desk's own reader (chosen here when there are several).
+// asked for it on this desk's own reader (chosen here when there are several). A decision a
+// host made (in their view or through a link) highlights its card (notices.ts), with a chime
+// when the desk turned it on.
 import type { Badge, Visit } from '../api.js';
 import { take } from '../api.js';
 import { deskReaderPicker } from '../desk-reader.js';
-import { dialogOpen, h, replace } from '../dom.js';
+import { checkbox, dialogOpen, h, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
 import { type Key, recapLabels, t } from '../i18n.js';
 import { live } from '../live.js';
+import { chimeOn, DecisionNotices, setChime } from '../notices.js';
 import {
   fail,
   openArrival,
@@ -60,6 +63,15 @@ export function deskView(root: HTMLElement): () => void {
   let badges = new Map<string, Badge>();
   const board = h('div', { class: 'board', 'aria-busy': 'true' });
   const counts = h('p', { class: 'muted', 'aria-live': 'polite' });
+  // Says a host's decision to a screen reader as the highlight shows it to the eye.
+  const announce = h('p', { class: 'sr-only', role: 'status' });
+  const notices = new DecisionNotices((boot?.noticeSeconds ?? 8) * 1000, () => render());
+  const chimeToggle = can('deskSteps')
+    ? checkbox(t('chime'), {
+        checked: chimeOn(),
+        onChange: (e: Event) => setChime((e.target as HTMLInputElement).checked),
+      }).row
+    : null;
   const newButton = can('arrive')
     ? h(
         'button',
@@ -80,9 +92,11 @@ export function deskView(root: HTMLElement): () => void {
       { class: 'view-head' },
       h('div', null, h('h1', null, t('deskTitle')), h('p', { class: 'muted' }, longDate(now()))),
       can('deskSteps') ? deskReaderPicker() : null,
+      chimeToggle,
       newButton,
     ),
     counts,
+    announce,
     board,
   );
 
@@ -91,9 +105,20 @@ export function deskView(root: HTMLElement): () => void {
   const button = (v: Visit, key: string, label: string, onClick: () => void, primary = false) =>
     h(
       'button',
-      { type: 'button', class: primary ? 'primary' : undefined, 'data-key': `${v.id}:${key}`, onClick },
+      {
+        type: 'button',
+        class: primary ? 'primary' : undefined,
+        'data-key': `${v.id}:${key}`,
+        onClick: () => {
+          // Acting on the visit is looking at it.
+          notices.seen(v.id);
+          onClick();
+        },
+      },
       label,
     );
+  const newDecision = (v: Visit) =>
+    notices.has(v.id) ? h('span', { class: 'pill notice' }, t('newDecision')) : null;
 
   const nextActions = (v: Visit): HTMLElement[] => {
     const out: HTMLElement[] = [];
@@ -179,13 +204,18 @@ export function deskView(root: HTMLElement): () => void {
     }
     return h(
       'article',
-      { class: `card s-${v.state}`, 'aria-labelledby': id, 'data-visit': v.id },
+      {
+        class: `card s-${v.state}${notices.has(v.id) ? ' notice' : ''}`,
+        'aria-labelledby': id,
+        'data-visit': v.id,
+      },
       h(
         'header',
         null,
         h('h3', { id }, v.guestName || '—'),
         h('span', { class: 'time', title: t('arrivedAt') }, time(v.createdAt)),
       ),
+      newDecision(v),
       h('p', { class: 'inst' }, v.institution),
       h('p', { class: 'meta' }, `→ ${hostName(v.hostId)}`),
       h('p', { class: 'meta purpose' }, v.purpose),
@@ -219,7 +249,11 @@ export function deskView(root: HTMLElement): () => void {
       }),
       h(
         'details',
-        { class: 'done', open: done.length > 0 && done.length <= 8 },
+        {
+          class: 'done',
+          // Open while a host's refusal or reschedule in it is new.
+          open: (done.length > 0 && done.length <= 8) || done.some((v) => notices.has(v.id)),
+        },
         h('summary', null, `${t('colDone')} (${done.length})`),
         h(
           'ul',
@@ -227,7 +261,8 @@ export function deskView(root: HTMLElement): () => void {
           done.map((v) =>
             h(
               'li',
-              { 'data-visit': v.id },
+              { 'data-visit': v.id, class: notices.has(v.id) ? 'notice' : undefined },
+              newDecision(v),
               h('span', { class: 'time' }, time(v.createdAt)),
               h('strong', null, v.guestName || '—'),
               h('span', null, v.institution),
@@ -274,6 +309,18 @@ export function deskView(root: HTMLElement): () => void {
   }
 
   const offVisits = live.on(['visit.', 'badge.', 'access.granted'], () => void refresh());
+  // A host's own decision (their view, a link): this desk did not make it, so it is news here.
+  const offDecisions = live.on(['visit.decided'], (e) => {
+    const visitId = e.payload.visitId;
+    if (e.actor.role !== 'host' || typeof visitId !== 'string') return;
+    notices.add(visitId);
+    void refresh().then(() => {
+      const v = visits.find((x) => x.id === visitId);
+      const outcome = e.payload.outcome;
+      const said = outcome === 'accepted' ? 'accepted' : outcome === 'refused' ? 'refused' : 'hostAbsent';
+      announce.textContent = `${t('decisionArrived')}: ${v?.guestName || '—'} · ${t(said)}`;
+    });
+  });
   const tick = setInterval(() => {
     for (const el of board.querySelectorAll<HTMLElement>('.timer[data-since]')) paintTimer(el);
   }, 1000);
@@ -291,6 +338,8 @@ export function deskView(root: HTMLElement): () => void {
   void refresh();
   return () => {
     offVisits();
+    offDecisions();
+    notices.stop();
     clearInterval(tick);
     document.removeEventListener('keydown', onKey);
   };
