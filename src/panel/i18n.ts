@@ -361,14 +361,14 @@ const ID = {
   rule_date_too_far: 'tanggal terlalu jauh ke depan (batas: access.rescheduleMaxDays)',
   rule_date_format: 'tanggal ditulis TTTT-BB-HH',
   // sessions, host links, notices
-  hostLinkQr: 'Kode QR tautan persetujuan: pindai dengan kamera ponsel pejabat',
+  hostLinkQr: 'Kode QR tautan persetujuan: pindai dengan kamera ponsel pihak yang ditemui',
   shareWhatsApp: 'Kirim lewat WhatsApp',
   shareWhatsAppTo: 'Kirim lewat WhatsApp ke',
   waMessage:
     'Yth. {host}, tamu {guest} dari {institution} menunggu keputusan Anda di meja tamu (keperluan: {purpose}). Terima atau tolak lewat tautan ini (sekali pakai, berlaku sampai pukul {until}): {url}',
-  decisionArrived: 'Keputusan pejabat masuk',
+  decisionArrived: 'Keputusan pihak yang ditemui masuk',
   newDecision: 'Keputusan baru',
-  chime: 'Bunyi saat pejabat memutuskan',
+  chime: 'Bunyi saat pihak yang ditemui memutuskan',
 };
 
 export type Key = keyof typeof ID;

@@ -108,12 +108,12 @@ describe.skipIf(!ok)(
     });
 
     it("highlights a host's decision on its card, with the chime the desk turned on, until the desk has seen it", async () => {
-      const toggle = desk.getByLabel('Bunyi saat pejabat memutuskan');
+      const toggle = desk.getByLabel('Bunyi saat pihak yang ditemui memutuskan');
       await see(toggle).checked().toBe(false);
       await toggle.check();
       // Remembered by this browser.
       await desk.reload();
-      await see(desk.getByLabel('Bunyi saat pejabat memutuskan')).checked().toBe(true);
+      await see(desk.getByLabel('Bunyi saat pihak yang ditemui memutuskan')).checked().toBe(true);
 
       const id = await awaitingHost('Rina Wulandari');
       await see(card('Rina Wulandari')).count().toBe(1);
@@ -125,7 +125,7 @@ describe.skipIf(!ok)(
       const rina = card('Rina Wulandari');
       await see(rina).attr('class').toContain('notice');
       await see(rina).text().toContain('Keputusan baru');
-      await see(desk.getByRole('status').filter({ hasText: 'Keputusan pejabat masuk' }))
+      await see(desk.getByRole('status').filter({ hasText: 'Keputusan pihak yang ditemui masuk' }))
         .text()
         .toContain('Rina Wulandari · Diterima');
       await expect.poll(() => desk.evaluate('window.oscillators')).toBe(2);
