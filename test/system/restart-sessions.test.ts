@@ -1,6 +1,6 @@
 // Sessions outlive the process (issue 13): a desk logged in before a clean stop (SIGTERM) or
 // a kill -9 is still logged in after the restart, with the same cookie; a session ended
-// before the restart (logout, password change, user removed) stays ended; and the data
+// before the restart (logout, password change, an admin's reset, user removed) stays ended; and the data
 // folder holds only hashes of session ids, never an id itself.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -72,7 +72,7 @@ describe('sessions across a restart of the built gateway', () => {
 
   it('keeps live sessions and keeps ended ones ended, through SIGTERM and kill -9', async () => {
     await start();
-    for (const username of ['desk1', 'desk2', 'desk3']) {
+    for (const username of ['desk1', 'desk2', 'desk3', 'desk4']) {
       expect(
         await admin('POST', '/users', {
           username,
@@ -96,14 +96,16 @@ describe('sessions across a restart of the built gateway', () => {
     ).toBe(200);
     const removed = await login('desk3', 'sandi-meja-awal');
     expect(await admin('DELETE', '/users/desk3')).toBe(200);
+    const reset = await login('desk4', 'sandi-meja-awal');
+    expect(await admin('POST', '/users/desk4/password', { password: 'sandi-dari-admin' })).toBe(200);
     for (const c of [kept, changer]) expect(await me(c)).toBe(200);
-    for (const c of [loggedOut, stale, removed]) expect(await me(c)).toBe(401);
+    for (const c of [loggedOut, stale, removed, reset]) expect(await me(c)).toBe(401);
 
     await stopProcess(child!, 'SIGTERM');
     await start();
     expect(await me(kept)).toBe(200);
     expect(await me(changer)).toBe(200);
-    for (const c of [loggedOut, stale, removed]) expect(await me(c)).toBe(401);
+    for (const c of [loggedOut, stale, removed, reset]) expect(await me(c)).toBe(401);
 
     // A login acknowledged just before a kill -9, and a logout acknowledged just before it.
     const fresh = await login('desk1', 'sandi-meja-awal');
@@ -114,7 +116,7 @@ describe('sessions across a restart of the built gateway', () => {
     expect(await me(fresh)).toBe(200);
     expect(await me(kept)).toBe(200);
     expect(await me(changer)).toBe(200);
-    for (const c of [loggedOut, stale, removed, endedLate]) expect(await me(c)).toBe(401);
+    for (const c of [loggedOut, stale, removed, reset, endedLate]) expect(await me(c)).toBe(401);
 
     // Only hashes on disk: no session id is in any file of the data folder.
     const ids = [kept, changer, fresh].map((c) => c.slice('pintu_session='.length));
