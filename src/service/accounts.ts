@@ -206,7 +206,10 @@ export class AccountService {
     const sessionId = newSecret();
     const hash = sha256(sessionId);
     // Saved before the cookie is handed out: a session the browser holds survives a crash.
-    await this.core.transact({ kind: 'user', id: found.id, role: found.role }, (now) => {
+    const opened = await this.core.transact({ kind: 'user', id: found.id, role: found.role }, (now) => {
+      // Removed or disabled while the hash ran or the save queue waited: no session.
+      const current = this.core.state.users.get(found.id);
+      if (!current || current.disabled) return { events: [], result: () => false };
       const mine = [...this.sessions.values()]
         .filter((s) => s.userId === found.id && s.expiresAt > now)
         .sort((a, b) => a.expiresAt - b.expiresAt);
@@ -219,8 +222,12 @@ export class AccountService {
         ...(found.hostId ? { hostId: found.hostId } : {}),
         expiresAt: now + this.sessionTtlMs,
       });
-      return { events: [], result: () => undefined };
+      return { events: [], result: () => true };
     });
+    if (!opened) {
+      this.core.metrics.loginFailures.inc();
+      return null;
+    }
     return { sessionId, user: found };
   }
 
