@@ -29,6 +29,26 @@ export function setChime(on: boolean): void {
   }
 }
 
+/**
+ * After a reload a browser keeps a page silent until a person acts on it again: the desk's
+ * first click or key wakes the sound, so the chime is heard from then on. Returns the undo.
+ */
+export function armChime(): () => void {
+  const wake = () => {
+    off();
+    if (!chimeOn()) return;
+    audio ??= new AudioContext();
+    void audio.resume().catch(() => undefined);
+  };
+  const off = () => {
+    document.removeEventListener('pointerdown', wake);
+    document.removeEventListener('keydown', wake);
+  };
+  document.addEventListener('pointerdown', wake);
+  document.addEventListener('keydown', wake);
+  return off;
+}
+
 /** Two short rising tones (about 0.4 s), quiet enough for a front desk. */
 export function chime(): void {
   if (!chimeOn()) return;

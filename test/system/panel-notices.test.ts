@@ -138,6 +138,15 @@ describe.skipIf(!ok)(
       await see(rina).attr('class').not.toContain('notice');
       expect(await rina.textContent()).not.toContain('Keputusan baru');
 
+      // A refusal: the visit is in the finished list, and that row is highlighted.
+      const refused = await awaitingHost('Sari Dewi');
+      await see(card('Sari Dewi')).count().toBe(1);
+      await api('POST', `/visits/${refused}/decision`, { outcome: 'refused' }, host);
+      const row = desk.locator(`li[data-visit="${refused}"]`);
+      await see(row).attr('class').toContain('notice');
+      await see(row).text().toContain('Keputusan baru');
+      await expect.poll(() => desk.evaluate('window.oscillators')).toBe(4);
+
       // A decision the desk records itself is no news to it: no highlight, no chime.
       const own = await awaitingHost('Dewi Lestari');
       await api('POST', `/visits/${own}/decision`, { outcome: 'refused' });
@@ -145,7 +154,7 @@ describe.skipIf(!ok)(
         .count()
         .toBe(1);
       expect(await desk.locator(`li[data-visit="${own}"]`).getAttribute('class')).toBeNull();
-      expect(await desk.evaluate('window.oscillators')).toBe(2);
+      expect(await desk.evaluate('window.oscillators')).toBe(4);
     });
 
     it("names a door tap's badge and guest in the doors view", async () => {

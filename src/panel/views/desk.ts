@@ -11,7 +11,7 @@ import { checkbox, dialogOpen, h, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
 import { type Key, recapLabels, t } from '../i18n.js';
 import { live } from '../live.js';
-import { chimeOn, DecisionNotices, setChime } from '../notices.js';
+import { armChime, chimeOn, DecisionNotices, setChime } from '../notices.js';
 import {
   fail,
   openArrival,
@@ -65,7 +65,7 @@ export function deskView(root: HTMLElement): () => void {
   const counts = h('p', { class: 'muted', 'aria-live': 'polite' });
   // Says a host's decision to a screen reader as the highlight shows it to the eye.
   const announce = h('p', { class: 'sr-only', role: 'status' });
-  const notices = new DecisionNotices((boot?.noticeSeconds ?? 8) * 1000, () => render());
+  const notices = new DecisionNotices((boot?.noticeSeconds ?? 8) * 1000, () => paintNotices());
   const chimeToggle = can('deskSteps')
     ? checkbox(t('chime'), {
         checked: chimeOn(),
@@ -117,8 +117,24 @@ export function deskView(root: HTMLElement): () => void {
       },
       label,
     );
-  const newDecision = (v: Visit) =>
-    notices.has(v.id) ? h('span', { class: 'pill notice' }, t('newDecision')) : null;
+
+  /**
+   * Marks what the board shows of each visit with a new decision (a card, a finished-list row):
+   * one pass over the rendered board, so every way of drawing a visit gets it.
+   */
+  const paintNotices = () => {
+    for (const el of board.querySelectorAll<HTMLElement>('[data-visit]')) {
+      const on = notices.has(el.dataset.visit ?? '');
+      el.classList.toggle('notice', on);
+      const at = el instanceof HTMLTableRowElement ? el.cells[0] : el;
+      const pill = at?.querySelector(':scope > .pill.notice');
+      if (on && at && !pill) at.prepend(h('span', { class: 'pill notice' }, t('newDecision')));
+      if (!on) pill?.remove();
+    }
+    // A host's refusal or reschedule is in the finished list: open it while that is new.
+    const finished = board.querySelector<HTMLDetailsElement>('details.done');
+    if (finished?.querySelector('.notice')) finished.open = true;
+  };
 
   const nextActions = (v: Visit): HTMLElement[] => {
     const out: HTMLElement[] = [];
@@ -204,18 +220,13 @@ export function deskView(root: HTMLElement): () => void {
     }
     return h(
       'article',
-      {
-        class: `card s-${v.state}${notices.has(v.id) ? ' notice' : ''}`,
-        'aria-labelledby': id,
-        'data-visit': v.id,
-      },
+      { class: `card s-${v.state}`, 'aria-labelledby': id, 'data-visit': v.id },
       h(
         'header',
         null,
         h('h3', { id }, v.guestName || '—'),
         h('span', { class: 'time', title: t('arrivedAt') }, time(v.createdAt)),
       ),
-      newDecision(v),
       h('p', { class: 'inst' }, v.institution),
       h('p', { class: 'meta' }, `→ ${hostName(v.hostId)}`),
       h('p', { class: 'meta purpose' }, v.purpose),
@@ -249,11 +260,7 @@ export function deskView(root: HTMLElement): () => void {
       }),
       h(
         'details',
-        {
-          class: 'done',
-          // Open while a host's refusal or reschedule in it is new.
-          open: (done.length > 0 && done.length <= 8) || done.some((v) => notices.has(v.id)),
-        },
+        { class: 'done', open: done.length > 0 && done.length <= 8 },
         h('summary', null, `${t('colDone')} (${done.length})`),
         h(
           'ul',
@@ -261,8 +268,7 @@ export function deskView(root: HTMLElement): () => void {
           done.map((v) =>
             h(
               'li',
-              { 'data-visit': v.id, class: notices.has(v.id) ? 'notice' : undefined },
-              newDecision(v),
+              { 'data-visit': v.id },
               h('span', { class: 'time' }, time(v.createdAt)),
               h('strong', null, v.guestName || '—'),
               h('span', null, v.institution),
@@ -274,6 +280,7 @@ export function deskView(root: HTMLElement): () => void {
       ),
     );
     board.setAttribute('aria-busy', 'false');
+    paintNotices();
     // The desk is usable from here on (measured by bench/panel.ts).
     if (performance.getEntriesByName('pintu:desk-ready').length === 0) performance.mark('pintu:desk-ready');
     if (focusKey) board.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
@@ -310,6 +317,7 @@ export function deskView(root: HTMLElement): () => void {
 
   const offVisits = live.on(['visit.', 'badge.', 'access.granted'], () => void refresh());
   // A host's own decision (their view, a link): this desk did not make it, so it is news here.
+  const disarm = armChime();
   const offDecisions = live.on(['visit.decided'], (e) => {
     const visitId = e.payload.visitId;
     if (e.actor.role !== 'host' || typeof visitId !== 'string') return;
@@ -340,6 +348,7 @@ export function deskView(root: HTMLElement): () => void {
     offVisits();
     offDecisions();
     notices.stop();
+    disarm();
     clearInterval(tick);
     document.removeEventListener('keydown', onKey);
   };
