@@ -77,6 +77,17 @@ describe.skipIf(!ok)(
       // The symbol is the link's own: its size is that of the link encoded at level M, plus the quiet zone.
       const side = create(url, { errorCorrectionLevel: 'M' }).modules.size + 8;
       expect(await qr.getAttribute('viewBox')).toBe(`0 0 ${side} ${side}`);
+      // Every dark module of the symbol, and nothing else, is drawn (runs of a row as rectangles).
+      const { modules } = create(url, { errorCorrectionLevel: 'M' });
+      const want = new Set<string>();
+      for (let y = 0; y < modules.size; y++)
+        for (let x = 0; x < modules.size; x++) if (modules.get(y, x)) want.add(`${x + 4},${y + 4}`);
+      const drawn = new Set<string>();
+      const d = (await qr.locator('path').getAttribute('d')) ?? '';
+      for (const [, x, y, w] of d.matchAll(/M(\d+) (\d+)h(\d+)v1h-\d+z/g))
+        for (let i = 0; i < Number(w); i++) drawn.add(`${Number(x) + i},${y}`);
+      expect(drawn.size).toBe(want.size);
+      expect([...want].every((cell) => drawn.has(cell))).toBe(true);
       const wa = dialog.getByRole('link', { name: 'Kirim lewat WhatsApp' });
       const href = (await wa.getAttribute('href')) ?? '';
       expect(href.startsWith('https://wa.me/?text=')).toBe(true);
