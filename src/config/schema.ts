@@ -140,7 +140,15 @@ const HttpSchema = Section(
       minimum: 1,
       maximum: 43200,
       default: 720,
-      description: 'Lifetime of a login session, in minutes.',
+      description:
+        'Lifetime of a login session, in minutes. Sessions are saved with the state (the hash of each id only), so a restart logs nobody out.',
+    }),
+    maxSessionsPerUser: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 20,
+      description:
+        "Live sessions one user may hold (desks, phones, browsers); a login beyond it ends that user's oldest session. Keeps the saved state small.",
     }),
     loginRateLimit: Section(
       {
@@ -648,10 +656,17 @@ const DisplaySchema = Section(
     guestName: StringEnum(GUEST_NAME_MODES, {
       default: 'initials',
       description:
-        'The one setting for guest names that leave the panel and API: on MQTT (pintu/events and the pintu/visitors/inside/list roll call) a guest is named by full name, initials ("B. S."), or not at all (none: visit ids only).',
+        'The one setting for guest names that leave the panel and API: on MQTT (pintu/events and the pintu/visitors/inside/list roll call) a guest is named by full name, initials ("B. S."), or not at all (none: visit ids only). Door events in the API and the doors view name the guest the same way.',
+    }),
+    noticeSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 600,
+      default: 8,
+      description:
+        "How long the desk highlights a visit's card after its host decided, counted while the desk's page is in view (time in the background does not count).",
     }),
   },
-  'Presentation of guests outside the panel.',
+  "Presentation of guests outside the panel, and the desk's notices.",
 );
 
 // ---------------------------------------------------------------- hardware (global)

@@ -356,6 +356,24 @@ export interface User {
   createdAt: number;
 }
 
+/**
+ * A login session. Only the sha256 of the session id (the cookie value) is kept, in memory and
+ * in the saved state, so a copy of state.json opens no session.
+ */
+export interface Session {
+  /** sha256 of the session id. */
+  hash: string;
+  /** '' for a session opened by a host link (no user account). */
+  userId: string;
+  role: Role;
+  hostId?: string;
+  expiresAt: number;
+  /** A session opened by a host's one-time link (no user account): acts as `hostId` only. */
+  linkId?: string;
+  /** The one visit a link session may see and decide. */
+  visitId?: string;
+}
+
 /** A bearer token for a machine client (desk application, CLI, Prometheus). */
 export interface ApiToken {
   id: string;

@@ -110,6 +110,7 @@ export interface Bootstrap {
   officeHours: { days: number[]; open: string; close: string };
   sopStandards: Record<string, number>;
   retentionGuestDays: number;
+  noticeSeconds: number;
   /** Lockdowns are released by admin and security (facilities when configured). */
   mayReleaseLockdown: boolean;
 }

@@ -387,6 +387,15 @@ const ID = {
   toastDismiss: 'Tutup pemberitahuan',
   toastsOlder: 'pemberitahuan sebelumnya',
   toastsFold: 'Sembunyikan pemberitahuan lama',
+  // sessions, host links, notices
+  hostLinkQr: 'Kode QR tautan persetujuan: pindai dengan kamera ponsel pihak yang ditemui',
+  shareWhatsApp: 'Kirim lewat WhatsApp',
+  shareWhatsAppTo: 'Kirim lewat WhatsApp ke',
+  waMessage:
+    'Yth. {host}, tamu {guest} dari {institution} menunggu keputusan Anda di meja tamu (keperluan: {purpose}). Terima atau tolak lewat tautan ini (sekali pakai, berlaku sampai pukul {until}): {url}',
+  decisionArrived: 'Keputusan pihak yang ditemui masuk',
+  newDecision: 'Keputusan baru',
+  chime: 'Bunyi saat pihak yang ditemui memutuskan',
 };
 
 export type Key = keyof typeof ID;
@@ -760,6 +769,15 @@ const EN: Record<Key, string> = {
   toastDismiss: 'Dismiss notice',
   toastsOlder: 'earlier notices',
   toastsFold: 'Hide earlier notices',
+  // sessions, host links, notices
+  hostLinkQr: "QR code of the approval link: scan it with the host's phone camera",
+  shareWhatsApp: 'Send by WhatsApp',
+  shareWhatsAppTo: 'Send by WhatsApp to',
+  waMessage:
+    'Dear {host}, the guest {guest} from {institution} is waiting at the reception desk for your decision (purpose: {purpose}). Accept or refuse through this link (single use, valid until {until}): {url}',
+  decisionArrived: 'The host decided',
+  newDecision: 'New decision',
+  chime: 'Chime when a host decides',
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { id: ID, en: EN };
@@ -786,6 +804,11 @@ export function setLang(next: Lang): void {
 
 export function t(key: Key): string {
   return DICTS[lang][key];
+}
+
+/** A word in a given language, whatever the panel's (a message the desk sends to a host). */
+export function tIn(language: Lang, key: Key): string {
+  return DICTS[language][key];
 }
 
 /** The recap's labels (shared with the CSV, XLSX and PDF exports). */

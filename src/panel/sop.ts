@@ -9,7 +9,9 @@ import { ApiError, api, type Badge, type TapResult, type Visit } from './api.js'
 import { deskReader, nextTapPath } from './desk-reader.js';
 import { busy, checkbox, type DialogHandle, dialog, field, h, nextId, replace, toast } from './dom.js';
 import { addDays, calendarDate, dateTime, localDate, now, time } from './format.js';
-import { errorText as apiErrorText, recapLabels, t } from './i18n.js';
+import { errorText as apiErrorText, recapLabels, t, tIn } from './i18n.js';
+import { qrSvg } from './qr.js';
+import { waPhone, whatsAppUrl } from './share.js';
 import { boot, can, host, hostName } from './state.js';
 
 type Done = () => void;
@@ -646,11 +648,40 @@ export function openHostLink(v: Visit): void {
           toast(t('copied'), 'ok');
         });
         const hst = host(v.hostId);
+        // The message is in Indonesian whatever the desk's language: the host reads it.
+        const message = tIn('id', 'waMessage')
+          .replace('{host}', hst?.name ?? '')
+          .replace('{guest}', v.guestName || '—')
+          .replace('{institution}', v.institution)
+          .replace('{purpose}', v.purpose)
+          .replace('{until}', time(r.expiresAt))
+          .replace('{url}', url);
+        const phone = waPhone(hst?.contact);
+        const share = h(
+          'a',
+          {
+            class: 'button wa',
+            href: whatsAppUrl(message, hst?.contact),
+            target: '_blank',
+            rel: 'noopener noreferrer',
+          },
+          phone ? `${t('shareWhatsAppTo')} ${hst?.contact ?? ''}` : t('shareWhatsApp'),
+        );
         replace(
           out,
           h('p', null, `${t('hostLinkText')} ${time(r.expiresAt)}.`),
           h('div', { class: 'row' }, input, copy),
-          hst?.contact ? h('p', null, `${t('contactHost')}: `, h('strong', null, hst.contact)) : null,
+          h(
+            'div',
+            { class: 'share' },
+            h('figure', { class: 'qr' }, qrSvg(url, t('hostLinkQr')), h('figcaption', null, t('hostLinkQr'))),
+            h(
+              'div',
+              null,
+              share,
+              hst?.contact ? h('p', null, `${t('contactHost')}: `, h('strong', null, hst.contact)) : null,
+            ),
+          ),
         );
         input.focus();
         input.select();

@@ -1,25 +1,14 @@
 // People and machines that may use the API: users with roles (scrypt passwords), bearer
-// tokens for machine clients, and sessions. Sessions live in memory only: a restart asks
-// everyone to log in again, which costs less than a session store to keep safe.
+// tokens for machine clients, and sessions. Sessions are kept in live state and saved with
+// it (only the hash of each id), so a restart or a crash logs no desk out; a login or logout
+// is acknowledged once saved, so a session ended before a crash stays ended.
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
-import type { Actor, ApiToken, Role, User } from '../domain/types.js';
+import type { Actor, ApiToken, Role, Session, User } from '../domain/types.js';
 import { ROLES } from '../domain/types.js';
 import type { Core } from './core.js';
 import type { GateRefusal, PasswordGate } from './password-gate.js';
 import { DUMMY_HASH, hashPassword, newSecret, sha256, verifyPassword } from './passwords.js';
-
-export interface Session {
-  id: string;
-  userId: string;
-  role: Role;
-  hostId?: string;
-  expiresAt: number;
-  /** A session opened by a host's one-time link (no user account): acts as `hostId` only. */
-  linkId?: string;
-  /** The one visit a link session may see and decide. */
-  visitId?: string;
-}
 
 export interface Principal {
   actor: Actor;
@@ -35,16 +24,27 @@ export interface Principal {
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
-export class AccountService {
-  /** sha256(session id) -> session. */
-  private readonly sessions = new Map<string, Session>();
+const SYSTEM: Actor = { kind: 'system', id: 'pintu' };
 
+export class AccountService {
   constructor(
     private readonly core: Core,
     private readonly sessionTtlMs: number,
     /** Throttles before the hash: per address, per address and user name, and overall. */
     private readonly gate: PasswordGate,
+    /** A login beyond this many live sessions of one user ends the oldest (http.maxSessionsPerUser). */
+    private readonly maxSessionsPerUser: number,
   ) {}
+
+  /** sha256(session id) -> session, in live state: saved with it. */
+  private get sessions(): Map<string, Session> {
+    return this.core.state.sessions;
+  }
+
+  /** End every session of `userId` but the one whose hash is `keep`. */
+  private endSessions(userId: string, keep?: string): void {
+    for (const [k, s] of this.sessions) if (s.userId === userId && k !== keep) this.sessions.delete(k);
+  }
 
   users(): User[] {
     return [...this.core.state.users.values()];
@@ -107,8 +107,17 @@ export class AccountService {
     });
   }
 
-  /** Set a password; a temporary one (a reset by an admin) must be changed at the next login. */
-  async setPassword(username: string, password: string, actor: Actor, temporary = false): Promise<void> {
+  /**
+   * Set a password; a temporary one (a reset by an admin) must be changed at the next login.
+   * Every session of the user ends, but the one whose hash is `keepSession`.
+   */
+  async setPassword(
+    username: string,
+    password: string,
+    actor: Actor,
+    temporary = false,
+    keepSession?: string,
+  ): Promise<void> {
     if (password.length < 10)
       throw new DomainError('invalid', 'password: at least 10 characters', 'password');
     const passwordHash = await hashPassword(password);
@@ -121,7 +130,8 @@ export class AccountService {
         passwordHash,
         ...(temporary ? { mustChangePassword: true } : {}),
       });
-      for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
+      // In the same save as the new password: a stolen cookie dies with the old one.
+      this.endSessions(user.id, keepSession);
       return {
         events: [{ type: 'user.password_changed', payload: { userId: user.id, username } }],
         result: () => undefined,
@@ -146,9 +156,7 @@ export class AccountService {
     }
     if (next === current) throw new DomainError('invalid', 'choose a new password', 'password');
     const key = currentSessionId ? sha256(currentSessionId) : undefined;
-    const kept = key ? this.sessions.get(key) : undefined;
-    await this.setPassword(user.username, next, { kind: 'user', id: user.id, role: user.role });
-    if (key && kept?.userId === userId) this.sessions.set(key, kept);
+    await this.setPassword(user.username, next, { kind: 'user', id: user.id, role: user.role }, false, key);
   }
 
   async removeUser(username: string, actor: Actor): Promise<void> {
@@ -160,7 +168,7 @@ export class AccountService {
         throw new DomainError('conflict', 'cannot remove the last admin');
       }
       this.core.state.users.delete(user.id);
-      for (const [k, s] of this.sessions) if (s.userId === user.id) this.sessions.delete(k);
+      this.endSessions(user.id);
       return {
         events: [{ type: 'user.removed', payload: { userId: user.id, username } }],
         result: () => undefined,
@@ -194,38 +202,62 @@ export class AccountService {
       this.core.metrics.loginFailures.inc();
       return null;
     }
+    const found = user;
     const sessionId = newSecret();
-    this.sessions.set(sha256(sessionId), {
-      id: sha256(sessionId),
-      userId: user.id,
-      role: user.role,
-      ...(user.hostId ? { hostId: user.hostId } : {}),
-      expiresAt: this.core.now() + this.sessionTtlMs,
+    const hash = sha256(sessionId);
+    // Saved before the cookie is handed out: a session the browser holds survives a crash.
+    const opened = await this.core.transact({ kind: 'user', id: found.id, role: found.role }, (now) => {
+      // Removed or disabled while the hash ran or the save queue waited: no session.
+      const current = this.core.state.users.get(found.id);
+      if (!current || current.disabled) return { events: [], result: () => false };
+      const mine = [...this.sessions.values()]
+        .filter((s) => s.userId === found.id && s.expiresAt > now)
+        .sort((a, b) => a.expiresAt - b.expiresAt);
+      for (const old of mine.slice(0, Math.max(0, mine.length - this.maxSessionsPerUser + 1)))
+        this.sessions.delete(old.hash);
+      this.sessions.set(hash, {
+        hash,
+        userId: found.id,
+        role: found.role,
+        ...(found.hostId ? { hostId: found.hostId } : {}),
+        expiresAt: now + this.sessionTtlMs,
+      });
+      return { events: [], result: () => true };
     });
-    return { sessionId, user };
+    if (!opened) {
+      this.core.metrics.loginFailures.inc();
+      return null;
+    }
+    return { sessionId, user: found };
   }
 
   /**
    * A session for a host who opened a signed one-time link (see service/host-links.ts): it
    * acts for the one visit the link was made for.
    */
-  openHostLinkSession(hostId: string, visitId: string, linkId: string, ttlMs: number): string {
+  async openHostLinkSession(hostId: string, visitId: string, linkId: string, ttlMs: number): Promise<string> {
     const sessionId = newSecret();
-    const id = sha256(sessionId);
-    this.sessions.set(id, {
-      id,
-      userId: '',
-      role: 'host',
-      hostId,
-      visitId,
-      linkId,
-      expiresAt: this.core.now() + ttlMs,
+    const hash = sha256(sessionId);
+    await this.core.transact(SYSTEM, (now) => {
+      this.sessions.set(hash, {
+        hash,
+        userId: '',
+        role: 'host',
+        hostId,
+        visitId,
+        linkId,
+        expiresAt: now + ttlMs,
+      });
+      return { events: [], result: () => undefined };
     });
     return sessionId;
   }
 
-  logout(sessionId: string): void {
-    this.sessions.delete(sha256(sessionId));
+  /** End a session; resolves once that is saved (it stays ended after a crash). */
+  async logout(sessionId: string): Promise<void> {
+    const hash = sha256(sessionId);
+    if (!this.sessions.delete(hash)) return;
+    await this.core.saveNow();
   }
 
   fromSession(sessionId: string): Principal | null {
@@ -320,7 +352,7 @@ export class AccountService {
     });
   }
 
-  /** Drop expired sessions (called from a timer). */
+  /** Drop expired sessions (called from a timer); the next save leaves them out. */
   sweep(): void {
     const now = this.core.now();
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);

@@ -3,7 +3,13 @@
 // keyed hash; one that an older journal holds in clear is hashed here, the same way, so the
 // same card reads the same in old and new entries. The journal itself is never changed (its
 // hash chain covers every line): `prev` and `hash` are the stored line's.
+// A tap of a visit names its guest (`guest`) as display.guestName shapes it, the same name
+// MQTT carries: the journal holds no names, so it is looked up in the guest file, and a guest
+// whose identity data was erased is named by nobody.
+
+import type { GuestNameMode } from '../config/schema.js';
 import { isHashedCard, type JournalEntry } from '../domain/events.js';
+import { displayName } from '../domain/privacy.js';
 import type { Role } from '../domain/types.js';
 import type { LiveState } from './live-state.js';
 
@@ -14,6 +20,9 @@ export class EventView {
     private readonly state: Pick<LiveState, 'badges'>,
     /** The keyed hash of an unknown card (AccessService.cardHash). */
     private readonly cardHash: (uid: string) => string,
+    /** The guest's name for a visit still open or closed lately ('' once erased). */
+    private readonly guestName: (visitId: string) => string | undefined,
+    private readonly guestNameMode: GuestNameMode,
   ) {}
 
   /** `entry` as `role` may see it: with the badge's label, and for any role but admin no UID. */
@@ -24,7 +33,10 @@ export class EventView {
       case 'desk.tap': {
         const { uid, ...rest } = entry.payload;
         const label = entry.payload.badgeId ? this.state.badges.get(entry.payload.badgeId)?.label : undefined;
-        if (uid === undefined && label === undefined) return entry;
+        const visitId = 'visitId' in entry.payload ? entry.payload.visitId : undefined;
+        const name = visitId ? this.guestName(visitId) : undefined;
+        const guest = name ? displayName(name, this.guestNameMode) : undefined;
+        if (uid === undefined && label === undefined && guest === undefined) return entry;
         let card: string | undefined = uid;
         if (uid !== undefined && role !== 'admin' && !isHashedCard(uid)) {
           // A pool badge is named by its label; a card of no badge (an old journal's raw UID) by its hash.
@@ -36,6 +48,7 @@ export class EventView {
             ...rest,
             ...(card !== undefined ? { uid: card } : {}),
             ...(label ? { badgeLabel: label } : {}),
+            ...(guest ? { guest } : {}),
           },
         };
       }

@@ -244,7 +244,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
-  const accounts = new AccountService(core, config.http.sessionTtlMinutes * 60_000, passwordGate);
+  const accounts = new AccountService(
+    core,
+    config.http.sessionTtlMinutes * 60_000,
+    passwordGate,
+    config.http.maxSessionsPerUser,
+  );
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core);
@@ -317,7 +322,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     directory,
     privacy,
     reports,
-    eventView: new EventView(state, access.cardHash),
+    eventView: new EventView(
+      state,
+      access.cardHash,
+      (visitId) => {
+        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
+        // From the guest file, not the visit: an erasure empties it there first.
+        return v ? core.guest(v.guestId)?.name : undefined;
+      },
+      config.display.guestName,
+    ),
     rollCall,
     register,
     ...(firstAdmin ? { firstAdmin } : {}),

@@ -16,6 +16,7 @@ import type {
   Door,
   Host,
   Reader,
+  Session,
   User,
   Visit,
 } from '../domain/types.js';
@@ -27,6 +28,8 @@ export interface PersistedState {
   journalSeq: number;
   users: User[];
   tokens: ApiToken[];
+  /** Login sessions, by the hash of their id (absent before issue 13: everyone logs in again). */
+  sessions?: Session[];
   hosts: Host[];
   badges: Badge[];
   /** Open visits only: terminal ones live in the monthly archive. */
@@ -55,6 +58,7 @@ export function emptyState(): PersistedState {
     journalSeq: 0,
     users: [],
     tokens: [],
+    sessions: [],
     hosts: [],
     badges: [],
     visits: [],
@@ -82,6 +86,8 @@ export class LiveState implements AccessSnapshot {
   journalSeq: number;
   readonly users = new Map<string, User>();
   readonly tokens = new Map<string, ApiToken>();
+  /** Session id hash -> session (service/accounts.ts keeps it; saved with the state). */
+  readonly sessions = new Map<string, Session>();
   readonly hosts = new Map<string, Host>();
   readonly badges = new Map<string, Badge>();
   readonly badgesByUid = new Map<string, Badge>();
@@ -111,6 +117,7 @@ export class LiveState implements AccessSnapshot {
     this.journalSeq = persisted.journalSeq;
     for (const u of persisted.users) this.users.set(u.id, u);
     for (const t of persisted.tokens) this.tokens.set(t.id, t);
+    for (const s of persisted.sessions ?? []) this.sessions.set(s.hash, s);
     for (const h of persisted.hosts) this.hosts.set(h.id, h);
     for (const b of persisted.badges) this.putBadge(b);
     for (const v of persisted.visits) this.putVisit(v);
@@ -144,6 +151,7 @@ export class LiveState implements AccessSnapshot {
       journalSeq: this.journalSeq,
       users: [...this.users.values()],
       tokens: [...this.tokens.values()],
+      sessions: [...this.sessions.values()],
       hosts: [...this.hosts.values()],
       badges: [...this.badges.values()],
       visits: [...this.visits.values()],

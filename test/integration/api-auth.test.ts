@@ -190,6 +190,20 @@ describe('POST /auth/logout', () => {
     expect((await api('GET', '/auth/me', a)).statusCode).toBe(401);
     expect((await api('GET', '/auth/me', b)).statusCode).toBe(200);
   });
+
+  it("a login beyond http.maxSessionsPerUser ends that user's oldest session, and only that one", async () => {
+    const username = await addUser('receptionist');
+    const max = t.config.http.maxSessionsPerUser;
+    const cookies: string[] = [];
+    for (let i = 0; i <= max; i++) {
+      cookies.push(cookieOf(await login(username)));
+      t.clock.now += 1; // distinct expiries: "oldest" is well defined
+    }
+    expect((await api('GET', '/auth/me', cookies[0]!)).statusCode).toBe(401);
+    for (const c of cookies.slice(1)) expect((await api('GET', '/auth/me', c)).statusCode).toBe(200);
+    // Other users keep theirs.
+    expect((await api('GET', '/auth/me', as.receptionist)).statusCode).toBe(200);
+  }, 60_000);
 });
 
 describe('GET /auth/me', () => {

@@ -71,6 +71,7 @@ describe('embedded defaults (no file)', () => {
       trustProxy: false,
       cookieSecure: false,
       sessionTtlMinutes: 720,
+      maxSessionsPerUser: 20,
       loginRateLimit: { max: 5, windowMinutes: 15 },
       hostLinkHours: 4,
       limits: {
@@ -132,7 +133,7 @@ describe('embedded defaults (no file)', () => {
       accountFailures: { max: 5, windowMinutes: 15 },
     });
     expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
-    expect(config.display).toEqual({ guestName: 'initials' });
+    expect(config.display).toEqual({ guestName: 'initials', noticeSeconds: 8 });
     expect(config.gpio).toEqual({
       backend: 'sysfs',
       sysfsRoot: '/sys/class/gpio',

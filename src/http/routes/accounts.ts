@@ -82,7 +82,7 @@ export async function accountRoutes(
     },
     async (req, reply) => {
       const sid = req.cookies[SESSION_COOKIE];
-      if (sid) accounts.logout(sid);
+      if (sid) await accounts.logout(sid);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };
     },

@@ -40,7 +40,8 @@ export async function eventRoutes(
         summary: 'Journal entries, newest first, paged by beforeSeq',
         description:
           '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`. ' +
-          'A tap names its badge by `badgeLabel`; badge UIDs (`uid`) are shown to admin only, and an unknown card ' +
+          'A tap names its badge by `badgeLabel` and the guest of its visit by `guest` (as display.guestName shapes the name); ' +
+          'badge UIDs (`uid`) are shown to admin only, and an unknown card ' +
           'appears as its keyed hash (`unk:` and 16 hex).',
         querystring: S.EventsQuery,
         response: { 200: S.EventsPage, ...errors },

@@ -49,6 +49,9 @@ const Bootstrap = Type.Object({
   officeHours: Type.Object({ days: Type.Array(Type.Integer()), open: Type.String(), close: Type.String() }),
   sopStandards: Type.Record(Type.String(), Type.Number()),
   retentionGuestDays: Type.Integer(),
+  noticeSeconds: Type.Integer({
+    description: "How long the desk highlights a host's decision once in view (display.noticeSeconds)",
+  }),
   mayReleaseLockdown: Type.Boolean({
     description: 'The caller may release a lockdown (admin, security; facilities when configured)',
   }),
@@ -249,6 +252,7 @@ export async function panelRoutes(
         officeHours: state.policy.officeHours,
         sopStandards: { ...SOP_STANDARD_MINUTES },
         retentionGuestDays: gateway.privacy.retentionDays,
+        noticeSeconds: config.display.noticeSeconds,
         mayReleaseLockdown: gateway.access.mayReleaseLockdown(p.role),
       };
     },
@@ -409,7 +413,7 @@ export async function panelRoutes(
       const claims = await links.redeem(req.body.token);
       if (!state.hosts.has(claims.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
       const sessionMs = Math.min(LINK_SESSION_MS, linkMaxMs);
-      const sessionId = gateway.accounts.openHostLinkSession(
+      const sessionId = await gateway.accounts.openHostLinkSession(
         claims.hostId,
         claims.visitId,
         claims.nonce,

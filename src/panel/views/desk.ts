@@ -4,7 +4,9 @@
 // documents held at the desk. Live: any visit event reloads the board. A desk tap reaches this
 // screen only when one of its dialogs asked for it on this desk's own reader (chosen here when
 // there are several). From the keyboard: Enter on a card runs its next step, arrows move
-// between cards, and when a step's dialog closes the focus goes back to the board.
+// between cards, and when a step's dialog closes the focus goes back to the board. A decision a
+// host made (in their view or through a link) highlights its card (notices.ts), with a chime
+// when the desk turned it on.
 import type { Badge, Visit } from '../api.js';
 import { take } from '../api.js';
 import {
@@ -17,10 +19,11 @@ import {
   typing,
 } from '../desk-keys.js';
 import { deskReaderPicker } from '../desk-reader.js';
-import { dialogOpen, h, onDialogsClosed, replace } from '../dom.js';
+import { checkbox, dialogOpen, h, onDialogsClosed, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
 import { type Key, recapLabels, t } from '../i18n.js';
 import { live } from '../live.js';
+import { armChime, chimeOn, DecisionNotices, setChime } from '../notices.js';
 import {
   fail,
   openArrival,
@@ -96,6 +99,15 @@ export function deskView(root: HTMLElement): () => void {
     anchor = undefined;
     openArrival(arrived);
   };
+  // Says a host's decision to a screen reader as the highlight shows it to the eye.
+  const announce = h('p', { class: 'sr-only', role: 'status' });
+  const notices = new DecisionNotices((boot?.noticeSeconds ?? 8) * 1000, () => paintNotices());
+  const chimeToggle = can('deskSteps')
+    ? checkbox(t('chime'), {
+        checked: chimeOn(),
+        onChange: (e: Event) => setChime((e.target as HTMLInputElement).checked),
+      }).row
+    : null;
   const newButton = can('arrive')
     ? h(
         'button',
@@ -170,9 +182,11 @@ export function deskView(root: HTMLElement): () => void {
           t('keysButton'),
         ),
       ),
+      chimeToggle,
       newButton,
     ),
     counts,
+    announce,
     tools,
     board,
   );
@@ -200,11 +214,31 @@ export function deskView(root: HTMLElement): () => void {
         'data-key': `${v.id}:${key}`,
         onClick: (e: Event) => {
           anchor = anchorOf(e.currentTarget as HTMLElement);
+          // Acting on the visit is looking at it.
+          notices.seen(v.id);
           onClick();
         },
       },
       label,
     );
+
+  /**
+   * Marks what the board shows of each visit with a new decision (a card, a finished-list row):
+   * one pass over the rendered board, so every way of drawing a visit gets it.
+   */
+  const paintNotices = () => {
+    for (const el of board.querySelectorAll<HTMLElement>('[data-visit]')) {
+      const on = notices.has(el.dataset.visit ?? '');
+      el.classList.toggle('notice', on);
+      const at = el instanceof HTMLTableRowElement ? el.cells[0] : el;
+      const pill = at?.querySelector(':scope > .pill.notice');
+      if (on && at && !pill) at.prepend(h('span', { class: 'pill notice' }, t('newDecision')));
+      if (!on) pill?.remove();
+    }
+    // A host's refusal or reschedule is in the finished list: open it while that is new.
+    const finished = board.querySelector<HTMLDetailsElement>('details.done');
+    if (finished?.querySelector('.notice')) finished.open = true;
+  };
 
   const nextActions = (v: Visit): HTMLElement[] => {
     const out: HTMLElement[] = [];
@@ -336,6 +370,7 @@ export function deskView(root: HTMLElement): () => void {
     counts.textContent = `${t('inProgress')}: ${open.length} · ${t('colDone')}: ${done.length}`;
     if (mode === 'table') renderTable(open, done);
     else renderBoard(open, done);
+    paintNotices();
     board.setAttribute('aria-busy', 'false');
     // The desk is usable from here on (measured by bench/panel.ts).
     if (performance.getEntriesByName('pintu:desk-ready').length === 0) performance.mark('pintu:desk-ready');
@@ -416,6 +451,19 @@ export function deskView(root: HTMLElement): () => void {
   }
 
   const offVisits = live.on(['visit.', 'badge.', 'access.granted'], () => void refresh());
+  // A host's own decision (their view, a link): this desk did not make it, so it is news here.
+  const disarm = armChime();
+  const offDecisions = live.on(['visit.decided'], (e) => {
+    const visitId = e.payload.visitId;
+    if (e.actor.role !== 'host' || typeof visitId !== 'string') return;
+    notices.add(visitId);
+    void refresh().then(() => {
+      const v = visits.find((x) => x.id === visitId);
+      const outcome = e.payload.outcome;
+      const said = outcome === 'accepted' ? 'accepted' : outcome === 'refused' ? 'refused' : 'hostAbsent';
+      announce.textContent = `${t('decisionArrived')}: ${v?.guestName || '—'} · ${t(said)}`;
+    });
+  });
   const tick = setInterval(() => {
     for (const el of board.querySelectorAll<HTMLElement>('.timer[data-since]')) paintTimer(el);
   }, 1000);
@@ -462,6 +510,9 @@ export function deskView(root: HTMLElement): () => void {
   return () => {
     offVisits();
     offClosed();
+    offDecisions();
+    notices.stop();
+    disarm();
     clearInterval(tick);
     document.removeEventListener('keydown', onKey);
   };

@@ -35,10 +35,12 @@ function eventText(e: JournalEntry): string {
     alarm?: string;
     global?: boolean;
     badgeLabel?: string;
+    /** The guest as display.guestName shapes the name (absent: none, or erased). */
+    guest?: string;
   };
   const door = p.doorId ? doorName(p.doorId) : p.global ? '*' : '';
-  // The badge by its printed label (the API shows UIDs to admin only).
-  const badge = p.badgeLabel ? ` · ${p.badgeLabel}` : '';
+  // The badge by its printed label (the API shows UIDs to admin only), then its guest.
+  const badge = `${p.badgeLabel ? ` · ${p.badgeLabel}` : ''}${p.guest ? ` · ${p.guest}` : ''}`;
   const L = recapLabels();
   switch (e.type) {
     case 'access.granted':
