@@ -1,0 +1,84 @@
+// The README's pictures of the panel, taken in Debian's Chromium from a gateway with a busy
+// morning at the desk (simulated hardware, the clock on a Monday at 09:40 WIB):
+//   npm run screenshots          -> docs/screenshots/*.png
+// A visit is brought to its stage through the HTTP API, as the desk would.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { haveChromium, startPanelLab } from '../test/support/browser.js';
+import { MONDAY_9AM } from '../test/support/gateway.js';
+
+const OUT = resolve(import.meta.dirname, '../docs/screenshots');
+const KTP = { type: 'ktp', number: '3578014107900001' };
+
+type Stage = 'arrived' | 'screened' | 'awaiting_host' | 'accepted' | 'badged' | 'checked_out';
+const GUESTS: Array<[string, string, string, Stage]> = [
+  ['Siti Rahayu', 'Dinas Kominfo Kab. Sidoarjo', 'Koordinasi data kunjungan', 'badged'],
+  ['Bambang Purnomo', 'PT Jasa Marga (Persero)', 'Rapat koordinasi', 'badged'],
+  ['Dewi Lestari', 'Universitas Airlangga', 'Audiensi', 'checked_out'],
+  ['Agus Setiawan', 'Bappeda Kota Malang', 'Studi banding', 'accepted'],
+  ['Rina Wulandari', 'Kantor Pos Surabaya', 'Pengantaran dokumen', 'awaiting_host'],
+  ['Hendra Gunawan', 'Inspektorat Provinsi', 'Konsultasi', 'awaiting_host'],
+  ['Sri Mulyani', 'RSUD Dr. Soetomo', 'Koordinasi', 'screened'],
+  ['Yusuf Hidayat', 'Dinas Pendidikan', 'Pengantaran surat', 'arrived'],
+];
+const ORDER: Stage[] = ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'checked_out'];
+
+async function main(): Promise<void> {
+  if (!haveChromium()) throw new Error('Chromium is needed (apt-get install -y chromium)');
+  await mkdir(OUT, { recursive: true });
+  const lab = await startPanelLab({ now: MONDAY_9AM });
+  try {
+    const api = async (path: string, body: unknown) => {
+      const res = await fetch(`${lab.url}/api/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${lab.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    };
+    let badge = 0;
+    for (const [name, institution, purpose, stage] of GUESTS) {
+      lab.t.clock.now += 4 * 60_000;
+      const { id } = await api('/visits', {
+        guest: { name, institution, phone: '0812 3456 7890' },
+        purpose,
+        hostId: 'kabag-umum',
+      });
+      const reach = (s: Stage) => ORDER.indexOf(stage) >= ORDER.indexOf(s);
+      if (reach('screened')) await api(`/visits/${id}/screening`, { passed: true });
+      if (reach('awaiting_host')) await api(`/visits/${id}/guestbook`, {});
+      if (reach('accepted')) await api(`/visits/${id}/decision`, { outcome: 'accepted', rooms: [] });
+      if (reach('badged')) await api(`/visits/${id}/badge`, { badge: `TAMU-0${++badge}`, collateral: KTP });
+      if (reach('checked_out'))
+        await api(`/visits/${id}/checkout`, { badgeReturned: true, documentReturned: false });
+    }
+    lab.t.clock.now += 90_000;
+    await lab.user('resepsionis', 'receptionist');
+    const page: Page = await (await lab.browser()).newPage();
+    const shot = async (name: string, width: number, height: number) => {
+      await page.setViewportSize({ width, height });
+      await page.waitForTimeout(300); // the layout settles after a resize
+      await page.screenshot({ path: join(OUT, `${name}.png`) });
+      process.stdout.write(`docs/screenshots/${name}.png\n`);
+    };
+    await lab.login(page, 'resepsionis');
+    await page.getByRole('heading', { name: 'Kunjungan hari ini' }).waitFor();
+    await shot('desk-board', 1366, 768);
+    await page.getByRole('button', { name: 'Tabel ringkas' }).click();
+    await page.locator('table').first().waitFor();
+    await shot('desk-table', 1024, 768);
+    await page.getByRole('button', { name: 'Papan' }).click();
+    await page.getByRole('link', { name: 'Orang di dalam' }).click();
+    await page
+      .getByRole('heading', { name: /Orang di dalam/ })
+      .first()
+      .waitFor();
+    await shot('people', 1366, 768);
+  } finally {
+    await lab.close();
+  }
+}
+
+await main();
