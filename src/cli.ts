@@ -383,6 +383,7 @@ async function main(argv: string[]): Promise<void> {
         hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
         doors: doorsOf(config),
         badges: new Map(state.data.badges.map((b) => [b.id, b])),
+        purposes: config.visits.purposes,
       };
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
       let text: string | Buffer;

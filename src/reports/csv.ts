@@ -11,6 +11,7 @@ import type {
   RecapSynced,
   SopStep,
 } from '../domain/recap.js';
+import { inLanguage } from '../domain/recap.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason, DocumentType, ScreeningReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
@@ -357,12 +358,12 @@ class Sheet {
     this.row(column, this.L.count);
     for (const it of list) this.row(this.name(it.label), it.count);
   }
-  breakdowns(recap: MonthlyRecap | YearlyRecap): void {
+  breakdowns(recap: MonthlyRecap | YearlyRecap, lang: RecapLang): void {
     const L = this.L;
     this.breakdown(L.byHost, L.host, recap.byHost);
     this.breakdown(L.byUnit, L.unit, recap.byUnit);
     this.breakdown(L.byInstitution, L.institution, recap.byInstitution);
-    this.breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+    this.breakdown(L.byPurpose, L.purpose, inLanguage(recap.byPurpose, lang));
   }
   hours(list: readonly RecapItem[]): void {
     this.blank();
@@ -423,7 +424,7 @@ export function recapToCsv(recap: MonthlyRecap, lang: RecapLang = 'id'): string 
   sheet.row(L.month, recapMonthTitle(recap.month, lang));
   sheet.row(L.timezone, recap.timezone);
   sheet.summary(recap);
-  sheet.breakdowns(recap);
+  sheet.breakdowns(recap, lang);
 
   sheet.blank();
   sheet.row(L.byDay);
@@ -508,7 +509,7 @@ export function yearlyRecapToCsv(recap: YearlyRecap, lang: RecapLang = 'id'): st
     );
   }
 
-  sheet.breakdowns(recap);
+  sheet.breakdowns(recap, lang);
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
   sheet.steps(recap.steps, recap.synced);
