@@ -112,6 +112,8 @@ export interface Bootstrap {
   retentionGuestDays: number;
   /** Lockdowns are released by admin and security (facilities when configured). */
   mayReleaseLockdown: boolean;
+  /** Purpose categories of an arrival (config visits.purposes). */
+  purposes: Array<{ id: string; name: string; nameEn: string }>;
 }
 
 export interface Timing {
@@ -127,6 +129,7 @@ export interface Visit {
   guestName: string;
   institution: string;
   purpose: string;
+  purposeCategory?: string;
   hostId: string;
   state: string;
   createdAt: number;

@@ -22,7 +22,7 @@ import {
   openScreening,
   rescheduleText,
 } from '../sop.js';
-import { boot, can, hostName, syncClock } from '../state.js';
+import { boot, can, hostName, purposeText, syncClock } from '../state.js';
 
 const DONE = ['closed', 'screening_refused', 'host_refused', 'rescheduled', 'cancelled'];
 const COLUMNS: Array<{ state: string; title: Key }> = [
@@ -188,7 +188,7 @@ export function deskView(root: HTMLElement): () => void {
       ),
       h('p', { class: 'inst' }, v.institution),
       h('p', { class: 'meta' }, `→ ${hostName(v.hostId)}`),
-      h('p', { class: 'meta purpose' }, v.purpose),
+      h('p', { class: 'meta purpose' }, purposeText(v)),
       ...extra,
       timer(v),
       h('div', { class: 'actions' }, ...nextActions(v)),

@@ -7,6 +7,7 @@ import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
 import { barChart, columnChart, type Datum } from '../charts.js';
+import { dateField } from '../date-field.js';
 import { busy, field, h, replace } from '../dom.js';
 import { localDate, now, number } from '../format.js';
 import { getLang, recapLabels, t } from '../i18n.js';
@@ -14,7 +15,15 @@ import { downloadIcon } from '../icons.js';
 import { fail } from '../sop.js';
 
 export function recapView(root: HTMLElement): () => void {
-  const month = h('input', { type: 'month', value: localDate(now()).month, required: true });
+  // The panel's own date fields: native month/date inputs speak the browser's language.
+  const today = localDate(now());
+  const thisYear = Number(today.date.slice(0, 4));
+  const month = dateField({
+    label: t('month'),
+    value: today.month,
+    years: [thisYear - 5, thisYear],
+    withDay: false,
+  });
   const year = h('input', {
     type: 'number',
     min: '2000',
@@ -29,17 +38,17 @@ export function recapView(root: HTMLElement): () => void {
     h('option', { value: 'month' }, t('periodMonth')),
     h('option', { value: 'year' }, t('periodYear')),
   );
-  const monthField = field(t('month'), month);
+  const monthField = month.el;
   const yearField = field(t('year'), year);
   yearField.hidden = true;
   const title = h('h1', null, t('recapTitle'));
   const show = h('button', { type: 'submit', class: 'primary' }, t('show'));
   const exports = h('div', { class: 'exports row' });
   // The guest book (buku tamu): every visit of a day or of the month as rows, to print or keep.
-  const day = h('input', {
-    type: 'date',
-    value: localDate(now()).date,
-    required: true,
+  const day = dateField({
+    label: t('registerDay'),
+    value: today.date,
+    years: [thisYear - 5, thisYear],
     onChange: () => showRegister(),
   });
   const registerLinks = h('div', { class: 'exports row' });
@@ -48,7 +57,7 @@ export function recapView(root: HTMLElement): () => void {
     { class: 'register', 'aria-labelledby': 'register-title' },
     h('h2', { id: 'register-title' }, t('registerTitle')),
     h('p', { class: 'hint' }, t('registerHint')),
-    h('div', { class: 'row' }, field(t('registerDay'), day), registerLinks),
+    h('div', { class: 'row' }, day.el, registerLinks),
   );
   const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
   replace(
