@@ -96,6 +96,7 @@ export function recapView(root: HTMLElement): () => void {
         ['xlsx', 'Excel (XLSX)'],
         ['csv', 'CSV'],
       ] as const) {
+        const shown = `${what === 'day' ? t('registerOfDay') : t('registerOfMonth')}: ${label}`;
         links.push(
           h(
             'a',
@@ -104,10 +105,11 @@ export function recapView(root: HTMLElement): () => void {
               href: `/api/v1/reports/register?${query}&format=${format}&lang=${lang}`,
               download: `buku-tamu-${name}.${format}`,
               'data-register': `${what}-${format}`,
-              'aria-label': `${t('registerDownload')} ${name} (${label})`,
+              // The visible words first (WCAG 2.5.3, label in name), then which file it is.
+              'aria-label': `${shown} (${t('registerDownload')} ${name})`,
             },
             downloadIcon(),
-            `${what === 'day' ? t('registerOfDay') : t('registerOfMonth')}: ${label}`,
+            shown,
           ),
         );
       }
