@@ -38,6 +38,8 @@ export function dateField(opts: {
   /** The years offered, first to last. */
   years: [number, number];
   withDay?: boolean;
+  /** 'YYYY-MM-DD': the days and months before it are offered disabled (a reschedule is not in the past). */
+  min?: string;
   onChange?: () => void;
 }): DateField {
   const withDay = opts.withDay !== false;
@@ -54,13 +56,23 @@ export function dateField(opts: {
   year.value = String(y0);
   month.value = String(m0);
   const shown = h('output', { class: 'date-shown', 'aria-live': 'polite' });
+  const [minY, minM, minD] = (opts.min ?? '').split('-').map(Number);
+  /** In the min's year, the months before it; in its month, the days before it. */
+  const before = (y: number, m: number, d = 31) =>
+    minY !== undefined && minM !== undefined && y === minY && (m < minM || (m === minM && d < (minD ?? 1)));
   const fillDays = () => {
-    const keep = Number(day.value) || d0 || 1;
-    const n = daysIn(Number(year.value), Number(month.value));
+    const y = Number(year.value);
+    const m = Number(month.value);
+    for (const o of month.options) o.disabled = before(y, Number(o.value));
+    let keep = Number(day.value) || d0 || 1;
+    const n = daysIn(y, m);
     replace(
       day,
-      Array.from({ length: n }, (_, i) => h('option', { value: String(i + 1) }, String(i + 1))),
+      Array.from({ length: n }, (_, i) =>
+        h('option', { value: String(i + 1), disabled: before(y, m, i + 1) }, String(i + 1)),
+      ),
     );
+    if (before(y, m, keep) && minD !== undefined && m === minM) keep = minD;
     day.value = String(Math.min(keep, n));
   };
   const current = () =>

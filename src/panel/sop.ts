@@ -490,6 +490,7 @@ export function openDecision(v: Visit, done: Done, preset?: 'accepted' | 'refuse
       label: t('proposedDate'),
       value: nextOfficeDay(),
       years: [thisYear, thisYear + 2],
+      min: localDate(now()).date,
     });
     const dateBox = date.el;
     const outcome = () => [acc, ref, abs].find((r) => r.input.checked)?.input.value ?? 'accepted';

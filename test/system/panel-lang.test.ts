@@ -197,8 +197,19 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
     await see(date.locator('output')).text().toBe('Selasa, 1 Desember 2026');
     await see(date.getByLabel('Bulan').locator('option:checked')).text().toBe('Desember');
     expect(await date.locator('input[type=date], input[type=month]').count()).toBe(0);
+    // Days before today are offered disabled: Monday 30 November is today, 29 November is past.
+    await date.getByLabel('Bulan').selectOption({ label: 'November' });
+    await see(date.getByLabel('Tanggal', { exact: true }).locator('option[value="29"]'))
+      .disabled()
+      .toBe(true);
+    await see(date.getByLabel('Tanggal', { exact: true }).locator('option[value="30"]'))
+      .disabled()
+      .toBe(false);
+    await date.getByLabel('Bulan').selectOption({ label: 'Desember' });
     // Keyboard: the day select takes a typed number.
     await date.getByLabel('Tanggal', { exact: true }).focus();
+    await desk.keyboard.press('Home');
+    await see(date.locator('output')).text().toBe('Selasa, 1 Desember 2026');
     await desk.keyboard.type('3');
     await see(date.locator('output')).text().toBe('Kamis, 3 Desember 2026');
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
