@@ -1,10 +1,21 @@
 // Purpose categories through the HTTP API (fastify.inject): the panel's bootstrap lists them;
 // an arrival stores its category beside the free text, an unknown one is a 400 naming the
 // field; the desk application's sync may send one (or none); the monthly recap counts per
-// category (JSON in both languages, CSV), visits without one under Lainnya / Other.
+// category (JSON in both languages, CSV, XLSX, PDF), visits without one under Lainnya / Other.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { requireLab } from '../support/lab.js';
+
+const run = promisify(execFile);
+const poppler = requireLab('pdftotext (apt-get install -y poppler-utils)', existsSync('/usr/bin/pdftotext'));
 
 const TZ = 'Asia/Jakarta';
 
@@ -143,5 +154,35 @@ describe('purpose categories over the API', () => {
     });
     expect(csv.body).toContain('Pengantaran surat/dokumen,1');
     expect(csv.body).not.toContain('Rapat persiapan Hari Jadi');
+  });
+
+  it('counts per category in the XLSX and the PDF too', async () => {
+    const get = (format: string, lang = 'id') =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/reports/monthly?month=2026-11&format=${format}&lang=${lang}`,
+        headers: { cookie: desk },
+      });
+    const xlsx = await get('xlsx', 'en');
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ExcelJS.Buffer);
+    const cells: string[] = [];
+    wb.eachSheet((ws) => ws.eachRow((row) => cells.push(JSON.stringify(row.values))));
+    expect(cells.join('\n')).toContain('"Letter/document delivery",1');
+    expect(cells.join('\n')).not.toContain('Rapat persiapan Hari Jadi');
+    if (!poppler) return;
+    const pdf = await get('pdf');
+    expect(pdf.statusCode).toBe(200);
+    const dir = await mkdtemp(join(tmpdir(), 'pintu-purposes-'));
+    try {
+      const file = join(dir, 'rekap.pdf');
+      await writeFile(file, pdf.rawPayload);
+      const { stdout } = await run('pdftotext', ['-layout', file, '-']);
+      expect(stdout).toMatch(/Pengantaran surat\/dokumen\s+1\b/);
+      expect(stdout).not.toContain('Rapat persiapan Hari Jadi');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -84,6 +84,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
     lab = await startPanelLab();
     await lab.user('resepsionis', 'receptionist');
     await lab.user('pengelola', 'admin');
+    await lab.user('pak-kabag', 'host', 'kabag-umum');
     await visit('Agus Salim', 'awaiting_host');
     await visit('Rina Wulandari', 'badged');
     desk = await (await lab.browser()).newPage();
@@ -127,7 +128,14 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
       await admin.waitForLoadState('networkidle');
       seen[view] = english(await words(admin));
     }
+    // The host's own view, with the visit waiting for them.
+    const host = await (await lab.browser()).newPage();
+    await lab.login(host, 'pak-kabag');
+    await host.getByRole('heading', { name: 'Agus Salim' }).waitFor();
+    seen.host = english(await words(host));
+    await host.context().close();
     expect(seen).toEqual({
+      host: [],
       desk: [],
       arrival: [],
       decision: [],
