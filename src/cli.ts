@@ -168,6 +168,7 @@ async function reportRegister(
       retentionDays: settings.get().retentionGuestDays ?? config.retention.guestDays,
       hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
       badges: new Map(state.data.badges.map((b) => [b.id, b])),
+      purposes: config.visits.purposes,
     },
   );
   const file = await exportRegister(register, format, lang);

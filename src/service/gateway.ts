@@ -240,7 +240,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
-  const register = new RegisterService(core, () => privacy.retentionDays);
+  const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
 
   await directory.seed({
     badges: config.badges,

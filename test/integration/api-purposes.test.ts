@@ -1,7 +1,8 @@
 // Purpose categories through the HTTP API (fastify.inject): the panel's bootstrap lists them;
 // an arrival stores its category beside the free text, an unknown one is a 400 naming the
 // field; the desk application's sync may send one (or none); the monthly recap counts per
-// category (JSON in both languages, CSV, XLSX, PDF), visits without one under Lainnya / Other.
+// category (JSON in both languages, CSV, XLSX, PDF), visits without one under Lainnya / Other;
+// the guest book's register writes the category before the purpose.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -184,5 +185,24 @@ describe('purpose categories over the API', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("writes the category before the purpose in the guest book's register", async () => {
+    const get = (format: string, lang = 'id') =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/reports/register?day=2026-11-30&format=${format}&lang=${lang}`,
+        headers: { cookie: desk },
+      });
+    const json = await get('json');
+    expect(json.statusCode, json.body).toBe(200);
+    const rows = json.json().rows as Array<{ guest: string; purposeCategory: { id: string } | null }>;
+    expect(rows.find((r) => r.guest === 'Siti Rahayu')?.purposeCategory).toMatchObject({ id: 'rapat' });
+    expect(rows.find((r) => r.guest === 'Cici Paramida')?.purposeCategory).toBeNull();
+    const csv = (await get('csv')).body;
+    expect(csv).toContain('Rapat: Rapat persiapan Hari Jadi Provinsi');
+    // Without a category, the purpose as it was typed.
+    expect(csv).toContain(',Penelitian,');
+    expect((await get('csv', 'en')).body).toContain('Meeting: Rapat persiapan Hari Jadi Provinsi');
   });
 });
