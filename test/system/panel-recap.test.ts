@@ -338,6 +338,8 @@ describe.skipIf(!ok)(
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await page.getByRole('heading', { name: 'Monthly recap' }).waitFor();
       await see(page.locator('a[data-format="xlsx"]')).attr('href').toContain('lang=en');
+      // The purpose categories by their English names.
+      await see(page.locator('.hbars[aria-label="By purpose"]')).text().toContain('Other');
       const xlsx = await download('xlsx');
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(xlsx.file);

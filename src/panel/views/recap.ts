@@ -2,7 +2,7 @@
 // refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
 // Biro Umum heading, in the panel's language. The yearly recap, the same figures with visits
 // per month, for the annual report (CSV). The guest book of a day or of the month, to download.
-import type { MonthlyRecap } from '../../domain/recap.js';
+import { inLanguage, type MonthlyRecap } from '../../domain/recap.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
@@ -259,7 +259,11 @@ export function recapView(root: HTMLElement): () => void {
             ),
         card(t('chartHosts'), r.byHost.length ? barChart(top(r.byHost), t('chartHosts')) : null),
         card(t('chartUnits'), r.byUnit.length ? barChart(top(r.byUnit), t('chartUnits')) : null),
-        card(t('chartPurposes'), r.byPurpose.length ? barChart(top(r.byPurpose), t('chartPurposes')) : null),
+        card(
+          t('chartPurposes'),
+          // Categories by their configured name in the panel's language.
+          r.byPurpose.length ? barChart(top(inLanguage(r.byPurpose, lang)), t('chartPurposes')) : null,
+        ),
         card(t('chartRefusals'), hasVisits ? barChart(refusals, t('chartRefusals')) : null),
         card(
           t('chartSteps'),
