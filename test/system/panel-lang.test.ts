@@ -220,12 +220,14 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
     await see(date.locator('output')).text().toBe('Selasa, 1 Desember 2026');
     await desk.keyboard.type('3');
     await see(date.locator('output')).text().toBe('Kamis, 3 Desember 2026');
+    await lab.shot(desk, 'lang-01-date-field');
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
     await see(desk.locator('details.done')).text().toContain('Dijadwalkan ulang ke Kamis, 3 Desember 2026');
 
     await desk.goto(`${lab.url}/#/recap`);
     const month = desk.getByRole('group', { name: 'Bulan' });
     await see(month.locator('output')).text().toBe('November 2026');
+    await lab.shot(desk, 'lang-02-recap-month-field');
     expect(await desk.locator('input[type=date], input[type=month]').count()).toBe(0);
   });
 });
