@@ -12,9 +12,7 @@ export interface DateField {
   /** The fieldset: put it in a form as a field. */
   el: HTMLElement;
   /** 'YYYY-MM-DD' (or 'YYYY-MM' for a month field). */
-  value: string;
-  /** Where Tab lands first (the day, or the month). */
-  first: HTMLSelectElement;
+  readonly value: string;
 }
 
 function pad2(n: number): string {
@@ -100,22 +98,8 @@ export function dateField(opts: {
   );
   return {
     el,
-    first: withDay ? day : month,
     get value() {
       return current();
-    },
-    set value(v: string) {
-      const [y, m, d] = v.split('-').map(Number);
-      if (!y || !m) return;
-      if (![...year.options].some((o) => o.value === String(y)))
-        year.append(h('option', { value: String(y) }, String(y)));
-      year.value = String(y);
-      month.value = String(m);
-      if (withDay) {
-        fillDays();
-        day.value = String(d ?? 1);
-      }
-      show();
     },
   };
 }
