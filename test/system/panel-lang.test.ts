@@ -99,7 +99,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
     await see(desk.locator('.live')).text().toBe('Terhubung');
     const seen: Record<string, string[]> = { desk: english(await words(desk)) };
 
-    await desk.keyboard.press('n');
+    await desk.getByRole('button', { name: /Tamu datang/ }).click();
     const arrival = desk.getByRole('dialog', { name: 'Tamu datang' });
     await arrival.waitFor();
     seen.arrival = english(await words(desk));
@@ -159,7 +159,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
   });
 
   it("replaces the browser's validation bubble by the panel's sentence", async () => {
-    await desk.keyboard.press('n');
+    await desk.getByRole('button', { name: /Tamu datang/ }).click();
     const arrival = desk.getByRole('dialog', { name: 'Tamu datang' });
     await arrival.getByLabel('Nama tamu').fill('Siti Rahayu');
     await arrival.getByLabel('Instansi / asal').fill('Dinas Kominfo');
@@ -178,7 +178,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
   });
 
   it('asks for the category at arrival and shows it on the card', async () => {
-    await desk.keyboard.press('n');
+    await desk.getByRole('button', { name: /Tamu datang/ }).click();
     const arrival = desk.getByRole('dialog', { name: 'Tamu datang' });
     await arrival.getByLabel('Nama tamu').fill('Budi Santoso');
     await arrival.getByLabel('Instansi / asal').fill('Bappeda');
