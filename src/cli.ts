@@ -175,6 +175,7 @@ async function reportRegister(
       retentionDays: settings.get().retentionGuestDays ?? config.retention.guestDays,
       hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
       badges: new Map(state.data.badges.map((b) => [b.id, b])),
+      purposes: config.visits.purposes,
     },
   );
   const file = await exportRegister(register, format, lang);
@@ -390,6 +391,7 @@ async function main(argv: string[]): Promise<void> {
         hosts: new Map(state.data.hosts.map((h) => [h.id, h])),
         doors: doorsOf(config),
         badges: new Map(state.data.badges.map((b) => [b.id, b])),
+        purposes: config.visits.purposes,
       };
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
       let text: string | Buffer;

@@ -6,7 +6,8 @@
 // sets one of these lists replaces it whole (lists are never merged); a file that leaves
 // one out keeps the embedded one. Only the keys without a schema default are written here;
 // validation fills the rest (pulseMs, failMode, ...).
-import type { BadgeSeed, DoorConfig, HostSeed, ReaderConfig } from './schema.js';
+import { DEFAULT_PURPOSE_CATEGORIES } from '../domain/types.js';
+import type { BadgeSeed, DoorConfig, HostSeed, PurposeConfig, ReaderConfig } from './schema.js';
 
 /** A door as written in a file: id, name and kind; the rest has schema defaults. */
 export type DoorInput = Pick<DoorConfig, 'id' | 'name' | 'kind'> & Partial<DoorConfig>;
@@ -53,3 +54,8 @@ export const DEFAULT_BADGES: readonly BadgeSeed[] = deepFreeze(
 export const DEFAULT_HOSTS: readonly HostInput[] = deepFreeze<HostInput[]>([
   { id: 'kabag-umum', name: 'Kepala Bagian Umum', unit: 'Bagian Umum', rooms: ['ruang-kabag'] },
 ]);
+
+/** Purpose categories of Biro Umum's guests; the last one takes visits without a category. */
+export const DEFAULT_PURPOSES: readonly PurposeConfig[] = deepFreeze(
+  DEFAULT_PURPOSE_CATEGORIES.map((p) => ({ ...p })),
+);

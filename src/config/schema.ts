@@ -6,7 +6,13 @@
 // Cross-field rules (references between doors, readers and hosts; duplicate ids; office
 // hours order; time zone existence) live in validate.ts: JSON Schema cannot say them well.
 import Type, { type Static, type TObject, type TSchema, type TUnion } from 'typebox';
-import { DEFAULT_BADGES, DEFAULT_DOORS, DEFAULT_HOSTS, DEFAULT_READERS } from './defaults.js';
+import {
+  DEFAULT_BADGES,
+  DEFAULT_DOORS,
+  DEFAULT_HOSTS,
+  DEFAULT_PURPOSES,
+  DEFAULT_READERS,
+} from './defaults.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -1018,6 +1024,27 @@ export const HostSeedSchema = Type.Object(
   { additionalProperties: false, description: 'A host (official who receives visitors).' },
 );
 
+export const PurposeSchema = Type.Object(
+  {
+    id: Slug('Category id (slug), stored with each visit (purposeCategory).'),
+    name: Type.String({ minLength: 1, maxLength: 80, description: 'Name in Bahasa Indonesia.' }),
+    nameEn: Type.String({ minLength: 1, maxLength: 80, description: 'Name in English.' }),
+  },
+  { additionalProperties: false, description: 'A purpose category of a visit.' },
+);
+
+const VisitsSchema = Section(
+  {
+    purposes: Type.Array(PurposeSchema, {
+      minItems: 1,
+      default: DEFAULT_PURPOSES,
+      description:
+        'Purpose categories chosen at arrival (with the free-text purpose); the recap counts visits per category. Ids unique; the last category also takes visits recorded without one (by default Lainnya / Other).',
+    }),
+  },
+  'Visits at the desk.',
+);
+
 // ---------------------------------------------------------------- the whole
 
 export const ConfigSchema = Type.Object(
@@ -1062,6 +1089,7 @@ export const ConfigSchema = Type.Object(
       default: DEFAULT_HOSTS,
       description: 'Hosts, created or updated at start.',
     }),
+    visits: VisitsSchema,
     admin: Section(
       {
         username: Type.String({
@@ -1083,6 +1111,7 @@ export type ReaderConfig = Static<typeof ReaderSchema>;
 export type ReaderDriverConfig = ReaderConfig['driver'];
 export type BadgeSeed = Static<typeof BadgeSeedSchema>;
 export type HostSeed = Static<typeof HostSeedSchema>;
+export type PurposeConfig = Static<typeof PurposeSchema>;
 export type OfficeHoursConfig = Config['access']['officeHours'];
 export type LogLevel = Config['log']['level'];
 export type MqttMode = Config['mqtt']['mode'];

@@ -284,6 +284,7 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
   const mqttMode = isObj(cfg.mqtt) ? str(cfg.mqtt.mode) : undefined;
 
   if (isObj(cfg.http)) checkHttp(cfg.http, out);
+  if (isObj(cfg.visits)) checkUnique(list(cfg.visits.purposes), 'visits.purposes', 'id', 'purpose id', out);
 
   if (isObj(cfg.gpio)) checkRegex(cfg.gpio.chipLabel, 'gpio.chipLabel', out);
   if (isObj(cfg.pcsc)) checkOrder(cfg.pcsc, 'retryMinMs', 'retryMaxMs', 'pcsc', out);

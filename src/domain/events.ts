@@ -19,6 +19,8 @@ export interface VisitArrived {
     guestId: string;
     institution: string;
     purpose: string;
+    /** A category id of config visits.purposes; absent on visits recorded before categories. */
+    purposeCategory?: string;
     hostId: string;
     /** The host's unit at the time, for the recap. */
     unit: string;

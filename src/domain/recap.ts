@@ -20,8 +20,8 @@
 import { DomainError } from './errors.js';
 import type { JournalEntry } from './events.js';
 import { daysInMonth, isValidMonth, isValidTimeZone, localParts, monthRange } from './time.js';
-import type { DocumentType, ScreeningReason, SopStep } from './types.js';
-import { SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
+import type { DocumentType, PurposeCategory, ScreeningReason, SopStep } from './types.js';
+import { DEFAULT_PURPOSE_CATEGORIES, SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
 
 export { SOP_STANDARD_MINUTES, SOP_STEPS, type SopStep };
 
@@ -45,6 +45,8 @@ export const RECAP_EVENT_TYPES: readonly string[] = [
 export interface RecapItem {
   key: string;
   label: string;
+  /** The English name, where the label is a configured Indonesian one (purpose categories). */
+  labelEn?: string;
   count: number;
 }
 
@@ -122,6 +124,8 @@ export interface MonthlyRecap {
   byHost: RecapItem[];
   byUnit: RecapItem[];
   byInstitution: RecapItem[];
+  /** Per purpose category (key: its id; label: its name, labelEn: its English name); visits
+   * without a category, or with one no longer configured, count under the last category. */
   byPurpose: RecapItem[];
   /** Every day of the month in order: key 'YYYY-MM-DD', label day of month. Local arrival date. */
   byDay: RecapItem[];
@@ -161,6 +165,8 @@ export interface RecapContext {
   badges?: ReadonlyMap<string, { label: string }>;
   /** Defaults to SOP_STANDARD_MINUTES, per step. */
   standardsMinutes?: Partial<Record<SopStep, number>>;
+  /** config visits.purposes (defaults to DEFAULT_PURPOSE_CATEGORIES); never empty. */
+  purposes?: readonly PurposeCategory[];
 }
 
 // ---------------------------------------------------------------- the builder
@@ -183,6 +189,7 @@ interface OpenVisit {
 
 export interface Counter {
   label: string;
+  labelEn?: string;
   count: number;
 }
 
@@ -205,14 +212,26 @@ function normaliseText(s: unknown): { key: string; label: string } {
   return { key: label.toLowerCase(), label };
 }
 
-export function bump(map: Map<string, Counter>, key: string, label: string, by = 1): void {
+export function bump(map: Map<string, Counter>, key: string, label: string, by = 1, labelEn?: string): void {
   const c = map.get(key);
   if (c) c.count += by;
-  else map.set(key, { label, count: by });
+  else map.set(key, { label, count: by, ...(labelEn !== undefined ? { labelEn } : {}) });
 }
 
 export function items(map: ReadonlyMap<string, Counter>): RecapItem[] {
-  return [...map].map(([key, c]) => ({ key, label: c.label, count: c.count })).sort(byCountThenName);
+  return [...map]
+    .map(([key, c]) => ({
+      key,
+      label: c.label,
+      ...(c.labelEn !== undefined ? { labelEn: c.labelEn } : {}),
+      count: c.count,
+    }))
+    .sort(byCountThenName);
+}
+
+/** A breakdown in the language asked for: the English name where an item has one. */
+export function inLanguage(list: readonly RecapItem[], lang: 'id' | 'en'): RecapItem[] {
+  return list.map((it) => (lang === 'en' && it.labelEn !== undefined ? { ...it, label: it.labelEn } : it));
 }
 
 export function round2(x: number): number {
@@ -232,6 +251,9 @@ export class MonthlyRecapBuilder {
   private readonly doorNames: RecapContext['doors'];
   private readonly badges: NonNullable<RecapContext['badges']>;
   private readonly standards: Record<SopStep, number>;
+  private readonly purposes: ReadonlyMap<string, PurposeCategory>;
+  /** Where visits without a (still configured) category count: the list's last category. */
+  private readonly otherPurpose: PurposeCategory;
 
   private read = 0;
   private inMonth = 0;
@@ -292,6 +314,11 @@ export class MonthlyRecapBuilder {
     this.hosts = ctx.hosts;
     this.doorNames = ctx.doors;
     this.badges = ctx.badges ?? new Map();
+    const purposes = ctx.purposes ?? DEFAULT_PURPOSE_CATEGORIES;
+    const last = purposes.at(-1);
+    if (!last) throw new DomainError('invalid', 'no purpose categories', 'purposes');
+    this.purposes = new Map(purposes.map((p) => [p.id, p]));
+    this.otherPurpose = last;
     this.standards = { ...SOP_STANDARD_MINUTES };
     for (const step of SOP_STEPS) {
       const v = ctx.standardsMinutes?.[step];
@@ -346,8 +373,8 @@ export class MonthlyRecapBuilder {
         bump(this.unitCounts, unit.key, unit.label);
         const inst = normaliseText(p.institution);
         bump(this.institutionCounts, inst.key, inst.label);
-        const purpose = normaliseText(p.purpose);
-        bump(this.purposeCounts, purpose.key, purpose.label);
+        const purpose = (p.purposeCategory && this.purposes.get(p.purposeCategory)) || this.otherPurpose;
+        bump(this.purposeCounts, purpose.id, purpose.name, 1, purpose.nameEn);
         const local = localParts(at, this.timezone);
         this.dayCounts[local.day - 1] = (this.dayCounts[local.day - 1] ?? 0) + 1;
         this.hourCounts[local.hour] = (this.hourCounts[local.hour] ?? 0) + 1;

@@ -13,7 +13,7 @@
 //   document's type is.
 import { DomainError } from './errors.js';
 import { isValidMonth, localParts, monthRange, zonedTimeToEpoch } from './time.js';
-import type { DocumentType, Visit } from './types.js';
+import type { DocumentType, PurposeCategory, Visit } from './types.js';
 
 export type RegisterPeriod = { kind: 'day'; day: string } | { kind: 'month'; month: string };
 
@@ -63,6 +63,8 @@ export interface RegisterRow {
   guestAlias: number | null;
   institution: string;
   purpose: string;
+  /** The purpose's category (config visits.purposes); null for a visit recorded without one. */
+  purposeCategory: PurposeCategory | null;
   hostId: string;
   /** "Pihak yang ditemui": the host's name (the id when the host is gone). */
   hostName: string;
@@ -98,6 +100,8 @@ export interface RegisterContext {
   hosts: ReadonlyMap<string, { name: string }>;
   /** Badge id -> printed label. */
   badges: ReadonlyMap<string, { label: string }>;
+  /** config visits.purposes, for the names of the visits' categories (absent: none named). */
+  purposes?: readonly PurposeCategory[];
 }
 
 const DAY_MS = 86_400_000;
@@ -216,6 +220,7 @@ export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): Gu
       guestAlias: alias,
       institution: v.institution,
       purpose: v.purpose,
+      purposeCategory: ctx.purposes?.find((p) => p.id === v.purposeCategory) ?? null,
       hostId: v.hostId,
       hostName: ctx.hosts.get(v.hostId)?.name ?? v.hostId,
       badge: v.badgeId === undefined ? null : (ctx.badges.get(v.badgeId)?.label ?? v.badgeId),

@@ -115,6 +115,27 @@ export interface VisitStep {
   doneElsewhere?: true;
 }
 
+/**
+ * A purpose category (config visits.purposes): the recap counts per category, as free text
+ * gives one bar per sentence. The last category of the list takes the visits without one.
+ */
+export interface PurposeCategory {
+  id: string;
+  /** Bahasa Indonesia. */
+  name: string;
+  nameEn: string;
+}
+
+/** Biro Umum's purposes of a visit (the default of config visits.purposes). */
+export const DEFAULT_PURPOSE_CATEGORIES: readonly PurposeCategory[] = [
+  { id: 'koordinasi', name: 'Koordinasi', nameEn: 'Coordination' },
+  { id: 'rapat', name: 'Rapat', nameEn: 'Meeting' },
+  { id: 'audiensi', name: 'Audiensi', nameEn: 'Audience' },
+  { id: 'pengantaran', name: 'Pengantaran surat/dokumen', nameEn: 'Letter/document delivery' },
+  { id: 'konsultasi', name: 'Konsultasi', nameEn: 'Consultation' },
+  { id: 'lainnya', name: 'Lainnya', nameEn: 'Other' },
+];
+
 export interface Visit {
   id: string;
   /** Id in an external desk application (sync API); unique when present. */
@@ -124,6 +145,8 @@ export interface Visit {
   guestName: string;
   institution: string;
   purpose: string;
+  /** The purpose category chosen at arrival (config visits.purposes); absent on older visits. */
+  purposeCategory?: string;
   hostId: string;
   state: VisitState;
   createdAt: number;

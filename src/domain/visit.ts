@@ -35,6 +35,7 @@ export type VisitCommand =
       guestName: string;
       institution: string;
       purpose: string;
+      purposeCategory?: string;
       hostId: string;
       externalId?: string;
     }
@@ -67,6 +68,8 @@ export interface VisitContext {
   doors: ReadonlyMap<string, Door>;
   /** A reschedule (host_absent) proposes a day at most this many days after today; absent: no bound. */
   rescheduleMaxDays?: number;
+  /** The purpose categories' ids (config visits.purposes); absent: no category is checked. */
+  purposeCategories?: readonly string[];
 }
 
 /** The states each action may start from, and where it leads. The one table of the machine. */
@@ -194,6 +197,10 @@ export function handleVisitCommand(
       const host = ctx.hosts.get(cmd.hostId);
       if (!host) throw new DomainError('not_found', `unknown host "${cmd.hostId}"`, 'hostId');
       required(cmd.guestName, 'guestName');
+      const category = cmd.purposeCategory;
+      if (category !== undefined && ctx.purposeCategories && !ctx.purposeCategories.includes(category)) {
+        throw new DomainError('invalid', `unknown purpose category "${category}"`, 'purposeCategory');
+      }
       return {
         type: 'visit.arrived',
         payload: {
@@ -202,6 +209,7 @@ export function handleVisitCommand(
           guestId: cmd.guestId,
           institution: required(cmd.institution, 'institution'),
           purpose: required(cmd.purpose, 'purpose', 500),
+          ...(category !== undefined ? { purposeCategory: category } : {}),
           hostId: host.id,
           unit: host.unit,
         },
@@ -432,6 +440,7 @@ export function applyVisitEvent(
       guestName,
       institution: p.institution,
       purpose: p.purpose,
+      ...(p.purposeCategory !== undefined ? { purposeCategory: p.purposeCategory } : {}),
       hostId: p.hostId,
       state: 'arrived',
       createdAt: at,

@@ -101,7 +101,7 @@ const ZERO_TOTALS = (): MonthlyRecap['totals'] => ({
 });
 
 function addInto(map: Map<string, Counter>, list: readonly RecapItem[]): void {
-  for (const it of list) if (it.count > 0) bump(map, it.key, it.label, it.count);
+  for (const it of list) if (it.count > 0) bump(map, it.key, it.label, it.count, it.labelEn);
 }
 
 export class YearlyRecapBuilder {

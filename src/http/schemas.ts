@@ -53,6 +53,7 @@ export const Visit = Type.Object({
   guestName: Type.String(),
   institution: Type.String(),
   purpose: Type.String(),
+  purposeCategory: Opt(Type.String({ description: 'A category id of config visits.purposes' })),
   hostId: Type.String(),
   state: VisitStateEnum,
   createdAt: Type.Integer(),
@@ -132,6 +133,13 @@ export const ArrivalBody = Type.Object(
       { additionalProperties: false },
     ),
     purpose: Text(500),
+    purposeCategory: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'A category id of config visits.purposes (GET /panel/bootstrap lists them); 400 when unknown',
+      }),
+    ),
     hostId: Id,
     externalId: Type.Optional(Id),
   },
@@ -249,6 +257,13 @@ export const SyncBody = Type.Object(
             { additionalProperties: false },
           ),
           purpose: Text(500),
+          purposeCategory: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description:
+                'A category id of config visits.purposes (optional; without it the recap counts the visit under the last category); 400 for that item when unknown',
+            }),
+          ),
           hostId: Id,
           status: Enum(
             SYNC_STATUSES,

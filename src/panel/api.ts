@@ -113,6 +113,8 @@ export interface Bootstrap {
   noticeSeconds: number;
   /** Lockdowns are released by admin and security (facilities when configured). */
   mayReleaseLockdown: boolean;
+  /** Purpose categories of an arrival (config visits.purposes). */
+  purposes: Array<{ id: string; name: string; nameEn: string }>;
 }
 
 export interface Timing {
@@ -128,6 +130,7 @@ export interface Visit {
   guestName: string;
   institution: string;
   purpose: string;
+  purposeCategory?: string;
   hostId: string;
   state: string;
   createdAt: number;

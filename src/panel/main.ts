@@ -8,6 +8,7 @@ import { longDate, now, time, timezone } from './format.js';
 import { getLang, type Key, setLang, t } from './i18n.js';
 import { live } from './live.js';
 import { boot, type Cap, can, clearBootstrap, loadBootstrap } from './state.js';
+import { installValidationMessages } from './validation.js';
 import { adminView } from './views/admin.js';
 import { deskView } from './views/desk.js';
 import { doorsView } from './views/doors.js';
@@ -228,4 +229,5 @@ onAuthProblem(() => {
 });
 
 setLang(getLang());
+installValidationMessages();
 void start();

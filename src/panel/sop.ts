@@ -6,13 +6,14 @@ import { DomainError } from '../domain/errors.js';
 import { maskDocumentNumber } from '../domain/privacy.js';
 import { DOCUMENT_TYPES } from '../domain/types.js';
 import { ApiError, api, type Badge, type TapResult, type Visit } from './api.js';
+import { dateField } from './date-field.js';
 import { deskReader, nextTapPath } from './desk-reader.js';
 import { busy, checkbox, type DialogHandle, dialog, field, h, nextId, replace, toast } from './dom.js';
 import { addDays, calendarDate, dateTime, localDate, now, time } from './format.js';
-import { errorText as apiErrorText, recapLabels, t, tIn } from './i18n.js';
+import { errorText as apiErrorText, getLang, recapLabels, t, tIn } from './i18n.js';
 import { qrSvg } from './qr.js';
 import { waPhone, whatsAppUrl } from './share.js';
-import { boot, can, host, hostName } from './state.js';
+import { boot, can, host, hostName, purposeText } from './state.js';
 
 type Done = () => void;
 
@@ -86,7 +87,7 @@ function visitSummary(v: Visit): HTMLElement {
     { class: 'summary' },
     h('strong', null, v.guestName || '—'),
     h('span', null, v.institution),
-    h('span', { class: 'muted' }, `${t('host')}: ${hostName(v.hostId)} · ${t('purpose')}: ${v.purpose}`),
+    h('span', { class: 'muted' }, `${t('host')}: ${hostName(v.hostId)} · ${t('purpose')}: ${purposeText(v)}`),
   );
 }
 
@@ -147,6 +148,13 @@ export function openArrival(done: (created: Visit) => void): void {
       autocomplete: 'tel',
     });
     const purpose = h('textarea', { name: 'purpose', required: true, maxlength: 500, rows: 2 });
+    // The category the recap counts by (config visits.purposes), then the purpose in words.
+    const category = h(
+      'select',
+      { name: 'purposeCategory', required: true },
+      h('option', { value: '' }, t('choosePurpose')),
+      (boot?.purposes ?? []).map((p) => h('option', { value: p.id }, getLang() === 'en' ? p.nameEn : p.name)),
+    );
     const select = h('select', { name: 'host', id: nextId('host'), required: true, size: 4 });
     const search = h('input', { type: 'search', autocomplete: 'off', 'aria-controls': select.id });
 
@@ -164,7 +172,7 @@ export function openArrival(done: (created: Visit) => void): void {
       phone.value = g.phone ?? '';
       guestId = g.id;
       closeList();
-      purpose.focus();
+      category.focus();
     };
     const highlight = (i: number) => {
       active = i;
@@ -273,6 +281,7 @@ export function openArrival(done: (created: Visit) => void): void {
                 ...(guestId ? { guestId } : {}),
               },
               purpose: purpose.value.trim(),
+              ...(category.value ? { purposeCategory: category.value } : {}),
               hostId: select.value,
             });
             return `${t('arrivalSaved')}: ${name.value.trim()}`;
@@ -289,7 +298,8 @@ export function openArrival(done: (created: Visit) => void): void {
       ),
       field(t('institution'), inst),
       field(`${t('phone')} (${t('optional')})`, phone),
-      field(t('purpose'), purpose),
+      field(t('purposeCategory'), category),
+      field(t('purposeDetail'), purpose),
       field(t('searchHost'), search),
       field(t('chooseHost'), select),
       err.el,
@@ -494,20 +504,21 @@ export function openDecision(v: Visit, done: Done, preset?: 'accepted' | 'refuse
     );
     const reason = h('input', { type: 'text', maxlength: 500 });
     const reasonField = field(`${t('reason')} (${t('optional')})`, reason);
-    const date = h('input', {
-      type: 'date',
+    // The panel's own date field: the desk reads the date in its language, never the browser's.
+    const thisYear = Number(localDate(now()).date.slice(0, 4));
+    const date = dateField({
+      label: t('proposedDate'),
       value: nextOfficeDay(),
+      years: [thisYear, thisYear + 2],
       min: localDate(now()).date,
-      required: true,
     });
-    const dateField = field(t('proposedDate'), date);
+    const dateBox = date.el;
     const outcome = () => [acc, ref, abs].find((r) => r.input.checked)?.input.value ?? 'accepted';
     const sync = () => {
       const o = outcome();
       roomsBox.hidden = o !== 'accepted';
       reasonField.hidden = o === 'accepted';
-      dateField.hidden = o !== 'host_absent';
-      date.required = o === 'host_absent';
+      dateBox.hidden = o !== 'host_absent';
     };
     for (const r of [acc, ref, abs]) r.input.addEventListener('change', sync);
     sync();
@@ -556,7 +567,7 @@ export function openDecision(v: Visit, done: Done, preset?: 'accepted' | 'refuse
       h('fieldset', { class: 'checks' }, h('legend', null, t('decisionTitle')), acc.row, ref.row, abs.row),
       roomsBox,
       reasonField,
-      dateField,
+      dateBox,
       err.el,
       actions(h('button', { type: 'button', onClick: () => d.close() }, t('cancel')), submit),
     );
@@ -717,7 +728,13 @@ function deskSimulator(badges: () => Badge[]): HTMLElement | null {
     fill();
     void api<TapResult>('POST', '/taps', { reader: reader.id, uid: select.value }).catch(fail);
   });
-  return h('div', { class: 'sim' }, h('small', null, `${t('simulator')} (${reader.id}):`), select, go);
+  return h(
+    'div',
+    { class: 'sim' },
+    h('small', null, `${t('simulator')} (${t('reader')}: ${reader.id}):`),
+    select,
+    go,
+  );
 }
 
 // ---------------------------------------------------------------- step 5: badge and document

@@ -3,6 +3,7 @@ import type { Role } from '../domain/types.js';
 import type { Bootstrap, Host } from './api.js';
 import { api } from './api.js';
 import { setClock } from './format.js';
+import { getLang } from './i18n.js';
 
 export let boot: Bootstrap | undefined;
 
@@ -52,6 +53,13 @@ export function can(cap: Cap): boolean {
 
 export function host(id: string): Host | undefined {
   return boot?.hosts.find((h) => h.id === id);
+}
+
+/** The purpose as the desk reads it: its category's name, then the words ("Rapat · ..."). */
+export function purposeText(v: { purpose: string; purposeCategory?: string }): string {
+  const c = boot?.purposes.find((p) => p.id === v.purposeCategory);
+  if (!c) return v.purpose;
+  return `${getLang() === 'en' ? c.nameEn : c.name} · ${v.purpose}`;
 }
 
 export function hostName(id: string): string {

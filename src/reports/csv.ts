@@ -16,6 +16,7 @@ import type {
   RecapSynced,
   SopStep,
 } from '../domain/recap.js';
+import { inLanguage } from '../domain/recap.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason, DocumentType, ScreeningReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
@@ -115,20 +116,20 @@ const ID: RecapLabels = {
   screeningRefused: 'Ditolak saat pemeriksaan',
   reason: 'Alasan',
   screeningReasons: { shoes: 'alas kaki', attire: 'pakaian', belongings: 'barang bawaan', other: 'lainnya' },
-  hostRefused: 'Ditolak pejabat',
+  hostRefused: 'Ditolak pihak yang ditemui',
   rescheduled: 'Dijadwalkan ulang',
   cancelled: 'Dibatalkan',
-  accepted: 'Diterima pejabat',
+  accepted: 'Diterima pihak yang ditemui',
   badgesIssued: 'Kartu tamu diterbitkan',
-  checkedOut: 'Kunjungan selesai (checkout)',
+  checkedOut: 'Selesai bertamu (kartu kembali)',
   averageVisitMinutes: 'Rata-rata lama kunjungan (menit)',
-  byHost: 'Per pejabat',
+  byHost: 'Per pihak yang ditemui',
   byUnit: 'Per unit',
   byInstitution: 'Per instansi',
   byPurpose: 'Per keperluan',
   byDay: 'Per hari',
   byHour: 'Per jam',
-  host: 'Pejabat',
+  host: 'Pihak yang ditemui',
   unit: 'Unit',
   institution: 'Instansi',
   purpose: 'Keperluan',
@@ -161,9 +162,9 @@ const ID: RecapLabels = {
   visitId: 'ID kunjungan',
   badge: 'Kartu',
   issuedAt: 'Waktu diterbitkan',
-  checkedOutAt: 'Waktu checkout',
+  checkedOutAt: 'Waktu selesai bertamu',
   note: 'Keterangan',
-  badgeReasons: { checkout: 'Tidak dikembalikan saat checkout', open: 'Belum checkout' },
+  badgeReasons: { checkout: 'Tidak dikembalikan saat selesai bertamu', open: 'Belum selesai bertamu' },
   documentType: 'Jenis dokumen',
   documentTypes: {
     ktp: 'KTP',
@@ -183,7 +184,7 @@ const ID: RecapLabels = {
   stepNames: {
     screening: 'Keperluan dan pemeriksaan',
     guestbook: 'Salam dan buku tamu',
-    confirmation: 'Konfirmasi pejabat',
+    confirmation: 'Konfirmasi pihak yang ditemui',
     badge: 'Penyerahan kartu tamu',
     escort: 'Pengantaran tamu',
   },
@@ -389,12 +390,12 @@ class Sheet {
     this.row(column, this.L.count);
     for (const it of list) this.row(this.name(it.label), it.count);
   }
-  breakdowns(recap: MonthlyRecap | YearlyRecap): void {
+  breakdowns(recap: MonthlyRecap | YearlyRecap, lang: RecapLang): void {
     const L = this.L;
     this.breakdown(L.byHost, L.host, recap.byHost);
     this.breakdown(L.byUnit, L.unit, recap.byUnit);
     this.breakdown(L.byInstitution, L.institution, recap.byInstitution);
-    this.breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+    this.breakdown(L.byPurpose, L.purpose, inLanguage(recap.byPurpose, lang));
   }
   hours(list: readonly RecapItem[]): void {
     this.blank();
@@ -459,7 +460,7 @@ export function recapToCsv(
   sheet.row(L.month, recapMonthTitle(recap.month, lang));
   sheet.row(L.timezone, recap.timezone);
   sheet.summary(recap);
-  sheet.breakdowns(recap);
+  sheet.breakdowns(recap, lang);
 
   sheet.blank();
   sheet.row(L.byDay);
@@ -548,7 +549,7 @@ export function yearlyRecapToCsv(
     );
   }
 
-  sheet.breakdowns(recap);
+  sheet.breakdowns(recap, lang);
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
   sheet.steps(recap.steps, recap.synced);

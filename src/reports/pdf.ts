@@ -3,7 +3,7 @@
 // against their standards, the breakdowns, doors, refusals, what was not returned, and a
 // signature block for the Kasubbag. Labels are the CSV's (RECAP_LABELS).
 import PDFDocument from 'pdfkit';
-import type { MonthlyRecap, RecapItem } from '../domain/recap.js';
+import { inLanguage, type MonthlyRecap, type RecapItem } from '../domain/recap.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
@@ -379,7 +379,7 @@ export function recapToPdf(
   };
   breakdown(L.byHost, L.host, recap.byHost);
   breakdown(L.byUnit, L.unit, recap.byUnit);
-  breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+  breakdown(L.byPurpose, L.purpose, inLanguage(recap.byPurpose, lang));
   breakdown(L.byInstitution, L.institution, recap.byInstitution);
 
   w.section(L.byHour);

@@ -58,13 +58,13 @@ const ID: RegisterLabels = {
     outcome: 'Keterangan',
   },
   outcomes: {
-    checked_out: 'Selesai (checkout)',
+    checked_out: 'Selesai bertamu',
     screening_refused: 'Ditolak saat pemeriksaan',
     host_refused: 'Ditolak pihak yang ditemui',
     rescheduled: 'Dijadwalkan ulang',
     cancelled: 'Dibatalkan',
     inside: 'Masih di dalam',
-    expired: 'Habis masa berlaku tanpa checkout',
+    expired: 'Habis masa berlaku tanpa selesai bertamu',
     in_progress: 'Masih dalam proses',
   },
   synced: 'dari aplikasi meja tamu',
@@ -165,12 +165,19 @@ export function registerCells(row: RegisterRow, register: GuestRegister, lang: R
     out,
     row.guest ?? `${L.guestAlias} ${row.guestAlias ?? ''}`.trim(),
     row.institution,
-    row.purpose,
+    purposeText(row, lang),
     row.hostName,
     row.badge ?? '',
     row.documentType === null ? '' : RECAP_LABELS[lang].documentTypes[row.documentType],
     outcomeText(row, lang),
   ];
+}
+
+/** The purpose as the register writes it: its category's name first ("Rapat: ..."), when it has one. */
+export function purposeText(row: RegisterRow, lang: RecapLang): string {
+  const c = row.purposeCategory;
+  if (!c) return row.purpose;
+  return `${lang === 'en' ? c.nameEn : c.name}: ${row.purpose}`;
 }
 
 export function outcomeText(row: RegisterRow, lang: RecapLang): string {

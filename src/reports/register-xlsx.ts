@@ -9,6 +9,7 @@ import { RECAP_LABELS, type RecapLang } from './csv.js';
 import {
   localDateTime,
   outcomeText,
+  purposeText,
   registerHeads,
   registerLabels,
   registerPeriodTitle,
@@ -95,7 +96,7 @@ function writeRow(r: ExcelJS.Row, row: RegisterRow, register: GuestRegister, lan
     row.timeOut === null ? [null] : [wallClock(row.timeOut, tz), sameDay ? NUM_FMT.time : NUM_FMT.dateTime],
     [safeText(row.guest ?? `${L.guestAlias} ${row.guestAlias ?? ''}`.trim())],
     [safeText(row.institution)],
-    [safeText(row.purpose)],
+    [safeText(purposeText(row, lang))],
     [safeText(row.hostName)],
     [row.badge ?? null],
     [row.documentType === null ? null : RECAP_LABELS[lang].documentTypes[row.documentType]],

@@ -6,7 +6,7 @@
 // Sheets: the summary with the SOP step times, doors and refusals; visits per day; the
 // breakdowns (host, unit, institution, purpose, hour); badges and documents not returned.
 import ExcelJS from 'exceljs';
-import type { MonthlyRecap, RecapItem } from '../domain/recap.js';
+import { inLanguage, type MonthlyRecap, type RecapItem } from '../domain/recap.js';
 import { localParts, zoneOffsetMs } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
@@ -311,7 +311,7 @@ export async function recapToXlsx(
     breakdown(L.byHost, L.host, recap.byHost);
     breakdown(L.byUnit, L.unit, recap.byUnit);
     breakdown(L.byInstitution, L.institution, recap.byInstitution);
-    breakdown(L.byPurpose, L.purpose, recap.byPurpose);
+    breakdown(L.byPurpose, L.purpose, inLanguage(recap.byPurpose, lang));
   }
 
   // ------------------------------------------------------------ not returned

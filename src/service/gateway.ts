@@ -237,6 +237,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       hosts: state.hosts,
       doors: state.doors,
       rescheduleMaxDays: config.access.rescheduleMaxDays,
+      purposeCategories: config.visits.purposes.map((p) => p.id),
     }),
     access.codeHash,
     config.access.codeLength,
@@ -252,9 +253,9 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   );
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
-  const reports = new ReportService(core);
+  const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
-  const register = new RegisterService(core, () => privacy.retentionDays);
+  const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
 
   await directory.seed({
     badges: config.badges,

@@ -9,7 +9,7 @@ import {
   type RegisterPeriod,
   registerPeriod,
 } from '../domain/register.js';
-import type { Visit } from '../domain/types.js';
+import type { PurposeCategory, Visit } from '../domain/types.js';
 import type { RecapLang } from '../reports/csv.js';
 import { registerToCsv } from '../reports/register-csv.js';
 import type { Archive } from '../store/archive.js';
@@ -65,6 +65,8 @@ export class RegisterService {
     private readonly core: Core,
     /** The retention in force (the admin may change it at run time). */
     private readonly retentionDays: () => number,
+    /** config visits.purposes: the names of the visits' purpose categories. */
+    private readonly purposes: readonly PurposeCategory[],
   ) {}
 
   /** From exactly one of `day` ('YYYY-MM-DD') or `month` ('YYYY-MM'). */
@@ -83,6 +85,7 @@ export class RegisterService {
       retentionDays: this.retentionDays(),
       hosts: s.hosts,
       badges: s.badges,
+      purposes: this.purposes,
     });
   }
 }

@@ -8,6 +8,7 @@ import {
   type RecapContext,
 } from '../domain/recap.js';
 import { isValidMonth } from '../domain/time.js';
+import type { PurposeCategory } from '../domain/types.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
 import { recapToCsv, yearlyRecapToCsv } from '../reports/csv.js';
 import { localiseRecap } from '../reports/localise.js';
@@ -44,7 +45,11 @@ export async function yearlyRecapFromJournal(
 }
 
 export class ReportService {
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    /** config visits.purposes: the categories the recap counts purposes by. */
+    private readonly purposes: readonly PurposeCategory[],
+  ) {}
 
   async monthly(month: string): Promise<MonthlyRecap> {
     if (!isValidMonth(month)) throw new DomainError('invalid', 'month must be YYYY-MM', 'month');
@@ -55,6 +60,7 @@ export class ReportService {
       hosts: s.hosts,
       doors: s.doors,
       badges: s.badges,
+      purposes: this.purposes,
     });
   }
 
@@ -67,6 +73,7 @@ export class ReportService {
       hosts: s.hosts,
       doors: s.doors,
       badges: s.badges,
+      purposes: this.purposes,
     });
   }
 

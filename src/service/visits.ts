@@ -29,6 +29,7 @@ import type { Core } from './core.js';
 export interface ArrivalInput {
   guest: { name: string; institution: string; phone?: string; guestId?: string };
   purpose: string;
+  purposeCategory?: string;
   hostId: string;
   externalId?: string;
 }
@@ -43,6 +44,7 @@ export interface SyncItem {
   externalId: string;
   guest: { name: string; institution: string; phone?: string };
   purpose: string;
+  purposeCategory?: string;
   hostId: string;
   /** Where the desk application has the visit. */
   status: SyncStatus;
@@ -106,6 +108,7 @@ export class VisitService {
       guestName: input.guest.name,
       institution: input.guest.institution,
       purpose: input.purpose,
+      ...(input.purposeCategory !== undefined ? { purposeCategory: input.purposeCategory } : {}),
       hostId: input.hostId,
       ...(input.externalId ? { externalId: input.externalId } : {}),
     };
@@ -260,7 +263,13 @@ export class VisitService {
         return;
       }
       const v = await this.arrive(
-        { guest: item.guest, purpose: item.purpose, hostId: item.hostId, externalId: item.externalId },
+        {
+          guest: item.guest,
+          purpose: item.purpose,
+          ...(item.purposeCategory !== undefined ? { purposeCategory: item.purposeCategory } : {}),
+          hostId: item.hostId,
+          externalId: item.externalId,
+        },
         actor,
       );
       visitId = v.id;

@@ -38,7 +38,7 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     // Dates in Asia/Jakarta even though this browser runs in UTC: Monday 30 November 2026, 09.00 WIB.
     await see(desk.locator('header .clock')).text().toContain('Senin, 30 November 2026');
     await see(desk.locator('header .clock')).text().toContain('09.00 WIB');
-    await see(desk.locator('.live')).text().toBe('Langsung');
+    await see(desk.locator('.live')).text().toBe('Terhubung');
   });
 
   it('runs a whole visit: arrival, screening, guest book, decision, badge by desk tap, entry, checkout by desk tap', async () => {
@@ -48,8 +48,9 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     await arrival.getByLabel('Nama tamu').fill('Siti Rahayu');
     await arrival.getByLabel('Instansi / asal').fill('Dinas Kominfo Kab. Sidoarjo');
     await arrival.getByLabel(/Nomor telepon/).fill('081234567890');
-    await arrival.getByLabel('Keperluan').fill('Koordinasi acara Hari Jadi');
-    await arrival.getByLabel('Pejabat yang ditemui').selectOption('kabag-umum');
+    await arrival.getByLabel('Jenis keperluan').selectOption({ label: 'Koordinasi' });
+    await arrival.getByLabel('Uraian keperluan').fill('Koordinasi acara Hari Jadi');
+    await arrival.getByLabel('Pihak yang ditemui', { exact: true }).selectOption('kabag-umum');
     await lab.shot(desk, '02-arrival');
     await arrival.getByRole('button', { name: 'Catat kedatangan' }).click();
     await arrival.waitFor({ state: 'hidden' });
@@ -92,10 +93,10 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     await book.waitFor({ state: 'hidden' });
 
     // Step 4: the host's decision, phoned in: accepted with the host's room -> a keypad code, once.
-    await column(/Menunggu pejabat/)
-      .getByRole('button', { name: 'Keputusan pejabat' })
+    await column(/Menunggu pihak yang ditemui/)
+      .getByRole('button', { name: 'Keputusan pihak yang ditemui' })
       .click();
-    const decision = desk.getByRole('dialog', { name: 'Keputusan pejabat' });
+    const decision = desk.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
     await see(decision.getByLabel('Ruang Kepala Bagian Umum')).checked().toBe(true);
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
     const codeDialog = desk.getByRole('dialog', { name: 'Kode akses ruang' });
@@ -145,8 +146,8 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
       .first()
       .getByRole('row', { name: /Siti Rahayu/ });
     await see(row).text().toContain('TAMU-03');
-    // Where they are: the area (issue 13's areas), the room they went into.
-    await see(row).text().toContain('Ruang Kepala Bagian Umum');
+    // In the room the code opened, inside the building (areas).
+    await see(row).text().toContain('Gedung › Ruang Kepala Bagian Umum');
     await desk.getByRole('heading', { name: 'Kartu tamu belum kembali: 1' }).waitFor();
     await lab.shot(desk, '07-people-inside');
     await desk.getByRole('link', { name: 'Pintu', exact: true }).click();
@@ -157,8 +158,8 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     // Step 7: checkout by tapping the badge back on the desk reader: access ends at once, then the
     // document goes back to the guest.
     await desk.getByRole('link', { name: 'Meja tamu' }).click();
-    await card('Siti Rahayu').getByRole('button', { name: 'Checkout' }).click();
-    const checkout = desk.getByRole('dialog', { name: 'Checkout' });
+    await card('Siti Rahayu').getByRole('button', { name: 'Selesai bertamu' }).click();
+    const checkout = desk.getByRole('dialog', { name: 'Selesai bertamu' });
     await see(checkout).text().toContain('Tempelkan kartu tamu di pembaca meja');
     await lab.tapUntil('desk', TAMU_03, checkout, 'Kartu diterima kembali');
     await see(checkout).text().toContain('Akses kartu dicabut');
@@ -196,7 +197,8 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     const arrival = desk.getByRole('dialog', { name: 'Tamu datang' });
     await arrival.getByLabel('Nama tamu').fill('Budi Santoso');
     await arrival.getByLabel('Instansi / asal').fill('CV Maju Jaya');
-    await arrival.getByLabel('Keperluan').fill('Menawarkan barang');
+    await arrival.getByLabel('Jenis keperluan').selectOption({ label: 'Lainnya' });
+    await arrival.getByLabel('Uraian keperluan').fill('Menawarkan barang');
     await arrival.getByRole('button', { name: 'Catat kedatangan' }).click();
 
     const sCard = security.locator('article.card', {
@@ -234,7 +236,8 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
     await arrival.getByLabel('Nama tamu').press('ArrowDown');
     await arrival.getByLabel('Nama tamu').press('Enter');
     await see(arrival.getByLabel('Instansi / asal')).value().toBe('Dinas Kominfo Kab. Sidoarjo');
-    await arrival.getByLabel('Keperluan').fill('Menyerahkan undangan');
+    await arrival.getByLabel('Jenis keperluan').selectOption({ label: 'Pengantaran surat/dokumen' });
+    await arrival.getByLabel('Uraian keperluan').fill('Menyerahkan undangan');
     await arrival.getByRole('button', { name: 'Catat kedatangan' }).click();
     await arrival.waitFor({ state: 'hidden' });
 
@@ -249,12 +252,13 @@ describe.skipIf(!ok)(`web panel: the desk in Chromium${ok ? '' : ' [skipped: no 
       .getByRole('dialog', { name: 'Salam dan buku tamu' })
       .getByRole('button', { name: 'Catat buku tamu' })
       .click();
-    await c.getByRole('button', { name: 'Keputusan pejabat' }).click();
-    const decision = desk.getByRole('dialog', { name: 'Keputusan pejabat' });
+    await c.getByRole('button', { name: 'Keputusan pihak yang ditemui' }).click();
+    const decision = desk.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
     await decision.getByLabel(/tidak di tempat/).check();
     // Monday 30 November: the next office day is Tuesday 1 December.
-    await see(decision.getByLabel('Tanggal kunjungan ulang')).value().toBe('2026-12-01');
-    await decision.getByLabel('Tanggal kunjungan ulang').fill('2026-12-02');
+    const date = decision.getByRole('group', { name: 'Tanggal kunjungan ulang' });
+    await see(date.locator('output')).text().toBe('Selasa, 1 Desember 2026');
+    await date.getByLabel('Tanggal', { exact: true }).selectOption('2');
     await lab.shot(desk, '11-reschedule');
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
     const done = desk.locator('details.done li', { hasText: 'Dijadwalkan ulang ke' });

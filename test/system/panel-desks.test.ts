@@ -125,12 +125,12 @@ describe.skipIf(!ok)(
     });
 
     it('a desk asking for a reader another desk waits on is told so', async () => {
-      await card(deskA, 'Tamu Berkartu').getByRole('button', { name: 'Checkout' }).click();
-      const checkoutA = deskA.getByRole('dialog', { name: 'Checkout' });
+      await card(deskA, 'Tamu Berkartu').getByRole('button', { name: 'Selesai bertamu' }).click();
+      const checkoutA = deskA.getByRole('dialog', { name: 'Selesai bertamu' });
       await waiting('meja-1');
       await deskB.getByLabel('Pembaca kartu meja ini').selectOption('meja-1');
-      await card(deskB, 'Tamu Berkartu').getByRole('button', { name: 'Checkout' }).click();
-      const checkoutB = deskB.getByRole('dialog', { name: 'Checkout' });
+      await card(deskB, 'Tamu Berkartu').getByRole('button', { name: 'Selesai bertamu' }).click();
+      const checkoutB = deskB.getByRole('dialog', { name: 'Selesai bertamu' });
       await see(checkoutB).text().toContain('Pembaca kartu ini sedang dipakai meja lain');
       // ...and no longer says it waits for a tap.
       await see(checkoutB).text().not.toContain('Tempelkan kartu tamu');
@@ -167,7 +167,7 @@ describe.skipIf(!ok)(
       await enrol.click();
       await waiting('meja-2');
       await lab.tap('meja-2', '04A1B2C3D4E5F1');
-      await see(admin.getByLabel('UID', { exact: true }))
+      await see(admin.getByLabel('Nomor seri kartu (UID)', { exact: true }))
         .value()
         .toBe('04A1B2C3D4E5F1');
     });

@@ -8,6 +8,9 @@ import { haveChromium, type PanelLab, see, startPanelLab } from '../support/brow
 
 const ok = haveChromium();
 
+/** What a test needs of an element inside the page (the tests are compiled without the DOM). */
+type Html = { insertAdjacentHTML(where: string, html: string): void };
+
 describe.skipIf(!ok)(
   `web panel: document numbers and dates${ok ? '' : ' [skipped: no /usr/bin/chromium]'}`,
   () => {
@@ -58,7 +61,9 @@ describe.skipIf(!ok)(
       await number.fill('abcd');
       await submit.click();
       await see(error).text().toContain('NIK terdiri dari 16 angka');
-      await see(error).text().toContain('collateral.number');
+      // The field in the form's words, never the API's path.
+      await see(error).text().toContain('(isian: nomor dokumen)');
+      expect(await error.textContent()).not.toContain('collateral.number');
       await number.fill('9978014107900001');
       await submit.click();
       await see(error).text().toContain('dua angka pertama NIK adalah kode provinsi');
@@ -77,16 +82,24 @@ describe.skipIf(!ok)(
     it('a past reschedule date that reaches the gateway is refused with the rule, in Indonesian', async () => {
       const id = await visit('Agus Salim', false);
       await desk.reload();
-      await card('Agus Salim').getByRole('button', { name: 'Keputusan pejabat' }).click();
-      const decision = desk.getByRole('dialog', { name: 'Keputusan pejabat' });
-      await decision.getByLabel('Pejabat tidak di tempat: jadwalkan ulang').check();
-      const date = decision.getByLabel('Tanggal kunjungan ulang');
-      // The date field's own minimum stops a person; a stale page (opened yesterday) does not.
-      await date.evaluate((el: { removeAttribute(name: string): void }) => el.removeAttribute('min'));
-      await date.fill('2020-01-01');
+      await card('Agus Salim').getByRole('button', { name: 'Keputusan pihak yang ditemui' }).click();
+      const decision = desk.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
+      await decision.getByLabel('Pihak yang ditemui tidak di tempat: jadwalkan ulang').check();
+      const date = decision.getByRole('group', { name: 'Tanggal kunjungan ulang' });
+      // The date field offers this year on; a stale page (opened last year) or a slip still can.
+      const year = date.getByLabel('Tahun');
+      await year.evaluate((el: Html) =>
+        el.insertAdjacentHTML('afterbegin', '<option value="2020">2020</option>'),
+      );
+      await year.selectOption('2020');
+      await date.getByLabel('Bulan').selectOption({ label: 'Januari' });
+      await date.getByLabel('Tanggal', { exact: true }).selectOption('1');
       await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
       await see(decision.locator('p.error')).text().toContain('tanggal tidak boleh sebelum hari ini');
-      await date.fill('2099-01-01');
+      await year.evaluate((el: Html) =>
+        el.insertAdjacentHTML('beforeend', '<option value="2099">2099</option>'),
+      );
+      await year.selectOption('2099');
       await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
       await see(decision.locator('p.error')).text().toContain('tanggal terlalu jauh ke depan');
       expect((await api('GET', `/visits/${id}`)).state).toBe('awaiting_host');

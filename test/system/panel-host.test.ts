@@ -73,7 +73,7 @@ describe.skipIf(!ok)(`web panel: hosts in Chromium${ok ? '' : ' [skipped: no /us
     await see(card).text().toContain('Penelitian tata kelola arsip');
     await lab.shot(host, '20-host-waiting');
     await card.getByRole('button', { name: 'Terima' }).click();
-    const decision = host.getByRole('dialog', { name: 'Keputusan pejabat' });
+    const decision = host.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
     await see(decision.getByLabel('Diterima')).checked().toBe(true);
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
     const code = host.getByRole('dialog', { name: 'Kode akses ruang' });
@@ -106,8 +106,8 @@ describe.skipIf(!ok)(`web panel: hosts in Chromium${ok ? '' : ' [skipped: no /us
 
   it('a signed one-time link lets the host refuse without a password, once', async () => {
     await awaitingHost('Agus Prasetyo', 'PT Sinar Abadi', 'Presentasi produk');
-    await deskCard('Agus Prasetyo').getByRole('button', { name: 'Tautan pejabat' }).click();
-    const dlg = desk.getByRole('dialog', { name: 'Tautan persetujuan untuk pejabat' });
+    await deskCard('Agus Prasetyo').getByRole('button', { name: 'Tautan untuk pihak yang ditemui' }).click();
+    const dlg = desk.getByRole('dialog', { name: 'Tautan persetujuan untuk pihak yang ditemui' });
     const input = dlg.getByRole('textbox');
     await see(input)
       .value()
@@ -124,14 +124,14 @@ describe.skipIf(!ok)(`web panel: hosts in Chromium${ok ? '' : ' [skipped: no /us
     });
     await lab.shot(phone, '23-host-link-on-phone');
     await card.getByRole('button', { name: 'Tolak' }).click();
-    const decision = phone.getByRole('dialog', { name: 'Keputusan pejabat' });
+    const decision = phone.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
     await decision.getByLabel(/Alasan/).fill('Tidak ada jadwal presentasi');
     await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
     await decision.waitFor({ state: 'hidden' });
 
     await see(desk.locator('details.done li', { hasText: 'Agus Prasetyo' }))
       .text()
-      .toContain('Ditolak pejabat');
+      .toContain('Ditolak pihak yang ditemui');
 
     // Used once: the same link logs nobody in again.
     const again = await (await lab.browser()).newPage();
@@ -169,7 +169,7 @@ describe.skipIf(!ok)(`web panel: hosts in Chromium${ok ? '' : ' [skipped: no /us
     const card = page.locator('article.card', { has: page.getByRole('heading', { name: 'Dewi Lestari' }) });
     await card.getByRole('button', { name: 'Terima' }).click();
     await page
-      .getByRole('dialog', { name: 'Keputusan pejabat' })
+      .getByRole('dialog', { name: 'Keputusan pihak yang ditemui' })
       .getByRole('button', { name: 'Simpan keputusan' })
       .click();
     await page.getByRole('dialog', { name: 'Kode akses ruang' }).waitFor();

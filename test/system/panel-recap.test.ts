@@ -205,9 +205,10 @@ describe.skipIf(!ok)(
     it('shows the month: figures, charts per day, host, unit, purpose, refusals and SOP times', async () => {
       await page.getByRole('link', { name: 'Rekap bulanan' }).click();
       await page.getByRole('heading', { name: 'Rekap bulanan' }).waitFor();
-      await see(page.getByLabel('Bulan', { exact: true }))
-        .value()
-        .toBe('2026-11');
+      // The panel's own month field, written out in Bahasa Indonesia.
+      await see(page.getByRole('group', { name: 'Bulan', exact: true }).locator('output'))
+        .text()
+        .toBe('November 2026');
       const main = page.locator('.tile.main');
       await see(main).text().toContain('8');
       await see(main).text().toContain('Jumlah kunjungan');
@@ -215,29 +216,34 @@ describe.skipIf(!ok)(
       // Per day: one column per day with arrivals (2, 3, 5, 10, 16, 20 November).
       const days = page.locator('svg[aria-label="Kunjungan per hari"]');
       await see(days.locator('rect.bar')).count().toBe(6);
-      await see(page.locator('.hbars[aria-label="Per pejabat"]'))
+      await see(page.locator('.hbars[aria-label="Per pihak yang ditemui"]'))
         .text()
         .toContain('Kepala Subbagian Tata Usaha');
       await see(page.locator('.hbars[aria-label="Per unit"]')).text().toContain('Subbagian Tata Usaha');
-      await see(page.locator('.hbars[aria-label="Per keperluan"]')).text().toContain('Koordinasi acara');
+      // Per purpose category: these visits were made without one, so all count as Lainnya.
+      await see(page.locator('.hbars[aria-label="Per keperluan"]')).text().toContain('Lainnya');
       // Confirmation took 3 minutes against a standard of 2: drawn as exceeded.
       const steps = page.locator('.hbars[aria-label^="Waktu langkah SOP"]');
       await see(steps.locator('.hbar', { has: page.locator('rect.bar.warn') }))
         .text()
-        .toContain('Konfirmasi pejabat');
+        .toContain('Konfirmasi pihak yang ditemui');
       await lab.shot(page, '30-recap');
     }, 60_000);
 
     it('shows the year: the same figures with visits per month, and its CSV', async () => {
       await page.getByLabel('Periode').selectOption('year');
       await page.getByRole('heading', { name: 'Rekap tahunan' }).waitFor();
-      await see(page.getByLabel('Tahun')).value().toBe('2026');
-      await expect.poll(() => page.getByLabel('Bulan', { exact: true }).isVisible()).toBe(false);
+      await see(page.getByRole('spinbutton', { name: 'Tahun' }))
+        .value()
+        .toBe('2026');
+      await expect
+        .poll(() => page.getByRole('group', { name: 'Bulan', exact: true }).isVisible())
+        .toBe(false);
       await see(page.locator('.tile.main')).text().toContain('8');
       // Per month: November is the only month with visits.
       const months = page.locator('svg[aria-label="Kunjungan per bulan"]');
       await see(months.locator('rect.bar')).count().toBe(1);
-      await see(page.locator('.hbars[aria-label="Per pejabat"]'))
+      await see(page.locator('.hbars[aria-label="Per pihak yang ditemui"]'))
         .text()
         .toContain('Kepala Subbagian Tata Usaha');
       const csv = page.locator('a[data-format="csv"]');
@@ -311,9 +317,9 @@ describe.skipIf(!ok)(
         expect(stdout).toContain(line);
       }
       expect(stdout).toMatch(/Jumlah kunjungan\s+8\b/);
-      expect(stdout).toMatch(/Ditolak pejabat\s+1\b/);
+      expect(stdout).toMatch(/Ditolak pihak yang ditemui\s+1\b/);
       expect(stdout).toMatch(/Kepala Subbagian Tata Usaha\s+2\b/);
-      expect(stdout).toMatch(/Konfirmasi pejabat\s+2\s+6\s+3\b/); // standard 2 min, 6 measured, mean 3
+      expect(stdout).toMatch(/Konfirmasi pihak yang ditemui\s+2\s+6\s+3\b/); // standard 2 min, 6 measured, mean 3
       expect(stdout).toContain('Mengetahui,');
       // The first page as a picture, for review.
       await run('pdftoppm', [
@@ -334,6 +340,8 @@ describe.skipIf(!ok)(
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await page.getByRole('heading', { name: 'Monthly recap' }).waitFor();
       await see(page.locator('a[data-format="xlsx"]')).attr('href').toContain('lang=en');
+      // The purpose categories by their English names.
+      await see(page.locator('.hbars[aria-label="By purpose"]')).text().toContain('Other');
       const xlsx = await download('xlsx');
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(xlsx.file);
@@ -350,7 +358,10 @@ describe.skipIf(!ok)(
 
     it('downloads the guest book of a day (PDF, landscape) and of the month (CSV)', async () => {
       const book = page.getByRole('region', { name: 'Buku tamu' });
-      await book.getByLabel('Tanggal').fill('2026-11-02');
+      const day = book.getByRole('group', { name: 'Tanggal' });
+      await day.getByLabel('Tahun').selectOption('2026');
+      await day.getByLabel('Bulan').selectOption({ label: 'November' });
+      await day.getByLabel('Tanggal', { exact: true }).selectOption('2');
       const dayPdf = book.locator('a[data-register="day-pdf"]');
       await see(dayPdf).attr('href').toBe('/api/v1/reports/register?day=2026-11-02&format=pdf&lang=id');
       const [d] = (await Promise.all([page.waitForEvent('download'), dayPdf.click()])) as [Download, unknown];
@@ -432,7 +443,7 @@ describe.skipIf(!ok)(
       await badges.getByRole('button', { name: 'Tambah' }).click();
       await see(toasts.locator('.toast.error').last())
         .text()
-        .toBe('Gagal: Bertentangan dengan data yang sudah ada (isian: label)');
+        .toBe('Gagal: Bertentangan dengan data yang sudah ada (isian: label kartu)');
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await page.getByRole('heading', { name: 'Visitor badges' }).waitFor();
       await badges.getByLabel('UID').fill('04AABBCCDD');
@@ -440,7 +451,7 @@ describe.skipIf(!ok)(
       await badges.getByRole('button', { name: 'Add' }).click();
       await see(toasts.locator('.toast.error').last())
         .text()
-        .toBe('Failed: Conflicts with existing data (field: label): a badge labelled TAMU-11 exists');
+        .toBe('Failed: Conflicts with existing data (field: badge label): a badge labelled TAMU-11 exists');
       await page.getByRole('button', { name: 'Ganti ke Bahasa Indonesia' }).click();
       await page.getByRole('heading', { name: 'Kartu tamu' }).waitFor();
       expect((await api('GET', '/badges')).filter((b: { uid: string }) => b.uid === '04AABBCCDD')).toEqual(

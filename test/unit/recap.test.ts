@@ -229,13 +229,9 @@ describe('MonthlyRecapBuilder', () => {
       { key: 'warga', label: 'Warga', count: 2 },
       { key: '@komunitas', label: '@Komunitas', count: 1 },
     ]);
-    expect(recap.byPurpose).toEqual([
-      { key: 'koordinasi', label: 'Koordinasi', count: 4 },
-      { key: 'penelitian', label: 'Penelitian', count: 2 },
-      { key: 'pengaduan', label: 'Pengaduan', count: 2 },
-      { key: 'penawaran', label: 'Penawaran', count: 1 },
-      { key: 'rapat', label: 'Rapat', count: 1 },
-    ]);
+    // Purposes count per category (config visits.purposes), not per sentence: these visits were
+    // recorded without one, so all count under the last category (test/unit/purposes.test.ts).
+    expect(recap.byPurpose).toEqual([{ key: 'lainnya', label: 'Lainnya', labelEn: 'Other', count: 10 }]);
   });
 
   it('breaks visits down by local day and hour of arrival', () => {
@@ -508,10 +504,10 @@ describe('recapToCsv', () => {
       'Alasan: pakaian',
       'Alasan: barang bawaan',
       'Alasan: lainnya',
-      'Ditolak pejabat',
+      'Ditolak pihak yang ditemui',
       'Dijadwalkan ulang',
       'Kartu tamu diterbitkan',
-      'Per pejabat',
+      'Per pihak yang ditemui',
       'Per unit',
       'Per instansi',
       'Per keperluan',
@@ -529,7 +525,7 @@ describe('recapToCsv', () => {
     expect(value('Jumlah kunjungan')).toEqual(['10']);
     expect(value('Alasan: alas kaki')).toEqual(['1']);
     expect(value('Alasan: barang bawaan')).toEqual(['0']);
-    expect(value('Ditolak pejabat')).toEqual(['1']);
+    expect(value('Ditolak pihak yang ditemui')).toEqual(['1']);
     expect(value('Dijadwalkan ulang')).toEqual(['1']);
     expect(value('Kartu tamu diterbitkan')).toEqual(['5']);
     expect(value('Rata-rata lama kunjungan (menit)')).toEqual(['45']);
@@ -538,14 +534,14 @@ describe('recapToCsv', () => {
     expect(value('Bapak Andi Wijaya')).toEqual(['5']);
     expect(value('Lobi Utama')).toEqual(['3', '1']);
     expect(value('Di luar jam layanan')).toEqual(['2']);
-    expect(value('Konfirmasi pejabat')).toEqual(['2', '7', '1.43', '1', '3', '1']);
+    expect(value('Konfirmasi pihak yang ditemui')).toEqual(['2', '7', '1.43', '1', '3', '1']);
     expect(value('V5')).toEqual([
       'TAMU-02',
       'Bapak Andi Wijaya',
       '2026-12-04 13:04',
-      'Tidak dikembalikan saat checkout',
+      'Tidak dikembalikan saat selesai bertamu',
     ]);
-    expect(value('V8')).toEqual(['B5', 'Bapak Andi Wijaya', '2026-12-31 16:04', 'Belum checkout']);
+    expect(value('V8')).toEqual(['B5', 'Bapak Andi Wijaya', '2026-12-31 16:04', 'Belum selesai bertamu']);
     expect(value('V6')).toEqual(['Kartu pelajar/mahasiswa', 'Ibu Sari Dewi', '2026-12-04 15:36']);
     expect(value('2026-12-01')).toEqual(['2']);
     expect(value('08:00-08:59')).toEqual(['1']);

@@ -55,6 +55,9 @@ const Bootstrap = Type.Object({
   mayReleaseLockdown: Type.Boolean({
     description: 'The caller may release a lockdown (admin, security; facilities when configured)',
   }),
+  purposes: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), nameEn: Type.String() }), {
+    description: 'Purpose categories of an arrival (config visits.purposes), in order',
+  }),
 });
 
 const PresenceRow = Type.Object({
@@ -254,6 +257,7 @@ export async function panelRoutes(
         retentionGuestDays: gateway.privacy.retentionDays,
         noticeSeconds: config.display.noticeSeconds,
         mayReleaseLockdown: gateway.access.mayReleaseLockdown(p.role),
+        purposes: config.visits.purposes,
       };
     },
   );

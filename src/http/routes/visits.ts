@@ -65,6 +65,7 @@ export async function visitRoutes(
         {
           guest: req.body.guest,
           purpose: req.body.purpose,
+          ...(req.body.purposeCategory !== undefined ? { purposeCategory: req.body.purposeCategory } : {}),
           hostId: req.body.hostId,
           ...(req.body.externalId ? { externalId: req.body.externalId } : {}),
         },

@@ -37,7 +37,7 @@ import {
   openScreening,
   rescheduleText,
 } from '../sop.js';
-import { boot, can, hostName, syncClock } from '../state.js';
+import { boot, can, hostName, purposeText, syncClock } from '../state.js';
 import { holdsDocument, matches, visitTable } from './desk-table.js';
 
 const MODE_KEY = 'pintu.deskView';
@@ -333,7 +333,7 @@ export function deskView(root: HTMLElement): () => void {
       ),
       h('p', { class: 'inst' }, v.institution),
       h('p', { class: 'meta' }, `→ ${hostName(v.hostId)}`),
-      h('p', { class: 'meta purpose' }, v.purpose),
+      h('p', { class: 'meta purpose' }, purposeText(v)),
       ...extra,
       timer(v),
       h('div', { class: 'actions' }, ...nextActions(v)),

@@ -8,7 +8,7 @@ import { dateTime, longDate, now, time } from '../format.js';
 import { type Key, t } from '../i18n.js';
 import { live } from '../live.js';
 import { fail, openDecision, openGrant, openWithdraw, rescheduleText } from '../sop.js';
-import { boot, host } from '../state.js';
+import { boot, host, purposeText } from '../state.js';
 
 export function hostView(root: HTMLElement): () => void {
   const me = boot?.me;
@@ -44,7 +44,7 @@ export function hostView(root: HTMLElement): () => void {
         h('span', { class: 'time' }, time(v.createdAt)),
       ),
       h('p', { class: 'inst' }, v.institution),
-      h('p', { class: 'meta purpose' }, `${t('purpose')}: ${v.purpose}`),
+      h('p', { class: 'meta purpose' }, `${t('purpose')}: ${purposeText(v)}`),
       v.rooms.length
         ? h(
             'p',

@@ -2,11 +2,12 @@
 // refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
 // Biro Umum heading, in the panel's language. The yearly recap, the same figures with visits
 // per month, for the annual report (CSV). The guest book of a day or of the month, to download.
-import type { MonthlyRecap } from '../../domain/recap.js';
+import { inLanguage, type MonthlyRecap } from '../../domain/recap.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
 import { barChart, columnChart, type Datum } from '../charts.js';
+import { dateField } from '../date-field.js';
 import { busy, field, h, replace } from '../dom.js';
 import { localDate, now, number } from '../format.js';
 import { getLang, recapLabels, t } from '../i18n.js';
@@ -19,7 +20,15 @@ function extension(format: string): string {
 }
 
 export function recapView(root: HTMLElement): () => void {
-  const month = h('input', { type: 'month', value: localDate(now()).month, required: true });
+  // The panel's own date fields: native month/date inputs speak the browser's language.
+  const today = localDate(now());
+  const thisYear = Number(today.date.slice(0, 4));
+  const month = dateField({
+    label: t('month'),
+    value: today.month,
+    years: [thisYear - 5, thisYear],
+    withDay: false,
+  });
   const year = h('input', {
     type: 'number',
     min: '2000',
@@ -34,17 +43,17 @@ export function recapView(root: HTMLElement): () => void {
     h('option', { value: 'month' }, t('periodMonth')),
     h('option', { value: 'year' }, t('periodYear')),
   );
-  const monthField = field(t('month'), month);
+  const monthField = month.el;
   const yearField = field(t('year'), year);
   yearField.hidden = true;
   const title = h('h1', null, t('recapTitle'));
   const show = h('button', { type: 'submit', class: 'primary' }, t('show'));
   const exports = h('div', { class: 'exports row' });
   // The guest book (buku tamu): every visit of a day or of the month as rows, to print or keep.
-  const day = h('input', {
-    type: 'date',
-    value: localDate(now()).date,
-    required: true,
+  const day = dateField({
+    label: t('registerDay'),
+    value: today.date,
+    years: [thisYear - 5, thisYear],
     onChange: () => showRegister(),
   });
   const registerLinks = h('div', { class: 'exports row' });
@@ -53,7 +62,7 @@ export function recapView(root: HTMLElement): () => void {
     { class: 'register', 'aria-labelledby': 'register-title' },
     h('h2', { id: 'register-title' }, t('registerTitle')),
     h('p', { class: 'hint' }, t('registerHint')),
-    h('div', { class: 'row' }, field(t('registerDay'), day), registerLinks),
+    h('div', { class: 'row' }, day.el, registerLinks),
   );
   const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
   replace(
@@ -95,6 +104,7 @@ export function recapView(root: HTMLElement): () => void {
         ['csv-excel', t('csvForExcel')],
         ['csv', 'CSV'],
       ] as const) {
+        const shown = `${what === 'day' ? t('registerOfDay') : t('registerOfMonth')}: ${label}`;
         links.push(
           h(
             'a',
@@ -103,10 +113,11 @@ export function recapView(root: HTMLElement): () => void {
               href: `/api/v1/reports/register?${query}&format=${format}&lang=${lang}`,
               download: `buku-tamu-${name}.${extension(format)}`,
               'data-register': `${what}-${format}`,
-              'aria-label': `${t('registerDownload')} ${name} (${label})`,
+              // The visible words first (WCAG 2.5.3, label in name), then which file it is.
+              'aria-label': `${shown} (${t('registerDownload')} ${name})`,
             },
             downloadIcon(),
-            `${what === 'day' ? t('registerOfDay') : t('registerOfMonth')}: ${label}`,
+            shown,
           ),
         );
       }
@@ -257,7 +268,11 @@ export function recapView(root: HTMLElement): () => void {
             ),
         card(t('chartHosts'), r.byHost.length ? barChart(top(r.byHost), t('chartHosts')) : null),
         card(t('chartUnits'), r.byUnit.length ? barChart(top(r.byUnit), t('chartUnits')) : null),
-        card(t('chartPurposes'), r.byPurpose.length ? barChart(top(r.byPurpose), t('chartPurposes')) : null),
+        card(
+          t('chartPurposes'),
+          // Categories by their configured name in the panel's language.
+          r.byPurpose.length ? barChart(top(inLanguage(r.byPurpose, lang)), t('chartPurposes')) : null,
+        ),
         card(t('chartRefusals'), hasVisits ? barChart(refusals, t('chartRefusals')) : null),
         card(
           t('chartSteps'),
