@@ -333,13 +333,14 @@ export function recapToPdf(
   ]);
   w.table(
     [
-      { header: L.step, width: 135 },
-      { header: L.standardMinutes, width: 60, align: 'right' },
-      { header: L.count, width: 45, align: 'right' },
-      { header: L.mean, width: 60, align: 'right' },
-      { header: L.median, width: 60, align: 'right' },
-      { header: L.p90, width: 70, align: 'right' },
-      { header: L.overStandard, width: 65, align: 'right' },
+      // The step's name on one line ("Konfirmasi pihak yang ditemui"), the figures narrower.
+      { header: L.step, width: 160 },
+      { header: L.standardMinutes, width: 50, align: 'right' },
+      { header: L.count, width: 50, align: 'right' },
+      { header: L.mean, width: 50, align: 'right' },
+      { header: L.median, width: 50, align: 'right' },
+      { header: L.p90, width: 60, align: 'right' },
+      { header: L.overStandard, width: 75, align: 'right' },
     ],
     stepRows,
   );

@@ -194,7 +194,8 @@ describe('report files read by outside tools', () => {
       expect(rows).toContainEqual(['30/11/2026', '1']);
       expect(rows).toContainEqual(['01/11/2026', '0']);
       expect(rows).toContainEqual([INSTITUTION, '1']);
-      expect(rows).toContainEqual([PURPOSE, '1']);
+      // Per purpose category (visits.purposes): a visit recorded without one is under the last.
+      expect(rows).toContainEqual(['Lainnya', '1']);
 
       const book = await save('register?day=2026-11-30&format=csv-excel', 'book-excel.csv');
       expect(book.res.headers['content-disposition']).toContain('buku-tamu-2026-11-30.csv"');
@@ -210,12 +211,13 @@ describe('report files read by outside tools', () => {
     it('csv: RFC 4180 (comma, CRLF, quoting), dot decimals, ISO dates (recap and guest book)', async () => {
       const { file, res } = await save('monthly?month=2026-11&format=csv', 'recap.csv');
       expect(res.body.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
-      expect(res.body).toContain(`"${PURPOSE.replace(/"/g, '""')}",1\r\n`);
       const rows = (await python(CSV_READER, [file, ','])) as string[][];
       expect(rows).toContainEqual(['Rata-rata lama kunjungan (menit)', '90.5']);
       expect(rows).toContainEqual(['2026-11-30', '1']);
-      expect(rows).toContainEqual([PURPOSE, '1']);
+      expect(rows).toContainEqual(['Lainnya', '1']);
       const book = await save('register?day=2026-11-30&format=csv', 'book.csv');
+      // A field with quotes and a comma (the purpose in words), quoted as RFC 4180 says.
+      expect(book.res.body).toContain(`,"${PURPOSE.replace(/"/g, '""')}",`);
       const reg = (await python(CSV_READER, [book.file, ','])) as string[][];
       expect(reg[1]!.slice(0, 7)).toEqual(['1', '2026-11-30', '08:05', '09:35', NAME, INSTITUTION, PURPOSE]);
     });

@@ -66,8 +66,8 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
       await see(cardOn(desk, `Berikutnya ${how}`))
         .count()
         .toBe(1);
-      await cardOn(desk, `Tamu ${how}`).getByRole('button', { name: 'Keputusan pejabat' }).click();
-      const decision = desk.getByRole('dialog', { name: 'Keputusan pejabat' });
+      await cardOn(desk, `Tamu ${how}`).getByRole('button', { name: 'Keputusan pihak yang ditemui' }).click();
+      const decision = desk.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
       await decision.getByLabel('Ditolak').check();
       await api('POST', `/visits/${id}/decision`, { outcome: 'refused' }, host);
       await decision.getByRole('button', { name: 'Simpan keputusan' }).click();
@@ -76,7 +76,7 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
         desk,
         decision,
         how,
-        cardOn(desk, `Berikutnya ${how}`).getByRole('button', { name: 'Keputusan pejabat' }),
+        cardOn(desk, `Berikutnya ${how}`).getByRole('button', { name: 'Keputusan pihak yang ditemui' }),
       );
     }
   });
@@ -103,8 +103,8 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
     await badgedVisit(lab.t.gateway, { name: 'Tamu Keluar', badge: 'TAMU-05' });
     await badgedVisit(lab.t.gateway, { name: 'Tamu Keluar Lain', badge: 'TAMU-06' });
     await see(cardOn(desk, 'Tamu Keluar Lain')).count().toBe(1);
-    await cardOn(desk, 'Tamu Keluar').getByRole('button', { name: 'Checkout' }).click();
-    const checkout = desk.getByRole('dialog', { name: 'Checkout' });
+    await cardOn(desk, 'Tamu Keluar').getByRole('button', { name: 'Selesai bertamu' }).click();
+    const checkout = desk.getByRole('dialog', { name: 'Selesai bertamu' });
     await expect
       .poll(() => lab.t.gateway.access.desk.holder('desk') !== undefined, { timeout: 10_000 })
       .toBe(true);
@@ -112,7 +112,7 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
       desk,
       checkout,
       'Batal',
-      cardOn(desk, 'Tamu Keluar Lain').getByRole('button', { name: 'Checkout' }),
+      cardOn(desk, 'Tamu Keluar Lain').getByRole('button', { name: 'Selesai bertamu' }),
     );
     await expect
       .poll(() => lab.t.gateway.access.desk.holder('desk') === undefined, { timeout: 10_000 })
@@ -127,7 +127,7 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
     await visit('Tamu Pejabat Lain', 'awaiting_host');
     await see(cardOn(page, 'Tamu Pejabat Lain')).count().toBe(1);
     await cardOn(page, 'Tamu Pejabat').getByRole('button', { name: 'Tolak' }).click();
-    const decision = page.getByRole('dialog', { name: 'Keputusan pejabat' });
+    const decision = page.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' });
     await decision.getByLabel(/Alasan/).fill('Sedang rapat');
     await closeAndCheck(
       page,

@@ -95,7 +95,7 @@ describe.skipIf(!ok)(
     const visitNamed = async (name: string) =>
       (await lab.t.gateway.visits.list({})).find((v: Visit) => v.guestName === name)!;
 
-    it('runs one visit from arrival to badge without the mouse: 16 key presses besides the typed text', async () => {
+    it('runs one visit from arrival to badge without the mouse: 18 key presses besides the typed text', async () => {
       let presses = 0;
       let typed = 0;
       const press = async (key: string) => {
@@ -115,6 +115,9 @@ describe.skipIf(!ok)(
       await press('Tab');
       await type('Bappeda Kota Malang');
       await press('Tab');
+      await press('Tab');
+      // The purpose's category (a select: its first letter picks it), then the purpose in words.
+      await press('k');
       await press('Tab');
       await type('Studi banding');
       await press('Control+Enter');
@@ -140,12 +143,12 @@ describe.skipIf(!ok)(
       await book.waitFor();
       await press('Enter');
       await book.waitFor({ state: 'hidden' });
-      await focusIs(desk, { visit: v.id, column: 'Menunggu pejabat' });
+      await focusIs(desk, { visit: v.id, column: 'Menunggu pihak yang ditemui' });
 
       // The host's decision phoned in: accepted with the host's room (the default), Ctrl+Enter;
       // the keypad code's "Selesai" is focused: Enter.
       await press('Enter');
-      await desk.getByRole('dialog', { name: 'Keputusan pejabat' }).waitFor();
+      await desk.getByRole('dialog', { name: 'Keputusan pihak yang ditemui' }).waitFor();
       await press('Control+Enter');
       const code = desk.getByRole('dialog', { name: 'Kode akses ruang' });
       await code.waitFor();
@@ -184,7 +187,7 @@ describe.skipIf(!ok)(
         passed: true,
       });
       expect(events.some((e) => e.type === 'visit.guestbook' && e.payload.visitId === v.id)).toBe(true);
-      expect({ presses, typed }).toEqual({ presses: 16, typed: 14 + 19 + 13 + 16 });
+      expect({ presses, typed }).toEqual({ presses: 18, typed: 14 + 19 + 13 + 16 });
     }, 120_000);
 
     it('returns focus to the card a dialog came from, or to the next card when it moved; arrows move between cards', async () => {
@@ -272,7 +275,7 @@ describe.skipIf(!ok)(
         .toBe(1);
       const row = table.getByRole('row', { name: /Dewi Anggraini/ });
       await see(row).text().toContain('TAMU-01');
-      await see(row.getByRole('button', { name: 'Checkout' }))
+      await see(row.getByRole('button', { name: 'Selesai bertamu' }))
         .count()
         .toBe(1);
       await lab.shot(desk, '22-compact-1024');
@@ -306,7 +309,7 @@ describe.skipIf(!ok)(
       const dewi = await visitNamed('Dewi Anggraini');
       await table.locator(`tr[data-visit="${dewi.id}"]`).focus();
       await desk.keyboard.press('Enter');
-      const checkout = desk.getByRole('dialog', { name: 'Checkout' });
+      const checkout = desk.getByRole('dialog', { name: 'Selesai bertamu' });
       await checkout.waitFor();
       await desk.keyboard.press('Escape');
       await checkout.waitFor({ state: 'hidden' });
@@ -407,7 +410,7 @@ describe.skipIf(!ok)(
         els.map((el) => el.getBoundingClientRect().top),
       );
       expect(tops).toEqual([...tops].sort((a, b) => b - a));
-      await see(shown.last()).text().toBe('Buku tamu dicatat: pejabat perlu memutuskan');
+      await see(shown.last()).text().toBe('Buku tamu dicatat: pihak yang ditemui perlu memutuskan');
       // Dismiss the newest: the next older one comes into view.
       await shown.last().getByRole('button', { name: 'Tutup pemberitahuan' }).click();
       await see(shown).count().toBe(3);

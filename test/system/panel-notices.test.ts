@@ -67,9 +67,9 @@ describe.skipIf(!ok)(
 
     it('shows the host link as a QR code drawn in the page and a WhatsApp link, fetching nothing outside', async () => {
       await awaitingHost('Agus Salim');
-      await card('Agus Salim').getByRole('button', { name: 'Tautan pejabat' }).click();
-      const dialog = desk.getByRole('dialog', { name: 'Tautan persetujuan untuk pejabat' });
-      const link = dialog.getByRole('textbox', { name: 'Tautan persetujuan untuk pejabat' });
+      await card('Agus Salim').getByRole('button', { name: 'Tautan untuk pihak yang ditemui' }).click();
+      const dialog = desk.getByRole('dialog', { name: 'Tautan persetujuan untuk pihak yang ditemui' });
+      const link = dialog.getByRole('textbox', { name: 'Tautan persetujuan untuk pihak yang ditemui' });
       await see(link).value().toContain('/#/link/');
       const url = await link.inputValue();
       const qr = dialog.getByRole('img', { name: /Kode QR tautan persetujuan/ });
@@ -107,7 +107,7 @@ describe.skipIf(!ok)(
         contact: '0812-3456-7890',
       });
       await desk.reload();
-      await card('Agus Salim').getByRole('button', { name: 'Tautan pejabat' }).click();
+      await card('Agus Salim').getByRole('button', { name: 'Tautan untuk pihak yang ditemui' }).click();
       const toHost = desk.getByRole('link', { name: 'Kirim lewat WhatsApp ke 0812-3456-7890' });
       await see(toHost)
         .attr('href')
