@@ -502,12 +502,17 @@ const MqttSchema = Section(
         enabled: Type.Boolean({
           default: true,
           description:
-            'Publish Home Assistant discovery (a lock, a door contact and an alarm per door; visitors inside).',
+            'Publish Home Assistant discovery (per door: a lock, a door contact, alarms, a lockdown button and state, access events; for the site: a lockdown button and state, visitors inside).',
         }),
         prefix: Type.String({
           pattern: TOPIC_PATTERN,
           default: 'homeassistant',
           description: 'Discovery prefix of Home Assistant.',
+        }),
+        mayHoldUnlocked: Type.Boolean({
+          default: false,
+          description:
+            "Home Assistant's UNLOCK holds a door unlocked until its LOCK (or a lockdown). Off: that UNLOCK is refused and journaled (door.command_refused); OPEN, one pulse, is always allowed.",
         }),
       },
       'Home Assistant MQTT discovery.',

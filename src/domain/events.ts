@@ -143,10 +143,16 @@ export interface DoorEvent {
     | 'door.closed'
     | 'door.alarm'
     /** An alarm that does not end with the door closing (offline, no_ack, reader_offline) ended. */
-    | 'door.alarm_cleared';
+    | 'door.alarm_cleared'
+    /** A door command refused for want of authority (Home Assistant's UNLOCK or RELEASE). */
+    | 'door.command_refused';
   payload: {
     doorId: string;
+    /** door.unlocked: the pulse length; absent when the door is held unlocked until a lock. */
     ms?: number;
+    /** door.command_refused: the command, and why it was refused. */
+    command?: string;
+    detail?: string;
     /**
      * offline: the room controller is gone; no_ack: it did not acknowledge a command;
      * reader_offline: a reader of the door lost its device (pcscd gone, unplugged).

@@ -7,8 +7,8 @@
 //   facilities     reads everything under the base topic and the discovery prefix but the raw
 //                  taps (they carry keypad codes);
 //                  publishes only pintu/doors/<door>/set
-//   homeassistant  reads pintu/status, events, doors, the visitors count and the discovery
-//                  prefix (not the roll call); publishes pintu/doors/<door>/ha/set (a topic
+//   homeassistant  reads pintu/status, events, lockdown, doors, the visitors count and the
+//                  discovery prefix (not the roll call); publishes pintu/doors/<door>/ha/set (a topic
 //                  of its own, so the gateway knows a command came from Home Assistant,
 //                  which may set a lockdown but not release it) and homeassistant/status
 //                  (its birth message)
@@ -86,6 +86,7 @@ export class Acl {
         return inside(
           this.topics.status,
           this.topics.events,
+          this.topics.lockdown,
           `${this.base}/doors/#`,
           this.topics.visitorsInside,
           `${this.topics.discoveryPrefix}/#`,
@@ -112,6 +113,7 @@ export class Acl {
         return (
           route?.kind === 'status' ||
           route?.kind === 'events' ||
+          route?.kind === 'lockdown' ||
           route?.kind === 'door.state' ||
           route?.kind === 'door.set' ||
           route?.kind === 'door.ha_set' ||

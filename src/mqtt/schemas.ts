@@ -26,6 +26,9 @@ const Alarm = Enum(
 
 export const FACILITIES_COMMANDS = ['UNLOCK', 'LOCK', 'LOCKDOWN', 'RELEASE'] as const;
 export type FacilitiesCommand = (typeof FACILITIES_COMMANDS)[number];
+/** Home Assistant's lock entity (OPEN, UNLOCK, LOCK) and lockdown buttons (LOCKDOWN). */
+export const HA_COMMANDS = ['OPEN', 'UNLOCK', 'LOCK', 'LOCKDOWN', 'RELEASE'] as const;
+export type HaCommand = (typeof HA_COMMANDS)[number];
 
 // ---------------------------------------------------------------- gateway -> everyone
 
@@ -50,6 +53,10 @@ export const DoorStatePayload = Type.Object(
     lockdown: Type.Boolean({
       description: 'The door (or the whole site) is in lockdown: every badge is refused.',
     }),
+    held: Type.Boolean({
+      description:
+        "Unlocked and held so by a command (Home Assistant's UNLOCK) until LOCK; false when locked or during a pulse (a grant, OPEN, facilities UNLOCK).",
+    }),
     at: EpochMs('When this state began (epoch milliseconds).'),
   },
   {
@@ -69,13 +76,22 @@ export const DoorSetPayload = Type.Unsafe<FacilitiesCommand>({
     'Text. Never retained (a retained command is refused), never a last will. From facilities clients: UNLOCK (one pulse of the door\'s pulseMs), LOCK (lock now), LOCKDOWN (refuse every badge and lock), RELEASE (end the lockdown; only when access.lockdown.facilitiesMayRelease). <door> "*" addresses every door (LOCKDOWN and RELEASE only).',
 });
 
-export const DoorHaSetPayload = Type.Unsafe<FacilitiesCommand>({
+export const DoorHaSetPayload = Type.Unsafe<HaCommand>({
   $id: 'door-ha-set',
   title: 'pintu/doors/<door>/ha/set',
   type: 'string',
-  enum: [...FACILITIES_COMMANDS],
+  enum: [...HA_COMMANDS],
   description:
-    "Text. Never retained, never a last will. From Home Assistant (its lock entity's command topic), as pintu/doors/<door>/set; a RELEASE from here is refused (Home Assistant may set a lockdown, not release it).",
+    'Text. Never retained, never a last will. From Home Assistant (its lock entity and lockdown buttons): OPEN (one pulse of the door\'s pulseMs), UNLOCK (hold unlocked until LOCK; only with mqtt.homeAssistant.mayHoldUnlocked, else refused and journaled as door.command_refused), LOCK (lock now), LOCKDOWN (refuse every badge and lock). RELEASE is refused and journaled: Home Assistant may set a lockdown, never release it. <door> "*" addresses every door (LOCKDOWN only).',
+});
+
+export const LockdownPayload = Type.Unsafe<'ON' | 'OFF'>({
+  $id: 'lockdown',
+  title: 'pintu/lockdown',
+  type: 'string',
+  enum: ['ON', 'OFF'],
+  description:
+    'Text. Retained. The site-wide lockdown (every door, set with <door> "*"): ON while in force, OFF otherwise. A lockdown of one door is in that door\'s state.',
 });
 
 export const VisitorsInsidePayload = Type.Integer({
@@ -125,7 +141,7 @@ export const EventPayload = Type.Object(
     at: EpochMs('When it happened.'),
     type: Type.String({
       description:
-        'Journal event type: access.granted, access.denied, door.unlocked, door.locked, door.lockdown, door.released, door.opened, door.closed, door.alarm, door.alarm_cleared, door.exit_request.',
+        'Journal event type: access.granted, access.denied, door.unlocked, door.locked, door.lockdown, door.released, door.opened, door.closed, door.alarm, door.alarm_cleared, door.exit_request, door.command_refused.',
     }),
     door: Type.Optional(Type.String()),
     reader: Type.Optional(Type.String()),
@@ -141,7 +157,12 @@ export const EventPayload = Type.Object(
     badge: Type.Optional(Type.String({ description: 'Label of the badge (not its UID).' })),
     alarm: Type.Optional(Alarm),
     cleared: Type.Optional(Type.Array(Alarm, { description: 'door.closed: the alarms this closing ended.' })),
-    ms: Type.Optional(Type.Integer({ description: 'door.unlocked: pulse length.' })),
+    ms: Type.Optional(
+      Type.Integer({ description: 'door.unlocked: pulse length; absent when the door is held unlocked.' }),
+    ),
+    command: Type.Optional(
+      Enum(HA_COMMANDS, 'door.command_refused: the door command refused (the actor says who sent it).'),
+    ),
     global: Type.Optional(Type.Boolean({ description: 'door.lockdown / door.released for every door.' })),
     actor: Type.Object(
       { kind: Enum(['user', 'token', 'device', 'system'] as const, 'Who acted.'), id: Type.String() },
@@ -288,6 +309,16 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     from: ['gateway'],
     to: ['facilities', 'home-assistant'],
     schema: DoorStatePayload,
+  },
+  {
+    name: 'lockdown',
+    topic: 'pintu/lockdown',
+    encoding: 'text',
+    retained: true,
+    qos: 1,
+    from: ['gateway'],
+    to: ['facilities', 'home-assistant'],
+    schema: LockdownPayload,
   },
   {
     name: 'door-set',

@@ -5,6 +5,7 @@
 //   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
 //   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
 //   pintu/doors/<door>/ha/set   Home Assistant's commands (its own topic: no release authority)
+//   pintu/lockdown              retained ON/OFF: the site-wide lockdown
 //   pintu/visitors/inside(/list) retained count; the roll call for facilities
 //   pintu/events                the journal's access and door events, in order (outbox.ts)
 //   pintu/rooms/<room>/...      room controllers (rooms.ts)
@@ -30,8 +31,8 @@ import {
   discoveryConfigs,
   discoveryFilter,
   doorDiscoveryTopics,
+  gatewayDiscoveryTopics,
   nodeIdOf,
-  visitorsTopic,
 } from './discovery.js';
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
@@ -39,10 +40,11 @@ import { Rejections } from './rejects.js';
 import { RoomHub } from './rooms.js';
 import {
   type AlarmKind,
+  DoorHaSetPayload,
   DoorSetPayload,
   type DoorState,
   decodeText,
-  type FacilitiesCommand,
+  type HaCommand,
   type MqttEvent,
   type VisitorsList,
 } from './schemas.js';
@@ -62,6 +64,7 @@ export const EVENT_TYPES = [
   'door.closed',
   'door.alarm',
   'door.alarm_cleared',
+  'door.command_refused',
 ] as const;
 
 export function topicsOf(config: Config): Topics {
@@ -135,9 +138,11 @@ export function eventOf(
       alarm?: AlarmKind;
       global?: boolean;
       cleared?: unknown;
+      command?: HaCommand;
     };
     e.door = p.doorId;
     if (p.ms !== undefined) e.ms = p.ms;
+    if (p.command) e.command = p.command;
     if (p.alarm) e.alarm = p.alarm;
     if (p.global) e.global = true;
     if (Array.isArray(p.cleared)) e.cleared = p.cleared as AlarmKind[];
@@ -155,6 +160,7 @@ export class MqttService {
   private readonly log: Logger;
   private readonly doorSent = new Map<string, { key: string; at: number }>();
   private visitorsKey = '';
+  private lockdownSent: string | undefined;
   private visitorsTimer: NodeJS.Timeout | undefined;
   private readonly discovery: Map<string, Record<string, unknown>>;
   private readonly offs: Array<() => void> = [];
@@ -183,7 +189,7 @@ export class MqttService {
       ? discoveryConfigs({
           topics,
           nodeId: nodeIdOf(config.mqtt.baseTopic),
-          doors: config.doors.map((d) => ({ id: d.id, name: d.name })),
+          doors: config.doors.map((d) => ({ id: d.id, name: d.name, controller: d.lock.driver === 'mqtt' })),
           version,
         })
       : new Map();
@@ -392,6 +398,8 @@ export class MqttService {
     for (const d of this.opts.config.doors) this.publishDoor(d.id);
     this.visitorsKey = '';
     this.publishVisitors();
+    this.lockdownSent = undefined;
+    this.publishLockdown();
     void this.publishDiscovery();
     this.hub?.linkUp(this.link);
   }
@@ -467,7 +475,11 @@ export class MqttService {
       void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
       return;
     }
-    const d = decodeText<FacilitiesCommand>(DoorSetPayload, payload);
+    // Home Assistant's topic has its own words (OPEN); facilities' has not.
+    const d =
+      route.kind === 'door.ha_set'
+        ? decodeText<HaCommand>(DoorHaSetPayload, payload)
+        : decodeText<HaCommand>(DoorSetPayload, payload);
     if (!d.ok)
       return this.rejections.reject(d.reason, route.kind, {
         door,
@@ -492,8 +504,18 @@ export class MqttService {
     }
     try {
       switch (command) {
-        case 'UNLOCK':
+        case 'OPEN':
           await gateway.access.unlock(door, actor);
+          break;
+        case 'UNLOCK':
+          if (route.kind === 'door.set') await gateway.access.unlock(door, actor);
+          else if (this.opts.config.mqtt.homeAssistant.mayHoldUnlocked)
+            await gateway.access.hold(door, actor);
+          else
+            throw new DomainError(
+              'forbidden',
+              'Home Assistant may not hold a door unlocked (mqtt.homeAssistant.mayHoldUnlocked is false): OPEN pulses it',
+            );
           break;
         case 'LOCK':
           await gateway.access.lock(door, actor);
@@ -513,10 +535,23 @@ export class MqttService {
           actor: actor.id,
           detail: err.message,
         });
+        // A command beyond the sender's authority is part of the record, not only of the log.
+        if (err.code === 'forbidden') await this.journalRefusal(door, command, err.message, actor);
         return;
       }
       this.log.error({ err, door, command }, 'facilities command failed');
     }
+  }
+
+  private async journalRefusal(
+    door: string,
+    command: HaCommand,
+    detail: string,
+    actor: Actor,
+  ): Promise<void> {
+    await this.opts.gateway.core
+      .record({ type: 'door.command_refused', payload: { doorId: door, command, detail } }, actor)
+      .catch((err) => this.log.error({ err, door, command }, 'journal append failed for a refused command'));
   }
 
   /**
@@ -570,8 +605,10 @@ export class MqttService {
     this.outbox.offer(e);
     if (e.type.startsWith('door.')) {
       const p = e.payload as { doorId: string; global?: boolean };
-      if (p.global || p.doorId === '*') for (const d of this.opts.config.doors) this.publishDoor(d.id);
-      else this.publishDoor(p.doorId);
+      if (p.global || p.doorId === '*') {
+        for (const d of this.opts.config.doors) this.publishDoor(d.id);
+        this.publishLockdown();
+      } else this.publishDoor(p.doorId);
     }
     if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
       this.scheduleVisitors();
@@ -617,6 +654,7 @@ export class MqttService {
       alarm: alarms.at(-1) ?? null,
       alarms,
       lockdown: ds.lockdown,
+      held: ds.held,
       at: gateway.core.now(),
     };
   }
@@ -641,6 +679,18 @@ export class MqttService {
         this.doorSent.delete(doorId);
         this.log.debug({ err, door: doorId }, 'mqtt: door state not published');
       });
+  }
+
+  /** pintu/lockdown: the site-wide lockdown, ON or OFF, on a change and at each connection. */
+  private publishLockdown(): void {
+    if (!this.link.connected) return;
+    const value = this.opts.gateway.access.inSiteLockdown() ? 'ON' : 'OFF';
+    if (value === this.lockdownSent) return;
+    this.lockdownSent = value;
+    this.link.publish(this.topics.lockdown, value, { qos: 1, retain: true }).catch((err) => {
+      this.lockdownSent = undefined;
+      this.log.debug({ err }, 'mqtt: lockdown not published');
+    });
   }
 
   private scheduleVisitors(): void {
@@ -737,7 +787,7 @@ export class MqttService {
     return [...this.discovery.keys()];
   }
 
-  /** The config topics of a door (tests, removal). */
+  /** Every config topic a door may own (tests, removal). */
   doorDiscoveryTopics(doorId: string): string[] {
     return doorDiscoveryTopics(
       this.topics.discoveryPrefix,
@@ -746,8 +796,9 @@ export class MqttService {
     );
   }
 
-  visitorsDiscoveryTopic(): string {
-    return visitorsTopic(this.topics.discoveryPrefix, nodeIdOf(this.opts.config.mqtt.baseTopic));
+  /** The config topics of the gateway device's own entities (tests). */
+  gatewayDiscoveryTopics(): string[] {
+    return gatewayDiscoveryTopics(this.topics.discoveryPrefix, nodeIdOf(this.opts.config.mqtt.baseTopic));
   }
 
   // ------------------------------------------------------------------ stop

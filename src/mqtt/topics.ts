@@ -7,6 +7,8 @@
 export type Route =
   | { kind: 'status' }
   | { kind: 'events' }
+  /** The site-wide lockdown (every door), for dashboards and Home Assistant. */
+  | { kind: 'lockdown' }
   | { kind: 'door.state'; door: string }
   | { kind: 'door.set'; door: string }
   /** Home Assistant's door commands: a topic of its own, so every broker's ACL tells it from facilities. */
@@ -39,6 +41,9 @@ export class Topics {
   }
   get events(): string {
     return `${this.base}/events`;
+  }
+  get lockdown(): string {
+    return `${this.base}/lockdown`;
   }
   get visitorsInside(): string {
     return `${this.base}/visitors/inside`;
@@ -81,6 +86,7 @@ export class Topics {
       case 1:
         if (a === 'status') return { kind: 'status' };
         if (a === 'events') return { kind: 'events' };
+        if (a === 'lockdown') return { kind: 'lockdown' };
         return undefined;
       case 2:
         if (a === 'visitors' && b === 'inside') return { kind: 'visitors.inside' };

@@ -223,6 +223,7 @@ const ID = {
   ev_opened: 'Pintu dibuka',
   ev_closed: 'Pintu ditutup',
   ev_exit: 'Tombol keluar',
+  ev_commandRefused: 'Perintah pintu ditolak',
   ev_desk: 'Kartu di meja',
   ev_other: 'Kejadian',
   // people
@@ -667,6 +668,7 @@ const EN: Record<Key, string> = {
   ev_opened: 'Door opened',
   ev_closed: 'Door closed',
   ev_exit: 'Exit button',
+  ev_commandRefused: 'Door command refused',
   ev_desk: 'Badge at the desk',
   ev_other: 'Event',
   peopleTitle: 'People inside',

@@ -29,6 +29,7 @@ const TYPES = [
   'door.closed',
   'door.alarm',
   'door.alarm_cleared',
+  'door.command_refused',
   'badge.added',
   'badge.lost',
   'badge.found',

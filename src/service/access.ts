@@ -31,6 +31,8 @@ export class AccessService {
   private readonly lastRead = new Map<string, number>();
   /** Ignored reads (bad serial lines, unreadable cards): logged at most once per reader per minute. */
   private readonly ignoredLog: BoundedLog;
+  /** Doors held unlocked by a command (hold) until the lock locks again, for whatever reason. */
+  private readonly held = new Set<string>();
   /** Door contact and alarm, from the door service (doors without inputs: nothing). */
   doorInputs: (doorId: string) => { open?: boolean; alarm?: 'held_open' | 'forced_open'; fault?: string } =
     () => ({});
@@ -51,7 +53,11 @@ export class AccessService {
     this.ignoredLog = new BoundedLog(core.log, 60_000);
     for (const reader of readers.values()) reader.onIgnored?.((i) => this.ignored(i));
     for (const lock of locks.values()) {
-      lock.onChange((s) => this.core.bus.emit('lock', { doorId: lock.doorId, ...s }));
+      lock.onChange((s) => {
+        // Before the news goes out: whoever reads the door's state on it sees the hold ended.
+        if (s.locked) this.held.delete(lock.doorId);
+        this.core.bus.emit('lock', { doorId: lock.doorId, ...s });
+      });
     }
   }
 
@@ -92,7 +98,11 @@ export class AccessService {
     const now = this.core.now();
     const state = this.core.state;
     const decision = decide(state, tap, now);
-    if (decision.granted) this.locks.get(decision.doorId)?.pulse(decision.pulseMs);
+    if (decision.granted) {
+      // A grant's pulse ends a hold: the door locks when the pulse does.
+      this.held.delete(decision.doorId);
+      this.locks.get(decision.doorId)?.pulse(decision.pulseMs);
+    }
     const m = this.core.metrics;
     m.decisionSeconds.observe((performance.now() - started) / 1000);
     m.decisions.inc({
@@ -204,16 +214,22 @@ export class AccessService {
       name: string;
       kind: string;
       lockdown: boolean;
+      /** Unlocked by hold() and not locked since. */
+      held: boolean;
       alarm?: 'held_open' | 'forced_open';
     } & LockState
   > {
-    return [...this.core.state.doors.values()].map((d) => ({
-      id: d.id,
-      name: d.name,
-      kind: d.kind,
-      lockdown: this.inLockdown(d.id),
-      ...this.doorState(d.id),
-    }));
+    return [...this.core.state.doors.values()].map((d) => {
+      const state = this.doorState(d.id);
+      return {
+        id: d.id,
+        name: d.name,
+        kind: d.kind,
+        lockdown: this.inLockdown(d.id),
+        held: this.held.has(d.id) && !state.locked,
+        ...state,
+      };
+    });
   }
 
   /** The lock's state with the door's contact and alarm; faults of both are kept. */
@@ -232,13 +248,30 @@ export class AccessService {
       throw new DomainError('conflict', `door "${doorId}" is in lockdown; release it first`);
     }
     const pulse = ms ?? door.pulseMs;
+    this.held.delete(doorId);
     this.locks.get(doorId)?.pulse(pulse);
     return this.core.record({ type: 'door.unlocked', payload: { doorId, ms: pulse } }, actor);
+  }
+
+  /**
+   * Hold unlocked until lock(), a lockdown or a grant's pulse (Home Assistant's UNLOCK, where
+   * the configuration allows it): journaled as door.unlocked without a pulse length.
+   */
+  async hold(doorId: string, actor: Actor): Promise<JournalEntry> {
+    if (!this.core.state.doors.has(doorId)) throw new DomainError('not_found', `unknown door "${doorId}"`);
+    if (this.inLockdown(doorId)) {
+      throw new DomainError('conflict', `door "${doorId}" is in lockdown; release it first`);
+    }
+    // Held before the driver reports the change, so the state it announces says so.
+    this.held.add(doorId);
+    this.locks.get(doorId)?.unlock();
+    return this.core.record({ type: 'door.unlocked', payload: { doorId } }, actor);
   }
 
   /** Lock now (facilities LOCK): ends a pulse or a held unlock; journaled with who asked. */
   async lock(doorId: string, actor: Actor): Promise<JournalEntry> {
     if (!this.core.state.doors.has(doorId)) throw new DomainError('not_found', `unknown door "${doorId}"`);
+    this.held.delete(doorId);
     this.locks.get(doorId)?.lock();
     return this.core.record({ type: 'door.locked', payload: { doorId } }, actor);
   }
@@ -273,7 +306,11 @@ export class AccessService {
         ? () => {
             pending.add(doorId);
             // Shut the locks first: the lockdown holds even before it is on disk.
-            for (const lock of this.locks.values()) if (global || lock.doorId === doorId) lock.lock();
+            for (const lock of this.locks.values())
+              if (global || lock.doorId === doorId) {
+                this.held.delete(lock.doorId);
+                lock.lock();
+              }
             return () => pending.delete(doorId);
           }
         : undefined,
@@ -294,6 +331,11 @@ export class AccessService {
       revoked.lockdown.has('*') ||
       revoked.lockdown.has(doorId)
     );
+  }
+
+  /** The site-wide lockdown (every door, set with '*') is in force, or on its way to the journal. */
+  inSiteLockdown(): boolean {
+    return this.core.state.lockdown.global || this.core.state.revoked.lockdown.has('*');
   }
 
   /** Who set the lockdown of a door (its own, else the global one), if it is in lockdown. */

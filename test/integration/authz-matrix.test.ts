@@ -420,6 +420,7 @@ const MQTT_POLICY = `
   topic                                        none  wrong-pw  ctl-101   ctl-102  fac        ha
   pintu/status                                 --    --        --        --       -R         -R
   pintu/events                                 --    --        --        --       -R         -R
+  pintu/lockdown                               --    --        --        --       -R         -R
   pintu/doors/ruang-101/state                  --    --        --        --       -R         -R
   pintu/doors/ruang-101/set                    --    --        --        --       PR         -R
   pintu/doors/ruang-101/ha/set                 --    --        --        --       -R         PR
@@ -442,6 +443,7 @@ const MQTT_POLICY = `
 const CONTRACT_KINDS = [
   'status',
   'events',
+  'lockdown',
   'door.state',
   'door.set',
   'door.ha_set',

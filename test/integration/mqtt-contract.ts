@@ -17,6 +17,7 @@ import {
   VisitorsListPayload,
 } from '../../src/mqtt/schemas.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
+import { haValidate } from '../support/ha-schemas.js';
 import {
   attempt,
   client,
@@ -338,10 +339,11 @@ export function contractSuite(setup: BrokerSetup): void {
         'homeassistant/#',
       ]);
       if (embedded) expect(ha.refused).toEqual(['pintu/visitors/inside/list', 'pintu/rooms/#']);
+      const configs = g.mqtt.discoveryTopics().length;
       await until(() =>
         expect(
           ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')),
-        ).toHaveLength(10),
+        ).toHaveLength(configs),
       );
       await until(() => expect(ha.on('pintu/visitors/inside').at(-1)).toBe('1'));
       expect(ha.on('pintu/visitors/inside/list')).toEqual([]);
@@ -359,7 +361,7 @@ export function contractSuite(setup: BrokerSetup): void {
           ha.messages
             .slice(before)
             .filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length,
-        ).toBe(10),
+        ).toBe(configs),
       );
       await sleep(100);
       expect(ha.messages.filter((m) => m.topic.includes('/tap'))).toEqual([]);
@@ -693,7 +695,8 @@ export function contractSuite(setup: BrokerSetup): void {
     it('removes (empty retained config) the entities of a door no longer configured', async () => {
       const dir = g.dir;
       const ha = await as('ha', ['homeassistant/#']);
-      await until(() => expect(ha.messages.filter((m) => m.payload.length > 0)).toHaveLength(10));
+      const configs = g.mqtt.discoveryTopics().length;
+      await until(() => expect(ha.messages.filter((m) => m.payload.length > 0)).toHaveLength(configs));
       await ha.end();
       await g.close({ keepDir: true });
       // The same data folder, room 102 gone from the configuration.
@@ -724,8 +727,87 @@ export function contractSuite(setup: BrokerSetup): void {
       const retainedNow = [
         ...new Set(ha3.messages.filter((m) => m.retain && m.payload.length > 0).map((m) => m.topic)),
       ];
-      expect(retainedNow).toHaveLength(7);
+      expect(retainedNow.sort()).toEqual(g.mqtt.discoveryTopics().sort());
       for (const t of gone) expect(retainedNow).not.toContain(t);
+    });
+
+    it('announces the gateway device before the doors that name it, each config valid for Home Assistant', async () => {
+      const ha = await as('ha', ['homeassistant/+/pintu/+/config']);
+      const want = g.mqtt.discoveryTopics();
+      await until(() => expect(new Set(ha.messages.map((m) => m.topic)).size).toBe(want.length));
+      // Home Assistant's birth message: the configs again, live, in the order they are published.
+      const before = ha.messages.length;
+      await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+      await until(() => expect(ha.messages.length - before).toBe(want.length));
+      const known = new Set<string>();
+      for (const m of ha.messages.slice(before)) {
+        expect(haValidate('homeassistant', m.topic, m.payload), m.topic).toEqual([]);
+        const device = (JSON.parse(m.payload) as { device: { identifiers: string[]; via_device?: string } })
+          .device;
+        if (device.via_device) expect(known, m.topic).toContain(device.via_device);
+        for (const id of device.identifiers) known.add(id);
+      }
+    });
+  });
+
+  describe('Home Assistant commands', () => {
+    it('OPEN pulses; UNLOCK (no hold allowed) and RELEASE are refused and journaled; its button sets the site lockdown', async () => {
+      const ctl = await ready();
+      const ha = await as('ha', ['pintu/lockdown', 'pintu/doors/+/state']);
+      await until(() => expect(ha.on('pintu/lockdown').at(-1)).toBe('OFF'));
+      const haActor = { kind: 'device', id: embedded ? 'mqtt:ha' : 'mqtt:homeassistant' };
+      const since = lastSeq();
+      const ran = ctl.ran.length;
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'OPEN', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toHaveLength(1));
+      const [opened] = await doorEntries(since, 'door.unlocked', 'ruang-101');
+      expect(opened!.payload).toEqual({ doorId: 'ruang-101', ms: 500 });
+      expect(opened!.actor).toEqual(haActor);
+      await until(() => expect(ctl.ran.slice(ran).map((c) => c.action)).toContain('unlock'));
+
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'UNLOCK', { qos: 1 });
+      await until(async () =>
+        expect(await doorEntries(since, 'door.command_refused', 'ruang-101')).toHaveLength(1),
+      );
+      const [refused] = await doorEntries(since, 'door.command_refused', 'ruang-101');
+      expect(refused!.payload).toMatchObject({ doorId: 'ruang-101', command: 'UNLOCK' });
+      expect(refused!.actor).toEqual(haActor);
+      // The refusal is journaled after the command was handled: no hold was ever sent.
+      expect(ctl.ran.map((c) => c.action)).not.toContain('hold');
+
+      await ha.client.publishAsync('pintu/doors/*/ha/set', 'LOCKDOWN', { qos: 1 });
+      await until(() => expect(ha.on('pintu/lockdown').at(-1)).toBe('ON'));
+      await until(() =>
+        expect(JSON.parse(ha.on('pintu/doors/ruang-101/state').at(-1) ?? '{}')).toMatchObject({
+          lockdown: true,
+        }),
+      );
+      await ha.client.publishAsync('pintu/doors/*/ha/set', 'RELEASE', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.command_refused', '*')).toHaveLength(1));
+      const [release] = await doorEntries(since, 'door.command_refused', '*');
+      expect(release!.payload).toMatchObject({ command: 'RELEASE' });
+      expect(g.gateway.access.inSiteLockdown()).toBe(true);
+      expect(await doorEntries(since, 'door.released', '*')).toEqual([]);
+    });
+
+    it('with mqtt.homeAssistant.mayHoldUnlocked, UNLOCK holds the door until LOCK', async () => {
+      await g.close();
+      g = await setup.start({ mqtt: { homeAssistant: { mayHoldUnlocked: true } } });
+      const ctl = await ready();
+      const ha = await as('ha', ['pintu/doors/ruang-101/state']);
+      const state = () =>
+        JSON.parse(ha.on('pintu/doors/ruang-101/state').at(-1) ?? '{}') as Record<string, unknown>;
+      await until(() => expect(state()).toMatchObject({ locked: true, held: false }));
+      const since = lastSeq();
+      const ran = ctl.ran.length;
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'UNLOCK', { qos: 1 });
+      await until(() => expect(ctl.ran.slice(ran).map((c) => c.action)).toContain('hold'));
+      await until(() => expect(state()).toMatchObject({ locked: false, held: true }));
+      const [held] = await doorEntries(since, 'door.unlocked', 'ruang-101');
+      // Held: no pulse length.
+      expect(held!.payload).toEqual({ doorId: 'ruang-101' });
+      await ha.client.publishAsync('pintu/doors/ruang-101/ha/set', 'LOCK', { qos: 1 });
+      await until(() => expect(state()).toMatchObject({ locked: true, held: false }));
     });
   });
 }

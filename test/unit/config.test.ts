@@ -112,7 +112,7 @@ describe('embedded defaults (no file)', () => {
       },
       backlogMax: 10000,
       rooms: { commandTimeoutMs: 1000, retries: 2 },
-      homeAssistant: { enabled: true, prefix: 'homeassistant' },
+      homeAssistant: { enabled: true, prefix: 'homeassistant', mayHoldUnlocked: false },
     });
     expect(config.access).toEqual({
       officeHours: { days: [1, 2, 3, 4, 5], open: '07:30', close: '16:00' },

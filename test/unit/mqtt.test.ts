@@ -1,6 +1,6 @@
 // The MQTT building blocks without a broker: topics and wildcards, the ACL rule by rule, the
-// payload schemas (and their shipped JSON Schema files), Home Assistant discovery against the
-// field names Home Assistant reads, the event outbox, room controller commands, MQTT users.
+// payload schemas (and their shipped JSON Schema files), the event outbox, room controller
+// commands, MQTT users. Home Assistant discovery: ha-discovery.test.ts.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import type { JournalEntry } from '../../src/domain/events.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
 import { Acl, type Principal } from '../../src/mqtt/acl.js';
 import { CommandRate } from '../../src/mqtt/command-rate.js';
-import { discoveryConfigs, doorDiscoveryTopics, nodeIdOf } from '../../src/mqtt/discovery.js';
+import { nodeIdOf } from '../../src/mqtt/discovery.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
 import { Rejections } from '../../src/mqtt/rejects.js';
 import { RoomHub, type RoomLink } from '../../src/mqtt/rooms.js';
@@ -290,169 +290,6 @@ describe('payload schemas', () => {
       guest: 'S. R.',
     });
     expect(JSON.stringify(e)).not.toContain('04A1B2C3D4E501');
-  });
-});
-
-describe('Home Assistant discovery', () => {
-  // The configuration keys Home Assistant's MQTT platforms accept (homeassistant/components/
-  // mqtt: lock.py PLATFORM_SCHEMA_MODERN, binary_sensor.py, sensor.py, with the shared
-  // MQTT_RW/RO_SCHEMA and MQTT_ENTITY_COMMON_SCHEMA / availability / device / origin keys).
-  const COMMON = [
-    'name',
-    'unique_id',
-    'object_id',
-    'default_entity_id',
-    'icon',
-    'entity_category',
-    'enabled_by_default',
-    'availability_topic',
-    'availability_template',
-    'availability_mode',
-    'availability',
-    'payload_available',
-    'payload_not_available',
-    'json_attributes_topic',
-    'json_attributes_template',
-    'device',
-    'origin',
-    'qos',
-    'encoding',
-    'state_topic',
-    'value_template',
-  ];
-  const LOCK = [
-    ...COMMON,
-    'command_topic',
-    'command_template',
-    'retain',
-    'optimistic',
-    'code_format',
-    'payload_lock',
-    'payload_unlock',
-    'payload_open',
-    'payload_reset',
-    'state_locked',
-    'state_locking',
-    'state_unlocked',
-    'state_unlocking',
-    'state_jammed',
-    'state_open',
-    'state_opening',
-  ];
-  const BINARY_SENSOR = [
-    ...COMMON,
-    'device_class',
-    'expire_after',
-    'force_update',
-    'off_delay',
-    'payload_on',
-    'payload_off',
-  ];
-  const SENSOR = [
-    ...COMMON,
-    'device_class',
-    'expire_after',
-    'force_update',
-    'last_reset_value_template',
-    'state_class',
-    'unit_of_measurement',
-    'suggested_display_precision',
-    'options',
-  ];
-  const DEVICE = [
-    'identifiers',
-    'connections',
-    'manufacturer',
-    'model',
-    'model_id',
-    'name',
-    'hw_version',
-    'serial_number',
-    'sw_version',
-    'via_device',
-    'suggested_area',
-    'configuration_url',
-  ];
-  const BINARY_SENSOR_CLASSES = ['door', 'problem', 'safety', 'opening', 'lock', 'connectivity'];
-
-  const configs = discoveryConfigs({
-    topics: new Topics('pintu'),
-    nodeId: 'pintu',
-    doors: [
-      { id: 'pintu-utama', name: 'Pintu Utama' },
-      { id: 'ruang-101', name: 'Ruang 101' },
-    ],
-    version: '1.2.3',
-  });
-  const of = (component: string) => [...configs].filter(([t]) => t.startsWith(`homeassistant/${component}/`));
-
-  it('a lock, a door contact and an alarm per door; a visitors sensor; nothing else', () => {
-    expect(of('lock')).toHaveLength(2);
-    expect(of('binary_sensor')).toHaveLength(4);
-    expect(of('sensor')).toHaveLength(1);
-    expect(configs.size).toBe(7);
-    for (const t of configs.keys())
-      expect(t).toMatch(/^homeassistant\/(lock|binary_sensor|sensor)\/pintu\/[a-zA-Z0-9_-]+\/config$/);
-    expect(doorDiscoveryTopics('homeassistant', 'pintu', 'ruang-101').every((t) => configs.has(t))).toBe(
-      true,
-    );
-  });
-
-  it('uses only field names Home Assistant knows, with the required ones, bound to pintu/status', () => {
-    const check = (allowed: string[], cfg: Record<string, unknown>) => {
-      for (const k of Object.keys(cfg)) expect(allowed, k).toContain(k);
-      for (const k of Object.keys(cfg.device as object)) expect(DEVICE, k).toContain(k);
-      expect(cfg).toMatchObject({
-        availability_topic: 'pintu/status',
-        payload_available: 'online',
-        payload_not_available: 'offline',
-      });
-      expect((cfg.device as { identifiers: string[] }).identifiers.length).toBeGreaterThan(0);
-      expect(cfg.origin).toMatchObject({ name: 'Pintu' });
-      expect(typeof cfg.unique_id).toBe('string');
-      expect(cfg.state_topic).toMatch(/^pintu\//);
-    };
-    for (const [, cfg] of of('lock')) {
-      check(LOCK, cfg);
-      // The lock's commands are the contract's door commands, never retained.
-      expect(cfg).toMatchObject({
-        payload_lock: 'LOCK',
-        payload_unlock: 'UNLOCK',
-        retain: false,
-        optimistic: false,
-      });
-      expect(cfg.command_topic).toMatch(/^pintu\/doors\/[^/]+\/ha\/set$/);
-      expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_lock as string)).ok).toBe(true);
-      expect(decodeText(DoorSetPayload, Buffer.from(cfg.payload_unlock as string)).ok).toBe(true);
-      expect(cfg.state_topic).toMatch(/^pintu\/doors\/[^/]+\/state$/);
-    }
-    for (const [, cfg] of of('binary_sensor')) {
-      check(BINARY_SENSOR, cfg);
-      expect(BINARY_SENSOR_CLASSES).toContain(cfg.device_class);
-      expect(cfg).toMatchObject({ payload_on: 'ON', payload_off: 'OFF' });
-    }
-    for (const [, cfg] of of('sensor')) {
-      check(SENSOR, cfg);
-      expect(cfg).toMatchObject({ state_topic: 'pintu/visitors/inside', state_class: 'measurement' });
-    }
-    const ids = [...configs.values()].map((c) => c.unique_id);
-    expect(new Set(ids).size).toBe(ids.length);
-  });
-
-  it('the templates name only the states the entities declare', () => {
-    const lock = of('lock')[0]![1];
-    const states = (lock.value_template as string).match(/[A-Z]{4,}|None/g);
-    expect(new Set(states)).toEqual(new Set(['JAMMED', 'None', 'LOCKED', 'UNLOCKED']));
-    expect(lock).toMatchObject({
-      state_locked: 'LOCKED',
-      state_unlocked: 'UNLOCKED',
-      state_jammed: 'JAMMED',
-    });
-    for (const [, cfg] of of('binary_sensor')) {
-      for (const s of (cfg.value_template as string).match(/'?[A-Z][A-Za-z]+'?/g) ?? []) {
-        expect(['ON', 'OFF', "'ON'", "'OFF'", 'None']).toContain(s);
-      }
-    }
   });
 });
 

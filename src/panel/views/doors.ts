@@ -37,6 +37,7 @@ function eventText(e: JournalEntry): string {
     badgeLabel?: string;
     /** The guest as display.guestName shapes the name (absent: none, or erased). */
     guest?: string;
+    command?: string;
   };
   const door = p.doorId ? doorName(p.doorId) : p.global ? '*' : '';
   // The badge by its printed label (the API shows UIDs to admin only), then its guest.
@@ -63,6 +64,8 @@ function eventText(e: JournalEntry): string {
       return `${t('ev_closed')} · ${door}`;
     case 'door.exit_request':
       return `${t('ev_exit')} · ${door}`;
+    case 'door.command_refused':
+      return `${t('ev_commandRefused')} · ${door} · ${p.command ?? ''}`;
     case 'desk.tap':
       return t('ev_desk');
     default:
