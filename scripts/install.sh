@@ -228,9 +228,9 @@ step "Packages"
 # pcscd + libccid: the ACR122U; libpcsclite-dev, build-essential, python3: the native
 # modules (PC/SC, epoll for GPIO, serialport) built by npm; gpiod: gpio.backend gpiod and
 # `gpioinfo`; polkitd: pcscd's access check where pcscd is built with polkit (Debian 13;
-# step 8); pcsc-tools: pcsc_scan for trouble-shooting; fonts-dejavu-core: the typeface
-# embedded in the PDF reports (src/reports/fonts.ts).
-PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3 fonts-dejavu-core)
+# step 8); pcsc-tools: pcsc_scan for trouble-shooting. (The PDF reports' typeface comes with
+# the npm dependencies: dejavu-fonts-ttf.)
+PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3)
 if [ "$LIVE" = 0 ]; then
   note "  skipped (--root: install them in the target): ${PACKAGES[*]}"
 elif [ "$SKIP_PACKAGES" = 1 ]; then
