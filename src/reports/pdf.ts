@@ -259,6 +259,31 @@ export function drawLetterhead(
   doc.fillColor('black');
 }
 
+/** Every page's footer, once the pages are drawn: the report's title left, "Halaman i dari n" right. */
+export function drawFooters(
+  doc: Doc,
+  w: Writer,
+  title: string,
+  page: (i: number, n: number) => string,
+): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    const y = doc.page.height - MARGIN + 10;
+    doc.font(FONT.regular).fontSize(7.5).fillColor(GREY);
+    doc.text(title, w.left, y, { width: w.width / 2, lineBreak: false });
+    doc.text(page(i - range.start + 1, range.count), w.left + w.width / 2, y, {
+      width: w.width / 2,
+      align: 'right',
+      lineBreak: false,
+    });
+    doc.fillColor('black');
+    doc.page.margins.bottom = bottom;
+  }
+}
+
 export function recapToPdf(
   recap: MonthlyRecap,
   lang: RecapLang = 'id',
@@ -482,23 +507,7 @@ export function recapToPdf(
     align: 'center',
   });
 
-  // ------------------------------------------------------------ footers
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    const y = doc.page.height - MARGIN + 10;
-    doc.font(FONT.regular).fontSize(7.5).fillColor(GREY);
-    doc.text(`${L.title} - ${monthTitle}`, w.left, y, { width: w.width / 2, lineBreak: false });
-    doc.text(W.page(i - range.start + 1, range.count), w.left + w.width / 2, y, {
-      width: w.width / 2,
-      align: 'right',
-      lineBreak: false,
-    });
-    doc.fillColor('black');
-    doc.page.margins.bottom = bottom;
-  }
+  drawFooters(doc, w, `${L.title} - ${monthTitle}`, W.page);
   doc.end();
   return bytes;
 }

@@ -5,7 +5,7 @@ import type { GuestRegister } from '../domain/register.js';
 import type { RecapLang } from './csv.js';
 import { FONT } from './fonts.js';
 import { EXPORT_WORDS } from './heading.js';
-import { drawLetterhead, reportDocument } from './pdf.js';
+import { drawFooters, drawLetterhead, reportDocument } from './pdf.js';
 import {
   localDateTime,
   registerCells,
@@ -19,8 +19,6 @@ export interface RegisterPdfOptions {
   generatedAt?: number;
 }
 
-const MARGIN = 50;
-const GREY = '#555555';
 /** Points per column; they add up to the landscape page's width inside the margins (742). */
 const WIDTHS = [22, 60, 44, 64, 100, 82, 89, 97, 48, 56, 80];
 const RIGHT = new Set([0]);
@@ -76,23 +74,7 @@ export function registerToPdf(
     width: w.width,
   });
 
-  // ------------------------------------------------------------ footers
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    const y = doc.page.height - MARGIN + 10;
-    doc.font(FONT.regular).fontSize(7.5).fillColor(GREY);
-    doc.text(`${L.title} - ${period}`, w.left, y, { width: w.width / 2, lineBreak: false });
-    doc.text(W.page(i - range.start + 1, range.count), w.left + w.width / 2, y, {
-      width: w.width / 2,
-      align: 'right',
-      lineBreak: false,
-    });
-    doc.fillColor('black');
-    doc.page.margins.bottom = bottom;
-  }
+  drawFooters(doc, w, `${L.title} - ${period}`, W.page);
   doc.end();
   return bytes;
 }

@@ -53,6 +53,8 @@ export interface PanelLab {
   user(username: string, role: Role, hostId?: string): Promise<void>;
   /** Logs in from `path` (default the desk's `/`), as a bookmark of another view would. */
   login(page: Page, username: string, path?: string): Promise<void>;
+  /** An API call as the admin's token (fastify.inject): the JSON answer; throws on a refusal. */
+  api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<ReturnType<typeof JSON.parse>>;
   /** A tap on a simulated reader, through the API as the CLI does. */
   tap(
     reader: string,
@@ -134,6 +136,16 @@ export async function startPanelLab(opts: { now?: number; file?: string } = {}):
       await page.getByLabel(/Kata sandi|Password/).fill(PASSWORD);
       await page.getByRole('button', { name: /^(Masuk|Log in)$/ }).click();
       await page.locator('header.top').waitFor();
+    },
+    async api(method, url, payload) {
+      const res = await t.app.inject({
+        method,
+        url: `/api/v1${url}`,
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload ? { payload } : {}),
+      });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res.json();
     },
     tap,
     async tapUntil(reader, uid, where, text) {

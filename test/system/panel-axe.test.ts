@@ -71,16 +71,7 @@ describe.skipIf(!ok)(
     let lab: PanelLab;
     const found: string[] = [];
 
-    const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-      const res = await lab.t.app.inject({
-        method,
-        url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${lab.token}` },
-        ...(payload ? { payload } : {}),
-      });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res.json();
-    };
+    const api: PanelLab['api'] = (method, url, payload) => lab.api(method, url, payload);
     /** A visit brought through the API to the SOP step whose dialog is audited. */
     const visit = async (name: string, steps: number, badge = 'TAMU-01'): Promise<void> => {
       const v = await api('POST', '/visits', {

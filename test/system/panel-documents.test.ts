@@ -17,16 +17,7 @@ describe.skipIf(!ok)(
     let lab: PanelLab;
     let desk: Page;
 
-    const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-      const res = await lab.t.app.inject({
-        method,
-        url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${lab.token}` },
-        ...(payload ? { payload } : {}),
-      });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res.json();
-    };
+    const api: PanelLab['api'] = (method, url, payload) => lab.api(method, url, payload);
     /** A visit brought to awaiting_host, or accepted, through the API. */
     const visit = async (name: string, accepted: boolean): Promise<string> => {
       const v = await api('POST', '/visits', {

@@ -51,16 +51,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
   let desk: Page;
   let admin: Page;
 
-  const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await lab.t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { authorization: `Bearer ${lab.token}` },
-      ...(payload ? { payload } : {}),
-    });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json();
-  };
+  const api: PanelLab['api'] = (method, url, payload) => lab.api(method, url, payload);
   const visit = async (name: string, to: 'awaiting_host' | 'badged'): Promise<string> => {
     const v = await api('POST', '/visits', {
       guest: { name, institution: 'Dinas Perhubungan' },

@@ -30,16 +30,7 @@ describe.skipIf(!ok)(
     let page: Page;
     let recap: MonthlyRecap;
 
-    const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-      const res = await lab.t.app.inject({
-        method,
-        url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${lab.token}` },
-        ...(payload ? { payload } : {}),
-      });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res.json();
-    };
+    const api: PanelLab['api'] = (method, url, payload) => lab.api(method, url, payload);
     const at = (date: string, time: string) => {
       lab.t.clock.now = zonedTimeToEpoch(date, time, 'Asia/Jakarta');
     };
