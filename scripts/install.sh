@@ -8,7 +8,7 @@
 #   scripts/install.sh --root /tmp/img ...       install into a directory tree (CI, images)
 #
 # What it does, in order (each step printed as it runs):
-#   1. checks Node.js >= 20.11                  6. /etc/pintu (config, only if none yet)
+#   1. checks Node.js (20.19+, 22.12+, 24+)     6. /etc/pintu (config, only if none yet)
 #   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu)
 #   3. user "pintu", groups gpio/dialout        8. udev, modprobe, polkit (if pcscd has it)
 #   4. builds dist/ in a scratch copy           9. config.txt: prints the fragment
@@ -17,7 +17,11 @@ set -euo pipefail
 
 SELF=$(basename "$0")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-NODE_MIN=20.11.0
+# Node.js releases Pintu runs on: package.json's engines.node (^20.19.0 || ^22.12.0 || >=24.0.0),
+# the highest floor of its dependencies and tools (test/unit/node-floor.test.ts): 20.19 and
+# 22.12 are where require() of ES modules works unflagged, which fastify's cookie and
+# @fastify/static's content-disposition need.
+NODE_SUPPORTED="20.19+, 22.12+ or 24 and newer"
 
 ROOT=""
 DRY_RUN=0
@@ -178,6 +182,15 @@ pintu_ids() {
   if [ -n "$uid" ] && [ -n "$gid" ]; then printf '%s:%s' "$uid" "$gid"; fi
 }
 
+node_supported() { # node_supported X.Y.Z: within package.json's engines.node
+  local major=${1%%.*}
+  case $major in
+    20) version_ge "$1" 20.19.0 ;;
+    22) version_ge "$1" 22.12.0 ;;
+    *) [[ $major =~ ^[0-9]+$ ]] && ((major >= 24)) ;;
+  esac
+}
+
 version_ge() { # version_ge A B: A >= B, both x.y.z
   local IFS=. i
   local -a a b
@@ -190,9 +203,35 @@ version_ge() { # version_ge A B: A >= B, both x.y.z
   return 0
 }
 
+# The native modules the service loads, as "module|what needs it|Debian packages to build it";
+# required in this order, so a missing library is named before the package that wraps it.
+NATIVE_MODULES=(
+  "@serialport/bindings-cpp|serial readers (serialport)|build-essential python3"
+  "epoll|GPIO relays (onoff)|build-essential python3"
+  "@pokusew/pcsclite|NFC readers (nfc-pcsc)|libpcsclite-dev build-essential python3"
+  "nfc-pcsc|NFC readers (an optional dependency npm drops when its build fails)|libpcsclite-dev build-essential python3"
+)
+# node -e NATIVE_CHECK APP MODULE...: require each from APP's node_modules; the first that
+# fails is named with the packages to install, and the status is 1.
+NATIVE_CHECK='
+const [app, ...modules] = process.argv.slice(1);
+const load = require("node:module").createRequire(`${app}/package.json`);
+for (const entry of modules) {
+  const [name, role, packages] = entry.split("|");
+  try {
+    load(name);
+  } catch (err) {
+    const why = String(err && err.message).split("\n")[0];
+    console.error(`native module ${name} does not load with node ${process.version} (${process.arch}, ABI ${process.versions.modules}) in ${app}: ${why}
+It is needed for ${role}. Install the Debian packages ${packages} (in the target: apt-get install ${packages}), then run this installer again: it rebuilds node_modules.`);
+    process.exit(1);
+  }
+}
+'
+
 # ---------------------------------------------------------------- 1. Node.js
 
-step "Node.js (>= $NODE_MIN)"
+step "Node.js ($NODE_SUPPORTED)"
 if [ -z "$NODE_BIN" ]; then
   if [ "$LIVE" = 1 ]; then NODE_BIN=$(command -v node || true); else NODE_BIN=/usr/bin/node; fi
 fi
@@ -200,16 +239,16 @@ fi
 CHECK_NODE=$NODE_BIN
 if [ "$LIVE" = 0 ] && [ ! -x "$CHECK_NODE" ]; then CHECK_NODE=$(command -v node || true); fi
 if [ "$LIVE" = 0 ] && [ -x "$ROOT$NODE_BIN" ]; then CHECK_NODE=$ROOT$NODE_BIN; fi
-node_help="Pintu needs Node.js $NODE_MIN or newer. Raspberry Pi OS Bookworm ships 18.x, which is
-too old. Install Node.js 20 (or 22) LTS for arm64/armhf, for example from NodeSource's
-\"node_20.x\" apt repository (then: sudo apt-get install nodejs) or the official Linux ARM
-binaries, check \`node --version\`, and run $SELF again."
+node_help="Pintu needs Node.js $NODE_SUPPORTED. Raspberry Pi OS Bookworm (Debian 12) ships 18.x,
+which is too old (Trixie, Debian 13, ships 20.19: fine). Install Node.js 22 LTS: on arm64 from
+NodeSource's \"node_22.x\" apt repository (then: sudo apt-get install nodejs), or the official
+Linux ARM binaries (arm64, armv7l) from nodejs.org; check \`node --version\`, and run $SELF again."
 if [ -z "$CHECK_NODE" ] || ! node_version=$("$CHECK_NODE" -p 'process.versions.node' 2>/dev/null); then
   die "Node.js not found${NODE_BIN:+ ($NODE_BIN)}.
 $node_help"
 fi
-if ! version_ge "$node_version" "$NODE_MIN"; then
-  die "Node.js $node_version ($CHECK_NODE) is older than $NODE_MIN.
+if ! node_supported "$node_version"; then
+  die "Node.js $node_version ($CHECK_NODE) is not supported (needs $NODE_SUPPORTED).
 $node_help"
 fi
 note "  node $node_version ($CHECK_NODE); the service runs $NODE_BIN"
@@ -311,15 +350,35 @@ install_file "$SRC/scripts/monthly-recap.sh" "$APP/scripts/monthly-recap.sh" 075
 for f in config.txt pintu.pi.yaml pintu.example.yaml; do
   install_file "$SRC/firmware-config/$f" "$APP/firmware-config/$f" 0644
 done
-# Production dependencies, built for this machine; again only when the lock file changed.
-LOCK_SUM=$(sha256sum "$SRC/package-lock.json" | cut -d' ' -f1)
+# Production dependencies, built for the node the service runs: again only when the lock file,
+# the architecture or the module ABI (a Node major upgrade) changed. A tree built elsewhere (an
+# x86 machine for an arm64 root) carries that machine's arch in its marker, so the Pi repairs it.
 if [ "$SKIP_NPM" = 1 ]; then
   note "  skipped (--skip-npm): npm ci --omit=dev in $APP"
-elif [ -d "$APP/node_modules" ] && [ "$(cat "$APP/.package-lock.sha256" 2>/dev/null)" = "$LOCK_SUM" ]; then
-  note "  node_modules up to date (package-lock.json unchanged)"
 else
-  run npm --prefix "$APP" ci --omit=dev --no-audit --no-fund
-  if [ "$DRY_RUN" = 1 ]; then show_raw "echo $LOCK_SUM > $APP/.package-lock.sha256"; else printf '%s\n' "$LOCK_SUM" >"$APP/.package-lock.sha256"; fi
+  LOCK_SUM=$(sha256sum "$SRC/package-lock.json" | cut -d' ' -f1)
+  node_abi=$("$CHECK_NODE" -p 'process.arch + " node-abi-" + process.versions.modules') ||
+    die "cannot ask $CHECK_NODE for its architecture and module ABI"
+  MARKER="$LOCK_SUM $node_abi"
+  if [ -d "$APP/node_modules" ] && [ "$(cat "$APP/.package-lock.sha256" 2>/dev/null)" = "$MARKER" ]; then
+    note "  node_modules up to date (package-lock.json, $node_abi unchanged)"
+  else
+    run npm --prefix "$APP" ci --omit=dev --no-audit --no-fund
+    # the marker only after the native modules load (below): a failed one is retried next run
+    if [ "$DRY_RUN" = 1 ]; then show_raw "echo $MARKER > $APP/.package-lock.sha256"; else rm -f "$APP/.package-lock.sha256"; fi
+  fi
+  # npm drops an optional dependency whose build fails (nfc-pcsc without libpcsclite-dev) and
+  # builds with the node on PATH: load each native module with the service's node, or stop.
+  if [ "$DRY_RUN" = 1 ]; then
+    show_raw "$CHECK_NODE: require ${NATIVE_MODULES[*]%%|*} from $APP"
+  else
+    if ! native_error=$("$CHECK_NODE" -e "$NATIVE_CHECK" "$APP" "${NATIVE_MODULES[@]}" 2>&1); then
+      rm -f "$APP/.package-lock.sha256" # so the next run rebuilds them
+      die "$native_error"
+    fi
+    note "  native modules load with node $node_version ($node_abi): ${NATIVE_MODULES[*]%%|*}"
+    [ "$(cat "$APP/.package-lock.sha256" 2>/dev/null)" = "$MARKER" ] || printf '%s\n' "$MARKER" >"$APP/.package-lock.sha256"
+  fi
 fi
 # The `pintu` command for administrators: runs as the service user with the service's
 # configuration, so files it creates in /var/lib/pintu stay the service's.

@@ -275,16 +275,44 @@ describe('scripts/install.sh --root', () => {
     ).toHaveLength(1);
   });
 
-  it('refuses a Node.js older than 20.11, saying how to get a newer one', async () => {
-    const fake = join(work, 'old-node');
-    await writeFile(fake, '#!/bin/sh\necho 18.19.0\n');
-    await chmod(fake, 0o755);
-    const old = await install(['--root', join(work, 'old'), '--dist', dist, '--skip-npm', '--node', fake]);
-    expect(old.code).not.toBe(0);
-    expect(old.out).toContain('Node.js 18.19.0');
-    expect(old.out).toContain('older than 20.11.0');
-    expect(old.out).toMatch(/NodeSource/);
-    await expect(stat(join(work, 'old', 'etc'))).rejects.toThrow();
+  it('refuses a Node.js outside engines.node, saying how to get a supported one', async () => {
+    // 20.18 and 22.11 cannot require() the ES modules fastify's cookie handling needs
+    for (const version of ['18.19.0', '20.18.1', '21.7.3', '22.11.0']) {
+      const fake = join(work, `node-${version}`);
+      await writeFile(fake, `#!/bin/sh\necho ${version}\n`);
+      await chmod(fake, 0o755);
+      const old = await install(['--root', join(work, 'old'), '--dist', dist, '--skip-npm', '--node', fake]);
+      expect(old.code, version).not.toBe(0);
+      expect(old.out).toContain(`Node.js ${version} (${fake}) is not supported`);
+      expect(old.out).toContain('needs 20.19+, 22.12+ or 24 and newer');
+      expect(old.out).toMatch(/NodeSource/);
+      await expect(stat(join(work, 'old', 'etc'))).rejects.toThrow();
+    }
+  });
+
+  it("agrees with package.json's engines.node", async () => {
+    const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    expect(manifest.engines.node).toBe('^20.19.0 || ^22.12.0 || >=24.0.0');
+    for (const version of ['20.19.0', '22.12.0', '24.0.0', '26.1.0']) {
+      const fake = join(work, `node-${version}`);
+      await writeFile(fake, `#!/bin/sh\necho ${version}\n`);
+      await chmod(fake, 0o755);
+      const r = await install([
+        '--root',
+        join(work, `ok-${version}`),
+        '--dist',
+        dist,
+        '--skip-npm',
+        '--node',
+        fake,
+      ]);
+      expect(r.code, `${version}: ${r.out}`).toBe(0);
+    }
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    expect(readme).not.toMatch(/Node\.js 20\.11/);
+    expect(readme.match(/Node\.js 20\.19 \(or 22\.12\) or newer/g)?.length).toBe(2);
   });
 
   it('runs another node through a drop-in that keeps the node flags of the unit', async () => {
@@ -298,6 +326,90 @@ describe('scripts/install.sh --root', () => {
     expect(dropIn).toContain(
       `ExecStart=\nExecStart=${fake} --min-semi-space-size=16 --max-semi-space-size=16 /opt/pintu/dist/cli.js start\n`,
     );
+  });
+
+  describe('node_modules in /opt/pintu', () => {
+    let app: string;
+    let withModules: string;
+    let lockSum: string;
+    let here: string; // "<arch> node-abi-<ABI>" of the node the script finds (no node in the tree)
+    const marker = () => join(app, '.package-lock.sha256');
+    const npmCi = () => `+ npm --prefix ${app} ci --omit=dev --no-audit --no-fund`;
+    /** A fake module: loads, or throws as a missing .node binding does. */
+    const fakeModule = async (name: string, broken = false) => {
+      const dir = join(app, 'node_modules', name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name, main: 'index.js' }));
+      await writeFile(
+        join(dir, 'index.js'),
+        broken
+          ? "throw new Error('Could not locate the bindings file. Tried: build/Release/pcsclite.node');\n"
+          : 'module.exports = { loaded: true };\n',
+      );
+    };
+
+    beforeAll(async () => {
+      withModules = join(work, 'modules');
+      app = join(withModules, 'opt/pintu');
+      lockSum = createHash('sha256')
+        .update(await readFile(join(root, 'package-lock.json')))
+        .digest('hex');
+      here = (
+        await run('node', ['-p', 'process.arch + " node-abi-" + process.versions.modules'])
+      ).stdout.trim();
+      for (const name of ['@serialport/bindings-cpp', 'epoll', '@pokusew/pcsclite', 'nfc-pcsc']) {
+        await fakeModule(name);
+      }
+    });
+
+    it('are rebuilt when the marker is from another architecture or module ABI', async () => {
+      const [arch, abi] = here.split(' ') as [string, string];
+      const other = arch === 'arm64' ? 'x64' : 'arm64';
+      for (const stale of [
+        `${lockSum}\n`, // an older installer's marker: the lock file alone, built who knows where
+        `${lockSum} ${other} ${abi}\n`, // built on an x86 machine for an arm64 tree (or back)
+        `${lockSum} ${arch} node-abi-109\n`, // built before a Node major upgrade (18's ABI)
+        `${'0'.repeat(64)} ${here}\n`, // another package-lock.json
+      ]) {
+        await writeFile(marker(), stale);
+        const dry = await install(['--root', withModules, '--dist', dist, '--dry-run']);
+        expect(dry.code, dry.out).toBe(0);
+        expect(actions(dry.out), stale).toContain(npmCi());
+        expect(dry.out).not.toContain('node_modules up to date');
+        expect(actions(dry.out)).toContain(`+ echo ${lockSum} ${here} > ${marker()}`);
+      }
+      await writeFile(marker(), `${lockSum} ${here}\n`);
+      const current = await install(['--root', withModules, '--dist', dist, '--dry-run']);
+      expect(current.out).toContain('node_modules up to date');
+      expect(actions(current.out)).not.toContain(npmCi());
+    });
+
+    it('a native module that does not load fails the install, naming it and what to install', async () => {
+      await writeFile(marker(), `${lockSum} ${here}\n`);
+      const good = await install(['--root', withModules, '--dist', dist]);
+      expect(good.code, good.out).toBe(0);
+      expect(good.out).toContain('native modules load with node');
+
+      // npm dropped the optional nfc-pcsc (libpcsclite-dev missing when it built)
+      await rm(join(app, 'node_modules/nfc-pcsc'), { recursive: true });
+      const dropped = await install(['--root', withModules, '--dist', dist]);
+      expect(dropped.code).not.toBe(0);
+      expect(dropped.out).toMatch(/native module nfc-pcsc does not load with node v[\d.]+ /);
+      expect(dropped.out).toContain('libpcsclite-dev');
+      // not "up to date" any more: the next run rebuilds
+      await expect(stat(marker())).rejects.toThrow();
+      await fakeModule('nfc-pcsc');
+
+      // the binding itself is missing (an x86-64 build in an arm64 tree fails the same way)
+      await fakeModule('@pokusew/pcsclite', true);
+      await writeFile(marker(), `${lockSum} ${here}\n`);
+      const broken = await install(['--root', withModules, '--dist', dist]);
+      expect(broken.code).not.toBe(0);
+      expect(broken.out).toContain('native module @pokusew/pcsclite does not load');
+      expect(broken.out).toContain('Could not locate the bindings file');
+      expect(broken.out).toContain('apt-get install libpcsclite-dev');
+      await fakeModule('@pokusew/pcsclite');
+    });
   });
 
   it('is clean for bash -n and shellcheck', async () => {
