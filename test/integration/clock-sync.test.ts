@@ -67,6 +67,17 @@ describe('a clock behind the journal after a restart', () => {
     const scrape = async () =>
       (await t!.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: admin } })).body;
     expect(await scrape()).toMatch(/^pintu_clock_synchronised 0$/m);
+    // The panel's header warns from these.
+    const desk = await t.login('receptionist');
+    const panelClock = () =>
+      t!.app.inject({ method: 'GET', url: '/api/v1/panel/clock', headers: { cookie: desk } });
+    expect((await panelClock()).json()).toMatchObject({ synchronised: false });
+    const boot = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/panel/bootstrap',
+      headers: { cookie: desk },
+    });
+    expect(boot.json()).toMatchObject({ synchronised: false });
 
     // NTP answers: timesyncd writes its flag.
     await writeFile(sync.flag, '');
@@ -76,6 +87,7 @@ describe('a clock behind the journal after a restart', () => {
     expect(after.json().problems).toBeUndefined();
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
     expect(await scrape()).toMatch(/^pintu_clock_synchronised 1$/m);
+    expect((await panelClock()).json()).toMatchObject({ synchronised: true });
   });
 });
 
