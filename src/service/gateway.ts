@@ -157,7 +157,9 @@ function clockSyncOf(config: Config, log: Logger): ClockSyncPort {
           'clock not synchronised: decisions use the journal time as a floor',
         ),
   );
-  if (port.detail !== undefined) log.warn({ detail: port.detail }, 'clock not synchronised');
+  if (port.detail === undefined) return port;
+  if (port.synchronised()) log.info({ detail: port.detail }, 'clock taken as synchronised');
+  else log.warn({ detail: port.detail }, 'clock not synchronised: decisions use the journal time as a floor');
   return port;
 }
 
