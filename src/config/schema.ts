@@ -660,6 +660,30 @@ const RetentionSchema = Section(
   'Retention of personal data.',
 );
 
+export const CLOCK_SYNC_MODES = ['auto', 'assume'] as const;
+
+const ClockSchema = Section(
+  {
+    synchronised: StringEnum(CLOCK_SYNC_MODES, {
+      default: 'auto',
+      description:
+        'auto: the clock counts as synchronised once clock.flagFile exists (systemd-timesyncd; a Pi without a battery boots at the last saved time); assume: always (an RTC, or chrony).',
+    }),
+    flagFile: Type.String({
+      minLength: 1,
+      default: '/run/systemd/timesync/synchronized',
+      description: 'File whose existence says the clock is synchronised (systemd-timesyncd).',
+    }),
+    checkSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 300,
+      default: 5,
+      description: 'Seconds between two looks at clock.flagFile (one stat on a timer, off the tap path).',
+    }),
+  },
+  'Whether the system clock can be trusted (a Pi without RTC).',
+);
+
 export const GUEST_NAME_MODES = ['full', 'initials', 'none'] as const;
 
 const DisplaySchema = Section(
@@ -1070,6 +1094,7 @@ export const ConfigSchema = Type.Object(
     access: AccessSchema,
     auth: AuthSchema,
     retention: RetentionSchema,
+    clock: ClockSchema,
     display: DisplaySchema,
     gpio: GpioSchema,
     pcsc: PcscSchema,

@@ -96,6 +96,8 @@ export interface Host {
 export interface Bootstrap {
   now: number;
   timezone: string;
+  /** The gateway's clock is synchronised (NTP); the header warns while it is not. */
+  synchronised: boolean;
   me: Me;
   hosts: Host[];
   doors: Array<{ id: string; name: string; kind: string }>;

@@ -20,6 +20,7 @@ const ID = {
   live: 'Terhubung',
   offline: 'Terputus',
   liveLabel: 'Pembaruan langsung',
+  clockUnsynced: 'Jam belum tersinkron: waktu bisa salah',
   loading: 'Memuat…',
   // login
   loginTitle: 'Masuk ke panel',
@@ -476,6 +477,7 @@ const EN: Record<Key, string> = {
   live: 'Live',
   offline: 'Disconnected',
   liveLabel: 'Live updates',
+  clockUnsynced: 'Clock not synchronised: times may be wrong',
   loading: 'Loading…',
   loginTitle: 'Log in to the panel',
   username: 'User name',

@@ -7,7 +7,7 @@ import { closeDialogs, h, replace, toast } from './dom.js';
 import { longDate, now, time, timezone } from './format.js';
 import { getLang, type Key, setLang, t } from './i18n.js';
 import { live } from './live.js';
-import { boot, type Cap, can, clearBootstrap, loadBootstrap } from './state.js';
+import { boot, type Cap, can, clearBootstrap, clockSynchronised, loadBootstrap, syncClock } from './state.js';
 import { installValidationMessages } from './validation.js';
 import { adminView } from './views/admin.js';
 import { deskView } from './views/desk.js';
@@ -50,12 +50,20 @@ function allowedRoutes() {
 function shell(): HTMLElement {
   const me = boot!.me;
   const clock = h('span', { class: 'clock' });
+  const unsynced = h('span', { class: 'pill warn', role: 'status', hidden: true }, t('clockUnsynced'));
   const paintClock = () => {
     clock.textContent = `${longDate(now())} · ${time(now())} ${zoneName(timezone())}`;
+    unsynced.hidden = clockSynchronised();
+  };
+  // Asked again only while the gateway's clock is unsynchronised (a Pi just booted, NTP not yet
+  // answered): a synchronised clock stays so until the next boot, which reloads the panel's data.
+  const tick = () => {
+    paintClock();
+    if (!clockSynchronised()) void syncClock().then(paintClock, () => undefined);
   };
   paintClock();
   clearInterval(clockTimer);
-  clockTimer = setInterval(paintClock, 15_000);
+  clockTimer = setInterval(tick, 15_000);
   const dot = h('span', { class: 'live', role: 'status', 'aria-label': t('liveLabel') });
   live.onStatus((on) => {
     dot.className = `live ${on ? 'on' : 'off'}`;
@@ -96,6 +104,7 @@ function shell(): HTMLElement {
       h(
         'div',
         { class: 'meta' },
+        unsynced,
         clock,
         dot,
         langButton(() => route(true)),

@@ -6,17 +6,25 @@ import { setClock } from './format.js';
 import { getLang } from './i18n.js';
 
 export let boot: Bootstrap | undefined;
+let synchronised = true;
 
 export async function loadBootstrap(): Promise<Bootstrap> {
   boot = await api<Bootstrap>('GET', '/panel/bootstrap', undefined, { quiet: true });
   setClock(boot.timezone, boot.now);
+  synchronised = boot.synchronised;
   return boot;
 }
 
 /** Re-read the gateway's clock (the desk's timers run on it, not on the desk PC's clock). */
 export async function syncClock(): Promise<void> {
-  const c = await api<{ now: number; timezone: string }>('GET', '/panel/clock');
+  const c = await api<{ now: number; timezone: string; synchronised: boolean }>('GET', '/panel/clock');
   setClock(c.timezone, c.now);
+  synchronised = c.synchronised;
+}
+
+/** Whether the gateway's clock was synchronised (NTP) when last asked. */
+export function clockSynchronised(): boolean {
+  return synchronised;
 }
 
 export function clearBootstrap(): void {

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import { type AreaMap, areaMap } from '../domain/areas.js';
 import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
+import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/clock-sync.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
 import { Archive } from '../store/archive.js';
 import { DurableJsonFile } from '../store/durable-file.js';
@@ -17,6 +18,7 @@ import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
 import { certificatesInUse, notAfterOf } from './certificates.js';
+import { SafeClock } from './clock.js';
 import { Core, type GuestsFile } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
@@ -40,6 +42,8 @@ export interface GatewayOptions {
   inputs?: ReadonlyMap<string, DoorInputsPort>;
   log: Logger;
   now?: () => number;
+  /** Whether the clock is synchronised (default: from clock.* of the configuration). */
+  clockSync?: ClockSyncPort;
   /** Create the first admin when no user exists (the CLI's offline commands do not). */
   createFirstAdmin?: boolean;
   /** When a reader without its device counts as offline (default: access.reader* of the configuration). */
@@ -68,7 +72,9 @@ export interface Gateway {
   register: RegisterService;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
-  /** What is wrong now, for /healthz (empty when all is well): storage, then readers. */
+  /** The time decisions are made with (raised to the journal's last entry while unsynchronised). */
+  clock: SafeClock;
+  /** What is wrong now, for /healthz (empty when all is well): storage, readers, doors, clock. */
   problems(): string[];
   close(): Promise<void>;
 }
@@ -141,9 +147,25 @@ async function dataKey(dataDir: string, name: string): Promise<Buffer> {
   }
 }
 
+function clockSyncOf(config: Config, log: Logger): ClockSyncPort {
+  if (config.clock.synchronised === 'assume') return new SimClockSync(true);
+  const port = new TimesyncFlag(config.clock.flagFile, config.clock.checkSeconds * 1000, (synced) =>
+    synced
+      ? log.info('clock synchronised')
+      : log.warn(
+          { detail: port.detail },
+          'clock not synchronised: decisions use the journal time as a floor',
+        ),
+  );
+  if (port.detail === undefined) return port;
+  if (port.synchronised()) log.info({ detail: port.detail }, 'clock taken as synchronised');
+  else log.warn({ detail: port.detail }, 'clock not synchronised: decisions use the journal time as a floor');
+  return port;
+}
+
 export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, log } = opts;
-  const now = opts.now ?? Date.now;
+  const rawNow = opts.now ?? Date.now;
   const dir = config.dataDir;
   await mkdir(dir, { recursive: true, mode: 0o750 });
   const onRecover = (info: { file: string; reason: string }) =>
@@ -171,6 +193,9 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     onTornLine: (info) => log.warn(info, 'journal: a torn last line was cut (power loss mid-write)'),
   });
   const archive = new Archive<Visit>(join(dir, 'archive'));
+  const clockSync = opts.clockSync ?? clockSyncOf(config, log);
+  const clock = new SafeClock(rawNow, clockSync, () => journal.lastAt);
+  const now = clock.now;
 
   // Guest names come from guests.json, through the core once it exists (names never enter the journal).
   let core: Core | undefined;
@@ -185,6 +210,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics();
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
   metrics.probes.storageDegraded = () => core.degraded().length > 0;
+  metrics.probes.clockSynchronised = () => clock.synchronised();
   for (const { key, file } of certificatesInUse(config)) {
     try {
       metrics.certificateExpiry.set({ certificate: key }, notAfterOf(key, file) / 1000);
@@ -336,6 +362,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     rollCall,
     register,
     ...(firstAdmin ? { firstAdmin } : {}),
+    clock,
     problems: () => [
       ...core.degraded(),
       ...readers.problems(),
@@ -345,11 +372,14 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
         const p = lock.problem ? lock.problem() : lock.state().fault;
         return p ? [`door ${lock.doorId}: ${p}`] : [];
       }),
+      // Decisions stay safe meanwhile (service/clock.ts), but times written now may be wrong.
+      ...(clock.synchronised() ? [] : ['clock not synchronised']),
     ],
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      clockSync.stop();
       rollCall.stop();
       await doors.stop();
       readers.stop();

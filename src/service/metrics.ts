@@ -50,7 +50,15 @@ export function createMetrics() {
     registers: [registry],
   });
   // Read at scrape time from the live gateway (set by openGateway); false until then.
-  const probes = { storageDegraded: (): boolean => false };
+  const probes = { storageDegraded: (): boolean => false, clockSynchronised: (): boolean => true };
+  new Gauge({
+    name: 'pintu_clock_synchronised',
+    help: '1 when the system clock is synchronised (NTP, or clock.synchronised: assume); 0 while it is not: /healthz degraded, decisions use the journal time as a floor',
+    registers: [registry],
+    collect() {
+      this.set(probes.clockSynchronised() ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'pintu_storage_degraded',
     help: '1 while the gateway cannot write as it should (journal broken or data folder full, state save failed): /healthz degraded; 0 otherwise',

@@ -105,6 +105,8 @@ interface Pending {
 interface Tail {
   lastSeq: number;
   lastHash: string;
+  /** Time of the last entry (0 for an empty journal). */
+  lastAt: number;
   /** Newest month file and its length after recovery. */
   newest?: { month: string; size: number };
 }
@@ -118,6 +120,9 @@ export class Journal {
   readonly #now: () => number;
   #lastSeq: number;
   #lastHash: string;
+  // The latest time an entry was written with: the clock's floor while it is not synchronised
+  // (service/clock.ts). A maximum, since entries written after a backward step are earlier.
+  #lastAt: number;
   // Month of the newest entry assigned (or the newest file): the journal never goes back
   // to an older month file, so files stay in seq order even if the clock steps back.
   #month: string | undefined;
@@ -142,6 +147,7 @@ export class Journal {
     this.#now = options.now ?? Date.now;
     this.#lastSeq = tail.lastSeq;
     this.#lastHash = tail.lastHash;
+    this.#lastAt = tail.lastAt;
     this.#tail = tail.newest;
     this.#month = tail.newest?.month;
     this.#readOnly = options.readOnly ?? false;
@@ -173,6 +179,11 @@ export class Journal {
 
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** The latest `at` written down (0 when the journal is empty). */
+  get lastAt(): number {
+    return this.#lastAt;
   }
 
   get lastHash(): string {
@@ -228,6 +239,7 @@ export class Journal {
       const { entry, line } = encodeEntry(event, actor, seq, when, this.#lastHash);
       this.#lastSeq = seq;
       this.#lastHash = entry.hash;
+      if (when > this.#lastAt) this.#lastAt = when;
       this.#month = month;
       const done = new Promise<JournalEntry>((resolve, reject) => {
         this.#queue.push({ month, line, entry, resolve, reject });
@@ -497,7 +509,7 @@ async function recoverTail(
   /** Cut a torn tail and report it; undefined (read-only): only skip it. */
   onTornLine: ((info: TornLineInfo) => void) | undefined,
 ): Promise<Tail> {
-  const tail: Tail = { lastSeq: 0, lastHash: ZERO_HASH };
+  const tail: Tail = { lastSeq: 0, lastHash: ZERO_HASH, lastAt: 0 };
   for (let i = months.length - 1; i >= 0; i--) {
     const month = months[i]!;
     const file = monthFile(dir, month);
@@ -514,6 +526,7 @@ async function recoverTail(
       if (last) {
         tail.lastSeq = last.seq;
         tail.lastHash = last.hash;
+        tail.lastAt = last.at;
         return tail;
       }
     } finally {

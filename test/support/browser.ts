@@ -10,6 +10,7 @@ import { type BrowserContext, chromium, type Locator, type Page } from 'playwrig
 import { expect } from 'vitest';
 import { buildPanel } from '../../scripts/build-panel.js';
 import type { Role } from '../../src/domain/types.js';
+import type { ClockSyncPort } from '../../src/hardware/clock-sync.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 import { requireLab } from './lab.js';
 
@@ -69,13 +70,16 @@ export interface PanelLab {
   close(): Promise<void>;
 }
 
-export async function startPanelLab(opts: { now?: number; file?: string } = {}): Promise<PanelLab> {
+export async function startPanelLab(
+  opts: { now?: number; file?: string; clockSync?: ClockSyncPort } = {},
+): Promise<PanelLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pintu-panel-'));
   const build = await buildPanel(join(tmp, 'panel'));
   process.env.PINTU_PANEL_DIR = build.outDir;
   const t = await startTestGateway({
     ...(opts.now !== undefined ? { now: opts.now } : {}),
     ...(opts.file ? { file: opts.file } : {}),
+    ...(opts.clockSync ? { clockSync: opts.clockSync } : {}),
   });
   delete process.env.PINTU_PANEL_DIR;
   await t.app.listen({ host: '127.0.0.1', port: 0 });

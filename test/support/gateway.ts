@@ -8,6 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Role, Visit } from '../../src/domain/types.js';
+import { type ClockSyncPort, SimClockSync } from '../../src/hardware/clock-sync.js';
 import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
@@ -38,6 +39,8 @@ export async function startTestGateway(
     now?: number;
     /** A configuration file (YAML) instead of the embedded defaults. */
     file?: string;
+    /** Whether the clock is synchronised (default: synchronised, whatever this machine says). */
+    clockSync?: ClockSyncPort;
     /** Passed to createDrivers (a GPIO backend or PC/SC context of the test's own). */
     driverOptions?: DriverOptions;
   } = {},
@@ -57,6 +60,7 @@ export async function startTestGateway(
     inputs: drivers.inputs,
     log,
     now: () => clock.now,
+    clockSync: opts.clockSync ?? new SimClockSync(true),
   });
   const app = await buildHttp({
     gateway,

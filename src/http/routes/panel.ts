@@ -33,6 +33,9 @@ const Opt = Type.Optional;
 const Bootstrap = Type.Object({
   now: Type.Integer({ description: "The gateway's clock (epoch ms): the panel's timers run from it" }),
   timezone: Type.String(),
+  synchronised: Type.Boolean({
+    description: "Whether the gateway's clock is synchronised (NTP); the panel warns while it is not",
+  }),
   me: S.Me,
   hosts: Type.Array(S.Host),
   doors: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String() })),
@@ -235,6 +238,7 @@ export async function panelRoutes(
       return {
         now: core.now(),
         timezone: state.policy.timezone,
+        synchronised: gateway.clock.synchronised(),
         me: {
           ...(p.username ? { username: p.username } : {}),
           role: p.role,
@@ -270,10 +274,17 @@ export async function panelRoutes(
         tags: ['panel'],
         operationId: 'getClock',
         summary: "The gateway's clock and time zone (the panel's step timers run from it)",
-        response: { 200: Type.Object({ now: Type.Integer(), timezone: Type.String() }), ...errors },
+        response: {
+          200: Type.Object({ now: Type.Integer(), timezone: Type.String(), synchronised: Type.Boolean() }),
+          ...errors,
+        },
       },
     },
-    async () => ({ now: core.now(), timezone: state.policy.timezone }),
+    async () => ({
+      now: core.now(),
+      timezone: state.policy.timezone,
+      synchronised: gateway.clock.synchronised(),
+    }),
   );
 
   app.get(
