@@ -3,7 +3,7 @@
 // settable clock) on a tmp data folder; after every operation (a visit step, a tap) has
 // resolved, i.e. is durable, the data folder is walked and compared with the walk before
 // (test/support/disk-writes.ts: a rename over a file is a rewrite of its whole size, growth
-// on the same inode an append, a hard link nothing). The tmp files of atomic writes live
+// on the same inode an append, a hard link to a file already there nothing). The tmp files of atomic writes live
 // only between two walks: they are the rewrite itself.
 // /proc/self/io `wchar` (every write(2) of the process, both threads) is given beside it as a
 // cross-check of the total. Metadata (inodes, directories, the file system's journal) and the
@@ -235,6 +235,44 @@ async function arrivalWith(baseDir: string, guests: number): Promise<{ bytes: nu
   });
 }
 
+/**
+ * One guest erased (what the daily retention sweep does for each guest due) with a year of
+ * closed visits in the archive, the guest's visit in one month of it.
+ */
+async function erasureWith(baseDir: string, perMonth: number): Promise<{ bytes: number; archive: number }> {
+  return withTmpDir(baseDir, 'wear-erase', async (dir) => {
+    const rig = await openRig(dir);
+    try {
+      const g = rig.gateway;
+      const arrive = (name: string) =>
+        g.visits.arrive(
+          { guest: { name, institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+          actor,
+        );
+      const gone = await arrive('Tamu Dihapus');
+      const other = await arrive('Tamu Lain');
+      const months = Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`);
+      for (const [m, month] of months.entries()) {
+        const visits = Array.from({ length: perMonth }, (_, i) => ({
+          ...(m === 5 && i === 0 ? gone : other),
+          id: `${month}-${i}`,
+          state: 'closed' as const,
+        }));
+        await g.core.archive.append(month, visits);
+      }
+      let archive = 0;
+      for (const [rel, f] of await walkFiles(rig.dir))
+        if (rel.startsWith('archive')) archive += Number(f.size);
+      // The walk to compare with is taken after the year was written.
+      await rig.measure(async () => undefined);
+      const bytes = await rig.measure(() => g.privacy.erase(gone.guestId, actor));
+      return { bytes, archive };
+    } finally {
+      await rig.close();
+    }
+  });
+}
+
 export const wearBenchmark: Benchmark = {
   id: 'wear',
   title: 'SD card wear: bytes written per tap, per visit, per office day, by file',
@@ -296,6 +334,11 @@ export const wearBenchmark: Benchmark = {
         [fmt.int(yearGuests), fmt.bytes(many.bytes), fmt.bytes(g(many.byFile)), fmt.bytes(40 * many.bytes)],
       ]),
     );
+    const erase = await erasureWith(ctx.baseDir, Math.max(50, Math.round(833 * ctx.scale)));
+    log(
+      `  one guest erased (the daily sweep, per guest due) with ${fmt.bytes(erase.archive)} of archive in 12 months: ` +
+        `${fmt.bytes(erase.bytes)} written`,
+    );
     // A 32 GB endurance card: rated for tens of TB written; 250 office days a year.
     const tbw = 10e12;
     const years = tbw / (day.day * 250);
@@ -319,6 +362,12 @@ export const wearBenchmark: Benchmark = {
         figure: `${fmt.int(big.tap)} B vs ${fmt.int(small.tap)} B = ${fmt.ratio(ratio)}`,
         goal: 'O(1): < 1.2×',
         met: ratio < 1.2,
+      },
+      {
+        benchmark: 'Erasing one guest with a year of archive (retention sweep)',
+        figure: `${fmt.bytes(erase.bytes)} written, archive ${fmt.bytes(erase.archive)}`,
+        goal: '< the archive',
+        met: erase.bytes < erase.archive,
       },
       {
         benchmark: `An arrival's bytes with ${fmt.int(yearGuests)} guests in the guest book vs 40`,

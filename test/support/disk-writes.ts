@@ -4,7 +4,8 @@
 //   - a file with a new inode (written to a tmp file and renamed over it) or changed in place
 //     without growing counts as a rewrite: its whole size was written;
 //   - a file on the same inode that grew (the journal, an archive month) wrote its growth;
-//   - a name whose inode was already there (state.json.bak, a hard link) wrote nothing.
+//   - a name for a file that was already there (state.json.bak, a hard link: the same inode,
+//     size and mtime) wrote nothing.
 // Metadata (inodes, directories, the file system's own journal) is not counted.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,13 +42,17 @@ export function fileGroup(rel: string): string {
 /** Bytes written and whole-file rewrites, by file group. */
 export type WriteTally = Map<string, { bytes: number; rewrites: number }>;
 
+const identity = (s: FileStat) => `${s.ino}:${s.size}:${s.mtimeNs}`;
+
 /** Add what changed between two walks to `into`; returns the bytes. */
 export function tallyWrites(
   before: ReadonlyMap<string, FileStat>,
   after: ReadonlyMap<string, FileStat>,
   into: WriteTally,
 ): number {
-  const known = new Set<bigint>([...before.values()].map((s) => s.ino));
+  // A file seen before under another name: same inode, size and mtime (an inode freed during
+  // the operation and reused for new data has a new mtime).
+  const known = new Set<string>([...before.values()].map(identity));
   let total = 0;
   for (const [rel, s] of after) {
     const b = before.get(rel);
@@ -60,7 +65,7 @@ export function tallyWrites(
         bytes = Number(s.size);
         rewrite = true;
       }
-    } else if (known.has(s.ino)) continue;
+    } else if (known.has(identity(s))) continue;
     else {
       bytes = Number(s.size);
       // A month file that appears is an append to a new file, not a rewrite.
