@@ -4,8 +4,8 @@
 //   npx tsx bench/run.ts [ids...] [--quick]
 //   node --expose-gc --import tsx bench/run.ts       (GC between sections)
 //
-// ids: decision, journal, isolation, state, recap, year, mqtt, hw, panel (default: all, in that
-// order).
+// ids: decision, journal, isolation, state, wear, recap, year, mqtt, hw, panel (default: all, in
+// that order).
 // --quick (or PINTU_BENCH_SCALE=0.2) shrinks every data set, for a smoke run; the goals are
 // about the full sizes. PINTU_BENCH_DIR puts the tmp dirs on another disk (default
 // os.tmpdir()): fsync figures are only meaningful on the disk the gateway will use.
@@ -19,6 +19,7 @@ import { mqttBenchmark } from './mqtt.js';
 import { panelBenchmark } from './panel.js';
 import { recapBenchmark } from './recap.js';
 import { stateWriteBenchmark } from './state-write.js';
+import { wearBenchmark } from './wear.js';
 import { yearBenchmark } from './year.js';
 
 const ALL: Benchmark[] = [
@@ -26,6 +27,7 @@ const ALL: Benchmark[] = [
   journalBenchmark,
   isolationBenchmark,
   stateWriteBenchmark,
+  wearBenchmark,
   recapBenchmark,
   yearBenchmark,
   mqttBenchmark,

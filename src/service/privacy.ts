@@ -55,8 +55,12 @@ export class PrivacyService {
     const now = this.core.now();
     await this.core.saveGuests(guests.map((g) => eraseGuest(g, now)));
     for (const month of await this.core.archive.months()) {
+      // Only the months that still name one of these guests are written: the daily sweep
+      // would otherwise rewrite the whole archive every day.
       await this.core.archive.rewriteMonth(month, (visits) =>
-        visits.map((v) => (ids.has(v.guestId) ? { ...v, guestName: '' } : v)),
+        visits.some((v) => ids.has(v.guestId) && v.guestName !== '')
+          ? visits.map((v) => (ids.has(v.guestId) ? { ...v, guestName: '' } : v))
+          : visits,
       );
     }
     await this.core.transact(actor, () => {

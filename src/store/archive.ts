@@ -73,7 +73,9 @@ export class Archive<R extends { id: string }> {
 
   /**
    * Replace a month's records with fn(records), atomically (privacy erasure). No backup copy
-   * of the old content is kept, on purpose. A month without a file is left alone.
+   * of the old content is kept, on purpose. A month without a file is left alone, and so is
+   * one for which fn returns the very records it was given (nothing to change: no SD card
+   * write).
    */
   async rewriteMonth(month: string, fn: (records: R[]) => R[] | Promise<R[]>): Promise<void> {
     const file = this.file(month);
@@ -86,6 +88,7 @@ export class Archive<R extends { id: string }> {
         throw err;
       }
       const next = await fn(records);
+      if (next === records) return;
       await writeFileAtomic(file, next.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: FILE_MODE });
     });
   }
