@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import { JournalError } from '../../src/store/journal.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { requireLab } from '../support/lab.js';
+import { testCertificate } from '../support/lab-tools.js';
 import { BADGE_UID, freePort, type MqttGateway, startMqttGateway, until } from '../support/mqtt.js';
 
 const GRAFANA_DIR = join(import.meta.dirname, '../../firmware-config/grafana');
@@ -86,25 +87,7 @@ describe.skipIf(!ready)('GET /metrics checked by promtool', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pintu-promtool-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    await promisify(execFile)(OPENSSL!, [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
+    const { cert, key } = await testCertificate(dir, 30, OPENSSL!);
     const { stdout } = await promisify(execFile)(OPENSSL!, ['x509', '-in', cert, '-noout', '-enddate']);
     certNotAfter = Date.parse(stdout.trim().replace(/^notAfter=/, '')) / 1000;
     g = await startMqttGateway({

@@ -1,17 +1,16 @@
 // The MQTT contract on the embedded aedes broker (see mqtt-contract.ts), and what only the
 // embedded broker does: no $SYS publishing, TLS, WebSocket, limits against hostile clients.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { requireLab } from '../support/lab.js';
+import { testCertificate } from '../support/lab-tools.js';
 import {
   attempt,
   type Collected,
@@ -185,27 +184,7 @@ describe('the embedded broker itself', () => {
     'serves TLS and MQTT over WebSocket with the same logins and rules',
     async () => {
       dir = await mkdtemp(join(tmpdir(), 'pintu-tls-'));
-      const cert = join(dir, 'cert.pem');
-      const key = join(dir, 'key.pem');
-      await promisify(execFile)('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]);
+      const { cert, key } = await testCertificate(dir, 1);
       const [port, tlsPort, wsPort] = [await freePort(), await freePort(), await freePort()];
       g = await startMqttGateway({
         mqtt: { mode: 'embedded', port, tls: { port: tlsPort, cert, key }, websocket: { port: wsPort } },

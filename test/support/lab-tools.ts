@@ -357,3 +357,38 @@ export class DirectPty {
 
 /** CLOCK_MONOTONIC in ms (the clock DirectPty stamps writes with). */
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+// ---------------------------------------------------------------- certificates
+
+/**
+ * A self-signed EC certificate for 127.0.0.1 / localhost, valid for `days`, made with openssl
+ * into `dir` (cert.pem, key.pem): for the broker's TLS listeners in tests.
+ */
+export async function testCertificate(
+  dir: string,
+  days: number,
+  openssl = 'openssl',
+): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  await promisify(execFile)(openssl, [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    String(days),
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  return { cert, key };
+}
