@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SCRYPT_PARAMS } from '../src/service/passwords.js';
 import { ROOT } from '../test/support/process.js';
 import type { DesignId, IsolationRun, Latencies } from './lib/isolation-run.js';
 import {
@@ -73,7 +74,8 @@ export const isolationBenchmark: Benchmark = {
           { label: '1 core', cpus: '0' },
         ]
       : [{ label: 'all cores (taskset not found: no 1-core run)' }];
-    log(`  64 logins in flight (scrypt N=2^15 r=8 p=1), a tap every 10 ms; disk ${fs}`);
+    const { N, r, p } = SCRYPT_PARAMS;
+    log(`  64 logins in flight (scrypt N=${N} r=${r} p=${p}, the gateway's), a tap every 10 ms; disk ${fs}`);
     const rows: SummaryRow[] = [];
     const hops: string[][] = [];
     for (const c of configs) {
