@@ -54,8 +54,16 @@ export interface PanelLab {
   user(username: string, role: Role, hostId?: string): Promise<void>;
   /** Logs in from `path` (default the desk's `/`), as a bookmark of another view would. */
   login(page: Page, username: string, path?: string): Promise<void>;
-  /** An API call as the admin's token (fastify.inject): the JSON answer; throws on a refusal. */
-  api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<ReturnType<typeof JSON.parse>>;
+  /**
+   * An API call (fastify.inject) as the admin's token, or as a session's `cookie`: the JSON
+   * answer; throws on a refusal.
+   */
+  api(
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    payload?: object,
+    cookie?: string,
+  ): Promise<ReturnType<typeof JSON.parse>>;
   /** A tap on a simulated reader, through the API as the CLI does. */
   tap(
     reader: string,
@@ -141,11 +149,11 @@ export async function startPanelLab(
       await page.getByRole('button', { name: /^(Masuk|Log in)$/ }).click();
       await page.locator('header.top').waitFor();
     },
-    async api(method, url, payload) {
+    async api(method, url, payload, cookie) {
       const res = await t.app.inject({
         method,
         url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${token}` },
+        headers: cookie ? { cookie } : { authorization: `Bearer ${token}` },
         ...(payload ? { payload } : {}),
       });
       if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);

@@ -13,16 +13,7 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
   let lab: PanelLab;
   let desk: Page;
 
-  const api = async (method: 'GET' | 'POST', url: string, payload?: object, cookie?: string) => {
-    const res = await lab.t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: cookie ? { cookie } : { authorization: `Bearer ${lab.token}` },
-      ...(payload ? { payload } : {}),
-    });
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json();
-  };
+  const api: PanelLab['api'] = (method, url, payload, cookie) => lab.api(method, url, payload, cookie);
   const visit = async (name: string, to: 'awaiting_host' | 'accepted'): Promise<string> => {
     const v = await api('POST', '/visits', {
       guest: { name, institution: 'Dinas Perhubungan' },

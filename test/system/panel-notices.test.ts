@@ -19,16 +19,7 @@ describe.skipIf(!ok)(
     const requested: string[] = [];
     const cspViolations: string[] = [];
 
-    const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, cookie?: string) => {
-      const res = await lab.t.app.inject({
-        method,
-        url: `/api/v1${url}`,
-        headers: cookie ? { cookie } : { authorization: `Bearer ${lab.token}` },
-        ...(payload ? { payload } : {}),
-      });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res.json();
-    };
+    const api: PanelLab['api'] = (method, url, payload, cookie) => lab.api(method, url, payload, cookie);
     /** A visit brought to awaiting_host through the API. */
     const awaitingHost = async (name: string): Promise<string> => {
       const v = await api('POST', '/visits', {
