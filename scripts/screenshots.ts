@@ -29,15 +29,7 @@ async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const lab = await startPanelLab({ now: MONDAY_9AM });
   try {
-    const api = async (path: string, body: unknown) => {
-      const res = await fetch(`${lab.url}/api/v1${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${lab.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string };
-    };
+    const api = (path: string, body: object) => lab.api('POST', path, body) as Promise<{ id: string }>;
     let badge = 0;
     for (const [name, institution, purpose, stage] of GUESTS) {
       lab.t.clock.now += 4 * 60_000;

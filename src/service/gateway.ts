@@ -211,6 +211,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
   metrics.probes.storageDegraded = () => core.degraded().length > 0;
   metrics.probes.clockSynchronised = () => clock.synchronised();
+  metrics.probes.visitsOpen = () => state.visits.size;
   for (const { key, file } of certificatesInUse(config)) {
     try {
       metrics.certificateExpiry.set({ certificate: key }, notAfterOf(key, file) / 1000);
@@ -329,9 +330,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     setInterval(() => {
       if (localParts(now(), tz).hour === config.retention.sweepHour) void sweep();
     }, 60 * 60_000),
-    setInterval(() => {
-      metrics.visitsOpen.set(state.visits.size);
-    }, 5_000),
   ];
   for (const t of timers) t.unref();
   void sweep();
@@ -380,7 +378,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       closed = true;
       for (const t of timers) clearInterval(t);
       clockSync.stop();
-      rollCall.stop();
       await doors.stop();
       readers.stop();
       await access.stop();

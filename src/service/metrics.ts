@@ -50,7 +50,12 @@ export function createMetrics() {
     registers: [registry],
   });
   // Read at scrape time from the live gateway (set by openGateway); false until then.
-  const probes = { storageDegraded: (): boolean => false, clockSynchronised: (): boolean => true };
+  const probes = {
+    storageDegraded: (): boolean => false,
+    clockSynchronised: (): boolean => true,
+    visitsOpen: (): number => 0,
+    visitorsInside: (): number => 0,
+  };
   new Gauge({
     name: 'pintu_clock_synchronised',
     help: '1 when the system clock is synchronised (NTP, or clock.synchronised: assume); 0 while it is not: /healthz degraded, decisions use the journal time as a floor',
@@ -73,11 +78,21 @@ export function createMetrics() {
     labelNames: ['certificate'] as const,
     registers: [registry],
   });
-  const visitsOpen = new Gauge({ name: 'pintu_visits_open', help: 'Open visits', registers: [registry] });
+  const visitsOpen = new Gauge({
+    name: 'pintu_visits_open',
+    help: 'Open visits',
+    registers: [registry],
+    collect() {
+      this.set(probes.visitsOpen());
+    },
+  });
   const visitorsInside = new Gauge({
     name: 'pintu_visitors_inside',
     help: 'Visits in an area inside the perimeter (the roll call)',
     registers: [registry],
+    collect() {
+      this.set(probes.visitorsInside());
+    },
   });
   const authRefused = new Counter({
     name: 'pintu_auth_refused_total',

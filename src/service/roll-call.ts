@@ -3,7 +3,6 @@
 // metrics gauge ask; each visitor is in exactly one area, so nobody is counted twice and
 // nobody who left through the perimeter is counted at all.
 import { areaPath } from '../domain/areas.js';
-import type { JournalEntry } from '../domain/events.js';
 import type { Visit } from '../domain/types.js';
 import type { Core } from './core.js';
 
@@ -16,13 +15,9 @@ export interface InsideVisit {
 }
 
 export class RollCall {
-  private readonly onEntry = (e: JournalEntry) => {
-    if (e.type === 'access.granted' || e.type.startsWith('visit.')) this.updateGauge();
-  };
-
   constructor(private readonly core: Core) {
-    core.bus.on('entry', this.onEntry);
-    this.updateGauge();
+    // The gauge is counted when it is scraped, not on every tap.
+    core.metrics.probes.visitorsInside = () => this.count();
   }
 
   /** Open visits inside an area, in visit id order. */
@@ -56,13 +51,5 @@ export class RollCall {
 
   area(id: string): { id: string; name: string } {
     return { id, name: this.core.state.areas.names.get(id) ?? id };
-  }
-
-  private updateGauge(): void {
-    this.core.metrics.visitorsInside.set(this.count());
-  }
-
-  stop(): void {
-    this.core.bus.off('entry', this.onEntry);
   }
 }
