@@ -202,8 +202,10 @@ async function perTapAt(
 }
 
 /**
- * An arrival's bytes by file with `guests` guests already in the guest book (guests.json is
- * rewritten whole at each arrival: it grows with the guests kept, not with the day).
+ * An arrival's bytes by file with `guests` guests already in the guest book. The book grows
+ * with the guests kept, not with the day: an arrival appends its guest to guests.log, and the
+ * log is folded into guests.json only when it has grown as large (amortised: about one more
+ * copy of each line), so the arrival must not grow with the book.
  */
 async function arrivalWith(baseDir: string, guests: number): Promise<{ bytes: number; byFile: WriteTally }> {
   return withTmpDir(baseDir, `wear-guests-${guests}`, async (dir) => {
@@ -326,10 +328,11 @@ export const wearBenchmark: Benchmark = {
     const yearGuests = Math.max(500, Math.round(10_000 * ctx.scale));
     const few = await arrivalWith(ctx.baseDir, 40);
     const many = await arrivalWith(ctx.baseDir, yearGuests);
-    const g = (t: WriteTally) => t.get('guests.json')?.bytes ?? 0;
+    const g = (t: WriteTally) =>
+      [...t].filter(([file]) => file.startsWith('guests')).reduce((n, [, w]) => n + w.bytes, 0);
     log(
       table([
-        ['guests in guests.json', 'an arrival writes', 'of it guests.json', '× 40 arrivals a day'],
+        ['guests in the guest book', 'an arrival writes', 'of it guests.*', '× 40 arrivals a day'],
         ['40', fmt.bytes(few.bytes), fmt.bytes(g(few.byFile)), fmt.bytes(40 * few.bytes)],
         [fmt.int(yearGuests), fmt.bytes(many.bytes), fmt.bytes(g(many.byFile)), fmt.bytes(40 * many.bytes)],
       ]),
@@ -346,10 +349,7 @@ export const wearBenchmark: Benchmark = {
       `  a card rated for 10 TB written lasts ${fmt.int(years)} years at this rate (before write amplification)`,
     );
     const ratio = big.tap / small.tap;
-    log(
-      `  with ${fmt.int(yearGuests)} guests kept, the day's arrivals alone write ${fmt.bytes(40 * many.bytes)}: ` +
-        `${(tbw / (40 * many.bytes * 250)).toFixed(0)} years of that card`,
-    );
+    const bookRatio = g(many.byFile) / g(few.byFile);
     return [
       {
         benchmark: 'Bytes written per office day (40 visits, their taps), data folder',
@@ -370,10 +370,10 @@ export const wearBenchmark: Benchmark = {
         met: erase.bytes < erase.archive,
       },
       {
-        benchmark: `An arrival's bytes with ${fmt.int(yearGuests)} guests in the guest book vs 40`,
-        figure: `${fmt.bytes(many.bytes)} vs ${fmt.bytes(few.bytes)} (guests.json rewritten whole)`,
-        goal: '—',
-        met: true,
+        benchmark: `An arrival's guest-book bytes with ${fmt.int(yearGuests)} guests kept vs 40`,
+        figure: `${fmt.bytes(g(many.byFile))} vs ${fmt.bytes(g(few.byFile))} = ${fmt.ratio(bookRatio)} (an appended line)`,
+        goal: 'O(1): < 1.2×',
+        met: bookRatio < 1.2,
       },
     ];
   },

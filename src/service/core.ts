@@ -7,6 +7,7 @@ import { DomainError } from '../domain/errors.js';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor, Guest, Visit } from '../domain/types.js';
 import type { Archive } from '../store/archive.js';
+import type { GuestBook, SaveOptions } from '../store/guest-book.js';
 import { type Journal, JournalError } from '../store/journal.js';
 import type { LiveState, PersistedState } from './live-state.js';
 import type { Metrics } from './metrics.js';
@@ -15,11 +16,6 @@ import type { Metrics } from './metrics.js';
 export interface Document<T> {
   data: T;
   write(): Promise<void>;
-}
-
-export interface GuestsFile {
-  version: 1;
-  guests: Guest[];
 }
 
 export interface CoreEvents {
@@ -39,7 +35,7 @@ export class Core {
     readonly state: LiveState,
     readonly journal: Journal,
     private readonly stateDoc: Document<PersistedState>,
-    readonly guests: Document<GuestsFile>,
+    readonly guests: GuestBook,
     readonly archive: Archive<Visit>,
     readonly log: Logger,
     readonly metrics: Metrics,
@@ -205,35 +201,16 @@ export class Core {
     this.bus.emit('entry', entry);
   }
 
-  private guestIndex?: Map<string, number>;
-
-  /** A guest by id (an index over guests.json, built on first use). */
+  /** A guest by id. */
   guest(id: string): Guest | undefined {
-    this.guestIndex ??= new Map(this.guests.data.guests.map((g, i) => [g.id, i]));
-    const i = this.guestIndex.get(id);
-    return i === undefined ? undefined : this.guests.data.guests[i];
+    return this.guests.get(id);
   }
 
-  /** Insert or replace guests and make guests.json durable. */
-  async saveGuests(changed: readonly Guest[]): Promise<void> {
-    this.guest('');
-    const all = this.guests.data.guests;
-    const length = all.length;
-    const replaced: Array<[number, Guest]> = [];
-    for (const g of changed) {
-      const i = this.guestIndex!.get(g.id);
-      if (i === undefined) this.guestIndex!.set(g.id, all.push(g) - 1);
-      else {
-        replaced.push([i, all[i]!]);
-        all[i] = g;
-      }
-    }
+  /** Insert or replace guests and make them durable (nothing changes when that fails). */
+  async saveGuests(changed: readonly Guest[], options?: SaveOptions): Promise<void> {
     try {
-      await this.guests.write();
+      await this.guests.save(changed, options);
     } catch (err) {
-      // Not written: not kept either (no personal data held for a request that failed).
-      for (const g of all.splice(length)) this.guestIndex!.delete(g.id);
-      for (const [i, g] of replaced.reverse()) all[i] = g;
       throw refusedByStorage(err);
     }
   }

@@ -14,12 +14,13 @@ import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/cloc
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
 import { Archive } from '../store/archive.js';
 import { DurableJsonFile } from '../store/durable-file.js';
+import { GuestBook } from '../store/guest-book.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
 import { certificatesInUse, notAfterOf } from './certificates.js';
 import { SafeClock } from './clock.js';
-import { Core, type GuestsFile } from './core.js';
+import { Core } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
 import { EventView } from './event-view.js';
@@ -179,14 +180,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     emptyState(),
   );
   await stateDoc.read();
-  const guestsDoc = new Low<GuestsFile>(
-    new DurableJsonFile<GuestsFile>(join(dir, 'guests.json'), { onRecover }),
-    {
-      version: 1,
-      guests: [],
-    },
-  );
-  await guestsDoc.read();
+  const guests = await GuestBook.open(dir, {
+    onRecover,
+    onDamage: (info) => log.error(info, 'guest book log was damaged (power loss mid-write?)'),
+    onFoldError: (err) =>
+      log.warn({ err }, 'guest book: folding the log into guests.json failed; retried later'),
+  });
   const tz = config.timezone;
   const journal = await Journal.open(join(dir, 'journal'), {
     monthOf: (at) => monthOf(at, tz),
@@ -197,7 +196,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const clock = new SafeClock(rawNow, clockSync, () => journal.lastAt);
   const now = clock.now;
 
-  // Guest names come from guests.json, through the core once it exists (names never enter the journal).
+  // Guest names come from the guest book, through the core once it exists (names never enter the journal).
   let core: Core | undefined;
   const state = new LiveState(
     policyOf(config),
@@ -208,7 +207,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     (id) => core?.guest(id)?.name ?? '',
   );
   const metrics = createMetrics();
-  core = new Core(state, journal, stateDoc, guestsDoc, archive, log, metrics, now, (at) => monthOf(at, tz));
+  core = new Core(state, journal, stateDoc, guests, archive, log, metrics, now, (at) => monthOf(at, tz));
   metrics.probes.storageDegraded = () => core.degraded().length > 0;
   metrics.probes.clockSynchronised = () => clock.synchronised();
   metrics.probes.visitsOpen = () => state.visits.size;
@@ -383,6 +382,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
       await core.saveAtHead();
+      await guests.close();
       await journal.close();
     },
   };

@@ -42,7 +42,7 @@ export class PrivacyService {
 
   /** Erase every guest last seen more than the retention period ago. Returns how many. */
   async sweep(): Promise<number> {
-    const due = dueForErasure(this.core.guests.data.guests, this.core.now(), this.retentionDays);
+    const due = dueForErasure(this.core.guests.all, this.core.now(), this.retentionDays);
     // A guest with an open visit keeps their data until it closes.
     const open = new Set([...this.core.state.visits.values()].map((v) => v.guestId));
     const erasable = due.filter((g) => !open.has(g.id));
@@ -53,7 +53,10 @@ export class PrivacyService {
   private async eraseMany(guests: Guest[], actor: Actor, reason: 'retention' | 'request'): Promise<void> {
     const ids = new Set(guests.map((g) => g.id));
     const now = this.core.now();
-    await this.core.saveGuests(guests.map((g) => eraseGuest(g, now)));
+    await this.core.saveGuests(
+      guests.map((g) => eraseGuest(g, now)),
+      { purge: true },
+    );
     for (const month of await this.core.archive.months()) {
       // Only the months that still name one of these guests are written: the daily sweep
       // would otherwise rewrite the whole archive every day.

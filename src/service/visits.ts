@@ -424,7 +424,7 @@ export class VisitService {
   suggestGuests(query: string, limit = 10): Guest[] {
     const q = query.trim().toLowerCase();
     if (q.length < 2) return [];
-    return this.core.guests.data.guests
+    return this.core.guests.all
       .filter((g) => !g.erasedAt && (g.name.toLowerCase().includes(q) || g.phone?.startsWith(q)))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
       .slice(0, limit);

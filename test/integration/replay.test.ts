@@ -48,7 +48,7 @@ describe('journal replay', () => {
     await g.core.saveNow();
 
     const live = g.core.state.toPersisted();
-    const names = new Map(g.core.guests.data.guests.map((x) => [x.id, x.name]));
+    const names = new Map(g.core.guests.all.map((x) => [x.id, x.name]));
     const rebuilt = new LiveState(
       g.core.state.policy,
       g.core.state.doors,
