@@ -37,6 +37,7 @@ import {
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
 import { Rejections } from './rejects.js';
+import { RoomCounters, RoomKeys, roomCountersFile, roomKeysFile } from './room-keys.js';
 import { RoomHub } from './rooms.js';
 import {
   type AlarmKind,
@@ -79,6 +80,10 @@ export function createRoomHub(config: Config, log: Logger): RoomHub | undefined 
     commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
     retries: config.mqtt.rooms.retries,
     log: log.child({ part: 'rooms' }),
+    auth: {
+      keys: new RoomKeys(roomKeysFile(config.dataDir)),
+      counters: new RoomCounters(roomCountersFile(config.dataDir)),
+    },
   });
 }
 

@@ -1,0 +1,147 @@
+// The room controllers' command keys and the counters of their MACs (room-mac.ts).
+//
+// `<dataDir>/room-keys.json` (0600): one 32-byte key per room, written by `pintu mqtt-user add
+// --role room`, read by the gateway (again whenever the file changes). A key never goes to a
+// log, to MQTT or to HTTP: only its MACs do. A room with a key runs authenticated (its commands
+// carry a MAC, its taps must); a room without one is a controller from before keys (a
+// migration): it runs unauthenticated and /healthz calls it weak.
+//
+// `<dataDir>/room-counters.json` (0600): per room, the commands' counter and the last tap
+// counter the gateway accepted, so neither repeats nor goes back across a restart. The
+// command counter is reserved in blocks (one write per COMMAND_BLOCK commands; a restart skips
+// what was reserved and not used); the tap counter is written at every accepted tap (a few
+// hundred bytes, a tap being a person at a door).
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { ROOM_KEY_BYTES } from './room-mac.js';
+
+interface KeysFile {
+  version: 1;
+  rooms: Record<string, { key: string; createdAt: number }>;
+}
+
+interface CountersFile {
+  version: 1;
+  rooms: Record<string, { cmd: number; tap: number }>;
+}
+
+export function roomKeysFile(dataDir: string): string {
+  return join(dataDir, 'room-keys.json');
+}
+
+export function roomCountersFile(dataDir: string): string {
+  return join(dataDir, 'room-counters.json');
+}
+
+/** Atomic and durable: a crash leaves the old file or the new one, never half of one. */
+function writeDurably(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+function readJson<T>(file: string, empty: T): T {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : empty;
+}
+
+export class RoomKeys {
+  private keys = new Map<string, Buffer>();
+  private stamp = '';
+
+  constructor(readonly file: string) {
+    this.reload();
+  }
+
+  /** Read the file again when it changed on disk (a key added while the gateway runs). */
+  private reload(): void {
+    let stamp = 'none';
+    try {
+      const st = statSync(this.file);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (stamp === this.stamp) return;
+    this.stamp = stamp;
+    const doc = readJson<KeysFile>(this.file, { version: 1, rooms: {} });
+    this.keys = new Map(Object.entries(doc.rooms).map(([room, r]) => [room, Buffer.from(r.key, 'hex')]));
+  }
+
+  /** The key of a room, or undefined: that room runs unauthenticated. */
+  get(room: string): Buffer | undefined {
+    this.reload();
+    return this.keys.get(room);
+  }
+
+  /** A new key for a room, replacing its old one (a controller set up again); returned once. */
+  static generate(file: string, room: string, now = Date.now()): Buffer {
+    const doc = readJson<KeysFile>(file, { version: 1, rooms: {} });
+    const key = randomBytes(ROOM_KEY_BYTES);
+    doc.rooms[room] = { key: key.toString('hex'), createdAt: now };
+    writeDurably(file, `${JSON.stringify(doc, null, 2)}\n`);
+    return key;
+  }
+}
+
+/** Reserved per write of the command counter. */
+export const COMMAND_BLOCK = 1000;
+
+export class RoomCounters {
+  private readonly doc: CountersFile;
+  /** Per room, the next command counter and the end of its reserved block. */
+  private readonly cmd = new Map<string, { next: number; end: number }>();
+
+  constructor(readonly file: string) {
+    this.doc = readJson<CountersFile>(file, { version: 1, rooms: {} });
+  }
+
+  private room(room: string): { cmd: number; tap: number } {
+    this.doc.rooms[room] ??= { cmd: 0, tap: 0 };
+    return this.doc.rooms[room];
+  }
+
+  private save(): void {
+    writeDurably(this.file, `${JSON.stringify(this.doc)}\n`);
+  }
+
+  /** The counter of the next command to a room: greater than every one sent before, restarts included. */
+  nextCommand(room: string): number {
+    let c = this.cmd.get(room);
+    if (!c || c.next >= c.end) {
+      const r = this.room(room);
+      // Reserved on disk before use: after a crash, the counter resumes beyond the block.
+      const next = c?.next ?? r.cmd + 1;
+      r.cmd = next + COMMAND_BLOCK - 1;
+      this.save();
+      c = { next, end: r.cmd + 1 };
+      this.cmd.set(room, c);
+    }
+    return c.next++;
+  }
+
+  /** The last tap counter accepted from a room (0: none yet). */
+  lastTap(room: string): number {
+    return this.doc.rooms[room]?.tap ?? 0;
+  }
+
+  acceptTap(room: string, ctr: number): void {
+    this.room(room).tap = ctr;
+    this.save();
+  }
+}
