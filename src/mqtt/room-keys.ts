@@ -10,8 +10,9 @@
 // counter the gateway accepted, so neither repeats nor goes back across a restart. The
 // command counter is reserved in blocks (one write per COMMAND_BLOCK commands; a restart skips
 // what was reserved and not used); the tap counter is written at every accepted tap (a few
-// hundred bytes, a tap being a person at a door).
-import { randomBytes } from 'node:crypto';
+// hundred bytes, a tap being a person at a door), with the key it came with: a controller set up
+// again (a new key) starts its taps from 1.
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -32,7 +33,8 @@ interface KeysFile {
 
 interface CountersFile {
   version: 1;
-  rooms: Record<string, { cmd: number; tap: number }>;
+  /** tapKey: the key the tap counter belongs to (a new controller, with a new key, counts from 0). */
+  rooms: Record<string, { cmd: number; tap: number; tapKey?: string }>;
 }
 
 export function roomKeysFile(dataDir: string): string {
@@ -111,7 +113,7 @@ export class RoomCounters {
     this.doc = readJson<CountersFile>(file, { version: 1, rooms: {} });
   }
 
-  private room(room: string): { cmd: number; tap: number } {
+  private room(room: string): CountersFile['rooms'][string] {
     this.doc.rooms[room] ??= { cmd: 0, tap: 0 };
     return this.doc.rooms[room];
   }
@@ -135,13 +137,21 @@ export class RoomCounters {
     return c.next++;
   }
 
-  /** The last tap counter accepted from a room (0: none yet). */
-  lastTap(room: string): number {
-    return this.doc.rooms[room]?.tap ?? 0;
+  /** The last tap counter accepted from a room's controller with this key (0: none yet). */
+  lastTap(room: string, key: Buffer): number {
+    const r = this.doc.rooms[room];
+    return r && r.tapKey === keyId(key) ? r.tap : 0;
   }
 
-  acceptTap(room: string, ctr: number): void {
-    this.room(room).tap = ctr;
+  acceptTap(room: string, key: Buffer, ctr: number): void {
+    const r = this.room(room);
+    r.tap = ctr;
+    r.tapKey = keyId(key);
     this.save();
   }
+}
+
+/** Names a key in the counters file without giving it away. */
+function keyId(key: Buffer): string {
+  return createHash('sha256').update('pintu-room-key-id').update(key).digest('hex').slice(0, 16);
 }

@@ -268,8 +268,8 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     if (!auth || !key) return undefined;
     if (tap.ctr === undefined || !macValid(key, tapText(room, { ...tap, ctr: tap.ctr }), tap.mac))
       return 'bad_mac';
-    if (tap.ctr <= auth.counters.lastTap(room)) return 'replayed';
-    auth.counters.acceptTap(room, tap.ctr);
+    if (tap.ctr <= auth.counters.lastTap(room, key)) return 'replayed';
+    auth.counters.acceptTap(room, key, tap.ctr);
     return undefined;
   }
 
