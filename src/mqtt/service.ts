@@ -98,6 +98,8 @@ export interface MqttHealth {
   published: number;
   connections: number;
   broker?: { clients: number; listening: Listening[] };
+  /** Rooms whose controller has no key (a migration): commands and taps unauthenticated, weak. */
+  weakRooms: string[];
 }
 
 export interface MqttServiceOptions {
@@ -383,6 +385,7 @@ export class MqttService {
       dropped: this.outbox.dropped,
       published: this.outbox.published,
       connections: this.link.connections,
+      weakRooms: this.hub?.unauthenticatedRooms() ?? [],
       ...(this.broker
         ? { broker: { clients: this.broker.aedes.connectedClients, listening: this.broker.listening } }
         : {}),

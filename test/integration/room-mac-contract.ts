@@ -12,6 +12,7 @@ import { RoomKeys, roomKeysFile } from '../../src/mqtt/room-keys.js';
 import { commandText, mac, tapText } from '../../src/mqtt/room-mac.js';
 import type { RoomCommand } from '../../src/mqtt/schemas.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
+import { healthOf } from '../support/health.js';
 import { type MqttGateway, TEST_PASSWORD, until } from '../support/mqtt.js';
 import { journalSince, rejected } from './mqtt-contract.js';
 
@@ -199,7 +200,16 @@ export function roomMacSuite(setup: RoomMacSetup): void {
     expect(again.lastCommandCounter).toBeGreaterThan(last);
   });
 
-  it('a room without a key runs as before, and is listed as unauthenticated', async () => {
+  it('a room without a key runs as before, and the health API calls it weak', async () => {
     expect(g.hub.unauthenticatedRooms()).toEqual(['r102']);
+    expect((await healthOf(g.app, g.gateway)).mqtt?.weakRooms).toEqual(['r102']);
+    const ctl = await controller({ room: 'r102', username: 'ctl-102' }, false);
+    await until(() => expect(g.drivers.locks.get('ruang-102')!.state().fault).toBeUndefined());
+    const v = await g.badgedVisit();
+    const unlocked = new Promise<RoomCommand>((resolve) =>
+      ctl.on('command', (c) => c.action === 'unlock' && resolve(c)),
+    );
+    ctl.tap('nfc', v.uid);
+    expect((await unlocked).mac).toBeUndefined();
   });
 }
