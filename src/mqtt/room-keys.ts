@@ -9,7 +9,9 @@
 // `<dataDir>/room-counters.json` (0600): per room, the commands' counter and the last tap
 // counter the gateway accepted, so neither repeats nor goes back across a restart. The
 // command counter is reserved in blocks (one write per COMMAND_BLOCK commands; a restart skips
-// what was reserved and not used); the tap counter is written at every accepted tap (a few
+// what was reserved and not used), and a block starts at the time in ms when that is greater,
+// so a data folder restored from an older backup does not give counters a controller has seen
+// already (as long as the clock is right and the commands since averaged under one per ms); the tap counter is written at every accepted tap (a few
 // hundred bytes, a tap being a person at a door), with the key it came with: a controller set up
 // again (a new key) starts its taps from 1.
 import { createHash, randomBytes } from 'node:crypto';
@@ -109,7 +111,10 @@ export class RoomCounters {
   /** Per room, the next command counter and the end of its reserved block. */
   private readonly cmd = new Map<string, { next: number; end: number }>();
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.doc = readJson<CountersFile>(file, { version: 1, rooms: {} });
   }
 
@@ -128,7 +133,7 @@ export class RoomCounters {
     if (!c || c.next >= c.end) {
       const r = this.room(room);
       // Reserved on disk before use: after a crash, the counter resumes beyond the block.
-      const next = c?.next ?? r.cmd + 1;
+      const next = Math.max(c?.next ?? r.cmd + 1, Math.floor(this.now()));
       r.cmd = next + COMMAND_BLOCK - 1;
       this.save();
       c = { next, end: r.cmd + 1 };

@@ -1,6 +1,6 @@
 // The room keys and MAC counters on disk (src/mqtt/room-keys.ts) and the MAC texts (room-mac.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,12 +32,13 @@ describe('room keys and counters', () => {
   });
 
   it('the command counter only grows: across a restart, and past a block not used up (a crash)', () => {
-    const a = new RoomCounters(roomCountersFile(dir));
+    // A clock at 0: the counter as the file alone makes it.
+    const a = new RoomCounters(roomCountersFile(dir), () => 0);
     expect(a.nextCommand('r101')).toBe(1);
     expect(a.nextCommand('r101')).toBe(2);
     expect(a.nextCommand('r102')).toBe(1);
     // The process is gone without a word: the next one starts beyond what was reserved.
-    const b = new RoomCounters(roomCountersFile(dir));
+    const b = new RoomCounters(roomCountersFile(dir), () => 0);
     const next = b.nextCommand('r101');
     expect(next).toBe(COMMAND_BLOCK + 1);
     let last = next;
@@ -46,7 +47,21 @@ describe('room keys and counters', () => {
       expect(n).toBe(last + 1);
       last = n;
     }
-    expect(new RoomCounters(roomCountersFile(dir)).nextCommand('r101')).toBeGreaterThan(last);
+    expect(new RoomCounters(roomCountersFile(dir), () => 0).nextCommand('r101')).toBeGreaterThan(last);
+  });
+
+  it('the command counter grows past a data folder restored from an older backup', async () => {
+    const file = roomCountersFile(dir);
+    const clock = { ms: 1_700_000_000_000 };
+    const a = new RoomCounters(file, () => clock.ms);
+    a.nextCommand('r101');
+    const backup = await readFile(file, 'utf8');
+    let last = 0;
+    for (let i = 0; i < 3 * COMMAND_BLOCK; i++) last = a.nextCommand('r101');
+    // Restored a minute later: the controller has seen `last` and would refuse anything below.
+    await writeFile(file, backup);
+    clock.ms += 60_000;
+    expect(new RoomCounters(file, () => clock.ms).nextCommand('r101')).toBeGreaterThan(last);
   });
 
   it('the tap counter is kept per key: a controller set up again (new key) starts from 1', async () => {
