@@ -9,11 +9,18 @@
 // `<dataDir>/room-counters.json` (0600): per room, the commands' counter and the last tap
 // counter the gateway accepted, so neither repeats nor goes back across a restart. The
 // command counter is reserved in blocks (one write per COMMAND_BLOCK commands; a restart skips
-// what was reserved and not used), and a block starts at the time in ms when that is greater,
-// so a data folder restored from an older backup does not give counters a controller has seen
-// already (as long as the clock is right and the commands since averaged under one per ms); the tap counter is written at every accepted tap (a few
-// hundred bytes, a tap being a person at a door), with the key it came with: a controller set up
-// again (a new key) starts its taps from 1.
+// what was reserved and not used), and a block starts at the time in ms when that is greater:
+// with the clock right that alone keeps it above every counter sent before (commands average
+// far under one per ms), also after a data folder restored from an older backup; the file is
+// the floor for a clock that went back (a Pi without a real-time clock, at boot). The tap
+// counter is saved at every accepted tap with the key it came with: a controller set up again
+// (a new key) starts its taps from 1.
+//
+// The counters are decided in memory and written behind, on the thread pool, one write at a
+// time (the latest state): a tap or a command never waits for the disk (DESIGN: the door path
+// does no I/O). What a crash can lose is the last write in flight: a tap accepted in that
+// instant could be replayed once after the restart; the command counter, only with the clock
+// behind as well. A clean stop waits for the write (flush).
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -25,6 +32,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOM_KEY_BYTES } from './room-mac.js';
 
@@ -64,16 +72,28 @@ function readJson<T>(file: string, empty: T): T {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : empty;
 }
 
+const RELOAD_MS = 1000;
+
 export class RoomKeys {
   private keys = new Map<string, Buffer>();
   private stamp = '';
+  private checkedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.reload();
   }
 
-  /** Read the file again when it changed on disk (a key added while the gateway runs). */
+  /**
+   * Read the file again when it changed on disk (a key added while the gateway runs): looked at
+   * at most once a second, so a burst of taps and commands costs one stat.
+   */
   private reload(): void {
+    const now = this.now();
+    if (now - this.checkedAt < RELOAD_MS) return;
+    this.checkedAt = now;
     let stamp = 'none';
     try {
       const st = statSync(this.file);
@@ -123,8 +143,37 @@ export class RoomCounters {
     return this.doc.rooms[room];
   }
 
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private saves = 0;
+
+  /** Write the current state behind; a save asked during a write follows it with the latest. */
   private save(): void {
-    writeDurably(this.file, `${JSON.stringify(this.doc)}\n`);
+    this.dirty = true;
+    if (this.writing) return;
+    this.writing = this.writeLoop().finally(() => {
+      this.writing = undefined;
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      const tmp = `${this.file}.${process.pid}.${++this.saves}.tmp`;
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(`${JSON.stringify(this.doc)}\n`);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.file);
+    }
+  }
+
+  /** The last state on disk (a clean stop). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
   }
 
   /** The counter of the next command to a room: greater than every one sent before, restarts included. */

@@ -196,9 +196,11 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     for (const lock of this.locksByRoom.values()) lock.unreachable();
   }
 
-  close(): void {
+  /** Stop retrying; resolves when the counters are on disk. */
+  async close(): Promise<void> {
     clearTimeout(this.graceTimer);
     for (const lock of this.locksByRoom.values()) lock.cancelPending();
+    await this.opts.auth?.counters.flush();
   }
 
   /** A message on a room topic (the service routes pintu/rooms/+/{tap,ack,state} here). */

@@ -821,7 +821,7 @@ export class MqttService {
     await this.outbox.close();
     await this.events.stop();
     await this.link.stop({ topic: this.topics.status, payload: 'offline' });
-    this.hub?.close();
+    await this.hub?.close();
     this.opts.gateway.core.metrics.mqtt.connected.set(0);
     await this.broker?.close();
   }

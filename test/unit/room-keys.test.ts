@@ -20,24 +20,39 @@ describe('room keys and counters', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it('a tap never waits for the disk: the counter is in force at once, written behind with the latest', async () => {
+    const key = randomBytes(32);
+    const a = new RoomCounters(roomCountersFile(dir));
+    for (let ctr = 1; ctr <= 50; ctr++) a.acceptTap('r101', key, ctr);
+    expect(a.lastTap('r101', key)).toBe(50);
+    await a.flush();
+    expect(new RoomCounters(roomCountersFile(dir)).lastTap('r101', key)).toBe(50);
+  });
+
   it('a key is 32 random bytes, kept 0600, and a running gateway sees a key added later', async () => {
-    const keys = new RoomKeys(roomKeysFile(dir));
+    const clock = { ms: 0 };
+    const keys = new RoomKeys(roomKeysFile(dir), () => clock.ms);
     expect(keys.get('r101')).toBeUndefined();
     const key = RoomKeys.generate(roomKeysFile(dir), 'r101');
     expect(key).toHaveLength(32);
     expect((await stat(roomKeysFile(dir))).mode & 0o777).toBe(0o600);
+    // The file is looked at again at most once a second.
+    expect(keys.get('r101')).toBeUndefined();
+    clock.ms += 1000;
     expect(keys.get('r101')?.equals(key)).toBe(true);
     const again = RoomKeys.generate(roomKeysFile(dir), 'r101');
     expect(again.equals(key)).toBe(false);
   });
 
-  it('the command counter only grows: across a restart, and past a block not used up (a crash)', () => {
+  it('the command counter only grows: across a restart, and past a block not used up (a crash)', async () => {
     // A clock at 0: the counter as the file alone makes it.
     const a = new RoomCounters(roomCountersFile(dir), () => 0);
     expect(a.nextCommand('r101')).toBe(1);
     expect(a.nextCommand('r101')).toBe(2);
     expect(a.nextCommand('r102')).toBe(1);
-    // The process is gone without a word: the next one starts beyond what was reserved.
+    // The process is gone without a word once the reservation is written (it is written
+    // behind: flush() waits for it): the next one starts beyond what was reserved.
+    await a.flush();
     const b = new RoomCounters(roomCountersFile(dir), () => 0);
     const next = b.nextCommand('r101');
     expect(next).toBe(COMMAND_BLOCK + 1);
@@ -47,6 +62,7 @@ describe('room keys and counters', () => {
       expect(n).toBe(last + 1);
       last = n;
     }
+    await b.flush();
     expect(new RoomCounters(roomCountersFile(dir), () => 0).nextCommand('r101')).toBeGreaterThan(last);
   });
 
@@ -55,9 +71,11 @@ describe('room keys and counters', () => {
     const clock = { ms: 1_700_000_000_000 };
     const a = new RoomCounters(file, () => clock.ms);
     a.nextCommand('r101');
+    await a.flush();
     const backup = await readFile(file, 'utf8');
     let last = 0;
     for (let i = 0; i < 3 * COMMAND_BLOCK; i++) last = a.nextCommand('r101');
+    await a.flush();
     // Restored a minute later: the controller has seen `last` and would refuse anything below.
     await writeFile(file, backup);
     clock.ms += 60_000;
@@ -68,6 +86,7 @@ describe('room keys and counters', () => {
     const old = randomBytes(32);
     const a = new RoomCounters(roomCountersFile(dir));
     a.acceptTap('r101', old, 500);
+    await a.flush();
     const b = new RoomCounters(roomCountersFile(dir));
     expect(b.lastTap('r101', old)).toBe(500);
     expect(b.lastTap('r101', randomBytes(32))).toBe(0);
