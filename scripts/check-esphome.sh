@@ -31,6 +31,7 @@ work=$(mktemp -d -t pintu-esphome-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp "$SRC/room-controller.yaml" "$work/"
 cp "$SRC/secrets.example.yaml" "$work/secrets.yaml"
+cp "$SRC/pintu_mac.h" "$work/"
 
 echo "== esphome $("$VENV/bin/esphome" version) config room-controller.yaml"
 "$VENV/bin/esphome" config "$work/room-controller.yaml" >"$work/out.txt" 2>&1 || {

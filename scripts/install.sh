@@ -9,7 +9,8 @@
 #
 # What it does, in order (each step printed as it runs):
 #   1. checks Node.js (20.19+, 22.12+, 24+)     6. /etc/pintu (config, only if none yet)
-#   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu)
+#   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu); 7b. MQTT
+#                                                  TLS: a local CA and the broker certificate
 #   3. user "pintu", groups gpio/dialout        8. udev, modprobe, polkit (if pcscd has it)
 #   4. builds dist/ in a scratch copy           9. config.txt: prints the fragment
 #   5. /opt/pintu (+ npm ci --omit=dev)        10. systemd units, enabled and (re)started
@@ -267,9 +268,9 @@ step "Packages"
 # pcscd + libccid: the ACR122U; libpcsclite-dev, build-essential, python3: the native
 # modules (PC/SC, epoll for GPIO, serialport) built by npm; gpiod: gpio.backend gpiod and
 # `gpioinfo`; polkitd: pcscd's access check where pcscd is built with polkit (Debian 13;
-# step 8); pcsc-tools: pcsc_scan for trouble-shooting. (The PDF reports' typeface comes with
-# the npm dependencies: dejavu-fonts-ttf.)
-PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3)
+# step 8); pcsc-tools: pcsc_scan for trouble-shooting; openssl: the MQTT TLS certificates
+# (step 7b). (The PDF reports' typeface comes with the npm dependencies: dejavu-fonts-ttf.)
+PACKAGES=(pcscd libccid libpcsclite1 libpcsclite-dev pcsc-tools polkitd gpiod build-essential python3 openssl)
 if [ "$LIVE" = 0 ]; then
   note "  skipped (--root: install them in the target): ${PACKAGES[*]}"
 elif [ "$SKIP_PACKAGES" = 1 ]; then
@@ -413,6 +414,53 @@ install_file "$SRC/firmware-config/pintu.example.yaml" "$ROOT/etc/pintu/pintu.ex
 step "Data folder /var/lib/pintu"
 ensure_dir "$ROOT/var/lib/pintu" 0750 "$OWN"
 ensure_dir "$ROOT/var/lib/pintu/reports" 0750 "$OWN"
+
+# ---------------------------------------------------------------- 7b. MQTT TLS
+
+# A local CA and the embedded broker's certificate, made once: the room controllers trust the
+# CA (ca.pem, their certificate_authority), so the LAN listener can be TLS (a sniffer reads
+# nothing, a look-alike broker is refused). The CA key stays root's; the service reads only its
+# own key. Kept when present: a new CA would cut off every controller flashed with the old one.
+step "MQTT TLS: local CA and broker certificate in /etc/pintu/tls"
+TLS_DIR=$ROOT/etc/pintu/tls
+ensure_dir "$TLS_DIR" 0750 "${OWN:+0:${OWN#*:}}"
+if [ -f "$TLS_DIR/ca.pem" ] && [ -f "$TLS_DIR/server.pem" ] && [ -f "$TLS_DIR/server.key" ]; then
+  note "  kept $TLS_DIR (its CA is the controllers' trust anchor)"
+else
+  command -v openssl >/dev/null || die "openssl is needed for the MQTT TLS certificates (apt-get install openssl)"
+  tls_host=$(cat "$ROOT/etc/hostname" 2>/dev/null || true)
+  if [ -z "$tls_host" ] && [ "$LIVE" = 1 ]; then tls_host=$(hostname); fi
+  tls_host=${tls_host:-pintu}
+  # The names and addresses a controller may use for the broker; `hostname -I` only on the Pi
+  # itself (a DHCP change needs a new certificate: remove server.pem and run this again).
+  tls_san="DNS:$tls_host,DNS:$tls_host.local,DNS:localhost,IP:127.0.0.1"
+  if [ "$LIVE" = 1 ]; then
+    for ip in $(hostname -I 2>/dev/null || true); do tls_san+=",IP:$ip"; done
+  fi
+  if [ ! -f "$TLS_DIR/ca.pem" ] || [ ! -f "$TLS_DIR/ca.key" ]; then
+    run openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7300 \
+      -subj "/CN=Pintu local CA ($tls_host)" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem"
+  fi
+  run openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$tls_host" \
+    -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr"
+  show_raw "write $TLS_DIR/server.ext: subjectAltName=$tls_san, extendedKeyUsage=serverAuth"
+  if [ "$DRY_RUN" = 0 ]; then
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n' "$tls_san" >"$TLS_DIR/server.ext"
+  fi
+  run openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 7300 -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.pem"
+  run rm -f "$TLS_DIR/server.csr" "$TLS_DIR/server.ext"
+  run chmod 0600 "$TLS_DIR/ca.key"
+  run chmod 0640 "$TLS_DIR/server.key"
+  run chmod 0644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem"
+  set_owner "${OWN:+0:${OWN#*:}}" "$TLS_DIR/server.key"
+fi
+note "  to serve MQTT over TLS on the LAN (port 8883) and plain MQTT on this machine only, set in"
+note "  /etc/pintu/pintu.yaml:"
+note "    mqtt: { host: 127.0.0.1, tls: { host: 0.0.0.0, cert: /etc/pintu/tls/server.pem, key: /etc/pintu/tls/server.key } }"
+note "  and give each room controller /etc/pintu/tls/ca.pem as its trust anchor (README \"Room controllers\")."
 
 # ---------------------------------------------------------------- 8. udev, modprobe, polkit
 

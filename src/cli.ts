@@ -51,6 +51,7 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
          [--lang id|en] [--out FILE]     the guest book: one row per visit (xlsx and pdf need --out)
   privacy export --guest ID | privacy erase --guest ID
   mqtt-user add --username U --role room|facilities|homeassistant [--room R] [--password P]
+                                         (--role room: also prints the room key, shown once)
   mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
   sim-controller --room R [--url URL] [--username U] [--password P]
                                          a simulated room controller (stdin: nfc UID, pin N, open, close)

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Config } from '../config/schema.js';
 import { newOneTimePassword } from '../service/passwords.js';
 import { MQTT_ROLES, type MqttRole } from './acl.js';
+import { RoomKeys, roomKeysFile } from './room-keys.js';
 import { SimController } from './sim-controller.js';
 import { MqttUserError, MqttUsers, mqttUsersFile } from './users.js';
 
@@ -56,6 +57,14 @@ export async function mqttUserCommand(
       io.out(
         `MQTT user ${opts.username} (${opts.role}${opts.room ? ` of room ${opts.room}` : ''}) added${generated ? `; password: ${generated}` : ''}\n`,
       );
+      if (opts.role === 'room' && opts.room) {
+        // A new controller gets a new key (one set up again too): its commands and taps are
+        // MACed with it. Shown here once; the gateway reads it from the data folder.
+        const key = RoomKeys.generate(roomKeysFile(config.dataDir), opts.room);
+        io.out(
+          `room key of ${opts.room} (pintu_room_key in the controller's secrets.yaml; shown once, replaces any earlier key of the room): ${key.toString('hex')}\n`,
+        );
+      }
       return;
     }
     case 'remove': {
@@ -82,6 +91,23 @@ export function brokerUrl(config: Config): string {
 }
 
 /**
+ * The simulator's room key: PINTU_ROOM_KEY (hex), else the room's key in the data folder when
+ * this user may read it; none: the simulator runs unauthenticated, as a controller before keys.
+ */
+function roomKeyOf(room: string, config: Config): Buffer | undefined {
+  const hex = process.env.PINTU_ROOM_KEY;
+  if (hex !== undefined) {
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new MqttUserError('PINTU_ROOM_KEY: 64 hex digits (32 bytes)');
+    return Buffer.from(hex, 'hex');
+  }
+  try {
+    return new RoomKeys(roomKeysFile(config.dataDir)).get(room);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A simulated room controller on the configured broker. Lines on stdin: `nfc <UID>`,
  * `pin <digits>`, `open`, `close`, `quit`. What it receives and does is printed.
  */
@@ -92,6 +118,7 @@ export async function simControllerCommand(
 ): Promise<void> {
   if (!opts.room) throw new MqttUserError('--room is required');
   const password = opts.password ?? process.env.PINTU_MQTT_PASSWORD;
+  const key = roomKeyOf(opts.room, config);
   const url = opts.url ?? brokerUrl(config);
   const ctl = new SimController({
     room: opts.room,
@@ -99,10 +126,12 @@ export async function simControllerCommand(
     baseTopic: config.mqtt.baseTopic,
     ...(opts.username ? { username: opts.username } : {}),
     ...(password ? { password } : {}),
+    ...(key ? { key } : {}),
     fw: 'pintu-sim-controller',
   });
   ctl.on('command', (c) => io.out(`command ${c.action}${c.ms ? ` ${c.ms} ms` : ''} (id ${c.id})\n`));
   ctl.on('ignored', (i) => io.out(`ignored a command (${i.reason})\n`));
+  ctl.on('refused', (r) => io.out(`refused a command (${r.error})\n`));
   ctl.on('relay', (r) => io.out(`relay: ${r.locked ? 'locked' : 'UNLOCKED'}\n`));
   ctl.on('close', () => io.err('connection closed (reconnecting)\n'));
   await ctl.start();

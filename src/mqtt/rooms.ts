@@ -13,12 +13,18 @@
 // right behind. A controller that comes back (its retained state says online) is sent the
 // door's current state (lock, or hold while held): never a pulse that was due while it
 // was away.
+//
+// A room with a key (room-keys.ts) runs authenticated: every copy of a command carries the
+// room's next counter and a MAC (room-mac.ts), and a tap is taken only with a valid MAC and a
+// counter greater than the last accepted, so a device on the LAN that can publish on the
+// room's topics but has no key can neither open the door nor tap for someone.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type {
   DoorInputEvent,
   DoorInputsPort,
+  IgnoredRead,
   LockPort,
   LockState,
   ReadEvent,
@@ -26,6 +32,8 @@ import type {
 } from '../hardware/ports.js';
 import type { Metrics } from '../service/metrics.js';
 import type { Rejections, RejectReason } from './rejects.js';
+import type { RoomCounters, RoomKeys } from './room-keys.js';
+import { commandText, mac, macValid, tapText } from './room-mac.js';
 import {
   type AlarmKind,
   decodeJson,
@@ -56,7 +64,12 @@ export interface RoomHubOptions {
   log: Logger;
   /** A controller not heard of this long after the gateway connected is reported offline. */
   offlineGraceMs?: number;
+  /** The rooms' keys and counters; without them every room runs unauthenticated. */
+  auth?: { keys: RoomKeys; counters: RoomCounters };
 }
+
+/** What a controller with a key answers to a copy it refuses (ack error). */
+export const COMMAND_REFUSALS = ['bad_mac', 'replayed', 'expired'] as const;
 
 export interface RoomHubEvents {
   /** An alarm of the controller of a room door (offline, no_ack) began (active) or ended. */
@@ -139,6 +152,21 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     return [...new Set([...this.locksByRoom.keys(), ...this.readersByRoom.keys()])];
   }
 
+  /** Rooms whose controller has no key: commands and taps unauthenticated (health calls them weak). */
+  unauthenticatedRooms(): string[] {
+    const keys = this.opts.auth?.keys;
+    return this.rooms.filter((room) => !keys?.get(room)).sort();
+  }
+
+  /** A refused copy of a command, as the controller acknowledged it: counted and logged. */
+  refusedCommand(room: string, ack: RoomAck): void {
+    const reason = (COMMAND_REFUSALS as readonly string[]).includes(ack.error ?? '')
+      ? (ack.error as (typeof COMMAND_REFUSALS)[number])
+      : 'refused';
+    this.report.metrics.commands.inc({ result: reason });
+    this.report.rejections.reject(reason, 'room.ack', { room, id: ack.id });
+  }
+
   lockOfRoom(room: string): MqttLock | undefined {
     return this.locksByRoom.get(room);
   }
@@ -168,9 +196,11 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     for (const lock of this.locksByRoom.values()) lock.unreachable();
   }
 
-  close(): void {
+  /** Stop retrying; resolves when the counters are on disk. */
+  async close(): Promise<void> {
     clearTimeout(this.graceTimer);
     for (const lock of this.locksByRoom.values()) lock.cancelPending();
+    await this.opts.auth?.counters.flush();
   }
 
   /** A message on a room topic (the service routes pintu/rooms/+/{tap,ack,state} here). */
@@ -198,6 +228,11 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
         const d = decodeJson<RoomTap>(RoomTapPayload, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
         if (!reader) return { reason: 'unknown_room', detail: { detail: 'no reader configured' } };
+        const forged = this.forgedTap(route.room, d.value);
+        if (forged) {
+          reader.refused(forged);
+          return { reason: forged };
+        }
         // Before the decision: its unlock must not be dropped as sent to an offline controller.
         lock?.alive();
         reader.deliver(d.value);
@@ -225,10 +260,35 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     }
   }
 
+  /**
+   * Why a tap of a room with a key is refused, or undefined when it is good (its counter is then
+   * the room's last accepted). Checked before anything else is done with it.
+   */
+  private forgedTap(room: string, tap: RoomTap): 'bad_mac' | 'replayed' | undefined {
+    const auth = this.opts.auth;
+    const key = auth?.keys.get(room);
+    if (!auth || !key) return undefined;
+    if (tap.ctr === undefined || !macValid(key, tapText(room, { ...tap, ctr: tap.ctr }), tap.mac))
+      return 'bad_mac';
+    if (tap.ctr <= auth.counters.lastTap(room, key)) return 'replayed';
+    auth.counters.acceptTap(room, key, tap.ctr);
+    return undefined;
+  }
+
+  /** The command as sent: with the room's next counter and its MAC when the room has a key. */
+  private signed(room: string, command: RoomCommand): RoomCommand {
+    const auth = this.opts.auth;
+    const key = auth?.keys.get(room);
+    if (!auth || !key) return command;
+    const ctr = auth.counters.nextCommand(room);
+    return { ...command, ctr, mac: mac(key, commandText(room, { ...command, ctr })) };
+  }
+
   /** Send a command; false when the gateway is not connected (the command is dropped, never queued). */
-  send(room: string, command: RoomCommand): boolean {
+  send(room: string, unsigned: RoomCommand): boolean {
     const link = this.link;
     if (!link?.connected) return false;
+    const command = this.signed(room, unsigned);
     const expirySeconds = Math.max(1, Math.ceil((command.exp - Date.now()) / 1000));
     link
       .publish(this.opts.topics.room(room, 'command'), JSON.stringify(command), {
@@ -243,6 +303,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
 
 export class MqttReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
+  private ignoredHandler: (i: IgnoredRead) => void = () => {};
   private running = false;
   constructor(
     readonly id: string,
@@ -251,8 +312,15 @@ export class MqttReader implements ReaderPort {
   onRead(handler: (read: ReadEvent) => void): void {
     this.handler = handler;
   }
+  onIgnored(handler: (ignored: IgnoredRead) => void): void {
+    this.ignoredHandler = handler;
+  }
   deliver(tap: RoomTap): void {
     if (this.running) this.handler({ readerId: this.id, kind: tap.kind, credential: tap.credential });
+  }
+  /** A tap refused for its MAC or counter: counted with the reader's ignored reads, never decided. */
+  refused(reason: 'bad_mac' | 'replayed'): void {
+    if (this.running) this.ignoredHandler({ readerId: this.id, reason, sample: '' });
   }
   async start(): Promise<void> {
     this.running = true;
@@ -417,8 +485,16 @@ export class MqttLock implements LockPort {
   ack(a: RoomAck): void {
     const p = this.pending;
     if (!p || p.id !== a.id) {
+      // A refusal of a command the gateway never sent (a forger's) is still worth counting.
+      if (!a.ok) this.hub.refusedCommand(this.room, a);
       // A copy of a command already acknowledged, or one a newer command replaced.
       this.hub.opts.log.debug({ door: this.doorId, id: a.id }, 'room ack for no pending command (ignored)');
+      return;
+    }
+    if (!a.ok && (COMMAND_REFUSALS as readonly string[]).includes(a.error ?? '')) {
+      // A copy the controller found forged, replayed or late: the retry (a fresh counter, MAC
+      // and at) stays due, and without one in time the door is unknown (no_ack) as for silence.
+      this.hub.refusedCommand(this.room, a);
       return;
     }
     clearTimeout(p.timer);

@@ -13,6 +13,9 @@ const Enum = <const V extends readonly string[]>(values: V, description: string)
 const Nullable = <T extends TSchema>(t: T, description: string) =>
   Type.Union([t, Type.Null()], { description });
 const EpochMs = (description: string) => Type.Integer({ minimum: 0, description });
+const Counter = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+const Mac = (description: string) => Type.String({ pattern: '^[0-9a-f]{32}$', description });
 
 /** Largest payload read on any topic; anything bigger is refused before it is parsed. */
 export const MAX_PAYLOAD_BYTES = 4096;
@@ -188,6 +191,16 @@ export const RoomTapPayload = Type.Object(
       description: 'Badge UID in hex (separators allowed) or keypad digits.',
     }),
     kind: Enum(['nfc', 'pin'] as const, 'nfc: a badge; pin: a keypad code.'),
+    ctr: Type.Optional(
+      Counter(
+        'Tap counter of the controller: greater than every one it sent before, reboots included. With a room key, required: the gateway refuses a tap whose counter is not greater than the last it accepted from the room (replayed).',
+      ),
+    ),
+    mac: Type.Optional(
+      Mac(
+        'With a room key, required: HMAC-SHA256 with the room key over "pintu-tap-1\\n<room>\\n<kind>\\n<credential>\\n<ctr>", first 16 bytes in lower-case hex. A tap without it, or with a wrong one, is refused (bad_mac) and grants nothing.',
+      ),
+    ),
   },
   {
     $id: 'room-tap',
@@ -219,6 +232,16 @@ export const RoomCommandPayload = Type.Object(
     at: EpochMs(
       "The gateway's clock when this copy was sent (epoch ms; a retry has a later one). A controller learns the gateway's time from these with its own clock (elapsed time only), so its own clock may be off or unset: now ~ at of the reference copy + time elapsed since it arrived, the reference being the copy that implies the latest time, taken anew from each connection and from a copy found late.",
     ),
+    ctr: Type.Optional(
+      Counter(
+        "Present when the room has a key: the gateway's command counter for the room, greater for every copy (a retry too), restarts included. A controller refuses a copy whose counter is not greater than the last it accepted (ack error replayed).",
+      ),
+    ),
+    mac: Type.Optional(
+      Mac(
+        'Present when the room has a key: HMAC-SHA256 with the room key over "pintu-cmd-1\\n<room>\\n<id>\\n<action>\\n<ms or empty>\\n<exp>\\n<at>\\n<ctr>", first 16 bytes in lower-case hex. A controller with a key refuses a copy without it or with a wrong one (ack error bad_mac), before anything else.',
+      ),
+    ),
   },
   {
     $id: 'room-command',
@@ -233,7 +256,13 @@ export const RoomAckPayload = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 64, description: 'The id of the command.' }),
     ok: Type.Boolean({ description: 'The relay did what was asked.' }),
-    error: Type.Optional(Type.String({ maxLength: 200, description: 'Why not, when ok is false.' })),
+    error: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'Why not, when ok is false. A controller with a room key refuses a copy with bad_mac (MAC missing or wrong), replayed (counter not greater than the last accepted) or expired (past exp); the gateway counts these.',
+      }),
+    ),
   },
   {
     $id: 'room-ack',

@@ -37,6 +37,7 @@ import {
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
 import { Rejections } from './rejects.js';
+import { RoomCounters, RoomKeys, roomCountersFile, roomKeysFile } from './room-keys.js';
 import { RoomHub } from './rooms.js';
 import {
   type AlarmKind,
@@ -79,6 +80,10 @@ export function createRoomHub(config: Config, log: Logger): RoomHub | undefined 
     commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
     retries: config.mqtt.rooms.retries,
     log: log.child({ part: 'rooms' }),
+    auth: {
+      keys: new RoomKeys(roomKeysFile(config.dataDir)),
+      counters: new RoomCounters(roomCountersFile(config.dataDir)),
+    },
   });
 }
 
@@ -93,6 +98,8 @@ export interface MqttHealth {
   published: number;
   connections: number;
   broker?: { clients: number; listening: Listening[] };
+  /** Rooms whose controller has no key (a migration): commands and taps unauthenticated, weak. */
+  weakRooms: string[];
 }
 
 export interface MqttServiceOptions {
@@ -378,6 +385,7 @@ export class MqttService {
       dropped: this.outbox.dropped,
       published: this.outbox.published,
       connections: this.link.connections,
+      weakRooms: this.hub?.unauthenticatedRooms() ?? [],
       ...(this.broker
         ? { broker: { clients: this.broker.aedes.connectedClients, listening: this.broker.listening } }
         : {}),
@@ -813,7 +821,7 @@ export class MqttService {
     await this.outbox.close();
     await this.events.stop();
     await this.link.stop({ topic: this.topics.status, payload: 'offline' });
-    this.hub?.close();
+    await this.hub?.close();
     this.opts.gateway.core.metrics.mqtt.connected.set(0);
     await this.broker?.close();
   }

@@ -3,10 +3,13 @@
 // commands at QoS 0 with a clean session, every copy of a command acknowledged but an id
 // run once, retained or late commands ignored (late by the gateway's time as the commands tell
 // it, never by the controller's own time of day), taps never queued while offline.
+// With a room key it checks each copy's MAC, counter and deadline first and acknowledges a
+// refusal with its error (bad_mac, replayed, expired), and MACs its taps (room-mac.ts).
 // `pintu sim-controller --room <room>` runs one; the tests and the benchmark run many.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
+import { commandText, mac, macValid, tapText } from './room-mac.js';
 import { decodeJson, type RoomCommand, RoomCommandPayload } from './schemas.js';
 import { Topics } from './topics.js';
 
@@ -32,6 +35,15 @@ export interface SimControllerOptions {
    * firmware uses its uptime: it may be seconds or hours off, or count from boot.
    */
   clock?: () => number;
+  /** The room key (`pintu mqtt-user add --role room` prints it): commands and taps MACed. */
+  key?: Buffer;
+  /**
+   * The first tap counter. The firmware keeps its counter across reboots; the default, the
+   * time in microseconds, grows across the simulator's restarts as long as the clock does.
+   */
+  tapCounter?: number;
+  /** The last command counter accepted (the firmware's, kept across reboots). */
+  lastCommandCounter?: number;
 }
 
 /**
@@ -77,6 +89,8 @@ export interface SimControllerEvents {
   command: [RoomCommand];
   /** A command it ignored, and why. */
   ignored: [{ reason: 'retained' | 'invalid' | 'expired' | 'duplicate'; payload: string }];
+  /** A copy refused for its MAC, counter or deadline (room key set), acknowledged with the error. */
+  refused: [{ error: 'bad_mac' | 'replayed' | 'expired'; payload: string }];
   relay: [{ locked: boolean }];
 }
 
@@ -90,11 +104,16 @@ export class SimController extends EventEmitter<SimControllerEvents> {
   private readonly seen = new Set<string>();
   private relock: NodeJS.Timeout | undefined;
   private readonly gatewayTime: GatewayTime;
+  private tapCtr: number;
+  /** The counter of the last command copy accepted. */
+  lastCommandCounter: number;
 
   constructor(readonly opts: SimControllerOptions) {
     super();
     this.topics = new Topics(opts.baseTopic ?? 'pintu');
     this.gatewayTime = new GatewayTime(opts.clock ?? Date.now);
+    this.tapCtr = opts.tapCounter ?? Date.now() * 1000;
+    this.lastCommandCounter = opts.lastCommandCounter ?? 0;
   }
 
   get connected(): boolean {
@@ -164,16 +183,20 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     if (!d.ok) return void this.emit('ignored', { reason: 'invalid', payload: text });
     const cmd = d.value;
     if (this.opts.silent) return;
-    const ack = () => {
+    const ack = (error?: 'bad_mac' | 'replayed' | 'expired') => {
+      const body = error ? { id: cmd.id, ok: false, error } : { id: cmd.id, ok: true };
       const send = () =>
         this.client?.connected &&
-        this.client.publish(this.topic('ack'), JSON.stringify({ id: cmd.id, ok: true }), {
-          qos: 0,
-          retain: false,
-        });
+        this.client.publish(this.topic('ack'), JSON.stringify(body), { qos: 0, retain: false });
       if (this.opts.ackDelayMs) setTimeout(send, this.opts.ackDelayMs).unref();
       else send();
     };
+    const refusal = this.refusal(cmd);
+    if (refusal) {
+      this.emit('refused', { error: refusal, payload: text });
+      ack(refusal);
+      return;
+    }
     // As the firmware: a copy of a command already run is acknowledged again, whenever it comes.
     if (this.seen.has(cmd.id)) {
       this.emit('ignored', { reason: 'duplicate', payload: text });
@@ -181,7 +204,8 @@ export class SimController extends EventEmitter<SimControllerEvents> {
       return;
     }
     // Too late to act on (an unlock is on time or never): dropped, not acknowledged.
-    if (this.gatewayTime.late(cmd.at, cmd.exp))
+    // Without a key, a late copy is dropped unacknowledged (with one, refusal() answered it).
+    if (!this.opts.key && this.gatewayTime.late(cmd.at, cmd.exp))
       return void this.emit('ignored', { reason: 'expired', payload: text });
     this.seen.add(cmd.id);
     if (this.seen.size > 200) this.seen.delete(this.seen.values().next().value!);
@@ -194,6 +218,25 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     this.ran.push(cmd);
     this.emit('command', cmd);
     ack();
+  }
+
+  /**
+   * With a key, as the firmware: the MAC first (nothing of a forged copy is believed, not even
+   * its `at`), then the counter, then the deadline; a good copy's counter becomes the last.
+   */
+  private refusal(cmd: RoomCommand): 'bad_mac' | 'replayed' | 'expired' | undefined {
+    const key = this.opts.key;
+    if (!key) return undefined;
+    if (
+      cmd.ctr === undefined ||
+      !macValid(key, commandText(this.opts.room, { ...cmd, ctr: cmd.ctr }), cmd.mac)
+    )
+      return 'bad_mac';
+    if (cmd.ctr <= this.lastCommandCounter) return 'replayed';
+    this.lastCommandCounter = cmd.ctr;
+    // A copy of an id already run is acknowledged again below, whenever it comes.
+    if (!this.seen.has(cmd.id) && this.gatewayTime.late(cmd.at, cmd.exp)) return 'expired';
+    return undefined;
   }
 
   private setRelay(locked: boolean): void {
@@ -211,7 +254,12 @@ export class SimController extends EventEmitter<SimControllerEvents> {
   /** A badge or a keypad code; false when offline (a tap is never queued). */
   tap(kind: 'nfc' | 'pin', credential: string): boolean {
     if (!this.client?.connected) return false;
-    this.client.publish(this.topic('tap'), JSON.stringify({ credential, kind }), { qos: 0, retain: false });
+    const key = this.opts.key;
+    const ctr = ++this.tapCtr;
+    const tap = key
+      ? { credential, kind, ctr, mac: mac(key, tapText(this.opts.room, { credential, kind, ctr })) }
+      : { credential, kind };
+    this.client.publish(this.topic('tap'), JSON.stringify(tap), { qos: 0, retain: false });
     return true;
   }
 

@@ -187,7 +187,7 @@ function mqttMetrics(registry: Registry) {
     }),
     commands: new Counter({
       name: 'pintu_mqtt_room_commands_total',
-      help: 'Commands to room controllers by outcome: acked, refused (ack ok=false), no_ack (after retries), offline and not_connected (dropped, never queued)',
+      help: 'Commands to room controllers by outcome: acked, refused (ack ok=false), no_ack (after retries), offline and not_connected (dropped, never queued); copies a controller with a room key refused: bad_mac, replayed, expired (the command is retried)',
       labelNames: ['result'] as const,
       registers,
     }),

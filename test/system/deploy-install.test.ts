@@ -18,8 +18,10 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -160,6 +162,45 @@ describe('scripts/install.sh --root', () => {
     // boot files are not touched without --apply-boot-config, but the fragment is shown
     await expect(stat(join(tree, 'boot'))).rejects.toThrow();
     expect(first.out).toContain('gpio=17=op,dh');
+  });
+
+  it('makes a local CA and the broker certificate once; a TLS client trusting the CA connects', async () => {
+    const gid = await idOf(tree, 'group', 'pintu');
+    const tlsDir = join(tree, 'etc/pintu/tls');
+    const modes: Array<[string, number, number]> = [
+      ['ca.pem', 0o644, 0],
+      ['ca.key', 0o600, 0],
+      ['server.pem', 0o644, 0],
+      ['server.key', 0o640, gid],
+    ];
+    for (const [file, mode, group] of modes) {
+      const s = await stat(join(tlsDir, file));
+      expect((s.mode & 0o777).toString(8), file).toBe(mode.toString(8));
+      expect([s.uid, s.gid], file).toEqual([0, group]);
+    }
+    expect((await readdir(tlsDir)).sort()).toEqual(['ca.key', 'ca.pem', 'server.key', 'server.pem']);
+    const [ca, cert, key] = await Promise.all(
+      ['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(join(tlsDir, f))),
+    );
+    // A client that trusts only the CA, as a room controller does, completes the handshake.
+    const server = tls.createServer({ cert, key }, (socket) => socket.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const got = await new Promise<string>((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => undefined);
+        let text = '';
+        c.on('data', (d) => {
+          text += d;
+        });
+        c.on('end', () => resolve(text));
+        c.on('error', reject);
+      });
+      expect(got).toBe('ok');
+    } finally {
+      server.close();
+    }
+    expect(first.out).toContain('/etc/pintu/tls/ca.pem as its trust anchor');
   });
 
   it('installs the polkit rule only where pcscd is built with polkit (its policy is there)', async () => {

@@ -1,9 +1,10 @@
 // `pintu mqtt-user` and `pintu sim-controller` as an operator runs them.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomKeysFile } from '../../src/mqtt/room-keys.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { USERS } from '../integration/mqtt-contract.js';
 import {
@@ -47,6 +48,14 @@ describe('pintu mqtt-user', () => {
     expect(password).toBeDefined();
     expect(await readFile(mqttUsersFile(dir), 'utf8')).not.toContain(password!);
     expect(add.stderr).toContain('no door or reader of the configuration uses room "ruang-kabag"');
+    // The room's command key: printed once for the controller's secrets.yaml, kept 0600 in the
+    // data folder apart from the logins (mqtt-user list never shows it).
+    const key = add.stdout.match(/room key[^:]*: ([0-9a-f]{64})\n/)?.[1];
+    expect(key).toBeDefined();
+    const keys = roomKeysFile(dir);
+    expect((await stat(keys)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(keys, 'utf8')).rooms['ruang-kabag'].key).toBe(key);
+    expect(await readFile(mqttUsersFile(dir), 'utf8')).not.toContain(key!);
     const fac = await pintu(
       env,
       'mqtt-user',

@@ -84,6 +84,12 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
                   },
                   published: { type: 'integer' },
                   connections: { type: 'integer' },
+                  weakRooms: {
+                    type: 'array',
+                    items: { type: 'string' },
+                    description:
+                      'rooms whose controller has no key (pintu mqtt-user add --role room gives one): their commands and taps are not authenticated, so a device that can publish on their topics can open the door',
+                  },
                   broker: { type: 'object', additionalProperties: true },
                 },
               },
