@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { doorCredential } from '../config/validate.js';
 import { type AreaMap, areaMap } from '../domain/areas.js';
 import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
@@ -105,6 +106,7 @@ export function doorsOf(config: Config): Map<string, Door> {
         pulseMs: d.pulseMs,
         failMode: d.failMode,
         antiPassback: d.antiPassback,
+        credential: doorCredential(config, d),
         ...(d.hours ? { hours: { days: [...d.hours.days], open: d.hours.open, close: d.hours.close } } : {}),
       },
     ]),
