@@ -2,11 +2,15 @@
 // (hardware/sim.ts); real drivers (PC/SC, serial, GPIO, MQTT room controllers) implement
 // the same shapes and are chosen by configuration.
 
+import type { CredentialProof } from '../domain/types.js';
+
 /** A credential read at a reader: a badge UID (normalised) or a keypad code. */
 export interface ReadEvent {
   readerId: string;
   kind: 'nfc' | 'pin';
   credential: string;
+  /** What a reader that challenges badges established (absent: it read a UID only). */
+  proof?: CredentialProof;
 }
 
 /** Something a reader driver received and could not use (a line that does not match, a bad UID). */

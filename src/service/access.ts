@@ -93,7 +93,7 @@ export class AccessService {
     } else {
       const uid = normaliseUid(read.credential);
       if (!uid) return { kind: 'invalid' };
-      tap = { readerId: read.readerId, kind: 'nfc', uid };
+      tap = { readerId: read.readerId, kind: 'nfc', uid, ...(read.proof ? { credential: read.proof } : {}) };
     }
     const now = this.core.now();
     const state = this.core.state;
