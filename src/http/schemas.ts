@@ -347,6 +347,10 @@ export const Door = Type.Object({
   id: Type.String(),
   name: Type.String(),
   kind: Enum(['entrance', 'room'] as const),
+  credential: Enum(
+    ['uid', 'secure', 'secure-or-uid'] as const,
+    'What a badge must prove at this door (config doors[].credential); uid is weak: a UID can be copied',
+  ),
   locked: Type.Boolean(),
   open: Type.Optional(Type.Boolean()),
   fault: Type.Optional(Type.String()),

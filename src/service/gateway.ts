@@ -77,6 +77,11 @@ export interface Gateway {
   clock: SafeClock;
   /** What is wrong now, for /healthz (empty when all is well): storage, readers, doors, clock. */
   problems(): string[];
+  /**
+   * What is weak by configuration, not broken: doors that take a badge's UID alone. Listed in
+   * the detailed health, without making it degraded (the embedded defaults run uid doors).
+   */
+  weaknesses(): string[];
   close(): Promise<void>;
 }
 
@@ -375,6 +380,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       // Decisions stay safe meanwhile (service/clock.ts), but times written now may be wrong.
       ...(clock.synchronised() ? [] : ['clock not synchronised']),
     ],
+    weaknesses: () =>
+      [...state.doors.values()].flatMap((d) =>
+        d.credential === 'secure'
+          ? []
+          : [
+              d.credential === 'uid'
+                ? `door ${d.id}: credential uid (a badge's UID alone opens it; a UID can be copied)`
+                : `door ${d.id}: credential secure-or-uid (cards without a key still pass on their UID)`,
+            ],
+      ),
     async close() {
       if (closed) return;
       closed = true;
