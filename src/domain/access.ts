@@ -65,6 +65,10 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     const badge = s.badgesByUid.get(tap.uid);
     if (!badge) return deny('unknown_badge');
     badgeId = badge.id;
+    // A personalised badge read as a bare UID where the reader could have asked for its key:
+    // a copy of its UID (the migration door's gap, closed badge by badge as they are personalised).
+    if (badge.credential === 'secure' && door.credential !== 'uid' && tap.credential !== 'secure')
+      return deny('credential_invalid', { badgeId });
     if (badge.status === 'lost' || revoked?.badges.has(badge.id)) return deny('badge_lost', { badgeId });
     if (badge.status !== 'issued' || !badge.visitId) {
       // A returned badge remembers its last visit: that guest has checked out.

@@ -216,6 +216,11 @@ export interface Badge {
   visitId?: string;
   /** The visit the badge last served; lets a returned badge be refused as "checked out". */
   lastVisitId?: string;
+  /**
+   * secure: personalised at the desk with the site's keys (an NTAG 424 DNA); it must then prove
+   * its key wherever the reader can ask, secure-or-uid doors included. Absent: a UID card.
+   */
+  credential?: 'secure';
 }
 
 export type DoorKind = 'entrance' | 'room';

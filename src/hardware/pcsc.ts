@@ -406,13 +406,18 @@ export class PcscReader implements ReaderPort {
    * to the site's diversified keys (secure-badge.ts). Throws when no card is on the reader,
    * the card is not an NTAG 424 DNA, or it refuses `from`'s keys.
    */
-  async personalise(keys: SiteKey, from: SiteKey | 'factory'): Promise<string> {
+  async personalise(
+    keys: SiteKey,
+    from: SiteKey | 'factory',
+    check?: (uid: string) => void,
+  ): Promise<string> {
     const r = this.current;
     if (!r || !this.cardPresent) throw new DriverError(`no card on reader ${this.id}`);
     const answer = await r.transmit(GET_UID, 12);
     const uid = answer.subarray(0, Math.max(0, answer.length - 2));
     if (answer.length < 2 || answer.readUInt16BE(answer.length - 2) !== 0x9000)
       throw new DriverError(`reader ${this.id}: the card's UID could not be read`);
+    check?.(uid.toString('hex').toUpperCase());
     await personaliseCard((apdu) => r.transmit(apdu, 64), uid, keys, from);
     return uid.toString('hex').toUpperCase();
   }

@@ -313,6 +313,12 @@ export const Badge = Type.Object({
   uid: Type.String(),
   status: Enum(['available', 'issued', 'lost'] as const),
   visitId: Type.Optional(Type.String()),
+  credential: Type.Optional(
+    Enum(
+      ['secure'] as const,
+      'secure: personalised with the site keys (must prove its key); absent: a UID card',
+    ),
+  ),
 });
 
 export const BadgeCreate = Type.Object(

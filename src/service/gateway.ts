@@ -13,6 +13,7 @@ import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
 import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/clock-sync.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
+import { SiteKey } from '../hardware/secure-badge.js';
 import { Archive } from '../store/archive.js';
 import { DurableJsonFile } from '../store/durable-file.js';
 import { Journal } from '../store/journal.js';
@@ -23,6 +24,7 @@ import { SafeClock } from './clock.js';
 import { Core, type GuestsFile } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
+import { EnrolmentService } from './enrolment.js';
 import { EventView } from './event-view.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
@@ -63,6 +65,8 @@ export interface Gateway {
   /** Throttles every password check an unauthenticated client causes (HTTP login, MQTT connect). */
   passwordGate: PasswordGate;
   directory: DirectoryService;
+  /** Personalising secure badges on a desk reader. */
+  enrolment: EnrolmentService;
   privacy: PrivacyService;
   reports: ReportService;
   /** The journal's entries as each role may see them (badge UIDs to admin only). */
@@ -286,6 +290,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config.http.maxSessionsPerUser,
   );
   const directory = new DirectoryService(core);
+  let siteKey: SiteKey | undefined;
+  const enrolment = new EnrolmentService(core, opts.readers, () => {
+    siteKey ??= SiteKey.open(dir);
+    return siteKey;
+  });
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
@@ -352,6 +361,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     accounts,
     passwordGate,
     directory,
+    enrolment,
     privacy,
     reports,
     eventView: new EventView(

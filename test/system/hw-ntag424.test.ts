@@ -186,12 +186,40 @@ badges:
       });
       expect(await desk.keys(BADGE)).toEqual(Array(5).fill('00'.repeat(16)));
 
-      expect(await readerOf('desk').personalise(site, 'factory')).toBe(BADGE);
+      // The desk's route (receptionist): ChangeKey of the five keys through pcscd, journaled.
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ uid: BADGE, credential: 'secure' });
+      expect(entries.filter((e) => e.type === 'badge.personalised').map((e) => e.payload)).toEqual([
+        { badgeId: expect.any(String), label: 'TAMU-24', uid: BADGE, readerId: 'desk' },
+      ]);
       const uid = Buffer.from(BADGE, 'hex');
       expect(await desk.keys(BADGE)).toEqual(
         APP_KEY_NOS.map((n) => site.cardKey(uid, n).toString('hex').toUpperCase()),
       );
+      // Twice is refused before any key changes: the badge is personalised already.
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(again.statusCode).toBe(409);
       await desk.ctl('remove');
+      await eventually(() => expect(readerOf('desk').cardPresent).toBe(false), 5000);
+      const none = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(none.statusCode).toBe(409);
+      expect(none.json().message).toContain('no card on reader desk');
       const badgeId = end.kind === 'read' ? end.read.badgeId! : '';
       await g.visits.issueBadge(
         v.id,

@@ -187,8 +187,10 @@ const arbBadge = (i: number): fc.Arbitrary<Badge> =>
         [1, fc.constant(undefined)],
         [1, fc.constantFrom<string>(...VISIT_IDS, 'old')],
       ),
+      secure: fc.boolean(),
     })
-    .map(({ status, visitId, lastVisitId }) => ({
+    .map(({ status, visitId, lastVisitId, secure }) => ({
+      ...(secure ? { credential: 'secure' as const } : {}),
       id: `b${i}`,
       label: `TAMU-0${i}`,
       uid: UIDS[i]!,
@@ -375,6 +377,9 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
     const b = s.badgesByUid.get(tap.uid);
     if (!b) return { outcome: 'unknown_badge' };
     badgeId = b.id;
+    // A personalised badge must prove its key wherever the reader asks (not at uid doors).
+    if (b.credential === 'secure' && door.credential !== 'uid' && proof !== 'secure')
+      return { outcome: 'credential_invalid', badgeId };
     if (b.status === 'lost') return { outcome: 'badge_lost', badgeId };
     const bound = b.status === 'issued' && b.visitId ? s.visits.get(b.visitId) : undefined;
     if (!bound) {
@@ -635,7 +640,11 @@ describe('decide over arbitrary snapshots', () => {
       const d = decide(s, tap, now);
       if (!d.granted || tap.kind !== 'nfc') return;
       expect(tap.credential).not.toBe('invalid');
-      if (s.doors.get(d.doorId)?.credential === 'secure') expect(tap.credential).toBe('secure');
+      const mode = s.doors.get(d.doorId)?.credential;
+      if (mode === 'secure') expect(tap.credential).toBe('secure');
+      // A personalised badge passes a door that can ask for its key only by proving it.
+      if (mode !== 'uid' && s.badgesByUid.get(tap.uid)?.credential === 'secure')
+        expect(tap.credential).toBe('secure');
     },
   );
 

@@ -537,6 +537,16 @@ describe('denials, one reason per situation', () => {
     expect(decide(migrating, tap('uid'), MON_0900).granted).toBe(true);
     expect(decide(migrating, tap('secure'), MON_0900).granted).toBe(true);
     expectDenied(decide(migrating, tap('invalid'), MON_0900), 'credential_invalid');
+    // Once personalised, the badge must prove its key there too: a copy of its UID is refused.
+    const personalised = new Map(migrating.badgesByUid);
+    personalised.set(UID, { ...personalised.get(UID)!, credential: 'secure' });
+    const after = { ...migrating, badgesByUid: personalised };
+    expectDenied(decide(after, tap('uid'), MON_0900), 'credential_invalid');
+    expect(decide(after, tap('uid'), MON_0900)).toMatchObject({ badgeId: 'b-v1' });
+    expect(decide(after, tap('secure'), MON_0900).granted).toBe(true);
+    // ...while a uid door, whose reader never asks, still takes it.
+    const uidPersonalised = { ...uidDoors, badgesByUid: personalised };
+    expect(decide(uidPersonalised, tap('uid'), MON_0900).granted).toBe(true);
   });
 
   it('every DenyReason is reachable (this file reaches all of them)', () => {
