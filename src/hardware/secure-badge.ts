@@ -6,7 +6,7 @@
 // Every key is diversified (AN10922) from the site master key with UID || key number || site
 // id: a key read out of one card opens nothing else.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CredentialMode, CredentialProof } from '../domain/types.js';
 import { diversifyAes128 } from './aes-cmac.js';
@@ -47,8 +47,8 @@ export class SiteKey {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
       const made = `pintu-site-key-1 ${randomBytes(16).toString('hex')} ${randomBytes(8).toString('hex')}\n`;
+      // wx: two starts racing cannot both make one (the loser fails instead of overwriting it).
       writeFileSync(file, made, { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600); // the umask may have taken bits off, never added: this is for clarity
       text = made;
     }
     if ((statSync(file).mode & 0o077) !== 0)
