@@ -120,7 +120,8 @@ mqtt: { mode: off }
 gpio: { sysfsRoot: ${sysfs} }
 access: { debounceMs: 0 }
 doors:
-  - { id: pintu-utama, name: Pintu Utama, kind: entrance, lock: { driver: gpio, pin: 17 }, pulseMs: 100 }
+  # The UID-only tap path (the virtual badge is not an NTAG 424 DNA): credential uid.
+  - { id: pintu-utama, name: Pintu Utama, kind: entrance, lock: { driver: gpio, pin: 17 }, pulseMs: 100, credential: uid }
   - { id: ruang-kabag, name: Ruang Kabag, kind: room }
 readers:
   - { id: desk, role: desk }

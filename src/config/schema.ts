@@ -870,6 +870,12 @@ export const DoorSchema = Type.Object(
         'Refuse an entry when the areas say the guest is already inside (the badge was passed back out) or not on the outer side (a room door while outside the building).',
     }),
     hours: Type.Optional(Hours(false, 'Opening hours of this door; absent: access.officeHours apply.')),
+    credential: Type.Optional(
+      StringEnum(['uid', 'secure', 'secure-or-uid'] as const, {
+        description:
+          'What a badge must prove at this door. uid: its UID only (weak: a UID is public and a clone or phone replays it; flagged in /healthz and the panel); secure: AES-128 mutual authentication with the badge (NTAG 424 DNA personalised with the site key; PC/SC readers only); secure-or-uid: secure badges must authenticate, cards without the application pass on their UID (a migration period). Absent: secure when every reader of the door is a PC/SC reader, else uid.',
+      }),
+    ),
     contact: Type.Optional(
       DoorInput(
         'Door contact (reed switch) on a GPIO pin: door opened and closed, held-open and forced-open alarms.',

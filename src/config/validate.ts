@@ -7,8 +7,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { normaliseUid } from '../domain/access.js';
 import { type AreaDoor, areaProblems, type NamedArea } from '../domain/areas.js';
 import { isValidTimeZone } from '../domain/time.js';
+import type { CredentialMode } from '../domain/types.js';
 import type { ConfigProblem } from './errors.js';
-import { type Config, ConfigSchema, PATTERN_HINTS } from './schema.js';
+import { type Config, ConfigSchema, type DoorConfig, PATTERN_HINTS } from './schema.js';
 
 const ajv = new Ajv({
   allErrors: true,
@@ -353,6 +354,16 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
     }
     const drv = isObj(r.driver) ? r.driver : undefined;
     if (drv?.type === 'pcsc') checkRegex(drv.name, `${at}.driver.name`, out);
+    const readsFor =
+      r.role === 'door' && typeof r.door === 'string'
+        ? doors.find((d) => isObj(d) && d.id === r.door)
+        : undefined;
+    const mode = isObj(readsFor) ? str(readsFor.credential) : undefined;
+    if (drv !== undefined && drv.type !== 'pcsc' && mode === 'secure')
+      out.push({
+        path: `${at}.driver.type`,
+        message: `"${String(drv.type)}" reads only UIDs, but door "${String(r.door)}" has credential "secure": only pcsc readers authenticate badges (set doors[].credential to "uid" or "secure-or-uid", or use a pcsc reader)`,
+      });
     if (drv?.type === 'mqtt') {
       if (mqttMode === 'off')
         out.push({ path: `${at}.driver.type`, message: '"mqtt" needs MQTT, but mqtt.mode is "off"' });
@@ -452,7 +463,19 @@ function mqttRoomOf(doors: unknown[], doorId: string | undefined): string | unde
   return (lock?.driver === 'mqtt' ? str(lock.room) : undefined) ?? doorId;
 }
 
+/**
+ * What a badge must prove at the door: as configured, else secure when PC/SC readers (which
+ * can authenticate a badge) are all the door has, else uid (serial, room controller and
+ * simulated readers only read a UID).
+ */
+export function doorCredential(cfg: Pick<Config, 'readers'>, door: DoorConfig): CredentialMode {
+  if (door.credential !== undefined) return door.credential;
+  const readers = cfg.readers.filter((r) => r.role === 'door' && r.door === door.id);
+  return readers.length > 0 && readers.every((r) => r.driver.type === 'pcsc') ? 'secure' : 'uid';
+}
+
 function normalise(cfg: Config): void {
+  for (const d of cfg.doors) d.credential = doorCredential(cfg, d);
   for (const b of cfg.badges) b.uid = normaliseUid(b.uid) ?? b.uid;
   for (const d of cfg.doors) if (d.lock.driver === 'mqtt' && d.lock.room === undefined) d.lock.room = d.id;
   for (const r of cfg.readers) {

@@ -1,12 +1,23 @@
 // The access decision: a pure function of the in-memory snapshot, the tap and the clock.
 // The order of the checks is the order of the refusals a guard would give: the reader, a
-// lockdown, the credential, the visit, its window, the door, the hours, anti-passback.
+// lockdown, the credential (its proof, then the badge), the visit, its window, the door, the
+// hours, anti-passback.
 // Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
 // is always let out, while a lockdown still holds every badge.
 
 import { areaAfter, OUTSIDE, passbackRefuses } from './areas.js';
 import { isWithinHours } from './time.js';
-import type { AccessSnapshot, Decision, DenyReason, Direction, Reader, Tap, Visit } from './types.js';
+import type {
+  AccessSnapshot,
+  CredentialMode,
+  CredentialProof,
+  Decision,
+  DenyReason,
+  Direction,
+  Reader,
+  Tap,
+  Visit,
+} from './types.js';
 import { isApproved } from './visit.js';
 
 /**
@@ -16,6 +27,12 @@ import { isApproved } from './visit.js';
 export function normaliseUid(raw: string): string | null {
   const hex = raw.replace(/[\s:-]/g, '').toUpperCase();
   return /^[0-9A-F]{8,20}$/.test(hex) && hex.length % 2 === 0 ? hex : null;
+}
+
+/** Whether a door in `mode` takes a badge whose reader established `proof`. */
+export function credentialAccepted(mode: CredentialMode, proof: CredentialProof): boolean {
+  if (proof === 'invalid') return false;
+  return mode !== 'secure' || proof === 'secure';
 }
 
 export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
@@ -42,9 +59,16 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
   let visit: Visit | undefined;
   let badgeId: string | undefined;
   if (tap.kind === 'nfc') {
+    // The proof before the UID: a badge that failed its challenge is refused as such, whatever
+    // UID it claims; a secure door takes nothing less than a badge that proved its key.
+    if (!credentialAccepted(door.credential, tap.credential ?? 'uid')) return deny('credential_invalid');
     const badge = s.badgesByUid.get(tap.uid);
     if (!badge) return deny('unknown_badge');
     badgeId = badge.id;
+    // A personalised badge read as a bare UID where the reader could have asked for its key:
+    // a copy of its UID (the migration door's gap, closed badge by badge as they are personalised).
+    if (badge.credential === 'secure' && door.credential !== 'uid' && tap.credential !== 'secure')
+      return deny('credential_invalid', { badgeId });
     if (badge.status === 'lost' || revoked?.badges.has(badge.id)) return deny('badge_lost', { badgeId });
     if (badge.status !== 'issued' || !badge.visitId) {
       // A returned badge remembers its last visit: that guest has checked out.

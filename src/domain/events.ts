@@ -163,8 +163,9 @@ export interface DoorEvent {
 }
 
 export interface BadgeEvent {
-  type: 'badge.added' | 'badge.lost' | 'badge.found' | 'badge.removed';
-  payload: { badgeId: string; label: string; uid: string };
+  type: 'badge.added' | 'badge.lost' | 'badge.found' | 'badge.removed' | 'badge.personalised';
+  /** badge.personalised: the desk reader it was personalised on. */
+  payload: { badgeId: string; label: string; uid: string; readerId?: string };
 }
 
 export interface HostEvent {

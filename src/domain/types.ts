@@ -216,6 +216,11 @@ export interface Badge {
   visitId?: string;
   /** The visit the badge last served; lets a returned badge be refused as "checked out". */
   lastVisitId?: string;
+  /**
+   * secure: personalised at the desk with the site's keys (an NTAG 424 DNA); it must then prove
+   * its key wherever the reader can ask, secure-or-uid doors included. Absent: a UID card.
+   */
+  credential?: 'secure';
 }
 
 export type DoorKind = 'entrance' | 'room';
@@ -233,7 +238,22 @@ export interface Door {
   antiPassback: boolean;
   /** Opening hours; absent: the gateway's office hours apply. */
   hours?: OfficeHours;
+  /** What a badge must prove here (config doors[].credential, resolved at load). */
+  credential: CredentialMode;
 }
+
+/**
+ * uid: the UID alone (weak); secure: AES mutual authentication with the badge's diversified
+ * key; secure-or-uid: secure badges must authenticate, other cards pass on their UID.
+ */
+export type CredentialMode = 'uid' | 'secure' | 'secure-or-uid';
+
+/**
+ * What the reader established about a badge: secure (it proved its key), uid (only a UID was
+ * read: a reader that cannot authenticate, or a card without the application), invalid (it
+ * claims the application but failed the challenge: a clone, a replay, a wrong key).
+ */
+export type CredentialProof = 'secure' | 'uid' | 'invalid';
 
 export type ReaderRole = 'door' | 'desk';
 export type Direction = 'in' | 'out';
@@ -270,7 +290,7 @@ export interface AccessPolicyConfig {
 // ---------------------------------------------------------------- access
 
 export type Tap =
-  | { readerId: string; kind: 'nfc'; uid: string }
+  | { readerId: string; kind: 'nfc'; uid: string; credential?: CredentialProof }
   | { readerId: string; kind: 'pin'; codeHash: string };
 
 export type DenyReason =
@@ -287,7 +307,8 @@ export type DenyReason =
   | 'anti_passback'
   | 'unknown_code'
   | 'no_keypad'
-  | 'keypad_locked';
+  | 'keypad_locked'
+  | 'credential_invalid';
 
 export const DENY_REASONS: readonly DenyReason[] = [
   'unknown_reader',
@@ -304,6 +325,7 @@ export const DENY_REASONS: readonly DenyReason[] = [
   'unknown_code',
   'no_keypad',
   'keypad_locked',
+  'credential_invalid',
 ];
 
 export type Decision =

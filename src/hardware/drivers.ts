@@ -4,11 +4,13 @@
 // a simulation. GPIO relays come first: each takes its safe state the moment it is built.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { doorCredential } from '../config/validate.js';
 import { DriverError } from './driver-error.js';
 import { type GpioBackend, openGpioBackend } from './gpio.js';
 import { gpioDoorInputs, gpioDoorLock } from './gpio-door.js';
 import { PcscContext, PcscReader } from './pcsc.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from './ports.js';
+import { SiteKey } from './secure-badge.js';
 import { SerialReader } from './serial.js';
 import { SimLock, SimReader } from './sim.js';
 
@@ -29,6 +31,8 @@ export interface DriverOptions {
   pcsc?: PcscContext;
   /** Room controllers over MQTT (src/mqtt/rooms.ts RoomHub), when mqtt.mode is not off. */
   rooms?: RoomControllers;
+  /** The site key of secure badges; by default <dataDir>/keys/site.key, made when absent. */
+  siteKey?: SiteKey;
 }
 
 /** Where the ports of room controllers come from (lock driver mqtt, reader type mqtt). */
@@ -89,11 +93,25 @@ export function createDrivers(config: Config, opts: DriverOptions = {}): Drivers
     });
   }
   let pcsc = opts.pcsc;
+  let siteKey: SiteKey | undefined;
+  const site = (): SiteKey => {
+    if (!siteKey) {
+      try {
+        siteKey = opts.siteKey ?? SiteKey.open(config.dataDir);
+      } catch (err) {
+        throw new DriverError(`keys/site.key: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return siteKey;
+  };
   for (const reader of config.readers) {
     const d = reader.driver;
     if (d.type === 'pcsc') {
       pcsc ??= new PcscContext({ ...config.pcsc, ...(log ? { log } : {}) });
-      readers.set(reader.id, new PcscReader(reader.id, d, pcsc, log));
+      const door = reader.role === 'door' ? config.doors.find((x) => x.id === reader.door) : undefined;
+      const mode = door ? doorCredential(config, door) : 'uid';
+      const secure = mode === 'uid' ? undefined : { keys: site(), mode };
+      readers.set(reader.id, new PcscReader(reader.id, d, pcsc, log, secure));
       continue;
     }
     if (d.type === 'serial') {

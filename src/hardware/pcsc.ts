@@ -19,6 +19,7 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
+import type { CredentialMode, CredentialProof } from '../domain/types.js';
 import { DriverError } from './driver-error.js';
 import {
   type IgnoredRead,
@@ -27,6 +28,7 @@ import {
   type ReaderStatus,
   ReaderStatusReport,
 } from './ports.js';
+import { personaliseCard, proveCard, type SiteKey } from './secure-badge.js';
 
 /** The parts of nfc-pcsc 0.8 used here (it ships no typings). */
 export interface NfcCard {
@@ -251,6 +253,12 @@ export interface PcscReaderConfig {
   feedbackVia: 'transmit' | 'control';
 }
 
+/** What a reader of a secure or secure-or-uid door needs to challenge a badge. */
+export interface SecureReading {
+  keys: SiteKey;
+  mode: Exclude<CredentialMode, 'uid'>;
+}
+
 export class PcscReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
   private ignoredHandler: (i: IgnoredRead) => void = () => {};
@@ -273,6 +281,8 @@ export class PcscReader implements ReaderPort {
     /** The shared PC/SC context (its generation counts recoveries). */
     readonly ctx: PcscContext,
     private readonly log?: Logger,
+    /** Door readers of secure and secure-or-uid doors: the site key and the door's mode. */
+    private readonly secure?: SecureReading,
   ) {
     this.pattern = new RegExp(cfg.name);
     this.grant = Buffer.from(cfg.grantCommand, 'hex');
@@ -366,8 +376,22 @@ export class PcscReader implements ReaderPort {
     if (!(UID_BYTES as readonly number[]).includes(uid.length)) {
       return this.ignore('bad_uid', `${uid.length}-byte UID ${uid.toString('hex').toUpperCase()}`);
     }
+    let proof: CredentialProof | undefined;
+    if (this.secure) {
+      // A fresh challenge at every tap (three round trips); the card leaving mid-way is no tap.
+      try {
+        proof = await proveCard((apdu) => r.transmit(apdu, 64), uid, this.secure.keys, this.secure.mode);
+      } catch (err) {
+        return this.ignore('auth_interrupted', err instanceof Error ? err.message : String(err));
+      }
+    }
     try {
-      this.handler({ readerId: this.id, kind: 'nfc', credential: uid.toString('hex').toUpperCase() });
+      this.handler({
+        readerId: this.id,
+        kind: 'nfc',
+        credential: uid.toString('hex').toUpperCase(),
+        ...(proof ? { proof } : {}),
+      });
     } catch (err) {
       this.log?.error({ err, reader: this.id }, 'a read could not be handled');
     }
@@ -375,6 +399,27 @@ export class PcscReader implements ReaderPort {
 
   private ignore(reason: string, sample: string): void {
     this.ignoredHandler({ readerId: this.id, reason, sample: sample.slice(0, 80) });
+  }
+
+  /**
+   * Personalises the card on this reader (the desk's): its UID, then every application key
+   * to the site's diversified keys (secure-badge.ts). Throws when no card is on the reader,
+   * the card is not an NTAG 424 DNA, or it refuses `from`'s keys.
+   */
+  async personalise(
+    keys: SiteKey,
+    from: SiteKey | 'factory',
+    check?: (uid: string) => void,
+  ): Promise<string> {
+    const r = this.current;
+    if (!r || !this.cardPresent) throw new DriverError(`no card on reader ${this.id}`);
+    const answer = await r.transmit(GET_UID, 12);
+    const uid = answer.subarray(0, Math.max(0, answer.length - 2));
+    if (answer.length < 2 || answer.readUInt16BE(answer.length - 2) !== 0x9000)
+      throw new DriverError(`reader ${this.id}: the card's UID could not be read`);
+    check?.(uid.toString('hex').toUpperCase());
+    await personaliseCard((apdu) => r.transmit(apdu, 64), uid, keys, from);
+    return uid.toString('hex').toUpperCase();
   }
 
   feedback(result: 'granted' | 'denied'): void {

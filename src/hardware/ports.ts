@@ -2,11 +2,16 @@
 // (hardware/sim.ts); real drivers (PC/SC, serial, GPIO, MQTT room controllers) implement
 // the same shapes and are chosen by configuration.
 
+import type { CredentialProof } from '../domain/types.js';
+import type { SiteKey } from './secure-badge.js';
+
 /** A credential read at a reader: a badge UID (normalised) or a keypad code. */
 export interface ReadEvent {
   readerId: string;
   kind: 'nfc' | 'pin';
   credential: string;
+  /** What a reader that challenges badges established (absent: it read a UID only). */
+  proof?: CredentialProof;
 }
 
 /** Something a reader driver received and could not use (a line that does not match, a bad UID). */
@@ -63,6 +68,12 @@ export interface ReaderPort {
   onStatus?(handler: (status: ReaderStatus) => void): void;
   /** Show the decision on the reader (LED, buzzer) where the model and configuration allow; never throws. */
   feedback?(result: 'granted' | 'denied'): void;
+  /**
+   * Readers that can write a card (PC/SC): personalise the card on the reader with the site's
+   * keys, from its factory keys (or another site key's, for a rotation). `check` sees the UID
+   * before any key changes and throws to stop. Resolves with the UID.
+   */
+  personalise?(keys: SiteKey, from: SiteKey | 'factory', check?: (uid: string) => void): Promise<string>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -313,6 +313,12 @@ export const Badge = Type.Object({
   uid: Type.String(),
   status: Enum(['available', 'issued', 'lost'] as const),
   visitId: Type.Optional(Type.String()),
+  credential: Type.Optional(
+    Enum(
+      ['secure'] as const,
+      'secure: personalised with the site keys (must prove its key); absent: a UID card',
+    ),
+  ),
 });
 
 export const BadgeCreate = Type.Object(
@@ -347,6 +353,10 @@ export const Door = Type.Object({
   id: Type.String(),
   name: Type.String(),
   kind: Enum(['entrance', 'room'] as const),
+  credential: Enum(
+    ['uid', 'secure', 'secure-or-uid'] as const,
+    'What a badge must prove at this door (config doors[].credential); uid is weak: a UID can be copied',
+  ),
   locked: Type.Boolean(),
   open: Type.Optional(Type.Boolean()),
   fault: Type.Optional(Type.String()),

@@ -171,6 +171,8 @@ export interface Door {
   id: string;
   name: string;
   kind: string;
+  /** uid is weak (a UID can be copied); secure: the badge proves its key. */
+  credential: 'uid' | 'secure' | 'secure-or-uid';
   locked: boolean;
   open?: boolean;
   fault?: string;

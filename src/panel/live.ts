@@ -34,6 +34,7 @@ const TYPES = [
   'badge.lost',
   'badge.found',
   'badge.removed',
+  'badge.personalised',
   'host.saved',
   'host.removed',
   'privacy.erased',

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { decide, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
 import { type AccessEvent, type JournalEntry, UNKNOWN_CARD_PREFIX } from '../domain/events.js';
-import type { Actor, Decision, Role, Tap } from '../domain/types.js';
+import type { Actor, CredentialMode, Decision, Role, Tap } from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
@@ -93,7 +93,7 @@ export class AccessService {
     } else {
       const uid = normaliseUid(read.credential);
       if (!uid) return { kind: 'invalid' };
-      tap = { readerId: read.readerId, kind: 'nfc', uid };
+      tap = { readerId: read.readerId, kind: 'nfc', uid, ...(read.proof ? { credential: read.proof } : {}) };
     }
     const now = this.core.now();
     const state = this.core.state;
@@ -213,6 +213,8 @@ export class AccessService {
       id: string;
       name: string;
       kind: string;
+      /** What a badge must prove here (uid is weak: a UID can be copied). */
+      credential: CredentialMode;
       lockdown: boolean;
       /** Unlocked by hold() and not locked since. */
       held: boolean;
@@ -225,6 +227,7 @@ export class AccessService {
         id: d.id,
         name: d.name,
         kind: d.kind,
+        credential: d.credential,
         lockdown: this.inLockdown(d.id),
         held: this.held.has(d.id) && !state.locked,
         ...state,

@@ -53,7 +53,8 @@ export class EventView {
         };
       }
       case 'badge.added':
-      case 'badge.found': {
+      case 'badge.found':
+      case 'badge.personalised': {
         if (role === 'admin') return entry;
         const { uid: _uid, ...rest } = entry.payload;
         return { ...entry, payload: rest };

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { doorCredential } from '../config/validate.js';
 import { type AreaMap, areaMap } from '../domain/areas.js';
 import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
 import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/clock-sync.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
+import { SiteKey } from '../hardware/secure-badge.js';
 import { Archive } from '../store/archive.js';
 import { DurableJsonFile } from '../store/durable-file.js';
 import { GuestBook } from '../store/guest-book.js';
@@ -23,6 +25,7 @@ import { SafeClock } from './clock.js';
 import { Core } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
+import { EnrolmentService } from './enrolment.js';
 import { EventView } from './event-view.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
@@ -63,6 +66,8 @@ export interface Gateway {
   /** Throttles every password check an unauthenticated client causes (HTTP login, MQTT connect). */
   passwordGate: PasswordGate;
   directory: DirectoryService;
+  /** Personalising secure badges on a desk reader. */
+  enrolment: EnrolmentService;
   privacy: PrivacyService;
   reports: ReportService;
   /** The journal's entries as each role may see them (badge UIDs to admin only). */
@@ -77,6 +82,11 @@ export interface Gateway {
   clock: SafeClock;
   /** What is wrong now, for /healthz (empty when all is well): storage, readers, doors, clock. */
   problems(): string[];
+  /**
+   * What is weak by configuration, not broken: doors that take a badge's UID alone. Listed in
+   * the detailed health, without making it degraded (the embedded defaults run uid doors).
+   */
+  weaknesses(): string[];
   close(): Promise<void>;
 }
 
@@ -106,6 +116,7 @@ export function doorsOf(config: Config): Map<string, Door> {
         pulseMs: d.pulseMs,
         failMode: d.failMode,
         antiPassback: d.antiPassback,
+        credential: doorCredential(config, d),
         ...(d.hours ? { hours: { days: [...d.hours.days], open: d.hours.open, close: d.hours.close } } : {}),
       },
     ]),
@@ -278,6 +289,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config.http.maxSessionsPerUser,
   );
   const directory = new DirectoryService(core);
+  let siteKey: SiteKey | undefined;
+  const enrolment = new EnrolmentService(core, opts.readers, () => {
+    siteKey ??= SiteKey.open(dir);
+    return siteKey;
+  });
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
@@ -344,6 +360,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     accounts,
     passwordGate,
     directory,
+    enrolment,
     privacy,
     reports,
     eventView: new EventView(
@@ -372,6 +389,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       // Decisions stay safe meanwhile (service/clock.ts), but times written now may be wrong.
       ...(clock.synchronised() ? [] : ['clock not synchronised']),
     ],
+    weaknesses: () =>
+      [...state.doors.values()].flatMap((d) =>
+        d.credential === 'secure'
+          ? []
+          : [
+              d.credential === 'uid'
+                ? `door ${d.id}: credential uid (a badge's UID alone opens it; a UID can be copied)`
+                : `door ${d.id}: credential secure-or-uid (cards without a key still pass on their UID)`,
+            ],
+      ),
     async close() {
       if (closed) return;
       closed = true;

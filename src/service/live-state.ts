@@ -309,6 +309,11 @@ export class LiveState implements AccessSnapshot {
       case 'badge.removed':
         this.removeBadge(e.payload.badgeId);
         break;
+      case 'badge.personalised': {
+        const badge = this.badges.get(e.payload.badgeId);
+        if (badge) this.putBadge({ ...badge, credential: 'secure' });
+        break;
+      }
       case 'host.saved': {
         const p = e.payload;
         const old = this.hosts.get(p.hostId);

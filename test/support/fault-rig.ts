@@ -165,6 +165,8 @@ export class FaultRig {
               kind: 'entrance',
               lock: { driver: 'gpio', pin: 17 },
               pulseMs: 1000,
+              // The lab's virtual badge reads a UID only (not an NTAG 424 DNA).
+              credential: 'uid',
             },
             {
               id: 'pintu-samping',

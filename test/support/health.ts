@@ -8,6 +8,7 @@ const tokens = new WeakMap<Gateway, Promise<string>>();
 export interface HealthDetails {
   status: string;
   problems?: string[];
+  weak?: string[];
   journalSeq: number;
   uptimeSeconds: number;
   mqtt?: Record<string, unknown> & { connected: boolean; backlog: number };

@@ -81,7 +81,8 @@ mqtt: { mode: off }
 gpio: { sysfsRoot: ${sysfs} }
 pcsc: { retryMinMs: 200, retryMaxMs: 1000 }
 doors:
-  - { id: pintu-utama, name: Pintu Utama, kind: entrance, lock: { driver: gpio, pin: 17 }, pulseMs: 1000 }
+  # virtual_card.py badges answer a UID only: this door takes UIDs (secure badges: hw-ntag424).
+  - { id: pintu-utama, name: Pintu Utama, kind: entrance, lock: { driver: gpio, pin: 17 }, pulseMs: 1000, credential: uid }
   - { id: ruang-kabag, name: Ruang Kabag, kind: room }
 readers:
   - { id: desk, role: desk, driver: { type: pcsc, name: "^Virtual PCD 00 01$" } }

@@ -2,7 +2,7 @@
 // badges and visits in random states, random lockdowns, presence and keypad locks, and a
 // random instant across one week in Asia/Jakarta. The expected denial is computed by an
 // independent reference model of the documented order of checks (access.ts header):
-// the reader, a lockdown, the credential, the visit, its window, the door, the hours,
+// the reader, a lockdown, the credential (its proof, then the badge), the visit, its window, the door, the hours,
 // anti-passback; exits skip window, door, hours and anti-passback.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { areaMap, BUILDING, OUTSIDE } from '../../src/domain/areas.js';
 import type {
   AccessSnapshot,
   Badge,
+  CredentialMode,
+  CredentialProof,
   Decision,
   DenyReason,
   Door,
@@ -92,6 +94,11 @@ const arbDoor = (id: string): fc.Arbitrary<Door> =>
       pulseMs: fc.integer({ min: 100, max: 10_000 }),
       antiPassback: fc.boolean(),
       hours: weighted<OfficeHours | undefined>([3, fc.constant(undefined)], [1, arbHours]),
+      credential: weighted<CredentialMode>(
+        [4, fc.constant('uid')],
+        [2, fc.constant('secure')],
+        [1, fc.constant('secure-or-uid')],
+      ),
     })
     .map(({ hours, ...d }) => ({
       id,
@@ -180,8 +187,10 @@ const arbBadge = (i: number): fc.Arbitrary<Badge> =>
         [1, fc.constant(undefined)],
         [1, fc.constantFrom<string>(...VISIT_IDS, 'old')],
       ),
+      secure: fc.boolean(),
     })
-    .map(({ status, visitId, lastVisitId }) => ({
+    .map(({ status, visitId, lastVisitId, secure }) => ({
+      ...(secure ? { credential: 'secure' as const } : {}),
       id: `b${i}`,
       label: `TAMU-0${i}`,
       uid: UIDS[i]!,
@@ -272,12 +281,24 @@ const arbNow = weighted(
 );
 
 const arbReaderId = weighted([15, fc.constantFrom<string>(...READER_IDS)], [1, fc.constant('nope')]);
+/** What the reader established: absent (a reader that does not say: uid), or one of the three. */
+const arbProof = weighted<CredentialProof | undefined>(
+  [3, fc.constant(undefined)],
+  [3, fc.constant('secure')],
+  [1, fc.constant('uid')],
+  [1, fc.constant('invalid')],
+);
+const withProof = (tap: Tap, proof: CredentialProof | undefined): Tap =>
+  tap.kind === 'nfc' && proof !== undefined ? { ...tap, credential: proof } : tap;
+
 const arbTap: fc.Arbitrary<Tap> = fc.oneof(
-  fc.record({
-    readerId: arbReaderId,
-    kind: fc.constant('nfc' as const),
-    uid: weighted([15, fc.constantFrom(...UIDS)], [1, fc.constant('FFFFFFFF')]),
-  }),
+  fc
+    .record({
+      readerId: arbReaderId,
+      kind: fc.constant('nfc' as const),
+      uid: weighted([15, fc.constantFrom(...UIDS)], [1, fc.constant('FFFFFFFF')]),
+    })
+    .chain((t) => arbProof.map((p) => withProof(t, p))),
   fc.record({
     readerId: arbReaderId,
     kind: fc.constant('pin' as const),
@@ -296,7 +317,8 @@ function coherentTap(s: AccessSnapshot): fc.Arbitrary<Tap> {
       .map((k) => k.slice(k.indexOf(':') + 1));
     const byBadge = fc
       .constantFrom(...(issued.length ? issued : UIDS))
-      .map((uid): Tap => ({ readerId: r.id, kind: 'nfc', uid }));
+      .map((uid): Tap => ({ readerId: r.id, kind: 'nfc', uid }))
+      .chain((t) => arbProof.map((p) => withProof(t, p)));
     const byCode = fc
       .constantFrom(...(hashes.length ? hashes : [...HASHES]))
       .map((codeHash): Tap => ({ readerId: r.id, kind: 'pin', codeHash }));
@@ -348,9 +370,16 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
   let v: Visit | undefined;
   let badgeId: string | undefined;
   if (tap.kind === 'nfc') {
+    // A failed challenge anywhere, or less than a proven key at a secure door.
+    const proof = tap.credential ?? 'uid';
+    if (proof === 'invalid') return { outcome: 'credential_invalid' };
+    if (door.credential === 'secure' && proof !== 'secure') return { outcome: 'credential_invalid' };
     const b = s.badgesByUid.get(tap.uid);
     if (!b) return { outcome: 'unknown_badge' };
     badgeId = b.id;
+    // A personalised badge must prove its key wherever the reader asks (not at uid doors).
+    if (b.credential === 'secure' && door.credential !== 'uid' && proof !== 'secure')
+      return { outcome: 'credential_invalid', badgeId };
     if (b.status === 'lost') return { outcome: 'badge_lost', badgeId };
     const bound = b.status === 'issued' && b.visitId ? s.visits.get(b.visitId) : undefined;
     if (!bound) {
@@ -600,8 +629,22 @@ describe('decide over arbitrary snapshots', () => {
         after.granted === false &&
         s.readers.get(tap.readerId)?.role === 'door'
       ) {
-        expect(['badge_lost', 'lockdown', 'unknown_reader']).toContain(after.reason);
+        expect(['badge_lost', 'lockdown', 'unknown_reader', 'credential_invalid']).toContain(after.reason);
       }
+    },
+  );
+
+  test.prop([arbCase], RUNS)(
+    '(g) a secure door never grants a badge that did not prove its key; a failed proof opens nothing',
+    ([s, tap, now]) => {
+      const d = decide(s, tap, now);
+      if (!d.granted || tap.kind !== 'nfc') return;
+      expect(tap.credential).not.toBe('invalid');
+      const mode = s.doors.get(d.doorId)?.credential;
+      if (mode === 'secure') expect(tap.credential).toBe('secure');
+      // A personalised badge passes a door that can ask for its key only by proving it.
+      if (mode !== 'uid' && s.badgesByUid.get(tap.uid)?.credential === 'secure')
+        expect(tap.credential).toBe('secure');
     },
   );
 

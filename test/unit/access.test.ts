@@ -30,6 +30,7 @@ import {
   type SnapshotInput,
   SUNDAY,
   snapshot,
+  standardDoors,
   standardReaders,
   TUESDAY,
   visit,
@@ -505,6 +506,47 @@ describe('denials, one reason per situation', () => {
     expect(decide(both, nfc('ruang-kabag-in'), MON_0900).granted).toBe(true);
     // Another keypad is not locked.
     expect(decide(both, pin('aula-in'), MON_0900).granted).toBe(true);
+  });
+
+  it('credential_invalid: a failed challenge at any door; less than a proven key at a secure door', () => {
+    const secureDoors = standardDoors().map((d) =>
+      d.id === 'pintu-utama' ? { ...d, credential: 'secure' as const } : d,
+    );
+    const { s } = guestWorld({}, { doors: secureDoors });
+    const tap = (credential?: 'secure' | 'uid' | 'invalid'): Tap => ({
+      ...nfc('pintu-utama-in'),
+      ...(credential ? { credential } : {}),
+    });
+    expect(decide(s, tap('secure'), MON_0900).granted).toBe(true);
+    expectDenied(decide(s, tap('uid'), MON_0900), 'credential_invalid');
+    expectDenied(decide(s, tap(), MON_0900), 'credential_invalid');
+    expectDenied(decide(s, tap('invalid'), MON_0900), 'credential_invalid');
+    // A uid door still refuses a badge that failed its challenge (a clone of a secure badge).
+    const uidDoors = guestWorld().s;
+    expectDenied(decide(uidDoors, tap('invalid'), MON_0900), 'credential_invalid');
+    expect(decide(uidDoors, tap('uid'), MON_0900).granted).toBe(true);
+    // secure-or-uid: a card without the application passes on its UID, a failed one does not.
+    const migrating = guestWorld(
+      {},
+      {
+        doors: standardDoors().map((d) =>
+          d.id === 'pintu-utama' ? { ...d, credential: 'secure-or-uid' as const } : d,
+        ),
+      },
+    ).s;
+    expect(decide(migrating, tap('uid'), MON_0900).granted).toBe(true);
+    expect(decide(migrating, tap('secure'), MON_0900).granted).toBe(true);
+    expectDenied(decide(migrating, tap('invalid'), MON_0900), 'credential_invalid');
+    // Once personalised, the badge must prove its key there too: a copy of its UID is refused.
+    const personalised = new Map(migrating.badgesByUid);
+    personalised.set(UID, { ...personalised.get(UID)!, credential: 'secure' });
+    const after = { ...migrating, badgesByUid: personalised };
+    expectDenied(decide(after, tap('uid'), MON_0900), 'credential_invalid');
+    expect(decide(after, tap('uid'), MON_0900)).toMatchObject({ badgeId: 'b-v1' });
+    expect(decide(after, tap('secure'), MON_0900).granted).toBe(true);
+    // ...while a uid door, whose reader never asks, still takes it.
+    const uidPersonalised = { ...uidDoors, badgesByUid: personalised };
+    expect(decide(uidPersonalised, tap('uid'), MON_0900).granted).toBe(true);
   });
 
   it('every DenyReason is reachable (this file reaches all of them)', () => {

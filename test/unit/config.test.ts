@@ -155,6 +155,7 @@ describe('embedded defaults (no file)', () => {
         failMode: 'fail-secure',
         antiPassback: false,
         heldOpenSeconds: 30,
+        credential: 'uid',
       },
       {
         id: 'ruang-kabag',
@@ -165,6 +166,7 @@ describe('embedded defaults (no file)', () => {
         failMode: 'fail-secure',
         antiPassback: false,
         heldOpenSeconds: 30,
+        credential: 'uid',
       },
     ]);
   });
@@ -775,5 +777,34 @@ describe('describeConfig', () => {
       '| `http.port` | `8080` | TCP port of the web panel and API. *(integer 1..65535)* |',
     );
     expect(md.split('\n')).toHaveLength(describeConfig().length + 2);
+  });
+});
+
+describe('doors[].credential (issue 12)', () => {
+  const site = (credential: string, driver: string) => `
+mqtt: { mode: off }
+doors:
+  - { id: lobby, name: Lobby, kind: entrance${credential ? `, credential: ${credential}` : ''} }
+readers:
+  - { id: desk, role: desk }
+  - { id: lobby-in, role: door, door: lobby, direction: in, driver: ${driver} }
+hosts: []
+`;
+  it('defaults to secure on a door read only by PC/SC readers, else to uid', () => {
+    expect(load(site('', '{ type: pcsc, name: "ACR122U" }')).config.doors[0]!.credential).toBe('secure');
+    expect(load(site('', '{ type: sim }')).config.doors[0]!.credential).toBe('uid');
+    expect(load(site('', '{ type: serial, path: /dev/ttyUSB0 }')).config.doors[0]!.credential).toBe('uid');
+  });
+  it('keeps what the file says', () => {
+    expect(load(site('secure-or-uid', '{ type: pcsc, name: "ACR122U" }')).config.doors[0]!.credential).toBe(
+      'secure-or-uid',
+    );
+    expect(load(site('uid', '{ type: pcsc, name: "ACR122U" }')).config.doors[0]!.credential).toBe('uid');
+  });
+  it('refuses secure on a door with a reader that cannot authenticate, naming the key', () => {
+    expect(problems(site('secure', '{ type: sim }'))).toEqual([
+      'readers[1].driver.type: "sim" reads only UIDs, but door "lobby" has credential "secure": only pcsc readers authenticate badges (set doors[].credential to "uid" or "secure-or-uid", or use a pcsc reader)',
+    ]);
+    expect(problems(site('strong', '{ type: sim }'))[0]).toMatch(/^doors\[0\]\.credential/);
   });
 });

@@ -65,6 +65,27 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     async (req) => directory.setBadgeLost(req.params.id, req.body.lost, principalOf(req).actor),
   );
 
+  app.post<{ Body: { readerId: string } }>(
+    '/badges/personalise',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['badges'],
+        operationId: 'personaliseBadge',
+        summary:
+          'Personalise the factory NTAG 424 DNA on a desk reader: its keys become the site keys diversified for it (journaled); the badge must be in the pool',
+        body: {
+          type: 'object',
+          properties: { readerId: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['readerId'],
+          additionalProperties: false,
+        },
+        response: { 200: S.Badge, ...errors },
+      },
+    },
+    async (req) => gateway.enrolment.personalise(req.body.readerId, principalOf(req).actor),
+  );
+
   app.get(
     '/hosts',
     {

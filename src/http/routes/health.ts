@@ -64,6 +64,12 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
                 description:
                   'What is wrong: what keeps the gateway from writing (a full data folder, a failed save), readers without their device',
               },
+              weak: {
+                type: 'array',
+                items: { type: 'string' },
+                description:
+                  'What is weak by configuration, not broken (does not make the status degraded): doors whose badges are read by UID alone (doors[].credential uid or secure-or-uid)',
+              },
               journalSeq: { type: 'integer' },
               uptimeSeconds: { type: 'number' },
               mqtt: {
@@ -102,9 +108,11 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
     },
     async () => {
       const problems = gateway.problems();
+      const weak = gateway.weaknesses();
       return {
         status: problems.length ? 'degraded' : 'ok',
         ...(problems.length ? { problems } : {}),
+        ...(weak.length ? { weak } : {}),
         journalSeq: gateway.core.journal.lastSeq,
         uptimeSeconds: Math.round(process.uptime()),
         ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),

@@ -139,6 +139,13 @@ export function doorsView(root: HTMLElement): () => void {
       },
       h('h3', { id: `door-${d.id}` }, d.name),
       h('p', { class: 'muted' }, d.kind === 'entrance' ? t('entrance') : t('room')),
+      d.credential === 'secure'
+        ? null
+        : h(
+            'p',
+            { class: 'warn', 'data-credential': d.credential },
+            `⚠ ${t(d.credential === 'uid' ? 'credentialWeak' : 'credentialMigrating')}`,
+          ),
       h('p', { class: 'state' }, lockIcon(d.locked), d.locked ? t('locked') : t('unlocked')),
       d.open !== undefined ? h('p', null, d.open ? t('doorOpen') : t('doorClosed')) : null,
       d.lockdown

@@ -1,0 +1,271 @@
+// Secure badges end to end on the real PC/SC stack (issue 12): pcscd with the vpcd reader,
+// virtual NTAG 424 DNA cards (test/lab/ntag424_card.py: AuthenticateEV2First and ChangeKey
+// as the datasheet says, plus clone and replay modes), the gateway's pcsc driver and a GPIO
+// relay on a fake sysfs tree. A factory card is personalised at the desk reader through
+// pcscd (ChangeKey of the five keys to keys diversified from keys/site.key), bound to a visit,
+// and then: granted at the secure entrance; a clone of its UID, a replay of its recorded
+// authentication and a card with another site's keys are refused as credential_invalid,
+// journaled and counted, the relay still.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/domain/events.js';
+import type { GpioLock } from '../../src/hardware/gpio-door.js';
+import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
+import { APP_KEY_NOS, SiteKey } from '../../src/hardware/secure-badge.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import {
+  cardCtl,
+  eventually,
+  fakeSysfs,
+  LAB,
+  labLock,
+  labSuite,
+  PI4_CHIPS,
+  pinValue,
+  startPcscd,
+} from '../support/lab.js';
+
+const RELAY = 529; // BCM 17 on a Pi 4 tree
+const BADGE = '04782E21801D80';
+const CARD_PY = resolve(import.meta.dirname, '../lab/ntag424_card.py');
+
+/** A virtual NTAG 424 DNA daemon on one vpcd slot (test/lab/ntag424_card.py). */
+class Ntag424Card {
+  private constructor(
+    private readonly socket: string,
+    private readonly proc: ChildProcess,
+  ) {}
+
+  static async start(port: number, socket: string): Promise<Ntag424Card> {
+    const proc = spawn('/usr/bin/python3', [CARD_PY, '--port', String(port), '--control', socket], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PINTU_LAB_DIR: LAB },
+    });
+    let out = '';
+    proc.stdout?.on('data', (d) => (out += d));
+    proc.stderr?.on('data', (d) => (out += d));
+    await eventually(() => {
+      if (proc.exitCode !== null) throw new Error(`ntag424_card.py exited: ${out}`);
+      expect(out).toContain('listening on');
+    }, 10_000);
+    return new Ntag424Card(socket, proc);
+  }
+
+  async ctl(command: string): Promise<string> {
+    const answer = await cardCtl(this.socket, command);
+    if (answer.startsWith('ERR')) throw new Error(`ntag424 card: ${answer}`);
+    return answer;
+  }
+
+  /** The card's five keys now (hex). */
+  async keys(uid: string): Promise<string[]> {
+    return (await this.ctl(`keys ${uid}`)).slice(3).split(',');
+  }
+
+  /** APDUs the present card has answered. */
+  async apdus(): Promise<number> {
+    return Number(/apdus=(\d+)/.exec(await this.ctl('status'))?.[1]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
+}
+
+labSuite(
+  'secure badges (NTAG 424 DNA) over real pcscd + vpcd: personalise, grant, clone, replay, wrong key',
+  ['lab', 'root', 'pcscd', 'vsmartcard-vpcd', 'python3-virtualsmartcard', 'python3', 'nfc-pcsc'],
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pintu-ntag-'));
+    const sysfs = join(dir, 'gpio');
+    let t: TestGateway;
+    let door: Ntag424Card; // "Virtual PCD 00 00"
+    let desk: Ntag424Card; // "Virtual PCD 00 01"
+    let release: (() => void) | undefined;
+    let site: SiteKey;
+    const entries: JournalEntry[] = [];
+    const access = () =>
+      entries
+        .filter((e) => e.type === 'access.granted' || e.type === 'access.denied')
+        .map((e) => {
+          const p = e.payload as { uid?: string; reason?: string };
+          return [e.type, p.uid, p.reason ?? ''];
+        });
+    const actor = { kind: 'user' as const, id: 'u1', role: 'receptionist' as const };
+    const readerOf = (id: string) => t.drivers.readers.get(id) as PcscReader;
+    /** The gateway's clock stands still (office hours); move it past the debounce time. */
+    const later = () => {
+      t.clock.now += 5_000;
+    };
+    /** One tap at the entrance with the card inserted by `command`; resolves with the decision. */
+    const tapDoor = async (command: string) => {
+      later();
+      const before = access().length;
+      await door.ctl(command);
+      await eventually(() => expect(access()).toHaveLength(before + 1), 5000);
+      const apdus = await door.apdus();
+      await door.ctl('remove');
+      await eventually(() => expect(readerOf('pintu-utama-in').cardPresent).toBe(false), 5000);
+      return { decision: access().at(-1), apdus };
+    };
+
+    beforeAll(async () => {
+      release = await labLock('pcscd');
+      await startPcscd();
+      door = await Ntag424Card.start(35963, join(dir, 'door.sock'));
+      desk = await Ntag424Card.start(35964, join(dir, 'desk.sock'));
+      fakeSysfs(sysfs, PI4_CHIPS, [RELAY]);
+      const file = join(dir, 'pintu.yaml');
+      // No credential on the entrance: read by a pcsc reader only, it is secure by default.
+      writeFileSync(
+        file,
+        `
+mqtt: { mode: off }
+gpio: { sysfsRoot: ${sysfs} }
+pcsc: { retryMinMs: 200, retryMaxMs: 1000 }
+doors:
+  - { id: pintu-utama, name: Pintu Utama, kind: entrance, lock: { driver: gpio, pin: 17 }, pulseMs: 1000 }
+  - { id: ruang-kabag, name: Ruang Kabag, kind: room }
+readers:
+  - { id: desk, role: desk, driver: { type: pcsc, name: "^Virtual PCD 00 01$" } }
+  - { id: pintu-utama-in, role: door, door: pintu-utama, direction: in, driver: { type: pcsc, name: "^Virtual PCD 00 00$" } }
+badges:
+  - { label: TAMU-24, uid: ${BADGE} }
+`,
+      );
+      const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+      const ctx = new PcscContext({ retryMinMs: 200, retryMaxMs: 1000, log });
+      t = await startTestGateway({ dir: join(dir, 'data'), file, driverOptions: { log, pcsc: ctx } });
+      site = SiteKey.open(t.config.dataDir);
+      t.gateway.core.bus.on('entry', (e) => entries.push(e));
+      await eventually(() => {
+        expect(readerOf('desk').readerName).toBe('Virtual PCD 00 01');
+        expect(readerOf('pintu-utama-in').readerName).toBe('Virtual PCD 00 00');
+      }, 10_000);
+    }, 220_000); // the lock may wait for another suite on pcscd
+
+    afterAll(async () => {
+      await t?.close();
+      await door?.stop();
+      await desk?.stop();
+      rmSync(dir, { recursive: true, force: true });
+      release?.();
+    });
+
+    it('made the site key at first start, 0600, and resolved the entrance to secure', () => {
+      expect(statSync(join(t.config.dataDir, 'keys', 'site.key')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(t.config.dataDir, 'keys')).mode & 0o777).toBe(0o700);
+      expect(t.config.doors.find((d) => d.id === 'pintu-utama')?.credential).toBe('secure');
+      expect(JSON.stringify({ site })).toBe('{"site":"[site key]"}');
+    });
+
+    it('personalises a factory card at the desk (ChangeKey through pcscd) and binds it to a visit', async () => {
+      const g = t.gateway;
+      const v = await g.visits.arrive(
+        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+        actor,
+      );
+      await g.visits.screen(v.id, { passed: true }, actor);
+      await g.visits.guestbook(v.id, {}, actor);
+      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
+      const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
+      if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
+      await desk.ctl(`insert ${BADGE}`);
+      const end = await wait.end;
+      expect(end).toMatchObject({
+        kind: 'read',
+        read: { readerId: 'desk', uid: BADGE, badgeId: expect.any(String) },
+      });
+      expect(await desk.keys(BADGE)).toEqual(Array(5).fill('00'.repeat(16)));
+
+      // The desk's route (receptionist): ChangeKey of the five keys through pcscd, journaled.
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ uid: BADGE, credential: 'secure' });
+      expect(entries.filter((e) => e.type === 'badge.personalised').map((e) => e.payload)).toEqual([
+        { badgeId: expect.any(String), label: 'TAMU-24', uid: BADGE, readerId: 'desk' },
+      ]);
+      const uid = Buffer.from(BADGE, 'hex');
+      expect(await desk.keys(BADGE)).toEqual(
+        APP_KEY_NOS.map((n) => site.cardKey(uid, n).toString('hex').toUpperCase()),
+      );
+      // Twice is refused before any key changes: the badge is personalised already.
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(again.statusCode).toBe(409);
+      await desk.ctl('remove');
+      await eventually(() => expect(readerOf('desk').cardPresent).toBe(false), 5000);
+      const none = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/badges/personalise',
+        headers: { cookie: await t.login('receptionist') },
+        payload: { readerId: 'desk' },
+      });
+      expect(none.statusCode).toBe(409);
+      expect(none.json().message).toContain('no card on reader desk');
+      const badgeId = end.kind === 'read' ? end.read.badgeId! : '';
+      await g.visits.issueBadge(
+        v.id,
+        { badge: badgeId, collateral: { type: 'ktp', number: '3578014107900001' } },
+        actor,
+      );
+    });
+
+    it('grants the personalised badge at the secure entrance: 4 APDUs, 3 of them the challenge', async () => {
+      const keys = (await desk.keys(BADGE)).join(',');
+      const { decision, apdus } = await tapDoor(`insert ${BADGE} ${keys}`);
+      expect(decision).toEqual(['access.granted', BADGE, '']);
+      // GET DATA (UID), SELECT, AuthenticateEV2First part 1 and part 2; feedback is off.
+      expect(apdus).toBe(4);
+      expect((t.drivers.locks.get('pintu-utama') as GpioLock).pulses).toBe(1);
+      await eventually(() => expect(pinValue(sysfs, RELAY)).toBe('0'), 4000);
+    });
+
+    it('refuses a clone of the UID without the key as credential_invalid', async () => {
+      const { decision } = await tapDoor(`clone ${BADGE}`);
+      expect(decision).toEqual(['access.denied', BADGE, 'credential_invalid']);
+    });
+
+    it('refuses a replay of the recorded authentication (fresh RndA) as credential_invalid', async () => {
+      const { decision } = await tapDoor(`replay ${BADGE}`);
+      expect(decision).toEqual(['access.denied', BADGE, 'credential_invalid']);
+    });
+
+    it("refuses a card with another site's diversified keys as credential_invalid", async () => {
+      const other = SiteKey.of(Buffer.alloc(16, 7), Buffer.alloc(8, 1));
+      const uid = Buffer.from(BADGE, 'hex');
+      const keys = APP_KEY_NOS.map((n) => other.cardKey(uid, n).toString('hex')).join(',');
+      const { decision } = await tapDoor(`insert ${BADGE} ${keys}`);
+      expect(decision).toEqual(['access.denied', BADGE, 'credential_invalid']);
+    });
+
+    it('refuses a factory card with the UID; counts the refusals; the relay never moved again', async () => {
+      const { decision } = await tapDoor(`insert ${BADGE} ${Array(5).fill('00'.repeat(16)).join(',')}`);
+      expect(decision).toEqual(['access.denied', BADGE, 'credential_invalid']);
+      const metric = await t.gateway.core.metrics.decisions.get();
+      const invalid = metric.values.find(
+        (v) => v.labels.reason === 'credential_invalid' && v.labels.door === 'pintu-utama',
+      );
+      expect(invalid?.value).toBe(4);
+      expect((t.drivers.locks.get('pintu-utama') as GpioLock).pulses).toBe(1);
+      expect(pinValue(sysfs, RELAY)).toBe('0');
+    });
+  },
+);
