@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
 import type {
   DoorInputEvent,
   DoorInputsPort,
@@ -37,7 +38,7 @@ import {
   type RoomTap,
   RoomTapPayload,
 } from './schemas.js';
-import type { Route, Topics } from './topics.js';
+import { type Route, type Topics, topicsOf } from './topics.js';
 
 /** What the hub needs from the broker connection. */
 export interface RoomLink {
@@ -554,4 +555,18 @@ export class MqttDoorInputs implements DoorInputsPort {
   async stop(): Promise<void> {
     this.running = false;
   }
+}
+
+/**
+ * The room controller hub, built before the drivers; undefined when MQTT is off. Here, not in
+ * service.ts, so that the door path comes up without loading the broker (main.ts).
+ */
+export function createRoomHub(config: Config, log: Logger): RoomHub | undefined {
+  if (config.mqtt.mode === 'off') return undefined;
+  return new RoomHub({
+    topics: topicsOf(config),
+    commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
+    retries: config.mqtt.rooms.retries,
+    log: log.child({ part: 'rooms' }),
+  });
 }
