@@ -14,7 +14,9 @@ import { type NotifySocket, startNotifySocket } from '../support/notify-socket.j
 import { freePort, startGatewayProcess, stopProcess } from '../support/process.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
-const has = (ms: { text: string }[], line: string) => ms.findIndex((m) => m.text.split('\n').includes(line));
+/** The index of the first message with a line starting with `line`. */
+const has = (ms: { text: string }[], line: string) =>
+  ms.findIndex((m) => m.text.split('\n').some((l) => l.startsWith(line)));
 
 labSuite('doors first: a tap is decided before the servers are up', ['lab', 'socat', 'python3'], () => {
   let dir: string;
@@ -116,7 +118,10 @@ readers:
     const runningAt = lines.findIndex((l) => (JSON.parse(l) as { msg: string }).msg === 'Pintu is running');
     expect(doorsAt).toBeGreaterThanOrEqual(0);
     expect(doorsAt).toBeLessThan(runningAt);
-    expect((JSON.parse(lines[doorsAt]!) as { ms: unknown }).ms).toEqual(expect.any(Number));
+    expect(JSON.parse(lines[doorsAt]!)).toMatchObject({ ms: expect.any(Number), cpuMs: expect.any(Number) });
+    expect(messages[has(messages, 'STATUS=doors ready')]!.text).toMatch(
+      /^STATUS=doors ready after \d+ ms \(CPU \d+ ms\)$/,
+    );
 
     const t = await token();
     const decided = await eventually(async () => {
