@@ -16,7 +16,6 @@ import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
-import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
 import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
 import { localiseRecap } from './reports/localise.js';
@@ -238,9 +237,11 @@ async function main(argv: string[]): Promise<void> {
 
   if (cmd === 'mqtt-user') {
     requireDataDir(config);
-    return mqttUserCommand(sub, values, config);
+    return (await import('./mqtt/commands.js')).mqttUserCommand(sub, values, config);
   }
-  if (cmd === 'sim-controller') return simControllerCommand(values, config);
+  // The MQTT client loads only for the commands that use it: `pintu start` decides taps sooner.
+  if (cmd === 'sim-controller')
+    return (await import('./mqtt/commands.js')).simControllerCommand(values, config);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
     case 'start': {
       const running = await startGateway(config);

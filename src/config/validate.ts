@@ -3,23 +3,17 @@
 // others, so one run of `pintu` tells the operator everything to fix.
 
 import { isIP } from 'node:net';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { normaliseUid } from '../domain/access.js';
 import { type AreaDoor, areaProblems, type NamedArea } from '../domain/areas.js';
 import { isValidTimeZone } from '../domain/time.js';
 import type { CredentialMode } from '../domain/types.js';
 import type { ConfigProblem } from './errors.js';
-import { type Config, ConfigSchema, type DoorConfig, PATTERN_HINTS } from './schema.js';
+import { type Config, type DoorConfig, PATTERN_HINTS } from './schema.js';
+import { configValidator } from './schema-validator.js';
 
-const ajv = new Ajv({
-  allErrors: true,
-  useDefaults: true,
-  discriminator: true,
-  verbose: true,
-  strict: true,
-  coerceTypes: false,
-});
-const validateSchema = ajv.compile(ConfigSchema);
+// Generated at build time when it can be (schema-validator.ts): loadConfig stays synchronous.
+const validateSchema = await configValidator();
 
 // ---------------------------------------------------------------- paths
 

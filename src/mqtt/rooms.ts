@@ -21,6 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
 import type {
   DoorInputEvent,
   DoorInputsPort,
@@ -32,7 +33,7 @@ import type {
 } from '../hardware/ports.js';
 import type { Metrics } from '../service/metrics.js';
 import type { Rejections, RejectReason } from './rejects.js';
-import type { RoomCounters, RoomKeys } from './room-keys.js';
+import { RoomCounters, RoomKeys, roomCountersFile, roomKeysFile } from './room-keys.js';
 import { commandText, mac, macValid, tapText } from './room-mac.js';
 import {
   type AlarmKind,
@@ -45,7 +46,7 @@ import {
   type RoomTap,
   RoomTapPayload,
 } from './schemas.js';
-import type { Route, Topics } from './topics.js';
+import { type Route, type Topics, topicsOf } from './topics.js';
 
 /** What the hub needs from the broker connection. */
 export interface RoomLink {
@@ -630,4 +631,22 @@ export class MqttDoorInputs implements DoorInputsPort {
   async stop(): Promise<void> {
     this.running = false;
   }
+}
+
+/**
+ * The room controller hub, built before the drivers; undefined when MQTT is off. Here, not in
+ * service.ts, so that the door path comes up without loading the broker (main.ts).
+ */
+export function createRoomHub(config: Config, log: Logger): RoomHub | undefined {
+  if (config.mqtt.mode === 'off') return undefined;
+  return new RoomHub({
+    topics: topicsOf(config),
+    commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
+    retries: config.mqtt.rooms.retries,
+    log: log.child({ part: 'rooms' }),
+    auth: {
+      keys: new RoomKeys(roomKeysFile(config.dataDir)),
+      counters: new RoomCounters(roomCountersFile(config.dataDir)),
+    },
+  });
 }

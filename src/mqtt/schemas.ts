@@ -4,7 +4,8 @@
 //
 // JSON topics carry UTF-8 JSON; "text" topics carry the bare value (`online`, `UNLOCK`,
 // `3`), and their schema describes that value.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ValidateFunction } from 'ajv';
 import Type, { type Static, type TSchema } from 'typebox';
 import { DENY_REASONS } from '../domain/types.js';
 
@@ -461,12 +462,18 @@ export function jsonSchemaOf(spec: TopicSpec): Record<string, unknown> {
 
 // ---------------------------------------------------------------- checking what comes in
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// Ajv loads at the first message to check, not with this module: the room hub imports it on
+// the door path, which comes up before anything arrives over MQTT (main.ts, "doors ready").
+let ajv: Ajv | undefined;
 const compiled = new Map<TSchema, ValidateFunction>();
 function validator(schema: TSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
     const { $id: _drop, ...rest } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+    ajv ??= new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv({
+      allErrors: false,
+      strict: true,
+    });
     v = ajv.compile(rest);
     compiled.set(schema, v);
   }

@@ -37,8 +37,7 @@ import {
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
 import { Rejections } from './rejects.js';
-import { RoomCounters, RoomKeys, roomCountersFile, roomKeysFile } from './room-keys.js';
-import { RoomHub } from './rooms.js';
+import type { RoomHub } from './rooms.js';
 import {
   type AlarmKind,
   DoorHaSetPayload,
@@ -49,7 +48,7 @@ import {
   type MqttEvent,
   type VisitorsList,
 } from './schemas.js';
-import { Topics } from './topics.js';
+import { type Topics, topicsOf } from './topics.js';
 import { MqttUsers, mqttUsersFile } from './users.js';
 
 /** Journal entry types published on pintu/events. */
@@ -67,25 +66,6 @@ export const EVENT_TYPES = [
   'door.alarm_cleared',
   'door.command_refused',
 ] as const;
-
-export function topicsOf(config: Config): Topics {
-  return new Topics(config.mqtt.baseTopic, config.mqtt.homeAssistant.prefix);
-}
-
-/** The room controller hub, built before the drivers; undefined when MQTT is off. */
-export function createRoomHub(config: Config, log: Logger): RoomHub | undefined {
-  if (config.mqtt.mode === 'off') return undefined;
-  return new RoomHub({
-    topics: topicsOf(config),
-    commandTimeoutMs: config.mqtt.rooms.commandTimeoutMs,
-    retries: config.mqtt.rooms.retries,
-    log: log.child({ part: 'rooms' }),
-    auth: {
-      keys: new RoomKeys(roomKeysFile(config.dataDir)),
-      counters: new RoomCounters(roomCountersFile(config.dataDir)),
-    },
-  });
-}
 
 export interface MqttHealth {
   mode: 'embedded' | 'external';

@@ -2,6 +2,7 @@
 // publishes or reads is built here from the configured base topic, and every incoming
 // topic is parsed back into what it addresses. Also the MQTT wildcard arithmetic the ACL
 // needs (does a filter match a topic; does a filter stay inside a pattern).
+import type { Config } from '../config/schema.js';
 
 /** What an incoming topic addresses. */
 export type Route =
@@ -153,4 +154,9 @@ export function validFilter(filter: string): boolean {
     if (l.includes('+')) return l === '+';
     return true;
   });
+}
+
+/** The topics of a configuration: its base topic and Home Assistant's discovery prefix. */
+export function topicsOf(config: Config): Topics {
+  return new Topics(config.mqtt.baseTopic, config.mqtt.homeAssistant.prefix);
 }

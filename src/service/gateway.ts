@@ -50,6 +50,11 @@ export interface GatewayOptions {
   clockSync?: ClockSyncPort;
   /** Create the first admin when no user exists (the CLI's offline commands do not). */
   createFirstAdmin?: boolean;
+  /**
+   * Called once taps are decided: readers open, relays at their safe state, the state loaded.
+   * Before the first admin (a password hash) and anything of the servers.
+   */
+  onDoorsUp?: () => void;
   /** When a reader without its device counts as offline (default: access.reader* of the configuration). */
   readerWatch?: Partial<ReaderWatchOptions>;
 }
@@ -310,6 +315,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     })),
   });
 
+  readers.start();
+  await access.start();
+  await doors.start();
+  opts.onDoorsUp?.();
+
   let firstAdmin: Gateway['firstAdmin'];
   if (opts.createFirstAdmin !== false && accounts.users().length === 0) {
     const password = newOneTimePassword();
@@ -326,9 +336,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     firstAdmin = { username: config.admin.username, password };
   }
 
-  readers.start();
-  await access.start();
-  await doors.start();
   await core.record(
     { type: 'system.started', payload: { detail: `replayed ${replayed}` } },
     { kind: 'system', id: 'pintu' },

@@ -9,6 +9,7 @@
 // helper is alive while its message is read; Raspberry Pi OS Bookworm has systemd 252. The
 // message comes from the helper's pid, not ours, so the unit says `NotifyAccess=all`.
 //
+// - STATUS=doors ready once taps are decided (main.ts), before the servers load.
 // - READY=1 once the gateway serves (HTTP listening, doors in their safe state).
 // - WATCHDOG=1 every WatchdogSec/2 from a timer of the event loop, withheld when the timer
 //   fired far too late (the loop was blocked) or a ping is still in flight; systemd then
@@ -125,6 +126,11 @@ export class SystemdNotifier {
   /** READY=1: the service is up. */
   ready(status?: string): Promise<boolean> {
     return this.notify({ READY: 1, ...(status ? { STATUS: status } : {}) });
+  }
+
+  /** STATUS=: what the service is doing, shown by `systemctl status`. */
+  status(status: string): Promise<boolean> {
+    return this.notify({ STATUS: status });
   }
 
   /** STOPPING=1: a clean stop has begun; the watchdog stops with it. */
