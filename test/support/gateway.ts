@@ -35,11 +35,16 @@ export interface TestGateway {
 
 /**
  * Resolves once a client waits on this desk reader (GET /desk/next-tap, a badge by nextTap): the
- * sentinel before a tap meant for that wait.
+ * sentinel before a tap meant for that wait. With `gone`, once nobody waits there any more.
  */
-export async function deskWaiting(t: Pick<TestGateway, 'gateway'>, readerId = 'desk'): Promise<void> {
+export async function deskWaiting(
+  t: Pick<TestGateway, 'gateway'>,
+  readerId = 'desk',
+  gone = false,
+): Promise<void> {
   await eventually(() => {
-    if (!t.gateway.access.desk.holder(readerId)) throw new Error(`nobody waits on the reader ${readerId}`);
+    if ((t.gateway.access.desk.holder(readerId) === undefined) !== gone)
+      throw new Error(`${gone ? 'still a wait' : 'no wait'} on the reader ${readerId}`);
   });
 }
 
