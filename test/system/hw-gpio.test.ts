@@ -272,7 +272,7 @@ describe('door inputs at the port below the backend (InputLine)', () => {
   }
   // The debounce is a timer of the product: on a fake clock, so a busy machine cannot stretch a
   // bounce past it (nor a real wait fall short of it).
-  const wait = (ms: number) => vi.advanceTimersByTime(ms);
+  const advance = (ms: number) => vi.advanceTimersByTime(ms);
 
   it('reports a change once it held for debounceMs; bounce is filtered; exit presses only', async () => {
     const contact = new FakeLine();
@@ -288,26 +288,26 @@ describe('door inputs at the port below the backend (InputLine)', () => {
     expect(inputs.contactOpen()).toBe(false);
     // bouncing contact: open, shut, open within the debounce time -> one "open"
     contact.set(true);
-    wait(5);
+    advance(5);
     contact.set(false);
-    wait(5);
+    advance(5);
     contact.set(true);
-    wait(10);
+    advance(10);
     expect(seen).toEqual([]);
-    wait(40);
+    advance(40);
     expect(seen).toEqual([{ input: 'contact', active: true }]);
     expect(inputs.contactOpen()).toBe(true);
     // a glitch shorter than the debounce time and back: nothing
     contact.set(false);
-    wait(5);
+    advance(5);
     contact.set(true);
-    wait(50);
+    advance(50);
     expect(seen).toHaveLength(1);
     // exit button: a press counts, its release does not
     exit.set(true);
-    wait(45);
+    advance(45);
     exit.set(false);
-    wait(45);
+    advance(45);
     expect(seen).toEqual([
       { input: 'contact', active: true },
       { input: 'exit', active: true },
