@@ -12,7 +12,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { expect400, TestApi } from '../support/api.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deskWaiting, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const CONFIG = `
 mqtt: { mode: off }
@@ -32,13 +32,7 @@ let t: TestGateway;
 const { loginAs, api, post } = new TestApi(() => t, '10.13.2');
 
 /** Resolves once the gateway holds a wait on `reader` (the request reached it): the sentinel. */
-async function waiting(reader: string, gone = false): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if ((t.gateway.access.desk.holder(reader) === undefined) === gone) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no wait ${gone ? 'ended' : 'started'} on ${reader}`);
-}
+const waiting = (reader: string, gone = false) => deskWaiting(t, reader, gone);
 
 /** A visit accepted by its host, waiting for its badge. */
 async function accepted(cookie: string, name: string): Promise<string> {
@@ -210,17 +204,12 @@ describe('bounds (http.limits.deskWaitsPerUser, http.limits.deskWaits)', () => {
   });
   afterAll(() => small?.close());
 
-  const until = async (reader: string) => {
-    for (let i = 0; i < 2000 && small.gateway.access.desk.holder(reader) === undefined; i++)
-      await new Promise((r) => setTimeout(r, 5));
-  };
-
   it('429 over the per-user and the overall bound, naming the key; nothing waits for it', async () => {
     const as: Partial<Record<Role, string>> = {};
     as.admin = await s.loginAs('admin');
     as.receptionist = await s.loginAs('receptionist');
     const held = s.api('GET', '/desk/next-tap?waitSeconds=30&reader=desk-a', as.admin);
-    await until('desk-a');
+    await deskWaiting(small, 'desk-a');
     const mine: LightMyRequestResponse = await s.api(
       'GET',
       '/desk/next-tap?waitSeconds=30&reader=desk-b',
@@ -241,7 +230,7 @@ describe('bounds (http.limits.deskWaitsPerUser, http.limits.deskWaits)', () => {
     expect(first[0], first[1].body).toBe('held');
     expect(first[1].statusCode).toBe(409);
     expect(first[1].json().error).toBe('superseded');
-    await until('desk-a');
+    await deskWaiting(small, 'desk-a');
     await s.post(as.admin, '/taps', { reader: 'desk-a', uid: uidOf(9) });
     expect((await again).json()).toMatchObject({ uid: uidOf(9) });
   });

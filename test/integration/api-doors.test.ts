@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { expect400, TestApi } from '../support/api.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deskWaiting, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually } from '../support/lab-tools.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
 const DOORS = ['pintu-utama', 'ruang-kabag'] as const;
@@ -26,18 +27,18 @@ async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>) {
   expect(await snapshot()).toEqual(before);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function pokeUntilSettled<T>(pending: Promise<T>, poke: () => Promise<unknown>): Promise<T> {
-  let settled = false;
-  void pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 100 && !settled; i++) {
-    await sleep(20);
-    if (!settled) await poke();
-  }
-  return pending;
+let sentinels = 0;
+/**
+ * Nothing changed, proved by a sentinel: a denied tap after the request, answered once its
+ * journal entry is durable, so after anything the request had set going. A new UID each time
+ * (the reader's debounce would count a repeat once).
+ */
+async function expectUnchangedAfterSentinel(before: Awaited<ReturnType<typeof snapshot>>) {
+  const uid = `0A0B0C${(++sentinels).toString(16).padStart(2, '0').toUpperCase()}`;
+  const denied = await tap({ reader: 'pintu-utama-in', uid });
+  expect(denied.json()).toMatchObject({ granted: false, reason: 'unknown_badge' });
+  expect(await lastEntry()).toMatchObject({ type: 'access.denied', payload: { readerId: 'pintu-utama-in' } });
+  expect(await snapshot()).toEqual({ ...before, seq: before.seq + 1 });
 }
 
 /** A badged guest with the room granted: their badge UID and keypad code. */
@@ -107,8 +108,7 @@ describe('POST /doors/:id/unlock', () => {
     expect(res.statusCode).toBe(200);
     expect((await lastEntry()).payload).toEqual({ doorId: 'ruang-kabag', ms: 100 });
     expect(t.lock('ruang-kabag').state().locked).toBe(false);
-    await sleep(250);
-    expect(t.lock('ruang-kabag').state().locked).toBe(true);
+    await eventually(() => expect(t.lock('ruang-kabag').state().locked).toBe(true));
   });
 
   // A POST without a body is an empty object (app.ts preValidation): curl -X POST unlocks.
@@ -279,11 +279,11 @@ describe('POST /taps', () => {
     });
     expect(DOORS.map((d) => t.lock(d).pulses)).toEqual(before);
     // The desk tap is journaled once durable (asynchronously).
-    let entry = await lastEntry();
-    for (let i = 0; i < 200 && entry?.type !== 'desk.tap'; i++) {
-      await sleep(5);
-      entry = await lastEntry();
-    }
+    const entry = await eventually(async () => {
+      const e = await lastEntry();
+      expect(e?.type).toBe('desk.tap');
+      return e;
+    });
     expect(entry).toMatchObject({
       type: 'desk.tap',
       payload: { readerId: 'desk', uid: guest.uid, badgeId: guest.badgeId },
@@ -335,8 +335,7 @@ describe('POST /taps', () => {
   ])('400 for %s names the field and changes nothing', async (_what, payload, field) => {
     const before = await snapshot();
     expect400(await tap(payload as Record<string, string>), field);
-    await sleep(10);
-    await expectUnchanged(before);
+    await expectUnchangedAfterSentinel(before);
   });
 
   it('404 for an unknown reader (field reader), nothing changes', async () => {
@@ -344,8 +343,7 @@ describe('POST /taps', () => {
     const res = await tap({ reader: 'garasi-in', uid: '04A1B2C3D4E501' });
     expect(res.statusCode).toBe(404);
     expect(res.json().field).toBe('reader');
-    await sleep(10);
-    await expectUnchanged(before);
+    await expectUnchangedAfterSentinel(before);
   });
 });
 
@@ -354,7 +352,9 @@ describe('POST /taps', () => {
 describe('GET /desk/next-tap', () => {
   it('answers with the next badge tapped on the desk reader', async () => {
     const pending = api('GET', '/desk/next-tap?waitSeconds=10', as.receptionist);
-    const res = await pokeUntilSettled(pending, () => tap({ reader: 'desk', uid: '04A1B2C3D4E502' }));
+    await deskWaiting(t);
+    await tap({ reader: 'desk', uid: '04A1B2C3D4E502' });
+    const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ kind: 'desk', uid: '04A1B2C3D4E502' });
     expect(res.json().badgeId).toEqual(expect.any(String));
@@ -363,7 +363,7 @@ describe('GET /desk/next-tap', () => {
   it('408 after waitSeconds with no desk tap; a tap at a door does not count', async () => {
     const started = Date.now();
     const pending = api('GET', '/desk/next-tap?waitSeconds=1', as.admin);
-    await sleep(100);
+    await deskWaiting(t);
     await tap({ reader: 'pintu-utama-in', uid: '01020304' });
     const res = await pending;
     expect(res.statusCode).toBe(408);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { expect400, TestApi } from '../support/api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually } from '../support/lab-tools.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
 
@@ -16,19 +17,17 @@ const as = {} as Record<Role, string>;
 const { loginAs, api, seq } = new TestApi(() => t, '10.5.0');
 let base = '';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A denied tap at the entrance: journals one access.denied (asynchronously). */
 const deniedTap = () => api('POST', '/taps', as.receptionist, { reader: 'pintu-utama-in', uid: 'DEADBEEF' });
 const unlock = () => api('POST', '/doors/ruang-kabag/unlock', as.facilities, { ms: 100 });
 /** Wait until every journal append so far is durable (record() resolves after fsync). */
 async function settled() {
   const target = seq();
-  for (let i = 0; i < 200; i++) {
-    const top = (await api('GET', '/events?limit=1', as.admin)).json().events[0]?.seq ?? 0;
-    if (top >= target) return;
-    await sleep(5);
-  }
-  throw new Error('journal did not settle');
+  await eventually(async () =>
+    expect((await api('GET', '/events?limit=1', as.admin)).json().events[0]?.seq ?? 0).toBeGreaterThanOrEqual(
+      target,
+    ),
+  );
 }
 
 interface JournalEvent {
@@ -159,7 +158,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const s of [...openStreams]) s.close();
-  await sleep(20);
   // Keep-alive sockets of fetch() would hold app.close() for seconds.
   t?.app.server.closeAllConnections();
   await t?.close();
@@ -316,9 +314,12 @@ describe('GET /events/stream (SSE on a listening server)', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(all.map((e) => e.event)).toEqual(all.map((e) => e.data!.type));
     expect(all.filter((e) => e.event === 'door.unlocked')).toHaveLength(2);
-    // Nothing more arrives (no duplicate sent late).
-    await sleep(100);
-    expect(b.events.map((e) => e.id)).toEqual(ids);
+    // Nothing more arrives (no duplicate sent late): a later event is the sentinel.
+    await deniedTap();
+    await settled();
+    const sentinel = seq();
+    await b.until((es) => es.some((e) => e.id === sentinel));
+    expect(b.events.map((e) => e.id)).toEqual([...ids, sentinel]);
     b.close();
   });
 
@@ -331,8 +332,11 @@ describe('GET /events/stream (SSE on a listening server)', () => {
     await unlock();
     await deniedTap();
     const events = await s.until((es) => es.length >= 2);
-    await sleep(100);
-    expect(s.events).toHaveLength(2);
+    // The sentinel: a later unlock; the denied tap before it would have come first.
+    await unlock();
+    const sentinel = seq();
+    await s.until((es) => es.some((e) => e.id === sentinel));
+    expect(s.events).toHaveLength(3);
     expect(s.events.every((e) => e.event === 'door.unlocked')).toBe(true);
     expect(s.events[0]!.id!).toBeLessThan(events[1]!.id!);
     s.close();

@@ -8,7 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { expect400, TestApi, UNKNOWN_ID } from '../support/api.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deskWaiting, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'security', 'host', 'facilities'];
 /** A well-formed NIK: Kota Surabaya, a woman born 1 July 1990 (day + 40). */
@@ -94,21 +94,6 @@ async function badgeOf(label: string) {
     id: string;
   }>;
   return badges.find((b) => b.label === label)!;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Keep poking (e.g. tapping the desk reader) until a long-polling request has answered. */
-async function pokeUntilSettled<T>(pending: Promise<T>, poke: () => Promise<unknown>): Promise<T> {
-  let settled = false;
-  void pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 100 && !settled; i++) {
-    await sleep(20);
-    if (!settled) await poke();
-  }
-  return pending;
 }
 
 beforeAll(async () => {
@@ -810,9 +795,9 @@ describe('POST /visits/:id/badge', () => {
       waitSeconds: 10,
       collateral: KTP,
     });
-    const res = await pokeUntilSettled(pending, () =>
-      post(as.receptionist, '/taps', { reader: 'desk', uid: badge.uid }),
-    );
+    await deskWaiting(t);
+    await post(as.receptionist, '/taps', { reader: 'desk', uid: badge.uid });
+    const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ state: 'badged', badgeId: badge.id });
     expect(await badgeOf(label)).toMatchObject({ status: 'issued', visitId: id });

@@ -24,7 +24,6 @@ import {
   connectCode,
   cutConnections,
   type MqttGateway,
-  sleep,
   TEST_PASSWORD,
   type TestUser,
   until,
@@ -60,6 +59,12 @@ export async function journalSince(g: MqttGateway, seq: number): Promise<Journal
 export async function rejected(g: MqttGateway, reason?: string): Promise<number> {
   const { values } = await g.gateway.core.metrics.mqtt.rejected.get();
   return values.filter((v) => !reason || v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+}
+
+/** Room controller commands with this outcome (acked, offline, no_ack...), as the metric counts them. */
+export async function commands(g: MqttGateway, result: string): Promise<number> {
+  const { values } = await g.gateway.core.metrics.mqtt.commands.get();
+  return values.find((v) => v.labels.result === result)?.value ?? 0;
 }
 
 export function contractSuite(setup: BrokerSetup): void {
@@ -179,6 +184,7 @@ export function contractSuite(setup: BrokerSetup): void {
     it('status and door states are retained, events and commands are not', async () => {
       const ctl = await ready();
       const v = await g.badgedVisit();
+      const witness = await as('fac', ['pintu/#']);
       ctl.tap('nfc', v.uid);
       await until(() => expect(ctl.ran.some((c) => c.action === 'unlock')).toBe(true));
       await until(async () =>
@@ -186,7 +192,16 @@ export function contractSuite(setup: BrokerSetup): void {
       );
       // The pulse (500 ms) is over and the controller reported it: nothing changes while we look.
       await until(() => expect(ctl.locked && g.drivers.locks.get('ruang-101')!.state().locked).toBe(true));
-      await sleep(150);
+      // Settled: what the tap made the gateway publish has reached a subscriber (so the broker
+      // holds it) before the late client subscribes.
+      await until(() => {
+        expect(witness.on('pintu/events').some((e) => JSON.parse(e).type === 'access.granted')).toBe(true);
+        expect(witness.on('pintu/visitors/inside').at(-1)).toBe('1');
+        expect(JSON.parse(witness.on('pintu/doors/ruang-101/state').at(-1) ?? '{}').locked).toBe(true);
+        expect(witness.on('pintu/doors/ruang-101/state').some((t) => JSON.parse(t).locked === false)).toBe(
+          true,
+        );
+      });
       // A client that connects now gets what is retained, and only that.
       const late = await as('fac', ['pintu/#']);
       await until(() => expect(late.on('pintu/status')).toEqual(['online']));
@@ -270,21 +285,42 @@ export function contractSuite(setup: BrokerSetup): void {
         'pintu/events',
         'pintu/visitors/#',
       ]);
+      // A witness that reads everything, and the spy's own room: the sentinels below.
+      const witness = await as('fac', ['pintu/#']);
+      await spy.client.subscribeAsync('pintu/rooms/r101/command', { qos: 1 });
       c102.tap('nfc', v.uid);
       await until(() => expect(c102.ran.some((c) => c.action === 'unlock')).toBe(true));
-      await sleep(150);
-      expect(spy.messages).toEqual([]);
+      await until(() => {
+        expect(witness.on('pintu/events').some((e) => JSON.parse(e).type === 'access.granted')).toBe(true);
+        expect(witness.on('pintu/doors/ruang-102/state').some((t) => JSON.parse(t).locked === false)).toBe(
+          true,
+        );
+      });
+      // The broker sent the spy its copies (had the ACL let them through) before a later
+      // command to the spy's own room.
+      await witness.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      await until(() => expect(spy.on('pintu/rooms/r101/command')).toHaveLength(1));
+      expect(spy.messages.filter((m) => m.topic !== 'pintu/rooms/r101/command')).toEqual([]);
       const since = lastSeq();
       await attempt(
-        spy.client.publishAsync('pintu/rooms/r102/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' })),
+        spy.client.publishAsync('pintu/rooms/r102/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' }), {
+          qos: 1,
+        }),
+        spy.client,
       );
-      await sleep(200);
       const spy2 = await as('ctl-101');
-      await attempt(spy2.client.publishAsync('pintu/doors/ruang-102/set', 'UNLOCK'));
+      await attempt(spy2.client.publishAsync('pintu/doors/ruang-102/set', 'UNLOCK', { qos: 1 }), spy2.client);
       const spy3 = await as('ctl-101');
-      await attempt(spy3.client.publishAsync('pintu/rooms/r102/state', '{"online":false}', { retain: true }));
-      await sleep(300);
-      expect(await journalSince(g, since)).toEqual([]);
+      await attempt(
+        spy3.client.publishAsync('pintu/rooms/r102/state', '{"online":false}', { qos: 1, retain: true }),
+        spy3.client,
+      );
+      // The sentinel: the real controller's tap, handled after whatever the broker let through.
+      c102.tap('nfc', 'DEADBEEF');
+      await until(async () => expect((await journalSince(g, since)).length).toBeGreaterThan(0));
+      expect(
+        (await journalSince(g, since)).map((e) => [e.type, (e.payload as { reason?: string }).reason]),
+      ).toEqual([['access.denied', 'unknown_badge']]);
       expect(g.drivers.locks.get('ruang-102')!.state().fault).toBeUndefined();
       if (embedded) expect(await rejected(g, 'acl')).toBeGreaterThanOrEqual(3);
     });
@@ -305,28 +341,46 @@ export function contractSuite(setup: BrokerSetup): void {
       await attempt(
         evil.client.publishAsync(
           'pintu/rooms/r101/command',
-          JSON.stringify({ id: 'evil', action: 'unlock', ms: 5000, exp: Date.now() + 60_000 }),
+          JSON.stringify({
+            id: 'evil',
+            action: 'unlock',
+            ms: 5000,
+            exp: Date.now() + 60_000,
+            at: Date.now(),
+          }),
+          { qos: 1 },
         ),
+        evil.client,
       );
+      // Past the reader's debounce: the same badge again would be decided anew.
+      g.clock.now += 60_000;
       const evil2 = await as('fac');
       await attempt(
-        evil2.client.publishAsync('pintu/rooms/r101/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' })),
+        evil2.client.publishAsync(
+          'pintu/rooms/r101/tap',
+          JSON.stringify({ credential: v.uid, kind: 'nfc' }),
+          {
+            qos: 1,
+          },
+        ),
+        evil2.client,
       );
-      await sleep(300);
-      expect(ctl.ran.length).toBe(ran);
-      expect(await journalSince(g, since)).toEqual([]);
 
+      // The door command facilities may send is the sentinel: the broker delivered the refused
+      // ones (had it let them through) to the controller and the gateway before it.
       const ok = await as('fac');
       await ok.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
       await until(async () => expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toHaveLength(1));
       const [entry] = await doorEntries(since, 'door.unlocked', 'ruang-101');
       expect(entry!.actor).toMatchObject({ kind: 'device', id: embedded ? 'mqtt:fac' : 'mqtt' });
-      await until(() => expect(ctl.ran.length).toBe(ran + 1));
-      expect(ctl.ran.at(-1)!.action).toBe('unlock');
+      await until(() => expect(ctl.ran.slice(ran).some((c) => c.id !== 'evil')).toBe(true));
+      expect(ctl.ran.slice(ran).map((c) => c.action)).toEqual(['unlock']);
+      expect(ctl.ran.at(-1)!.id).not.toBe('evil');
+      expect((await journalSince(g, since)).map((e) => e.type)).toEqual(['door.unlocked']);
     });
 
     it('lets Home Assistant read states and discovery but not the roll call; it may command doors', async () => {
-      await ready();
+      const ctl = await ready();
       const v = await g.badgedVisit();
       g.gateway.access.simulate('pintu-utama-in', 'nfc', v.uid);
       const ha = await as('ha', [
@@ -363,7 +417,12 @@ export function contractSuite(setup: BrokerSetup): void {
             .filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length,
         ).toBe(configs),
       );
-      await sleep(100);
+      // A controller's tap: the broker routes it (had the ACL let it) to Home Assistant before the
+      // gateway hears it, so before the event of its decision.
+      ctl.tap('nfc', 'DEADBEEF');
+      await until(() =>
+        expect(ha.on('pintu/events').some((e) => JSON.parse(e).reason === 'unknown_badge')).toBe(true),
+      );
       expect(ha.messages.filter((m) => m.topic.includes('/tap'))).toEqual([]);
     });
 
@@ -372,16 +431,28 @@ export function contractSuite(setup: BrokerSetup): void {
       const ran = ctl.ran.length;
       const since = lastSeq();
       const fac = await as('fac');
-      await attempt(fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1, retain: true }));
-      await sleep(400);
+      await attempt(
+        fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1, retain: true }),
+        fac.client,
+      );
+      // The sentinel: a plain LOCK after it, which the gateway handles after the refused one.
+      const fac2 = await as('fac');
+      await fac2.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      await until(async () => expect(await doorEntries(since, 'door.locked', 'ruang-101')).toHaveLength(1));
+      await until(() => expect(ctl.ran.length).toBeGreaterThan(ran));
       expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toEqual([]);
-      expect(ctl.ran.length).toBe(ran);
+      expect(ctl.ran.slice(ran).map((c) => c.action)).toEqual(['lock']);
       if (embedded || setup.protocolVersion === 5)
         expect(await rejected(g, 'retained')).toBeGreaterThanOrEqual(1);
       // Nothing retained stays behind for the next subscriber (a gateway restart would see it).
       const late = await as('fac', ['pintu/doors/+/set']);
-      await sleep(200);
-      expect(late.messages.filter((m) => m.payload.length > 0)).toEqual([]);
+      // A broker sends what is retained before anything published after the subscription (by
+      // the late client itself: a Mosquitto as shipped keeps one connection per login).
+      await late.client.publishAsync('pintu/doors/ruang-102/set', 'LOCK', { qos: 1 });
+      await until(() => expect(late.on('pintu/doors/ruang-102/set')).toContain('LOCK'));
+      expect(late.messages.filter((m) => m.payload.length > 0)).toEqual([
+        { topic: 'pintu/doors/ruang-102/set', payload: 'LOCK', retain: false },
+      ]);
     });
 
     it('a controller publishing a retained tap opens nothing', async () => {
@@ -390,12 +461,20 @@ export function contractSuite(setup: BrokerSetup): void {
       const since = lastSeq();
       await attempt(
         ctl.publishRaw('pintu/rooms/r101/tap', JSON.stringify({ credential: v.uid, kind: 'nfc' }), {
+          qos: 1,
           retain: true,
         }),
+        ctl,
       );
-      await sleep(400);
+      // The sentinel: a plain tap after it on the same connection, decided after the retained one.
+      ctl.tap('nfc', 'DEADBEEF');
+      await until(async () =>
+        expect((await journalSince(g, since)).some((e) => e.type === 'access.denied')).toBe(true),
+      );
       if (embedded || setup.protocolVersion === 5) {
-        expect((await journalSince(g, since)).filter((e) => e.type.startsWith('access.'))).toEqual([]);
+        expect(
+          (await journalSince(g, since)).map((e) => [e.type, (e.payload as { reason?: string }).reason]),
+        ).toEqual([['access.denied', 'unknown_badge']]);
         expect(await rejected(g, 'retained')).toBeGreaterThanOrEqual(1);
       }
     });
@@ -588,11 +667,15 @@ export function contractSuite(setup: BrokerSetup): void {
       const fac = await as('fac');
       await fac.client.publishAsync('pintu/doors/ruang-101/set', 'UNLOCK', { qos: 1 });
       await until(async () => expect(await doorEntries(since, 'door.unlocked', 'ruang-101')).toHaveLength(1));
-      await sleep(300);
+      // The sentinel of that unlock's fate: the hub dropped it as sent to an offline controller.
+      await until(async () => expect(await commands(g, 'offline')).toBe(1));
       const back = await controller('r101');
       await until(() => expect(back.ran.map((c) => c.action)).toEqual(['lock']));
-      await sleep(500);
-      expect(back.ran.map((c) => c.action)).toEqual(['lock']);
+      // A later command is the sentinel: anything queued from the outage (the broker's session,
+      // a retry) would reach the controller before it.
+      await fac.client.publishAsync('pintu/doors/ruang-101/set', 'LOCK', { qos: 1 });
+      await until(() => expect(back.ran.length).toBeGreaterThanOrEqual(2));
+      expect(back.ran.map((c) => c.action)).toEqual(['lock', 'lock']);
       await until(async () =>
         expect(await doorEntries(since, 'door.alarm_cleared', 'ruang-101')).toHaveLength(1),
       );
@@ -723,7 +806,9 @@ export function contractSuite(setup: BrokerSetup): void {
         for (const t of gone) expect(ha2.messages.filter((m) => m.topic === t).at(-1)?.payload).toBe('');
       });
       const ha3 = await as('ha', ['homeassistant/#']);
-      await sleep(300);
+      // The broker sends what is retained before a message published after the subscription.
+      await ha3.client.publishAsync('homeassistant/status', 'offline', { qos: 1 });
+      await until(() => expect(ha3.on('homeassistant/status')).toContain('offline'));
       const retainedNow = [
         ...new Set(ha3.messages.filter((m) => m.retain && m.payload.length > 0).map((m) => m.topic)),
       ];

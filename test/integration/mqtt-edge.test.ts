@@ -244,7 +244,7 @@ describe('the MQTT edge of the embedded broker (issue 11)', () => {
     expect(routed).toEqual(['pintu/doors/pintu-utama/set']);
     expect(fac.client.connected).toBe(true);
     // The sixth within the minute is abuse: the connection is closed.
-    await attempt(fac.client.publishAsync('elsewhere/status', 'x', { qos: 1 }));
+    await attempt(fac.client.publishAsync('elsewhere/status', 'x', { qos: 1 }), fac.client);
     await until(() => expect(fac.client.connected).toBe(false));
     expect(await rejected(g!, 'acl')).toBe(6);
     expect(await rejected(g!, 'rate')).toBe(1);

@@ -18,7 +18,6 @@ import {
   connectCode,
   freePort,
   type MqttGateway,
-  sleep,
   startMqttGateway,
   TEST_PASSWORD,
   until,
@@ -152,13 +151,19 @@ describe('the embedded broker itself', () => {
       reconnectPeriod: 0,
     });
     await ctl.start();
+    const fac = await as('fac', ['pintu/events']);
     try {
       const as = (clientId: string) =>
         connectCode(g!.url, { username: 'fac', password: TEST_PASSWORD, clientId });
       expect(await as('pintu-room-r101')).toBe(2);
       expect(await as('pintu-gateway')).toBe(2);
       expect(await as('pintu-gateway-events')).toBe(2);
-      await sleep(100);
+      // The sentinel: a tap over the controller's session, decided by the gateway's, published by
+      // its events session. A takeover would have closed one of them before its CONNACK.
+      ctl.tap('nfc', 'DEADBEEF');
+      await until(() =>
+        expect(fac.on('pintu/events').some((e) => JSON.parse(e).reason === 'unknown_badge')).toBe(true),
+      );
       expect(ctl.connected).toBe(true);
       expect(g.mqtt.health().connected).toBe(true);
     } finally {
@@ -216,15 +221,23 @@ describe('the embedded broker itself', () => {
       users: USERS,
     });
     const deep = await as('fac');
-    await attempt(deep.client.publishAsync('pintu/doors/a/b/c/d/e/f/g/h/set', 'LOCK'));
+    await attempt(
+      deep.client.publishAsync('pintu/doors/a/b/c/d/e/f/g/h/set', 'LOCK', { qos: 1 }),
+      deep.client,
+    );
     await until(() => expect(deep.client.connected).toBe(false));
 
     // A frozen subscriber: a raw socket that logs in, subscribes to everything and never reads.
     const frozen = net.connect(g.config.mqtt.port, '127.0.0.1');
     await new Promise((r) => frozen.once('connect', r));
     frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
+    // Settled once its SUBACK came (after the CONNACK's 4 bytes): then it stops reading.
+    let got = Buffer.alloc(0);
+    frozen.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+    });
     frozen.write(subscribePacket('homeassistant/#'));
-    await sleep(300);
+    await until(() => expect(got[4]).toBe(0x90));
     frozen.pause();
     expect(g.mqtt.broker!.clients().map((c) => c.id)).toContain('fac-frozen');
     const healthy = await as('fac', ['homeassistant/status']);

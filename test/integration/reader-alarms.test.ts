@@ -4,7 +4,7 @@
 // pintu_reader_connected to 0 and raises reader_offline on the reader's door once (journal,
 // pintu/events, the retained door state); it clears when every reader of the door is back.
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { ReadEvent, ReaderPort, ReaderStatus } from '../../src/hardware/ports.js';
 import { assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
@@ -14,7 +14,6 @@ import {
   client,
   freePort,
   type MqttGateway,
-  sleep,
   startMqttGateway,
   TEST_PASSWORD,
   until,
@@ -103,6 +102,21 @@ describe('reader_offline: readers that lose their device', () => {
       if (e.type === 'door.alarm' || e.type === 'door.alarm_cleared') out.push(e);
     return out;
   };
+  let sentinels = 0;
+  /**
+   * The journal's sentinel: a denied tap, appended after any alarm the readers set going (the
+   * journal keeps the order of its appends). A new UID each time: the debounce counts a repeat once.
+   */
+  const journalSentinel = async (gw: MqttGateway) => {
+    const from = gw.gateway.core.journal.lastSeq;
+    const credential = `DEADBE${(++sentinels).toString(16).padStart(2, '0').toUpperCase()}`;
+    gw.gateway.access.handleRead({ readerId: 'pintu-utama-in', kind: 'nfc', credential });
+    await until(async () => {
+      const types: string[] = [];
+      for await (const e of gw.gateway.core.journal.read({ fromSeq: from + 1 })) types.push(e.type);
+      expect(types).toContain('access.denied');
+    });
+  };
   const brief = (e: JournalEntry) => [e.type, (e.payload as { alarm?: string }).alarm, e.actor.id];
   const lastState = (fac: Collected) => JSON.parse(fac.on('pintu/doors/pintu-utama/state').at(-1) ?? '{}');
 
@@ -151,7 +165,7 @@ describe('reader_offline: readers that lose their device', () => {
       'reader pintu-utama-in: offline (cannot open the device: ENOENT)',
       'reader pintu-utama-out: offline (PC/SC reader removed)',
     ]);
-    await sleep(300);
+    await journalSentinel(gw);
     expect(await alarmEntries(gw, since)).toHaveLength(1);
     // The panel's door card reads them from GET /doors.
     const { token } = await gw.gateway.accounts.createToken('doors', 'security', {
@@ -171,7 +185,7 @@ describe('reader_offline: readers that lose their device', () => {
     await until(async () =>
       expect((await health(gw)).problems).toEqual(['reader pintu-utama-out: offline (PC/SC reader removed)']),
     );
-    await sleep(200);
+    await journalSentinel(gw);
     expect(await alarmEntries(gw, since)).toHaveLength(1);
     expect(lastState(fac).alarms).toEqual(['reader_offline']);
     // Both back: cleared, by the reader that came back last.
@@ -214,13 +228,21 @@ describe('reader_offline: readers that lose their device', () => {
     const inReader = new FakeReader('pintu-utama-in');
     const { g: gw } = await start([inReader]);
     const since = gw.gateway.core.journal.lastSeq;
-    for (let i = 0; i < 5; i++) {
-      inReader.status(false, 'serial reader unplugged');
-      await sleep(50);
-      inReader.status(true, '/dev/ttyUSB0');
-      await sleep(20);
+    // The debounce is a timer of the product: on a fake clock, so a busy machine cannot stretch
+    // a glitch past it. Nothing in this window awaits, so only the readers' timers are fake.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      for (let i = 0; i < 5; i++) {
+        inReader.status(false, 'serial reader unplugged');
+        vi.advanceTimersByTime(WATCH.offlineAfterMs / 3);
+        inReader.status(true, '/dev/ttyUSB0');
+        vi.advanceTimersByTime(20);
+      }
+      vi.advanceTimersByTime(WATCH.offlineAfterMs * 2);
+    } finally {
+      vi.useRealTimers();
     }
-    await sleep(WATCH.offlineAfterMs * 2);
+    await journalSentinel(gw);
     expect(await alarmEntries(gw, since)).toEqual([]);
     expect(await health(gw)).toMatchObject({ status: 'ok' });
     expect(gw.gateway.readers.states().find((r) => r.id === 'pintu-utama-in')).toMatchObject({

@@ -14,6 +14,7 @@ import type { SimLock } from '../../src/hardware/sim.js';
 import { buildHttp } from '../../src/http/app.js';
 import { mqttContractDocuments } from '../../src/mqtt/asyncapi.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
+import { eventually } from './lab-tools.js';
 
 /** Monday 2026-11-30 09:00 in Asia/Jakarta (02:00 UTC): inside office hours. */
 export const MONDAY_9AM = Date.UTC(2026, 10, 30, 2, 0, 0);
@@ -30,6 +31,21 @@ export interface TestGateway {
   /** Session cookie header for a fresh user of this role (hosts act as host `kabag-umum`). */
   login(role: Role): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Resolves once a client waits on this desk reader (GET /desk/next-tap, a badge by nextTap): the
+ * sentinel before a tap meant for that wait. With `gone`, once nobody waits there any more.
+ */
+export async function deskWaiting(
+  t: Pick<TestGateway, 'gateway'>,
+  readerId = 'desk',
+  gone = false,
+): Promise<void> {
+  await eventually(() => {
+    if ((t.gateway.access.desk.holder(readerId) === undefined) !== gone)
+      throw new Error(`${gone ? 'still a wait' : 'no wait'} on the reader ${readerId}`);
+  });
 }
 
 export async function startTestGateway(

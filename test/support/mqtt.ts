@@ -42,14 +42,21 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A publish that the broker may refuse by closing the connection: settle after at most ms. */
-export function attempt(p: Promise<unknown>, ms = 300): Promise<void> {
+/**
+ * A QoS 1 publish the broker may refuse: settles once the broker has dealt with it, at its
+ * PUBACK (whatever the reason code) or when the broker closes the connection. What the broker
+ * let through is then on its way to subscribers ahead of anything published after.
+ */
+export function attempt(
+  p: Promise<unknown>,
+  from: { once(event: 'close', listener: () => void): unknown },
+): Promise<void> {
   return Promise.race([
     p.then(
       () => undefined,
       () => undefined,
     ),
-    sleep(ms).then(() => undefined),
+    new Promise<void>((resolve) => from.once('close', () => resolve())),
   ]);
 }
 

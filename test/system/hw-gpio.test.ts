@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { createDrivers, DriverError } from '../../src/hardware/drivers.js';
@@ -270,7 +270,9 @@ describe('door inputs at the port below the backend (InputLine)', () => {
       this.onChange(level);
     }
   }
-  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The debounce is a timer of the product: on a fake clock, so a busy machine cannot stretch a
+  // bounce past it (nor a real wait fall short of it).
+  const advance = (ms: number) => vi.advanceTimersByTime(ms);
 
   it('reports a change once it held for debounceMs; bounce is filtered; exit presses only', async () => {
     const contact = new FakeLine();
@@ -279,29 +281,33 @@ describe('door inputs at the port below the backend (InputLine)', () => {
     const seen: DoorInputEvent[] = [];
     inputs.onInput((e) => seen.push(e));
     await inputs.start();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     expect(inputs.contactOpen()).toBe(false);
     // bouncing contact: open, shut, open within the debounce time -> one "open"
     contact.set(true);
-    await wait(5);
+    advance(5);
     contact.set(false);
-    await wait(5);
+    advance(5);
     contact.set(true);
-    await wait(10);
+    advance(10);
     expect(seen).toEqual([]);
-    await wait(40);
+    advance(40);
     expect(seen).toEqual([{ input: 'contact', active: true }]);
     expect(inputs.contactOpen()).toBe(true);
     // a glitch shorter than the debounce time and back: nothing
     contact.set(false);
-    await wait(5);
+    advance(5);
     contact.set(true);
-    await wait(50);
+    advance(50);
     expect(seen).toHaveLength(1);
     // exit button: a press counts, its release does not
     exit.set(true);
-    await wait(45);
+    advance(45);
     exit.set(false);
-    await wait(45);
+    advance(45);
     expect(seen).toEqual([
       { input: 'contact', active: true },
       { input: 'exit', active: true },

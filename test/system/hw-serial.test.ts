@@ -80,18 +80,27 @@ describe('serial line parsing', () => {
 
 describe('serial reader status', () => {
   it('reports a device it cannot open once, not at every retry, and nothing once stopped', async () => {
-    const r = new SerialReader('r1', {
-      path: join(tmpdir(), 'pintu-no-such-tty'),
-      baudRate: 9600,
-      delimiter: '\n',
-      kind: 'nfc',
-      reopenMinMs: 20,
-      reopenMaxMs: 40,
-    });
+    const failures: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (l: string) => failures.push(JSON.parse(l).msg) });
+    const r = new SerialReader(
+      'r1',
+      {
+        path: join(tmpdir(), 'pintu-no-such-tty'),
+        baudRate: 9600,
+        delimiter: '\n',
+        kind: 'nfc',
+        reopenMinMs: 20,
+        reopenMaxMs: 40,
+      },
+      log,
+    );
     const seen: ReaderStatus[] = [];
     r.onStatus((s) => seen.push(s));
     await r.start();
-    await new Promise((res) => setTimeout(res, 300));
+    // Three failed opens logged are the sentinel: the retries ran, and each could have reported.
+    await eventually(() =>
+      expect(failures.filter((m) => m === 'serial reader: open failed').length).toBeGreaterThanOrEqual(3),
+    );
     await r.stop();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({

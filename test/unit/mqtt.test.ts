@@ -442,19 +442,31 @@ describe('room controller commands', () => {
   const state = (room: string, s: object, retained = true) =>
     hub.handle({ kind: 'room.state', room }, Buffer.from(JSON.stringify(s)), retained);
 
-  it('an acknowledged pulse unlocks, then relocks; retries reuse the id', async () => {
-    const lock = hub.lock('d1', 'r1');
-    state('r1', { online: true, locked: true });
-    ack('r1', sent.at(-1)!.command.id);
-    lock.pulse(60);
-    const first = sent.at(-1)!.command;
-    expect(first).toMatchObject({ action: 'unlock', ms: 60 });
-    expect(first.exp).toBeGreaterThan(Date.now());
-    await new Promise((r) => setTimeout(r, 30));
-    expect(sent.at(-1)!.command.id).toBe(first.id);
-    ack('r1', first.id);
-    expect(lock.state()).toEqual({ locked: false });
-    await vi.waitFor(() => expect(lock.state().locked).toBe(true));
+  it('an acknowledged pulse unlocks, then relocks; retries reuse the id', () => {
+    // The retry and relock timers on a fake clock: on a busy machine a real 30 ms wait could
+    // pass every retry (20 ms apart, 2 of them) and the ack would come too late.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const lock = hub.lock('d1', 'r1');
+      state('r1', { online: true, locked: true });
+      ack('r1', sent.at(-1)!.command.id);
+      lock.pulse(60);
+      const first = sent.at(-1)!.command;
+      expect(first).toMatchObject({ action: 'unlock', ms: 60 });
+      expect(first.exp).toBeGreaterThan(Date.now());
+      const before = sent.length;
+      vi.advanceTimersByTime(20);
+      expect(sent.length).toBe(before + 1);
+      expect(sent.at(-1)!.command.id).toBe(first.id);
+      ack('r1', first.id);
+      expect(lock.state()).toEqual({ locked: false });
+      vi.advanceTimersByTime(59);
+      expect(lock.state().locked).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(lock.state().locked).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('no ack: retries, then the no_ack alarm, the door unknown, and a lock behind the lost unlock', async () => {

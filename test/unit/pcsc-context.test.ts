@@ -11,6 +11,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NfcConstructor, type NfcReader, PcscContext, PcscReader } from '../../src/hardware/pcsc.js';
 import type { ReadEvent, ReaderStatus } from '../../src/hardware/ports.js';
+import { eventually } from '../support/lab-tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pintu-pcsc-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +55,6 @@ const listen = (path: string) =>
     const s = createServer((c) => c.destroy());
     s.listen(path, () => resolve(s));
   });
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const reader = (ctx: PcscContext, id: string, name: string, feedback = false) =>
   new PcscReader(
     id,
@@ -83,21 +83,20 @@ describe('PC/SC context', () => {
     });
     const port = reader(ctx, 'door', '^Virtual PCD 00 00$');
     await port.start();
-    await wait(1000);
+    // Four tries logged (the sentinel), and no context made meanwhile.
+    await eventually(() => expect(warnings.length).toBeGreaterThanOrEqual(4));
     expect(FakeNfc.made).toHaveLength(0);
     expect(warnings.slice(0, 4)).toEqual([100, 200, 400, 400]);
     const server = await listen(socket);
-    await wait(500);
+    await eventually(() => expect(ctx.connected).toBe(true));
     expect(FakeNfc.made).toHaveLength(1);
-    expect(ctx.connected).toBe(true);
     expect(ctx.generation).toBe(1);
 
     // the context dies (pcscd restarted): closed, and a new one is made
     FakeNfc.made[0]!.emit('error', new Error('SCardGetStatusChange error: RPC transport error.(0x80100013)'));
     expect(FakeNfc.made[0]!.closed).toBe(true);
     // it lived less than 10 s, so the wait stays where it had grown (400 ms)
-    await wait(600);
-    expect(FakeNfc.made).toHaveLength(2);
+    await eventually(() => expect(FakeNfc.made).toHaveLength(2));
     expect(ctx.generation).toBe(2);
 
     await port.stop();
@@ -124,8 +123,7 @@ describe('PC/SC context', () => {
       p.onIgnored((i) => ignored.push(`${i.readerId} ${i.reason}`));
       await p.start();
     }
-    await wait(100);
-    const nfc = FakeNfc.made[0]!;
+    const nfc = await eventually(() => FakeNfc.made[0] ?? Promise.reject(new Error('no context yet')));
     const doorReader = new FakeReader('ACS ACR122U PICC Interface 00 00', '04A1B2C3D4E5019000');
     const deskReader = new FakeReader('ACS ACR122U PICC Interface 01 00', '0102039000');
     const other = new FakeReader('Something else', '9000');
@@ -137,14 +135,14 @@ describe('PC/SC context', () => {
 
     doorReader.emit('card', { atr: Buffer.from('3B8180018080', 'hex') });
     deskReader.emit('card', {});
-    await wait(10);
+    await eventually(() => expect(reads.length + ignored.length).toBe(2));
     expect(reads).toEqual([{ readerId: 'door', kind: 'nfc', credential: '04A1B2C3D4E501' }]);
     expect(ignored).toEqual(['desk bad_uid']); // a 3-byte UID is no ISO 14443 UID
     expect(doorReader.sent).toEqual(['FFCA000000']);
 
     door.feedback('granted');
     desk.feedback('denied'); // feedback off on this reader: nothing sent
-    await wait(10);
+    await eventually(() => expect(door.lastFeedback).toBeDefined());
     expect(doorReader.sent).toEqual(['FFCA000000', 'FF0040A80402010101']);
     expect(door.lastFeedback).toEqual({ result: 'granted', answer: '04A1B2C3D4E5019000' });
     expect(deskReader.sent).toEqual(['FFCA000000']);
@@ -155,7 +153,7 @@ describe('PC/SC context', () => {
     const again = new FakeReader('ACS ACR122U PICC Interface 00 00', '04A1B2C39000');
     nfc.emit('reader', again as unknown as NfcReader);
     again.emit('card', {});
-    await wait(10);
+    await eventually(() => expect(reads).toHaveLength(2));
     expect(reads.at(-1)).toEqual({ readerId: 'door', kind: 'nfc', credential: '04A1B2C3' });
 
     await desk.stop();
@@ -166,21 +164,25 @@ describe('PC/SC context', () => {
   it('reports whether each port has its reader: pcscd away, no match yet, attached, removed, context lost', async () => {
     FakeNfc.made = [];
     const socket = join(dir, 'c.comm');
+    const tries: number[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => tries.push(JSON.parse(l).retryMs) });
     const ctx = new PcscContext({
       retryMinMs: 50,
       retryMaxMs: 100,
       socket,
+      log,
       nfc: FakeNfc as unknown as NfcConstructor,
     });
     const door = reader(ctx, 'door', '00 00$');
     const seen: ReaderStatus[] = [];
     door.onStatus((s) => seen.push(s));
     await door.start();
-    await wait(300); // pcscd does not answer: said once, not at every try
+    // pcscd does not answer: said once, not at every try (three tries logged are the sentinel)
+    await eventually(() => expect(tries.length).toBeGreaterThanOrEqual(3));
     expect(seen).toEqual([{ connected: false, detail: `pcscd does not answer on ${socket}` }]);
     const server = await listen(socket);
-    await wait(250);
-    const nfc = FakeNfc.made[0]!;
+    const nfc = await eventually(() => FakeNfc.made[0] ?? Promise.reject(new Error('no context yet')));
+    await eventually(() => expect(seen.at(-1)?.detail).toBe('no PC/SC reader matches /00 00$/'));
     expect(seen.at(-1)).toEqual({ connected: false, detail: 'no PC/SC reader matches /00 00$/' });
     const r = new FakeReader('ACS ACR122U PICC Interface 00 00', '9000');
     nfc.emit('reader', r as unknown as NfcReader);
@@ -196,8 +198,7 @@ describe('PC/SC context', () => {
     nfc.emit('error', new Error('SCardGetStatusChange error: RPC transport error.(0x80100013)'));
     expect(seen.slice(before).map((s) => s.connected)).toEqual([false, false]); // detail: why, then the retry's words
     expect(seen[before]).toEqual({ connected: false, detail: 'PC/SC context lost (pcscd stopped?)' });
-    await wait(200);
-    const nfc2 = FakeNfc.made[1]!;
+    const nfc2 = await eventually(() => FakeNfc.made[1] ?? Promise.reject(new Error('no new context yet')));
     nfc2.emit('reader', r as unknown as NfcReader);
     expect(seen.at(-1)?.connected).toBe(true);
     const n = seen.length;
