@@ -1,8 +1,7 @@
 // Opens a gateway on a data folder: state, guests, journal and archive; replays what the
 // saved state missed; seeds badges and hosts from configuration; creates the first admin.
 // Hardware ports come in from the composition root (main.ts), already built.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
@@ -13,6 +12,7 @@ import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js
 import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/clock-sync.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
 import { Archive } from '../store/archive.js';
+import { dataKey } from '../store/data-key.js';
 import { DurableJsonFile } from '../store/durable-file.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
@@ -129,22 +129,6 @@ export function readersOf(config: Config): Map<string, Reader> {
       },
     ]),
   );
-}
-
-/**
- * A key of the data folder: 32 random bytes made at first start, readable by the service only,
- * never logged. `secret.key` keys keypad code hashes; `badge-uid.key` unknown cards' hashes.
- */
-async function dataKey(dataDir: string, name: string): Promise<Buffer> {
-  const file = join(dataDir, name);
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const key = randomBytes(32);
-    await writeFile(file, key, { mode: 0o600, flag: 'wx' });
-    return key;
-  }
 }
 
 function clockSyncOf(config: Config, log: Logger): ClockSyncPort {
