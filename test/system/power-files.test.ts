@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { MqttUsers } from '../../src/mqtt/users.js';
 import { dataKey } from '../../src/store/data-key.js';
 import { labSuite } from '../support/lab.js';
 import { LAZYFS_NEEDS, LazyMount } from '../support/lazyfs.js';
@@ -37,5 +38,20 @@ labSuite('files the gateway writes survive a power cut', LAZYFS_NEEDS, () => {
   it('a data key cut short is refused, naming the file', async () => {
     await writeFile(join(mnt, 'badge-uid.key'), Buffer.alloc(27));
     await expect(dataKey(mnt, 'badge-uid.key')).rejects.toThrow(/badge-uid\.key holds 27 bytes, not 32/);
+  });
+
+  it('an MQTT user added is there after the cut', async () => {
+    const users = await MqttUsers.open(join(mnt, 'mqtt-users.json'));
+    await users.add({
+      username: 'ruang-rapat',
+      role: 'room',
+      room: 'ruang-rapat',
+      password: 'kata-sandi-panjang',
+    });
+    await fs.cut('drop-all', 1);
+    const doc = JSON.parse(await readFile(join(disk, 'mqtt-users.json'), 'utf8')) as {
+      users: { username: string }[];
+    };
+    expect(doc.users.map((u) => u.username)).toEqual(['ruang-rapat']);
   });
 });
