@@ -1,13 +1,14 @@
 // Power-cut campaign (issue 16): the built gateway (dist/cli.js, embedded broker, simulated
 // hardware) runs on a data folder mounted through test/lab/lazyfs.py, a FUSE file system that
 // keeps apart what was not made durable (file data before fsync, directory entries before the
-// directory's fsync). Under taps and visit steps through the API the gateway is killed
-// (SIGKILL) at a random moment and the power cut: a seeded random part of what was not durable
-// is thrown away. Then, on what survived: every tap the API acknowledged is in the journal under
-// its seq, the journal's chain holds (a torn last line, cut at the next start, is the only break
-// allowed), every file of the data folder parses (or is one the gateway recovers from its
-// backup, and it says so in its log), and after the restart every acknowledged visit step is
-// there.
+// directory's fsync). Under taps and visit steps through the API, tap decisions also watched on
+// pintu/events through a facilities login the campaign adds, the gateway is killed (SIGKILL) at
+// a random moment and the power cut: a seeded random part of what was not durable is thrown
+// away. Then, on what survived: every tap the API acknowledged and every tap decision seen on
+// MQTT is in the journal under its seq, the journal's chain holds (a torn last line, cut at the
+// next start, is the only break allowed), every file of the data folder parses (or is one the
+// gateway recovers from its backup, and it says so in its log), and after the restart every
+// acknowledged visit step is there.
 //
 //   npm run campaign:power -- [--rounds 200] [--seed N] [--dir DIR]
 //   (test/system/power.test.ts runs a few rounds of it in CI; needs python3-fusepy, fuse3, /dev/fuse)
@@ -16,7 +17,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import mqtt, { type MqttClient } from 'mqtt';
 import { rng } from '../bench/lib/fixtures.js';
+import { MqttUsers, mqttUsersFile } from '../src/mqtt/users.js';
 import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
@@ -39,6 +42,8 @@ export interface PowerCampaignResult {
   /** Acknowledged by the API over the campaign. */
   ackedSteps: number;
   ackedTaps: number;
+  /** Tap decisions seen on pintu/events (the embedded broker): each one must be in the journal. */
+  mqttEvents: number;
   /** Acknowledged steps or taps missing after a cut. Must be 0. */
   losses: number;
   /** Files of the data folder that neither parse nor are recovered by the gateway. Must be 0. */
@@ -52,6 +57,9 @@ export interface PowerCampaignResult {
   journalEntries: number;
   problems: string[];
 }
+
+/** The facilities login the campaign watches pintu/events with (made on the first mount). */
+const WATCHER = { username: 'kampanye-listrik', password: 'kata-sandi-kampanye' };
 
 /** Files every start writes anew, whose content nothing reads back across a restart. */
 const EPHEMERAL = new Set(['pintu.pid', 'cli.token']);
@@ -97,6 +105,7 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
     rounds: options.rounds,
     ackedSteps: 0,
     ackedTaps: 0,
+    mqttEvents: 0,
     losses: 0,
     unreadable: 0,
     recovered: 0,
@@ -105,7 +114,10 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
     journalEntries: 0,
     problems,
   };
+  /** Journal seq -> the tap decision seen on pintu/events. */
+  const seenEvents = new Map<number, string>();
   let child: ChildProcess | undefined;
+  let watcher: MqttClient | undefined;
   let fs: LazyMount | undefined;
   let output = '';
   /** Files found damaged after the last cut that the next start must say it recovered. */
@@ -117,17 +129,40 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
 
   const start = async (round: number, cutSeed: number): Promise<Api> => {
     fs = await LazyMount.mount(disk, mnt, control, cutSeed);
+    if (round === 1) {
+      // As `pintu mqtt-user add` would, through the mount: the login must survive every cut.
+      const users = await MqttUsers.open(mqttUsersFile(mnt));
+      if (!users.get(WATCHER.username)) await users.add({ ...WATCHER, role: 'facilities' });
+    }
     const port = await freePort();
+    const mqttPort = await freePort();
     output = '';
     child = await startGatewayProcess(
       {
         PINTU_DATA_DIR: mnt,
         PINTU_HTTP_PORT: String(port),
         PINTU_MQTT_MODE: 'embedded',
-        PINTU_CONFIG_MQTT__PORT: String(await freePort()),
+        PINTU_CONFIG_MQTT__PORT: String(mqttPort),
       },
       { built: true, onOutput: (chunk) => (output += chunk) },
     );
+    try {
+      watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        ...WATCHER,
+        clientId: `${WATCHER.username}-${round}`, // bound to the login (mqtt/broker.ts)
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      watcher.on('error', () => {}); // the gateway is killed under it every round
+      watcher.on('message', (_topic, payload) => {
+        const e = JSON.parse(payload.toString()) as { seq?: number; type?: string };
+        if (typeof e.seq === 'number' && (e.type === 'access.granted' || e.type === 'access.denied'))
+          seenEvents.set(e.seq, e.type);
+      });
+      await watcher.subscribeAsync('pintu/events', { qos: 1 });
+    } catch (err) {
+      problem(round, `MQTT login ${WATCHER.username} refused or broker away: ${(err as Error).message}`);
+    }
     for (const file of mustRecover) {
       if (!output.includes(file))
         problem(round, `${file} was damaged and the start did not say it recovered it`);
@@ -159,6 +194,13 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       if (found.get(seq) !== type) {
         r.losses++;
         problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
+      }
+    }
+    // An event on pintu/events comes from the journal (the outbox), so it was durable too.
+    for (const [seq, type] of seenEvents) {
+      if (found.get(seq) !== type) {
+        r.losses++;
+        problem(round, `event seq ${seq} published as ${type}, journal has ${found.get(seq)}`);
       }
     }
     for (const file of await filesUnder(disk)) {
@@ -209,6 +251,7 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       await stopProcess(child!, 'SIGKILL');
       live = false;
       await load;
+      await watcher?.endAsync(true);
       const cut: CutReport = await fs!.cut('random', cutSeed);
       r.dropped.entries += cut.entriesDropped;
       r.dropped.writes += cut.writesDropped;
@@ -223,6 +266,7 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
     const lost = await missingSteps(api, acked, seen);
     r.losses += lost.length;
     for (const l of lost) problem(options.rounds + 1, l);
+    await watcher?.endAsync(true);
     await stopProcess(child!, 'SIGTERM');
     await fs!.cut('keep-all', 0);
     const final = await Journal.verify(join(disk, 'journal'));
@@ -233,12 +277,14 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       cause: err,
     });
   } finally {
+    await watcher?.endAsync(true);
     if (child) await stopProcess(child, 'SIGKILL');
     await fs?.close();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
   }
   r.ackedSteps = acked.visits.size;
   r.ackedTaps = acked.taps.size;
+  r.mqttEvents = seenEvents.size;
   return r;
 }
 
@@ -248,7 +294,7 @@ export function summary(r: PowerCampaignResult, seconds: number): string {
     '| figure | value |',
     '|---|---|',
     `| rounds (power cuts) | ${r.rounds} in ${seconds.toFixed(0)} s, seed ${r.seed} |`,
-    `| acknowledged | ${r.ackedSteps} visits, ${r.ackedTaps} taps |`,
+    `| acknowledged | ${r.ackedSteps} visits, ${r.ackedTaps} taps (HTTP); ${r.mqttEvents} tap decisions on pintu/events |`,
     `| thrown away by the cuts | ${r.dropped.entries} directory entries, ${r.dropped.writes} writes (${r.dropped.torn} torn) |`,
     `| torn journal tails (cut at the next start) | ${r.tornTails} |`,
     `| files damaged and recovered from their backup (logged) | ${r.recovered} |`,

@@ -21,6 +21,7 @@ labSuite('power campaign', LAZYFS_NEEDS, () => {
       // The load was real: steps and taps acknowledged, and the cuts threw something away.
       expect(r.ackedSteps).toBeGreaterThan(ROUNDS);
       expect(r.ackedTaps).toBeGreaterThan(ROUNDS * 5);
+      expect(r.mqttEvents).toBeGreaterThan(ROUNDS * 5);
       expect(r.journalEntries).toBeGreaterThan(r.ackedTaps);
     }, 120_000);
   });
