@@ -1,7 +1,7 @@
 // Composition root: configuration -> drivers -> gateway services -> HTTP server.
 // Nothing else in the code base knows how the parts are chosen or wired.
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -13,6 +13,7 @@ import { createRoomHub, MqttService } from './mqtt/service.js';
 import { type Gateway, openGateway } from './service/gateway.js';
 import { sha256, startHashing } from './service/passwords.js';
 import { SystemdNotifier } from './service/systemd-notify.js';
+import { mkdirDurable } from './store/fsync.js';
 import { claimPidFile, pidFilePath, runningPid as runningPidIn } from './store/pid-file.js';
 
 export const VERSION: string = (
@@ -72,7 +73,8 @@ export function runningPid(config: Config): Promise<number | undefined> {
 }
 
 export async function claimDataDir(config: Config, log?: Logger): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+  // Durable: a data folder made at the first start and lost to a power cut takes everything with it.
+  await mkdirDurable(config.dataDir, 0o750);
   await claimPidFile(config.dataDir);
   log?.debug({ pidFile: pidFile(config) }, 'data folder claimed');
 }

@@ -1,7 +1,6 @@
 // Opens a gateway on a data folder: state, guests, journal and archive; replays what the
 // saved state missed; seeds badges and hosts from configuration; creates the first admin.
 // Hardware ports come in from the composition root (main.ts), already built.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
@@ -14,6 +13,7 @@ import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js'
 import { Archive } from '../store/archive.js';
 import { dataKey } from '../store/data-key.js';
 import { DurableJsonFile } from '../store/durable-file.js';
+import { mkdirDurable } from '../store/fsync.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
@@ -151,7 +151,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, log } = opts;
   const rawNow = opts.now ?? Date.now;
   const dir = config.dataDir;
-  await mkdir(dir, { recursive: true, mode: 0o750 });
+  await mkdirDurable(dir, 0o750);
   const onRecover = (info: { file: string; reason: string }) =>
     log.error(
       { file: info.file, reason: info.reason },

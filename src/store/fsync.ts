@@ -31,8 +31,8 @@ export async function fsyncDir(dir: string): Promise<void> {
  * `mkdir -p` whose new folders survive power loss: each one created is fsynced into its parent
  * (mkdir returns only the first one it made; the ones below it are entries of new folders too).
  */
-export async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+export async function mkdirDurable(dir: string, mode?: number): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
   if (first === undefined) return;
   const made = [path.resolve(dir)];
   while (made[0] !== path.resolve(first)) made.unshift(path.dirname(made[0]!));

@@ -1,10 +1,12 @@
 // Files the gateway writes, on the power-cut file system (test/lab/lazyfs.py): once the write
 // that made them has resolved, a cut that throws away everything not durable leaves them whole.
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { embeddedConfig } from '../../src/config/load.js';
+import { claimDataDir } from '../../src/main.js';
 import { MqttUsers } from '../../src/mqtt/users.js';
 import { Archive } from '../../src/store/archive.js';
 import { dataKey } from '../../src/store/data-key.js';
@@ -86,5 +88,11 @@ labSuite('files the gateway writes survive a power cut', LAZYFS_NEEDS, () => {
     await archive.append('2026-12', [{ id: 'v1' }]);
     await fs.cut('drop-all', 1);
     expect(await readFile(join(disk, 'archive', 'visits-2026-12.jsonl'), 'utf8')).toBe('{"id":"v1"}\n');
+  });
+
+  it('a data folder the gateway made is there after the cut', async () => {
+    await claimDataDir({ ...embeddedConfig(), dataDir: join(mnt, 'var', 'pintu') });
+    await fs.cut('drop-all', 1);
+    expect(await readdir(join(disk, 'var'))).toEqual(['pintu']);
   });
 });
