@@ -253,6 +253,8 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       await load;
       await watcher?.endAsync(true);
       const cut: CutReport = await fs!.cut('random', cutSeed);
+      // A call the file system failed on its own (not a cut) would be a harness error, not the gateway's.
+      if (fs!.log.includes('Uncaught exception')) problem(round, `lazyfs failed a call:\n${fs!.log}`);
       r.dropped.entries += cut.entriesDropped;
       r.dropped.writes += cut.writesDropped;
       r.dropped.torn += cut.torn;
