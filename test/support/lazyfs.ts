@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { PYTHON } from './lab-tools.js';
 
 const SCRIPT = join(import.meta.dirname, '../lab/lazyfs.py');
+/** Generous bounds for a busy machine; past them the harness fails loudly instead of hanging. */
+const MOUNT_MS = 30_000;
 
 /** What the file system must have to run, for labSuite / requireLab. */
 export const LAZYFS_NEEDS = ['python3', 'python3-fusepy', 'fuse3', '/dev/fuse'] as const;
@@ -47,6 +49,13 @@ export class LazyMount {
       child.stdout!.on('data', take);
       child.stderr!.on('data', take);
       child.once('exit', (code) => reject(new Error(`lazyfs exited (${code}) before mounting: ${m.output}`)));
+      setTimeout(
+        () => reject(new Error(`lazyfs did not mount in ${MOUNT_MS} ms: ${m.output}`)),
+        MOUNT_MS,
+      ).unref();
+    }).catch((err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
     });
     return m;
   }
