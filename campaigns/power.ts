@@ -50,7 +50,7 @@ export interface PowerCampaignResult {
   unreadable: number;
   /** Files found damaged after a cut and recovered (loudly) by the gateway's next start. */
   recovered: number;
-  /** Rounds whose cut left a torn last journal line (cut at the next start). */
+  /** Torn last lines a cut left in the journal (cut at the next start) or an archive month (skipped, cut at the next append). */
   tornTails: number;
   /** What the cuts threw away, summed. */
   dropped: { entries: number; writes: number; torn: number };
@@ -211,8 +211,11 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       let ok: boolean;
       if (name.endsWith('.key')) ok = bytes.length === 32;
       else if (name.endsWith('.jsonl')) {
+        // An archive month: whole lines must parse. The part after the last newline is an append
+        // cut short, never acknowledged: readers skip it and the next append cuts it (archive.ts).
         const lines = bytes.toString('utf8').split('\n');
-        ok = lines.at(-1) === '' && lines.slice(0, -1).every(parsesAsJson);
+        if (lines.at(-1) !== '') r.tornTails++;
+        ok = lines.slice(0, -1).every(parsesAsJson);
       } else ok = parsesAsJson(bytes.toString('utf8'));
       if (ok) continue;
       const bak = WITH_BACKUP.has(name) ? await readFile(`${file}.bak`, 'utf8').catch(() => '') : '';
@@ -298,7 +301,7 @@ export function summary(r: PowerCampaignResult, seconds: number): string {
     `| rounds (power cuts) | ${r.rounds} in ${seconds.toFixed(0)} s, seed ${r.seed} |`,
     `| acknowledged | ${r.ackedSteps} visits, ${r.ackedTaps} taps (HTTP); ${r.mqttEvents} tap decisions on pintu/events |`,
     `| thrown away by the cuts | ${r.dropped.entries} directory entries, ${r.dropped.writes} writes (${r.dropped.torn} torn) |`,
-    `| torn journal tails (cut at the next start) | ${r.tornTails} |`,
+    `| torn last lines, journal or archive (cut at the next start or append) | ${r.tornTails} |`,
     `| files damaged and recovered from their backup (logged) | ${r.recovered} |`,
     `| **acknowledged steps or taps lost** | **${r.losses}** |`,
     `| **unreadable files** | **${r.unreadable}** |`,
