@@ -15,14 +15,7 @@ import { parseArgs } from 'node:util';
 import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
-
-/** The SOP steps the writer walks, in order; a visit's state after each. */
-const STEPS = ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'closed'] as const;
-type Step = (typeof STEPS)[number];
-const UIDS = Array.from(
-  { length: 10 },
-  (_, i) => `04A1B2C3D4E5${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
-);
+import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
 
 export interface KillCampaignOptions {
   rounds: number;
@@ -48,36 +41,6 @@ export interface KillCampaignResult {
   problems: string[];
 }
 
-class Api {
-  constructor(
-    private readonly port: number,
-    private readonly token: string,
-  ) {}
-
-  /** The answer's body on 2xx; undefined when the call failed in any way (not acknowledged). */
-  async call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<T | undefined> {
-    try {
-      const res = await fetch(`http://127.0.0.1:${this.port}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!res.ok) return undefined;
-      return (await res.json()) as T;
-    } catch {
-      return undefined;
-    }
-  }
-}
-
 export async function killCampaign(options: KillCampaignOptions): Promise<KillCampaignResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rand = rng(seed); // seeded, so that a failing campaign can be run again
@@ -86,10 +49,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
   const maxMs = options.maxMs ?? 1500;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-kill-campaign-')));
   const problems: string[] = [];
-  /** Visit id -> the furthest step the API acknowledged. */
-  const ackedVisits = new Map<string, Step>();
-  /** Tap seq -> the door decision the API answered with. */
-  const ackedTaps = new Map<number, 'access.granted' | 'access.denied'>();
+  const acked = newAcked();
+  const ackedVisits = acked.visits;
+  const ackedTaps = acked.taps;
   let tornTails = 0;
   let journalEntries = 0;
   let child: ChildProcess | undefined;
@@ -108,14 +70,7 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
   const seen = new Map<string, Step>();
   /** After a restart: every acknowledged step is there (or a later one). */
   const checkVisits = async (api: Api, round: number) => {
-    for (const [id, step] of ackedVisits) {
-      const known = seen.get(id);
-      if (known && STEPS.indexOf(known) >= STEPS.indexOf(step)) continue;
-      const v = await api.call<{ state: string }>('GET', `/visits/${id}`);
-      if (STEPS.includes(v?.state as Step)) seen.set(id, v!.state as Step);
-      const at = STEPS.indexOf(v?.state as Step);
-      if (at < STEPS.indexOf(step)) problem(round, `visit ${id} acknowledged as ${step}, found ${v?.state}`);
-    }
+    for (const lost of await missingSteps(api, acked, seen)) problem(round, lost);
   };
 
   /** After a kill, the gateway down: the journal, the acknowledged taps, state.json. */
@@ -150,67 +105,6 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
     }
   };
 
-  /** Walks visits through the SOP until stopped, noting each acknowledged step. */
-  const writer = async (api: Api, running: () => boolean) => {
-    while (running()) {
-      const v = await api.call<{ id: string }>('POST', '/visits', {
-        guest: { name: 'Tamu Uji', institution: 'Kampanye Gangguan' },
-        purpose: 'Uji ketahanan',
-        hostId: 'kabag-umum',
-      });
-      if (!v) return;
-      ackedVisits.set(v.id, 'arrived');
-      const steps: Array<[Step, string, unknown]> = [
-        ['screened', 'screening', { passed: true }],
-        ['awaiting_host', 'guestbook', {}],
-        ['accepted', 'decision', { outcome: 'accepted' }],
-      ];
-      for (const [step, path, body] of steps) {
-        if (!(await api.call('POST', `/visits/${v.id}/${path}`, body))) return;
-        ackedVisits.set(v.id, step);
-      }
-      const badges = await api.call<Array<{ label: string; status: string }>>('GET', '/badges');
-      const free = badges?.filter((b) => b.status === 'available') ?? [];
-      const badge = free[Math.floor(rand() * free.length)];
-      if (!badge) continue; // all out: this visit waits at "accepted"
-      const issued = await api.call('POST', `/visits/${v.id}/badge`, {
-        badge: badge.label,
-        collateral: { type: 'ktp', number: '3578014107900001' },
-      });
-      if (!issued) continue;
-      ackedVisits.set(v.id, 'badged');
-      if (rand() < 0.5) continue; // half stay inside for the taps
-      if (
-        !(await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
-      )
-        return;
-      ackedVisits.set(v.id, 'closed');
-    }
-  };
-
-  /** Taps badges at the entrance until stopped, noting each acknowledged journal seq. */
-  const tapper = async (api: Api, running: () => boolean) => {
-    while (running()) {
-      const uid = UIDS[Math.floor(rand() * UIDS.length)]!;
-      const reader = rand() < 0.5 ? 'pintu-utama-in' : 'pintu-utama-out';
-      const t = await api.call<{ kind: string; granted?: boolean; seq?: number }>('POST', '/taps', {
-        reader,
-        uid,
-      });
-      if (t?.kind === 'door' && t.seq !== undefined)
-        ackedTaps.set(t.seq, t.granted ? 'access.granted' : 'access.denied');
-    }
-  };
-
-  /** Badged visits left from earlier rounds are checked out, so badges stay available. */
-  const tidy = async (api: Api) => {
-    const open = (await api.call<Array<{ id: string; state: string }>>('GET', '/visits')) ?? [];
-    for (const v of open.filter((x) => x.state === 'badged').slice(0, 5)) {
-      if (await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
-        ackedVisits.set(v.id, 'closed');
-    }
-  };
-
   try {
     log(`kill campaign: ${options.rounds} rounds, seed ${seed}, data in ${dir}`);
     for (let round = 1; round <= options.rounds; round++) {
@@ -218,10 +112,14 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
       const api = await start();
       const startMs = performance.now() - t0;
       await checkVisits(api, round);
-      await tidy(api);
+      await tidy(api, acked);
       let live = true;
       const running = () => live;
-      const load = Promise.all([writer(api, running), tapper(api, running), tapper(api, running)]);
+      const load = Promise.all([
+        writer(api, acked, rand, running),
+        tapper(api, acked, rand, running),
+        tapper(api, acked, rand, running),
+      ]);
       const after = Math.round(minMs + rand() * (maxMs - minMs));
       await new Promise((r) => setTimeout(r, after));
       await stopProcess(child!, 'SIGKILL');

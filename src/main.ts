@@ -5,7 +5,7 @@
 // statically, so taps are decided ("doors ready") before the broker, fastify, its routes and
 // the panel are even loaded; those come in by import() afterwards.
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,8 @@ import type { MqttService } from './mqtt/service.js';
 import { type Gateway, openGateway } from './service/gateway.js';
 import { sha256, startHashing } from './service/passwords.js';
 import { SystemdNotifier } from './service/systemd-notify.js';
+import { mkdirDurable } from './store/fsync.js';
+import { claimPidFile, pidFilePath, runningPid as runningPidIn } from './store/pid-file.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -64,34 +66,21 @@ export function createLogger(config: Config): Logger {
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** The file that marks a data folder as in use by a running gateway, with its pid. */
+/** The file that marks a data folder as in use by a running gateway (store/pid-file.ts). */
 export function pidFile(config: Config): string {
-  return join(config.dataDir, 'pintu.pid');
+  return pidFilePath(config.dataDir);
 }
 
 /** The pid of the gateway running on this data folder, if one is alive. */
-export async function runningPid(config: Config): Promise<number | undefined> {
-  try {
-    const pid = Number((await readFile(pidFile(config), 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+export function runningPid(config: Config): Promise<number | undefined> {
+  return runningPidIn(config.dataDir);
 }
 
-async function claimDataDir(config: Config, log: Logger): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
-  const other = await runningPid(config);
-  if (other && other !== process.pid) {
-    throw new Error(`another gateway (pid ${other}) runs on ${config.dataDir}; stop it first`);
-  }
-  if (other === undefined) await rm(pidFile(config), { force: true });
-  const fh = await open(pidFile(config), 'w', 0o644);
-  await fh.writeFile(`${process.pid}\n`);
-  await fh.close();
-  log.debug({ pidFile: pidFile(config) }, 'data folder claimed');
+export async function claimDataDir(config: Config, log?: Logger): Promise<void> {
+  // Durable: a data folder made at the first start and lost to a power cut takes everything with it.
+  await mkdirDurable(config.dataDir, 0o750);
+  await claimPidFile(config.dataDir);
+  log?.debug({ pidFile: pidFile(config) }, 'data folder claimed');
 }
 
 /**

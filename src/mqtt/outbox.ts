@@ -5,10 +5,11 @@
 // MQTT and counted (the journal keeps them). The last acknowledged seq is kept in
 // <dataDir>/mqtt-outbox.json, so a restarted gateway replays from the journal what the
 // broker never took.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
 import type { Metrics } from '../service/metrics.js';
+import { writeFileAtomic } from '../store/durable-file.js';
 
 /** What the outbox needs of the journal. */
 export interface JournalSource {
@@ -41,7 +42,6 @@ export class Outbox {
   private pumping = false;
   private saveTimer: NodeJS.Timeout | undefined;
   private savedCursor = -1;
-  private saves = 0;
   private readonly types: ReadonlySet<string>;
 
   constructor(private readonly opts: OutboxOptions) {
@@ -165,9 +165,12 @@ export class Outbox {
   private async save(): Promise<void> {
     const cursor = this.cursor;
     if (cursor === this.savedCursor) return;
-    const tmp = `${this.opts.file}.${++this.saves}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ cursor })}\n`);
-    await rename(tmp, this.opts.file);
+    // The data fsynced before the rename, so that a power cut leaves a whole cursor file, new
+    // or old; not the folder: an older cursor only replays again what the broker had (at least
+    // once), and this runs up to five times a second while doors are busy (SD card wear).
+    await writeFileAtomic(this.opts.file, `${JSON.stringify({ cursor })}\n`, {
+      syncDir: false,
+    });
     this.savedCursor = cursor;
   }
 

@@ -14,7 +14,7 @@
 // main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
 // starts this service.
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
 import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
+import { writeFileAtomic } from '../store/durable-file.js';
 import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
 import { CommandRate } from './command-rate.js';
@@ -743,9 +744,12 @@ export class MqttService {
       } catch {
         // first start with Home Assistant discovery
       }
-      const tmp = `${this.discoveryFile}.tmp`;
-      await writeFile(tmp, `${JSON.stringify({ topics: [...this.discovery.keys()] }, null, 2)}\n`);
-      await rename(tmp, this.discoveryFile);
+      // Durable: a power cut must not leave it torn, nor take back the list of what was published
+      // (what a later start removes from Home Assistant when a door goes).
+      await writeFileAtomic(
+        this.discoveryFile,
+        `${JSON.stringify({ topics: [...this.discovery.keys()] }, null, 2)}\n`,
+      );
       return before.filter((t) => !this.discovery.has(t));
     })();
     return this.removed;

@@ -4,9 +4,10 @@
 // running broker notices the change at the next connection attempt (and drops the
 // sessions of a removed user).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../service/passwords.js';
+import { writeFileAtomic } from '../store/durable-file.js';
 import { MQTT_ROLES, type MqttRole, type Principal } from './acl.js';
 
 export interface MqttUser {
@@ -187,9 +188,12 @@ export class MqttUsers {
 
   private async save(): Promise<void> {
     const doc: UsersFile = { version: 1, users: [...this.users.values()] };
-    const tmp = `${this.file}.${process.pid}.${++this.saves}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, this.file);
+    // Durable before `add` or `remove` answers (a power cut must not bring a removed user back,
+    // nor leave the file empty); the temporary name is this process's own, as the CLI writes too.
+    await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, {
+      mode: 0o600,
+      tmp: `${this.file}.${process.pid}.${++this.saves}.tmp`,
+    });
     const st = await stat(this.file);
     this.stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
   }

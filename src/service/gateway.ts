@@ -1,8 +1,6 @@
 // Opens a gateway on a data folder: state, guests, journal and archive; replays what the
 // saved state missed; seeds badges and hosts from configuration; creates the first admin.
 // Hardware ports come in from the composition root (main.ts), already built.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
@@ -15,7 +13,9 @@ import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/cloc
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
 import { SiteKey } from '../hardware/secure-badge.js';
 import { Archive } from '../store/archive.js';
+import { dataKey } from '../store/data-key.js';
 import { DurableJsonFile } from '../store/durable-file.js';
+import { mkdirDurable } from '../store/fsync.js';
 import { GuestBook } from '../store/guest-book.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
@@ -148,22 +148,6 @@ export function readersOf(config: Config): Map<string, Reader> {
   );
 }
 
-/**
- * A key of the data folder: 32 random bytes made at first start, readable by the service only,
- * never logged. `secret.key` keys keypad code hashes; `badge-uid.key` unknown cards' hashes.
- */
-async function dataKey(dataDir: string, name: string): Promise<Buffer> {
-  const file = join(dataDir, name);
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const key = randomBytes(32);
-    await writeFile(file, key, { mode: 0o600, flag: 'wx' });
-    return key;
-  }
-}
-
 function clockSyncOf(config: Config, log: Logger): ClockSyncPort {
   if (config.clock.synchronised === 'assume') return new SimClockSync(true);
   const port = new TimesyncFlag(config.clock.flagFile, config.clock.checkSeconds * 1000, (synced) =>
@@ -184,7 +168,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, log } = opts;
   const rawNow = opts.now ?? Date.now;
   const dir = config.dataDir;
-  await mkdir(dir, { recursive: true, mode: 0o750 });
+  await mkdirDurable(dir, 0o750);
   const onRecover = (info: { file: string; reason: string }) =>
     log.error(
       { file: info.file, reason: info.reason },

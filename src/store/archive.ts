@@ -1,10 +1,10 @@
 // Monthly archive of closed records (visits): <dir>/visits-YYYY-MM.jsonl, one JSON per line.
 // Appends are at-least-once: a caller that crashed after archiving but before saving state
 // archives the same records again, so readers take the last line per id.
-import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './durable-file.js';
-import { errnoCode, fsyncDir, writeAll } from './fsync.js';
+import { errnoCode, fsyncDir, mkdirDurable, writeAll } from './fsync.js';
 import { linesBackward } from './lines.js';
 import { listMonths, monthFile } from './month-files.js';
 import { KeyedSerial } from './serial.js';
@@ -24,6 +24,8 @@ const FILE_MODE = 0o600;
 export class Archive<R extends { id: string }> {
   readonly dir: string;
   readonly #prefix: string;
+  /** Months whose file's folder entry this process has made durable. */
+  readonly #durable = new Set<string>();
   // Appends and rewrites of one month run one at a time.
   readonly #months = new KeyedSerial();
 
@@ -47,12 +49,17 @@ export class Archive<R extends { id: string }> {
     if (records.length === 0) return;
     const bytes = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
     await this.#months.run(month, async () => {
-      const created = await mkdir(this.dir, { recursive: true });
-      if (created !== undefined) await fsyncDir(path.dirname(created));
+      await mkdirDurable(this.dir);
       const { handle, isNew } = await openForAppend(file);
       try {
-        if (isNew) await fsyncDir(this.dir);
-        else await cutTornTail(handle);
+        // Also at this process's first append to a file that was there: one created by a process
+        // killed before this fsync has an entry that is not durable, and the records made durable
+        // here would go with it at a power cut.
+        if (!this.#durable.has(month)) {
+          await fsyncDir(this.dir);
+          this.#durable.add(month);
+        }
+        if (!isNew) await cutTornTail(handle);
         await writeAll(handle, bytes);
         await handle.datasync();
       } finally {

@@ -44,6 +44,17 @@ export interface AtomicWriteOptions {
   backup?: boolean;
   /** Mode of a newly written file; state and archive hold personal data. */
   mode?: number;
+  /**
+   * The temporary file's name (default `<file>.tmp`): a file that another process writes too
+   * (mqtt-users.json, edited by the CLI beside the gateway) needs one of each writer's own.
+   */
+  tmp?: string;
+  /**
+   * Fsync the folder after the rename (default true). Without it the rename may be lost to a
+   * power cut, leaving the previous complete file: for a file whose older copy is as correct
+   * (a replay cursor), one fsync less a write.
+   */
+  syncDir?: boolean;
 }
 
 // One queue per absolute path for the whole process, shared by every writer of that path.
@@ -68,7 +79,7 @@ export function writeFileAtomic(
 }
 
 async function replaceAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions) {
-  const tmp = `${file}.tmp`;
+  const tmp = options.tmp ?? `${file}.tmp`;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const handle = await open(tmp, 'w', options.mode ?? 0o600);
   try {
@@ -87,7 +98,7 @@ async function replaceAtomic(file: string, data: string | Uint8Array, options: A
     await rm(tmp, { force: true }).catch(() => {});
     throw err;
   }
-  await fsyncDir(path.dirname(file));
+  if (options.syncDir ?? true) await fsyncDir(path.dirname(file));
 }
 
 // Link errors that mean "this file system has no hard links": copy instead.

@@ -1,6 +1,7 @@
 // Low-level durability primitives shared by the store modules.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
 
 /** The errno code of a Node system error (`ENOENT`, ...), or undefined. */
 export function errnoCode(err: unknown): string | undefined {
@@ -24,6 +25,18 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * `mkdir -p` whose new folders survive power loss: each one created is fsynced into its parent
+ * (mkdir returns only the first one it made; the ones below it are entries of new folders too).
+ */
+export async function mkdirDurable(dir: string, mode?: number): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
+  if (first === undefined) return;
+  const made = [path.resolve(dir)];
+  while (made[0] !== path.resolve(first)) made.unshift(path.dirname(made[0]!));
+  for (const d of made) await fsyncDir(path.dirname(d));
 }
 
 /** fsyncDir for a thread that may block (the journal's writer thread). */

@@ -1,10 +1,10 @@
 // The journal: append-only, hash-chained JSON Lines, one file per month (DESIGN.md, Storage).
 // Entry format and hashing: journal-entry.ts. Full check: journal-verify.ts.
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
-import { fsyncDir } from './fsync.js';
+import { mkdirDurable } from './fsync.js';
 import { decodeLine, decodeVerified, encodeEntry, seqOf, typeOf, ZERO_HASH } from './journal-entry.js';
 import { JournalThread, systemError } from './journal-thread.js';
 import { type VerifyResult, verifyJournal } from './journal-verify.js';
@@ -160,8 +160,7 @@ export class Journal {
   static async open(dir: string, options: JournalOptions): Promise<Journal> {
     const absolute = path.resolve(dir);
     if (!options.readOnly) {
-      const created = await mkdir(absolute, { recursive: true });
-      if (created !== undefined) await fsyncDir(path.dirname(created));
+      await mkdirDurable(absolute);
     }
     const cut = options.readOnly ? undefined : (options.onTornLine ?? warnTornLine);
     const tail = await recoverTail(absolute, await listMonths(absolute), cut);

@@ -30,7 +30,10 @@ export type Need =
   | 'socat'
   | 'unshare'
   | 'python3'
-  | 'mosquitto';
+  | 'mosquitto'
+  | 'python3-fusepy'
+  | 'fuse3'
+  | '/dev/fuse';
 
 function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
@@ -65,6 +68,13 @@ const CHECKS: Record<Need, () => string | undefined> = {
         ? undefined
         : 'mosquitto_passwd (apt package mosquitto)'
       : 'mosquitto (apt package mosquitto)',
+  // The power-cut file system (test/lab/lazyfs.py): fusepy, fusermount, the kernel's FUSE.
+  'python3-fusepy': () =>
+    existsSync('/usr/lib/python3/dist-packages/fusepy.py')
+      ? undefined
+      : 'fusepy (apt package python3-fusepy)',
+  fuse3: () => (onPath('fusermount3') ? undefined : 'fusermount3 (apt package fuse3)'),
+  '/dev/fuse': () => (existsSync('/dev/fuse') ? undefined : '/dev/fuse (the kernel FUSE module)'),
 };
 
 /** What of `needs` this machine lacks, each named with the package that brings it. */

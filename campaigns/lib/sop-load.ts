@@ -1,0 +1,131 @@
+// The load of the durability campaigns (kill.ts, power.ts): visits walked through the SOP and
+// badge taps at the entrance through the API, each acknowledgement noted, and the check after
+// a restart that every acknowledged step is still there.
+
+/** The SOP steps the writer walks, in order; a visit's state after each. */
+export const STEPS = ['arrived', 'screened', 'awaiting_host', 'accepted', 'badged', 'closed'] as const;
+export type Step = (typeof STEPS)[number];
+export const UIDS = Array.from(
+  { length: 10 },
+  (_, i) => `04A1B2C3D4E5${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`,
+);
+
+export class Api {
+  constructor(
+    private readonly port: number,
+    private readonly token: string,
+  ) {}
+
+  /** The answer's body on 2xx; undefined when the call failed in any way (not acknowledged). */
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) return undefined;
+      return (await res.json()) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** What the API acknowledged over a campaign. */
+export interface Acked {
+  /** Visit id -> the furthest step the API acknowledged. */
+  visits: Map<string, Step>;
+  /** Tap seq -> the door decision the API answered with. */
+  taps: Map<number, 'access.granted' | 'access.denied'>;
+}
+
+export function newAcked(): Acked {
+  return { visits: new Map(), taps: new Map() };
+}
+
+/** Walks visits through the SOP until stopped, noting each acknowledged step. */
+export async function writer(api: Api, acked: Acked, rand: () => number, running: () => boolean) {
+  while (running()) {
+    const v = await api.call<{ id: string }>('POST', '/visits', {
+      guest: { name: 'Tamu Uji', institution: 'Kampanye Gangguan' },
+      purpose: 'Uji ketahanan',
+      hostId: 'kabag-umum',
+    });
+    if (!v) return;
+    acked.visits.set(v.id, 'arrived');
+    const steps: Array<[Step, string, unknown]> = [
+      ['screened', 'screening', { passed: true }],
+      ['awaiting_host', 'guestbook', {}],
+      ['accepted', 'decision', { outcome: 'accepted' }],
+    ];
+    for (const [step, path, body] of steps) {
+      if (!(await api.call('POST', `/visits/${v.id}/${path}`, body))) return;
+      acked.visits.set(v.id, step);
+    }
+    const badges = await api.call<Array<{ label: string; status: string }>>('GET', '/badges');
+    const free = badges?.filter((b) => b.status === 'available') ?? [];
+    const badge = free[Math.floor(rand() * free.length)];
+    if (!badge) continue; // all out: this visit waits at "accepted"
+    const issued = await api.call('POST', `/visits/${v.id}/badge`, {
+      badge: badge.label,
+      collateral: { type: 'ktp', number: '3578014107900001' },
+    });
+    if (!issued) continue;
+    acked.visits.set(v.id, 'badged');
+    if (rand() < 0.5) continue; // half stay inside for the taps
+    if (
+      !(await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
+    )
+      return;
+    acked.visits.set(v.id, 'closed');
+  }
+}
+
+/** Taps badges at the entrance until stopped, noting each acknowledged journal seq. */
+export async function tapper(api: Api, acked: Acked, rand: () => number, running: () => boolean) {
+  while (running()) {
+    const uid = UIDS[Math.floor(rand() * UIDS.length)]!;
+    const reader = rand() < 0.5 ? 'pintu-utama-in' : 'pintu-utama-out';
+    const t = await api.call<{ kind: string; granted?: boolean; seq?: number }>('POST', '/taps', {
+      reader,
+      uid,
+    });
+    if (t?.kind === 'door' && t.seq !== undefined)
+      acked.taps.set(t.seq, t.granted ? 'access.granted' : 'access.denied');
+  }
+}
+
+/** Badged visits left from earlier rounds are checked out, so badges stay available. */
+export async function tidy(api: Api, acked: Acked) {
+  const open = (await api.call<Array<{ id: string; state: string }>>('GET', '/visits')) ?? [];
+  for (const v of open.filter((x) => x.state === 'badged').slice(0, 5)) {
+    if (await api.call('POST', `/visits/${v.id}/checkout`, { badgeReturned: true, documentReturned: true }))
+      acked.visits.set(v.id, 'closed');
+  }
+}
+
+/**
+ * After a restart: every acknowledged step is there (or a later one). `seen` keeps what was
+ * found, so a visit is not asked again until acknowledged further. Returns what is missing.
+ */
+export async function missingSteps(api: Api, acked: Acked, seen: Map<string, Step>): Promise<string[]> {
+  const lost: string[] = [];
+  for (const [id, step] of acked.visits) {
+    const known = seen.get(id);
+    if (known && STEPS.indexOf(known) >= STEPS.indexOf(step)) continue;
+    const v = await api.call<{ state: string }>('GET', `/visits/${id}`);
+    if (STEPS.includes(v?.state as Step)) seen.set(id, v!.state as Step);
+    const at = STEPS.indexOf(v?.state as Step);
+    if (at < STEPS.indexOf(step)) lost.push(`visit ${id} acknowledged as ${step}, found ${v?.state}`);
+  }
+  return lost;
+}
