@@ -132,14 +132,14 @@ with open(sys.argv[2], "a", buffering=1) as log:
   t0=$(now)
   (cd "$W/data" && exec env "${env_vars[@]}" NOTIFY_SOCKET="$W/notify.sock" "${cmd[@]}") >"$W/service.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 1800); do # up to 180 s
+  for _ in $(seq 1 6000); do # up to 600 s: the first start hashes the admin password (scrypt)
     kill -0 "$pid" 2>/dev/null || { cat "$W/service.log"; echo "the service exited before it was ready"; return 1; }
     if [ -z "$t_ready" ] && grep -q 'READY=1' "$W/notify.log" 2>/dev/null; then t_ready=$(now); fi
     if [ -z "$t_health" ] && curl -fsS -o /dev/null http://127.0.0.1:8080/healthz 2>/dev/null; then t_health=$(now); fi
     [ -n "$t_ready" ] && [ -n "$t_health" ] && break
     sleep 0.1
   done
-  [ -n "$t_ready" ] && [ -n "$t_health" ] || { cat "$W/service.log"; echo "no READY=1 or /healthz in 180 s"; return 1; }
+  [ -n "$t_ready" ] && [ -n "$t_health" ] || { cat "$W/service.log"; echo "no READY=1 or /healthz in 600 s"; return 1; }
   echo "spawn -> READY=1: $(secs "$t0" "$t_ready") s; spawn -> /healthz: $(secs "$t0" "$t_health") s"
   echo "healthz: $(curl -fsS http://127.0.0.1:8080/healthz)"
   local tap
