@@ -210,9 +210,10 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       const bytes = await readFile(file);
       let ok: boolean;
       if (name.endsWith('.key')) ok = bytes.length === 32;
-      else if (name.endsWith('.jsonl')) {
-        // An archive month: whole lines must parse. The part after the last newline is an append
-        // cut short, never acknowledged: readers skip it and the next append cuts it (archive.ts).
+      else if (name.endsWith('.jsonl') || name === 'guests.log') {
+        // An archive month or the guest book's log: whole lines must parse. The part after the
+        // last newline is an append cut short, never acknowledged: readers skip it and the next
+        // append cuts it (archive.ts, guest-book.ts).
         const lines = bytes.toString('utf8').split('\n');
         if (lines.at(-1) !== '') r.tornTails++;
         ok = lines.slice(0, -1).every(parsesAsJson);

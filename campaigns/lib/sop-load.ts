@@ -52,11 +52,14 @@ export function newAcked(): Acked {
   return { visits: new Map(), taps: new Map() };
 }
 
+/** Every visit's guest: found again by name after each restart. */
+const GUEST_NAME = 'Tamu Uji';
+
 /** Walks visits through the SOP until stopped, noting each acknowledged step. */
 export async function writer(api: Api, acked: Acked, rand: () => number, running: () => boolean) {
   while (running()) {
     const v = await api.call<{ id: string }>('POST', '/visits', {
-      guest: { name: 'Tamu Uji', institution: 'Kampanye Gangguan' },
+      guest: { name: GUEST_NAME, institution: 'Kampanye Gangguan' },
       purpose: 'Uji ketahanan',
       hostId: 'kabag-umum',
     });
@@ -122,10 +125,13 @@ export async function missingSteps(api: Api, acked: Acked, seen: Map<string, Ste
   for (const [id, step] of acked.visits) {
     const known = seen.get(id);
     if (known && STEPS.indexOf(known) >= STEPS.indexOf(step)) continue;
-    const v = await api.call<{ state: string }>('GET', `/visits/${id}`);
+    const v = await api.call<{ state: string; guestName?: string }>('GET', `/visits/${id}`);
     if (STEPS.includes(v?.state as Step)) seen.set(id, v!.state as Step);
     const at = STEPS.indexOf(v?.state as Step);
     if (at < STEPS.indexOf(step)) lost.push(`visit ${id} acknowledged as ${step}, found ${v?.state}`);
+    // The name comes from the guest book (guests.json and guests.log), not from the journal.
+    else if (v?.guestName !== GUEST_NAME)
+      lost.push(`visit ${id}: guest name ${JSON.stringify(v?.guestName)} lost`);
   }
   return lost;
 }

@@ -7,7 +7,8 @@ Every call passes through to BACKING, which is what a reader sees while the moun
 Beside it the file system keeps a model of what a disk would hold after a power cut: per
 file, the bytes as of its last fsync/fdatasync and the writes and truncations made since;
 per directory, the entries as of its last fsync (FUSE's fsyncdir) and the entry operations
-(create, mkdir, link, unlink, rmdir, rename) made since, in order.
+(create, mkdir, unlink, rmdir, rename) made since, in order. Hard links are refused (EPERM),
+as on a file system without them: high-level FUSE cannot follow one inode under two names.
 
 A client of SOCKET sends one line:
     cut [random|drop-all|keep-all] [SEED]
@@ -256,12 +257,12 @@ class LazyFS(Operations):
         self.entries.append(("unlink", parent, name, self.nodes.pop(path)))
 
     def link(self, target, source):
-        # fusepy's names: `target` is the new name, `source` the existing file.
-        parent, name = self._split(target)
-        os.link(self._real(source), self._real(target))
-        node = self.nodes[source]
-        self.nodes[target] = node
-        self.entries.append(("link", parent, name, node))
+        # Refused, as on a file system without hard links (FAT, some network mounts). High-level
+        # FUSE names a node by one path: after link() the kernel sends calls for the inode under
+        # the other name too, and this table of paths and libfuse's disagree (a call arrived for
+        # "/state.json.bak.tmp" after it had been renamed away). The gateway copies and fsyncs
+        # instead (durable-file.ts, NO_HARD_LINKS), a path the campaign then checks.
+        raise FuseOSError(errno.EPERM)
 
     def rename(self, old, new):
         sparent, sname = self._split(old)
