@@ -55,6 +55,8 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
   const revoked = s.revoked;
   if (s.lockdown.global || s.lockdown.doors.has(doorId)) return deny('lockdown');
   if (revoked && (revoked.lockdown.has('*') || revoked.lockdown.has(doorId))) return deny('lockdown');
+  // Not a credential at all: nothing in it is believed (and a forged code counts for no keypad lockout).
+  if (tap.kind === 'forged') return deny('credential_invalid');
 
   let visit: Visit | undefined;
   let badgeId: string | undefined;

@@ -304,6 +304,11 @@ const arbTap: fc.Arbitrary<Tap> = fc.oneof(
     kind: fc.constant('pin' as const),
     codeHash: weighted([10, fc.constantFrom<string>(...HASHES)], [1, fc.constant('hx')]),
   }),
+  fc.record({
+    readerId: arbReaderId,
+    kind: fc.constant('forged' as const),
+    claimed: fc.constantFrom('nfc' as const, 'pin' as const),
+  }),
 );
 
 /** A tap that makes sense for the snapshot: a door reader, an issued badge or an active code of that door. */
@@ -365,6 +370,7 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
   const door = isDoorReader ? s.doors.get(reader.doorId!) : undefined;
   if (!reader || !door) return { outcome: 'unknown_reader' };
   if (s.lockdown.global || s.lockdown.doors.has(door.id)) return { outcome: 'lockdown' };
+  if (tap.kind === 'forged') return { outcome: 'credential_invalid' };
 
   // The credential names a visit, or says why it cannot.
   let v: Visit | undefined;
@@ -534,7 +540,7 @@ describe('decide over arbitrary snapshots', () => {
       expect(b.visitId).toBe(v.id);
       expect(d.badgeId).toBe(b.id);
       expect(v.state).toBe('badged');
-    } else {
+    } else if (tap.kind === 'pin') {
       expect(reader.keypad).toBe(true);
       expect(['accepted', 'badged']).toContain(v.state);
       expect(s.codes.get(`${d.doorId}:${tap.codeHash}`)).toBe(v.id);
