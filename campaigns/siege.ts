@@ -12,7 +12,9 @@
 //    is this machine's), and the grants decided later than 100 ms after the request (goal:
 //    <= 100 ms, none later);
 //  - resident memory and open files of the gateway during and after (goal: RSS < idle +
-//    64 MB), and afterwards: /healthz ok and a tap granted at both doors, without a restart.
+//    64 MB), and afterwards: /healthz ok and a tap granted at both doors, without a restart;
+//  - what an attack got through, where it counts it (attacks.ts `tally`: room-forgery's grants
+//    and unlocks, which must be 0).
 // The run ends with a Markdown table; the exit code is non-zero only on a harness error.
 //
 //   npm run campaign:siege -- [--attack NAME ...] [--seconds N] [--seed S]
@@ -280,6 +282,7 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
         const ms = seconds * 1000;
         let running: Running | undefined;
         try {
+          await attack?.prepare?.(site);
           const attackFrom = performance.now();
           running = attack ? await launch(attack, site, { maxMs: ms + 60_000, scale }) : undefined;
           await sleep(Math.min(1500, ms * 0.1)); // the attack at full strength
@@ -318,6 +321,10 @@ export async function siege(options: SiegeOptions): Promise<SiegeResult> {
           const attackMs = performance.now() - attackFrom;
           running = undefined;
           if (stopped) notes.push(...stopped.notes());
+          for (const line of (await attack?.tally?.(site)) ?? []) {
+            notes.push(line);
+            if (line.includes('FAILED')) problems.push(line);
+          }
 
           // Afterwards: whole again without a restart.
           const deadline = performance.now() + waitMs;

@@ -1,11 +1,27 @@
 // The attacks of issue 11, each as the issue describes it, from loopback only. An attack runs
 // from start() until stop(); every loop in it is bounded by a count and by a deadline of its
 // own (maxMs), so a stop that never comes cannot leave it running.
+
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import mqtt from 'mqtt';
+import type { SimController } from '../../src/mqtt/sim-controller.js';
 import { connectOnce, connectPacket, remainingLength, subscribePacket } from '../../test/support/mqtt-raw.js';
-import { ADMIN, ENTRANCE, type MqttMode, OTHER_ROOM, PASSWORD, type Site, sleep, within } from './site.js';
+import {
+  ADMIN,
+  BADGES,
+  BAIT_BADGE,
+  ENTRANCE,
+  INTRUDER,
+  type MqttMode,
+  OTHER_ROOM,
+  PASSWORD,
+  ROOM,
+  type Site,
+  sleep,
+  within,
+} from './site.js';
 
 /** What the attacker's machine knows of the gateway: its ports, and what it was given (a token). */
 export interface Target {
@@ -39,6 +55,10 @@ export interface Attack {
   probe?(site: Site): Promise<string[]>;
   /** Checks made after it stopped, besides /healthz and a granted tap (empty: recovered). */
   recovered?(site: Site): Promise<string[]>;
+  /** Made by the campaign before the attack starts (what the attack needs on the site). */
+  prepare?(site: Site): Promise<void>;
+  /** What the attack achieved, counted by the campaign once it stopped: "what: N ok|FAILED ...". */
+  tally?(site: Site): Promise<string[]>;
 }
 
 /** Loopback source addresses 127.0.0.2 .. 127.0.0.(1+n). */
@@ -150,7 +170,175 @@ function login(httpPort: number, localAddress: string | undefined, password: str
   });
 }
 
+/** Where a room-forgery phase started: what the campaign itself did at the room since is known. */
+interface ForgeryMark {
+  from: number;
+  baitVisitId: string;
+  controller: SimController | undefined;
+  taps: number;
+  ran: number;
+  refusals: Record<string, number>;
+  /** The gateway's count of forged room taps refused, at the mark. */
+  refusedTaps: number;
+}
+
+/** Room taps the gateway refused as forged or replayed (credential_invalid at the room door), from /metrics. */
+async function refusedRoomTaps(site: Site): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${site.httpPort}/metrics`, {
+      headers: { authorization: `Bearer ${site.token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    let n = 0;
+    for (const line of text.split('\n'))
+      if (
+        line.startsWith('pintu_access_decisions_total{') &&
+        line.includes('reason="credential_invalid"') &&
+        line.includes(`door="${ROOM.door}"`)
+      )
+        n += Number(line.slice(line.lastIndexOf(' ') + 1));
+    return n;
+  } catch {
+    return Number.NaN;
+  }
+}
+const forgeryMarks = new WeakMap<Site, ForgeryMark>();
+const baitVisits = new WeakMap<Site, string>();
+
+/** Forged and replayed room traffic: what got through (all must be 0) and what was refused. */
+async function forgeryTally(site: Site): Promise<string[]> {
+  const mark = forgeryMarks.get(site);
+  if (!mark) return ['room forgery: FAILED (not prepared)'];
+  const journal = (await site.journal()).filter((e) => e.at >= mark.from);
+  const atRoom = journal.filter((e) => e.type.startsWith('access.') && e.payload.readerId === ROOM.reader);
+  const forged = atRoom.filter((e) => e.payload.reason === 'credential_invalid' && !e.payload.visitId);
+  const refused = (await refusedRoomTaps(site)) - mark.refusedTaps;
+  const baitGrants = journal.filter(
+    (e) => e.type === 'access.granted' && e.payload.visitId === mark.baitVisitId,
+  ).length;
+  // Every other decision at the room reader is one of the controller's own taps; more than it
+  // sent would be replays taken for taps.
+  const decided = atRoom.length - forged.length;
+  const sent = site.controller === mark.controller ? (mark.controller?.taps ?? 0) - mark.taps : Number.NaN;
+  const ran = mark.controller?.ran.slice(mark.ran) ?? [];
+  const forgedOpens = ran.filter((c) => c.id.startsWith('forged-')).length;
+  const verdict = (bad: boolean) => (bad ? 'FAILED' : 'ok');
+  return [
+    `grants on the bait badge (forged taps): ${baitGrants} ${verdict(baitGrants > 0)}`,
+    `room taps decided ${decided}, the controller sent ${Number.isNaN(sent) ? '? (controller replaced)' : sent} (more: replays taken) ${verdict(decided > sent)}`,
+    `unlocks run from forged commands: ${forgedOpens} ${verdict(forgedOpens > 0)}`,
+    `forged or replayed taps refused credential_invalid: ${refused} (metrics; journaled one by one: ${forged.filter((e) => !('suppressed' in e.payload)).length})`,
+    `commands refused by the controller: ${JSON.stringify(mark.refusals)}; command_refused alarms journaled ${journal.filter((e) => e.type === 'door.alarm' && (e.payload as { alarm?: string }).alarm === 'command_refused').length}`,
+  ];
+}
+
 export const ATTACKS: Attack[] = [
+  {
+    name: 'room-forgery',
+    description:
+      'an intruder login that may read and write the room topics, no key: forged taps (the bait badge and keypad guesses, a random MAC), forged unlocks (a random MAC, a counter far ahead), and every tap and command it sees replayed',
+    mode: 'external',
+    async prepare(site) {
+      let bait = baitVisits.get(site);
+      if (!bait) {
+        bait = (await site.badgedVisit(BAIT_BADGE)).visitId;
+        baitVisits.set(site, bait);
+      }
+      const controller = site.controller;
+      const refusals: Record<string, number> = {};
+      controller?.on('refused', (r: { error: string }) => {
+        refusals[r.error] = (refusals[r.error] ?? 0) + 1;
+      });
+      forgeryMarks.set(site, {
+        from: Date.now(),
+        baitVisitId: bait,
+        controller,
+        taps: controller?.taps ?? 0,
+        ran: controller?.ran.length ?? 0,
+        refusals,
+        refusedTaps: await refusedRoomTaps(site),
+      });
+    },
+    async load(target, { maxMs, scale }) {
+      const c = await mqtt.connectAsync(
+        target.mqttUrl,
+        {
+          username: INTRUDER.user,
+          password: PASSWORD,
+          clientId: INTRUDER.user,
+          protocolVersion: 5,
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+        },
+        false,
+      );
+      c.on('error', () => undefined);
+      const tapTopic = `pintu/rooms/${ROOM.room}/tap`;
+      const commandTopic = `pintu/rooms/${ROOM.room}/command`;
+      const sent = { forgedTaps: 0, forgedCommands: 0, replayedTaps: 0, replayedCommands: 0 };
+      const deadline = performance.now() + maxMs;
+      let on = true;
+      // Recorded from the LAN, sent again as they were: at once, and once more a second later.
+      c.on('message', (topic, payload) => {
+        if (!on || performance.now() > deadline) return;
+        const which = topic === tapTopic ? 'replayedTaps' : 'replayedCommands';
+        if (sent[which] > 20_000) return;
+        for (const delay of [0, 1000])
+          setTimeout(() => {
+            if (!on) return;
+            sent[which]++;
+            c.publishAsync(topic, payload, { qos: 1 }).catch(() => undefined);
+          }, delay).unref();
+      });
+      // No local: its own forgeries do not come back to it as recordings.
+      await c.subscribeAsync([tapTopic, commandTopic], { qos: 1, nl: true });
+      const bait = BADGES.find((b) => b.label === BAIT_BADGE)!.uid;
+      const hex = () => randomBytes(16).toString('hex');
+      const taps = loops(1, maxMs, 20_000 * scale, async () => {
+        const i = sent.forgedTaps++;
+        const tap =
+          i % 2
+            ? { credential: String(100_000 + (i % 900_000)), kind: 'pin' }
+            : { credential: bait, kind: 'nfc' };
+        // A counter far ahead of the controller's: only the MAC can refuse it.
+        await c.publishAsync(tapTopic, JSON.stringify({ ...tap, ctr: Date.now() * 2000, mac: hex() }), {
+          qos: 1,
+        });
+        await sleep(50);
+      });
+      const commands = loops(1, maxMs, 20_000 * scale, async () => {
+        const i = sent.forgedCommands++;
+        const now = Date.now();
+        const cmd = {
+          id: `forged-${i}`,
+          action: 'unlock',
+          ms: 500,
+          exp: now + 3000,
+          at: now,
+          ctr: now * 2000,
+          mac: hex(),
+        };
+        await c.publishAsync(commandTopic, JSON.stringify(cmd), { qos: 1 });
+        await sleep(50);
+      });
+      return {
+        notes: () => [
+          `sent ${sent.forgedTaps} forged taps, ${sent.replayedTaps} replayed taps, ${sent.forgedCommands} forged unlocks, ${sent.replayedCommands} replayed commands`,
+        ],
+        async stop() {
+          on = false;
+          await Promise.race([Promise.all([taps.stop(), commands.stop()]), sleep(5000)]);
+          await within(
+            c.endAsync(true).catch(() => undefined),
+            3000,
+            undefined,
+          );
+        },
+      };
+    },
+    tally: forgeryTally,
+  },
   {
     name: 'mqtt-auth-flood',
     description:

@@ -13,6 +13,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBuilt, serviceNodeArgs } from '../../bench/lib/build.js';
+import { RoomKeys, roomKeysFile } from '../../src/mqtt/room-keys.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { mosquittoAcl } from '../../test/support/mqtt.js';
 import { BUILT_CLI, freePort, ROOT, residentBytes, stopProcess } from '../../test/support/process.js';
@@ -35,6 +36,13 @@ export const ENTRANCE = { door: 'pintu-utama', in: 'pintu-utama-in' } as const;
 export const ROOM = { door: 'ruang-101', room: 'r101', reader: 'r101-in' } as const;
 /** The attacker's own room login (a valid one, for room r102). */
 export const OTHER_ROOM = { user: 'ctl-102', room: 'r102' } as const;
+/**
+ * The intruder on an external broker: a LAN device with a login the site's ACL lets read and
+ * write the room topics (a sniffer that can also publish), but no room key.
+ */
+export const INTRUDER = { user: 'intruder' } as const;
+/** The badge of a visit the campaign never taps: a grant on it can only be a forgery's. */
+export const BAIT_BADGE = 'TAMU-40';
 /** The site's MQTT logins besides the gateway's own: both room controllers and facilities. */
 const LOGINS: ReadonlyArray<{ username: string; role: 'room' | 'facilities'; room?: string }> = [
   { username: 'ctl-101', role: 'room', room: ROOM.room },
@@ -227,15 +235,15 @@ export class Site {
     let mqtt: Record<string, unknown>;
     let mqttPort: number;
     if (mode === 'external') {
-      const acl = mosquittoAcl({
+      const acl = `${mosquittoAcl({
         gateway: 'gateway',
         facilities: LOGINS.filter((u) => u.role === 'facilities').map((u) => u.username),
         homeassistant: [],
         rooms: Object.fromEntries(LOGINS.flatMap((u) => (u.room ? [[u.username, u.room]] : []))),
-      });
+      })}\nuser ${INTRUDER.user}\ntopic readwrite pintu/rooms/+/tap\ntopic readwrite pintu/rooms/+/command\n`;
       mosquitto = await ShippedMosquitto.start(
         // The gateway's events session logs in as its own user (mqtt.eventsUsername's default).
-        ['gateway', 'gateway-events', ...LOGINS.map((u) => u.username)].map((username) => ({
+        ['gateway', 'gateway-events', INTRUDER.user, ...LOGINS.map((u) => u.username)].map((username) => ({
           username,
           password: PASSWORD,
         })),
@@ -276,6 +284,10 @@ export class Site {
             PASSWORD,
           );
         }
+      } else {
+        // `pintu mqtt-user add` gives a room its key with its login; on Mosquitto the logins are
+        // the broker's, and the keys are made as the installer's step for the room would.
+        for (const u of LOGINS) if (u.room) RoomKeys.generate(roomKeysFile(join(dir, 'data')), u.room);
       }
       await site.startGateway();
       site.token = (await readFile(join(dir, 'data', 'cli.token'), 'utf8')).trim();
@@ -328,11 +340,14 @@ export class Site {
     timeoutMs = 10_000,
     of: { room: string; user: string } = { room: ROOM.room, user: 'ctl-101' },
   ): Promise<SimController> {
+    const key = new RoomKeys(roomKeysFile(join(this.dir, 'data'))).get(of.room);
     const c = new SimController({
       room: of.room,
       url: this.mqttUrl,
       username: of.user,
       password: PASSWORD,
+      // The room's key, as the controller is flashed with it: its taps and commands MACed.
+      ...(key ? { key } : {}),
       protocolVersion: this.mode === 'external' ? 5 : 4,
       reconnectPeriod: 500,
     });

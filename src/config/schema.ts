@@ -494,6 +494,13 @@ const MqttSchema = Section(
           description:
             '...and how often it sends it again (same id) before it raises the no_ack alarm and calls the lock state unknown.',
         }),
+        refusalsJournaledPerMinute: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 20,
+          description:
+            'Refusals journaled one by one per room and minute (a token bucket each for taps with a bad MAC or a replayed counter, and for commands a controller refused): the rest are counted only, and their number is journaled once a minute passes without one, so a flood of forged messages cannot fill the journal.',
+        }),
       },
       'Room controllers (doors with lock driver mqtt).',
     ),

@@ -1,6 +1,6 @@
 // The access decision: a pure function of the in-memory snapshot, the tap and the clock.
 // The order of the checks is the order of the refusals a guard would give: the reader, a
-// lockdown, the credential (its proof, then the badge), the visit, its window, the door, the
+// forgery (a room tap that failed its MAC or counter), a lockdown, the credential (its proof, then the badge), the visit, its window, the door, the
 // hours, anti-passback.
 // Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
 // is always let out, while a lockdown still holds every badge.
@@ -52,6 +52,9 @@ export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
     ...extra,
   });
   if (!door) return deny('unknown_reader');
+  // Not a credential at all, lockdown or not: the journal says what it was (and a forged code
+  // counts for no keypad lockout).
+  if (tap.kind === 'forged') return deny('credential_invalid');
   const revoked = s.revoked;
   if (s.lockdown.global || s.lockdown.doors.has(doorId)) return deny('lockdown');
   if (revoked && (revoked.lockdown.has('*') || revoked.lockdown.has(doorId))) return deny('lockdown');

@@ -105,7 +105,8 @@ export interface AccessEvent {
     readerId: string;
     doorId?: string;
     direction?: Direction;
-    kind: 'nfc' | 'pin';
+    /** Absent only on the summary of refused taps left out of the journal (`suppressed`). */
+    kind?: 'nfc' | 'pin';
     /**
      * NFC taps: the UID of a card of the badge pool (not personal data), or, for a card the
      * gateway does not know (a guest's own e-KTP or bank card), its keyed hash: `unk:` and 16
@@ -115,6 +116,11 @@ export interface AccessEvent {
     badgeId?: string;
     visitId?: string;
     reason?: DenyReason;
+    /**
+     * access.denied only: this entry stands for this many refused taps of the reader that were
+     * not journaled one by one (forged room taps over mqtt.rooms.refusalsJournaledPerMinute).
+     */
+    suppressed?: number;
   };
 }
 
@@ -155,9 +161,16 @@ export interface DoorEvent {
     detail?: string;
     /**
      * offline: the room controller is gone; no_ack: it did not acknowledge a command;
-     * reader_offline: a reader of the door lost its device (pcscd gone, unplugged).
+     * reader_offline: a reader of the door lost its device (pcscd gone, unplugged);
+     * command_refused: its room controller refused a copy of a command (forged, replayed, late).
      */
-    alarm?: 'held_open' | 'forced_open' | 'offline' | 'no_ack' | 'reader_offline';
+    alarm?: 'held_open' | 'forced_open' | 'offline' | 'no_ack' | 'reader_offline' | 'command_refused';
+    /**
+     * command_refused (one event, not a state: it never clears): what the controller answered
+     * (bad_mac, replayed, expired), or with `suppressed`, how many refusals of the room were
+     * left out of the journal (over mqtt.rooms.refusalsJournaledPerMinute).
+     */
+    suppressed?: number;
     global?: boolean;
   };
 }

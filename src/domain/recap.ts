@@ -507,7 +507,8 @@ export class MonthlyRecapBuilder {
       }
       case 'access.denied': {
         const reason = entry.payload.reason ?? 'unknown';
-        bump(this.denialCounts, reason, reason);
+        // A summary of refusals left out of the journal counts as the taps it stands for.
+        bump(this.denialCounts, reason, reason, entry.payload.suppressed ?? 1);
         return;
       }
       default:

@@ -291,7 +291,12 @@ export interface AccessPolicyConfig {
 
 export type Tap =
   | { readerId: string; kind: 'nfc'; uid: string; credential?: CredentialProof }
-  | { readerId: string; kind: 'pin'; codeHash: string };
+  | { readerId: string; kind: 'pin'; codeHash: string }
+  /**
+   * A message that claimed to be a tap and failed its authentication (a room controller's tap
+   * with a bad MAC or a replayed counter): what it claims to be is all that is kept of it.
+   */
+  | { readerId: string; kind: 'forged'; claimed: 'nfc' | 'pin' };
 
 export type DenyReason =
   | 'unknown_reader'

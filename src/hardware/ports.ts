@@ -12,6 +12,11 @@ export interface ReadEvent {
   credential: string;
   /** What a reader that challenges badges established (absent: it read a UID only). */
   proof?: CredentialProof;
+  /**
+   * The message failed its authentication (a room tap with a bad MAC or a replayed counter):
+   * refused as credential_invalid, and its credential neither believed nor journaled.
+   */
+  forged?: true;
 }
 
 /** Something a reader driver received and could not use (a line that does not match, a bad UID). */

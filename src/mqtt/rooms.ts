@@ -25,7 +25,6 @@ import type { Config } from '../config/schema.js';
 import type {
   DoorInputEvent,
   DoorInputsPort,
-  IgnoredRead,
   LockPort,
   LockState,
   ReadEvent,
@@ -75,6 +74,8 @@ export const COMMAND_REFUSALS = ['bad_mac', 'replayed', 'expired'] as const;
 export interface RoomHubEvents {
   /** An alarm of the controller of a room door (offline, no_ack) began (active) or ended. */
   alarm: [{ doorId: string; room: string; alarm: Extract<AlarmKind, 'offline' | 'no_ack'>; active: boolean }];
+  /** The controller of a room door refused a copy of a command (forged, replayed or late). */
+  commandRefused: [{ doorId: string; room: string; error: (typeof COMMAND_REFUSALS)[number] }];
 }
 
 /** Counting and refusal reporting, bound when the gateway's metrics exist (see bind()). */
@@ -166,6 +167,9 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
       : 'refused';
     this.report.metrics.commands.inc({ result: reason });
     this.report.rejections.reject(reason, 'room.ack', { room, id: ack.id });
+    const lock = this.locksByRoom.get(room);
+    if (lock && reason !== 'refused')
+      this.emit('commandRefused', { doorId: lock.doorId, room, error: reason });
   }
 
   lockOfRoom(room: string): MqttLock | undefined {
@@ -231,7 +235,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
         if (!reader) return { reason: 'unknown_room', detail: { detail: 'no reader configured' } };
         const forged = this.forgedTap(route.room, d.value);
         if (forged) {
-          reader.refused(forged);
+          reader.forged(d.value);
           return { reason: forged };
         }
         // Before the decision: its unlock must not be dropped as sent to an offline controller.
@@ -304,7 +308,6 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
 
 export class MqttReader implements ReaderPort {
   private handler: (read: ReadEvent) => void = () => {};
-  private ignoredHandler: (i: IgnoredRead) => void = () => {};
   private running = false;
   constructor(
     readonly id: string,
@@ -313,15 +316,15 @@ export class MqttReader implements ReaderPort {
   onRead(handler: (read: ReadEvent) => void): void {
     this.handler = handler;
   }
-  onIgnored(handler: (ignored: IgnoredRead) => void): void {
-    this.ignoredHandler = handler;
-  }
   deliver(tap: RoomTap): void {
     if (this.running) this.handler({ readerId: this.id, kind: tap.kind, credential: tap.credential });
   }
-  /** A tap refused for its MAC or counter: counted with the reader's ignored reads, never decided. */
-  refused(reason: 'bad_mac' | 'replayed'): void {
-    if (this.running) this.ignoredHandler({ readerId: this.id, reason, sample: '' });
+  /**
+   * A tap refused for its MAC or counter: decided as a forgery (credential_invalid, journaled
+   * within the room's budget), its credential not believed.
+   */
+  forged(tap: RoomTap): void {
+    if (this.running) this.handler({ readerId: this.id, kind: tap.kind, credential: '', forged: true });
   }
   async start(): Promise<void> {
     this.running = true;

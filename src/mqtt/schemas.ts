@@ -21,11 +21,18 @@ const Mac = (description: string) => Type.String({ pattern: '^[0-9a-f]{32}$', de
 /** Largest payload read on any topic; anything bigger is refused before it is parsed. */
 export const MAX_PAYLOAD_BYTES = 4096;
 
-export const ALARMS = ['held_open', 'forced_open', 'offline', 'no_ack', 'reader_offline'] as const;
+export const ALARMS = [
+  'held_open',
+  'forced_open',
+  'offline',
+  'no_ack',
+  'reader_offline',
+  'command_refused',
+] as const;
 export type AlarmKind = (typeof ALARMS)[number];
 const Alarm = Enum(
   ALARMS,
-  "held_open: open too long after a grant; forced_open: opened while locked; offline: the room controller is gone; no_ack: the room controller did not acknowledge a command; reader_offline: a reader of the door lost its device (pcscd gone, reader or serial cable unplugged; the event's actor names the reader).",
+  "held_open: open too long after a grant; forced_open: opened while locked; offline: the room controller is gone; no_ack: the room controller did not acknowledge a command; reader_offline: a reader of the door lost its device (pcscd gone, reader or serial cable unplugged; the event's actor names the reader); command_refused: the room controller refused a copy of a command as forged, replayed or late (door.alarm events only, never a door state: it does not clear).",
 );
 
 export const FACILITIES_COMMANDS = ['UNLOCK', 'LOCK', 'LOCKDOWN', 'RELEASE'] as const;
@@ -168,6 +175,19 @@ export const EventPayload = Type.Object(
       Enum(HA_COMMANDS, 'door.command_refused: the door command refused (the actor says who sent it).'),
     ),
     global: Type.Optional(Type.Boolean({ description: 'door.lockdown / door.released for every door.' })),
+    refusal: Type.Optional(
+      Enum(
+        ['bad_mac', 'replayed', 'expired'] as const,
+        'door.alarm command_refused: what the room controller answered to the copy it refused.',
+      ),
+    ),
+    suppressed: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'access.denied (credential_invalid) and door.alarm (command_refused): this event stands for so many refusals of the room not published one by one (over mqtt.rooms.refusalsJournaledPerMinute).',
+      }),
+    ),
     actor: Type.Object(
       { kind: Enum(['user', 'token', 'device', 'system'] as const, 'Who acted.'), id: Type.String() },
       { additionalProperties: false },

@@ -24,6 +24,7 @@ import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
 import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
+import { JournalBudget } from '../service/journal-budget.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
@@ -110,6 +111,7 @@ export function eventOf(
     if (p.doorId) e.door = p.doorId;
     if (p.direction) e.direction = p.direction;
     if (p.reason) e.reason = p.reason;
+    if (p.suppressed) e.suppressed = p.suppressed;
     if (p.badgeId) {
       const label = lookup.badge(p.badgeId);
       if (label) e.badge = label;
@@ -127,8 +129,14 @@ export function eventOf(
       global?: boolean;
       cleared?: unknown;
       command?: HaCommand;
+      detail?: string;
+      suppressed?: number;
     };
     e.door = p.doorId;
+    if (p.alarm === 'command_refused') {
+      if (p.detail === 'bad_mac' || p.detail === 'replayed' || p.detail === 'expired') e.refusal = p.detail;
+      if (p.suppressed) e.suppressed = p.suppressed;
+    }
     if (p.ms !== undefined) e.ms = p.ms;
     if (p.command) e.command = p.command;
     if (p.alarm) e.alarm = p.alarm;
@@ -155,6 +163,8 @@ export class MqttService {
   private stopped = false;
   private removed: Promise<string[]> | undefined;
   private readonly commandRate: CommandRate;
+  /** Command refusals journaled as alarms per room and minute; the rest as a count. */
+  private readonly refusalBudget: JournalBudget;
 
   private constructor(
     private readonly opts: MqttServiceOptions,
@@ -173,6 +183,11 @@ export class MqttService {
     this.log = log;
     const { config, gateway, version } = opts;
     this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
+    this.refusalBudget = new JournalBudget(
+      config.mqtt.rooms.refusalsJournaledPerMinute,
+      (room, n) => this.recordCommandRefused(room, { suppressed: n }),
+      gateway.core.now,
+    );
     this.discovery = config.mqtt.homeAssistant.enabled
       ? discoveryConfigs({
           topics,
@@ -342,7 +357,16 @@ export class MqttService {
       const onAlarm = (a: { doorId: string; room: string; alarm: 'offline' | 'no_ack'; active: boolean }) =>
         this.onRoomAlarm(a);
       this.hub.on('alarm', onAlarm);
-      this.offs.push(() => this.hub?.off('alarm', onAlarm));
+      const onRefused = (r: { doorId: string; room: string; error: string }) => {
+        // Every refusal counted; journaled within the room's budget.
+        this.opts.gateway.core.metrics.doorAlarms.inc({ door: r.doorId, alarm: 'command_refused' });
+        if (this.refusalBudget.take(r.room)) this.recordCommandRefused(r.room, { detail: r.error });
+      };
+      this.hub.on('commandRefused', onRefused);
+      this.offs.push(
+        () => this.hub?.off('alarm', onAlarm),
+        () => this.hub?.off('commandRefused', onRefused),
+      );
     }
     await this.outbox.open();
     this.hub?.attach(this.link);
@@ -588,6 +612,21 @@ export class MqttService {
     this.publishDoor(a.doorId);
   }
 
+  /**
+   * A command the room's controller refused (forged, replayed, late): facilities hear of it as
+   * a door alarm on pintu/events. One event, not a state: nothing clears it.
+   */
+  private recordCommandRefused(room: string, what: { detail: string } | { suppressed: number }): void {
+    const doorId = this.hub?.lockOfRoom(room)?.doorId;
+    if (!doorId) return;
+    this.opts.gateway.core
+      .record(
+        { type: 'door.alarm', payload: { doorId, alarm: 'command_refused', ...what } },
+        { kind: 'device', id: `room:${room}` },
+      )
+      .catch((err) => this.log.error({ err, door: doorId }, 'journal append failed for a refused command'));
+  }
+
   // ------------------------------------------------------------------ what the gateway publishes
 
   private onEntry(e: JournalEntry): void {
@@ -800,6 +839,8 @@ export class MqttService {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.visitorsTimer);
+    // What a flood left out is journaled (and published, if the broker is still there) first.
+    this.refusalBudget.flush();
     if (this.events.connected) await this.outbox.drain(2000);
     for (const off of this.offs.splice(0)) off();
     await this.outbox.close();

@@ -105,6 +105,8 @@ export class SimController extends EventEmitter<SimControllerEvents> {
   private relock: NodeJS.Timeout | undefined;
   private readonly gatewayTime: GatewayTime;
   private tapCtr: number;
+  /** Taps published (the campaign counts the decisions they can explain). */
+  taps = 0;
   /** The counter of the last command copy accepted. */
   lastCommandCounter: number;
 
@@ -256,6 +258,7 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     if (!this.client?.connected) return false;
     const key = this.opts.key;
     const ctr = ++this.tapCtr;
+    this.taps++;
     const tap = key
       ? { credential, kind, ctr, mac: mac(key, tapText(this.opts.room, { credential, kind, ctr })) }
       : { credential, kind };

@@ -11,6 +11,7 @@ import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
 import type { Core } from './core.js';
 import { type DeskRead, DeskTaps } from './desk-taps.js';
+import { JournalBudget } from './journal-budget.js';
 
 export type ReadOutcome =
   | {
@@ -31,6 +32,8 @@ export class AccessService {
   private readonly lastRead = new Map<string, number>();
   /** Ignored reads (bad serial lines, unreadable cards): logged at most once per reader per minute. */
   private readonly ignoredLog: BoundedLog;
+  /** Forged taps (room taps that failed their MAC or counter) journaled per reader and minute. */
+  private readonly forgedBudget: JournalBudget;
   /** Doors held unlocked by a command (hold) until the lock locks again, for whatever reason. */
   private readonly held = new Set<string>();
   /** Door contact and alarm, from the door service (doors without inputs: nothing). */
@@ -47,7 +50,14 @@ export class AccessService {
     private readonly debounceMs = 0,
     /** Who may release a lockdown (life safety: not whoever may set one). */
     private readonly lockdownReleasers: readonly Role[] = ['admin', 'security'],
+    /** Forged taps journaled one by one per reader and minute (mqtt.rooms.refusalsJournaledPerMinute). */
+    forgedPerMinute = 20,
   ) {
+    this.forgedBudget = new JournalBudget(
+      forgedPerMinute,
+      (readerId, n) => this.suppressed(readerId, n),
+      core.now,
+    );
     this.desk = new DeskTaps(core);
     for (const reader of readers.values()) reader.onRead((read) => this.fromDriver(read));
     this.ignoredLog = new BoundedLog(core.log, 60_000);
@@ -87,7 +97,9 @@ export class AccessService {
       return { kind: 'desk', read: this.deskRead(read.readerId, uid) };
     }
     let tap: Tap;
-    if (read.kind === 'pin') {
+    if (read.forged) {
+      tap = { readerId: read.readerId, kind: 'forged', claimed: read.kind };
+    } else if (read.kind === 'pin') {
       if (!/^\d{4,10}$/.test(read.credential)) return { kind: 'invalid' };
       tap = { readerId: read.readerId, kind: 'pin', codeHash: this.codeHash(read.credential) };
     } else {
@@ -111,11 +123,15 @@ export class AccessService {
       door: decision.doorId ?? '',
     });
     state.applyDecision(decision, now);
+    if (tap.kind === 'forged' && !this.forgedBudget.take(read.readerId)) {
+      // Over the room's budget: counted above, journaled later as part of a count.
+      return { kind: 'door', decision, recorded: Promise.resolve(undefined) };
+    }
     const event: AccessEvent = {
       type: decision.granted ? 'access.granted' : 'access.denied',
       payload: {
         readerId: decision.readerId,
-        kind: tap.kind,
+        kind: tap.kind === 'forged' ? tap.claimed : tap.kind,
         ...(tap.kind === 'nfc' ? { uid: this.journaledUid(tap.uid) } : {}),
         ...(decision.doorId ? { doorId: decision.doorId } : {}),
         ...(decision.direction ? { direction: decision.direction } : {}),
@@ -141,6 +157,26 @@ export class AccessService {
     return { kind: 'door', decision, recorded };
   }
 
+  /** Forged taps of a reader left out of the journal: one denial entry that says how many. */
+  private suppressed(readerId: string, n: number): void {
+    const reader = this.core.state.readers.get(readerId);
+    this.core
+      .record(
+        {
+          type: 'access.denied',
+          payload: {
+            readerId,
+            ...(reader?.doorId ? { doorId: reader.doorId } : {}),
+            ...(reader?.direction ? { direction: reader.direction } : {}),
+            reason: 'credential_invalid',
+            suppressed: n,
+          },
+        },
+        { kind: 'device', id: readerId },
+      )
+      .catch((err) => this.core.log.error({ err }, 'journal append failed for suppressed forged taps'));
+  }
+
   /** A read a driver could not use: counted, and logged at a bounded rate. */
   private ignored(i: IgnoredRead): void {
     this.core.metrics.readerIgnored.inc({ reader: i.readerId, reason: i.reason });
@@ -153,7 +189,8 @@ export class AccessService {
 
   /** Reads from reader drivers: a card resting on a reader repeats; within debounceMs it is one tap. */
   fromDriver(read: ReadEvent): ReadOutcome {
-    if (this.debounceMs > 0 && read.kind === 'nfc') {
+    // A forgery is not a card resting on a reader: each one is refused and counted.
+    if (this.debounceMs > 0 && read.kind === 'nfc' && !read.forged) {
       const key = `${read.readerId}\u0000${read.credential}`;
       const now = this.core.now();
       const last = this.lastRead.get(key);
@@ -358,5 +395,7 @@ export class AccessService {
   async stop(): Promise<void> {
     for (const reader of this.readers.values()) await reader.stop();
     for (const lock of this.locks.values()) await lock.stop();
+    // What a flood left out is journaled before the journal closes.
+    this.forgedBudget.flush();
   }
 }

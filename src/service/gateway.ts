@@ -234,6 +234,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     await dataKey(dir, 'badge-uid.key'),
     config.access.debounceMs,
     config.access.facilitiesMayReleaseLockdown ? ['admin', 'security', 'facilities'] : ['admin', 'security'],
+    config.mqtt.rooms.refusalsJournaledPerMinute,
   );
   const doors = new DoorService(
     core,

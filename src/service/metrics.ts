@@ -113,7 +113,7 @@ export function createMetrics() {
   });
   const doorAlarms = new Counter({
     name: 'pintu_door_alarms_total',
-    help: 'Door alarms raised (held_open, forced_open, offline, no_ack, reader_offline), by door',
+    help: 'Door alarms raised (held_open, forced_open, offline, no_ack, reader_offline; command_refused: each copy of a command a room controller refused), by door',
     labelNames: ['door', 'alarm'] as const,
     registers: [registry],
   });

@@ -13,7 +13,7 @@ import { commandText, mac, tapText } from '../../src/mqtt/room-mac.js';
 import type { RoomCommand } from '../../src/mqtt/schemas.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { healthOf } from '../support/health.js';
-import { type MqttGateway, TEST_PASSWORD, until } from '../support/mqtt.js';
+import { type Collected, client, type MqttGateway, TEST_PASSWORD, until } from '../support/mqtt.js';
 import { journalSince, rejected } from './mqtt-contract.js';
 
 export interface RoomMacSetup {
@@ -32,7 +32,7 @@ export function roomMacSuite(setup: RoomMacSetup): void {
   let dir: string;
   let key: Buffer;
   let g: MqttGateway;
-  const open: SimController[] = [];
+  const open: Array<SimController | Collected> = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pintu-roommac-'));
@@ -40,7 +40,7 @@ export function roomMacSuite(setup: RoomMacSetup): void {
     g = await setup.start(dir);
   });
   afterEach(async () => {
-    for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+    for (const c of open.splice(0)) await ('stop' in c ? c.stop() : c.end()).catch(() => undefined);
     await g.close({ keepDir: true });
     await setup.cleanup();
     await rm(dir, { recursive: true, force: true });
@@ -198,6 +198,133 @@ export function roomMacSuite(setup: RoomMacSetup): void {
     // counter (the firmware does) takes the gateway's commands after the restart.
     const again = await ready({ lastCommandCounter: last });
     expect(again.lastCommandCounter).toBeGreaterThan(last);
+  });
+
+  /** Refused room taps in the journal: access.denied at the room door, reason credential_invalid. */
+  const forgedDenials = async (since = 0) =>
+    (await journalSince(g, since)).filter(
+      (e) =>
+        e.type === 'access.denied' &&
+        (e.payload as { doorId?: string; reason?: string }).doorId === 'ruang-101' &&
+        (e.payload as { reason?: string }).reason === 'credential_invalid',
+    );
+  /** access decisions counted as denied credential_invalid at ruang-101. */
+  const deniedInvalid = async () => {
+    const { values } = await g.gateway.core.metrics.decisions.get();
+    return values
+      .filter((v) => v.labels.reason === 'credential_invalid' && v.labels.door === 'ruang-101')
+      .reduce((n, v) => n + v.value, 0);
+  };
+
+  it('a forged or replayed tap is journaled as a denial credential_invalid, without its credential', async () => {
+    const ctl = await ready();
+    const v = await g.badgedVisit();
+    // Forged: a tap without a MAC, then one MACed with another key.
+    await setup.inject(g, TAP, JSON.stringify({ credential: v.uid, kind: 'nfc' }));
+    const forged = { credential: v.code, kind: 'pin', ctr: Date.now() * 1000 };
+    await setup.inject(
+      g,
+      TAP,
+      JSON.stringify({ ...forged, mac: mac(randomBytes(32), tapText('r101', forged)) }),
+    );
+    // Replayed: a tap of the right key, sent again as it was.
+    const good = { credential: v.uid, kind: 'nfc', ctr: Date.now() * 1000 + 1 };
+    const payload = JSON.stringify({ ...good, mac: mac(key, tapText('r101', good)) });
+    const unlocked = new Promise<void>((resolve) =>
+      ctl.on('command', (c) => c.action === 'unlock' && resolve()),
+    );
+    await setup.inject(g, TAP, payload);
+    await unlocked;
+    await setup.inject(g, TAP, payload);
+    await until(async () => expect(await forgedDenials()).toHaveLength(3));
+    expect(await deniedInvalid()).toBe(3);
+    expect(await grants()).toBe(1);
+    for (const e of await forgedDenials()) {
+      expect(e.actor).toEqual({ kind: 'device', id: 'r101-in' });
+      const p = e.payload as Record<string, unknown>;
+      expect(p.uid).toBeUndefined();
+      expect(p.badgeId).toBeUndefined();
+      expect(p.visitId).toBeUndefined();
+      // Nothing the forger sent is believed, nor written: neither the UID nor the code.
+      expect(JSON.stringify(e)).not.toContain(v.uid);
+      expect(JSON.stringify(e)).not.toContain(v.code);
+    }
+    expect((await forgedDenials()).map((e) => (e.payload as { kind: string }).kind)).toEqual([
+      'nfc',
+      'pin',
+      'nfc',
+    ]);
+  });
+
+  it('a flood of forged taps: the first of each minute journaled, every one counted', async () => {
+    const perMinute = g.config.mqtt.rooms.refusalsJournaledPerMinute;
+    const flood = perMinute + 3;
+    const since = g.gateway.core.journal.lastSeq;
+    for (let i = 0; i < flood; i++) {
+      const tap = { credential: `04A1B2C3D4E5${String(i % 100).padStart(2, '0')}`, kind: 'nfc', ctr: i + 1 };
+      await setup.inject(g, TAP, JSON.stringify({ ...tap, mac: mac(randomBytes(32), tapText('r101', tap)) }));
+    }
+    await until(async () => expect(await deniedInvalid()).toBe(flood));
+    // Sentinel: a tap decided after the flood, journaled behind every entry of it.
+    const v = await g.badgedVisit();
+    const ctl = await ready();
+    const unlocked = new Promise<void>((resolve) =>
+      ctl.on('command', (c) => c.action === 'unlock' && resolve()),
+    );
+    ctl.tap('nfc', v.uid);
+    await unlocked;
+    await until(async () => expect(await grants(since)).toBe(1));
+    expect(await forgedDenials(since)).toHaveLength(perMinute);
+    // The count of what was left out is journaled when the flood ends, and at the latest at a stop.
+    await g.close({ keepDir: true });
+    g = await setup.start(dir);
+    const summary = (await forgedDenials(since)).filter((e) => 'suppressed' in e.payload);
+    expect(summary.map((e) => e.payload)).toEqual([
+      {
+        readerId: 'r101-in',
+        doorId: 'ruang-101',
+        direction: 'in',
+        reason: 'credential_invalid',
+        suppressed: 3,
+      },
+    ]);
+  });
+
+  it('a refused command is journaled as a command_refused alarm of the door, and published', async () => {
+    const ctl = await ready();
+    const facilities = await client(g.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      protocolVersion: setup.protocolVersion,
+      subscribe: ['pintu/events'],
+    });
+    open.push(facilities);
+    const since = g.gateway.core.journal.lastSeq;
+    const refused = refusal(ctl);
+    await setup.inject(g, COMMAND, command(randomBytes(32), { ctr: ctl.lastCommandCounter + 1 }));
+    expect(await refused).toBe('bad_mac');
+    const alarms = async () =>
+      (await journalSince(g, since)).filter(
+        (e) => e.type === 'door.alarm' && (e.payload as { alarm?: string }).alarm === 'command_refused',
+      );
+    await until(async () => expect(await alarms()).toHaveLength(1));
+    expect((await alarms())[0]!.payload).toEqual({
+      doorId: 'ruang-101',
+      alarm: 'command_refused',
+      detail: 'bad_mac',
+    });
+    await until(() =>
+      expect(
+        facilities.on('pintu/events').map((m) => JSON.parse(m) as Record<string, unknown>),
+      ).toContainEqual(
+        expect.objectContaining({
+          type: 'door.alarm',
+          door: 'ruang-101',
+          alarm: 'command_refused',
+          refusal: 'bad_mac',
+        }),
+      ),
+    );
   });
 
   it('a room without a key runs as before, and the health API calls it weak', async () => {

@@ -267,5 +267,19 @@ badges:
       expect((t.drivers.locks.get('pintu-utama') as GpioLock).pulses).toBe(1);
       expect(pinValue(sysfs, RELAY)).toBe('0');
     });
+
+    // The siege's shape (an attacker process on the LAN) does not fit a card on a reader: the
+    // clone and replay attacks as a loop here, each try a real tap through pcscd (issue 12 goal).
+    it('a loop of clones and replays at the secure door: every one refused, the relay never moved', async () => {
+      const tries = 12;
+      for (let i = 0; i < tries; i++) {
+        const { decision } = await tapDoor(`${i % 2 ? 'replay' : 'clone'} ${BADGE}`);
+        expect(decision, `try ${i}`).toEqual(['access.denied', BADGE, 'credential_invalid']);
+      }
+      const granted = entries.filter((e) => e.type === 'access.granted').length;
+      expect(granted).toBe(1); // the personalised badge's own tap, before the loop
+      expect((t.drivers.locks.get('pintu-utama') as GpioLock).pulses).toBe(1);
+      expect(pinValue(sysfs, RELAY)).toBe('0');
+    });
   },
 );

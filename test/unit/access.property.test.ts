@@ -304,6 +304,11 @@ const arbTap: fc.Arbitrary<Tap> = fc.oneof(
     kind: fc.constant('pin' as const),
     codeHash: weighted([10, fc.constantFrom<string>(...HASHES)], [1, fc.constant('hx')]),
   }),
+  fc.record({
+    readerId: arbReaderId,
+    kind: fc.constant('forged' as const),
+    claimed: fc.constantFrom('nfc' as const, 'pin' as const),
+  }),
 );
 
 /** A tap that makes sense for the snapshot: a door reader, an issued badge or an active code of that door. */
@@ -364,6 +369,7 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
     reader?.role === 'door' && reader.doorId !== undefined && reader.direction !== undefined;
   const door = isDoorReader ? s.doors.get(reader.doorId!) : undefined;
   if (!reader || !door) return { outcome: 'unknown_reader' };
+  if (tap.kind === 'forged') return { outcome: 'credential_invalid' };
   if (s.lockdown.global || s.lockdown.doors.has(door.id)) return { outcome: 'lockdown' };
 
   // The credential names a visit, or says why it cannot.
@@ -534,7 +540,7 @@ describe('decide over arbitrary snapshots', () => {
       expect(b.visitId).toBe(v.id);
       expect(d.badgeId).toBe(b.id);
       expect(v.state).toBe('badged');
-    } else {
+    } else if (tap.kind === 'pin') {
       expect(reader.keypad).toBe(true);
       expect(['accepted', 'badged']).toContain(v.state);
       expect(s.codes.get(`${d.doorId}:${tap.codeHash}`)).toBe(v.id);
@@ -556,7 +562,9 @@ describe('decide over arbitrary snapshots', () => {
   test.prop([arbCase], RUNS)('(c) a global lockdown is never granted', ([s, tap, now]) => {
     const d = decide({ ...s, lockdown: { global: true, doors: new Set() } }, tap, now);
     expect(d.granted).toBe(false);
-    if (!d.granted && d.reason !== 'unknown_reader') expect(d.reason).toBe('lockdown');
+    // A forgery is named as such, lockdown or not.
+    if (!d.granted && d.reason !== 'unknown_reader')
+      expect(d.reason).toBe(tap.kind === 'forged' ? 'credential_invalid' : 'lockdown');
   });
 
   test.prop([arbCase], RUNS)('(c) a lockdown of the tapped door is never granted', ([s, tap, now]) => {

@@ -111,7 +111,7 @@ describe('embedded defaults (no file)', () => {
         keepaliveLimitSeconds: 300,
       },
       backlogMax: 10000,
-      rooms: { commandTimeoutMs: 1000, retries: 2 },
+      rooms: { commandTimeoutMs: 1000, retries: 2, refusalsJournaledPerMinute: 20 },
       homeAssistant: { enabled: true, prefix: 'homeassistant', mayHoldUnlocked: false },
     });
     expect(config.access).toEqual({

@@ -17,6 +17,7 @@ const ALARM_KEYS: Record<string, Key> = {
   offline: 'alarm_offline',
   no_ack: 'alarm_no_ack',
   reader_offline: 'alarm_reader_offline',
+  command_refused: 'alarm_command_refused',
 };
 
 /** An alarm by name; a reader's alarm names the reader (the entry's actor). */
