@@ -420,7 +420,7 @@ export class Site {
   /** A badged visit with ruang-101 granted: its id, badge uid and keypad code. */
   async badgedVisit(badge: string): Promise<{ visitId: string; uid: string; code: string }> {
     const fail = (step: string, status: number) => {
-      throw new Error(`creating a visit: ${step} answered ${status}`);
+      throw new Error(`creating a visit: ${step} answered ${status}\ngateway output:\n${this.output}`);
     };
     const v = await this.api<{ id: string }>('POST', '/visits', {
       guest: { name: 'Tamu Pengepungan', institution: 'Kampanye Siege' },

@@ -490,10 +490,12 @@ function validator(schema: TSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
     const { $id: _drop, ...rest } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
-    ajv ??= new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv({
-      allErrors: false,
-      strict: true,
-    });
+    if (!ajv) {
+      // Two statements: tsc drops the parentheses of `new (require(...) as T).Ajv()`, and the
+      // built gateway then called createRequire with `new` (a crash at the first message).
+      const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+      ajv = new AjvClass({ allErrors: false, strict: true });
+    }
     v = ajv.compile(rest);
     compiled.set(schema, v);
   }
