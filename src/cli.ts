@@ -15,6 +15,7 @@ import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
+import { SiteKeyRing } from './hardware/site-keys.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
 import { mqttUserCommand, simControllerCommand } from './mqtt/commands.js';
 import { MqttUserError } from './mqtt/users.js';
@@ -55,6 +56,8 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
   mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
   sim-controller --room R [--url URL] [--username U] [--password P]
                                          a simulated room controller (stdin: nfc UID, pin N, open, close)
+  keys rotate                            a new site master key (the gateway stopped); the old one
+                                         is kept in keys/ so badges under it open until recycled
   config check                           validate the configuration and print the source
   config reference                       the configuration keys as a Markdown table
 
@@ -436,6 +439,18 @@ async function main(argv: string[]): Promise<void> {
         (g) => g.privacy.erase(guest, CLI_ACTOR),
       );
       process.stdout.write(`identity data of guest ${guest} erased\n`);
+      return;
+    }
+    case 'keys rotate': {
+      requireDataDir(config);
+      // The running gateway holds the keys in memory: it would go on personalising with the old one.
+      const pid = await runningPid(config);
+      if (pid) throw new Error(`a gateway runs on ${resolve(config.dataDir)} (pid ${pid}): stop it first`);
+      const generation = SiteKeyRing.rotate(config.dataDir);
+      process.stdout.write(
+        `site key ${generation} made; key ${generation - 1} kept as keys/site-${generation - 1}.old.key. ` +
+          'Badges under older keys still open; recycle them at the desk ("Daur ulang"). Back the keys up again.\n',
+      );
       return;
     }
     case 'config check':

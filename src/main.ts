@@ -126,6 +126,7 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
+    ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
     log,
   });
   let mqtt: MqttService | undefined;

@@ -58,6 +58,7 @@ export async function startTestGateway(
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
+    ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
     log,
     now: () => clock.now,
     clockSync: opts.clockSync ?? new SimClockSync(true),
