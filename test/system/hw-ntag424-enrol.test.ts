@@ -3,8 +3,9 @@
 // A badge personalised under the first site key still opens after `keys rotate` (the door
 // challenges it with its recorded generation's key), is recycled at the desk to the new key,
 // then opens with the new keys and no longer with the old ones; a lost badge's keys open
-// nothing. The vpcd port is VPCD_PORT's (default 35963, the lab's), slot 0 the door, 1 the desk.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// nothing. The whole run logs at trace level: neither a site key nor a badge's key is ever in
+// a log line or an HTTP answer. The vpcd port is VPCD_PORT's (default 35963, the lab's), slot 0 the door, 1 the desk.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -45,11 +46,13 @@ labSuite(
         .filter((e) => e.type === 'access.granted' || e.type === 'access.denied')
         .map((e) => [e.type, (e.payload as { reason?: string }).reason ?? '']);
 
+    /** Every log line of the run, at trace level (the key must be in none). */
+    const logs: string[] = [];
+    const log = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
     /** (Re)starts the gateway on the data folder; the clock goes on from where it was. */
     const start = async () => {
-      const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
       const ctx = new PcscContext({ retryMinMs: 200, retryMaxMs: 1000, log });
-      t = await startTestGateway({ dir: data, file, driverOptions: { log, pcsc: ctx } });
+      t = await startTestGateway({ dir: data, file, log, driverOptions: { log, pcsc: ctx } });
       if (now) t.clock.now = now;
       cookie ||= await t.login('receptionist');
       entries = [];
@@ -212,6 +215,40 @@ badges:
       const res = await atDesk('recycle', keysOf(second).join(','));
       expect(res.statusCode).toBe(409);
       expect(res.json().state).toBe('lost');
+    });
+
+    it('never logs a key nor sends one over HTTP (health, metrics, bootstrap, settings, pool, events)', async () => {
+      const ring = SiteKeyRing.open(data);
+      const secrets = [
+        ...ring.all().flatMap((k) => [...keysOf(k), ...keysOf(k).map((x) => x.toLowerCase())]),
+        ...['site.key', 'site-1.old.key'].flatMap((f) =>
+          readFileSync(join(data, 'keys', f), 'utf8')
+            .trim()
+            .split(' ')
+            .slice(1),
+        ),
+      ];
+      expect(secrets.length).toBe(24);
+      const admin = await t.login('admin');
+      const answers: string[] = [];
+      for (const url of [
+        '/healthz',
+        '/api/v1/health',
+        '/metrics',
+        '/api/v1/panel/bootstrap',
+        '/api/v1/admin/settings',
+        '/api/v1/doors',
+        '/api/v1/badges',
+        '/api/v1/events?limit=500',
+      ]) {
+        const res = await t.app.inject({ method: 'GET', url, headers: { cookie: admin } });
+        expect(res.statusCode, url).toBeLessThan(400);
+        answers.push(res.body);
+      }
+      // The sentinel that the log was captured at all: the readers' lines are in it.
+      expect(logs.join('')).toContain('PC/SC reader attached');
+      const all = `${logs.join('')}\n${answers.join('\n')}`;
+      for (const secret of secrets) expect(all.toUpperCase()).not.toContain(secret.toUpperCase());
     });
 
     it('says no_card when the desk reader is empty, wrong_reader for a door reader', async () => {
