@@ -3,7 +3,7 @@
 // A badge personalised under the first site key still opens after `keys rotate` (the door
 // challenges it with its recorded generation's key), is recycled at the desk to the new key,
 // then opens with the new keys and no longer with the old ones; a lost badge's keys open
-// nothing. The whole run logs at trace level: neither a site key nor a badge's key is ever in
+// nothing; its keys lost and restored from a backup, the gateway opens the same badge. The whole run logs at trace level: neither a site key nor a badge's key is ever in
 // a log line or an HTTP answer. The vpcd port is VPCD_PORT's (default 35963, the lab's), slot 0 the door, 1 the desk.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
 import { APP_KEY_NOS, type SiteKey } from '../../src/hardware/secure-badge.js';
+import {
+  openKeyFiles,
+  readKeyFiles,
+  restoreKeyFiles,
+  sealKeyFiles,
+} from '../../src/hardware/site-key-backup.js';
 import { SiteKeyRing } from '../../src/hardware/site-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually, labLock, labSuite, startPcscd } from '../support/lab.js';
@@ -203,6 +209,21 @@ badges:
       const again = await atDesk('recycle', keysOf(second).join(','));
       expect(again.statusCode).toBe(409);
       expect(again.json().state).toBe('personalised');
+    });
+
+    it('a gateway whose keys were lost and restored from the backup opens the same badge', async () => {
+      const ring = SiteKeyRing.open(data);
+      const sealed = sealKeyFiles(readKeyFiles(data), 'frasa sandi cadangan');
+      await stop();
+      rmSync(join(data, 'keys'), { recursive: true });
+      expect(restoreKeyFiles(data, openKeyFiles(sealed, 'frasa sandi cadangan'), false).sort()).toEqual([
+        'site-1.old.key',
+        'site.key',
+      ]);
+      await start();
+      const restored = SiteKeyRing.open(data);
+      expect(restored.current.equals(ring.current)).toBe(true);
+      expect(await tap(keysOf(ring.current).join(','))).toEqual(['access.granted', '']);
     });
 
     it("refuses a lost badge's card with its right keys; the desk will not enrol it", async () => {
