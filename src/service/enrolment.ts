@@ -5,11 +5,15 @@
 // (domain/access.ts). After a rotation of the site key (hardware/site-keys.ts) a badge under
 // an old key is recycled: its keys go from the old generation's to the current one's.
 //
+// With pcsc.recycleAtDesk, a badge under an old key tapped on a desk reader (checkout's tap) is
+// recycled there and then, off the tap's path: the desk's screen gets its read as always.
+//
 // Every refusal says why in `detail.state`, a stable word the panel translates: no_card,
 // not_factory (the card refused the keys it should have), not_ntag424, wrong_reader,
 // not_in_pool, lost, personalised (already, under the current key), uid_only (nothing to
-// recycle), key_missing (the old key is no longer kept).
+// recycle), key_missing (the old key is no longer kept), busy (the reader is writing a card already).
 import { DomainError } from '../domain/errors.js';
+import type { JournalEntry } from '../domain/events.js';
 import type { Actor, Badge } from '../domain/types.js';
 import { DriverError } from '../hardware/driver-error.js';
 import { CardAuthError } from '../hardware/ntag424.js';
@@ -24,7 +28,13 @@ export type EnrolmentKind = 'personalise' | 'recycle';
 /** A badge of the pool with, when secure, whether its keys are of an older site key. */
 export type PoolBadge = Badge & { oldKey?: boolean };
 
+/** Who recycles a badge tapped on a desk reader. */
+const DESK_RECYCLE: Actor = { kind: 'system', id: 'desk-recycle' };
+
 export class EnrolmentService {
+  /** Desk readers writing a card now: one card session per reader at a time. */
+  private readonly busy = new Set<string>();
+
   constructor(
     private readonly core: Core,
     private readonly readers: ReadonlyMap<string, ReaderPort>,
@@ -64,7 +74,52 @@ export class EnrolmentService {
     return this.pool([await this.enrol('recycle', readerId, actor)])[0]!;
   }
 
+  /**
+   * Recycles each badge under an old site key tapped on a desk reader that can write it (the
+   * checkout's tap, or any other): its keys become the current one's while it lies there. A
+   * card taken away too early stays under its old key (it still opens) and is logged; the next
+   * tap, or the desk's recycle action, tries again. Returns the stop.
+   */
+  recycleOnDeskTaps(): () => void {
+    const onEntry = (e: JournalEntry): void => {
+      if (e.type !== 'desk.tap') return;
+      const { readerId, badgeId } = e.payload as { readerId: string; badgeId?: string };
+      const badge = badgeId ? this.core.state.badges.get(badgeId) : undefined;
+      if (badge?.credential !== 'secure' || badge.status === 'lost' || this.busy.has(readerId)) return;
+      if (!this.readers.get(readerId)?.personalise) return;
+      if ((badge.keyGen ?? 1) >= this.siteKeys().current.generation) return;
+      this.recycle(readerId, DESK_RECYCLE).then(
+        (b) =>
+          this.core.log.info({ badge: b.label, keyGen: b.keyGen, readerId }, 'badge recycled at the desk'),
+        (err: unknown) =>
+          this.core.log.warn(
+            {
+              badge: badge.label,
+              readerId,
+              reason: err instanceof DomainError ? err.detail.state : undefined,
+            },
+            `badge not recycled at the desk tap: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+      );
+    };
+    this.core.bus.on('entry', onEntry);
+    return () => this.core.bus.off('entry', onEntry);
+  }
+
   private async enrol(kind: EnrolmentKind, readerId: string, actor: Actor): Promise<Badge> {
+    if (this.busy.has(readerId))
+      throw new DomainError('conflict', `desk reader ${readerId} is writing a card already`, 'readerId', {
+        state: 'busy',
+      });
+    this.busy.add(readerId);
+    try {
+      return await this.enrolOn(kind, readerId, actor);
+    } finally {
+      this.busy.delete(readerId);
+    }
+  }
+
+  private async enrolOn(kind: EnrolmentKind, readerId: string, actor: Actor): Promise<Badge> {
     const reader = this.core.state.readers.get(readerId);
     if (reader?.role !== 'desk')
       throw new DomainError('not_found', `no desk reader ${readerId}`, 'readerId', { state: 'wrong_reader' });

@@ -304,6 +304,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     siteKeys ??= track(SiteKeyRing.open(dir));
     return siteKeys;
   });
+  const stopDeskRecycle = config.pcsc.recycleAtDesk ? enrolment.recycleOnDeskTaps() : () => {};
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
@@ -413,6 +414,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      stopDeskRecycle();
       clockSync.stop();
       await doors.stop();
       readers.stop();

@@ -3,7 +3,8 @@
 // A badge personalised under the first site key still opens after `keys rotate` (the door
 // challenges it with its recorded generation's key), is recycled at the desk to the new key,
 // then opens with the new keys and no longer with the old ones; a lost badge's keys open
-// nothing; its keys lost and restored from a backup, the gateway opens the same badge. The whole run logs at trace level: neither a site key nor a badge's key is ever in
+// nothing; after a second rotation a tap on the desk reader recycles it (pcsc.recycleAtDesk);
+// its keys lost and restored from a backup, the gateway opens the same badge. The whole run logs at trace level: neither a site key nor a badge's key is ever in
 // a log line or an HTTP answer. The vpcd port is VPCD_PORT's (default 35963, the lab's), slot 0 the door, 1 the desk.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,23 @@ labSuite(
         .filter((e) => e.type === 'access.granted' || e.type === 'access.denied')
         .map((e) => [e.type, (e.payload as { reason?: string }).reason ?? '']);
 
+    /** The configuration; recycleAtDesk off until its own test, so the route's tests are alone. */
+    const writeConfig = (recycleAtDesk: boolean) =>
+      writeFileSync(
+        file,
+        `
+mqtt: { mode: off }
+pcsc: { retryMinMs: 200, retryMaxMs: 1000, recycleAtDesk: ${recycleAtDesk} }
+doors:
+  - { id: pintu-utama, name: Pintu Utama, kind: entrance, pulseMs: 1000 }
+  - { id: ruang-kabag, name: Ruang Kabag, kind: room }
+readers:
+  - { id: desk, role: desk, driver: { type: pcsc, name: "^Virtual PCD 00 01$" } }
+  - { id: pintu-utama-in, role: door, door: pintu-utama, direction: in, driver: { type: pcsc, name: "^Virtual PCD 00 00$" } }
+badges:
+  - { label: TAMU-31, uid: ${BADGE} }
+`,
+      );
     /** Every log line of the run, at trace level (the key must be in none). */
     const logs: string[] = [];
     const log = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
@@ -110,21 +128,7 @@ labSuite(
       await startPcscd();
       door = await Ntag424Card.start(PORT, join(dir, 'door.sock'));
       desk = await Ntag424Card.start(PORT + 1, join(dir, 'desk.sock'));
-      writeFileSync(
-        file,
-        `
-mqtt: { mode: off }
-pcsc: { retryMinMs: 200, retryMaxMs: 1000 }
-doors:
-  - { id: pintu-utama, name: Pintu Utama, kind: entrance, pulseMs: 1000 }
-  - { id: ruang-kabag, name: Ruang Kabag, kind: room }
-readers:
-  - { id: desk, role: desk, driver: { type: pcsc, name: "^Virtual PCD 00 01$" } }
-  - { id: pintu-utama-in, role: door, door: pintu-utama, direction: in, driver: { type: pcsc, name: "^Virtual PCD 00 00$" } }
-badges:
-  - { label: TAMU-31, uid: ${BADGE} }
-`,
-      );
+      writeConfig(false);
       await start();
     }, 220_000); // the lock may wait for another suite on pcscd
 
@@ -226,6 +230,36 @@ badges:
       expect(await tap(keysOf(ring.current).join(','))).toEqual(['access.granted', '']);
     });
 
+    it('recycles a badge under an old key as it is tapped on the desk reader (pcsc.recycleAtDesk)', async () => {
+      const second = SiteKeyRing.open(data).current;
+      await stop();
+      expect(SiteKeyRing.rotate(data)).toBe(3);
+      writeConfig(true);
+      await start();
+      const third = SiteKeyRing.open(data).current;
+      expect(await pool()).toMatchObject({ keyGen: 2, oldKey: true });
+      // The checkout's tap: the card lies on the desk reader; the journal entry is the sentinel.
+      await desk.ctl(`insert ${BADGE} ${keysOf(second).join(',')}`);
+      await eventually(
+        () =>
+          expect(
+            entries.filter((e) => e.type === 'badge.personalised').map((e) => [e.payload, e.actor]),
+          ).toEqual([
+            [
+              expect.objectContaining({ uid: BADGE, keyGen: 3, fromKeyGen: 2, readerId: 'desk' }),
+              expect.objectContaining({ kind: 'system', id: 'desk-recycle' }),
+            ],
+          ]),
+        10_000,
+      );
+      expect(await desk.keys(BADGE)).toEqual(keysOf(third));
+      await desk.ctl('remove');
+      await eventually(() => expect(readerOf('desk').cardPresent).toBe(false), 5000);
+      expect(await pool()).toMatchObject({ keyGen: 3, oldKey: false });
+      expect(await tap(keysOf(third).join(','))).toEqual(['access.granted', '']);
+      expect(await tap(keysOf(second).join(','))).toEqual(['access.denied', 'credential_invalid']);
+    });
+
     it("refuses a lost badge's card with its right keys; the desk will not enrol it", async () => {
       const second = SiteKeyRing.open(data).current;
       // Checked out without the badge: the pool marks it lost.
@@ -242,14 +276,14 @@ badges:
       const ring = SiteKeyRing.open(data);
       const secrets = [
         ...ring.all().flatMap((k) => [...keysOf(k), ...keysOf(k).map((x) => x.toLowerCase())]),
-        ...['site.key', 'site-1.old.key'].flatMap((f) =>
+        ...['site.key', 'site-1.old.key', 'site-2.old.key'].flatMap((f) =>
           readFileSync(join(data, 'keys', f), 'utf8')
             .trim()
             .split(' ')
             .slice(1),
         ),
       ];
-      expect(secrets.length).toBe(24);
+      expect(secrets.length).toBe(3 * 12);
       const admin = await t.login('admin');
       const answers: string[] = [];
       for (const url of [

@@ -97,6 +97,7 @@ const ENROL_REFUSALS = [
   'old_key',
   'uid_only',
   'key_missing',
+  'busy',
 ] as const;
 
 export function adminView(root: HTMLElement): () => void {
