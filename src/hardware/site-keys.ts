@@ -3,7 +3,7 @@
 // keeps the old key: the badges personalised under it still open with their old diversified
 // keys until they come back to the desk and are re-personalised. A door tries the one key of
 // the badge's recorded generation, never every key.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SITE_KEY_FILE, SiteKey } from './secure-badge.js';
 
@@ -51,9 +51,15 @@ export class SiteKeyRing {
    * `site-<generation>.old.key` and a new key is made. Returns the new generation.
    */
   static rotate(dataDir: string): number {
+    if (!existsSync(join(dataDir, SITE_KEY_FILE)))
+      throw new Error(
+        `${join(dataDir, SITE_KEY_FILE)}: no site key to rotate (a start or the installer makes it)`,
+      );
     const ring = SiteKeyRing.open(dataDir);
     const from = ring.current.generation;
     const fresh = join(dataDir, 'keys', 'site.key.new');
+    // One a rotation that died before its renames left behind: never used, so never needed.
+    rmSync(fresh, { force: true });
     writeFileSync(fresh, SiteKey.newText(), { mode: 0o600, flag: 'wx' });
     // The old key moves first: a crash between the renames leaves no site.key, and the next
     // start makes a new one of the same next generation, so no badge is left without its key.

@@ -41,6 +41,17 @@ it('keys rotate keeps the old key, makes a new current one, and never prints key
   expect(ring.all().map((k) => k.generation)).toEqual([1, 2]);
 });
 
+it('keys rotate refuses a folder without a site key: nothing to rotate, nothing made', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pintu-keys-'));
+  dirs.push(dir);
+  const data = join(dir, 'data');
+  await mkdir(data);
+  const r = await pintu({ PINTU_DATA_DIR: data }, 'keys', 'rotate');
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain('no site key to rotate');
+  await expect(stat(join(data, 'keys'))).rejects.toThrow();
+});
+
 it('keys rotate refuses a folder that is not there', async () => {
   const r = await pintu({ PINTU_DATA_DIR: join(tmpdir(), 'pintu-keys-none', 'data') }, 'keys', 'rotate');
   expect(r.code).not.toBe(0);
