@@ -16,10 +16,29 @@ describe.skipIf(!ok)(`web panel: badge enrolment${ok ? '' : ' [skipped: no /usr/
   beforeAll(async () => {
     lab = await startPanelLab();
     await lab.user('pengelola', 'admin');
+    // TAMU-02 personalised as the desk route journals it (the lab's desk reader cannot write).
+    const core = lab.t.gateway.core;
+    const b2 = [...core.state.badges.values()].find((b) => b.label === 'TAMU-02')!;
+    await core.transact({ kind: 'system', id: 'test' }, () => ({
+      events: [
+        {
+          type: 'badge.personalised',
+          payload: { badgeId: b2.id, label: b2.label, uid: b2.uid, readerId: 'meja', keyGen: 1 },
+        },
+      ],
+      result: () => undefined,
+    }));
     admin = await (await lab.browser()).newPage();
     await lab.login(admin, 'pengelola', '/#/admin');
   }, 60_000);
   afterAll(async () => lab?.close());
+
+  it('shows a personalised badge as Aman (AES) with its key, without the enrolment actions', async () => {
+    const row = admin.locator('tr', { has: admin.getByText('TAMU-02', { exact: true }) });
+    await see(row.locator('.credential')).text().toBe('Aman (AES) · kunci 1');
+    expect(await row.getByRole('button', { name: 'Personalisasi' }).count()).toBe(0);
+    expect(await row.getByRole('button', { name: 'Daur ulang' }).count()).toBe(0);
+  });
 
   it('shows each badge as UID saja and says why Personalisasi could not run on this reader', async () => {
     const row = admin.locator('tr', { has: admin.getByText('TAMU-01', { exact: true }) });

@@ -424,7 +424,9 @@ export function adminView(root: HTMLElement): () => void {
             'span',
             { class: 'credential' },
             t(b.credential === 'secure' ? 'cred_secure' : 'cred_uid'),
-            b.oldKey ? ` (${t('oldKeyNote')} ${b.keyGen ?? 1})` : '',
+            b.credential === 'secure'
+              ? ` · ${t(b.oldKey ? 'oldKeyNote' : 'keyGenNote')} ${b.keyGen ?? 1}`
+              : '',
           ),
           h(
             'div',
