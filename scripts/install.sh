@@ -9,7 +9,8 @@
 #
 # What it does, in order (each step printed as it runs):
 #   1. checks Node.js (20.19+, 22.12+, 24+)     6. /etc/pintu (config, only if none yet)
-#   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu); 7b. MQTT
+#   2. apt packages (pcscd, gpiod, ...)         7. /var/lib/pintu (0750 pintu:pintu), its
+#                                                  site key keys/site.key (0600); 7b. MQTT
 #                                                  TLS: a local CA and the broker certificate
 #   3. user "pintu", groups gpio/dialout        8. udev, modprobe, polkit (if pcscd has it)
 #   4. builds dist/ in a scratch copy           9. config.txt: prints the fragment
@@ -414,6 +415,27 @@ install_file "$SRC/firmware-config/pintu.example.yaml" "$ROOT/etc/pintu/pintu.ex
 step "Data folder /var/lib/pintu"
 ensure_dir "$ROOT/var/lib/pintu" 0750 "$OWN"
 ensure_dir "$ROOT/var/lib/pintu/reports" 0750 "$OWN"
+# The site key of secure badges (README "Security model"), made here so it exists, and can be
+# backed up (`pintu keys backup`), before the first badge is personalised; the service would
+# make it at first start otherwise. Kept when present: a new one strands every badge. Its
+# content is never printed, not even in a dry run.
+KEYS_DIR=$ROOT/var/lib/pintu/keys
+ensure_dir "$KEYS_DIR" 0700 "$OWN"
+if [ -f "$KEYS_DIR/site.key" ]; then
+  note "  kept $KEYS_DIR/site.key"
+else
+  command -v openssl >/dev/null || die "openssl is needed to make the site key (apt-get install openssl)"
+  show_raw "write $KEYS_DIR/site.key (0600): a new site master key and site id from openssl rand"
+  if [ "$DRY_RUN" = 0 ]; then
+    (
+      umask 077
+      printf 'pintu-site-key-1 %s %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 8)" >"$KEYS_DIR/site.key.new"
+    )
+    mv "$KEYS_DIR/site.key.new" "$KEYS_DIR/site.key"
+  fi
+  set_owner "$OWN" "$KEYS_DIR/site.key"
+fi
+note "  back the site key up offline once: pintu keys backup --out FILE (README \"Site keys\")"
 
 # ---------------------------------------------------------------- 7b. MQTT TLS
 

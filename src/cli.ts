@@ -15,6 +15,14 @@ import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
+import {
+  openKeyFiles,
+  readKeyFiles,
+  restoreKeyFiles,
+  sealKeyFiles,
+  writeBackup,
+} from './hardware/site-key-backup.js';
+import { SiteKeyRing } from './hardware/site-keys.js';
 import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
 import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
@@ -54,6 +62,14 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
   mqtt-user list | mqtt-user remove --username U      MQTT logins of the embedded broker
   sim-controller --room R [--url URL] [--username U] [--password P]
                                          a simulated room controller (stdin: nfc UID, pin N, open, close)
+  keys rotate                            a new site master key (the gateway stopped); the old one
+                                         is kept in keys/ so badges under it open until recycled
+  keys backup --out FILE                 every site key, sealed with a passphrase (scrypt,
+                                         AES-256-GCM) into a new 0600 file
+  keys restore --in FILE [--force]       the keys of a backup into keys/ (the gateway stopped);
+                                         a different key there is only replaced with --force
+                                         (passphrase: PINTU_KEYS_PASSPHRASE, else asked on the
+                                         terminal, else the first line of stdin)
   config check                           validate the configuration and print the source
   config reference                       the configuration keys as a Markdown table
 
@@ -187,6 +203,44 @@ async function reportRegister(
   } else process.stdout.write(file);
 }
 
+/**
+ * The passphrase of a key backup: PINTU_KEYS_PASSPHRASE, else typed on the terminal (not
+ * echoed), else the first line of stdin. Never an option: it would sit in the shell history
+ * and in the process list.
+ */
+async function passphrase(prompt: string): Promise<string> {
+  const env = process.env.PINTU_KEYS_PASSPHRASE;
+  if (env) return env;
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    let typed = '';
+    try {
+      for await (const chunk of stdin) {
+        for (const ch of String(chunk)) {
+          if (ch === '\r' || ch === '\n') return typed;
+          if (ch === '\u0003') throw new Error('cancelled');
+          if (ch === '\u007f') typed = typed.slice(0, -1);
+          else typed += ch;
+        }
+      }
+      return typed;
+    } finally {
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    }
+  }
+  let text = '';
+  for await (const chunk of stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
 const CLI_ACTOR = { kind: 'user' as const, id: 'cli', role: 'admin' as const };
 
 async function main(argv: string[]): Promise<void> {
@@ -210,6 +264,8 @@ async function main(argv: string[]): Promise<void> {
       format: { type: 'string', default: 'csv' },
       lang: { type: 'string', default: 'id' },
       out: { type: 'string' },
+      in: { type: 'string' },
+      force: { type: 'boolean' },
       dir: { type: 'string' },
       guest: { type: 'string' },
       room: { type: 'string' },
@@ -437,6 +493,45 @@ async function main(argv: string[]): Promise<void> {
         (g) => g.privacy.erase(guest, CLI_ACTOR),
       );
       process.stdout.write(`identity data of guest ${guest} erased\n`);
+      return;
+    }
+    case 'keys rotate': {
+      requireDataDir(config);
+      // The running gateway holds the keys in memory: it would go on personalising with the old one.
+      const pid = await runningPid(config);
+      if (pid) throw new Error(`a gateway runs on ${resolve(config.dataDir)} (pid ${pid}): stop it first`);
+      const generation = SiteKeyRing.rotate(config.dataDir);
+      process.stdout.write(
+        `site key ${generation} made; key ${generation - 1} kept as keys/site-${generation - 1}.old.key. ` +
+          'Badges under older keys still open; recycle them at the desk ("Daur ulang"). Back the keys up again.\n',
+      );
+      return;
+    }
+    case 'keys backup': {
+      const out = need('out');
+      requireDataDir(config);
+      const files = readKeyFiles(config.dataDir);
+      writeBackup(out, sealKeyFiles(files, await passphrase('passphrase for the backup: ')));
+      process.stdout.write(
+        `${Object.keys(files).length} key file(s) sealed into ${out}: keep it offline, apart from its passphrase\n`,
+      );
+      return;
+    }
+    case 'keys restore': {
+      const file = need('in');
+      requireDataDir(config);
+      const pid = await runningPid(config);
+      if (pid) throw new Error(`a gateway runs on ${resolve(config.dataDir)} (pid ${pid}): stop it first`);
+      const files = openKeyFiles(
+        await readFile(file, 'utf8'),
+        await passphrase('passphrase of the backup: '),
+      );
+      const written = restoreKeyFiles(config.dataDir, files, values.force === true);
+      process.stdout.write(
+        written.length
+          ? `restored ${written.join(', ')} into ${join(resolve(config.dataDir), 'keys')}\n`
+          : 'the keys of the backup are there already: nothing to restore\n',
+      );
       return;
     }
     case 'config check':

@@ -119,6 +119,7 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
+    ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
     log,
     onDoorsUp: () => {
       // Since the process started: wall time (performance.now()) and CPU time, the figure that

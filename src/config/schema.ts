@@ -759,6 +759,11 @@ const PcscSchema = Section(
       default: 10000,
       description: 'Longest wait between tries to reconnect to pcscd.',
     }),
+    recycleAtDesk: Type.Boolean({
+      default: true,
+      description:
+        "Re-personalise a secure badge whose keys are of an older site key (after pintu keys rotate) as soon as it is tapped on a pcsc desk reader, e.g. at checkout; false: only by the desk's recycle action (POST /badges/recycle).",
+    }),
   },
   'PC/SC (pcscd) connection shared by all pcsc readers.',
 );

@@ -177,8 +177,19 @@ export interface DoorEvent {
 
 export interface BadgeEvent {
   type: 'badge.added' | 'badge.lost' | 'badge.found' | 'badge.removed' | 'badge.personalised';
-  /** badge.personalised: the desk reader it was personalised on. */
-  payload: { badgeId: string; label: string; uid: string; readerId?: string };
+  /**
+   * badge.personalised: the desk reader it was personalised on, and the site key generation
+   * of its new keys (absent: 1, before rotations); `fromKeyGen` when it was recycled from an
+   * older generation's keys rather than from factory keys.
+   */
+  payload: {
+    badgeId: string;
+    label: string;
+    uid: string;
+    readerId?: string;
+    keyGen?: number;
+    fromKeyGen?: number;
+  };
 }
 
 export interface HostEvent {

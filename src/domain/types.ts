@@ -221,6 +221,11 @@ export interface Badge {
    * its key wherever the reader can ask, secure-or-uid doors included. Absent: a UID card.
    */
   credential?: 'secure';
+  /**
+   * Secure badges: the generation of the site key its keys are diversified from (absent: 1).
+   * Older than the current one: under an old key, re-personalised when it comes to the desk.
+   */
+  keyGen?: number;
 }
 
 export type DoorKind = 'entrance' | 'room';

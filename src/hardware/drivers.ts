@@ -10,9 +10,9 @@ import { type GpioBackend, openGpioBackend } from './gpio.js';
 import { gpioDoorInputs, gpioDoorLock } from './gpio-door.js';
 import { PcscContext, PcscReader } from './pcsc.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from './ports.js';
-import { SiteKey } from './secure-badge.js';
 import { SerialReader } from './serial.js';
 import { SimLock, SimReader } from './sim.js';
+import { SiteKeyRing } from './site-keys.js';
 
 export { DriverError };
 
@@ -21,6 +21,8 @@ export interface Drivers {
   locks: Map<string, LockPort>;
   /** Door contacts and exit buttons, by door id (doors that have any). */
   inputs: Map<string, DoorInputsPort>;
+  /** The site keys the door readers challenge badges with (opened when a door needs them). */
+  siteKeys?: SiteKeyRing;
 }
 
 export interface DriverOptions {
@@ -31,8 +33,8 @@ export interface DriverOptions {
   pcsc?: PcscContext;
   /** Room controllers over MQTT (src/mqtt/rooms.ts RoomHub), when mqtt.mode is not off. */
   rooms?: RoomControllers;
-  /** The site key of secure badges; by default <dataDir>/keys/site.key, made when absent. */
-  siteKey?: SiteKey;
+  /** The site keys of secure badges; by default those of <dataDir>/keys, site.key made when absent. */
+  siteKeys?: SiteKeyRing;
 }
 
 /** Where the ports of room controllers come from (lock driver mqtt, reader type mqtt). */
@@ -93,16 +95,16 @@ export function createDrivers(config: Config, opts: DriverOptions = {}): Drivers
     });
   }
   let pcsc = opts.pcsc;
-  let siteKey: SiteKey | undefined;
-  const site = (): SiteKey => {
-    if (!siteKey) {
+  let siteKeys: SiteKeyRing | undefined;
+  const site = (): SiteKeyRing => {
+    if (!siteKeys) {
       try {
-        siteKey = opts.siteKey ?? SiteKey.open(config.dataDir);
+        siteKeys = opts.siteKeys ?? SiteKeyRing.open(config.dataDir);
       } catch (err) {
         throw new DriverError(`keys/site.key: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return siteKey;
+    return siteKeys;
   };
   for (const reader of config.readers) {
     const d = reader.driver;
@@ -130,5 +132,5 @@ export function createDrivers(config: Config, opts: DriverOptions = {}): Drivers
     }
     readers.set(reader.id, new SimReader(reader.id));
   }
-  return { readers, locks, inputs };
+  return { readers, locks, inputs, ...(siteKeys ? { siteKeys } : {}) };
 }

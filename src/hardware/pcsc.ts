@@ -29,6 +29,7 @@ import {
   ReaderStatusReport,
 } from './ports.js';
 import { personaliseCard, proveCard, type SiteKey } from './secure-badge.js';
+import type { SiteKeyRing } from './site-keys.js';
 
 /** The parts of nfc-pcsc 0.8 used here (it ships no typings). */
 export interface NfcCard {
@@ -255,7 +256,8 @@ export interface PcscReaderConfig {
 
 /** What a reader of a secure or secure-or-uid door needs to challenge a badge. */
 export interface SecureReading {
-  keys: SiteKey;
+  /** The site keys: a badge is challenged with its recorded generation's. */
+  keys: SiteKeyRing;
   mode: Exclude<CredentialMode, 'uid'>;
 }
 
@@ -329,6 +331,9 @@ export class PcscReader implements ReaderPort {
     this.current = r;
     r.autoProcessing = false;
     r.on('card', (card: NfcCard) => {
+      // A port stopped or given another reader leaves this one alone: its context may still
+      // report cards, and two sessions on one card interleave their APDUs.
+      if (this.current !== r) return;
       this.cardPresent = true;
       void this.card(r, card);
     });
@@ -380,7 +385,8 @@ export class PcscReader implements ReaderPort {
     if (this.secure) {
       // A fresh challenge at every tap (three round trips); the card leaving mid-way is no tap.
       try {
-        proof = await proveCard((apdu) => r.transmit(apdu, 64), uid, this.secure.keys, this.secure.mode);
+        const keys = this.secure.keys.forBadge(uid.toString('hex').toUpperCase());
+        proof = await proveCard((apdu) => r.transmit(apdu, 64), uid, keys, this.secure.mode);
       } catch (err) {
         return this.ignore('auth_interrupted', err instanceof Error ? err.message : String(err));
       }
@@ -403,22 +409,19 @@ export class PcscReader implements ReaderPort {
 
   /**
    * Personalises the card on this reader (the desk's): its UID, then every application key
-   * to the site's diversified keys (secure-badge.ts). Throws when no card is on the reader,
-   * the card is not an NTAG 424 DNA, or it refuses `from`'s keys.
+   * from the keys `from` names for it to the site's diversified keys (secure-badge.ts).
+   * Throws when no card is on the reader, the card is not an NTAG 424 DNA, or it refuses
+   * the keys `from` named.
    */
-  async personalise(
-    keys: SiteKey,
-    from: SiteKey | 'factory',
-    check?: (uid: string) => void,
-  ): Promise<string> {
+  async personalise(keys: SiteKey, from: (uid: string) => SiteKey | 'factory'): Promise<string> {
     const r = this.current;
     if (!r || !this.cardPresent) throw new DriverError(`no card on reader ${this.id}`);
     const answer = await r.transmit(GET_UID, 12);
     const uid = answer.subarray(0, Math.max(0, answer.length - 2));
     if (answer.length < 2 || answer.readUInt16BE(answer.length - 2) !== 0x9000)
       throw new DriverError(`reader ${this.id}: the card's UID could not be read`);
-    check?.(uid.toString('hex').toUpperCase());
-    await personaliseCard((apdu) => r.transmit(apdu, 64), uid, keys, from);
+    const old = from(uid.toString('hex').toUpperCase());
+    await personaliseCard((apdu) => r.transmit(apdu, 64), uid, keys, old);
     return uid.toString('hex').toUpperCase();
   }
 

@@ -75,10 +75,11 @@ export interface ReaderPort {
   feedback?(result: 'granted' | 'denied'): void;
   /**
    * Readers that can write a card (PC/SC): personalise the card on the reader with the site's
-   * keys, from its factory keys (or another site key's, for a rotation). `check` sees the UID
-   * before any key changes and throws to stop. Resolves with the UID.
+   * keys `keys`. `from` sees the UID before any key changes and says which keys the card has
+   * now (its factory keys, or an older site key's for a recycle), or throws to stop.
+   * Resolves with the UID.
    */
-  personalise?(keys: SiteKey, from: SiteKey | 'factory', check?: (uid: string) => void): Promise<string>;
+  personalise?(keys: SiteKey, from: (uid: string) => SiteKey | 'factory'): Promise<string>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -31,6 +31,8 @@ export class SiteKey {
   private constructor(
     private readonly master: Buffer,
     private readonly siteId: Buffer,
+    /** Which site key this is: 1 the first, one more at every rotation (site-keys.ts). */
+    readonly generation = 1,
   ) {}
 
   /**
@@ -38,7 +40,7 @@ export class SiteKey {
    * 8 of site identifier, as hex on one line). A file others can read is refused: it would
    * let anyone on the machine mint badges.
    */
-  static open(dataDir: string): SiteKey {
+  static open(dataDir: string, generation = 1): SiteKey {
     const file = join(dataDir, SITE_KEY_FILE);
     let text: string;
     try {
@@ -46,26 +48,41 @@ export class SiteKey {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
-      const made = `pintu-site-key-1 ${randomBytes(16).toString('hex')} ${randomBytes(8).toString('hex')}\n`;
+      const made = SiteKey.newText();
       // wx: two starts racing cannot both make one (the loser fails instead of overwriting it).
       writeFileSync(file, made, { mode: 0o600, flag: 'wx' });
       text = made;
     }
+    return SiteKey.read(file, text, generation);
+  }
+
+  /** A new site key file's text: 16 random bytes of master key, 8 of site identifier. */
+  static newText(): string {
+    return `pintu-site-key-1 ${randomBytes(16).toString('hex')} ${randomBytes(8).toString('hex')}\n`;
+  }
+
+  /** The key of `file` (its `text`), refused when others may read the file. */
+  static read(file: string, text: string, generation: number): SiteKey {
     if ((statSync(file).mode & 0o077) !== 0)
       throw new Error(`${file}: readable by others; chmod 600 it (it is the key of every badge)`);
     const m = /^pintu-site-key-1 ([0-9a-f]{32}) ([0-9a-f]{16})\s*$/.exec(text);
     if (!m) throw new Error(`${file}: not a site key file ("pintu-site-key-1 <32 hex> <16 hex>")`);
-    return new SiteKey(Buffer.from(m[1]!, 'hex'), Buffer.from(m[2]!, 'hex'));
+    return new SiteKey(Buffer.from(m[1]!, 'hex'), Buffer.from(m[2]!, 'hex'), generation);
   }
 
   /** For tests: a key from its parts. */
-  static of(master: Buffer, siteId: Buffer): SiteKey {
-    return new SiteKey(Buffer.from(master), Buffer.from(siteId));
+  static of(master: Buffer, siteId: Buffer, generation = 1): SiteKey {
+    return new SiteKey(Buffer.from(master), Buffer.from(siteId), generation);
   }
 
   /** The card's key `keyNo`: AN10922 over UID || key number || site id. */
   cardKey(uid: Buffer, keyNo: number): Buffer {
     return diversifyAes128(this.master, Buffer.concat([uid, Buffer.from([keyNo]), this.siteId]));
+  }
+
+  /** Whether `other` is the same key (a restore over an existing key). */
+  equals(other: SiteKey): boolean {
+    return this.master.equals(other.master) && this.siteId.equals(other.siteId);
   }
 
   toJSON(): string {

@@ -319,6 +319,18 @@ export const Badge = Type.Object({
       'secure: personalised with the site keys (must prove its key); absent: a UID card',
     ),
   ),
+  keyGen: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'Secure badges: the site key generation its keys are diversified from',
+    }),
+  ),
+  oldKey: Type.Optional(
+    Type.Boolean({
+      description:
+        'Secure badges: its keys are of an older site key (it still opens; recycle it at the desk)',
+    }),
+  ),
 });
 
 export const BadgeCreate = Type.Object(

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly field?: string,
     /** The rule the value broke, when the server names one (e.g. nik_province). */
     readonly rule?: string,
+    /** conflict: the state the request contradicts, a stable word (e.g. no_card). */
+    readonly state?: string,
   ) {
     super(message);
   }
@@ -40,7 +42,13 @@ export async function api<T = unknown>(
   let data: unknown;
   if (text && res.headers.get('content-type')?.includes('json')) data = JSON.parse(text);
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string; field?: string; rule?: string };
+    const e = (data ?? {}) as {
+      error?: string;
+      message?: string;
+      field?: string;
+      rule?: string;
+      state?: string;
+    };
     const code = e.error ?? 'error';
     const err = new ApiError(
       res.status,
@@ -48,6 +56,7 @@ export async function api<T = unknown>(
       errorText(res.status, code, e.message ?? res.statusText, e.field, e.rule),
       e.field,
       e.rule,
+      e.state,
     );
     if (!opts.quiet && (res.status === 401 || e.error === 'password_change_required')) {
       for (const fn of authListeners) fn(err);
@@ -165,6 +174,11 @@ export interface Badge {
   uid: string;
   status: 'available' | 'issued' | 'lost';
   visitId?: string;
+  /** secure: personalised with the site keys (AES); absent: its UID alone. */
+  credential?: 'secure';
+  /** Secure badges: the site key generation of its keys, and whether it is an old one. */
+  keyGen?: number;
+  oldKey?: boolean;
 }
 
 export interface Door {

@@ -11,7 +11,7 @@ import { localParts, monthOf } from '../domain/time.js';
 import type { AccessPolicyConfig, Door, Reader, Visit } from '../domain/types.js';
 import { type ClockSyncPort, SimClockSync, TimesyncFlag } from '../hardware/clock-sync.js';
 import type { DoorInputsPort, LockPort, ReaderPort } from '../hardware/ports.js';
-import { SiteKey } from '../hardware/secure-badge.js';
+import { SiteKeyRing } from '../hardware/site-keys.js';
 import { Archive } from '../store/archive.js';
 import { dataKey } from '../store/data-key.js';
 import { DurableJsonFile } from '../store/durable-file.js';
@@ -57,6 +57,8 @@ export interface GatewayOptions {
   onDoorsUp?: () => void;
   /** When a reader without its device counts as offline (default: access.reader* of the configuration). */
   readerWatch?: Partial<ReaderWatchOptions>;
+  /** The site keys the door readers use (createDrivers'); absent: opened when first needed. */
+  siteKeys?: SiteKeyRing;
 }
 
 export interface Gateway {
@@ -279,11 +281,20 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config.http.maxSessionsPerUser,
   );
   const directory = new DirectoryService(core);
-  let siteKey: SiteKey | undefined;
+  // The door readers challenge each badge with the key of the generation the pool records.
+  const track = (ring: SiteKeyRing): SiteKeyRing => {
+    ring.trackGenerations((uid) => {
+      const badge = core.state.badgesByUid.get(uid);
+      return badge?.credential === 'secure' ? (badge.keyGen ?? 1) : undefined;
+    });
+    return ring;
+  };
+  let siteKeys = opts.siteKeys ? track(opts.siteKeys) : undefined;
   const enrolment = new EnrolmentService(core, opts.readers, () => {
-    siteKey ??= SiteKey.open(dir);
-    return siteKey;
+    siteKeys ??= track(SiteKeyRing.open(dir));
+    return siteKeys;
   });
+  const stopDeskRecycle = config.pcsc.recycleAtDesk ? enrolment.recycleOnDeskTaps() : () => {};
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(core, config.visits.purposes);
   const rollCall = new RollCall(core);
@@ -395,6 +406,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      stopDeskRecycle();
       clockSync.stop();
       await doors.stop();
       readers.stop();

@@ -311,7 +311,12 @@ export class LiveState implements AccessSnapshot {
         break;
       case 'badge.personalised': {
         const badge = this.badges.get(e.payload.badgeId);
-        if (badge) this.putBadge({ ...badge, credential: 'secure' });
+        if (badge)
+          this.putBadge({
+            ...badge,
+            credential: 'secure',
+            ...(e.payload.keyGen !== undefined ? { keyGen: e.payload.keyGen } : {}),
+          });
         break;
       }
       case 'host.saved': {

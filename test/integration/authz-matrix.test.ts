@@ -93,6 +93,7 @@ const HTTP_POLICY = `
   POST    /api/v1/badges                             A R . . .
   POST    /api/v1/badges/{id}/lost                   A R . . .
   POST    /api/v1/badges/personalise                 A R . . .
+  POST    /api/v1/badges/recycle                     A R . . .
   DELETE  /api/v1/badges/{id}                        A R . . .
   GET     /api/v1/hosts                              A R S H F
   PUT     /api/v1/hosts/{id}                         A . . . .   /api/v1/hosts/kabag-umum

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Role, Visit } from '../../src/domain/types.js';
@@ -59,6 +59,8 @@ export async function startTestGateway(
     clockSync?: ClockSyncPort;
     /** Passed to createDrivers (a GPIO backend or PC/SC context of the test's own). */
     driverOptions?: DriverOptions;
+    /** The gateway's and HTTP's logger (default: PINTU_TEST_LOG's level, else silent). */
+    log?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pintu-test-')));
@@ -67,13 +69,14 @@ export async function startTestGateway(
     env: { PINTU_DATA_DIR: dir, ...(opts.env ?? {}) },
   });
   const clock = { now: opts.now ?? MONDAY_9AM };
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
   const drivers = createDrivers(config, { log, ...opts.driverOptions });
   const gateway = await openGateway({
     config,
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
+    ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
     log,
     now: () => clock.now,
     clockSync: opts.clockSync ?? new SimClockSync(true),

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SiteKeyRing } from '../../src/hardware/site-keys.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -201,6 +202,25 @@ describe('scripts/install.sh --root', () => {
       server.close();
     }
     expect(first.out).toContain('/etc/pintu/tls/ca.pem as its trust anchor');
+  });
+
+  it("makes the site key once, 0600 in a 0700 folder, the service user's; never prints it", async () => {
+    const uid = await idOf(tree, 'passwd', 'pintu');
+    const gid = await idOf(tree, 'group', 'pintu');
+    const keys = join(tree, 'var/lib/pintu/keys');
+    const dir = await stat(keys);
+    expect((dir.mode & 0o777).toString(8)).toBe('700');
+    expect([dir.uid, dir.gid]).toEqual([uid, gid]);
+    const file = await stat(join(keys, 'site.key'));
+    expect((file.mode & 0o777).toString(8)).toBe('600');
+    expect([file.uid, file.gid]).toEqual([uid, gid]);
+    expect(await readdir(keys)).toEqual(['site.key']);
+    const text = await readFile(join(keys, 'site.key'), 'utf8');
+    // The format the gateway reads (SiteKeyRing opens it as generation 1).
+    expect(text).toMatch(/^pintu-site-key-1 [0-9a-f]{32} [0-9a-f]{16}\n$/);
+    for (const hex of text.trim().split(' ').slice(1)) expect(first.out).not.toContain(hex);
+    expect(SiteKeyRing.open(join(tree, 'var/lib/pintu')).current.generation).toBe(1);
+    expect(first.out).toContain('pintu keys backup --out FILE');
   });
 
   it('installs the polkit rule only where pcscd is built with polkit (its policy is there)', async () => {

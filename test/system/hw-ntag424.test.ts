@@ -6,10 +6,9 @@
 // and then: granted at the secure entrance; a clone of its UID, a replay of its recorded
 // authentication and a card with another site's keys are refused as credential_invalid,
 // journaled and counted, the relay still.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
@@ -17,68 +16,11 @@ import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
 import { APP_KEY_NOS, SiteKey } from '../../src/hardware/secure-badge.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import {
-  cardCtl,
-  eventually,
-  fakeSysfs,
-  LAB,
-  labLock,
-  labSuite,
-  PI4_CHIPS,
-  pinValue,
-  startPcscd,
-} from '../support/lab.js';
+import { eventually, fakeSysfs, labLock, labSuite, PI4_CHIPS, pinValue, startPcscd } from '../support/lab.js';
+import { Ntag424Card } from '../support/ntag424-card.js';
 
 const RELAY = 529; // BCM 17 on a Pi 4 tree
 const BADGE = '04782E21801D80';
-const CARD_PY = resolve(import.meta.dirname, '../lab/ntag424_card.py');
-
-/** A virtual NTAG 424 DNA daemon on one vpcd slot (test/lab/ntag424_card.py). */
-class Ntag424Card {
-  private constructor(
-    private readonly socket: string,
-    private readonly proc: ChildProcess,
-  ) {}
-
-  static async start(port: number, socket: string): Promise<Ntag424Card> {
-    const proc = spawn('/usr/bin/python3', [CARD_PY, '--port', String(port), '--control', socket], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PINTU_LAB_DIR: LAB },
-    });
-    let out = '';
-    proc.stdout?.on('data', (d) => (out += d));
-    proc.stderr?.on('data', (d) => (out += d));
-    await eventually(() => {
-      if (proc.exitCode !== null) throw new Error(`ntag424_card.py exited: ${out}`);
-      expect(out).toContain('listening on');
-    }, 10_000);
-    return new Ntag424Card(socket, proc);
-  }
-
-  async ctl(command: string): Promise<string> {
-    const answer = await cardCtl(this.socket, command);
-    if (answer.startsWith('ERR')) throw new Error(`ntag424 card: ${answer}`);
-    return answer;
-  }
-
-  /** The card's five keys now (hex). */
-  async keys(uid: string): Promise<string[]> {
-    return (await this.ctl(`keys ${uid}`)).slice(3).split(',');
-  }
-
-  /** APDUs the present card has answered. */
-  async apdus(): Promise<number> {
-    return Number(/apdus=(\d+)/.exec(await this.ctl('status'))?.[1]);
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-}
 
 labSuite(
   'secure badges (NTAG 424 DNA) over real pcscd + vpcd: personalise, grant, clone, replay, wrong key',
@@ -196,7 +138,7 @@ badges:
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ uid: BADGE, credential: 'secure' });
       expect(entries.filter((e) => e.type === 'badge.personalised').map((e) => e.payload)).toEqual([
-        { badgeId: expect.any(String), label: 'TAMU-24', uid: BADGE, readerId: 'desk' },
+        { badgeId: expect.any(String), label: 'TAMU-24', uid: BADGE, readerId: 'desk', keyGen: 1 },
       ]);
       const uid = Buffer.from(BADGE, 'hex');
       expect(await desk.keys(BADGE)).toEqual(

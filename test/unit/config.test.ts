@@ -140,7 +140,7 @@ describe('embedded defaults (no file)', () => {
       chipLabel: '^pinctrl-(bcm2835|bcm2711|rp1)$',
       gpiodPath: '',
     });
-    expect(config.pcsc).toEqual({ retryMinMs: 500, retryMaxMs: 10000 });
+    expect(config.pcsc).toEqual({ retryMinMs: 500, retryMaxMs: 10000, recycleAtDesk: true });
     expect(config.admin).toEqual({ username: 'admin' });
   });
 

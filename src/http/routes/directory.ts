@@ -26,7 +26,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
         response: { 200: { type: 'array', items: S.Badge }, ...errors },
       },
     },
-    async () => directory.badges(),
+    async () => gateway.enrolment.pool(directory.badges()),
   );
 
   app.post<{ Body: Static<typeof S.BadgeCreate> }>(
@@ -84,6 +84,27 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
       },
     },
     async (req) => gateway.enrolment.personalise(req.body.readerId, principalOf(req).actor),
+  );
+
+  app.post<{ Body: { readerId: string } }>(
+    '/badges/recycle',
+    {
+      config: { roles: DESK },
+      schema: {
+        tags: ['badges'],
+        operationId: 'recycleBadge',
+        summary:
+          "Re-personalise the badge on a desk reader whose keys are of an older site key (after `pintu keys rotate`): its keys become the current site key's (journaled)",
+        body: {
+          type: 'object',
+          properties: { readerId: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['readerId'],
+          additionalProperties: false,
+        },
+        response: { 200: S.Badge, ...errors },
+      },
+    },
+    async (req) => gateway.enrolment.recycle(req.body.readerId, principalOf(req).actor),
   );
 
   app.get(

@@ -85,6 +85,21 @@ function table(
 
 const roleName = (r: string) => t(`role_${r}` as Key);
 
+/** Why the desk did not personalise or recycle a badge (the server's `state`, service/enrolment.ts). */
+const ENROL_REFUSALS = [
+  'no_card',
+  'not_factory',
+  'not_ntag424',
+  'wrong_reader',
+  'not_in_pool',
+  'lost',
+  'personalised',
+  'old_key',
+  'uid_only',
+  'key_missing',
+  'busy',
+] as const;
+
 export function adminView(root: HTMLElement): () => void {
   const users = h('div');
   const hosts = h('div');
@@ -366,17 +381,58 @@ export function adminView(root: HTMLElement): () => void {
       });
     });
     const add = h('button', { type: 'submit', class: 'primary' }, t('add'));
+    /** Personalise or recycle the badge on this desk's reader; the outcome in words. */
+    const enrolAt = (action: 'personalise' | 'recycle', button: HTMLButtonElement) => {
+      const reader = deskReader();
+      if (!reader) {
+        status.textContent = t('deskReaderNeeded');
+        return;
+      }
+      void busy(button, async () => {
+        try {
+          const b = await api<Badge>('POST', `/badges/${action}`, { readerId: reader });
+          toast(`${t(action === 'personalise' ? 'personalised' : 'recycled')}: ${b.label}`, 'ok');
+          await loadBadges();
+        } catch (err) {
+          const state = err instanceof ApiError ? err.state : undefined;
+          const known = ENROL_REFUSALS.find((s) => s === state);
+          if (known) {
+            status.textContent = t(`enrol_${known}`);
+            toast(t(`enrol_${known}`), 'error');
+          } else fail(err);
+        }
+      });
+    };
+    const enrolButton = (action: 'personalise' | 'recycle') => {
+      const button = h(
+        'button',
+        { type: 'button', class: 'small', title: t('personaliseHint') },
+        t(action),
+      ) as HTMLButtonElement;
+      button.addEventListener('click', () => enrolAt(action, button));
+      return button;
+    };
     replace(
       badges,
       table(
-        [t('label'), t('uid'), t('status'), ''],
+        [t('label'), t('uid'), t('status'), t('credentialType'), ''],
         list.map((b) => [
           h('strong', null, b.label),
           h('span', { class: 'mono' }, b.uid),
           h('span', { class: `pill b-${b.status}` }, t(`bs_${b.status}`)),
           h(
+            'span',
+            { class: 'credential' },
+            t(b.credential === 'secure' ? 'cred_secure' : 'cred_uid'),
+            b.credential === 'secure'
+              ? ` · ${t(b.oldKey ? 'oldKeyNote' : 'keyGenNote')} ${b.keyGen ?? 1}`
+              : '',
+          ),
+          h(
             'div',
             { class: 'actions' },
+            b.status !== 'lost' && b.credential !== 'secure' ? enrolButton('personalise') : null,
+            b.status !== 'lost' && b.oldKey ? enrolButton('recycle') : null,
             b.status !== 'issued'
               ? h(
                   'button',
