@@ -1070,6 +1070,20 @@ const VisitsSchema = Section(
       description:
         'Purpose categories chosen at arrival (with the free-text purpose); the recap counts visits per category. Ids unique; the last category also takes visits recorded without one (by default Lainnya / Other).',
     }),
+    appointmentMaxDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description:
+        'An appointment (expected guest) is for a day from today to at most this many days ahead (site time zone); a later one is refused (rule date_too_far). The recap looks this far back for appointments of its month.',
+    }),
+    appointmentsPerDay: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 500,
+      description:
+        'Most appointments one day holds (409 above): the saved state keeps every appointment from today on, so it stays bounded.',
+    }),
   },
   'Visits at the desk.',
 );

@@ -147,6 +147,8 @@ export interface Visit {
   purpose: string;
   /** The purpose category chosen at arrival (config visits.purposes); absent on older visits. */
   purposeCategory?: string;
+  /** The appointment this visit fulfils (an expected guest); absent: a walk-in. */
+  appointmentId?: string;
   hostId: string;
   state: VisitState;
   createdAt: number;

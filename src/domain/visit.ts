@@ -38,6 +38,8 @@ export type VisitCommand =
       purposeCategory?: string;
       hostId: string;
       externalId?: string;
+      /** The appointment this arrival fulfils (checked by domain/appointment.ts). */
+      appointmentId?: string;
     }
   | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string; doneElsewhere?: true }
   | { action: 'guestbook'; note?: string; doneElsewhere?: true }
@@ -212,6 +214,7 @@ export function handleVisitCommand(
           ...(category !== undefined ? { purposeCategory: category } : {}),
           hostId: host.id,
           unit: host.unit,
+          ...(cmd.appointmentId ? { appointmentId: cmd.appointmentId } : {}),
         },
       };
     }
@@ -441,6 +444,7 @@ export function applyVisitEvent(
       institution: p.institution,
       purpose: p.purpose,
       ...(p.purposeCategory !== undefined ? { purposeCategory: p.purposeCategory } : {}),
+      ...(p.appointmentId ? { appointmentId: p.appointmentId } : {}),
       hostId: p.hostId,
       state: 'arrived',
       createdAt: at,

@@ -18,6 +18,7 @@ import { GuestBook } from '../store/guest-book.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
+import { AppointmentService } from './appointments.js';
 import { certificatesInUse, notAfterOf } from './certificates.js';
 import { SafeClock } from './clock.js';
 import { Core } from './core.js';
@@ -55,6 +56,7 @@ export interface Gateway {
   config: Config;
   core: Core;
   visits: VisitService;
+  appointments: AppointmentService;
   access: AccessService;
   doors: DoorService;
   /** Readers that lost their device (health, reader_offline door alarms). */
@@ -268,6 +270,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     access.codeHash,
     config.access.codeLength,
   );
+  const appointments = new AppointmentService(core, visits, {
+    maxDays: config.visits.appointmentMaxDays,
+    perDay: config.visits.appointmentsPerDay,
+    purposeCategories: config.visits.purposes.map((p) => p.id),
+  });
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -338,6 +345,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config,
     core,
     visits,
+    appointments,
     access,
     doors,
     readers,
