@@ -286,7 +286,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   );
   const directory = new DirectoryService(core);
   const privacy = new PrivacyService(core, config.retention.guestDays);
-  const reports = new ReportService(core, config.visits.purposes);
+  const reports = new ReportService(
+    core,
+    config.visits.purposes,
+    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+  );
   const rollCall = new RollCall(core);
   const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
 

@@ -210,3 +210,18 @@ describe('durability', () => {
     expect(t.gateway.core.state.toPersisted().appointments?.some((x) => x.id === a.id)).toBe(false);
   });
 });
+
+describe('the recap', () => {
+  it("counts next month's appointments registered this month, and their no-shows", async () => {
+    // 2026-12-02 09:00 Jakarta: the appointments of 1 December are over. Two were made in
+    // November (the reschedule and the one that outlived the restart); one more was cancelled.
+    t.clock.now = MONDAY_9AM + 2 * 86_400_000;
+    const desk = await loginAs('receptionist');
+    const res = await api('GET', '/reports/monthly?month=2026-12&format=json', desk);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().totals).toMatchObject({ visits: 0, expected: 0, walkIn: 0, noShows: 2 });
+    const nov = (await api('GET', '/reports/monthly?month=2026-11&format=json', desk)).json();
+    expect(nov.totals.expected).toBeGreaterThanOrEqual(2);
+    expect(nov.totals.expected + nov.totals.walkIn).toBe(nov.totals.visits);
+  });
+});
