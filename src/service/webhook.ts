@@ -3,10 +3,13 @@
 // chat bot, e-mail). One JSON POST per visit, signed with HMAC-SHA256 when a secret is set
 // (header `x-pintu-signature: sha256=<hex of the body>`), retried twice, never on the tap path.
 // With a public URL set, the body carries a one-time approval link for the host.
+// The same hook gets the invitation of every appointment registered (tamu terjadwal): its code,
+// day and window, and the code as a QR (SVG) that the desk's scanner reads when the guest comes.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
+import { qrSvgText } from '../reports/qr-path.js';
 import type { Core } from './core.js';
 import type { HostLinks } from './host-links.js';
 import type { PanelSettings } from './panel-settings.js';
@@ -32,10 +35,34 @@ export interface ApprovalRequested {
   linkExpiresAt?: string;
 }
 
+/** An appointment's invitation, for the office's notifier to pass on to the guest. */
+export interface AppointmentInvitation {
+  event: 'appointment_invitation';
+  /** The appointment code: what the QR carries and the desk's scanner types. */
+  appointmentId: string;
+  at: string;
+  /** YYYY-MM-DD and HH:MM..HH:MM in `timezone`. */
+  date: string;
+  from: string;
+  until: string;
+  timezone: string;
+  host: { id: string; name: string; unit: string; contact?: string };
+  /** name as display.guestName shapes it; phone as the guest gave it (to reach them). */
+  guest: { name?: string; institution: string; phone?: string };
+  purpose: string;
+  /** Registered by the host themselves. */
+  preApproved: boolean;
+  /** The visit rescheduled at SOP step 5b that this appointment continues. */
+  fromVisitId?: string;
+  /** The code as a QR code, a standalone SVG document. */
+  qrSvg: string;
+}
+
 export class ApprovalWebhook {
   readonly status: WebhookStatus = { sent: 0, failed: 0 };
   private readonly onEntry = (e: JournalEntry) => {
-    if (e.type === 'visit.guestbook') void this.approvalRequested(e.payload.visitId);
+    if (e.type === 'visit.guestbook') void this.send(this.body(e.payload.visitId));
+    else if (e.type === 'appointment.registered') void this.send(this.invitation(e.payload.appointmentId));
   };
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -85,10 +112,38 @@ export class ApprovalWebhook {
     return body;
   }
 
-  private approvalRequested(visitId: string): Promise<void> {
+  /** The invitation of an appointment still expected, or undefined when there is none. */
+  invitation(appointmentId: string): AppointmentInvitation | undefined {
+    const a = this.core.state.appointments.get(appointmentId);
+    if (!a || a.visitId !== undefined || a.cancelledAt !== undefined) return undefined;
+    const host = this.core.state.hosts.get(a.hostId);
+    const name = displayName(a.guestName, this.guestName);
+    const phone = a.guestId ? this.core.guest(a.guestId)?.phone : undefined;
+    return {
+      event: 'appointment_invitation',
+      appointmentId: a.id,
+      at: new Date(this.core.now()).toISOString(),
+      date: a.date,
+      from: a.from,
+      until: a.until,
+      timezone: this.core.state.policy.timezone,
+      host: {
+        id: a.hostId,
+        name: host?.name ?? a.hostId,
+        unit: host?.unit ?? '',
+        ...(host?.contact ? { contact: host.contact } : {}),
+      },
+      guest: { ...(name ? { name } : {}), institution: a.institution, ...(phone ? { phone } : {}) },
+      purpose: a.purpose ?? a.purposeCategory,
+      preApproved: a.preApproved,
+      ...(a.fromVisitId ? { fromVisitId: a.fromVisitId } : {}),
+      qrSvg: qrSvgText(a.id),
+    };
+  }
+
+  private send(body: ApprovalRequested | AppointmentInvitation | undefined): Promise<void> {
     const hook = this.settings().webhook;
     if (!hook?.url) return Promise.resolve();
-    const body = this.body(visitId);
     if (!body) return Promise.resolve();
     const p = this.deliver(hook, body).then(
       () => undefined,
@@ -143,7 +198,7 @@ export class ApprovalWebhook {
     try {
       host = new URL(hook.url).host;
     } catch {}
-    this.log.warn({ webhookHost: host, error: lastError }, 'approval webhook failed');
+    this.log.warn({ webhookHost: host, error: lastError, event: headers['x-pintu-event'] }, 'webhook failed');
     throw new Error(lastError);
   }
 }

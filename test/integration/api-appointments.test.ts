@@ -3,6 +3,9 @@
 // an arrival with one action, once; a visit rescheduled at SOP step 5b becomes an appointment
 // on its proposed date; a window over without an arrival is a no-show; the state survives a
 // restart. Who may call each route: authz-matrix.test.ts.
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { expect400, TestApi } from '../support/api.js';
@@ -85,6 +88,60 @@ describe('registering', () => {
     }
     expect(seq()).toBe(before);
     expect(t.gateway.core.guests.all.length).toBe(guests);
+  });
+});
+
+describe('the invitation', () => {
+  it('goes to the webhook, signed, with the code as a QR', async () => {
+    const received: Array<{ body: string; event?: string; signature?: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({
+          body,
+          event: req.headers['x-pintu-event'] as string,
+          signature: req.headers['x-pintu-signature'] as string,
+        });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/notify`;
+      const set = await api('PUT', '/admin/settings', as.admin, {
+        webhookUrl: url,
+        webhookSecret: 'rahasia-webhook',
+      });
+      expect(set.statusCode, set.body).toBe(200);
+      const a = (await post(as.host, '/appointments', booking({ hostId: undefined, date: TOMORROW }))).json();
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const got = received.at(-1)!;
+      expect(got.event).toBe('appointment_invitation');
+      expect(got.signature).toBe(
+        `sha256=${createHmac('sha256', 'rahasia-webhook').update(got.body).digest('hex')}`,
+      );
+      const msg = JSON.parse(got.body);
+      expect(msg).toMatchObject({
+        event: 'appointment_invitation',
+        appointmentId: a.id,
+        date: TOMORROW,
+        from: '10:00',
+        until: '11:00',
+        timezone: 'Asia/Jakarta',
+        host: { id: 'kabag-umum' },
+        // display.guestName defaults to initials; the phone is how the notifier reaches the guest.
+        guest: { name: 'S. W.', institution: 'Bappeda Kota Malang', phone: '0812 1111 2222' },
+        preApproved: true,
+      });
+      expect(msg.qrSvg).toMatch(
+        /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*><rect [^>]*\/><path d="M[^"]+" fill="#000"\/><\/svg>$/,
+      );
+      await post(as.receptionist, `/appointments/${a.id}/cancel`, {});
+    } finally {
+      await api('PUT', '/admin/settings', as.admin, { webhookUrl: null });
+      await new Promise((r) => hook.close(r));
+    }
   });
 });
 
