@@ -1077,6 +1077,13 @@ const VisitsSchema = Section(
       description:
         'An appointment (expected guest) is for a day from today to at most this many days ahead (site time zone); a later one is refused (rule date_too_far). The recap looks this far back for appointments of its month.',
     }),
+    maxDelegates: Type.Integer({
+      minimum: 0,
+      maximum: 50,
+      default: 5,
+      description:
+        "Most delegates (secretary, aide: other host logins) a host may name to receive and decide the host's approval requests; 0: none may be named.",
+    }),
     appointmentsPerDay: Type.Integer({
       minimum: 1,
       maximum: 10000,

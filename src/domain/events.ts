@@ -60,16 +60,18 @@ export interface VisitDecided {
     codeHash?: string;
     /** Decided in the desk application (sync API), not at this gateway: recorded, not timed. */
     doneElsewhere?: true;
+    /** Decided by a delegate (the entry's actor) for this host. */
+    onBehalfOf?: string;
   };
 }
 export interface VisitGranted {
   type: 'visit.granted';
-  payload: { visitId: string; rooms: string[]; codeHash?: string };
+  payload: { visitId: string; rooms: string[]; codeHash?: string; onBehalfOf?: string };
 }
 /** Rooms taken back from a visit (its host changed their mind): in force before it is journaled. */
 export interface VisitRoomsWithdrawn {
   type: 'visit.rooms_withdrawn';
-  payload: { visitId: string; rooms: string[] };
+  payload: { visitId: string; rooms: string[]; onBehalfOf?: string };
 }
 export interface VisitBadgeIssued {
   type: 'visit.badge_issued';
@@ -205,6 +207,8 @@ export interface HostEvent {
     rooms: string[];
     absent?: boolean;
     contact?: string;
+    /** The host's delegates (user ids); absent: unchanged. */
+    delegates?: string[];
   };
 }
 

@@ -96,6 +96,9 @@ export const Visit = Type.Object({
           description: 'Done in the desk application (sync API), recorded at the push: not timed',
         }),
       ),
+      onBehalfOf: Opt(
+        Type.String({ description: "Done by a delegate (the actor) for this host (the host's id)" }),
+      ),
     }),
   ),
   timings: Type.Array(
@@ -408,7 +411,24 @@ export const Host = Type.Object({
   rooms: Type.Array(Type.String()),
   contact: Type.Optional(Type.String()),
   absent: Type.Optional(Type.Boolean()),
+  delegates: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        "User ids of the host's delegates: they receive its approval requests and may decide for it",
+    }),
+  ),
+  delegateNames: Type.Optional(Type.Array(Type.String(), { description: "The delegates' user names" })),
 });
+
+export const DelegatesBody = Type.Object(
+  {
+    delegates: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+      maxItems: 50,
+      description: 'User names of host logins (a secretary, an aide); replaces the list; [] for none',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export const HostBody = Type.Object(
   {

@@ -91,6 +91,9 @@ export interface Host {
   rooms: string[];
   contact?: string;
   absent?: boolean;
+  /** User ids of the host's delegates, and their user names. */
+  delegates?: string[];
+  delegateNames?: string[];
 }
 
 export interface Bootstrap {

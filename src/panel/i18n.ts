@@ -39,6 +39,12 @@ const ID = {
   linkFailed: 'Tautan tidak berlaku',
   // desk
   deskTitle: 'Kunjungan hari ini',
+  onBehalfOf: 'Atas nama',
+  delegatesTitle: 'Delegasi',
+  delegatesHelp:
+    'Sekretaris atau ajudan (nama pengguna, dipisah koma) yang menerima permintaan persetujuan Anda dan dapat memutuskan atas nama Anda; saat Anda tidak di tempat, permintaan ditujukan kepada mereka.',
+  delegatesLabel: 'Nama pengguna delegasi',
+  delegatesSaved: 'Delegasi disimpan.',
   expectedTitle: 'Tamu terjadwal hari ini',
   expectedScan: 'Kode janji (pindai QR)',
   expectedArrive: 'Tamu datang',
@@ -506,6 +512,12 @@ const EN: Record<Key, string> = {
   linkOpening: 'Opening the approval link…',
   linkFailed: 'The link is not valid',
   deskTitle: "Today's visits",
+  onBehalfOf: 'On behalf of',
+  delegatesTitle: 'Delegates',
+  delegatesHelp:
+    'A secretary or aide (user names, separated by commas) who receives your approval requests and may decide for you; while you are away, the requests are theirs.',
+  delegatesLabel: "Delegates' user names",
+  delegatesSaved: 'Delegates saved.',
   expectedTitle: 'Expected today',
   expectedScan: 'Appointment code (scan the QR)',
   expectedArrive: 'Guest arrives',

@@ -284,7 +284,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     passwordGate,
     config.http.maxSessionsPerUser,
   );
-  const directory = new DirectoryService(core);
+  const directory = new DirectoryService(core, config.visits.maxDelegates);
   const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(
     core,

@@ -359,6 +359,7 @@ export class LiveState implements AccessSnapshot {
           rooms: p.rooms,
           ...(p.contact !== undefined ? { contact: p.contact } : {}),
           ...(p.absent !== undefined ? { absent: p.absent } : {}),
+          ...(p.delegates !== undefined ? { delegates: p.delegates } : {}),
         });
         break;
       }

@@ -150,6 +150,8 @@ export class VisitService {
       reason?: string;
       proposedDate?: string;
       rooms?: string[];
+      /** Decided by a delegate (the actor) for this host. */
+      onBehalfOf?: string;
     },
     actor: Actor,
   ): Promise<{ visit: Visit; accessCode?: string }> {
@@ -165,8 +167,9 @@ export class VisitService {
    * The host takes rooms back: those doors refuse the visit's badge and keypad code at once,
    * before the journal has it; the code keeps working at the rooms left.
    */
-  withdraw(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit }> {
-    return this.run(id, actor, { action: 'withdraw', rooms }, false, (v) => {
+  withdraw(id: string, rooms: string[], actor: Actor, onBehalfOf?: string): Promise<{ visit: Visit }> {
+    const cmd = { action: 'withdraw' as const, rooms, ...(onBehalfOf ? { onBehalfOf } : {}) };
+    return this.run(id, actor, cmd, false, (v) => {
       const pending = this.core.state.revoked.rooms;
       const withdrawn = pending.get(v) ?? new Set<string>();
       const added = rooms.filter((r) => !withdrawn.has(r));
@@ -188,9 +191,15 @@ export class VisitService {
     };
   }
 
-  grant(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
+  grant(
+    id: string,
+    rooms: string[],
+    actor: Actor,
+    onBehalfOf?: string,
+  ): Promise<{ visit: Visit; accessCode?: string }> {
     const visit = this.get(id);
-    return this.run(id, actor, { action: 'grant', rooms }, rooms.length > 0 && !visit?.accessCode);
+    const cmd = { action: 'grant' as const, rooms, ...(onBehalfOf ? { onBehalfOf } : {}) };
+    return this.run(id, actor, cmd, rooms.length > 0 && !visit?.accessCode);
   }
 
   async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {

@@ -7,8 +7,10 @@
 // day and window, and the code as a QR (SVG) that the desk's scanner reads when the guest comes.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import { approvers } from '../domain/delegation.js';
 import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
+import type { Host } from '../domain/types.js';
 import { qrSvgText } from '../reports/qr-path.js';
 import type { Core } from './core.js';
 import type { HostLinks } from './host-links.js';
@@ -28,9 +30,14 @@ export interface ApprovalRequested {
   event: 'approval_requested';
   visitId: string;
   at: string;
-  host: { id: string; name: string; unit: string; contact?: string };
+  host: { id: string; name: string; unit: string; contact?: string; absent?: boolean };
   guest: { name?: string; institution: string };
   purpose: string;
+  /**
+   * Who is asked: the host, unless absent (`host.absent`), and the host's delegates, who may
+   * decide for the host in the panel (an absent host without delegates is asked all the same).
+   */
+  recipients: { host: boolean; delegates: Array<{ username: string; name: string }> };
   approvalUrl?: string;
   linkExpiresAt?: string;
 }
@@ -100,9 +107,11 @@ export class ApprovalWebhook {
         name: host?.name ?? v.hostId,
         unit: host?.unit ?? '',
         ...(host?.contact ? { contact: host.contact } : {}),
+        ...(host?.absent ? { absent: true } : {}),
       },
       guest: { ...(name ? { name } : {}), institution: v.institution },
       purpose: v.purpose,
+      recipients: this.recipients(host),
     };
     if (s.publicUrl) {
       const link = this.links.issue(v.hostId, v.id, APPROVAL_LINK_TTL_MS);
@@ -110,6 +119,15 @@ export class ApprovalWebhook {
       body.linkExpiresAt = new Date(link.expiresAt).toISOString();
     }
     return body;
+  }
+
+  private recipients(host: Host | undefined): ApprovalRequested['recipients'] {
+    const who = host ? approvers(host) : { host: true, delegates: [] };
+    const delegates = who.delegates.flatMap((id) => {
+      const u = this.core.state.users.get(id);
+      return u && !u.disabled ? [{ username: u.username, name: u.displayName }] : [];
+    });
+    return { host: who.host || delegates.length === 0, delegates };
   }
 
   /** The invitation of an appointment still expected, or undefined when there is none. */

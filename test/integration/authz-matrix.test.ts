@@ -102,6 +102,7 @@ const HTTP_POLICY = `
   DELETE  /api/v1/badges/{id}                        A R . . .
   GET     /api/v1/hosts                              A R S H F
   PUT     /api/v1/hosts/{id}                         A . . . .   /api/v1/hosts/kabag-umum
+  PUT     /api/v1/hosts/{id}/delegates               A . . H .   /api/v1/hosts/kabag-umum/delegates
   GET     /api/v1/guests/{id}/export                 A . . . .   404
   POST    /api/v1/guests/{id}/erase                  A . . . .
   # ---- the journal, the live feed, the recaps, the guest-book register

@@ -1,0 +1,164 @@
+// Host delegates (issue 14, item 4) through the API: a host names delegates (other host logins: a
+// secretary, an aide); a delegate sees the host's visits (list, one visit, the host feed), decides
+// for the host, recorded as themselves with onBehalfOf the host; a host who is not a delegate sees
+// nothing; the approval webhook names who is asked, and an absent host's requests go to the
+// delegates. Who may call the route: authz-matrix.test.ts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestApi } from '../support/api.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let t: TestGateway;
+const { loginAs, api, post, seq } = new TestApi(() => t, '10.14.1');
+let admin: string;
+let desk: string;
+let kabag: string;
+/** The secretary: a host login of host `sekretaris`, named a delegate of `kabag-umum`. */
+let secretary: string;
+/** Another host's login, not a delegate. */
+let stranger: string;
+
+async function awaitingHost(name: string): Promise<string> {
+  const v = await post(desk, '/visits', {
+    guest: { name, institution: 'Dinas Kominfo' },
+    purpose: 'Koordinasi',
+    hostId: 'kabag-umum',
+  });
+  const id = v.json().id as string;
+  expect((await post(desk, `/visits/${id}/screening`, { passed: true })).statusCode).toBe(200);
+  expect((await post(desk, `/visits/${id}/guestbook`, {})).statusCode).toBe(200);
+  return id;
+}
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  admin = await loginAs('admin');
+  desk = await loginAs('receptionist');
+  kabag = await loginAs('host');
+  for (const id of ['sekretaris', 'sekda']) {
+    const r = await api('PUT', `/hosts/${id}`, admin, { name: id, unit: 'Setda', rooms: [] });
+    expect(r.statusCode, r.body).toBe(200);
+  }
+  secretary = await loginAs('host', 'sekretaris');
+  stranger = await loginAs('host', 'sekda');
+});
+afterAll(async () => t?.close());
+
+const usernameOf = async (cookie: string) => (await api('GET', '/auth/me', cookie)).json().username as string;
+
+describe('naming delegates', () => {
+  it('a host names their own; another host may not; bad names are refused by rule', async () => {
+    const sec = await usernameOf(secretary);
+    const before = seq();
+    const other = await api('PUT', '/hosts/kabag-umum/delegates', stranger, { delegates: [sec] });
+    expect(other.statusCode).toBe(403);
+    for (const [names, rule] of [
+      [['nobody'], 'unknown_user'],
+      [[await usernameOf(desk)], 'not_host'],
+      [[await usernameOf(kabag)], 'own_login'],
+      [[sec, sec], 'repeat'],
+    ] as const) {
+      const r = await api('PUT', '/hosts/kabag-umum/delegates', kabag, { delegates: names });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json()).toMatchObject({ field: 'delegates', rule });
+    }
+    expect(seq()).toBe(before);
+    const ok = await api('PUT', '/hosts/kabag-umum/delegates', kabag, { delegates: [sec] });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ id: 'kabag-umum', delegateNames: [sec] });
+    expect(ok.json().delegates).toHaveLength(1);
+  });
+});
+
+describe('a delegate', () => {
+  it("sees the host's visits and decides for the host, journaled as themselves", async () => {
+    const id = await awaitingHost('Bambang Sutrisno');
+    const list = (await api('GET', '/visits?date=today', secretary)).json() as Array<{ id: string }>;
+    expect(list.map((v) => v.id)).toContain(id);
+    expect((await api('GET', `/visits/${id}`, stranger)).statusCode).toBe(404);
+    expect((await api('GET', '/visits', stranger)).json()).toEqual([]);
+    expect(
+      (await post(stranger, `/visits/${id}/decision`, { outcome: 'accepted', rooms: [] })).statusCode,
+    ).toBe(404);
+
+    const r = await post(secretary, `/visits/${id}/decision`, {
+      outcome: 'accepted',
+      rooms: ['ruang-kabag'],
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const step = r.json().visit.history.at(-1);
+    expect(step).toMatchObject({
+      action: 'decide',
+      onBehalfOf: 'kabag-umum',
+      actor: { kind: 'user', role: 'host' },
+    });
+    const me = (await api('GET', '/auth/me', secretary)).json();
+    expect(step.actor.id).toBe(me.actor.id);
+    const entry = (await api('GET', '/events?limit=5', admin))
+      .json()
+      .events.find((e: { type: string }) => e.type === 'visit.decided');
+    expect(entry).toMatchObject({
+      actor: { id: me.actor.id },
+      payload: { visitId: id, onBehalfOf: 'kabag-umum' },
+    });
+    // The host deciding for themselves records no onBehalfOf.
+    const own = await awaitingHost('Citra Lestari');
+    const d = await post(kabag, `/visits/${own}/decision`, { outcome: 'refused' });
+    expect(d.json().visit.history.at(-1).onBehalfOf).toBeUndefined();
+  });
+
+  it('loses the visits when the host takes them off the list', async () => {
+    const id = await awaitingHost('Dedi Kurniawan');
+    expect((await api('PUT', '/hosts/kabag-umum/delegates', kabag, { delegates: [] })).statusCode).toBe(200);
+    expect((await api('GET', `/visits/${id}`, secretary)).statusCode).toBe(404);
+    const sec = await usernameOf(secretary);
+    expect((await api('PUT', '/hosts/kabag-umum/delegates', admin, { delegates: [sec] })).statusCode).toBe(
+      200,
+    );
+    expect((await api('GET', `/visits/${id}`, secretary)).statusCode).toBe(200);
+  });
+});
+
+describe('the approval request', () => {
+  it('names the delegates; an absent host leaves it to them', async () => {
+    const received: string[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/n`;
+      expect((await api('PUT', '/admin/settings', admin, { webhookUrl: url })).statusCode).toBe(200);
+      const sec = await usernameOf(secretary);
+      const present = await awaitingHost('Eko Prasetyo');
+      await expect.poll(() => received.some((b) => b.includes(present)), { timeout: 10_000 }).toBe(true);
+      const first = JSON.parse(received.find((b) => b.includes(present))!);
+      expect(first.recipients).toEqual({ host: true, delegates: [{ username: sec, name: sec }] });
+
+      const kabagHost = (await api('GET', '/hosts', admin))
+        .json()
+        .find((h: { id: string }) => h.id === 'kabag-umum');
+      const put = await api('PUT', '/hosts/kabag-umum', admin, {
+        name: kabagHost.name,
+        unit: kabagHost.unit,
+        rooms: kabagHost.rooms,
+        absent: true,
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      const absent = await awaitingHost('Fitri Handayani');
+      await expect.poll(() => received.some((b) => b.includes(absent)), { timeout: 10_000 }).toBe(true);
+      const second = JSON.parse(received.find((b) => b.includes(absent))!);
+      expect(second.host.absent).toBe(true);
+      expect(second.recipients).toEqual({ host: false, delegates: [{ username: sec, name: sec }] });
+    } finally {
+      await api('PUT', '/admin/settings', admin, { webhookUrl: null });
+      await new Promise((r) => hook.close(r));
+    }
+  });
+});
