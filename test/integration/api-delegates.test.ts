@@ -108,6 +108,26 @@ describe('a delegate', () => {
     expect(d.json().visit.history.at(-1).onBehalfOf).toBeUndefined();
   });
 
+  it('books an expected guest for the host, pre-approved; a stranger may not', async () => {
+    const body = {
+      guest: { name: 'Gita Savitri', institution: 'Bank Jatim' },
+      hostId: 'kabag-umum',
+      date: '2026-12-01',
+      from: '09:00',
+      until: '10:00',
+      purposeCategory: 'rapat',
+    };
+    const r = await post(secretary, '/appointments', body);
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ hostId: 'kabag-umum', preApproved: true });
+    expect((await post(stranger, '/appointments', body)).statusCode).toBe(403);
+    expect((await api('GET', `/appointments/${r.json().id}`, stranger)).statusCode).toBe(404);
+    const list = (await api('GET', '/appointments?date=2026-12-01', secretary)).json() as Array<{
+      id: string;
+    }>;
+    expect(list.map((a) => a.id)).toContain(r.json().id);
+  });
+
   it('loses the visits when the host takes them off the list', async () => {
     const id = await awaitingHost('Dedi Kurniawan');
     expect((await api('PUT', '/hosts/kabag-umum/delegates', kabag, { delegates: [] })).statusCode).toBe(200);

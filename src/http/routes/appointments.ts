@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import type { Appointment } from '../../domain/appointment.js';
+import { mayActFor } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/types.js';
 import { isCalendarDate } from '../../domain/visit.js';
@@ -21,15 +22,20 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
   const { appointments } = gateway;
   const now = () => gateway.core.now();
 
-  /** A host acts for themselves only, and a host link (one visit) not at all. */
-  const hostOf = (p: Principal): string | undefined => {
-    if (p.role !== 'host') return undefined;
+  /** A host link (one visit) manages no appointment. */
+  const hostLogin = (p: Principal): boolean => {
+    if (p.role !== 'host') return false;
     if (!p.hostId || p.visitId) throw new DomainError('forbidden', 'a host link cannot manage appointments');
-    return p.hostId;
+    return true;
+  };
+  /** A host login acts for their own host, and for the hosts who named them a delegate. */
+  const actsFor = (p: Principal, hostId: string): boolean => {
+    const host = gateway.core.state.hosts.get(hostId);
+    return host !== undefined && p.actor.kind === 'user' && mayActFor(host, p.actor.id, p.hostId);
   };
   const visible = (req: FastifyRequest, a: Appointment | undefined): Appointment => {
-    const host = hostOf(principalOf(req));
-    if (!a || (host !== undefined && a.hostId !== host))
+    const p = principalOf(req);
+    if (!a || (hostLogin(p) && !actsFor(p, a.hostId)))
       throw new DomainError('not_found', 'appointment not found');
     return a;
   };
@@ -41,7 +47,7 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
       schema: {
         tags: ['appointments'],
         operationId: 'createAppointment',
-        summary: 'Register an expected guest (a host: their own, pre-approved)',
+        summary: 'Register an expected guest (a host or their delegate: pre-approved)',
         description:
           'date from today to visits.appointmentMaxDays ahead, window from < until (400 rules date_past, ' +
           'date_too_far, window_order, window_past); 409 when the day holds visits.appointmentsPerDay.',
@@ -51,13 +57,18 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const own = hostOf(p);
-      if (own !== undefined && req.body.hostId !== undefined && req.body.hostId !== own) {
-        throw new DomainError('forbidden', 'a host registers their own guests only', 'hostId');
-      }
-      const hostId = own ?? req.body.hostId;
+      const host = hostLogin(p);
+      const hostId = req.body.hostId ?? (host ? p.hostId : undefined);
       if (!hostId) throw new DomainError('invalid', 'hostId is required', 'hostId');
-      const a = await appointments.register({ ...req.body, hostId }, p.actor, own !== undefined);
+      if (host && !actsFor(p, hostId)) {
+        throw new DomainError(
+          'forbidden',
+          'a host registers their own guests, or those of a host they stand in for',
+          'hostId',
+        );
+      }
+      // Registered by the host, or a delegate who may decide for them: the visit is pre-approved.
+      const a = await appointments.register({ ...req.body, hostId }, p.actor, host);
       return reply.code(201).send(a);
     },
   );
@@ -79,8 +90,9 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
       if (!isCalendarDate(date)) {
         throw new DomainError('invalid', `date ${date} is no calendar date`, 'date', { rule: 'date_format' });
       }
-      const host = hostOf(principalOf(req)) ?? req.query.hostId;
-      return appointments.ofDay(date, host);
+      const p = principalOf(req);
+      if (hostLogin(p)) return appointments.ofDay(date, req.query.hostId).filter((a) => actsFor(p, a.hostId));
+      return appointments.ofDay(date, req.query.hostId);
     },
   );
 
