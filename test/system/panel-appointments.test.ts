@@ -63,5 +63,34 @@ describe.skipIf(!ok)(
       });
       await lab.shot(desk, '21-expected-arrived');
     });
+
+    it('registers an expected guest at the desk and shows its code as a QR', async () => {
+      await desk.getByRole('button', { name: '+ Daftarkan tamu terjadwal' }).click();
+      const form = desk.getByRole('dialog', { name: 'Daftarkan tamu terjadwal' });
+      await form.getByLabel('Nama tamu').fill('Hadi Susanto');
+      await form.getByLabel('Instansi / asal').fill('Dinas PU Kota Batu');
+      await form.getByLabel('Pihak yang ditemui').selectOption('kabag-umum');
+      await form.getByLabel('Dari jam').fill('13:00');
+      await form.getByLabel('Sampai jam').fill('14:00');
+      await form.getByLabel('Jenis keperluan').selectOption({ label: 'Audiensi' });
+      await form.getByRole('button', { name: 'Simpan janji' }).click();
+      const code = form.locator('[data-appointment-code]');
+      await see(code)
+        .text()
+        .toMatch(/^TJ-[0-9A-Z]{16}$/);
+      await see(form.getByRole('img', { name: /^Kode janji TJ-/ }))
+        .count()
+        .toBe(1);
+      await lab.shot(desk, '22-appointment-code');
+      // Tomorrow by default (the form's day), not pre-approved (the desk booked it).
+      expect(await lab.api('GET', `/appointments/${await code.textContent()}`)).toMatchObject({
+        guestName: 'Hadi Susanto',
+        date: '2026-12-01',
+        from: '13:00',
+        until: '14:00',
+        purposeCategory: 'audiensi',
+        preApproved: false,
+      });
+    });
   },
 );

@@ -3,6 +3,7 @@
 // appointment). The code field takes what the desk's USB QR scanner types (the code, then
 // Enter): it opens that appointment's row and puts the focus on its arrival button.
 import { type Appointment, api, take } from '../api.js';
+import { openAppointment } from '../appointment-form.js';
 import { busy, h, replace, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { live } from '../live.js';
@@ -21,12 +22,19 @@ export function expectedToday(onArrived: () => void): { el: HTMLElement; stop: (
     spellcheck: 'false',
     placeholder: `${CODE_PREFIX}…`,
   });
+  const add = can('deskSteps')
+    ? h(
+        'button',
+        { type: 'button', onClick: () => openAppointment(() => void refresh()) },
+        `+ ${t('apptNew')}`,
+      )
+    : null;
   const el = h(
     'details',
     { class: 'expected', open: true },
     h('summary', null, h('h2', null, t('expectedTitle'))),
     can('deskSteps')
-      ? h('p', { class: 'scan' }, h('label', { for: code.id }, t('expectedScan')), ' ', code)
+      ? h('p', { class: 'scan' }, h('label', { for: code.id }, t('expectedScan')), ' ', code, ' ', add)
       : null,
     body,
   );

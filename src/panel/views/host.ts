@@ -3,6 +3,7 @@
 // visits, with more rooms to grant. Live from the host's own feed.
 import type { Visit } from '../api.js';
 import { api } from '../api.js';
+import { openAppointment } from '../appointment-form.js';
 import { busy, h, replace, toast } from '../dom.js';
 import { dateTime, longDate, now, time } from '../format.js';
 import { type Key, t } from '../i18n.js';
@@ -66,6 +67,14 @@ export function hostView(root: HTMLElement): () => void {
         h('h1', null, t('hostTitle')),
         h('p', { class: 'muted' }, `${mine ? `${mine.name} · ${mine.unit} · ` : ''}${longDate(now())}`),
       ),
+      // A host books their own expected guests (pre-approved); a link session books nothing.
+      me?.actor.kind === 'user'
+        ? h(
+            'button',
+            { type: 'button', onClick: () => openAppointment(() => undefined) },
+            `+ ${t('apptNew')}`,
+          )
+        : null,
     ),
     h('section', { 'aria-labelledby': 'h-wait' }, h('h2', { id: 'h-wait' }, t('waitingYou')), waiting),
     h('section', { 'aria-labelledby': 'h-acc' }, h('h2', { id: 'h-acc' }, t('acceptedToday')), accepted),
