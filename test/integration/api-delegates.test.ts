@@ -3,7 +3,7 @@
 // for the host, recorded as themselves with onBehalfOf the host; a host who is not a delegate sees
 // nothing; the approval webhook names who is asked, and an absent host's requests go to the
 // delegates. Who may call the route: authz-matrix.test.ts.
-import { createServer } from 'node:http';
+import { type ClientRequest, createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApi } from '../support/api.js';
@@ -137,6 +137,57 @@ describe('a delegate', () => {
       200,
     );
     expect((await api('GET', `/visits/${id}`, secretary)).statusCode).toBe(200);
+  });
+});
+
+describe("the host's live feed", () => {
+  it("carries a delegate the visits of the hosts who named them, and no other host's", async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(address).port);
+    const held: ClientRequest[] = [];
+    /** A feed's text so far, and a wait for a text to appear in it. */
+    const feed = (cookie: string) =>
+      new Promise<{ text: () => string; until: (s: string) => Promise<void> }>((resolve, reject) => {
+        let text = '';
+        const waits: Array<() => void> = [];
+        const req = request(
+          { host: '127.0.0.1', port, path: '/api/v1/host/stream', agent: false, headers: { cookie } },
+          (res: IncomingMessage) => {
+            expect(res.statusCode).toBe(200);
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              text += c;
+              for (const w of waits.splice(0)) w();
+            });
+            resolve({
+              text: () => text,
+              until: async (s) => {
+                while (!text.includes(s)) await new Promise<void>((r) => waits.push(r));
+              },
+            });
+          },
+        );
+        held.push(req);
+        req.once('error', reject);
+        req.end();
+      });
+    try {
+      const sec = await feed(secretary);
+      const other = await feed(stranger);
+      const id = await awaitingHost('Hendra Wijaya');
+      await sec.until(id);
+      // The stranger's own host gets a visit: once its feed shows that, it has had its chance at
+      // the first one, and must not have shown it.
+      const theirs = await post(desk, '/visits', {
+        guest: { name: 'Indah Permata', institution: 'Warga' },
+        purpose: 'Audiensi',
+        hostId: 'sekda',
+      });
+      await other.until(theirs.json().id);
+      expect(other.text()).not.toContain(id);
+    } finally {
+      for (const r of held) r.destroy();
+    }
   });
 });
 
