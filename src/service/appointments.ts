@@ -24,6 +24,8 @@ export interface AppointmentLimits {
   perDay: number;
   /** config visits.purposes ids */
   purposeCategories: readonly string[];
+  /** Category id -> its name (Bahasa Indonesia): the purpose in words of an arrival booked without one. */
+  purposeNames?: ReadonlyMap<string, string>;
 }
 
 export interface AppointmentInputBody {
@@ -121,7 +123,7 @@ export class AppointmentService {
           ...(phone ? { phone } : {}),
           ...(a.guestId ? { guestId: a.guestId } : {}),
         },
-        purpose: a.purpose ?? a.purposeCategory,
+        purpose: a.purpose ?? this.limits.purposeNames?.get(a.purposeCategory) ?? a.purposeCategory,
         purposeCategory: a.purposeCategory,
         hostId: a.hostId,
         appointmentId: a.id,

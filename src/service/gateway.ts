@@ -274,6 +274,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     maxDays: config.visits.appointmentMaxDays,
     perDay: config.visits.appointmentsPerDay,
     purposeCategories: config.visits.purposes.map((p) => p.id),
+    purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
   });
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),

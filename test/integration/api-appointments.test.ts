@@ -184,6 +184,13 @@ describe('today at the desk', () => {
     expect((await post(as.receptionist, `/appointments/${early.id}/cancel`, {})).statusCode).toBe(409);
   });
 
+  it('an appointment booked without a purpose in words arrives with its category name', async () => {
+    const { purpose: _p, ...bare } = booking();
+    const a = (await post(as.receptionist, '/appointments', bare)).json();
+    const v = await post(as.receptionist, `/appointments/${a.id}/arrival`, {});
+    expect(v.json()).toMatchObject({ purposeCategory: 'rapat', purpose: 'Rapat' });
+  });
+
   it('two desks racing for one appointment make one visit', async () => {
     const a = (await post(as.receptionist, '/appointments', booking())).json();
     const r = await Promise.all([
