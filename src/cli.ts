@@ -32,7 +32,7 @@ import { emptyState, type PersistedState } from './service/live-state.js';
 import { PanelSettingsStore } from './service/panel-settings.js';
 import { newOneTimePassword } from './service/passwords.js';
 import { exportRegister, isRegisterFormat, registerFromRecords } from './service/register.js';
-import { recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
+import { appointmentLookback, recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
 import { Archive } from './store/archive.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
@@ -450,14 +450,18 @@ async function main(argv: string[]): Promise<void> {
         doors: doorsOf(config),
         badges: new Map(state.data.badges.map((b) => [b.id, b])),
         purposes: config.visits.purposes,
+        now: Date.now(),
       };
+      const lookback = appointmentLookback(
+        Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+      );
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
       let text: string | Buffer;
       if (year !== undefined) {
-        const recap = await yearlyRecapFromJournal(journal, { ...ctx, year });
+        const recap = await yearlyRecapFromJournal(journal, { ...ctx, year }, lookback);
         text = format === 'json' ? json(localiseRecap(recap, lang)) : yearlyRecapToCsv(recap, lang, dialect);
       } else {
-        const recap = await recapFromJournal(journal, { ...ctx, month });
+        const recap = await recapFromJournal(journal, { ...ctx, month }, lookback);
         text =
           // exceljs and pdfkit load only when asked for: every other command starts faster.
           format === 'xlsx'

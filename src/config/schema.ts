@@ -1088,6 +1088,27 @@ const VisitsSchema = Section(
       description:
         'Purpose categories chosen at arrival (with the free-text purpose); the recap counts visits per category. Ids unique; the last category also takes visits recorded without one (by default Lainnya / Other).',
     }),
+    appointmentMaxDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description:
+        'An appointment (expected guest) is for a day from today to at most this many days ahead (site time zone); a later one is refused (rule date_too_far). The recap looks this far back for appointments of its month.',
+    }),
+    maxDelegates: Type.Integer({
+      minimum: 0,
+      maximum: 50,
+      default: 5,
+      description:
+        "Most delegates (secretary, aide: other host logins) a host may name to receive and decide the host's approval requests; 0: none may be named.",
+    }),
+    appointmentsPerDay: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 500,
+      description:
+        'Most appointments one day holds (409 above): the saved state keeps every appointment from today on, so it stays bounded.',
+    }),
   },
   'Visits at the desk.',
 );

@@ -24,6 +24,8 @@ export interface VisitArrived {
     hostId: string;
     /** The host's unit at the time, for the recap. */
     unit: string;
+    /** The appointment this arrival fulfils (an expected guest); absent: a walk-in. */
+    appointmentId?: string;
   };
 }
 export interface VisitScreened {
@@ -58,16 +60,18 @@ export interface VisitDecided {
     codeHash?: string;
     /** Decided in the desk application (sync API), not at this gateway: recorded, not timed. */
     doneElsewhere?: true;
+    /** Decided by a delegate (the entry's actor) for this host. */
+    onBehalfOf?: string;
   };
 }
 export interface VisitGranted {
   type: 'visit.granted';
-  payload: { visitId: string; rooms: string[]; codeHash?: string };
+  payload: { visitId: string; rooms: string[]; codeHash?: string; onBehalfOf?: string };
 }
 /** Rooms taken back from a visit (its host changed their mind): in force before it is journaled. */
 export interface VisitRoomsWithdrawn {
   type: 'visit.rooms_withdrawn';
-  payload: { visitId: string; rooms: string[] };
+  payload: { visitId: string; rooms: string[]; onBehalfOf?: string };
 }
 export interface VisitBadgeIssued {
   type: 'visit.badge_issued';
@@ -97,6 +101,33 @@ export type VisitEvent =
   | VisitCheckedOut
   | VisitDocumentReturned
   | VisitCancelled;
+
+/** An expected guest registered (domain/appointment.ts); the guest's name is in the guest book. */
+export interface AppointmentRegistered {
+  type: 'appointment.registered';
+  payload: {
+    /** The appointment's code. */
+    appointmentId: string;
+    guestId: string;
+    institution: string;
+    hostId: string;
+    /** 'YYYY-MM-DD' and 'HH:MM'..'HH:MM', site time zone. */
+    date: string;
+    from: string;
+    until: string;
+    purposeCategory: string;
+    purpose?: string;
+    preApproved: boolean;
+    /** The visit rescheduled at SOP step 5b that this appointment continues. */
+    fromVisitId?: string;
+  };
+}
+export interface AppointmentCancelled {
+  type: 'appointment.cancelled';
+  payload: { appointmentId: string; reason?: string };
+}
+
+export type AppointmentEvent = AppointmentRegistered | AppointmentCancelled;
 
 /** A tap and what was decided. Granted taps at door readers are the entries and exits. */
 export interface AccessEvent {
@@ -201,6 +232,8 @@ export interface HostEvent {
     rooms: string[];
     absent?: boolean;
     contact?: string;
+    /** The host's delegates (user ids); absent: unchanged. */
+    delegates?: string[];
   };
 }
 
@@ -221,6 +254,7 @@ export interface SystemEvent {
 
 export type DomainEvent =
   | VisitEvent
+  | AppointmentEvent
   | AccessEvent
   | DeskTapEvent
   | DoorEvent
@@ -244,4 +278,11 @@ export type JournalEntry = DomainEvent & {
 };
 
 /** Event types that change live state and are replayed after a crash. */
-export const STATE_EVENT_PREFIXES = ['visit.', 'badge.', 'host.', 'door.lockdown', 'door.released'] as const;
+export const STATE_EVENT_PREFIXES = [
+  'visit.',
+  'appointment.',
+  'badge.',
+  'host.',
+  'door.lockdown',
+  'door.released',
+] as const;

@@ -6,6 +6,9 @@
 // Rules:
 // - Only entries whose time falls inside the month (local time in the configured zone) count;
 //   everything else is skipped, including door traffic.
+// - Appointments count by their date, whatever the entry's time (registered weeks ahead): an
+//   arrival naming one is "expected", another a walk-in; one dated in the month, not cancelled,
+//   whose window ended by the month's end (or by `now`) without an arrival is a no-show.
 // - A visit counts when its visit.arrived falls inside the month. Visit events of visits not seen
 //   arriving in the stream are ignored; door entries/exits and denials count whatever the visit.
 // - "By the end of the month's events": a badge still out when the stream ends is not returned.
@@ -19,7 +22,14 @@
 
 import { DomainError } from './errors.js';
 import type { JournalEntry } from './events.js';
-import { daysInMonth, isValidMonth, isValidTimeZone, localParts, monthRange } from './time.js';
+import {
+  daysInMonth,
+  isValidMonth,
+  isValidTimeZone,
+  localParts,
+  monthRange,
+  zonedTimeToEpoch,
+} from './time.js';
 import type { DocumentType, PurposeCategory, ScreeningReason, SopStep } from './types.js';
 import { DEFAULT_PURPOSE_CATEGORIES, SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
 
@@ -37,7 +47,16 @@ export const RECAP_EVENT_TYPES: readonly string[] = [
   'visit.cancelled',
   'access.granted',
   'access.denied',
+  'appointment.registered',
+  'appointment.cancelled',
 ];
+
+/**
+ * Appointment entries count by the appointment's date, not the entry's time: one for a day of
+ * this month may have been registered (or cancelled) in an earlier month, so a reader feeds
+ * these types from the months before too (as far back as an appointment can be made ahead).
+ */
+export const RECAP_APPOINTMENT_TYPES: readonly string[] = ['appointment.registered', 'appointment.cancelled'];
 
 // ---------------------------------------------------------------- the recap (JSON-friendly)
 
@@ -117,6 +136,15 @@ export interface MonthlyRecap {
     /** visit.badge_issued events (a re-issued badge counts again). */
     badgesIssued: number;
     checkedOut: number;
+    /** Arrivals that fulfilled an appointment (tamu terjadwal). */
+    expected: number;
+    /** Arrivals without an appointment. */
+    walkIn: number;
+    /**
+     * Appointments dated in the month, not cancelled, whose window ended (by the end of the
+     * month, or by now for the current month) without an arrival.
+     */
+    noShows: number;
   };
   /** Refused-at-screening visits per reason, in SOP order (shoes, attire, belongings, other); a
    * visit refused for several reasons counts under each. */
@@ -167,6 +195,8 @@ export interface RecapContext {
   standardsMinutes?: Partial<Record<SopStep, number>>;
   /** config visits.purposes (defaults to DEFAULT_PURPOSE_CATEGORIES); never empty. */
   purposes?: readonly PurposeCategory[];
+  /** The clock: an appointment whose window ends after it is no no-show yet (default: month end). */
+  now?: number;
 }
 
 // ---------------------------------------------------------------- the builder
@@ -266,7 +296,15 @@ export class MonthlyRecapBuilder {
     accepted: 0,
     badgesIssued: 0,
     checkedOut: 0,
+    expected: 0,
+    walkIn: 0,
+    noShows: 0,
   };
+  /** Appointments dated in the month: the instant their window ends. */
+  private readonly appointmentEnds = new Map<string, number>();
+  /** Appointments cancelled, or fulfilled by an arrival (ids). */
+  private readonly appointmentsDone = new Set<string>();
+  private readonly cutoff: number;
   private readonly reasons = new Map<ScreeningReason, number>();
   private readonly hostCounts = new Map<string, Counter>();
   private readonly unitCounts = new Map<string, Counter>();
@@ -329,8 +367,17 @@ export class MonthlyRecapBuilder {
         this.standards[step] = v;
       }
     }
+    this.cutoff = Math.min(this.end, ctx.now ?? this.end);
     this.dayCounts = new Array<number>(daysInMonth(ctx.month)).fill(0);
     for (const id of ctx.doors.keys()) this.doorCounts.set(id, { entries: 0, exits: 0 });
+  }
+
+  /** Appointments of the month whose window ended by the cutoff without an arrival or a cancel. */
+  private noShows(): number {
+    let n = 0;
+    for (const [id, end] of this.appointmentEnds)
+      if (end <= this.cutoff && !this.appointmentsDone.has(id)) n++;
+    return n;
   }
 
   /** Sum (ms) and count of the visit lengths measured, for a yearly recap's exact mean. */
@@ -346,8 +393,20 @@ export class MonthlyRecapBuilder {
   add(entry: JournalEntry): void {
     this.read++;
     const at = entry.at;
-    if (!(at >= this.start && at < this.end)) return;
-    this.inMonth++;
+    const inMonth = at >= this.start && at < this.end;
+    if (inMonth) this.inMonth++;
+    if (entry.type === 'appointment.registered') {
+      const p = entry.payload;
+      if (p.date.startsWith(`${this.month}-`) && !this.appointmentEnds.has(p.appointmentId)) {
+        this.appointmentEnds.set(p.appointmentId, zonedTimeToEpoch(p.date, p.until, this.timezone));
+      }
+      return;
+    }
+    if (entry.type === 'appointment.cancelled') {
+      this.appointmentsDone.add(entry.payload.appointmentId);
+      return;
+    }
+    if (!inMonth) return;
 
     switch (entry.type) {
       case 'visit.arrived': {
@@ -368,6 +427,10 @@ export class MonthlyRecapBuilder {
           elsewhere: { screened: false, guestbook: false, decided: false },
         });
         this.totals.visits++;
+        if (p.appointmentId) {
+          this.totals.expected++;
+          this.appointmentsDone.add(p.appointmentId);
+        } else this.totals.walkIn++;
         bump(this.hostCounts, p.hostId, this.hosts.get(p.hostId)?.name ?? p.hostId);
         const unit = normaliseText(p.unit || this.hosts.get(p.hostId)?.unit);
         bump(this.unitCounts, unit.key, unit.label);
@@ -574,7 +637,7 @@ export class MonthlyRecapBuilder {
       timezone: this.timezone,
       period: { start: this.start, end: this.end },
       entries: { read: this.read, inMonth: this.inMonth },
-      totals: { ...this.totals },
+      totals: { ...this.totals, noShows: this.noShows() },
       screeningReasons: SCREENING_REASONS.map((r) => ({ key: r, label: r, count: this.reasons.get(r) ?? 0 })),
       byHost: items(this.hostCounts),
       byUnit: items(this.unitCounts),

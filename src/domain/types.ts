@@ -113,6 +113,8 @@ export interface VisitStep {
    * step's time is the push, not the step's, so it is left out of the SOP step times.
    */
   doneElsewhere?: true;
+  /** Done by a delegate of the visit's host (the actor) for that host: the host's id. */
+  onBehalfOf?: string;
 }
 
 /**
@@ -147,6 +149,8 @@ export interface Visit {
   purpose: string;
   /** The purpose category chosen at arrival (config visits.purposes); absent on older visits. */
   purposeCategory?: string;
+  /** The appointment this visit fulfils (an expected guest); absent: a walk-in. */
+  appointmentId?: string;
   hostId: string;
   state: VisitState;
   createdAt: number;
@@ -202,6 +206,11 @@ export interface Host {
   absent?: boolean;
   /** Login of the host in the panel, if any. */
   userId?: string;
+  /**
+   * Users (ids; host logins: a secretary, an aide) who receive this host's approval requests and
+   * may decide for the host (domain/delegation.ts); when the host is absent, the requests are theirs.
+   */
+  delegates?: string[];
 }
 
 export type BadgeStatus = 'available' | 'issued' | 'lost';

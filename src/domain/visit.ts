@@ -38,6 +38,8 @@ export type VisitCommand =
       purposeCategory?: string;
       hostId: string;
       externalId?: string;
+      /** The appointment this arrival fulfils (checked by domain/appointment.ts). */
+      appointmentId?: string;
     }
   | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string; doneElsewhere?: true }
   | { action: 'guestbook'; note?: string; doneElsewhere?: true }
@@ -51,9 +53,11 @@ export type VisitCommand =
       rooms?: string[];
       /** Keyed hash of a freshly generated keypad code, when a granted room has a keypad. */
       codeHash?: string;
+      /** Decided by a delegate of the host (the actor), for this host. */
+      onBehalfOf?: string;
     }
-  | { action: 'grant'; rooms: string[]; codeHash?: string }
-  | { action: 'withdraw'; rooms: string[] }
+  | { action: 'grant'; rooms: string[]; codeHash?: string; onBehalfOf?: string }
+  | { action: 'withdraw'; rooms: string[]; onBehalfOf?: string }
   | { action: 'issue_badge'; badgeId: string; collateral: Collateral }
   | { action: 'checkout'; badgeReturned: boolean; documentReturned: boolean }
   | { action: 'return_document' }
@@ -212,6 +216,7 @@ export function handleVisitCommand(
           ...(category !== undefined ? { purposeCategory: category } : {}),
           hostId: host.id,
           unit: host.unit,
+          ...(cmd.appointmentId ? { appointmentId: cmd.appointmentId } : {}),
         },
       };
     }
@@ -261,6 +266,7 @@ export function handleVisitCommand(
             validUntil: visitWindowEnd(ctx.now, ctx.policy),
             ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
             ...elsewhere(cmd),
+            ...behalf(cmd),
           },
         };
       }
@@ -301,6 +307,7 @@ export function handleVisitCommand(
             proposedDate: date,
             ...(cmd.reason ? { reason: cmd.reason } : {}),
             ...elsewhere(cmd),
+            ...behalf(cmd),
           },
         };
       }
@@ -312,6 +319,7 @@ export function handleVisitCommand(
           rooms: [],
           ...(cmd.reason ? { reason: cmd.reason } : {}),
           ...elsewhere(cmd),
+          ...behalf(cmd),
         },
       };
     }
@@ -326,6 +334,7 @@ export function handleVisitCommand(
           visitId: v.id,
           rooms,
           ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
+          ...behalf(cmd),
         },
       };
     }
@@ -337,7 +346,7 @@ export function handleVisitCommand(
         if (!v.rooms.includes(room))
           throw new DomainError('invalid', `room "${room}" is not granted to this visit`, 'rooms');
       }
-      return { type: 'visit.rooms_withdrawn', payload: { visitId: v.id, rooms } };
+      return { type: 'visit.rooms_withdrawn', payload: { visitId: v.id, rooms, ...behalf(cmd) } };
     }
     case 'issue_badge':
       if (!cmd.badgeId) throw new DomainError('invalid', 'badge is required', 'badge');
@@ -385,15 +394,19 @@ function elsewhere(x: { doneElsewhere?: true }): { doneElsewhere?: true } {
   return x.doneElsewhere ? { doneElsewhere: true } : {};
 }
 
+function behalf(x: { onBehalfOf?: string }): { onBehalfOf?: string } {
+  return x.onBehalfOf ? { onBehalfOf: x.onBehalfOf } : {};
+}
+
 function step(
   visit: Visit | undefined,
   action: VisitAction,
   to: VisitState,
   at: number,
   actor: Actor,
-  done: { doneElsewhere?: true } = {},
+  done: { doneElsewhere?: true; onBehalfOf?: string } = {},
 ): Visit['history'][number] {
-  return { action, from: visit?.state ?? null, to, at, actor, ...elsewhere(done) };
+  return { action, from: visit?.state ?? null, to, at, actor, ...elsewhere(done), ...behalf(done) };
 }
 
 /** The action each recorded event is the outcome of. */
@@ -441,6 +454,7 @@ export function applyVisitEvent(
       institution: p.institution,
       purpose: p.purpose,
       ...(p.purposeCategory !== undefined ? { purposeCategory: p.purposeCategory } : {}),
+      ...(p.appointmentId ? { appointmentId: p.appointmentId } : {}),
       hostId: p.hostId,
       state: 'arrived',
       createdAt: at,
@@ -455,7 +469,14 @@ export function applyVisitEvent(
     state: to,
     history: [
       ...visit.history,
-      step(visit, action, to, at, actor, 'doneElsewhere' in event.payload ? event.payload : {}),
+      step(
+        visit,
+        action,
+        to,
+        at,
+        actor,
+        'doneElsewhere' in event.payload || 'onBehalfOf' in event.payload ? event.payload : {},
+      ),
     ],
   });
   switch (event.type) {

@@ -98,6 +98,9 @@ const ZERO_TOTALS = (): MonthlyRecap['totals'] => ({
   accepted: 0,
   badgesIssued: 0,
   checkedOut: 0,
+  expected: 0,
+  walkIn: 0,
+  noShows: 0,
 });
 
 function addInto(map: Map<string, Counter>, list: readonly RecapItem[]): void {

@@ -21,6 +21,7 @@ import { errorBody, statusOf } from './domain-errors.js';
 import { boundJsonBodies, capConnections, notFoundBeforeBody, serverOptions } from './limits.js';
 import panel, { PANEL_CSP } from './panel.js';
 import { accountRoutes } from './routes/accounts.js';
+import { appointmentRoutes } from './routes/appointments.js';
 import { type ContractDocuments, contractRoutes } from './routes/contracts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
@@ -155,6 +156,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         loginRateLimit: opts.loginRateLimit ?? { max: 5, windowMinutes: 15 },
       });
       await api.register(visitRoutes, { gateway: opts.gateway, deskWaits });
+      await api.register(appointmentRoutes, { gateway: opts.gateway });
       await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway, streams });

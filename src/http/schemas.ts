@@ -2,6 +2,7 @@
 // fastify's Ajv before a handler runs; responses are serialised through them, so nothing
 // leaves the gateway that is not declared here.
 import Type, { type TSchema } from 'typebox';
+import { APPOINTMENT_STATUSES } from '../domain/appointment.js';
 import {
   DENY_REASONS,
   DOCUMENT_TYPES,
@@ -54,6 +55,9 @@ export const Visit = Type.Object({
   institution: Type.String(),
   purpose: Type.String(),
   purposeCategory: Opt(Type.String({ description: 'A category id of config visits.purposes' })),
+  appointmentId: Opt(
+    Type.String({ description: 'The appointment (expected guest) this visit fulfils; absent: a walk-in' }),
+  ),
   hostId: Type.String(),
   state: VisitStateEnum,
   createdAt: Type.Integer(),
@@ -91,6 +95,9 @@ export const Visit = Type.Object({
         Type.Boolean({
           description: 'Done in the desk application (sync API), recorded at the push: not timed',
         }),
+      ),
+      onBehalfOf: Opt(
+        Type.String({ description: "Done by a delegate (the actor) for this host (the host's id)" }),
       ),
     }),
   ),
@@ -145,6 +152,80 @@ export const ArrivalBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const DateText = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'YYYY-MM-DD, site time zone',
+});
+const TimeText = Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'HH:MM, site time zone' });
+
+export const AppointmentBody = Type.Object(
+  {
+    guest: Type.Object(
+      {
+        name: Text(120),
+        institution: Text(200),
+        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+        guestId: Type.Optional(Id),
+      },
+      { additionalProperties: false },
+    ),
+    hostId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "A host's own: theirs" })),
+    date: DateText,
+    from: TimeText,
+    until: TimeText,
+    purposeCategory: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'A category id of config visits.purposes',
+    }),
+    purpose: Type.Optional(Text(500)),
+  },
+  { additionalProperties: false },
+);
+
+export const AppointmentQuery = Type.Object(
+  {
+    date: Type.Optional(
+      Type.Union([Type.Literal('today'), DateText], {
+        description: 'Default today; days before today are gone',
+      }),
+    ),
+    hostId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const CodeParams = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 40, description: 'The appointment code (TJ-...)' }) },
+  { additionalProperties: false },
+);
+
+export const AppointmentArrivalBody = Type.Object(
+  { phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })) },
+  { additionalProperties: false },
+);
+
+export const Appointment = Type.Object({
+  id: Type.String({ description: 'The code: shown as a QR, typed by the desk scanner' }),
+  guestId: Type.String(),
+  guestName: Type.String(),
+  institution: Type.String(),
+  hostId: Type.String(),
+  date: Type.String(),
+  from: Type.String(),
+  until: Type.String(),
+  purposeCategory: Type.String(),
+  purpose: Opt(Type.String()),
+  preApproved: Type.Boolean({ description: 'Registered by the host: the desk may record the acceptance' }),
+  fromVisitId: Opt(Type.String({ description: 'The visit rescheduled at SOP step 5b' })),
+  createdAt: Type.Integer(),
+  createdBy: Actor,
+  visitId: Opt(Type.String()),
+  arrivedAt: Opt(Type.Integer()),
+  cancelledAt: Opt(Type.Integer()),
+  status: Enum(APPOINTMENT_STATUSES, 'no_show: the window is over, no arrival'),
+});
 
 export const ScreeningBody = Type.Object(
   {
@@ -348,7 +429,24 @@ export const Host = Type.Object({
   rooms: Type.Array(Type.String()),
   contact: Type.Optional(Type.String()),
   absent: Type.Optional(Type.Boolean()),
+  delegates: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        "User ids of the host's delegates: they receive its approval requests and may decide for it",
+    }),
+  ),
+  delegateNames: Type.Optional(Type.Array(Type.String(), { description: "The delegates' user names" })),
 });
+
+export const DelegatesBody = Type.Object(
+  {
+    delegates: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+      maxItems: 50,
+      description: 'User names of host logins (a secretary, an aide); replaces the list; [] for none',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export const HostBody = Type.Object(
   {

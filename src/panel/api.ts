@@ -100,6 +100,9 @@ export interface Host {
   rooms: string[];
   contact?: string;
   absent?: boolean;
+  /** User ids of the host's delegates, and their user names. */
+  delegates?: string[];
+  delegateNames?: string[];
 }
 
 export interface Bootstrap {
@@ -142,6 +145,7 @@ export interface Visit {
   institution: string;
   purpose: string;
   purposeCategory?: string;
+  appointmentId?: string;
   hostId: string;
   state: string;
   createdAt: number;
@@ -166,6 +170,23 @@ export interface Visit {
   timings: Timing[];
   /** Set when a badge was just issued that opens no door now. */
   closedNow?: { reason: 'outside_hours' | 'visit_expired'; doors: string[] };
+}
+
+/** An expected guest (tamu terjadwal); `id` is the code the QR carries. */
+export interface Appointment {
+  id: string;
+  guestName: string;
+  institution: string;
+  hostId: string;
+  date: string;
+  from: string;
+  until: string;
+  purposeCategory: string;
+  purpose?: string;
+  preApproved: boolean;
+  fromVisitId?: string;
+  visitId?: string;
+  status: 'expected' | 'arrived' | 'no_show' | 'cancelled';
 }
 
 export interface Badge {

@@ -17,6 +17,8 @@ const TYPES = [
   'visit.checked_out',
   'visit.document_returned',
   'visit.cancelled',
+  'appointment.registered',
+  'appointment.cancelled',
   'access.granted',
   'access.denied',
   'desk.tap',

@@ -1,31 +1,13 @@
-// A QR code drawn in the page as inline SVG: made here from the text (the `qrcode` library's
-// encoder only), so no image is fetched and nothing leaves the desk; the panel's CSP allows
-// inline SVG elements, and no markup string is parsed (elements are built one by one).
-import { create } from 'qrcode';
+// A QR code drawn in the page as inline SVG: made here from the text (reports/qr-path.ts, the
+// `qrcode` library's encoder only), so no image is fetched and nothing leaves the desk; the
+// panel's CSP allows inline SVG elements, and no markup string is parsed (elements are built
+// one by one).
+import { qrPath } from '../reports/qr-path.js';
 import { s } from './dom.js';
-
-/** Modules of quiet zone around the symbol, as the QR standard asks (4). */
-const QUIET = 4;
 
 /** An SVG QR code of `text`, `px` pixels square, labelled for screen readers by `label`. */
 export function qrSvg(text: string, label: string, px = 200): SVGElement {
-  // Level M: a phone camera reads it from a screen at arm's length; a long link stays compact.
-  const { modules } = create(text, { errorCorrectionLevel: 'M' });
-  const n = modules.size;
-  let d = '';
-  for (let y = 0; y < n; y++) {
-    // Runs of dark modules on a row: one rectangle each keeps the path short.
-    for (let x = 0; x < n; ) {
-      if (!modules.get(y, x)) {
-        x++;
-        continue;
-      }
-      const start = x;
-      while (x < n && modules.get(y, x)) x++;
-      d += `M${start + QUIET} ${y + QUIET}h${x - start}v1h-${x - start}z`;
-    }
-  }
-  const side = n + 2 * QUIET;
+  const { side, d } = qrPath(text);
   return s(
     'svg',
     {

@@ -46,6 +46,10 @@ export interface RecapLabels {
   accepted: string;
   badgesIssued: string;
   checkedOut: string;
+  /** Arrivals with an appointment (tamu terjadwal), without one, and appointments missed. */
+  expected: string;
+  walkIn: string;
+  noShows: string;
   averageVisitMinutes: string;
   byHost: string;
   byUnit: string;
@@ -122,6 +126,9 @@ const ID: RecapLabels = {
   accepted: 'Diterima pihak yang ditemui',
   badgesIssued: 'Kartu tamu diterbitkan',
   checkedOut: 'Selesai bertamu (kartu kembali)',
+  expected: 'Tamu terjadwal yang datang',
+  walkIn: 'Tamu tanpa janji',
+  noShows: 'Tamu terjadwal yang tidak datang',
   averageVisitMinutes: 'Rata-rata lama kunjungan (menit)',
   byHost: 'Per pihak yang ditemui',
   byUnit: 'Per unit',
@@ -224,6 +231,9 @@ const EN: RecapLabels = {
   accepted: 'Accepted by host',
   badgesIssued: 'Visitor badges issued',
   checkedOut: 'Visits completed (checkout)',
+  expected: 'Expected guests who came',
+  walkIn: 'Walk-in guests',
+  noShows: 'Expected guests who did not come (no-shows)',
   averageVisitMinutes: 'Average visit duration (minutes)',
   byHost: 'By host',
   byUnit: 'By unit',
@@ -384,6 +394,9 @@ class Sheet {
     this.row(L.accepted, recap.totals.accepted);
     this.row(L.badgesIssued, recap.totals.badgesIssued);
     this.row(L.checkedOut, recap.totals.checkedOut);
+    this.row(L.expected, recap.totals.expected);
+    this.row(L.walkIn, recap.totals.walkIn);
+    this.row(L.noShows, recap.totals.noShows);
     this.row(L.averageVisitMinutes, recap.averageVisitMinutes);
   }
   breakdown(title: string, column: string, list: readonly RecapItem[]): void {
@@ -526,6 +539,9 @@ export function yearlyRecapToCsv(
     L.accepted,
     L.badgesIssued,
     L.checkedOut,
+    L.expected,
+    L.walkIn,
+    L.noShows,
     L.averageVisitMinutes,
     L.entries,
     L.exits,
@@ -542,6 +558,9 @@ export function yearlyRecapToCsv(
       m.totals.accepted,
       m.totals.badgesIssued,
       m.totals.checkedOut,
+      m.totals.expected,
+      m.totals.walkIn,
+      m.totals.noShows,
       m.averageVisitMinutes,
       m.entries,
       m.exits,

@@ -229,6 +229,9 @@ export async function recapToXlsx(
     w.line([L.cancelled, t.cancelled]);
     w.line([L.badgesIssued, t.badgesIssued]);
     w.line([L.checkedOut, t.checkedOut]);
+    w.line([L.expected, t.expected]);
+    w.line([L.walkIn, t.walkIn]);
+    w.line([L.noShows, t.noShows]);
     w.line([L.averageVisitMinutes, recap.averageVisitMinutes], { numFmt: NUM_FMT.minutes });
     w.line([L.badgesNotReturned, recap.badgesNotReturned.length]);
     w.line([L.documentsNotReturned, recap.documentsNotReturned.length]);

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import type { DomainEvent, JournalEntry } from '../domain/events.js';
+import { dateOf } from '../domain/time.js';
 import type { Actor, Guest, Visit } from '../domain/types.js';
 import type { Archive } from '../store/archive.js';
 import type { GuestBook, SaveOptions } from '../store/guest-book.js';
@@ -154,6 +155,7 @@ export class Core {
       this.state.closed.unshift(...closed.filter((v) => !done.has(this.monthOf(v.createdAt))));
       throw err;
     }
+    this.state.pruneAppointments(dateOf(this.now(), this.state.policy.timezone));
     this.stateDoc.data = this.state.toPersisted();
     await this.stateDoc.write();
   }

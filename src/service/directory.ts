@@ -2,13 +2,18 @@
 // Both are journaled, so a crash between journal and save replays them.
 import { randomUUID } from 'node:crypto';
 import { normaliseUid } from '../domain/access.js';
+import { checkDelegates } from '../domain/delegation.js';
 import { DomainError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import type { Actor, Badge, Host } from '../domain/types.js';
 import type { Core } from './core.js';
 
 export class DirectoryService {
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    /** config visits.maxDelegates */
+    private readonly maxDelegates = 5,
+  ) {}
 
   badges(): Badge[] {
     return [...this.core.state.badges.values()].sort((a, b) => a.label.localeCompare(b.label, 'id'));
@@ -82,8 +87,56 @@ export class DirectoryService {
     });
   }
 
-  hosts(): Host[] {
-    return [...this.core.state.hosts.values()].sort((a, b) => a.name.localeCompare(b.name, 'id'));
+  /** Hosts by name, each with its delegates' user names beside their ids (what people type). */
+  hosts(): Array<Host & { delegateNames?: string[] }> {
+    return [...this.core.state.hosts.values()]
+      .sort((a, b) => a.name.localeCompare(b.name, 'id'))
+      .map((h) => this.withNames(h));
+  }
+
+  private withNames(h: Host): Host & { delegateNames?: string[] } {
+    if (!h.delegates?.length) return h;
+    const names = h.delegates.flatMap((id) => {
+      const u = this.core.state.users.get(id);
+      return u ? [u.username] : [];
+    });
+    return { ...h, delegateNames: names };
+  }
+
+  /**
+   * Name a host's delegates by their user names (replacing the list; empty: none). Journaled as
+   * the host record with its delegates, so a replay rebuilds them.
+   */
+  setDelegates(hostId: string, usernames: readonly string[], actor: Actor): Promise<Host> {
+    return this.core.transact(actor, () => {
+      const host = this.core.state.hosts.get(hostId);
+      if (!host) throw new DomainError('not_found', `unknown host "${hostId}"`);
+      const users = [...this.core.state.users.values()];
+      const ids = checkDelegates(
+        host,
+        usernames.map((n) => users.find((u) => u.username === n)),
+        usernames,
+        this.maxDelegates,
+      );
+      const same = ids.join() === (host.delegates ?? []).join();
+      const events: DomainEvent[] = same
+        ? []
+        : [
+            {
+              type: 'host.saved',
+              payload: {
+                hostId: host.id,
+                name: host.name,
+                unit: host.unit,
+                rooms: host.rooms,
+                ...(host.contact !== undefined ? { contact: host.contact } : {}),
+                ...(host.absent !== undefined ? { absent: host.absent } : {}),
+                delegates: ids,
+              },
+            },
+          ];
+      return { events, result: () => this.withNames(this.core.state.hosts.get(hostId)!) };
+    });
   }
 
   saveHost(input: Omit<Host, 'userId'>, actor: Actor): Promise<Host> {

@@ -20,6 +20,7 @@ import { GuestBook } from '../store/guest-book.js';
 import { Journal } from '../store/journal.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
+import { AppointmentService } from './appointments.js';
 import { certificatesInUse, notAfterOf } from './certificates.js';
 import { SafeClock } from './clock.js';
 import { Core } from './core.js';
@@ -65,6 +66,7 @@ export interface Gateway {
   config: Config;
   core: Core;
   visits: VisitService;
+  appointments: AppointmentService;
   access: AccessService;
   doors: DoorService;
   /** Readers that lost their device (health, reader_offline door alarms). */
@@ -271,6 +273,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     access.codeHash,
     config.access.codeLength,
   );
+  const appointments = new AppointmentService(core, visits, {
+    maxDays: config.visits.appointmentMaxDays,
+    perDay: config.visits.appointmentsPerDay,
+    purposeCategories: config.visits.purposes.map((p) => p.id),
+    purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
+  });
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -280,7 +288,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     passwordGate,
     config.http.maxSessionsPerUser,
   );
-  const directory = new DirectoryService(core);
+  const directory = new DirectoryService(core, config.visits.maxDelegates);
   // The door readers challenge each badge with the key of the generation the pool records.
   const track = (ring: SiteKeyRing): SiteKeyRing => {
     ring.trackGenerations((uid) => {
@@ -296,7 +304,11 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const stopDeskRecycle = config.pcsc.recycleAtDesk ? enrolment.recycleOnDeskTaps() : () => {};
   const privacy = new PrivacyService(core, config.retention.guestDays);
-  const reports = new ReportService(core, config.visits.purposes);
+  const reports = new ReportService(
+    core,
+    config.visits.purposes,
+    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+  );
   const rollCall = new RollCall(core);
   const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
 
@@ -357,6 +369,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config,
     core,
     visits,
+    appointments,
     access,
     doors,
     readers,

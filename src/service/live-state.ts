@@ -3,6 +3,7 @@
 // rebuilt from them at start; `applyEntry` folds a journal entry into it, both live and when
 // replaying the journal after a crash, so the two paths cannot drift apart.
 import { nextKeypad, nextPresence } from '../domain/access.js';
+import { type Appointment, applyAppointmentEvent } from '../domain/appointment.js';
 import { type AreaMap, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
 import type {
@@ -34,6 +35,8 @@ export interface PersistedState {
   badges: Badge[];
   /** Open visits only: terminal ones live in the monthly archive. */
   visits: Visit[];
+  /** Appointments from today on (older ones leave at a save: the journal keeps them). */
+  appointments?: Appointment[];
   /** `by`: who set each lockdown in force ('*' for the global one), and when. */
   lockdown: { global: boolean; doors: string[]; by?: Record<string, LockdownSetter> };
   /** visit id -> the area it is in (absent: outside). */
@@ -93,6 +96,8 @@ export class LiveState implements AccessSnapshot {
   readonly badgesByUid = new Map<string, Badge>();
   readonly visits = new Map<string, Visit>();
   readonly visitsByExternalId = new Map<string, string>();
+  /** Appointment code -> appointment, from today on (pruneAppointments). */
+  readonly appointments = new Map<string, Appointment>();
   readonly codes = new Map<string, string>();
   readonly lockdown: { global: boolean; doors: Set<string>; by: Map<string, LockdownSetter> };
   /** Deny early: taken away in memory at once, durable when the journal entry is applied. */
@@ -121,6 +126,7 @@ export class LiveState implements AccessSnapshot {
     for (const h of persisted.hosts) this.hosts.set(h.id, h);
     for (const b of persisted.badges) this.putBadge(b);
     for (const v of persisted.visits) this.putVisit(v);
+    for (const a of persisted.appointments ?? []) this.appointments.set(a.id, a);
     this.lockdown = {
       global: persisted.lockdown.global,
       doors: new Set(persisted.lockdown.doors),
@@ -155,6 +161,7 @@ export class LiveState implements AccessSnapshot {
       hosts: [...this.hosts.values()],
       badges: [...this.badges.values()],
       visits: [...this.visits.values()],
+      appointments: [...this.appointments.values()],
       lockdown: {
         global: this.lockdown.global,
         doors: [...this.lockdown.doors],
@@ -163,6 +170,14 @@ export class LiveState implements AccessSnapshot {
       areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
     };
+  }
+
+  /**
+   * Drop appointments dated before `today` (their outcome is final: arrived, cancelled or
+   * no-show), so the saved state holds only what the desk may still see today or later.
+   */
+  pruneAppointments(today: string): void {
+    for (const [id, a] of this.appointments) if (a.date < today) this.appointments.delete(id);
   }
 
   closedRecently(id: string): Visit | undefined {
@@ -266,6 +281,30 @@ export class LiveState implements AccessSnapshot {
           this.presence.delete(after.id);
         }
         this.putVisit(after);
+        if (e.type === 'visit.arrived' && e.payload.appointmentId) {
+          // Replayed after its day was pruned, the appointment is gone: the visit stands alone.
+          const a = this.appointments.get(e.payload.appointmentId);
+          if (a && a.visitId === undefined && a.cancelledAt === undefined) {
+            this.appointments.set(a.id, applyAppointmentEvent(a, e, e.at, e.actor));
+          }
+        }
+        break;
+      }
+      case 'appointment.registered': {
+        // A replay of a registration the saved state holds (or pruned) changes nothing.
+        if (this.appointments.has(e.payload.appointmentId)) break;
+        const name = this.guestName(e.payload.guestId);
+        this.appointments.set(
+          e.payload.appointmentId,
+          applyAppointmentEvent(undefined, e, e.at, e.actor, name),
+        );
+        break;
+      }
+      case 'appointment.cancelled': {
+        const a = this.appointments.get(e.payload.appointmentId);
+        if (a && a.cancelledAt === undefined && a.visitId === undefined) {
+          this.appointments.set(a.id, applyAppointmentEvent(a, e, e.at, e.actor));
+        }
         break;
       }
       case 'access.denied': {
@@ -330,6 +369,7 @@ export class LiveState implements AccessSnapshot {
           rooms: p.rooms,
           ...(p.contact !== undefined ? { contact: p.contact } : {}),
           ...(p.absent !== undefined ? { absent: p.absent } : {}),
+          ...(p.delegates !== undefined ? { delegates: p.delegates } : {}),
         });
         break;
       }

@@ -70,6 +70,9 @@ export class PrivacyService {
       for (const v of this.core.state.visits.values()) {
         if (ids.has(v.guestId)) this.core.state.visits.set(v.id, { ...v, guestName: '' });
       }
+      for (const a of this.core.state.appointments.values()) {
+        if (ids.has(a.guestId)) this.core.state.appointments.set(a.id, { ...a, guestName: '' });
+      }
       return {
         events: [{ type: 'privacy.erased', payload: { guestIds: [...ids], reason } }],
         result: () => undefined,

@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import {
   type MonthlyRecap,
   MonthlyRecapBuilder,
+  RECAP_APPOINTMENT_TYPES,
   RECAP_EVENT_TYPES,
   type RecapContext,
 } from '../domain/recap.js';
@@ -20,27 +21,58 @@ export type RecapFormat = 'json' | 'csv' | 'csv-excel';
 
 const DIALECT = { csv: 'rfc4180', 'csv-excel': 'excel-id' } as const;
 
-/** One pass over the month's journal file, reading only the entry types the recap counts. */
-async function readMonth(journal: Journal, ctx: RecapContext): Promise<MonthlyRecapBuilder> {
+/**
+ * How many months before a recap's month may hold appointments for it: an appointment is made
+ * at most `aheadDays` ahead (the larger of visits.appointmentMaxDays, access.rescheduleMaxDays).
+ */
+export function appointmentLookback(aheadDays: number): number {
+  return Math.ceil(aheadDays / 28);
+}
+
+/** The `n` months before `month`, oldest first. */
+function monthsBefore(month: string, n: number): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return Array.from({ length: n }, (_, i) => {
+    const d = new Date(Date.UTC(y, m - 1 - (n - i), 1));
+    return d.toISOString().slice(0, 7);
+  });
+}
+
+/**
+ * One pass over the month's journal file, reading only the entry types the recap counts, after
+ * the appointments of the `lookback` months before (an appointment is made up to that far ahead).
+ */
+async function readMonth(journal: Journal, ctx: RecapContext, lookback = 0): Promise<MonthlyRecapBuilder> {
   const builder = new MonthlyRecapBuilder(ctx);
+  for (const month of monthsBefore(ctx.month, lookback)) {
+    for await (const batch of journal.readBatches({ month, types: RECAP_APPOINTMENT_TYPES })) {
+      for (const e of batch) builder.add(e);
+    }
+  }
   for await (const batch of journal.readBatches({ month: ctx.month, types: RECAP_EVENT_TYPES })) {
     for (const e of batch) builder.add(e);
   }
   return builder;
 }
 
-export async function recapFromJournal(journal: Journal, ctx: RecapContext): Promise<MonthlyRecap> {
-  return (await readMonth(journal, ctx)).result();
+export async function recapFromJournal(
+  journal: Journal,
+  ctx: RecapContext,
+  lookback = 0,
+): Promise<MonthlyRecap> {
+  return (await readMonth(journal, ctx, lookback)).result();
 }
 
 /** The twelve months read one after the other: one month's builder in memory at a time. */
 export async function yearlyRecapFromJournal(
   journal: Journal,
   ctx: Omit<RecapContext, 'month'> & { year: string },
+  lookback = 0,
 ): Promise<YearlyRecap> {
   const { year, ...rest } = ctx;
   const builder = new YearlyRecapBuilder(year, ctx.timezone);
-  for (const month of monthsOf(year)) builder.addMonth(await readMonth(journal, { ...rest, month }));
+  for (const month of monthsOf(year))
+    builder.addMonth(await readMonth(journal, { ...rest, month }, lookback));
   return builder.result();
 }
 
@@ -49,32 +81,51 @@ export class ReportService {
     private readonly core: Core,
     /** config visits.purposes: the categories the recap counts purposes by. */
     private readonly purposes: readonly PurposeCategory[],
+    /**
+     * How many days ahead an appointment may be made (the larger of visits.appointmentMaxDays and
+     * access.rescheduleMaxDays): the months whose appointments may fall in a recap's month.
+     */
+    private readonly appointmentAheadDays = 0,
   ) {}
+
+  private get lookback(): number {
+    return appointmentLookback(this.appointmentAheadDays);
+  }
 
   async monthly(month: string): Promise<MonthlyRecap> {
     if (!isValidMonth(month)) throw new DomainError('invalid', 'month must be YYYY-MM', 'month');
     const s = this.core.state;
-    return recapFromJournal(this.core.journal, {
-      month,
-      timezone: s.policy.timezone,
-      hosts: s.hosts,
-      doors: s.doors,
-      badges: s.badges,
-      purposes: this.purposes,
-    });
+    return recapFromJournal(
+      this.core.journal,
+      {
+        month,
+        timezone: s.policy.timezone,
+        hosts: s.hosts,
+        doors: s.doors,
+        badges: s.badges,
+        purposes: this.purposes,
+        now: this.core.now(),
+      },
+      this.lookback,
+    );
   }
 
   async yearly(year: string): Promise<YearlyRecap> {
     if (!isValidYear(year)) throw new DomainError('invalid', 'year must be YYYY', 'year');
     const s = this.core.state;
-    return yearlyRecapFromJournal(this.core.journal, {
-      year,
-      timezone: s.policy.timezone,
-      hosts: s.hosts,
-      doors: s.doors,
-      badges: s.badges,
-      purposes: this.purposes,
-    });
+    return yearlyRecapFromJournal(
+      this.core.journal,
+      {
+        year,
+        timezone: s.policy.timezone,
+        hosts: s.hosts,
+        doors: s.doors,
+        badges: s.badges,
+        purposes: this.purposes,
+        now: this.core.now(),
+      },
+      this.lookback,
+    );
   }
 
   async renderYear(

@@ -1,8 +1,15 @@
 // The SOP at the desk: arrival, screening, guest book, host decision, badge, checkout, and
 // the desk application's sync. Each operation checks the domain's rules under the core's
 // single-writer queue, so two clicks on the same visit cannot both pass.
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { normaliseUid } from '../domain/access.js';
+import {
+  APPOINTMENT_CODE_LENGTH,
+  appointmentCode,
+  checkAppointmentArrival,
+  registerAppointment,
+  windowEnd,
+} from '../domain/appointment.js';
 import { issueCode } from '../domain/codes.js';
 import { checkDocumentNumber } from '../domain/documents.js';
 import { DomainError } from '../domain/errors.js';
@@ -32,6 +39,8 @@ export interface ArrivalInput {
   purposeCategory?: string;
   hostId: string;
   externalId?: string;
+  /** The appointment this arrival fulfils (checked again in the write queue: one arrival each). */
+  appointmentId?: string;
 }
 
 export interface BadgeInput {
@@ -111,7 +120,9 @@ export class VisitService {
       ...(input.purposeCategory !== undefined ? { purposeCategory: input.purposeCategory } : {}),
       hostId: input.hostId,
       ...(input.externalId ? { externalId: input.externalId } : {}),
+      ...(input.appointmentId ? { appointmentId: input.appointmentId } : {}),
     };
+    if (input.appointmentId) this.appointmentMayArrive(input.appointmentId, this.core.now());
     // Check the arrival before the guest is written: a refused request leaves no personal data.
     handleVisitCommand(undefined, cmd, { ...this.ctx(), now: this.core.now(), actor });
     const guest = await this.upsertGuest(input.guest);
@@ -139,6 +150,8 @@ export class VisitService {
       reason?: string;
       proposedDate?: string;
       rooms?: string[];
+      /** Decided by a delegate (the actor) for this host. */
+      onBehalfOf?: string;
     },
     actor: Actor,
   ): Promise<{ visit: Visit; accessCode?: string }> {
@@ -154,8 +167,9 @@ export class VisitService {
    * The host takes rooms back: those doors refuse the visit's badge and keypad code at once,
    * before the journal has it; the code keeps working at the rooms left.
    */
-  withdraw(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit }> {
-    return this.run(id, actor, { action: 'withdraw', rooms }, false, (v) => {
+  withdraw(id: string, rooms: string[], actor: Actor, onBehalfOf?: string): Promise<{ visit: Visit }> {
+    const cmd = { action: 'withdraw' as const, rooms, ...(onBehalfOf ? { onBehalfOf } : {}) };
+    return this.run(id, actor, cmd, false, (v) => {
       const pending = this.core.state.revoked.rooms;
       const withdrawn = pending.get(v) ?? new Set<string>();
       const added = rooms.filter((r) => !withdrawn.has(r));
@@ -177,9 +191,15 @@ export class VisitService {
     };
   }
 
-  grant(id: string, rooms: string[], actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
+  grant(
+    id: string,
+    rooms: string[],
+    actor: Actor,
+    onBehalfOf?: string,
+  ): Promise<{ visit: Visit; accessCode?: string }> {
     const visit = this.get(id);
-    return this.run(id, actor, { action: 'grant', rooms }, rooms.length > 0 && !visit?.accessCode);
+    const cmd = { action: 'grant' as const, rooms, ...(onBehalfOf ? { onBehalfOf } : {}) };
+    return this.run(id, actor, cmd, rooms.length > 0 && !visit?.accessCode);
   }
 
   async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {
@@ -313,6 +333,50 @@ export class VisitService {
     }
   }
 
+  /** The appointment exists and may turn into an arrival now (domain/appointment.ts). */
+  private appointmentMayArrive(id: string, now: number): void {
+    const a = this.core.state.appointments.get(id);
+    if (!a) throw new DomainError('not_found', 'appointment not found', 'appointmentId');
+    checkAppointmentArrival(a, now, this.ctx().policy.timezone);
+  }
+
+  /**
+   * SOP step 5b: the guest told to come back on `proposedDate` is expected then, within the
+   * office hours of that day. A day whose hours are already over (today, after the close)
+   * makes no appointment: the reschedule stands on its own, as before appointments.
+   */
+  private rescheduleAppointment(visit: Visit, date: string, now: number): DomainEvent[] {
+    const ctx = this.ctx();
+    const categories = ctx.purposeCategories ?? [];
+    const category =
+      visit.purposeCategory && categories.includes(visit.purposeCategory)
+        ? visit.purposeCategory
+        : categories.at(-1);
+    if (!category) return [];
+    const input = {
+      appointmentId: appointmentCode(randomBytes(APPOINTMENT_CODE_LENGTH)),
+      guestId: visit.guestId,
+      institution: visit.institution,
+      hostId: visit.hostId,
+      date,
+      from: ctx.policy.officeHours.open,
+      until: ctx.policy.officeHours.close,
+      purposeCategory: category,
+      purpose: visit.purpose,
+      preApproved: false,
+      fromVisitId: visit.id,
+    };
+    const actx = {
+      now,
+      timezone: ctx.policy.timezone,
+      maxDays: ctx.rescheduleMaxDays ?? 3650,
+      hosts: ctx.hosts,
+      purposeCategories: categories,
+    };
+    if (windowEnd(input, actx.timezone) <= now) return [];
+    return [registerAppointment(input, actx)];
+  }
+
   /** A visit open, or closed a moment ago. */
   private findAny(id: string): Visit | undefined {
     return this.get(id) ?? this.core.state.closedRecently(id);
@@ -368,10 +432,18 @@ export class VisitService {
           });
           cmd = { ...cmd, codeHash: code.hash };
         }
+        if (cmd.action === 'arrive' && cmd.appointmentId) this.appointmentMayArrive(cmd.appointmentId, now);
         const event: DomainEvent = handleVisitCommand(visit, cmd, { ...this.ctx(), now, actor });
         const visitId = event.payload.visitId;
+        const rescheduled =
+          visit &&
+          event.type === 'visit.decided' &&
+          event.payload.proposedDate &&
+          !event.payload.doneElsewhere
+            ? this.rescheduleAppointment(visit, event.payload.proposedDate, now)
+            : [];
         return {
-          events: [event],
+          events: [event, ...rescheduled],
           result: () => {
             const after = this.get(visitId) ?? this.core.state.closedRecently(visitId);
             if (!after) throw new Error(`visit ${visitId} vanished`);
@@ -403,7 +475,8 @@ export class VisitService {
     return badge;
   }
 
-  private async upsertGuest(input: ArrivalInput['guest']): Promise<Guest> {
+  /** Insert or refresh a guest in the guest book (an arrival, an appointment). */
+  async upsertGuest(input: ArrivalInput['guest']): Promise<Guest> {
     const now = this.core.now();
     const existing = input.guestId ? this.core.guest(input.guestId) : undefined;
     const base = existing && !existing.erasedAt ? existing : undefined;

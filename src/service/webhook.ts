@@ -3,10 +3,15 @@
 // chat bot, e-mail). One JSON POST per visit, signed with HMAC-SHA256 when a secret is set
 // (header `x-pintu-signature: sha256=<hex of the body>`), retried twice, never on the tap path.
 // With a public URL set, the body carries a one-time approval link for the host.
+// The same hook gets the invitation of every appointment registered (tamu terjadwal): its code,
+// day and window, and the code as a QR (SVG) that the desk's scanner reads when the guest comes.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
+import { approvers } from '../domain/delegation.js';
 import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
+import type { Host } from '../domain/types.js';
+import { qrSvgText } from '../reports/qr-path.js';
 import type { Core } from './core.js';
 import type { HostLinks } from './host-links.js';
 import type { PanelSettings } from './panel-settings.js';
@@ -25,17 +30,46 @@ export interface ApprovalRequested {
   event: 'approval_requested';
   visitId: string;
   at: string;
-  host: { id: string; name: string; unit: string; contact?: string };
+  host: { id: string; name: string; unit: string; contact?: string; absent?: boolean };
   guest: { name?: string; institution: string };
   purpose: string;
+  /**
+   * Who is asked: the host, unless absent (`host.absent`), and the host's delegates, who may
+   * decide for the host in the panel (an absent host without delegates is asked all the same).
+   */
+  recipients: { host: boolean; delegates: Array<{ username: string; name: string }> };
   approvalUrl?: string;
   linkExpiresAt?: string;
+}
+
+/** An appointment's invitation, for the office's notifier to pass on to the guest. */
+export interface AppointmentInvitation {
+  event: 'appointment_invitation';
+  /** The appointment code: what the QR carries and the desk's scanner types. */
+  appointmentId: string;
+  at: string;
+  /** YYYY-MM-DD and HH:MM..HH:MM in `timezone`. */
+  date: string;
+  from: string;
+  until: string;
+  timezone: string;
+  host: { id: string; name: string; unit: string; contact?: string };
+  /** name as display.guestName shapes it; phone as the guest gave it (to reach them). */
+  guest: { name?: string; institution: string; phone?: string };
+  purpose: string;
+  /** Registered by the host themselves. */
+  preApproved: boolean;
+  /** The visit rescheduled at SOP step 5b that this appointment continues. */
+  fromVisitId?: string;
+  /** The code as a QR code, a standalone SVG document. */
+  qrSvg: string;
 }
 
 export class ApprovalWebhook {
   readonly status: WebhookStatus = { sent: 0, failed: 0 };
   private readonly onEntry = (e: JournalEntry) => {
-    if (e.type === 'visit.guestbook') void this.approvalRequested(e.payload.visitId);
+    if (e.type === 'visit.guestbook') void this.send(this.body(e.payload.visitId));
+    else if (e.type === 'appointment.registered') void this.send(this.invitation(e.payload.appointmentId));
   };
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -73,9 +107,11 @@ export class ApprovalWebhook {
         name: host?.name ?? v.hostId,
         unit: host?.unit ?? '',
         ...(host?.contact ? { contact: host.contact } : {}),
+        ...(host?.absent ? { absent: true } : {}),
       },
       guest: { ...(name ? { name } : {}), institution: v.institution },
       purpose: v.purpose,
+      recipients: this.recipients(host),
     };
     if (s.publicUrl) {
       const link = this.links.issue(v.hostId, v.id, APPROVAL_LINK_TTL_MS);
@@ -85,10 +121,47 @@ export class ApprovalWebhook {
     return body;
   }
 
-  private approvalRequested(visitId: string): Promise<void> {
+  private recipients(host: Host | undefined): ApprovalRequested['recipients'] {
+    const who = host ? approvers(host) : { host: true, delegates: [] };
+    const delegates = who.delegates.flatMap((id) => {
+      const u = this.core.state.users.get(id);
+      return u && !u.disabled ? [{ username: u.username, name: u.displayName }] : [];
+    });
+    return { host: who.host || delegates.length === 0, delegates };
+  }
+
+  /** The invitation of an appointment still expected, or undefined when there is none. */
+  invitation(appointmentId: string): AppointmentInvitation | undefined {
+    const a = this.core.state.appointments.get(appointmentId);
+    if (!a || a.visitId !== undefined || a.cancelledAt !== undefined) return undefined;
+    const host = this.core.state.hosts.get(a.hostId);
+    const name = displayName(a.guestName, this.guestName);
+    const phone = a.guestId ? this.core.guest(a.guestId)?.phone : undefined;
+    return {
+      event: 'appointment_invitation',
+      appointmentId: a.id,
+      at: new Date(this.core.now()).toISOString(),
+      date: a.date,
+      from: a.from,
+      until: a.until,
+      timezone: this.core.state.policy.timezone,
+      host: {
+        id: a.hostId,
+        name: host?.name ?? a.hostId,
+        unit: host?.unit ?? '',
+        ...(host?.contact ? { contact: host.contact } : {}),
+      },
+      guest: { ...(name ? { name } : {}), institution: a.institution, ...(phone ? { phone } : {}) },
+      purpose: a.purpose ?? a.purposeCategory,
+      preApproved: a.preApproved,
+      ...(a.fromVisitId ? { fromVisitId: a.fromVisitId } : {}),
+      qrSvg: qrSvgText(a.id),
+    };
+  }
+
+  private send(body: ApprovalRequested | AppointmentInvitation | undefined): Promise<void> {
     const hook = this.settings().webhook;
     if (!hook?.url) return Promise.resolve();
-    const body = this.body(visitId);
     if (!body) return Promise.resolve();
     const p = this.deliver(hook, body).then(
       () => undefined,
@@ -143,7 +216,7 @@ export class ApprovalWebhook {
     try {
       host = new URL(hook.url).host;
     } catch {}
-    this.log.warn({ webhookHost: host, error: lastError }, 'approval webhook failed');
+    this.log.warn({ webhookHost: host, error: lastError, event: headers['x-pintu-event'] }, 'webhook failed');
     throw new Error(lastError);
   }
 }

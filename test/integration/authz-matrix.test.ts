@@ -81,6 +81,12 @@ const HTTP_POLICY = `
   POST    /api/v1/visits/{id}/host-link              A R . . .
   PUT     /api/v1/sync/visits                        A R . . .
   GET     /api/v1/guests                             A R . . .   ?q=ab
+  # ---- appointments (expected guests): a host books their own, the desk turns them into arrivals
+  POST    /api/v1/appointments                       A R . H .
+  GET     /api/v1/appointments                       A R . H .
+  GET     /api/v1/appointments/{code}                A R . H .   /api/v1/appointments/TJ-0000000000000000 404
+  POST    /api/v1/appointments/{code}/arrival        A R . . .   /api/v1/appointments/TJ-0000000000000000/arrival
+  POST    /api/v1/appointments/{code}/cancel         A R . H .   /api/v1/appointments/TJ-0000000000000000/cancel
   # ---- doors, taps, the desk reader
   GET     /api/v1/doors                              A R S H F
   POST    /api/v1/doors/{id}/unlock                  A . S . F   /api/v1/doors/pintu-utama/unlock
@@ -97,6 +103,7 @@ const HTTP_POLICY = `
   DELETE  /api/v1/badges/{id}                        A R . . .
   GET     /api/v1/hosts                              A R S H F
   PUT     /api/v1/hosts/{id}                         A . . . .   /api/v1/hosts/kabag-umum
+  PUT     /api/v1/hosts/{id}/delegates               A . . H .   /api/v1/hosts/kabag-umum/delegates
   GET     /api/v1/guests/{id}/export                 A . . . .   404
   POST    /api/v1/guests/{id}/erase                  A . . . .
   # ---- the journal, the live feed, the recaps, the guest-book register

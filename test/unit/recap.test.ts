@@ -204,6 +204,9 @@ describe('MonthlyRecapBuilder', () => {
       accepted: 5,
       badgesIssued: 5,
       checkedOut: 4,
+      expected: 0,
+      walkIn: 10,
+      noShows: 0,
     });
     expect(recap.screeningReasons).toEqual([
       { key: 'shoes', label: 'shoes', count: 1 },
@@ -753,5 +756,67 @@ describe('yearlyRecapToCsv', () => {
     expect(csv).toContain('Yearly Guest Visit Recap, Biro Umum 2026');
     expect(csv).toContain('\r\nBy month\r\nMonth,Visits,');
     expect(csv).toContain('\r\nDecember 2026,10,');
+  });
+});
+
+describe('appointments in the recap (issue 14)', () => {
+  const reg = (id: string, at: number, date: string, until = '11:00') =>
+    ev('appointment.registered', at, {
+      appointmentId: id,
+      guestId: `g-${id}`,
+      institution: KOMINFO,
+      hostId: 'h1',
+      date,
+      from: '09:00',
+      until,
+      purposeCategory: 'rapat',
+      preApproved: true,
+    });
+  const came = (visitId: string, at: number, appointmentId: string) =>
+    ev('visit.arrived', at, {
+      visitId,
+      guestId: `g-${visitId}`,
+      institution: KOMINFO,
+      purpose: 'Rapat',
+      hostId: 'h1',
+      unit: UNIT1,
+      appointmentId,
+    });
+
+  it('counts expected vs walk-in arrivals, and no-shows by the appointment date', () => {
+    seq = 0;
+    const entries = [
+      // Registered in November for December: read from the month before (lookback).
+      reg('A1', t('2026-11-20', '10:00'), '2026-12-02'),
+      reg('A2', t('2026-11-21', '10:00'), '2026-12-03'),
+      reg('A3', t('2026-12-01', '10:00'), '2026-12-04'),
+      reg('A4', t('2026-12-01', '10:00'), '2026-12-05'),
+      // Dated in January: not this month's.
+      reg('A5', t('2026-12-01', '10:00'), '2027-01-05'),
+      // Late in the month, after `now`: not a no-show yet.
+      reg('A6', t('2026-12-01', '10:00'), '2026-12-20'),
+      came('V1', t('2026-12-02', '09:10'), 'A1'),
+      arrive('V2', t('2026-12-02', '09:20'), 'h1', 'Warga', 'Lain'),
+      ev('appointment.cancelled', t('2026-12-02', '10:00'), { appointmentId: 'A3' }),
+    ];
+    const recap = buildMonthlyRecap({ ...ctx, now: t('2026-12-10', '12:00') }, entries);
+    expect(recap.totals).toMatchObject({ visits: 2, expected: 1, walkIn: 1, noShows: 2 });
+    // Without a clock, the whole month is over: A6 is a no-show too.
+    expect(buildMonthlyRecap(ctx, entries).totals.noShows).toBe(3);
+    // The same registration read twice (lookback and month) counts once.
+    expect(buildMonthlyRecap(ctx, [entries[0]!, ...entries]).totals.noShows).toBe(3);
+  });
+
+  it('adds up into the year', () => {
+    seq = 0;
+    const dec = new MonthlyRecapBuilder(ctx);
+    for (const e of [
+      reg('B1', t('2026-12-01', '08:00'), '2026-12-01'),
+      came('W1', t('2026-12-01', '09:00'), 'B1'),
+    ])
+      dec.add(e);
+    const year = new YearlyRecapBuilder('2026', TZ);
+    year.addMonth(dec);
+    expect(year.result().totals).toMatchObject({ expected: 1, walkIn: 0, noShows: 0 });
   });
 });

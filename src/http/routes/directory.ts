@@ -1,6 +1,7 @@
 // The badge pool, the hosts, and personal data requests.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
@@ -143,6 +144,32 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
         { id: req.params.id, ...req.body, rooms: req.body.rooms ?? [] },
         principalOf(req).actor,
       ),
+  );
+
+  app.put<{ Params: { id: string }; Body: Static<typeof S.DelegatesBody> }>(
+    '/hosts/:id/delegates',
+    {
+      config: { roles: ['admin', 'host'] },
+      schema: {
+        tags: ['hosts'],
+        operationId: 'setHostDelegates',
+        summary: "Name a host's delegates (admin, or the host themselves)",
+        description:
+          "Delegates are other host logins (a secretary, an aide): they see and may decide the host's visits, " +
+          'recorded as themselves with onBehalfOf the host; when the host is absent the approval requests ' +
+          'are theirs. 400 (field delegates, rule unknown_user, not_host, own_login, repeat, too_many).',
+        params: S.IdParams,
+        body: S.DelegatesBody,
+        response: { 200: S.Host, ...errors },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (p.role === 'host' && (p.visitId || p.hostId !== req.params.id)) {
+        throw new DomainError('forbidden', 'a host names their own delegates only');
+      }
+      return directory.setDelegates(req.params.id, req.body.delegates, p.actor);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -4,6 +4,7 @@
 // removal and password resets. Every route declares its roles; every mutating one a schema.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import { mayActFor } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
 import type { JournalEntry } from '../../domain/events.js';
 import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
@@ -464,14 +465,20 @@ export async function panelRoutes(
     async (req: FastifyRequest, reply) => {
       // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
-      const { hostId, visitId: only } = principalOf(req);
+      const { hostId, visitId: only, actor } = principalOf(req);
       const stream = streams.start(req, reply);
       if (!stream) return reply;
+      // A delegate's feed carries the visits of the hosts who named them too (a link's, its one visit).
+      const forMe = (visitHost: string) => {
+        if (visitHost === hostId) return true;
+        const host = state.hosts.get(visitHost);
+        return !only && actor.kind === 'user' && host !== undefined && mayActFor(host, actor.id, hostId);
+      };
       const onEntry = (e: JournalEntry) => {
         if (!e.type.startsWith('visit.')) return;
         const visitId = (e.payload as { visitId: string }).visitId;
         const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
-        if (!v || v.hostId !== hostId || (only && v.id !== only)) return;
+        if (!v || !forMe(v.hostId) || (only && v.id !== only)) return;
         stream.send(e.seq, 'visit', { type: e.type, visitId, seq: e.seq });
       };
       core.bus.on('entry', onEntry);

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { closedNow } from '../../domain/access.js';
+import { mayActFor } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role, Visit } from '../../domain/types.js';
 import { isCalendarDate, stepTimings } from '../../domain/visit.js';
@@ -36,11 +37,23 @@ export async function visitRoutes(
   const actor = (req: FastifyRequest) => principalOf(req).actor;
 
   /**
-   * A host reaches only visits to themselves, and a host link only its one visit; everyone
-   * else, any visit.
+   * A host reaches only visits to themselves or to a host who named them a delegate, and a host
+   * link only its one visit; everyone else, any visit.
    */
-  const mine = (p: Principal, v: Visit) =>
-    p.role !== 'host' || (v.hostId === p.hostId && (!p.visitId || v.id === p.visitId));
+  const mine = (p: Principal, v: Visit) => {
+    if (p.role !== 'host') return true;
+    if (p.visitId) return v.hostId === p.hostId && v.id === p.visitId;
+    const host = gateway.core.state.hosts.get(v.hostId);
+    return (
+      v.hostId === p.hostId ||
+      (host !== undefined && p.actor.kind === 'user' && mayActFor(host, p.actor.id, p.hostId))
+    );
+  };
+  /** A delegate deciding for another host: that host, recorded with the step. */
+  const behalf = (req: FastifyRequest, v: Visit): { onBehalfOf?: string } => {
+    const p = principalOf(req);
+    return p.role === 'host' && v.hostId !== p.hostId ? { onBehalfOf: v.hostId } : {};
+  };
   const visible = (req: FastifyRequest, v: Visit | undefined): Visit => {
     if (!v || !mine(principalOf(req), v)) throw new DomainError('not_found', 'visit not found');
     return v;
@@ -89,7 +102,8 @@ export async function visitRoutes(
     },
     async (req) => {
       const p = principalOf(req);
-      const hostId = p.role === 'host' ? p.hostId : req.query.hostId;
+      // A host's list is filtered by `mine` (own visits and those of hosts they stand in for).
+      const hostId = p.role === 'host' ? undefined : req.query.hostId;
       if (req.query.date) {
         const today = days.today();
         const date = req.query.date === 'today' ? today : req.query.date;
@@ -179,8 +193,8 @@ export async function visitRoutes(
       },
     },
     async (req) => {
-      open(req);
-      const r = await visits.decide(req.params.id, req.body, actor(req));
+      const v = open(req);
+      const r = await visits.decide(req.params.id, { ...req.body, ...behalf(req, v) }, actor(req));
       return { visit: visitBody(r.visit, now()), ...(r.accessCode ? { accessCode: r.accessCode } : {}) };
     },
   );
@@ -199,8 +213,8 @@ export async function visitRoutes(
       },
     },
     async (req) => {
-      open(req);
-      const r = await visits.grant(req.params.id, req.body.rooms, actor(req));
+      const v = open(req);
+      const r = await visits.grant(req.params.id, req.body.rooms, actor(req), behalf(req, v).onBehalfOf);
       return { visit: visitBody(r.visit, now()), ...(r.accessCode ? { accessCode: r.accessCode } : {}) };
     },
   );
@@ -220,8 +234,8 @@ export async function visitRoutes(
       },
     },
     async (req) => {
-      open(req);
-      const r = await visits.withdraw(req.params.id, req.body.rooms, actor(req));
+      const v = open(req);
+      const r = await visits.withdraw(req.params.id, req.body.rooms, actor(req), behalf(req, v).onBehalfOf);
       return { visit: visitBody(r.visit, now()) };
     },
   );

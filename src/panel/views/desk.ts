@@ -39,6 +39,7 @@ import {
 } from '../sop.js';
 import { boot, can, hostName, purposeText, syncClock } from '../state.js';
 import { holdsDocument, matches, visitTable } from './desk-table.js';
+import { expectedToday } from './expected.js';
 
 const MODE_KEY = 'pintu.deskView';
 type Mode = 'board' | 'table';
@@ -165,6 +166,7 @@ export function deskView(root: HTMLElement): () => void {
     documents,
   );
   board.id = 'desk-board';
+  const expected = expectedToday(() => void refresh());
   replace(
     root,
     h(
@@ -187,6 +189,7 @@ export function deskView(root: HTMLElement): () => void {
     ),
     counts,
     announce,
+    expected.el,
     tools,
     board,
   );
@@ -508,6 +511,7 @@ export function deskView(root: HTMLElement): () => void {
   document.addEventListener('keydown', onKey);
   void refresh();
   return () => {
+    expected.stop();
     offVisits();
     offClosed();
     offDecisions();

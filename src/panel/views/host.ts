@@ -3,12 +3,52 @@
 // visits, with more rooms to grant. Live from the host's own feed.
 import type { Visit } from '../api.js';
 import { api } from '../api.js';
-import { h, replace } from '../dom.js';
+import { openAppointment } from '../appointment-form.js';
+import { busy, h, replace, toast } from '../dom.js';
 import { dateTime, longDate, now, time } from '../format.js';
 import { type Key, t } from '../i18n.js';
 import { live } from '../live.js';
 import { fail, openDecision, openGrant, openWithdraw, rescheduleText } from '../sop.js';
-import { boot, host, purposeText } from '../state.js';
+import { boot, host, hostName, purposeText } from '../state.js';
+
+/**
+ * The host names their delegates (a secretary, an aide: other host logins, by user name), who
+ * then see these visits and may decide them; the decision is recorded as theirs.
+ */
+function delegatesForm(hostId: string, current: readonly string[]): HTMLElement {
+  const input = h('input', { type: 'text', id: 'host-delegates', autocomplete: 'off', spellcheck: 'false' });
+  input.value = current.join(', ');
+  const save = h('button', { type: 'submit' }, t('save'));
+  const form = h(
+    'form',
+    { class: 'row delegates' },
+    h('label', { for: input.id }, t('delegatesLabel')),
+    input,
+    save,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const delegates = input.value
+      .split(/[\s,]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    void busy(save, async () => {
+      try {
+        await api('PUT', `/hosts/${encodeURIComponent(hostId)}/delegates`, { delegates });
+        toast(t('delegatesSaved'), 'ok');
+      } catch (err) {
+        fail(err);
+      }
+    });
+  });
+  return h(
+    'section',
+    { 'aria-labelledby': 'h-delegates' },
+    h('h2', { id: 'h-delegates' }, t('delegatesTitle')),
+    h('p', { class: 'muted' }, t('delegatesHelp')),
+    form,
+  );
+}
 
 export function hostView(root: HTMLElement): () => void {
   const me = boot?.me;
@@ -27,10 +67,19 @@ export function hostView(root: HTMLElement): () => void {
         h('h1', null, t('hostTitle')),
         h('p', { class: 'muted' }, `${mine ? `${mine.name} · ${mine.unit} · ` : ''}${longDate(now())}`),
       ),
+      // A host books their own expected guests (pre-approved); a link session books nothing.
+      me?.actor.kind === 'user'
+        ? h(
+            'button',
+            { type: 'button', onClick: () => openAppointment(() => undefined) },
+            `+ ${t('apptNew')}`,
+          )
+        : null,
     ),
     h('section', { 'aria-labelledby': 'h-wait' }, h('h2', { id: 'h-wait' }, t('waitingYou')), waiting),
     h('section', { 'aria-labelledby': 'h-acc' }, h('h2', { id: 'h-acc' }, t('acceptedToday')), accepted),
     h('section', { 'aria-labelledby': 'h-other' }, h('h2', { id: 'h-other' }, t('colDone')), others),
+    mine && me?.actor.kind === 'user' ? delegatesForm(mine.id, mine.delegateNames ?? []) : null,
   );
 
   const card = (v: Visit, buttons: HTMLElement[]) =>
@@ -44,6 +93,10 @@ export function hostView(root: HTMLElement): () => void {
         h('span', { class: 'time' }, time(v.createdAt)),
       ),
       h('p', { class: 'inst' }, v.institution),
+      // A delegate sees the visits of the hosts who named them: say whose this one is.
+      v.hostId !== me?.hostId
+        ? h('p', { class: 'meta behalf' }, `${t('onBehalfOf')}: ${hostName(v.hostId)}`)
+        : null,
       h('p', { class: 'meta purpose' }, `${t('purpose')}: ${purposeText(v)}`),
       v.rooms.length
         ? h(
@@ -92,7 +145,7 @@ export function hostView(root: HTMLElement): () => void {
       accepted,
       a.length
         ? a.map((v) => {
-            const missing = (mine?.rooms ?? []).some((r) => !v.rooms.includes(r));
+            const missing = (host(v.hostId)?.rooms ?? []).some((r) => !v.rooms.includes(r));
             return card(v, [
               ...(missing
                 ? [h('button', { type: 'button', onClick: () => openGrant(v, refresh) }, t('grantRooms'))]
