@@ -14,12 +14,13 @@ import type { Config } from './config/schema.js';
 import { createDrivers } from './hardware/drivers.js';
 import { createRoomHub } from './mqtt/rooms.js';
 import type { MqttService } from './mqtt/service.js';
+import { packageFile } from './package-root.js';
 import { type Gateway, openGateway } from './service/gateway.js';
 import { sha256, startHashing } from './service/passwords.js';
 import { SystemdNotifier } from './service/systemd-notify.js';
 
 export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }
 ).version;
 
 export interface Running {

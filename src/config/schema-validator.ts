@@ -1,11 +1,14 @@
 // The JSON Schema validator of the configuration (Ajv). Compiling ConfigSchema costs about half
 // a second of CPU (more on a Pi), paid at every start before a door could decide a tap, so
 // `npm run build` generates its code once (scripts/build-config-validator.ts) into
-// dist/config/schema-validator.generated.js, and a start only imports it. Where that file is
-// missing (the sources through tsx, tests) or was made from another schema (a `tsc` without
-// the build step), the validator is compiled here, with the same options: same answers.
+// dist/config/schema-validator.generated.js (under the package root: the bundle's chunks move),
+// and a start only imports it. Where that file is missing (no build yet) or was made from
+// another schema (the sources changed since), the validator is compiled here, with the same
+// options: same answers.
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import type { ErrorObject, Options } from 'ajv';
+import { packageFile } from '../package-root.js';
 import { ConfigSchema } from './schema.js';
 
 /** One set of options for the compiled and the generated validator. */
@@ -40,7 +43,7 @@ export function schemaHash(): string {
 export async function configValidator(): Promise<SchemaValidator> {
   try {
     const generated = (await import(
-      new URL(`./${GENERATED_FILE}`, import.meta.url).href
+      pathToFileURL(packageFile('dist', 'config', GENERATED_FILE)).href
     )) as GeneratedValidator;
     if (generated.schemaHash === schemaHash()) return generated.default;
   } catch (err) {
