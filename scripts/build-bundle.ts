@@ -10,6 +10,8 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { ConfigSchema } from '../src/config/schema.js';
+import { schemaHash } from '../src/config/schema-validator.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +53,9 @@ export async function buildBundle(outDir = join(ROOT, 'dist')): Promise<esbuild.
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: true,
     external: [...EXTERNAL],
+    // The bundle takes the generated config validator on this hash alone, without loading
+    // TypeBox to build the schema again (src/config/schema-validator.ts).
+    define: { PINTU_CONFIG_SCHEMA_HASH: JSON.stringify(schemaHash(ConfigSchema)) },
     // CommonJS packages folded into the ES bundle still call require() for Node's own modules.
     banner: {
       js: "import { createRequire as __pintuRequire } from 'node:module'; const require = __pintuRequire(import.meta.url);",

@@ -24,7 +24,8 @@ export function configValidatorModule(): string {
     'import { createRequire } from "node:module";',
     'const require = createRequire(import.meta.url);',
     code.replace(/^"use strict";/, ''),
-    `export const schemaHash = ${JSON.stringify(schemaHash())};`,
+    `export const schemaHash = ${JSON.stringify(schemaHash(ConfigSchema))};`,
+    `export const schema = ${JSON.stringify(ConfigSchema)};`,
     '',
   ].join('\n');
 }
