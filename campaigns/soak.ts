@@ -119,7 +119,10 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
       } catch (err) {
         errors++;
-        if (problems.length < 20) problems.push(`${method} ${path}: ${(err as Error).message}`);
+        // fetch says only "fetch failed"; what failed (a reset, a refused or closed socket) is its cause.
+        const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+        const why = cause ? ` (${cause.code ?? cause.name}: ${cause.message})` : '';
+        if (problems.length < 20) problems.push(`${method} ${path}: ${(err as Error).message}${why}`);
         return undefined;
       }
     };
