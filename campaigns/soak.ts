@@ -91,7 +91,18 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     const nodeArgs = await serviceNodeArgs();
     log(`node flags of systemd/pintu.service: ${nodeArgs.join(' ') || '(none)'}`);
     child = await startGatewayProcess(
-      { PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'error' },
+      {
+        PINTU_DATA_DIR: dir,
+        PINTU_HTTP_PORT: String(port),
+        PINTU_LOG_LEVEL: 'error',
+        // Every client here is one address (127.0.0.1): the taps are sent at a fixed rate
+        // whatever the answers, so a slow minute opens more connections than one browser
+        // would, and the per-address caps of issue 11 reset them ("fetch failed", ECONNRESET).
+        // The soak stands for a building of clients; the caps are the siege's to measure.
+        PINTU_CONFIG_HTTP__LIMITS__MAX_CONNECTIONS_PER_ADDRESS: '100000',
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__BURST: '100000',
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__PER_SECOND: '100000',
+      },
       { built: true, nodeArgs },
     );
     const token = (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
