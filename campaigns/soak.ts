@@ -91,7 +91,18 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     const nodeArgs = await serviceNodeArgs();
     log(`node flags of systemd/pintu.service: ${nodeArgs.join(' ') || '(none)'}`);
     child = await startGatewayProcess(
-      { PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port), PINTU_LOG_LEVEL: 'error' },
+      {
+        PINTU_DATA_DIR: dir,
+        PINTU_HTTP_PORT: String(port),
+        PINTU_LOG_LEVEL: 'error',
+        // Every client here is one address (127.0.0.1): the taps are sent at a fixed rate
+        // whatever the answers, so a slow minute opens more connections than one browser
+        // would, and the per-address caps of issue 11 reset them ("fetch failed", ECONNRESET).
+        // The soak stands for a building of clients; the caps are the siege's to measure.
+        PINTU_CONFIG_HTTP__LIMITS__MAX_CONNECTIONS_PER_ADDRESS: '100000',
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__BURST: '100000',
+        PINTU_CONFIG_HTTP__LIMITS__CONNECTION_RATE_PER_ADDRESS__PER_SECOND: '100000',
+      },
       { built: true, nodeArgs },
     );
     const token = (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
@@ -119,7 +130,10 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
       } catch (err) {
         errors++;
-        if (problems.length < 20) problems.push(`${method} ${path}: ${(err as Error).message}`);
+        // fetch says only "fetch failed"; what failed (a reset, a refused or closed socket) is its cause.
+        const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+        const why = cause ? ` (${cause.code ?? cause.name}: ${cause.message})` : '';
+        if (problems.length < 20) problems.push(`${method} ${path}: ${(err as Error).message}${why}`);
         return undefined;
       }
     };

@@ -3,7 +3,7 @@
 // the schema (src/config/schema-validator.ts says why). Run by `npm run build`, after tsc.
 //
 //   tsx scripts/build-config-validator.ts [--out FILE]
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,8 @@ export function configValidatorModule(): string {
     'import { createRequire } from "node:module";',
     'const require = createRequire(import.meta.url);',
     code.replace(/^"use strict";/, ''),
-    `export const schemaHash = ${JSON.stringify(schemaHash())};`,
+    `export const schemaHash = ${JSON.stringify(schemaHash(ConfigSchema))};`,
+    `export const schema = ${JSON.stringify(ConfigSchema)};`,
     '',
   ].join('\n');
 }
@@ -33,6 +34,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   const out = values.out ?? join(ROOT, 'dist', 'config', GENERATED_FILE);
   const started = performance.now();
+  await mkdir(dirname(out), { recursive: true });
   await writeFile(out, configValidatorModule());
   process.stdout.write(
     `config validator generated in ${Math.round(performance.now() - started)} ms: ${out}\n`,

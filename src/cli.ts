@@ -10,7 +10,6 @@ import { Low } from 'lowdb';
 import { ConfigError } from './config/errors.js';
 import { describeSource, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { describeConfigMarkdown } from './config/schema.js';
 import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
@@ -544,7 +543,8 @@ async function main(argv: string[]): Promise<void> {
       );
       return;
     case 'config reference':
-      process.stdout.write(`${describeConfigMarkdown()}\n`);
+      // TypeBox builds the schema: loaded for this command, not at every start.
+      process.stdout.write(`${(await import('./config/schema.js')).describeConfigMarkdown()}\n`);
       return;
     default:
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, type ConfigProblem, formatProblem } from './errors.js';
-import { type Config, ConfigSchema } from './schema.js';
-import { checkConfig, deepFreeze, isSecretPath, joinPath } from './validate.js';
+import type { Config } from './schema.js';
+import { CONFIG_SCHEMA, checkConfig, deepFreeze, isSecretPath, joinPath } from './validate.js';
 
 export interface LoadOptions {
   /** Configuration file (YAML or JSON); takes precedence over PINTU_CONFIG. */
@@ -113,7 +113,7 @@ interface Override {
 /** `HTTP__PORT` -> ['http', 'port'] against the schema, or a reason why not. */
 function resolveEnvPath(rest: string): { segments: Array<string | number>; target: SchemaNode } | string {
   const parts = rest.split('__');
-  let node = ConfigSchema as unknown as SchemaNode;
+  let node = CONFIG_SCHEMA as SchemaNode;
   const segments: Array<string | number> = [];
   for (const part of parts) {
     if (part === '') return 'empty key (levels are separated by "__")';
@@ -170,7 +170,7 @@ function parseEnvValue(o: Override): { value: unknown } | { error: string } {
 
 /** Sets `segments` in `doc`, creating what is missing (a missing list starts as its default). */
 function setIn(doc: Record<string, unknown>, o: Override, value: unknown): string | undefined {
-  let node = ConfigSchema as unknown as SchemaNode;
+  let node = CONFIG_SCHEMA as SchemaNode;
   let container: unknown = doc;
   for (let i = 0; i < o.segments.length; i++) {
     const seg = o.segments[i]!;

@@ -13,27 +13,17 @@ import {
   DEFAULT_PURPOSES,
   DEFAULT_READERS,
 } from './defaults.js';
+import { HEX_BYTES_PATTERN, HHMM_PATTERN, SLUG_PATTERN, TOPIC_PATTERN } from './patterns.js';
 
 // ---------------------------------------------------------------- building blocks
 
-/** Lower-case slug: door, reader and host ids (they appear in MQTT topics and URLs). */
-export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]*$';
-/** Local wall-clock time, 24 h. */
-export const HHMM_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
-/** An MQTT topic prefix without wildcards, empty levels or leading/trailing slash. */
-export const TOPIC_PATTERN = '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$';
-/** Bytes in hex without separators (reader escape commands). */
-export const HEX_BYTES_PATTERN = '^([0-9A-Fa-f]{2})+$';
-
-/** Human wording for the schema patterns, used when a value does not match. */
-export const PATTERN_HINTS: Readonly<Record<string, string>> = {
-  [SLUG_PATTERN]: 'must be a slug: lower-case letters, digits and "-", starting with a letter or digit',
-  [HHMM_PATTERN]: 'must be a time "HH:MM" (00:00 to 23:59)',
-  [TOPIC_PATTERN]: 'must be a topic prefix such as "pintu" or "site/pintu" (no "+", "#", empty levels)',
-  '^(mqtts?|wss?|tcp|ssl)://':
-    'must be a broker URL starting with mqtt://, mqtts://, ws://, wss://, tcp:// or ssl://',
-  [HEX_BYTES_PATTERN]: 'must be bytes in hex, e.g. "FF0040A80402010101" (an even number of 0-9, A-F)',
-};
+export {
+  HEX_BYTES_PATTERN,
+  HHMM_PATTERN,
+  PATTERN_HINTS,
+  SLUG_PATTERN,
+  TOPIC_PATTERN,
+} from './patterns.js';
 
 /** A closed set of strings (`{type: 'string', enum}`): one clear error instead of anyOf noise. */
 function StringEnum<const V extends readonly string[]>(

@@ -9,11 +9,15 @@ import { type AreaDoor, areaProblems, type NamedArea } from '../domain/areas.js'
 import { isValidTimeZone } from '../domain/time.js';
 import type { CredentialMode } from '../domain/types.js';
 import type { ConfigProblem } from './errors.js';
-import { type Config, type DoorConfig, PATTERN_HINTS } from './schema.js';
-import { configValidator } from './schema-validator.js';
+import { PATTERN_HINTS } from './patterns.js';
+import type { Config, DoorConfig } from './schema.js';
+import { configSchema } from './schema-validator.js';
 
 // Generated at build time when it can be (schema-validator.ts): loadConfig stays synchronous.
-const validateSchema = await configValidator();
+const loaded = await configSchema();
+const validateSchema = loaded.validate;
+/** The configuration's JSON Schema as data (the environment's overrides are read against it). */
+export const CONFIG_SCHEMA: object = loaded.schema;
 
 // ---------------------------------------------------------------- paths
 

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { packageFile } from '../package-root.js';
 
 export interface PanelOptions {
   /** Folder of the built panel; default PINTU_PANEL_DIR, else <package>/dist/panel. */
@@ -50,9 +50,9 @@ export const PANEL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** <package root>/dist/panel, whether this file runs from src/http (tsx, tests) or dist/http. */
+/** <package root>/dist/panel, whether this runs from the sources (tsx, tests) or the bundle. */
 export function defaultPanelDir(): string {
-  return process.env.PINTU_PANEL_DIR || fileURLToPath(new URL('../../dist/panel/', import.meta.url));
+  return process.env.PINTU_PANEL_DIR || packageFile('dist', 'panel');
 }
 
 function load(dir: string): Map<string, Asset> {

@@ -7,9 +7,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { packageFile } from '../package-root.js';
 
 export const PDF_FONT_DIR = join(
-  dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
+  dirname(createRequire(packageFile('package.json')).resolve('dejavu-fonts-ttf/package.json')),
   'ttf',
 );
 

@@ -1,7 +1,9 @@
 // The journal's side of its writer thread (journal-writer.ts): start it, send it requests and
 // match the replies, stop it, and say loudly when it died. The thread only keeps the process
 // alive while a request is in flight; an idle or stopped journal never holds it up.
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { FROM_SOURCES, packageFile } from '../package-root.js';
 import type { WriterError, WriterReply, WriterRequest } from './journal-writer.js';
 
 /** Distributive Omit: a request as the journal makes it, before it gets its id. */
@@ -18,14 +20,14 @@ export function systemError(e: WriterError): NodeJS.ErrnoException {
 }
 
 /**
- * The thread's module beside this one: journal-writer.js once built. From the sources
- * (tests, benchmarks, the CLI in development) it is journal-writer.ts, which a worker loads
- * only once tsx's loader is registered in it: a worker does not take it from the parent, nor,
- * on Node 20, from `--import` in its execArgv.
+ * The thread's module: dist/journal-writer.js once built (an entry of the bundle). From the
+ * sources (tests, benchmarks, the CLI in development) it is journal-writer.ts beside this one,
+ * which a worker loads only once tsx's loader is registered in it: a worker does not take it
+ * from the parent, nor, on Node 20, from `--import` in its execArgv.
  */
 function workerSource(): { script: URL | string; eval: boolean } {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { script: new URL('./journal-writer.js', here), eval: false };
+  if (!FROM_SOURCES) return { script: pathToFileURL(packageFile('dist', 'journal-writer.js')), eval: false };
   const body = JSON.stringify(new URL('./journal-writer.ts', here).href);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   return { script: `import(${tsx}).then((tsx) => { tsx.register(); return import(${body}); });`, eval: true };

@@ -21,7 +21,8 @@ describe('the generated configuration validator', () => {
     const file = join(dir, 'validator.js');
     writeFileSync(file, configValidatorModule());
     const generated = (await import(pathToFileURL(file).href)) as GeneratedValidator;
-    expect(generated.schemaHash).toBe(schemaHash());
+    expect(generated.schemaHash).toBe(schemaHash(ConfigSchema));
+    expect(generated.schema).toEqual(JSON.parse(JSON.stringify(ConfigSchema)));
     const compiled = new Ajv(AJV_OPTIONS).compile(ConfigSchema);
     const docs: unknown[] = [
       {},
