@@ -24,6 +24,8 @@
 #   --tests "F..."  the test files of phase 4 (default: hw-pcsc, hw-serial, access)
 #   --from PHASE    start at PHASE (packages copy npm build install installed service tests
 #                   slowdown), keeping what the earlier phases left in the root
+# PINTU_TEST_TIME_SCALE (default 30) multiplies the tests' time limits in phase 4 (emulation is
+# 10-25x slower; test/support/limits.ts).
 # The root gets the packages the check needs (vpcd, virtual card, socat, systemd for
 # systemd-sysusers/systemctl --root/systemd-notify) through pi-root.sh's PI_EXTRA_PACKAGES.
 # The work folder inside the root (/root/pi-check) is replaced at each run.
