@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { limit } from './limits.js';
 
 const run = promisify(execFile);
 
@@ -106,7 +107,7 @@ export async function labLock(name: string, timeoutMs = 180_000): Promise<() => 
   mkdirSync(LOCKS, { recursive: true });
   const dir = join(LOCKS, name);
   const pidFile = join(dir, 'pid');
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + limit(timeoutMs);
   for (;;) {
     try {
       mkdirSync(dir);
@@ -285,9 +286,9 @@ export function pinValue(dir: string, n: number): string {
   return readFileSync(join(dir, `gpio${n}`, 'value'), 'utf8');
 }
 
-/** Polls until `check` holds (or throws the last failure after timeoutMs). */
+/** Polls until `check` holds (or throws the last failure after timeoutMs, scaled by limit()). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + limit(timeoutMs);
   for (;;) {
     try {
       return await check();

@@ -20,6 +20,7 @@ import { readerBinding } from '../../src/hardware/serial-binding.js';
 import { BoundedLog } from '../../src/service/bounded-log.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { DirectPty, eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
+import { limit } from '../support/limits.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
 
@@ -175,7 +176,7 @@ readers:
     await eventually(() => expect(reader().isOpen).toBe(true));
     await badgedVisit(t.gateway, { badge: 'TAMU-01' });
     await openDevice();
-  }, 30_000);
+  }, limit(30_000));
 
   afterAll(async () => {
     if (device?.isOpen) await new Promise((r) => device!.close(r));
@@ -218,31 +219,35 @@ readers:
     expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
   });
 
-  it('survives arbitrary bytes on the line (fast-check): still open, still granting', async () => {
-    const opens = reader().opens;
-    const before = await ignored('no_match');
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 200 }),
-          fc.string({ maxLength: 60 }).map((x) => new TextEncoder().encode(`${x}\r\n`)),
+  it(
+    'survives arbitrary bytes on the line (fast-check): still open, still granting',
+    async () => {
+      const opens = reader().opens;
+      const before = await ignored('no_match');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 200 }),
+            fc.string({ maxLength: 60 }).map((x) => new TextEncoder().encode(`${x}\r\n`)),
+          ),
+          async (bytes) => {
+            await send(Buffer.from(bytes));
+          },
         ),
-        async (bytes) => {
-          await send(Buffer.from(bytes));
-        },
-      ),
-      { numRuns: 300 },
-    );
-    await send('\r\nnoise\r\n');
-    await eventually(async () => expect(await ignored('no_match')).toBeGreaterThan(before));
-    expect(reader().isOpen).toBe(true);
-    expect(reader().opens).toBe(opens);
-    t.clock.now += 5_000;
-    const n = access().length;
-    await send(`W26:${TAMU_01}\r\n`);
-    await eventually(() => expect(access()).toHaveLength(n + 1));
-    expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
-  }, 60_000);
+        { numRuns: 300 },
+      );
+      await send('\r\nnoise\r\n');
+      await eventually(async () => expect(await ignored('no_match')).toBeGreaterThan(before));
+      expect(reader().isOpen).toBe(true);
+      expect(reader().opens).toBe(opens);
+      t.clock.now += 5_000;
+      const n = access().length;
+      await send(`W26:${TAMU_01}\r\n`);
+      await eventually(() => expect(access()).toHaveLength(n + 1));
+      expect(access().at(-1)).toEqual(['access.granted', TAMU_01, '']);
+    },
+    limit(60_000),
+  );
 
   it('is reopened after an unplug (socat killed) once the device is back', async () => {
     const opens = reader().opens;
@@ -286,27 +291,35 @@ labSuite("the serial readers' binding on a direct pty pair", ['python3'], () => 
     pty.close();
   });
 
-  it('reads a line while the thread pool is busy (a login hashing a password, a journal fsync)', async () => {
-    // Stock serialport reads through fs.read, which queues behind every job in libuv's pool
-    // (4 threads); these 8 jobs keep it busy for seconds. The line must not wait for them.
-    const done: number[] = [];
-    const jobs = Array.from(
-      { length: 8 },
-      (_, i) =>
-        new Promise<void>((res, rej) =>
-          pbkdf2('password', 'salt', 3_000_000, 32, 'sha256', (err) => {
-            if (err) return rej(err);
-            done.push(i);
-            res();
-          }),
-        ),
-    );
-    await pty.write('W26:04A1B2C3D4E501\r\n');
-    await eventually(() => expect(lines).toEqual(['W26:04A1B2C3D4E501']), 10_000, 2);
-    expect(done).toEqual([]); // read before any of the pool's jobs finished
-    await Promise.all(jobs);
-  }, 60_000);
+  it(
+    'reads a line while the thread pool is busy (a login hashing a password, a journal fsync)',
+    async () => {
+      // Stock serialport reads through fs.read, which queues behind every job in libuv's pool
+      // (4 threads); these 8 jobs keep it busy for seconds. The line must not wait for them.
+      const done: number[] = [];
+      const jobs = Array.from(
+        { length: 8 },
+        (_, i) =>
+          new Promise<void>((res, rej) =>
+            pbkdf2('password', 'salt', 3_000_000, 32, 'sha256', (err) => {
+              if (err) return rej(err);
+              done.push(i);
+              res();
+            }),
+          ),
+      );
+      await pty.write('W26:04A1B2C3D4E501\r\n');
+      await eventually(() => expect(lines).toEqual(['W26:04A1B2C3D4E501']), 10_000, 2);
+      expect(done).toEqual([]); // read before any of the pool's jobs finished
+      await Promise.all(jobs);
+    },
+    limit(60_000),
+  );
 
+  // serialport closes a descriptor on libuv's thread pool (its native close is a pool job), so
+  // this close comes after whatever the pool holds: the test above waits for its jobs, or the
+  // close waits for them (in the arm64 check, a timed-out run of the test above held the pool
+  // for longer than this test's limit, under qemu).
   it('closes the port as unplugged at once when the other end hangs up', async () => {
     const closed = new Promise<Error & { disconnected?: boolean }>((res) => port.once('close', res));
     pty.close();
