@@ -223,7 +223,7 @@ export class LiveState implements AccessSnapshot {
    * Idempotent, so replaying a tap that a saved state already holds changes nothing.
    */
   applyDecision(d: Decision, at: number): void {
-    if (!d.granted) return;
+    if (!d.granted || !d.visitId) return;
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
     this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
