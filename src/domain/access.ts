@@ -110,7 +110,10 @@ function decideEscortCard(
   const alone = escort.opensAlone === true && credentialAccepted(door.credential, proof);
   if (door.escort === 'required' && reader.direction === 'in') {
     const half = pendingHalf(s, door.id, now);
-    if (half?.half === 'guest') return { ...decideGuest(s, half.tap, now), escortId: escort.id };
+    // Decided again as an entry at the escort's reader: the pair opens this door inwards only,
+    // whichever reader the guest's half came from.
+    if (half?.half === 'guest')
+      return { ...decideGuest(s, { ...half.tap, readerId: reader.id }, now), escortId: escort.id };
     if (!alone) return { granted: false, ...at, reason: 'awaiting_guest' };
   }
   if (!alone) return { granted: false, ...at, reason: 'escort_required' };

@@ -134,6 +134,25 @@ describe('an escort door', () => {
     expect(nextEscortHalf(waiting, nfc('kabag-in', ESCORT_UID), d, MON_0900 + 1_000)).toBeUndefined();
   });
 
+  it('a waiting guest is decided again at the escort reader, as an entry', () => {
+    // Found by the property below: a waiting half taken at the out-reader was re-decided there,
+    // and an escort's tap at the in-reader let the pair "leave" through the door.
+    const waiting: EscortHalf = {
+      half: 'guest',
+      at: MON_0900,
+      tap: nfc('kabag-out', GUEST_UID),
+      visitId: 'v1',
+    };
+    const s = office({ rooms: [], pending: waiting });
+    const d = decide(s, nfc('kabag-in', ESCORT_UID), MON_0900 + 1_000);
+    expect(d).toMatchObject({
+      granted: false,
+      reason: 'door_not_allowed',
+      readerId: 'kabag-in',
+      direction: 'in',
+    });
+  });
+
   it('an escort revoked while its half waited counts for nothing', () => {
     const s = office({ escorts: [], pending: { half: 'escort', at: MON_0900, escortId: 'esc-ani' } });
     expect(summary(decide(s, nfc('kabag-in', GUEST_UID), MON_0900 + 1_000))).toBe('awaiting_escort');
@@ -268,7 +287,8 @@ describe('escort doors over arbitrary taps', () => {
           // The guest's half: this tap, or the waiting one; the policy admits it now.
           const guestTap = card ? (live?.half === 'guest' ? live.tap : undefined) : tap;
           expect(guestTap).toBeDefined();
-          if (guestTap) expect(decide(guestAlone(s), guestTap, now).granted).toBe(true);
+          if (guestTap)
+            expect(decide(guestAlone(s), { ...guestTap, readerId: d.readerId }, now).granted).toBe(true);
           // The escort's half: this card, or the waiting one.
           if (!card) expect(live).toMatchObject({ half: 'escort', escortId: d.escortId });
           else expect(live?.half).toBe('guest');
