@@ -111,6 +111,7 @@ export function policyOf(config: Config): AccessPolicyConfig {
       windowMs: a.keypadLockout.windowSeconds * 1000,
       lockMs: a.keypadLockout.lockSeconds * 1000,
     },
+    escortWindowMs: a.escortWindowSeconds * 1000,
   };
 }
 
@@ -126,6 +127,7 @@ export function doorsOf(config: Config): Map<string, Door> {
         failMode: d.failMode,
         antiPassback: d.antiPassback,
         credential: doorCredential(config, d),
+        ...(d.escort === 'required' ? { escort: 'required' as const } : {}),
         ...(d.hours ? { hours: { days: [...d.hours.days], open: d.hours.open, close: d.hours.close } } : {}),
       },
     ]),
