@@ -422,6 +422,29 @@ export const BadgeCreate = Type.Object(
   { additionalProperties: false },
 );
 
+export const EscortCard = Type.Object({
+  id: Type.String(),
+  name: Type.String({ description: 'The staff member; journal and MQTT name the escort by it' }),
+  uid: Type.String(),
+  opensAlone: Type.Optional(Type.Boolean({ description: 'Opens doors by itself, without a guest' })),
+  enrolledAt: Type.Integer({ description: 'Epoch ms' }),
+});
+
+export const EscortCreate = Type.Object(
+  {
+    name: Text(80),
+    uid: Type.String({ pattern: '^[0-9A-Fa-f:\\- ]{8,40}$', description: 'Hex UID, 4/7/10 bytes' }),
+    opensAlone: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "The card opens doors by itself (an escort door too), within the door's credential mode; default: it only completes a guest's tap at an escort door",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Host = Type.Object({
   id: Type.String(),
   name: Type.String(),

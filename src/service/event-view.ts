@@ -54,7 +54,8 @@ export class EventView {
       }
       case 'badge.added':
       case 'badge.found':
-      case 'badge.personalised': {
+      case 'badge.personalised':
+      case 'escort.enrolled': {
         if (role === 'admin') return entry;
         const { uid: _uid, ...rest } = entry.payload;
         return { ...entry, payload: rest };

@@ -27,6 +27,7 @@ import { Core } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
 import { EnrolmentService } from './enrolment.js';
+import { EscortService } from './escorts.js';
 import { EventView } from './event-view.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
@@ -75,6 +76,8 @@ export interface Gateway {
   /** Throttles every password check an unauthenticated client causes (HTTP login, MQTT connect). */
   passwordGate: PasswordGate;
   directory: DirectoryService;
+  /** Escort cards (SOP step 6). */
+  escorts: EscortService;
   /** Personalising secure badges on a desk reader. */
   enrolment: EnrolmentService;
   privacy: PrivacyService;
@@ -378,6 +381,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     accounts,
     passwordGate,
     directory,
+    escorts: new EscortService(core),
     enrolment,
     privacy,
     reports,
