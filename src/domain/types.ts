@@ -172,8 +172,10 @@ export interface Visit {
   documentReturned?: boolean;
   /** Keypad code for the granted rooms: only its keyed hash is kept. */
   accessCode?: { hash: string; issuedAt: number; rooms: string[] };
-  /** The first granted entry after the badge was issued: ends the escort step (SOP step 6). */
+  /** The first granted entry after the badge was issued: ends the escort step (SOP step 6)... */
   firstEntryAt?: number;
+  /** ...unless an escort's card let it in at an escort door: then that first entry ends it. */
+  escortedAt?: number;
   history: VisitStep[];
 }
 

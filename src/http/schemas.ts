@@ -84,6 +84,11 @@ export const Visit = Type.Object({
   documentReturned: Opt(Type.Boolean()),
   hasAccessCode: Type.Boolean({ description: 'A keypad code is active (its value is shown once, at issue)' }),
   firstEntryAt: Opt(Type.Integer()),
+  escortedAt: Opt(
+    Type.Integer({
+      description: "The first entry an escort's card completed at an escort door: ends SOP step 6",
+    }),
+  ),
   history: Type.Array(
     Type.Object({
       action: Type.String(),

@@ -258,8 +258,10 @@ export class LiveState implements AccessSnapshot {
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
     this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
-    if (d.direction === 'in' && visit.firstEntryAt === undefined && visit.state === 'badged') {
-      this.visits.set(visit.id, { ...visit, firstEntryAt: at });
+    if (d.direction !== 'in' || visit.state !== 'badged') return;
+    if (visit.firstEntryAt === undefined) this.visits.set(visit.id, { ...visit, firstEntryAt: at });
+    if (d.escortId && visit.escortedAt === undefined) {
+      this.visits.set(visit.id, { ...(this.visits.get(visit.id) ?? visit), escortedAt: at });
     }
   }
 
@@ -353,6 +355,7 @@ export class LiveState implements AccessSnapshot {
               doorId: p.doorId,
               direction: p.direction,
               visitId: p.visitId,
+              ...(p.escortId ? { escortId: p.escortId } : {}),
               pulseMs: 0,
             },
             e.at,

@@ -64,6 +64,12 @@ describe('an escort door', () => {
   it('the guest alone waits; the escort within the window opens once, journaled with the escort', async () => {
     const lock = t.lock(DOOR);
     const before = lock.pulses;
+    // Through the entrance a minute after the badge, at the room door four minutes later.
+    t.clock.now += 60_000;
+    const entrance = t.gateway.access.simulate('pintu-utama-in', 'nfc', GUEST);
+    expect(entrance.kind === 'door' && entrance.decision.granted).toBe(true);
+    if (entrance.kind === 'door') await entrance.recorded;
+    t.clock.now += 240_000;
     const first = await tap(GUEST);
     expect(first.entry).toMatchObject({ reason: 'awaiting_escort', doorId: DOOR });
     expect(lock.pulses).toBe(before);
@@ -76,6 +82,19 @@ describe('an escort door', () => {
     // Its UID is no badge of the pool: journaled as a keyed hash, never in clear.
     expect(second.entry.uid).toMatch(/^unk:/);
     expect(lock.pulses).toBe(before + 1);
+    // SOP step 6 ends here: the visit's escort step is timed to this entry.
+    const visit = t.gateway.core.state.visits.get(second.entry.visitId ?? '');
+    expect(visit?.escortedAt).toBe(t.clock.now);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/visits/${visit?.id}`,
+      headers: { cookie: admin },
+    });
+    const escortStep = (res.json().timings as Array<{ step: string; minutes: number }>).find(
+      (x) => x.step === 'escort',
+    );
+    // From the badge to the escort's entry (5 min 4 s), not to the entrance (1 min).
+    expect(escortStep?.minutes).toBeGreaterThan(5);
 
     // The pair is spent: the escort's next tap waits for a guest.
     t.clock.now += 4_000;
