@@ -189,6 +189,15 @@ export interface Appointment {
   status: 'expected' | 'arrived' | 'no_show' | 'cancelled';
 }
 
+/** An escort card (GET /escorts, admin only). */
+export interface EscortCard {
+  id: string;
+  name: string;
+  uid: string;
+  opensAlone?: boolean;
+  enrolledAt: number;
+}
+
 export interface Badge {
   id: string;
   label: string;
