@@ -1,6 +1,9 @@
 // Escort doors (issue 14, SOP step 6) through the simulated readers: the room door requires an
 // escort (doors[1].escort), the admin enrols a staff card over HTTP, and the guest's badge and
 // the escort's card open the door together, once, within access.escortWindowSeconds.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEvent, JournalEntry } from '../../src/domain/events.js';
 import { eventOf } from '../../src/mqtt/service.js';
@@ -151,5 +154,31 @@ describe('an escort door', () => {
     const shown = events.json().events as Array<{ type: string; payload: Record<string, unknown> }>;
     expect(shown.map((e) => e.type).sort()).toEqual(['escort.enrolled', 'escort.revoked']);
     expect(JSON.stringify(shown)).not.toContain(ESCORT);
+  });
+});
+
+describe('escort cards across a restart', () => {
+  it('are kept: saved with the state, or replayed from the journal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pintu-escort-'));
+    try {
+      const env = { PINTU_CONFIG_DOORS__1__ESCORT: 'required' };
+      const first = await startTestGateway({ dir, env });
+      const card = await first.gateway.escorts.enrol(
+        { name: 'Budi Protokol', uid: ESCORT, opensAlone: true },
+        { kind: 'system', id: 'test' },
+      );
+      await first.close();
+      const second = await startTestGateway({ dir, env });
+      try {
+        expect(second.gateway.escorts.list()).toEqual([card]);
+        // Enrolled to open alone: the room door opens to the card by itself.
+        const out = second.gateway.access.simulate(IN, 'nfc', ESCORT);
+        expect(out.kind === 'door' && out.decision).toMatchObject({ granted: true, escortId: card.id });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
