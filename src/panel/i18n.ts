@@ -310,6 +310,7 @@ const ID = {
   doorsReaders: 'Pintu dan pembaca',
   badges: 'Kartu tamu',
   escorts: 'Kartu pendamping',
+  escortShort: 'pendamping',
   escortsHint:
     'Kartu staf yang mendampingi tamu di pintu yang mewajibkan pendamping (SOP langkah 6): kartu tamu dan kartu pendamping ditempel di pintu yang sama dalam beberapa detik.',
   escortName: 'Nama pendamping',
@@ -812,6 +813,7 @@ const EN: Record<Key, string> = {
   doorsReaders: 'Doors and readers',
   badges: 'Visitor badges',
   escorts: 'Escort cards',
+  escortShort: 'escort',
   escortsHint:
     "Staff cards that accompany guests at doors that require an escort (SOP step 6): the guest's badge and the escort's card are tapped at the same door within a few seconds.",
   escortName: 'Escort name',

@@ -99,6 +99,15 @@ describe('an escort door', () => {
     // From the badge to the escort's entry (5 min 4 s), not to the entrance (1 min).
     expect(escortStep?.minutes).toBeGreaterThan(5);
 
+    // The journal as staff read it names the escort, never the card's UID.
+    const security = await t.login('security');
+    const shown = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/events?type=access.&limit=1',
+      headers: { cookie: security },
+    });
+    expect(shown.json().events[0].payload).toMatchObject({ escort: 'Ani Staf Protokol', escortId });
+
     // The pair is spent: the escort's next tap waits for a guest.
     t.clock.now += 4_000;
     expect((await tap(ESCORT)).entry.reason).toBe('awaiting_guest');
