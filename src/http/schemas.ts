@@ -495,6 +495,9 @@ export const Door = Type.Object({
     ['uid', 'secure', 'secure-or-uid'] as const,
     'What a badge must prove at this door (config doors[].credential); uid is weak: a UID can be copied',
   ),
+  escort: Type.Optional(
+    Type.Boolean({ description: "true: a guest enters only with an escort's card (config doors[].escort)" }),
+  ),
   locked: Type.Boolean(),
   open: Type.Optional(Type.Boolean()),
   fault: Type.Optional(Type.String()),

@@ -217,6 +217,8 @@ export interface Door {
   kind: string;
   /** uid is weak (a UID can be copied); secure: the badge proves its key. */
   credential: 'uid' | 'secure' | 'secure-or-uid';
+  /** A guest enters only with an escort's card. */
+  escort?: boolean;
   locked: boolean;
   open?: boolean;
   fault?: string;

@@ -311,6 +311,7 @@ const ID = {
   badges: 'Kartu tamu',
   escorts: 'Kartu pendamping',
   escortShort: 'pendamping',
+  escortRequired: 'Wajib didampingi: kartu tamu bersama kartu pendamping',
   escortsHint:
     'Kartu staf yang mendampingi tamu di pintu yang mewajibkan pendamping (SOP langkah 6): kartu tamu dan kartu pendamping ditempel di pintu yang sama dalam beberapa detik.',
   escortName: 'Nama pendamping',
@@ -814,6 +815,7 @@ const EN: Record<Key, string> = {
   badges: 'Visitor badges',
   escorts: 'Escort cards',
   escortShort: 'escort',
+  escortRequired: "Escort required: the guest's badge with an escort's card",
   escortsHint:
     "Staff cards that accompany guests at doors that require an escort (SOP step 6): the guest's badge and the escort's card are tapped at the same door within a few seconds.",
   escortName: 'Escort name',

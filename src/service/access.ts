@@ -271,6 +271,8 @@ export class AccessService {
       kind: string;
       /** What a badge must prove here (uid is weak: a UID can be copied). */
       credential: CredentialMode;
+      /** A guest enters only with an escort's card (doors[].escort required). */
+      escort?: true;
       lockdown: boolean;
       /** Unlocked by hold() and not locked since. */
       held: boolean;
@@ -284,6 +286,7 @@ export class AccessService {
         name: d.name,
         kind: d.kind,
         credential: d.credential,
+        ...(d.escort === 'required' ? { escort: true as const } : {}),
         lockdown: this.inLockdown(d.id),
         held: this.held.has(d.id) && !state.locked,
         ...state,

@@ -50,6 +50,17 @@ describe('an escort door', () => {
   });
   afterAll(() => t?.close());
 
+  it('GET /doors says which door requires an escort', async () => {
+    const doors = await t.app.inject({ method: 'GET', url: '/api/v1/doors', headers: { cookie: admin } });
+    const byId = new Map(
+      (doors.json() as Array<{ id: string; escort?: boolean }>).map((d) => [d.id, d.escort]),
+    );
+    expect([...byId]).toEqual([
+      ['pintu-utama', undefined],
+      [DOOR, true],
+    ]);
+  });
+
   it('lists the enrolled card to the admin, and refuses a badge of the pool as one', async () => {
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/escorts', headers: { cookie: admin } });
     expect(list.json()).toEqual([

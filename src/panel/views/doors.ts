@@ -141,6 +141,7 @@ export function doorsView(root: HTMLElement): () => void {
       },
       h('h3', { id: `door-${d.id}` }, d.name),
       h('p', { class: 'muted' }, d.kind === 'entrance' ? t('entrance') : t('room')),
+      d.escort ? h('p', { 'data-escort': '' }, t('escortRequired')) : null,
       d.credential === 'secure'
         ? null
         : h(
