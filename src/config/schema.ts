@@ -559,6 +559,13 @@ const AccessSchema = Section(
       },
       'Keypad brute-force protection.',
     ),
+    escortWindowSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      default: 10,
+      description:
+        "At a door with doors[].escort required, the guest's badge and an escort's card must both be tapped within this many seconds, in either order; the first tap waits, the second opens.",
+    }),
     facilitiesMayReleaseLockdown: Type.Boolean({
       default: false,
       description:
@@ -878,6 +885,11 @@ export const DoorSchema = Type.Object(
           'What a badge must prove at this door. uid: its UID only (weak: a UID is public and a clone or phone replays it; flagged in /healthz and the panel); secure: AES-128 mutual authentication with the badge (NTAG 424 DNA personalised with the site key; PC/SC readers only); secure-or-uid: secure badges must authenticate, cards without the application pass on their UID (a migration period). Absent: secure when every reader of the door is a PC/SC reader, else uid.',
       }),
     ),
+    escort: StringEnum(['none', 'required'] as const, {
+      default: 'none',
+      description:
+        "required: a guest enters only together with an escort's card (POST /escorts) tapped at the same door within access.escortWindowSeconds, in either order (SOP step 6, the two-person rule). Leaving needs no escort.",
+    }),
     contact: Type.Optional(
       DoorInput(
         'Door contact (reed switch) on a GPIO pin: door opened and closed, held-open and forced-open alarms.',

@@ -4,6 +4,10 @@
 // hours, anti-passback.
 // Exits (out-readers) skip the window, room, hours and anti-passback checks: a guest inside
 // is always let out, while a lockdown still holds every badge.
+// Escort doors (SOP step 6, the two-person rule): an entry that passes every check above still
+// waits for the other half of the pair, an escort's card tapped at the same door within the
+// escort window, in either order. The waiting half is an input (s.escortPending), kept by the
+// caller and folded by nextEscortHalf; it expires by the clock, so nothing here keeps time.
 
 import { areaAfter, OUTSIDE, passbackRefuses } from './areas.js';
 import { isWithinHours } from './time.js';
@@ -14,6 +18,8 @@ import type {
   Decision,
   DenyReason,
   Direction,
+  EscortCard,
+  EscortHalf,
   Reader,
   Tap,
   Visit,
@@ -35,7 +41,108 @@ export function credentialAccepted(mode: CredentialMode, proof: CredentialProof)
   return mode !== 'secure' || proof === 'secure';
 }
 
+/** Both halves of an escort pair within this time, unless the policy says otherwise. */
+export const DEFAULT_ESCORT_WINDOW_MS = 10_000;
+
 export function decide(s: AccessSnapshot, tap: Tap, now: number): Decision {
+  // A pool badge is a guest's even if the same UID were enrolled as an escort card.
+  const escort = tap.kind === 'nfc' && !s.badgesByUid.has(tap.uid) ? s.escortsByUid?.get(tap.uid) : undefined;
+  if (escort && tap.kind === 'nfc') return decideEscortCard(s, tap, escort, now);
+  const d = decideGuest(s, tap, now);
+  if (!d.granted || d.direction !== 'in' || s.doors.get(d.doorId)?.escort !== 'required') return d;
+  const half = pendingHalf(s, d.doorId, now);
+  const card = half?.half === 'escort' ? escortById(s, half.escortId) : undefined;
+  if (card) return { ...d, escortId: card.id };
+  const { visitId, badgeId } = d;
+  return {
+    granted: false,
+    readerId: d.readerId,
+    doorId: d.doorId,
+    direction: d.direction,
+    reason: 'awaiting_escort',
+    ...(visitId ? { visitId } : {}),
+    ...(badgeId ? { badgeId } : {}),
+  };
+}
+
+/** The door's waiting half if it is still within the escort window at `now`. */
+function pendingHalf(s: AccessSnapshot, doorId: string, now: number): EscortHalf | undefined {
+  const half = s.escortPending?.get(doorId);
+  const window = s.policy.escortWindowMs ?? DEFAULT_ESCORT_WINDOW_MS;
+  return half && now >= half.at && now - half.at < window ? half : undefined;
+}
+
+/** An escort card still enrolled (one revoked while its half waited counts for nothing). */
+function escortById(s: AccessSnapshot, id: string): EscortCard | undefined {
+  for (const card of s.escortsByUid?.values() ?? []) if (card.id === id) return card;
+  return undefined;
+}
+
+/**
+ * An escort's staff card. At an escort door's in-reader it completes a waiting guest (whose tap
+ * is decided again now: a checkout or a lockdown since then still holds) or waits for one.
+ * Elsewhere it opens only if enrolled to open alone. It is the second factor beside a guest's
+ * badge, so any card that did not fail its challenge will do for that; to open alone it must
+ * satisfy the door's credential mode like a badge.
+ */
+function decideEscortCard(
+  s: AccessSnapshot,
+  tap: Extract<Tap, { kind: 'nfc' }>,
+  escort: EscortCard,
+  now: number,
+): Decision {
+  const reader = s.readers.get(tap.readerId);
+  const door = reader?.doorId ? s.doors.get(reader.doorId) : undefined;
+  if (reader?.role !== 'door' || !reader.direction || !door) {
+    return { granted: false, readerId: tap.readerId, reason: 'unknown_reader' };
+  }
+  const at = { readerId: reader.id, doorId: door.id, direction: reader.direction, escortId: escort.id };
+  const revoked = s.revoked;
+  if (
+    s.lockdown.global ||
+    s.lockdown.doors.has(door.id) ||
+    revoked?.lockdown.has('*') ||
+    revoked?.lockdown.has(door.id)
+  )
+    return { granted: false, ...at, reason: 'lockdown' };
+  const proof = tap.credential ?? 'uid';
+  if (proof === 'invalid') return { granted: false, ...at, reason: 'credential_invalid' };
+  const alone = escort.opensAlone === true && credentialAccepted(door.credential, proof);
+  if (door.escort === 'required' && reader.direction === 'in') {
+    const half = pendingHalf(s, door.id, now);
+    // Decided again as an entry at the escort's reader: the pair opens this door inwards only,
+    // whichever reader the guest's half came from.
+    if (half?.half === 'guest')
+      return { ...decideGuest(s, { ...half.tap, readerId: reader.id }, now), escortId: escort.id };
+    if (!alone) return { granted: false, ...at, reason: 'awaiting_guest' };
+  }
+  if (!alone) return { granted: false, ...at, reason: 'escort_required' };
+  return { granted: true, ...at, pulseMs: door.pulseMs };
+}
+
+/**
+ * The door's waiting half after a decision there: a first half starts (or restarts) the window,
+ * a completed pair (granted or refused on the guest's re-check) ends it, anything else leaves it.
+ */
+export function nextEscortHalf(
+  current: EscortHalf | undefined,
+  tap: Tap,
+  d: Decision,
+  now: number,
+): EscortHalf | undefined {
+  if (!d.granted && d.reason === 'awaiting_escort' && d.visitId) {
+    return { half: 'guest', at: now, tap, visitId: d.visitId };
+  }
+  if (!d.granted && d.reason === 'awaiting_guest' && d.escortId) {
+    return { half: 'escort', at: now, escortId: d.escortId };
+  }
+  // A pair: an escort with a guest's visit, either way round.
+  if (d.escortId && d.visitId) return undefined;
+  return current;
+}
+
+/** The decision without escorts: a guest's badge or code against the policy. */
+function decideGuest(s: AccessSnapshot, tap: Tap, now: number): Decision {
   const reader = s.readers.get(tap.readerId);
   if (reader?.role !== 'door' || !reader.doorId || !reader.direction) {
     return { granted: false, readerId: tap.readerId, reason: 'unknown_reader' };

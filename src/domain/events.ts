@@ -146,6 +146,8 @@ export interface AccessEvent {
     uid?: string;
     badgeId?: string;
     visitId?: string;
+    /** An escort card's tap, or the escort that completed a guest's pair (its id, never its UID). */
+    escortId?: string;
     reason?: DenyReason;
     /**
      * access.denied only: this entry stands for this many refused taps of the reader that were
@@ -223,6 +225,17 @@ export interface BadgeEvent {
   };
 }
 
+/**
+ * Escort cards (SOP step 6): a staff card enrolled by the admin, or revoked. `uid`: as the
+ * badge pool keeps its cards (a card the gateway is given to know, shown to admin only).
+ */
+export type EscortEvent =
+  | {
+      type: 'escort.enrolled';
+      payload: { escortId: string; name: string; uid: string; opensAlone?: boolean };
+    }
+  | { type: 'escort.revoked'; payload: { escortId: string; name: string } };
+
 export interface HostEvent {
   type: 'host.saved' | 'host.removed';
   payload: {
@@ -259,6 +272,7 @@ export type DomainEvent =
   | DeskTapEvent
   | DoorEvent
   | BadgeEvent
+  | EscortEvent
   | HostEvent
   | UserEvent
   | PrivacyEvent

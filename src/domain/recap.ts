@@ -15,7 +15,11 @@
 // - SOP step times come from event times per visit (first occurrence of each event):
 //   screening = arrived -> screened, guestbook = screened -> guestbook, confirmation = guestbook ->
 //   decided, badge = decided (accepted) -> badge_issued, escort = badge_issued -> the visit's first
-//   granted access with direction 'in'. A step whose earlier event is missing is not measured.
+//   entry completed with an escort's card at an escort door (access.granted 'in' with escortId);
+//   a visit that passed no escort door: -> its first granted access with direction 'in' (taken
+//   at its checkout, or as the recap is read while it is open). A step whose earlier event is
+//   missing is not measured.
+// - Escort waits (awaiting_escort, awaiting_guest) are half of a pair, no refusal: not in denials.
 // - A step that starts or ends with an event marked doneElsewhere (screening, guest book or
 //   decision done in the desk application and pushed through the sync API, all at the push's
 //   time) is not measured either: it is counted in `synced` instead of as 0 minutes.
@@ -31,7 +35,13 @@ import {
   zonedTimeToEpoch,
 } from './time.js';
 import type { DocumentType, PurposeCategory, ScreeningReason, SopStep } from './types.js';
-import { DEFAULT_PURPOSE_CATEGORIES, SCREENING_REASONS, SOP_STANDARD_MINUTES, SOP_STEPS } from './types.js';
+import {
+  DEFAULT_PURPOSE_CATEGORIES,
+  ESCORT_WAITS,
+  SCREENING_REASONS,
+  SOP_STANDARD_MINUTES,
+  SOP_STEPS,
+} from './types.js';
 
 export { SOP_STANDARD_MINUTES, SOP_STEPS, type SopStep };
 
@@ -212,7 +222,10 @@ interface OpenVisit {
   badgeAt: number;
   badgeId: string;
   documentType: DocumentType | null;
+  /** The escort step is measured (an escort's entry, or the fallback at checkout). */
   escorted: boolean;
+  /** The first granted entry after the badge: the escort step's end where no escort door was passed. */
+  firstEntryAt: number;
   /** The events recorded for steps done in the desk application. */
   elsewhere: { screened: boolean; guestbook: boolean; decided: boolean };
 }
@@ -385,9 +398,17 @@ export class MonthlyRecapBuilder {
     return { sumMs: this.durationSum, count: this.durationCount };
   }
 
-  /** The durations (ms) measured for one SOP step so far: for a yearly recap's exact median. */
+  /**
+   * The durations (ms) measured for one SOP step so far: for a yearly recap's exact median. The
+   * escort step also counts the open visits that entered without an escort's entry so far (their
+   * checkout would count them), without keeping them.
+   */
   stepSamples(step: SopStep): readonly number[] {
-    return this.samples[step];
+    if (step !== 'escort') return this.samples[step];
+    const open = [...this.open.values()]
+      .filter((v) => !v.escorted && !Number.isNaN(v.firstEntryAt))
+      .map((v) => v.firstEntryAt - v.badgeAt);
+    return open.length === 0 ? this.samples.escort : [...this.samples.escort, ...open];
   }
 
   add(entry: JournalEntry): void {
@@ -424,6 +445,7 @@ export class MonthlyRecapBuilder {
           badgeId: '',
           documentType: null,
           escorted: false,
+          firstEntryAt: Number.NaN,
           elsewhere: { screened: false, guestbook: false, decided: false },
         });
         this.totals.visits++;
@@ -506,6 +528,11 @@ export class MonthlyRecapBuilder {
         const v = this.open.get(p.visitId);
         if (!v) return;
         this.totals.checkedOut++;
+        // Out without an escort's entry: the step ended at its first entry, if it made one.
+        if (!v.escorted && !Number.isNaN(v.firstEntryAt)) {
+          v.escorted = true;
+          this.sample('escort', v.badgeAt, v.firstEntryAt);
+        }
         const hostName = this.hosts.get(v.hostId)?.name ?? v.hostId;
         if (!Number.isNaN(v.badgeAt)) {
           if (at >= v.badgeAt) {
@@ -562,14 +589,17 @@ export class MonthlyRecapBuilder {
         if (p.direction === 'in' && p.visitId !== undefined) {
           const v = this.open.get(p.visitId);
           if (v && !v.escorted && !Number.isNaN(v.badgeAt)) {
-            v.escorted = true;
-            this.sample('escort', v.badgeAt, at);
+            if (p.escortId !== undefined) {
+              v.escorted = true;
+              this.sample('escort', v.badgeAt, at);
+            } else if (Number.isNaN(v.firstEntryAt) && at >= v.badgeAt) v.firstEntryAt = at;
           }
         }
         return;
       }
       case 'access.denied': {
         const reason = entry.payload.reason ?? 'unknown';
+        if (ESCORT_WAITS.includes(reason as (typeof ESCORT_WAITS)[number])) return;
         // A summary of refusals left out of the journal counts as the taps it stands for.
         bump(this.denialCounts, reason, reason, entry.payload.suppressed ?? 1);
         return;
@@ -656,7 +686,7 @@ export class MonthlyRecapBuilder {
       denials: items(this.denialCounts),
       badgesNotReturned,
       documentsNotReturned,
-      steps: SOP_STEPS.map((step) => stepStats(step, this.standards[step], this.samples[step])),
+      steps: SOP_STEPS.map((step) => stepStats(step, this.standards[step], this.stepSamples(step))),
       synced: { visits: this.syncedVisits, excludedSteps: { ...this.excluded } },
     };
   }

@@ -172,8 +172,10 @@ export interface Visit {
   documentReturned?: boolean;
   /** Keypad code for the granted rooms: only its keyed hash is kept. */
   accessCode?: { hash: string; issuedAt: number; rooms: string[] };
-  /** The first granted entry after the badge was issued: ends the escort step (SOP step 6). */
+  /** The first granted entry after the badge was issued: ends the escort step (SOP step 6)... */
   firstEntryAt?: number;
+  /** ...unless an escort's card let it in at an escort door: then that first entry ends it. */
+  escortedAt?: number;
   history: VisitStep[];
 }
 
@@ -254,7 +256,34 @@ export interface Door {
   hours?: OfficeHours;
   /** What a badge must prove here (config doors[].credential, resolved at load). */
   credential: CredentialMode;
+  /**
+   * required: a guest enters only together with an escort's staff card tapped at the same door
+   * within the escort window, in either order (SOP step 6, the two-person rule). Absent: none.
+   */
+  escort?: 'required';
 }
+
+/**
+ * A staff member's card enrolled by the admin as an escort card. It opens nothing by itself
+ * unless `opensAlone`; at an escort door it completes a guest's tap.
+ */
+export interface EscortCard {
+  id: string;
+  /** The staff member's name, as the journal and MQTT name the escort (never the UID). */
+  name: string;
+  /** Normalised like a badge's UID. */
+  uid: string;
+  opensAlone?: boolean;
+  enrolledAt: number;
+}
+
+/**
+ * The first half of an escort pair at a door: who tapped and when. It lives in live state and
+ * expires by the clock (policy.escortWindowMs); the decision takes it as input.
+ */
+export type EscortHalf =
+  | { half: 'guest'; at: number; tap: Tap; visitId: string }
+  | { half: 'escort'; at: number; escortId: string };
 
 /**
  * uid: the UID alone (weak); secure: AES mutual authentication with the badge's diversified
@@ -299,6 +328,8 @@ export interface AccessPolicyConfig {
   endAtOfficeClose: boolean;
   /** Keypad lockout: this many wrong codes within windowMs locks the keypad for lockMs. */
   keypadLockout: { attempts: number; windowMs: number; lockMs: number };
+  /** Both halves of an escort pair at an escort door come within this time (absent: 10 s). */
+  escortWindowMs?: number;
 }
 
 // ---------------------------------------------------------------- access
@@ -327,7 +358,13 @@ export type DenyReason =
   | 'unknown_code'
   | 'no_keypad'
   | 'keypad_locked'
-  | 'credential_invalid';
+  | 'credential_invalid'
+  /** An escort door: the guest's valid tap waits for an escort's card (no unlock yet). */
+  | 'awaiting_escort'
+  /** An escort door: the escort's card waits for a guest's tap (no unlock yet). */
+  | 'awaiting_guest'
+  /** An escort card alone where it does not open by itself (no guest waiting at an escort door). */
+  | 'escort_required';
 
 export const DENY_REASONS: readonly DenyReason[] = [
   'unknown_reader',
@@ -345,7 +382,13 @@ export const DENY_REASONS: readonly DenyReason[] = [
   'no_keypad',
   'keypad_locked',
   'credential_invalid',
+  'awaiting_escort',
+  'awaiting_guest',
+  'escort_required',
 ];
+
+/** Refusals that are half of an escort pair, not a refusal: no unlock, and nobody turned away. */
+export const ESCORT_WAITS: readonly DenyReason[] = ['awaiting_escort', 'awaiting_guest'];
 
 export type Decision =
   | {
@@ -353,8 +396,11 @@ export type Decision =
       readerId: string;
       doorId: string;
       direction: Direction;
-      visitId: string;
+      /** Absent only when an escort card opened alone (escorts[].opensAlone). */
+      visitId?: string;
       badgeId?: string;
+      /** The escort card that completed the pair, or opened alone. */
+      escortId?: string;
       pulseMs: number;
     }
   | {
@@ -365,6 +411,7 @@ export type Decision =
       reason: DenyReason;
       visitId?: string;
       badgeId?: string;
+      escortId?: string;
     };
 
 /** What the gateway knows where a tap is decided: everything from memory, indexed. */
@@ -385,6 +432,10 @@ export interface AccessSnapshot {
   keypads: ReadonlyMap<string, { failures: number[]; lockedUntil?: number }>;
   /** Access withdrawn before its journal write is durable (absent: none pending). */
   revoked?: Revocations;
+  /** Enrolled escort cards by UID (absent: none). */
+  escortsByUid?: ReadonlyMap<string, EscortCard>;
+  /** Per escort door, the first half of a pair waiting for the second (absent: none). */
+  escortPending?: ReadonlyMap<string, EscortHalf>;
 }
 
 /**

@@ -569,8 +569,8 @@ export interface StepTiming {
 }
 
 /**
- * Derived from the visit's history; `firstEntryAt` (the first granted entry after the badge)
- * ends the escort step. A step that has not ended yet is timed up to `now` when given. A step
+ * Derived from the visit's history; `firstEntryAt` (the visit's escortedAt, else its first granted
+ * entry after the badge) ends the escort step. A step that has not ended yet is timed up to `now` when given. A step
  * that starts or ends with a step done elsewhere (the desk application) is not timed: its time
  * here is the push's, not the step's.
  */

@@ -84,6 +84,11 @@ export const Visit = Type.Object({
   documentReturned: Opt(Type.Boolean()),
   hasAccessCode: Type.Boolean({ description: 'A keypad code is active (its value is shown once, at issue)' }),
   firstEntryAt: Opt(Type.Integer()),
+  escortedAt: Opt(
+    Type.Integer({
+      description: "The first entry an escort's card completed at an escort door: ends SOP step 6",
+    }),
+  ),
   history: Type.Array(
     Type.Object({
       action: Type.String(),
@@ -422,6 +427,29 @@ export const BadgeCreate = Type.Object(
   { additionalProperties: false },
 );
 
+export const EscortCard = Type.Object({
+  id: Type.String(),
+  name: Type.String({ description: 'The staff member; journal and MQTT name the escort by it' }),
+  uid: Type.String(),
+  opensAlone: Type.Optional(Type.Boolean({ description: 'Opens doors by itself, without a guest' })),
+  enrolledAt: Type.Integer({ description: 'Epoch ms' }),
+});
+
+export const EscortCreate = Type.Object(
+  {
+    name: Text(80),
+    uid: Type.String({ pattern: '^[0-9A-Fa-f:\\- ]{8,40}$', description: 'Hex UID, 4/7/10 bytes' }),
+    opensAlone: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "The card opens doors by itself (an escort door too), within the door's credential mode; default: it only completes a guest's tap at an escort door",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Host = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -466,6 +494,9 @@ export const Door = Type.Object({
   credential: Enum(
     ['uid', 'secure', 'secure-or-uid'] as const,
     'What a badge must prove at this door (config doors[].credential); uid is weak: a UID can be copied',
+  ),
+  escort: Type.Optional(
+    Type.Boolean({ description: "true: a guest enters only with an escort's card (config doors[].escort)" }),
   ),
   locked: Type.Boolean(),
   open: Type.Optional(Type.Boolean()),

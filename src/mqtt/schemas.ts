@@ -166,6 +166,12 @@ export const EventPayload = Type.Object(
       }),
     ),
     badge: Type.Optional(Type.String({ description: 'Label of the badge (not its UID).' })),
+    escort: Type.Optional(
+      Type.String({
+        description:
+          "Escort doors: the escort card's name (its id once revoked; never its UID), on the tap that completed a guest's pair, an escort card's own tap, or its wait (awaiting_guest).",
+      }),
+    ),
     alarm: Type.Optional(Alarm),
     cleared: Type.Optional(Type.Array(Alarm, { description: 'door.closed: the alarms this closing ended.' })),
     ms: Type.Optional(

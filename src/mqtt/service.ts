@@ -96,7 +96,12 @@ export interface MqttServiceOptions {
 /** An event as published on pintu/events: no personal data but the visit id and the display name. */
 export function eventOf(
   entry: JournalEntry,
-  lookup: { guest(visitId: string): string | undefined; badge(badgeId: string): string | undefined },
+  lookup: {
+    guest(visitId: string): string | undefined;
+    badge(badgeId: string): string | undefined;
+    /** An escort card's name (absent: revoked since; then its id is published). */
+    escort?(escortId: string): string | undefined;
+  },
 ): MqttEvent {
   const e: MqttEvent = {
     seq: entry.seq,
@@ -121,6 +126,7 @@ export function eventOf(
       const guest = lookup.guest(p.visitId);
       if (guest) e.guest = guest;
     }
+    if (p.escortId) e.escort = lookup.escort?.(p.escortId) ?? p.escortId;
   } else if (entry.type.startsWith('door.')) {
     const p = entry.payload as {
       doorId: string;
@@ -652,6 +658,7 @@ export class MqttService {
         return v ? displayName(v.guestName, mode) : undefined;
       },
       badge: (badgeId) => state.badges.get(badgeId)?.label,
+      escort: (escortId) => state.escorts.get(escortId)?.name,
     });
     await this.events.publish(this.topics.events, JSON.stringify(event));
     if (this.log.isLevelEnabled('debug')) {

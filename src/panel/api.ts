@@ -189,6 +189,15 @@ export interface Appointment {
   status: 'expected' | 'arrived' | 'no_show' | 'cancelled';
 }
 
+/** An escort card (GET /escorts, admin only). */
+export interface EscortCard {
+  id: string;
+  name: string;
+  uid: string;
+  opensAlone?: boolean;
+  enrolledAt: number;
+}
+
 export interface Badge {
   id: string;
   label: string;
@@ -208,6 +217,8 @@ export interface Door {
   kind: string;
   /** uid is weak (a UID can be copied); secure: the badge proves its key. */
   credential: 'uid' | 'secure' | 'secure-or-uid';
+  /** A guest enters only with an escort's card. */
+  escort?: boolean;
   locked: boolean;
   open?: boolean;
   fault?: string;

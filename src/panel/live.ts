@@ -37,6 +37,8 @@ const TYPES = [
   'badge.found',
   'badge.removed',
   'badge.personalised',
+  'escort.enrolled',
+  'escort.revoked',
   'host.saved',
   'host.removed',
   'privacy.erased',

@@ -2,10 +2,17 @@
 // memory, synchronously, and the lock is driven before anything touches the disk; the
 // journal write follows and the bus hears of the tap once it is durable.
 import { createHmac } from 'node:crypto';
-import { decide, normaliseUid } from '../domain/access.js';
+import { decide, nextEscortHalf, normaliseUid } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
 import { type AccessEvent, type JournalEntry, UNKNOWN_CARD_PREFIX } from '../domain/events.js';
-import type { Actor, CredentialMode, Decision, Role, Tap } from '../domain/types.js';
+import {
+  type Actor,
+  type CredentialMode,
+  type Decision,
+  ESCORT_WAITS,
+  type Role,
+  type Tap,
+} from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
 import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
@@ -123,6 +130,7 @@ export class AccessService {
       door: decision.doorId ?? '',
     });
     state.applyDecision(decision, now);
+    if (decision.doorId) this.foldEscortHalf(decision.doorId, tap, decision, now);
     if (tap.kind === 'forged' && !this.forgedBudget.take(read.readerId)) {
       // Over the room's budget: counted above, journaled later as part of a count.
       return { kind: 'door', decision, recorded: Promise.resolve(undefined) };
@@ -137,6 +145,7 @@ export class AccessService {
         ...(decision.direction ? { direction: decision.direction } : {}),
         ...(decision.badgeId ? { badgeId: decision.badgeId } : {}),
         ...(decision.visitId ? { visitId: decision.visitId } : {}),
+        ...(decision.escortId ? { escortId: decision.escortId } : {}),
         ...(decision.granted ? {} : { reason: decision.reason }),
       },
     };
@@ -153,8 +162,18 @@ export class AccessService {
         return undefined;
       },
     );
-    this.readers.get(read.readerId)?.feedback?.(decision.granted ? 'granted' : 'denied');
+    // Half of an escort pair is no refusal: the reader stays silent while the other half comes.
+    if (decision.granted || !ESCORT_WAITS.includes(decision.reason))
+      this.readers.get(read.readerId)?.feedback?.(decision.granted ? 'granted' : 'denied');
     return { kind: 'door', decision, recorded };
+  }
+
+  /** The door's waiting escort half after this decision: live state only, never journaled. */
+  private foldEscortHalf(doorId: string, tap: Tap, decision: Decision, now: number): void {
+    const pending = this.core.state.escortPending;
+    const next = nextEscortHalf(pending.get(doorId), tap, decision, now);
+    if (next) pending.set(doorId, next);
+    else pending.delete(doorId);
   }
 
   /** Forged taps of a reader left out of the journal: one denial entry that says how many. */
@@ -252,6 +271,8 @@ export class AccessService {
       kind: string;
       /** What a badge must prove here (uid is weak: a UID can be copied). */
       credential: CredentialMode;
+      /** A guest enters only with an escort's card (doors[].escort required). */
+      escort?: true;
       lockdown: boolean;
       /** Unlocked by hold() and not locked since. */
       held: boolean;
@@ -265,6 +286,7 @@ export class AccessService {
         name: d.name,
         kind: d.kind,
         credential: d.credential,
+        ...(d.escort === 'required' ? { escort: true as const } : {}),
         lockdown: this.inLockdown(d.id),
         held: this.held.has(d.id) && !state.locked,
         ...state,

@@ -17,7 +17,7 @@ export type ShownEntry = Omit<JournalEntry, 'payload'> & { payload: Readonly<Rec
 
 export class EventView {
   constructor(
-    private readonly state: Pick<LiveState, 'badges'>,
+    private readonly state: Pick<LiveState, 'badges' | 'escorts'>,
     /** The keyed hash of an unknown card (AccessService.cardHash). */
     private readonly cardHash: (uid: string) => string,
     /** The guest's name for a visit still open or closed lately ('' once erased). */
@@ -36,7 +36,11 @@ export class EventView {
         const visitId = 'visitId' in entry.payload ? entry.payload.visitId : undefined;
         const name = visitId ? this.guestName(visitId) : undefined;
         const guest = name ? displayName(name, this.guestNameMode) : undefined;
-        if (uid === undefined && label === undefined && guest === undefined) return entry;
+        const escortId = 'escortId' in entry.payload ? entry.payload.escortId : undefined;
+        // The escort by name, as on pintu/events (its id once revoked).
+        const escort = escortId ? (this.state.escorts.get(escortId)?.name ?? escortId) : undefined;
+        if (uid === undefined && label === undefined && guest === undefined && escort === undefined)
+          return entry;
         let card: string | undefined = uid;
         if (uid !== undefined && role !== 'admin' && !isHashedCard(uid)) {
           // A pool badge is named by its label; a card of no badge (an old journal's raw UID) by its hash.
@@ -49,12 +53,14 @@ export class EventView {
             ...(card !== undefined ? { uid: card } : {}),
             ...(label ? { badgeLabel: label } : {}),
             ...(guest ? { guest } : {}),
+            ...(escort ? { escort } : {}),
           },
         };
       }
       case 'badge.added':
       case 'badge.found':
-      case 'badge.personalised': {
+      case 'badge.personalised':
+      case 'escort.enrolled': {
         if (role === 'admin') return entry;
         const { uid: _uid, ...rest } = entry.payload;
         return { ...entry, payload: rest };

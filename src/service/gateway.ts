@@ -27,6 +27,7 @@ import { Core } from './core.js';
 import { DirectoryService } from './directory.js';
 import { DoorService } from './doors.js';
 import { EnrolmentService } from './enrolment.js';
+import { EscortService } from './escorts.js';
 import { EventView } from './event-view.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
@@ -75,6 +76,8 @@ export interface Gateway {
   /** Throttles every password check an unauthenticated client causes (HTTP login, MQTT connect). */
   passwordGate: PasswordGate;
   directory: DirectoryService;
+  /** Escort cards (SOP step 6). */
+  escorts: EscortService;
   /** Personalising secure badges on a desk reader. */
   enrolment: EnrolmentService;
   privacy: PrivacyService;
@@ -111,6 +114,7 @@ export function policyOf(config: Config): AccessPolicyConfig {
       windowMs: a.keypadLockout.windowSeconds * 1000,
       lockMs: a.keypadLockout.lockSeconds * 1000,
     },
+    escortWindowMs: a.escortWindowSeconds * 1000,
   };
 }
 
@@ -126,6 +130,7 @@ export function doorsOf(config: Config): Map<string, Door> {
         failMode: d.failMode,
         antiPassback: d.antiPassback,
         credential: doorCredential(config, d),
+        ...(d.escort === 'required' ? { escort: 'required' as const } : {}),
         ...(d.hours ? { hours: { days: [...d.hours.days], open: d.hours.open, close: d.hours.close } } : {}),
       },
     ]),
@@ -376,6 +381,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     accounts,
     passwordGate,
     directory,
+    escorts: new EscortService(core),
     enrolment,
     privacy,
     reports,

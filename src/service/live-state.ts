@@ -15,6 +15,8 @@ import type {
   Decision,
   DenyReason,
   Door,
+  EscortCard,
+  EscortHalf,
   Host,
   Reader,
   Session,
@@ -48,6 +50,8 @@ export interface PersistedState {
   presence?: Record<string, string[]>;
   /** Keypad reader id -> recent wrong codes and lock end: a lockout outlives a restart. */
   keypads?: Record<string, Keypad>;
+  /** Enrolled escort cards (absent before issue 14: none). */
+  escorts?: EscortCard[];
 }
 
 export interface LockdownSetter {
@@ -105,6 +109,14 @@ export class LiveState implements AccessSnapshot {
   /** Visit id -> the area it is in; a visit outside has no entry (domain/areas.ts). */
   readonly presence = new Map<string, string>();
   readonly keypads = new Map<string, Keypad>();
+  /** Escort cards by id, and by UID for the decision. */
+  readonly escorts = new Map<string, EscortCard>();
+  readonly escortsByUid = new Map<string, EscortCard>();
+  /**
+   * Per escort door, the first half of a pair (domain/access.ts nextEscortHalf). Not saved: it
+   * lives for seconds, and after a restart both halves are simply tapped again.
+   */
+  readonly escortPending = new Map<string, EscortHalf>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
   /** The last visits closed, so a caller can still show the visit it just closed. */
@@ -133,6 +145,7 @@ export class LiveState implements AccessSnapshot {
       by: new Map(Object.entries(persisted.lockdown.by ?? {})),
     };
     for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
+    for (const e of persisted.escorts ?? []) this.putEscort(e);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
@@ -169,6 +182,7 @@ export class LiveState implements AccessSnapshot {
       },
       areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
+      escorts: [...this.escorts.values()],
     };
   }
 
@@ -189,6 +203,23 @@ export class LiveState implements AccessSnapshot {
     if (old && old.uid !== b.uid) this.badgesByUid.delete(old.uid);
     this.badges.set(b.id, b);
     this.badgesByUid.set(b.uid, b);
+  }
+
+  putEscort(e: EscortCard): void {
+    const old = this.escorts.get(e.id);
+    if (old) this.escortsByUid.delete(old.uid);
+    this.escorts.set(e.id, e);
+    this.escortsByUid.set(e.uid, e);
+  }
+
+  removeEscort(id: string): void {
+    const old = this.escorts.get(id);
+    if (!old) return;
+    this.escorts.delete(id);
+    this.escortsByUid.delete(old.uid);
+    // A half it left waiting opens nothing any more (the decision checks too).
+    for (const [doorId, half] of this.escortPending)
+      if (half.half === 'escort' && half.escortId === id) this.escortPending.delete(doorId);
   }
 
   removeBadge(id: string): void {
@@ -223,12 +254,14 @@ export class LiveState implements AccessSnapshot {
    * Idempotent, so replaying a tap that a saved state already holds changes nothing.
    */
   applyDecision(d: Decision, at: number): void {
-    if (!d.granted) return;
+    if (!d.granted || !d.visitId) return;
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
     this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
-    if (d.direction === 'in' && visit.firstEntryAt === undefined && visit.state === 'badged') {
-      this.visits.set(visit.id, { ...visit, firstEntryAt: at });
+    if (d.direction !== 'in' || visit.state !== 'badged') return;
+    if (visit.firstEntryAt === undefined) this.visits.set(visit.id, { ...visit, firstEntryAt: at });
+    if (d.escortId && visit.escortedAt === undefined) {
+      this.visits.set(visit.id, { ...(this.visits.get(visit.id) ?? visit), escortedAt: at });
     }
   }
 
@@ -322,6 +355,7 @@ export class LiveState implements AccessSnapshot {
               doorId: p.doorId,
               direction: p.direction,
               visitId: p.visitId,
+              ...(p.escortId ? { escortId: p.escortId } : {}),
               pulseMs: 0,
             },
             e.at,
@@ -358,6 +392,18 @@ export class LiveState implements AccessSnapshot {
           });
         break;
       }
+      case 'escort.enrolled':
+        this.putEscort({
+          id: e.payload.escortId,
+          name: e.payload.name,
+          uid: e.payload.uid,
+          ...(e.payload.opensAlone ? { opensAlone: true } : {}),
+          enrolledAt: e.at,
+        });
+        break;
+      case 'escort.revoked':
+        this.removeEscort(e.payload.escortId);
+        break;
       case 'host.saved': {
         const p = e.payload;
         const old = this.hosts.get(p.hostId);

@@ -101,6 +101,10 @@ const HTTP_POLICY = `
   POST    /api/v1/badges/personalise                 A R . . .
   POST    /api/v1/badges/recycle                     A R . . .
   DELETE  /api/v1/badges/{id}                        A R . . .
+  # ---- escort cards (SOP step 6): the admin enrols staff cards
+  GET     /api/v1/escorts                            A . . . .
+  POST    /api/v1/escorts                            A . . . .
+  DELETE  /api/v1/escorts/{id}                       A . . . .
   GET     /api/v1/hosts                              A R S H F
   PUT     /api/v1/hosts/{id}                         A . . . .   /api/v1/hosts/kabag-umum
   PUT     /api/v1/hosts/{id}/delegates               A . . H .   /api/v1/hosts/kabag-umum/delegates

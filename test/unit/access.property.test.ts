@@ -35,6 +35,7 @@ import {
 } from './fixtures/domain.js';
 
 const RUNS = { numRuns: 1000 };
+const ESCORT_REASONS: readonly DenyReason[] = ['awaiting_escort', 'awaiting_guest', 'escort_required'];
 
 const DOOR_IDS = ['ent', 'r1', 'r2', 'r3'] as const;
 const READER_IDS = ['rd0', 'rd1', 'rd2', 'rd3', 'rd4', 'rd5', 'rd6', 'rd7'] as const;
@@ -500,7 +501,9 @@ describe('decide over arbitrary snapshots', () => {
       const o = outcome(decide(s, tap, now));
       counts.set(o, (counts.get(o) ?? 0) + 1);
     }
-    for (const reason of DENY_REASONS) expect(counts.get(reason) ?? 0, reason).toBeGreaterThan(0);
+    // Escort doors and cards are not generated here: test/unit/escort.property.test.ts covers them.
+    for (const reason of DENY_REASONS.filter((r) => !ESCORT_REASONS.includes(r)))
+      expect(counts.get(reason) ?? 0, reason).toBeGreaterThan(0);
     expect(counts.get('granted') ?? 0).toBeGreaterThan(300);
     expect(counts.get('anti_passback') ?? 0).toBeGreaterThan(5);
   });
@@ -532,7 +535,7 @@ describe('decide over arbitrary snapshots', () => {
     expect(d.pulseMs).toBe(door.pulseMs);
     expect(s.lockdown.global).toBe(false);
     expect(s.lockdown.doors.has(d.doorId)).toBe(false);
-    const v = s.visits.get(d.visitId)!;
+    const v = s.visits.get(d.visitId ?? '')!;
     expect(v).toBeDefined();
     if (tap.kind === 'nfc') {
       const b = s.badgesByUid.get(tap.uid)!;
@@ -588,7 +591,7 @@ describe('decide over arbitrary snapshots', () => {
 
   test.prop([arbCase], RUNS)('(d) a grant only ever goes to an accepted or badged visit', ([s, tap, now]) => {
     const d = decide(s, tap, now);
-    if (d.granted) expect(['accepted', 'badged']).toContain(s.visits.get(d.visitId)?.state);
+    if (d.granted) expect(['accepted', 'badged']).toContain(s.visits.get(d.visitId ?? '')?.state);
   });
 
   // (e)

@@ -120,6 +120,7 @@ describe('embedded defaults (no file)', () => {
       endAtOfficeClose: true,
       codeLength: 6,
       keypadLockout: { attempts: 5, windowSeconds: 300, lockSeconds: 600 },
+      escortWindowSeconds: 10,
       facilitiesMayReleaseLockdown: false,
       debounceMs: 1500,
       readerOfflineSeconds: 2,
@@ -156,6 +157,7 @@ describe('embedded defaults (no file)', () => {
         antiPassback: false,
         heldOpenSeconds: 30,
         credential: 'uid',
+        escort: 'none',
       },
       {
         id: 'ruang-kabag',
@@ -167,6 +169,7 @@ describe('embedded defaults (no file)', () => {
         antiPassback: false,
         heldOpenSeconds: 30,
         credential: 'uid',
+        escort: 'none',
       },
     ]);
   });
@@ -678,6 +681,13 @@ describe('environment overrides', () => {
     ]);
     expect(problems(undefined, { PINTU_CONFIG_DOORS__PULSE_MS: '1000' })[0]).toMatch(
       /^PINTU_CONFIG_DOORS__PULSE_MS: doors is a list/,
+    );
+  });
+
+  it('names the escort keys when they are wrong', () => {
+    expect(problems('access:\n  escortWindowSeconds: 0\n')[0]).toMatch(/^access\.escortWindowSeconds: /);
+    expect(problems(undefined, { PINTU_CONFIG_DOORS__1__ESCORT: 'always' })[0]).toMatch(
+      /^doors\[1\]\.escort: .*(none|required)/,
     );
   });
 

@@ -365,6 +365,59 @@ describe('MonthlyRecapBuilder', () => {
     ]);
   });
 
+  it('ends the escort step at the escort door (issue 14), else at the first entry', () => {
+    seq = 0;
+    const day = '2026-12-10';
+    const visit = (id: string, badgeAt: number) => [
+      arrive(id, t(day, '09:00'), 'h1', 'Warga', 'Rapat'),
+      screen(id, t(day, '09:01')),
+      guestbook(id, t(day, '09:02')),
+      decide(id, t(day, '09:03'), 'accepted'),
+      badge(id, badgeAt, `b-${id}`, 'ktp'),
+    ];
+    const escorted = (at: number, visitId: string) =>
+      ev('access.granted', at, {
+        readerId: 'ruang-kabag-in',
+        doorId: 'ruang-kabag',
+        direction: 'in',
+        kind: 'nfc',
+        visitId,
+        escortId: 'esc-ani',
+      });
+    const waits = (at: number) =>
+      ev('access.denied', at, {
+        readerId: 'ruang-kabag-in',
+        doorId: 'ruang-kabag',
+        direction: 'in',
+        kind: 'nfc',
+        visitId: 'E1',
+        reason: 'awaiting_escort',
+      });
+    const b = new MonthlyRecapBuilder(ctx);
+    for (const e of [
+      // E1: through the entrance 1 min after the badge, with the escort at the room 4 min after it.
+      ...visit('E1', t(day, '09:04')),
+      tap('lobby', 'in', t(day, '09:05'), 'E1'),
+      waits(t(day, '09:07')),
+      escorted(t(day, '09:08'), 'E1'),
+      tap('lobby', 'in', t(day, '09:30'), 'E1'),
+      // E2: no escort door; its first entry 2 min after the badge, counted at its checkout.
+      ...visit('E2', t(day, '10:00')),
+      tap('lobby', 'in', t(day, '10:02'), 'E2'),
+      checkout('E2', t(day, '11:00'), true, true),
+      // E3: still in, entered 6 min after its badge, no escort door yet.
+      ...visit('E3', t(day, '12:00')),
+      tap('lobby', 'in', t(day, '12:06'), 'E3'),
+    ])
+      b.add(e);
+    const escort = b.result().steps.find((x) => x.step === 'escort');
+    expect(escort).toMatchObject({ count: 3, medianMinutes: 4, overStandard: 2 });
+    // A wait for the escort is half of a pair, not a refusal.
+    expect(b.result().denials).toEqual([]);
+    // Read twice: the open visit is counted as the recap is read, not kept.
+    expect(b.result().steps.find((x) => x.step === 'escort')?.count).toBe(3);
+  });
+
   it('is JSON-friendly and result() does not consume the builder', () => {
     const b = new MonthlyRecapBuilder(ctx);
     for (const e of entries) b.add(e);

@@ -45,6 +45,53 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     async (req, reply) => reply.code(201).send(await directory.addBadge(req.body, principalOf(req).actor)),
   );
 
+  app.get(
+    '/escorts',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['escorts'],
+        operationId: 'listEscorts',
+        summary: 'Escort cards: staff cards that accompany guests through escort doors (SOP step 6)',
+        response: { 200: { type: 'array', items: S.EscortCard }, ...errors },
+      },
+    },
+    async () => gateway.escorts.list(),
+  );
+
+  app.post<{ Body: Static<typeof S.EscortCreate> }>(
+    '/escorts',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['escorts'],
+        operationId: 'createEscort',
+        summary: "Enrol a staff member's card as an escort card",
+        body: S.EscortCreate,
+        response: { 201: S.EscortCard, ...errors },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await gateway.escorts.enrol(req.body, principalOf(req).actor)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/escorts/:id',
+    {
+      config: { roles: ADMIN },
+      schema: {
+        tags: ['escorts'],
+        operationId: 'revokeEscort',
+        summary: 'Revoke an escort card: it completes no pair from now on',
+        params: S.IdParams,
+        response: { 200: S.Ok, ...errors },
+      },
+    },
+    async (req) => {
+      await gateway.escorts.revoke(req.params.id, principalOf(req).actor);
+      return { ok: true };
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: { lost: boolean } }>(
     '/badges/:id/lost',
     {

@@ -40,7 +40,7 @@ export async function eventRoutes(
         summary: 'Journal entries, newest first, paged by beforeSeq',
         description:
           '`type` takes a comma-separated list of event types or prefixes ending in ".", e.g. `access.,visit.checked_out`. ' +
-          'A tap names its badge by `badgeLabel` and the guest of its visit by `guest` (as display.guestName shapes the name); ' +
+          'A tap names its badge by `badgeLabel`, the guest of its visit by `guest` (as display.guestName shapes the name) and an escort card by `escort` (its name); ' +
           'badge UIDs (`uid`) are shown to admin only, and an unknown card ' +
           'appears as its keyed hash (`unk:` and 16 hex).',
         querystring: S.EventsQuery,

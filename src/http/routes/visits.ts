@@ -22,7 +22,11 @@ const DECIDE: Role[] = ['admin', 'receptionist', 'host'];
 
 export function visitBody(v: Visit, now: number): Static<typeof S.Visit> {
   const { accessCode, ...rest } = v;
-  return { ...rest, hasAccessCode: Boolean(accessCode), timings: stepTimings(v, v.firstEntryAt, now) };
+  return {
+    ...rest,
+    hasAccessCode: Boolean(accessCode),
+    timings: stepTimings(v, v.escortedAt ?? v.firstEntryAt, now),
+  };
 }
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };

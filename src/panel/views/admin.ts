@@ -2,7 +2,7 @@
 // configuration, shown), the badge pool (enrol a badge by tapping it on the desk reader),
 // retention of guest data, and the approval webhook.
 import { ROLES } from '../../domain/types.js';
-import { ApiError, api, type Badge, type Host, type TapResult } from '../api.js';
+import { ApiError, api, type Badge, type EscortCard, type Host, type TapResult } from '../api.js';
 import { deskReader, deskReaderPicker, nextTapPath } from '../desk-reader.js';
 import { busy, checkbox, field, h, replace, toast } from '../dom.js';
 import { dateTime } from '../format.js';
@@ -104,6 +104,7 @@ export function adminView(root: HTMLElement): () => void {
   const users = h('div');
   const hosts = h('div');
   const badges = h('div');
+  const escorts = h('div');
   const settings = h('div');
   replace(
     root,
@@ -116,6 +117,7 @@ export function adminView(root: HTMLElement): () => void {
         ['a-hosts', t('hosts')],
         ['a-doors', t('doorsReaders')],
         ['a-badges', t('badges')],
+        ['a-escorts', t('escorts')],
         ['a-settings', t('settings')],
       ].map(([id, label]) =>
         h(
@@ -137,6 +139,7 @@ export function adminView(root: HTMLElement): () => void {
     section('a-hosts', t('hosts'), hosts),
     section('a-doors', t('doorsReaders'), doorsAndReaders()),
     section('a-badges', t('badges'), badges),
+    section('a-escorts', t('escorts'), escorts),
     section('a-settings', t('settings'), settings),
   );
   for (const el of root.querySelectorAll<HTMLElement>('section h2')) el.tabIndex = -1;
@@ -495,6 +498,72 @@ export function adminView(root: HTMLElement): () => void {
     );
   }
 
+  // ------------------------------------------------------------ escort cards
+  async function loadEscorts(): Promise<void> {
+    const list = await api<EscortCard[]>('GET', '/escorts');
+    const name = h('input', { type: 'text', required: true, maxlength: 80, autocomplete: 'off' });
+    const uid = h('input', {
+      type: 'text',
+      required: true,
+      pattern: '[0-9A-Fa-f:\\- ]{8,40}',
+      autocomplete: 'off',
+      class: 'mono',
+    }) as HTMLInputElement;
+    const alone = checkbox(t('opensAlone'));
+    const add = h('button', { type: 'submit' }, t('enrolEscort')) as HTMLButtonElement;
+    replace(
+      escorts,
+      h('p', { class: 'hint' }, t('escortsHint')),
+      table(
+        [t('escortName'), t('uid'), t('opensAlone'), ''],
+        list.map((e) => [
+          h('strong', null, e.name),
+          h('span', { class: 'mono' }, e.uid),
+          t(e.opensAlone ? 'opensAlone' : 'opensAloneNo'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small danger',
+              onClick: () => {
+                if (confirm(`${t('revoke')} ${e.name}?`))
+                  void api('DELETE', `/escorts/${e.id}`).then(loadEscorts, fail);
+              },
+            },
+            t('revoke'),
+          ),
+        ]),
+        t('escorts'),
+      ),
+      h(
+        'form',
+        {
+          class: 'inline-form',
+          onSubmit: (ev: Event) => {
+            ev.preventDefault();
+            void busy(add, async () => {
+              try {
+                await api('POST', '/escorts', {
+                  name: name.value.trim(),
+                  uid: uid.value.trim(),
+                  opensAlone: alone.input.checked,
+                });
+                toast(`${t('escortEnrolled')}: ${name.value.trim()}`, 'ok');
+                await loadEscorts();
+              } catch (err) {
+                fail(err);
+              }
+            });
+          },
+        },
+        field(t('escortName'), name),
+        field(t('uid'), uid),
+        alone.row,
+        add,
+      ),
+    );
+  }
+
   // ------------------------------------------------------------ settings
   async function loadSettings(): Promise<void> {
     const s = await api<Settings>('GET', '/admin/settings');
@@ -596,11 +665,14 @@ export function adminView(root: HTMLElement): () => void {
     );
   }
 
-  const all = () => Promise.all([loadUsers(), loadHosts(), loadBadges(), loadSettings()]).catch(fail);
+  const all = () =>
+    Promise.all([loadUsers(), loadHosts(), loadBadges(), loadEscorts(), loadSettings()]).catch(fail);
   const off = live.on(['badge.'], () => void loadBadges().catch(fail));
+  const offEscorts = live.on(['escort.'], () => void loadEscorts().catch(fail));
   void all();
   return () => {
     off();
+    offEscorts();
     enrolAbort?.abort();
   };
 }

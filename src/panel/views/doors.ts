@@ -38,11 +38,12 @@ function eventText(e: JournalEntry): string {
     badgeLabel?: string;
     /** The guest as display.guestName shapes the name (absent: none, or erased). */
     guest?: string;
+    escort?: string;
     command?: string;
   };
   const door = p.doorId ? doorName(p.doorId) : p.global ? '*' : '';
   // The badge by its printed label (the API shows UIDs to admin only), then its guest.
-  const badge = `${p.badgeLabel ? ` · ${p.badgeLabel}` : ''}${p.guest ? ` · ${p.guest}` : ''}`;
+  const badge = `${p.badgeLabel ? ` · ${p.badgeLabel}` : ''}${p.guest ? ` · ${p.guest}` : ''}${p.escort ? ` · ${t('escortShort')}: ${p.escort}` : ''}`;
   const L = recapLabels();
   switch (e.type) {
     case 'access.granted':
@@ -140,6 +141,7 @@ export function doorsView(root: HTMLElement): () => void {
       },
       h('h3', { id: `door-${d.id}` }, d.name),
       h('p', { class: 'muted' }, d.kind === 'entrance' ? t('entrance') : t('room')),
+      d.escort ? h('p', { 'data-escort': '' }, t('escortRequired')) : null,
       d.credential === 'secure'
         ? null
         : h(
