@@ -39,13 +39,28 @@ export class EscortService {
   }
 
   revoke(escortId: string, actor: Actor): Promise<void> {
-    return this.core.transact(actor, () => {
-      const e = this.core.state.escorts.get(escortId);
-      if (!e) throw new DomainError('not_found', `no escort card ${escortId}`);
-      return {
-        events: [{ type: 'escort.revoked', payload: { escortId, name: e.name } }],
-        result: () => undefined,
-      };
-    });
+    return this.core.transact(
+      actor,
+      () => {
+        const e = this.core.state.escorts.get(escortId);
+        if (!e) throw new DomainError('not_found', `no escort card ${escortId}`);
+        return {
+          events: [{ type: 'escort.revoked', payload: { escortId, name: e.name } }],
+          result: () => undefined,
+        };
+      },
+      // Deny early: the card stops counting for the decision (alone, or as the second person
+      // of a pair, a waiting half included) now, before the write; applying the entry makes it
+      // durable, and a refused revocation puts the card back.
+      () => {
+        const s = this.core.state;
+        const e = s.escorts.get(escortId);
+        if (!e) return () => {};
+        s.escortsByUid.delete(e.uid);
+        return () => {
+          if (s.escorts.get(escortId) === e) s.escortsByUid.set(e.uid, e);
+        };
+      },
+    );
   }
 }

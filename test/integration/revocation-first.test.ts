@@ -128,6 +128,24 @@ describe('revocation before the journal', () => {
     expect(tap('ruang-kabag-in', accessCode!, 'pin').granted).toBe(false);
   });
 
+  it('an escort card revoked opens nothing at once, while its write waits', async () => {
+    const admin: Actor = { kind: 'user', id: 'admin', role: 'admin' };
+    const ESCORT = '04E5C0A7E50001';
+    const card = await t.gateway.escorts.enrol(
+      { name: 'Budi Protokol', uid: ESCORT, opensAlone: true },
+      admin,
+    );
+    expect(tap('pintu-utama-in', ESCORT).granted).toBe(true);
+    const hold = holdJournal(t);
+    const done = t.gateway.escorts.revoke(card.id, admin);
+    expect(tap('pintu-utama-in', ESCORT)).toMatchObject({ granted: false, reason: 'unknown_badge' });
+    await hold.waitFor(1);
+    hold.release();
+    await done;
+    expect(tap('pintu-utama-in', ESCORT).granted).toBe(false);
+    expect(t.gateway.escorts.list()).toEqual([]);
+  });
+
   it('a badge reported lost is refused as lost at once', async () => {
     const spare = t.gateway.directory.badges().find((b) => b.label === 'TAMU-02')!;
     const hold = holdJournal(t);
