@@ -13,6 +13,7 @@ import { addDays, calendarDate, dateTime, localDate, now, time } from './format.
 import { errorText as apiErrorText, getLang, recapLabels, t, tIn } from './i18n.js';
 import { qrSvg } from './qr.js';
 import { waPhone, whatsAppUrl } from './share.js';
+import { openSlip } from './slip.js';
 import { boot, can, host, hostName, purposeText } from './state.js';
 
 type Done = () => void;
@@ -66,7 +67,7 @@ function submitting(
   });
 }
 
-function errorBox(): { el: HTMLElement; show(err: unknown): void; clear(): void } {
+export function errorBox(): { el: HTMLElement; show(err: unknown): void; clear(): void } {
   const el = h('p', { class: 'error', role: 'alert', hidden: true });
   return {
     el,
@@ -91,7 +92,7 @@ function visitSummary(v: Visit): HTMLElement {
   );
 }
 
-function actions(...buttons: Array<HTMLElement | null | false>): HTMLElement {
+export function actions(...buttons: Array<HTMLElement | null | false>): HTMLElement {
   return h('div', { class: 'dialog-actions' }, ...buttons);
 }
 
@@ -840,6 +841,7 @@ export function openBadge(v: Visit, done: Done): void {
                     : null,
                   h('p', { class: 'callout' }, t('escortHint')),
                   actions(
+                    h('button', { type: 'button', onClick: () => openSlip(visit) }, t('slipPrint')),
                     h(
                       'button',
                       { type: 'button', class: 'primary', autofocus: true, onClick: () => d.close() },
