@@ -3,7 +3,11 @@
 // host decides once for the group, badges are bound one after another (desk taps, the leader
 // first against the group's letter), and the letter goes back only when the last badge is back.
 // Who may call each route: authz-matrix.test.ts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
 import type { Role } from '../../src/domain/types.js';
 import { TestApi } from '../support/api.js';
 import { deskWaiting, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -210,4 +214,66 @@ describe('badges, checkout and the letter', () => {
     expect(seq()).toBe(before + 2);
     expect((await badges()).find((b) => b.id === free[1]!.id)?.status).toBe('lost');
   });
+});
+
+describe('after a restart', () => {
+  it.each([
+    ['from the saved state', false],
+    ['replayed from the journal alone (state.json lost)', true],
+  ])(
+    'the group, its letter and the badges out are as before (%s): the letter is still kept',
+    async (_how, lose) => {
+      const dir = await mkdtemp(join(tmpdir(), 'pintu-groups-'));
+      const actor = { kind: 'user', id: 'u-desk', role: 'receptionist' } as const;
+      let groupId = '';
+      const first = await startTestGateway({ dir });
+      try {
+        const { groups, visits, core } = first.gateway;
+        const g = await groups.arrive(
+          {
+            leader: { name: 'Ketua' },
+            members: [{ name: 'A' }],
+            institution: 'Dinas',
+            purpose: 'Rapat',
+            hostId: 'kabag-umum',
+          },
+          actor,
+        );
+        groupId = g.groupId;
+        for (const v of g.visits) {
+          await visits.screen(v.id, { passed: true }, actor);
+          await visits.guestbook(v.id, {}, actor);
+        }
+        await groups.decide(groupId, { outcome: 'accepted', rooms: [] }, actor);
+        const free = [...core.state.badges.values()].filter((b) => b.status === 'available');
+        await groups.badgeNext(groupId, { badge: free[0]!.id, collateral: SURAT }, actor);
+        await groups.badgeNext(groupId, { badge: free[1]!.id }, actor);
+      } finally {
+        await first.close();
+      }
+      if (lose) await rm(join(dir, 'state.json'));
+      const again = await startTestGateway({ dir });
+      try {
+        const [leader, member] = again.gateway.groups.get(groupId);
+        expect(leader).toMatchObject({
+          state: 'badged',
+          group: { leader: true, index: 0 },
+          collateral: { type: 'surat_tugas' },
+        });
+        expect(member).toMatchObject({ state: 'badged', group: { leader: false, index: 1 } });
+        expect(member).not.toHaveProperty('collateral');
+        const refused = await again.gateway.visits
+          .checkout(leader!.id, { badgeReturned: true, documentReturned: true }, actor)
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(refused).toBeInstanceOf(DomainError);
+        expect((refused as DomainError).detail.rule).toBe('group_badges_out');
+      } finally {
+        await again.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
