@@ -187,29 +187,39 @@ type Action =
   | { kind: 'checkoutGroup'; documentReturned: boolean }
   | { kind: 'cancel'; who: number };
 
-const who = fc.nat({ max: 5 });
+/**
+ * Whom an action is for: below 6, the n-th person it fits (the desk's sensible next person), from
+ * 6 on, any person (so the rules meet actions that do not fit, too).
+ */
+const who = fc.nat({ max: 9 });
 // Weighted towards the desk's usual next step (screen passed, the guest book, acceptance, the
 // leader's badge with the letter), so that sequences reach badged members and the letter's return.
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
-    weight: 6,
+    weight: 24,
     arbitrary: fc.record({
       kind: fc.constant('screen' as const),
       who,
-      passed: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+      passed: fc.integer({ min: 0, max: 19 }).map((n) => n > 0),
     }),
   },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('guestbook' as const), who }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('decideAlone' as const), who }) },
   {
-    weight: 2,
+    weight: 24,
+    arbitrary: fc.record({ kind: fc.constant('guestbook' as const), who }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('decideAlone' as const), who }),
+  },
+  {
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.constant('decideGroup' as const),
       accept: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
     }),
   },
   {
-    weight: 6,
+    weight: 24,
     arbitrary: fc.record({
       kind: fc.constant('badge' as const),
       who,
@@ -217,21 +227,39 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   {
-    weight: 3,
+    weight: 12,
     arbitrary: fc.record({ kind: fc.constant('checkout' as const), who, documentReturned: fc.boolean() }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('returnDocument' as const) }) },
   {
-    weight: 1,
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('returnDocument' as const) }),
+  },
+  {
+    weight: 4,
     arbitrary: fc.record({ kind: fc.constant('checkoutGroup' as const), documentReturned: fc.boolean() }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), who }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('cancel' as const), who }),
+  },
 );
 
 function plan(group: Map<string, Visit>, a: Action): VisitEvent[] {
   const ctx = ctxOf(group);
   const all = [...group.values()];
-  const person = (n: number) => group.get(`p${n % group.size}`);
+  const fits: Partial<Record<Action['kind'], readonly string[]>> = {
+    screen: ['arrived'],
+    guestbook: ['screened'],
+    decideAlone: ['awaiting_host'],
+    badge: ['accepted'],
+    checkout: ['badged'],
+    cancel: ['arrived', 'screened', 'awaiting_host', 'accepted'],
+  };
+  const person = (n: number) => {
+    const states = fits[a.kind];
+    const fitting = states ? all.filter((v) => states.includes(v.state)) : [];
+    return n < 6 && fitting.length > 0 ? fitting[n % fitting.length] : group.get(`p${n % group.size}`);
+  };
   switch (a.kind) {
     case 'screen':
       return [
@@ -280,9 +308,30 @@ function plan(group: Map<string, Visit>, a: Action): VisitEvent[] {
 
 const reached = { runs: 0, memberBadged: false, letterBack: false };
 
+/** The desk's usual day for a leader and one member: always among the runs, whatever the seed. */
+const USUAL: [number, Action[]] = [
+  1,
+  [
+    { kind: 'screen', who: 0, passed: true },
+    { kind: 'screen', who: 1, passed: true },
+    { kind: 'guestbook', who: 0 },
+    { kind: 'guestbook', who: 1 },
+    { kind: 'decideGroup', accept: true },
+    { kind: 'badge', who: 1, wrongDocument: false },
+    { kind: 'badge', who: 0, wrongDocument: false },
+    { kind: 'badge', who: 1, wrongDocument: false },
+    { kind: 'returnDocument' },
+    { kind: 'checkout', who: 0, documentReturned: true },
+    { kind: 'checkout', who: 0, documentReturned: false },
+    { kind: 'checkout', who: 1, documentReturned: false },
+    { kind: 'returnDocument' },
+  ],
+];
+
 describe('properties of a group', () => {
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.array(action, { minLength: 20, maxLength: 120 })], {
+  test.prop([fc.integer({ min: 1, max: 4 }), fc.array(action, { minLength: 60, maxLength: 160 })], {
     numRuns: 300,
+    examples: [USUAL],
   })(
     'no person is approved before the group decision; the letter is back only after the last badge',
     (members, actions) => {
@@ -319,7 +368,8 @@ describe('properties of a group', () => {
   );
 
   it('the random sequences reach the states the properties speak of', () => {
-    // Guards the generator: properties that never see a badged member prove nothing.
+    // Guards the generator: properties that never see a badged member prove nothing. The usual
+    // day is always run; the random sequences get there too in most runs of the suite.
     expect(reached.runs).toBeGreaterThan(0);
     expect(reached).toMatchObject({ memberBadged: true, letterBack: true });
   });
