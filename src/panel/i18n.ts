@@ -126,6 +126,7 @@ const ID = {
   groupAllBadged: 'Semua anggota sudah menerima kartu.',
   groupCheckout: 'Rombongan keluar (semua kartu kembali)',
   groupDone: 'Rombongan selesai.',
+  groupMemberNoDocument: 'Anggota rombongan tidak menyerahkan dokumen: Surat Tugas dipegang ketua rombongan.',
   // visitor slip
   slipTitle: 'Slip tamu',
   slipPrint: 'Cetak slip',
@@ -676,6 +677,7 @@ const EN: Record<Key, string> = {
   groupAllBadged: 'Every member has a badge.',
   groupCheckout: 'Group leaves (all badges back)',
   groupDone: 'Group visit closed.',
+  groupMemberNoDocument: "A group member gives no document: the group's letter is held with the leader.",
   // visitor slip
   slipTitle: 'Visitor slip',
   slipPrint: 'Print slip',

@@ -744,14 +744,16 @@ export function openBadge(v: Visit, done: Done): void {
   dialog(t('badgeTitle'), (d) => {
     const err = errorBox();
     const L = recapLabels();
+    // A group's member gives no document: the leader's visit holds the group's letter.
+    const member = v.group !== undefined && !v.group.leader;
     const type = h(
       'select',
-      { required: true },
+      { required: !member },
       DOCUMENT_TYPES.map((k) => h('option', { value: k }, L.documentTypes[k])),
     );
     const number = h('input', {
       type: 'text',
-      required: true,
+      required: !member,
       minlength: 4,
       maxlength: 40,
       autocomplete: 'off',
@@ -780,13 +782,13 @@ export function openBadge(v: Visit, done: Done): void {
         onSubmit: (e: Event) => {
           e.preventDefault();
           err.clear();
-          const problem = documentProblem(type.value, number.value);
+          const problem = member ? undefined : documentProblem(type.value, number.value);
           if (problem) {
             err.show(problem);
             number.focus();
             return;
           }
-          const collateral = { type: type.value, number: number.value.trim() };
+          const collateral = member ? undefined : { type: type.value, number: number.value.trim() };
           const byTap = manual.value === '';
           const reader = deskReader();
           if (byTap && !reader) {
@@ -808,9 +810,10 @@ export function openBadge(v: Visit, done: Done): void {
               const visit = await api<Visit>(
                 'POST',
                 `/visits/${v.id}/badge`,
-                byTap
-                  ? { nextTap: true, reader, waitSeconds: 60, collateral }
-                  : { badge: manual.value, collateral },
+                {
+                  ...(byTap ? { nextTap: true, reader, waitSeconds: 60 } : { badge: manual.value }),
+                  ...(collateral ? { collateral } : {}),
+                },
                 { signal: abort!.signal },
               );
               const label = available.find((b) => b.id === visit.badgeId)?.label ?? visit.badgeId ?? '';
@@ -860,9 +863,10 @@ export function openBadge(v: Visit, done: Done): void {
         },
       },
       visitSummary(v),
-      field(t('docType'), type),
-      field(t('docNumber'), number, t('docNumberHint')),
-      preview,
+      member ? h('p', { class: 'callout' }, t('groupMemberNoDocument')) : null,
+      member ? null : field(t('docType'), type),
+      member ? null : field(t('docNumber'), number, t('docNumberHint')),
+      member ? null : preview,
       field(`${t('manualBadge')} (${t('optional')})`, manual),
       status,
       err.el,
