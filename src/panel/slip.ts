@@ -34,7 +34,12 @@ export function slipContent(v: Visit, badgeLabel: string): HTMLElement {
   const issued = v.history.find((s) => s.action === 'issue_badge')?.at ?? v.createdAt;
   const both = (key: Key) => h('span', null, tIn('id', key), h('em', null, ` / ${tIn('en', key)}`));
   const row = (key: Key, value: string) =>
-    h('div', { class: 'slip-row' }, h('dt', null, both(key)), h('dd', null, value));
+    h(
+      'div',
+      { class: 'slip-row' },
+      h('dt', { class: 'slip-k' }, both(key)),
+      h('dd', { class: 'slip-v' }, value),
+    );
   return h(
     'article',
     { class: 'slip', 'aria-label': t('slipTitle') },
