@@ -1104,6 +1104,13 @@ const VisitsSchema = Section(
       description:
         "Most delegates (secretary, aide: other host logins) a host may name to receive and decide the host's approval requests; 0: none may be named.",
     }),
+    maxGroupMembers: Type.Integer({
+      minimum: 1,
+      maximum: 500,
+      default: 50,
+      description:
+        "Most members a group visit (rombongan) has besides its leader (400 above): one arrival records a visit per person in one journal write, so the write and the desk's list stay bounded.",
+    }),
     appointmentsPerDay: Type.Integer({
       minimum: 1,
       maximum: 10000,

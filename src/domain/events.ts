@@ -7,6 +7,7 @@ import type {
   DenyReason,
   Direction,
   DocumentType,
+  GroupRef,
   Role,
   ScreeningReason,
 } from './types.js';
@@ -26,6 +27,8 @@ export interface VisitArrived {
     unit: string;
     /** The appointment this arrival fulfils (an expected guest); absent: a walk-in. */
     appointmentId?: string;
+    /** A person of a group visit (rombongan): the group's id, and whether this is its leader. */
+    group?: GroupRef;
   };
 }
 export interface VisitScreened {
@@ -62,6 +65,8 @@ export interface VisitDecided {
     doneElsewhere?: true;
     /** Decided by a delegate (the entry's actor) for this host. */
     onBehalfOf?: string;
+    /** The group's one decision, recorded on each of its persons' visits. */
+    groupId?: string;
   };
 }
 export interface VisitGranted {
@@ -75,7 +80,8 @@ export interface VisitRoomsWithdrawn {
 }
 export interface VisitBadgeIssued {
   type: 'visit.badge_issued';
-  payload: { visitId: string; badgeId: string; collateral: Collateral };
+  /** A group member's badge has no collateral of its own: the leader's visit holds the letter. */
+  payload: { visitId: string; badgeId: string; collateral?: Collateral };
 }
 export interface VisitCheckedOut {
   type: 'visit.checked_out';

@@ -155,6 +155,10 @@ export interface MonthlyRecap {
      * month, or by now for the current month) without an arrival.
      */
     noShows: number;
+    /** Group visits (rombongan) that arrived in the month: one per leader's arrival. */
+    groups: number;
+    /** Persons who arrived in a group (leaders and members; each also counts in `visits`). */
+    groupPersons: number;
   };
   /** Refused-at-screening visits per reason, in SOP order (shoes, attire, belongings, other); a
    * visit refused for several reasons counts under each. */
@@ -311,6 +315,8 @@ export class MonthlyRecapBuilder {
     checkedOut: 0,
     expected: 0,
     walkIn: 0,
+    groups: 0,
+    groupPersons: 0,
     noShows: 0,
   };
   /** Appointments dated in the month: the instant their window ends. */
@@ -453,6 +459,10 @@ export class MonthlyRecapBuilder {
           this.totals.expected++;
           this.appointmentsDone.add(p.appointmentId);
         } else this.totals.walkIn++;
+        if (p.group) {
+          this.totals.groupPersons++;
+          if (p.group.leader) this.totals.groups++;
+        }
         bump(this.hostCounts, p.hostId, this.hosts.get(p.hostId)?.name ?? p.hostId);
         const unit = normaliseText(p.unit || this.hosts.get(p.hostId)?.unit);
         bump(this.unitCounts, unit.key, unit.label);

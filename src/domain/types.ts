@@ -138,6 +138,14 @@ export const DEFAULT_PURPOSE_CATEGORIES: readonly PurposeCategory[] = [
   { id: 'lainnya', name: 'Lainnya', nameEn: 'Other' },
 ];
 
+/** A person's place in a group visit: the group's id, the leader (index 0), the desk's order. */
+export interface GroupRef {
+  id: string;
+  leader: boolean;
+  /** 0 for the leader, then the members in the order given at arrival (the badging order). */
+  index: number;
+}
+
 export interface Visit {
   id: string;
   /** Id in an external desk application (sync API); unique when present. */
@@ -151,6 +159,11 @@ export interface Visit {
   purposeCategory?: string;
   /** The appointment this visit fulfils (an expected guest); absent: a walk-in. */
   appointmentId?: string;
+  /**
+   * A group visit (rombongan, domain/group.ts): every person is a visit of their own, linked by
+   * this id; the leader's visit holds the group's one document (Surat Tugas).
+   */
+  group?: GroupRef;
   hostId: string;
   state: VisitState;
   createdAt: number;

@@ -5,6 +5,7 @@
 // after a crash.
 import { DomainError } from './errors.js';
 import type { VisitEvent } from './events.js';
+import { checkLetterMayReturn, checkMemberMayBadge } from './group-rules.js';
 import { isMasked } from './privacy.js';
 import { closeOfDay, dateOf } from './time.js';
 import type {
@@ -12,6 +13,7 @@ import type {
   Actor,
   Collateral,
   Door,
+  GroupRef,
   Host,
   ScreeningReason,
   Visit,
@@ -40,6 +42,8 @@ export type VisitCommand =
       externalId?: string;
       /** The appointment this arrival fulfils (checked by domain/appointment.ts). */
       appointmentId?: string;
+      /** A person of a group visit (domain/group.ts). */
+      group?: GroupRef;
     }
   | { action: 'screen'; passed: boolean; reasons?: ScreeningReason[]; note?: string; doneElsewhere?: true }
   | { action: 'guestbook'; note?: string; doneElsewhere?: true }
@@ -55,10 +59,13 @@ export type VisitCommand =
       codeHash?: string;
       /** Decided by a delegate of the host (the actor), for this host. */
       onBehalfOf?: string;
+      /** The group's one decision (domain/group.ts), the only way a group's person is decided. */
+      forGroup?: true;
     }
   | { action: 'grant'; rooms: string[]; codeHash?: string; onBehalfOf?: string }
   | { action: 'withdraw'; rooms: string[]; onBehalfOf?: string }
-  | { action: 'issue_badge'; badgeId: string; collateral: Collateral }
+  /** A group member's badge has no collateral: the leader's visit holds the group's letter. */
+  | { action: 'issue_badge'; badgeId: string; collateral?: Collateral }
   | { action: 'checkout'; badgeReturned: boolean; documentReturned: boolean }
   | { action: 'return_document' }
   | { action: 'cancel'; reason?: string };
@@ -74,6 +81,8 @@ export interface VisitContext {
   rescheduleMaxDays?: number;
   /** The purpose categories' ids (config visits.purposes); absent: no category is checked. */
   purposeCategories?: readonly string[];
+  /** The open visits of a group (its persons); absent: no group rule can pass. */
+  groupOf?: (groupId: string) => readonly Visit[];
 }
 
 /** The states each action may start from, and where it leads. The one table of the machine. */
@@ -217,6 +226,7 @@ export function handleVisitCommand(
           hostId: host.id,
           unit: host.unit,
           ...(cmd.appointmentId ? { appointmentId: cmd.appointmentId } : {}),
+          ...(cmd.group ? { group: cmd.group } : {}),
         },
       };
     }
@@ -253,6 +263,15 @@ export function handleVisitCommand(
       };
     case 'decide': {
       const v = visit!;
+      // One decision for a group: a person of it is never accepted (or refused) alone.
+      if (v.group && !cmd.forGroup) {
+        throw new DomainError(
+          'conflict',
+          `this visit belongs to group ${v.group.id}: the host decides for the whole group`,
+          'groupId',
+          { rule: 'group_decision' },
+        );
+      }
       const host = ctx.hosts.get(v.hostId);
       if (!host) throw new DomainError('not_found', `unknown host "${v.hostId}"`, 'hostId');
       if (cmd.outcome === 'accepted') {
@@ -267,6 +286,7 @@ export function handleVisitCommand(
             ...(cmd.codeHash && rooms.length > 0 ? { codeHash: cmd.codeHash } : {}),
             ...elsewhere(cmd),
             ...behalf(cmd),
+            ...ofGroup(v, cmd),
           },
         };
       }
@@ -308,6 +328,7 @@ export function handleVisitCommand(
             ...(cmd.reason ? { reason: cmd.reason } : {}),
             ...elsewhere(cmd),
             ...behalf(cmd),
+            ...ofGroup(v, cmd),
           },
         };
       }
@@ -320,6 +341,7 @@ export function handleVisitCommand(
           ...(cmd.reason ? { reason: cmd.reason } : {}),
           ...elsewhere(cmd),
           ...behalf(cmd),
+          ...ofGroup(v, cmd),
         },
       };
     }
@@ -348,33 +370,44 @@ export function handleVisitCommand(
       }
       return { type: 'visit.rooms_withdrawn', payload: { visitId: v.id, rooms, ...behalf(cmd) } };
     }
-    case 'issue_badge':
+    case 'issue_badge': {
       if (!cmd.badgeId) throw new DomainError('invalid', 'badge is required', 'badge');
-      if (!DOCUMENT_TYPES.includes(cmd.collateral.type)) {
-        throw new DomainError('invalid', `unknown document type "${cmd.collateral.type}"`, 'collateral.type');
+      const v = visit!;
+      if (v.group && !v.group.leader) {
+        checkMemberMayBadge(v, cmd.collateral !== undefined, ctx);
+        return { type: 'visit.badge_issued', payload: { visitId: v.id, badgeId: cmd.badgeId } };
       }
-      if (!isMasked(cmd.collateral.masked)) {
+      const collateral = cmd.collateral;
+      if (!collateral) throw new DomainError('invalid', 'collateral is required', 'collateral');
+      if (!DOCUMENT_TYPES.includes(collateral.type)) {
+        throw new DomainError('invalid', `unknown document type "${collateral.type}"`, 'collateral.type');
+      }
+      if (!isMasked(collateral.masked)) {
         throw new DomainError(
           'invalid',
           'the document number must be masked before it is kept',
           'collateral.number',
         );
       }
-      return {
-        type: 'visit.badge_issued',
-        payload: { visitId: visit!.id, badgeId: cmd.badgeId, collateral: cmd.collateral },
-      };
-    case 'checkout':
+      return { type: 'visit.badge_issued', payload: { visitId: v.id, badgeId: cmd.badgeId, collateral } };
+    }
+    case 'checkout': {
+      const v = visit!;
+      // A member holds no document of their own: nothing stays at the desk for them.
+      const member = v.group !== undefined && !v.group.leader;
+      if (v.group?.leader && cmd.documentReturned) checkLetterMayReturn(v, ctx);
       return {
         type: 'visit.checked_out',
         payload: {
-          visitId: visit!.id,
-          ...(visit!.badgeId ? { badgeId: visit!.badgeId } : {}),
+          visitId: v.id,
+          ...(v.badgeId ? { badgeId: v.badgeId } : {}),
           badgeReturned: cmd.badgeReturned,
-          documentReturned: cmd.documentReturned,
+          documentReturned: member || cmd.documentReturned,
         },
       };
+    }
     case 'return_document':
+      if (visit!.group?.leader) checkLetterMayReturn(visit!, ctx);
       return {
         type: 'visit.document_returned',
         payload: {
@@ -396,6 +429,10 @@ function elsewhere(x: { doneElsewhere?: true }): { doneElsewhere?: true } {
 
 function behalf(x: { onBehalfOf?: string }): { onBehalfOf?: string } {
   return x.onBehalfOf ? { onBehalfOf: x.onBehalfOf } : {};
+}
+
+function ofGroup(visit: Visit, cmd: { forGroup?: true }): { groupId?: string } {
+  return cmd.forGroup && visit.group ? { groupId: visit.group.id } : {};
 }
 
 function step(
@@ -455,6 +492,7 @@ export function applyVisitEvent(
       purpose: p.purpose,
       ...(p.purposeCategory !== undefined ? { purposeCategory: p.purposeCategory } : {}),
       ...(p.appointmentId ? { appointmentId: p.appointmentId } : {}),
+      ...(p.group ? { group: p.group } : {}),
       hostId: p.hostId,
       state: 'arrived',
       createdAt: at,
@@ -530,7 +568,7 @@ export function applyVisitEvent(
     case 'visit.badge_issued':
       return next('issue_badge', 'badged', {
         badgeId: event.payload.badgeId,
-        collateral: event.payload.collateral,
+        ...(event.payload.collateral ? { collateral: event.payload.collateral } : {}),
       });
     case 'visit.checked_out': {
       const p = event.payload;

@@ -101,6 +101,8 @@ const ZERO_TOTALS = (): MonthlyRecap['totals'] => ({
   expected: 0,
   walkIn: 0,
   noShows: 0,
+  groups: 0,
+  groupPersons: 0,
 });
 
 function addInto(map: Map<string, Counter>, list: readonly RecapItem[]): void {

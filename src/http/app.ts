@@ -26,6 +26,7 @@ import { type ContractDocuments, contractRoutes } from './routes/contracts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
 import { visitRoutes } from './routes/visits.js';
@@ -156,6 +157,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
         loginRateLimit: opts.loginRateLimit ?? { max: 5, windowMinutes: 15 },
       });
       await api.register(visitRoutes, { gateway: opts.gateway, deskWaits });
+      await api.register(groupRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(appointmentRoutes, { gateway: opts.gateway });
       await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });

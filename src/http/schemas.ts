@@ -59,6 +59,15 @@ export const Visit = Type.Object({
     Type.String({ description: 'The appointment (expected guest) this visit fulfils; absent: a walk-in' }),
   ),
   hostId: Type.String(),
+  group: Opt(
+    Type.Object(
+      { id: Type.String(), leader: Type.Boolean(), index: Type.Integer({ minimum: 0 }) },
+      {
+        description:
+          "A person of a group visit (rombongan): the group's id, its leader (index 0, holds the group's letter), the badging order",
+      },
+    ),
+  ),
   state: VisitStateEnum,
   createdAt: Type.Integer(),
   screening: Opt(
@@ -283,22 +292,90 @@ export const BadgeBody = Type.Object(
       }),
     ),
     waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
-    collateral: Type.Object(
+    collateral: Type.Optional(Collateral()),
+  },
+  { additionalProperties: false },
+);
+
+/** The identity document handed over for a badge (a group's leader: the Surat Tugas). */
+function Collateral() {
+  return Type.Object(
+    {
+      type: Enum(DOCUMENT_TYPES),
+      number: Type.String({
+        minLength: 4,
+        maxLength: 40,
+        description:
+          'Checked against the type (NIK: 16 digits, province, regency, district, birth date, serial; ' +
+          'SIM: 12 or 14 digits; passport: 6-9 letters and digits), 400 with the rule broken; stored masked only; ' +
+          "left out for a group member (the leader's visit holds the group's letter)",
+      }),
+    },
+    { additionalProperties: false },
+  );
+}
+
+const NAME = Type.String({ minLength: 1, maxLength: 120 });
+
+export const GroupArrivalBody = Type.Object(
+  {
+    leader: Type.Object(
       {
-        type: Enum(DOCUMENT_TYPES),
-        number: Type.String({
-          minLength: 4,
-          maxLength: 40,
-          description:
-            'Checked against the type (NIK: 16 digits, province, regency, district, birth date, serial; ' +
-            'SIM: 12 or 14 digits; passport: 6-9 letters and digits), 400 with the rule broken; stored masked only',
-        }),
+        name: NAME,
+        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+        guestId: Type.Optional(Id),
       },
       { additionalProperties: false },
+    ),
+    members: Type.Array(Type.Object({ name: NAME }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 500,
+      description: 'The members besides the leader, in badging order; at most visits.maxGroupMembers (400)',
+    }),
+    institution: Text(200),
+    purpose: Text(500),
+    purposeCategory: Type.Optional(Type.String({ maxLength: 64 })),
+    hostId: Id,
+  },
+  { additionalProperties: false },
+);
+
+export const GroupBadgeBody = Type.Object(
+  {
+    badge: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' }),
+    ),
+    nextTap: Type.Optional(
+      Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
+    ),
+    reader: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
+    collateral: Type.Optional(Collateral()),
+  },
+  { additionalProperties: false },
+);
+
+export const GroupCheckoutBody = Type.Object(
+  {
+    documentReturned: Type.Boolean({
+      default: true,
+      description: "The group's letter goes back to the leader (409 group_badges_out while a badge is out)",
+    }),
+    lostBadges: Type.Optional(
+      Type.Array(Id, {
+        maxItems: 500,
+        uniqueItems: true,
+        description: 'Visit ids whose badge did not come back',
+      }),
     ),
   },
   { additionalProperties: false },
 );
+
+export const Group = Type.Object({
+  groupId: Type.String(),
+  visits: Type.Array(Visit),
+});
 
 export const CheckoutBody = Type.Object(
   {

@@ -146,6 +146,8 @@ export interface Visit {
   purpose: string;
   purposeCategory?: string;
   appointmentId?: string;
+  /** A person of a group visit (rombongan): the group, its leader (index 0), the badging order. */
+  group?: { id: string; leader: boolean; index: number };
   hostId: string;
   state: string;
   createdAt: number;

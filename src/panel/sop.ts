@@ -13,6 +13,7 @@ import { addDays, calendarDate, dateTime, localDate, now, time } from './format.
 import { errorText as apiErrorText, getLang, recapLabels, t, tIn } from './i18n.js';
 import { qrSvg } from './qr.js';
 import { waPhone, whatsAppUrl } from './share.js';
+import { openSlip } from './slip.js';
 import { boot, can, host, hostName, purposeText } from './state.js';
 
 type Done = () => void;
@@ -66,7 +67,7 @@ function submitting(
   });
 }
 
-function errorBox(): { el: HTMLElement; show(err: unknown): void; clear(): void } {
+export function errorBox(): { el: HTMLElement; show(err: unknown): void; clear(): void } {
   const el = h('p', { class: 'error', role: 'alert', hidden: true });
   return {
     el,
@@ -91,7 +92,7 @@ function visitSummary(v: Visit): HTMLElement {
   );
 }
 
-function actions(...buttons: Array<HTMLElement | null | false>): HTMLElement {
+export function actions(...buttons: Array<HTMLElement | null | false>): HTMLElement {
   return h('div', { class: 'dialog-actions' }, ...buttons);
 }
 
@@ -743,14 +744,16 @@ export function openBadge(v: Visit, done: Done): void {
   dialog(t('badgeTitle'), (d) => {
     const err = errorBox();
     const L = recapLabels();
+    // A group's member gives no document: the leader's visit holds the group's letter.
+    const member = v.group !== undefined && !v.group.leader;
     const type = h(
       'select',
-      { required: true },
+      { required: !member },
       DOCUMENT_TYPES.map((k) => h('option', { value: k }, L.documentTypes[k])),
     );
     const number = h('input', {
       type: 'text',
-      required: true,
+      required: !member,
       minlength: 4,
       maxlength: 40,
       autocomplete: 'off',
@@ -779,13 +782,13 @@ export function openBadge(v: Visit, done: Done): void {
         onSubmit: (e: Event) => {
           e.preventDefault();
           err.clear();
-          const problem = documentProblem(type.value, number.value);
+          const problem = member ? undefined : documentProblem(type.value, number.value);
           if (problem) {
             err.show(problem);
             number.focus();
             return;
           }
-          const collateral = { type: type.value, number: number.value.trim() };
+          const collateral = member ? undefined : { type: type.value, number: number.value.trim() };
           const byTap = manual.value === '';
           const reader = deskReader();
           if (byTap && !reader) {
@@ -807,9 +810,10 @@ export function openBadge(v: Visit, done: Done): void {
               const visit = await api<Visit>(
                 'POST',
                 `/visits/${v.id}/badge`,
-                byTap
-                  ? { nextTap: true, reader, waitSeconds: 60, collateral }
-                  : { badge: manual.value, collateral },
+                {
+                  ...(byTap ? { nextTap: true, reader, waitSeconds: 60 } : { badge: manual.value }),
+                  ...(collateral ? { collateral } : {}),
+                },
                 { signal: abort!.signal },
               );
               const label = available.find((b) => b.id === visit.badgeId)?.label ?? visit.badgeId ?? '';
@@ -840,6 +844,7 @@ export function openBadge(v: Visit, done: Done): void {
                     : null,
                   h('p', { class: 'callout' }, t('escortHint')),
                   actions(
+                    h('button', { type: 'button', onClick: () => openSlip(visit) }, t('slipPrint')),
                     h(
                       'button',
                       { type: 'button', class: 'primary', autofocus: true, onClick: () => d.close() },
@@ -858,9 +863,10 @@ export function openBadge(v: Visit, done: Done): void {
         },
       },
       visitSummary(v),
-      field(t('docType'), type),
-      field(t('docNumber'), number, t('docNumberHint')),
-      preview,
+      member ? h('p', { class: 'callout' }, t('groupMemberNoDocument')) : null,
+      member ? null : field(t('docType'), type),
+      member ? null : field(t('docNumber'), number, t('docNumberHint')),
+      member ? null : preview,
       field(`${t('manualBadge')} (${t('optional')})`, manual),
       status,
       err.el,

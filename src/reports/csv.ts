@@ -50,6 +50,9 @@ export interface RecapLabels {
   expected: string;
   walkIn: string;
   noShows: string;
+  /** Group visits (rombongan) and the persons who came in them. */
+  groups: string;
+  groupPersons: string;
   averageVisitMinutes: string;
   byHost: string;
   byUnit: string;
@@ -129,6 +132,8 @@ const ID: RecapLabels = {
   expected: 'Tamu terjadwal yang datang',
   walkIn: 'Tamu tanpa janji',
   noShows: 'Tamu terjadwal yang tidak datang',
+  groups: 'Rombongan',
+  groupPersons: 'Tamu dalam rombongan (orang)',
   averageVisitMinutes: 'Rata-rata lama kunjungan (menit)',
   byHost: 'Per pihak yang ditemui',
   byUnit: 'Per unit',
@@ -237,6 +242,8 @@ const EN: RecapLabels = {
   expected: 'Expected guests who came',
   walkIn: 'Walk-in guests',
   noShows: 'Expected guests who did not come (no-shows)',
+  groups: 'Group visits',
+  groupPersons: 'Guests in groups (persons)',
   averageVisitMinutes: 'Average visit duration (minutes)',
   byHost: 'By host',
   byUnit: 'By unit',
@@ -403,6 +410,8 @@ class Sheet {
     this.row(L.expected, recap.totals.expected);
     this.row(L.walkIn, recap.totals.walkIn);
     this.row(L.noShows, recap.totals.noShows);
+    this.row(L.groups, recap.totals.groups);
+    this.row(L.groupPersons, recap.totals.groupPersons);
     this.row(L.averageVisitMinutes, recap.averageVisitMinutes);
   }
   breakdown(title: string, column: string, list: readonly RecapItem[]): void {
@@ -548,6 +557,8 @@ export function yearlyRecapToCsv(
     L.expected,
     L.walkIn,
     L.noShows,
+    L.groups,
+    L.groupPersons,
     L.averageVisitMinutes,
     L.entries,
     L.exits,
@@ -567,6 +578,8 @@ export function yearlyRecapToCsv(
       m.totals.expected,
       m.totals.walkIn,
       m.totals.noShows,
+      m.totals.groups,
+      m.totals.groupPersons,
       m.averageVisitMinutes,
       m.entries,
       m.exits,

@@ -329,6 +329,8 @@ export function recapToPdf(
     [L.expected, String(t.expected)],
     [L.walkIn, String(t.walkIn)],
     [L.noShows, String(t.noShows)],
+    [L.groups, String(t.groups)],
+    [L.groupPersons, String(t.groupPersons)],
     [L.averageVisitMinutes, num(recap.averageVisitMinutes)],
     [L.badgesNotReturned, String(recap.badgesNotReturned.length)],
     [L.documentsNotReturned, String(recap.documentsNotReturned.length)],

@@ -232,6 +232,8 @@ export async function recapToXlsx(
     w.line([L.expected, t.expected]);
     w.line([L.walkIn, t.walkIn]);
     w.line([L.noShows, t.noShows]);
+    w.line([L.groups, t.groups]);
+    w.line([L.groupPersons, t.groupPersons]);
     w.line([L.averageVisitMinutes, recap.averageVisitMinutes], { numFmt: NUM_FMT.minutes });
     w.line([L.badgesNotReturned, recap.badgesNotReturned.length]);
     w.line([L.documentsNotReturned, recap.documentsNotReturned.length]);

@@ -29,6 +29,7 @@ import { DoorService } from './doors.js';
 import { EnrolmentService } from './enrolment.js';
 import { EscortService } from './escorts.js';
 import { EventView } from './event-view.js';
+import { GroupService } from './groups.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
@@ -67,6 +68,7 @@ export interface Gateway {
   config: Config;
   core: Core;
   visits: VisitService;
+  groups: GroupService;
   appointments: AppointmentService;
   access: AccessService;
   doors: DoorService;
@@ -266,18 +268,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     startGraceMs: config.access.readerStartGraceSeconds * 1000,
     ...opts.readerWatch,
   });
-  const visits = new VisitService(
-    core,
-    () => ({
-      policy: state.policy,
-      hosts: state.hosts,
-      doors: state.doors,
-      rescheduleMaxDays: config.access.rescheduleMaxDays,
-      purposeCategories: config.visits.purposes.map((p) => p.id),
-    }),
-    access.codeHash,
-    config.access.codeLength,
-  );
+  const visitContext = () => ({
+    policy: state.policy,
+    hosts: state.hosts,
+    doors: state.doors,
+    rescheduleMaxDays: config.access.rescheduleMaxDays,
+    purposeCategories: config.visits.purposes.map((p) => p.id),
+    groupOf: (groupId: string) => [...state.visits.values()].filter((v) => v.group?.id === groupId),
+  });
+  const visits = new VisitService(core, visitContext, access.codeHash, config.access.codeLength);
+  const groups = new GroupService(core, visits, visitContext, config.visits.maxGroupMembers);
   const appointments = new AppointmentService(core, visits, {
     maxDays: config.visits.appointmentMaxDays,
     perDay: config.visits.appointmentsPerDay,
@@ -374,6 +374,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     config,
     core,
     visits,
+    groups,
     appointments,
     access,
     doors,

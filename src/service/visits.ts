@@ -46,7 +46,8 @@ export interface ArrivalInput {
 export interface BadgeInput {
   /** The badge's UID as read (any case, separators allowed), or its id/label. */
   badge: string;
-  collateral: { type: DocumentType; number: string };
+  /** Absent for a group member: the leader's visit holds the group's letter. */
+  collateral?: { type: DocumentType; number: string };
 }
 
 export interface SyncItem {
@@ -204,8 +205,12 @@ export class VisitService {
 
   async issueBadge(id: string, input: BadgeInput, actor: Actor): Promise<Visit> {
     // Checked in full before it is masked: a masked typo could never be noticed again.
-    checkDocumentNumber(input.collateral.type, input.collateral.number);
-    const masked = maskDocumentNumber(input.collateral.number);
+    const given = input.collateral;
+    if (given) checkDocumentNumber(given.type, given.number);
+    // Only a group member comes without a document: said before the badge is looked at.
+    const member = this.get(id)?.group?.leader === false;
+    if (!given && !member) throw new DomainError('invalid', 'collateral is required', 'collateral');
+    const collateral = given ? { type: given.type, masked: maskDocumentNumber(given.number) } : undefined;
     return this.core.transact(actor, (now) => {
       const badge = this.resolveBadge(input.badge);
       if (badge.status !== 'available') {
@@ -213,7 +218,7 @@ export class VisitService {
       }
       const event = handleVisitCommand(
         this.mustGet(id),
-        { action: 'issue_badge', badgeId: badge.id, collateral: { type: input.collateral.type, masked } },
+        { action: 'issue_badge', badgeId: badge.id, ...(collateral ? { collateral } : {}) },
         { ...this.ctx(), now, actor },
       );
       return { events: [event], result: () => this.mustGet(id) };

@@ -81,6 +81,12 @@ const HTTP_POLICY = `
   POST    /api/v1/visits/{id}/host-link              A R . . .
   PUT     /api/v1/sync/visits                        A R . . .
   GET     /api/v1/guests                             A R . . .   ?q=ab
+  # ---- group visits (rombongan): the desk runs them, the host decides once for the group
+  POST    /api/v1/groups                             A R . . .
+  GET     /api/v1/groups/{id}                        A R S H .   404
+  POST    /api/v1/groups/{id}/decision               A R . H .
+  POST    /api/v1/groups/{id}/badge                  A R . . .
+  POST    /api/v1/groups/{id}/checkout               A R . . .
   # ---- appointments (expected guests): a host books their own, the desk turns them into arrivals
   POST    /api/v1/appointments                       A R . H .
   GET     /api/v1/appointments                       A R . H .

@@ -207,6 +207,8 @@ describe('MonthlyRecapBuilder', () => {
       expected: 0,
       walkIn: 10,
       noShows: 0,
+      groups: 0,
+      groupPersons: 0,
     });
     expect(recap.screeningReasons).toEqual([
       { key: 'shoes', label: 'shoes', count: 1 },
@@ -871,5 +873,37 @@ describe('appointments in the recap (issue 14)', () => {
     const year = new YearlyRecapBuilder('2026', TZ);
     year.addMonth(dec);
     expect(year.result().totals).toMatchObject({ expected: 1, walkIn: 0, noShows: 0 });
+  });
+});
+
+describe('group visits (rombongan) in the recap', () => {
+  const person = (id: string, at: number, index: number) =>
+    ev('visit.arrived', at, {
+      visitId: id,
+      guestId: `g-${id}`,
+      institution: 'Bappeda Jember',
+      purpose: 'Studi banding',
+      hostId: 'h1',
+      unit: UNIT1,
+      group: { id: `grp-${id.slice(0, 1)}`, leader: index === 0, index },
+    });
+
+  it('counts persons (each a visit) and groups (one per leader), in the month and the year', () => {
+    seq = 0;
+    const entries = [
+      person('A0', t('2026-12-02', '09:00'), 0),
+      person('A1', t('2026-12-02', '09:00'), 1),
+      person('A2', t('2026-12-02', '09:00'), 2),
+      person('B0', t('2026-12-03', '10:00'), 0),
+      person('B1', t('2026-12-03', '10:00'), 1),
+      arrive('W1', t('2026-12-03', '11:00'), 'h1', 'Warga', 'Lain'),
+    ];
+    const recap = buildMonthlyRecap(ctx, entries);
+    expect(recap.totals).toMatchObject({ visits: 6, walkIn: 6, groups: 2, groupPersons: 5 });
+    const dec = new MonthlyRecapBuilder(ctx);
+    for (const e of entries) dec.add(e);
+    const year = new YearlyRecapBuilder('2026', TZ);
+    year.addMonth(dec);
+    expect(year.result().totals).toMatchObject({ visits: 6, groups: 2, groupPersons: 5 });
   });
 });

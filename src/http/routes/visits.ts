@@ -29,6 +29,20 @@ export function visitBody(v: Visit, now: number): Static<typeof S.Visit> {
   };
 }
 
+/**
+ * A host reaches only visits to themselves or to a host who named them a delegate, and a host
+ * link only its one visit; everyone else, any visit.
+ */
+export function reaches(gateway: Gateway, p: Principal, v: Visit): boolean {
+  if (p.role !== 'host') return true;
+  if (p.visitId) return v.hostId === p.hostId && v.id === p.visitId;
+  const host = gateway.core.state.hosts.get(v.hostId);
+  return (
+    v.hostId === p.hostId ||
+    (host !== undefined && p.actor.kind === 'user' && mayActFor(host, p.actor.id, p.hostId))
+  );
+}
+
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
 export async function visitRoutes(
@@ -40,19 +54,7 @@ export async function visitRoutes(
   const now = () => gateway.core.now();
   const actor = (req: FastifyRequest) => principalOf(req).actor;
 
-  /**
-   * A host reaches only visits to themselves or to a host who named them a delegate, and a host
-   * link only its one visit; everyone else, any visit.
-   */
-  const mine = (p: Principal, v: Visit) => {
-    if (p.role !== 'host') return true;
-    if (p.visitId) return v.hostId === p.hostId && v.id === p.visitId;
-    const host = gateway.core.state.hosts.get(v.hostId);
-    return (
-      v.hostId === p.hostId ||
-      (host !== undefined && p.actor.kind === 'user' && mayActFor(host, p.actor.id, p.hostId))
-    );
-  };
+  const mine = (p: Principal, v: Visit) => reaches(gateway, p, v);
   /** A delegate deciding for another host: that host, recorded with the step. */
   const behalf = (req: FastifyRequest, v: Visit): { onBehalfOf?: string } => {
     const p = principalOf(req);

@@ -21,6 +21,7 @@ import {
 import { deskReaderPicker } from '../desk-reader.js';
 import { checkbox, dialogOpen, h, onDialogsClosed, replace } from '../dom.js';
 import { duration, longDate, now, time } from '../format.js';
+import { openGroup, openGroupArrival } from '../group.js';
 import { type Key, recapLabels, t } from '../i18n.js';
 import { live } from '../live.js';
 import { armChime, chimeOn, DecisionNotices, setChime } from '../notices.js';
@@ -123,6 +124,22 @@ export function deskView(root: HTMLElement): () => void {
         `+ ${t('newArrival')}`,
       )
     : null;
+  const groupButton = can('arrive')
+    ? h(
+        'button',
+        {
+          type: 'button',
+          onClick: () => {
+            anchor = undefined;
+            openGroupArrival(() => void refresh());
+          },
+        },
+        `+ ${t('newGroup')}`,
+      )
+    : null;
+  /** A group's person's card opens the group's dialog (the steps taken for all at once). */
+  const groupOpener = (groupId: string) =>
+    h('button', { type: 'button', onClick: () => openGroup(groupId, () => void refresh()) }, t('groupTitle'));
   const modeButton = (m: Mode, label: string) =>
     h(
       'button',
@@ -186,6 +203,7 @@ export function deskView(root: HTMLElement): () => void {
       ),
       chimeToggle,
       newButton,
+      groupButton,
     ),
     counts,
     announce,
@@ -339,7 +357,7 @@ export function deskView(root: HTMLElement): () => void {
       h('p', { class: 'meta purpose' }, purposeText(v)),
       ...extra,
       timer(v),
-      h('div', { class: 'actions' }, ...nextActions(v)),
+      h('div', { class: 'actions' }, ...nextActions(v), ...(v.group ? [groupOpener(v.group.id)] : [])),
     );
   };
 

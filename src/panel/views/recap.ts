@@ -238,6 +238,8 @@ export function recapView(root: HTMLElement): () => void {
         tile(L.expected, number(tot.expected)),
         tile(L.walkIn, number(tot.walkIn)),
         tile(L.noShows, number(tot.noShows), tot.noShows ? 'warn' : ''),
+        tile(L.groups, number(tot.groups)),
+        tile(L.groupPersons, number(tot.groupPersons)),
         tile(L.averageVisitMinutes, r.averageVisitMinutes === null ? '–' : number(r.averageVisitMinutes, 1)),
         tile(L.badgesNotReturned, number(notReturned), notReturned ? 'warn' : ''),
       ),
