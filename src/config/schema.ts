@@ -1113,6 +1113,33 @@ const VisitsSchema = Section(
   'Visits at the desk.',
 );
 
+const SurveySchema = Section(
+  {
+    tokenDays: Type.Integer({
+      minimum: 1,
+      maximum: 90,
+      default: 7,
+      description:
+        "Days a visit's one-time satisfaction survey token (the desk tablet or the QR link) can be answered, from the visit's arrival; later it is refused (409, state ended).",
+    }),
+    saranMaxChars: Type.Integer({
+      minimum: 0,
+      maximum: 5000,
+      default: 500,
+      description:
+        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the journal and the recaps.',
+    }),
+    requestsPerMinute: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 30,
+      description:
+        'Survey form requests (open and answer, public: the token is the only credential) one client address may make per minute (429 above).',
+    }),
+  },
+  'Satisfaction survey (Survei Kepuasan Masyarakat, PermenPAN-RB No. 14 Tahun 2017).',
+);
+
 // ---------------------------------------------------------------- the whole
 
 export const ConfigSchema = Type.Object(
@@ -1159,6 +1186,7 @@ export const ConfigSchema = Type.Object(
       description: 'Hosts, created or updated at start.',
     }),
     visits: VisitsSchema,
+    survey: SurveySchema,
     admin: Section(
       {
         username: Type.String({

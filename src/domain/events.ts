@@ -1,6 +1,7 @@
 // Every fact the gateway records. A journal line is one of these plus sequence, time and
 // hashes (see store/journal.ts). Payloads hold no guest name, phone or full document number:
 // the journal is append-only and hash-chained, so it must never need erasing (UU 27/2022).
+import type { SurveyElementId, SurveyRating } from './survey.js';
 import type {
   Actor,
   Collateral,
@@ -247,6 +248,22 @@ export interface PrivacyEvent {
   payload: { guestIds: string[]; reason: 'retention' | 'request' };
 }
 
+/**
+ * One answer to the satisfaction survey (domain/survey.ts). Anonymous: no visit or guest id,
+ * only `key`, an opaque keyed hash the visit's one-time token carries, so a second answer for
+ * the same visit is refused after a restart too; `until` is when the token ends, after which
+ * the key is no longer kept in live state.
+ */
+export interface SurveyAnswered {
+  type: 'survey.answered';
+  payload: {
+    key: string;
+    until: number;
+    ratings: Record<SurveyElementId, SurveyRating>;
+    saran?: string;
+  };
+}
+
 export interface SystemEvent {
   type: 'system.started' | 'system.stopped' | 'system.recovered';
   payload: { version?: string; detail?: string };
@@ -262,6 +279,7 @@ export type DomainEvent =
   | HostEvent
   | UserEvent
   | PrivacyEvent
+  | SurveyAnswered
   | SystemEvent;
 
 export type EventType = DomainEvent['type'];
@@ -281,6 +299,7 @@ export type JournalEntry = DomainEvent & {
 export const STATE_EVENT_PREFIXES = [
   'visit.',
   'appointment.',
+  'survey.',
   'badge.',
   'host.',
   'door.lockdown',

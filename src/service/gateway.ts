@@ -37,6 +37,7 @@ import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { RegisterService } from './register.js';
 import { ReportService } from './reports.js';
 import { RollCall } from './roll-call.js';
+import { SurveyService } from './survey.js';
 import { VisitService } from './visits.js';
 
 export interface GatewayOptions {
@@ -67,6 +68,7 @@ export interface Gateway {
   core: Core;
   visits: VisitService;
   appointments: AppointmentService;
+  survey: SurveyService;
   access: AccessService;
   doors: DoorService;
   /** Readers that lost their device (health, reader_offline door alarms). */
@@ -279,6 +281,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     purposeCategories: config.visits.purposes.map((p) => p.id),
     purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
   });
+  const survey = new SurveyService(core, await dataKey(dir, 'secret.key'), config.survey);
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -370,6 +373,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     core,
     visits,
     appointments,
+    survey,
     access,
     doors,
     readers,

@@ -48,6 +48,8 @@ export interface PersistedState {
   presence?: Record<string, string[]>;
   /** Keypad reader id -> recent wrong codes and lock end: a lockout outlives a restart. */
   keypads?: Record<string, Keypad>;
+  /** Survey keys answered -> their token's end: one answer per visit (service/survey.ts). */
+  surveys?: Record<string, number>;
 }
 
 export interface LockdownSetter {
@@ -105,6 +107,8 @@ export class LiveState implements AccessSnapshot {
   /** Visit id -> the area it is in; a visit outside has no entry (domain/areas.ts). */
   readonly presence = new Map<string, string>();
   readonly keypads = new Map<string, Keypad>();
+  /** Survey key -> its token's end, for the tokens already answered (pruneSurveys). */
+  readonly surveysAnswered = new Map<string, number>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
   /** The last visits closed, so a caller can still show the visit it just closed. */
@@ -133,6 +137,7 @@ export class LiveState implements AccessSnapshot {
       by: new Map(Object.entries(persisted.lockdown.by ?? {})),
     };
     for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
+    for (const [key, until] of Object.entries(persisted.surveys ?? {})) this.surveysAnswered.set(key, until);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
@@ -169,6 +174,7 @@ export class LiveState implements AccessSnapshot {
       },
       areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
+      surveys: Object.fromEntries(this.surveysAnswered),
     };
   }
 
@@ -178,6 +184,11 @@ export class LiveState implements AccessSnapshot {
    */
   pruneAppointments(today: string): void {
     for (const [id, a] of this.appointments) if (a.date < today) this.appointments.delete(id);
+  }
+
+  /** Forget answered survey keys whose token has ended: no answer can come with them any more. */
+  pruneSurveys(now: number): void {
+    for (const [key, until] of this.surveysAnswered) if (until <= now) this.surveysAnswered.delete(key);
   }
 
   closedRecently(id: string): Visit | undefined {
@@ -307,6 +318,9 @@ export class LiveState implements AccessSnapshot {
         }
         break;
       }
+      case 'survey.answered':
+        this.surveysAnswered.set(e.payload.key, e.payload.until);
+        break;
       case 'access.denied': {
         const p = e.payload;
         if (p.kind === 'pin' && p.reason === 'unknown_code') this.countWrongCode(p.readerId, e.at, e.seq);

@@ -87,6 +87,10 @@ const HTTP_POLICY = `
   GET     /api/v1/appointments/{code}                A R . H .   /api/v1/appointments/TJ-0000000000000000 404
   POST    /api/v1/appointments/{code}/arrival        A R . . .   /api/v1/appointments/TJ-0000000000000000/arrival
   POST    /api/v1/appointments/{code}/cancel         A R . H .   /api/v1/appointments/TJ-0000000000000000/cancel
+  # ---- the satisfaction survey: the desk gets a visit's token; the form behind it is public
+  POST    /api/v1/visits/{id}/survey-token           A R . . .
+  GET     /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z 404
+  POST    /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z
   # ---- doors, taps, the desk reader
   GET     /api/v1/doors                              A R S H F
   POST    /api/v1/doors/{id}/unlock                  A . S . F   /api/v1/doors/pintu-utama/unlock
