@@ -100,25 +100,62 @@ export function ikmCategory(ikm: number): IkmCategory {
 
 /** The IKM of a set of responses; undefined when there is none (no index without respondents). */
 export function computeIkm(responses: readonly SurveyAnswers[]): IkmResult | undefined {
-  const n = responses.length;
-  if (n === 0) return undefined;
-  const elements = SURVEY_ELEMENT_IDS.map((id) => {
-    let total = 0;
-    for (const r of responses) total += r.ratings[id];
-    return { id, total, mean: hundredths(total, n) };
-  });
-  const total = elements.reduce((s, e) => s + e.total, 0);
-  const nine = SURVEY_ELEMENT_IDS.length;
-  // IKM = (sum of means / 9) x 25 = 25 x total / (9 n): one division, so 9n..36n maps onto
-  // exactly 25..100.
-  const ikm = hundredths(25 * total, nine * n);
-  return {
-    respondents: n,
-    elements,
-    index: hundredths(total, nine * n),
-    ikm,
-    category: ikmCategory(ikm),
-  };
+  const tally = new SurveyTally();
+  for (const r of responses) tally.add(r);
+  return tally.ikm();
+}
+
+/**
+ * Sums of ratings per element and the suggestions, answer by answer: a month's or a year's
+ * recap reads the journal once and holds totals, not every answer.
+ */
+export class SurveyTally {
+  private readonly totals = new Map<SurveyElementId, number>(SURVEY_ELEMENT_IDS.map((id) => [id, 0]));
+  private n = 0;
+  readonly saran: string[] = [];
+
+  add(answers: SurveyAnswers): void {
+    for (const id of SURVEY_ELEMENT_IDS)
+      this.totals.set(id, (this.totals.get(id) ?? 0) + answers.ratings[id]);
+    if (answers.saran) this.saran.push(answers.saran);
+    this.n++;
+  }
+
+  get respondents(): number {
+    return this.n;
+  }
+
+  /** The IKM so far; undefined before the first answer. */
+  ikm(): IkmResult | undefined {
+    const n = this.n;
+    if (n === 0) return undefined;
+    const elements = SURVEY_ELEMENT_IDS.map((id) => {
+      const total = this.totals.get(id) ?? 0;
+      return { id, total, mean: hundredths(total, n) };
+    });
+    const total = elements.reduce((s, e) => s + e.total, 0);
+    const nine = SURVEY_ELEMENT_IDS.length;
+    // IKM = (sum of means / 9) x 25 = 25 x total / (9 n): one division, so 9n..36n maps onto
+    // exactly 25..100.
+    const ikm = hundredths(25 * total, nine * n);
+    return { respondents: n, elements, index: hundredths(total, nine * n), ikm, category: ikmCategory(ikm) };
+  }
+}
+
+/** A period's survey as the recaps carry it. */
+export interface SurveyRecap {
+  /** YYYY-MM or YYYY. */
+  period: string;
+  respondents: number;
+  /** Absent without respondents. */
+  result?: IkmResult;
+  /** The suggestions, in the order they came. */
+  saran: string[];
+}
+
+export function surveyRecap(period: string, tally: SurveyTally): SurveyRecap {
+  const result = tally.ikm();
+  return { period, respondents: tally.respondents, ...(result ? { result } : {}), saran: [...tally.saran] };
 }
 
 /**

@@ -158,3 +158,37 @@ describe('the end of a token, and a restart', () => {
     expect(Object.keys(t.gateway.core.state.toPersisted().surveys ?? {})).toEqual([]);
   });
 });
+
+describe('the report', () => {
+  it("carries the month's and the year's IKM per element, category, respondents and saran", async () => {
+    // The answers above, all on 2026-11-30: all 3 (with a saran), all 4, all 3, all 2. Every
+    // element: total 12 over 4 respondents, NRR 3.00; IKM = 25 x 108 / 36 = 75.00: C, Kurang Baik.
+    const desk = await loginAs('receptionist');
+    for (const period of ['2026-11', '2026']) {
+      const res = await api('GET', `/reports/survey?period=${period}`, desk);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({
+        period,
+        respondents: 4,
+        result: { ikm: 75, index: 3, category: { grade: 'C', name: 'Kurang Baik' } },
+        saran: ['Ruang tunggu dingin'],
+      });
+      expect(res.json().result.elements).toHaveLength(9);
+    }
+    const csv = await api('GET', '/reports/survey?period=2026-11&format=csv', desk);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('survei-kepuasan-2026-11.csv');
+    const lines = csv.body.replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines).toContain('No,Unsur pelayanan,Jumlah nilai,NRR per unsur,NRR tertimbang (x 1/9)');
+    expect(lines).toContain('U1,Persyaratan,12,3,0.333');
+    expect(lines).toContain('U9,Sarana dan prasarana,12,3,0.333');
+    expect(lines).toContain('IKM (konversi x 25),,,,75');
+    expect(lines).toContain('Mutu pelayanan,,,,C (Kurang Baik)');
+    expect(lines).toContain('Jumlah responden,,,,4');
+    expect(lines).toContain('1,Ruang tunggu dingin');
+    // A month without answers says so, with no index.
+    const empty = (await api('GET', '/reports/survey?period=2026-10', desk)).json();
+    expect(empty).toEqual({ period: '2026-10', respondents: 0, saran: [] });
+    expect((await api('GET', '/reports/survey?period=2026-13', desk)).statusCode).toBe(400);
+  });
+});

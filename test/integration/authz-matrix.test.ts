@@ -116,6 +116,7 @@ const HTTP_POLICY = `
   GET     /api/v1/reports/monthly                    A R . . .   ?month=2026-11
   GET     /api/v1/reports/yearly                     A R . . .   ?year=x 400
   GET     /api/v1/reports/register                   A R . . .   ?day=x 400
+  GET     /api/v1/reports/survey                     A R . . .   ?period=2026-11
   # ---- the web panel's own routes; the host's one-time link
   GET     /api/v1/panel/bootstrap                    A R S H F
   GET     /api/v1/panel/clock                        A R S H F

@@ -9,6 +9,8 @@ import type { Gateway } from '../../service/gateway.js';
 import * as S from '../schemas.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
+/** The recaps' readers (routes/events.ts REPORT). */
+const REPORT: Role[] = ['admin', 'receptionist'];
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 const publicErrors = { 400: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody, 429: S.ErrorBody };
 
@@ -34,6 +36,19 @@ const SurveyToken = Type.Object({
   path: Type.String({ description: 'Panel path of the form: /#/survey/<token>' }),
   until: Type.Integer({ description: 'Epoch ms: answers are taken until then' }),
 });
+const SurveyReportQuery = Type.Object(
+  {
+    period: Type.String({
+      pattern: '^\\d{4}(-(0[1-9]|1[0-2]))?$',
+      description: 'YYYY-MM (a month) or YYYY (a year)',
+    }),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('csv-excel')], { default: 'json' }),
+    ),
+    lang: Type.Optional(Type.Union([Type.Literal('id'), Type.Literal('en')], { default: 'id' })),
+  },
+  { additionalProperties: false },
+);
 const SurveyForm = Type.Object({
   elements: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), nameEn: Type.String() })),
   until: Type.Integer(),
@@ -107,6 +122,32 @@ export async function surveyRoutes(app: FastifyInstance, { gateway }: { gateway:
     async (req, reply) => {
       await survey.answer(req.params.token, req.body);
       return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof SurveyReportQuery> }>(
+    '/reports/survey',
+    {
+      config: { roles: REPORT },
+      schema: {
+        tags: ['reports'],
+        operationId: 'getSurveyReport',
+        summary: 'Satisfaction survey of a month or a year: IKM per element, category, respondents, saran',
+        description:
+          'The IKM by PermenPAN-RB No. 14 Tahun 2017 (nine elements, mean per element, x 1/9, x 25). ' +
+          'format: json (default), csv (RFC 4180) or csv-excel (for Excel set to Indonesian), in the ' +
+          "regulation's report shape.",
+        querystring: SurveyReportQuery,
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { period, format = 'json', lang = 'id' } = req.query;
+      if (format === 'json') return gateway.reports.survey(period);
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="survei-kepuasan-${period}.csv"`);
+      return gateway.reports.renderSurvey(period, format, lang);
     },
   );
 }
