@@ -1113,6 +1113,33 @@ const VisitsSchema = Section(
   'Visits at the desk.',
 );
 
+const WatchlistSchema = Section(
+  {
+    nameMaxEdits: Type.Integer({
+      minimum: 0,
+      maximum: 3,
+      default: 1,
+      description:
+        'Typing slips (edit distance, a swap of two letters counting one) tolerated per name token of five letters or more when an arrival is compared with the watchlist by name; shorter tokens must match exactly. 0: names must match token for token (after titles, case, accents and old spelling are set aside).',
+    }),
+    maxDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description:
+        'Longest validity of a watchlist entry, in days from when it is written (400 rule watchlist_valid_until beyond): entries are personal data, and the retention sweep purges each past its valid-until.',
+    }),
+    maxEntries: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 1000,
+      description:
+        'Most watchlist entries kept at once (409 above): every arrival is compared with each, and they are saved with the state.',
+    }),
+  },
+  'Watchlist (daftar perhatian): who security screens in person before they go further.',
+);
+
 const SurveySchema = Section(
   {
     tokenDays: Type.Integer({
@@ -1187,6 +1214,7 @@ export const ConfigSchema = Type.Object(
     }),
     visits: VisitsSchema,
     survey: SurveySchema,
+    watchlist: WatchlistSchema,
     admin: Section(
       {
         username: Type.String({

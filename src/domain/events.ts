@@ -264,6 +264,22 @@ export interface SurveyAnswered {
   };
 }
 
+/**
+ * A watchlist entry written, changed, removed (by request, or past its valid-until), or read
+ * (who looked: the entry's actor). Ids only: the entries are personal data, kept in the saved
+ * state and erased from there; the journal never needs erasing.
+ */
+export interface WatchlistEvent {
+  type: 'watchlist.added' | 'watchlist.changed' | 'watchlist.removed' | 'watchlist.read';
+  payload: { entryIds: string[]; reason?: 'request' | 'expired' };
+}
+
+/** An arrival matched watchlist entries: security screens the guest (SOP step 2). */
+export interface WatchlistMatched {
+  type: 'watchlist.matched';
+  payload: { visitId: string; entryIds: string[]; by: ('document' | 'name')[] };
+}
+
 export interface SystemEvent {
   type: 'system.started' | 'system.stopped' | 'system.recovered';
   payload: { version?: string; detail?: string };
@@ -280,6 +296,8 @@ export type DomainEvent =
   | UserEvent
   | PrivacyEvent
   | SurveyAnswered
+  | WatchlistEvent
+  | WatchlistMatched
   | SystemEvent;
 
 export type EventType = DomainEvent['type'];

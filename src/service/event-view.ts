@@ -26,6 +26,14 @@ export class EventView {
     private readonly guestNameMode: GuestNameMode,
   ) {}
 
+  /**
+   * Whether `role` sees the entry at all: the watchlist's (reads, changes, matches) are for
+   * security and admin only; the desk learns of a match from the arrival's answer.
+   */
+  visible(entry: JournalEntry, role: Role): boolean {
+    return !entry.type.startsWith('watchlist.') || role === 'admin' || role === 'security';
+  }
+
   /** `entry` as `role` may see it: with the badge's label, and for any role but admin no UID. */
   shown(entry: JournalEntry, role: Role): ShownEntry {
     switch (entry.type) {

@@ -39,6 +39,7 @@ import { ReportService } from './reports.js';
 import { RollCall } from './roll-call.js';
 import { SurveyService } from './survey.js';
 import { VisitService } from './visits.js';
+import { WatchlistService } from './watchlist.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -69,6 +70,7 @@ export interface Gateway {
   visits: VisitService;
   appointments: AppointmentService;
   survey: SurveyService;
+  watchlist: WatchlistService;
   access: AccessService;
   doors: DoorService;
   /** Readers that lost their device (health, reader_offline door alarms). */
@@ -282,6 +284,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
   });
   const survey = new SurveyService(core, await dataKey(dir, 'secret.key'), config.survey);
+  const watchlist = new WatchlistService(core, await dataKey(dir, 'secret.key'), config.watchlist);
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -353,10 +356,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   const sweep = () =>
-    privacy.sweep().then(
-      (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
-      (err) => log.error({ err }, 'retention sweep failed'),
-    );
+    Promise.all([
+      privacy.sweep().then(
+        (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
+        (err) => log.error({ err }, 'retention sweep failed'),
+      ),
+      watchlist.sweep().then(
+        (n) => n > 0 && log.info({ purged: n }, 'retention: watchlist entries past valid-until purged'),
+        (err) => log.error({ err }, 'watchlist retention sweep failed'),
+      ),
+    ]);
   const timers = [
     setInterval(() => accounts.sweep(), 60_000),
     // Hourly check; the sweep runs in the configured local hour (and once at start).
@@ -374,6 +383,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     visits,
     appointments,
     survey,
+    watchlist,
     access,
     doors,
     readers,

@@ -6,6 +6,7 @@ import { nextKeypad, nextPresence } from '../domain/access.js';
 import { type Appointment, applyAppointmentEvent } from '../domain/appointment.js';
 import { type AreaMap, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
+import type { WatchlistEntry } from '../domain/watchlist.js';
 import type {
   AccessPolicyConfig,
   AccessSnapshot,
@@ -50,6 +51,8 @@ export interface PersistedState {
   keypads?: Record<string, Keypad>;
   /** Survey keys answered -> their token's end: one answer per visit (service/survey.ts). */
   surveys?: Record<string, number>;
+  /** Watchlist entries (personal data; set by service/watchlist.ts, not rebuilt from the journal). */
+  watchlist?: WatchlistEntry[];
 }
 
 export interface LockdownSetter {
@@ -109,6 +112,8 @@ export class LiveState implements AccessSnapshot {
   readonly keypads = new Map<string, Keypad>();
   /** Survey key -> its token's end, for the tokens already answered (pruneSurveys). */
   readonly surveysAnswered = new Map<string, number>();
+  /** Watchlist entry id -> entry. */
+  readonly watchlist = new Map<string, WatchlistEntry>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
   /** The last visits closed, so a caller can still show the visit it just closed. */
@@ -138,6 +143,7 @@ export class LiveState implements AccessSnapshot {
     };
     for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
     for (const [key, until] of Object.entries(persisted.surveys ?? {})) this.surveysAnswered.set(key, until);
+    for (const e of persisted.watchlist ?? []) this.watchlist.set(e.id, e);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
@@ -175,6 +181,7 @@ export class LiveState implements AccessSnapshot {
       areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
       surveys: Object.fromEntries(this.surveysAnswered),
+      watchlist: [...this.watchlist.values()],
     };
   }
 

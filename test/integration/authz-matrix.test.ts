@@ -91,6 +91,12 @@ const HTTP_POLICY = `
   POST    /api/v1/visits/{id}/survey-token           A R . . .
   GET     /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z 404
   POST    /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z
+  # ---- the watchlist (daftar perhatian): personal data, security and admin only
+  GET     /api/v1/watchlist                          A . S . .   ?unknownProperty=1 400
+  POST    /api/v1/watchlist                          A . S . .
+  GET     /api/v1/watchlist/{id}                     A . S . .   404
+  PUT     /api/v1/watchlist/{id}                     A . S . .
+  DELETE  /api/v1/watchlist/{id}                     A . S . .
   # ---- doors, taps, the desk reader
   GET     /api/v1/doors                              A R S H F
   POST    /api/v1/doors/{id}/unlock                  A . S . F   /api/v1/doors/pintu-utama/unlock
