@@ -6,7 +6,6 @@ import { nextKeypad, nextPresence } from '../domain/access.js';
 import { type Appointment, applyAppointmentEvent } from '../domain/appointment.js';
 import { type AreaMap, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
-import type { WatchlistEntry } from '../domain/watchlist.js';
 import type {
   AccessPolicyConfig,
   AccessSnapshot,
@@ -23,6 +22,7 @@ import type {
   Visit,
 } from '../domain/types.js';
 import { applyVisitEvent, isTerminal } from '../domain/visit.js';
+import type { WatchlistEntry } from '../domain/watchlist.js';
 
 export interface PersistedState {
   version: 1;
