@@ -134,9 +134,11 @@ export class ReportService {
     year: string,
     format: RecapFormat,
     lang: 'id' | 'en' = 'id',
-  ): Promise<string | YearlyRecap> {
+  ): Promise<string | (YearlyRecap & { survey: SurveyRecap })> {
     const recap = await this.yearly(year);
-    return format === 'json' ? localiseRecap(recap, lang) : yearlyRecapToCsv(recap, lang, DIALECT[format]);
+    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format]);
+    // The JSON carries the year's satisfaction survey too (the CSV has its own report).
+    return { ...localiseRecap(recap, lang), survey: await this.survey(year) };
   }
 
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
@@ -163,8 +165,14 @@ export class ReportService {
     return format === 'json' ? recap : surveyToCsv(recap, lang, DIALECT[format]);
   }
 
-  async render(month: string, format: RecapFormat, lang: 'id' | 'en' = 'id'): Promise<string | MonthlyRecap> {
+  async render(
+    month: string,
+    format: RecapFormat,
+    lang: 'id' | 'en' = 'id',
+  ): Promise<string | (MonthlyRecap & { survey: SurveyRecap })> {
     const recap = await this.monthly(month);
-    return format === 'json' ? localiseRecap(recap, lang) : recapToCsv(recap, lang, DIALECT[format]);
+    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format]);
+    // The JSON carries the month's satisfaction survey too (the CSV has its own report).
+    return { ...localiseRecap(recap, lang), survey: await this.survey(month) };
   }
 }

@@ -186,6 +186,11 @@ describe('the report', () => {
     expect(lines).toContain('Mutu pelayanan,,,,C (Kurang Baik)');
     expect(lines).toContain('Jumlah responden,,,,4');
     expect(lines).toContain('1,Ruang tunggu dingin');
+    // The monthly and yearly recaps (JSON) carry the same survey.
+    const monthly = (await api('GET', '/reports/monthly?month=2026-11&format=json', desk)).json();
+    expect(monthly.survey).toMatchObject({ period: '2026-11', respondents: 4, result: { ikm: 75 } });
+    const yearly = (await api('GET', '/reports/yearly?year=2026', desk)).json();
+    expect(yearly.survey).toMatchObject({ period: '2026', respondents: 4, saran: ['Ruang tunggu dingin'] });
     // A month without answers says so, with no index.
     const empty = (await api('GET', '/reports/survey?period=2026-10', desk)).json();
     expect(empty).toEqual({ period: '2026-10', respondents: 0, saran: [] });
