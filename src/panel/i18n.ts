@@ -37,6 +37,8 @@ const ID = {
   passwordChanged: 'Kata sandi diganti.',
   linkOpening: 'Membuka tautan persetujuan…',
   linkFailed: 'Tautan tidak berlaku',
+  watchlistFlag:
+    'Perhatian: tamu ini cocok dengan daftar perhatian. Minta petugas keamanan memeriksanya (SOP langkah 2).',
   // satisfaction survey (Survei Kepuasan Masyarakat)
   actSurvey: 'Survei kepuasan',
   surveyOfferTitle: 'Survei kepuasan masyarakat',
@@ -564,6 +566,7 @@ const EN: Record<Key, string> = {
   passwordChanged: 'Password changed.',
   linkOpening: 'Opening the approval link…',
   linkFailed: 'The link is not valid',
+  watchlistFlag: 'Attention: this guest matches the watchlist. Ask security to screen them (SOP step 2).',
   actSurvey: 'Satisfaction survey',
   surveyOfferTitle: 'Public satisfaction survey',
   surveyOfferText:
