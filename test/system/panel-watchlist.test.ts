@@ -38,7 +38,7 @@ describe.skipIf(!ok)(
       const flag = desk.locator('.toast.error');
       await see(flag).text().toContain('cocok dengan daftar perhatian');
       // Read at once, while the notice is up (it goes after a few seconds).
-      expect(await flag.innerText()).not.toContain('senjata');
+      expect(await flag.textContent()).not.toContain('senjata');
       await lab.shot(desk, '31-watchlist-flag');
     });
   },
