@@ -4,6 +4,7 @@
 // flag and journaled for security's feed, which the desk and facilities do not see; entries
 // past valid-until match nothing and the retention sweep purges them. Who may call each route:
 // authz-matrix.test.ts.
+import { type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { TestApi } from '../support/api.js';
@@ -155,5 +156,59 @@ describe('retention', () => {
     expect(t.gateway.core.state.watchlist.has(budi)).toBe(true);
     const [removed] = (await api('GET', '/events?limit=1&type=watchlist.removed', admin)).json().events;
     expect(removed).toMatchObject({ payload: { entryIds: [short.json().id], reason: 'expired' } });
+  });
+});
+
+describe('the live feed (real sockets: a stream never ends)', () => {
+  /** Opens /events/stream; `until` resolves with the text received once it contains `marker`. */
+  async function feed(cookie: string, port: number) {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/v1/events/stream', agent: false, headers: { cookie } },
+        resolve,
+      );
+      req.once('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(200);
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    return {
+      until: (marker: string) =>
+        new Promise<string>((resolve) => {
+          const check = () => {
+            if (!text.includes(marker)) return;
+            res.off('data', check);
+            resolve(text);
+          };
+          res.on('data', check);
+          check();
+        }),
+      close: () => res.destroy(),
+    };
+  }
+
+  it('sends a match to security, not to the desk (which sees the arrivals around it)', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(address).port);
+    const desk = await loginAs('receptionist');
+    const security = await loginAs('security');
+    const deskFeed = await feed(desk, port);
+    const securityFeed = await feed(security, port);
+    const flagged = await post(desk, '/visits', arrival('Budi Santoso', 'PT Maju Jaya'));
+    expect(flagged.json().watchlist).toBe(true);
+    // The sentinel: a later arrival, which both feeds carry.
+    const later = await post(desk, '/visits', arrival('Sinta Dewi', 'Dinas Kominfo'));
+    const seenBySecurity = await securityFeed.until(later.json().id);
+    const seenByDesk = await deskFeed.until(later.json().id);
+    expect(seenBySecurity).toContain('event: watchlist.matched');
+    expect(seenBySecurity).toContain(flagged.json().id);
+    expect(seenByDesk).toContain(flagged.json().id); // its visit.arrived
+    expect(seenByDesk).not.toContain('watchlist.');
+    deskFeed.close();
+    securityFeed.close();
   });
 });
