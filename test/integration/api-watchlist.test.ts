@@ -4,7 +4,8 @@
 // flag and journaled for security's feed, which the desk and facilities do not see; entries
 // past valid-until match nothing and the retention sweep purges them. Who may call each route:
 // authz-matrix.test.ts.
-import { type IncomingMessage, request } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { TestApi } from '../support/api.js';
@@ -210,5 +211,46 @@ describe('the live feed (real sockets: a stream never ends)', () => {
     expect(seenByDesk).not.toContain('watchlist.');
     deskFeed.close();
     securityFeed.close();
+  });
+});
+
+describe('the webhook', () => {
+  it('alerts security with the visit and what matched, never the entry or its reason', async () => {
+    const received: Array<{ event?: string; body: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ event: req.headers['x-pintu-event'] as string, body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const admin = await loginAs('admin');
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/notify`;
+      expect((await api('PUT', '/admin/settings', admin, { webhookUrl: url })).statusCode).toBe(200);
+      const flagged = await post(
+        await loginAs('receptionist'),
+        '/visits',
+        arrival('Budi Santoso', 'PT Maju Jaya'),
+      );
+      expect(flagged.json().watchlist).toBe(true);
+      // The sentinel: the alert itself (delivery is off the request's path).
+      await expect
+        .poll(() => received.some((r) => r.event === 'watchlist_alert'), { timeout: 10_000 })
+        .toBe(true);
+      const alert = received.find((r) => r.event === 'watchlist_alert')!;
+      expect(JSON.parse(alert.body)).toMatchObject({
+        event: 'watchlist_alert',
+        visitId: flagged.json().id,
+        by: ['name'],
+        recipients: { roles: ['security', 'admin'] },
+        guest: { institution: 'PT Maju Jaya' },
+      });
+      expect(alert.body).not.toMatch(/Mengancam|Diperbarui|reason|entryIds/);
+    } finally {
+      hook.close();
+    }
   });
 });
