@@ -1122,6 +1122,60 @@ const VisitsSchema = Section(
   'Visits at the desk.',
 );
 
+const WatchlistSchema = Section(
+  {
+    nameMaxEdits: Type.Integer({
+      minimum: 0,
+      maximum: 3,
+      default: 1,
+      description:
+        'Typing slips (edit distance, a swap of two letters counting one) tolerated per name token of five letters or more when an arrival is compared with the watchlist by name; shorter tokens must match exactly. 0: names must match token for token (after titles, case, accents and old spelling are set aside).',
+    }),
+    maxDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description:
+        'Longest validity of a watchlist entry, in days from when it is written (400 rule watchlist_valid_until beyond): entries are personal data, and the retention sweep purges each past its valid-until.',
+    }),
+    maxEntries: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 1000,
+      description:
+        'Most watchlist entries kept at once (409 above): every arrival is compared with each, and they are saved with the state.',
+    }),
+  },
+  'Watchlist (daftar perhatian): who security screens in person before they go further.',
+);
+
+const SurveySchema = Section(
+  {
+    tokenDays: Type.Integer({
+      minimum: 1,
+      maximum: 90,
+      default: 7,
+      description:
+        "Days a visit's one-time satisfaction survey token (the desk tablet or the QR link) can be answered, from the visit's arrival; later it is refused (409, state ended).",
+    }),
+    saranMaxChars: Type.Integer({
+      minimum: 0,
+      maximum: 5000,
+      default: 500,
+      description:
+        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the journal and the recaps.',
+    }),
+    requestsPerMinute: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 30,
+      description:
+        'Survey form requests (open and answer, public: the token is the only credential) one client address may make per minute (429 above).',
+    }),
+  },
+  'Satisfaction survey (Survei Kepuasan Masyarakat, PermenPAN-RB No. 14 Tahun 2017).',
+);
+
 // ---------------------------------------------------------------- the whole
 
 export const ConfigSchema = Type.Object(
@@ -1168,6 +1222,8 @@ export const ConfigSchema = Type.Object(
       description: 'Hosts, created or updated at start.',
     }),
     visits: VisitsSchema,
+    survey: SurveySchema,
+    watchlist: WatchlistSchema,
     admin: Section(
       {
         username: Type.String({

@@ -1,6 +1,7 @@
 // Every fact the gateway records. A journal line is one of these plus sequence, time and
 // hashes (see store/journal.ts). Payloads hold no guest name, phone or full document number:
 // the journal is append-only and hash-chained, so it must never need erasing (UU 27/2022).
+import type { SurveyElementId, SurveyRating } from './survey.js';
 import type {
   Actor,
   Collateral,
@@ -266,6 +267,38 @@ export interface PrivacyEvent {
   payload: { guestIds: string[]; reason: 'retention' | 'request' };
 }
 
+/**
+ * One answer to the satisfaction survey (domain/survey.ts). Anonymous: no visit or guest id,
+ * only `key`, an opaque keyed hash the visit's one-time token carries, so a second answer for
+ * the same visit is refused after a restart too; `until` is when the token ends, after which
+ * the key is no longer kept in live state.
+ */
+export interface SurveyAnswered {
+  type: 'survey.answered';
+  payload: {
+    key: string;
+    until: number;
+    ratings: Record<SurveyElementId, SurveyRating>;
+    saran?: string;
+  };
+}
+
+/**
+ * A watchlist entry written, changed, removed (by request, or past its valid-until), or read
+ * (who looked: the entry's actor). Ids only: the entries are personal data, kept in the saved
+ * state and erased from there; the journal never needs erasing.
+ */
+export interface WatchlistEvent {
+  type: 'watchlist.added' | 'watchlist.changed' | 'watchlist.removed' | 'watchlist.read';
+  payload: { entryIds: string[]; reason?: 'request' | 'expired' };
+}
+
+/** An arrival matched watchlist entries: security screens the guest (SOP step 2). */
+export interface WatchlistMatched {
+  type: 'watchlist.matched';
+  payload: { visitId: string; entryIds: string[]; by: ('document' | 'name')[] };
+}
+
 export interface SystemEvent {
   type: 'system.started' | 'system.stopped' | 'system.recovered';
   payload: { version?: string; detail?: string };
@@ -282,6 +315,9 @@ export type DomainEvent =
   | HostEvent
   | UserEvent
   | PrivacyEvent
+  | SurveyAnswered
+  | WatchlistEvent
+  | WatchlistMatched
   | SystemEvent;
 
 export type EventType = DomainEvent['type'];
@@ -301,6 +337,7 @@ export type JournalEntry = DomainEvent & {
 export const STATE_EVENT_PREFIXES = [
   'visit.',
   'appointment.',
+  'survey.',
   'badge.',
   'host.',
   'door.lockdown',

@@ -29,7 +29,9 @@ import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
+import { surveyRoutes } from './routes/survey.js';
 import { visitRoutes } from './routes/visits.js';
+import { watchlistRoutes } from './routes/watchlist.js';
 import * as S from './schemas.js';
 import { SseStreams } from './sse.js';
 
@@ -159,6 +161,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(visitRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(groupRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(appointmentRoutes, { gateway: opts.gateway });
+      await api.register(surveyRoutes, { gateway: opts.gateway });
+      await api.register(watchlistRoutes, { gateway: opts.gateway });
       await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway, streams });

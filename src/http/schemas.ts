@@ -49,6 +49,12 @@ const VisitStateOrNull = Type.Unsafe<VisitState | null>({
 
 export const Visit = Type.Object({
   id: Type.String(),
+  watchlist: Opt(
+    Type.Boolean({
+      description:
+        'In the answer to an arrival only: the guest matched the watchlist, security screens them (SOP step 2); the entry is for security and admin to see',
+    }),
+  ),
   externalId: Opt(Type.String()),
   guestId: Type.String(),
   guestName: Type.String(),
@@ -150,6 +156,14 @@ export const ArrivalBody = Type.Object(
         institution: Text(200),
         phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
         guestId: Type.Optional(Id),
+        documentNumber: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 40,
+            description:
+              'Identity document number, only to be compared with the watchlist (as its keyed hash); not stored',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

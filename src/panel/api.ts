@@ -140,6 +140,8 @@ export interface Timing {
 
 export interface Visit {
   id: string;
+  /** In the answer to an arrival only: the guest matched the watchlist (security screens them). */
+  watchlist?: boolean;
   guestId: string;
   guestName: string;
   institution: string;

@@ -1,6 +1,6 @@
 // The Pintu web panel: log in, then the views a role may use, switched by the URL's hash
 // (#/desk, #/host, #/doors, #/people, #/recap, #/admin; #/link/<token> opens a host's
-// one-time link). Bahasa Indonesia first; dates and times in the gateway's time zone.
+// one-time link; #/survey/<token> the public satisfaction survey). Bahasa Indonesia first; dates and times in the gateway's time zone.
 import './styles.css';
 import { ApiError, api, onAuthProblem, prefetch } from './api.js';
 import { closeDialogs, h, replace, toast } from './dom.js';
@@ -8,6 +8,7 @@ import { longDate, now, time, timezone } from './format.js';
 import { getLang, type Key, setLang, t } from './i18n.js';
 import { live } from './live.js';
 import { boot, type Cap, can, clearBootstrap, clockSynchronised, loadBootstrap, syncClock } from './state.js';
+import { SURVEY_PATH, surveyView } from './survey.js';
 import { installValidationMessages } from './validation.js';
 import { adminView } from './views/admin.js';
 import { deskView } from './views/desk.js';
@@ -173,6 +174,12 @@ let firstStart = true;
 
 async function start(): Promise<void> {
   document.documentElement.lang = getLang();
+  // The survey form is public and anonymous: no login, no bootstrap, nothing of the desk.
+  const survey = SURVEY_PATH.exec(location.hash);
+  if (survey) {
+    surveyView(app, survey[1]!);
+    return;
+  }
   const link = /^#\/link\/([A-Za-z0-9_\-.]+)$/.exec(location.hash);
   const desk = /^(#\/?)?(desk)?$/.test(location.hash);
   // index.html preloads the bootstrap and today's visits, under the session the page began
@@ -220,7 +227,7 @@ async function start(): Promise<void> {
 }
 
 window.addEventListener('hashchange', () => {
-  if (/^#\/link\//.test(location.hash)) {
+  if (/^#\/(link|survey)\//.test(location.hash)) {
     live.stop();
     void start();
   } else route();

@@ -285,6 +285,8 @@ export function openArrival(done: (created: Visit) => void): void {
               ...(category.value ? { purposeCategory: category.value } : {}),
               hostId: select.value,
             });
+            // The desk sees the flag only; security has the entry (their feed, the watchlist).
+            if (created.watchlist) toast(t('watchlistFlag'), 'error');
             return `${t('arrivalSaved')}: ${name.value.trim()}`;
           });
         },

@@ -156,6 +156,7 @@ export class Core {
       throw err;
     }
     this.state.pruneAppointments(dateOf(this.now(), this.state.policy.timezone));
+    this.state.pruneSurveys(this.now());
     this.stateDoc.data = this.state.toPersisted();
     await this.stateDoc.write();
   }

@@ -5,7 +5,8 @@
 // hash chain covers every line): `prev` and `hash` are the stored line's.
 // A tap of a visit names its guest (`guest`) as display.guestName shapes it, the same name
 // MQTT carries: the journal holds no names, so it is looked up in the guest file, and a guest
-// whose identity data was erased is named by nobody.
+// whose identity data was erased is named by nobody. A survey answer is shown without the key
+// that spent its token (service/survey.ts).
 
 import type { GuestNameMode } from '../config/schema.js';
 import { isHashedCard, type JournalEntry } from '../domain/events.js';
@@ -24,6 +25,14 @@ export class EventView {
     private readonly guestName: (visitId: string) => string | undefined,
     private readonly guestNameMode: GuestNameMode,
   ) {}
+
+  /**
+   * Whether `role` sees the entry at all: the watchlist's (reads, changes, matches) are for
+   * security and admin only; the desk learns of a match from the arrival's answer.
+   */
+  visible(entry: JournalEntry, role: Role): boolean {
+    return !entry.type.startsWith('watchlist.') || role === 'admin' || role === 'security';
+  }
 
   /** `entry` as `role` may see it: with the badge's label, and for any role but admin no UID. */
   shown(entry: JournalEntry, role: Role): ShownEntry {
@@ -63,6 +72,11 @@ export class EventView {
       case 'escort.enrolled': {
         if (role === 'admin') return entry;
         const { uid: _uid, ...rest } = entry.payload;
+        return { ...entry, payload: rest };
+      }
+      case 'survey.answered': {
+        // The key only spends a visit's token; shown, it would help nobody but a linker.
+        const { key: _key, ...rest } = entry.payload;
         return { ...entry, payload: rest };
       }
       default:

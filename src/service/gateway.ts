@@ -39,7 +39,9 @@ import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { RegisterService } from './register.js';
 import { ReportService } from './reports.js';
 import { RollCall } from './roll-call.js';
+import { SurveyService } from './survey.js';
 import { VisitService } from './visits.js';
+import { WatchlistService } from './watchlist.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -70,6 +72,8 @@ export interface Gateway {
   visits: VisitService;
   groups: GroupService;
   appointments: AppointmentService;
+  survey: SurveyService;
+  watchlist: WatchlistService;
   access: AccessService;
   doors: DoorService;
   /** Readers that lost their device (health, reader_offline door alarms). */
@@ -284,6 +288,8 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     purposeCategories: config.visits.purposes.map((p) => p.id),
     purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
   });
+  const survey = new SurveyService(core, await dataKey(dir, 'secret.key'), config.survey);
+  const watchlist = new WatchlistService(core, await dataKey(dir, 'secret.key'), config.watchlist);
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );
@@ -355,10 +361,16 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   const sweep = () =>
-    privacy.sweep().then(
-      (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
-      (err) => log.error({ err }, 'retention sweep failed'),
-    );
+    Promise.all([
+      privacy.sweep().then(
+        (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
+        (err) => log.error({ err }, 'retention sweep failed'),
+      ),
+      watchlist.sweep().then(
+        (n) => n > 0 && log.info({ purged: n }, 'retention: watchlist entries past valid-until purged'),
+        (err) => log.error({ err }, 'watchlist retention sweep failed'),
+      ),
+    ]);
   const timers = [
     setInterval(() => accounts.sweep(), 60_000),
     // Hourly check; the sweep runs in the configured local hour (and once at start).
@@ -376,6 +388,8 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     visits,
     groups,
     appointments,
+    survey,
+    watchlist,
     access,
     doors,
     readers,

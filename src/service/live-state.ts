@@ -24,6 +24,7 @@ import type {
   Visit,
 } from '../domain/types.js';
 import { applyVisitEvent, isTerminal } from '../domain/visit.js';
+import type { WatchlistEntry } from '../domain/watchlist.js';
 
 export interface PersistedState {
   version: 1;
@@ -52,6 +53,10 @@ export interface PersistedState {
   keypads?: Record<string, Keypad>;
   /** Enrolled escort cards (absent before issue 14: none). */
   escorts?: EscortCard[];
+  /** Survey keys answered -> their token's end: one answer per visit (service/survey.ts). */
+  surveys?: Record<string, number>;
+  /** Watchlist entries (personal data; set by service/watchlist.ts, not rebuilt from the journal). */
+  watchlist?: WatchlistEntry[];
 }
 
 export interface LockdownSetter {
@@ -117,6 +122,10 @@ export class LiveState implements AccessSnapshot {
    * lives for seconds, and after a restart both halves are simply tapped again.
    */
   readonly escortPending = new Map<string, EscortHalf>();
+  /** Survey key -> its token's end, for the tokens already answered (pruneSurveys). */
+  readonly surveysAnswered = new Map<string, number>();
+  /** Watchlist entry id -> entry. */
+  readonly watchlist = new Map<string, WatchlistEntry>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
   /** The last visits closed, so a caller can still show the visit it just closed. */
@@ -146,6 +155,8 @@ export class LiveState implements AccessSnapshot {
     };
     for (const [id, pad] of Object.entries(persisted.keypads ?? {})) this.keypads.set(id, pad);
     for (const e of persisted.escorts ?? []) this.putEscort(e);
+    for (const [key, until] of Object.entries(persisted.surveys ?? {})) this.surveysAnswered.set(key, until);
+    for (const e of persisted.watchlist ?? []) this.watchlist.set(e.id, e);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
@@ -183,6 +194,8 @@ export class LiveState implements AccessSnapshot {
       areas: Object.fromEntries(this.presence),
       keypads: Object.fromEntries(this.keypads),
       escorts: [...this.escorts.values()],
+      surveys: Object.fromEntries(this.surveysAnswered),
+      watchlist: [...this.watchlist.values()],
     };
   }
 
@@ -192,6 +205,11 @@ export class LiveState implements AccessSnapshot {
    */
   pruneAppointments(today: string): void {
     for (const [id, a] of this.appointments) if (a.date < today) this.appointments.delete(id);
+  }
+
+  /** Forget answered survey keys whose token has ended: no answer can come with them any more. */
+  pruneSurveys(now: number): void {
+    for (const [key, until] of this.surveysAnswered) if (until <= now) this.surveysAnswered.delete(key);
   }
 
   closedRecently(id: string): Visit | undefined {
@@ -340,6 +358,9 @@ export class LiveState implements AccessSnapshot {
         }
         break;
       }
+      case 'survey.answered':
+        this.surveysAnswered.set(e.payload.key, e.payload.until);
+        break;
       case 'access.denied': {
         const p = e.payload;
         if (p.kind === 'pin' && p.reason === 'unknown_code') this.countWrongCode(p.readerId, e.at, e.seq);

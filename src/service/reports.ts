@@ -8,11 +8,13 @@ import {
   RECAP_EVENT_TYPES,
   type RecapContext,
 } from '../domain/recap.js';
+import { type SurveyRecap, SurveyTally, surveyRecap } from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import type { PurposeCategory } from '../domain/types.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
 import { recapToCsv, yearlyRecapToCsv } from '../reports/csv.js';
 import { localiseRecap } from '../reports/localise.js';
+import { surveyToCsv } from '../reports/survey-csv.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
 
@@ -132,13 +134,45 @@ export class ReportService {
     year: string,
     format: RecapFormat,
     lang: 'id' | 'en' = 'id',
-  ): Promise<string | YearlyRecap> {
+  ): Promise<string | (YearlyRecap & { survey: SurveyRecap })> {
     const recap = await this.yearly(year);
-    return format === 'json' ? localiseRecap(recap, lang) : yearlyRecapToCsv(recap, lang, DIALECT[format]);
+    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format]);
+    // The JSON carries the year's satisfaction survey too (the CSV has its own report).
+    return { ...localiseRecap(recap, lang), survey: await this.survey(year) };
   }
 
-  async render(month: string, format: RecapFormat, lang: 'id' | 'en' = 'id'): Promise<string | MonthlyRecap> {
+  /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
+  async survey(period: string): Promise<SurveyRecap> {
+    let months: string[];
+    if (isValidMonth(period)) months = [period];
+    else if (isValidYear(period)) months = monthsOf(period);
+    else throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
+    const tally = new SurveyTally();
+    for (const month of months) {
+      for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
+        for (const e of batch) if (e.type === 'survey.answered') tally.add(e.payload);
+      }
+    }
+    return surveyRecap(period, tally);
+  }
+
+  async renderSurvey(
+    period: string,
+    format: RecapFormat,
+    lang: 'id' | 'en' = 'id',
+  ): Promise<string | SurveyRecap> {
+    const recap = await this.survey(period);
+    return format === 'json' ? recap : surveyToCsv(recap, lang, DIALECT[format]);
+  }
+
+  async render(
+    month: string,
+    format: RecapFormat,
+    lang: 'id' | 'en' = 'id',
+  ): Promise<string | (MonthlyRecap & { survey: SurveyRecap })> {
     const recap = await this.monthly(month);
-    return format === 'json' ? localiseRecap(recap, lang) : recapToCsv(recap, lang, DIALECT[format]);
+    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format]);
+    // The JSON carries the month's satisfaction survey too (the CSV has its own report).
+    return { ...localiseRecap(recap, lang), survey: await this.survey(month) };
   }
 }

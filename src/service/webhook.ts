@@ -5,6 +5,8 @@
 // With a public URL set, the body carries a one-time approval link for the host.
 // The same hook gets the invitation of every appointment registered (tamu terjadwal): its code,
 // day and window, and the code as a QR (SVG) that the desk's scanner reads when the guest comes.
+// And an alert for security when an arrival matches the watchlist: the visit and what matched,
+// never the entry or its reason (the notifier routes it to security by `event`).
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { approvers } from '../domain/delegation.js';
@@ -65,11 +67,26 @@ export interface AppointmentInvitation {
   qrSvg: string;
 }
 
+/** An arrival matched the watchlist: for security's notifier, not the host's. */
+export interface WatchlistAlert {
+  event: 'watchlist_alert';
+  visitId: string;
+  at: string;
+  /** What matched: the document, or a close name with the same institution. */
+  by: Array<'document' | 'name'>;
+  /** Who is to be told: security (SOP step 2), never the host or the delegates. */
+  recipients: { roles: Array<'security' | 'admin'> };
+  /** name as display.guestName shapes it. */
+  guest: { name?: string; institution: string };
+}
+
 export class ApprovalWebhook {
   readonly status: WebhookStatus = { sent: 0, failed: 0 };
   private readonly onEntry = (e: JournalEntry) => {
     if (e.type === 'visit.guestbook') void this.send(this.body(e.payload.visitId));
     else if (e.type === 'appointment.registered') void this.send(this.invitation(e.payload.appointmentId));
+    else if (e.type === 'watchlist.matched')
+      void this.send(this.watchlistAlert(e.payload.visitId, e.payload.by));
   };
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -159,7 +176,21 @@ export class ApprovalWebhook {
     };
   }
 
-  private send(body: ApprovalRequested | AppointmentInvitation | undefined): Promise<void> {
+  watchlistAlert(visitId: string, by: WatchlistAlert['by']): WatchlistAlert | undefined {
+    const v = this.core.state.visits.get(visitId);
+    if (!v) return undefined;
+    const name = displayName(v.guestName, this.guestName);
+    return {
+      event: 'watchlist_alert',
+      visitId,
+      at: new Date(this.core.now()).toISOString(),
+      by,
+      recipients: { roles: ['security', 'admin'] },
+      guest: { ...(name ? { name } : {}), institution: v.institution },
+    };
+  }
+
+  private send(body: ApprovalRequested | AppointmentInvitation | WatchlistAlert | undefined): Promise<void> {
     const hook = this.settings().webhook;
     if (!hook?.url) return Promise.resolve();
     if (!body) return Promise.resolve();

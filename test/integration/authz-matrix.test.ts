@@ -93,6 +93,16 @@ const HTTP_POLICY = `
   GET     /api/v1/appointments/{code}                A R . H .   /api/v1/appointments/TJ-0000000000000000 404
   POST    /api/v1/appointments/{code}/arrival        A R . . .   /api/v1/appointments/TJ-0000000000000000/arrival
   POST    /api/v1/appointments/{code}/cancel         A R . H .   /api/v1/appointments/TJ-0000000000000000/cancel
+  # ---- the satisfaction survey: the desk gets a visit's token; the form behind it is public
+  POST    /api/v1/visits/{id}/survey-token           A R . . .
+  GET     /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z 404
+  POST    /api/v1/survey/{token}                     public      /api/v1/survey/x.y.z
+  # ---- the watchlist (daftar perhatian): personal data, security and admin only
+  GET     /api/v1/watchlist                          A . S . .   ?unknownProperty=1 400
+  POST    /api/v1/watchlist                          A . S . .
+  GET     /api/v1/watchlist/{id}                     A . S . .   404
+  PUT     /api/v1/watchlist/{id}                     A . S . .
+  DELETE  /api/v1/watchlist/{id}                     A . S . .
   # ---- doors, taps, the desk reader
   GET     /api/v1/doors                              A R S H F
   POST    /api/v1/doors/{id}/unlock                  A . S . F   /api/v1/doors/pintu-utama/unlock
@@ -122,6 +132,7 @@ const HTTP_POLICY = `
   GET     /api/v1/reports/monthly                    A R . . .   ?month=2026-11
   GET     /api/v1/reports/yearly                     A R . . .   ?year=x 400
   GET     /api/v1/reports/register                   A R . . .   ?day=x 400
+  GET     /api/v1/reports/survey                     A R . . .   ?period=2026-11
   # ---- the web panel's own routes; the host's one-time link
   GET     /api/v1/panel/bootstrap                    A R S H F
   GET     /api/v1/panel/clock                        A R S H F

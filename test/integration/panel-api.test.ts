@@ -315,7 +315,10 @@ describe('web panel: server side', () => {
       expect((await call('PUT', '/admin/settings', as.admin, { retentionGuestDays: 'x' })).statusCode).toBe(
         400,
       );
-      expect((await call('POST', '/admin/retention/sweep', as.admin)).json()).toEqual({ erased: 0 });
+      expect((await call('POST', '/admin/retention/sweep', as.admin)).json()).toEqual({
+        erased: 0,
+        watchlistPurged: 0,
+      });
     });
 
     it('retries a failing receiver, signs the body, and reports its status', async () => {

@@ -128,7 +128,8 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
     },
     async (req, reply) => {
       const v = await appointments.arrive(req.params.code, principalOf(req).actor, req.body.phone);
-      return reply.code(201).send(visitBody(v, now()));
+      const flagged = (await gateway.watchlist.screen(v)).length > 0;
+      return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );
 

@@ -57,7 +57,9 @@ export async function eventRoutes(
       const last = page.entries.at(-1);
       const role = principalOf(req).role;
       return {
-        events: page.entries.map((e) => gateway.eventView.shown(e, role)),
+        events: page.entries
+          .filter((e) => gateway.eventView.visible(e, role))
+          .map((e) => gateway.eventView.shown(e, role)),
         ...(page.hasMore && last ? { nextBeforeSeq: last.seq } : {}),
       };
     },
@@ -90,12 +92,13 @@ export async function eventRoutes(
       // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
       const types = typesOf(req.query.type);
+      const role = principalOf(req).role;
       const wanted = (e: JournalEntry) =>
-        !types || types.some((t) => (t.endsWith('.') ? e.type.startsWith(t) : e.type === t));
+        gateway.eventView.visible(e, role) &&
+        (!types || types.some((t) => (t.endsWith('.') ? e.type.startsWith(t) : e.type === t)));
       const stream = streams.start(req, reply);
       if (!stream) return reply;
       const raw = stream.raw;
-      const role = principalOf(req).role;
       const send = (e: JournalEntry) => stream.send(e.seq, e.type, gateway.eventView.shown(e, role));
       // Hold live entries while the missed ones are read, so none is lost or sent twice.
       const held: JournalEntry[] = [];
@@ -116,7 +119,7 @@ export async function eventRoutes(
         for await (const e of journal.read({ fromSeq: lastId + 1, ...(types ? { types } : {}) })) {
           if (raw.destroyed) break;
           lastSent = e.seq;
-          send(e);
+          if (gateway.eventView.visible(e, role)) send(e);
         }
       }
       replaying = false;

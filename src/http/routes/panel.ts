@@ -588,11 +588,16 @@ export async function panelRoutes(
       schema: {
         tags: ['admin'],
         operationId: 'runRetentionSweep',
-        summary: 'Run the retention sweep now: erase guests last seen longer ago than the retention period',
-        response: { 200: Type.Object({ erased: Type.Integer() }), ...errors },
+        summary:
+          'Run the retention sweep now: erase guests last seen longer ago than the retention period, ' +
+          'purge watchlist entries past their valid-until',
+        response: {
+          200: Type.Object({ erased: Type.Integer(), watchlistPurged: Type.Integer() }),
+          ...errors,
+        },
       },
     },
-    async () => ({ erased: await gateway.privacy.sweep() }),
+    async () => ({ erased: await gateway.privacy.sweep(), watchlistPurged: await gateway.watchlist.sweep() }),
   );
 
   app.delete<{ Params: { id: string } }>(

@@ -80,9 +80,10 @@ export async function visitRoutes(
       },
     },
     async (req, reply) => {
+      const { documentNumber, ...guest } = req.body.guest;
       const v = await visits.arrive(
         {
-          guest: req.body.guest,
+          guest,
           purpose: req.body.purpose,
           ...(req.body.purposeCategory !== undefined ? { purposeCategory: req.body.purposeCategory } : {}),
           hostId: req.body.hostId,
@@ -90,7 +91,8 @@ export async function visitRoutes(
         },
         actor(req),
       );
-      return reply.code(201).send(visitBody(v, now()));
+      const flagged = (await gateway.watchlist.screen(v, documentNumber)).length > 0;
+      return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );
 

@@ -39,6 +39,7 @@ import {
   rescheduleText,
 } from '../sop.js';
 import { boot, can, hostName, purposeText, syncClock } from '../state.js';
+import { openSurveyOffer } from '../survey.js';
 import { holdsDocument, matches, visitTable } from './desk-table.js';
 import { expectedToday } from './expected.js';
 
@@ -300,7 +301,10 @@ export function deskView(root: HTMLElement): () => void {
           );
         break;
       case 'checked_out':
-        if (desk) out.push(button(v, 'document', t('actDocument'), () => openDocument(v, refresh), true));
+        if (desk) {
+          out.push(button(v, 'document', t('actDocument'), () => openDocument(v, refresh), true));
+          out.push(button(v, 'survey', t('actSurvey'), () => openSurveyOffer(v)));
+        }
         break;
     }
     return out;

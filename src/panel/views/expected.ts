@@ -2,7 +2,7 @@
 // one button that turns it into an arrival (SOP step 1, the guest's fields filled in from the
 // appointment). The code field takes what the desk's USB QR scanner types (the code, then
 // Enter): it opens that appointment's row and puts the focus on its arrival button.
-import { type Appointment, api, take } from '../api.js';
+import { type Appointment, api, take, type Visit } from '../api.js';
 import { openAppointment } from '../appointment-form.js';
 import { busy, h, replace, toast } from '../dom.js';
 import { t } from '../i18n.js';
@@ -42,8 +42,10 @@ export function expectedToday(onArrived: () => void): { el: HTMLElement; stop: (
   const arrive = (a: Appointment, button: HTMLButtonElement) =>
     busy(button, async () => {
       try {
-        await api('POST', `/appointments/${encodeURIComponent(a.id)}/arrival`, {});
+        const v = await api<Visit>('POST', `/appointments/${encodeURIComponent(a.id)}/arrival`, {});
         toast(`${t('expectedArrived')}: ${a.guestName}`, 'ok');
+        // The desk sees the flag only; security has the entry (their feed, the watchlist).
+        if (v.watchlist) toast(t('watchlistFlag'), 'error');
         onArrived();
         await refresh();
       } catch (e) {

@@ -1,0 +1,183 @@
+// The watchlist (daftar perhatian): entries security and admin keep, every read and change
+// journaled (ids only, with who did it), arrivals compared with them, entries past their
+// valid-until purged by the retention sweep. The matching rules are domain/watchlist.ts.
+//
+// Entries are personal data: they live in the saved state (erased from there), never in the
+// journal. A document number is kept only as a keyed hash, so the list cannot be read back
+// into numbers, and an arrival's number is hashed the same way to be compared.
+import { createHmac, randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import type { WatchlistEvent, WatchlistMatched } from '../domain/events.js';
+import type { Actor, Visit } from '../domain/types.js';
+import {
+  checkWatchlistEntry,
+  dueForPurge,
+  matchWatchlist,
+  normaliseDocumentNumber,
+  type WatchlistEntry,
+  type WatchlistEntryInput,
+  type WatchlistMatch,
+  type WatchlistRules,
+} from '../domain/watchlist.js';
+import type { Core } from './core.js';
+
+export interface WatchlistLimits extends WatchlistRules {
+  /** config watchlist.maxEntries */
+  maxEntries: number;
+}
+
+export type WatchlistInput = WatchlistEntryInput & { documentNumber?: string };
+
+/** An entry as the API shows it: whether a document is on it, never its hash. */
+export type WatchlistView = Omit<WatchlistEntry, 'documentKey'> & { hasDocument: boolean };
+
+export class WatchlistService {
+  private readonly key: Buffer;
+
+  constructor(
+    private readonly core: Core,
+    secret: Buffer,
+    private readonly limits: WatchlistLimits,
+  ) {
+    // A key of its own, derived: a document's hash here matches nothing elsewhere.
+    this.key = createHmac('sha256', secret).update('pintu document v1').digest();
+  }
+
+  /** The keyed hash of a document number (normalised as it is masked). */
+  documentKey(number: string): string {
+    return createHmac('sha256', this.key).update(normaliseDocumentNumber(number)).digest('hex').slice(0, 32);
+  }
+
+  /** Every entry, newest first; the read is journaled (who looked, which entries). */
+  async list(actor: Actor): Promise<WatchlistView[]> {
+    const entries = [...this.core.state.watchlist.values()].sort((a, b) => b.createdAt - a.createdAt);
+    await this.recordRead(entries, actor);
+    return entries.map(view);
+  }
+
+  async get(id: string, actor: Actor): Promise<WatchlistView> {
+    const e = this.mustGet(id);
+    await this.recordRead([e], actor);
+    return view(e);
+  }
+
+  add(input: WatchlistInput, actor: Actor): Promise<WatchlistView> {
+    return this.core.transact(actor, (now) => {
+      if (this.core.state.watchlist.size >= this.limits.maxEntries) {
+        throw new DomainError(
+          'conflict',
+          `the watchlist holds ${this.core.state.watchlist.size} entries (watchlist.maxEntries)`,
+          undefined,
+          { state: 'full' },
+        );
+      }
+      const entry = this.entryOf(randomUUID(), input, now, actor);
+      this.core.state.watchlist.set(entry.id, entry);
+      return { events: [changed('watchlist.added', [entry.id])], result: () => view(entry) };
+    });
+  }
+
+  update(id: string, input: WatchlistInput, actor: Actor): Promise<WatchlistView> {
+    return this.core.transact(actor, (now) => {
+      const old = this.mustGet(id);
+      const entry: WatchlistEntry = {
+        ...this.entryOf(id, input, now, actor),
+        createdAt: old.createdAt,
+        createdBy: old.createdBy,
+      };
+      // No documentNumber: the document stays as it was; an empty one takes it off.
+      if (input.documentNumber === undefined && old.documentKey) entry.documentKey = old.documentKey;
+      this.core.state.watchlist.set(id, entry);
+      return { events: [changed('watchlist.changed', [id])], result: () => view(entry) };
+    });
+  }
+
+  remove(id: string, actor: Actor): Promise<void> {
+    return this.core.transact(actor, () => {
+      this.mustGet(id);
+      this.core.state.watchlist.delete(id);
+      return { events: [changed('watchlist.removed', [id], 'request')], result: () => undefined };
+    });
+  }
+
+  /** The retention sweep: entries past their valid-until leave the state. Returns how many. */
+  async sweep(): Promise<number> {
+    const due = dueForPurge(this.core.state.watchlist.values(), this.core.now());
+    if (due.length === 0) return 0;
+    return this.core.transact({ kind: 'system', id: 'retention' }, (now) => {
+      // Read again in the queue: an entry changed meanwhile may have a new valid-until.
+      const ids = dueForPurge(this.core.state.watchlist.values(), now).map((e) => e.id);
+      for (const id of ids) this.core.state.watchlist.delete(id);
+      return {
+        events: ids.length ? [changed('watchlist.removed', ids, 'expired')] : [],
+        result: () => ids.length,
+      };
+    });
+  }
+
+  /**
+   * Compares an arrival with the entries; a match is journaled (`watchlist.matched`, for
+   * security's live feed) and answered as the entries matched, for the desk's flag only.
+   */
+  async screen(visit: Visit, documentNumber?: string): Promise<WatchlistMatch[]> {
+    const matches = matchWatchlist(
+      this.core.state.watchlist.values(),
+      {
+        name: visit.guestName,
+        institution: visit.institution,
+        ...(documentNumber ? { documentKey: this.documentKey(documentNumber) } : {}),
+      },
+      this.core.now(),
+      this.limits,
+    );
+    if (matches.length > 0) {
+      const event: WatchlistMatched = {
+        type: 'watchlist.matched',
+        payload: { visitId: visit.id, entryIds: matches.map((m) => m.entryId), by: matches.map((m) => m.by) },
+      };
+      await this.core.record(event, { kind: 'system', id: 'watchlist' });
+    }
+    return matches;
+  }
+
+  private recordRead(entries: readonly WatchlistEntry[], actor: Actor): Promise<unknown> {
+    return this.core.record(
+      changed(
+        'watchlist.read',
+        entries.map((e) => e.id),
+      ),
+      actor,
+    );
+  }
+
+  private entryOf(id: string, input: WatchlistInput, now: number, actor: Actor): WatchlistEntry {
+    const checked = checkWatchlistEntry(input, now, this.limits);
+    const doc = input.documentNumber ? normaliseDocumentNumber(input.documentNumber) : '';
+    return {
+      id,
+      ...checked,
+      ...(doc ? { documentKey: this.documentKey(doc) } : {}),
+      createdAt: now,
+      createdBy: actor.id,
+    };
+  }
+
+  private mustGet(id: string): WatchlistEntry {
+    const e = this.core.state.watchlist.get(id);
+    if (!e) throw new DomainError('not_found', 'watchlist entry not found');
+    return e;
+  }
+}
+
+function changed(
+  type: WatchlistEvent['type'],
+  entryIds: string[],
+  reason?: 'request' | 'expired',
+): WatchlistEvent {
+  return { type, payload: { entryIds, ...(reason ? { reason } : {}) } };
+}
+
+function view(e: WatchlistEntry): WatchlistView {
+  const { documentKey, ...rest } = e;
+  return { ...rest, hasDocument: documentKey !== undefined };
+}
