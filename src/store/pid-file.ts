@@ -14,7 +14,11 @@ export function pidFilePath(dataDir: string): string {
 async function identity(pid: number): Promise<string> {
   try {
     const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The main thread's entry, not `/proc/<pid>/stat`: qemu-user answers a process's reads of
+    // its own `/proc/<pid>/stat` with a made-up line (another start time), so under emulation
+    // the gateway and the CLI read different times for the same process and the CLI found no
+    // gateway (pi-check). The kernel's task entry is the same line, and qemu leaves it alone.
+    const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
     // Field 22 (starttime); the name in field 2 may hold spaces and ')', so count from its end.
     const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
     return start ? `${boot} ${start}` : '-';
