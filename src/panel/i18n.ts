@@ -378,6 +378,7 @@ const ID = {
   escortsHint:
     'Kartu staf yang mendampingi tamu di pintu yang mewajibkan pendamping (SOP langkah 6): kartu tamu dan kartu pendamping ditempel di pintu yang sama dalam beberapa detik.',
   escortName: 'Nama pendamping',
+  escortUid: 'UID kartu pendamping',
   opensAlone: 'Membuka pintu sendiri',
   opensAloneNo: 'Hanya bersama tamu',
   enrolEscort: 'Daftarkan kartu pendamping',
@@ -949,6 +950,7 @@ const EN: Record<Key, string> = {
   escortsHint:
     "Staff cards that accompany guests at doors that require an escort (SOP step 6): the guest's badge and the escort's card are tapped at the same door within a few seconds.",
   escortName: 'Escort name',
+  escortUid: 'Escort card UID',
   opensAlone: 'Opens doors alone',
   opensAloneNo: 'Only with a guest',
   enrolEscort: 'Enrol an escort card',

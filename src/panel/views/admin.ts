@@ -557,7 +557,7 @@ export function adminView(root: HTMLElement): () => void {
           },
         },
         field(t('escortName'), name),
-        field(t('uid'), uid),
+        field(t('escortUid'), uid),
         alone.row,
         add,
       ),
