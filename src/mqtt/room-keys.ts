@@ -33,7 +33,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../store/fsync.js';
 import { ROOM_KEY_BYTES } from './room-mac.js';
 
 interface KeysFile {
@@ -134,6 +135,9 @@ export class RoomCounters {
   constructor(
     readonly file: string,
     private readonly now: () => number = Date.now,
+    /** A write behind that failed (a full or missing folder): the next change writes again. */
+    private readonly onWriteError: (err: unknown) => void = (err) =>
+      process.emitWarning(`room counters not written: ${err instanceof Error ? err.message : String(err)}`),
   ) {
     this.doc = readJson<CountersFile>(file, { version: 1, rooms: {} });
   }
@@ -151,9 +155,12 @@ export class RoomCounters {
   private save(): void {
     this.dirty = true;
     if (this.writing) return;
-    this.writing = this.writeLoop().finally(() => {
-      this.writing = undefined;
-    });
+    // Nobody awaits a write behind but flush(): its failure is reported here, never unhandled.
+    this.writing = this.writeLoop()
+      .catch(this.onWriteError)
+      .finally(() => {
+        this.writing = undefined;
+      });
   }
 
   private async writeLoop(): Promise<void> {
@@ -168,6 +175,9 @@ export class RoomCounters {
         await fh.close();
       }
       await rename(tmp, this.file);
+      // The rename is only durable once the folder is: a power cut must not bring back counters
+      // a replayed tap would pass.
+      await fsyncDir(dirname(this.file));
     }
   }
 

@@ -649,7 +649,9 @@ export function createRoomHub(config: Config, log: Logger): RoomHub | undefined 
     log: log.child({ part: 'rooms' }),
     auth: {
       keys: new RoomKeys(roomKeysFile(config.dataDir)),
-      counters: new RoomCounters(roomCountersFile(config.dataDir)),
+      counters: new RoomCounters(roomCountersFile(config.dataDir), Date.now, (err) =>
+        log.error({ err }, 'room counters not written; written again at the next change'),
+      ),
     },
   });
 }

@@ -29,6 +29,14 @@ describe('room keys and counters', () => {
     expect(new RoomCounters(roomCountersFile(dir)).lastTap('r101', key)).toBe(50);
   });
 
+  it('a write behind that fails is reported, not left as an unhandled rejection', async () => {
+    const errors: unknown[] = [];
+    const a = new RoomCounters(roomCountersFile(join(dir, 'gone')), Date.now, (err) => errors.push(err));
+    a.acceptTap('r101', randomBytes(32), 1);
+    await expect(a.flush()).resolves.toBeUndefined();
+    expect(errors).toHaveLength(1);
+  });
+
   it('a key is 32 random bytes, kept 0600, and a running gateway sees a key added later', async () => {
     const clock = { ms: 0 };
     const keys = new RoomKeys(roomKeysFile(dir), () => clock.ms);
