@@ -294,11 +294,20 @@ export class SimController extends EventEmitter<SimControllerEvents> {
     this.client = undefined;
     if (!client) return;
     if (client.connected) {
-      await new Promise<void>((resolve) =>
-        client.publish(this.topic('state'), '{"online":false}', { qos: 1, retain: true }, () => resolve()),
-      );
+      // The broker may be gone already (a gateway restarted under it) while the socket's close
+      // is still on its way: then no PUBACK comes, and the close ends the wait instead.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          client.off('close', done);
+          resolve();
+        };
+        client.once('close', done);
+        client.publish(this.topic('state'), '{"online":false}', { qos: 1, retain: true }, () => done());
+      });
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // Forced when the connection is gone: a clean end would wait for in-flight messages no
+    // broker will ever acknowledge.
+    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
   }
 
   /** Vanish without a DISCONNECT (power cut): the broker publishes the last will. */
