@@ -105,6 +105,8 @@ export class PcscContext {
   private connecting = false;
   /** PC/SC contexts made so far (1 after the first connect; +1 per recovery). */
   generation = 0;
+  /** Reconnects scheduled so far: with the backoff, a bounded count per second while pcscd is away. */
+  retries = 0;
 
   /** nfc-pcsc, loaded when the context is made: a missing build stops the start, not a tap. */
   private readonly NFC: NfcConstructor;
@@ -219,6 +221,7 @@ export class PcscContext {
     if (!this.running) return;
     for (const p of this.ports) p.unavailable(why);
     const wait = this.retryMs;
+    this.retries++;
     this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
     this.opts.log?.warn({ retryMs: wait }, `PC/SC: ${why}; trying again`);
     clearTimeout(this.retryTimer);

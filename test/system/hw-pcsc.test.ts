@@ -208,7 +208,12 @@ readers:
         await stopPcscd();
         await eventually(() => expect(ctx.connected).toBe(false), 5000);
         expect(readerOf('pintu-utama-in').readerName).toBeUndefined();
-        await new Promise((r) => setTimeout(r, 1500)); // pcscd stays down a while
+        // pcscd stays down through three reconnect attempts (200, 400, 800 ms apart)
+        const retries = ctx.retries;
+        const since = Date.now();
+        await eventually(() => expect(ctx.retries - retries).toBeGreaterThanOrEqual(3), limit(10_000));
+        // the attempts back off: never more than one per retryMinMs (200 ms) since the count was read
+        expect(ctx.retries - retries).toBeLessThanOrEqual(1 + (Date.now() - since) / 200);
         const used = process.cpuUsage(cpu);
         const cpuMs = (used.user + used.system) / 1000;
         // this test process (vitest included) while pcscd was down: far below one core
