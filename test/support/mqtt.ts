@@ -23,6 +23,7 @@ import type { SimController } from '../../src/mqtt/sim-controller.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { type Gateway, type GatewayOptions, openGateway } from '../../src/service/gateway.js';
 import { MONDAY_9AM } from './gateway.js';
+import { stopProcess } from './lab-tools.js';
 
 const run = promisify(execFile);
 
@@ -445,11 +446,7 @@ export class Mosquitto {
   async pause(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000)]);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    if (proc) await stopProcess(proc, 5000);
   }
 
   async stop(): Promise<void> {

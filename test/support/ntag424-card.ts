@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect } from 'vitest';
-import { cardCtl, eventually, LAB } from './lab.js';
+import { cardCtl, eventually, LAB, stopProcess } from './lab.js';
 
 const CARD_PY = resolve(import.meta.dirname, '../lab/ntag424_card.py');
 
@@ -47,10 +47,6 @@ export class Ntag424Card {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    await stopProcess(this.proc);
   }
 }
