@@ -660,6 +660,13 @@ const RetentionSchema = Section(
       default: 2,
       description: 'Local hour of the daily erasure sweep.',
     }),
+    saranDays: Type.Integer({
+      minimum: 0,
+      maximum: 3650,
+      default: 400,
+      description:
+        "Days a satisfaction survey's suggestion (saran, free text that may name someone) is kept, then erased by the daily sweep; the default outlasts the yearly recap made early in the next year. 0 keeps them forever. The ratings are anonymous numbers in the journal and stay.",
+    }),
   },
   'Retention of personal data.',
 );
@@ -1163,7 +1170,7 @@ const SurveySchema = Section(
       maximum: 5000,
       default: 500,
       description:
-        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the journal and the recaps.',
+        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the saran file (retention.saranDays) and the recaps.',
     }),
     requestsPerMinute: Type.Integer({
       minimum: 1,

@@ -8,7 +8,7 @@ import {
   RECAP_EVENT_TYPES,
   type RecapContext,
 } from '../domain/recap.js';
-import { type SurveyRecap, SurveyTally, surveyRecap } from '../domain/survey.js';
+import type { SurveyRecap } from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import type { PurposeCategory } from '../domain/types.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
@@ -17,6 +17,7 @@ import { localiseRecap } from '../reports/localise.js';
 import { surveyToCsv } from '../reports/survey-csv.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
+import type { SurveyService } from './survey.js';
 
 /** csv: RFC 4180 for machines; csv-excel: for Excel set to Indonesian (reports/csv.ts). */
 export type RecapFormat = 'json' | 'csv' | 'csv-excel';
@@ -87,7 +88,9 @@ export class ReportService {
      * How many days ahead an appointment may be made (the larger of visits.appointmentMaxDays and
      * access.rescheduleMaxDays): the months whose appointments may fall in a recap's month.
      */
-    private readonly appointmentAheadDays = 0,
+    private readonly appointmentAheadDays: number,
+    /** The survey's answers and their saran (kept apart, by retention). */
+    private readonly surveys: SurveyService,
   ) {}
 
   private get lookback(): number {
@@ -142,18 +145,8 @@ export class ReportService {
   }
 
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
-  async survey(period: string): Promise<SurveyRecap> {
-    let months: string[];
-    if (isValidMonth(period)) months = [period];
-    else if (isValidYear(period)) months = monthsOf(period);
-    else throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
-    const tally = new SurveyTally();
-    for (const month of months) {
-      for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
-        for (const e of batch) if (e.type === 'survey.answered') tally.add(e.payload);
-      }
-    }
-    return surveyRecap(period, tally);
+  survey(period: string): Promise<SurveyRecap> {
+    return this.surveys.recap(period);
   }
 
   async renderSurvey(

@@ -6,10 +6,19 @@
 // token) and `mac` signs key and end. The answer is journaled with the key only, never the
 // visit or guest id; linking the two back needs the gateway's secret key and the visit ids.
 // The computation (IKM) is domain/survey.ts; the recap reads the journal's answers.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+//
+// A suggestion (saran) is free text that may name someone: it goes to the saran file
+// (store/saran-file.ts), durable before the answer is journaled, and leaves the disk after
+// retention.saranDays; the journal's answer only points at it. Answers journaled before the
+// saran file carry their saran themselves: the journal is never rewritten, so those are read
+// as they are, and hidden from the recaps past the same retention.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import type { SurveyAnswered } from '../domain/events.js';
-import { checkSurveyAnswers } from '../domain/survey.js';
+import { checkSurveyAnswers, type SurveyRecap, SurveyTally, surveyRecap } from '../domain/survey.js';
+import { isValidMonth } from '../domain/time.js';
+import { isValidYear, monthsOf } from '../domain/yearly-recap.js';
+import type { SaranFile } from '../store/saran-file.js';
 import type { Core } from './core.js';
 
 export interface SurveyLimits {
@@ -27,6 +36,18 @@ export interface SurveyToken {
 
 const DAY = 86_400_000;
 
+export interface SaranKeeping {
+  file: SaranFile;
+  /** config retention.saranDays; 0 keeps them forever. */
+  days: number;
+}
+
+/** One answer as a report reads it back: its ratings, and its saran if it is still kept. */
+export interface ReadAnswer {
+  ratings: SurveyAnswered['payload']['ratings'];
+  saran?: string;
+}
+
 export class SurveyService {
   private readonly key: Buffer;
 
@@ -34,6 +55,7 @@ export class SurveyService {
     private readonly core: Core,
     secret: Buffer,
     private readonly limits: SurveyLimits,
+    private readonly saran: SaranKeeping,
   ) {
     // A key of its own, derived: a survey token never verifies as anything else.
     this.key = createHmac('sha256', secret).update('pintu survey v1').digest();
@@ -79,16 +101,87 @@ export class SurveyService {
     return { key, until };
   }
 
-  /** Take one answer; the token is spent in the same write (a second one is refused). */
-  answer(token: string, input: { ratings: Readonly<Record<string, number>>; saran?: string }): Promise<void> {
+  /**
+   * Take one answer; the token is spent in the same write (a second one is refused). A saran is
+   * durable in its file first: an answer is never journaled pointing at nothing, and a saran
+   * whose answer lost a race is never read (the recap reads the saran its answers point at).
+   */
+  async answer(
+    token: string,
+    input: { ratings: Readonly<Record<string, number>>; saran?: string },
+  ): Promise<void> {
     this.check(token);
-    const answers = checkSurveyAnswers(input, this.limits.saranMaxChars);
+    const { ratings, saran } = checkSurveyAnswers(input, this.limits.saranMaxChars);
+    let saranRef: { month: string; id: string } | undefined;
+    if (saran) {
+      const at = this.core.now();
+      saranRef = { month: this.core.monthOf(at), id: randomUUID() };
+      await this.saran.file.add(saranRef.month, { id: saranRef.id, at, text: saran });
+    }
     return this.core.transact({ kind: 'system', id: 'survey' }, () => {
       // Checked again in the queue: two answers racing with one token, only the first is written.
       const { key, until } = this.check(token);
-      const event: SurveyAnswered = { type: 'survey.answered', payload: { key, until, ...answers } };
+      const event: SurveyAnswered = {
+        type: 'survey.answered',
+        payload: { key, until, ratings, ...(saranRef ? { saranRef } : {}) },
+      };
       return { events: [event], result: () => undefined };
     });
+  }
+
+  /** Erase the suggestions past retention.saranDays (the daily retention sweep). Returns how many. */
+  sweep(): Promise<number> {
+    if (this.saran.days === 0) return Promise.resolve(0);
+    const cutoff = this.keptFrom();
+    return this.saran.file.eraseBefore(cutoff, this.core.monthOf(cutoff));
+  }
+
+  /** The months of a period, YYYY-MM or YYYY. */
+  static monthsOf(period: string): string[] {
+    if (isValidMonth(period)) return [period];
+    if (isValidYear(period)) return monthsOf(period);
+    throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
+  }
+
+  /**
+   * Every answer of a month, in the order they came, with the saran still kept: one pass over
+   * the month's journal, then its saran file (and another month's, for an answer journaled just
+   * after midnight at a month's end).
+   */
+  async answersOf(month: string): Promise<ReadAnswer[]> {
+    const out: (ReadAnswer & { ref?: { month: string; id: string } })[] = [];
+    const keptFrom = this.keptFrom();
+    for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
+      for (const e of batch) {
+        if (e.type !== 'survey.answered') continue;
+        const { ratings, saranRef, saran } = e.payload;
+        if (saranRef) out.push({ ratings, ref: saranRef });
+        else if (saran && e.at >= keptFrom) out.push({ ratings, saran });
+        else out.push({ ratings });
+      }
+    }
+    const texts = new Map<string, string>();
+    for (const m of new Set(out.flatMap((a) => (a.ref ? [a.ref.month] : [])))) {
+      for (const r of await this.saran.file.read(m)) if (r.at >= keptFrom) texts.set(r.id, r.text);
+    }
+    return out.map(({ ratings, ref, saran }) => {
+      const text = ref ? texts.get(ref.id) : saran;
+      return text === undefined ? { ratings } : { ratings, saran: text };
+    });
+  }
+
+  /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY): a tally, not every answer. */
+  async recap(period: string): Promise<SurveyRecap> {
+    const tally = new SurveyTally();
+    for (const month of SurveyService.monthsOf(period)) {
+      for (const a of await this.answersOf(month)) tally.add(a);
+    }
+    return surveyRecap(period, tally);
+  }
+
+  /** Epoch ms from which a saran is still kept (0: all of them). */
+  private keptFrom(): number {
+    return this.saran.days === 0 ? 0 : this.core.now() - this.saran.days * DAY;
   }
 
   private mac(text: string): string {
