@@ -139,9 +139,10 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | (YearlyRecap & { survey: SurveyRecap })> {
     const recap = await this.yearly(year);
-    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format]);
-    // The JSON carries the year's satisfaction survey too (the CSV has its own report).
-    return { ...localiseRecap(recap, lang), survey: await this.survey(year) };
+    // Every format carries the year's satisfaction survey (IKM, respondents, saran).
+    const survey = await this.survey(year);
+    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format], survey);
+    return { ...localiseRecap(recap, lang), survey };
   }
 
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
@@ -164,8 +165,9 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | (MonthlyRecap & { survey: SurveyRecap })> {
     const recap = await this.monthly(month);
-    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format]);
-    // The JSON carries the month's satisfaction survey too (the CSV has its own report).
-    return { ...localiseRecap(recap, lang), survey: await this.survey(month) };
+    // Every format carries the month's satisfaction survey (IKM, respondents, saran).
+    const survey = await this.survey(month);
+    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format], survey);
+    return { ...localiseRecap(recap, lang), survey };
   }
 }

@@ -185,7 +185,8 @@ describe('the report', () => {
     expect(lines).toContain('U1,Persyaratan,12,3,0.333');
     expect(lines).toContain('U9,Sarana dan prasarana,12,3,0.333');
     expect(lines).toContain('IKM (konversi x 25),,,,75');
-    expect(lines).toContain('Mutu pelayanan,,,,C (Kurang Baik)');
+    expect(lines).toContain('Mutu pelayanan,,,,C');
+    expect(lines).toContain('Kinerja unit pelayanan,,,,Kurang Baik');
     expect(lines).toContain('Jumlah responden,,,,4');
     expect(lines).toContain('1,Ruang tunggu dingin');
     // The monthly and yearly recaps (JSON) carry the same survey.
