@@ -1172,6 +1172,13 @@ const SurveySchema = Section(
       description:
         'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the saran file (retention.saranDays) and the recaps.',
     }),
+    tabulationMaxRespondents: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 3000,
+      description:
+        "Most respondents of a period the regulation's tabulation (GET /reports/survey?format=xlsx: one row per respondent) is drawn for (400 above: ask for a month, or CSV or JSON, which hold totals only). Drawing holds the event loop taps are decided on.",
+    }),
     requestsPerMinute: Type.Integer({
       minimum: 1,
       maximum: 10000,

@@ -8,7 +8,7 @@ import {
   RECAP_EVENT_TYPES,
   type RecapContext,
 } from '../domain/recap.js';
-import type { SurveyRecap } from '../domain/survey.js';
+import type { SurveyAnswers, SurveyRecap } from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import type { PurposeCategory } from '../domain/types.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
@@ -148,6 +148,11 @@ export class ReportService {
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
   survey(period: string): Promise<SurveyRecap> {
     return this.surveys.recap(period);
+  }
+
+  /** The answers one by one, for the regulation's tabulation (reports/survey-xlsx.ts). */
+  surveyTabulation(period: string): Promise<{ recap: SurveyRecap; answers: SurveyAnswers[] }> {
+    return this.surveys.tabulation(period);
   }
 
   async renderSurvey(

@@ -15,7 +15,13 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import type { SurveyAnswered } from '../domain/events.js';
-import { checkSurveyAnswers, type SurveyRecap, SurveyTally, surveyRecap } from '../domain/survey.js';
+import {
+  checkSurveyAnswers,
+  type SurveyAnswers,
+  type SurveyRecap,
+  SurveyTally,
+  surveyRecap,
+} from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import { isValidYear, monthsOf } from '../domain/yearly-recap.js';
 import type { SaranFile } from '../store/saran-file.js';
@@ -26,6 +32,8 @@ export interface SurveyLimits {
   tokenDays: number;
   /** config survey.saranMaxChars */
   saranMaxChars: number;
+  /** config survey.tabulationMaxRespondents */
+  tabulationMaxRespondents: number;
 }
 
 export interface SurveyToken {
@@ -40,12 +48,6 @@ export interface SaranKeeping {
   file: SaranFile;
   /** config retention.saranDays; 0 keeps them forever. */
   days: number;
-}
-
-/** One answer as a report reads it back: its ratings, and its saran if it is still kept. */
-export interface ReadAnswer {
-  ratings: SurveyAnswered['payload']['ratings'];
-  saran?: string;
 }
 
 export class SurveyService {
@@ -148,8 +150,8 @@ export class SurveyService {
    * the month's journal, then its saran file (and another month's, for an answer journaled just
    * after midnight at a month's end).
    */
-  async answersOf(month: string): Promise<ReadAnswer[]> {
-    const out: (ReadAnswer & { ref?: { month: string; id: string } })[] = [];
+  async answersOf(month: string): Promise<SurveyAnswers[]> {
+    const out: (SurveyAnswers & { ref?: { month: string; id: string } })[] = [];
     const keptFrom = this.keptFrom();
     for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
       for (const e of batch) {
@@ -177,6 +179,28 @@ export class SurveyService {
       for (const a of await this.answersOf(month)) tally.add(a);
     }
     return surveyRecap(period, tally);
+  }
+
+  /**
+   * The answers of a month or a year one by one (the regulation's tabulation, respondents x
+   * U1..U9), at most survey.tabulationMaxRespondents: past that it stops reading and refuses.
+   */
+  async tabulation(period: string): Promise<{ recap: SurveyRecap; answers: SurveyAnswers[] }> {
+    const max = this.limits.tabulationMaxRespondents;
+    const answers: SurveyAnswers[] = [];
+    for (const month of SurveyService.monthsOf(period)) {
+      answers.push(...(await this.answersOf(month)));
+      if (answers.length > max) {
+        throw new DomainError(
+          'invalid',
+          `the survey of ${period} has more than ${max} respondents, the most its tabulation is drawn for (survey.tabulationMaxRespondents): ask for one month, or CSV`,
+          'period',
+        );
+      }
+    }
+    const tally = new SurveyTally();
+    for (const a of answers) tally.add(a);
+    return { recap: surveyRecap(period, tally), answers };
   }
 
   /** Epoch ms from which a saran is still kept (0: all of them). */

@@ -28,6 +28,8 @@ const SARAN_2 = '=1+1 petugas ramah';
 let t: TestGateway;
 let desk: string;
 let dir: string;
+/** The data folder of a gateway started again on it (the first one's, which removes its own). */
+let restarted: string | undefined;
 const { loginAs, api, post } = new TestApi(() => t, '10.14.9');
 const all = (v: number) => Object.fromEntries(SURVEY_ELEMENT_IDS.map((id) => [id, v]));
 
@@ -66,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  if (restarted) await rm(restarted, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasPython)('the recap spreadsheets', () => {
@@ -130,6 +133,54 @@ describe.skipIf(!hasPython)('the recap spreadsheets', () => {
   });
 });
 
+/** The formulas of a sheet's cells, by reference, as the file holds them. */
+const FORMULAS = `
+import json, sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+xml = z.read('xl/worksheets/sheet1.xml').decode()
+json.dump(dict(re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*><f>([^<]*)</f>', xml)), sys.stdout)
+`;
+
+describe.skipIf(!hasPython)("the regulation's tabulation (XLSX)", () => {
+  it('respondents x U1..U9, the sum, NRR and weighted NRR per element, the IKM, mutu, kinerja, saran', async () => {
+    const file = await save('survey?period=2026-11&format=xlsx', 'skm.xlsx');
+    const cells = (await python(XLSX_READER, [file])) as XlsxCell[];
+    const sheet = cells.filter((c) => c.sheet === 'Pengolahan data SKM');
+    const rowOf = (label: string) => {
+      const head = sheet.find((c) => c.value === label && c.ref.startsWith('A'));
+      expect(head, label).toBeDefined();
+      const n = head!.ref.slice(1);
+      return sheet
+        .filter((c) => c.ref.replace(/^[A-Z]+/, '') === n && c.ref !== head!.ref)
+        .map((c) => c.value);
+    };
+    expect(rowOf('No. Resp')).toEqual(['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7', 'U8', 'U9']);
+    // The respondents, in the order they answered.
+    expect(rowOf('1')).toEqual(['4', '4', '3', '4', '4', '4', '4', '4', '4']);
+    expect(rowOf('2')).toEqual(['3', '3', '3', '3', '3', '3', '3', '3', '3']);
+    expect(rowOf('Σ Nilai / unsur')).toEqual(['7', '7', '6', '7', '7', '7', '7', '7', '7']);
+    expect(rowOf('NRR / unsur')).toEqual(['3.5', '3.5', '3', '3.5', '3.5', '3.5', '3.5', '3.5', '3.5']);
+    expect(rowOf('NRR tertimbang / unsur')).toEqual([
+      ...['0.389', '0.389', '0.333', '0.389', '0.389', '0.389', '0.389', '0.389', '0.389'],
+      '3.44',
+    ]);
+    expect(rowOf('**) IKM unit pelayanan')).toEqual(['86.11']);
+    expect(rowOf('Nilai IKM (konversi x 25)')).toEqual(['86.11']);
+    expect(rowOf('Mutu pelayanan')).toEqual(['B']);
+    expect(rowOf('Kinerja unit pelayanan')).toEqual(['Baik']);
+    expect(rowOf('Jumlah responden')).toEqual(['2']);
+    expect(sheet.find((c) => c.value === '0.389')).toMatchObject({ t: null, fmt: '0.000' });
+    // Figures are formulas over the respondents' cells, their results cached.
+    const formulas = (await python(FORMULAS, [file])) as Record<string, string>;
+    expect(Object.values(formulas)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SUM\(B\d+:B\d+\)$/)]),
+    );
+    expect(Object.values(formulas).some((f) => f.includes('*25/(9*2)'))).toBe(true);
+    const saran = cells.filter((c) => c.sheet === 'Saran').map((c) => c.value);
+    expect(saran).toEqual(expect.arrayContaining([SARAN_1, `'${SARAN_2}`]));
+  });
+});
+
 describe.skipIf(!poppler)('the recap PDF', () => {
   it('prints the survey: NRR per element, IKM, mutu, kinerja, respondents, saran', async () => {
     const file = await save('monthly?month=2026-11&format=pdf', 'm.pdf');
@@ -144,5 +195,27 @@ describe.skipIf(!poppler)('the recap PDF', () => {
     expect(stdout).toMatch(/Saran: 2/);
     expect(stdout).toContain(SARAN_1);
     expect(stdout).toContain(SARAN_2);
+  });
+});
+
+describe("the tabulation's bound", () => {
+  it('a period with more respondents than survey.tabulationMaxRespondents is refused, naming the key', async () => {
+    // The same data folder, started again with a bound of 1 (the two answers above are 2).
+    const data = t.dir;
+    const now = t.clock.now;
+    await t.app.close();
+    await t.gateway.close();
+    t = await startTestGateway({
+      dir: data,
+      now,
+      env: { PINTU_CONFIG_SURVEY__TABULATION_MAX_RESPONDENTS: '1' },
+    });
+    restarted = data;
+    const res = await api('GET', '/reports/survey?period=2026&format=xlsx', await loginAs('receptionist'));
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().message).toContain('survey.tabulationMaxRespondents');
+    // CSV holds totals only: not bounded.
+    const csv = await api('GET', '/reports/survey?period=2026&format=csv', await loginAs('admin'));
+    expect(csv.statusCode).toBe(200);
   });
 });
