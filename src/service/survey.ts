@@ -24,6 +24,7 @@ import {
 } from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import { isValidYear, monthsOf } from '../domain/yearly-recap.js';
+import type { Journal } from '../store/journal.js';
 import type { SaranFile } from '../store/saran-file.js';
 import type { Core } from './core.js';
 
@@ -138,47 +139,9 @@ export class SurveyService {
     return this.saran.file.eraseBefore(cutoff, this.core.monthOf(cutoff));
   }
 
-  /** The months of a period, YYYY-MM or YYYY. */
-  static monthsOf(period: string): string[] {
-    if (isValidMonth(period)) return [period];
-    if (isValidYear(period)) return monthsOf(period);
-    throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
-  }
-
-  /**
-   * Every answer of a month, in the order they came, with the saran still kept: one pass over
-   * the month's journal, then its saran file (and another month's, for an answer journaled just
-   * after midnight at a month's end).
-   */
-  async answersOf(month: string): Promise<SurveyAnswers[]> {
-    const out: (SurveyAnswers & { ref?: { month: string; id: string } })[] = [];
-    const keptFrom = this.keptFrom();
-    for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
-      for (const e of batch) {
-        if (e.type !== 'survey.answered') continue;
-        const { ratings, saranRef, saran } = e.payload;
-        if (saranRef) out.push({ ratings, ref: saranRef });
-        else if (saran && e.at >= keptFrom) out.push({ ratings, saran });
-        else out.push({ ratings });
-      }
-    }
-    const texts = new Map<string, string>();
-    for (const m of new Set(out.flatMap((a) => (a.ref ? [a.ref.month] : [])))) {
-      for (const r of await this.saran.file.read(m)) if (r.at >= keptFrom) texts.set(r.id, r.text);
-    }
-    return out.map(({ ratings, ref, saran }) => {
-      const text = ref ? texts.get(ref.id) : saran;
-      return text === undefined ? { ratings } : { ratings, saran: text };
-    });
-  }
-
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY): a tally, not every answer. */
-  async recap(period: string): Promise<SurveyRecap> {
-    const tally = new SurveyTally();
-    for (const month of SurveyService.monthsOf(period)) {
-      for (const a of await this.answersOf(month)) tally.add(a);
-    }
-    return surveyRecap(period, tally);
+  recap(period: string): Promise<SurveyRecap> {
+    return surveyFromJournal(this.core.journal, this.saran.file, period, this.keptFrom());
   }
 
   /**
@@ -188,8 +151,8 @@ export class SurveyService {
   async tabulation(period: string): Promise<{ recap: SurveyRecap; answers: SurveyAnswers[] }> {
     const max = this.limits.tabulationMaxRespondents;
     const answers: SurveyAnswers[] = [];
-    for (const month of SurveyService.monthsOf(period)) {
-      answers.push(...(await this.answersOf(month)));
+    for (const month of periodMonths(period)) {
+      answers.push(...(await answersOf(this.core.journal, this.saran.file, month, this.keptFrom())));
       if (answers.length > max) {
         throw new DomainError(
           'invalid',
@@ -203,9 +166,8 @@ export class SurveyService {
     return { recap: surveyRecap(period, tally), answers };
   }
 
-  /** Epoch ms from which a saran is still kept (0: all of them). */
   private keptFrom(): number {
-    return this.saran.days === 0 ? 0 : this.core.now() - this.saran.days * DAY;
+    return saranKeptFrom(this.core.now(), this.saran.days);
   }
 
   private mac(text: string): string {
@@ -217,4 +179,64 @@ export class SurveyService {
     const got = Buffer.from(mac);
     return want.length === got.length && timingSafeEqual(want, got);
   }
+}
+
+/** Epoch ms from which a saran is still kept at `now`, with retention.saranDays `days` (0: all). */
+export function saranKeptFrom(now: number, days: number): number {
+  return days === 0 ? 0 : now - days * DAY;
+}
+
+/** The months of a period, YYYY-MM or YYYY. */
+function periodMonths(period: string): string[] {
+  if (isValidMonth(period)) return [period];
+  if (isValidYear(period)) return monthsOf(period);
+  throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
+}
+
+/**
+ * Every answer of a month, in the order they came, with the saran kept from `keptFrom` on: one
+ * pass over the month's journal, then the saran files its answers point at (another month's,
+ * for an answer journaled just after midnight at a month's end).
+ */
+async function answersOf(
+  journal: Journal,
+  saranFile: SaranFile,
+  month: string,
+  keptFrom: number,
+): Promise<SurveyAnswers[]> {
+  const out: (SurveyAnswers & { ref?: { month: string; id: string } })[] = [];
+  for await (const batch of journal.readBatches({ month, types: ['survey.answered'] })) {
+    for (const e of batch) {
+      if (e.type !== 'survey.answered') continue;
+      const { ratings, saranRef, saran } = e.payload;
+      if (saranRef) out.push({ ratings, ref: saranRef });
+      else if (saran && e.at >= keptFrom) out.push({ ratings, saran });
+      else out.push({ ratings });
+    }
+  }
+  const texts = new Map<string, string>();
+  for (const m of new Set(out.flatMap((a) => (a.ref ? [a.ref.month] : [])))) {
+    for (const r of await saranFile.read(m)) if (r.at >= keptFrom) texts.set(r.id, r.text);
+  }
+  return out.map(({ ratings, ref, saran }) => {
+    const text = ref ? texts.get(ref.id) : saran;
+    return text === undefined ? { ratings } : { ratings, saran: text };
+  });
+}
+
+/**
+ * The survey of a month or a year from the journal and the saran files, a month at a time: the
+ * gateway's reports and the CLI's (which reads while the gateway runs) share it.
+ */
+export async function surveyFromJournal(
+  journal: Journal,
+  saranFile: SaranFile,
+  period: string,
+  keptFrom: number,
+): Promise<SurveyRecap> {
+  const tally = new SurveyTally();
+  for (const month of periodMonths(period)) {
+    for (const a of await answersOf(journal, saranFile, month, keptFrom)) tally.add(a);
+  }
+  return surveyRecap(period, tally);
 }
