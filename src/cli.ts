@@ -32,9 +32,11 @@ import { PanelSettingsStore } from './service/panel-settings.js';
 import { newOneTimePassword } from './service/passwords.js';
 import { exportRegister, isRegisterFormat, registerFromRecords } from './service/register.js';
 import { appointmentLookback, recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
+import { saranKeptFrom, surveyFromJournal } from './service/survey.js';
 import { Archive } from './store/archive.js';
 import { DurableJsonFile } from './store/durable-file.js';
 import { Journal } from './store/journal.js';
+import { SaranFile } from './store/saran-file.js';
 
 const USAGE = `pintu ${VERSION}: visitor access gateway of Biro Umum
 
@@ -455,21 +457,31 @@ async function main(argv: string[]): Promise<void> {
         Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
       );
       const json = (recap: unknown) => `${JSON.stringify(recap, null, 2)}\n`;
+      // The period's satisfaction survey, as the gateway's recaps carry it.
+      const survey = await surveyFromJournal(
+        journal,
+        new SaranFile(join(config.dataDir, 'survey')),
+        year ?? month,
+        saranKeptFrom(Date.now(), config.retention.saranDays),
+      );
       let text: string | Buffer;
       if (year !== undefined) {
         const recap = await yearlyRecapFromJournal(journal, { ...ctx, year }, lookback);
-        text = format === 'json' ? json(localiseRecap(recap, lang)) : yearlyRecapToCsv(recap, lang, dialect);
+        text =
+          format === 'json'
+            ? json({ ...localiseRecap(recap, lang), survey })
+            : yearlyRecapToCsv(recap, lang, dialect, survey);
       } else {
         const recap = await recapFromJournal(journal, { ...ctx, month }, lookback);
         text =
           // exceljs and pdfkit load only when asked for: every other command starts faster.
           format === 'xlsx'
-            ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang)
+            ? await (await import('./reports/xlsx.js')).recapToXlsx(recap, lang, { survey })
             : format === 'pdf'
-              ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang)
+              ? await (await import('./reports/pdf.js')).recapToPdf(recap, lang, { survey })
               : format === 'json'
-                ? json(localiseRecap(recap, lang))
-                : recapToCsv(recap, lang, dialect);
+                ? json({ ...localiseRecap(recap, lang), survey })
+                : recapToCsv(recap, lang, dialect, survey);
       }
       await journal.close();
       if (values.out) {

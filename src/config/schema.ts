@@ -660,6 +660,13 @@ const RetentionSchema = Section(
       default: 2,
       description: 'Local hour of the daily erasure sweep.',
     }),
+    saranDays: Type.Integer({
+      minimum: 0,
+      maximum: 3650,
+      default: 400,
+      description:
+        "Days a satisfaction survey's suggestion (saran, free text that may name someone) is kept, then erased by the daily sweep; the default outlasts the yearly recap made early in the next year. 0 keeps them forever. The ratings are anonymous numbers in the journal and stay.",
+    }),
   },
   'Retention of personal data.',
 );
@@ -1163,7 +1170,14 @@ const SurveySchema = Section(
       maximum: 5000,
       default: 500,
       description:
-        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the journal and the recaps.',
+        'Longest suggestion (saran) a survey answer may carry, in characters (400 above); 0: no suggestions taken. Suggestions go into the saran file (retention.saranDays) and the recaps.',
+    }),
+    tabulationMaxRespondents: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 3000,
+      description:
+        "Most respondents of a period the regulation's tabulation (GET /reports/survey?format=xlsx: one row per respondent) is drawn for (400 above: ask for a month, or CSV or JSON, which hold totals only). Drawing holds the event loop taps are decided on.",
     }),
     requestsPerMinute: Type.Integer({
       minimum: 1,

@@ -279,6 +279,12 @@ export interface SurveyAnswered {
     key: string;
     until: number;
     ratings: Record<SurveyElementId, SurveyRating>;
+    /**
+     * The answer's suggestion, in the saran file's month `month` under `id` (store/saran-file.ts):
+     * free text may name someone, and the journal is never erased, so only the fact is here.
+     */
+    saranRef?: { month: string; id: string };
+    /** The suggestion itself, as answers before the saran file carried it: read, never written now. */
     saran?: string;
   };
 }

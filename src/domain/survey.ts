@@ -121,6 +121,11 @@ export class SurveyTally {
     this.n++;
   }
 
+  /** A suggestion kept apart from its answer's ratings (the saran file), in answer order. */
+  addSaran(text: string): void {
+    this.saran.push(text);
+  }
+
   get respondents(): number {
     return this.n;
   }

@@ -17,10 +17,12 @@ import type {
   SopStep,
 } from '../domain/recap.js';
 import { inLanguage } from '../domain/recap.js';
+import type { SurveyRecap } from '../domain/survey.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason, DocumentType, ScreeningReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
 import type { YearlyRecap } from '../domain/yearly-recap.js';
+import { SURVEY_LABELS, surveyRows } from './survey-table.js';
 
 export type RecapLang = 'id' | 'en';
 
@@ -462,6 +464,13 @@ class Sheet {
     }
     if (synced.visits > 0) this.row(L.synced, synced.visits);
   }
+  /** The period's satisfaction survey, last (reports/survey-csv.ts). */
+  survey(survey: SurveyRecap | undefined, lang: RecapLang): void {
+    if (!survey) return;
+    this.blank();
+    this.row(SURVEY_LABELS[lang].title);
+    this.rows.push(...surveyRows(survey, lang));
+  }
   text(dialect: CsvDialect): string {
     return csvText(this.rows, dialect);
   }
@@ -478,6 +487,7 @@ export function recapToCsv(
   recap: MonthlyRecap,
   lang: RecapLang = 'id',
   dialect: CsvDialect = 'rfc4180',
+  survey?: SurveyRecap,
 ): string {
   const L = labelsOf(lang);
   const sheet = new Sheet(L);
@@ -526,6 +536,7 @@ export function recapToCsv(
   }
 
   sheet.steps(recap.steps, recap.synced);
+  sheet.survey(survey, lang);
   return sheet.text(dialect);
 }
 
@@ -534,6 +545,7 @@ export function yearlyRecapToCsv(
   recap: YearlyRecap,
   lang: RecapLang = 'id',
   dialect: CsvDialect = 'rfc4180',
+  survey?: SurveyRecap,
 ): string {
   const L = labelsOf(lang);
   const sheet = new Sheet(L);
@@ -593,5 +605,6 @@ export function yearlyRecapToCsv(
   sheet.hours(recap.byHour);
   sheet.doorsAndDenials(recap);
   sheet.steps(recap.steps, recap.synced);
+  sheet.survey(survey, lang);
   return sheet.text(dialect);
 }

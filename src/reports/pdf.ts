@@ -1,19 +1,24 @@
 // The monthly recap as a printable PDF (SOP step 8), written with pdfkit: A4, the Biro Umum
 // letterhead in Bahasa Indonesia, the summary, a bar chart of visits per day, the SOP step times
 // against their standards, the breakdowns, doors, refusals, what was not returned, and a
-// signature block for the Kasubbag. Labels are the CSV's (RECAP_LABELS).
+// signature block for the Kasubbag; with the month's satisfaction survey (IKM per element, the
+// result, respondents, saran) before the signatures. Labels are the CSV's (RECAP_LABELS).
 import PDFDocument from 'pdfkit';
 import { inLanguage, type MonthlyRecap, type RecapItem } from '../domain/recap.js';
+import type { SurveyRecap } from '../domain/survey.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
 import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
 import { FONT, useEmbeddedFonts } from './fonts.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
+import { SURVEY_LABELS, surveyTable } from './survey-table.js';
 
 export interface PdfOptions {
   /** Epoch ms shown as the generation time and the signature date (defaults to now). */
   generatedAt?: number;
+  /** The month's satisfaction survey, printed before the signatures. */
+  survey?: SurveyRecap;
 }
 
 type Doc = PDFKit.PDFDocument;
@@ -489,6 +494,52 @@ export function recapToPdf(
         ])
       : [[W.notReturnedNone, '', '']],
   );
+
+  // ------------------------------------------------------------ satisfaction survey
+  if (opts.survey) {
+    const S = SURVEY_LABELS[lang];
+    const st = surveyTable(opts.survey, lang);
+    // NRR and IKM to two places, weighted means to three, as the regulation's tables print them.
+    const fixed = (n: number, places: number) => n.toFixed(places).replace('.', lang === 'id' ? ',' : '.');
+    w.section(S.title);
+    if (st.elements.length > 0) {
+      w.table(
+        [
+          { header: S.head[0], width: 35 },
+          { header: S.head[1], width: 215 },
+          { header: S.head[2], width: 70, align: 'right' },
+          { header: S.head[3], width: 75, align: 'right' },
+          { header: S.head[4], width: 100, align: 'right' },
+        ],
+        st.elements.map(([code, label, total, mean, weighted]) => [
+          code,
+          label,
+          String(total),
+          fixed(mean, 2),
+          fixed(weighted, 3),
+        ]),
+      );
+    }
+    w.table(
+      [
+        { header: S.result, width: 395 },
+        { header: '', width: 100, align: 'right' },
+      ],
+      [
+        ...(st.elements.length === 0 ? [[S.none, '']] : []),
+        ...st.result.map(([label, value]) => [label, typeof value === 'number' ? fixed(value, 2) : value]),
+        [S.respondents, String(st.respondents)],
+      ],
+    );
+    w.section(`${S.saran}: ${st.saran.length}`);
+    w.table(
+      [
+        { header: S.head[0], width: 35 },
+        { header: S.saran, width: 460 },
+      ],
+      st.saran.length ? st.saran.map((text, i) => [String(i + 1), text]) : [['', S.noSaran]],
+    );
+  }
 
   // ------------------------------------------------------------ signatures
   w.need(130);

@@ -4,14 +4,17 @@
 // (days, times of issue and checkout), so the Kasubbag can sum, sort and chart them.
 //
 // Sheets: the summary with the SOP step times, doors and refusals; visits per day; the
-// breakdowns (host, unit, institution, purpose, hour); badges and documents not returned.
+// breakdowns (host, unit, institution, purpose, hour); badges and documents not returned; the
+// month's satisfaction survey (IKM per element, the result, respondents, saran) when given.
 import ExcelJS from 'exceljs';
 import { inLanguage, type MonthlyRecap, type RecapItem } from '../domain/recap.js';
+import type { SurveyRecap } from '../domain/survey.js';
 import { localParts, zoneOffsetMs } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
 import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
+import { SURVEY_LABELS, surveyTable } from './survey-table.js';
 
 /** A Date is a wall-clock time already (see wallClock): Excel has no time zones. */
 type Cell = string | number | Date | null;
@@ -23,11 +26,15 @@ export const NUM_FMT = {
   time: 'hh:mm',
   minutes: '0.00',
   count: '0',
+  /** The survey's weighted means, to three places as the regulation prints them. */
+  weighted: '0.000',
 } as const;
 
 export interface XlsxOptions {
   /** Epoch ms shown as the generation time (defaults to now). */
   generatedAt?: number;
+  /** The month's satisfaction survey: a sheet of its own. */
+  survey?: SurveyRecap;
 }
 
 const HEAD_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E79' } };
@@ -350,6 +357,37 @@ export async function recapToXlsx(
       ]);
     }
     if (recap.documentsNotReturned.length === 0) w.line([W.notReturnedNone]);
+  }
+
+  // ------------------------------------------------------------ satisfaction survey
+  if (opts.survey) {
+    const S = SURVEY_LABELS[lang];
+    const st = surveyTable(opts.survey, lang);
+    const ws = wb.addWorksheet(S.sheet, { views: [{ showGridLines: false }] });
+    page(ws);
+    ws.columns = [{ width: 8 }, { width: 44 }, { width: 14 }, { width: 14 }, { width: 22 }];
+    const w = new SheetWriter(ws, 5);
+    w.letterhead(title, subtitle);
+    w.section(S.title);
+    if (st.elements.length > 0) {
+      w.header([...S.head]);
+      for (const e of st.elements) {
+        w.line([...e], { numFmt: [undefined, undefined, NUM_FMT.count, NUM_FMT.minutes, NUM_FMT.weighted] });
+      }
+      for (const [label, value] of st.result) {
+        w.line([label, null, null, null, value], { bold: true, numFmt: NUM_FMT.minutes });
+      }
+    } else {
+      w.line([S.none]);
+    }
+    w.line([S.respondents, null, null, null, st.respondents], { bold: true });
+    w.gap();
+    w.section(`${S.saran}: ${st.saran.length}`);
+    w.header([S.head[0], S.saran]);
+    for (const [i, text] of st.saran.entries()) {
+      w.line([i + 1, text]).getCell(2).alignment = { wrapText: true, vertical: 'top' };
+    }
+    if (st.saran.length === 0) w.line(['', S.noSaran]);
   }
 
   const out = await wb.xlsx.writeBuffer();

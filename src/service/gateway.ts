@@ -18,6 +18,7 @@ import { DurableJsonFile } from '../store/durable-file.js';
 import { mkdirDurable } from '../store/fsync.js';
 import { GuestBook } from '../store/guest-book.js';
 import { Journal } from '../store/journal.js';
+import { SaranFile } from '../store/saran-file.js';
 import { AccessService } from './access.js';
 import { AccountService } from './accounts.js';
 import { AppointmentService } from './appointments.js';
@@ -288,7 +289,10 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     purposeCategories: config.visits.purposes.map((p) => p.id),
     purposeNames: new Map(config.visits.purposes.map((p) => [p.id, p.name])),
   });
-  const survey = new SurveyService(core, await dataKey(dir, 'secret.key'), config.survey);
+  const survey = new SurveyService(core, await dataKey(dir, 'secret.key'), config.survey, {
+    file: new SaranFile(join(dir, 'survey')),
+    days: config.retention.saranDays,
+  });
   const watchlist = new WatchlistService(core, await dataKey(dir, 'secret.key'), config.watchlist);
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
@@ -319,6 +323,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     core,
     config.visits.purposes,
     Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+    survey,
   );
   const rollCall = new RollCall(core);
   const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
@@ -365,6 +370,10 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       privacy.sweep().then(
         (n) => n > 0 && log.info({ erased: n }, 'retention: guest identity data erased'),
         (err) => log.error({ err }, 'retention sweep failed'),
+      ),
+      survey.sweep().then(
+        (n) => n > 0 && log.info({ erased: n }, 'retention: survey suggestions (saran) erased'),
+        (err) => log.error({ err }, 'saran retention sweep failed'),
       ),
       watchlist.sweep().then(
         (n) => n > 0 && log.info({ purged: n }, 'retention: watchlist entries past valid-until purged'),

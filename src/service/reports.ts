@@ -8,7 +8,7 @@ import {
   RECAP_EVENT_TYPES,
   type RecapContext,
 } from '../domain/recap.js';
-import { type SurveyRecap, SurveyTally, surveyRecap } from '../domain/survey.js';
+import type { SurveyAnswers, SurveyRecap } from '../domain/survey.js';
 import { isValidMonth } from '../domain/time.js';
 import type { PurposeCategory } from '../domain/types.js';
 import { isValidYear, monthsOf, type YearlyRecap, YearlyRecapBuilder } from '../domain/yearly-recap.js';
@@ -17,6 +17,7 @@ import { localiseRecap } from '../reports/localise.js';
 import { surveyToCsv } from '../reports/survey-csv.js';
 import type { Journal } from '../store/journal.js';
 import type { Core } from './core.js';
+import type { SurveyService } from './survey.js';
 
 /** csv: RFC 4180 for machines; csv-excel: for Excel set to Indonesian (reports/csv.ts). */
 export type RecapFormat = 'json' | 'csv' | 'csv-excel';
@@ -87,7 +88,9 @@ export class ReportService {
      * How many days ahead an appointment may be made (the larger of visits.appointmentMaxDays and
      * access.rescheduleMaxDays): the months whose appointments may fall in a recap's month.
      */
-    private readonly appointmentAheadDays = 0,
+    private readonly appointmentAheadDays: number,
+    /** The survey's answers and their saran (kept apart, by retention). */
+    private readonly surveys: SurveyService,
   ) {}
 
   private get lookback(): number {
@@ -136,24 +139,20 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | (YearlyRecap & { survey: SurveyRecap })> {
     const recap = await this.yearly(year);
-    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format]);
-    // The JSON carries the year's satisfaction survey too (the CSV has its own report).
-    return { ...localiseRecap(recap, lang), survey: await this.survey(year) };
+    // Every format carries the year's satisfaction survey (IKM, respondents, saran).
+    const survey = await this.survey(year);
+    if (format !== 'json') return yearlyRecapToCsv(recap, lang, DIALECT[format], survey);
+    return { ...localiseRecap(recap, lang), survey };
   }
 
   /** The satisfaction survey of a month (YYYY-MM) or a year (YYYY), from the journal's answers. */
-  async survey(period: string): Promise<SurveyRecap> {
-    let months: string[];
-    if (isValidMonth(period)) months = [period];
-    else if (isValidYear(period)) months = monthsOf(period);
-    else throw new DomainError('invalid', 'period must be YYYY-MM or YYYY', 'period');
-    const tally = new SurveyTally();
-    for (const month of months) {
-      for await (const batch of this.core.journal.readBatches({ month, types: ['survey.answered'] })) {
-        for (const e of batch) if (e.type === 'survey.answered') tally.add(e.payload);
-      }
-    }
-    return surveyRecap(period, tally);
+  survey(period: string): Promise<SurveyRecap> {
+    return this.surveys.recap(period);
+  }
+
+  /** The answers one by one, for the regulation's tabulation (reports/survey-xlsx.ts). */
+  surveyTabulation(period: string): Promise<{ recap: SurveyRecap; answers: SurveyAnswers[] }> {
+    return this.surveys.tabulation(period);
   }
 
   async renderSurvey(
@@ -171,8 +170,9 @@ export class ReportService {
     lang: 'id' | 'en' = 'id',
   ): Promise<string | (MonthlyRecap & { survey: SurveyRecap })> {
     const recap = await this.monthly(month);
-    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format]);
-    // The JSON carries the month's satisfaction survey too (the CSV has its own report).
-    return { ...localiseRecap(recap, lang), survey: await this.survey(month) };
+    // Every format carries the month's satisfaction survey (IKM, respondents, saran).
+    const survey = await this.survey(month);
+    if (format !== 'json') return recapToCsv(recap, lang, DIALECT[format], survey);
+    return { ...localiseRecap(recap, lang), survey };
   }
 }

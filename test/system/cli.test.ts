@@ -75,8 +75,11 @@ describe('pintu CLI', () => {
     const recap = JSON.parse(report.stdout);
     expect(recap.month).toBe(month);
     expect(recap.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
+    // The month's satisfaction survey, as the gateway's recap carries it (none answered here).
+    expect(recap.survey).toEqual({ period: month, respondents: 0, saran: [] });
     const csv = await pintu(env, 'report', '--month', month);
     expect(csv.stdout).toContain('Rekapitulasi Kunjungan Tamu Biro Umum');
+    expect(csv.stdout).toContain('\r\nSurvei Kepuasan Masyarakat (PermenPAN-RB No. 14 Tahun 2017)\r\n');
     const excel = await pintu(env, 'report', '--month', month, '--format', 'csv-excel');
     expect(excel.code, excel.stderr).toBe(0);
     expect(excel.stdout).toContain(`\r\nBulan;${recapMonthTitle(month)}\r\n`);
@@ -86,6 +89,7 @@ describe('pintu CLI', () => {
     const y = JSON.parse(yearly.stdout);
     expect(y.year).toBe(year);
     expect(y.byMonth).toHaveLength(12);
+    expect(y.survey).toMatchObject({ period: year, respondents: 0 });
     expect(y.denials.find((d: { key: string }) => d.key === 'unknown_badge')?.count).toBe(1);
     expect((await pintu(env, 'report', '--year', year, '--format', 'pdf')).stderr).toContain(
       'unknown report format "pdf" for a yearly recap',

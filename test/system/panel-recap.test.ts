@@ -240,6 +240,10 @@ describe.skipIf(!ok)(
       const csv = page.locator('a[data-format="csv"]');
       await see(csv).attr('href').toBe('/api/v1/reports/yearly?year=2026&format=csv&lang=id');
       await see(page.locator('a[data-format="pdf"]')).count().toBe(0);
+      // The year's satisfaction survey in the regulation's table (issue 14).
+      await see(page.locator('a[data-format="survey-xlsx"]'))
+        .attr('href')
+        .toBe('/api/v1/reports/survey?period=2026&format=xlsx&lang=id');
       const [d] = (await Promise.all([page.waitForEvent('download'), csv.click()])) as [Download, unknown];
       const file = join(SHOTS, 'recap-2026.csv');
       await d.saveAs(file);
@@ -255,6 +259,10 @@ describe.skipIf(!ok)(
     }, 60_000);
 
     it('exports CSV, XLSX and PDF holding the month, with the Biro Umum heading in Bahasa Indonesia', async () => {
+      const survey = await download('survey-xlsx');
+      expect(survey.name).toBe('survei-kepuasan-2026-11.xlsx');
+      // An XLSX is a zip: its first bytes are the zip's signature.
+      expect((await readFile(survey.file)).subarray(0, 2).toString('latin1')).toBe('PK');
       const csv = await download('csv');
       expect(csv.name).toBe('rekap-kunjungan-2026-11.csv');
       const text = await readFile(csv.file, 'utf8');
@@ -265,7 +273,13 @@ describe.skipIf(!ok)(
       expect(xlsx.name).toBe('rekap-kunjungan-2026-11.xlsx');
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(xlsx.file);
-      expect(wb.worksheets.map((w) => w.name)).toEqual(['Ringkasan', 'Per hari', 'Rincian', 'Belum kembali']);
+      expect(wb.worksheets.map((w) => w.name)).toEqual([
+        'Ringkasan',
+        'Per hari',
+        'Rincian',
+        'Belum kembali',
+        'Survei kepuasan',
+      ]);
       const sum = wb.getWorksheet('Ringkasan')!;
       expect(sum.getCell('A1').value).toBe('PEMERINTAH PROVINSI JAWA TIMUR');
       expect(sum.getCell('A2').value).toBe('SEKRETARIAT DAERAH');

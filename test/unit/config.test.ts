@@ -133,7 +133,7 @@ describe('embedded defaults (no file)', () => {
       addressFailures: { max: 10, windowSeconds: 60 },
       accountFailures: { max: 5, windowMinutes: 15 },
     });
-    expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2 });
+    expect(config.retention).toEqual({ guestDays: 90, sweepHour: 2, saranDays: 400 });
     expect(config.display).toEqual({ guestName: 'initials', noticeSeconds: 8 });
     expect(config.gpio).toEqual({
       backend: 'sysfs',

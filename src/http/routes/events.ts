@@ -142,7 +142,8 @@ export async function eventRoutes(
         description:
           'format: json (default), csv (RFC 4180, for programs), csv-excel (for Excel set to Indonesian: ' +
           '";" separators, decimal comma, dd/mm/yyyy dates), xlsx (Excel) or pdf (printable, PDF/A-2b, ' +
-          'with the Biro Umum heading).',
+          "with the Biro Umum heading). Every format ends with the month's satisfaction survey (IKM per " +
+          'element, IKM x25, mutu and kinerja, respondents, saran).',
         querystring: {
           ...S.ReportQuery,
           properties: {
@@ -166,12 +167,12 @@ export async function eventRoutes(
       }
       if (format === 'xlsx' || format === 'pdf') {
         const recap = await gateway.reports.monthly(month);
-        const at = gateway.core.now();
+        const opts = { generatedAt: gateway.core.now(), survey: await gateway.reports.survey(month) };
         // exceljs and pdfkit are loaded on the first export, not at every start.
         const file =
           format === 'xlsx'
-            ? await (await import('../../reports/xlsx.js')).recapToXlsx(recap, lang, { generatedAt: at })
-            : await (await import('../../reports/pdf.js')).recapToPdf(recap, lang, { generatedAt: at });
+            ? await (await import('../../reports/xlsx.js')).recapToXlsx(recap, lang, opts)
+            : await (await import('../../reports/pdf.js')).recapToPdf(recap, lang, opts);
         reply
           .type(
             format === 'xlsx'
@@ -196,7 +197,7 @@ export async function eventRoutes(
         description:
           'Counts are the sums of the monthly recaps (a visit counts in the month it arrived); SOP step ' +
           'times and the mean visit length are over the whole year. format: json (default), csv (RFC 4180) ' +
-          'or csv-excel (for Excel set to Indonesian).',
+          "or csv-excel (for Excel set to Indonesian); each ends with the year's satisfaction survey.",
         querystring: {
           ...S.YearReportQuery,
           properties: {

@@ -43,7 +43,12 @@ const SurveyReportQuery = Type.Object(
       description: 'YYYY-MM (a month) or YYYY (a year)',
     }),
     format: Type.Optional(
-      Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('csv-excel')], { default: 'json' }),
+      Type.Union(
+        [Type.Literal('json'), Type.Literal('csv'), Type.Literal('csv-excel'), Type.Literal('xlsx')],
+        {
+          default: 'json',
+        },
+      ),
     ),
     lang: Type.Optional(Type.Union([Type.Literal('id'), Type.Literal('en')], { default: 'id' })),
   },
@@ -136,7 +141,9 @@ export async function surveyRoutes(app: FastifyInstance, { gateway }: { gateway:
         description:
           'The IKM by PermenPAN-RB No. 14 Tahun 2017 (nine elements, mean per element, x 1/9, x 25). ' +
           'format: json (default), csv (RFC 4180) or csv-excel (for Excel set to Indonesian), in the ' +
-          "regulation's report shape.",
+          "regulation's report shape; xlsx: the regulation's tabulation (respondents x U1..U9, the sum, " +
+          'NRR and weighted NRR per element, the IKM, mutu and kinerja; the saran on a second sheet), for ' +
+          'at most survey.tabulationMaxRespondents respondents (400 above).',
         querystring: SurveyReportQuery,
         response: { 200: { type: 'object', additionalProperties: true }, ...errors },
       },
@@ -144,6 +151,16 @@ export async function surveyRoutes(app: FastifyInstance, { gateway }: { gateway:
     async (req, reply) => {
       const { period, format = 'json', lang = 'id' } = req.query;
       if (format === 'json') return gateway.reports.survey(period);
+      if (format === 'xlsx') {
+        const tab = await gateway.reports.surveyTabulation(period);
+        // exceljs is loaded on the first export, not at every start.
+        const { surveyToXlsx } = await import('../../reports/survey-xlsx.js');
+        const file = await surveyToXlsx(tab, lang, { generatedAt: gateway.core.now() });
+        reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename="survei-kepuasan-${period}.xlsx"`);
+        return reply.send(file);
+      }
       reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="survei-kepuasan-${period}.csv"`);

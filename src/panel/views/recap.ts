@@ -145,6 +145,22 @@ export function recapView(root: HTMLElement): () => void {
     );
   };
 
+  /** The regulation's survey tabulation of the month or the year shown (GET /reports/survey). */
+  const surveyLink = (yearly: boolean) => {
+    const p = yearly ? year.value : month.value;
+    return h(
+      'a',
+      {
+        class: 'button',
+        href: `/api/v1/reports/survey?period=${p}&format=xlsx&lang=${getLang()}`,
+        download: `survei-kepuasan-${p}.xlsx`,
+        'data-format': 'survey-xlsx',
+      },
+      downloadIcon(),
+      t('exportSurveyTable'),
+    );
+  };
+
   async function load(): Promise<void> {
     const yearly = period.value === 'year';
     monthField.hidden = yearly;
@@ -158,7 +174,12 @@ export function recapView(root: HTMLElement): () => void {
     try {
       if (yearly) {
         const r = await api<YearlyRecap>('GET', `/reports/yearly?year=${y}&format=json`);
-        replace(exports, link('csv-excel', t('exportCsvExcel'), true), link('csv', t('exportCsv'), true));
+        replace(
+          exports,
+          link('csv-excel', t('exportCsvExcel'), true),
+          link('csv', t('exportCsv'), true),
+          surveyLink(true),
+        );
         render(r);
         return;
       }
@@ -169,6 +190,7 @@ export function recapView(root: HTMLElement): () => void {
         link('csv', t('exportCsv')),
         link('xlsx', t('exportXlsx')),
         link('pdf', t('exportPdf')),
+        surveyLink(false),
       );
       render(r);
     } catch (e) {
