@@ -11,6 +11,7 @@ import { SimController } from '../../src/mqtt/sim-controller.js';
 import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { requireLab } from '../support/lab.js';
 import { testCertificate } from '../support/lab-tools.js';
+import { limit } from '../support/limits.js';
 import {
   attempt,
   type Collected,
@@ -211,44 +212,52 @@ describe('the embedded broker itself', () => {
     },
   );
 
-  it('drops a client that exceeds maxTopicLevels, and one that stops reading (drainTimeout), without stalling the others', async () => {
-    g = await startMqttGateway({
-      mqtt: {
-        mode: 'embedded',
-        port: await freePort(),
-        limits: { maxTopicLevels: 8, drainTimeoutMs: 300, maxPacketBytes: 65536 },
-      },
-      users: USERS,
-    });
-    const deep = await as('fac');
-    await attempt(
-      deep.client.publishAsync('pintu/doors/a/b/c/d/e/f/g/h/set', 'LOCK', { qos: 1 }),
-      deep.client,
-    );
-    await until(() => expect(deep.client.connected).toBe(false));
+  it(
+    'drops a client that exceeds maxTopicLevels, and one that stops reading (drainTimeout), without stalling the others',
+    async () => {
+      g = await startMqttGateway({
+        mqtt: {
+          mode: 'embedded',
+          port: await freePort(),
+          limits: { maxTopicLevels: 8, drainTimeoutMs: 300, maxPacketBytes: 65536 },
+        },
+        users: USERS,
+      });
+      const deep = await as('fac');
+      await attempt(
+        deep.client.publishAsync('pintu/doors/a/b/c/d/e/f/g/h/set', 'LOCK', { qos: 1 }),
+        deep.client,
+      );
+      await until(() => expect(deep.client.connected).toBe(false));
 
-    // A frozen subscriber: a raw socket that logs in, subscribes to everything and never reads.
-    const frozen = net.connect(g.config.mqtt.port, '127.0.0.1');
-    await new Promise((r) => frozen.once('connect', r));
-    frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
-    // Settled once its SUBACK came (after the CONNACK's 4 bytes): then it stops reading.
-    let got = Buffer.alloc(0);
-    frozen.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-    });
-    frozen.write(subscribePacket('homeassistant/#'));
-    await until(() => expect(got[4]).toBe(0x90));
-    frozen.pause();
-    expect(g.mqtt.broker!.clients().map((c) => c.id)).toContain('fac-frozen');
-    const healthy = await as('fac', ['homeassistant/status']);
-    const ha = await as('ha');
-    const payload = 'x'.repeat(60_000);
-    for (let i = 0; i < 200; i++) ha.client.publish('homeassistant/status', payload);
-    await until(() => expect(healthy.on('homeassistant/status')).toHaveLength(200), 15_000);
-    // The broker gave up on the frozen one (it never read: it does not even know yet).
-    await until(() => expect(g!.mqtt.broker!.clients().map((c) => c.id)).not.toContain('fac-frozen'), 5000);
-    frozen.destroy();
-  });
+      // A frozen subscriber: a raw socket that logs in, subscribes to everything and never reads.
+      const frozen = net.connect(g.config.mqtt.port, '127.0.0.1');
+      await new Promise((r) => frozen.once('connect', r));
+      frozen.write(connectPacket('fac-frozen', 'fac', TEST_PASSWORD));
+      // Settled once its SUBACK came (after the CONNACK's 4 bytes): then it stops reading.
+      let got = Buffer.alloc(0);
+      frozen.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+      });
+      frozen.write(subscribePacket('homeassistant/#'));
+      await until(() => expect(got[4]).toBe(0x90));
+      frozen.pause();
+      expect(g.mqtt.broker!.clients().map((c) => c.id)).toContain('fac-frozen');
+      const healthy = await as('fac', ['homeassistant/status']);
+      const ha = await as('ha');
+      const payload = 'x'.repeat(60_000);
+      for (let i = 0; i < 200; i++) ha.client.publish('homeassistant/status', payload);
+      // 12 MB through the broker: on one busy core this takes tens of seconds (deadlines, not speed)
+      await until(() => expect(healthy.on('homeassistant/status')).toHaveLength(200), limit(60_000));
+      // The broker gave up on the frozen one (it never read: it does not even know yet).
+      await until(
+        () => expect(g!.mqtt.broker!.clients().map((c) => c.id)).not.toContain('fac-frozen'),
+        limit(10_000),
+      );
+      frozen.destroy();
+    },
+    limit(90_000),
+  );
 });
 
 describe('the embedded broker at start', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/time.js';
 import { recapMonthTitle } from '../../src/reports/csv.js';
+import { limit } from '../support/limits.js';
 import { freePort, pintu, startGatewayProcess, stopProcess } from '../support/process.js';
 
 describe('pintu CLI', () => {
@@ -44,21 +45,25 @@ describe('pintu CLI', () => {
     expect(bad.stderr).toContain('--role must be one of');
   });
 
-  it('never makes a data folder: another PINTU_DATA_DIR is refused, naming it, and nothing is created', async () => {
-    const elsewhere = join(dir, 'typo');
-    const other = { ...env, PINTU_DATA_DIR: elsewhere };
-    for (const args of [
-      ['user', 'add', '--username', 'x', '--role', 'admin'],
-      ['user', 'list'],
-      ['token', 'create', '--name', 'n', '--role', 'security'],
-      ['report', '--format', 'json'],
-    ]) {
-      const r = await pintu(other, ...args);
-      expect(r.code, args.join(' ')).not.toBe(0);
-      expect(r.stderr, args.join(' ')).toContain(`no data folder at ${elsewhere}: nothing was changed`);
-    }
-    expect(existsSync(elsewhere)).toBe(false);
-  });
+  it(
+    'never makes a data folder: another PINTU_DATA_DIR is refused, naming it, and nothing is created',
+    async () => {
+      const elsewhere = join(dir, 'typo');
+      const other = { ...env, PINTU_DATA_DIR: elsewhere };
+      for (const args of [
+        ['user', 'add', '--username', 'x', '--role', 'admin'],
+        ['user', 'list'],
+        ['token', 'create', '--name', 'n', '--role', 'security'],
+        ['report', '--format', 'json'],
+      ]) {
+        const r = await pintu(other, ...args);
+        expect(r.code, args.join(' ')).not.toBe(0);
+        expect(r.stderr, args.join(' ')).toContain(`no data folder at ${elsewhere}: nothing was changed`);
+      }
+      expect(existsSync(elsewhere)).toBe(false);
+    },
+    limit(60_000),
+  ); // four CLI processes, each compiling the sources through tsx
 
   it('taps through the running gateway and reports the month', async () => {
     gateway = await startGatewayProcess(env);
