@@ -189,6 +189,11 @@ export interface Visit {
   firstEntryAt?: number;
   /** ...unless an escort's card let it in at an escort door: then that first entry ends it. */
   escortedAt?: number;
+  /**
+   * The escort card that completed that entry: its id and the staff member's name as enrolled then
+   * (the register names the escort after the card is revoked).
+   */
+  escortedBy?: { id: string; name: string };
   history: VisitStep[];
 }
 

@@ -321,7 +321,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
   );
   const rollCall = new RollCall(core);
-  const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
+  const register = new RegisterService(
+    core,
+    () => privacy.retentionDays,
+    config.visits.purposes,
+    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+  );
 
   await directory.seed({
     badges: config.badges,
