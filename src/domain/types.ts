@@ -505,6 +505,11 @@ export interface Session {
   linkId?: string;
   /** The one visit a link session may see and decide. */
   visitId?: string;
+  /**
+   * A delegate's link session: the delegate's user id. It acts as that user for `hostId` (the
+   * host who named them), and ends when the host takes them off the list.
+   */
+  delegateId?: string;
 }
 
 /** A bearer token for a machine client (desk application, CLI, Prometheus). */
