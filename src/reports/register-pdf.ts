@@ -22,7 +22,7 @@ export interface RegisterPdfOptions {
 }
 
 /** Points per column; they add up to the landscape page's width inside the margins (742). */
-const WIDTHS = [22, 60, 40, 44, 80, 70, 74, 72, 44, 56, 64, 116];
+const WIDTHS = [22, 58, 40, 44, 76, 66, 66, 97, 44, 54, 62, 113];
 const RIGHT = new Set([0]);
 /** The columns printed as the other exports have them; the last three go into one. */
 const PRINTED = 11;
