@@ -97,6 +97,8 @@ describe("a delegate's approval link", () => {
     const me = (await api('GET', '/auth/me', cookie)).json();
     const userId = me.actor.id as string;
     expect(me.actor).toMatchObject({ kind: 'user', role: 'host' });
+    // The panel hides what a link may not do (booking, naming delegates) by this.
+    expect(me.link).toBe(true);
     expect((await api('GET', `/visits/${a.visitId}`, cookie)).statusCode).toBe(200);
     expect((await api('GET', `/visits/${other.visitId}`, cookie)).statusCode).toBe(404);
     expect((await api('GET', '/visits', cookie)).json().map((v: { id: string }) => v.id)).toEqual([

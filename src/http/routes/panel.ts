@@ -246,6 +246,7 @@ export async function panelRoutes(
           role: p.role,
           ...(p.hostId ? { hostId: p.hostId } : {}),
           ...(p.mustChangePassword ? { mustChangePassword: true } : {}),
+          ...(p.visitId ? { link: true } : {}),
           actor: p.actor,
         },
         hosts: gateway.directory.hosts().map(({ userId: _u, ...h }) => h),
@@ -455,7 +456,7 @@ export async function panelRoutes(
       const p = gateway.accounts.fromSession(sessionId)!;
       return {
         // A delegate acts as themselves (their own host), for the link's host.
-        me: { role: p.role, hostId: p.hostId ?? claims.hostId, actor: p.actor },
+        me: { role: p.role, hostId: p.hostId ?? claims.hostId, link: true, actor: p.actor },
         visitId: claims.visitId,
         expiresAt: core.now() + sessionMs,
       };
