@@ -1,5 +1,5 @@
 // The README's pictures of the panel, taken in Debian's Chromium from a gateway with a busy
-// morning at the desk (simulated hardware, the clock on a Monday at 09:40 WIB):
+// morning at the desk, and that morning's guest book (simulated hardware, the clock on a Monday at 09:40 WIB):
 //   npm run screenshots          -> docs/screenshots/*.png
 // A visit is brought to its stage through the HTTP API, as the desk would.
 import { mkdir } from 'node:fs/promises';
@@ -68,6 +68,34 @@ async function main(): Promise<void> {
       .first()
       .waitFor();
     await shot('people', 1366, 768);
+
+    // The morning's guest book on screen (Rekap bulanan): an expected guest, a group, the summary.
+    const today = new Date(lab.t.clock.now + 7 * 3_600_000).toISOString().slice(0, 10);
+    const appointment = await api('/appointments', {
+      guest: { name: 'Wahyu Pratama', institution: 'Dinas PU Bina Marga' },
+      hostId: 'kabag-umum',
+      date: today,
+      from: '09:00',
+      until: '11:00',
+      purposeCategory: 'rapat',
+    });
+    lab.t.clock.now += 60_000;
+    await api(`/appointments/${appointment.id}/arrival`, {});
+    lab.t.clock.now += 60_000;
+    await api('/groups', {
+      leader: { name: 'Joko Santoso' },
+      members: [{ name: 'Ani Rahmawati' }, { name: 'Budi Hartono' }],
+      institution: 'Pemkab Malang',
+      purpose: 'Studi banding',
+      hostId: 'kabag-umum',
+    });
+    await page.getByRole('link', { name: 'Rekap bulanan' }).click();
+    const book = page.getByRole('region', { name: 'Buku tamu', exact: true });
+    await book.getByRole('button', { name: 'Tampilkan: Harian' }).click();
+    await book.locator('.register-view tbody tr').nth(10).waitFor();
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await book.screenshot({ path: join(OUT, 'guest-book.png') });
+    process.stdout.write('docs/screenshots/guest-book.png\n');
   } finally {
     await lab.close();
   }

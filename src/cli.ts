@@ -30,7 +30,12 @@ import { doorsOf, type Gateway, openGateway } from './service/gateway.js';
 import { emptyState, type PersistedState } from './service/live-state.js';
 import { PanelSettingsStore } from './service/panel-settings.js';
 import { newOneTimePassword } from './service/passwords.js';
-import { exportRegister, isRegisterFormat, registerFromRecords } from './service/register.js';
+import {
+  exportRegister,
+  isRegisterFormat,
+  registerFromRecords,
+  registerJournalFigures,
+} from './service/register.js';
 import { appointmentLookback, recapFromJournal, yearlyRecapFromJournal } from './service/reports.js';
 import { saranKeptFrom, surveyFromJournal } from './service/survey.js';
 import { Archive } from './store/archive.js';
@@ -182,10 +187,27 @@ async function reportRegister(
   const lang = values.lang === 'en' ? 'en' : 'id';
   const state = await savedState(config);
   const settings = await PanelSettingsStore.open(config.dataDir);
+  // The summary's no-shows and survey from the journal, read-only like the rest.
+  const journal = await Journal.open(join(config.dataDir, 'journal'), {
+    monthOf: (at) => monthOf(at, config.timezone),
+    readOnly: true,
+  });
+  let figures: Awaited<ReturnType<typeof registerJournalFigures>>;
+  try {
+    figures = await registerJournalFigures(
+      journal,
+      period,
+      config.timezone,
+      appointmentLookback(Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays)),
+    );
+  } finally {
+    await journal.close();
+  }
   const register = await registerFromRecords(
     new Archive<Visit>(join(config.dataDir, 'archive')),
     state.data.visits,
     {
+      ...figures,
       period,
       timezone: config.timezone,
       now: Date.now(),

@@ -14,6 +14,11 @@ export function mayActFor(
   return host.id === ownHostId || (host.delegates ?? []).includes(userId);
 }
 
+/** Is `userId` still one of `host`'s delegates? (A delegate's link is good only while so.) */
+export function isDelegate(host: Pick<Host, 'delegates'> | undefined, userId: string): boolean {
+  return host !== undefined && (host.delegates ?? []).includes(userId);
+}
+
 /** Who receives a host's approval requests: the host (unless absent) and the delegates. */
 export function approvers(host: Pick<Host, 'absent' | 'delegates'>): { host: boolean; delegates: string[] } {
   const delegates = host.delegates ?? [];

@@ -11,9 +11,19 @@
 //   ("Tamu 1"), numbered in order of first appearance, the same number for the same guest within
 //   one register. Phone numbers and document numbers are never in a row, masked or not: the
 //   document's type is.
+// - How the guest came (issue 14): by appointment (its code, TJ-...) or as a walk-in; in a group
+//   (rombongan: named by its institution, its leader as the leader's row shows the name, and the
+//   persons of the group in this register); with an escort where a room door needed one (the
+//   escort's name, and SOP step 6's minutes from the badge to the escorted entry).
+// - The summary: expected (arrivals by appointment), walk-ins, no-shows (appointments dated in
+//   the period, not cancelled, whose window ended by the period's end or by `now`, with no
+//   arrival), groups and their persons, escorted visits, and the period's satisfaction index
+//   (IKM, domain/survey.ts) with its respondents, as given: anonymous answers have no visit.
 import { DomainError } from './errors.js';
+import type { IkmCategory, IkmResult } from './survey.js';
 import { isValidMonth, localParts, monthRange, zonedTimeToEpoch } from './time.js';
 import type { DocumentType, PurposeCategory, Visit } from './types.js';
+import { stepTimings } from './visit.js';
 
 export type RegisterPeriod = { kind: 'day'; day: string } | { kind: 'month'; month: string };
 
@@ -75,6 +85,59 @@ export interface RegisterRow {
   outcome: RegisterOutcome;
   /** Pushed by the desk application (sync API): its SOP steps were done there. */
   synced: boolean;
+  /** The appointment's code the guest came by (tamu terjadwal); null: a walk-in. */
+  appointment: string | null;
+  /** The group (rombongan) the guest came in; null: alone. */
+  group: RegisterGroup | null;
+  /** The escort who let the guest in at an escort door (SOP step 6); null: none was needed. */
+  escort: RegisterEscort | null;
+}
+
+export interface RegisterGroup {
+  id: string;
+  /** A group has no name of its own: the institution it came from names it. */
+  name: string;
+  /** This person leads the group (holds the Surat Tugas). */
+  leader: boolean;
+  /** The leader's name as the leader's row shows it; null when withheld (see leaderAlias). */
+  leaderName: string | null;
+  leaderAlias: number | null;
+  /** The group's persons in this register, the leader included. */
+  persons: number;
+}
+
+export interface RegisterEscort {
+  /** The staff member's name; null for a visit recorded before escorts were named. */
+  name: string | null;
+  /** When the escort's card completed the entry (epoch ms). */
+  at: number;
+  /** SOP step 6: minutes from the badge to the escorted entry; null when the badge step was not timed here. */
+  minutes: number | null;
+}
+
+/** An appointment as the no-shows need it (from the journal: registered, cancelled). */
+export interface RegisterAppointment {
+  id: string;
+  /** 'YYYY-MM-DD' and 'HH:MM' local: the window's end. */
+  date: string;
+  until: string;
+  cancelled: boolean;
+}
+
+export interface RegisterSummary {
+  visits: number;
+  /** Arrivals by appointment. */
+  expected: number;
+  walkIn: number;
+  /** Appointments of the period, not cancelled, window over by the period's end or now, no arrival. */
+  noShows: number;
+  groups: number;
+  /** Persons who came in a group (each also a visit). */
+  groupPersons: number;
+  /** Visits let in by an escort at an escort door. */
+  escorted: number;
+  /** The satisfaction survey of the period (answers are anonymous: none is tied to a row). */
+  survey: { respondents: number; ikm: number | null; category: IkmCategory | null };
 }
 
 export interface GuestRegister {
@@ -89,6 +152,7 @@ export interface GuestRegister {
   rows: RegisterRow[];
   /** Rows whose guest name retention withholds. */
   withheld: number;
+  summary: RegisterSummary;
 }
 
 export interface RegisterContext {
@@ -102,6 +166,10 @@ export interface RegisterContext {
   badges: ReadonlyMap<string, { label: string }>;
   /** config visits.purposes, for the names of the visits' categories (absent: none named). */
   purposes?: readonly PurposeCategory[];
+  /** Appointments that may be dated in the period, for the no-shows (absent: none counted). */
+  appointments?: Iterable<RegisterAppointment>;
+  /** The period's survey: respondents and the IKM (absent: no answers). */
+  survey?: { respondents: number; result?: IkmResult };
 }
 
 const DAY_MS = 86_400_000;
@@ -183,8 +251,9 @@ function outcomeOf(v: Visit, now: number): RegisterOutcome {
 }
 
 /**
- * The register of the period: the visits that arrived in it, in arrival order (then id, so the
- * order is the same whatever order the records come in). A visit given twice (archived and
+ * The register of the period: the visits that arrived in it, in arrival order (a group's persons
+ * in the desk's order; then id, so the order is the same whatever order the records come in).
+ * A visit given twice (archived and
  * still in live state) counts once: the later record in `visits` wins.
  */
 export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): GuestRegister {
@@ -194,8 +263,13 @@ export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): Gu
   }
   const byId = new Map<string, Visit>();
   for (const v of visits) if (v.createdAt >= range.start && v.createdAt < range.end) byId.set(v.id, v);
+  // A group's persons arrive in one write, at one instant, with random ids: the desk's order
+  // (leader first) keeps them as the group was entered.
   const ordered = [...byId.values()].sort(
-    (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) =>
+      a.createdAt - b.createdAt ||
+      (a.group && a.group.id === b.group?.id ? a.group.index - b.group.index : 0) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const keptSince = ctx.retentionDays > 0 ? ctx.now - ctx.retentionDays * DAY_MS : Number.NEGATIVE_INFINITY;
   const aliases = new Map<string, number>();
@@ -210,6 +284,14 @@ export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): Gu
       alias = aliases.get(key) ?? aliases.size + 1;
       aliases.set(key, alias);
     }
+    const escort: RegisterEscort | null =
+      v.escortedAt === undefined
+        ? null
+        : {
+            name: v.escortedBy?.name ?? null,
+            at: v.escortedAt,
+            minutes: stepTimings(v, v.escortedAt).find((st) => st.step === 'escort')?.minutes ?? null,
+          };
     return {
       no: i + 1,
       visitId: v.id,
@@ -227,8 +309,34 @@ export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): Gu
       documentType: v.collateral?.type ?? null,
       outcome: outcomeOf(v, ctx.now),
       synced: v.externalId !== undefined,
+      appointment: v.appointmentId ?? null,
+      group: null,
+      escort,
     };
   });
+  // Each group's rows, once: a month of group visits stays linear.
+  const groups = new Map<string, { rows: RegisterRow[]; leader?: RegisterRow }>();
+  for (const row of rows) {
+    const g = byId.get(row.visitId)?.group;
+    if (!g) continue;
+    const entry = groups.get(g.id) ?? { rows: [] };
+    entry.rows.push(row);
+    if (g.leader) entry.leader = row;
+    groups.set(g.id, entry);
+  }
+  for (const [id, g] of groups) {
+    const head = g.leader ?? g.rows[0];
+    for (const row of g.rows) {
+      row.group = {
+        id,
+        name: head?.institution ?? row.institution,
+        leader: row === g.leader,
+        leaderName: head?.guest ?? null,
+        leaderAlias: head?.guestAlias ?? null,
+        persons: g.rows.length,
+      };
+    }
+  }
   return {
     period: ctx.period,
     timezone: ctx.timezone,
@@ -237,5 +345,41 @@ export function buildRegister(ctx: RegisterContext, visits: Iterable<Visit>): Gu
     retentionDays: ctx.retentionDays,
     rows,
     withheld,
+    summary: summarise(ctx, range, rows),
+  };
+}
+
+function summarise(
+  ctx: RegisterContext,
+  range: { start: number; end: number },
+  rows: readonly RegisterRow[],
+): RegisterSummary {
+  const arrived = new Set(rows.flatMap((r) => (r.appointment ? [r.appointment] : [])));
+  const cutoff = Math.min(range.end, ctx.now);
+  const seen = new Set<string>();
+  let noShows = 0;
+  for (const a of ctx.appointments ?? []) {
+    if (seen.has(a.id)) continue;
+    seen.add(a.id);
+    const end = zonedTimeToEpoch(a.date, a.until, ctx.timezone);
+    const dated = zonedTimeToEpoch(a.date, '00:00', ctx.timezone);
+    if (dated < range.start || dated >= range.end) continue;
+    if (!a.cancelled && end <= cutoff && !arrived.has(a.id)) noShows++;
+  }
+  const expected = rows.filter((r) => r.appointment !== null).length;
+  const result = ctx.survey?.result;
+  return {
+    visits: rows.length,
+    expected,
+    walkIn: rows.length - expected,
+    noShows,
+    groups: new Set(rows.flatMap((r) => (r.group ? [r.group.id] : []))).size,
+    groupPersons: rows.filter((r) => r.group !== null).length,
+    escorted: rows.filter((r) => r.escort !== null).length,
+    survey: {
+      respondents: ctx.survey?.respondents ?? 0,
+      ikm: result?.ikm ?? null,
+      category: result?.category ?? null,
+    },
   };
 }

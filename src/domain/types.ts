@@ -189,6 +189,11 @@ export interface Visit {
   firstEntryAt?: number;
   /** ...unless an escort's card let it in at an escort door: then that first entry ends it. */
   escortedAt?: number;
+  /**
+   * The escort card that completed that entry: its id and the staff member's name as enrolled then
+   * (the register names the escort after the card is revoked).
+   */
+  escortedBy?: { id: string; name: string };
   history: VisitStep[];
 }
 
@@ -500,6 +505,11 @@ export interface Session {
   linkId?: string;
   /** The one visit a link session may see and decide. */
   visitId?: string;
+  /**
+   * A delegate's link session: the delegate's user id. It acts as that user for `hostId` (the
+   * host who named them), and ends when the host takes them off the list.
+   */
+  delegateId?: string;
 }
 
 /** A bearer token for a machine client (desk application, CLI, Prometheus). */

@@ -733,6 +733,8 @@ export const Me = Type.Object({
   role: Enum(ROLES),
   hostId: Type.Optional(Type.String()),
   mustChangePassword: Type.Optional(Type.Boolean()),
+  /** Opened by a one-time host link (a delegate's too): its one visit, nothing else. */
+  link: Type.Optional(Type.Boolean({ description: 'A host link session: its one visit only' })),
   actor: Actor,
 });
 

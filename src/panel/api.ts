@@ -90,6 +90,8 @@ export interface Me {
   role: Role;
   hostId?: string;
   mustChangePassword?: boolean;
+  /** A host link session (a delegate's too): its one visit, nothing else. */
+  link?: boolean;
   actor: { kind: string; id: string };
 }
 

@@ -24,6 +24,11 @@ export interface RegisterLabels {
     badge: string;
     documentType: string;
     outcome: string;
+    appointment: string;
+    group: string;
+    escort: string;
+    /** The PDF's one column for the three above (a page is too narrow for three). */
+    cameWith: string;
   };
   outcomes: Record<RegisterOutcome, string>;
   /** After the outcome of a visit pushed by the desk application. */
@@ -37,6 +42,24 @@ export interface RegisterLabels {
   withheld: (days: number) => string;
   none: string;
   visits: string;
+  /** A row without an appointment. */
+  walkIn: string;
+  /** "ketua" / "leader", and "orang" / "persons" after a group's size. */
+  leader: string;
+  persons: string;
+  minutes: string;
+  /** The summary's lines, in order. */
+  summary: {
+    expected: string;
+    walkIn: string;
+    noShows: string;
+    groups: string;
+    groupPersons: string;
+    escorted: string;
+    ikm: string;
+    respondents: string;
+    noSurvey: string;
+  };
 }
 
 const ID: RegisterLabels = {
@@ -56,6 +79,10 @@ const ID: RegisterLabels = {
     badge: 'Kartu tamu',
     documentType: 'Dokumen identitas',
     outcome: 'Keterangan',
+    appointment: 'Kedatangan',
+    group: 'Rombongan',
+    escort: 'Pendamping',
+    cameWith: 'Kedatangan / Rombongan / Pendamping',
   },
   outcomes: {
     checked_out: 'Selesai bertamu',
@@ -75,6 +102,21 @@ const ID: RegisterLabels = {
     `Nama tamu yang berkunjung lebih dari ${days} hari lalu atau yang datanya telah dihapus disamarkan (UU 27/2022).`,
   none: 'Tidak ada kunjungan',
   visits: 'Jumlah kunjungan',
+  walkIn: 'Tanpa janji',
+  leader: 'ketua',
+  persons: 'orang',
+  minutes: 'menit',
+  summary: {
+    expected: 'Tamu terjadwal',
+    walkIn: 'Tamu tanpa janji',
+    noShows: 'Tidak datang',
+    groups: 'Rombongan',
+    groupPersons: 'Orang dalam rombongan',
+    escorted: 'Kunjungan didampingi',
+    ikm: 'IKM',
+    respondents: 'responden',
+    noSurvey: 'belum ada responden',
+  },
 };
 
 const EN: RegisterLabels = {
@@ -94,6 +136,10 @@ const EN: RegisterLabels = {
     badge: 'Badge',
     documentType: 'Identity document',
     outcome: 'Outcome',
+    appointment: 'Came',
+    group: 'Group',
+    escort: 'Escort',
+    cameWith: 'Came / Group / Escort',
   },
   outcomes: {
     checked_out: 'Checked out',
@@ -113,6 +159,21 @@ const EN: RegisterLabels = {
     `Names of guests who visited more than ${days} days ago, or whose data was erased, are withheld (UU 27/2022).`,
   none: 'No visits',
   visits: 'Visits',
+  walkIn: 'Walk-in',
+  leader: 'leader',
+  persons: 'persons',
+  minutes: 'min',
+  summary: {
+    expected: 'Expected guests',
+    walkIn: 'Walk-in guests',
+    noShows: 'No-shows',
+    groups: 'Groups',
+    groupPersons: 'Persons in groups',
+    escorted: 'Escorted visits',
+    ikm: 'IKM',
+    respondents: 'respondents',
+    noSurvey: 'no respondents yet',
+  },
 };
 
 export const REGISTER_LABELS: Readonly<Record<RecapLang, RegisterLabels>> = Object.freeze({ id: ID, en: EN });
@@ -170,6 +231,60 @@ export function registerCells(row: RegisterRow, register: GuestRegister, lang: R
     row.badge ?? '',
     row.documentType === null ? '' : RECAP_LABELS[lang].documentTypes[row.documentType],
     outcomeText(row, lang),
+    appointmentText(row, lang),
+    groupText(row, lang),
+    escortText(row, lang),
+  ];
+}
+
+/** The appointment (or walk-in), the group and the escort, one per line, for the PDF's one column. */
+export function cameWithText(row: RegisterRow, lang: RecapLang): string {
+  return [appointmentText(row, lang), groupText(row, lang), escortText(row, lang)].filter(Boolean).join('\n');
+}
+
+/** The appointment's code, or "Tanpa janji" (walk-in). */
+export function appointmentText(row: RegisterRow, lang: RecapLang): string {
+  return row.appointment ?? registerLabels(lang).walkIn;
+}
+
+/** "Dinas Kominfo, ketua: Budi (5 orang)"; the leader's own row says "ketua" first. */
+export function groupText(row: RegisterRow, lang: RecapLang): string {
+  const g = row.group;
+  if (!g) return '';
+  const L = registerLabels(lang);
+  const leader = g.leaderName ?? (g.leaderAlias === null ? '' : `${L.guestAlias} ${g.leaderAlias}`);
+  return `${g.leader ? `(${L.leader}) ` : ''}${g.name}, ${L.leader}: ${leader} (${g.persons} ${L.persons})`;
+}
+
+/** "Pak Joko, 3 menit": the escort and SOP step 6's time. */
+export function escortText(row: RegisterRow, lang: RecapLang): string {
+  const e = row.escort;
+  if (!e) return '';
+  const L = registerLabels(lang);
+  const minutes = e.minutes === null ? '' : `${formatMinutes(e.minutes, lang)} ${L.minutes}`;
+  return [e.name ?? '', minutes].filter(Boolean).join(', ');
+}
+
+function formatMinutes(m: number, lang: RecapLang): string {
+  const text = String(Math.round(m * 10) / 10);
+  return lang === 'id' ? text.replace('.', ',') : text;
+}
+
+/** The summary's lines ("Tamu terjadwal: 3"), as the PDF and the workbook print them under the rows. */
+export function summaryLines(register: GuestRegister, lang: RecapLang): string[] {
+  const L = registerLabels(lang).summary;
+  const s = register.summary;
+  const ikm =
+    s.survey.ikm === null || s.survey.category === null
+      ? `${L.ikm}: ${L.noSurvey}`
+      : `${L.ikm}: ${lang === 'id' ? s.survey.ikm.toFixed(2).replace('.', ',') : s.survey.ikm.toFixed(2)} (${s.survey.category.grade}, ${lang === 'id' ? s.survey.category.name : s.survey.category.nameEn}), ${s.survey.respondents} ${L.respondents}`;
+  return [
+    `${L.expected}: ${s.expected}`,
+    `${L.walkIn}: ${s.walkIn}`,
+    `${L.noShows}: ${s.noShows}`,
+    `${L.groups}: ${s.groups} (${L.groupPersons}: ${s.groupPersons})`,
+    `${L.escorted}: ${s.escorted}`,
+    ikm,
   ];
 }
 
@@ -200,5 +315,8 @@ export function registerHeads(lang: RecapLang): string[] {
     c.badge,
     c.documentType,
     c.outcome,
+    c.appointment,
+    c.group,
+    c.escort,
   ];
 }

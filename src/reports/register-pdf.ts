@@ -7,11 +7,13 @@ import { FONT } from './fonts.js';
 import { EXPORT_WORDS } from './heading.js';
 import { drawFooters, drawLetterhead, reportDocument } from './pdf.js';
 import {
+  cameWithText,
   localDateTime,
   registerCells,
   registerHeads,
   registerLabels,
   registerPeriodTitle,
+  summaryLines,
 } from './register-labels.js';
 
 export interface RegisterPdfOptions {
@@ -20,8 +22,10 @@ export interface RegisterPdfOptions {
 }
 
 /** Points per column; they add up to the landscape page's width inside the margins (742). */
-const WIDTHS = [22, 60, 44, 64, 100, 82, 89, 97, 48, 56, 80];
+const WIDTHS = [22, 58, 40, 44, 76, 66, 66, 97, 44, 54, 62, 113];
 const RIGHT = new Set([0]);
+/** The columns printed as the other exports have them; the last three go into one. */
+const PRINTED = 11;
 
 export function registerToPdf(
   register: GuestRegister,
@@ -58,7 +62,8 @@ export function registerToPdf(
   doc.moveDown(0.8);
 
   // ------------------------------------------------------------ the rows
-  const heads = registerHeads(lang);
+  // The appointment, group and escort share one column: fourteen do not fit the page.
+  const heads = [...registerHeads(lang).slice(0, PRINTED), L.columns.cameWith];
   w.table(
     heads.map((header, i) => ({
       header,
@@ -66,13 +71,21 @@ export function registerToPdf(
       ...(RIGHT.has(i) ? { align: 'right' } : {}),
     })),
     register.rows.length
-      ? register.rows.map((row) => registerCells(row, register, lang))
-      : [['', '', '', '', L.none, '', '', '', '', '', '']],
+      ? register.rows.map((row) => [
+          ...registerCells(row, register, lang).slice(0, PRINTED),
+          cameWithText(row, lang),
+        ])
+      : [['', '', '', '', L.none, ...heads.slice(5).map(() => '')]],
     { size: 8 },
   );
   doc.font(FONT.bold).fontSize(9).text(`${L.visits}: ${register.rows.length}`, w.left, doc.y, {
     width: w.width,
   });
+  // The counts on one line, the satisfaction index (the last) on its own.
+  const summary = summaryLines(register, lang);
+  for (const line of [summary.slice(0, -1).join('   ·   '), summary.at(-1) ?? '']) {
+    doc.font(FONT.regular).fontSize(9).text(line, w.left, doc.y, { width: w.width });
+  }
 
   drawFooters(doc, w, `${L.title} - ${period}`, W.page);
   doc.end();

@@ -7,12 +7,16 @@ import type { GuestRegister, RegisterRow } from '../domain/register.js';
 import { localParts } from '../domain/time.js';
 import { RECAP_LABELS, type RecapLang } from './csv.js';
 import {
+  appointmentText,
+  escortText,
+  groupText,
   localDateTime,
   outcomeText,
   purposeText,
   registerHeads,
   registerLabels,
   registerPeriodTitle,
+  summaryLines,
 } from './register-labels.js';
 import { NUM_FMT, SheetWriter, wallClock } from './xlsx.js';
 
@@ -21,7 +25,7 @@ export interface RegisterXlsxOptions {
   generatedAt?: number;
 }
 
-const WIDTHS = [6, 12, 10, 16, 28, 26, 32, 28, 12, 20, 30];
+const WIDTHS = [6, 12, 10, 16, 28, 26, 32, 28, 12, 20, 30, 24, 36, 24];
 const THIN: Partial<ExcelJS.Borders> = {
   top: { style: 'thin', color: { argb: 'FFBFBFBF' } },
   bottom: { style: 'thin', color: { argb: 'FFBFBFBF' } },
@@ -78,6 +82,7 @@ export async function registerToXlsx(
   const total = ws.getRow(w.row);
   total.getCell(1).value = `${L.visits}: ${register.rows.length}`;
   total.getCell(1).font = { bold: true };
+  for (const line of summaryLines(register, lang)) ws.getRow(++w.row).getCell(1).value = line;
 
   const out = await wb.xlsx.writeBuffer();
   return Buffer.from(out as ArrayBuffer);
@@ -101,6 +106,9 @@ function writeRow(r: ExcelJS.Row, row: RegisterRow, register: GuestRegister, lan
     [row.badge ?? null],
     [row.documentType === null ? null : RECAP_LABELS[lang].documentTypes[row.documentType]],
     [outcomeText(row, lang)],
+    [appointmentText(row, lang)],
+    [safeText(groupText(row, lang))],
+    [safeText(escortText(row, lang))],
   ];
   cells.forEach(([value, numFmt], i) => {
     const cell = r.getCell(i + 1);

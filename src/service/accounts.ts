@@ -3,6 +3,7 @@
 // it (only the hash of each id), so a restart or a crash logs no desk out; a login or logout
 // is acknowledged once saved, so a session ended before a crash stays ended.
 import { randomUUID } from 'node:crypto';
+import { isDelegate } from '../domain/delegation.js';
 import { DomainError } from '../domain/errors.js';
 import type { Actor, ApiToken, Role, Session, User } from '../domain/types.js';
 import { ROLES } from '../domain/types.js';
@@ -233,9 +234,16 @@ export class AccountService {
 
   /**
    * A session for a host who opened a signed one-time link (see service/host-links.ts): it
-   * acts for the one visit the link was made for.
+   * acts for the one visit the link was made for. With `delegateId`: a delegate's link, acting
+   * as that user for the host while the delegation lasts.
    */
-  async openHostLinkSession(hostId: string, visitId: string, linkId: string, ttlMs: number): Promise<string> {
+  async openHostLinkSession(
+    hostId: string,
+    visitId: string,
+    linkId: string,
+    ttlMs: number,
+    delegateId?: string,
+  ): Promise<string> {
     const sessionId = newSecret();
     const hash = sha256(sessionId);
     await this.core.transact(SYSTEM, (now) => {
@@ -246,6 +254,7 @@ export class AccountService {
         hostId,
         visitId,
         linkId,
+        ...(delegateId !== undefined ? { delegateId } : {}),
         expiresAt: now + ttlMs,
       });
       return { events: [], result: () => undefined };
@@ -267,6 +276,21 @@ export class AccountService {
     if (s.expiresAt <= this.core.now()) {
       this.sessions.delete(key);
       return null;
+    }
+    if (s.linkId && s.delegateId !== undefined) {
+      // Checked on every request: taken off the host's list, the delegate's link session ends.
+      const user = this.core.state.users.get(s.delegateId);
+      const host = s.hostId ? this.core.state.hosts.get(s.hostId) : undefined;
+      if (!s.visitId || !user || user.disabled || user.role !== 'host' || !isDelegate(host, user.id)) {
+        return null;
+      }
+      return {
+        actor: { kind: 'user', id: user.id, role: 'host' },
+        role: 'host',
+        username: user.username,
+        ...(user.hostId ? { hostId: user.hostId } : {}),
+        visitId: s.visitId,
+      };
     }
     if (s.linkId) {
       if (!s.hostId || !s.visitId || !this.core.state.hosts.has(s.hostId)) return null;

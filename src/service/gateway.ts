@@ -326,7 +326,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     survey,
   );
   const rollCall = new RollCall(core);
-  const register = new RegisterService(core, () => privacy.retentionDays, config.visits.purposes);
+  const register = new RegisterService(
+    core,
+    () => privacy.retentionDays,
+    config.visits.purposes,
+    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+  );
 
   await directory.seed({
     badges: config.badges,

@@ -1,6 +1,8 @@
 // Signed, expiring, one-time links for hosts (SOP step 4): the receptionist (or the webhook)
 // hands a host a link for one visit; opening it logs the host in for a while, for that visit
-// only (see it, decide it), without a password. The token is an HMAC-signed claim (host, visit, expiry, nonce) under a key derived
+// only (see it, decide it), without a password. A delegate who receives the host's approval
+// request gets a link of their own: it names the delegate, and opens a session that acts as the
+// delegate for the host, only while the delegation lasts (checked on opening and on every request). The token is an HMAC-signed claim (host, visit, expiry, nonce) under a key derived
 // from the data folder's secret; a redeemed nonce is written to `host-links.json` so the link
 // cannot be used again, even after a restart.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -15,6 +17,8 @@ export interface HostLinkClaims {
   visitId: string;
   expiresAt: number;
   nonce: string;
+  /** A delegate's link: the delegate's user id (they decide as themselves, for `hostId`). */
+  delegateId?: string;
 }
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -47,9 +51,20 @@ export class HostLinks {
     return new HostLinks(secret, file, used, now);
   }
 
-  issue(hostId: string, visitId: string, ttlMs: number): { token: string; expiresAt: number } {
+  issue(
+    hostId: string,
+    visitId: string,
+    ttlMs: number,
+    delegateId?: string,
+  ): { token: string; expiresAt: number } {
     const expiresAt = this.now() + ttlMs;
-    const claims = { h: hostId, v: visitId, e: expiresAt, n: b64(randomBytes(12)) };
+    const claims = {
+      h: hostId,
+      v: visitId,
+      e: expiresAt,
+      n: b64(randomBytes(12)),
+      ...(delegateId !== undefined ? { d: delegateId } : {}),
+    };
     const body = b64(JSON.stringify(claims));
     return { token: `${body}.${this.sign(body)}`, expiresAt };
   }
@@ -62,7 +77,7 @@ export class HostLinks {
     const got = Buffer.from(sig);
     if (want.length !== got.length || !timingSafeEqual(want, got))
       throw new DomainError('forbidden', 'invalid link');
-    let c: { h?: unknown; v?: unknown; e?: unknown; n?: unknown };
+    let c: { h?: unknown; v?: unknown; e?: unknown; n?: unknown; d?: unknown };
     try {
       c = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
@@ -73,13 +88,20 @@ export class HostLinks {
       typeof c.h !== 'string' ||
       typeof c.v !== 'string' ||
       typeof c.e !== 'number' ||
-      typeof c.n !== 'string'
+      typeof c.n !== 'string' ||
+      (c.d !== undefined && typeof c.d !== 'string')
     ) {
       throw new DomainError('forbidden', 'invalid link');
     }
     if (c.e <= this.now()) throw new DomainError('forbidden', 'the link has expired');
     if (this.used.has(c.n)) throw new DomainError('forbidden', 'the link was already used');
-    return { hostId: c.h, visitId: c.v, expiresAt: c.e, nonce: c.n };
+    return {
+      hostId: c.h,
+      visitId: c.v,
+      expiresAt: c.e,
+      nonce: c.n,
+      ...(typeof c.d === 'string' ? { delegateId: c.d } : {}),
+    };
   }
 
   /** Verify and use up a token (durably) before it logs anyone in. */

@@ -279,7 +279,12 @@ export class LiveState implements AccessSnapshot {
     if (d.direction !== 'in' || visit.state !== 'badged') return;
     if (visit.firstEntryAt === undefined) this.visits.set(visit.id, { ...visit, firstEntryAt: at });
     if (d.escortId && visit.escortedAt === undefined) {
-      this.visits.set(visit.id, { ...(this.visits.get(visit.id) ?? visit), escortedAt: at });
+      const card = this.escorts.get(d.escortId);
+      this.visits.set(visit.id, {
+        ...(this.visits.get(visit.id) ?? visit),
+        escortedAt: at,
+        ...(card ? { escortedBy: { id: card.id, name: card.name } } : {}),
+      });
     }
   }
 

@@ -2,7 +2,8 @@
 // made, the host must decide; an office plugs its own notifier in here (a WhatsApp gateway, a
 // chat bot, e-mail). One JSON POST per visit, signed with HMAC-SHA256 when a secret is set
 // (header `x-pintu-signature: sha256=<hex of the body>`), retried twice, never on the tap path.
-// With a public URL set, the body carries a one-time approval link for the host.
+// With a public URL set, the body carries a one-time approval link for the host, and one for
+// each delegate (deciding as the delegate, for the host).
 // The same hook gets the invitation of every appointment registered (tamu terjadwal): its code,
 // day and window, and the code as a QR (SVG) that the desk's scanner reads when the guest comes.
 // And an alert for security when an arrival matches the watchlist: the visit and what matched,
@@ -38,8 +39,13 @@ export interface ApprovalRequested {
   /**
    * Who is asked: the host, unless absent (`host.absent`), and the host's delegates, who may
    * decide for the host in the panel (an absent host without delegates is asked all the same).
+   * With a public URL set, each delegate has a one-time link of their own: it decides as the
+   * delegate for the host, and stops working when the host takes them off the list.
    */
-  recipients: { host: boolean; delegates: Array<{ username: string; name: string }> };
+  recipients: {
+    host: boolean;
+    delegates: Array<{ username: string; name: string; approvalUrl?: string; linkExpiresAt?: string }>;
+  };
   approvalUrl?: string;
   linkExpiresAt?: string;
 }
@@ -128,21 +134,43 @@ export class ApprovalWebhook {
       },
       guest: { ...(name ? { name } : {}), institution: v.institution },
       purpose: v.purpose,
-      recipients: this.recipients(host),
+      recipients: this.recipients(host, v.hostId, v.id),
     };
     if (s.publicUrl) {
       const link = this.links.issue(v.hostId, v.id, APPROVAL_LINK_TTL_MS);
-      body.approvalUrl = `${s.publicUrl.replace(/\/+$/, '')}/#/link/${link.token}`;
+      body.approvalUrl = this.linkUrl(link.token);
       body.linkExpiresAt = new Date(link.expiresAt).toISOString();
     }
     return body;
   }
 
-  private recipients(host: Host | undefined): ApprovalRequested['recipients'] {
+  private linkUrl(token: string): string | undefined {
+    const base = this.settings().publicUrl;
+    return base ? `${base.replace(/\/+$/, '')}/#/link/${token}` : undefined;
+  }
+
+  private recipients(
+    host: Host | undefined,
+    hostId: string,
+    visitId: string,
+  ): ApprovalRequested['recipients'] {
     const who = host ? approvers(host) : { host: true, delegates: [] };
     const delegates = who.delegates.flatMap((id) => {
       const u = this.core.state.users.get(id);
-      return u && !u.disabled ? [{ username: u.username, name: u.displayName }] : [];
+      if (!u || u.disabled) return [];
+      const link = this.settings().publicUrl
+        ? this.links.issue(hostId, visitId, APPROVAL_LINK_TTL_MS, u.id)
+        : undefined;
+      const approvalUrl = link ? this.linkUrl(link.token) : undefined;
+      return [
+        {
+          username: u.username,
+          name: u.displayName,
+          ...(link && approvalUrl
+            ? { approvalUrl, linkExpiresAt: new Date(link.expiresAt).toISOString() }
+            : {}),
+        },
+      ];
     });
     return { host: who.host || delegates.length === 0, delegates };
   }

@@ -189,6 +189,9 @@ describe('guest-book register over the API', () => {
       'Kartu tamu',
       'Dokumen identitas',
       'Keterangan',
+      'Kedatangan',
+      'Rombongan',
+      'Pendamping',
     ]);
     expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
       ['1', '2026-11-30', '08:05', '10:15', 'Siti Rahayu'],
@@ -196,7 +199,7 @@ describe('guest-book register over the API', () => {
       ['3', '2026-11-30', '08:40', '08:40', 'Cici Paramida'],
       ['4', '2026-11-30', '09:00', '', 'Dedi Kurnia'],
     ]);
-    expect(rows[1]!.slice(8)).toEqual(['TAMU-03', 'KTP', 'Selesai bertamu']);
+    expect(rows[1]!.slice(8)).toEqual(['TAMU-03', 'KTP', 'Selesai bertamu', 'Tanpa janji', '', '']);
     expect(rows[2]![5]).toBe('PT Maju, Tbk');
     expect(rows[2]![6]).toBe(`'=HYPERLINK("x")`);
     expect(rows[4]![10]).toBe('Masih di dalam (dari aplikasi meja tamu)');

@@ -99,6 +99,7 @@ describe('an escort door', () => {
     // SOP step 6 ends here: the visit's escort step is timed to this entry.
     const visit = t.gateway.core.state.visits.get(second.entry.visitId ?? '');
     expect(visit?.escortedAt).toBe(t.clock.now);
+    expect(visit?.escortedBy).toEqual({ id: escortId, name: 'Ani Staf Protokol' });
     const res = await t.app.inject({
       method: 'GET',
       url: `/api/v1/visits/${visit?.id}`,

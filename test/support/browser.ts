@@ -79,7 +79,13 @@ export interface PanelLab {
 }
 
 export async function startPanelLab(
-  opts: { now?: number; file?: string; clockSync?: ClockSyncPort } = {},
+  opts: {
+    now?: number;
+    file?: string;
+    clockSync?: ClockSyncPort;
+    /** Configuration by environment (PINTU_CONFIG_...), as startTestGateway takes it. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<PanelLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pintu-panel-'));
   const build = await buildPanel(join(tmp, 'panel'));
@@ -88,6 +94,7 @@ export async function startPanelLab(
     ...(opts.now !== undefined ? { now: opts.now } : {}),
     ...(opts.file ? { file: opts.file } : {}),
     ...(opts.clockSync ? { clockSync: opts.clockSync } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
   });
   delete process.env.PINTU_PANEL_DIR;
   await t.app.listen({ host: '127.0.0.1', port: 0 });

@@ -57,7 +57,7 @@ describe('pintu report --register', () => {
     const csv = await pintu(env, 'report', '--register', '--month', day.slice(0, 7), '--lang', 'en');
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout.split('\r\n')[0]).toBe(
-      '\uFEFFNo,Date,Time in,Time out,Guest,Institution,Purpose,Person visited,Badge,Identity document,Outcome',
+      '\uFEFFNo,Date,Time in,Time out,Guest,Institution,Purpose,Person visited,Badge,Identity document,Outcome,Came,Group,Escort',
     );
     expect(csv.stdout).toContain('Budi Santoso');
     const excel = await pintu(env, 'report', '--register', '--day', day, '--format', 'csv-excel');

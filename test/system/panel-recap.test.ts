@@ -401,7 +401,7 @@ describe.skipIf(!ok)(
       await m.saveAs(csvFile);
       const lines = (await readFile(csvFile, 'utf8')).split('\r\n').filter(Boolean);
       expect(lines[0]).toBe(
-        '\uFEFFNo,Tanggal,Jam masuk,Jam keluar,Nama tamu,Instansi,Keperluan,Pihak yang ditemui,Kartu tamu,Dokumen identitas,Keterangan',
+        '\uFEFFNo,Tanggal,Jam masuk,Jam keluar,Nama tamu,Instansi,Keperluan,Pihak yang ditemui,Kartu tamu,Dokumen identitas,Keterangan,Kedatangan,Rombongan,Pendamping',
       );
       expect(lines).toHaveLength(1 + 8);
       expect(lines[1]).toMatch(/^1,2026-11-02,09:00,\d\d:\d\d,Siti Rahayu,/);

@@ -10,6 +10,7 @@ import {
   type RegisterPeriod,
   registerPeriod,
 } from '../../src/domain/register.js';
+import { computeIkm, SURVEY_ELEMENT_IDS, type SurveyAnswers } from '../../src/domain/survey.js';
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import type { Visit, VisitAction, VisitState } from '../../src/domain/types.js';
 import { SYSTEM } from '../../src/domain/types.js';
@@ -217,5 +218,120 @@ describe('guest-book register rows', () => {
     ]) {
       expect(() => registerPeriod(bad)).toThrow(DomainError);
     }
+  });
+});
+
+describe('register: appointments, groups, escorts and the IKM (issue 14)', () => {
+  const at = (hhmm: string) => t('2026-12-01', hhmm);
+  const badged = (id: string, arrived: string, extra: Partial<Visit> = {}) =>
+    visit(
+      id,
+      at(arrived),
+      'closed',
+      [
+        ['issue_badge', at(arrived) + 5 * 60_000],
+        ['checkout', at(arrived) + 60 * 60_000],
+      ],
+      extra,
+    );
+
+  it('says how each guest came: the appointment code or a walk-in, the group, the escort', () => {
+    const group = (index: number) => ({ group: { id: 'g1', leader: index === 0, index } });
+    const r = buildRegister(ctx(DAY), [
+      badged('a', '08:00', { appointmentId: 'TJ-0123456789ABCDEF' }),
+      badged('w', '08:10'),
+      badged('l', '09:00', { ...group(0), institution: 'Pemkab Malang', guestName: 'Budi Leader' }),
+      badged('m1', '09:00', { ...group(1), institution: 'Pemkab Malang' }),
+      badged('m2', '09:00', { ...group(2), institution: 'Pemkab Malang' }),
+      // Escorted 3.5 minutes after the badge (issued at 10:05).
+      badged('e', '10:00', {
+        escortedAt: at('10:08') + 30_000,
+        escortedBy: { id: 'esc1', name: 'Pak Joko' },
+        firstEntryAt: at('10:06'),
+      }),
+      // Escorted before escorts were named: the time, no name.
+      badged('o', '10:30', { escortedAt: at('10:40') }),
+    ]);
+    const by = new Map(r.rows.map((row) => [row.visitId, row]));
+    expect(by.get('a')?.appointment).toBe('TJ-0123456789ABCDEF');
+    expect(by.get('w')?.appointment).toBeNull();
+    expect(by.get('w')?.group).toBeNull();
+    expect(by.get('w')?.escort).toBeNull();
+    expect(by.get('l')?.group).toEqual({
+      id: 'g1',
+      name: 'Pemkab Malang',
+      leader: true,
+      leaderName: 'Budi Leader',
+      leaderAlias: null,
+      persons: 3,
+    });
+    expect(by.get('m2')?.group).toMatchObject({ leader: false, leaderName: 'Budi Leader', persons: 3 });
+    expect(by.get('e')?.escort).toEqual({ name: 'Pak Joko', at: at('10:08') + 30_000, minutes: 3.5 });
+    expect(by.get('o')?.escort).toEqual({ name: null, at: at('10:40'), minutes: 5 });
+    expect(r.summary).toMatchObject({
+      visits: 7,
+      expected: 1,
+      walkIn: 6,
+      groups: 1,
+      groupPersons: 3,
+      escorted: 2,
+    });
+  });
+
+  it('lists a group leader first, then the members in the desk order, whatever their ids', () => {
+    // One arrival writes every person at the same instant; the ids are random.
+    const person = (id: string, index: number) =>
+      badged(id, '09:00', { group: { id: 'g1', leader: index === 0, index } });
+    const r = buildRegister(ctx(DAY), [person('zz-leader', 0), person('mm-two', 2), person('aa-one', 1)]);
+    expect(r.rows.map((row) => row.visitId)).toEqual(['zz-leader', 'aa-one', 'mm-two']);
+  });
+
+  it("a withheld leader's name stays withheld in the members' rows", () => {
+    const now = t('2027-06-01', '12:00');
+    const group = (index: number) => ({ group: { id: 'g1', leader: index === 0, index } });
+    const r = buildRegister(ctx(DAY, { now, retentionDays: 30 }), [
+      badged('l', '09:00', group(0)),
+      badged('m', '09:00', group(1)),
+    ]);
+    expect(JSON.stringify(r.rows)).not.toContain('Tamu L');
+    expect(r.rows[1]?.group).toMatchObject({ leaderName: null, leaderAlias: 1 });
+  });
+
+  it('counts no-shows: dated in the period, not cancelled, window over by the end or now, no arrival', () => {
+    const appointments = [
+      { id: 'TJ-ARRIVED', date: '2026-12-01', until: '10:00', cancelled: false },
+      { id: 'TJ-NOSHOW', date: '2026-12-01', until: '10:00', cancelled: false },
+      { id: 'TJ-CANCEL', date: '2026-12-01', until: '10:00', cancelled: true },
+      // The window is not over at `now` (12:00): still expected.
+      { id: 'TJ-LATER', date: '2026-12-01', until: '15:00', cancelled: false },
+      // Another day.
+      { id: 'TJ-OTHER', date: '2026-12-02', until: '10:00', cancelled: false },
+      // The same appointment given twice (two journal months) counts once.
+      { id: 'TJ-NOSHOW', date: '2026-12-01', until: '10:00', cancelled: false },
+    ];
+    const visits = [badged('a', '08:00', { appointmentId: 'TJ-ARRIVED' })];
+    const noon = buildRegister(ctx(DAY, { now: at('12:00'), appointments }), visits);
+    expect(noon.summary).toMatchObject({ expected: 1, walkIn: 0, noShows: 1 });
+    const evening = buildRegister(ctx(DAY, { now: at('18:00'), appointments }), visits);
+    expect(evening.summary.noShows).toBe(2);
+    const month = buildRegister(
+      ctx({ kind: 'month', month: '2026-12' }, { now: t('2026-12-05', '00:00'), appointments }),
+      visits,
+    );
+    expect(month.summary.noShows).toBe(3);
+  });
+
+  it("carries the period's IKM and respondents as given; none without answers", () => {
+    const result = computeIkm([
+      { ratings: Object.fromEntries(SURVEY_ELEMENT_IDS.map((id) => [id, 4])) as SurveyAnswers['ratings'] },
+      { ratings: Object.fromEntries(SURVEY_ELEMENT_IDS.map((id) => [id, 3])) as SurveyAnswers['ratings'] },
+    ]);
+    const r = buildRegister(ctx(DAY, result ? { survey: { respondents: 2, result } } : {}), []);
+    expect(r.summary.survey).toEqual({
+      respondents: 2,
+      ikm: 87.5,
+      category: { grade: 'B', name: 'Baik', nameEn: 'Good' },
+    });
+    expect(buildRegister(ctx(DAY), []).summary.survey).toEqual({ respondents: 0, ikm: null, category: null });
   });
 });

@@ -16,6 +16,7 @@ function meOf(p: Principal): Static<typeof S.Me> {
     role: p.role,
     ...(p.hostId ? { hostId: p.hostId } : {}),
     ...(p.mustChangePassword ? { mustChangePassword: true } : {}),
+    ...(p.visitId ? { link: true } : {}),
     actor: p.actor,
   };
 }

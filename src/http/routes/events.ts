@@ -234,7 +234,11 @@ export async function eventRoutes(
         description:
           'Exactly one of day (YYYY-MM-DD) or month (YYYY-MM). format: json (default), csv (RFC 4180), ' +
           'csv-excel (for Excel set to Indonesian), xlsx or pdf ' +
-          '(A4 landscape, with the Biro Umum heading). Names of visits older than the retention period ' +
+          '(A4 landscape, with the Biro Umum heading). Each row says how the guest came: the appointment code ' +
+          '(or none: a walk-in), the group (rombongan: its institution, leader and persons) and the escort at an ' +
+          'escort door (name, SOP step 6 minutes); `summary` counts expected, walk-in, no-shows, groups and their ' +
+          "persons, escorted visits, and carries the period's IKM with its respondents. " +
+          'Names of visits older than the retention period ' +
           '(or of erased guests) are withheld; document numbers are never in it. PDF and XLSX are drawn ' +
           'for at most http.limits.registerPrintRows visits (400 above).',
         querystring: {

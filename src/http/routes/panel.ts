@@ -4,18 +4,19 @@
 // removal and password resets. Every route declares its roles; every mutating one a schema.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { mayActFor } from '../../domain/delegation.js';
+import { isDelegate } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
 import type { JournalEntry } from '../../domain/events.js';
 import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
-import { HostLinks } from '../../service/host-links.js';
+import { type HostLinkClaims, HostLinks } from '../../service/host-links.js';
 import type { PanelSettingsStore } from '../../service/panel-settings.js';
 import type { InsideVisit } from '../../service/roll-call.js';
 import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
 import type { SseStreams } from '../sse.js';
+import { reaches } from './visits.js';
 
 const ALL: Role[] = [...ROLES];
 const DESK: Role[] = ['admin', 'receptionist'];
@@ -245,6 +246,7 @@ export async function panelRoutes(
           role: p.role,
           ...(p.hostId ? { hostId: p.hostId } : {}),
           ...(p.mustChangePassword ? { mustChangePassword: true } : {}),
+          ...(p.visitId ? { link: true } : {}),
           actor: p.actor,
         },
         hosts: gateway.directory.hosts().map(({ userId: _u, ...h }) => h),
@@ -426,14 +428,23 @@ export async function panelRoutes(
       },
     },
     async (req, reply) => {
+      // A delegate's link whose delegation has ended is refused before it is used up.
+      const delegateGone = (c: HostLinkClaims) => {
+        if (c.delegateId === undefined) return false;
+        const user = state.users.get(c.delegateId);
+        return !user || user.disabled || !isDelegate(state.hosts.get(c.hostId), c.delegateId);
+      };
+      const checked = links.verify(req.body.token);
+      if (!state.hosts.has(checked.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
+      if (delegateGone(checked)) throw new DomainError('forbidden', 'the delegation has ended');
       const claims = await links.redeem(req.body.token);
-      if (!state.hosts.has(claims.hostId)) throw new DomainError('forbidden', 'the host no longer exists');
       const sessionMs = Math.min(LINK_SESSION_MS, linkMaxMs);
       const sessionId = await gateway.accounts.openHostLinkSession(
         claims.hostId,
         claims.visitId,
         claims.nonce,
         sessionMs,
+        claims.delegateId,
       );
       reply.setCookie(SESSION_COOKIE, sessionId, {
         path: '/',
@@ -444,7 +455,8 @@ export async function panelRoutes(
       });
       const p = gateway.accounts.fromSession(sessionId)!;
       return {
-        me: { role: p.role, hostId: claims.hostId, actor: p.actor },
+        // A delegate acts as themselves (their own host), for the link's host.
+        me: { role: p.role, hostId: p.hostId ?? claims.hostId, link: true, actor: p.actor },
         visitId: claims.visitId,
         expiresAt: core.now() + sessionMs,
       };
@@ -465,20 +477,16 @@ export async function panelRoutes(
     async (req: FastifyRequest, reply) => {
       // HEAD (fastify adds it to every GET): the headers only, not a stream that never ends.
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
-      const { hostId, visitId: only, actor } = principalOf(req);
+      const p = principalOf(req);
       const stream = streams.start(req, reply);
       if (!stream) return reply;
-      // A delegate's feed carries the visits of the hosts who named them too (a link's, its one visit).
-      const forMe = (visitHost: string) => {
-        if (visitHost === hostId) return true;
-        const host = state.hosts.get(visitHost);
-        return !only && actor.kind === 'user' && host !== undefined && mayActFor(host, actor.id, hostId);
-      };
+      // A delegate's feed carries the visits of the hosts who named them too, as long as they are
+      // named (a link's, its one visit): the same rule as every visit route.
       const onEntry = (e: JournalEntry) => {
         if (!e.type.startsWith('visit.')) return;
         const visitId = (e.payload as { visitId: string }).visitId;
         const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
-        if (!v || !forMe(v.hostId) || (only && v.id !== only)) return;
+        if (!v || !reaches(gateway, p, v)) return;
         stream.send(e.seq, 'visit', { type: e.type, visitId, seq: e.seq });
       };
       core.bus.on('entry', onEntry);

@@ -31,11 +31,11 @@ export function visitBody(v: Visit, now: number): Static<typeof S.Visit> {
 
 /**
  * A host reaches only visits to themselves or to a host who named them a delegate, and a host
- * link only its one visit; everyone else, any visit.
+ * link only its one visit (a delegate's link: while still a delegate); everyone else, any visit.
  */
 export function reaches(gateway: Gateway, p: Principal, v: Visit): boolean {
   if (p.role !== 'host') return true;
-  if (p.visitId) return v.hostId === p.hostId && v.id === p.visitId;
+  if (p.visitId && v.id !== p.visitId) return false;
   const host = gateway.core.state.hosts.get(v.hostId);
   return (
     v.hostId === p.hostId ||

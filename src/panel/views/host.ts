@@ -67,8 +67,9 @@ export function hostView(root: HTMLElement): () => void {
         h('h1', null, t('hostTitle')),
         h('p', { class: 'muted' }, `${mine ? `${mine.name} · ${mine.unit} · ` : ''}${longDate(now())}`),
       ),
-      // A host books their own expected guests (pre-approved); a link session books nothing.
-      me?.actor.kind === 'user'
+      // A host books their own expected guests (pre-approved); a link session books nothing
+      // (a delegate's link acts as a user, so the session says it is a link).
+      me?.actor.kind === 'user' && !me.link
         ? h(
             'button',
             { type: 'button', onClick: () => openAppointment(() => undefined) },
@@ -79,7 +80,7 @@ export function hostView(root: HTMLElement): () => void {
     h('section', { 'aria-labelledby': 'h-wait' }, h('h2', { id: 'h-wait' }, t('waitingYou')), waiting),
     h('section', { 'aria-labelledby': 'h-acc' }, h('h2', { id: 'h-acc' }, t('acceptedToday')), accepted),
     h('section', { 'aria-labelledby': 'h-other' }, h('h2', { id: 'h-other' }, t('colDone')), others),
-    mine && me?.actor.kind === 'user' ? delegatesForm(mine.id, mine.delegateNames ?? []) : null,
+    mine && me?.actor.kind === 'user' && !me.link ? delegatesForm(mine.id, mine.delegateNames ?? []) : null,
   );
 
   const card = (v: Visit, buttons: HTMLElement[]) =>

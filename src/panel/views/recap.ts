@@ -1,8 +1,10 @@
 // The monthly recap (SOP step 8): figures, charts (visits per day, by host, by unit, by purpose,
 // refusals, SOP step times against their standards) and the exports (CSV, XLSX, PDF) with the
 // Biro Umum heading, in the panel's language. The yearly recap, the same figures with visits
-// per month, for the annual report (CSV). The guest book of a day or of the month, to download.
+// per month, for the annual report (CSV). The guest book of a day or of the month, to download,
+// or shown here with how each guest came and the period's summary.
 import { inLanguage, type MonthlyRecap } from '../../domain/recap.js';
+import type { GuestRegister } from '../../domain/register.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
@@ -13,6 +15,7 @@ import { localDate, now, number } from '../format.js';
 import { getLang, recapLabels, t } from '../i18n.js';
 import { downloadIcon } from '../icons.js';
 import { fail } from '../sop.js';
+import { registerTable } from './register.js';
 
 /** Both CSV dialects are .csv files. */
 function extension(format: string): string {
@@ -57,12 +60,34 @@ export function recapView(root: HTMLElement): () => void {
     onChange: () => showRegister(),
   });
   const registerLinks = h('div', { class: 'exports row' });
+  // The register on screen: how each guest came, and the period's summary (views/register.ts).
+  const registerShown = h('div', { 'aria-live': 'polite' });
+  const showBook = (what: 'day' | 'month') => async () => {
+    const query = what === 'day' ? `day=${day.value}` : `month=${month.value}`;
+    try {
+      const r = await api<GuestRegister>('GET', `/reports/register?${query}&format=json`);
+      replace(registerShown, registerTable(r));
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const showDay: HTMLButtonElement = h(
+    'button',
+    { type: 'button', 'data-register-show': 'day', onClick: () => void busy(showDay, showBook('day')) },
+    `${t('registerShow')}: ${t('registerOfDay')}`,
+  );
+  const showMonth: HTMLButtonElement = h(
+    'button',
+    { type: 'button', 'data-register-show': 'month', onClick: () => void busy(showMonth, showBook('month')) },
+    `${t('registerShow')}: ${t('registerOfMonth')}`,
+  );
   const register = h(
     'section',
     { class: 'register', 'aria-labelledby': 'register-title' },
     h('h2', { id: 'register-title' }, t('registerTitle')),
     h('p', { class: 'hint' }, t('registerHint')),
-    h('div', { class: 'row' }, day.el, registerLinks),
+    h('div', { class: 'row' }, day.el, h('div', { class: 'row' }, showDay, showMonth), registerLinks),
+    registerShown,
   );
   const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
   replace(
