@@ -62,6 +62,9 @@ export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = [
   'cancelled',
 ];
 
+/** An appointment as the API shows it: with where it stands now. */
+export type AppointmentView = Appointment & { status: AppointmentStatus };
+
 export interface AppointmentContext {
   now: number;
   timezone: string;

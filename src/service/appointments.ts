@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import {
   APPOINTMENT_CODE_LENGTH,
   type Appointment,
-  type AppointmentStatus,
   type AppointmentTerms,
+  type AppointmentView,
   appointmentCode,
   appointmentStatus,
   cancelAppointment,
@@ -34,8 +34,6 @@ export interface AppointmentInputBody
   extends Pick<AppointmentTerms, 'hostId' | 'date' | 'from' | 'until' | 'purposeCategory' | 'purpose'> {
   guest: { name: string; institution: string; phone?: string; guestId?: string };
 }
-
-export type AppointmentView = Appointment & { status: AppointmentStatus };
 
 export class AppointmentService {
   constructor(
