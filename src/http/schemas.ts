@@ -518,6 +518,9 @@ export const BadgeCreate = Type.Object(
   { additionalProperties: false },
 );
 
+/** The desk reader whose card a badge operation acts on (personalise, recycle). */
+export const DeskReaderBody = Type.Object({ readerId: Id }, { additionalProperties: false });
+
 export const EscortCard = Type.Object({
   id: Type.String(),
   name: Type.String({ description: 'The staff member; journal and MQTT name the escort by it' }),
