@@ -354,21 +354,6 @@ export const GroupArrivalBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const GroupBadgeBody = Type.Object(
-  {
-    badge: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' }),
-    ),
-    nextTap: Type.Optional(
-      Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
-    ),
-    reader: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
-    collateral: Type.Optional(Collateral()),
-  },
-  { additionalProperties: false },
-);
-
 export const GroupCheckoutBody = Type.Object(
   {
     documentReturned: Type.Boolean({
