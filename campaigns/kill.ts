@@ -11,10 +11,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+import { roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
 
 export interface KillCampaignOptions {
@@ -153,30 +153,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '200' },
-      seed: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
-  const started = performance.now();
-  killCampaign({
-    rounds: Number(values.rounds),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    log: (line) => process.stdout.write(`${line}\n`),
-  }).then(
-    (r) => {
-      const s = ((performance.now() - started) / 1000).toFixed(0);
-      process.stdout.write(
-        `\n${r.rounds} kills in ${s} s (seed ${r.seed}): ${r.ackedSteps} visits and ${r.ackedTaps} taps acknowledged, ${r.tornTails} torn tails cut, journal ${r.journalEntries} entries; ${r.problems.length} problems\n`,
-      );
-      process.exit(r.problems.length ? 1 : 0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(2);
-    },
+  roundsCampaignMain(
+    killCampaign,
+    (r, seconds) =>
+      `${r.rounds} kills in ${seconds.toFixed(0)} s (seed ${r.seed}): ${r.ackedSteps} visits and ${r.ackedTaps} taps acknowledged, ${r.tornTails} torn tails cut, journal ${r.journalEntries} entries; ${r.problems.length} problems`,
   );
 }

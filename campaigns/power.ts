@@ -16,13 +16,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { rng } from '../bench/lib/fixtures.js';
 import { MqttUsers, mqttUsersFile } from '../src/mqtt/users.js';
 import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+import { roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
 
 export interface PowerCampaignOptions {
@@ -312,28 +312,7 @@ export function summary(r: PowerCampaignResult, seconds: number): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '200' },
-      seed: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
-  const started = performance.now();
-  powerCampaign({
-    rounds: Number(values.rounds),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    log: (line) => process.stdout.write(`${line}\n`),
-  }).then(
-    (r) => {
-      process.stdout.write(`\n${summary(r, (performance.now() - started) / 1000)}\n`);
-      for (const p of r.problems) process.stdout.write(`- ${p}\n`);
-      process.exit(r.problems.length ? 1 : 0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(2);
-    },
+  roundsCampaignMain(powerCampaign, (r, seconds) =>
+    [summary(r, seconds), ...r.problems.map((p) => `- ${p}`)].join('\n'),
   );
 }
