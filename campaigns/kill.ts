@@ -15,7 +15,7 @@ import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 import { roundsCampaignMain } from './lib/rounds-main.js';
-import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
+import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
 export interface KillCampaignOptions {
   rounds: number;
@@ -113,18 +113,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
       const startMs = performance.now() - t0;
       await checkVisits(api, round);
       await tidy(api, acked);
-      let live = true;
-      const running = () => live;
-      const load = Promise.all([
-        writer(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-      ]);
-      const after = Math.round(minMs + rand() * (maxMs - minMs));
-      await new Promise((r) => setTimeout(r, after));
-      await stopProcess(child!, 'SIGKILL');
-      live = false;
-      await load;
+      const after = await loadUntilKilled(api, acked, rand, { minMs, maxMs }, () =>
+        stopProcess(child!, 'SIGKILL'),
+      );
       await checkOffline(round);
       log(
         `round ${round}: up in ${startMs.toFixed(0)} ms, killed after ${after} ms, round ${(performance.now() - t0).toFixed(0)} ms; acknowledged so far ${ackedVisits.size} visits, ${ackedTaps.size} taps; journal ${journalEntries} entries`,

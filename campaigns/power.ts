@@ -23,7 +23,7 @@ import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 import { roundsCampaignMain } from './lib/rounds-main.js';
-import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
+import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
 export interface PowerCampaignOptions {
   rounds: number;
@@ -242,19 +242,10 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       r.losses += lost.length;
       for (const l of lost) problem(round, l);
       await tidy(api, acked);
-      let live = true;
-      const running = () => live;
-      const load = Promise.all([
-        writer(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-      ]);
-      const after = Math.round(minMs + rand() * (maxMs - minMs));
-      await new Promise((res) => setTimeout(res, after));
       // The power goes: the process first (nothing it does later reaches the disk), then the disk.
-      await stopProcess(child!, 'SIGKILL');
-      live = false;
-      await load;
+      const after = await loadUntilKilled(api, acked, rand, { minMs, maxMs }, () =>
+        stopProcess(child!, 'SIGKILL'),
+      );
       await watcher?.endAsync(true);
       const cut: CutReport = await fs!.cut('random', cutSeed);
       // A call the file system failed on its own (not a cut) would be a harness error, not the gateway's.
