@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
 import { roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
@@ -76,26 +77,16 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
   /** After a kill, the gateway down: the journal, the acknowledged taps, state.json. */
   const checkOffline = async (round: number) => {
     const journalDir = join(dir, 'journal');
-    const verified = await Journal.verify(journalDir);
-    if (!verified.ok) {
-      const b = verified.firstBreak!;
-      const lines = (await readFile(b.file, 'utf8')).split('\n');
-      const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
-      const newest = verified.months.at(-1);
-      if (b.line === lastLine && b.file.includes(newest ?? '\0')) tornTails++;
-      else problem(round, `journal broken at ${b.file}:${b.line}: ${b.reason}`);
+    const chain = await verifyAfterKill(journalDir);
+    if (chain.tornTail) tornTails++;
+    if (chain.broken) {
+      const b = chain.broken;
+      problem(round, `journal broken at ${b.file}:${b.line}: ${b.reason}`);
     }
-    journalEntries = verified.entries;
-    const journal = await Journal.open(journalDir, {
-      readOnly: true,
-      monthOf: (at) => new Date(at).toISOString().slice(0, 7), // (appends only; none here)
-    });
-    const found = new Map<number, string>();
-    for await (const e of journal.read({ types: ['access.'] })) found.set(e.seq, e.type);
-    for (const [seq, type] of ackedTaps) {
-      if (found.get(seq) !== type)
-        problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
-    }
+    journalEntries = chain.entries;
+    const journal = await journalDecisions(journalDir);
+    for (const m of decisionsMissing(ackedTaps, journal))
+      problem(round, `tap seq ${m.seq} acknowledged as ${m.type}, journal has ${m.found}`);
     try {
       const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { visits?: unknown };
       if (typeof state !== 'object' || state === null || !('visits' in state))

@@ -22,6 +22,7 @@ import { MqttUsers, mqttUsersFile } from '../src/mqtt/users.js';
 import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
+import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
 import { roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
@@ -174,34 +175,22 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
   /** After the cut, the gateway down and unmounted: what the disk holds. */
   const checkDisk = async (round: number) => {
     const journalDir = join(disk, 'journal');
-    const verified = await Journal.verify(journalDir);
-    if (!verified.ok) {
-      const b = verified.firstBreak!;
-      const lines = (await readFile(b.file, 'utf8')).split('\n');
-      const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
-      const newest = verified.months.at(-1);
-      if (b.line === lastLine && b.file.includes(newest ?? '\0')) r.tornTails++;
-      else problem(round, `journal broken at ${relative(disk, b.file)}:${b.line}: ${b.reason}`);
+    const chain = await verifyAfterKill(journalDir);
+    if (chain.tornTail) r.tornTails++;
+    if (chain.broken) {
+      const b = chain.broken;
+      problem(round, `journal broken at ${relative(disk, b.file)}:${b.line}: ${b.reason}`);
     }
-    r.journalEntries = verified.entries;
-    const journal = await Journal.open(journalDir, {
-      readOnly: true,
-      monthOf: (at) => new Date(at).toISOString().slice(0, 7), // (appends only; none here)
-    });
-    const found = new Map<number, string>();
-    for await (const e of journal.read({ types: ['access.'] })) found.set(e.seq, e.type);
-    for (const [seq, type] of acked.taps) {
-      if (found.get(seq) !== type) {
-        r.losses++;
-        problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
-      }
+    r.journalEntries = chain.entries;
+    const journal = await journalDecisions(journalDir);
+    for (const m of decisionsMissing(acked.taps, journal)) {
+      r.losses++;
+      problem(round, `tap seq ${m.seq} acknowledged as ${m.type}, journal has ${m.found}`);
     }
     // An event on pintu/events comes from the journal (the outbox), so it was durable too.
-    for (const [seq, type] of seenEvents) {
-      if (found.get(seq) !== type) {
-        r.losses++;
-        problem(round, `event seq ${seq} published as ${type}, journal has ${found.get(seq)}`);
-      }
+    for (const m of decisionsMissing(seenEvents, journal)) {
+      r.losses++;
+      problem(round, `event seq ${m.seq} published as ${m.type}, journal has ${m.found}`);
     }
     for (const file of await filesUnder(disk)) {
       const name = relative(disk, file);
