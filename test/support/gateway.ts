@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Role, Visit } from '../../src/domain/types.js';
+import type { Actor, Role, Visit } from '../../src/domain/types.js';
 import { type ClockSyncPort, SimClockSync } from '../../src/hardware/clock-sync.js';
 import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
@@ -122,15 +122,17 @@ export async function startTestGateway(
   };
 }
 
+const SYSTEM: Actor = { kind: 'system', id: 'test' };
+
 /**
- * A visit walked through the SOP up to its badge, through the services (no HTTP): where door
- * tests start from. Accepted by the host with `rooms`; the KTP number is a test one.
+ * A visit walked through the SOP up to the host's acceptance with `rooms`, through the services
+ * (no HTTP), by `actor` (default: the system): where desk and badge tests start from.
  */
-export async function badgedVisit(
+export async function acceptedVisit(
   gateway: Gateway,
-  opts: { name?: string; institution?: string; badge: string; rooms?: string[] },
+  opts: { name?: string; institution?: string; rooms?: string[]; actor?: Actor } = {},
 ): Promise<Visit> {
-  const actor = { kind: 'system' as const, id: 'test' };
+  const actor = opts.actor ?? SYSTEM;
   const v = await gateway.visits.arrive(
     {
       guest: { name: opts.name ?? 'Tamu', institution: opts.institution ?? 'BPKAD' },
@@ -141,10 +143,26 @@ export async function badgedVisit(
   );
   await gateway.visits.screen(v.id, { passed: true }, actor);
   await gateway.visits.guestbook(v.id, {}, actor);
-  await gateway.visits.decide(v.id, { outcome: 'accepted', rooms: opts.rooms ?? [] }, actor);
+  const { visit } = await gateway.visits.decide(
+    v.id,
+    { outcome: 'accepted', rooms: opts.rooms ?? [] },
+    actor,
+  );
+  return visit;
+}
+
+/**
+ * An accepted visit (acceptedVisit) given its badge: where door tests start from. The KTP number
+ * is a test one.
+ */
+export async function badgedVisit(
+  gateway: Gateway,
+  opts: { name?: string; institution?: string; badge: string; rooms?: string[]; actor?: Actor },
+): Promise<Visit> {
+  const v = await acceptedVisit(gateway, opts);
   return gateway.visits.issueBadge(
     v.id,
     { badge: opts.badge, collateral: { type: 'ktp', number: '3578014107900001' } },
-    actor,
+    opts.actor ?? SYSTEM,
   );
 }

@@ -21,7 +21,7 @@ import {
   sealKeyFiles,
 } from '../../src/hardware/site-key-backup.js';
 import { SiteKeyRing } from '../../src/hardware/site-keys.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually, labSuite } from '../support/lab.js';
 import { Ntag424Card } from '../support/ntag424-card.js';
 import { openPcscLab, type PcscLab, pcscReadersUp } from '../support/pcsc-lab.js';
@@ -145,20 +145,8 @@ badges:
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ credential: 'secure', keyGen: 1, oldKey: false });
       expect(await pool()).toMatchObject({ credential: 'secure', keyGen: 1, oldKey: false });
-      const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
       const badge = (await pool()).id as string;
-      await g.visits.issueBadge(
-        v.id,
-        { badge, collateral: { type: 'ktp', number: '3578014107900001' } },
-        actor,
-      );
+      await badgedVisit(t.gateway, { badge, rooms: ['ruang-kabag'], actor });
       const gen1 = keysOf(SiteKeyRing.open(data).current).join(',');
       expect(await tap(gen1)).toEqual(['access.granted', '']);
     });

@@ -15,7 +15,7 @@ import type { JournalEntry } from '../../src/domain/events.js';
 import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
 import { APP_KEY_NOS, SiteKey } from '../../src/hardware/secure-badge.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { acceptedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventually, fakeSysfs, labSuite, PI4_CHIPS, pinValue } from '../support/lab.js';
 import { Ntag424Card } from '../support/ntag424-card.js';
 import { openPcscLab, type PcscLab, pcscReadersUp } from '../support/pcsc-lab.js';
@@ -105,13 +105,7 @@ badges:
 
     it('personalises a factory card at the desk (ChangeKey through pcscd) and binds it to a visit', async () => {
       const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
+      const v = await acceptedVisit(g, { rooms: ['ruang-kabag'], actor });
       const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
       if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
       await desk.ctl(`insert ${BADGE}`);

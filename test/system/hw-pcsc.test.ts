@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { acceptedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   eventually,
   fakeSysfs,
@@ -107,13 +107,7 @@ readers:
 
     it('reads a badge at the desk reader and binds it to a visit', async () => {
       const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
+      const v = await acceptedVisit(g, { rooms: ['ruang-kabag'], actor });
       const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
       if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
       await tap(desk, 'desk', TAMU_01);
