@@ -14,7 +14,7 @@ import {
   isApproved,
   type VisitContext,
 } from '../../src/domain/visit.js';
-import { ARRIVE, MINUTE, MON_0900, RECEPTIONIST, visitContext } from './fixtures/domain.js';
+import { ARRIVE, MINUTE, MON_0900, RECEPTIONIST, ruleOf, visitContext } from './fixtures/domain.js';
 
 const SURAT = { type: 'surat_tugas' as const, masked: '09**********0042' };
 
@@ -56,16 +56,6 @@ function ready(members: number): Map<string, Visit> {
     run(group, id, { action: 'guestbook' });
   }
   return group;
-}
-
-function ruleOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    return e.detail.rule ?? e.code;
-  }
 }
 
 describe('a group arrival', () => {
