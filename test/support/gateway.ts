@@ -125,22 +125,33 @@ export async function startTestGateway(
 const SYSTEM: Actor = { kind: 'system', id: 'test' };
 
 /**
- * A visit walked through the SOP up to the host's acceptance with `rooms`, through the services
- * (no HTTP), by `actor` (default: the system): where desk and badge tests start from.
+ * A guest's arrival (SOP step 1) for a meeting with kabag-umum, through the services (no HTTP),
+ * by `actor` (default: the system).
+ */
+export function arrivedVisit(
+  gateway: Gateway,
+  opts: { name?: string; institution?: string; actor?: Actor } = {},
+): Promise<Visit> {
+  return gateway.visits.arrive(
+    {
+      guest: { name: opts.name ?? 'Tamu', institution: opts.institution ?? 'BPKAD' },
+      purpose: 'Rapat',
+      hostId: 'kabag-umum',
+    },
+    opts.actor ?? SYSTEM,
+  );
+}
+
+/**
+ * An arrival (arrivedVisit) walked through the SOP up to the host's acceptance with `rooms`:
+ * where desk and badge tests start from.
  */
 export async function acceptedVisit(
   gateway: Gateway,
   opts: { name?: string; institution?: string; rooms?: string[]; actor?: Actor } = {},
 ): Promise<Visit> {
   const actor = opts.actor ?? SYSTEM;
-  const v = await gateway.visits.arrive(
-    {
-      guest: { name: opts.name ?? 'Tamu', institution: opts.institution ?? 'BPKAD' },
-      purpose: 'Rapat',
-      hostId: 'kabag-umum',
-    },
-    actor,
-  );
+  const v = await arrivedVisit(gateway, opts);
   await gateway.visits.screen(v.id, { passed: true }, actor);
   await gateway.visits.guestbook(v.id, {}, actor);
   const { visit } = await gateway.visits.decide(
