@@ -122,6 +122,16 @@ export async function startTestGateway(
   };
 }
 
+/** A visit's SOP step timings as the API gives them (GET /visits/:id, as the receptionist). */
+export async function visitTimings(t: TestGateway, visitId: string): Promise<Array<{ minutes: number }>> {
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/visits/${visitId}`,
+    headers: { cookie: await t.login('receptionist') },
+  });
+  return res.json().timings;
+}
+
 const SYSTEM: Actor = { kind: 'system', id: 'test' };
 
 /**
