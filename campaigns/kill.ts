@@ -15,18 +15,12 @@ import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
-import { roundsCampaignMain } from './lib/rounds-main.js';
+import { type RoundsCampaignOptions, roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
-export interface KillCampaignOptions {
-  rounds: number;
-  seed?: number;
+export interface KillCampaignOptions extends RoundsCampaignOptions {
   /** Data folder (kept); a temporary one (removed) when absent. */
   dir?: string;
-  /** Time under load before the kill, drawn between these (ms). */
-  minMs?: number;
-  maxMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface KillCampaignResult {

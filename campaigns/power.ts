@@ -23,18 +23,12 @@ import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
-import { roundsCampaignMain } from './lib/rounds-main.js';
+import { type RoundsCampaignOptions, roundsCampaignMain } from './lib/rounds-main.js';
 import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
-export interface PowerCampaignOptions {
-  rounds: number;
-  seed?: number;
+export interface PowerCampaignOptions extends RoundsCampaignOptions {
   /** Work folder (kept): the disk (backing folder) and the mount point; a temporary one when absent. */
   dir?: string;
-  /** Time under load before the cut, drawn between these (ms). */
-  minMs?: number;
-  maxMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface PowerCampaignResult {

@@ -2,6 +2,18 @@
 // as text on stdout, and an exit code a CI job or a shell loop can test.
 import { parseArgs } from 'node:util';
 
+/** What a durability campaign takes: rounds of load, each ended by a kill. */
+export interface RoundsCampaignOptions {
+  rounds: number;
+  seed?: number;
+  /** The campaign's folder (kept); a temporary one (removed) when absent. */
+  dir?: string;
+  /** Time under load before the kill, drawn between these (ms). */
+  minMs?: number;
+  maxMs?: number;
+  log?: (line: string) => void;
+}
+
 /** What `--rounds N --seed N --dir DIR` give a campaign, and its progress log. */
 export interface RoundsCliOptions {
   rounds: number;
