@@ -18,6 +18,7 @@ import type { Visit } from '../src/domain/types.js';
 import { createDrivers } from '../src/hardware/drivers.js';
 import { type Gateway, openGateway } from '../src/service/gateway.js';
 import { tallyWrites, type WriteTally, walkFiles } from '../test/support/disk-writes.js';
+import { arrivedVisit } from '../test/support/gateway.js';
 import {
   type BenchContext,
   type Benchmark,
@@ -246,11 +247,7 @@ async function erasureWith(baseDir: string, perMonth: number): Promise<{ bytes: 
     const rig = await openRig(dir);
     try {
       const g = rig.gateway;
-      const arrive = (name: string) =>
-        g.visits.arrive(
-          { guest: { name, institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-          actor,
-        );
+      const arrive = (name: string) => arrivedVisit(g, { name, actor });
       const gone = await arrive('Tamu Dihapus');
       const other = await arrive('Tamu Lain');
       const months = Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`);

@@ -11,21 +11,16 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { rng } from '../bench/lib/fixtures.js';
 import { Journal } from '../src/store/journal.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
-import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
+import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
+import { type RoundsCampaignOptions, roundsCampaignMain } from './lib/rounds-main.js';
+import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
-export interface KillCampaignOptions {
-  rounds: number;
-  seed?: number;
+export interface KillCampaignOptions extends RoundsCampaignOptions {
   /** Data folder (kept); a temporary one (removed) when absent. */
   dir?: string;
-  /** Time under load before the kill, drawn between these (ms). */
-  minMs?: number;
-  maxMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface KillCampaignResult {
@@ -76,26 +71,16 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
   /** After a kill, the gateway down: the journal, the acknowledged taps, state.json. */
   const checkOffline = async (round: number) => {
     const journalDir = join(dir, 'journal');
-    const verified = await Journal.verify(journalDir);
-    if (!verified.ok) {
-      const b = verified.firstBreak!;
-      const lines = (await readFile(b.file, 'utf8')).split('\n');
-      const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
-      const newest = verified.months.at(-1);
-      if (b.line === lastLine && b.file.includes(newest ?? '\0')) tornTails++;
-      else problem(round, `journal broken at ${b.file}:${b.line}: ${b.reason}`);
+    const chain = await verifyAfterKill(journalDir);
+    if (chain.tornTail) tornTails++;
+    if (chain.broken) {
+      const b = chain.broken;
+      problem(round, `journal broken at ${b.file}:${b.line}: ${b.reason}`);
     }
-    journalEntries = verified.entries;
-    const journal = await Journal.open(journalDir, {
-      readOnly: true,
-      monthOf: (at) => new Date(at).toISOString().slice(0, 7), // (appends only; none here)
-    });
-    const found = new Map<number, string>();
-    for await (const e of journal.read({ types: ['access.'] })) found.set(e.seq, e.type);
-    for (const [seq, type] of ackedTaps) {
-      if (found.get(seq) !== type)
-        problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
-    }
+    journalEntries = chain.entries;
+    const journal = await journalDecisions(journalDir);
+    for (const m of decisionsMissing(ackedTaps, journal))
+      problem(round, `tap seq ${m.seq} acknowledged as ${m.type}, journal has ${m.found}`);
     try {
       const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { visits?: unknown };
       if (typeof state !== 'object' || state === null || !('visits' in state))
@@ -113,18 +98,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
       const startMs = performance.now() - t0;
       await checkVisits(api, round);
       await tidy(api, acked);
-      let live = true;
-      const running = () => live;
-      const load = Promise.all([
-        writer(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-      ]);
-      const after = Math.round(minMs + rand() * (maxMs - minMs));
-      await new Promise((r) => setTimeout(r, after));
-      await stopProcess(child!, 'SIGKILL');
-      live = false;
-      await load;
+      const after = await loadUntilKilled(api, acked, rand, { minMs, maxMs }, () =>
+        stopProcess(child!, 'SIGKILL'),
+      );
       await checkOffline(round);
       log(
         `round ${round}: up in ${startMs.toFixed(0)} ms, killed after ${after} ms, round ${(performance.now() - t0).toFixed(0)} ms; acknowledged so far ${ackedVisits.size} visits, ${ackedTaps.size} taps; journal ${journalEntries} entries`,
@@ -153,30 +129,9 @@ export async function killCampaign(options: KillCampaignOptions): Promise<KillCa
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '200' },
-      seed: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
-  const started = performance.now();
-  killCampaign({
-    rounds: Number(values.rounds),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    log: (line) => process.stdout.write(`${line}\n`),
-  }).then(
-    (r) => {
-      const s = ((performance.now() - started) / 1000).toFixed(0);
-      process.stdout.write(
-        `\n${r.rounds} kills in ${s} s (seed ${r.seed}): ${r.ackedSteps} visits and ${r.ackedTaps} taps acknowledged, ${r.tornTails} torn tails cut, journal ${r.journalEntries} entries; ${r.problems.length} problems\n`,
-      );
-      process.exit(r.problems.length ? 1 : 0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(2);
-    },
+  roundsCampaignMain(
+    killCampaign,
+    (r, seconds) =>
+      `${r.rounds} kills in ${seconds.toFixed(0)} s (seed ${r.seed}): ${r.ackedSteps} visits and ${r.ackedTaps} taps acknowledged, ${r.tornTails} torn tails cut, journal ${r.journalEntries} entries; ${r.problems.length} problems`,
   );
 }

@@ -16,24 +16,19 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { rng } from '../bench/lib/fixtures.js';
 import { MqttUsers, mqttUsersFile } from '../src/mqtt/users.js';
 import { Journal } from '../src/store/journal.js';
 import { type CutReport, LazyMount } from '../test/support/lazyfs.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
-import { Api, missingSteps, newAcked, type Step, tapper, tidy, writer } from './lib/sop-load.js';
+import { decisionsMissing, journalDecisions, verifyAfterKill } from './lib/journal-check.js';
+import { type RoundsCampaignOptions, roundsCampaignMain } from './lib/rounds-main.js';
+import { Api, loadUntilKilled, missingSteps, newAcked, type Step, tidy } from './lib/sop-load.js';
 
-export interface PowerCampaignOptions {
-  rounds: number;
-  seed?: number;
+export interface PowerCampaignOptions extends RoundsCampaignOptions {
   /** Work folder (kept): the disk (backing folder) and the mount point; a temporary one when absent. */
   dir?: string;
-  /** Time under load before the cut, drawn between these (ms). */
-  minMs?: number;
-  maxMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface PowerCampaignResult {
@@ -174,34 +169,22 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
   /** After the cut, the gateway down and unmounted: what the disk holds. */
   const checkDisk = async (round: number) => {
     const journalDir = join(disk, 'journal');
-    const verified = await Journal.verify(journalDir);
-    if (!verified.ok) {
-      const b = verified.firstBreak!;
-      const lines = (await readFile(b.file, 'utf8')).split('\n');
-      const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
-      const newest = verified.months.at(-1);
-      if (b.line === lastLine && b.file.includes(newest ?? '\0')) r.tornTails++;
-      else problem(round, `journal broken at ${relative(disk, b.file)}:${b.line}: ${b.reason}`);
+    const chain = await verifyAfterKill(journalDir);
+    if (chain.tornTail) r.tornTails++;
+    if (chain.broken) {
+      const b = chain.broken;
+      problem(round, `journal broken at ${relative(disk, b.file)}:${b.line}: ${b.reason}`);
     }
-    r.journalEntries = verified.entries;
-    const journal = await Journal.open(journalDir, {
-      readOnly: true,
-      monthOf: (at) => new Date(at).toISOString().slice(0, 7), // (appends only; none here)
-    });
-    const found = new Map<number, string>();
-    for await (const e of journal.read({ types: ['access.'] })) found.set(e.seq, e.type);
-    for (const [seq, type] of acked.taps) {
-      if (found.get(seq) !== type) {
-        r.losses++;
-        problem(round, `tap seq ${seq} acknowledged as ${type}, journal has ${found.get(seq)}`);
-      }
+    r.journalEntries = chain.entries;
+    const journal = await journalDecisions(journalDir);
+    for (const m of decisionsMissing(acked.taps, journal)) {
+      r.losses++;
+      problem(round, `tap seq ${m.seq} acknowledged as ${m.type}, journal has ${m.found}`);
     }
     // An event on pintu/events comes from the journal (the outbox), so it was durable too.
-    for (const [seq, type] of seenEvents) {
-      if (found.get(seq) !== type) {
-        r.losses++;
-        problem(round, `event seq ${seq} published as ${type}, journal has ${found.get(seq)}`);
-      }
+    for (const m of decisionsMissing(seenEvents, journal)) {
+      r.losses++;
+      problem(round, `event seq ${m.seq} published as ${m.type}, journal has ${m.found}`);
     }
     for (const file of await filesUnder(disk)) {
       const name = relative(disk, file);
@@ -242,19 +225,10 @@ export async function powerCampaign(options: PowerCampaignOptions): Promise<Powe
       r.losses += lost.length;
       for (const l of lost) problem(round, l);
       await tidy(api, acked);
-      let live = true;
-      const running = () => live;
-      const load = Promise.all([
-        writer(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-        tapper(api, acked, rand, running),
-      ]);
-      const after = Math.round(minMs + rand() * (maxMs - minMs));
-      await new Promise((res) => setTimeout(res, after));
       // The power goes: the process first (nothing it does later reaches the disk), then the disk.
-      await stopProcess(child!, 'SIGKILL');
-      live = false;
-      await load;
+      const after = await loadUntilKilled(api, acked, rand, { minMs, maxMs }, () =>
+        stopProcess(child!, 'SIGKILL'),
+      );
       await watcher?.endAsync(true);
       const cut: CutReport = await fs!.cut('random', cutSeed);
       // A call the file system failed on its own (not a cut) would be a harness error, not the gateway's.
@@ -312,28 +286,7 @@ export function summary(r: PowerCampaignResult, seconds: number): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '200' },
-      seed: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
-  const started = performance.now();
-  powerCampaign({
-    rounds: Number(values.rounds),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    log: (line) => process.stdout.write(`${line}\n`),
-  }).then(
-    (r) => {
-      process.stdout.write(`\n${summary(r, (performance.now() - started) / 1000)}\n`);
-      for (const p of r.problems) process.stdout.write(`- ${p}\n`);
-      process.exit(r.problems.length ? 1 : 0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(2);
-    },
+  roundsCampaignMain(powerCampaign, (r, seconds) =>
+    [summary(r, seconds), ...r.problems.map((p) => `- ${p}`)].join('\n'),
   );
 }

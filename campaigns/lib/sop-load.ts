@@ -107,6 +107,33 @@ export async function tapper(api: Api, acked: Acked, rand: () => number, running
   }
 }
 
+/**
+ * One round's load: a writer and two tappers through `api` until `kill` takes the gateway down,
+ * at a moment drawn between `minMs` and `maxMs` after the start. Resolves when the load has
+ * stopped, with that moment (ms).
+ */
+export async function loadUntilKilled(
+  api: Api,
+  acked: Acked,
+  rand: () => number,
+  window: { minMs: number; maxMs: number },
+  kill: () => Promise<unknown>,
+): Promise<number> {
+  let live = true;
+  const running = () => live;
+  const load = Promise.all([
+    writer(api, acked, rand, running),
+    tapper(api, acked, rand, running),
+    tapper(api, acked, rand, running),
+  ]);
+  const after = Math.round(window.minMs + rand() * (window.maxMs - window.minMs));
+  await new Promise((r) => setTimeout(r, after));
+  await kill();
+  live = false;
+  await load;
+  return after;
+}
+
 /** Badged visits left from earlier rounds are checked out, so badges stay available. */
 export async function tidy(api: Api, acked: Acked) {
   const open = (await api.call<Array<{ id: string; state: string }>>('GET', '/visits')) ?? [];

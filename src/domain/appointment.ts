@@ -9,7 +9,7 @@
 // - One appointment turns into one arrival, on its own date, and never after a cancellation.
 // - A no-show is computed, never recorded: the window ended and no arrival came.
 import { DomainError } from './errors.js';
-import type { AppointmentEvent } from './events.js';
+import type { AppointmentEvent, AppointmentRegistered } from './events.js';
 import { dateOf, localParts, parseHHMM, zonedTimeToEpoch } from './time.js';
 import type { Actor } from './types.js';
 
@@ -35,26 +35,17 @@ export function appointmentCode(random: Uint8Array): string {
   return out;
 }
 
-export interface Appointment {
+/** A registration as checked: the payload it is journalled as. */
+export type AppointmentInput = AppointmentRegistered['payload'];
+
+/** What a registration fixes: its journal payload without the code (events.ts, AppointmentRegistered). */
+export type AppointmentTerms = Omit<AppointmentInput, 'appointmentId'>;
+
+export interface Appointment extends AppointmentTerms {
   /** The appointment's code (APPOINTMENT_CODE_PREFIX + 16 base32): its id and its QR. */
   id: string;
-  guestId: string;
   /** From the guest book (names stay out of the journal); erased with the guest. */
   guestName: string;
-  institution: string;
-  hostId: string;
-  /** 'YYYY-MM-DD', site time zone. */
-  date: string;
-  /** 'HH:MM' local, start inclusive. */
-  from: string;
-  /** 'HH:MM' local, end exclusive. */
-  until: string;
-  purposeCategory: string;
-  purpose?: string;
-  /** Registered by the host themselves: the desk may record the acceptance on arrival. */
-  preApproved: boolean;
-  /** The visit rescheduled at SOP step 5b that this appointment continues. */
-  fromVisitId?: string;
   createdAt: number;
   createdBy: Actor;
   /** The visit the appointment turned into. */
@@ -71,19 +62,8 @@ export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = [
   'cancelled',
 ];
 
-export interface AppointmentInput {
-  appointmentId: string;
-  guestId: string;
-  institution: string;
-  hostId: string;
-  date: string;
-  from: string;
-  until: string;
-  purposeCategory: string;
-  purpose?: string;
-  preApproved: boolean;
-  fromVisitId?: string;
-}
+/** An appointment as the API shows it: with where it stands now. */
+export type AppointmentView = Appointment & { status: AppointmentStatus };
 
 export interface AppointmentContext {
   now: number;

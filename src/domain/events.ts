@@ -118,12 +118,15 @@ export interface AppointmentRegistered {
     guestId: string;
     institution: string;
     hostId: string;
-    /** 'YYYY-MM-DD' and 'HH:MM'..'HH:MM', site time zone. */
+    /** 'YYYY-MM-DD', site time zone. */
     date: string;
+    /** 'HH:MM' local, start inclusive. */
     from: string;
+    /** 'HH:MM' local, end exclusive. */
     until: string;
     purposeCategory: string;
     purpose?: string;
+    /** Registered by the host themselves: the desk may record the acceptance on arrival. */
     preApproved: boolean;
     /** The visit rescheduled at SOP step 5b that this appointment continues. */
     fromVisitId?: string;

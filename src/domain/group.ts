@@ -7,7 +7,7 @@
 import { DomainError } from './errors.js';
 import type { VisitEvent } from './events.js';
 import type { Visit } from './types.js';
-import { handleVisitCommand, isTerminal, type VisitCommand, type VisitContext } from './visit.js';
+import { type HostDecision, handleVisitCommand, isTerminal, type VisitContext } from './visit.js';
 
 /** The group's persons in badging order: the leader, then the members as given at arrival. */
 export function inOrder(visits: readonly Visit[]): Visit[] {
@@ -31,15 +31,13 @@ export function checkGroupArrival(leader: string, members: readonly string[], ma
   });
 }
 
-type Decision = Omit<Extract<VisitCommand, { action: 'decide' }>, 'action' | 'forGroup' | 'doneElsewhere'>;
-
 /**
  * The host's one decision for the group: one `visit.decided` per person's visit still open,
  * all with the same outcome and rooms. Persons out of the visit already (refused at screening,
  * cancelled) are left as they are. Throws DomainError 'conflict' while a person is still before
  * the decision (screening or guest book not done): the group is decided once, for everyone.
  */
-export function groupDecision(group: readonly Visit[], input: Decision, ctx: VisitContext): VisitEvent[] {
+export function groupDecision(group: readonly Visit[], input: HostDecision, ctx: VisitContext): VisitEvent[] {
   const open = inOrder(group).filter((v) => !isTerminal(v.state));
   const pending = open.filter((v) => v.state === 'arrived' || v.state === 'screened');
   if (pending.length > 0) {

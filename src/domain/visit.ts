@@ -70,6 +70,15 @@ export type VisitCommand =
   | { action: 'return_document' }
   | { action: 'cancel'; reason?: string };
 
+/**
+ * The host's decision as the desk or the host gives it (SOP step 5), for one visit or a group:
+ * the service adds the keypad code's hash, the group planner its flag.
+ */
+export type HostDecision = Omit<
+  Extract<VisitCommand, { action: 'decide' }>,
+  'action' | 'doneElsewhere' | 'forGroup' | 'codeHash'
+>;
+
 /** What a command may consult besides the visit itself. */
 export interface VisitContext {
   now: number;

@@ -21,6 +21,14 @@ export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 const Text = (max: number, description?: string) =>
   Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+const Phone = Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' });
+/** A guest as the desk enters one: name and institution, a phone number, a known guest's id. */
+const GuestFields = {
+  name: Text(120),
+  institution: Text(200),
+  phone: Type.Optional(Phone),
+  guestId: Type.Optional(Id),
+};
 
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'Machine-readable code' }),
@@ -152,10 +160,7 @@ export const ArrivalBody = Type.Object(
   {
     guest: Type.Object(
       {
-        name: Text(120),
-        institution: Text(200),
-        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
-        guestId: Type.Optional(Id),
+        ...GuestFields,
         documentNumber: Type.Optional(
           Type.String({
             minLength: 1,
@@ -189,15 +194,7 @@ const TimeText = Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'HH:MM, 
 
 export const AppointmentBody = Type.Object(
   {
-    guest: Type.Object(
-      {
-        name: Text(120),
-        institution: Text(200),
-        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
-        guestId: Type.Optional(Id),
-      },
-      { additionalProperties: false },
-    ),
+    guest: Type.Object(GuestFields, { additionalProperties: false }),
     hostId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "A host's own: theirs" })),
     date: DateText,
     from: TimeText,
@@ -230,7 +227,7 @@ export const CodeParams = Type.Object(
 );
 
 export const AppointmentArrivalBody = Type.Object(
-  { phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })) },
+  { phone: Type.Optional(Phone) },
   { additionalProperties: false },
 );
 
@@ -336,7 +333,7 @@ export const GroupArrivalBody = Type.Object(
     leader: Type.Object(
       {
         name: NAME,
-        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+        phone: Type.Optional(Phone),
         guestId: Type.Optional(Id),
       },
       { additionalProperties: false },
@@ -350,21 +347,6 @@ export const GroupArrivalBody = Type.Object(
     purpose: Text(500),
     purposeCategory: Type.Optional(Type.String({ maxLength: 64 })),
     hostId: Id,
-  },
-  { additionalProperties: false },
-);
-
-export const GroupBadgeBody = Type.Object(
-  {
-    badge: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 40, description: 'UID, id or label of a pool badge' }),
-    ),
-    nextTap: Type.Optional(
-      Type.Boolean({ description: 'Wait (up to waitSeconds) for the next tap on a desk reader instead' }),
-    ),
-    reader: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 60 })),
-    collateral: Type.Optional(Collateral()),
   },
   { additionalProperties: false },
 );
@@ -429,7 +411,7 @@ export const SyncBody = Type.Object(
             {
               name: Text(120),
               institution: Text(200),
-              phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$' })),
+              phone: Type.Optional(Phone),
             },
             { additionalProperties: false },
           ),
@@ -517,6 +499,9 @@ export const BadgeCreate = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The desk reader whose card a badge operation acts on (personalise, recycle). */
+export const DeskReaderBody = Type.Object({ readerId: Id }, { additionalProperties: false });
 
 export const EscortCard = Type.Object({
   id: Type.String(),

@@ -1,6 +1,7 @@
 // The gateway's HTTP API from the browser: JSON in and out, the session cookie (SameSite=Strict)
 // does the authentication, errors carry the server's code and field.
-import type { Role } from '../domain/types.js';
+import type { AppointmentView } from '../domain/appointment.js';
+import type { EscortCard, Role } from '../domain/types.js';
 import { errorText } from './i18n.js';
 
 export class ApiError extends Error {
@@ -179,30 +180,10 @@ export interface Visit {
 }
 
 /** An expected guest (tamu terjadwal); `id` is the code the QR carries. */
-export interface Appointment {
-  id: string;
-  guestName: string;
-  institution: string;
-  hostId: string;
-  date: string;
-  from: string;
-  until: string;
-  purposeCategory: string;
-  purpose?: string;
-  preApproved: boolean;
-  fromVisitId?: string;
-  visitId?: string;
-  status: 'expected' | 'arrived' | 'no_show' | 'cancelled';
-}
+export type Appointment = AppointmentView;
 
 /** An escort card (GET /escorts, admin only). */
-export interface EscortCard {
-  id: string;
-  name: string;
-  uid: string;
-  opensAlone?: boolean;
-  enrolledAt: number;
-}
+export type { EscortCard };
 
 export interface Badge {
   id: string;

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import {
   APPOINTMENT_CODE_LENGTH,
   type Appointment,
-  type AppointmentStatus,
+  type AppointmentTerms,
+  type AppointmentView,
   appointmentCode,
   appointmentStatus,
   cancelAppointment,
@@ -28,17 +29,11 @@ export interface AppointmentLimits {
   purposeNames?: ReadonlyMap<string, string>;
 }
 
-export interface AppointmentInputBody {
+/** The request: the appointment's terms, with the guest in full rather than by id. */
+export interface AppointmentInputBody
+  extends Pick<AppointmentTerms, 'hostId' | 'date' | 'from' | 'until' | 'purposeCategory' | 'purpose'> {
   guest: { name: string; institution: string; phone?: string; guestId?: string };
-  hostId: string;
-  date: string;
-  from: string;
-  until: string;
-  purposeCategory: string;
-  purpose?: string;
 }
-
-export type AppointmentView = Appointment & { status: AppointmentStatus };
 
 export class AppointmentService {
   constructor(

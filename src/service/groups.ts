@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { checkGroupArrival, groupCheckout, groupDecision, inOrder, nextToBadge } from '../domain/group.js';
 import type { Actor, DocumentType, Guest, Visit } from '../domain/types.js';
-import { handleVisitCommand, type VisitContext } from '../domain/visit.js';
+import { type HostDecision, handleVisitCommand, type VisitContext } from '../domain/visit.js';
 import type { Core } from './core.js';
 import type { VisitService } from './visits.js';
 
@@ -80,17 +80,7 @@ export class GroupService {
   }
 
   /** The host's one decision, recorded on every person's visit still waiting for it. */
-  decide(
-    groupId: string,
-    input: {
-      outcome: 'accepted' | 'refused' | 'host_absent';
-      reason?: string;
-      proposedDate?: string;
-      rooms?: string[];
-      onBehalfOf?: string;
-    },
-    actor: Actor,
-  ): Promise<Visit[]> {
+  decide(groupId: string, input: HostDecision, actor: Actor): Promise<Visit[]> {
     return this.core.transact(actor, (now) => ({
       events: groupDecision(this.get(groupId), input, { ...this.ctx(), now, actor }),
       result: () => this.get(groupId),

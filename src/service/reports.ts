@@ -97,40 +97,27 @@ export class ReportService {
     return appointmentLookback(this.appointmentAheadDays);
   }
 
+  /** What a recap, monthly or yearly, takes from the live state besides its period. */
+  private recapContext(): Omit<RecapContext, 'month'> {
+    const s = this.core.state;
+    return {
+      timezone: s.policy.timezone,
+      hosts: s.hosts,
+      doors: s.doors,
+      badges: s.badges,
+      purposes: this.purposes,
+      now: this.core.now(),
+    };
+  }
+
   async monthly(month: string): Promise<MonthlyRecap> {
     if (!isValidMonth(month)) throw new DomainError('invalid', 'month must be YYYY-MM', 'month');
-    const s = this.core.state;
-    return recapFromJournal(
-      this.core.journal,
-      {
-        month,
-        timezone: s.policy.timezone,
-        hosts: s.hosts,
-        doors: s.doors,
-        badges: s.badges,
-        purposes: this.purposes,
-        now: this.core.now(),
-      },
-      this.lookback,
-    );
+    return recapFromJournal(this.core.journal, { month, ...this.recapContext() }, this.lookback);
   }
 
   async yearly(year: string): Promise<YearlyRecap> {
     if (!isValidYear(year)) throw new DomainError('invalid', 'year must be YYYY', 'year');
-    const s = this.core.state;
-    return yearlyRecapFromJournal(
-      this.core.journal,
-      {
-        year,
-        timezone: s.policy.timezone,
-        hosts: s.hosts,
-        doors: s.doors,
-        badges: s.badges,
-        purposes: this.purposes,
-        now: this.core.now(),
-      },
-      this.lookback,
-    );
+    return yearlyRecapFromJournal(this.core.journal, { year, ...this.recapContext() }, this.lookback);
   }
 
   async renderYear(

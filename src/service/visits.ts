@@ -26,6 +26,7 @@ import type {
 } from '../domain/types.js';
 import {
   checkSyncStatus,
+  type HostDecision,
   handleVisitCommand,
   type SyncStatus,
   type VisitCommand,
@@ -144,18 +145,7 @@ export class VisitService {
    * The host's decision. With an acceptance that grants rooms, a keypad code is issued; its
    * plain value is returned this once (for the host to pass on) and only its hash is kept.
    */
-  decide(
-    id: string,
-    input: {
-      outcome: 'accepted' | 'refused' | 'host_absent';
-      reason?: string;
-      proposedDate?: string;
-      rooms?: string[];
-      /** Decided by a delegate (the actor) for this host. */
-      onBehalfOf?: string;
-    },
-    actor: Actor,
-  ): Promise<{ visit: Visit; accessCode?: string }> {
+  decide(id: string, input: HostDecision, actor: Actor): Promise<{ visit: Visit; accessCode?: string }> {
     return this.run(
       id,
       actor,

@@ -27,7 +27,8 @@ async function identity(pid: number): Promise<string> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process `pid` exists (EPERM: it does, owned by another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

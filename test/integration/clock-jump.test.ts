@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import { Journal } from '../../src/store/journal.js';
-import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
+import {
+  arrivedVisit,
+  badgedVisit,
+  startTestGateway,
+  type TestGateway,
+  visitTimings,
+} from '../support/gateway.js';
 
 const at = (date: string, time: string) => zonedTimeToEpoch(date, time, 'Asia/Jakarta');
 const MINUTE = 60_000;
@@ -53,21 +59,12 @@ describe('the clock jumps forward and back', () => {
   it('steps taken while the clock runs backwards never count negative minutes', async () => {
     t.clock.now = at('2026-10-30', '13:00');
     const g = t.gateway.visits;
-    const v = await g.arrive(
-      { guest: { name: 'Cici', institution: 'Uji' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      system,
-    );
+    const v = await arrivedVisit(t.gateway, { name: 'Cici', institution: 'Uji', actor: system });
     t.clock.now -= 45 * MINUTE;
     await g.screen(v.id, { passed: true }, system);
     const after = g.get(v.id)!;
     expect(after.state).toBe('screened');
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/visits/${v.id}`,
-      headers: { cookie: await t.login('receptionist') },
-    });
-    for (const s of res.json().timings as Array<{ minutes: number }>)
-      expect(s.minutes).toBeGreaterThanOrEqual(0);
+    for (const s of await visitTimings(t, v.id)) expect(s.minutes).toBeGreaterThanOrEqual(0);
   });
 
   it('across a month boundary, forward then back: one journal chain, and a restart replays it', async () => {

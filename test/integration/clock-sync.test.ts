@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimesyncFlag } from '../../src/hardware/clock-sync.js';
-import { badgedVisit, MONDAY_9AM, startTestGateway, type TestGateway } from '../support/gateway.js';
+import {
+  arrivedVisit,
+  badgedVisit,
+  MONDAY_9AM,
+  startTestGateway,
+  type TestGateway,
+  visitTimings,
+} from '../support/gateway.js';
 
 const MINUTE = 60_000;
 const system = { kind: 'system' as const, id: 'test' };
@@ -106,22 +113,13 @@ describe('steps taken while an unsynchronised clock runs behind', () => {
 
   it('count in the recap, never negative', async () => {
     const g = t.gateway.visits;
-    const v = await g.arrive(
-      { guest: { name: 'Cici', institution: 'Uji' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-      system,
-    );
+    const v = await arrivedVisit(t.gateway, { name: 'Cici', institution: 'Uji', actor: system });
     t.clock.now -= 45 * MINUTE; // the clock steps back: not yet synchronised
     await g.screen(v.id, { passed: true }, system);
     const recap = await t.gateway.reports.monthly('2026-11');
     const screening = recap.steps.find((s) => s.step === 'screening');
     expect(screening).toMatchObject({ count: 1 });
     expect(screening!.meanMinutes).toBeGreaterThanOrEqual(0);
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/visits/${v.id}`,
-      headers: { cookie: await t.login('receptionist') },
-    });
-    for (const s of res.json().timings as Array<{ minutes: number }>)
-      expect(s.minutes).toBeGreaterThanOrEqual(0);
+    for (const s of await visitTimings(t, v.id)) expect(s.minutes).toBeGreaterThanOrEqual(0);
   });
 });

@@ -3,7 +3,7 @@
 // day and finds guests due most days, so rewriting every month is a year of archive a day.
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { arrivedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('guest erasure writes', () => {
   let t: TestGateway;
@@ -15,11 +15,7 @@ describe('guest erasure writes', () => {
   it('rewrites only the archive months where the guest has a visit', async () => {
     const g = t.gateway;
     const actor = { kind: 'system' as const, id: 'test' };
-    const arrive = (name: string) =>
-      g.visits.arrive(
-        { guest: { name, institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
+    const arrive = (name: string) => arrivedVisit(g, { name, actor });
     const gone = await arrive('Tamu Dihapus');
     const other = await arrive('Tamu Lain');
     // Closed visits of earlier months, as the archive keeps them.

@@ -23,7 +23,12 @@ import {
   client,
   connectCode,
   cutConnections,
+  gatewayLogins,
+  type Mosquitto,
+  type MosquittoUser,
   type MqttGateway,
+  mosquittoAcl,
+  startMqttGateway,
   TEST_PASSWORD,
   type TestUser,
   until,
@@ -35,6 +40,49 @@ export const USERS: TestUser[] = [
   { username: 'fac', role: 'facilities' },
   { username: 'ha', role: 'homeassistant' },
 ];
+
+/** The gateway's own login on the contract suites' Mosquitto. */
+export const MOSQUITTO_GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
+
+/** The Mosquitto logins of the contract: the gateway's, `extra`, then USERS'. */
+export function mosquittoUsers(...extra: MosquittoUser[]): MosquittoUser[] {
+  return [
+    ...gatewayLogins(MOSQUITTO_GATEWAY),
+    ...extra,
+    ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
+  ];
+}
+
+/** The shipped ACL with USERS' names. */
+export function mosquittoContractAcl(): string {
+  return mosquittoAcl({
+    gateway: MOSQUITTO_GATEWAY.username,
+    facilities: ['fac'],
+    homeassistant: ['ha'],
+    rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
+  });
+}
+
+/** A gateway in external mode (MQTT 5) on `broker`, logged in as MOSQUITTO_GATEWAY. */
+export function gatewayOnMosquitto(
+  broker: Mosquitto,
+  o: { dir?: string; extra?: Record<string, unknown>; mqtt?: Record<string, unknown> } = {},
+): Promise<MqttGateway> {
+  return startMqttGateway({
+    mqtt: {
+      mode: 'external',
+      url: broker.url,
+      username: MOSQUITTO_GATEWAY.username,
+      password: MOSQUITTO_GATEWAY.password,
+      protocolVersion: 5,
+      ...o.mqtt,
+    },
+    url: broker.url,
+    users: [],
+    ...(o.dir ? { dir: o.dir } : {}),
+    ...(o.extra ? { extra: o.extra } : {}),
+  });
+}
 
 export interface BrokerSetup {
   kind: 'embedded' | 'mosquitto';

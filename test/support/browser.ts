@@ -52,6 +52,8 @@ export interface PanelLab {
   /** A fresh browser profile (its own cookies): one per person. */
   browser(): Promise<BrowserContext>;
   user(username: string, role: Role, hostId?: string): Promise<void>;
+  /** A user (as `user`) and a page of their own browser profile, not logged in yet. */
+  userPage(username: string, role: Role, hostId?: string): Promise<Page>;
   /** Logs in from `path` (default the desk's `/`), as a bookmark of another view would. */
   login(page: Page, username: string, path?: string): Promise<void>;
   /**
@@ -117,7 +119,7 @@ export async function startPanelLab(
   };
   const contexts: BrowserContext[] = [];
   let profiles = 0;
-  return {
+  const lab: PanelLab = {
     t,
     url,
     token,
@@ -148,6 +150,10 @@ export async function startPanelLab(
         { username, role, password: PASSWORD, displayName: username, ...(hostId ? { hostId } : {}) },
         { kind: 'system', id: 'test' },
       );
+    },
+    async userPage(username, role, hostId) {
+      await lab.user(username, role, hostId);
+      return (await lab.browser()).newPage();
     },
     async login(page, username, path = '/') {
       await page.goto(`${url}${path}`);
@@ -189,4 +195,5 @@ export async function startPanelLab(
       await rm(tmp, { recursive: true, force: true });
     },
   };
+  return lab;
 }

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Role, Visit } from '../../src/domain/types.js';
+import type { Actor, Role, Visit } from '../../src/domain/types.js';
 import { type ClockSyncPort, SimClockSync } from '../../src/hardware/clock-sync.js';
 import { createDrivers, type DriverOptions, type Drivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
@@ -122,29 +122,68 @@ export async function startTestGateway(
   };
 }
 
+/** A visit's SOP step timings as the API gives them (GET /visits/:id, as the receptionist). */
+export async function visitTimings(t: TestGateway, visitId: string): Promise<Array<{ minutes: number }>> {
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/visits/${visitId}`,
+    headers: { cookie: await t.login('receptionist') },
+  });
+  return res.json().timings;
+}
+
+const SYSTEM: Actor = { kind: 'system', id: 'test' };
+
 /**
- * A visit walked through the SOP up to its badge, through the services (no HTTP): where door
- * tests start from. Accepted by the host with `rooms`; the KTP number is a test one.
+ * A guest's arrival (SOP step 1) for a meeting with kabag-umum, through the services (no HTTP),
+ * by `actor` (default: the system).
  */
-export async function badgedVisit(
+export function arrivedVisit(
   gateway: Gateway,
-  opts: { name?: string; institution?: string; badge: string; rooms?: string[] },
+  opts: { name?: string; institution?: string; actor?: Actor } = {},
 ): Promise<Visit> {
-  const actor = { kind: 'system' as const, id: 'test' };
-  const v = await gateway.visits.arrive(
+  return gateway.visits.arrive(
     {
       guest: { name: opts.name ?? 'Tamu', institution: opts.institution ?? 'BPKAD' },
       purpose: 'Rapat',
       hostId: 'kabag-umum',
     },
-    actor,
+    opts.actor ?? SYSTEM,
   );
+}
+
+/**
+ * An arrival (arrivedVisit) walked through the SOP up to the host's acceptance with `rooms`:
+ * where desk and badge tests start from.
+ */
+export async function acceptedVisit(
+  gateway: Gateway,
+  opts: { name?: string; institution?: string; rooms?: string[]; actor?: Actor } = {},
+): Promise<Visit> {
+  const actor = opts.actor ?? SYSTEM;
+  const v = await arrivedVisit(gateway, opts);
   await gateway.visits.screen(v.id, { passed: true }, actor);
   await gateway.visits.guestbook(v.id, {}, actor);
-  await gateway.visits.decide(v.id, { outcome: 'accepted', rooms: opts.rooms ?? [] }, actor);
+  const { visit } = await gateway.visits.decide(
+    v.id,
+    { outcome: 'accepted', rooms: opts.rooms ?? [] },
+    actor,
+  );
+  return visit;
+}
+
+/**
+ * An accepted visit (acceptedVisit) given its badge: where door tests start from. The KTP number
+ * is a test one.
+ */
+export async function badgedVisit(
+  gateway: Gateway,
+  opts: { name?: string; institution?: string; badge: string; rooms?: string[]; actor?: Actor },
+): Promise<Visit> {
+  const v = await acceptedVisit(gateway, opts);
   return gateway.visits.issueBadge(
     v.id,
     { badge: opts.badge, collateral: { type: 'ktp', number: '3578014107900001' } },
-    actor,
+    opts.actor ?? SYSTEM,
   );
 }

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { alive } from '../../src/store/pid-file.js';
 import { limit } from './limits.js';
 
 const run = promisify(execFile);
@@ -86,15 +87,6 @@ export function missing(needs: readonly Need[]): string[] {
 // ---------------------------------------------------------------- exclusive use
 
 const LOCKS = join(tmpdir(), 'pintu-lab-locks');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Exclusive use of something the machine has once (pcscd and the vpcd slots: a gateway of

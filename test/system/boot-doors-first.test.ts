@@ -11,7 +11,7 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, labSuite, ptyPair, unplugPty } from '../support/lab.js';
 import { type NotifySocket, startNotifySocket } from '../support/notify-socket.js';
-import { freePort, startGatewayProcess, stopProcess } from '../support/process.js';
+import { callGateway, freePort, startGatewayProcess, stopProcess } from '../support/process.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
 /** The index of the first message with a line starting with `line`. */
@@ -26,14 +26,8 @@ labSuite('doors first: a tap is decided before the servers are up', ['lab', 'soc
   let sock: NotifySocket | undefined;
   let env: Record<string, string>;
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callGateway(port, token, method, path, body);
   const token = async () => (await readFile(join(dir, 'cli.token'), 'utf8')).trim();
 
   beforeAll(async () => {

@@ -21,9 +21,10 @@ import {
   sealKeyFiles,
 } from '../../src/hardware/site-key-backup.js';
 import { SiteKeyRing } from '../../src/hardware/site-keys.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { eventually, labLock, labSuite, startPcscd } from '../support/lab.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, labSuite } from '../support/lab.js';
 import { Ntag424Card } from '../support/ntag424-card.js';
+import { openPcscLab, type PcscLab, pcscReadersUp } from '../support/pcsc-lab.js';
 
 const BADGE = '04A1B2C3D4E5F6';
 const PORT = Number(process.env.VPCD_PORT ?? 35963);
@@ -39,7 +40,7 @@ labSuite(
     let t: TestGateway;
     let door: Ntag424Card; // "Virtual PCD 00 00"
     let desk: Ntag424Card; // "Virtual PCD 00 01"
-    let release: (() => void) | undefined;
+    let lab: PcscLab<Ntag424Card> | undefined;
     let entries: JournalEntry[] = [];
     let now = 0;
     /** The receptionist's session (test users are made once per data folder). */
@@ -81,10 +82,7 @@ badges:
       cookie ||= await t.login('receptionist');
       entries = [];
       t.gateway.core.bus.on('entry', (e) => entries.push(e));
-      await eventually(() => {
-        expect(readerOf('desk').readerName).toBe('Virtual PCD 00 01');
-        expect(readerOf('pintu-utama-in').readerName).toBe('Virtual PCD 00 00');
-      }, 10_000);
+      await pcscReadersUp(t);
     };
     const stop = async () => {
       now = t.clock.now;
@@ -124,20 +122,16 @@ badges:
     };
 
     beforeAll(async () => {
-      release = await labLock('pcscd');
-      await startPcscd();
-      door = await Ntag424Card.start(PORT, join(dir, 'door.sock'));
-      desk = await Ntag424Card.start(PORT + 1, join(dir, 'desk.sock'));
+      lab = await openPcscLab(dir, (port, socket) => Ntag424Card.start(port, socket), PORT);
+      ({ door, desk } = lab);
       writeConfig(false);
       await start();
     }, 220_000); // the lock may wait for another suite on pcscd
 
     afterAll(async () => {
       await t?.close();
-      await door?.stop();
-      await desk?.stop();
+      await lab?.close();
       rmSync(dir, { recursive: true, force: true });
-      release?.();
     });
 
     it('personalises a factory card at the desk under site key 1 and lists it as secure', async () => {
@@ -151,20 +145,8 @@ badges:
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ credential: 'secure', keyGen: 1, oldKey: false });
       expect(await pool()).toMatchObject({ credential: 'secure', keyGen: 1, oldKey: false });
-      const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
       const badge = (await pool()).id as string;
-      await g.visits.issueBadge(
-        v.id,
-        { badge, collateral: { type: 'ktp', number: '3578014107900001' } },
-        actor,
-      );
+      await badgedVisit(t.gateway, { badge, rooms: ['ruang-kabag'], actor });
       const gen1 = keysOf(SiteKeyRing.open(data).current).join(',');
       expect(await tap(gen1)).toEqual(['access.granted', '']);
     });

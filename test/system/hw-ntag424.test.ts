@@ -15,9 +15,10 @@ import type { JournalEntry } from '../../src/domain/events.js';
 import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
 import { APP_KEY_NOS, SiteKey } from '../../src/hardware/secure-badge.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { eventually, fakeSysfs, labLock, labSuite, PI4_CHIPS, pinValue, startPcscd } from '../support/lab.js';
+import { acceptedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, fakeSysfs, labSuite, PI4_CHIPS, pinValue } from '../support/lab.js';
 import { Ntag424Card } from '../support/ntag424-card.js';
+import { openPcscLab, type PcscLab, pcscReadersUp } from '../support/pcsc-lab.js';
 
 const RELAY = 529; // BCM 17 on a Pi 4 tree
 const BADGE = '04782E21801D80';
@@ -31,7 +32,7 @@ labSuite(
     let t: TestGateway;
     let door: Ntag424Card; // "Virtual PCD 00 00"
     let desk: Ntag424Card; // "Virtual PCD 00 01"
-    let release: (() => void) | undefined;
+    let lab: PcscLab<Ntag424Card> | undefined;
     let site: SiteKey;
     const entries: JournalEntry[] = [];
     const access = () =>
@@ -60,10 +61,8 @@ labSuite(
     };
 
     beforeAll(async () => {
-      release = await labLock('pcscd');
-      await startPcscd();
-      door = await Ntag424Card.start(35963, join(dir, 'door.sock'));
-      desk = await Ntag424Card.start(35964, join(dir, 'desk.sock'));
+      lab = await openPcscLab(dir, (port, socket) => Ntag424Card.start(port, socket));
+      ({ door, desk } = lab);
       fakeSysfs(sysfs, PI4_CHIPS, [RELAY]);
       const file = join(dir, 'pintu.yaml');
       // No credential on the entrance: read by a pcsc reader only, it is secure by default.
@@ -88,18 +87,13 @@ badges:
       t = await startTestGateway({ dir: join(dir, 'data'), file, driverOptions: { log, pcsc: ctx } });
       site = SiteKey.open(t.config.dataDir);
       t.gateway.core.bus.on('entry', (e) => entries.push(e));
-      await eventually(() => {
-        expect(readerOf('desk').readerName).toBe('Virtual PCD 00 01');
-        expect(readerOf('pintu-utama-in').readerName).toBe('Virtual PCD 00 00');
-      }, 10_000);
+      await pcscReadersUp(t);
     }, 220_000); // the lock may wait for another suite on pcscd
 
     afterAll(async () => {
       await t?.close();
-      await door?.stop();
-      await desk?.stop();
+      await lab?.close();
       rmSync(dir, { recursive: true, force: true });
-      release?.();
     });
 
     it('made the site key at first start, 0600, and resolved the entrance to secure', () => {
@@ -111,13 +105,7 @@ badges:
 
     it('personalises a factory card at the desk (ChangeKey through pcscd) and binds it to a visit', async () => {
       const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
+      const v = await acceptedVisit(g, { rooms: ['ruang-kabag'], actor });
       const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
       if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
       await desk.ctl(`insert ${BADGE}`);

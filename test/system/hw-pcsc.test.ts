@@ -11,11 +11,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import { PcscContext, type PcscReader } from '../../src/hardware/pcsc.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { acceptedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   eventually,
   fakeSysfs,
-  labLock,
   labSuite,
   PI4_CHIPS,
   pinValue,
@@ -24,6 +23,7 @@ import {
   VirtualCard,
 } from '../support/lab.js';
 import { limit } from '../support/limits.js';
+import { openPcscLab, type PcscLab, pcscReadersUp } from '../support/pcsc-lab.js';
 
 const RELAY = 529; // BCM 17 on a Pi 4 tree
 const TAMU_01 = '04A1B2C3D4E501';
@@ -40,7 +40,7 @@ labSuite(
     let door: VirtualCard; // "Virtual PCD 00 00"
     let desk: VirtualCard; // "Virtual PCD 00 01"
     let ctx: PcscContext;
-    let release: (() => void) | undefined;
+    let lab: PcscLab<VirtualCard> | undefined;
     const entries: JournalEntry[] = [];
     const access = () =>
       entries
@@ -69,10 +69,8 @@ labSuite(
     };
 
     beforeAll(async () => {
-      release = await labLock('pcscd');
-      await startPcscd();
-      door = await VirtualCard.start(35963, join(dir, 'door.sock'));
-      desk = await VirtualCard.start(35964, join(dir, 'desk.sock'));
+      lab = await openPcscLab(dir, (port, socket) => VirtualCard.start(port, socket));
+      ({ door, desk } = lab);
       fakeSysfs(sysfs, PI4_CHIPS, [RELAY]);
       const file = join(dir, 'pintu.yaml');
       writeFileSync(
@@ -98,29 +96,18 @@ readers:
       ctx = new PcscContext({ retryMinMs: 200, retryMaxMs: 1000, log });
       t = await startTestGateway({ file, driverOptions: { log, pcsc: ctx } });
       t.gateway.core.bus.on('entry', (e) => entries.push(e));
-      await eventually(() => {
-        expect(readerOf('desk').readerName).toBe('Virtual PCD 00 01');
-        expect(readerOf('pintu-utama-in').readerName).toBe('Virtual PCD 00 00');
-      }, 10_000);
+      await pcscReadersUp(t);
     }, limit(220_000)); // the lock may wait for another suite on pcscd
 
     afterAll(async () => {
       await t?.close();
-      await door?.stop();
-      await desk?.stop();
+      await lab?.close();
       rmSync(dir, { recursive: true, force: true });
-      release?.();
     });
 
     it('reads a badge at the desk reader and binds it to a visit', async () => {
       const g = t.gateway;
-      const v = await g.visits.arrive(
-        { guest: { name: 'Tamu', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        actor,
-      );
-      await g.visits.screen(v.id, { passed: true }, actor);
-      await g.visits.guestbook(v.id, {}, actor);
-      await g.visits.decide(v.id, { outcome: 'accepted', rooms: ['ruang-kabag'] }, actor);
+      const v = await acceptedVisit(g, { rooms: ['ruang-kabag'], actor });
       const wait = g.access.desk.wait('desk', { key: 'test', name: 'test' }, 5_000);
       if (wait.kind !== 'waiting') throw new Error('the desk reader is busy');
       await tap(desk, 'desk', TAMU_01);

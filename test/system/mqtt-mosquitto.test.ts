@@ -5,54 +5,27 @@
 // away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
 import { afterEach, expect, it } from 'vitest';
 import { SimController } from '../../src/mqtt/sim-controller.js';
-import { contractSuite, journalSince, USERS } from '../integration/mqtt-contract.js';
+import {
+  contractSuite,
+  gatewayOnMosquitto,
+  journalSince,
+  mosquittoContractAcl,
+  mosquittoUsers,
+} from '../integration/mqtt-contract.js';
 import { healthOf } from '../support/health.js';
 import { labSuite } from '../support/lab.js';
 import {
   type Collected,
   client,
   freePort,
-  gatewayLogins,
   Mosquitto,
   type MqttGateway,
-  mosquittoAcl,
   nextCommand,
-  startMqttGateway,
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
 
-const GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
-const users = [
-  ...gatewayLogins(GATEWAY),
-  ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
-];
-const acl = mosquittoAcl({
-  gateway: 'gateway',
-  facilities: ['fac'],
-  homeassistant: ['ha'],
-  rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
-});
-
-async function gatewayOn(
-  broker: Mosquitto,
-  o: { dir?: string; extra?: Record<string, unknown>; mqtt?: Record<string, unknown> } = {},
-) {
-  return startMqttGateway({
-    mqtt: {
-      mode: 'external',
-      url: broker.url,
-      username: GATEWAY.username,
-      password: GATEWAY.password,
-      protocolVersion: 5,
-      ...o.mqtt,
-    },
-    url: broker.url,
-    users: [],
-    ...(o.dir ? { dir: o.dir } : {}),
-    ...(o.extra ? { extra: o.extra } : {}),
-  });
-}
+const acl = mosquittoContractAcl();
 
 labSuite('MQTT contract on a real Mosquitto (external mode)', ['mosquitto'], () => {
   let broker: Mosquitto | undefined;
@@ -60,8 +33,8 @@ labSuite('MQTT contract on a real Mosquitto (external mode)', ['mosquitto'], () 
     kind: 'mosquitto',
     protocolVersion: 5,
     async start(o = {}) {
-      broker ??= await Mosquitto.start({ users, acl, shipped: true });
-      return gatewayOn(broker, o);
+      broker ??= await Mosquitto.start({ users: mosquittoUsers(), acl, shipped: true });
+      return gatewayOnMosquitto(broker, o);
     },
     async cleanup() {
       await broker?.stop();
@@ -82,8 +55,8 @@ labSuite('an external broker that goes away', ['mosquitto'], () => {
   });
 
   it('is restarted: events journaled meanwhile are replayed in order, none lost or duplicated', async () => {
-    broker = await Mosquitto.start({ users, acl, persistence: true });
-    g = await gatewayOn(broker);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl, persistence: true });
+    g = await gatewayOnMosquitto(broker);
     const gw = g;
     // A facilities client with a persistent session: the broker keeps its messages across the restart.
     const fac = await client(broker.url, {
@@ -131,9 +104,9 @@ labSuite('an external broker that goes away', ['mosquitto'], () => {
 
   it('is away when the gateway starts: taps work, the backlog is bounded and visible, then sent', async () => {
     const port = await freePort();
-    broker = await Mosquitto.start({ users, acl, port });
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl, port });
     await broker.pause();
-    g = await gatewayOn(broker, { mqtt: { backlogMax: 10 } });
+    g = await gatewayOnMosquitto(broker, { mqtt: { backlogMax: 10 } });
     const gw = g;
     const v = await gw.badgedVisit();
     const since = gw.gateway.core.journal.lastSeq;
@@ -162,8 +135,8 @@ labSuite('an external broker that goes away', ['mosquitto'], () => {
   });
 
   it('a gateway that vanishes is reported offline by its last will', async () => {
-    broker = await Mosquitto.start({ users, acl });
-    g = await gatewayOn(broker);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl });
+    g = await gatewayOnMosquitto(broker);
     const fac = await client(broker.url, {
       username: 'fac',
       password: TEST_PASSWORD,
@@ -204,8 +177,8 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
   });
 
   it("a login using the gateway's client id does not kick the gateway off; room taps are answered", async () => {
-    broker = await Mosquitto.start({ users, acl, shipped: true });
-    g = await gatewayOn(broker);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl, shipped: true });
+    g = await gatewayOnMosquitto(broker);
     const ctl = new SimController({
       room: 'r101',
       url: broker.url,
@@ -240,8 +213,8 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
   });
 
   it('a last will: one on a topic the login may not write never arrives; one on the HA command topic carries only HA authority', async () => {
-    broker = await Mosquitto.start({ users, acl, shipped: true });
-    g = await gatewayOn(broker);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl, shipped: true });
+    g = await gatewayOnMosquitto(broker);
     const before = g.gateway.core.journal.lastSeq;
     const dies = async (username: string, topic: string, payload: string) => {
       const c = await client(broker!.url, {
@@ -266,8 +239,8 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
   });
 
   it('rate limits door commands per door and topic (the publisher is unknown here)', async () => {
-    broker = await Mosquitto.start({ users, acl, shipped: true });
-    g = await gatewayOn(broker, { mqtt: { limits: { commandsPerMinute: 1 } } });
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl, shipped: true });
+    g = await gatewayOnMosquitto(broker, { mqtt: { limits: { commandsPerMinute: 1 } } });
     const before = g.gateway.core.journal.lastSeq;
     const fac = await client(broker.url, { username: 'fac', password: TEST_PASSWORD, protocolVersion: 5 });
     open.push(fac);

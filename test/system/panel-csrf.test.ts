@@ -24,8 +24,7 @@ describe.skipIf(!ok)(`cross-site requests from the browser${ok ? '' : ' [skipped
   let evilUrl: string;
   beforeAll(async () => {
     lab = await startPanelLab();
-    await lab.user('satpam', 'security');
-    page = await (await lab.browser()).newPage();
+    page = await lab.userPage('satpam', 'security');
     await lab.login(page, 'satpam');
     evil = createServer((_req, res) => res.setHeader('content-type', 'text/html').end(forge(lab.url)));
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));

@@ -43,8 +43,7 @@ describe.skipIf(!ok)(`web panel: dialogs close${ok ? '' : ' [skipped: no /usr/bi
 
   beforeAll(async () => {
     lab = await startPanelLab();
-    await lab.user('resepsionis', 'receptionist');
-    desk = await (await lab.browser()).newPage();
+    desk = await lab.userPage('resepsionis', 'receptionist');
     await lab.login(desk, 'resepsionis');
   }, 60_000);
   afterAll(async () => lab?.close());

@@ -34,8 +34,7 @@ describe.skipIf(!ok)(
 
     beforeAll(async () => {
       lab = await startPanelLab();
-      await lab.user('resepsionis', 'receptionist');
-      desk = await (await lab.browser()).newPage();
+      desk = await lab.userPage('resepsionis', 'receptionist');
     }, 60_000);
     afterAll(async () => lab?.close());
 

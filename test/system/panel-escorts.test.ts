@@ -12,8 +12,7 @@ describe.skipIf(!ok)(`web panel: escort cards${ok ? '' : ' [skipped: no /usr/bin
 
   beforeAll(async () => {
     lab = await startPanelLab();
-    await lab.user('pengelola', 'admin');
-    admin = await (await lab.browser()).newPage();
+    admin = await lab.userPage('pengelola', 'admin');
     await lab.login(admin, 'pengelola', '/#/admin');
   }, 60_000);
   afterAll(async () => lab?.close());

@@ -69,8 +69,7 @@ describe.skipIf(!ok)(
     let desk: Page;
     beforeAll(async () => {
       lab = await startPanelLab();
-      await lab.user('resepsionis', 'receptionist');
-      desk = await (await lab.browser()).newPage();
+      desk = await lab.userPage('resepsionis', 'receptionist');
       await desk.setViewportSize({ width: 1366, height: 768 });
       await lab.login(desk, 'resepsionis');
       await desk.getByRole('heading', { name: 'Kunjungan hari ini' }).waitFor();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
-import { freePort, startGatewayProcess, stopProcess } from '../support/process.js';
+import { callGateway, freePort, startGatewayProcess, stopProcess } from '../support/process.js';
 
 describe('a gateway killed with SIGKILL', () => {
   let dir: string;
@@ -30,14 +30,8 @@ describe('a gateway killed with SIGKILL', () => {
 
   const kill = () => stopProcess(child!, 'SIGKILL');
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callGateway(port, token, method, path, body);
 
   it('keeps every acknowledged visit step, tap and badge across kill -9 and restart', async () => {
     let token = await start();

@@ -2,32 +2,13 @@
 // ACL and client settings (room-mac-contract.ts). The intruder is a login the test's ACL lets
 // write the room topics: what a LAN device with any publish right there could send.
 import { afterEach } from 'vitest';
-import { USERS } from '../integration/mqtt-contract.js';
+import { gatewayOnMosquitto, mosquittoContractAcl, mosquittoUsers } from '../integration/mqtt-contract.js';
 import { roomMacSuite } from '../integration/room-mac-contract.js';
 import { labSuite } from '../support/lab.js';
-import {
-  type Collected,
-  client,
-  gatewayLogins,
-  Mosquitto,
-  mosquittoAcl,
-  startMqttGateway,
-  TEST_PASSWORD,
-} from '../support/mqtt.js';
+import { type Collected, client, Mosquitto } from '../support/mqtt.js';
 
-const GATEWAY = { username: 'gateway', password: 'gateway secret 123' };
 const INTRUDER = { username: 'intruder', password: 'intruder secret 123' };
-const users = [
-  ...gatewayLogins(GATEWAY),
-  INTRUDER,
-  ...USERS.map((u) => ({ username: u.username, password: TEST_PASSWORD })),
-];
-const acl = `${mosquittoAcl({
-  gateway: 'gateway',
-  facilities: ['fac'],
-  homeassistant: ['ha'],
-  rooms: { 'ctl-101': 'r101', 'ctl-102': 'r102' },
-})}\nuser intruder\ntopic write pintu/rooms/+/command\ntopic write pintu/rooms/+/tap\n`;
+const acl = `${mosquittoContractAcl()}\nuser intruder\ntopic write pintu/rooms/+/command\ntopic write pintu/rooms/+/tap\n`;
 
 labSuite('authenticated room commands and taps on a real Mosquitto', ['mosquitto'], () => {
   let broker: Mosquitto | undefined;
@@ -39,19 +20,8 @@ labSuite('authenticated room commands and taps on a real Mosquitto', ['mosquitto
   roomMacSuite({
     protocolVersion: 5,
     async start(dir) {
-      broker ??= await Mosquitto.start({ users, acl, shipped: true });
-      return startMqttGateway({
-        mqtt: {
-          mode: 'external',
-          url: broker.url,
-          username: GATEWAY.username,
-          password: GATEWAY.password,
-          protocolVersion: 5,
-        },
-        url: broker.url,
-        users: [],
-        dir,
-      });
+      broker ??= await Mosquitto.start({ users: mosquittoUsers(INTRUDER), acl, shipped: true });
+      return gatewayOnMosquitto(broker, { dir });
     },
     async inject(_g, topic, payload) {
       intruder ??= await client(broker!.url, { ...INTRUDER, protocolVersion: 5 });

@@ -16,7 +16,7 @@ import {
   registerAppointment,
 } from '../../src/domain/appointment.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { DAY, jkt, MINUTE, RECEPTIONIST, TZ } from './fixtures/domain.js';
+import { DAY, jkt, MINUTE, RECEPTIONIST, ruleOf, TZ } from './fixtures/domain.js';
 
 const CODE = appointmentCode(new Uint8Array(16).fill(7));
 const ctx = (now: number, maxDays = 90) => ({
@@ -38,16 +38,6 @@ const input = (overrides: Partial<AppointmentInput> = {}): AppointmentInput => (
   preApproved: false,
   ...overrides,
 });
-
-function ruleOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    return e.detail.rule ?? e.code;
-  }
-}
 
 function registered(i: AppointmentInput, at: number): Appointment {
   return applyAppointmentEvent(undefined, registerAppointment(i, ctx(at)), at, RECEPTIONIST, 'Budi');

@@ -2,8 +2,8 @@
 // which delegate lists are refused (and by which rule).
 import { describe, expect, it } from 'vitest';
 import { approvers, checkDelegates, mayActFor } from '../../src/domain/delegation.js';
-import { DomainError } from '../../src/domain/errors.js';
 import type { User } from '../../src/domain/types.js';
+import { ruleOf } from './fixtures/domain.js';
 
 const user = (id: string, over: Partial<User> = {}): User => ({
   id,
@@ -16,16 +16,8 @@ const user = (id: string, over: Partial<User> = {}): User => ({
   ...over,
 });
 
-function ruleOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    expect(e.field).toBe('delegates');
-    return e.detail.rule ?? e.code;
-  }
-}
+/** ruleOf, each refusal naming the field delegates. */
+const delegatesRule = (fn: () => unknown) => ruleOf(fn, (e) => expect(e.field).toBe('delegates'));
 
 describe('mayActFor', () => {
   const kabag = { id: 'kabag', delegates: ['u-sek'] };
@@ -52,15 +44,17 @@ describe('checkDelegates', () => {
     expect(checkDelegates(host, [], [], 0)).toEqual([]);
   });
   it('refuses by rule', () => {
-    expect(ruleOf(() => checkDelegates(host, [undefined], ['x'], 5))).toBe('unknown_user');
-    expect(ruleOf(() => checkDelegates(host, [user('a', { disabled: true })], ['a'], 5))).toBe(
+    expect(delegatesRule(() => checkDelegates(host, [undefined], ['x'], 5))).toBe('unknown_user');
+    expect(delegatesRule(() => checkDelegates(host, [user('a', { disabled: true })], ['a'], 5))).toBe(
       'unknown_user',
     );
-    expect(ruleOf(() => checkDelegates(host, [user('a', { role: 'receptionist' })], ['a'], 5))).toBe(
+    expect(delegatesRule(() => checkDelegates(host, [user('a', { role: 'receptionist' })], ['a'], 5))).toBe(
       'not_host',
     );
-    expect(ruleOf(() => checkDelegates(host, [user('a', { hostId: 'kabag' })], ['a'], 5))).toBe('own_login');
-    expect(ruleOf(() => checkDelegates(host, [user('a'), user('a')], ['a', 'a'], 5))).toBe('repeat');
-    expect(ruleOf(() => checkDelegates(host, [user('a'), user('b')], ['a', 'b'], 1))).toBe('too_many');
+    expect(delegatesRule(() => checkDelegates(host, [user('a', { hostId: 'kabag' })], ['a'], 5))).toBe(
+      'own_login',
+    );
+    expect(delegatesRule(() => checkDelegates(host, [user('a'), user('a')], ['a', 'a'], 5))).toBe('repeat');
+    expect(delegatesRule(() => checkDelegates(host, [user('a'), user('b')], ['a', 'b'], 1))).toBe('too_many');
   });
 });

@@ -113,7 +113,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
     async (req) => directory.setBadgeLost(req.params.id, req.body.lost, principalOf(req).actor),
   );
 
-  app.post<{ Body: { readerId: string } }>(
+  app.post<{ Body: Static<typeof S.DeskReaderBody> }>(
     '/badges/personalise',
     {
       config: { roles: DESK },
@@ -122,19 +122,14 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
         operationId: 'personaliseBadge',
         summary:
           'Personalise the factory NTAG 424 DNA on a desk reader: its keys become the site keys diversified for it (journaled); the badge must be in the pool',
-        body: {
-          type: 'object',
-          properties: { readerId: { type: 'string', minLength: 1, maxLength: 100 } },
-          required: ['readerId'],
-          additionalProperties: false,
-        },
+        body: S.DeskReaderBody,
         response: { 200: S.Badge, ...errors },
       },
     },
     async (req) => gateway.enrolment.personalise(req.body.readerId, principalOf(req).actor),
   );
 
-  app.post<{ Body: { readerId: string } }>(
+  app.post<{ Body: Static<typeof S.DeskReaderBody> }>(
     '/badges/recycle',
     {
       config: { roles: DESK },
@@ -143,12 +138,7 @@ export async function directoryRoutes(app: FastifyInstance, { gateway }: { gatew
         operationId: 'recycleBadge',
         summary:
           "Re-personalise the badge on a desk reader whose keys are of an older site key (after `pintu keys rotate`): its keys become the current site key's (journaled)",
-        body: {
-          type: 'object',
-          properties: { readerId: { type: 'string', minLength: 1, maxLength: 100 } },
-          required: ['readerId'],
-          additionalProperties: false,
-        },
+        body: S.DeskReaderBody,
         response: { 200: S.Badge, ...errors },
       },
     },

@@ -104,7 +104,7 @@ export async function groupRoutes(
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof S.GroupBadgeBody> }>(
+  app.post<{ Params: { id: string }; Body: Static<typeof S.BadgeBody> }>(
     '/groups/:id/badge',
     {
       config: { roles: DESK },
@@ -118,7 +118,7 @@ export async function groupRoutes(
           "to bind the next tap on the desk reader. The leader's badge needs `collateral` (the group's letter, " +
           'e.g. surat_tugas); a member gives none. 409 when every person has a badge.',
         params: GroupParams,
-        body: S.GroupBadgeBody,
+        body: S.BadgeBody,
         response: { 200: S.Visit, 408: S.ErrorBody, 429: S.ErrorBody, ...errors },
       },
     },
