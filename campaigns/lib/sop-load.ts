@@ -109,8 +109,10 @@ export async function tapper(api: Api, acked: Acked, rand: () => number, running
 
 /**
  * One round's load: a writer and two tappers through `api` until `kill` takes the gateway down,
- * at a moment drawn between `minMs` and `maxMs` after the start. Resolves when the load has
- * stopped, with that moment (ms).
+ * at a moment drawn between `minMs` and `maxMs` after the start, and not before the round has
+ * had `MIN_ROUND_LOAD` acknowledged (a slow or busy machine gets there later, not with less
+ * load; after `MAX_WAIT_MS` it is killed anyway, and the caller sees the thin round in its
+ * counts). Resolves when the load has stopped, with the moment of the kill (ms).
  */
 export async function loadUntilKilled(
   api: Api,
@@ -121,6 +123,9 @@ export async function loadUntilKilled(
 ): Promise<number> {
   let live = true;
   const running = () => live;
+  const started = Date.now();
+  const visits = acked.visits.size;
+  const taps = acked.taps.size;
   const load = Promise.all([
     writer(api, acked, rand, running),
     tapper(api, acked, rand, running),
@@ -128,11 +133,18 @@ export async function loadUntilKilled(
   ]);
   const after = Math.round(window.minMs + rand() * (window.maxMs - window.minMs));
   await new Promise((r) => setTimeout(r, after));
+  const thin = () =>
+    acked.visits.size - visits < MIN_ROUND_LOAD.visits || acked.taps.size - taps < MIN_ROUND_LOAD.taps;
+  while (thin() && Date.now() - started < MAX_WAIT_MS) await new Promise((r) => setTimeout(r, 20));
   await kill();
   live = false;
   await load;
-  return after;
+  return Date.now() - started;
 }
+
+/** What a round acknowledges at least before its kill: new visits, taps. */
+export const MIN_ROUND_LOAD = { visits: 2, taps: 10 };
+const MAX_WAIT_MS = 60_000;
 
 /** Badged visits left from earlier rounds are checked out, so badges stay available. */
 export async function tidy(api: Api, acked: Acked) {
