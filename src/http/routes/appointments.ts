@@ -127,8 +127,9 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
       },
     },
     async (req, reply) => {
-      const v = await appointments.arrive(req.params.code, principalOf(req).actor, req.body.phone);
-      const flagged = (await gateway.watchlist.screen(v)).length > 0;
+      const desk = principalOf(req).actor;
+      const v = await appointments.arrive(req.params.code, desk, req.body.phone);
+      const flagged = (await gateway.watchlist.screen(v, { source: 'appointment', desk })).length > 0;
       return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );

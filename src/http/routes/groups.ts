@@ -11,7 +11,7 @@ import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
 import type { DeskWaits } from '../desk-wait.js';
 import * as S from '../schemas.js';
-import { reaches, visitBody } from './visits.js';
+import { collateralFlag, reaches, visitBody } from './visits.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
 const READ: Role[] = ['admin', 'receptionist', 'security', 'host'];
@@ -54,8 +54,18 @@ export async function groupRoutes(
       },
     },
     async (req, reply) => {
-      const r = await groups.arrive(req.body, principalOf(req).actor);
-      return reply.code(201).send(body(r.groupId, r.visits));
+      const desk = principalOf(req).actor;
+      const r = await groups.arrive(req.body, desk);
+      // Each person as at the desk (the group's institution, each name): one flag per person.
+      const flagged = new Set<string>();
+      for (const v of r.visits) {
+        if ((await gateway.watchlist.screen(v, { source: 'group', desk })).length > 0) flagged.add(v.id);
+      }
+      const answer = body(r.groupId, r.visits);
+      return reply.code(201).send({
+        ...answer,
+        visits: answer.visits.map((v) => (flagged.has(v.id) ? { ...v, watchlist: true } : v)),
+      });
     },
   );
 
@@ -138,8 +148,14 @@ export async function groupRoutes(
         { badge, ...(req.body.collateral ? { collateral: req.body.collateral } : {}) },
         principalOf(req).actor,
       );
+      const flagged = await collateralFlag(
+        gateway,
+        badged,
+        req.body.collateral?.number,
+        principalOf(req).actor,
+      );
       const closed = closedNow(gateway.core.state, badged, now());
-      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
+      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };
     },
   );
 

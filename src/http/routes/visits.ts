@@ -5,7 +5,7 @@ import type { Static } from 'typebox';
 import { closedNow } from '../../domain/access.js';
 import { mayActFor } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
-import type { Role, Visit } from '../../domain/types.js';
+import type { Actor, Role, Visit } from '../../domain/types.js';
 import { isCalendarDate, stepTimings } from '../../domain/visit.js';
 import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
@@ -44,6 +44,21 @@ export function reaches(gateway: Gateway, p: Principal, v: Visit): boolean {
 }
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+
+/**
+ * The watchlist check of the identity document handed in as collateral at badge issue (SOP
+ * step 5a): `{ watchlist: true }` for the answer when its number matched an entry.
+ */
+export async function collateralFlag(
+  gateway: Gateway,
+  visit: Visit,
+  documentNumber: string | undefined,
+  desk: Actor,
+): Promise<{ watchlist?: true }> {
+  if (!documentNumber) return {};
+  const matches = await gateway.watchlist.screenCollateral(visit, documentNumber, desk);
+  return matches.length > 0 ? { watchlist: true } : {};
+}
 
 export async function visitRoutes(
   app: FastifyInstance,
@@ -91,7 +106,8 @@ export async function visitRoutes(
         },
         actor(req),
       );
-      const flagged = (await gateway.watchlist.screen(v, documentNumber)).length > 0;
+      const where = { source: 'arrival', desk: actor(req) } as const;
+      const flagged = (await gateway.watchlist.screen(v, where, documentNumber)).length > 0;
       return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );
@@ -286,9 +302,10 @@ export async function visitRoutes(
         { badge, collateral: req.body.collateral },
         actor(req),
       );
+      const flagged = await collateralFlag(gateway, badged, req.body.collateral?.number, actor(req));
       // A badge that opens nothing now (after office hours) says so, or the guest finds out at the door.
       const closed = closedNow(gateway.core.state, badged, now());
-      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
+      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };
     },
   );
 
@@ -370,7 +387,10 @@ export async function visitRoutes(
       },
     },
     async (req, reply) => {
-      const results = (await visits.sync(req.body.visits, actor(req))).map(
+      const desk = actor(req);
+      const check = async (v: Visit) =>
+        (await gateway.watchlist.screen(v, { source: 'sync', desk })).length > 0;
+      const results = (await visits.sync(req.body.visits, desk, check)).map(
         ({ error, state, visitId, accessCode, ...r }) => ({
           ...r,
           status: error ? statusOf(error) : 200,
