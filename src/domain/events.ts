@@ -310,7 +310,7 @@ export interface WatchlistMatched {
     by: ('document' | 'name')[];
     /** Absent on entries written before the sources were told apart (an arrival). */
     source?: WatchlistSource;
-    /** Id of the login or token that recorded the step (the desk); absent on older entries. */
+    /** The login (user name) or token name that recorded the step: the desk; absent on older entries. */
     desk?: string;
   };
 }

@@ -29,10 +29,10 @@ export interface WatchlistLimits extends WatchlistRules {
 
 export type WatchlistInput = WatchlistEntryInput & { documentNumber?: string };
 
-/** Where a guest is compared, and the desk (login or token) that recorded the step. */
+/** Where a guest is compared, and the desk that recorded the step (its login or token name). */
 export interface ScreenContext {
   source: WatchlistSource;
-  desk: Actor;
+  desk: string;
 }
 
 /** An entry as the API shows it: whether a document is on it, never its hash. */
@@ -143,7 +143,7 @@ export class WatchlistService {
    * Compares the identity document handed in as collateral at badge issue, by its number only:
    * the name was compared at the arrival already.
    */
-  screenCollateral(visit: Visit, documentNumber: string, desk: Actor): Promise<WatchlistMatch[]> {
+  screenCollateral(visit: Visit, documentNumber: string, desk: string): Promise<WatchlistMatch[]> {
     return this.match(
       visit,
       { name: '', institution: '', documentKey: this.documentKey(documentNumber) },
@@ -161,7 +161,7 @@ export class WatchlistService {
           entryIds: matches.map((m) => m.entryId),
           by: matches.map((m) => m.by),
           source: where.source,
-          desk: where.desk.id,
+          desk: where.desk,
         },
       };
       await this.core.record(event, { kind: 'system', id: 'watchlist' });

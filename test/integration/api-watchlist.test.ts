@@ -277,7 +277,7 @@ describe('the other ways in: the sync API, group members, the collateral at badg
 
   it('a visit synced in from the desk application is checked once, when it arrives; a non-match is silent', async () => {
     const desk = await loginAs('receptionist');
-    const deskId = (await api('GET', '/auth/me', desk)).json().actor.id;
+    const deskName = (await api('GET', '/auth/me', desk)).json().username;
     const from = seq();
     const batch = [
       syncItem('wl-sync-1', 'Budi Santoso', 'PT Maju Jaya'),
@@ -290,7 +290,7 @@ describe('the other ways in: the sync API, group members, the collateral at badg
     expect(miss.watchlist).toBeUndefined();
     expect(res.body).not.toMatch(/Mengancam|Diperbarui|reason/);
     expect(await matchesSince(from)).toEqual([
-      { visitId: hit.visitId, by: ['name'], source: 'sync', desk: deskId },
+      { visitId: hit.visitId, by: ['name'], source: 'sync', desk: deskName },
     ]);
     // The same batch again is the same visits: nothing new to check, nothing journaled again.
     const again = seq();

@@ -428,7 +428,8 @@ export function contractSuite(setup: BrokerSetup): void {
     });
 
     it('alerts a watchlist match on pintu/alerts to facilities only: QoS 1, not retained, no name, reason or document', async () => {
-      const desk = { kind: 'user' as const, id: 'meja-1', role: 'receptionist' as const };
+      const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
+      const desk = 'meja-1';
       const nik = '3578014107900001';
       const { watchlist, visits } = g.gateway;
       const entry = await watchlist.add(
@@ -439,7 +440,7 @@ export function contractSuite(setup: BrokerSetup): void {
           reason: 'Mengancam petugas loket',
           validUntil: g.clock.now + 30 * 86_400_000,
         },
-        desk,
+        actor,
       );
       const fac = await as('fac', ['pintu/alerts', 'pintu/events'], { qos: 2 });
       const qos: number[] = [];
@@ -449,7 +450,7 @@ export function contractSuite(setup: BrokerSetup): void {
       // The arrival as POST /visits makes it: the visit, then the check (here by the document).
       const v = await visits.arrive(
         { guest: { name: 'B. Santoso', institution: 'CV Lain' }, purpose: 'Rapat', hostId: 'kabag-umum' },
-        desk,
+        actor,
       );
       expect(await watchlist.screen(v, { source: 'arrival', desk }, nik)).toHaveLength(1);
       // A guest who matches nothing is silent.
@@ -459,7 +460,7 @@ export function contractSuite(setup: BrokerSetup): void {
           purpose: 'Rapat',
           hostId: 'kabag-umum',
         },
-        desk,
+        actor,
       );
       expect(await watchlist.screen(other, { source: 'arrival', desk }, '3578014107900002')).toEqual([]);
       // The sentinel: a later event on pintu/events (the same session, in journal order), which

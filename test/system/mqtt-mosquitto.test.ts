@@ -312,7 +312,7 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
       subscribe: ['pintu/events', 'pintu/alerts'],
     });
     clients.push(fac);
-    const desk = { kind: 'user' as const, id: 'meja-1', role: 'receptionist' as const };
+    const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
     await gw.gateway.watchlist.add(
       {
         name: 'Budi Santoso',
@@ -320,7 +320,7 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
         reason: 'Uji',
         validUntil: gw.clock.now + 86_400_000,
       },
-      desk,
+      actor,
     );
     const v = await gw.gateway.visits.arrive(
       {
@@ -328,9 +328,9 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
         purpose: 'Rapat',
         hostId: 'kabag-umum',
       },
-      desk,
+      actor,
     );
-    expect(await gw.gateway.watchlist.screen(v, { source: 'arrival', desk })).toHaveLength(1);
+    expect(await gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' })).toHaveLength(1);
     // The event journaled after the match: before the fix, the refused alert stayed at the head
     // of the outbox and nothing behind it was published again.
     gw.gateway.access.simulate('pintu-utama-in', 'nfc', 'DEADBEEF');

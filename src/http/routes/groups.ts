@@ -11,7 +11,7 @@ import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
 import type { DeskWaits } from '../desk-wait.js';
 import * as S from '../schemas.js';
-import { collateralFlag, reaches, visitBody } from './visits.js';
+import { collateralFlag, deskOf, reaches, visitBody } from './visits.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
 const READ: Role[] = ['admin', 'receptionist', 'security', 'host'];
@@ -54,8 +54,9 @@ export async function groupRoutes(
       },
     },
     async (req, reply) => {
-      const desk = principalOf(req).actor;
-      const r = await groups.arrive(req.body, desk);
+      const p = principalOf(req);
+      const desk = deskOf(gateway, p);
+      const r = await groups.arrive(req.body, p.actor);
       // Each person as at the desk (the group's institution, each name): one flag per person.
       const flagged = new Set<string>();
       for (const v of r.visits) {
@@ -152,7 +153,7 @@ export async function groupRoutes(
         gateway,
         badged,
         req.body.collateral?.number,
-        principalOf(req).actor,
+        deskOf(gateway, principalOf(req)),
       );
       const closed = closedNow(gateway.core.state, badged, now());
       return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };

@@ -5,7 +5,7 @@ import type { Static } from 'typebox';
 import { closedNow } from '../../domain/access.js';
 import { mayActFor } from '../../domain/delegation.js';
 import { DomainError } from '../../domain/errors.js';
-import type { Actor, Role, Visit } from '../../domain/types.js';
+import type { Role, Visit } from '../../domain/types.js';
 import { isCalendarDate, stepTimings } from '../../domain/visit.js';
 import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
@@ -46,6 +46,16 @@ export function reaches(gateway: Gateway, p: Principal, v: Visit): boolean {
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
 /**
+ * Who recorded a step, as security's watchlist alert names the desk: the login's user name, or
+ * a token's name (a desk application), never an opaque id when a name is known.
+ */
+export function deskOf(gateway: Gateway, p: Principal): string {
+  if (p.username) return p.username;
+  if (p.actor.kind === 'token') return gateway.core.state.tokens.get(p.actor.id)?.name ?? p.actor.id;
+  return p.actor.id;
+}
+
+/**
  * The watchlist check of the identity document handed in as collateral at badge issue (SOP
  * step 5a): `{ watchlist: true }` for the answer when its number matched an entry.
  */
@@ -53,7 +63,7 @@ export async function collateralFlag(
   gateway: Gateway,
   visit: Visit,
   documentNumber: string | undefined,
-  desk: Actor,
+  desk: string,
 ): Promise<{ watchlist?: true }> {
   if (!documentNumber) return {};
   const matches = await gateway.watchlist.screenCollateral(visit, documentNumber, desk);
@@ -106,7 +116,7 @@ export async function visitRoutes(
         },
         actor(req),
       );
-      const where = { source: 'arrival', desk: actor(req) } as const;
+      const where = { source: 'arrival', desk: deskOf(gateway, principalOf(req)) } as const;
       const flagged = (await gateway.watchlist.screen(v, where, documentNumber)).length > 0;
       return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
@@ -302,7 +312,12 @@ export async function visitRoutes(
         { badge, collateral: req.body.collateral },
         actor(req),
       );
-      const flagged = await collateralFlag(gateway, badged, req.body.collateral?.number, actor(req));
+      const flagged = await collateralFlag(
+        gateway,
+        badged,
+        req.body.collateral?.number,
+        deskOf(gateway, principalOf(req)),
+      );
       // A badge that opens nothing now (after office hours) says so, or the guest finds out at the door.
       const closed = closedNow(gateway.core.state, badged, now());
       return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };
@@ -387,10 +402,10 @@ export async function visitRoutes(
       },
     },
     async (req, reply) => {
-      const desk = actor(req);
+      const desk = deskOf(gateway, principalOf(req));
       const check = async (v: Visit) =>
         (await gateway.watchlist.screen(v, { source: 'sync', desk })).length > 0;
-      const results = (await visits.sync(req.body.visits, desk, check)).map(
+      const results = (await visits.sync(req.body.visits, actor(req), check)).map(
         ({ error, state, visitId, accessCode, ...r }) => ({
           ...r,
           status: error ? statusOf(error) : 200,
