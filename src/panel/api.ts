@@ -140,7 +140,10 @@ export interface Timing {
 
 export interface Visit {
   id: string;
-  /** In the answer to an arrival only: the guest matched the watchlist (security screens them). */
+  /**
+   * In the answer to an arrival (a group's, per person) or a badge issue (the collateral) only:
+   * the guest matched the watchlist (security screens them).
+   */
   watchlist?: boolean;
   guestId: string;
   guestName: string;
@@ -191,6 +194,18 @@ export interface Appointment {
   fromVisitId?: string;
   visitId?: string;
   status: 'expected' | 'arrived' | 'no_show' | 'cancelled';
+}
+
+/** A watchlist entry (GET /watchlist, security and admin): never its document number. */
+export interface WatchlistEntry {
+  id: string;
+  name: string;
+  institution: string;
+  hasDocument: boolean;
+  reason: string;
+  validUntil: number;
+  createdAt: number;
+  createdBy: string;
 }
 
 /** An escort card (GET /escorts, admin only). */
