@@ -245,6 +245,7 @@ describe('the webhook', () => {
         event: 'watchlist_alert',
         visitId: flagged.json().id,
         by: ['name'],
+        source: 'arrival',
         recipients: { roles: ['security', 'admin'] },
         guest: { institution: 'PT Maju Jaya' },
       });
