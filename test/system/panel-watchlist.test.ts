@@ -44,6 +44,45 @@ describe.skipIf(!ok)(
       await lab.shot(desk, '31-watchlist-flag');
     });
 
+    it('the badge dialog warns the desk when the document handed in matches an entry', async () => {
+      const nik = '3578014107900001';
+      await lab.api('POST', '/watchlist', {
+        name: 'Hendra Saputra',
+        institution: 'PT Lain Sekali',
+        documentNumber: nik,
+        reason: 'Dokumen dipakai orang lain, Februari 2026',
+        validUntil: MONDAY_9AM + 30 * 86_400_000,
+      });
+      // An arrival under another name and institution: nothing matches until the document.
+      const v = await lab.api('POST', '/visits', {
+        guest: { name: 'Yusuf Maulana', institution: 'Dinas Perhubungan' },
+        purpose: 'Rapat',
+        hostId: 'kabag-umum',
+      });
+      expect(v.watchlist).toBeUndefined();
+      await lab.api('POST', `/visits/${v.id}/screening`, { passed: true });
+      await lab.api('POST', `/visits/${v.id}/guestbook`, {});
+      await lab.api('POST', `/visits/${v.id}/decision`, { outcome: 'accepted', rooms: [] });
+      const desk = await (await lab.browser()).newPage();
+      await lab.login(desk, 'resepsionis');
+      await desk
+        .locator('article.card', { has: desk.getByRole('heading', { name: 'Yusuf Maulana' }) })
+        .getByRole('button', { name: 'Serahkan kartu' })
+        .click();
+      const badge = desk.getByRole('dialog', { name: 'Serahkan kartu tamu' });
+      await badge.getByLabel('Dokumen identitas jaminan').selectOption('ktp');
+      await badge.getByLabel('Nomor dokumen').fill(nik);
+      await badge
+        .getByLabel('Atau pilih kartu tanpa pembaca (tidak wajib)')
+        .selectOption({ label: 'TAMU-05' });
+      await badge.getByRole('button', { name: 'Serahkan kartu' }).click();
+      await see(badge.getByRole('status')).text().toContain('Kartu terpasang: TAMU-05');
+      const flag = badge.getByRole('alert').filter({ hasText: 'daftar perhatian' });
+      await see(flag).text().toContain('cocok dengan daftar perhatian');
+      expect(await badge.textContent()).not.toContain('dipakai orang lain');
+      await lab.shot(desk, '33-watchlist-badge-flag');
+    }, 60_000);
+
     it('security keeps the entries in their own view and sees the alerts live; the desk has no such view', async () => {
       await lab.user('keamanan', 'security');
       const officer = await (await lab.browser()).newPage();
@@ -125,6 +164,6 @@ describe.skipIf(!ok)(
       expect(await desk.getByRole('link', { name: 'Daftar perhatian' }).count()).toBe(0);
       expect(new URL(desk.url()).hash).not.toBe('#/watchlist');
       expect(await desk.getByRole('heading', { name: 'Daftar perhatian' }).count()).toBe(0);
-    });
+    }, 90_000);
   },
 );
