@@ -1,5 +1,6 @@
 // The README's pictures of the panel, taken in Debian's Chromium from a gateway with a busy
-// morning at the desk, and that morning's guest book (simulated hardware, the clock on a Monday at 09:40 WIB):
+// morning at the desk, that morning's guest book (simulated hardware, the clock on a Monday at
+// 09:40 WIB), and security's watchlist with the morning's alert:
 //   npm run screenshots          -> docs/screenshots/*.png
 // A visit is brought to its stage through the HTTP API, as the desk would.
 import { mkdir } from 'node:fs/promises';
@@ -30,6 +31,21 @@ async function main(): Promise<void> {
   const lab = await startPanelLab({ now: MONDAY_9AM });
   try {
     const api = (path: string, body: object) => lab.api('POST', path, body) as Promise<{ id: string }>;
+    // Security's watchlist: one entry by name (a guest of the morning matches it), one by document.
+    const DAY = 86_400_000;
+    await api('/watchlist', {
+      name: 'Hendra Gunawan',
+      institution: 'Inspektorat Provinsi',
+      reason: 'Memaksa masuk ruang arsip tanpa izin, Mei 2026',
+      validUntil: MONDAY_9AM + 60 * DAY,
+    });
+    await api('/watchlist', {
+      name: 'Joko Susilo',
+      institution: 'CV Sinar Abadi',
+      documentNumber: '3578010101800003',
+      reason: 'Membawa senjata tajam, Januari 2026',
+      validUntil: MONDAY_9AM + 120 * DAY,
+    });
     let badge = 0;
     for (const [name, institution, purpose, stage] of GUESTS) {
       lab.t.clock.now += 4 * 60_000;
@@ -96,6 +112,16 @@ async function main(): Promise<void> {
     await page.setViewportSize({ width: 1366, height: 900 });
     await book.screenshot({ path: join(OUT, 'guest-book.png') });
     process.stdout.write('docs/screenshots/guest-book.png\n');
+
+    // Security's view of the watchlist, with the morning's alert.
+    await lab.user('keamanan', 'security');
+    const officer: Page = await (await lab.browser()).newPage();
+    await lab.login(officer, 'keamanan', '/#/watchlist');
+    await officer.locator('li.watchlist-alert').first().waitFor();
+    await officer.setViewportSize({ width: 1366, height: 768 });
+    await officer.waitForTimeout(300); // the layout settles after a resize
+    await officer.screenshot({ path: join(OUT, 'watchlist.png') });
+    process.stdout.write('docs/screenshots/watchlist.png\n');
   } finally {
     await lab.close();
   }

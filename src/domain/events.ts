@@ -302,10 +302,26 @@ export interface WatchlistEvent {
   payload: { entryIds: string[]; reason?: 'request' | 'expired' };
 }
 
-/** An arrival matched watchlist entries: security screens the guest (SOP step 2). */
+/**
+ * Where a guest was compared with the watchlist: a desk's arrival, an expected guest's
+ * arrival, a visit synced in from the desk application, a group's arrival (each person), or
+ * the identity document handed in as collateral when the badge was issued.
+ */
+export const WATCHLIST_SOURCES = ['arrival', 'appointment', 'sync', 'group', 'collateral'] as const;
+export type WatchlistSource = (typeof WATCHLIST_SOURCES)[number];
+
+/** A guest matched watchlist entries: security screens the guest (SOP step 2). */
 export interface WatchlistMatched {
   type: 'watchlist.matched';
-  payload: { visitId: string; entryIds: string[]; by: ('document' | 'name')[] };
+  payload: {
+    visitId: string;
+    entryIds: string[];
+    by: ('document' | 'name')[];
+    /** Absent on entries written before the sources were told apart (an arrival). */
+    source?: WatchlistSource;
+    /** The login (user name) or token name that recorded the step: the desk; absent on older entries. */
+    desk?: string;
+  };
 }
 
 export interface SystemEvent {

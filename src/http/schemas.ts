@@ -60,7 +60,7 @@ export const Visit = Type.Object({
   watchlist: Opt(
     Type.Boolean({
       description:
-        'In the answer to an arrival only: the guest matched the watchlist, security screens them (SOP step 2); the entry is for security and admin to see',
+        "In the answer to an arrival (a group's too, per person) or a badge issue (the collateral document) only: the guest matched the watchlist, security screens them (SOP step 2); the entry is for security and admin to see",
     }),
   ),
   externalId: Opt(Type.String()),
@@ -453,6 +453,12 @@ export const SyncResponse = Type.Object({
       state: Type.Optional(Type.String({ description: "The visit's state after this push" })),
       changed: Type.Optional(Type.Boolean()),
       accessCode: Type.Optional(Type.String({ description: 'Keypad code issued by this push, shown once' })),
+      watchlist: Type.Optional(
+        Type.Boolean({
+          description:
+            'The visit this push created matched the watchlist: security screens the guest (SOP step 2); only on the push that created it',
+        }),
+      ),
       error: Type.Optional(ErrorBody),
     }),
   ),

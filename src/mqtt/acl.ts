@@ -5,15 +5,16 @@
 //   gateway        everything under the base topic and the discovery prefix
 //   room <R>       publishes pintu/rooms/<R>/{tap,ack,state}; reads pintu/rooms/<R>/#
 //   facilities     reads everything under the base topic and the discovery prefix but the raw
-//                  taps (they carry keypad codes);
-//                  publishes only pintu/doors/<door>/set
+//                  taps (they carry keypad codes), pintu/alerts (security's watchlist alerts)
+//                  included; publishes only pintu/doors/<door>/set
 //   homeassistant  reads pintu/status, events, lockdown, doors, the visitors count and the
-//                  discovery prefix (not the roll call); publishes pintu/doors/<door>/ha/set (a topic
+//                  discovery prefix (not the roll call, not the alerts); publishes pintu/doors/<door>/ha/set (a topic
 //                  of its own, so the gateway knows a command came from Home Assistant,
 //                  which may set a lockdown but not release it) and homeassistant/status
 //                  (its birth message)
 //
-// For everyone: no `$`-topic is ever published ($SYS is the broker's), a command
+// Only the gateway publishes pintu/alerts (an alert from anyone else would send security to a
+// guest for nothing). For everyone: no `$`-topic is ever published ($SYS is the broker's), a command
 // (`.../set`, `.../ha/set`, `.../command`) is never retained, nor any client's last will.
 /** Topics that make the gateway act: never retained, never a last will. */
 export const COMMAND_KINDS: ReadonlySet<string> = new Set(['door.set', 'door.ha_set', 'room.command']);

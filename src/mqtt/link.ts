@@ -287,15 +287,14 @@ export class MqttPublisher extends EventEmitter<{ up: []; down: [] }> {
   }
 
   /**
-   * QoS 2; resolves at PUBCOMP. A publication in flight when the connection drops stays in
-   * flight (resent at the reconnect), so this may take as long as the outage.
+   * QoS 2 unless told (pintu/alerts is QoS 1: its consumers drop a seq seen twice); resolves at
+   * PUBCOMP (PUBACK). A publication in flight when the connection drops stays in flight (resent
+   * at the reconnect), so this may take as long as the outage.
    */
-  publish(topic: string, payload: string): Promise<void> {
+  publish(topic: string, payload: string, qos: 1 | 2 = 2): Promise<void> {
     if (!this.client.connected) return Promise.reject(new Error('not connected to the broker'));
     return new Promise((resolve, reject) =>
-      this.client.publish(topic, payload, { qos: 2, retain: false }, (err) =>
-        err ? reject(err) : resolve(),
-      ),
+      this.client.publish(topic, payload, { qos, retain: false }, (err) => (err ? reject(err) : resolve())),
     );
   }
 

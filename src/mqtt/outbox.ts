@@ -1,5 +1,5 @@
-// The events on their way to pintu/events: journal entries, in journal order, each handed
-// to the broker at QoS 1 and the next only after its PUBACK. While the broker is away they
+// The events on their way to pintu/events (and the alerts to pintu/alerts): journal entries,
+// in journal order, each handed to the broker at QoS 1 and the next only after its PUBACK. While the broker is away they
 // wait here (taps keep being decided and journaled); when it returns they go out in
 // order. The backlog is bounded (mqtt.backlogMax): beyond it the oldest are dropped from
 // MQTT and counted (the journal keeps them). The last acknowledged seq is kept in

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ValidateFunction } from 'ajv';
 import Type, { type Static, type TSchema } from 'typebox';
+import { WATCHLIST_SOURCES } from '../domain/events.js';
 import { DENY_REASONS } from '../domain/types.js';
 
 const Enum = <const V extends readonly string[]>(values: V, description: string) =>
@@ -208,6 +209,51 @@ export const EventPayload = Type.Object(
   },
 );
 
+export const AlertPayload = Type.Object(
+  {
+    seq: Type.Integer({
+      minimum: 1,
+      description:
+        'Journal sequence number of the match: increasing, a consumer drops a seq it has seen (a copy resent after a reconnect).',
+    }),
+    at: EpochMs('When the guest was compared (epoch milliseconds).'),
+    kind: Enum(['watchlist'] as const, 'watchlist: a guest matched the watchlist (daftar perhatian).'),
+    visitId: Type.String({ description: 'The visit (arrival) of the guest who matched.' }),
+    source: Enum(
+      WATCHLIST_SOURCES,
+      "Where the guest was compared: arrival (at the desk), appointment (an expected guest's arrival), sync (a visit pushed by the desk application), group (a person of a group's arrival), collateral (the identity document handed in when the badge was issued).",
+    ),
+    desk: Type.Optional(
+      Type.String({
+        description:
+          'The login or token that recorded the step (the desk); absent on matches journaled before it was kept.',
+      }),
+    ),
+    matches: Type.Array(
+      Type.Object(
+        {
+          entryId: Type.String({
+            description: "The watchlist entry's id (its content is for security and admin in the panel).",
+          }),
+          by: Enum(
+            ['document', 'name'] as const,
+            'document: the keyed hash of the document number; name: a close name with the same institution.',
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  },
+  {
+    $id: 'alert',
+    title: 'pintu/alerts',
+    description:
+      "JSON. Not retained, QoS 1 (from the events session, in journal order, replayed from the journal after an outage: a consumer drops a seq it has seen). Facilities only (the broker ACL), for security's desk: a guest matched the watchlist and security screens them (SOP step 2); the decision stays with security. Never the entry's name or reason, the guest's name or a document (number or hash).",
+    additionalProperties: false,
+  },
+);
+
 // ---------------------------------------------------------------- room controllers
 
 export const RoomTapPayload = Type.Object(
@@ -318,6 +364,7 @@ export const RoomStatePayload = Type.Object(
 export type DoorState = Static<typeof DoorStatePayload>;
 export type VisitorsList = Static<typeof VisitorsListPayload>;
 export type MqttEvent = Static<typeof EventPayload>;
+export type MqttAlert = Static<typeof AlertPayload>;
 export type RoomTap = Static<typeof RoomTapPayload>;
 export type RoomCommand = Static<typeof RoomCommandPayload>;
 export type RoomAck = Static<typeof RoomAckPayload>;
@@ -425,6 +472,16 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     from: ['gateway'],
     to: ['facilities', 'home-assistant'],
     schema: EventPayload,
+  },
+  {
+    name: 'alert',
+    topic: 'pintu/alerts',
+    encoding: 'json',
+    retained: false,
+    qos: 1,
+    from: ['gateway'],
+    to: ['facilities'],
+    schema: AlertPayload,
   },
   {
     name: 'room-tap',

@@ -8,6 +8,8 @@
 //   pintu/lockdown              retained ON/OFF: the site-wide lockdown
 //   pintu/visitors/inside(/list) retained count; the roll call for facilities
 //   pintu/events                the journal's access and door events, in order (outbox.ts)
+//   pintu/alerts                a guest matched the watchlist, for security (facilities only);
+//                               through the same outbox, so none is lost to an outage
 //   pintu/rooms/<room>/...      room controllers (rooms.ts)
 //   homeassistant/...           discovery (discovery.ts)
 //
@@ -47,6 +49,7 @@ import {
   type DoorState,
   decodeText,
   type HaCommand,
+  type MqttAlert,
   type MqttEvent,
   type VisitorsList,
 } from './schemas.js';
@@ -68,6 +71,9 @@ export const EVENT_TYPES = [
   'door.alarm_cleared',
   'door.command_refused',
 ] as const;
+
+/** Journal entry types published on pintu/alerts (facilities only, for security). */
+export const ALERT_TYPES = ['watchlist.matched'] as const;
 
 export interface MqttHealth {
   mode: 'embedded' | 'external';
@@ -152,6 +158,25 @@ export function eventOf(
   return e;
 }
 
+/**
+ * An alert as published on pintu/alerts: what security's subscriber needs to act (the visit,
+ * where and by which desk, what matched), never the entry's name or reason, the guest's name or
+ * a document.
+ */
+export function alertOf(entry: JournalEntry & { type: 'watchlist.matched' }): MqttAlert {
+  const p = entry.payload;
+  return {
+    seq: entry.seq,
+    at: entry.at,
+    kind: 'watchlist',
+    visitId: p.visitId,
+    // Matches journaled before the source was kept were all arrivals at the desk.
+    source: p.source ?? 'arrival',
+    ...(p.desk ? { desk: p.desk } : {}),
+    matches: p.entryIds.map((entryId, i) => ({ entryId, by: p.by[i] ?? 'name' })),
+  };
+}
+
 export class MqttService {
   readonly topics: Topics;
   readonly link: MqttLink;
@@ -206,7 +231,7 @@ export class MqttService {
       journal: gateway.core.journal,
       file: join(config.dataDir, 'mqtt-outbox.json'),
       max: config.mqtt.backlogMax,
-      types: EVENT_TYPES,
+      types: [...EVENT_TYPES, ...ALERT_TYPES],
       publish: (entry) => this.publishEvent(entry),
       metrics: gateway.core.metrics.mqtt,
       log,
@@ -649,6 +674,24 @@ export class MqttService {
   }
 
   private async publishEvent(entry: JournalEntry): Promise<void> {
+    if (entry.type === 'watchlist.matched') {
+      try {
+        await this.events.publish(this.topics.alerts, JSON.stringify(alertOf(entry)), 1);
+      } catch (err) {
+        // A broker's refusal (an MQTT 5 reason code, e.g. 0x87 not authorised: a Mosquitto ACL
+        // from before pintu/alerts) comes again at every try, and the outbox would hold every
+        // event behind it for good: counted, logged and passed over. A lost connection is thrown,
+        // so that the alert is sent again when the connection returns.
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'number' || code < 0x80) throw err;
+        this.opts.gateway.core.metrics.mqtt.alertsRefused.inc();
+        this.log.error(
+          { seq: entry.seq, code, topic: this.topics.alerts },
+          'mqtt: the broker refused a watchlist alert (does its ACL let the events login write pintu/alerts?)',
+        );
+      }
+      return;
+    }
     const { gateway, config } = this.opts;
     const state = gateway.core.state;
     const mode = config.display.guestName;

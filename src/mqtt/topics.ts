@@ -8,6 +8,8 @@ import type { Config } from '../config/schema.js';
 export type Route =
   | { kind: 'status' }
   | { kind: 'events' }
+  /** Alerts for security (a watchlist match): facilities only. */
+  | { kind: 'alerts' }
   /** The site-wide lockdown (every door), for dashboards and Home Assistant. */
   | { kind: 'lockdown' }
   | { kind: 'door.state'; door: string }
@@ -42,6 +44,9 @@ export class Topics {
   }
   get events(): string {
     return `${this.base}/events`;
+  }
+  get alerts(): string {
+    return `${this.base}/alerts`;
   }
   get lockdown(): string {
     return `${this.base}/lockdown`;
@@ -87,6 +92,7 @@ export class Topics {
       case 1:
         if (a === 'status') return { kind: 'status' };
         if (a === 'events') return { kind: 'events' };
+        if (a === 'alerts') return { kind: 'alerts' };
         if (a === 'lockdown') return { kind: 'lockdown' };
         return undefined;
       case 2:

@@ -143,7 +143,10 @@ export interface Timing {
 
 export interface Visit {
   id: string;
-  /** In the answer to an arrival only: the guest matched the watchlist (security screens them). */
+  /**
+   * In the answer to an arrival (a group's, per person) or a badge issue (the collateral) only:
+   * the guest matched the watchlist (security screens them).
+   */
   watchlist?: boolean;
   guestId: string;
   guestName: string;
@@ -181,6 +184,18 @@ export interface Visit {
 
 /** An expected guest (tamu terjadwal); `id` is the code the QR carries. */
 export type Appointment = AppointmentView;
+
+/** A watchlist entry (GET /watchlist, security and admin): never its document number. */
+export interface WatchlistEntry {
+  id: string;
+  name: string;
+  institution: string;
+  hasDocument: boolean;
+  reason: string;
+  validUntil: number;
+  createdAt: number;
+  createdBy: string;
+}
 
 /** An escort card (GET /escorts, admin only). */
 export type { EscortCard };

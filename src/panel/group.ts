@@ -66,6 +66,9 @@ export function openGroupArrival(done: () => void): void {
                 });
                 d.close();
                 done();
+                // A person of the group matched the watchlist: the desk is told who, not why.
+                const flagged = g.visits.filter((v) => v.watchlist).map((v) => v.guestName);
+                if (flagged.length) toast(`${t('watchlistFlag')} ${flagged.join(', ')}`, 'error');
                 openGroup(g.groupId, done);
               } catch (e2) {
                 err.show(e2);
@@ -146,6 +149,7 @@ export function openGroup(groupId: string, changed: () => void): void {
               { signal: binding.signal },
             );
             group = group.map((x) => (x.id === v.id ? v : x));
+            if (v.watchlist) toast(`${t('watchlistFlag')} ${v.guestName}`, 'error');
             paint();
           } catch (e) {
             if (binding.signal.aborted) break;

@@ -42,6 +42,12 @@ const TYPES = [
   'host.saved',
   'host.removed',
   'privacy.erased',
+  // Security and admin only (the server sends them no one else). Not watchlist.read: the
+  // watchlist view reloads on a change, and its reload is itself a read.
+  'watchlist.matched',
+  'watchlist.added',
+  'watchlist.changed',
+  'watchlist.removed',
 ];
 
 class Live {

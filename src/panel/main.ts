@@ -1,5 +1,5 @@
 // The Pintu web panel: log in, then the views a role may use, switched by the URL's hash
-// (#/desk, #/host, #/doors, #/people, #/recap, #/admin; #/link/<token> opens a host's
+// (#/desk, #/host, #/doors, #/people, #/recap, #/watchlist, #/admin; #/link/<token> opens a host's
 // one-time link; #/survey/<token> the public satisfaction survey). Bahasa Indonesia first; dates and times in the gateway's time zone.
 import './styles.css';
 import { ApiError, api, onAuthProblem, prefetch } from './api.js';
@@ -17,6 +17,7 @@ import { hostView } from './views/host.js';
 import { changePasswordView, langButton, loginView } from './views/login.js';
 import { peopleView } from './views/people.js';
 import { recapView } from './views/recap.js';
+import { watchlistView } from './views/watchlist.js';
 
 type View = (root: HTMLElement) => () => void;
 
@@ -26,6 +27,7 @@ const ROUTES: Array<{ path: string; cap: Cap; nav: Key; view: View }> = [
   { path: 'doors', cap: 'doors', nav: 'navDoors', view: doorsView },
   { path: 'people', cap: 'people', nav: 'navPeople', view: peopleView },
   { path: 'recap', cap: 'recap', nav: 'navRecap', view: recapView },
+  { path: 'watchlist', cap: 'watchlist', nav: 'navWatchlist', view: watchlistView },
   { path: 'admin', cap: 'admin', nav: 'navAdmin', view: adminView },
 ];
 

@@ -835,6 +835,10 @@ export function openBadge(v: Visit, done: Done): void {
                         h('span', { class: 'mono' }, visit.collateral.masked),
                       )
                     : null,
+                  // The document handed in matched the watchlist: the desk sees the flag only.
+                  visit.watchlist
+                    ? h('p', { class: 'callout strong', role: 'alert' }, t('watchlistFlag'))
+                    : null,
                   visit.closedNow
                     ? h(
                         'p',

@@ -49,6 +49,7 @@ const CAPS = {
   outstanding: ['admin', 'receptionist', 'security'],
   recap: ['admin', 'receptionist'],
   admin: ['admin'],
+  watchlist: ['admin', 'security'],
   badges: ['admin', 'receptionist', 'security'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -185,6 +185,11 @@ function mqttMetrics(registry: Registry) {
       help: 'Events never published because the backlog was full (they stay in the journal)',
       registers,
     }),
+    alertsRefused: new Counter({
+      name: 'pintu_mqtt_alerts_refused_total',
+      help: "Watchlist alerts the broker refused on pintu/alerts (MQTT 5 reason code, e.g. an ACL without the topic): passed over so that the events behind them go out; they stay in the journal and security's live feed",
+      registers,
+    }),
     commands: new Counter({
       name: 'pintu_mqtt_room_commands_total',
       help: 'Commands to room controllers by outcome: acked, refused (ack ok=false), no_ack (after retries), offline and not_connected (dropped, never queued); copies a controller with a room key refused: bad_mac, replayed, expired (the command is retried)',

@@ -70,9 +70,14 @@ export interface SyncResult {
   changed: boolean;
   /** The keypad code issued by this push (shown once), when rooms were granted. */
   accessCode?: string;
+  /** The visit this push created matched the watchlist (the check given to sync). */
+  watchlist?: true;
   /** Why this item was not (fully) applied; the other items of the batch are not affected. */
   error?: DomainError;
 }
+
+/** The watchlist check of a visit a push created: true when it matched (journaled by the check). */
+export type ArrivalCheck = (visit: Visit) => Promise<boolean>;
 
 export class VisitService {
   constructor(
@@ -248,12 +253,12 @@ export class VisitService {
    * independent: one refused (a conflict with the visit's state, an unknown host) carries its
    * error and the next is applied all the same. Only a journal that cannot write stops the batch.
    */
-  async sync(items: SyncItem[], actor: Actor): Promise<SyncResult[]> {
+  async sync(items: SyncItem[], actor: Actor, check?: ArrivalCheck): Promise<SyncResult[]> {
     const results: SyncResult[] = [];
     for (const item of items) {
       const result: SyncResult = { externalId: item.externalId, changed: false };
       try {
-        await this.syncOne(item, actor, result);
+        await this.syncOne(item, actor, result, check);
       } catch (err) {
         if (!(err instanceof DomainError) || err.code === 'storage_full' || err.code === 'storage_failed') {
           throw err;
@@ -267,7 +272,7 @@ export class VisitService {
   }
 
   /** One item of a sync; fills `out` as it goes, so a failure midway still says what was done. */
-  private async syncOne(item: SyncItem, actor: Actor, out: SyncResult): Promise<void> {
+  private async syncOne(item: SyncItem, actor: Actor, out: SyncResult, check?: ArrivalCheck): Promise<void> {
     let visitId = this.core.state.visitsByExternalId.get(item.externalId);
     if (!visitId) {
       const archived = await this.findArchivedByExternalId(item.externalId);
@@ -289,6 +294,9 @@ export class VisitService {
       );
       visitId = v.id;
       out.changed = true;
+      // Checked as it arrives, before the steps the desk application did: security's alert
+      // comes with the arrival, as for one at the desk.
+      if (check && (await check(v))) out.watchlist = true;
     }
     const id = visitId;
     out.visitId = id;

@@ -7,7 +7,7 @@
 // into numbers, and an arrival's number is hashed the same way to be compared.
 import { createHmac, randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
-import type { WatchlistEvent, WatchlistMatched } from '../domain/events.js';
+import type { WatchlistEvent, WatchlistMatched, WatchlistSource } from '../domain/events.js';
 import type { Actor, Visit } from '../domain/types.js';
 import {
   checkWatchlistEntry,
@@ -17,6 +17,7 @@ import {
   type WatchlistEntry,
   type WatchlistEntryInput,
   type WatchlistMatch,
+  type WatchlistProbe,
   type WatchlistRules,
 } from '../domain/watchlist.js';
 import type { Core } from './core.js';
@@ -27,6 +28,12 @@ export interface WatchlistLimits extends WatchlistRules {
 }
 
 export type WatchlistInput = WatchlistEntryInput & { documentNumber?: string };
+
+/** Where a guest is compared, and the desk that recorded the step (its login or token name). */
+export interface ScreenContext {
+  source: WatchlistSource;
+  desk: string;
+}
 
 /** An entry as the API shows it: whether a document is on it, never its hash. */
 export type WatchlistView = Omit<WatchlistEntry, 'documentKey'> & { hasDocument: boolean };
@@ -116,24 +123,46 @@ export class WatchlistService {
   }
 
   /**
-   * Compares an arrival with the entries; a match is journaled (`watchlist.matched`, for
-   * security's live feed) and answered as the entries matched, for the desk's flag only.
+   * Compares a guest with the entries, by the document (when one was given) and by name with
+   * the institution; a match is journaled (`watchlist.matched`, for security's feed, MQTT
+   * alert and webhook) and answered as the entries matched, for the desk's flag only.
    */
-  async screen(visit: Visit, documentNumber?: string): Promise<WatchlistMatch[]> {
-    const matches = matchWatchlist(
-      this.core.state.watchlist.values(),
+  screen(visit: Visit, where: ScreenContext, documentNumber?: string): Promise<WatchlistMatch[]> {
+    return this.match(
+      visit,
       {
         name: visit.guestName,
         institution: visit.institution,
         ...(documentNumber ? { documentKey: this.documentKey(documentNumber) } : {}),
       },
-      this.core.now(),
-      this.limits,
+      where,
     );
+  }
+
+  /**
+   * Compares the identity document handed in as collateral at badge issue, by its number only:
+   * the name was compared at the arrival already.
+   */
+  screenCollateral(visit: Visit, documentNumber: string, desk: string): Promise<WatchlistMatch[]> {
+    return this.match(
+      visit,
+      { name: '', institution: '', documentKey: this.documentKey(documentNumber) },
+      { source: 'collateral', desk },
+    );
+  }
+
+  private async match(visit: Visit, probe: WatchlistProbe, where: ScreenContext): Promise<WatchlistMatch[]> {
+    const matches = matchWatchlist(this.core.state.watchlist.values(), probe, this.core.now(), this.limits);
     if (matches.length > 0) {
       const event: WatchlistMatched = {
         type: 'watchlist.matched',
-        payload: { visitId: visit.id, entryIds: matches.map((m) => m.entryId), by: matches.map((m) => m.by) },
+        payload: {
+          visitId: visit.id,
+          entryIds: matches.map((m) => m.entryId),
+          by: matches.map((m) => m.by),
+          source: where.source,
+          desk: where.desk,
+        },
       };
       await this.core.record(event, { kind: 'system', id: 'watchlist' });
     }

@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { approvers } from '../domain/delegation.js';
-import type { JournalEntry } from '../domain/events.js';
+import type { JournalEntry, WatchlistMatched, WatchlistSource } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
 import type { Host } from '../domain/types.js';
 import { qrSvgText } from '../reports/qr-path.js';
@@ -80,6 +80,10 @@ export interface WatchlistAlert {
   at: string;
   /** What matched: the document, or a close name with the same institution. */
   by: Array<'document' | 'name'>;
+  /** Where: arrival, appointment, group, sync, or the collateral at badge issue. */
+  source: WatchlistSource;
+  /** The login or token name that recorded the step (absent on matches journaled before it). */
+  desk?: string;
   /** Who is to be told: security (SOP step 2), never the host or the delegates. */
   recipients: { roles: Array<'security' | 'admin'> };
   /** name as display.guestName shapes it. */
@@ -91,8 +95,7 @@ export class ApprovalWebhook {
   private readonly onEntry = (e: JournalEntry) => {
     if (e.type === 'visit.guestbook') void this.send(this.body(e.payload.visitId));
     else if (e.type === 'appointment.registered') void this.send(this.invitation(e.payload.appointmentId));
-    else if (e.type === 'watchlist.matched')
-      void this.send(this.watchlistAlert(e.payload.visitId, e.payload.by));
+    else if (e.type === 'watchlist.matched') void this.send(this.watchlistAlert(e.payload));
   };
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -204,7 +207,8 @@ export class ApprovalWebhook {
     };
   }
 
-  watchlistAlert(visitId: string, by: WatchlistAlert['by']): WatchlistAlert | undefined {
+  watchlistAlert(m: WatchlistMatched['payload']): WatchlistAlert | undefined {
+    const { visitId, by } = m;
     const v = this.core.state.visits.get(visitId);
     if (!v) return undefined;
     const name = displayName(v.guestName, this.guestName);
@@ -213,6 +217,9 @@ export class ApprovalWebhook {
       visitId,
       at: new Date(this.core.now()).toISOString(),
       by,
+      // Matches journaled before the source was kept were all arrivals at the desk.
+      source: m.source ?? 'arrival',
+      ...(m.desk ? { desk: m.desk } : {}),
       recipients: { roles: ['security', 'admin'] },
       guest: { ...(name ? { name } : {}), institution: v.institution },
     };

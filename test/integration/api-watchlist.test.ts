@@ -245,6 +245,7 @@ describe('the webhook', () => {
         event: 'watchlist_alert',
         visitId: flagged.json().id,
         by: ['name'],
+        source: 'arrival',
         recipients: { roles: ['security', 'admin'] },
         guest: { institution: 'PT Maju Jaya' },
       });
@@ -252,5 +253,123 @@ describe('the webhook', () => {
     } finally {
       hook.close();
     }
+  });
+});
+
+describe('the other ways in: the sync API, group members, the collateral at badge issue', () => {
+  /** The watchlist.matched entries journaled after `from`, as (visit, how, where, which desk). */
+  async function matchesSince(from: number) {
+    const out: Array<{ visitId: string; by: string[]; source?: string; desk?: string }> = [];
+    for await (const e of t.gateway.core.journal.read({ fromSeq: from + 1 })) {
+      if (e.type !== 'watchlist.matched') continue;
+      const { visitId, by, source, desk } = e.payload;
+      out.push({ visitId, by, ...(source ? { source } : {}), ...(desk ? { desk } : {}) });
+    }
+    return out;
+  }
+  const sync = (cookie: string, visits: unknown) => api('PUT', '/sync/visits', cookie, { visits });
+  const syncItem = (externalId: string, name: string, institution: string) => ({
+    externalId,
+    guest: { name, institution },
+    purpose: 'Rapat',
+    hostId: 'kabag-umum',
+    status: 'accepted',
+  });
+
+  it('a visit synced in from the desk application is checked once, when it arrives; a non-match is silent', async () => {
+    const desk = await loginAs('receptionist');
+    const deskName = (await api('GET', '/auth/me', desk)).json().username;
+    const from = seq();
+    const batch = [
+      syncItem('wl-sync-1', 'Budi Santoso', 'PT Maju Jaya'),
+      syncItem('wl-sync-2', 'Sinta Dewi', 'PT Maju Jaya'),
+    ];
+    const res = await sync(desk, batch);
+    expect(res.statusCode, res.body).toBe(200);
+    const [hit, miss] = res.json().results;
+    expect(hit).toMatchObject({ externalId: 'wl-sync-1', status: 200, watchlist: true });
+    expect(miss.watchlist).toBeUndefined();
+    expect(res.body).not.toMatch(/Mengancam|Diperbarui|reason/);
+    expect(await matchesSince(from)).toEqual([
+      { visitId: hit.visitId, by: ['name'], source: 'sync', desk: deskName },
+    ]);
+    // The same batch again is the same visits: nothing new to check, nothing journaled again.
+    const again = seq();
+    const repeat = await sync(desk, batch);
+    expect(repeat.statusCode, repeat.body).toBe(200);
+    expect(repeat.json().results[0].watchlist).toBeUndefined();
+    expect(await matchesSince(again)).toEqual([]);
+  });
+
+  it("a group's members are each checked at the group's arrival; the others are silent", async () => {
+    const desk = await loginAs('receptionist');
+    const from = seq();
+    const res = await post(desk, '/groups', {
+      leader: { name: 'Sinta Dewi' },
+      members: [{ name: 'Rina Wati' }, { name: 'Drs. Budi Santosa' }, { name: 'Agus Salim' }],
+      institution: 'PT Maju Jaya',
+      purpose: 'Audiensi',
+      hostId: 'kabag-umum',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const visits = res.json().visits as Array<{ id: string; guestName: string; watchlist?: boolean }>;
+    expect(visits.filter((v) => v.watchlist).map((v) => v.guestName)).toEqual(['Drs. Budi Santosa']);
+    const flagged = visits.find((v) => v.watchlist)!;
+    expect(await matchesSince(from)).toMatchObject([{ visitId: flagged.id, by: ['name'], source: 'group' }]);
+  });
+
+  it('the document handed in as collateral is checked at badge issue; another document is silent', async () => {
+    const ktp = '3578014107900001';
+    const security = await loginAs('security');
+    const added = await post(
+      security,
+      '/watchlist',
+      entry({
+        name: 'Rahmat Hidayat',
+        institution: 'PT Sentosa',
+        documentNumber: ktp,
+        validUntil: t.clock.now + 30 * DAY,
+      }),
+    );
+    expect(added.statusCode, added.body).toBe(201);
+    const desk = await loginAs('receptionist');
+    const admin = await loginAs('admin');
+    /** A visit that matches nothing at its arrival, brought to accepted. */
+    const accepted = async (name: string) => {
+      const res = await post(desk, '/visits', arrival(name, 'Dinas Perhubungan'));
+      expect(res.json().watchlist).toBeUndefined();
+      const id = res.json().id as string;
+      expect((await post(security, `/visits/${id}/screening`, { passed: true })).statusCode).toBe(200);
+      expect((await post(desk, `/visits/${id}/guestbook`, {})).statusCode).toBe(200);
+      expect(
+        (await post(admin, `/visits/${id}/decision`, { outcome: 'accepted', rooms: [] })).statusCode,
+      ).toBe(200);
+      return id;
+    };
+    const freeBadge = async () =>
+      ((await api('GET', '/badges', admin)).json() as Array<{ label: string; status: string }>).find(
+        (b) => b.status === 'available',
+      )!.label;
+
+    const other = await accepted('Yusuf Maulana');
+    const quiet = seq();
+    const plain = await post(desk, `/visits/${other}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type: 'sim', number: '1234-5678-9012' },
+    });
+    expect(plain.statusCode, plain.body).toBe(200);
+    expect(plain.json().watchlist).toBeUndefined();
+    expect(await matchesSince(quiet)).toEqual([]);
+
+    const id = await accepted('Hendra Gunawan');
+    const from = seq();
+    const res = await post(desk, `/visits/${id}/badge`, {
+      badge: await freeBadge(),
+      collateral: { type: 'ktp', number: ktp },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ state: 'badged', watchlist: true });
+    expect(res.body).not.toContain(ktp);
+    expect(await matchesSince(from)).toMatchObject([{ visitId: id, by: ['document'], source: 'collateral' }]);
   });
 });

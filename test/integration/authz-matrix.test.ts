@@ -449,6 +449,7 @@ const MQTT_POLICY = `
   topic                                        none  wrong-pw  ctl-101   ctl-102  fac        ha
   pintu/status                                 --    --        --        --       -R         -R
   pintu/events                                 --    --        --        --       -R         -R
+  pintu/alerts                                 --    --        --        --       -R         --
   pintu/lockdown                               --    --        --        --       -R         -R
   pintu/doors/ruang-101/state                  --    --        --        --       -R         -R
   pintu/doors/ruang-101/set                    --    --        --        --       PR         -R
@@ -472,6 +473,7 @@ const MQTT_POLICY = `
 const CONTRACT_KINDS = [
   'status',
   'events',
+  'alerts',
   'lockdown',
   'door.state',
   'door.set',

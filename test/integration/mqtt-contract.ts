@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { MqttLock } from '../../src/mqtt/rooms.js';
 import {
+  AlertPayload,
   assertValid,
   DoorSetPayload,
   DoorStatePayload,
@@ -472,6 +473,71 @@ export function contractSuite(setup: BrokerSetup): void {
         expect(ha.on('pintu/events').some((e) => JSON.parse(e).reason === 'unknown_badge')).toBe(true),
       );
       expect(ha.messages.filter((m) => m.topic.includes('/tap'))).toEqual([]);
+    });
+
+    it('alerts a watchlist match on pintu/alerts to facilities only: QoS 1, not retained, no name, reason or document', async () => {
+      const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
+      const desk = 'meja-1';
+      const nik = '3578014107900001';
+      const { watchlist, visits } = g.gateway;
+      const entry = await watchlist.add(
+        {
+          name: 'Budi Santoso',
+          institution: 'PT Maju Jaya',
+          documentNumber: nik,
+          reason: 'Mengancam petugas loket',
+          validUntil: g.clock.now + 30 * 86_400_000,
+        },
+        actor,
+      );
+      const fac = await as('fac', ['pintu/alerts', 'pintu/events'], { qos: 2 });
+      const qos: number[] = [];
+      fac.client.on('message', (topic, _payload, packet) => topic === 'pintu/alerts' && qos.push(packet.qos));
+      const ha = await as('ha', ['pintu/alerts', 'pintu/events']);
+      if (embedded) expect(ha.refused).toEqual(['pintu/alerts']);
+      // The arrival as POST /visits makes it: the visit, then the check (here by the document).
+      const v = await visits.arrive(
+        { guest: { name: 'B. Santoso', institution: 'CV Lain' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+        actor,
+      );
+      expect(await watchlist.screen(v, { source: 'arrival', desk }, nik)).toHaveLength(1);
+      // A guest who matches nothing is silent.
+      const other = await visits.arrive(
+        {
+          guest: { name: 'Sinta Dewi', institution: 'PT Maju Jaya' },
+          purpose: 'Rapat',
+          hostId: 'kabag-umum',
+        },
+        actor,
+      );
+      expect(await watchlist.screen(other, { source: 'arrival', desk }, '3578014107900002')).toEqual([]);
+      // The sentinel: a later event on pintu/events (the same session, in journal order), which
+      // both receive; an alert let through to Home Assistant would be there before it.
+      g.gateway.access.simulate('pintu-utama-in', 'nfc', 'DEADBEEF');
+      const denied = (c: typeof fac) =>
+        c.on('pintu/events').some((e) => JSON.parse(e).type === 'access.denied');
+      await until(() => expect(denied(fac) && denied(ha)).toBe(true));
+      const alerts = fac.messages.filter((m) => m.topic === 'pintu/alerts');
+      expect(alerts).toHaveLength(1);
+      const alert = JSON.parse(alerts[0]!.payload);
+      assertValid(AlertPayload, alert);
+      expect(alert).toMatchObject({
+        kind: 'watchlist',
+        visitId: v.id,
+        source: 'arrival',
+        desk: 'meja-1',
+        matches: [{ entryId: entry.id, by: 'document' }],
+      });
+      expect(alerts[0]!.retain).toBe(false);
+      expect(qos).toEqual([1]);
+      expect(alerts[0]!.payload).not.toMatch(/Budi|Santoso|Mengancam|reason|documentKey/);
+      expect(alerts[0]!.payload).not.toContain(nik);
+      expect(alerts[0]!.payload).not.toContain(other.id);
+      expect(ha.messages.filter((m) => m.topic === 'pintu/alerts')).toEqual([]);
+      // Nothing retained: a client that subscribes now gets no alert.
+      const late = await as('fac', ['pintu/alerts', 'pintu/status']);
+      await until(() => expect(late.on('pintu/status')).toEqual(['online']));
+      expect(late.on('pintu/alerts')).toEqual([]);
     });
 
     it('refuses a retained door command: nothing unlocks', async () => {

@@ -260,3 +260,59 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
     await until(async () => expect(await entries('door.locked')).toHaveLength(1));
   });
 });
+
+labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['mosquitto'], () => {
+  let broker: Mosquitto | undefined;
+  let g: MqttGateway | undefined;
+  const clients: Collected[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.end().catch(() => undefined);
+    await g?.close();
+    g = undefined;
+    await broker?.stop();
+  });
+
+  it('refuses the alert (MQTT 5 PUBACK 0x87), and the events behind it still go out', async () => {
+    const old = acl.replace(/^topic write pintu\/alerts\n/m, '');
+    expect(old).not.toBe(acl);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl: old, shipped: true });
+    g = await gatewayOnMosquitto(broker);
+    const gw = g;
+    const fac = await client(broker.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      protocolVersion: 5,
+      subscribe: ['pintu/events', 'pintu/alerts'],
+    });
+    clients.push(fac);
+    const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
+    await gw.gateway.watchlist.add(
+      {
+        name: 'Budi Santoso',
+        institution: 'PT Maju Jaya',
+        reason: 'Uji',
+        validUntil: gw.clock.now + 86_400_000,
+      },
+      actor,
+    );
+    const v = await gw.gateway.visits.arrive(
+      {
+        guest: { name: 'Budi Santoso', institution: 'PT Maju Jaya' },
+        purpose: 'Rapat',
+        hostId: 'kabag-umum',
+      },
+      actor,
+    );
+    expect(await gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' })).toHaveLength(1);
+    // The event journaled after the match: before the fix, the refused alert stayed at the head
+    // of the outbox and nothing behind it was published again.
+    gw.gateway.access.simulate('pintu-utama-in', 'nfc', 'DEADBEEF');
+    await until(() =>
+      expect(fac.on('pintu/events').some((e) => JSON.parse(e).type === 'access.denied')).toBe(true),
+    );
+    expect(fac.on('pintu/alerts')).toEqual([]);
+    await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: true, backlog: 0 }));
+    const refused = await gw.gateway.core.metrics.mqtt.alertsRefused.get();
+    expect(refused.values[0]?.value).toBe(1);
+  });
+});

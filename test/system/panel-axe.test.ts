@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/types.js';
 import { haveChromium, type PanelLab, startPanelLab } from '../support/browser.js';
+import { MONDAY_9AM } from '../support/gateway.js';
 
 const ok = haveChromium();
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -45,6 +46,7 @@ const VIEWS: Record<Role, ReadonlyArray<readonly [string, string]>> = {
     ['doors', 'Pintu'],
     ['people', 'Orang di dalam'],
     ['recap', 'Rekap bulanan'],
+    ['watchlist', 'Daftar perhatian'],
     ['admin', 'Administrasi'],
   ],
   receptionist: [
@@ -57,6 +59,7 @@ const VIEWS: Record<Role, ReadonlyArray<readonly [string, string]>> = {
     ['desk', 'Kunjungan hari ini'],
     ['doors', 'Pintu'],
     ['people', 'Orang di dalam'],
+    ['watchlist', 'Daftar perhatian'],
   ],
   host: [['host', 'Kunjungan untuk Anda']],
   facilities: [
@@ -103,6 +106,14 @@ describe.skipIf(!ok)(
       await visit('Tamu Diterima', 3);
       await visit('Tamu Berkunjung', 4, 'TAMU-02');
       await visit('Tamu Selesai', 5, 'TAMU-03');
+      // The watchlist view with an entry and an alert to audit (the arrival that matches it).
+      await api('POST', '/watchlist', {
+        name: 'Tamu Perhatian',
+        institution: 'Dinas Perhubungan',
+        reason: 'Uji aksesibilitas',
+        validUntil: MONDAY_9AM + 30 * 86_400_000,
+      });
+      await visit('Tamu Perhatian', 0);
     }, 60_000);
     afterAll(async () => {
       if (found.length)

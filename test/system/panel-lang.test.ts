@@ -112,6 +112,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
       ['doors', 'Pintu'],
       ['people', 'Orang di dalam'],
       ['recap', 'Rekap bulanan'],
+      ['watchlist', 'Daftar perhatian'],
       ['admin', 'Administrasi'],
     ] as const) {
       await admin.goto(`${lab.url}/#/${view}`);
@@ -134,6 +135,7 @@ describe.skipIf(!ok)(`web panel: one language${ok ? '' : ' [skipped: no /usr/bin
       doors: [],
       people: [],
       recap: [],
+      watchlist: [],
       admin: [],
     });
   }, 90_000);

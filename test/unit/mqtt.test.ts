@@ -48,6 +48,7 @@ describe('topics', () => {
     expect(topics.parse('pintu/events')).toEqual({ kind: 'events' });
     expect(topics.parse('pintu/visitors/inside')).toEqual({ kind: 'visitors.inside' });
     expect(topics.parse('pintu/visitors/inside/list')).toEqual({ kind: 'visitors.list' });
+    expect(topics.parse('pintu/alerts')).toEqual({ kind: 'alerts' });
     expect(topics.parse('pintu/doors/a-1/set')).toEqual({ kind: 'door.set', door: 'a-1' });
     expect(topics.parse('pintu/doors/*/set')).toEqual({ kind: 'door.set', door: '*' });
     expect(topics.parse('pintu/doors/a-1/ha/set')).toEqual({ kind: 'door.ha_set', door: 'a-1' });

@@ -1,5 +1,6 @@
 // The Node-RED example flow (firmware-config/node-red/pintu-facilities.json, issue 15): a
-// facilities dashboard from pintu/events, the doors' states and the inside count. Node-RED
+// facilities dashboard from pintu/events, the doors' states and the inside count, and the
+// watchlist alerts (pintu/alerts) for security's officer. Node-RED
 // itself is not installed here; what is checked is what would break it against this gateway:
 // the flow's wiring, that the facilities login may subscribe to every topic it reads (the
 // broker's own ACL) under a client id bound to that login, and that its function nodes turn
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Acl } from '../../src/mqtt/acl.js';
 import { clientIdBound } from '../../src/mqtt/broker.js';
-import { assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
+import { AlertPayload, assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
 import { Topics } from '../../src/mqtt/topics.js';
 
 interface FlowNode {
@@ -53,6 +54,7 @@ describe('Node-RED example flow', () => {
     const acl = new Acl(new Topics('pintu'));
     const inputs = flow.filter((n) => n.type === 'mqtt in');
     expect(inputs.map((n) => n.topic).sort()).toEqual([
+      'pintu/alerts',
       'pintu/doors/+/state',
       'pintu/events',
       'pintu/visitors/inside',
@@ -95,6 +97,24 @@ describe('Node-RED example flow', () => {
     assertValid(EventPayload, forced);
     const out = run(node, { topic: 'pintu/events', payload: forced }) as Array<{ payload: string } | null>;
     expect(out[1]!.payload).toContain('alarm forced_open');
+  });
+
+  it("writes a watchlist alert as one line for security's officer: where, how, which desk", () => {
+    const node = byId.get('pintu-alerts-line')!;
+    const alert = {
+      seq: 40,
+      at: Date.UTC(2026, 10, 30, 2, 24, 0),
+      kind: 'watchlist',
+      visitId: 'v-123',
+      source: 'collateral',
+      desk: 'meja-1',
+      matches: [{ entryId: 'e-1', by: 'document' }],
+    };
+    assertValid(AlertPayload, alert);
+    const out = run(node, { topic: 'pintu/alerts', payload: alert }) as { payload: string };
+    expect(out.payload).toBe(
+      '09.24.00 · DAFTAR PERHATIAN · kunjungan v-123 · dokumen jaminan · cocok: dokumen · meja meja-1',
+    );
   });
 
   it("names a door's state from its retained payload", () => {

@@ -12,7 +12,7 @@ import type { Principal } from '../../service/accounts.js';
 import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
 import * as S from '../schemas.js';
-import { visitBody } from './visits.js';
+import { deskOf, visitBody } from './visits.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
 const BOOK: Role[] = ['admin', 'receptionist', 'host'];
@@ -127,8 +127,10 @@ export async function appointmentRoutes(app: FastifyInstance, { gateway }: { gat
       },
     },
     async (req, reply) => {
-      const v = await appointments.arrive(req.params.code, principalOf(req).actor, req.body.phone);
-      const flagged = (await gateway.watchlist.screen(v)).length > 0;
+      const p = principalOf(req);
+      const v = await appointments.arrive(req.params.code, p.actor, req.body.phone);
+      const where = { source: 'appointment', desk: deskOf(gateway, p) } as const;
+      const flagged = (await gateway.watchlist.screen(v, where)).length > 0;
       return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );

@@ -2,6 +2,7 @@
 // one decision, badges bound one after another (each desk tap to the next person), and the whole
 // group's checkout. Each person stays a visit of their own under /visits (screening, guest book,
 // a member's own checkout).
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { closedNow } from '../../domain/access.js';
@@ -11,7 +12,7 @@ import type { Gateway } from '../../service/gateway.js';
 import { principalOf } from '../auth.js';
 import type { DeskWaits } from '../desk-wait.js';
 import * as S from '../schemas.js';
-import { reaches, visitBody } from './visits.js';
+import { collateralFlag, deskOf, reaches, visitBody } from './visits.js';
 
 const DESK: Role[] = ['admin', 'receptionist'];
 const READ: Role[] = ['admin', 'receptionist', 'security', 'host'];
@@ -54,8 +55,23 @@ export async function groupRoutes(
       },
     },
     async (req, reply) => {
-      const r = await groups.arrive(req.body, principalOf(req).actor);
-      return reply.code(201).send(body(r.groupId, r.visits));
+      const p = principalOf(req);
+      const desk = deskOf(gateway, p);
+      const r = await groups.arrive(req.body, p.actor);
+      // Each person as at the desk (the group's institution, each name): one flag per person.
+      // One person's check is up to ~10 ms at watchlist.maxEntries (1000) on a desktop CPU, and
+      // nothing here waits on I/O: the event loop is let go between persons, so that a tap is
+      // decided between two of them rather than after the whole group.
+      const flagged = new Set<string>();
+      for (const v of r.visits) {
+        if ((await gateway.watchlist.screen(v, { source: 'group', desk })).length > 0) flagged.add(v.id);
+        await yieldToLoop();
+      }
+      const answer = body(r.groupId, r.visits);
+      return reply.code(201).send({
+        ...answer,
+        visits: answer.visits.map((v) => (flagged.has(v.id) ? { ...v, watchlist: true } : v)),
+      });
     },
   );
 
@@ -138,8 +154,14 @@ export async function groupRoutes(
         { badge, ...(req.body.collateral ? { collateral: req.body.collateral } : {}) },
         principalOf(req).actor,
       );
+      const flagged = await collateralFlag(
+        gateway,
+        badged,
+        req.body.collateral?.number,
+        deskOf(gateway, principalOf(req)),
+      );
       const closed = closedNow(gateway.core.state, badged, now());
-      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
+      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };
     },
   );
 

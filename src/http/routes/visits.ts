@@ -45,6 +45,31 @@ export function reaches(gateway: Gateway, p: Principal, v: Visit): boolean {
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 
+/**
+ * Who recorded a step, as security's watchlist alert names the desk: the login's user name, or
+ * a token's name (a desk application), never an opaque id when a name is known.
+ */
+export function deskOf(gateway: Gateway, p: Principal): string {
+  if (p.username) return p.username;
+  if (p.actor.kind === 'token') return gateway.core.state.tokens.get(p.actor.id)?.name ?? p.actor.id;
+  return p.actor.id;
+}
+
+/**
+ * The watchlist check of the identity document handed in as collateral at badge issue (SOP
+ * step 5a): `{ watchlist: true }` for the answer when its number matched an entry.
+ */
+export async function collateralFlag(
+  gateway: Gateway,
+  visit: Visit,
+  documentNumber: string | undefined,
+  desk: string,
+): Promise<{ watchlist?: true }> {
+  if (!documentNumber) return {};
+  const matches = await gateway.watchlist.screenCollateral(visit, documentNumber, desk);
+  return matches.length > 0 ? { watchlist: true } : {};
+}
+
 export async function visitRoutes(
   app: FastifyInstance,
   { gateway, deskWaits }: { gateway: Gateway; deskWaits: DeskWaits },
@@ -91,7 +116,8 @@ export async function visitRoutes(
         },
         actor(req),
       );
-      const flagged = (await gateway.watchlist.screen(v, documentNumber)).length > 0;
+      const where = { source: 'arrival', desk: deskOf(gateway, principalOf(req)) } as const;
+      const flagged = (await gateway.watchlist.screen(v, where, documentNumber)).length > 0;
       return reply.code(201).send({ ...visitBody(v, now()), ...(flagged ? { watchlist: true } : {}) });
     },
   );
@@ -286,9 +312,15 @@ export async function visitRoutes(
         { badge, collateral: req.body.collateral },
         actor(req),
       );
+      const flagged = await collateralFlag(
+        gateway,
+        badged,
+        req.body.collateral?.number,
+        deskOf(gateway, principalOf(req)),
+      );
       // A badge that opens nothing now (after office hours) says so, or the guest finds out at the door.
       const closed = closedNow(gateway.core.state, badged, now());
-      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}) };
+      return { ...visitBody(badged, now()), ...(closed ? { closedNow: closed } : {}), ...flagged };
     },
   );
 
@@ -370,7 +402,10 @@ export async function visitRoutes(
       },
     },
     async (req, reply) => {
-      const results = (await visits.sync(req.body.visits, actor(req))).map(
+      const desk = deskOf(gateway, principalOf(req));
+      const check = async (v: Visit) =>
+        (await gateway.watchlist.screen(v, { source: 'sync', desk })).length > 0;
+      const results = (await visits.sync(req.body.visits, actor(req), check)).map(
         ({ error, state, visitId, accessCode, ...r }) => ({
           ...r,
           status: error ? statusOf(error) : 200,
