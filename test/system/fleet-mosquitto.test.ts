@@ -221,6 +221,20 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
       expect(tap(d, reader, uid), `${d} ${reader}`).toMatchObject({ granted: false, reason: 'checked_out' });
   });
 
+  it('a lockdown at the desk holds at every door gateway, and its release opens them again', async () => {
+    const { uid } = await deskVisit([]);
+    await desk.gateway.access.setLockdown('*', true, STAFF);
+    await caughtUp('pintu-a');
+    await caughtUp('pintu-b');
+    expect(tap('pintu-a', 'pintu-a-in', uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    expect(tap('pintu-b', 'pintu-b-in', uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    await desk.gateway.access.setLockdown('*', false, STAFF);
+    await caughtUp('pintu-a');
+    await caughtUp('pintu-b');
+    expect(tap('pintu-a', 'pintu-a-in', uid)).toMatchObject({ granted: true });
+    expect(tap('pintu-b', 'pintu-b-in', uid)).toMatchObject({ granted: true });
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-a's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
