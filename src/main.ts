@@ -173,7 +173,7 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     version: VERSION,
     mqttContract: mqttContractDocuments(),
     ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
-    ...(fleet?.desk ? { fleetDesk: fleet.desk } : {}),
+    ...(fleet ? { fleet } : {}),
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });
   log.info(

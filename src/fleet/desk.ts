@@ -22,7 +22,7 @@ import {
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
-import { deskTopics, type FleetEventPayload, isFleetEvent } from './topics.js';
+import { deskTopics, isFleetEvent, isFleetStatus } from './topics.js';
 
 /** Journal entries that may change what a door gateway needs. */
 const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released'] as const;
@@ -38,10 +38,14 @@ export interface PeerStatus {
   id: string;
   /** The seq of the last message the broker took for it. */
   lastSentSeq: number;
-  /** Its access events received, the last one's seq in its journal and time. */
+  /** The seq it said it has applied up to, and when (its last word of any kind). */
+  appliedSeq?: number;
+  lastHeardAt?: number;
+  /** lastSentSeq - appliedSeq: what the broker holds for it or it has yet to apply (0: none). */
+  lag?: number;
+  /** Its access events received, the last one's seq in its journal. */
   events: number;
   lastEventSeq?: number;
-  lastEventAt?: number;
 }
 
 interface Saved {
@@ -54,7 +58,7 @@ export class FleetDesk {
   private cursor = 0;
   private readonly prev = new Map<string, number>();
   private readonly peers: Peer[];
-  private readonly events = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq'>>();
+  private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -239,25 +243,29 @@ export class FleetDesk {
   private onEvent(topic: string, raw: Buffer): void {
     const id = this.topics.gatewayOf(topic);
     const peer = this.peers.find((p) => p.id === id);
-    const event = peer ? unseal(raw, peer.key) : undefined;
-    if (!peer || !isFleetEvent(event) || event.gateway !== peer.id) {
-      this.log.warn({ topic }, 'fleet: an event that is not signed by its gateway was refused');
+    const m = peer ? unseal(raw, peer.key) : undefined;
+    const ok = (isFleetEvent(m) || isFleetStatus(m)) && m.gateway === peer?.id;
+    if (!peer || !ok) {
+      this.log.warn({ topic }, 'fleet: a message not signed by its gateway was refused');
       return;
     }
-    this.record(peer.id, event);
-  }
-
-  private record(id: string, e: FleetEventPayload): void {
-    const s = this.events.get(id) ?? { events: 0 };
-    this.events.set(id, { events: s.events + 1, lastEventSeq: e.seq, lastEventAt: e.at });
+    const s = this.heard.get(peer.id) ?? { events: 0 };
+    if (isFleetStatus(m)) this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt: Date.now() });
+    else
+      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt: Date.now() });
   }
 
   status(): PeerStatus[] {
-    return this.peers.map((p) => ({
-      id: p.id,
-      lastSentSeq: this.prev.get(p.id) ?? 0,
-      ...(this.events.get(p.id) ?? { events: 0 }),
-    }));
+    return this.peers.map((p) => {
+      const sent = this.prev.get(p.id) ?? 0;
+      const h = this.heard.get(p.id) ?? { events: 0 };
+      return {
+        id: p.id,
+        lastSentSeq: sent,
+        ...h,
+        ...(h.appliedSeq !== undefined ? { lag: Math.max(0, sent - h.appliedSeq) } : {}),
+      };
+    });
   }
 
   get connected(): boolean {

@@ -24,7 +24,7 @@ import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
-import { doorTopics, type FleetEventPayload, isFleetPayload } from './topics.js';
+import { doorTopics, type FleetEventPayload, type FleetStatusPayload, isFleetPayload } from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
 const DESK: Actor = { kind: 'device', id: 'fleet-desk', role: 'security' };
@@ -44,8 +44,10 @@ export interface DoorFleetStatus {
   gatewayId: string;
   connected: boolean;
   lastSeq: number;
-  /** The highest seq the desk was seen to have sent (its head): lag = highestSeen - lastSeq. */
+  /** The highest seq the desk was seen to have sent (its head). */
   highestSeen: number;
+  /** highestSeen - lastSeq: sent and not applied yet, in the desk journal's seq (0: caught up). */
+  lag: number;
   applied: number;
   duplicates: number;
   refused: number;
@@ -174,6 +176,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private async advance(seq: number): Promise<void> {
     this.lastSeq = seq;
     await writeFileAtomic(this.file, JSON.stringify({ lastSeq: seq }));
+    const status: FleetStatusPayload = {
+      v: 1,
+      gateway: this.fleet.gatewayId,
+      kind: 'status',
+      lastSeq: seq,
+      at: Date.now(),
+    };
+    if (!this.stopped) this.client?.publish(this.topics.events, seal(status, this.key), { qos: 1 });
   }
 
   private async applyBody(p: FleetPayload): Promise<void> {
@@ -224,7 +234,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     if (target.status !== 'badged' || !target.badge) return undefined;
     for (const b of this.gateway.core.state.badges.values()) {
       if (badgeUidHash(b.uid) !== target.badge.uidHash) continue;
-      if (b.status === 'available') return b.id;
+      if (b.status === 'available' || b.visitId === target.id) return b.id;
       this.log.warn({ badge: b.label, status: b.status }, "fleet: the desk's badge is not available here");
       return undefined;
     }
@@ -323,6 +333,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       connected: this.client?.connected ?? false,
       lastSeq: this.lastSeq,
       highestSeen: this.highestSeen,
+      lag: Math.max(0, this.highestSeen - this.lastSeq),
       ...this.counts,
     };
   }

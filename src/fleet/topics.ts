@@ -34,6 +34,15 @@ export interface FleetEventPayload {
   payload: unknown;
 }
 
+/** A door gateway's progress, sent after each message or snapshot it applied: the desk's lag figure. */
+export interface FleetStatusPayload {
+  v: 1;
+  gateway: string;
+  kind: 'status';
+  lastSeq: number;
+  at: number;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
@@ -46,6 +55,17 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
     isSeq(v.seq) &&
     typeof v.at === 'number' &&
     typeof v.type === 'string'
+  );
+}
+
+export function isFleetStatus(v: unknown): v is FleetStatusPayload {
+  return (
+    isObj(v) &&
+    v.v === 1 &&
+    v.kind === 'status' &&
+    typeof v.gateway === 'string' &&
+    isSeq(v.lastSeq) &&
+    typeof v.at === 'number'
   );
 }
 

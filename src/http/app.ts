@@ -13,7 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
-import type { FleetDesk } from '../fleet/desk.js';
+import type { Fleet } from '../fleet/index.js';
 import type { Gateway } from '../service/gateway.js';
 import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
@@ -49,8 +49,8 @@ export interface HttpOptions {
   health?: { mqtt?: () => unknown };
   /** The MQTT contract's AsyncAPI document and JSON Schemas, served beside /docs. */
   mqttContract?: ContractDocuments;
-  /** The fleet's desk (fleet.role desk): its snapshot route for the door gateways. */
-  fleetDesk?: FleetDesk;
+  /** This gateway's part in a fleet: its status route; on a desk, the door gateways' snapshots. */
+  fleet?: Fleet;
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -170,7 +170,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway, streams });
-      if (opts.fleetDesk) await api.register(fleetRoutes, { desk: opts.fleetDesk });
+      if (opts.fleet) await api.register(fleetRoutes, { fleet: opts.fleet });
       await api.register(panelRoutes, {
         gateway: opts.gateway,
         settings,

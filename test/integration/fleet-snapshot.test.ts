@@ -43,7 +43,7 @@ describe('GET /api/v1/fleet/snapshot', () => {
       snapshotTimeoutMs: 10_000,
     };
     desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
-    app = await buildHttp({ gateway: t.gateway, logger: log, fleetDesk: desk });
+    app = await buildHttp({ gateway: t.gateway, logger: log, fleet: { desk, stop: () => desk.stop() } });
   });
   afterAll(async () => {
     await app.close();
@@ -59,6 +59,10 @@ describe('GET /api/v1/fleet/snapshot', () => {
       url: '/api/v1/fleet/snapshot',
       ...(header !== undefined ? { headers: { 'x-pintu-fleet': header } } : {}),
     });
+
+  it('keeps the fleet status behind a login', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/fleet/status' })).statusCode).toBe(401);
+  });
 
   it('refuses without proof, a gateway it does not know, another key, a request out of time', async () => {
     const now = Date.now();

@@ -18,6 +18,7 @@ import type { Config, FleetConfig } from '../../src/config/schema.js';
 import type { Decision } from '../../src/domain/types.js';
 import { publicKeyText, seal } from '../../src/fleet/envelope.js';
 import { type Fleet, startFleet } from '../../src/fleet/index.js';
+import { fleetStatusText } from '../../src/fleet/status-text.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
 import { buildHttp } from '../../src/http/app.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
@@ -115,7 +116,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
       fleet: undefined as unknown as Fleet,
     };
     desk.fleet = await startFleet(desk.gateway, fleetOf(desk), log);
-    deskHttp = await buildHttp({ gateway: desk.gateway, logger: log, fleetDesk: desk.fleet.desk! });
+    deskHttp = await buildHttp({ gateway: desk.gateway, logger: log, fleet: desk.fleet });
     const deskUrl = await deskHttp.listen({ host: '127.0.0.1', port: 0 });
     for (const d of DOORS) {
       const room = d === 'pintu-a' ? 'ruang-a' : 'ruang-b';
@@ -235,6 +236,22 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(tap('pintu-b', 'pintu-b-in', uid)).toMatchObject({ granted: true });
   });
 
+  it("the desk hears each door gateway's progress and its taps (fleet status)", async () => {
+    const { uid } = await deskVisit([]);
+    await caughtUp('pintu-a');
+    const fleet = desk.fleet.desk!;
+    const sent = () => fleet.status().find((g) => g.id === 'pintu-a')!;
+    await until(() =>
+      expect(sent()).toMatchObject({ appliedSeq: door('pintu-a').fleet.door!.lastSeq, lag: 0 }),
+    );
+    const before = sent().events;
+    tap('pintu-a', 'pintu-a-in', uid);
+    await until(() => expect(sent().events).toBe(before + 1));
+    expect(fleetStatusText({ role: 'desk', connected: true, gateways: fleet.status() })).toMatch(
+      /pintu-a: sent up to seq \d+, applied \d+ \(lag 0\), last heard/,
+    );
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-a's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
@@ -318,7 +335,12 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await m.fleet.stop();
     await desk.gateway.visits.checkout(visitId, { badgeReturned: true, documentReturned: true }, STAFF);
     const next = await deskVisit([]);
-    // The session (and what the broker kept in it) is gone: a clean connection with its client id.
+    // The desk has handed all of it to the broker (into the session about to be lost)...
+    const head = desk.gateway.core.state.journalSeq;
+    await until(() =>
+      expect(desk.fleet.desk!.status().find((g) => g.id === 'pintu-b')?.lastSentSeq).toBe(head),
+    );
+    // ...and the session is gone: a clean connection with its client id.
     const wipe = await mqtt.connectAsync(broker.url, {
       username: 'pintu-b',
       password: PASSWORD,
