@@ -24,6 +24,9 @@ import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
 import { deskTopics, isFleetEvent, isFleetStatus } from './topics.js';
 
+/** The entries that end a visit (or its last step after its end). */
+const END_TYPES: readonly string[] = ['visit.checked_out', 'visit.cancelled', 'visit.document_returned'];
+
 /** Journal entries that may change what a door gateway needs. */
 const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released'] as const;
 
@@ -190,6 +193,11 @@ export class FleetDesk {
     }
     if (!entry.type.startsWith('visit.')) return undefined;
     const visitId = (entry.payload as { visitId: string }).visitId;
+    const state = this.gateway.core.state;
+    // A visit long gone (archived: the desk catching up after a long broker outage) is sent
+    // once, as ended, for the entry that ended it; its earlier steps would say the same again.
+    if (!state.visits.has(visitId) && !state.closedRecently(visitId) && !END_TYPES.includes(entry.type))
+      return undefined;
     const visit = this.visitFor(visitId, peer);
     return visit ? { kind: 'visit', visit } : undefined;
   }
