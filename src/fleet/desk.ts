@@ -166,7 +166,9 @@ export class FleetDesk {
       const payload: FleetPayload = { v: 1, gateway: peer.id, seq: entry.seq, prev, at: Date.now(), ...body };
       const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
       await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
-      // The head after the message: a gateway that sees it above what it has knows it missed one.
+      // The head after the message, retained: a gateway that (re)subscribes and finds it above
+      // what it has knows it missed one. QoS 0: it is not queued in an away gateway's session
+      // beside every message (the broker keeps only the last, retained), halving what it holds.
       const head: FleetPayload = {
         v: 1,
         gateway: peer.id,
@@ -175,7 +177,7 @@ export class FleetDesk {
         at: payload.at,
         kind: 'head',
       };
-      await client.publishAsync(this.topics.head(peer.id), seal(head, this.key), { qos: 1, retain: true });
+      await client.publishAsync(this.topics.head(peer.id), seal(head, this.key), { qos: 0, retain: true });
       this.prev.set(peer.id, entry.seq);
     }
   }

@@ -112,7 +112,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     // The PUBACK goes once the message is applied and lastSeq saved: a gateway that stops
     // midway gets it again from the broker (a duplicate then, or applied now).
     client.handleMessage = (packet, done) => {
-      this.enqueue(() => this.onMessage(packet.topic, Buffer.from(packet.payload))).then(
+      this.enqueue(() => this.onMessage(packet.topic, Buffer.from(packet.payload), packet.retain)).then(
         () => done(),
         (err: unknown) => {
           this.log.error({ err, topic: packet.topic }, 'fleet: a message could not be applied');
@@ -134,7 +134,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return next;
   }
 
-  private async onMessage(topic: string, raw: Buffer): Promise<void> {
+  private async onMessage(topic: string, raw: Buffer, retained: boolean): Promise<void> {
     const p = unseal(raw, this.deskKey);
     if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId || p.kind === 'snapshot') {
       this.counts.refused++;
@@ -145,11 +145,16 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       this.emit('refused', topic);
       return;
     }
-    this.highestSeen = Math.max(this.highestSeen, p.seq);
     if (p.kind === 'head') {
+      // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
+      // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
+      // ask for a snapshot nothing needs.
+      if (!retained) return;
+      this.highestSeen = Math.max(this.highestSeen, p.seq);
       if (p.seq > this.lastSeq) this.requestSnapshot();
       return;
     }
+    this.highestSeen = Math.max(this.highestSeen, p.seq);
     const verdict = seqVerdict(this.lastSeq, p);
     if (verdict === 'duplicate') {
       this.counts.duplicates++;
