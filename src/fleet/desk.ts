@@ -65,6 +65,8 @@ export class FleetDesk {
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** No fleet-desk.json: this desk has never sent anything (startFromHere). */
+  private fresh = false;
   private readonly file: string;
   private readonly topics: ReturnType<typeof deskTopics>;
 
@@ -92,6 +94,7 @@ export class FleetDesk {
       for (const [id, seq] of Object.entries(saved.prev)) this.prev.set(id, seq);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.fresh = true;
     }
     this.gateway.core.bus.on('entry', this.onEntry);
     const b = this.fleet.broker;
@@ -109,10 +112,41 @@ export class FleetDesk {
       client.subscribe(this.topics.events, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, "fleet: subscribing to the gateways' events failed");
       });
-      this.pump();
+      if (this.fresh) void this.startFromHere();
+      else this.pump();
     });
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
     client.on('message', (topic, payload) => this.onEvent(topic, payload));
+  }
+
+  /**
+   * The first start of a desk (no fleet-desk.json) on a journal with a history: its past is not
+   * sent message by message. The head of every gateway is set at the journal's seq instead, so
+   * each door gateway finds it above what it has and takes one snapshot of what is open now.
+   */
+  private async startFromHere(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const seq = this.gateway.core.state.journalSeq;
+    try {
+      for (const peer of this.peers) await this.publishHead(client, peer.id, seq);
+    } catch (err) {
+      this.log.warn({ err }, 'fleet: the first heads did not go out; tried again at the next connection');
+      return;
+    }
+    this.cursor = seq;
+    for (const peer of this.peers) this.prev.set(peer.id, seq);
+    await this.save();
+    this.fresh = false;
+    this.pump();
+  }
+
+  private publishHead(client: MqttClient, id: string, seq: number): Promise<unknown> {
+    // Retained, so that a gateway that (re)subscribes and finds it above what it has knows it
+    // missed one. QoS 0: it is not queued in an away gateway's session beside every message
+    // (the broker keeps only the last, retained), halving what the broker holds for it.
+    const head: FleetPayload = { v: 1, gateway: id, seq, prev: seq, at: Date.now(), kind: 'head' };
+    return client.publishAsync(this.topics.head(id), seal(head, this.key), { qos: 0, retain: true });
   }
 
   private readonly onEntry = (entry: JournalEntry): void => {
@@ -121,6 +155,7 @@ export class FleetDesk {
 
   /** Publish what the journal holds past the cursor; one pump at a time, run again if woken meanwhile. */
   pump(): void {
+    if (this.fresh) return;
     if (this.pumping) {
       this.again = true;
       return;
@@ -150,36 +185,42 @@ export class FleetDesk {
       // Journaled but not yet in live state (a transaction between its write and its apply): the
       // message is built from live state, so it waits for the bus's entry event that follows.
       if (entry.seq > this.gateway.core.state.journalSeq) return;
-      await this.send(entry);
+      const sent = await this.send(entry);
       this.cursor = entry.seq;
-      await this.save();
+      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
+      if (sent) await this.save();
     }
   }
 
-  private async send(entry: JournalEntry): Promise<void> {
+  /**
+   * Whether anything was sent. The gateways' messages of one entry go out together; each
+   * gateway's next message waits for this one's PUBACK (the next entry), so its order holds.
+   */
+  private async send(entry: JournalEntry): Promise<boolean> {
     const client = this.client;
-    if (!client) return;
-    for (const peer of this.peers) {
+    if (!client) return false;
+    const out = this.peers.flatMap((peer) => {
       const body = this.bodyFor(entry, peer);
-      if (!body) continue;
-      const prev = this.prev.get(peer.id) ?? 0;
-      const payload: FleetPayload = { v: 1, gateway: peer.id, seq: entry.seq, prev, at: Date.now(), ...body };
-      const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
-      await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
-      // The head after the message, retained: a gateway that (re)subscribes and finds it above
-      // what it has knows it missed one. QoS 0: it is not queued in an away gateway's session
-      // beside every message (the broker keeps only the last, retained), halving what it holds.
-      const head: FleetPayload = {
-        v: 1,
-        gateway: peer.id,
-        seq: entry.seq,
-        prev: entry.seq,
-        at: payload.at,
-        kind: 'head',
-      };
-      await client.publishAsync(this.topics.head(peer.id), seal(head, this.key), { qos: 0, retain: true });
-      this.prev.set(peer.id, entry.seq);
-    }
+      return body ? [{ peer, body }] : [];
+    });
+    await Promise.all(
+      out.map(async ({ peer, body }) => {
+        const prev = this.prev.get(peer.id) ?? 0;
+        const payload: FleetPayload = {
+          v: 1,
+          gateway: peer.id,
+          seq: entry.seq,
+          prev,
+          at: Date.now(),
+          ...body,
+        };
+        const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
+        await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
+        await this.publishHead(client, peer.id, entry.seq);
+        this.prev.set(peer.id, entry.seq);
+      }),
+    );
+    return out.length > 0;
   }
 
   private save(): Promise<void> {

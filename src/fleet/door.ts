@@ -178,9 +178,10 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.emit('applied', p.seq);
   }
 
+  /** Saved, then in force: lastSeq never says more than a restart would find. */
   private async advance(seq: number): Promise<void> {
-    this.lastSeq = seq;
     await writeFileAtomic(this.file, JSON.stringify({ lastSeq: seq }));
+    this.lastSeq = seq;
     const status: FleetStatusPayload = {
       v: 1,
       gateway: this.fleet.gatewayId,

@@ -100,6 +100,8 @@ export async function startFleetSite(opts: {
   brokerUrl: string;
   doors: number;
   log?: Logger;
+  /** Done at the desk before its fleet part starts (a desk that joins a fleet with a history). */
+  beforeFleet?: (desk: Gateway) => Promise<void>;
 }): Promise<FleetSite> {
   const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
   const ids = Array.from({ length: opts.doors }, (_, i) => `pintu-${i + 1}`);
@@ -133,6 +135,7 @@ export async function startFleetSite(opts: {
     },
     log,
   );
+  await opts.beforeFleet?.(deskBase.gateway);
   const desk = withFleet(deskBase, await startFleet(deskBase.gateway, deskBase.config.fleet!, log), log);
   const http: FastifyInstance = await buildHttp({ gateway: desk.gateway, logger: log, fleet: desk.fleet });
   const deskUrl = await http.listen({ host: '127.0.0.1', port: 0 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seal } from '../../src/fleet/envelope.js';
 import { fleetStatusText } from '../../src/fleet/status-text.js';
 import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
+import { badgedVisit } from '../support/gateway.js';
 import { labSuite } from '../support/lab.js';
 import { Mosquitto, until } from '../support/mqtt.js';
 
@@ -168,8 +169,9 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
     await m.resumeFleet();
     await site.caughtUp(B);
+    // (Whether the queued revocation or a snapshot got there first: the retained head, read at
+    // the subscription, may pass the queue still being delivered. Either closes it.)
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
-    expect(m.fleet.door!.status().snapshots).toBe(0);
   });
 
   it('... and when the broker lost them: the head shows the gap, a snapshot closes it', async () => {
@@ -196,5 +198,43 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.caughtUp(B);
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
     expect(site.tap(B, `${B}-in`, next.uid)).toMatchObject({ granted: true });
+  });
+  it('a desk that joins a fleet with visits open sends them as one snapshot, not its history', async () => {
+    let uid = '';
+    // A broker of its own: the same logins and client ids as the site above would take over
+    // its sessions.
+    const own = await Mosquitto.start({
+      users: [DESK_ID, A].map((username) => ({ username, password: FLEET_PASSWORD })),
+      acl: fleetAcl(),
+    });
+    // The door gateway's session is there already (it joined first): whatever the desk sends
+    // now waits in it, so its history, were it sent, would be applied message by message.
+    const early = await mqtt.connectAsync(own.url, {
+      username: A,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${A}`,
+      clean: false,
+    });
+    await early.subscribeAsync(
+      ['grants', 'revocations', 'head'].map((t) => `pintu/fleet/${A}/${t}`),
+      { qos: 1 },
+    );
+    await early.endAsync();
+    const joined = await startFleetSite({
+      brokerUrl: own.url,
+      doors: 1,
+      beforeFleet: async (g) => {
+        const v = await badgedVisit(g, { badge: 'TAMU-05', rooms: ['ruang-1'] });
+        uid = g.core.state.badges.get(v.badgeId!)!.uid;
+      },
+    });
+    try {
+      await joined.caughtUp(A);
+      expect(joined.tap(A, 'ruang-1-in', uid)).toMatchObject({ granted: true });
+      expect(joined.door(A).fleet.door!.status()).toMatchObject({ snapshots: 1, applied: 0 });
+    } finally {
+      await joined.close();
+      await own.stop();
+    }
   });
 });
