@@ -1265,6 +1265,13 @@ const FleetSchema = Section(
       description:
         "desk: how far a door gateway's snapshot request time may be from the desk's clock (a replayed request is refused after it).",
     }),
+    snapshotsPerMinute: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 30,
+      description:
+        "desk: snapshot requests one client address may make per minute (429 above): the route takes no login, a door gateway's key is its credential.",
+    }),
     snapshotTimeoutMs: Type.Integer({
       minimum: 500,
       maximum: 120_000,

@@ -9,6 +9,7 @@ import { FleetDoor } from './door.js';
 import { openFleetKey, publicKeyText } from './envelope.js';
 
 export interface Fleet {
+  config: FleetConfig;
   desk?: FleetDesk;
   door?: FleetDoor;
   stop(): Promise<void>;
@@ -26,8 +27,8 @@ export async function startFleet(gateway: Gateway, fleet: FleetConfig, log: Logg
   );
   if (fleet.role === 'desk') {
     const desk = await FleetDesk.start(gateway, fleet, key, log);
-    return { desk, stop: () => desk.stop() };
+    return { config: fleet, desk, stop: () => desk.stop() };
   }
   const door = await FleetDoor.start(gateway, fleet, key, log);
-  return { door, stop: () => door.stop() };
+  return { config: fleet, door, stop: () => door.stop() };
 }

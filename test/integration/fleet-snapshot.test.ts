@@ -40,10 +40,15 @@ describe('GET /api/v1/fleet/snapshot', () => {
       broker: { url: `mqtt://127.0.0.1:${await freePort()}` },
       gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
       snapshotSkewSeconds: 120,
+      snapshotsPerMinute: 12,
       snapshotTimeoutMs: 10_000,
     };
     desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
-    app = await buildHttp({ gateway: t.gateway, logger: log, fleet: { desk, stop: () => desk.stop() } });
+    app = await buildHttp({
+      gateway: t.gateway,
+      logger: log,
+      fleet: { config: fleet, desk, stop: () => desk.stop() },
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -53,10 +58,11 @@ describe('GET /api/v1/fleet/snapshot', () => {
 
   const proof = (id: string, at: number, key = doorKey) =>
     `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
-  const get = (header?: string) =>
+  const get = (header?: string, remoteAddress = '127.0.0.1') =>
     app.inject({
       method: 'GET',
       url: '/api/v1/fleet/snapshot',
+      remoteAddress,
       ...(header !== undefined ? { headers: { 'x-pintu-fleet': header } } : {}),
     });
 
@@ -102,5 +108,11 @@ describe('GET /api/v1/fleet/snapshot', () => {
         },
       ],
     });
+  });
+
+  it('answers one address fleet.snapshotsPerMinute times a minute, then 429', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 13; i++) codes.push((await get(proof('samping', Date.now()), '10.0.0.9')).statusCode);
+    expect(codes).toEqual([...Array(12).fill(200), 429]);
   });
 });

@@ -17,13 +17,21 @@ export async function fleetRoutes(app: FastifyInstance, opts: { fleet: Fleet }):
         : { role: 'door', ...door?.status() },
   );
   if (!desk) return;
-  app.get('/fleet/snapshot', { config: { roles: 'public' }, schema: { hide: true } }, async (req, reply) => {
-    const header = req.headers['x-pintu-fleet'];
-    const body = typeof header === 'string' ? desk.snapshot(header) : undefined;
-    if (!body)
-      return reply
-        .code(401)
-        .send({ error: 'unauthorized', message: 'x-pintu-fleet does not prove a door gateway of this desk' });
-    return reply.type('application/json').send(body);
-  });
+  const rateLimit = { max: opts.fleet.config.snapshotsPerMinute, timeWindow: 60_000 };
+  app.get(
+    '/fleet/snapshot',
+    { config: { roles: 'public', rateLimit }, schema: { hide: true } },
+    async (req, reply) => {
+      const header = req.headers['x-pintu-fleet'];
+      const body = typeof header === 'string' ? desk.snapshot(header) : undefined;
+      if (!body)
+        return reply
+          .code(401)
+          .send({
+            error: 'unauthorized',
+            message: 'x-pintu-fleet does not prove a door gateway of this desk',
+          });
+      return reply.type('application/json').send(body);
+    },
+  );
 }
