@@ -1265,6 +1265,13 @@ const FleetSchema = Section(
       description:
         "desk: how far a door gateway's snapshot request time may be from the desk's clock (a replayed request is refused after it).",
     }),
+    eventsBacklogMax: Type.Integer({
+      minimum: 10,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        "door: access events kept for the desk while the broker is away (beyond it the oldest are dropped from the fleet; this gateway's journal keeps them).",
+    }),
     snapshotsPerMinute: Type.Integer({
       minimum: 1,
       maximum: 10_000,

@@ -21,6 +21,7 @@ import {
   seqVerdict,
 } from '../domain/fleet.js';
 import type { Actor } from '../domain/types.js';
+import { Outbox } from '../mqtt/outbox.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
@@ -53,6 +54,10 @@ export interface DoorFleetStatus {
   refused: number;
   gaps: number;
   snapshots: number;
+  /** Access events waiting for the broker, sent to the desk, dropped (over fleet.eventsBacklogMax). */
+  eventBacklog: number;
+  eventsSent: number;
+  eventsDropped: number;
 }
 
 export class FleetDoor extends EventEmitter<DoorFleetEvents> {
@@ -60,6 +65,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   lastSeq = 0;
   private highestSeen = 0;
   private readonly counts = { applied: 0, duplicates: 0, refused: 0, gaps: 0, snapshots: 0 };
+  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0 };
+  private events: Outbox | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotting: Promise<void> | undefined;
   private snapshotAgain = false;
@@ -97,6 +104,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    this.events = this.eventOutbox();
+    await this.events.open();
     this.gateway.core.bus.on('entry', this.onEntry);
     const b = this.fleet.broker;
     const client = mqtt.connect(b.url, {
@@ -124,7 +133,9 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, 'fleet: subscribing to the desk failed');
       });
+      this.events?.linkUp();
     });
+    client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
   }
 
@@ -318,19 +329,44 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.emit('snapshot', p.seq);
   }
 
-  /** This gateway's access events, to the desk (QoS 1; queued by the client while away). */
+  /**
+   * This gateway's access events, to the desk: from its journal, in order, each after the
+   * previous one's PUBACK, the cursor in fleet-events.json (the MQTT service's outbox), so that
+   * neither a broker outage nor a restart of this gateway loses one.
+   */
+  private eventOutbox(): Outbox {
+    const figures = this.eventFigures;
+    return new Outbox({
+      journal: this.gateway.core.journal,
+      file: join(this.gateway.config.dataDir, 'fleet-events.json'),
+      max: this.fleet.eventsBacklogMax,
+      types: ['access.granted', 'access.denied'],
+      publish: async (entry) => {
+        const event: FleetEventPayload = {
+          v: 1,
+          gateway: this.fleet.gatewayId,
+          kind: 'event',
+          seq: entry.seq,
+          at: entry.at,
+          type: entry.type,
+          payload: entry.payload,
+        };
+        const client = this.client;
+        if (!client?.connected) throw new Error('the broker is away');
+        await client.publishAsync(this.topics.events, seal(event, this.key), { qos: 1 });
+      },
+      metrics: {
+        backlog: { set: (n) => (figures.eventBacklog = n) },
+        backlogMax: { set: () => undefined },
+        eventsDropped: { inc: (n = 1) => (figures.eventsDropped += n) },
+        eventsPublished: { inc: (n = 1) => (figures.eventsSent += n) },
+      },
+      log: this.log,
+    });
+  }
+
   private readonly onEntry = (entry: JournalEntry): void => {
-    if (entry.type !== 'access.granted' && entry.type !== 'access.denied') return;
-    const event: FleetEventPayload = {
-      v: 1,
-      gateway: this.fleet.gatewayId,
-      kind: 'event',
-      seq: entry.seq,
-      at: entry.at,
-      type: entry.type,
-      payload: entry.payload,
-    };
-    this.client?.publish(this.topics.events, seal(event, this.key), { qos: 1 });
+    this.events?.offer(entry);
   };
 
   status(): DoorFleetStatus {
@@ -341,12 +377,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       highestSeen: this.highestSeen,
       lag: Math.max(0, this.highestSeen - this.lastSeq),
       ...this.counts,
+      ...this.eventFigures,
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.gateway.core.bus.off('entry', this.onEntry);
+    await this.events?.close();
     await this.client?.endAsync();
     await this.snapshotting;
     await this.queue;

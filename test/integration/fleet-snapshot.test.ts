@@ -41,6 +41,7 @@ describe('GET /api/v1/fleet/snapshot', () => {
       gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
       snapshotSkewSeconds: 120,
       snapshotsPerMinute: 12,
+      eventsBacklogMax: 10_000,
       snapshotTimeoutMs: 10_000,
     };
     desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);

@@ -98,6 +98,24 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("a door gateway's taps while its fleet part was down reach the desk once it is back", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    const heard = () => site.desk.fleet.desk!.status().find((g) => g.id === A)!.events;
+    const m = site.door(A);
+    const sent = m.fleet.door!.status().eventsSent;
+    await until(() => expect(heard()).toBe(sent));
+    await m.fleet.stop();
+    // Decided and journaled there all the same; nothing of the fleet is running to send them.
+    for (let i = 0; i < 3; i++) {
+      const out = m.gateway.access.simulate(`${A}-in`, 'nfc', uid);
+      if (out.kind === 'door') await out.recorded;
+    }
+    await m.resumeFleet();
+    await until(() => expect(heard()).toBe(sent + 3));
+    await site.checkout(visitId);
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
