@@ -25,12 +25,10 @@ export async function fleetRoutes(app: FastifyInstance, opts: { fleet: Fleet }):
       const header = req.headers['x-pintu-fleet'];
       const body = typeof header === 'string' ? desk.snapshot(header) : undefined;
       if (!body)
-        return reply
-          .code(401)
-          .send({
-            error: 'unauthorized',
-            message: 'x-pintu-fleet does not prove a door gateway of this desk',
-          });
+        return reply.code(401).send({
+          error: 'unauthorized',
+          message: 'x-pintu-fleet does not prove a door gateway of this desk',
+        });
       return reply.type('application/json').send(body);
     },
   );
