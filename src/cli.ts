@@ -14,6 +14,9 @@ import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
+import { openFleetKey, publicKeyText } from './fleet/envelope.js';
+import { fleetKeyFile } from './fleet/index.js';
+import { fleetStatusText } from './fleet/status-text.js';
 import {
   openKeyFiles,
   readKeyFiles,
@@ -76,6 +79,11 @@ Usage: pintu <command> [options]          (every command takes --config FILE)
                                          a different key there is only replaced with --force
                                          (passphrase: PINTU_KEYS_PASSPHRASE, else asked on the
                                          terminal, else the first line of stdin)
+  fleet key                              this gateway's fleet public key (made if absent), for the
+                                         other gateways' configuration (README "Fleet")
+  fleet status                           the running gateway's fleet: on a desk each door gateway's
+                                         last seq sent and applied, lag and last word; on a door
+                                         gateway its own
   config check                           validate the configuration and print the source
   config reference                       the configuration keys as a Markdown table
 
@@ -569,6 +577,19 @@ async function main(argv: string[]): Promise<void> {
           ? `restored ${written.join(', ')} into ${join(resolve(config.dataDir), 'keys')}\n`
           : 'the keys of the backup are there already: nothing to restore\n',
       );
+      return;
+    }
+    case 'fleet key': {
+      if (!config.fleet) throw new Error('no fleet section in the configuration: this gateway stands alone');
+      const file = fleetKeyFile({ config }, config.fleet);
+      if (!config.fleet.keyFile) requireDataDir(config);
+      process.stdout.write(`${publicKeyText(await openFleetKey(file))}\n`);
+      return;
+    }
+    case 'fleet status': {
+      if (!(await runningPid(config)))
+        throw new Error('no gateway runs on this data folder: start it with `pintu start`');
+      process.stdout.write(fleetStatusText(await api(config, 'GET', '/fleet/status')));
       return;
     }
     case 'config check':

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/schema.js';
+import type { Fleet } from './fleet/index.js';
 import { createDrivers } from './hardware/drivers.js';
 import { createRoomHub } from './mqtt/rooms.js';
 import type { MqttService } from './mqtt/service.js';
@@ -27,6 +28,8 @@ export const VERSION: string = (
 
 export interface Running {
   gateway: Gateway;
+  /** The gateway's part in a fleet (README "Fleet"); absent without a fleet section. */
+  fleet?: Fleet;
   /** The broker (embedded) or the connection to one (external); absent when mqtt.mode is off. */
   mqtt?: MqttService;
   http: FastifyInstance;
@@ -146,6 +149,17 @@ export async function startGateway(config: Config, log = createLogger(config)): 
       throw err;
     }
   }
+  let fleet: Fleet | undefined;
+  if (config.fleet) {
+    try {
+      const { startFleet } = await import('./fleet/index.js');
+      fleet = await startFleet(gateway, config.fleet, log);
+    } catch (err) {
+      await gateway.close();
+      await mqtt?.stop();
+      throw err;
+    }
+  }
   await issueCliToken(gateway, config);
   const [{ buildHttp }, { mqttContractDocuments }] = await Promise.all([
     import('./http/app.js'),
@@ -159,6 +173,7 @@ export async function startGateway(config: Config, log = createLogger(config)): 
     version: VERSION,
     mqttContract: mqttContractDocuments(),
     ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
+    ...(fleet ? { fleet } : {}),
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });
   log.info(
@@ -172,12 +187,15 @@ export async function startGateway(config: Config, log = createLogger(config)): 
   return {
     gateway,
     ...(mqtt ? { mqtt } : {}),
+    ...(fleet ? { fleet } : {}),
     http,
     url: address,
     stop() {
       stopping ??= (async () => {
         const notified = systemd.stopping('stopping: doors to their safe state, journal flush');
         await http.close();
+        // Before the gateway: they write through its journal.
+        await fleet?.stop();
         await gateway.close();
         // After the gateway: the room locks' last commands go out, then events, offline status.
         await mqtt?.stop();

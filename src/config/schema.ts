@@ -13,11 +13,18 @@ import {
   DEFAULT_PURPOSES,
   DEFAULT_READERS,
 } from './defaults.js';
-import { HEX_BYTES_PATTERN, HHMM_PATTERN, SLUG_PATTERN, TOPIC_PATTERN } from './patterns.js';
+import {
+  ED25519_PUBLIC_KEY_PATTERN,
+  HEX_BYTES_PATTERN,
+  HHMM_PATTERN,
+  SLUG_PATTERN,
+  TOPIC_PATTERN,
+} from './patterns.js';
 
 // ---------------------------------------------------------------- building blocks
 
 export {
+  ED25519_PUBLIC_KEY_PATTERN,
   HEX_BYTES_PATTERN,
   HHMM_PATTERN,
   PATTERN_HINTS,
@@ -1192,6 +1199,111 @@ const SurveySchema = Section(
 
 // ---------------------------------------------------------------- the whole
 
+export const FLEET_ROLES = ['desk', 'door'] as const;
+
+const PublicKey = (description: string) => Type.String({ pattern: ED25519_PUBLIC_KEY_PATTERN, description });
+
+/** Several entrances (issue 17, README "Fleet"): absent, the gateway stands alone. */
+const FleetSchema = Section(
+  {
+    role: StringEnum(FLEET_ROLES, {
+      description:
+        'desk: visits are made and decided here and sent to the door gateways; door: this gateway takes visits from the desk.',
+    }),
+    gatewayId: Slug(
+      'This gateway in the fleet: its topics (<baseTopic>/<id>/...), its broker login (default) and client id pintu-fleet-<id>.',
+    ),
+    baseTopic: Type.String({
+      pattern: TOPIC_PATTERN,
+      default: 'pintu/fleet',
+      description:
+        "Prefix of the fleet's topics (<baseTopic>/<gatewayId>/grants, .../revocations, .../head, .../events).",
+    }),
+    keyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "This gateway's Ed25519 private key (PKCS#8 PEM, mode 0600); default <dataDir>/fleet.key, made at the first start. `pintu fleet key` prints its public key.",
+      }),
+    ),
+    broker: Section(
+      {
+        url: Type.String({
+          pattern: '^(mqtts?|wss?|tcp|ssl)://',
+          description: 'The broker (or the local node of a bridged broker or cluster) the fleet meets on.',
+        }),
+        username: Type.Optional(
+          Type.String({ minLength: 1, description: 'User name at the broker (default: fleet.gatewayId).' }),
+        ),
+        password: Type.Optional(Type.String({ description: 'Password at the broker.' })),
+      },
+      "The fleet's broker: a connection of its own, whatever mqtt.* says.",
+      false,
+    ),
+    desk: Type.Optional(
+      Section(
+        {
+          url: Type.String({
+            pattern: '^https?://',
+            description: "door: the desk's HTTP address, for snapshots (e.g. http://desk.lan:8080).",
+          }),
+          publicKey: PublicKey(
+            "door: the desk's public key (pinned: a message signed by any other key is refused).",
+          ),
+        },
+        'door: the desk this gateway takes visits from.',
+        false,
+      ),
+    ),
+    gateways: Type.Array(
+      Type.Object(
+        {
+          id: Slug("A door gateway's fleet.gatewayId."),
+          publicKey: PublicKey(
+            'Its public key (`pintu fleet key` on that gateway): its snapshot requests and events are checked with it.',
+          ),
+          rooms: Type.Array(Type.String({ pattern: SLUG_PATTERN }), {
+            default: [],
+            uniqueItems: true,
+            description: "The room doors it drives: a visit's room grants are sent to it narrowed to these.",
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'desk: the door gateways of the fleet.' },
+    ),
+    snapshotSkewSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 120,
+      description:
+        "desk: how far a door gateway's snapshot request time may be from the desk's clock (a replayed request is refused after it).",
+    }),
+    eventsBacklogMax: Type.Integer({
+      minimum: 10,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        "door: access events kept for the desk while the broker is away (beyond it the oldest are dropped from the fleet; this gateway's journal keeps them).",
+    }),
+    snapshotsPerMinute: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 30,
+      description:
+        "desk: snapshot requests one client address may make per minute (429 above): the route takes no login, a door gateway's key is its credential.",
+    }),
+    snapshotTimeoutMs: Type.Integer({
+      minimum: 500,
+      maximum: 120_000,
+      default: 10_000,
+      description: 'door: how long a snapshot request may take before it is tried again (with backoff).',
+    }),
+  },
+  'Several entrances: one desk, door gateways, on an MQTT broker (README "Fleet"). Absent: this gateway stands alone.',
+  false,
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
@@ -1238,6 +1350,7 @@ export const ConfigSchema = Type.Object(
     visits: VisitsSchema,
     survey: SurveySchema,
     watchlist: WatchlistSchema,
+    fleet: Type.Optional(FleetSchema),
     admin: Section(
       {
         username: Type.String({
@@ -1262,6 +1375,7 @@ export type HostSeed = Static<typeof HostSeedSchema>;
 export type PurposeConfig = Static<typeof PurposeSchema>;
 export type OfficeHoursConfig = Config['access']['officeHours'];
 export type LogLevel = Config['log']['level'];
+export type FleetConfig = NonNullable<Config['fleet']>;
 export type MqttMode = Config['mqtt']['mode'];
 export type GuestNameMode = Config['display']['guestName'];
 export type GpioConfig = Config['gpio'];

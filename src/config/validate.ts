@@ -422,7 +422,40 @@ function crossCheck(cfg: Obj, defaulted: ReadonlySet<string>): ConfigProblem[] {
     });
   });
 
+  if (isObj(cfg.fleet)) checkFleet(cfg.fleet, out);
+
   return out;
+}
+
+/** A desk lists door gateways and has no desk; a door gateway names its desk and lists none. */
+function checkFleet(fleet: Obj, out: ConfigProblem[]): void {
+  const role = str(fleet.role);
+  const gateways = list(fleet.gateways);
+  if (role === 'door') {
+    if (!isObj(fleet.desk))
+      out.push({
+        path: 'fleet.desk',
+        message: 'a door gateway (fleet.role: door) needs its desk: url and publicKey',
+      });
+    if (gateways.length > 0)
+      out.push({
+        path: 'fleet.gateways',
+        message: 'only the desk (fleet.role: desk) lists the door gateways',
+      });
+  }
+  if (role === 'desk' && fleet.desk !== undefined)
+    out.push({
+      path: 'fleet.desk',
+      message: 'the desk (fleet.role: desk) takes visits from nobody: remove fleet.desk',
+    });
+  checkUnique(gateways, 'fleet.gateways', 'id', 'gateway id', out);
+  gateways.forEach((g, i) => {
+    if (isObj(g) && str(g.id) !== undefined && str(g.id) === str(fleet.gatewayId))
+      out.push({
+        path: `fleet.gateways[${i}].id`,
+        message: `"${str(g.id)}" is the desk itself (fleet.gatewayId)`,
+      });
+  });
 }
 
 /** The areas doors lead between (domain/areas.ts), once each door and area is well formed. */

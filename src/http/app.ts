@@ -13,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
+import type { Fleet } from '../fleet/index.js';
 import type { Gateway } from '../service/gateway.js';
 import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
@@ -26,6 +27,7 @@ import { type ContractDocuments, contractRoutes } from './routes/contracts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { doorRoutes } from './routes/doors.js';
 import { eventRoutes } from './routes/events.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { panelRoutes } from './routes/panel.js';
@@ -47,6 +49,8 @@ export interface HttpOptions {
   health?: { mqtt?: () => unknown };
   /** The MQTT contract's AsyncAPI document and JSON Schemas, served beside /docs. */
   mqttContract?: ContractDocuments;
+  /** This gateway's part in a fleet: its status route; on a desk, the door gateways' snapshots. */
+  fleet?: Fleet;
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -166,6 +170,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       await api.register(doorRoutes, { gateway: opts.gateway, deskWaits });
       await api.register(directoryRoutes, { gateway: opts.gateway });
       await api.register(eventRoutes, { gateway: opts.gateway, streams });
+      if (opts.fleet) await api.register(fleetRoutes, { fleet: opts.fleet });
       await api.register(panelRoutes, {
         gateway: opts.gateway,
         settings,

@@ -8,13 +8,20 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
-import type { Metrics } from '../service/metrics.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 
 /** What the outbox needs of the journal. */
 export interface JournalSource {
   readonly lastSeq: number;
   read(options: { fromSeq?: number; types?: readonly string[] }): AsyncIterable<JournalEntry>;
+}
+
+/** What the outbox counts: the MQTT service's Prometheus metrics, or a fleet gateway's own figures. */
+export interface OutboxMeters {
+  backlog: { set(value: number): void };
+  backlogMax: { set(value: number): void };
+  eventsDropped: { inc(value?: number): void };
+  eventsPublished: { inc(value?: number): void };
 }
 
 export interface OutboxOptions {
@@ -25,7 +32,7 @@ export interface OutboxOptions {
   /** Entry types that are events (the rest is skipped). */
   types: readonly string[];
   publish(entry: JournalEntry): Promise<void>;
-  metrics: Metrics['mqtt'];
+  metrics: OutboxMeters;
   log: Logger;
 }
 

@@ -772,6 +772,8 @@ describe('describeConfig', () => {
     for (const d of docs) {
       if (d.key.includes('[]') || d.default === undefined) continue;
       if (typeof d.default === 'object' && !Array.isArray(d.default)) continue; // a section: {}
+      // An optional section absent by default (fleet): its keys' defaults apply once it is set.
+      if (d.key.startsWith('fleet.')) continue;
       const v = d.key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
       // lists of objects are filled in further by their items' defaults
       if (Array.isArray(d.default) && typeof d.default[0] === 'object')
@@ -816,5 +818,61 @@ hosts: []
       'readers[1].driver.type: "sim" reads only UIDs, but door "lobby" has credential "secure": only pcsc readers authenticate badges (set doors[].credential to "uid" or "secure-or-uid", or use a pcsc reader)',
     ]);
     expect(problems(site('strong', '{ type: sim }'))[0]).toMatch(/^doors\[0\]\.credential/);
+  });
+});
+
+describe('fleet (issue 17)', () => {
+  const KEY = 'A'.repeat(43);
+  const fleet = (body: string) => `${SITE}mqtt: { mode: off }\nfleet:\n${body}`;
+  it('is absent by default: the gateway stands alone', () => {
+    expect(loadConfig({ env: {} }).config.fleet).toBeUndefined();
+  });
+  it('takes a desk with its door gateways, defaults filled in', () => {
+    const { config } = load(
+      fleet(
+        `  role: desk\n  gatewayId: meja\n  broker: { url: "mqtt://127.0.0.1:1883" }\n  gateways:\n    - { id: samping, publicKey: ${KEY}, rooms: [r1] }\n`,
+      ),
+    );
+    expect(config.fleet).toMatchObject({
+      role: 'desk',
+      gatewayId: 'meja',
+      baseTopic: 'pintu/fleet',
+      snapshotSkewSeconds: 120,
+      gateways: [{ id: 'samping', publicKey: KEY, rooms: ['r1'] }],
+    });
+  });
+  it('takes a door gateway with its desk', () => {
+    const { config } = load(
+      fleet(
+        `  role: door\n  gatewayId: samping\n  broker: { url: "mqtt://127.0.0.1:1883" }\n  desk: { url: "http://127.0.0.1:8080", publicKey: ${KEY} }\n`,
+      ),
+    );
+    expect(config.fleet?.desk?.publicKey).toBe(KEY);
+  });
+  it('refuses a door gateway without its desk, and a desk with one, naming the key', () => {
+    expect(
+      problems(fleet('  role: door\n  gatewayId: samping\n  broker: { url: "mqtt://127.0.0.1:1883" }\n')),
+    ).toEqual(['fleet.desk: a door gateway (fleet.role: door) needs its desk: url and publicKey']);
+    expect(
+      problems(
+        fleet(
+          `  role: desk\n  gatewayId: meja\n  broker: { url: "mqtt://127.0.0.1:1883" }\n  desk: { url: "http://x", publicKey: ${KEY} }\n  gateways:\n    - { id: meja, publicKey: ${KEY} }\n    - { id: meja, publicKey: ${KEY} }\n`,
+        ),
+      ),
+    ).toEqual([
+      'fleet.desk: the desk (fleet.role: desk) takes visits from nobody: remove fleet.desk',
+      'fleet.gateways[1].id: duplicate gateway id "meja" (also fleet.gateways[0])',
+      'fleet.gateways[0].id: "meja" is the desk itself (fleet.gatewayId)',
+      'fleet.gateways[1].id: "meja" is the desk itself (fleet.gatewayId)',
+    ]);
+  });
+  it('refuses a public key that is not one, naming the key', () => {
+    const out = problems(
+      fleet(
+        '  role: door\n  gatewayId: samping\n  broker: { url: "mqtt://127.0.0.1:1883" }\n  desk: { url: "http://127.0.0.1:8080", publicKey: "abc" }\n',
+      ),
+    );
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^fleet\.desk\.publicKey: .*Ed25519 public key/);
   });
 });

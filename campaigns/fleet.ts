@@ -1,0 +1,183 @@
+// Fleet propagation (issue 17): a desk and N door gateways (10 by default) on one private
+// Mosquitto, in this process (test/support/fleet.ts: each gateway with its own data folder,
+// journal, key and login; not separate processes yet). Measured, per door gateway, from the desk's
+// journal having an entry (its bus event) to the door gateway having applied it (its `applied`
+// event: in its journal, lastSeq saved):
+//   - grant: a visit badged at the desk (the badge_issued entry);
+//   - revoke: its checkout; lockdown: the desk's fleet-wide lockdown, and its release;
+//   - catch-up: one door gateway away while visits come and go, then back, its session kept by
+//     the broker, or lost (a snapshot): from its fleet part's start to lastSeq at the desk's head,
+//     and every visit that ended meanwhile refused there afterwards.
+//
+//   npm run campaign:fleet -- [--doors 10] [--visits 100] [--away 100]
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { fmt, load, summarise } from '../bench/lib/util.js';
+import type { JournalEntry } from '../src/domain/events.js';
+import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../test/support/fleet.js';
+import { Mosquitto } from '../test/support/mqtt.js';
+
+const STAFF = { kind: 'user' as const, id: 'campaign', role: 'admin' as const };
+const GOAL_MS = 1000;
+const CATCH_UP_GOAL_MS = 10_000;
+
+const { values } = parseArgs({
+  options: {
+    doors: { type: 'string', default: '10' },
+    visits: { type: 'string', default: '100' },
+    away: { type: 'string', default: '100' },
+  },
+});
+const N = Number(values.doors);
+const VISITS = Number(values.visits);
+const AWAY = Number(values.away);
+
+/** When each desk entry was durable, and when each door gateway applied each seq. */
+class Clocks {
+  readonly entryAt = new Map<number, number>();
+  readonly appliedAt = new Map<string, Array<[seq: number, at: number]>>();
+
+  constructor(private readonly site: FleetSite) {
+    site.desk.gateway.core.bus.on('entry', (e: JournalEntry) => this.entryAt.set(e.seq, performance.now()));
+    for (const id of site.doors.keys()) this.watch(id);
+  }
+
+  /** (Again after a door gateway's fleet part was started anew.) */
+  watch(id: string): void {
+    const list = this.appliedAt.get(id) ?? [];
+    this.appliedAt.set(id, list);
+    const door = this.site.door(id).fleet.door;
+    const at = (seq: number) => list.push([seq, performance.now()]);
+    door?.on('applied', at);
+    door?.on('snapshot', at);
+  }
+
+  /** Every door gateway's delay for the entry `seq`: the first seq at or past it it applied. */
+  async delays(seq: number, ids: readonly string[]): Promise<number[]> {
+    for (const id of ids) await this.site.caughtUp(id, 30_000);
+    const from = this.entryAt.get(seq);
+    if (from === undefined) throw new Error(`no bus event for seq ${seq}`);
+    return ids.map((id) => {
+      const hit = this.appliedAt.get(id)?.find(([s]) => s >= seq);
+      if (!hit) throw new Error(`${id} never applied seq ${seq}`);
+      return hit[1] - from;
+    });
+  }
+}
+
+function line(what: string, samples: number[], goal = GOAL_MS): string[] {
+  const s = summarise(samples);
+  return [
+    what,
+    String(s.n),
+    fmt.ms(s.median, 1),
+    fmt.ms(s.p99, 1),
+    fmt.ms(s.max, 1),
+    s.p99 < goal ? 'yes' : '**no**',
+  ];
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `fleet campaign: ${N} door gateways, ${VISITS} visits, ${AWAY} while one is away; load ${load().text}\n`,
+  );
+  const ids = Array.from({ length: N }, (_, i) => `pintu-${i + 1}`);
+  const broker = await Mosquitto.start({
+    users: [DESK_ID, ...ids].map((username) => ({ username, password: FLEET_PASSWORD })),
+    acl: fleetAcl(),
+  });
+  const site = await startFleetSite({ brokerUrl: broker.url, doors: N });
+  const clocks = new Clocks(site);
+  const rows: string[][] = [];
+  try {
+    const grant: number[] = [];
+    const revoke: number[] = [];
+    for (let k = 0; k < VISITS; k++) {
+      const { visitId, uid } = await site.deskVisit([`ruang-${(k % N) + 1}`]);
+      grant.push(...(await clocks.delays(site.desk.gateway.core.state.journalSeq, ids)));
+      const where = ids[k % N]!;
+      if (!site.tap(where, `${where}-in`, uid).granted) throw new Error(`visit ${k} refused at ${where}`);
+      await site.checkout(visitId);
+      revoke.push(...(await clocks.delays(site.desk.gateway.core.state.journalSeq, ids)));
+      const after = site.tap(where, `${where}-in`, uid);
+      if (after.granted) throw new Error(`visit ${k} still opens ${where} after its checkout`);
+    }
+    rows.push(
+      line('grant (badged at the desk → applied)', grant),
+      line('revoke (checkout → applied)', revoke),
+    );
+
+    const lockdown: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      await site.desk.gateway.access.setLockdown('*', true, STAFF);
+      lockdown.push(...(await clocks.delays(site.desk.gateway.core.state.journalSeq, ids)));
+      await site.desk.gateway.access.setLockdown('*', false, STAFF);
+      await clocks.delays(site.desk.gateway.core.state.journalSeq, ids);
+    }
+    rows.push(line('lockdown (set at the desk → applied)', lockdown));
+
+    for (const lost of [false, true]) {
+      const away = ids.at(-1)!;
+      const m = site.door(away);
+      await m.fleet.stop();
+      const ended: string[] = [];
+      for (let k = 0; k < AWAY; k++) {
+        const { visitId, uid } = await site.deskVisit([]);
+        await site.checkout(visitId);
+        ended.push(uid);
+      }
+      // Everything is at the broker (in its session) before it comes back, as after an hour away.
+      const head = site.desk.gateway.core.state.journalSeq;
+      const desk = site.desk.fleet.desk;
+      for (let t = 0; desk?.status().find((g) => g.id === away)?.lastSentSeq !== head; t++) {
+        if (t > 6000) throw new Error('the desk did not send everything within 60 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (lost) {
+        // What the broker kept for it is gone: a clean connection with its client id.
+        const wipe = await mqtt.connectAsync(broker.url, {
+          username: away,
+          password: FLEET_PASSWORD,
+          clientId: `pintu-fleet-${away}`,
+          clean: true,
+        });
+        await wipe.endAsync();
+      }
+      const t0 = performance.now();
+      await m.resumeFleet();
+      clocks.watch(away);
+      await site.caughtUp(away, 60_000);
+      const ms = performance.now() - t0;
+      const honoured = ended.filter((uid) => site.tap(away, `${away}-in`, uid).granted).length;
+      if (honoured > 0) throw new Error(`${honoured} ended visits still open ${away}`);
+      const s = m.fleet.door?.status();
+      rows.push([
+        `catch-up after ${AWAY} visits came and went, session ${lost ? 'lost (snapshot)' : 'kept'}`,
+        '1',
+        fmt.ms(ms, 1),
+        fmt.ms(ms, 1),
+        fmt.ms(ms, 1),
+        ms < CATCH_UP_GOAL_MS ? 'yes' : '**no**',
+      ]);
+      process.stdout.write(`  ${away}: ${JSON.stringify(s)}\n`);
+    }
+  } finally {
+    await site.close();
+    await broker.stop();
+  }
+  process.stdout.write(
+    [
+      '',
+      '| what | n | median | p99 | max | p99 within goal (1 s; catch-up 10 s) |',
+      '|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fleet campaign failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+// Several entrances (README "Fleet"): what the desk tells a door gateway about a visit, and the
+// journal events that bring the door gateway's own copy of it there. Pure: the messages are
+// signed, sent and sequenced elsewhere (src/fleet); here is only what they mean.
+//
+// A message says where a visit stands, not which step happened: applied twice it is applied
+// once, and a door gateway that missed steps (away, a snapshot) gets there all the same.
+import type { VisitEvent } from './events.js';
+import type { Visit } from './types.js';
+import { isTerminal } from './visit.js';
+
+/** accepted: its code-free grant holds; badged: its badge opens too; ended: nothing opens for it. */
+export type FleetVisitStatus = 'accepted' | 'badged' | 'ended';
+
+export interface FleetVisit {
+  id: string;
+  status: FleetVisitStatus;
+  /** The visit's rooms that this door gateway drives (the desk narrows them per gateway). */
+  rooms: string[];
+  validUntil?: number;
+  hostId: string;
+  institution: string;
+  purpose: string;
+  /** badged: the badge as the door gateway finds it in its own pool (never the UID itself). */
+  badge?: { label: string; uidHash: string };
+}
+
+export type FleetBody =
+  | { kind: 'visit'; visit: FleetVisit }
+  /** The desk's fleet-wide lockdown: set (on) or released. */
+  | { kind: 'lockdown'; on: boolean }
+  /** Retained: the seq of the last message sent to the gateway (`head > lastSeq`: it missed one). */
+  | { kind: 'head' }
+  /** Everything the gateway needs now, standing at the desk journal's `seq`. */
+  | { kind: 'snapshot'; visits: FleetVisit[]; lockdown: boolean };
+
+export interface FleetHeader {
+  v: 1;
+  /** The door gateway it is for. */
+  gateway: string;
+  /** The desk journal's seq the message comes from. */
+  seq: number;
+  /** The seq of the message sent to the same gateway before it (0: none). */
+  prev: number;
+  at: number;
+}
+
+export type FleetPayload = FleetHeader & FleetBody;
+
+/** What the door gateway does with a message, given the seq it has applied up to. */
+export type SeqVerdict = 'apply' | 'duplicate' | 'gap';
+
+/**
+ * `prev <= lastSeq < seq`: nothing was sent to this gateway between what it has and this message,
+ * so it applies. At or below lastSeq it is a duplicate or a replay. Past a hole it is a gap: the
+ * gateway missed a message (away longer than the broker kept them, a lost session).
+ */
+export function seqVerdict(lastSeq: number, m: Pick<FleetHeader, 'seq' | 'prev'>): SeqVerdict {
+  if (m.seq <= lastSeq) return 'duplicate';
+  return m.prev <= lastSeq ? 'apply' : 'gap';
+}
+
+/** Whether a message takes access away (sent on the revocations topic, applied even out of order). */
+export function isRevocation(body: FleetBody): boolean {
+  if (body.kind === 'lockdown') return body.on;
+  if (body.kind === 'visit') return body.visit.status === 'ended';
+  return false;
+}
+
+/**
+ * Where a desk visit stands for the fleet, or undefined when it never reached a grant (its
+ * arrival, screening and guest book are the desk's business). `pendingEnd`: a checkout or
+ * cancel in force at the desk and still on its way to the journal (deny early there too).
+ */
+export function fleetVisitOf(
+  v: Visit,
+  rooms: readonly string[],
+  badge: FleetVisit['badge'] | undefined,
+  pendingEnd = false,
+): FleetVisit | undefined {
+  if (v.decision?.outcome !== 'accepted') return undefined;
+  const status: FleetVisitStatus =
+    pendingEnd || v.state === 'checked_out' || isTerminal(v.state)
+      ? 'ended'
+      : v.state === 'badged'
+        ? 'badged'
+        : 'accepted';
+  return {
+    id: v.id,
+    status,
+    rooms: status === 'ended' ? [] : v.rooms.filter((r) => rooms.includes(r)),
+    ...(v.validUntil !== undefined ? { validUntil: v.validUntil } : {}),
+    hostId: v.hostId,
+    institution: v.institution,
+    purpose: v.purpose,
+    ...(status === 'badged' && badge ? { badge } : {}),
+  };
+}
+
+/** The external id a door gateway files the desk's visits under (and finds them by in a snapshot). */
+export const FLEET_EXTERNAL_PREFIX = 'fleet:';
+
+/**
+ * The journal events that bring the door gateway's copy `local` of a desk visit to `target`.
+ * `badgeId`: the door gateway's pool badge whose UID hash is the target's (undefined: not found
+ * or not available here; the visit is then accepted without its badge, which opens nothing).
+ * A visit that ended here stays ended: only a newer seq reaches this point, and a visit does not
+ * come back from its end at the desk either.
+ */
+export function reconcileVisit(
+  local: Visit | undefined,
+  target: FleetVisit,
+  badgeId: string | undefined,
+): VisitEvent[] {
+  const visitId = target.id;
+  if (target.status === 'ended') {
+    if (!local || isTerminal(local.state) || local.state === 'checked_out') return [];
+    if (local.state === 'badged')
+      return [
+        {
+          type: 'visit.checked_out',
+          payload: {
+            visitId,
+            ...(local.badgeId ? { badgeId: local.badgeId } : {}),
+            badgeReturned: true,
+            documentReturned: true,
+          },
+        },
+      ];
+    return [{ type: 'visit.cancelled', payload: { visitId, reason: 'desk' } }];
+  }
+  if (local && (isTerminal(local.state) || local.state === 'checked_out')) return [];
+  const events: VisitEvent[] = [];
+  let state = local?.state;
+  let rooms = local?.rooms ?? [];
+  if (!local) {
+    const elsewhere = { doneElsewhere: true } as const;
+    events.push(
+      {
+        type: 'visit.arrived',
+        payload: {
+          visitId,
+          externalId: `${FLEET_EXTERNAL_PREFIX}${visitId}`,
+          guestId: `${FLEET_EXTERNAL_PREFIX}${visitId}`,
+          institution: target.institution,
+          purpose: target.purpose,
+          hostId: target.hostId,
+          unit: '',
+        },
+      },
+      { type: 'visit.screened', payload: { visitId, passed: true, reasons: [], ...elsewhere } },
+      { type: 'visit.guestbook', payload: { visitId, ...elsewhere } },
+      {
+        type: 'visit.decided',
+        payload: {
+          visitId,
+          outcome: 'accepted',
+          rooms: target.rooms,
+          ...(target.validUntil !== undefined ? { validUntil: target.validUntil } : {}),
+          ...elsewhere,
+        },
+      },
+    );
+    state = 'accepted';
+    rooms = target.rooms;
+  } else if (state === 'accepted' || state === 'badged') {
+    const gone = rooms.filter((r) => !target.rooms.includes(r));
+    const added = target.rooms.filter((r) => !rooms.includes(r));
+    if (gone.length) events.push({ type: 'visit.rooms_withdrawn', payload: { visitId, rooms: gone } });
+    if (added.length) events.push({ type: 'visit.granted', payload: { visitId, rooms: added } });
+  } else {
+    // Arrived, screened, awaiting its host here: a local visit of the same id is not the desk's.
+    return [];
+  }
+  if (target.status === 'badged' && state === 'accepted' && badgeId)
+    events.push({ type: 'visit.badge_issued', payload: { visitId, badgeId } });
+  return events;
+}

@@ -1,0 +1,332 @@
+// The desk of a fleet (README "Fleet"): every journal entry that changes what a door gateway
+// needs (a visit accepted, badged, its rooms, its end; the fleet-wide lockdown) becomes a signed,
+// sequenced message to each door gateway at QoS 1. The desk's journal is the outbox: how far it
+// has been published, and the last seq sent to each gateway, are kept in fleet-desk.json after
+// each PUBACK, and a start or a reconnect publishes again from there (a message sent twice is a
+// duplicate at the door gateway). Messages are built from the visit as it stands when they are
+// sent, never from an older step: a late message cannot hand back what was taken away.
+import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { FleetConfig } from '../config/schema.js';
+import type { JournalEntry } from '../domain/events.js';
+import {
+  type FleetBody,
+  type FleetPayload,
+  type FleetVisit,
+  fleetVisitOf,
+  isRevocation,
+} from '../domain/fleet.js';
+import type { Gateway } from '../service/gateway.js';
+import { writeFileAtomic } from '../store/durable-file.js';
+import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
+import { deskTopics, isFleetEvent, isFleetStatus } from './topics.js';
+
+/** The entries that end a visit (or its last step after its end). */
+const END_TYPES: readonly string[] = ['visit.checked_out', 'visit.cancelled', 'visit.document_returned'];
+
+/** Journal entries that may change what a door gateway needs. */
+const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released'] as const;
+
+interface Peer {
+  id: string;
+  rooms: readonly string[];
+  key: KeyObject;
+}
+
+/** What the desk knows of a door gateway, for `fleet status`. */
+export interface PeerStatus {
+  id: string;
+  /** The seq of the last message the broker took for it. */
+  lastSentSeq: number;
+  /** The seq it said it has applied up to, and when (its last word of any kind). */
+  appliedSeq?: number;
+  lastHeardAt?: number;
+  /** lastSentSeq - appliedSeq: what the broker holds for it or it has yet to apply (0: none). */
+  lag?: number;
+  /** Its access events received, the last one's seq in its journal. */
+  events: number;
+  lastEventSeq?: number;
+}
+
+interface Saved {
+  cursor: number;
+  prev: Record<string, number>;
+}
+
+export class FleetDesk {
+  private client: MqttClient | undefined;
+  private cursor = 0;
+  private readonly prev = new Map<string, number>();
+  private readonly peers: Peer[];
+  private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  /** No fleet-desk.json: this desk has never sent anything (startFromHere). */
+  private fresh = false;
+  private readonly file: string;
+  private readonly topics: ReturnType<typeof deskTopics>;
+
+  private constructor(
+    private readonly gateway: Gateway,
+    private readonly fleet: FleetConfig,
+    private readonly key: KeyObject,
+    private readonly log: Logger,
+  ) {
+    this.file = join(gateway.config.dataDir, 'fleet-desk.json');
+    this.peers = fleet.gateways.map((g) => ({ id: g.id, rooms: g.rooms, key: publicKeyFrom(g.publicKey) }));
+    this.topics = deskTopics(fleet.baseTopic);
+  }
+
+  static async start(gateway: Gateway, fleet: FleetConfig, key: KeyObject, log: Logger): Promise<FleetDesk> {
+    const desk = new FleetDesk(gateway, fleet, key, log.child({ part: 'fleet-desk' }));
+    await desk.open();
+    return desk;
+  }
+
+  private async open(): Promise<void> {
+    try {
+      const saved = JSON.parse(await readFile(this.file, 'utf8')) as Saved;
+      this.cursor = saved.cursor;
+      for (const [id, seq] of Object.entries(saved.prev)) this.prev.set(id, seq);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.fresh = true;
+    }
+    this.gateway.core.bus.on('entry', this.onEntry);
+    const b = this.fleet.broker;
+    const client = mqtt.connect(b.url, {
+      clientId: `pintu-fleet-${this.fleet.gatewayId}`,
+      // Persistent: the door gateways' events wait at the broker while the desk is away.
+      clean: false,
+      protocolVersion: 4,
+      username: b.username ?? this.fleet.gatewayId,
+      ...(b.password !== undefined ? { password: b.password } : {}),
+      reconnectPeriod: 1000,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      client.subscribe(this.topics.events, { qos: 1 }, (err) => {
+        if (err) this.log.error({ err }, "fleet: subscribing to the gateways' events failed");
+      });
+      if (this.fresh) void this.startFromHere();
+      else this.pump();
+    });
+    client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
+    client.on('message', (topic, payload) => this.onEvent(topic, payload));
+  }
+
+  /**
+   * The first start of a desk (no fleet-desk.json) on a journal with a history: its past is not
+   * sent message by message. The head of every gateway is set at the journal's seq instead, so
+   * each door gateway finds it above what it has and takes one snapshot of what is open now.
+   */
+  private async startFromHere(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const seq = this.gateway.core.state.journalSeq;
+    try {
+      for (const peer of this.peers) await this.publishHead(client, peer.id, seq);
+    } catch (err) {
+      this.log.warn({ err }, 'fleet: the first heads did not go out; tried again at the next connection');
+      return;
+    }
+    this.cursor = seq;
+    for (const peer of this.peers) this.prev.set(peer.id, seq);
+    await this.save();
+    this.fresh = false;
+    this.pump();
+  }
+
+  private publishHead(client: MqttClient, id: string, seq: number): Promise<unknown> {
+    // Retained, so that a gateway that (re)subscribes and finds it above what it has knows it
+    // missed one. QoS 0: it is not queued in an away gateway's session beside every message
+    // (the broker keeps only the last, retained), halving what the broker holds for it.
+    const head: FleetPayload = { v: 1, gateway: id, seq, prev: seq, at: Date.now(), kind: 'head' };
+    return client.publishAsync(this.topics.head(id), seal(head, this.key), { qos: 0, retain: true });
+  }
+
+  private readonly onEntry = (entry: JournalEntry): void => {
+    if (FLEET_TYPES.some((t) => entry.type.startsWith(t))) this.pump();
+  };
+
+  /** Publish what the journal holds past the cursor; one pump at a time, run again if woken meanwhile. */
+  pump(): void {
+    if (this.fresh) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        await this.drain().catch((err: unknown) =>
+          // The broker went away mid-publish: the cursor stays, the next connect sends again.
+          this.log.warn({ err }, 'fleet: publishing stopped; resumed at the next connection'),
+        );
+      } while (this.again && !this.stopped && this.client?.connected);
+    })().finally(() => {
+      this.pumping = undefined;
+    });
+  }
+
+  /** Resolves when nothing is being published (tests, stop). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    const journal = this.gateway.core.journal;
+    for await (const entry of journal.read({ fromSeq: this.cursor + 1, types: FLEET_TYPES })) {
+      if (this.stopped || !this.client?.connected) return;
+      // Journaled but not yet in live state (a transaction between its write and its apply): the
+      // message is built from live state, so it waits for the bus's entry event that follows.
+      if (entry.seq > this.gateway.core.state.journalSeq) return;
+      const sent = await this.send(entry);
+      this.cursor = entry.seq;
+      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
+      if (sent) await this.save();
+    }
+  }
+
+  /**
+   * Whether anything was sent. The gateways' messages of one entry go out together; each
+   * gateway's next message waits for this one's PUBACK (the next entry), so its order holds.
+   */
+  private async send(entry: JournalEntry): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    const out = this.peers.flatMap((peer) => {
+      const body = this.bodyFor(entry, peer);
+      return body ? [{ peer, body }] : [];
+    });
+    await Promise.all(
+      out.map(async ({ peer, body }) => {
+        const prev = this.prev.get(peer.id) ?? 0;
+        const payload: FleetPayload = {
+          v: 1,
+          gateway: peer.id,
+          seq: entry.seq,
+          prev,
+          at: Date.now(),
+          ...body,
+        };
+        const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
+        await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
+        await this.publishHead(client, peer.id, entry.seq);
+        this.prev.set(peer.id, entry.seq);
+      }),
+    );
+    return out.length > 0;
+  }
+
+  private save(): Promise<void> {
+    const saved: Saved = { cursor: this.cursor, prev: Object.fromEntries(this.prev) };
+    return writeFileAtomic(this.file, JSON.stringify(saved));
+  }
+
+  private bodyFor(entry: JournalEntry, peer: Peer): FleetBody | undefined {
+    if (entry.type === 'door.lockdown' || entry.type === 'door.released') {
+      // A lockdown of one of the desk's own doors stays at the desk.
+      if (!entry.payload.global) return undefined;
+      return { kind: 'lockdown', on: entry.type === 'door.lockdown' };
+    }
+    if (!entry.type.startsWith('visit.')) return undefined;
+    const visitId = (entry.payload as { visitId: string }).visitId;
+    const state = this.gateway.core.state;
+    // A visit long gone (archived: the desk catching up after a long broker outage) is sent
+    // once, as ended, for the entry that ended it; its earlier steps would say the same again.
+    if (!state.visits.has(visitId) && !state.closedRecently(visitId) && !END_TYPES.includes(entry.type))
+      return undefined;
+    const visit = this.visitFor(visitId, peer);
+    return visit ? { kind: 'visit', visit } : undefined;
+  }
+
+  /** The visit as it stands now for this gateway; one gone from live state has ended. */
+  private visitFor(visitId: string, peer: Peer): FleetVisit | undefined {
+    const state = this.gateway.core.state;
+    const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
+    if (!v) return { id: visitId, status: 'ended', rooms: [], hostId: '', institution: '', purpose: '' };
+    const badge = v.badgeId ? state.badges.get(v.badgeId) : undefined;
+    return fleetVisitOf(
+      v,
+      peer.rooms,
+      badge ? { label: badge.label, uidHash: badgeUidHash(badge.uid) } : undefined,
+      state.revoked.visits.has(visitId),
+    );
+  }
+
+  /**
+   * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`;
+   * undefined when the header does not prove that gateway asked within the allowed skew.
+   */
+  snapshot(header: string, now = Date.now()): string | undefined {
+    const [id, atText, sig] = header.split('.');
+    const peer = this.peers.find((p) => p.id === id);
+    const at = Number(atText);
+    if (!peer || !sig || !Number.isSafeInteger(at)) return undefined;
+    if (Math.abs(now - at) > this.fleet.snapshotSkewSeconds * 1000) return undefined;
+    if (!verifyText(snapshotRequestText(peer.id, at), sig, peer.key)) return undefined;
+    const state = this.gateway.core.state;
+    const visits: FleetVisit[] = [];
+    for (const v of state.visits.values()) {
+      const fv = this.visitFor(v.id, peer);
+      if (fv && fv.status !== 'ended') visits.push(fv);
+    }
+    const lockdown = state.lockdown.global || state.revoked.lockdown.has('*');
+    // Live state holds every state entry up to journalSeq: messages at or below it are in here.
+    const payload: FleetPayload = {
+      v: 1,
+      gateway: peer.id,
+      seq: state.journalSeq,
+      prev: 0,
+      at: now,
+      kind: 'snapshot',
+      visits,
+      lockdown,
+    };
+    return seal(payload, this.key);
+  }
+
+  private onEvent(topic: string, raw: Buffer): void {
+    const id = this.topics.gatewayOf(topic);
+    const peer = this.peers.find((p) => p.id === id);
+    const m = peer ? unseal(raw, peer.key) : undefined;
+    const ok = (isFleetEvent(m) || isFleetStatus(m)) && m.gateway === peer?.id;
+    if (!peer || !ok) {
+      this.log.warn({ topic }, 'fleet: a message not signed by its gateway was refused');
+      return;
+    }
+    const s = this.heard.get(peer.id) ?? { events: 0 };
+    if (isFleetStatus(m)) this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt: Date.now() });
+    else
+      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt: Date.now() });
+  }
+
+  status(): PeerStatus[] {
+    return this.peers.map((p) => {
+      const sent = this.prev.get(p.id) ?? 0;
+      const h = this.heard.get(p.id) ?? { events: 0 };
+      return {
+        id: p.id,
+        lastSentSeq: sent,
+        ...h,
+        ...(h.appliedSeq !== undefined ? { lag: Math.max(0, sent - h.appliedSeq) } : {}),
+      };
+    });
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.gateway.core.bus.off('entry', this.onEntry);
+    await this.idle();
+    await this.client?.endAsync();
+  }
+}

@@ -1,0 +1,392 @@
+// A door gateway of a fleet (README "Fleet"): takes the desk's signed messages from a persistent
+// session at QoS 1 and brings its own state there through its own journal (the same visit and
+// lockdown entries a local desk makes), so that every tap is still decided from its own memory.
+// A message is acknowledged to the broker once applied and the seq it stands at saved; a gap in
+// the sequence (it was away longer than the broker kept its messages) is closed with a snapshot
+// from the desk over HTTP. Its access events go back to the desk, signed with its own key.
+import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { FleetConfig } from '../config/schema.js';
+import type { JournalEntry } from '../domain/events.js';
+import {
+  FLEET_EXTERNAL_PREFIX,
+  type FleetPayload,
+  type FleetVisit,
+  isRevocation,
+  reconcileVisit,
+  seqVerdict,
+} from '../domain/fleet.js';
+import type { Actor } from '../domain/types.js';
+import { Outbox } from '../mqtt/outbox.js';
+import type { Gateway } from '../service/gateway.js';
+import { writeFileAtomic } from '../store/durable-file.js';
+import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
+import { doorTopics, type FleetEventPayload, type FleetStatusPayload, isFleetPayload } from './topics.js';
+
+/** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
+const DESK: Actor = { kind: 'device', id: 'fleet-desk', role: 'security' };
+
+export interface DoorFleetEvents {
+  /** A message applied; lastSeq is now `seq` (and saved). */
+  applied: [seq: number];
+  /** A message refused: not signed by the desk, not for this gateway, not understood. */
+  refused: [topic: string];
+  /** A message at or below lastSeq, ignored. */
+  duplicate: [seq: number];
+  /** A snapshot applied; lastSeq is now `seq`. */
+  snapshot: [seq: number];
+}
+
+export interface DoorFleetStatus {
+  gatewayId: string;
+  connected: boolean;
+  lastSeq: number;
+  /** The highest seq the desk was seen to have sent (its head). */
+  highestSeen: number;
+  /** highestSeen - lastSeq: sent and not applied yet, in the desk journal's seq (0: caught up). */
+  lag: number;
+  applied: number;
+  duplicates: number;
+  refused: number;
+  gaps: number;
+  snapshots: number;
+  /** Access events waiting for the broker, sent to the desk, dropped (over fleet.eventsBacklogMax). */
+  eventBacklog: number;
+  eventsSent: number;
+  eventsDropped: number;
+}
+
+export class FleetDoor extends EventEmitter<DoorFleetEvents> {
+  private client: MqttClient | undefined;
+  lastSeq = 0;
+  private highestSeen = 0;
+  private readonly counts = { applied: 0, duplicates: 0, refused: 0, gaps: 0, snapshots: 0 };
+  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0 };
+  private events: Outbox | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private snapshotting: Promise<void> | undefined;
+  private snapshotAgain = false;
+  private stopped = false;
+  private readonly file: string;
+  private readonly deskKey: KeyObject;
+  private readonly topics: ReturnType<typeof doorTopics>;
+  private readonly deskUrl: string;
+
+  private constructor(
+    private readonly gateway: Gateway,
+    private readonly fleet: FleetConfig,
+    private readonly key: KeyObject,
+    private readonly log: Logger,
+  ) {
+    super();
+    const desk = fleet.desk;
+    if (!desk) throw new Error('fleet.desk is required for a door gateway');
+    this.deskKey = publicKeyFrom(desk.publicKey);
+    this.deskUrl = desk.url.replace(/\/+$/, '');
+    this.file = join(gateway.config.dataDir, 'fleet-door.json');
+    this.topics = doorTopics(fleet.baseTopic, fleet.gatewayId);
+  }
+
+  static async start(gateway: Gateway, fleet: FleetConfig, key: KeyObject, log: Logger): Promise<FleetDoor> {
+    const door = new FleetDoor(gateway, fleet, key, log.child({ part: 'fleet-door' }));
+    await door.open();
+    return door;
+  }
+
+  private async open(): Promise<void> {
+    try {
+      this.lastSeq = (JSON.parse(await readFile(this.file, 'utf8')) as { lastSeq: number }).lastSeq;
+      this.highestSeen = this.lastSeq;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.events = this.eventOutbox();
+    await this.events.open();
+    this.gateway.core.bus.on('entry', this.onEntry);
+    const b = this.fleet.broker;
+    const client = mqtt.connect(b.url, {
+      clientId: `pintu-fleet-${this.fleet.gatewayId}`,
+      // Persistent: what the desk sends while this gateway is away waits at the broker.
+      clean: false,
+      protocolVersion: 4,
+      username: b.username ?? this.fleet.gatewayId,
+      ...(b.password !== undefined ? { password: b.password } : {}),
+      reconnectPeriod: 1000,
+    });
+    this.client = client;
+    // The PUBACK goes once the message is applied and lastSeq saved: a gateway that stops
+    // midway gets it again from the broker (a duplicate then, or applied now).
+    client.handleMessage = (packet, done) => {
+      this.enqueue(() => this.onMessage(packet.topic, Buffer.from(packet.payload), packet.retain)).then(
+        () => done(),
+        (err: unknown) => {
+          this.log.error({ err, topic: packet.topic }, 'fleet: a message could not be applied');
+          done();
+        },
+      );
+    };
+    client.on('connect', () => {
+      client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
+        if (err) this.log.error({ err }, 'fleet: subscribing to the desk failed');
+      });
+      this.events?.linkUp();
+    });
+    client.on('offline', () => this.events?.linkDown());
+    client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async onMessage(topic: string, raw: Buffer, retained: boolean): Promise<void> {
+    const p = unseal(raw, this.deskKey);
+    if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId || p.kind === 'snapshot') {
+      this.counts.refused++;
+      this.log.warn(
+        { topic },
+        'fleet: a message not signed by the desk, or not for this gateway, was refused',
+      );
+      this.emit('refused', topic);
+      return;
+    }
+    if (p.kind === 'head') {
+      // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
+      // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
+      // ask for a snapshot nothing needs.
+      if (!retained) return;
+      this.highestSeen = Math.max(this.highestSeen, p.seq);
+      if (p.seq > this.lastSeq) this.requestSnapshot();
+      return;
+    }
+    this.highestSeen = Math.max(this.highestSeen, p.seq);
+    const verdict = seqVerdict(this.lastSeq, p);
+    if (verdict === 'duplicate') {
+      this.counts.duplicates++;
+      this.emit('duplicate', p.seq);
+      return;
+    }
+    if (verdict === 'gap') {
+      this.counts.gaps++;
+      this.log.warn(
+        { seq: p.seq, prev: p.prev, lastSeq: this.lastSeq },
+        'fleet: messages were missed; asking the desk for a snapshot',
+      );
+      // Taking access away early is always safe; what it does not say comes with the snapshot.
+      if (isRevocation(p)) await this.applyBody(p);
+      this.requestSnapshot();
+      return;
+    }
+    await this.applyBody(p);
+    await this.advance(p.seq);
+    this.counts.applied++;
+    this.emit('applied', p.seq);
+  }
+
+  /** Saved, then in force: lastSeq never says more than a restart would find. */
+  private async advance(seq: number): Promise<void> {
+    await writeFileAtomic(this.file, JSON.stringify({ lastSeq: seq }));
+    this.lastSeq = seq;
+    const status: FleetStatusPayload = {
+      v: 1,
+      gateway: this.fleet.gatewayId,
+      kind: 'status',
+      lastSeq: seq,
+      at: Date.now(),
+    };
+    if (!this.stopped) this.client?.publish(this.topics.events, seal(status, this.key), { qos: 1 });
+  }
+
+  private async applyBody(p: FleetPayload): Promise<void> {
+    if (p.kind === 'visit') await this.applyVisit(p.visit);
+    else if (p.kind === 'lockdown') await this.applyLockdown(p.on);
+  }
+
+  private async applyLockdown(on: boolean): Promise<void> {
+    const { lockdown } = this.gateway.core.state;
+    if (lockdown.global !== on) await this.gateway.access.setLockdown('*', on, DESK);
+  }
+
+  /** Bring the local copy of a desk visit to `target`; an end is in force before its journal write. */
+  private async applyVisit(target: FleetVisit): Promise<void> {
+    const core = this.gateway.core;
+    const state = core.state;
+    const id = target.id;
+    const revokeNow = () => {
+      const local = state.visits.get(id);
+      if (target.status === 'ended') {
+        state.revoked.visits.set(id, 'checked_out');
+        return () => {
+          if (state.revoked.visits.get(id) === 'checked_out') state.revoked.visits.delete(id);
+        };
+      }
+      const gone = (local?.rooms ?? []).filter((r) => !target.rooms.includes(r));
+      if (gone.length === 0) return () => {};
+      const rooms = state.revoked.rooms.get(id) ?? new Set<string>();
+      for (const r of gone) rooms.add(r);
+      state.revoked.rooms.set(id, rooms);
+      return () => {
+        for (const r of gone) rooms.delete(r);
+        if (rooms.size === 0 && state.revoked.rooms.get(id) === rooms) state.revoked.rooms.delete(id);
+      };
+    };
+    await core.transact(
+      DESK,
+      () => {
+        const events = reconcileVisit(state.visits.get(id), target, this.badgeFor(target));
+        return { events, result: () => events.length };
+      },
+      revokeNow,
+    );
+  }
+
+  /** The pool badge here whose UID hash the desk sent, if it is free to hand to this visit. */
+  private badgeFor(target: FleetVisit): string | undefined {
+    if (target.status !== 'badged' || !target.badge) return undefined;
+    for (const b of this.gateway.core.state.badges.values()) {
+      if (badgeUidHash(b.uid) !== target.badge.uidHash) continue;
+      if (b.status === 'available' || b.visitId === target.id) return b.id;
+      this.log.warn({ badge: b.label, status: b.status }, "fleet: the desk's badge is not available here");
+      return undefined;
+    }
+    this.log.warn({ badge: target.badge.label }, "fleet: the desk's badge is not in this gateway's pool");
+    return undefined;
+  }
+
+  /** One snapshot at a time; asked again while one runs, another follows it. */
+  private requestSnapshot(): void {
+    if (this.snapshotting) {
+      this.snapshotAgain = true;
+      return;
+    }
+    this.snapshotting = (async () => {
+      do {
+        this.snapshotAgain = false;
+        await this.fetchSnapshot();
+      } while ((this.snapshotAgain || this.highestSeen > this.lastSeq) && !this.stopped);
+    })().finally(() => {
+      this.snapshotting = undefined;
+    });
+  }
+
+  private async fetchSnapshot(): Promise<void> {
+    const timeout = this.fleet.snapshotTimeoutMs;
+    for (let delay = 250; !this.stopped; delay = Math.min(delay * 2, timeout)) {
+      try {
+        const p = await this.getSnapshot(timeout);
+        await this.enqueue(() => this.applySnapshot(p));
+        return;
+      } catch (err) {
+        this.log.warn({ err }, 'fleet: snapshot from the desk failed; trying again');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async getSnapshot(timeoutMs: number): Promise<Extract<FleetPayload, { kind: 'snapshot' }>> {
+    const id = this.fleet.gatewayId;
+    const at = Date.now();
+    const proof = `${id}.${at}.${signText(snapshotRequestText(id, at), this.key)}`;
+    const res = await fetch(`${this.deskUrl}/api/v1/fleet/snapshot`, {
+      headers: { 'x-pintu-fleet': proof },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) throw new Error(`the desk answered ${res.status}`);
+    const p = unseal(await res.text(), this.deskKey);
+    if (!isFleetPayload(p) || p.kind !== 'snapshot' || p.gateway !== id)
+      throw new Error('the snapshot is not signed by the desk for this gateway');
+    return p;
+  }
+
+  /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
+  private async applySnapshot(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+    if (p.seq <= this.lastSeq) return;
+    const live = new Set(p.visits.map((v) => v.id));
+    const gone = [...this.gateway.core.state.visits.values()].filter(
+      (v) => v.externalId?.startsWith(FLEET_EXTERNAL_PREFIX) && !live.has(v.id),
+    );
+    for (const v of gone)
+      await this.applyVisit({
+        id: v.id,
+        status: 'ended',
+        rooms: [],
+        hostId: v.hostId,
+        institution: v.institution,
+        purpose: v.purpose,
+      });
+    if (p.lockdown) await this.applyLockdown(true);
+    for (const v of p.visits) await this.applyVisit(v);
+    if (!p.lockdown) await this.applyLockdown(false);
+    this.highestSeen = Math.max(this.highestSeen, p.seq);
+    await this.advance(p.seq);
+    this.counts.snapshots++;
+    this.emit('snapshot', p.seq);
+  }
+
+  /**
+   * This gateway's access events, to the desk: from its journal, in order, each after the
+   * previous one's PUBACK, the cursor in fleet-events.json (the MQTT service's outbox), so that
+   * neither a broker outage nor a restart of this gateway loses one.
+   */
+  private eventOutbox(): Outbox {
+    const figures = this.eventFigures;
+    return new Outbox({
+      journal: this.gateway.core.journal,
+      file: join(this.gateway.config.dataDir, 'fleet-events.json'),
+      max: this.fleet.eventsBacklogMax,
+      types: ['access.granted', 'access.denied'],
+      publish: async (entry) => {
+        const event: FleetEventPayload = {
+          v: 1,
+          gateway: this.fleet.gatewayId,
+          kind: 'event',
+          seq: entry.seq,
+          at: entry.at,
+          type: entry.type,
+          payload: entry.payload,
+        };
+        const client = this.client;
+        if (!client?.connected) throw new Error('the broker is away');
+        await client.publishAsync(this.topics.events, seal(event, this.key), { qos: 1 });
+      },
+      metrics: {
+        backlog: { set: (n) => (figures.eventBacklog = n) },
+        backlogMax: { set: () => undefined },
+        eventsDropped: { inc: (n = 1) => (figures.eventsDropped += n) },
+        eventsPublished: { inc: (n = 1) => (figures.eventsSent += n) },
+      },
+      log: this.log,
+    });
+  }
+
+  private readonly onEntry = (entry: JournalEntry): void => {
+    this.events?.offer(entry);
+  };
+
+  status(): DoorFleetStatus {
+    return {
+      gatewayId: this.fleet.gatewayId,
+      connected: this.client?.connected ?? false,
+      lastSeq: this.lastSeq,
+      highestSeen: this.highestSeen,
+      lag: Math.max(0, this.highestSeen - this.lastSeq),
+      ...this.counts,
+      ...this.eventFigures,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.gateway.core.bus.off('entry', this.onEntry);
+    await this.events?.close();
+    await this.client?.endAsync();
+    await this.snapshotting;
+    await this.queue;
+  }
+}

@@ -1,0 +1,34 @@
+// A gateway's part in a fleet (README "Fleet"), as its configuration says: the desk or a door
+// gateway, with this gateway's key (made at the first start).
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { FleetConfig } from '../config/schema.js';
+import type { Gateway } from '../service/gateway.js';
+import { FleetDesk } from './desk.js';
+import { FleetDoor } from './door.js';
+import { openFleetKey, publicKeyText } from './envelope.js';
+
+export interface Fleet {
+  config: FleetConfig;
+  desk?: FleetDesk;
+  door?: FleetDoor;
+  stop(): Promise<void>;
+}
+
+export function fleetKeyFile(gateway: Pick<Gateway, 'config'>, fleet: FleetConfig): string {
+  return fleet.keyFile ?? join(gateway.config.dataDir, 'fleet.key');
+}
+
+export async function startFleet(gateway: Gateway, fleet: FleetConfig, log: Logger): Promise<Fleet> {
+  const key = await openFleetKey(fleetKeyFile(gateway, fleet));
+  log.info(
+    { role: fleet.role, gatewayId: fleet.gatewayId, publicKey: publicKeyText(key) },
+    'fleet: starting',
+  );
+  if (fleet.role === 'desk') {
+    const desk = await FleetDesk.start(gateway, fleet, key, log);
+    return { config: fleet, desk, stop: () => desk.stop() };
+  }
+  const door = await FleetDoor.start(gateway, fleet, key, log);
+  return { config: fleet, door, stop: () => door.stop() };
+}

@@ -1,0 +1,119 @@
+// The desk's snapshot route (README "Fleet") through fastify.inject: only a door gateway of the
+// desk, proving itself with its own key within the allowed skew, gets it; what it gets is signed
+// by the desk, stands at the desk journal's seq and carries badges as UID hashes only.
+import { generateKeyPairSync } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetConfig } from '../../src/config/schema.js';
+import type { FleetPayload } from '../../src/domain/fleet.js';
+import { FleetDesk } from '../../src/fleet/desk.js';
+import {
+  badgeUidHash,
+  publicKeyFrom,
+  publicKeyText,
+  signText,
+  snapshotRequestText,
+  unseal,
+} from '../../src/fleet/envelope.js';
+import { buildHttp } from '../../src/http/app.js';
+import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { freePort } from '../support/mqtt.js';
+
+const log = pino({ level: 'silent' });
+
+describe('GET /api/v1/fleet/snapshot', () => {
+  const deskKey = generateKeyPairSync('ed25519').privateKey;
+  const doorKey = generateKeyPairSync('ed25519').privateKey;
+  const stranger = generateKeyPairSync('ed25519').privateKey;
+  let t: TestGateway;
+  let desk: FleetDesk;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    // No broker listens there: the snapshot needs none, and the desk keeps trying meanwhile.
+    const fleet: FleetConfig = {
+      role: 'desk',
+      gatewayId: 'meja',
+      baseTopic: 'pintu/fleet',
+      broker: { url: `mqtt://127.0.0.1:${await freePort()}` },
+      gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
+      snapshotSkewSeconds: 120,
+      snapshotsPerMinute: 12,
+      eventsBacklogMax: 10_000,
+      snapshotTimeoutMs: 10_000,
+    };
+    desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
+    app = await buildHttp({
+      gateway: t.gateway,
+      logger: log,
+      fleet: { config: fleet, desk, stop: () => desk.stop() },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await desk.stop();
+    await t.close();
+  });
+
+  const proof = (id: string, at: number, key = doorKey) =>
+    `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
+  const get = (header?: string, remoteAddress = '127.0.0.1') =>
+    app.inject({
+      method: 'GET',
+      url: '/api/v1/fleet/snapshot',
+      remoteAddress,
+      ...(header !== undefined ? { headers: { 'x-pintu-fleet': header } } : {}),
+    });
+
+  it('keeps the fleet status behind a login', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/fleet/status' })).statusCode).toBe(401);
+  });
+
+  it('refuses without proof, a gateway it does not know, another key, a request out of time', async () => {
+    const now = Date.now();
+    for (const header of [
+      undefined,
+      'garbage',
+      proof('lain', now),
+      proof('samping', now, stranger),
+      proof('samping', now - 121_000),
+      proof('samping', now + 121_000),
+      // Signed for another time than it says.
+      `samping.${now}.${signText(snapshotRequestText('samping', now - 1), doorKey)}`,
+    ]) {
+      const res = await get(header);
+      expect(res.statusCode, String(header)).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'unauthorized' });
+    }
+  });
+
+  it("gives the gateway's visits, signed by the desk, at the journal's seq, badges hashed", async () => {
+    const v = await badgedVisit(t.gateway, { badge: 'TAMU-01', rooms: ['ruang-kabag'] });
+    const res = await get(proof('samping', Date.now()));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('04A1B2C3D4E501');
+    const p = unseal(res.body, publicKeyFrom(publicKeyText(deskKey))) as FleetPayload;
+    expect(p).toMatchObject({
+      kind: 'snapshot',
+      gateway: 'samping',
+      seq: t.gateway.core.state.journalSeq,
+      lockdown: false,
+      visits: [
+        {
+          id: v.id,
+          status: 'badged',
+          rooms: ['ruang-kabag'],
+          badge: { label: 'TAMU-01', uidHash: badgeUidHash('04A1B2C3D4E501') },
+        },
+      ],
+    });
+  });
+
+  it('answers one address fleet.snapshotsPerMinute times a minute, then 429', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 13; i++) codes.push((await get(proof('samping', Date.now()), '10.0.0.9')).statusCode);
+    expect(codes).toEqual([...Array(12).fill(200), 429]);
+  });
+});

@@ -1,0 +1,234 @@
+// A fleet in one process (README "Fleet"): a desk gateway and N door gateways on a broker, each
+// with its own data folder, key and login, opened as main.ts opens a gateway, the desk's
+// snapshot served over real HTTP on loopback. Used by the Mosquitto suite and the propagation
+// campaign (campaigns/fleet.ts).
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config, FleetConfig } from '../../src/config/schema.js';
+import type { Decision } from '../../src/domain/types.js';
+import { publicKeyText } from '../../src/fleet/envelope.js';
+import { type Fleet, startFleet } from '../../src/fleet/index.js';
+import { createDrivers } from '../../src/hardware/drivers.js';
+import { buildHttp } from '../../src/http/app.js';
+import { type Gateway, openGateway } from '../../src/service/gateway.js';
+import { MONDAY_9AM } from './gateway.js';
+import { eventually } from './lab-tools.js';
+
+export const FLEET_PASSWORD = 'fleet secret 123';
+export const DESK_ID = 'meja-utama';
+const STAFF = { kind: 'user' as const, id: 'test', role: 'admin' as const };
+
+/** The shipped fleet ACL, its desk login renamed to `desk`. */
+export function fleetAcl(desk = DESK_ID): string {
+  const text = readFileSync(new URL('../../firmware-config/mosquitto/fleet.acl', import.meta.url), 'utf8');
+  return text.replace(/^user meja-utama$/m, `user ${desk}`);
+}
+
+export interface Member {
+  id: string;
+  dir: string;
+  config: Config;
+  gateway: Gateway;
+  key: KeyObject;
+  fleet: Fleet;
+  /** A new fleet part, once the old one was stopped (a gateway cut off, back). */
+  resumeFleet(): Promise<void>;
+}
+
+export interface FleetSite {
+  desk: Member;
+  doors: Map<string, Member>;
+  door(id: string): Member;
+  /** A visit accepted at the desk with `rooms` and badged with the next pool badge; its UID. */
+  deskVisit(rooms: string[]): Promise<{ visitId: string; uid: string }>;
+  checkout(visitId: string): Promise<void>;
+  /** Resolves once the door gateway has applied everything the desk journaled so far. */
+  caughtUp(id: string, timeoutMs?: number): Promise<void>;
+  tap(id: string, reader: string, uid: string): Decision;
+  close(): Promise<void>;
+}
+
+const newKey = () => generateKeyPairSync('ed25519').privateKey;
+
+async function openMember(
+  id: string,
+  key: KeyObject,
+  file: Record<string, unknown>,
+  log: Logger,
+): Promise<Omit<Member, 'fleet' | 'resumeFleet'>> {
+  const dir = await mkdtemp(join(tmpdir(), `pintu-fleet-${id}-`));
+  await writeFile(join(dir, 'fleet.key'), key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFile(
+    join(dir, 'pintu.json'),
+    JSON.stringify({ dataDir: dir, log: { level: 'error' }, mqtt: { mode: 'off' }, ...file }),
+  );
+  const { config } = loadConfig({ file: join(dir, 'pintu.json'), env: {} });
+  const drivers = createDrivers(config, { log });
+  const gateway = await openGateway({
+    config,
+    readers: drivers.readers,
+    locks: drivers.locks,
+    inputs: drivers.inputs,
+    log,
+    now: () => MONDAY_9AM,
+  });
+  return { id, dir, config, gateway, key };
+}
+
+function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: Logger): Member {
+  const member: Member = {
+    ...m,
+    fleet,
+    async resumeFleet() {
+      member.fleet = await startFleet(m.gateway, m.config.fleet as FleetConfig, log);
+    },
+  };
+  return member;
+}
+
+/**
+ * Door gateway `i` drives an entrance `<id>-masuk` (reader `<id>-in`) and the room `ruang-<i>`
+ * (reader `ruang-<i>-in`); the desk's host may grant every room. Badges: the default pool.
+ */
+export async function startFleetSite(opts: {
+  brokerUrl: string;
+  doors: number;
+  log?: Logger;
+  /** Done at the desk before its fleet part starts (a desk that joins a fleet with a history). */
+  beforeFleet?: (desk: Gateway) => Promise<void>;
+}): Promise<FleetSite> {
+  const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+  const ids = Array.from({ length: opts.doors }, (_, i) => `pintu-${i + 1}`);
+  const room = (i: number) => `ruang-${i + 1}`;
+  const doorKeys = ids.map(() => newKey());
+  const deskKey = newKey();
+  const broker = (username: string) => ({ url: opts.brokerUrl, username, password: FLEET_PASSWORD });
+  const deskBase = await openMember(
+    DESK_ID,
+    deskKey,
+    {
+      doors: [
+        { id: 'pintu-utama', name: 'Pintu Utama', kind: 'entrance' },
+        ...ids.map((_, i) => ({ id: room(i), name: room(i), kind: 'room' })),
+      ],
+      readers: [{ id: 'desk', role: 'desk' }],
+      hosts: [
+        {
+          id: 'kabag-umum',
+          name: 'Kepala Bagian Umum',
+          unit: 'Bagian Umum',
+          rooms: ids.map((_, i) => room(i)),
+        },
+      ],
+      fleet: {
+        role: 'desk',
+        gatewayId: DESK_ID,
+        broker: broker(DESK_ID),
+        gateways: ids.map((id, i) => ({ id, publicKey: publicKeyText(doorKeys[i]!), rooms: [room(i)] })),
+      },
+    },
+    log,
+  );
+  await opts.beforeFleet?.(deskBase.gateway);
+  const desk = withFleet(deskBase, await startFleet(deskBase.gateway, deskBase.config.fleet!, log), log);
+  const http: FastifyInstance = await buildHttp({ gateway: desk.gateway, logger: log, fleet: desk.fleet });
+  const deskUrl = await http.listen({ host: '127.0.0.1', port: 0 });
+  const doors = new Map<string, Member>();
+  for (const [i, id] of ids.entries()) {
+    const m = await openMember(
+      id,
+      doorKeys[i]!,
+      {
+        doors: [
+          { id: `${id}-masuk`, name: `Pintu ${id}`, kind: 'entrance' },
+          { id: room(i), name: room(i), kind: 'room' },
+        ],
+        readers: [
+          { id: `${id}-in`, role: 'door', door: `${id}-masuk`, direction: 'in' },
+          { id: `${room(i)}-in`, role: 'door', door: room(i), direction: 'in' },
+        ],
+        hosts: [],
+        fleet: {
+          role: 'door',
+          gatewayId: id,
+          broker: broker(id),
+          desk: { url: deskUrl, publicKey: publicKeyText(deskKey) },
+        },
+      },
+      log,
+    );
+    doors.set(id, withFleet(m, await startFleet(m.gateway, m.config.fleet!, log), log));
+  }
+  const door = (id: string) => {
+    const m = doors.get(id);
+    if (!m) throw new Error(`no door gateway ${id}`);
+    return m;
+  };
+  // Each door gateway's session is there (subscribed) before the desk sends anything.
+  await eventually(() => {
+    for (const m of doors.values())
+      if (!m.fleet.door?.status().connected) throw new Error(`${m.id} not connected`);
+  }, 30_000);
+  let badge = 0;
+  return {
+    desk,
+    doors,
+    door,
+    async deskVisit(rooms) {
+      const v = desk.gateway.visits;
+      const visit = await v.arrive(
+        {
+          guest: { name: 'Siti Rahayu', institution: 'Dinas Kominfo' },
+          purpose: 'Rapat',
+          hostId: 'kabag-umum',
+        },
+        STAFF,
+      );
+      await v.screen(visit.id, { passed: true }, STAFF);
+      await v.guestbook(visit.id, {}, STAFF);
+      await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
+      // The pool's ten badges, each back at its checkout before it is handed out again.
+      const label = `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
+      const badged = await v.issueBadge(
+        visit.id,
+        { badge: label, collateral: { type: 'ktp', number: '3578014107900001' } },
+        STAFF,
+      );
+      const b = desk.gateway.core.state.badges.get(badged.badgeId ?? '');
+      if (!b) throw new Error('the badge is not in the pool');
+      return { visitId: visit.id, uid: b.uid };
+    },
+    async checkout(visitId) {
+      await desk.gateway.visits.checkout(visitId, { badgeReturned: true, documentReturned: true }, STAFF);
+    },
+    async caughtUp(id, timeoutMs = 15_000) {
+      const head = desk.gateway.core.state.journalSeq;
+      await eventually(() => {
+        const at = door(id).fleet.door?.lastSeq ?? 0;
+        if (at < head) throw new Error(`${id} at seq ${at}, the desk at ${head}`);
+      }, timeoutMs);
+    },
+    tap(id, reader, uid) {
+      const out = door(id).gateway.access.simulate(reader, 'nfc', uid);
+      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+      return out.decision;
+    },
+    async close() {
+      for (const m of doors.values()) {
+        await m.fleet.stop();
+        await m.gateway.close();
+        await rm(m.dir, { recursive: true, force: true });
+      }
+      await http.close();
+      await desk.fleet.stop();
+      await desk.gateway.close();
+      await rm(desk.dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,294 @@
+// A fleet on a real Mosquitto (README "Fleet"): a desk gateway and two door gateways in this
+// process, each with its own data folder, key and login, the shipped fleet ACL, the desk's
+// snapshot over real HTTP on loopback (test/support/fleet.ts). What is checked is what a guard at
+// a side door sees: a visit accepted at the desk opens there, a checkout or a lockdown refuses
+// there, a forged or replayed message changes nothing, and a gateway that was away while a visit
+// ended never lets that visit in once it is back, whether the broker kept the revocation for it
+// or lost it.
+import { generateKeyPairSync } from 'node:crypto';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seal } from '../../src/fleet/envelope.js';
+import { fleetStatusText } from '../../src/fleet/status-text.js';
+import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
+import { badgedVisit } from '../support/gateway.js';
+import { labSuite } from '../support/lab.js';
+import { Mosquitto, until } from '../support/mqtt.js';
+
+const STAFF = { kind: 'user' as const, id: 'test', role: 'admin' as const };
+const A = 'pintu-1';
+const B = 'pintu-2';
+
+labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
+  let broker: Mosquitto;
+  let site: FleetSite;
+
+  beforeAll(async () => {
+    broker = await Mosquitto.start({
+      users: [DESK_ID, A, B].map((username) => ({ username, password: FLEET_PASSWORD })),
+      acl: fleetAcl(),
+      persistence: true,
+    });
+    site = await startFleetSite({ brokerUrl: broker.url, doors: 2 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await site?.close();
+    await broker?.stop();
+  });
+
+  const both = async () => {
+    await site.caughtUp(A);
+    await site.caughtUp(B);
+  };
+
+  it('a visit accepted at the desk opens at every entrance, and at its rooms where they are driven', async () => {
+    const { visitId, uid } = await site.deskVisit(['ruang-1']);
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(A, 'ruang-1-in', uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, 'ruang-2-in', uid)).toMatchObject({ granted: false, reason: 'door_not_allowed' });
+    await site.checkout(visitId);
+  });
+
+  it('a checkout at the desk refuses at every door gateway', async () => {
+    const { visitId, uid } = await site.deskVisit(['ruang-1', 'ruang-2']);
+    await both();
+    expect(site.tap(B, 'ruang-2-in', uid)).toMatchObject({ granted: true });
+    await site.checkout(visitId);
+    await both();
+    for (const [d, reader] of [
+      [A, `${A}-in`],
+      [A, 'ruang-1-in'],
+      [B, `${B}-in`],
+      [B, 'ruang-2-in'],
+    ] as const)
+      expect(site.tap(d, reader, uid), `${d} ${reader}`).toMatchObject({
+        granted: false,
+        reason: 'checked_out',
+      });
+  });
+
+  it('a lockdown at the desk holds at every door gateway, and its release opens them again', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.desk.gateway.access.setLockdown('*', true, STAFF);
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    await site.desk.gateway.access.setLockdown('*', false, STAFF);
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
+    await site.checkout(visitId);
+  });
+
+  it("the desk hears each door gateway's progress and its taps (fleet status)", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    const fleet = site.desk.fleet.desk!;
+    const seen = () => fleet.status().find((g) => g.id === A)!;
+    await until(() => expect(seen()).toMatchObject({ appliedSeq: site.door(A).fleet.door!.lastSeq, lag: 0 }));
+    const before = seen().events;
+    site.tap(A, `${A}-in`, uid);
+    await until(() => expect(seen().events).toBe(before + 1));
+    expect(fleetStatusText({ role: 'desk', connected: true, gateways: fleet.status() })).toMatch(
+      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard/,
+    );
+    await site.checkout(visitId);
+  });
+
+  it("a door gateway's taps while its fleet part was down reach the desk once it is back", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    const heard = () => site.desk.fleet.desk!.status().find((g) => g.id === A)!.events;
+    const m = site.door(A);
+    const sent = m.fleet.door!.status().eventsSent;
+    await until(() => expect(heard()).toBe(sent));
+    await m.fleet.stop();
+    // Decided and journaled there all the same; nothing of the fleet is running to send them.
+    for (let i = 0; i < 3; i++) {
+      const out = m.gateway.access.simulate(`${A}-in`, 'nfc', uid);
+      if (out.kind === 'door') await out.recorded;
+    }
+    await m.resumeFleet();
+    await until(() => expect(heard()).toBe(sent + 3));
+    await site.checkout(visitId);
+  });
+
+  it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
+    // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
+    const spy = await mqtt.connectAsync(broker.url, {
+      username: A,
+      password: FLEET_PASSWORD,
+      clientId: 'spy',
+    });
+    const seen: Buffer[] = [];
+    spy.on('message', (_t, payload) => seen.push(payload));
+    await spy.subscribeAsync(`pintu/fleet/${A}/grants`, { qos: 1 });
+    const { visitId, uid } = await site.deskVisit(['ruang-1']);
+    await site.caughtUp(A);
+    await until(() => expect(seen.length).toBeGreaterThan(0));
+    const granted = seen.at(-1)!;
+    await site.checkout(visitId);
+    await site.caughtUp(A);
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
+
+    // Whoever holds a login that may publish there (the desk's, here): a forged grant for the
+    // visit, far ahead in the sequence, and the desk's own earlier grant sent again.
+    const fleet = site.door(A).fleet.door!;
+    const refused = new Promise((r) => fleet.once('refused', r));
+    const duplicate = new Promise((r) => fleet.once('duplicate', r));
+    const attacker = await mqtt.connectAsync(broker.url, {
+      username: DESK_ID,
+      password: FLEET_PASSWORD,
+      clientId: 'attacker',
+    });
+    const forged = seal(
+      {
+        v: 1,
+        gateway: A,
+        seq: fleet.lastSeq + 1000,
+        prev: fleet.lastSeq,
+        at: Date.now(),
+        kind: 'visit',
+        visit: {
+          id: visitId,
+          status: 'badged',
+          rooms: ['ruang-1'],
+          hostId: 'kabag-umum',
+          institution: 'x',
+          purpose: 'x',
+        },
+      },
+      generateKeyPairSync('ed25519').privateKey,
+    );
+    await attacker.publishAsync(`pintu/fleet/${A}/grants`, forged, { qos: 1 });
+    await attacker.publishAsync(`pintu/fleet/${A}/grants`, granted, { qos: 1 });
+    await refused;
+    await duplicate;
+    await attacker.endAsync();
+    await spy.endAsync();
+    // A later grant from the desk still applies in sequence: the forged seq did not move it.
+    const later = await site.deskVisit([]);
+    await site.caughtUp(A);
+    expect(fleet.lastSeq).toBe(site.desk.gateway.core.state.journalSeq);
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
+    expect(site.tap(A, `${A}-in`, later.uid)).toMatchObject({ granted: true });
+    expect(fleet.status()).toMatchObject({ refused: 1 });
+    await site.checkout(later.visitId);
+  });
+
+  it('a gateway away while a visit ended never lets it in once back: messages kept by the broker', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(B);
+    const m = site.door(B);
+    await m.fleet.stop();
+    await site.checkout(visitId);
+    // Away, it decides from what it has: the guest it knows still passes (no outage strands one).
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
+    await m.resumeFleet();
+    await site.caughtUp(B);
+    // (Whether the queued revocation or a snapshot got there first: the retained head, read at
+    // the subscription, may pass the queue still being delivered. Either closes it.)
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
+  });
+
+  it('... and when the broker lost them: the head shows the gap, a snapshot closes it', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(B);
+    const m = site.door(B);
+    await m.fleet.stop();
+    await site.checkout(visitId);
+    const next = await site.deskVisit([]);
+    // The desk has handed all of it to the broker (into the session about to be lost)...
+    const head = site.desk.gateway.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    // ...and the session is gone: a clean connection with its client id.
+    const wipe = await mqtt.connectAsync(broker.url, {
+      username: B,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${B}`,
+      clean: true,
+    });
+    await wipe.endAsync();
+    await m.resumeFleet();
+    const snapshot = new Promise((r) => m.fleet.door!.once('snapshot', r));
+    await snapshot;
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
+    expect(site.tap(B, `${B}-in`, next.uid)).toMatchObject({ granted: true });
+    await site.checkout(next.visitId);
+  });
+  it('a desk restarted with changes it never sent sends them from its journal', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await both();
+    // The desk's fleet part is down (a crash after the journal write, before any publish)...
+    await site.desk.fleet.stop();
+    await site.checkout(visitId);
+    const next = await site.deskVisit([]);
+    // ...and back: from fleet-desk.json's cursor, what the journal has past it goes out.
+    await site.desk.resumeFleet();
+    await both();
+    for (const d of [A, B]) {
+      expect(site.tap(d, `${d}-in`, uid), d).toMatchObject({ granted: false, reason: 'checked_out' });
+      expect(site.tap(d, `${d}-in`, next.uid), d).toMatchObject({ granted: true });
+    }
+    await site.checkout(next.visitId);
+    await both();
+  });
+
+  it('a broker restart (its persistence kept) loses nothing for a gateway away meanwhile', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await both();
+    const m = site.door(B);
+    await m.fleet.stop();
+    await site.checkout(visitId);
+    const head = site.desk.gateway.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    await broker.pause();
+    await broker.resume();
+    await m.resumeFleet();
+    await site.caughtUp(B, 30_000);
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
+  });
+
+  it('a desk that joins a fleet with visits open sends them as one snapshot, not its history', async () => {
+    let uid = '';
+    // A broker of its own: the same logins and client ids as the site above would take over
+    // its sessions.
+    const own = await Mosquitto.start({
+      users: [DESK_ID, A].map((username) => ({ username, password: FLEET_PASSWORD })),
+      acl: fleetAcl(),
+    });
+    // The door gateway's session is there already (it joined first): whatever the desk sends
+    // now waits in it, so its history, were it sent, would be applied message by message.
+    const early = await mqtt.connectAsync(own.url, {
+      username: A,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${A}`,
+      clean: false,
+    });
+    await early.subscribeAsync(
+      ['grants', 'revocations', 'head'].map((t) => `pintu/fleet/${A}/${t}`),
+      { qos: 1 },
+    );
+    await early.endAsync();
+    const joined = await startFleetSite({
+      brokerUrl: own.url,
+      doors: 1,
+      beforeFleet: async (g) => {
+        const v = await badgedVisit(g, { badge: 'TAMU-05', rooms: ['ruang-1'] });
+        uid = g.core.state.badges.get(v.badgeId!)!.uid;
+      },
+    });
+    try {
+      await joined.caughtUp(A);
+      expect(joined.tap(A, 'ruang-1-in', uid)).toMatchObject({ granted: true });
+      expect(joined.door(A).fleet.door!.status()).toMatchObject({ snapshots: 1, applied: 0 });
+    } finally {
+      await joined.close();
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,101 @@
+// The fleet's pure parts (domain/fleet.ts) and its envelope (fleet/envelope.ts): the sequence
+// rule, how a door gateway's copy of a desk visit is brought to where the desk has it, and
+// what a signature holds.
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { VisitEvent } from '../../src/domain/events.js';
+import { type FleetVisit, isRevocation, reconcileVisit, seqVerdict } from '../../src/domain/fleet.js';
+import type { Visit } from '../../src/domain/types.js';
+import { applyVisitEvent } from '../../src/domain/visit.js';
+import { badgeUidHash, publicKeyFrom, publicKeyText, seal, unseal } from '../../src/fleet/envelope.js';
+
+const DESK = { kind: 'device' as const, id: 'fleet-desk' };
+
+function target(patch: Partial<FleetVisit> = {}): FleetVisit {
+  return {
+    id: 'v1',
+    status: 'accepted',
+    rooms: ['r1'],
+    hostId: 'h',
+    institution: 'i',
+    purpose: 'p',
+    ...patch,
+  };
+}
+
+/** The events applied in order, as the door gateway's live state folds them. */
+function fold(visit: Visit | undefined, events: VisitEvent[]): Visit | undefined {
+  return events.reduce<Visit | undefined>((v, e) => applyVisitEvent(v, e, 1000, DESK), visit);
+}
+
+describe('seqVerdict', () => {
+  it('applies a message when nothing was sent between what the gateway has and it', () => {
+    expect(seqVerdict(0, { seq: 5, prev: 0 })).toBe('apply');
+    expect(seqVerdict(9, { seq: 12, prev: 5 })).toBe('apply'); // after a snapshot at 9
+  });
+  it('ignores one at or below what it has, and sees a gap past a hole', () => {
+    expect(seqVerdict(12, { seq: 12, prev: 5 })).toBe('duplicate');
+    expect(seqVerdict(12, { seq: 3, prev: 0 })).toBe('duplicate');
+    expect(seqVerdict(5, { seq: 20, prev: 12 })).toBe('gap');
+  });
+});
+
+describe('reconcileVisit', () => {
+  it('creates an accepted visit with the rooms, then badges it with the pool badge found', () => {
+    const accepted = fold(undefined, reconcileVisit(undefined, target(), undefined));
+    expect(accepted).toMatchObject({ id: 'v1', state: 'accepted', rooms: ['r1'], externalId: 'fleet:v1' });
+    const badged = fold(accepted, reconcileVisit(accepted, target({ status: 'badged' }), 'b1'));
+    expect(badged).toMatchObject({ state: 'badged', badgeId: 'b1' });
+    // Applied again, nothing more happens.
+    expect(reconcileVisit(badged, target({ status: 'badged' }), 'b1')).toEqual([]);
+  });
+  it('leaves a badge it cannot find: the visit opens nothing with it', () => {
+    const v = fold(undefined, reconcileVisit(undefined, target({ status: 'badged' }), undefined));
+    expect(v?.state).toBe('accepted');
+  });
+  it('takes rooms back and grants new ones', () => {
+    const v = fold(undefined, reconcileVisit(undefined, target({ rooms: ['r1', 'r2'] }), undefined));
+    const events = reconcileVisit(v, target({ rooms: ['r2', 'r3'] }), undefined);
+    expect(events.map((e) => e.type)).toEqual(['visit.rooms_withdrawn', 'visit.granted']);
+    expect(fold(v, events)?.rooms).toEqual(['r2', 'r3']);
+  });
+  it('ends a badged visit by checkout, an accepted one by cancel; an ended one stays ended', () => {
+    const accepted = fold(undefined, reconcileVisit(undefined, target(), undefined));
+    const badged = fold(accepted, reconcileVisit(accepted, target({ status: 'badged' }), 'b1'));
+    const out = fold(badged, reconcileVisit(badged, target({ status: 'ended' }), undefined));
+    expect(out?.state).toBe('closed');
+    expect(fold(accepted, reconcileVisit(accepted, target({ status: 'ended' }), undefined))?.state).toBe(
+      'cancelled',
+    );
+    expect(reconcileVisit(out, target({ status: 'badged' }), 'b1')).toEqual([]);
+    expect(reconcileVisit(undefined, target({ status: 'ended' }), undefined)).toEqual([]);
+  });
+  it('counts ends and lockdowns as revocations', () => {
+    expect(isRevocation({ kind: 'visit', visit: target({ status: 'ended' }) })).toBe(true);
+    expect(isRevocation({ kind: 'visit', visit: target() })).toBe(false);
+    expect(isRevocation({ kind: 'lockdown', on: true })).toBe(true);
+    expect(isRevocation({ kind: 'lockdown', on: false })).toBe(false);
+  });
+});
+
+describe('envelope', () => {
+  const key = generateKeyPairSync('ed25519').privateKey;
+  const other = generateKeyPairSync('ed25519').privateKey;
+  const pub = publicKeyFrom(publicKeyText(key));
+  it('opens what the key signed, and nothing else', () => {
+    const sealed = seal({ v: 1, seq: 3 }, key);
+    expect(unseal(sealed, pub)).toEqual({ v: 1, seq: 3 });
+    expect(unseal(seal({ v: 1, seq: 3 }, other), pub)).toBeUndefined();
+    const env = JSON.parse(sealed) as { payload: string; sig: string };
+    expect(unseal(JSON.stringify({ ...env, payload: env.payload.replace('3', '4') }), pub)).toBeUndefined();
+    expect(unseal('not json', pub)).toBeUndefined();
+    expect(unseal(JSON.stringify({ payload: 1, sig: 2 }), pub)).toBeUndefined();
+  });
+  it('writes public keys as configuration takes them', () => {
+    expect(publicKeyText(key)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+  it('hashes a badge UID, never carrying it', () => {
+    expect(badgeUidHash('04A1B2C3D4E501')).toMatch(/^[0-9a-f]{64}$/);
+    expect(badgeUidHash('04A1B2C3D4E501')).not.toContain('04A1B2C3D4E501');
+  });
+});
