@@ -151,6 +151,8 @@ export class SimController extends EventEmitter<SimControllerEvents> {
       connectTimeout: 5000,
       keepalive: 15,
       will: { topic: this.topic('state'), payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+      // No 6 MiB cache of mqtt-packet's two-byte numbers (see link.ts) in the gateway's process.
+      writeCache: false,
     };
     const client = o.stream
       ? new MqttClient(o.stream, options)
