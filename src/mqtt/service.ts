@@ -38,6 +38,7 @@ import {
 } from './discovery.js';
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
+import { decodeText } from './payload-check.js';
 import { Rejections } from './rejects.js';
 import type { RoomHub } from './rooms.js';
 import {
@@ -45,7 +46,6 @@ import {
   DoorHaSetPayload,
   DoorSetPayload,
   type DoorState,
-  decodeText,
   type HaCommand,
   type MqttEvent,
   type VisitorsList,

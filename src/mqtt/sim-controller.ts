@@ -9,8 +9,9 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
+import { decodeJson } from './payload-check.js';
 import { commandText, mac, macValid, tapText } from './room-mac.js';
-import { decodeJson, type RoomCommand, RoomCommandPayload } from './schemas.js';
+import { type RoomCommand, RoomCommandPayload } from './schemas.js';
 import { Topics } from './topics.js';
 
 export interface SimControllerOptions {

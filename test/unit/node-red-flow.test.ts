@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Acl } from '../../src/mqtt/acl.js';
 import { clientIdBound } from '../../src/mqtt/broker.js';
-import { assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
+import { assertValid } from '../../src/mqtt/payload-check.js';
+import { DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
 import { Topics } from '../../src/mqtt/topics.js';
 
 interface FlowNode {
