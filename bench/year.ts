@@ -27,7 +27,7 @@ import { Journal } from '../src/store/journal.js';
 import { readLines } from '../src/store/lines.js';
 import { startNotifySocket } from '../test/support/notify-socket.js';
 import { freePort, ROOT, residentBytes, stopProcess } from '../test/support/process.js';
-import { ensureBuilt, serviceNodeArgs } from './lib/build.js';
+import { ensureBuilt, serviceEnvironment, serviceNodeArgs } from './lib/build.js';
 import { buildingConfig, TZ, uidOf } from './lib/fixtures.js';
 import {
   type BenchContext,
@@ -75,6 +75,7 @@ async function startGateway(
       cwd: ROOT,
       env: {
         ...process.env,
+        ...(await serviceEnvironment()),
         NOTIFY_SOCKET: sock.path,
         PINTU_HTTP_PORT: String(port),
         PINTU_CONFIG_MQTT__PORT: String(mqttPort),

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureBuilt, serviceNodeArgs } from '../bench/lib/build.js';
+import { ensureBuilt, serviceEnvironment, serviceNodeArgs } from '../bench/lib/build.js';
 import { freePort, residentBytes, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
 const UIDS = Array.from(
@@ -92,6 +92,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     log(`node flags of systemd/pintu.service: ${nodeArgs.join(' ') || '(none)'}`);
     child = await startGatewayProcess(
       {
+        ...(await serviceEnvironment()),
         PINTU_DATA_DIR: dir,
         PINTU_HTTP_PORT: String(port),
         PINTU_LOG_LEVEL: 'error',

@@ -36,6 +36,16 @@ export const EXTERNAL = [
   '@fastify/swagger-ui',
 ] as const;
 
+/** `prom-client` in src/ resolves to scripts/bundle/prom-client.js: its classes, not its index. */
+const promClientClasses: esbuild.Plugin = {
+  name: 'prom-client-classes',
+  setup(build) {
+    build.onResolve({ filter: /^prom-client$/ }, () => ({
+      path: join(ROOT, 'scripts/bundle/prom-client.js'),
+    }));
+  },
+};
+
 export async function buildBundle(outDir = join(ROOT, 'dist')): Promise<esbuild.Metafile> {
   await rm(outDir, { recursive: true, force: true });
   const result = await esbuild.build({
@@ -53,6 +63,7 @@ export async function buildBundle(outDir = join(ROOT, 'dist')): Promise<esbuild.
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: true,
     external: [...EXTERNAL],
+    plugins: [promClientClasses],
     // The bundle takes the generated config validator on this hash alone, without loading
     // TypeBox to build the schema again (src/config/schema-validator.ts).
     define: { PINTU_CONFIG_SCHEMA_HASH: JSON.stringify(schemaHash(ConfigSchema)) },

@@ -10,13 +10,13 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { ConfigSchema } from '../src/config/schema.js';
-import { AJV_OPTIONS, GENERATED_FILE, schemaHash } from '../src/config/schema-validator.js';
+import { AJV_FAST_OPTIONS, GENERATED_FILE, schemaHash } from '../src/config/schema-validator.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The module's text: the validator as its default export, and the hash of its schema. */
+/** The module's text: the fast validator as its default export, and the hash of its schema. */
 export function configValidatorModule(): string {
-  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+  const ajv = new Ajv({ ...AJV_FAST_OPTIONS, code: { source: true, esm: true } });
   const code = standalone.default(ajv, ajv.compile(ConfigSchema));
   // Ajv's ESM output still require()s its runtime helpers (ucs2length): a require of its own.
   return [

@@ -17,7 +17,7 @@ import { createRoomHub } from './mqtt/rooms.js';
 import type { MqttService } from './mqtt/service.js';
 import { packageFile } from './package-root.js';
 import { type Gateway, openGateway } from './service/gateway.js';
-import { sha256, startHashing } from './service/passwords.js';
+import { sha256 } from './service/passwords.js';
 import { SystemdNotifier } from './service/systemd-notify.js';
 import { mkdirDurable } from './store/fsync.js';
 import { claimPidFile, pidFilePath, runningPid as runningPidIn } from './store/pid-file.js';
@@ -133,10 +133,6 @@ export async function startGateway(config: Config, log = createLogger(config)): 
       };
       log.info(figures, 'doors ready');
       void systemd.status(`doors ready after ${figures.ms} ms (CPU ${figures.cpuMs} ms)`);
-      // The password hashing thread's start (an isolate: CPU, and about 10 MiB) is the service's,
-      // paid at boot rather than by the first login or an attack's (BENCHMARKS.md, siege), but
-      // after the doors: no tap waits for it.
-      startHashing();
     },
   });
   let mqtt: MqttService | undefined;

@@ -1,6 +1,6 @@
 // The gateway as systemd runs it, for what measures that process: dist/ (rebuilt with
 // `npm run build` when missing or older than any file under src/) under node with the flags
-// of systemd/pintu.service.
+// and the malloc environment of systemd/pintu.service.
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -32,4 +32,15 @@ export async function serviceNodeArgs(): Promise<string[]> {
   const line = /^ExecStart=\S*node((?: --\S+)*) \S+\/dist\/cli\.js start$/m.exec(unit);
   if (!line) throw new Error('systemd/pintu.service: no ExecStart running node on dist/cli.js');
   return line[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The environment of systemd/pintu.service that shapes the process as it starts: glibc's
+ * malloc settings (MALLOC_*, read once at exec, so a running process cannot set them itself).
+ */
+export async function serviceEnvironment(): Promise<Record<string, string>> {
+  const unit = await readFile(path.join(ROOT, 'systemd/pintu.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)) env[m[1]!] = m[2]!;
+  return env;
 }

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureBuilt, serviceNodeArgs } from '../../bench/lib/build.js';
+import { ensureBuilt, serviceEnvironment, serviceNodeArgs } from '../../bench/lib/build.js';
 import { RoomKeys, roomKeysFile } from '../../src/mqtt/room-keys.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { mosquittoAcl } from '../../test/support/mqtt.js';
@@ -320,7 +320,7 @@ export class Site {
     ];
     const child = spawn('sh', ['-c', `ulimit -n ${this.nofile} && exec "$@"`, 'sh', ...node], {
       cwd: ROOT,
-      env: this.env(),
+      env: { ...this.env(), ...(await serviceEnvironment()) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

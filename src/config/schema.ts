@@ -610,6 +610,13 @@ const AuthSchema = Section(
       description:
         'Password checks of unauthenticated clients (HTTP logins, MQTT connects) waiting or running at once; beyond this a login gets 503 and a connect CONNACK 3 at once, without a hash.',
     }),
+    hashThreadIdleSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 30,
+      description:
+        'The password hashing thread (scrypt) starts with the first check and stops after this many seconds without one: an idle gateway holds no thread for it (about 12 MiB).',
+    }),
     perAddressPending: Type.Integer({
       minimum: 1,
       maximum: 64,

@@ -15,7 +15,6 @@ import { configSchema } from './schema-validator.js';
 
 // Generated at build time when it can be (schema-validator.ts): loadConfig stays synchronous.
 const loaded = await configSchema();
-const validateSchema = loaded.validate;
 /** The configuration's JSON Schema as data (the environment's overrides are read against it). */
 export const CONFIG_SCHEMA: object = loaded.schema;
 
@@ -537,10 +536,15 @@ export interface CheckResult {
  * the embedded defaults); it only improves the wording of reference errors.
  */
 export function checkConfig(input: unknown, defaulted: ReadonlySet<string> = new Set()): CheckResult {
-  const doc = structuredClone(input);
+  let doc = structuredClone(input);
   const problems: CheckResult['problems'] = [];
-  if (!validateSchema(doc)) {
-    for (const e of validateSchema.errors ?? []) problems.push(schemaProblem(e));
+  if (!loaded.validate(doc)) {
+    // The fast check stopped at the first problem: the full one names them all, on a fresh copy
+    // (the first left defaults half filled in).
+    const full = loaded.diagnose();
+    doc = structuredClone(input);
+    full(doc);
+    for (const e of full.errors ?? []) problems.push(schemaProblem(e));
   }
   if (isObj(doc)) problems.push(...crossCheck(doc, defaulted));
   // Ajv may say the same thing twice (e.g. a key of a discriminated branch).

@@ -324,5 +324,9 @@ function tlsOptions(tls: LinkOptions['tls']): IClientOptions {
 
 /** A client of a broker by URL, or over a stream (the embedded broker, in process). */
 function connectTo(target: LinkOptions['target'], options: IClientOptions): MqttClient {
-  return 'url' in target ? mqtt.connect(target.url, options) : new MqttClient(target.stream, options);
+  // writeCache off: mqtt-packet otherwise builds, at the first packet written, a buffer for
+  // each of the 65,536 two-byte numbers and keeps them (about 6 MiB of heap, the embedded
+  // broker's too: one module, one switch) to save a 2-byte allocation a packet.
+  const o: IClientOptions = { ...options, writeCache: false };
+  return 'url' in target ? mqtt.connect(target.url, o) : new MqttClient(target.stream, o);
 }

@@ -31,20 +31,15 @@ import type {
   ReaderPort,
 } from '../hardware/ports.js';
 import type { Metrics } from '../service/metrics.js';
+import { decodeJson } from './payload-check.js';
 import type { Rejections, RejectReason } from './rejects.js';
 import { RoomCounters, RoomKeys, roomCountersFile, roomKeysFile } from './room-keys.js';
 import { commandText, mac, macValid, tapText } from './room-mac.js';
-import {
-  type AlarmKind,
-  decodeJson,
-  type RoomAck,
-  RoomAckPayload,
-  type RoomCommand,
-  type RoomState,
-  RoomStatePayload,
-  type RoomTap,
-  RoomTapPayload,
-} from './schemas.js';
+// The shipped documents rather than the TypeBox definitions: TypeBox stays off the door path.
+import RoomAckSchema from './schemas/room-ack.json' with { type: 'json' };
+import RoomStateSchema from './schemas/room-state.json' with { type: 'json' };
+import RoomTapSchema from './schemas/room-tap.json' with { type: 'json' };
+import type { AlarmKind, RoomAck, RoomCommand, RoomState, RoomTap } from './schemas.js';
 import { type Route, type Topics, topicsOf } from './topics.js';
 
 /** What the hub needs from the broker connection. */
@@ -230,7 +225,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
     switch (route.kind) {
       case 'room.tap': {
         if (retained) return { reason: 'retained' };
-        const d = decodeJson<RoomTap>(RoomTapPayload, payload);
+        const d = decodeJson<RoomTap>(RoomTapSchema, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
         if (!reader) return { reason: 'unknown_room', detail: { detail: 'no reader configured' } };
         const forged = this.forgedTap(route.room, d.value);
@@ -245,7 +240,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
       }
       case 'room.ack': {
         if (retained) return { reason: 'retained' };
-        const d = decodeJson<RoomAck>(RoomAckPayload, payload);
+        const d = decodeJson<RoomAck>(RoomAckSchema, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
         lock?.alive();
         lock?.ack(d.value);
@@ -253,7 +248,7 @@ export class RoomHub extends EventEmitter<RoomHubEvents> {
       }
       case 'room.state': {
         if (payload.length === 0) return undefined; // a cleared retained state
-        const d = decodeJson<RoomState>(RoomStatePayload, payload);
+        const d = decodeJson<RoomState>(RoomStateSchema, payload);
         if (!d.ok) return { reason: d.reason, detail: { detail: d.detail } };
         lock?.controllerState(d.value);
         const inputs = this.inputsByRoom.get(route.room);

@@ -1,11 +1,10 @@
 // The payload of every topic of the contract, as ONE TypeBox definition per topic: the
 // TypeScript type, the Ajv check of what comes in, and the JSON Schema files shipped in
-// src/mqtt/schemas/ (`npm run mqtt:schemas` rewrites them; a test keeps them equal).
+// src/mqtt/schemas/ (`npm run mqtt:schemas` rewrites them; a test keeps them equal). What
+// comes in is checked in payload-check.ts.
 //
 // JSON topics carry UTF-8 JSON; "text" topics carry the bare value (`online`, `UNLOCK`,
 // `3`), and their schema describes that value.
-import { createRequire } from 'node:module';
-import type { Ajv, ValidateFunction } from 'ajv';
 import Type, { type Static, type TSchema } from 'typebox';
 import { WATCHLIST_SOURCES } from '../domain/events.js';
 import { DENY_REASONS } from '../domain/types.js';
@@ -18,9 +17,6 @@ const EpochMs = (description: string) => Type.Integer({ minimum: 0, description 
 const Counter = (description: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 const Mac = (description: string) => Type.String({ pattern: '^[0-9a-f]{32}$', description });
-
-/** Largest payload read on any topic; anything bigger is refused before it is parsed. */
-export const MAX_PAYLOAD_BYTES = 4096;
 
 export const ALARMS = [
   'held_open',
@@ -541,82 +537,4 @@ export function jsonSchemaOf(spec: TopicSpec): Record<string, unknown> {
     ...plain,
     $id: schemaPath(spec.name),
   };
-}
-
-// ---------------------------------------------------------------- checking what comes in
-
-// Ajv loads at the first message to check, not with this module: the room hub imports it on
-// the door path, which comes up before anything arrives over MQTT (main.ts, "doors ready").
-let ajv: Ajv | undefined;
-const compiled = new Map<TSchema, ValidateFunction>();
-function validator(schema: TSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    const { $id: _drop, ...rest } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
-    if (!ajv) {
-      // Two statements: tsc drops the parentheses of `new (require(...) as T).Ajv()`, and the
-      // built gateway then called createRequire with `new` (a crash at the first message).
-      const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-      ajv = new AjvClass({ allErrors: false, strict: true });
-    }
-    v = ajv.compile(rest);
-    compiled.set(schema, v);
-  }
-  return v;
-}
-
-export type Decoded<T> =
-  | { ok: true; value: T }
-  | { ok: false; reason: 'too_large' | 'not_utf8' | 'not_json' | 'schema'; detail: string };
-
-/** Decode a JSON payload and check it against its schema. Never throws. */
-export function decodeJson<T>(schema: TSchema, payload: Buffer | Uint8Array): Decoded<T> {
-  if (payload.length > MAX_PAYLOAD_BYTES)
-    return { ok: false, reason: 'too_large', detail: `${payload.length} bytes` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
-  } catch {
-    return { ok: false, reason: 'not_utf8', detail: 'payload is not UTF-8' };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: 'not_json', detail: (err as Error).message.slice(0, 100) };
-  }
-  const check = validator(schema);
-  if (!check(value)) {
-    const e = check.errors?.[0];
-    return {
-      ok: false,
-      reason: 'schema',
-      detail: `${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`.slice(0, 200),
-    };
-  }
-  return { ok: true, value: value as T };
-}
-
-/** Decode a text payload (`UNLOCK`, `online`) and check it against its schema. Never throws. */
-export function decodeText<T extends string>(schema: TSchema, payload: Buffer | Uint8Array): Decoded<T> {
-  if (payload.length > 64) return { ok: false, reason: 'too_large', detail: `${payload.length} bytes` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload).trim();
-  } catch {
-    return { ok: false, reason: 'not_utf8', detail: 'payload is not UTF-8' };
-  }
-  const check = validator(schema) as (v: unknown) => boolean;
-  if (!check(text))
-    return { ok: false, reason: 'schema', detail: `"${text.slice(0, 20)}" is not one of the allowed values` };
-  return { ok: true, value: text as T };
-}
-
-/** Check an outgoing value (tests, and a debug guard): throws with the first problem. */
-export function assertValid(schema: TSchema, value: unknown): void {
-  const check = validator(schema);
-  if (!check(value))
-    throw new Error(
-      `invalid ${String((schema as { title?: string }).title)}: ${JSON.stringify(check.errors)}`,
-    );
 }

@@ -40,6 +40,7 @@ import {
 } from './discovery.js';
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
+import { decodeText } from './payload-check.js';
 import { Rejections } from './rejects.js';
 import type { RoomHub } from './rooms.js';
 import {
@@ -47,7 +48,6 @@ import {
   DoorHaSetPayload,
   DoorSetPayload,
   type DoorState,
-  decodeText,
   type HaCommand,
   type MqttAlert,
   type MqttEvent,

@@ -9,8 +9,9 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
+import { decodeJson } from './payload-check.js';
 import { commandText, mac, macValid, tapText } from './room-mac.js';
-import { decodeJson, type RoomCommand, RoomCommandPayload } from './schemas.js';
+import { type RoomCommand, RoomCommandPayload } from './schemas.js';
 import { Topics } from './topics.js';
 
 export interface SimControllerOptions {
@@ -151,6 +152,8 @@ export class SimController extends EventEmitter<SimControllerEvents> {
       connectTimeout: 5000,
       keepalive: 15,
       will: { topic: this.topic('state'), payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+      // No 6 MiB cache of mqtt-packet's two-byte numbers (see link.ts) in the gateway's process.
+      writeCache: false,
     };
     const client = o.stream
       ? new MqttClient(o.stream, options)

@@ -34,7 +34,7 @@ import { GroupService } from './groups.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
-import { newOneTimePassword } from './passwords.js';
+import { newOneTimePassword, setHashThreadIdle } from './passwords.js';
 import { PrivacyService } from './privacy.js';
 import { ReaderService, type ReaderWatchOptions } from './readers.js';
 import { RegisterService } from './register.js';
@@ -294,6 +294,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     days: config.retention.saranDays,
   });
   const watchlist = new WatchlistService(core, await dataKey(dir, 'secret.key'), config.watchlist);
+  setHashThreadIdle(config.auth.hashThreadIdleSeconds * 1000);
   const passwordGate = new PasswordGate(gateLimits(config.auth), now, (reason) =>
     metrics.authRefused.inc({ reason }),
   );

@@ -48,14 +48,25 @@ interface Job {
   reject: (err: Error) => void;
 }
 
-/** The hashing thread: started at boot or on first use, never keeping a process up when idle. */
+/**
+ * The hashing thread: started by the first hash and stopped after `idleMs` without one, so an
+ * idle gateway holds no isolate for it (about 12 MiB resident; issue 16), never keeping a
+ * process up. A login after a quiet spell pays the thread's start, a few ms beside scrypt's own.
+ */
 class HashThread {
   private worker: Worker | undefined;
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  idleMs = 30_000;
+
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
 
   derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
     const worker = this.start();
+    clearTimeout(this.idleTimer);
     const id = this.nextId++;
     return new Promise<Buffer>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject });
@@ -73,7 +84,7 @@ class HashThread {
     });
   }
 
-  start(): Worker {
+  private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'pintu-scrypt' });
     worker.unref();
@@ -81,13 +92,18 @@ class HashThread {
       const job = this.jobs.get(m.id);
       if (!job) return;
       this.jobs.delete(m.id);
-      if (this.jobs.size === 0) worker.unref();
+      if (this.jobs.size === 0) {
+        worker.unref();
+        this.stopWhenIdle(worker);
+      }
       if (m.key) job.resolve(Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength));
       else job.reject(new Error(m.error ?? 'scrypt failed'));
     });
     const fail = (err: Error) => {
-      // A dead thread fails what it had; the next hash starts a new one.
-      if (this.worker === worker) this.worker = undefined;
+      // A dead thread fails what it had; the next hash starts a new one. A thread stopped
+      // when idle had nothing, and the jobs now waiting are its successor's.
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       const jobs = [...this.jobs.values()];
       this.jobs.clear();
       for (const j of jobs) j.reject(err);
@@ -97,17 +113,28 @@ class HashThread {
     this.worker = worker;
     return worker;
   }
+
+  private stopWhenIdle(worker: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker || this.jobs.size > 0) return;
+      this.worker = undefined;
+      void worker.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
 }
 
 const thread = new HashThread();
 
-/**
- * Start the hashing thread now rather than at the first login: a gateway pays its start (a
- * few ms and an isolate's memory) once, at boot, where it is part of the idle footprint,
- * instead of in the first login, or in the first minute of an attack.
- */
-export function startHashing(): void {
-  thread.start();
+/** How long the hashing thread stays up after its last hash (auth.hashThreadIdleSeconds). */
+export function setHashThreadIdle(ms: number): void {
+  thread.idleMs = ms;
+}
+
+/** Is the hashing thread up (tests: it is stopped when idle)? */
+export function hashThreadRunning(): boolean {
+  return thread.running;
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -3,14 +3,12 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
+import { assertValid, decodeJson, decodeText } from '../../src/mqtt/payload-check.js';
 import type { MqttLock } from '../../src/mqtt/rooms.js';
 import {
   AlertPayload,
-  assertValid,
   DoorSetPayload,
   DoorStatePayload,
-  decodeJson,
-  decodeText,
   EventPayload,
   RoomAckPayload,
   RoomStatePayload,

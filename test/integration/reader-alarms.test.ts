@@ -7,7 +7,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import type { ReadEvent, ReaderPort, ReaderStatus } from '../../src/hardware/ports.js';
-import { assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
+import { assertValid } from '../../src/mqtt/payload-check.js';
+import { DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
 import { healthOf } from '../support/health.js';
 import {
   type Collected,

@@ -34,7 +34,11 @@ describe('systemd/pintu.service', () => {
       '/usr/bin/node --min-semi-space-size=8 --max-semi-space-size=8 /opt/pintu/dist/cli.js start',
     ]);
     expect(s.get('Environment')).toEqual(
-      expect.arrayContaining(['PINTU_CONFIG=/etc/pintu/pintu.yaml', 'PINTU_DATA_DIR=/var/lib/pintu']),
+      expect.arrayContaining([
+        'PINTU_CONFIG=/etc/pintu/pintu.yaml',
+        'PINTU_DATA_DIR=/var/lib/pintu',
+        'MALLOC_ARENA_MAX=2',
+      ]),
     );
     expect(s.get('ProtectSystem')).toEqual(['strict']);
     expect(s.get('CapabilityBoundingSet')).toEqual(['']);

@@ -129,6 +129,7 @@ describe('embedded defaults (no file)', () => {
     });
     expect(config.auth).toEqual({
       hashQueueMax: 8,
+      hashThreadIdleSeconds: 30,
       perAddressPending: 2,
       addressFailures: { max: 10, windowSeconds: 60 },
       accountFailures: { max: 5, windowMinutes: 15 },

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { discoveryConfigs, doorDiscoveryTopics, gatewayDeviceId } from '../../src/mqtt/discovery.js';
-import { DoorHaSetPayload, DoorSetPayload, decodeText } from '../../src/mqtt/schemas.js';
+import { decodeText } from '../../src/mqtt/payload-check.js';
+import { DoorHaSetPayload, DoorSetPayload } from '../../src/mqtt/schemas.js';
 import { Topics } from '../../src/mqtt/topics.js';
 import { expandAbbreviations, haValidate } from '../support/ha-schemas.js';
 import { PYTHON, requireLab } from '../support/lab.js';

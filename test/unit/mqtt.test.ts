@@ -15,12 +15,11 @@ import { Acl, type Principal } from '../../src/mqtt/acl.js';
 import { CommandRate } from '../../src/mqtt/command-rate.js';
 import { nodeIdOf } from '../../src/mqtt/discovery.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
+import { decodeJson, decodeText } from '../../src/mqtt/payload-check.js';
 import { Rejections } from '../../src/mqtt/rejects.js';
 import { RoomHub, type RoomLink } from '../../src/mqtt/rooms.js';
 import {
   DoorSetPayload,
-  decodeJson,
-  decodeText,
   FACILITIES_COMMANDS,
   jsonSchemaOf,
   RoomAckPayload,

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Acl } from '../../src/mqtt/acl.js';
 import { clientIdBound } from '../../src/mqtt/broker.js';
-import { AlertPayload, assertValid, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
+import { assertValid } from '../../src/mqtt/payload-check.js';
+import { AlertPayload, DoorStatePayload, EventPayload } from '../../src/mqtt/schemas.js';
 import { Topics } from '../../src/mqtt/topics.js';
 
 interface FlowNode {
