@@ -52,13 +52,13 @@ describe.skipIf(!ok)(
       await lab.login(desk, 'resepsionis', '/#/recap');
       const card = desk.getByRole('region', { name: 'Survei kepuasan masyarakat (IKM)' });
       await see(card).text().toContain('IKM 88,89');
-      const text = await card.innerText();
+      const text = await card.textContent();
       expect(text).toContain('mutu pelayanan A (Sangat Baik)');
       expect(text).toContain('1 responden · 1 saran');
       await see(card.getByRole('group', { name: /NRR/ }))
         .text()
         .toContain('U1. Persyaratan');
-      expect(await card.getByRole('group', { name: /NRR/ }).innerText()).toContain('U9.');
+      expect(await card.getByRole('group', { name: /NRR/ }).textContent()).toContain('U9.');
       await lab.shot(desk, '31-recap-survey');
     });
   },
