@@ -375,9 +375,9 @@ describe('the other ways in: the sync API, group members, the collateral at badg
 
   it('a document typed at arrival and handed in as collateral alerts security once per entry', async () => {
     const ktp = '3578015508850002';
-    const security = await loginAs('security');
-    const desk = await loginAs('receptionist');
-    const admin = await loginAs('admin');
+    let security = await loginAs('security');
+    let desk = await loginAs('receptionist');
+    let admin = await loginAs('admin');
     const add = async (institution: string) => {
       const res = await post(
         security,
@@ -397,6 +397,17 @@ describe('the other ways in: the sync API, group members, the collateral at badg
     expect((await post(desk, `/visits/${id}/guestbook`, {})).statusCode).toBe(200);
     const decided = await post(admin, `/visits/${id}/decision`, { outcome: 'accepted', rooms: [] });
     expect(decided.statusCode, decided.body).toBe(200);
+    // What security was told outlives a restart (saved with the state).
+    const { dir } = t;
+    const now = t.clock.now;
+    await t.app.close();
+    await t.gateway.close();
+    t = await startTestGateway({ dir, now });
+    [security, desk, admin] = [
+      await loginAs('security'),
+      await loginAs('receptionist'),
+      await loginAs('admin'),
+    ];
     // An entry added meanwhile for the same document: news to security at badge issue.
     const second = await add('PT Lain');
     const badges = (await api('GET', '/badges', admin)).json() as Array<{ label: string; status: string }>;
