@@ -58,6 +58,8 @@ export interface DoorFleetStatus {
   eventBacklog: number;
   eventsSent: number;
   eventsDropped: number;
+  /** Access events the broker refused (an ACL without the topic): passed over, in the journal. */
+  eventsRefused: number;
 }
 
 export class FleetDoor extends EventEmitter<DoorFleetEvents> {
@@ -65,7 +67,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   lastSeq = 0;
   private highestSeen = 0;
   private readonly counts = { applied: 0, duplicates: 0, refused: 0, gaps: 0, snapshots: 0 };
-  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0 };
+  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0, eventsRefused: 0 };
   private events: Outbox | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotting: Promise<void> | undefined;
@@ -341,6 +343,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       file: join(this.gateway.config.dataDir, 'fleet-events.json'),
       max: this.fleet.eventsBacklogMax,
       types: ['access.granted', 'access.denied'],
+      topicOf: () => this.topics.events,
       publish: async (entry) => {
         const event: FleetEventPayload = {
           v: 1,
@@ -360,6 +363,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
         backlogMax: { set: () => undefined },
         eventsDropped: { inc: (n = 1) => (figures.eventsDropped += n) },
         eventsPublished: { inc: (n = 1) => (figures.eventsSent += n) },
+        refused: { inc: () => figures.eventsRefused++ },
       },
       log: this.log,
     });

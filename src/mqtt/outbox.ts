@@ -5,7 +5,14 @@
 // MQTT and counted (the journal keeps them). The last acknowledged seq is kept in
 // <dataDir>/mqtt-outbox.json, so a restarted gateway replays from the journal what the
 // broker never took.
+//
+// A publication the broker refuses (an MQTT 5 reason code >= 0x80 in PUBACK or PUBREC, e.g.
+// 0x87 not authorised by an ACL that predates a topic) would be refused again at every try and
+// hold every event behind it for good: it is passed over, counted per topic and logged once per
+// topic with the broker's reason (the journal keeps it). Any other failure is a connection
+// gone: the head is tried again at the next connection (or the next event), never at once.
 import { readFile } from 'node:fs/promises';
+import { ReasonCodes } from 'mqtt';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
 import { writeFileAtomic } from '../store/durable-file.js';
@@ -22,6 +29,23 @@ export interface OutboxMeters {
   backlogMax: { set(value: number): void };
   eventsDropped: { inc(value?: number): void };
   eventsPublished: { inc(value?: number): void };
+  /** A publication the broker refused, passed over. */
+  refused: { inc(topic: string): void };
+}
+
+/** The broker's refusals on one topic since start: how many, and the last reason. */
+export interface Refusal {
+  topic: string;
+  count: number;
+  /** The MQTT 5 reason code (0x87: not authorised). */
+  code: number;
+  reason: string;
+}
+
+/** The reason code of a broker's refusal (MQTT 5, >= 0x80), or undefined for any other failure. */
+export function refusalCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 0x80 && code <= 0xff ? code : undefined;
 }
 
 export interface OutboxOptions {
@@ -32,6 +56,8 @@ export interface OutboxOptions {
   /** Entry types that are events (the rest is skipped). */
   types: readonly string[];
   publish(entry: JournalEntry): Promise<void>;
+  /** The topic `publish` sends an entry to: a refusal is logged and counted by it. */
+  topicOf(entry: JournalEntry): string;
   metrics: OutboxMeters;
   log: Logger;
 }
@@ -50,6 +76,7 @@ export class Outbox {
   private saveTimer: NodeJS.Timeout | undefined;
   private savedCursor = -1;
   private readonly types: ReadonlySet<string>;
+  private readonly refusals = new Map<string, Refusal>();
 
   constructor(private readonly opts: OutboxOptions) {
     this.types = new Set(opts.types);
@@ -58,6 +85,11 @@ export class Outbox {
 
   get backlog(): number {
     return this.queue.length;
+  }
+
+  /** The topics the broker refused a publication on since start (health). */
+  refused(): Refusal[] {
+    return [...this.refusals.values()].map((r) => ({ ...r }));
   }
 
   isEvent(entry: JournalEntry): boolean {
@@ -128,7 +160,10 @@ export class Outbox {
     this.up = false;
   }
 
-  /** Publish what waits, one at a time, in order. */
+  /**
+   * Publish what waits, one at a time, in order. Called again by the next connection and the
+   * next event; after a failure it stops rather than try the same head again at once.
+   */
   async pump(): Promise<void> {
     if (this.pumping || !this.opened) return;
     this.pumping = true;
@@ -137,20 +172,36 @@ export class Outbox {
         const head = this.queue[0]!;
         try {
           await this.opts.publish(head);
-        } catch {
-          break; // the link went down: the head is sent again at the next connection
+          this.published++;
+          this.opts.metrics.eventsPublished.inc();
+        } catch (err) {
+          const code = refusalCode(err);
+          if (code === undefined) break; // the link went down: the head is sent again later
+          this.refuse(head, code);
         }
         if (this.queue[0] === head) this.queue.shift();
         this.cursor = head.seq;
-        this.published++;
-        this.opts.metrics.eventsPublished.inc();
         this.opts.metrics.backlog.set(this.queue.length);
         this.scheduleSave();
       }
     } finally {
       this.pumping = false;
     }
-    if (this.up && this.queue.length) void this.pump();
+  }
+
+  private refuse(entry: JournalEntry, code: number): void {
+    const topic = this.opts.topicOf(entry);
+    const reason = (ReasonCodes as Record<number, string | undefined>)[code] || `reason code ${code}`;
+    const seen = this.refusals.get(topic);
+    this.refusals.set(topic, { topic, count: (seen?.count ?? 0) + 1, code, reason });
+    this.opts.metrics.refused.inc(topic);
+    // Once per topic: an ACL that refuses one publication refuses them all, and a log line per
+    // event would flood the log at the door's pace.
+    if (!seen)
+      this.opts.log.error(
+        { seq: entry.seq, type: entry.type, topic, code, reason },
+        'mqtt: the broker refused a publication; this and later ones on the topic are passed over (they stay in the journal; does its ACL let this login write the topic?)',
+      );
   }
 
   /** Resolves when nothing waits (or after timeoutMs). */

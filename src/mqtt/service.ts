@@ -39,7 +39,7 @@ import {
   nodeIdOf,
 } from './discovery.js';
 import { MqttLink, MqttPublisher } from './link.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type Refusal } from './outbox.js';
 import { decodeText } from './payload-check.js';
 import { Rejections } from './rejects.js';
 import type { RoomHub } from './rooms.js';
@@ -84,6 +84,8 @@ export interface MqttHealth {
   /** Events dropped from MQTT because the backlog was full (since start). */
   dropped: number;
   published: number;
+  /** Topics the broker refused a publication on since start (passed over; absent: none). */
+  refused?: Refusal[];
   connections: number;
   broker?: { clients: number; listening: Listening[] };
   /** Rooms whose controller has no key (a migration): commands and taps unauthenticated, weak. */
@@ -233,7 +235,11 @@ export class MqttService {
       max: config.mqtt.backlogMax,
       types: [...EVENT_TYPES, ...ALERT_TYPES],
       publish: (entry) => this.publishEvent(entry),
-      metrics: gateway.core.metrics.mqtt,
+      topicOf: (entry) => (entry.type === 'watchlist.matched' ? this.topics.alerts : this.topics.events),
+      metrics: {
+        ...gateway.core.metrics.mqtt,
+        refused: { inc: (topic) => gateway.core.metrics.mqtt.publishRefused.inc({ topic }) },
+      },
       log,
     });
   }
@@ -420,6 +426,7 @@ export class MqttService {
       backlogMax: this.opts.config.mqtt.backlogMax,
       dropped: this.outbox.dropped,
       published: this.outbox.published,
+      ...(this.outbox.refused().length ? { refused: this.outbox.refused() } : {}),
       connections: this.link.connections,
       weakRooms: this.hub?.unauthenticatedRooms() ?? [],
       ...(this.broker
@@ -675,21 +682,7 @@ export class MqttService {
 
   private async publishEvent(entry: JournalEntry): Promise<void> {
     if (entry.type === 'watchlist.matched') {
-      try {
-        await this.events.publish(this.topics.alerts, JSON.stringify(alertOf(entry)), 1);
-      } catch (err) {
-        // A broker's refusal (an MQTT 5 reason code, e.g. 0x87 not authorised: a Mosquitto ACL
-        // from before pintu/alerts) comes again at every try, and the outbox would hold every
-        // event behind it for good: counted, logged and passed over. A lost connection is thrown,
-        // so that the alert is sent again when the connection returns.
-        const code = (err as { code?: unknown }).code;
-        if (typeof code !== 'number' || code < 0x80) throw err;
-        this.opts.gateway.core.metrics.mqtt.alertsRefused.inc();
-        this.log.error(
-          { seq: entry.seq, code, topic: this.topics.alerts },
-          'mqtt: the broker refused a watchlist alert (does its ACL let the events login write pintu/alerts?)',
-        );
-      }
+      await this.events.publish(this.topics.alerts, JSON.stringify(alertOf(entry)), 1);
       return;
     }
     const { gateway, config } = this.opts;

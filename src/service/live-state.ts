@@ -57,6 +57,8 @@ export interface PersistedState {
   surveys?: Record<string, number>;
   /** Watchlist entries (personal data; set by service/watchlist.ts, not rebuilt from the journal). */
   watchlist?: WatchlistEntry[];
+  /** Open visit id -> the watchlist entries security was alerted of for it (absent before: none). */
+  watchlistAlerted?: Record<string, string[]>;
 }
 
 export interface LockdownSetter {
@@ -126,6 +128,11 @@ export class LiveState implements AccessSnapshot {
   readonly surveysAnswered = new Map<string, number>();
   /** Watchlist entry id -> entry. */
   readonly watchlist = new Map<string, WatchlistEntry>();
+  /**
+   * Open visit id -> the watchlist entries security was alerted of for it: a guest checked again
+   * later in the visit (the collateral at badge issue) alerts only for entries not told yet.
+   */
+  readonly watchlistAlerted = new Map<string, string[]>();
   /** Visits that reached a terminal state since the last save, waiting for the archive. */
   readonly closed: Visit[] = [];
   /** The last visits closed, so a caller can still show the visit it just closed. */
@@ -157,6 +164,8 @@ export class LiveState implements AccessSnapshot {
     for (const e of persisted.escorts ?? []) this.putEscort(e);
     for (const [key, until] of Object.entries(persisted.surveys ?? {})) this.surveysAnswered.set(key, until);
     for (const e of persisted.watchlist ?? []) this.watchlist.set(e.id, e);
+    for (const [visitId, entryIds] of Object.entries(persisted.watchlistAlerted ?? {}))
+      if (this.visits.has(visitId)) this.watchlistAlerted.set(visitId, entryIds);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
@@ -196,6 +205,7 @@ export class LiveState implements AccessSnapshot {
       escorts: [...this.escorts.values()],
       surveys: Object.fromEntries(this.surveysAnswered),
       watchlist: [...this.watchlist.values()],
+      watchlistAlerted: Object.fromEntries(this.watchlistAlerted),
     };
   }
 
@@ -256,6 +266,7 @@ export class LiveState implements AccessSnapshot {
       this.visits.delete(v.id);
       if (v.externalId) this.visitsByExternalId.delete(v.externalId);
       this.presence.delete(v.id);
+      this.watchlistAlerted.delete(v.id);
       this.closed.push(v);
       this.recent.set(v.id, v);
       if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
@@ -366,6 +377,14 @@ export class LiveState implements AccessSnapshot {
       case 'survey.answered':
         this.surveysAnswered.set(e.payload.key, e.payload.until);
         break;
+      case 'watchlist.matched': {
+        // Only while the visit is open: a closed one is checked no more.
+        if (!this.visits.has(e.payload.visitId)) break;
+        const told = this.watchlistAlerted.get(e.payload.visitId) ?? [];
+        const fresh = e.payload.entryIds.filter((id) => !told.includes(id));
+        this.watchlistAlerted.set(e.payload.visitId, [...told, ...fresh]);
+        break;
+      }
       case 'access.denied': {
         const p = e.payload;
         if (p.kind === 'pin' && p.reason === 'unknown_code') this.countWrongCode(p.readerId, e.at, e.seq);

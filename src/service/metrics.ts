@@ -185,9 +185,10 @@ function mqttMetrics(registry: Registry) {
       help: 'Events never published because the backlog was full (they stay in the journal)',
       registers,
     }),
-    alertsRefused: new Counter({
-      name: 'pintu_mqtt_alerts_refused_total',
-      help: "Watchlist alerts the broker refused on pintu/alerts (MQTT 5 reason code, e.g. an ACL without the topic): passed over so that the events behind them go out; they stay in the journal and security's live feed",
+    publishRefused: new Counter({
+      name: 'pintu_mqtt_publications_refused_total',
+      help: 'Events and watchlist alerts the broker refused, by topic (MQTT 5 reason code >= 0x80, e.g. 0x87: an ACL without the topic): passed over so that the ones behind them go out; they stay in the journal',
+      labelNames: ['topic'] as const,
       registers,
     }),
     commands: new Counter({

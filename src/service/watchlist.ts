@@ -125,7 +125,8 @@ export class WatchlistService {
   /**
    * Compares a guest with the entries, by the document (when one was given) and by name with
    * the institution; a match is journaled (`watchlist.matched`, for security's feed, MQTT
-   * alert and webhook) and answered as the entries matched, for the desk's flag only.
+   * alert and webhook; once per visit and entry) and answered as the entries matched, for the
+   * desk's flag only.
    */
   screen(visit: Visit, where: ScreenContext, documentNumber?: string): Promise<WatchlistMatch[]> {
     return this.match(
@@ -151,20 +152,33 @@ export class WatchlistService {
     );
   }
 
+  /**
+   * Every match is answered (the desk's flag), but security is alerted once per visit and entry:
+   * a document typed at the arrival and handed in as collateral later is one guest, one alert.
+   */
   private async match(visit: Visit, probe: WatchlistProbe, where: ScreenContext): Promise<WatchlistMatch[]> {
     const matches = matchWatchlist(this.core.state.watchlist.values(), probe, this.core.now(), this.limits);
-    if (matches.length > 0) {
-      const event: WatchlistMatched = {
-        type: 'watchlist.matched',
-        payload: {
-          visitId: visit.id,
-          entryIds: matches.map((m) => m.entryId),
-          by: matches.map((m) => m.by),
-          source: where.source,
-          desk: where.desk,
-        },
-      };
-      await this.core.record(event, { kind: 'system', id: 'watchlist' });
+    const untold = () => {
+      const told = this.core.state.watchlistAlerted.get(visit.id) ?? [];
+      return matches.filter((m) => !told.includes(m.entryId));
+    };
+    if (untold().length > 0) {
+      // In the write queue, read again: two checks of one visit at once alert once.
+      await this.core.transact({ kind: 'system', id: 'watchlist' }, () => {
+        const fresh = untold();
+        if (fresh.length === 0) return { events: [], result: () => undefined };
+        const event: WatchlistMatched = {
+          type: 'watchlist.matched',
+          payload: {
+            visitId: visit.id,
+            entryIds: fresh.map((m) => m.entryId),
+            by: fresh.map((m) => m.by),
+            source: where.source,
+            desk: where.desk,
+          },
+        };
+        return { events: [event], result: () => undefined };
+      });
     }
     return matches;
   }

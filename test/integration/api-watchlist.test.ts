@@ -372,4 +372,59 @@ describe('the other ways in: the sync API, group members, the collateral at badg
     expect(res.body).not.toContain(ktp);
     expect(await matchesSince(from)).toMatchObject([{ visitId: id, by: ['document'], source: 'collateral' }]);
   });
+
+  it('a document typed at arrival and handed in as collateral alerts security once per entry', async () => {
+    const ktp = '3578015508850002';
+    let security = await loginAs('security');
+    let desk = await loginAs('receptionist');
+    let admin = await loginAs('admin');
+    const add = async (institution: string) => {
+      const res = await post(
+        security,
+        '/watchlist',
+        entry({ name: 'Sari Wulandari', institution, documentNumber: ktp }),
+      );
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const first = await add('CV Sinar');
+
+    const from = seq();
+    const arrived = await post(desk, '/visits', arrival('Sari Wulandari', 'CV Sinar', ktp));
+    expect(arrived.json().watchlist).toBe(true);
+    const id = arrived.json().id as string;
+    expect((await post(security, `/visits/${id}/screening`, { passed: true })).statusCode).toBe(200);
+    expect((await post(desk, `/visits/${id}/guestbook`, {})).statusCode).toBe(200);
+    const decided = await post(admin, `/visits/${id}/decision`, { outcome: 'accepted', rooms: [] });
+    expect(decided.statusCode, decided.body).toBe(200);
+    // What security was told outlives a restart (saved with the state).
+    const { dir } = t;
+    const now = t.clock.now;
+    await t.app.close();
+    await t.gateway.close();
+    t = await startTestGateway({ dir, now });
+    [security, desk, admin] = [
+      await loginAs('security'),
+      await loginAs('receptionist'),
+      await loginAs('admin'),
+    ];
+    // An entry added meanwhile for the same document: news to security at badge issue.
+    const second = await add('PT Lain');
+    const badges = (await api('GET', '/badges', admin)).json() as Array<{ label: string; status: string }>;
+    const badge = badges.find((b) => b.status === 'available')!.label;
+
+    const res = await post(desk, `/visits/${id}/badge`, { badge, collateral: { type: 'ktp', number: ktp } });
+    expect(res.statusCode, res.body).toBe(200);
+    // The desk still sees its flag; security hears of each entry once for this visit.
+    expect(res.json().watchlist).toBe(true);
+    const matched: Array<{ source?: string; entryIds: string[] }> = [];
+    for await (const e of t.gateway.core.journal.read({ fromSeq: from + 1 })) {
+      if (e.type !== 'watchlist.matched' || e.payload.visitId !== id) continue;
+      matched.push({ source: e.payload.source, entryIds: e.payload.entryIds });
+    }
+    expect(matched).toEqual([
+      { source: 'arrival', entryIds: [first] },
+      { source: 'collateral', entryIds: [second] },
+    ]);
+  });
 });

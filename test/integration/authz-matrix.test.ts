@@ -89,7 +89,7 @@ const HTTP_POLICY = `
   POST    /api/v1/groups/{id}/checkout               A R . . .
   # ---- appointments (expected guests): a host books their own, the desk turns them into arrivals
   POST    /api/v1/appointments                       A R . H .
-  GET     /api/v1/appointments                       A R . H .
+  GET     /api/v1/appointments                       A R S H .
   GET     /api/v1/appointments/{code}                A R . H .   /api/v1/appointments/TJ-0000000000000000 404
   POST    /api/v1/appointments/{code}/arrival        A R . . .   /api/v1/appointments/TJ-0000000000000000/arrival
   POST    /api/v1/appointments/{code}/cancel         A R . H .   /api/v1/appointments/TJ-0000000000000000/cancel

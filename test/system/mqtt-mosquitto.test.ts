@@ -3,12 +3,15 @@
 // logins); and what only an external broker shows: an outage with the
 // broker restarted (events replayed in order, none lost or duplicated), a broker that is
 // away when the gateway starts (bounded backlog, visible in /healthz and /metrics).
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import {
   contractSuite,
   gatewayOnMosquitto,
   journalSince,
+  MOSQUITTO_GATEWAY,
   mosquittoContractAcl,
   mosquittoUsers,
 } from '../integration/mqtt-contract.js';
@@ -21,6 +24,7 @@ import {
   Mosquitto,
   type MqttGateway,
   nextCommand,
+  startMqttGateway,
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
@@ -312,7 +316,92 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
     );
     expect(fac.on('pintu/alerts')).toEqual([]);
     await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: true, backlog: 0 }));
-    const refused = await gw.gateway.core.metrics.mqtt.alertsRefused.get();
-    expect(refused.values[0]?.value).toBe(1);
+    const refused = await gw.gateway.core.metrics.mqtt.publishRefused.get();
+    expect(refused.values).toEqual([{ labels: { topic: 'pintu/alerts' }, value: 1 }]);
+    expect(gw.mqtt.health().refused).toMatchObject([{ topic: 'pintu/alerts', count: 1, code: 0x87 }]);
+  });
+});
+
+labSuite('a Mosquitto whose ACL refuses pintu/events (an ACL written by hand)', ['mosquitto'], () => {
+  let broker: Mosquitto | undefined;
+  let g: MqttGateway | undefined;
+  const clients: Collected[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.end().catch(() => undefined);
+    await g?.close();
+    g = undefined;
+    await broker?.stop();
+  });
+
+  it('passes over each refused event (logged once, counted, in health); what follows goes out', async () => {
+    const noEvents = acl.replace(/^topic write pintu\/events\n/m, '');
+    expect(noEvents).not.toBe(acl);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl: noEvents, shipped: true });
+    const lines: Array<{ msg: string; topic?: string; code?: number; reason?: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    g = await startMqttGateway({
+      mqtt: {
+        mode: 'external',
+        url: broker.url,
+        username: MOSQUITTO_GATEWAY.username,
+        password: MOSQUITTO_GATEWAY.password,
+        protocolVersion: 5,
+      },
+      url: broker.url,
+      users: [],
+      log: pino({ level: 'warn' }, sink),
+    });
+    const gw = g;
+    const fac = await client(broker.url, {
+      username: 'fac',
+      password: TEST_PASSWORD,
+      protocolVersion: 5,
+      subscribe: ['pintu/events', 'pintu/alerts'],
+    });
+    clients.push(fac);
+    for (let i = 0; i < 3; i++) gw.gateway.access.simulate('pintu-utama-in', 'nfc', `DEADBEE${i}`);
+    // The sentinel: an alert journaled after the refused events (pintu/alerts is allowed). Before
+    // the fix, the first refused event stayed at the head of the outbox, tried again at once.
+    const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
+    await gw.gateway.watchlist.add(
+      {
+        name: 'Budi Santoso',
+        institution: 'PT Maju Jaya',
+        reason: 'Uji',
+        validUntil: gw.clock.now + 86_400_000,
+      },
+      actor,
+    );
+    const v = await gw.gateway.visits.arrive(
+      {
+        guest: { name: 'Budi Santoso', institution: 'PT Maju Jaya' },
+        purpose: 'Rapat',
+        hostId: 'kabag-umum',
+      },
+      actor,
+    );
+    await gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' });
+    await until(() => expect(fac.on('pintu/alerts')).toHaveLength(1));
+    expect(fac.on('pintu/events')).toEqual([]);
+
+    await until(() => expect(gw.mqtt.health()).toMatchObject({ connected: true, backlog: 0 }));
+    const { refused } = gw.mqtt.health() as {
+      refused?: Array<{ topic: string; count: number; code: number }>;
+    };
+    expect(refused).toEqual([
+      { topic: 'pintu/events', count: expect.any(Number), code: 0x87, reason: 'Not authorized' },
+    ]);
+    expect(refused![0]!.count).toBeGreaterThanOrEqual(3);
+    const metric = await gw.gateway.core.metrics.mqtt.publishRefused.get();
+    expect(metric.values).toEqual([{ labels: { topic: 'pintu/events' }, value: refused![0]!.count }]);
+    // Logged once for the topic, with the broker's reason; the rest are counted.
+    const logged = lines.filter((l) => l.topic === 'pintu/events' && l.code === 0x87);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ reason: 'Not authorized' });
   });
 });

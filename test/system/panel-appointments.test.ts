@@ -91,5 +91,37 @@ describe.skipIf(!ok)(
         preApproved: false,
       });
     });
+
+    it("shows a security login today's expected guests, read-only, and no error notice", async () => {
+      const booked = await lab.api('POST', '/appointments', {
+        guest: { name: 'Yusuf Maulana', institution: 'Inspektorat Kota Malang', phone: '081234567890' },
+        hostId: 'kabag-umum',
+        date: '2026-11-30',
+        from: '15:00',
+        until: '16:00',
+        purposeCategory: 'rapat',
+      });
+      await lab.user('keamanan', 'security');
+      const officer = await (await lab.browser()).newPage();
+      // Every refusal the panel met on its way, not only those it turned into a notice (a 401 is
+      // the login page asking before the login).
+      const refused: string[] = [];
+      officer.on('response', (r) => {
+        if (r.url().includes('/api/') && r.status() >= 400 && r.status() !== 401)
+          refused.push(`${r.status()} ${r.url()}`);
+      });
+      await lab.login(officer, 'keamanan');
+      const section = officer.locator('details.expected');
+      // The sentinel: the list arrived, so the view's requests have been answered.
+      const row = section.locator(`[data-appointment-row="${booked.id}"]`);
+      await see(row).text().toContain('Yusuf Maulana');
+      await officer.getByRole('heading', { name: 'Kunjungan hari ini' }).waitFor();
+      expect(await officer.locator('.toast.error').count()).toBe(0);
+      expect(refused).toEqual([]);
+      // Read-only (the desk makes the arrival), and no phone number.
+      expect(await row.getByRole('button').count()).toBe(0);
+      expect(await section.getByLabel('Kode janji (pindai QR)').count()).toBe(0);
+      expect(await section.textContent()).not.toContain('081234567890');
+    });
   },
 );

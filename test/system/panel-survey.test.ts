@@ -46,5 +46,20 @@ describe.skipIf(!ok)(
       await tablet.reload();
       await see(tablet.getByRole('alert')).text().toContain('sudah diisi');
     });
+
+    it("shows the month's IKM, its category and each element's NRR in the recap", async () => {
+      const desk = await lab.userPage('resepsionis', 'receptionist');
+      await lab.login(desk, 'resepsionis', '/#/recap');
+      const card = desk.getByRole('region', { name: 'Survei kepuasan masyarakat (IKM)' });
+      await see(card).text().toContain('IKM 88,89');
+      const text = await card.textContent();
+      expect(text).toContain('mutu pelayanan A (Sangat Baik)');
+      expect(text).toContain('1 responden · 1 saran');
+      await see(card.getByRole('group', { name: /NRR/ }))
+        .text()
+        .toContain('U1. Persyaratan');
+      expect(await card.getByRole('group', { name: /NRR/ }).textContent()).toContain('U9.');
+      await lab.shot(desk, '31-recap-survey');
+    });
   },
 );

@@ -86,8 +86,7 @@ describe.skipIf(!ok)(
     it('security keeps the entries in their own view and sees the alerts live; the desk has no such view', async () => {
       await lab.user('keamanan', 'security');
       const officer = await (await lab.browser()).newPage();
-      // Straight to the view (its menu entry is there): the desk view a security officer lands on
-      // otherwise asks for today's appointments, which security may not read (a toast).
+      // Straight to the view (its menu entry is there).
       await lab.login(officer, 'keamanan', '/#/watchlist');
       await officer.getByRole('heading', { name: 'Daftar perhatian', level: 1 }).waitFor();
       expect(await officer.getByRole('link', { name: 'Daftar perhatian' }).count()).toBe(1);

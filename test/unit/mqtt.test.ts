@@ -333,9 +333,11 @@ describe('the event outbox', () => {
       max,
       types: ['access.granted', 'door.alarm'],
       publish,
-      metrics: createMetrics().mqtt,
+      topicOf: (e) => (e.type === 'door.alarm' ? 'pintu/alerts' : 'pintu/events'),
+      metrics: { ...createMetrics().mqtt, refused: { inc: (topic) => void refusedOn.push(topic) } },
       log,
     });
+  const refusedOn: string[] = [];
 
   it('publishes in journal order across outages (fast-check), each once, and skips what is not an event', async () => {
     let runs = 0;
@@ -406,6 +408,48 @@ describe('the event outbox', () => {
     second.linkUp();
     await vi.waitFor(() => expect(sent.slice(5)).toEqual(journal.slice(20).map((e) => e.seq)));
     await second.close();
+  });
+
+  it('tries a head that failed again at the next connection, not at once', async () => {
+    let calls = 0;
+    const box = make([], async () => {
+      calls++;
+      throw new Error('not connected to the broker');
+    });
+    await box.open();
+    box.offer(entry(1));
+    box.linkUp();
+    // A macrotask runs only once the microtasks are done: before the fix the pump called itself
+    // again at once, a chain of microtasks that never ended (this never resolved).
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(1);
+    box.linkUp();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+    expect(box.backlog).toBe(1);
+    await box.close();
+  });
+
+  it('passes over what the broker refuses (MQTT 5 reason >= 0x80), by topic, and sends the rest', async () => {
+    refusedOn.length = 0;
+    const sent: number[] = [];
+    const box = make([], async (e) => {
+      if (e.seq % 2) throw Object.assign(new Error('Publish error: Not authorized'), { code: 0x87 });
+      sent.push(e.seq);
+    });
+    await box.open();
+    box.linkUp();
+    for (let i = 1; i <= 6; i++) box.offer(entry(i, i === 5 ? 'door.alarm' : 'access.granted'));
+    await vi.waitFor(() => expect(sent).toEqual([2, 4, 6]));
+    expect(box.backlog).toBe(0);
+    expect(box.cursor).toBe(6);
+    expect(refusedOn).toEqual(['pintu/events', 'pintu/events', 'pintu/alerts']);
+    expect(box.refused()).toEqual([
+      { topic: 'pintu/events', count: 2, code: 0x87, reason: 'Not authorized' },
+      { topic: 'pintu/alerts', count: 1, code: 0x87, reason: 'Not authorized' },
+    ]);
+    expect(box.published).toBe(3);
+    await box.close();
   });
 
   it('starts from the end of the journal the first time (history is not replayed)', async () => {

@@ -89,6 +89,20 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
                     description: 'events dropped from MQTT (backlog full) since start',
                   },
                   published: { type: 'integer' },
+                  refused: {
+                    type: 'array',
+                    description:
+                      'topics the broker refused a publication on since start (MQTT 5 reason code >= 0x80, e.g. 0x87: an ACL without the topic): those events and alerts were passed over (they stay in the journal); absent: none',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        topic: { type: 'string' },
+                        count: { type: 'integer' },
+                        code: { type: 'integer', description: 'the last reason code' },
+                        reason: { type: 'string' },
+                      },
+                    },
+                  },
                   connections: { type: 'integer' },
                   weakRooms: {
                     type: 'array',

@@ -5,6 +5,7 @@
 // or shown here with how each guest came and the period's summary.
 import { inLanguage, type MonthlyRecap } from '../../domain/recap.js';
 import type { GuestRegister } from '../../domain/register.js';
+import { SURVEY_ELEMENTS, type SurveyRecap } from '../../domain/survey.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
 import { recapMonthTitle } from '../../reports/csv.js';
 import { api } from '../api.js';
@@ -198,17 +199,23 @@ export function recapView(root: HTMLElement): () => void {
     body.setAttribute('aria-busy', 'true');
     try {
       if (yearly) {
-        const r = await api<YearlyRecap>('GET', `/reports/yearly?year=${y}&format=json`);
+        const r = await api<YearlyRecap & { survey: SurveyRecap }>(
+          'GET',
+          `/reports/yearly?year=${y}&format=json`,
+        );
         replace(
           exports,
           link('csv-excel', t('exportCsvExcel'), true),
           link('csv', t('exportCsv'), true),
           surveyLink(true),
         );
-        render(r);
+        render(r, r.survey);
         return;
       }
-      const r = await api<MonthlyRecap>('GET', `/reports/monthly?month=${m}&format=json`);
+      const [r, survey] = await Promise.all([
+        api<MonthlyRecap>('GET', `/reports/monthly?month=${m}&format=json`),
+        api<SurveyRecap>('GET', `/reports/survey?period=${m}&format=json`),
+      ]);
       replace(
         exports,
         link('csv-excel', t('exportCsvExcel')),
@@ -217,7 +224,7 @@ export function recapView(root: HTMLElement): () => void {
         link('pdf', t('exportPdf')),
         surveyLink(false),
       );
-      render(r);
+      render(r, survey);
     } catch (e) {
       fail(e);
     } finally {
@@ -225,7 +232,43 @@ export function recapView(root: HTMLElement): () => void {
     }
   }
 
-  const render = (r: MonthlyRecap | YearlyRecap) => {
+  /** The period's satisfaction survey: the IKM with its category, and each element's NRR (1-4). */
+  const surveyCard = (s: SurveyRecap) => {
+    const lang = getLang();
+    const title = t('chartSurvey');
+    const result = s.result;
+    return h(
+      'section',
+      { class: 'chart-card wide survey-card', 'aria-label': title },
+      h('h2', null, title),
+      result
+        ? h(
+            'div',
+            null,
+            h(
+              'p',
+              { class: 'ikm' },
+              h('strong', null, `IKM ${number(result.ikm, 2)}`),
+              ` · ${t('surveyQuality')} ${result.category.grade} (${lang === 'id' ? result.category.name : result.category.nameEn}) · ${number(s.respondents)} ${t('surveyRespondents')} · ${number(s.saran.length)} ${t('surveySaranCount')}`,
+            ),
+            barChart(
+              result.elements.map((e, i) => {
+                const el = SURVEY_ELEMENTS.find((x) => x.id === e.id);
+                return {
+                  label: `U${i + 1}. ${(lang === 'id' ? el?.name : el?.nameEn) ?? e.id}`,
+                  value: e.mean,
+                };
+              }),
+              `${title}: NRR`,
+              { digits: 2 },
+            ),
+            h('p', { class: 'hint' }, t('surveyNrrHint')),
+          )
+        : h('p', { class: 'empty' }, t('surveyNone')),
+    );
+  };
+
+  const render = (r: MonthlyRecap | YearlyRecap, survey: SurveyRecap) => {
     const L = recapLabels();
     const lang = getLang();
     const yearly = 'year' in r;
@@ -349,6 +392,7 @@ export function recapView(root: HTMLElement): () => void {
             : null,
           true,
         ),
+        surveyCard(survey),
       ),
     );
   };
