@@ -1,12 +1,14 @@
 // The fleet lab (issue 17, README "Fleet"): a desk and N door gateways as separate `pintu start`
 // processes, each with its own data folder, configuration, key and HTTP port, on one private
-// Mosquitto with the shipped fleet ACL; simulated doors and readers. The desk accepts visits
+// Mosquitto with the shipped fleet ACL, or (--bridged) on two, one per building, the desk on A and
+// the door gateways on B, A bridged to B with the shipped fleet-bridge.conf; simulated doors and
+// readers. The desk accepts visits
 // through its API, the guests tap at every entrance through each gateway's API (its CLI token),
 // then check out and tap again. Prints, per visit, how long each entrance took to open after the
 // badge and to refuse after the checkout (wall time, polled every 20 ms: the lab's, not a
 // benchmark's figures; campaigns/fleet.ts measures).
 //
-//   npx tsx scripts/fleet-lab.ts [--doors 3] [--visits 3] [--keep]
+//   npx tsx scripts/fleet-lab.ts [--doors 3] [--visits 3] [--bridged] [--keep]
 //   (--keep: leave the fleet running, print its addresses, stop on Ctrl-C)
 
 import type { ChildProcess } from 'node:child_process';
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { publicKeyText } from '../src/fleet/envelope.js';
-import { DESK_ID, FLEET_PASSWORD, fleetAcl } from '../test/support/fleet.js';
+import { DESK_ID, FLEET_PASSWORD, fleetAcl, startBridgedBrokers } from '../test/support/fleet.js';
 import { Mosquitto } from '../test/support/mqtt.js';
 import { freePort, startGatewayProcess, stopProcess } from '../test/support/process.js';
 
@@ -24,6 +26,7 @@ const { values } = parseArgs({
   options: {
     doors: { type: 'string', default: '3' },
     visits: { type: 'string', default: '3' },
+    bridged: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -80,11 +83,13 @@ async function until(n: Node, uid: string, granted: boolean, from: number): Prom
 
 async function main(): Promise<void> {
   const doorIds = Array.from({ length: N }, (_, i) => `pintu-${i + 1}`);
-  const broker = await Mosquitto.start({
-    users: [DESK_ID, ...doorIds].map((username) => ({ username, password: FLEET_PASSWORD })),
-    acl: fleetAcl(),
-    persistence: true,
-  });
+  const brokers = values.bridged
+    ? await startBridgedBrokers(doorIds)
+    : await Mosquitto.start({
+        users: [DESK_ID, ...doorIds].map((username) => ({ username, password: FLEET_PASSWORD })),
+        acl: fleetAcl(),
+        persistence: true,
+      }).then((one) => ({ a: one, b: one }));
   const desk = await node(DESK_ID);
   const doors = await Promise.all(doorIds.map(node));
   const all = [desk, ...doors];
@@ -93,10 +98,11 @@ async function main(): Promise<void> {
       if (n.proc) await stopProcess(n.proc);
       await rm(n.dir, { recursive: true, force: true });
     }
-    await broker.stop();
+    await brokers.a.stop();
+    if (brokers.b !== brokers.a) await brokers.b.stop();
   };
   try {
-    const broker$ = (id: string) => ({ url: broker.url, username: id, password: FLEET_PASSWORD });
+    const broker$ = (id: string, url = brokers.a.url) => ({ url, username: id, password: FLEET_PASSWORD });
     await start(desk, {
       doors: [{ id: 'pintu-utama', name: 'Pintu Utama', kind: 'entrance' }],
       readers: [{ id: 'desk', role: 'desk' }],
@@ -116,12 +122,14 @@ async function main(): Promise<void> {
         fleet: {
           role: 'door',
           gatewayId: d.id,
-          broker: broker$(d.id),
+          broker: broker$(d.id, brokers.b.url),
           desk: { url: `http://127.0.0.1:${desk.port}`, publicKey: publicKeyText(desk.key) },
         },
       });
     process.stdout.write(
-      `fleet lab: desk http://127.0.0.1:${desk.port}, ${N} door gateways, broker ${broker.url}\n`,
+      values.bridged
+        ? `fleet lab: desk http://127.0.0.1:${desk.port} on broker A ${brokers.a.url}, ${N} door gateways on broker B ${brokers.b.url} (A bridged to B)\n`
+        : `fleet lab: desk http://127.0.0.1:${desk.port}, ${N} door gateways, broker ${brokers.a.url}\n`,
     );
     for (let k = 1; k <= VISITS; k++) {
       const label = `TAMU-${String(k).padStart(2, '0')}`;
