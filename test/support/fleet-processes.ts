@@ -45,7 +45,7 @@ export interface ProcessFleet {
   /** A visit accepted at the desk; `badge` is called just before its badge is issued. */
   visit(k: number, onBadge?: () => void): Promise<{ id: string; uid: string }>;
   checkout(id: string): Promise<void>;
-  /** The desk journal's seq (its /healthz, with the CLI token). */
+  /** The desk journal's seq (its /api/v1/health). */
   deskSeq(): Promise<number>;
   start(n: ProcNode): Promise<void>;
   stop(n: ProcNode, signal?: NodeJS.Signals): Promise<void>;
@@ -181,12 +181,7 @@ export async function startProcessFleet(opts: {
       await api(desk, 'POST', `/visits/${id}/checkout`, { badgeReturned: true, documentReturned: true });
     },
     async deskSeq() {
-      // Not `call`: a degraded gateway answers 503 with the same body.
-      const token = (await readFile(join(desk.dir, 'cli.token'), 'utf8')).trim();
-      const res = await fetch(`http://127.0.0.1:${desk.port}/healthz`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const h = (await res.json()) as Record<string, unknown>;
+      const h = await api(desk, 'GET', '/health');
       if (typeof h.journalSeq !== 'number') throw new Error(`no journalSeq in ${JSON.stringify(h)}`);
       return h.journalSeq;
     },
