@@ -10,6 +10,8 @@
 //     and every visit that ended meanwhile refused there afterwards.
 //
 //   npm run campaign:fleet -- [--doors 10] [--visits 100] [--away 100]
+//   npm run campaign:fleet -- --processes [--doors 10] [--visits 30] [--hour 120] [--stay 20]
+//   (the gateways as separate processes, an hour away, restarts under load: fleet-processes.ts)
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
@@ -17,6 +19,7 @@ import { fmt, load, summarise } from '../bench/lib/util.js';
 import type { JournalEntry } from '../src/domain/events.js';
 import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../test/support/fleet.js';
 import { Mosquitto } from '../test/support/mqtt.js';
+import { runProcessCampaign } from './fleet-processes.js';
 
 const STAFF = { kind: 'user' as const, id: 'campaign', role: 'admin' as const };
 const GOAL_MS = 1000;
@@ -25,12 +28,15 @@ const CATCH_UP_GOAL_MS = 10_000;
 const { values } = parseArgs({
   options: {
     doors: { type: 'string', default: '10' },
-    visits: { type: 'string', default: '100' },
+    visits: { type: 'string' },
     away: { type: 'string', default: '100' },
+    processes: { type: 'boolean', default: false },
+    hour: { type: 'string', default: '120' },
+    stay: { type: 'string', default: '20' },
   },
 });
 const N = Number(values.doors);
-const VISITS = Number(values.visits);
+const VISITS = Number(values.visits ?? 100);
 const AWAY = Number(values.away);
 
 /** When each desk entry was durable, and when each door gateway applied each seq. */
@@ -79,6 +85,13 @@ function line(what: string, samples: number[], goal = GOAL_MS): string[] {
 }
 
 async function main(): Promise<void> {
+  if (values.processes)
+    return runProcessCampaign({
+      doors: N,
+      visits: Number(values.visits ?? 30),
+      hour: Number(values.hour),
+      stay: Number(values.stay),
+    });
   process.stdout.write(
     `fleet campaign: ${N} door gateways, ${VISITS} visits, ${AWAY} while one is away; load ${load().text}\n`,
   );

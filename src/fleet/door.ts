@@ -72,6 +72,12 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotting: Promise<void> | undefined;
   private snapshotAgain = false;
+  /**
+   * From each (re)connection until a snapshot is applied: what waits in the session may hold
+   * the grant of a visit that ended meanwhile ahead of its revocation, so only revocations are
+   * applied as they come; the grants are in the snapshot as they stand now.
+   */
+  private catchingUp = false;
   private stopped = false;
   private readonly file: string;
   private readonly deskKey: KeyObject;
@@ -132,6 +138,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       );
     };
     client.on('connect', () => {
+      this.catchingUp = true;
+      this.requestSnapshot();
       client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, 'fleet: subscribing to the desk failed');
       });
@@ -172,6 +180,11 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     if (verdict === 'duplicate') {
       this.counts.duplicates++;
       this.emit('duplicate', p.seq);
+      return;
+    }
+    if (this.catchingUp && !isRevocation(p)) {
+      // Not applied and lastSeq not moved: the snapshot asked for at the connection covers it,
+      // or, sent after the snapshot's seq, highestSeen asks for another.
       return;
     }
     if (verdict === 'gap') {
@@ -308,6 +321,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
   private async applySnapshot(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+    this.catchingUp = false;
     if (p.seq <= this.lastSeq) return;
     const live = new Set(p.visits.map((v) => v.id));
     const gone = [...this.gateway.core.state.visits.values()].filter(

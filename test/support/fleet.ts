@@ -19,6 +19,7 @@ import { buildHttp } from '../../src/http/app.js';
 import { type Gateway, openGateway } from '../../src/service/gateway.js';
 import { MONDAY_9AM } from './gateway.js';
 import { eventually } from './lab-tools.js';
+import { Mosquitto } from './mqtt.js';
 
 export const FLEET_PASSWORD = 'fleet secret 123';
 export const DESK_ID = 'meja-utama';
@@ -28,6 +29,51 @@ const STAFF = { kind: 'user' as const, id: 'test', role: 'admin' as const };
 export function fleetAcl(desk = DESK_ID): string {
   const text = readFileSync(new URL('../../firmware-config/mosquitto/fleet.acl', import.meta.url), 'utf8');
   return text.replace(/^user meja-utama$/m, `user ${desk}`);
+}
+
+/** The login the bridge of `startBridgedBrokers` uses on the doors' broker. */
+export const BRIDGE_ID = 'pintu-bridge';
+
+/**
+ * Two Mosquittos as two buildings run them: A (the desk's) and B (the door gateways'), each
+ * with its own logins and the shipped fleet ACL, and A bridged to B as README "Fleet" sets it
+ * up (`topic pintu/fleet/# both 1`, `cleansession false`, its own login on B, which B's ACL
+ * lets through `pintu/fleet/#` only). Both persistent: a broker restart keeps its sessions.
+ */
+export async function startBridgedBrokers(
+  doorIds: readonly string[],
+): Promise<{ a: Mosquitto; b: Mosquitto }> {
+  const b = await Mosquitto.start({
+    users: [BRIDGE_ID, ...doorIds].map((username) => ({ username, password: FLEET_PASSWORD })),
+    acl: `${fleetAcl()}\nuser ${BRIDGE_ID}\ntopic readwrite pintu/fleet/#\n`,
+    persistence: true,
+  });
+  const a = await Mosquitto.start({
+    users: [{ username: DESK_ID, password: FLEET_PASSWORD }],
+    acl: fleetAcl(),
+    persistence: true,
+    conf: fleetBridge(b.port, FLEET_PASSWORD),
+  });
+  return { a, b };
+}
+
+/** The `connection` block of firmware-config/mosquitto/fleet-bridge.conf, for a broker on loopback. */
+export function fleetBridge(port: number, password: string): string[] {
+  const text = readFileSync(
+    new URL('../../firmware-config/mosquitto/fleet-bridge.conf', import.meta.url),
+    'utf8',
+  );
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) =>
+      l
+        .replace(/^address .*/, `address 127.0.0.1:${port}`)
+        .replace(/^remote_password .*/, `remote_password ${password}`)
+        // A lab restarts brokers within seconds; a site's default back-off (up to minutes) would
+        // only slow the test down.
+        .replace(/^restart_timeout .*/, 'restart_timeout 1 2'),
+    );
 }
 
 export interface Member {
@@ -98,6 +144,8 @@ function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: 
  */
 export async function startFleetSite(opts: {
   brokerUrl: string;
+  /** The door gateways' broker, where it is not the desk's (bridged brokers). */
+  doorBrokerUrl?: string;
   doors: number;
   log?: Logger;
   /** Done at the desk before its fleet part starts (a desk that joins a fleet with a history). */
@@ -108,7 +156,7 @@ export async function startFleetSite(opts: {
   const room = (i: number) => `ruang-${i + 1}`;
   const doorKeys = ids.map(() => newKey());
   const deskKey = newKey();
-  const broker = (username: string) => ({ url: opts.brokerUrl, username, password: FLEET_PASSWORD });
+  const broker = (username: string, url = opts.brokerUrl) => ({ url, username, password: FLEET_PASSWORD });
   const deskBase = await openMember(
     DESK_ID,
     deskKey,
@@ -157,7 +205,7 @@ export async function startFleetSite(opts: {
         fleet: {
           role: 'door',
           gatewayId: id,
-          broker: broker(id),
+          broker: broker(id, opts.doorBrokerUrl),
           desk: { url: deskUrl, publicKey: publicKeyText(deskKey) },
         },
       },

@@ -387,6 +387,8 @@ export class Mosquitto {
      * (client ids bound to logins, packet limits): one connection per login at a time.
      */
     shipped?: boolean;
+    /** More lines for mosquitto.conf after the rest (a bridge's `connection` block). */
+    conf?: string[];
   }): Promise<Mosquitto> {
     const dir = await mkdtemp(join(tmpdir(), 'pintu-mosquitto-'));
     const port = opts.port ?? (await freePort());
@@ -416,6 +418,7 @@ export class Mosquitto {
         'log_type error',
         'log_type warning',
         'log_type notice',
+        ...(opts.conf ?? []),
         '',
       ].join('\n'),
     );

@@ -1,0 +1,105 @@
+// A fleet on two bridged Mosquittos (README "Fleet", bridged brokers): the desk logs in to the
+// broker of its building (A), the door gateways to the broker of theirs (B), A bridged to B with
+// the shipped fleet-bridge.conf (test/support/fleet.ts). What is checked is what crosses the
+// bridge: a grant and a revocation out, the door gateways' events back, and that nothing is lost
+// when broker A (the desk's, and the bridge with it) or broker B (the door gateways') is stopped
+// and started again.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FleetSite, startBridgedBrokers, startFleetSite } from '../support/fleet.js';
+import { labSuite } from '../support/lab.js';
+import { type Mosquitto, until } from '../support/mqtt.js';
+
+const A = 'pintu-1';
+const B = 'pintu-2';
+
+labSuite('fleet on two bridged Mosquittos (issue 17)', ['mosquitto'], () => {
+  let brokers: { a: Mosquitto; b: Mosquitto };
+  let site: FleetSite;
+
+  beforeAll(async () => {
+    brokers = await startBridgedBrokers([A, B]);
+    site = await startFleetSite({ brokerUrl: brokers.a.url, doorBrokerUrl: brokers.b.url, doors: 2 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await site?.close();
+    await brokers?.a.stop();
+    await brokers?.b.stop();
+  });
+
+  const both = async (timeoutMs?: number) => {
+    await site.caughtUp(A, timeoutMs);
+    await site.caughtUp(B, timeoutMs);
+  };
+  const heard = (id: string) => site.desk.fleet.desk!.status().find((g) => g.id === id)!;
+
+  it('a grant and a revocation cross the bridge, and the door gateways’ taps come back', async () => {
+    const { visitId, uid } = await site.deskVisit(['ruang-2']);
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, 'ruang-2-in', uid)).toMatchObject({ granted: true });
+    // The door gateways' progress and taps reach the desk on the other broker.
+    const sent = site.door(B).fleet.door!.status().eventsSent;
+    await until(() => expect(heard(B)).toMatchObject({ lag: 0, events: sent }), 15_000);
+    await site.checkout(visitId);
+    await both();
+    for (const [d, reader] of [
+      [A, `${A}-in`],
+      [B, `${B}-in`],
+      [B, 'ruang-2-in'],
+    ] as const)
+      expect(site.tap(d, reader, uid), `${d} ${reader}`).toMatchObject({
+        granted: false,
+        reason: 'checked_out',
+      });
+  });
+
+  it('broker A stopped (the desk and the bridge cut off) and started again loses nothing', async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await both();
+    await brokers.a.pause();
+    // Cut off, the desk still makes and ends visits; the door gateways still decide and journal.
+    await site.checkout(visitId);
+    const next = await site.deskVisit([]);
+    for (const d of [A, B]) {
+      // Nothing told them yet: the guest they know still passes (no outage strands one).
+      const out = site.door(d).gateway.access.simulate(`${d}-in`, 'nfc', uid);
+      if (out.kind !== 'door') throw new Error(out.kind);
+      expect(out.decision, d).toMatchObject({ granted: true });
+      await out.recorded;
+    }
+    await brokers.a.resume();
+    await both(60_000);
+    for (const d of [A, B]) {
+      expect(site.tap(d, `${d}-in`, uid), d).toMatchObject({ granted: false, reason: 'checked_out' });
+      expect(site.tap(d, `${d}-in`, next.uid), d).toMatchObject({ granted: true });
+    }
+    // Every tap made while A was away reached the desk, over the bridge's session on B.
+    for (const d of [A, B]) {
+      const sent = () => site.door(d).fleet.door!.status();
+      await until(() => expect(sent()).toMatchObject({ eventBacklog: 0 }), 30_000);
+      await until(() => expect(heard(d).events).toBe(sent().eventsSent), 30_000);
+    }
+    await site.checkout(next.visitId);
+    await both();
+  });
+
+  it("broker B stopped (the door gateways' building) and started again loses nothing", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await both();
+    await brokers.b.pause();
+    // What the desk sends now waits in the bridge's queue on A, then in each session on B.
+    await site.checkout(visitId);
+    const next = await site.deskVisit([]);
+    const head = site.desk.gateway.core.state.journalSeq;
+    await until(() => expect(heard(B).lastSentSeq).toBe(head), 15_000);
+    await brokers.b.resume();
+    await both(60_000);
+    for (const d of [A, B]) {
+      expect(site.tap(d, `${d}-in`, uid), d).toMatchObject({ granted: false, reason: 'checked_out' });
+      expect(site.tap(d, `${d}-in`, next.uid), d).toMatchObject({ granted: true });
+    }
+    await site.checkout(next.visitId);
+    await both();
+  });
+});
