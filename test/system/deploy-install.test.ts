@@ -385,7 +385,7 @@ describe('scripts/install.sh --root', () => {
     expect(r.code, r.out).toBe(0);
     const dropIn = await readFile(join(tree, 'etc/systemd/system/pintu.service.d/10-node.conf'), 'utf8');
     expect(dropIn).toContain(
-      `ExecStart=\nExecStart=${fake} --min-semi-space-size=8 --max-semi-space-size=8 /opt/pintu/dist/cli.js start\n`,
+      `ExecStart=\nExecStart=${fake} --min-semi-space-size=8 --max-semi-space-size=8 --optimize-for-size --v8-pool-size=1 /opt/pintu/dist/cli.js start\n`,
     );
   });
 

@@ -31,7 +31,7 @@ describe('systemd/pintu.service', () => {
     expect(s.get('User')).toEqual(['pintu']);
     expect(s.get('SupplementaryGroups')).toEqual(['gpio dialout']);
     expect(s.get('ExecStart')).toEqual([
-      '/usr/bin/node --min-semi-space-size=8 --max-semi-space-size=8 /opt/pintu/dist/cli.js start',
+      '/usr/bin/node --min-semi-space-size=8 --max-semi-space-size=8 --optimize-for-size --v8-pool-size=1 /opt/pintu/dist/cli.js start',
     ]);
     expect(s.get('Environment')).toEqual(
       expect.arrayContaining([
