@@ -5,13 +5,17 @@
 // each PUBACK, and a start or a reconnect publishes again from there (a message sent twice is a
 // duplicate at the door gateway). Messages are built from the visit as it stands when they are
 // sent, never from an older step: a late message cannot hand back what was taken away.
+// The door gateways' taps come back on their events topics: each is journaled here once, as
+// fleet.access under (gateway, its seq), before the broker gets its PUBACK, so the desk's
+// presence, roll call and recap cover every entrance and a resend never counts twice.
 import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
-import type { JournalEntry } from '../domain/events.js';
+import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
   type FleetBody,
   type FleetPayload,
@@ -19,10 +23,11 @@ import {
   fleetVisitOf,
   isRevocation,
 } from '../domain/fleet.js';
+import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
-import { deskTopics, isFleetEvent, isFleetStatus } from './topics.js';
+import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
 /** The entries that end a visit (or its last step after its end). */
 const END_TYPES: readonly string[] = ['visit.checked_out', 'visit.cancelled', 'visit.document_returned'];
@@ -56,7 +61,14 @@ interface Saved {
   prev: Record<string, number>;
 }
 
-export class FleetDesk {
+export interface DeskFleetEvents {
+  /** A door gateway's tap journaled here (fleet.access). */
+  recorded: [gateway: string, seq: number];
+  /** A tap of a door gateway at or below the last recorded for it: not journaled again. */
+  duplicate: [gateway: string, seq: number];
+}
+
+export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private client: MqttClient | undefined;
   private cursor = 0;
   private readonly prev = new Map<string, number>();
@@ -76,6 +88,7 @@ export class FleetDesk {
     private readonly key: KeyObject,
     private readonly log: Logger,
   ) {
+    super();
     this.file = join(gateway.config.dataDir, 'fleet-desk.json');
     this.peers = fleet.gateways.map((g) => ({ id: g.id, rooms: g.rooms, key: publicKeyFrom(g.publicKey) }));
     this.topics = deskTopics(fleet.baseTopic);
@@ -116,7 +129,17 @@ export class FleetDesk {
       else this.pump();
     });
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
-    client.on('message', (topic, payload) => this.onEvent(topic, payload));
+    // The PUBACK goes once a tap is journaled: a desk that stops midway gets it again (from the
+    // session the broker keeps), and records it then or finds it recorded.
+    client.handleMessage = (packet, done) => {
+      this.onEvent(packet.topic, Buffer.from(packet.payload)).then(
+        () => done(),
+        (err: unknown) => {
+          this.log.error({ err, topic: packet.topic }, "fleet: a gateway's tap could not be recorded");
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    };
   }
 
   /**
@@ -291,7 +314,34 @@ export class FleetDesk {
     return seal(payload, this.key);
   }
 
-  private onEvent(topic: string, raw: Buffer): void {
+  /**
+   * Journal a door gateway's tap once: one at or below the last recorded for the gateway (a
+   * resend: after a reconnect, a desk restart, a replay) is a duplicate. Its taps come in its
+   * journal's order (each after the previous one's PUBACK), so the highest seq is the line.
+   */
+  async record(m: FleetEventPayload): Promise<'recorded' | 'duplicate' | 'refused'> {
+    const payload = fleetAccessOf(m);
+    if (!payload) {
+      this.log.warn({ gateway: m.gateway, seq: m.seq, type: m.type }, 'fleet: an event of an unknown shape');
+      return 'refused';
+    }
+    const core = this.gateway.core;
+    const seen = () => m.seq <= (core.state.fleetSeqs.get(m.gateway) ?? 0);
+    const actor: Actor = { kind: 'device', id: `fleet:${m.gateway}` };
+    const event: FleetAccessEvent = { type: 'fleet.access', payload };
+    // Checked again in the queue: another copy may be journaled between here and there.
+    const outcome = seen()
+      ? 'duplicate'
+      : await core.transact(actor, () =>
+          seen()
+            ? { events: [], result: () => 'duplicate' as const }
+            : { events: [event], result: () => 'recorded' as const },
+        );
+    this.emit(outcome, m.gateway, m.seq);
+    return outcome;
+  }
+
+  private async onEvent(topic: string, raw: Buffer): Promise<void> {
     const id = this.topics.gatewayOf(topic);
     const peer = this.peers.find((p) => p.id === id);
     const m = peer ? unseal(raw, peer.key) : undefined;
@@ -302,8 +352,10 @@ export class FleetDesk {
     }
     const s = this.heard.get(peer.id) ?? { events: 0 };
     if (isFleetStatus(m)) this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt: Date.now() });
-    else
+    else {
       this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt: Date.now() });
+      await this.record(m);
+    }
   }
 
   status(): PeerStatus[] {

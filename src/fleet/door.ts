@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
+import { areaAfter, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
 import {
   FLEET_EXTERNAL_PREFIX,
@@ -350,6 +351,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
           at: entry.at,
           type: entry.type,
           payload: entry.payload,
+          ...this.placeOf(entry),
         };
         const client = this.client;
         if (!client?.connected) throw new Error('the broker is away');
@@ -368,6 +370,22 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private readonly onEntry = (entry: JournalEntry): void => {
     this.events?.offer(entry);
   };
+
+  /**
+   * Where a tap was, as only this gateway knows it (the desk has not its doors and areas): the
+   * door's name, and for a visit's granted tap the area it leads into and the path to it.
+   */
+  private placeOf(entry: JournalEntry): Pick<FleetEventPayload, 'doorName' | 'area'> {
+    if (entry.type !== 'access.granted' && entry.type !== 'access.denied') return {};
+    const { doorId, direction, visitId } = entry.payload;
+    const state = this.gateway.core.state;
+    const door = doorId !== undefined ? state.doors.get(doorId) : undefined;
+    if (!door) return {};
+    if (entry.type !== 'access.granted' || !visitId || !direction) return { doorName: door.name };
+    const id = areaAfter(state.areas, OUTSIDE, door.id, direction);
+    const path = areaPath(state.areas, id).map((a) => ({ id: a, name: state.areas.names.get(a) ?? a }));
+    return { doorName: door.name, area: { id, path } };
+  }
 
   status(): DoorFleetStatus {
     return {

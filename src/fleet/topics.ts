@@ -1,5 +1,7 @@
 // The fleet's topics and the shapes of what travels on them (README "Fleet").
+import type { FleetAccessEvent } from '../domain/events.js';
 import type { FleetPayload } from '../domain/fleet.js';
+import { DENY_REASONS, type DenyReason } from '../domain/types.js';
 
 export function deskTopics(base: string) {
   return {
@@ -32,6 +34,10 @@ export interface FleetEventPayload {
   at: number;
   type: string;
   payload: unknown;
+  /** The door's name, where the gateway's configuration has the door. */
+  doorName?: string;
+  /** A visit's granted tap: the area it leads into on the gateway's map (outside: it left). */
+  area?: { id: string; path: Array<{ id: string; name: string }> };
 }
 
 /** A door gateway's progress, sent after each message or snapshot it applied: the desk's lag figure. */
@@ -56,6 +62,52 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
     typeof v.at === 'number' &&
     typeof v.type === 'string'
   );
+}
+
+const optText = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
+
+/**
+ * A fleet event as the desk records it (fleet.access), or undefined when it is not an access
+ * entry of a shape the desk knows. Field by field: nothing a gateway adds beyond these (a card's
+ * UID included) reaches the desk's journal, which is never erased.
+ */
+export function fleetAccessOf(m: FleetEventPayload): FleetAccessEvent['payload'] | undefined {
+  if (m.type !== 'access.granted' && m.type !== 'access.denied') return undefined;
+  const a = m.payload;
+  if (!isObj(a) || typeof a.readerId !== 'string') return undefined;
+  const { doorId, direction, kind, badgeId, visitId, escortId, reason, suppressed } = a;
+  if (!optText(doorId) || !optText(badgeId) || !optText(visitId) || !optText(escortId)) return undefined;
+  if (direction !== undefined && direction !== 'in' && direction !== 'out') return undefined;
+  if (kind !== undefined && kind !== 'nfc' && kind !== 'pin') return undefined;
+  if (reason !== undefined && !DENY_REASONS.includes(reason as DenyReason)) return undefined;
+  if (suppressed !== undefined && !isSeq(suppressed)) return undefined;
+  const area = m.area;
+  const place =
+    isObj(area) &&
+    typeof area.id === 'string' &&
+    Array.isArray(area.path) &&
+    area.path.every((p) => isObj(p) && typeof p.id === 'string' && typeof p.name === 'string')
+      ? { id: area.id, path: area.path.map((p) => ({ id: p.id, name: p.name })) }
+      : undefined;
+  return {
+    gateway: m.gateway,
+    gatewaySeq: m.seq,
+    gatewayAt: m.at,
+    granted: m.type === 'access.granted',
+    access: {
+      readerId: a.readerId,
+      ...(doorId !== undefined ? { doorId } : {}),
+      ...(direction !== undefined ? { direction } : {}),
+      ...(kind !== undefined ? { kind } : {}),
+      ...(badgeId !== undefined ? { badgeId } : {}),
+      ...(visitId !== undefined ? { visitId } : {}),
+      ...(escortId !== undefined ? { escortId } : {}),
+      ...(reason !== undefined ? { reason: reason as DenyReason } : {}),
+      ...(suppressed !== undefined ? { suppressed } : {}),
+    },
+    ...(typeof m.doorName === 'string' ? { doorName: m.doorName } : {}),
+    ...(place ? { area: place } : {}),
+  };
 }
 
 export function isFleetStatus(v: unknown): v is FleetStatusPayload {

@@ -57,6 +57,16 @@ export interface PersistedState {
   surveys?: Record<string, number>;
   /** Watchlist entries (personal data; set by service/watchlist.ts, not rebuilt from the journal). */
   watchlist?: WatchlistEntry[];
+  /** A fleet's desk: the door gateways' taps recorded (absent before issue 17: none). */
+  fleet?: { seqs: Record<string, number>; areas: Record<string, RemoteArea> };
+}
+
+/** Where a door gateway of the fleet last saw a visitor (a visit id's entry in `remoteAreas`). */
+export interface RemoteArea {
+  gateway: string;
+  id: string;
+  /** From the perimeter inward, as that gateway names its areas. */
+  path: Array<{ id: string; name: string }>;
 }
 
 export interface LockdownSetter {
@@ -113,6 +123,13 @@ export class LiveState implements AccessSnapshot {
   readonly revoked = new PendingRevocations();
   /** Visit id -> the area it is in; a visit outside has no entry (domain/areas.ts). */
   readonly presence = new Map<string, string>();
+  /**
+   * A fleet's desk: visit id -> the area a door gateway last let it into. A visitor is in one
+   * place: the latest tap recorded, here or at a door gateway, moves it out of the other map.
+   */
+  readonly remoteAreas = new Map<string, RemoteArea>();
+  /** A fleet's desk: door gateway id -> the seq of the last of its taps recorded (fleet.access). */
+  readonly fleetSeqs = new Map<string, number>();
   readonly keypads = new Map<string, Keypad>();
   /** Escort cards by id, and by UID for the decision. */
   readonly escorts = new Map<string, EscortCard>();
@@ -158,6 +175,9 @@ export class LiveState implements AccessSnapshot {
     for (const [key, until] of Object.entries(persisted.surveys ?? {})) this.surveysAnswered.set(key, until);
     for (const e of persisted.watchlist ?? []) this.watchlist.set(e.id, e);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
+    for (const [id, seq] of Object.entries(persisted.fleet?.seqs ?? {})) this.fleetSeqs.set(id, seq);
+    for (const [visitId, at] of Object.entries(persisted.fleet?.areas ?? {}))
+      this.remoteAreas.set(visitId, at);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
         // The deepest area any of the doors leads into: the guest passed the others to get there.
@@ -171,6 +191,7 @@ export class LiveState implements AccessSnapshot {
 
   /** Put a visit in an area; outside is no entry at all, so the map is exactly who is inside. */
   private setArea(visitId: string, area: string): void {
+    this.remoteAreas.delete(visitId);
     if (area === OUTSIDE) this.presence.delete(visitId);
     else this.presence.set(visitId, area);
   }
@@ -196,6 +217,9 @@ export class LiveState implements AccessSnapshot {
       escorts: [...this.escorts.values()],
       surveys: Object.fromEntries(this.surveysAnswered),
       watchlist: [...this.watchlist.values()],
+      ...(this.fleetSeqs.size > 0
+        ? { fleet: { seqs: Object.fromEntries(this.fleetSeqs), areas: Object.fromEntries(this.remoteAreas) } }
+        : {}),
     };
   }
 
@@ -256,6 +280,7 @@ export class LiveState implements AccessSnapshot {
       this.visits.delete(v.id);
       if (v.externalId) this.visitsByExternalId.delete(v.externalId);
       this.presence.delete(v.id);
+      this.remoteAreas.delete(v.id);
       this.closed.push(v);
       this.recent.set(v.id, v);
       if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
@@ -304,6 +329,21 @@ export class LiveState implements AccessSnapshot {
     this.keypads.set(readerId, { failures: [], ...next, seq });
   }
 
+  /**
+   * A door gateway's tap recorded at the desk: its seq is the gateway's last recorded (a resend
+   * at or below it is never journaled; a replay of the entry changes nothing), and a granted
+   * tap of an open visit puts it where that gateway says (outside: nowhere).
+   */
+  private applyFleetAccess(p: Extract<JournalEntry, { type: 'fleet.access' }>['payload']): void {
+    if (p.gatewaySeq <= (this.fleetSeqs.get(p.gateway) ?? 0)) return;
+    this.fleetSeqs.set(p.gateway, p.gatewaySeq);
+    const visitId = p.access.visitId;
+    if (!p.granted || !visitId || !p.area || !this.visits.has(visitId)) return;
+    this.presence.delete(visitId);
+    if (p.area.id === OUTSIDE) this.remoteAreas.delete(visitId);
+    else this.remoteAreas.set(visitId, { gateway: p.gateway, id: p.area.id, path: p.area.path });
+  }
+
   /** Fold a journal entry into the state. Entries that change nothing live are ignored. */
   applyEntry(e: JournalEntry): void {
     switch (e.type) {
@@ -335,6 +375,7 @@ export class LiveState implements AccessSnapshot {
             });
           }
           this.presence.delete(after.id);
+          this.remoteAreas.delete(after.id);
         }
         this.putVisit(after);
         if (e.type === 'visit.arrived' && e.payload.appointmentId) {
@@ -389,6 +430,9 @@ export class LiveState implements AccessSnapshot {
         }
         break;
       }
+      case 'fleet.access':
+        this.applyFleetAccess(e.payload);
+        break;
       case 'badge.added':
       case 'badge.found':
         this.revoked.badges.delete(e.payload.badgeId);

@@ -116,6 +116,62 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("taps at two door gateways are in the desk's roll call and its recap, each gateway's as its own recap has it", async () => {
+    const { visitId, uid } = await site.deskVisit(['ruang-1']);
+    await both();
+    const desk = site.desk.gateway;
+    /** A tap at a door gateway, once its journal has it: the seq of the tap there. */
+    const tapped = async (id: string, reader: string) => {
+      const out = site.door(id).gateway.access.simulate(reader, 'nfc', uid);
+      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+      return { decision: out.decision, seq: (await out.recorded) ?? 0 };
+    };
+    /** Resolves once the desk has recorded the gateway's taps up to `seq` of its journal. */
+    const heard = (id: string, seq: number) =>
+      until(() => expect(desk.core.state.fleetSeqs.get(id) ?? 0).toBeGreaterThanOrEqual(seq));
+    const where = () => desk.rollCall.inside().find((w) => w.visit.id === visitId);
+    const atA = await tapped(A, `${A}-in`);
+    expect(atA.decision).toMatchObject({ granted: true });
+    await heard(A, atA.seq);
+    expect(where()).toMatchObject({ gateway: A, area: { id: 'building' } });
+    expect((await tapped(B, `${B}-in`)).decision).toMatchObject({ granted: true });
+    const refused = await tapped(B, 'ruang-2-in');
+    expect(refused.decision).toMatchObject({ granted: false });
+    await heard(B, refused.seq);
+    expect(where()).toMatchObject({ gateway: B });
+
+    // The fleet's recap: the desk has no door readers of its own here, so its door rows and
+    // refusals are exactly the door gateways' own recaps added up, every tap of this suite once.
+    const month = '2026-11';
+    for (const id of [A, B]) {
+      // Every tap of the suite there: its journal has them all (the last ones were awaited).
+      let last = 0;
+      for await (const e of site.door(id).gateway.core.journal.read({
+        fromSeq: 1,
+        types: ['access.granted', 'access.denied'],
+      }))
+        last = e.seq;
+      await heard(id, last);
+    }
+    const atDesk = await desk.reports.monthly(month);
+    const denials = new Map<string, number>();
+    for (const id of [A, B]) {
+      const own = await site.door(id).gateway.reports.monthly(month);
+      for (const d of own.doors)
+        expect(
+          atDesk.doors.find((x) => x.key === `${id}/${d.key}`) ?? { entries: 0, exits: 0 },
+          `${id} ${d.key}`,
+        ).toMatchObject({ entries: d.entries, exits: d.exits });
+      for (const r of own.denials) denials.set(r.key, (denials.get(r.key) ?? 0) + r.count);
+      // The desk's visits are the desk's: not arrivals at the door gateway.
+      expect(own.totals.visits).toBe(0);
+    }
+    expect(new Map(atDesk.denials.map((r) => [r.key, r.count]))).toEqual(denials);
+    expect(atDesk.totals.visits).toBeGreaterThan(0);
+    await site.checkout(visitId);
+    expect(where()).toBeUndefined();
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
