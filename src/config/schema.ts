@@ -1299,6 +1299,13 @@ const FleetSchema = Section(
       default: 10_000,
       description: 'door: how long a snapshot request may take before it is tried again (with backoff).',
     }),
+    lagMaxSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 86_400,
+      default: 60,
+      description:
+        'GET /api/v1/health is degraded when, this long: the fleet broker is away; desk: a door gateway has messages it has not applied and applied none; door: the desk is ahead of this gateway.',
+    }),
   },
   'Several entrances: one desk, door gateways, on an MQTT broker (README "Fleet"). Absent: this gateway stands alone.',
   false,

@@ -27,6 +27,7 @@ import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
+import { type FleetHealth, Since } from './health.js';
 import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
 /** The entries that end a visit (or its last step after its end). */
@@ -54,6 +55,8 @@ export interface PeerStatus {
   /** Its access events received, the last one's seq in its journal. */
   events: number;
   lastEventSeq?: number;
+  /** Its link to the broker as it last said (connected, or its will); absent: not heard since start. */
+  connected?: boolean;
 }
 
 interface Saved {
@@ -74,6 +77,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private readonly prev = new Map<string, number>();
   private readonly peers: Peer[];
   private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
+  /** 'broker': the desk's link is down; a gateway's id: messages wait for it and it applied none. */
+  private readonly since = new Since();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -110,6 +115,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       this.fresh = true;
     }
     this.gateway.core.bus.on('entry', this.onEntry);
+    this.since.hold('broker', this.gateway.core.now());
     const b = this.fleet.broker;
     const client = mqtt.connect(b.url, {
       clientId: `pintu-fleet-${this.fleet.gatewayId}`,
@@ -121,7 +127,9 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       reconnectPeriod: 1000,
     });
     this.client = client;
+    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
     client.on('connect', () => {
+      this.since.clear('broker');
       client.subscribe(this.topics.events, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, "fleet: subscribing to the gateways' events failed");
       });
@@ -158,7 +166,10 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       return;
     }
     this.cursor = seq;
-    for (const peer of this.peers) this.prev.set(peer.id, seq);
+    for (const peer of this.peers) {
+      this.prev.set(peer.id, seq);
+      this.since.hold(peer.id, this.gateway.core.now());
+    }
     await this.save();
     this.fresh = false;
     this.pump();
@@ -241,6 +252,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
         await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
         await this.publishHead(client, peer.id, entry.seq);
         this.prev.set(peer.id, entry.seq);
+        this.since.hold(peer.id, this.gateway.core.now());
       }),
     );
     return out.length > 0;
@@ -351,9 +363,19 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       return;
     }
     const s = this.heard.get(peer.id) ?? { events: 0 };
-    if (isFleetStatus(m)) this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt: Date.now() });
-    else {
-      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt: Date.now() });
+    const lastHeardAt = Date.now();
+    if (isFleetStatus(m)) {
+      // Its will: the link is gone; the seq it carries is from when it connected.
+      if (m.online === false) {
+        this.heard.set(peer.id, { ...s, connected: false, lastHeardAt });
+        return;
+      }
+      if (m.lastSeq >= (this.prev.get(peer.id) ?? 0)) this.since.clear(peer.id);
+      else if (s.appliedSeq === undefined || m.lastSeq > s.appliedSeq)
+        this.since.restart(peer.id, this.gateway.core.now());
+      this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt, connected: true });
+    } else {
+      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt });
       await this.record(m);
     }
   }
@@ -373,6 +395,31 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** The fleet entry of GET /api/v1/health: each gateway's progress, and what lasted too long. */
+  health(now = this.gateway.core.now()): FleetHealth {
+    const bound = this.fleet.lagMaxSeconds;
+    const problems: string[] = [];
+    const away = this.since.seconds('broker', now);
+    if (away !== undefined && away > bound) problems.push(`fleet: the broker has been away for ${away} s`);
+    const gateways = this.status().map((g) => {
+      const behind = this.since.seconds(g.id, now);
+      if (behind !== undefined && behind > bound)
+        problems.push(
+          `fleet: door gateway ${g.id} has applied nothing sent to it for ${behind} s (lag ${g.lag ?? 'unknown'})`,
+        );
+      return {
+        id: g.id,
+        ...(g.appliedSeq !== undefined ? { lastSeq: g.appliedSeq } : {}),
+        lastSentSeq: g.lastSentSeq,
+        ...(g.lag !== undefined ? { lag: g.lag } : {}),
+        ...(g.connected !== undefined ? { connected: g.connected } : {}),
+        ...(g.lastHeardAt !== undefined ? { lastHeardAt: g.lastHeardAt } : {}),
+        ...(behind !== undefined ? { behindSeconds: behind } : {}),
+      };
+    });
+    return { entry: { role: 'desk', connected: this.connected, gateways }, problems };
   }
 
   async stop(): Promise<void> {

@@ -26,6 +26,7 @@ import { Outbox } from '../mqtt/outbox.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
+import { type FleetHealth, Since } from './health.js';
 import { doorTopics, type FleetEventPayload, type FleetStatusPayload, isFleetPayload } from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
@@ -76,6 +77,13 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private readonly deskKey: KeyObject;
   private readonly topics: ReturnType<typeof doorTopics>;
   private readonly deskUrl: string;
+  /** 'broker': the link is down; 'behind': the desk is ahead of lastSeq. */
+  private readonly since = new Since();
+  /** When a message signed by the desk last came (a head included). */
+  private lastDeskAt: number | undefined;
+  private lastSnapshot: { at: number; seq: number } | undefined;
+  /** Why the snapshot being fetched failed last; cleared when one is applied. */
+  private snapshotError: string | undefined;
 
   private constructor(
     private readonly gateway: Gateway,
@@ -108,12 +116,20 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.events = this.eventOutbox();
     await this.events.open();
     this.gateway.core.bus.on('entry', this.onEntry);
+    this.since.hold('broker', this.gateway.core.now());
     const b = this.fleet.broker;
     const client = mqtt.connect(b.url, {
       clientId: `pintu-fleet-${this.fleet.gatewayId}`,
       // Persistent: what the desk sends while this gateway is away waits at the broker.
       clean: false,
       protocolVersion: 4,
+      // The desk learns that the link is gone (its health names this gateway not connected).
+      will: {
+        topic: this.topics.events,
+        payload: Buffer.from(seal(this.statusPayload(false), this.key)),
+        qos: 1,
+        retain: false,
+      },
       username: b.username ?? this.fleet.gatewayId,
       ...(b.password !== undefined ? { password: b.password } : {}),
       reconnectPeriod: 1000,
@@ -131,11 +147,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       );
     };
     client.on('connect', () => {
+      this.since.clear('broker');
       client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, 'fleet: subscribing to the desk failed');
       });
+      client.publish(this.topics.events, seal(this.statusPayload(true), this.key), { qos: 1 });
       this.events?.linkUp();
     });
+    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
     client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
   }
@@ -146,7 +165,32 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return next;
   }
 
+  private statusPayload(online: boolean): FleetStatusPayload {
+    return {
+      v: 1,
+      gateway: this.fleet.gatewayId,
+      kind: 'status',
+      lastSeq: this.lastSeq,
+      at: Date.now(),
+      online,
+    };
+  }
+
+  /** The desk ahead of what this gateway has: a clock from the first moment, cleared when caught up. */
+  private trackLag(): void {
+    if (this.highestSeen > this.lastSeq) this.since.hold('behind', this.gateway.core.now());
+    else this.since.clear('behind');
+  }
+
   private async onMessage(topic: string, raw: Buffer, retained: boolean): Promise<void> {
+    try {
+      await this.handle(topic, raw, retained);
+    } finally {
+      this.trackLag();
+    }
+  }
+
+  private async handle(topic: string, raw: Buffer, retained: boolean): Promise<void> {
     const p = unseal(raw, this.deskKey);
     if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId || p.kind === 'snapshot') {
       this.counts.refused++;
@@ -157,6 +201,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       this.emit('refused', topic);
       return;
     }
+    this.lastDeskAt = Date.now();
     if (p.kind === 'head') {
       // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
       // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
@@ -282,8 +327,10 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       try {
         const p = await this.getSnapshot(timeout);
         await this.enqueue(() => this.applySnapshot(p));
+        this.snapshotError = undefined;
         return;
       } catch (err) {
+        this.snapshotError = err instanceof Error ? err.message : String(err);
         this.log.warn({ err }, 'fleet: snapshot from the desk failed; trying again');
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -326,6 +373,9 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     if (!p.lockdown) await this.applyLockdown(false);
     this.highestSeen = Math.max(this.highestSeen, p.seq);
     await this.advance(p.seq);
+    this.lastSnapshot = { at: Date.now(), seq: p.seq };
+    this.lastDeskAt = this.lastSnapshot.at;
+    this.trackLag();
     this.counts.snapshots++;
     this.emit('snapshot', p.seq);
   }
@@ -399,10 +449,47 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     };
   }
 
+  /** The fleet entry of GET /api/v1/health, and what lasted past fleet.lagMaxSeconds. */
+  health(now = this.gateway.core.now()): FleetHealth {
+    const bound = this.fleet.lagMaxSeconds;
+    const s = this.status();
+    const problems: string[] = [];
+    const away = this.since.seconds('broker', now);
+    if (away !== undefined && away > bound) problems.push(`fleet: the broker has been away for ${away} s`);
+    const behind = this.since.seconds('behind', now);
+    if (behind !== undefined && behind > bound)
+      problems.push(
+        `fleet: the desk has been ahead of this gateway for ${behind} s (lag ${s.lag})` +
+          (this.snapshotError ? `; its snapshot fails: ${this.snapshotError}` : ''),
+      );
+    return {
+      entry: {
+        role: 'door',
+        gatewayId: s.gatewayId,
+        connected: s.connected,
+        lastSeq: s.lastSeq,
+        lag: s.lag,
+        // Reachable: its signed word came over the broker, or its snapshot over HTTP, and the
+        // snapshot being fetched now (if any) does not fail.
+        deskReachable: this.lastDeskAt !== undefined && this.snapshotError === undefined,
+        ...(this.lastDeskAt !== undefined ? { lastDeskMessageAt: this.lastDeskAt } : {}),
+        ...(this.lastSnapshot ? { lastSnapshot: this.lastSnapshot } : {}),
+        ...(this.snapshotError ? { snapshotError: this.snapshotError } : {}),
+        ...(behind !== undefined ? { behindSeconds: behind } : {}),
+      },
+      problems,
+    };
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.gateway.core.bus.off('entry', this.onEntry);
     await this.events?.close();
+    // A clean disconnect sends no will: the desk is told here.
+    if (this.client?.connected)
+      await this.client
+        .publishAsync(this.topics.events, seal(this.statusPayload(false), this.key), { qos: 1 })
+        .catch(() => undefined);
     await this.client?.endAsync();
     await this.snapshotting;
     await this.queue;

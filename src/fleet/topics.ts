@@ -47,6 +47,11 @@ export interface FleetStatusPayload {
   kind: 'status';
   lastSeq: number;
   at: number;
+  /**
+   * Its link to the broker: true as it (re)connects, false as its will (the broker publishes it
+   * when the link is lost; its lastSeq is the one at connection time, not news).
+   */
+  online?: boolean;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -117,7 +122,8 @@ export function isFleetStatus(v: unknown): v is FleetStatusPayload {
     v.kind === 'status' &&
     typeof v.gateway === 'string' &&
     isSeq(v.lastSeq) &&
-    typeof v.at === 'number'
+    typeof v.at === 'number' &&
+    (v.online === undefined || typeof v.online === 'boolean')
   );
 }
 

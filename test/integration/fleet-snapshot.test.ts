@@ -43,12 +43,13 @@ describe('GET /api/v1/fleet/snapshot', () => {
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
       snapshotTimeoutMs: 10_000,
+      lagMaxSeconds: 60,
     };
     desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
     app = await buildHttp({
       gateway: t.gateway,
       logger: log,
-      fleet: { config: fleet, desk, stop: () => desk.stop() },
+      fleet: { config: fleet, desk, health: () => desk.health(), stop: () => desk.stop() },
     });
   });
   afterAll(async () => {

@@ -36,6 +36,8 @@ export interface Member {
   config: Config;
   gateway: Gateway;
   key: KeyObject;
+  /** The gateway's clock (MONDAY_9AM until a test moves it). */
+  clock: { now: number };
   fleet: Fleet;
   /** A new fleet part, once the old one was stopped (a gateway cut off, back). */
   resumeFleet(): Promise<void>;
@@ -73,15 +75,16 @@ async function openMember(
   );
   const { config } = loadConfig({ file: join(dir, 'pintu.json'), env: {} });
   const drivers = createDrivers(config, { log });
+  const clock = { now: MONDAY_9AM };
   const gateway = await openGateway({
     config,
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
     log,
-    now: () => MONDAY_9AM,
+    now: () => clock.now,
   });
-  return { id, dir, config, gateway, key };
+  return { id, dir, config, gateway, key, clock };
 }
 
 function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: Logger): Member {

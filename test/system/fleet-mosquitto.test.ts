@@ -172,6 +172,43 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(where()).toBeUndefined();
   });
 
+  it('health: each gateway in the fleet entry; the desk degraded while one applies nothing past the bound', async () => {
+    const deskHealth = () => site.desk.fleet.health();
+    await both();
+    expect(site.door(A).fleet.health()).toMatchObject({
+      entry: { role: 'door', connected: true, lag: 0, deskReachable: true },
+      problems: [],
+    });
+    await until(() =>
+      expect(deskHealth().entry.gateways).toEqual(
+        [A, B].map((id) => expect.objectContaining({ id, connected: true, lag: 0 })),
+      ),
+    );
+    const m = site.door(B);
+    await m.fleet.stop();
+    // Its clean stop told the desk; the desk's head goes on.
+    await until(() =>
+      expect(deskHealth().entry.gateways).toContainEqual(
+        expect.objectContaining({ id: B, connected: false }),
+      ),
+    );
+    const { visitId } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    const head = site.desk.gateway.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    expect(deskHealth().problems).toEqual([]);
+    site.desk.clock.now += (site.desk.config.fleet!.lagMaxSeconds + 1) * 1000;
+    expect(deskHealth().problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^fleet: door gateway ${B} has applied nothing sent to it for \\d+ s`),
+      ),
+    ]);
+    await m.resumeFleet();
+    await site.caughtUp(B);
+    await until(() => expect(deskHealth().problems).toEqual([]));
+    await site.checkout(visitId);
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
