@@ -4,8 +4,8 @@
 //
 // A message says where a visit stands, not which step happened: applied twice it is applied
 // once, and a door gateway that missed steps (away, a snapshot) gets there all the same.
-import type { VisitEvent } from './events.js';
-import type { Visit } from './types.js';
+import type { BadgeEvent, EscortEvent, VisitEvent } from './events.js';
+import type { Badge, EscortCard, Visit } from './types.js';
 import { isTerminal } from './visit.js';
 
 /** accepted: its code-free grant holds; badged: its badge opens too; ended: nothing opens for it. */
@@ -24,14 +24,54 @@ export interface FleetVisit {
   badge?: { label: string; uidHash: string };
 }
 
+/**
+ * A card of the reception's pool as the desk has it now. By its UID: a door gateway must know
+ * the card its readers read, and a hash cannot be read back (it goes on that gateway's own
+ * topic only). removed: gone from the pool.
+ */
+export interface FleetBadge {
+  label: string;
+  uid: string;
+  status: 'available' | 'lost' | 'removed';
+}
+
+/** An escort's staff card as the desk has it now (revoked: no uid, nothing opens for it). */
+export interface FleetEscort {
+  id: string;
+  name: string;
+  uid?: string;
+  opensAlone?: boolean;
+  revoked?: true;
+}
+
+/** A pool card in a snapshot: found in the door gateway's pool by its UID hash. */
+export interface FleetCardRef {
+  label: string;
+  uidHash: string;
+  status: 'available' | 'lost';
+}
+
 export type FleetBody =
   | { kind: 'visit'; visit: FleetVisit }
+  | { kind: 'badge'; badge: FleetBadge }
+  | { kind: 'escort'; escort: FleetEscort }
   /** The desk's fleet-wide lockdown: set (on) or released. */
   | { kind: 'lockdown'; on: boolean }
   /** Retained: the seq of the last message sent to the gateway (`head > lastSeq`: it missed one). */
   | { kind: 'head' }
   /** Everything the gateway needs now, standing at the desk journal's `seq`. */
-  | { kind: 'snapshot'; visits: FleetVisit[]; lockdown: boolean };
+  | {
+      kind: 'snapshot';
+      visits: FleetVisit[];
+      lockdown: boolean;
+      /**
+       * The pool and the escort cards by UID hash only (absent from a desk before them: left as
+       * they are). A snapshot is fetched over HTTP and a captured request replays for a while:
+       * it may take a card away (lost, revoked) but never teach a UID; new cards come as messages.
+       */
+      badges?: FleetCardRef[];
+      escorts?: Array<{ id: string; name: string; uidHash: string }>;
+    };
 
 export interface FleetHeader {
   v: 1;
@@ -63,7 +103,57 @@ export function seqVerdict(lastSeq: number, m: Pick<FleetHeader, 'seq' | 'prev'>
 export function isRevocation(body: FleetBody): boolean {
   if (body.kind === 'lockdown') return body.on;
   if (body.kind === 'visit') return body.visit.status === 'ended';
+  if (body.kind === 'badge') return body.badge.status !== 'available';
+  if (body.kind === 'escort') return body.escort.revoked === true;
   return false;
+}
+
+/** The id a door gateway files a desk's escort card under (its own cards keep theirs). */
+export function fleetEscortId(deskId: string): string {
+  return `${FLEET_EXTERNAL_PREFIX}${deskId}`;
+}
+
+/**
+ * The journal events that bring the door gateway's pool card `local` (found by the UID) to
+ * `target`. A card issued here is not removed under its visit (the desk ends the visit first).
+ */
+export function reconcileBadge(
+  local: Badge | undefined,
+  target: FleetBadge,
+  newId: () => string,
+): BadgeEvent[] {
+  const card = (b: Badge) => ({ badgeId: b.id, label: b.label, uid: b.uid });
+  if (target.status === 'removed')
+    return local && local.status !== 'issued' ? [{ type: 'badge.removed', payload: card(local) }] : [];
+  if (target.status === 'lost')
+    return local && local.status !== 'lost' ? [{ type: 'badge.lost', payload: card(local) }] : [];
+  if (!local)
+    return [{ type: 'badge.added', payload: { badgeId: newId(), label: target.label, uid: target.uid } }];
+  return local.status === 'lost' ? [{ type: 'badge.found', payload: card(local) }] : [];
+}
+
+/** The journal events that bring the door gateway's copy `local` of a desk's escort card to `target`. */
+export function reconcileEscort(local: EscortCard | undefined, target: FleetEscort): EscortEvent[] {
+  const escortId = fleetEscortId(target.id);
+  if (target.revoked || target.uid === undefined)
+    return local ? [{ type: 'escort.revoked', payload: { escortId, name: local.name } }] : [];
+  const same =
+    local &&
+    local.uid === target.uid &&
+    local.name === target.name &&
+    (local.opensAlone === true) === (target.opensAlone === true);
+  if (same) return [];
+  return [
+    {
+      type: 'escort.enrolled',
+      payload: {
+        escortId,
+        name: target.name,
+        uid: target.uid,
+        ...(target.opensAlone ? { opensAlone: true } : {}),
+      },
+    },
+  ];
 }
 
 /**

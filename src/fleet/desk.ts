@@ -17,13 +17,15 @@ import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
 import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
+  type FleetBadge,
   type FleetBody,
+  type FleetEscort,
   type FleetPayload,
   type FleetVisit,
   fleetVisitOf,
   isRevocation,
 } from '../domain/fleet.js';
-import type { Actor } from '../domain/types.js';
+import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
@@ -34,7 +36,19 @@ import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFlee
 const END_TYPES: readonly string[] = ['visit.checked_out', 'visit.cancelled', 'visit.document_returned'];
 
 /** Journal entries that may change what a door gateway needs. */
-const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released'] as const;
+const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released', 'badge.', 'escort.'] as const;
+
+const fleetBadge = (b: Badge): FleetBadge => ({
+  label: b.label,
+  uid: b.uid,
+  status: b.status === 'lost' ? 'lost' : 'available',
+});
+const fleetEscort = (e: EscortCard): FleetEscort => ({
+  id: e.id,
+  name: e.name,
+  uid: e.uid,
+  ...(e.opensAlone ? { opensAlone: true } : {}),
+});
 
 interface Peer {
   id: string;
@@ -269,9 +283,29 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       if (!entry.payload.global) return undefined;
       return { kind: 'lockdown', on: entry.type === 'door.lockdown' };
     }
+    const state = this.gateway.core.state;
+    // The pool and the escort cards go to every gateway, as they stand now.
+    if (
+      entry.type === 'badge.added' ||
+      entry.type === 'badge.found' ||
+      entry.type === 'badge.lost' ||
+      entry.type === 'badge.removed'
+    ) {
+      const b = state.badges.get(entry.payload.badgeId);
+      return {
+        kind: 'badge',
+        badge: b ? fleetBadge(b) : { label: entry.payload.label, uid: entry.payload.uid, status: 'removed' },
+      };
+    }
+    if (entry.type === 'escort.enrolled' || entry.type === 'escort.revoked') {
+      const e = state.escorts.get(entry.payload.escortId);
+      return {
+        kind: 'escort',
+        escort: e ? fleetEscort(e) : { id: entry.payload.escortId, name: entry.payload.name, revoked: true },
+      };
+    }
     if (!entry.type.startsWith('visit.')) return undefined;
     const visitId = (entry.payload as { visitId: string }).visitId;
-    const state = this.gateway.core.state;
     // A visit long gone (archived: the desk catching up after a long broker outage) is sent
     // once, as ended, for the entry that ended it; its earlier steps would say the same again.
     if (!state.visits.has(visitId) && !state.closedRecently(visitId) && !END_TYPES.includes(entry.type))
@@ -322,6 +356,16 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       kind: 'snapshot',
       visits,
       lockdown,
+      badges: [...state.badges.values()].map((b) => ({
+        label: b.label,
+        uidHash: badgeUidHash(b.uid),
+        status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
+      })),
+      escorts: [...state.escorts.values()].map((e) => ({
+        id: e.id,
+        name: e.name,
+        uidHash: badgeUidHash(e.uid),
+      })),
     };
     return seal(payload, this.key);
   }

@@ -4,7 +4,7 @@
 // A message is acknowledged to the broker once applied and the seq it stands at saved; a gap in
 // the sequence (it was away longer than the broker kept its messages) is closed with a snapshot
 // from the desk over HTTP. Its access events go back to the desk, signed with its own key.
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,9 +15,14 @@ import { areaAfter, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
 import {
   FLEET_EXTERNAL_PREFIX,
+  type FleetBadge,
+  type FleetEscort,
   type FleetPayload,
   type FleetVisit,
+  fleetEscortId,
   isRevocation,
+  reconcileBadge,
+  reconcileEscort,
   reconcileVisit,
   seqVerdict,
 } from '../domain/fleet.js';
@@ -252,6 +257,65 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private async applyBody(p: FleetPayload): Promise<void> {
     if (p.kind === 'visit') await this.applyVisit(p.visit);
     else if (p.kind === 'lockdown') await this.applyLockdown(p.on);
+    else if (p.kind === 'badge') await this.applyBadge(p.badge);
+    else if (p.kind === 'escort') await this.applyEscort(p.escort);
+  }
+
+  /** The pool card of this UID to where the desk has it; lost or removed, refused before its journal write. */
+  private async applyBadge(target: FleetBadge): Promise<void> {
+    const state = this.gateway.core.state;
+    if (target.status === 'available' && state.escortsByUid.has(target.uid)) {
+      this.log.warn({ badge: target.label }, "fleet: the desk's badge is an escort card here; not added");
+      return;
+    }
+    // Nothing to change (a resend, a snapshot's card as it is here): no transaction, no save.
+    if (reconcileBadge(state.badgesByUid.get(target.uid), target, randomUUID).length === 0) return;
+    await this.gateway.core.transact(
+      DESK,
+      () => {
+        const events = reconcileBadge(state.badgesByUid.get(target.uid), target, randomUUID);
+        return { events, result: () => events.length };
+      },
+      () => {
+        const local = state.badgesByUid.get(target.uid);
+        if (target.status === 'available' || !local) return () => {};
+        state.revoked.badges.add(local.id);
+        return () => state.revoked.badges.delete(local.id);
+      },
+    );
+  }
+
+  /** The desk's escort card to where the desk has it; a revocation is in force before its journal write. */
+  private async applyEscort(target: FleetEscort): Promise<void> {
+    const state = this.gateway.core.state;
+    const id = fleetEscortId(target.id);
+    if (target.uid !== undefined && !target.revoked) {
+      const other = state.escortsByUid.get(target.uid);
+      if (state.badgesByUid.has(target.uid) || (other && other.id !== id)) {
+        this.log.warn(
+          { escort: target.name },
+          "fleet: the desk's escort card is another card here; not enrolled",
+        );
+        return;
+      }
+    }
+    if (reconcileEscort(state.escorts.get(id), target).length === 0) return;
+    await this.gateway.core.transact(
+      DESK,
+      () => {
+        const events = reconcileEscort(state.escorts.get(id), target);
+        return { events, result: () => events.length };
+      },
+      () => {
+        const local = state.escorts.get(id);
+        if (!local || (!target.revoked && target.uid === local.uid)) return () => {};
+        // Revoked, or its card changed: the old card counts for nothing from now.
+        state.escortsByUid.delete(local.uid);
+        return () => {
+          if (state.escorts.get(id) === local) state.escortsByUid.set(local.uid, local);
+        };
+      },
+    );
   }
 
   private async applyLockdown(on: boolean): Promise<void> {
@@ -352,6 +416,33 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return p;
   }
 
+  /**
+   * A snapshot's cards, revocations first: the desk's escort cards it no longer has (or has on
+   * another card) are revoked; pool cards it has lost are lost here, found ones found. By UID
+   * hash: a snapshot teaches no UID, so a card added at the desk comes only as its message.
+   */
+  private async applyCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+    const state = this.gateway.core.state;
+    if (p.escorts) {
+      const kept = new Map(p.escorts.map((e) => [fleetEscortId(e.id), e.uidHash]));
+      for (const e of [...state.escorts.values()])
+        if (e.id.startsWith(FLEET_EXTERNAL_PREFIX) && kept.get(e.id) !== badgeUidHash(e.uid))
+          await this.applyEscort({
+            id: e.id.slice(FLEET_EXTERNAL_PREFIX.length),
+            name: e.name,
+            revoked: true,
+          });
+    }
+    const byHash = new Map([...state.badges.values()].map((b) => [badgeUidHash(b.uid), b]));
+    const cards = p.badges ?? [];
+    for (const lost of [true, false])
+      for (const c of cards) {
+        const local = byHash.get(c.uidHash);
+        if (local && (c.status === 'lost') === lost)
+          await this.applyBadge({ label: local.label, uid: local.uid, status: c.status });
+      }
+  }
+
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
   private async applySnapshot(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
     if (p.seq <= this.lastSeq) return;
@@ -369,6 +460,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
         purpose: v.purpose,
       });
     if (p.lockdown) await this.applyLockdown(true);
+    await this.applyCards(p);
     for (const v of p.visits) await this.applyVisit(v);
     if (!p.lockdown) await this.applyLockdown(false);
     this.highestSeen = Math.max(this.highestSeen, p.seq);

@@ -139,10 +139,24 @@ export function isFleetPayload(v: unknown): v is FleetPayload {
       return isObj(v.visit) && typeof v.visit.id === 'string' && Array.isArray(v.visit.rooms);
     case 'lockdown':
       return typeof v.on === 'boolean';
+    case 'badge':
+      return (
+        isObj(v.badge) &&
+        typeof v.badge.label === 'string' &&
+        typeof v.badge.uid === 'string' &&
+        ['available', 'lost', 'removed'].includes(v.badge.status as string)
+      );
+    case 'escort':
+      return isObj(v.escort) && typeof v.escort.id === 'string' && typeof v.escort.name === 'string';
     case 'head':
       return true;
     case 'snapshot':
-      return Array.isArray(v.visits) && typeof v.lockdown === 'boolean';
+      return (
+        Array.isArray(v.visits) &&
+        typeof v.lockdown === 'boolean' &&
+        (v.badges === undefined || Array.isArray(v.badges)) &&
+        (v.escorts === undefined || Array.isArray(v.escorts))
+      );
     default:
       return false;
   }

@@ -47,8 +47,8 @@ export interface FleetSite {
   desk: Member;
   doors: Map<string, Member>;
   door(id: string): Member;
-  /** A visit accepted at the desk with `rooms` and badged with the next pool badge; its UID. */
-  deskVisit(rooms: string[]): Promise<{ visitId: string; uid: string }>;
+  /** A visit accepted at the desk with `rooms` and badged with the next pool badge (or `label`); its UID. */
+  deskVisit(rooms: string[], label?: string): Promise<{ visitId: string; uid: string }>;
   checkout(visitId: string): Promise<void>;
   /**
    * Resolves once the door gateway has applied everything the desk journaled so far (but the
@@ -191,7 +191,7 @@ export async function startFleetSite(opts: {
     desk,
     doors,
     door,
-    async deskVisit(rooms) {
+    async deskVisit(rooms, chosen) {
       const v = desk.gateway.visits;
       const visit = await v.arrive(
         {
@@ -205,7 +205,7 @@ export async function startFleetSite(opts: {
       await v.guestbook(visit.id, {}, STAFF);
       await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
       // The pool's ten badges, each back at its checkout before it is handed out again.
-      const label = `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
+      const label = chosen ?? `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
       const badged = await v.issueBadge(
         visit.id,
         { badge: label, collateral: { type: 'ktp', number: '3578014107900001' } },

@@ -209,6 +209,44 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it('escort cards and badges added at the desk reach every door gateway; their revocation reaches one that was away', async () => {
+    const desk = site.desk.gateway;
+    const escort = await desk.escorts.enrol(
+      { name: 'Budi Santoso', uid: '04A1B2C3D4E5F6', opensAlone: true },
+      STAFF,
+    );
+    const badge = await desk.directory.addBadge({ label: 'TAMU-99', uid: '04B1B2C3D4E5F7' }, STAFF);
+    const { visitId, uid } = await site.deskVisit([], 'TAMU-99');
+    expect(uid).toBe(badge.uid);
+    await both();
+    for (const d of [A, B]) {
+      expect(site.tap(d, `${d}-in`, escort.uid), d).toMatchObject({
+        granted: true,
+        escortId: `fleet:${escort.id}`,
+      });
+      // A card of the pool that only the desk was given opens for the visit it was issued to.
+      expect(site.tap(d, `${d}-in`, badge.uid), d).toMatchObject({ granted: true, visitId });
+    }
+    await site.checkout(visitId);
+
+    // B is away while the card is revoked and the badge is marked lost.
+    const m = site.door(B);
+    await m.fleet.stop();
+    await desk.escorts.revoke(escort.id, STAFF);
+    await desk.directory.setBadgeLost(badge.id, true, STAFF);
+    await site.caughtUp(A);
+    expect(site.tap(A, `${A}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(site.door(A).gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({ status: 'lost' });
+    // B decides from what it has meanwhile (README "What an outage means at a door")...
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: true });
+    // ...and once back, before anything later, the revocation is in force there.
+    await m.resumeFleet();
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(m.gateway.core.state.escorts.has(`fleet:${escort.id}`)).toBe(false);
+    expect(m.gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({ status: 'lost' });
+  });
+
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
     const spy = await mqtt.connectAsync(broker.url, {
@@ -313,6 +351,33 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(B, `${B}-in`, next.uid)).toMatchObject({ granted: true });
     await site.checkout(next.visitId);
   });
+  it('an escort card revoked while a gateway was away and its session lost: the snapshot revokes it there', async () => {
+    const desk = site.desk.gateway;
+    const escort = await desk.escorts.enrol(
+      { name: 'Rina Wati', uid: '04D1D2D3D4D5D6', opensAlone: true },
+      STAFF,
+    );
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: true });
+    const m = site.door(B);
+    await m.fleet.stop();
+    await desk.escorts.revoke(escort.id, STAFF);
+    const head = desk.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    const wipe = await mqtt.connectAsync(broker.url, {
+      username: B,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${B}`,
+      clean: true,
+    });
+    await wipe.endAsync();
+    // A new fleet part: its counts start at 0.
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(m.gateway.core.state.escorts.has(`fleet:${escort.id}`)).toBe(false);
+  });
+
   it('a desk restarted with changes it never sent sends them from its journal', async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await both();
