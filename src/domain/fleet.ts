@@ -22,6 +22,8 @@ export interface FleetVisit {
   purpose: string;
   /** badged: the badge as the door gateway finds it in its own pool (never the UID itself). */
   badge?: { label: string; uidHash: string };
+  /** The keypad code's hash, keyed by the fleet's code key (fleet.codeKeyFile), for these rooms. */
+  codeHash?: string;
 }
 
 /**
@@ -166,6 +168,8 @@ export function fleetVisitOf(
   rooms: readonly string[],
   badge: FleetVisit['badge'] | undefined,
   pendingEnd = false,
+  /** The fleet shares a code key: the visit's code goes too (never with a visit that has ended). */
+  codes = false,
 ): FleetVisit | undefined {
   if (v.decision?.outcome !== 'accepted') return undefined;
   const status: FleetVisitStatus =
@@ -174,6 +178,7 @@ export function fleetVisitOf(
       : v.state === 'badged'
         ? 'badged'
         : 'accepted';
+  const code = codes && status !== 'ended' ? v.accessCode : undefined;
   return {
     id: v.id,
     status,
@@ -183,6 +188,7 @@ export function fleetVisitOf(
     institution: v.institution,
     purpose: v.purpose,
     ...(status === 'badged' && badge ? { badge } : {}),
+    ...(code?.rooms.some((r) => rooms.includes(r)) ? { codeHash: code.hash } : {}),
   };
 }
 
@@ -246,6 +252,7 @@ export function reconcileVisit(
           outcome: 'accepted',
           rooms: target.rooms,
           ...(target.validUntil !== undefined ? { validUntil: target.validUntil } : {}),
+          ...(target.codeHash && target.rooms.length ? { codeHash: target.codeHash } : {}),
           ...elsewhere,
         },
       },
@@ -256,7 +263,13 @@ export function reconcileVisit(
     const gone = rooms.filter((r) => !target.rooms.includes(r));
     const added = target.rooms.filter((r) => !rooms.includes(r));
     if (gone.length) events.push({ type: 'visit.rooms_withdrawn', payload: { visitId, rooms: gone } });
-    if (added.length) events.push({ type: 'visit.granted', payload: { visitId, rooms: added } });
+    // A code issued (or issued again) at the desk since: granted with it, on the rooms it has.
+    const code = target.codeHash && target.rooms.length && target.codeHash !== local.accessCode?.hash;
+    if (added.length || code)
+      events.push({
+        type: 'visit.granted',
+        payload: { visitId, rooms: added, ...(code ? { codeHash: target.codeHash } : {}) },
+      });
   } else {
     // Arrived, screened, awaiting its host here: a local visit of the same id is not the desk's.
     return [];

@@ -325,6 +325,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       peer.rooms,
       badge ? { label: badge.label, uidHash: badgeUidHash(badge.uid) } : undefined,
       state.revoked.visits.has(visitId),
+      this.fleet.codeKeyFile !== undefined,
     );
   }
 

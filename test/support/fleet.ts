@@ -2,7 +2,7 @@
 // with its own data folder, key and login, opened as main.ts opens a gateway, the desk's
 // snapshot served over real HTTP on loopback. Used by the Mosquitto suite and the propagation
 // campaign (campaigns/fleet.ts).
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,8 +47,11 @@ export interface FleetSite {
   desk: Member;
   doors: Map<string, Member>;
   door(id: string): Member;
-  /** A visit accepted at the desk with `rooms` and badged with the next pool badge (or `label`); its UID. */
-  deskVisit(rooms: string[], label?: string): Promise<{ visitId: string; uid: string }>;
+  /**
+   * A visit accepted at the desk with `rooms` and badged with the next pool badge (or `label`);
+   * its UID, and its keypad code when it has rooms.
+   */
+  deskVisit(rooms: string[], label?: string): Promise<{ visitId: string; uid: string; code?: string }>;
   checkout(visitId: string): Promise<void>;
   /**
    * Resolves once the door gateway has applied everything the desk journaled so far (but the
@@ -64,14 +67,18 @@ const newKey = () => generateKeyPairSync('ed25519').privateKey;
 async function openMember(
   id: string,
   key: KeyObject,
-  file: Record<string, unknown>,
+  file: { fleet: Record<string, unknown> } & Record<string, unknown>,
+  codeKey: Buffer,
   log: Logger,
 ): Promise<Omit<Member, 'fleet' | 'resumeFleet'>> {
   const dir = await mkdtemp(join(tmpdir(), `pintu-fleet-${id}-`));
   await writeFile(join(dir, 'fleet.key'), key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  // The fleet's keypad code key: one key, a copy in each gateway's folder.
+  await writeFile(join(dir, 'code.key'), codeKey, { mode: 0o600 });
+  const fleet = { ...file.fleet, codeKeyFile: join(dir, 'code.key') };
   await writeFile(
     join(dir, 'pintu.json'),
-    JSON.stringify({ dataDir: dir, log: { level: 'error' }, mqtt: { mode: 'off' }, ...file }),
+    JSON.stringify({ dataDir: dir, log: { level: 'error' }, mqtt: { mode: 'off' }, ...file, fleet }),
   );
   const { config } = loadConfig({ file: join(dir, 'pintu.json'), env: {} });
   const drivers = createDrivers(config, { log });
@@ -100,7 +107,7 @@ function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: 
 
 /**
  * Door gateway `i` drives an entrance `<id>-masuk` (reader `<id>-in`) and the room `ruang-<i>`
- * (reader `ruang-<i>-in`); the desk's host may grant every room. Badges: the default pool.
+ * (reader `ruang-<i>-in`, a keypad too); the desk's host may grant every room. Badges: the default pool.
  */
 export async function startFleetSite(opts: {
   brokerUrl: string;
@@ -114,6 +121,7 @@ export async function startFleetSite(opts: {
   const room = (i: number) => `ruang-${i + 1}`;
   const doorKeys = ids.map(() => newKey());
   const deskKey = newKey();
+  const codeKey = randomBytes(32);
   const broker = (username: string) => ({ url: opts.brokerUrl, username, password: FLEET_PASSWORD });
   const deskBase = await openMember(
     DESK_ID,
@@ -139,6 +147,7 @@ export async function startFleetSite(opts: {
         gateways: ids.map((id, i) => ({ id, publicKey: publicKeyText(doorKeys[i]!), rooms: [room(i)] })),
       },
     },
+    codeKey,
     log,
   );
   await opts.beforeFleet?.(deskBase.gateway);
@@ -157,7 +166,7 @@ export async function startFleetSite(opts: {
         ],
         readers: [
           { id: `${id}-in`, role: 'door', door: `${id}-masuk`, direction: 'in' },
-          { id: `${room(i)}-in`, role: 'door', door: room(i), direction: 'in' },
+          { id: `${room(i)}-in`, role: 'door', door: room(i), direction: 'in', keypad: true },
         ],
         hosts: [],
         fleet: {
@@ -167,6 +176,7 @@ export async function startFleetSite(opts: {
           desk: { url: deskUrl, publicKey: publicKeyText(deskKey) },
         },
       },
+      codeKey,
       log,
     );
     doors.set(id, withFleet(m, await startFleet(m.gateway, m.config.fleet!, log), log));
@@ -203,7 +213,7 @@ export async function startFleetSite(opts: {
       );
       await v.screen(visit.id, { passed: true }, STAFF);
       await v.guestbook(visit.id, {}, STAFF);
-      await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
+      const { accessCode: code } = await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
       // The pool's ten badges, each back at its checkout before it is handed out again.
       const label = chosen ?? `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
       const badged = await v.issueBadge(
@@ -213,7 +223,7 @@ export async function startFleetSite(opts: {
       );
       const b = desk.gateway.core.state.badges.get(badged.badgeId ?? '');
       if (!b) throw new Error('the badge is not in the pool');
-      return { visitId: visit.id, uid: b.uid };
+      return { visitId: visit.id, uid: b.uid, ...(code ? { code } : {}) };
     },
     async checkout(visitId) {
       await desk.gateway.visits.checkout(visitId, { badgeReturned: true, documentReturned: true }, STAFF);

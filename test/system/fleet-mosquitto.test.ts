@@ -52,6 +52,22 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("a keypad code issued at the desk opens its room's keypad at the gateway that drives it, and no other", async () => {
+    const { visitId, code } = await site.deskVisit(['ruang-1']);
+    expect(code).toMatch(/^\d+$/);
+    await both();
+    const pin = (d: string, reader: string) => {
+      const out = site.door(d).gateway.access.simulate(reader, 'pin', code!);
+      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+      return out.decision;
+    };
+    expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: true, visitId });
+    expect(pin(B, 'ruang-2-in')).toMatchObject({ granted: false });
+    await site.checkout(visitId);
+    await both();
+    expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: false });
+  });
+
   it('a checkout at the desk refuses at every door gateway', async () => {
     const { visitId, uid } = await site.deskVisit(['ruang-1', 'ruang-2']);
     await both();

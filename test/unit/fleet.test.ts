@@ -148,3 +148,22 @@ describe('reconcileBadge and reconcileEscort: the pool and the escort cards', ()
     expect(reconcileEscort(undefined, revoked)).toEqual([]);
   });
 });
+
+describe('keypad codes in a fleet', () => {
+  it('creates the visit with the code for its rooms, and grants a code issued later', () => {
+    const v = fold(undefined, reconcileVisit(undefined, target({ codeHash: 'h1' }), undefined));
+    expect(v?.accessCode).toMatchObject({ hash: 'h1', rooms: ['r1'] });
+    expect(reconcileVisit(v, target({ codeHash: 'h1' }), undefined)).toEqual([]);
+    const again = reconcileVisit(v, target({ codeHash: 'h2', rooms: ['r1', 'r2'] }), undefined);
+    expect(again).toEqual([
+      { type: 'visit.granted', payload: { visitId: 'v1', rooms: ['r2'], codeHash: 'h2' } },
+    ]);
+    expect(fold(v, again)?.accessCode).toMatchObject({ hash: 'h2', rooms: ['r1', 'r2'] });
+  });
+  it('gives no code to a gateway that drives none of its rooms', () => {
+    const decided = reconcileVisit(undefined, target({ codeHash: 'h1', rooms: [] }), undefined).find(
+      (e) => e.type === 'visit.decided',
+    );
+    expect(decided?.payload).toEqual({ visitId: 'v1', outcome: 'accepted', rooms: [], doneElsewhere: true });
+  });
+});
