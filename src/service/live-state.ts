@@ -58,7 +58,7 @@ export interface PersistedState {
   /** Watchlist entries (personal data; set by service/watchlist.ts, not rebuilt from the journal). */
   watchlist?: WatchlistEntry[];
   /** A fleet's desk: the door gateways' taps recorded (absent before issue 17: none). */
-  fleet?: { seqs: Record<string, number>; areas: Record<string, RemoteArea> };
+  fleet?: { seqs: Record<string, number>; areas: Record<string, RemoteArea>; moved?: Record<string, number> };
 }
 
 /** Where a door gateway of the fleet last saw a visitor (a visit id's entry in `remoteAreas`). */
@@ -130,6 +130,12 @@ export class LiveState implements AccessSnapshot {
   readonly remoteAreas = new Map<string, RemoteArea>();
   /** A fleet's desk: door gateway id -> the seq of the last of its taps recorded (fleet.access). */
   readonly fleetSeqs = new Map<string, number>();
+  /**
+   * A fleet's desk: visit id -> when its last granted tap was made, here or at a door gateway.
+   * A door gateway's tap that reaches the desk late (it waited out a broker outage) and is older
+   * than that is counted, but does not move the visitor back to where they were before.
+   */
+  readonly movedAt = new Map<string, number>();
   readonly keypads = new Map<string, Keypad>();
   /** Escort cards by id, and by UID for the decision. */
   readonly escorts = new Map<string, EscortCard>();
@@ -178,6 +184,7 @@ export class LiveState implements AccessSnapshot {
     for (const [id, seq] of Object.entries(persisted.fleet?.seqs ?? {})) this.fleetSeqs.set(id, seq);
     for (const [visitId, at] of Object.entries(persisted.fleet?.areas ?? {}))
       this.remoteAreas.set(visitId, at);
+    for (const [visitId, at] of Object.entries(persisted.fleet?.moved ?? {})) this.movedAt.set(visitId, at);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
         // The deepest area any of the doors leads into: the guest passed the others to get there.
@@ -218,7 +225,13 @@ export class LiveState implements AccessSnapshot {
       surveys: Object.fromEntries(this.surveysAnswered),
       watchlist: [...this.watchlist.values()],
       ...(this.fleetSeqs.size > 0
-        ? { fleet: { seqs: Object.fromEntries(this.fleetSeqs), areas: Object.fromEntries(this.remoteAreas) } }
+        ? {
+            fleet: {
+              seqs: Object.fromEntries(this.fleetSeqs),
+              areas: Object.fromEntries(this.remoteAreas),
+              moved: Object.fromEntries(this.movedAt),
+            },
+          }
         : {}),
     };
   }
@@ -281,6 +294,7 @@ export class LiveState implements AccessSnapshot {
       if (v.externalId) this.visitsByExternalId.delete(v.externalId);
       this.presence.delete(v.id);
       this.remoteAreas.delete(v.id);
+      this.movedAt.delete(v.id);
       this.closed.push(v);
       this.recent.set(v.id, v);
       if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
@@ -301,6 +315,8 @@ export class LiveState implements AccessSnapshot {
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
     this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
+    // Only a fleet's desk needs it (its gateways' late taps); kept bounded by the open visits.
+    if (this.fleetSeqs.size > 0) this.movedAt.set(d.visitId, Math.max(at, this.movedAt.get(d.visitId) ?? 0));
     if (d.direction !== 'in' || visit.state !== 'badged') return;
     if (visit.firstEntryAt === undefined) this.visits.set(visit.id, { ...visit, firstEntryAt: at });
     if (d.escortId && visit.escortedAt === undefined) {
@@ -339,6 +355,8 @@ export class LiveState implements AccessSnapshot {
     this.fleetSeqs.set(p.gateway, p.gatewaySeq);
     const visitId = p.access.visitId;
     if (!p.granted || !visitId || !p.area || !this.visits.has(visitId)) return;
+    if (p.gatewayAt < (this.movedAt.get(visitId) ?? 0)) return;
+    this.movedAt.set(visitId, p.gatewayAt);
     this.presence.delete(visitId);
     if (p.area.id === OUTSIDE) this.remoteAreas.delete(visitId);
     else this.remoteAreas.set(visitId, { gateway: p.gateway, id: p.area.id, path: p.area.path });
@@ -376,6 +394,7 @@ export class LiveState implements AccessSnapshot {
           }
           this.presence.delete(after.id);
           this.remoteAreas.delete(after.id);
+          this.movedAt.delete(after.id);
         }
         this.putVisit(after);
         if (e.type === 'visit.arrived' && e.payload.appointmentId) {

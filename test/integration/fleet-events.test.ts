@@ -161,6 +161,18 @@ describe("the desk's record of the door gateways' taps", () => {
     expect(door(await recap(), B)).toMatchObject({ entries: 1, exits: 1 });
   });
 
+  it('a tap that reaches the desk late (a broker outage) does not move a visitor seen later elsewhere', async () => {
+    expect(await desk.record({ ...entered(A, 30), at: t.clock.now + 60_000 })).toBe('recorded');
+    expect(where()).toMatchObject({ gateway: A });
+    // B's tap was a minute earlier; it waited out an outage and arrives now.
+    expect(await desk.record({ ...entered(B, 31), at: t.clock.now })).toBe('recorded');
+    expect(where()).toMatchObject({ gateway: A });
+    // Counted all the same: it happened.
+    expect(door(await recap(), B)).toMatchObject({ entries: 2 });
+    expect(await desk.record({ ...entered(A, 32, 'out'), at: t.clock.now + 120_000 })).toBe('recorded');
+    expect(where()).toBeUndefined();
+  });
+
   it('refuses an event that is not an access entry of a known shape', async () => {
     const odd = { ...refused(A, 20), payload: { readerId: 'x', reason: 'because' } };
     expect(await desk.record(odd)).toBe('refused');
