@@ -1306,6 +1306,20 @@ const FleetSchema = Section(
       default: 10_000,
       description: 'door: how long a snapshot request may take before it is tried again (with backoff).',
     }),
+    codeKeyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "The fleet's keypad code key (32 bytes), the same file on every gateway: codes are hashed with it instead of <dataDir>/secret.key, and travel to the door gateways as hashes. Made where absent (on the desk; copy it to each door gateway). Absent: codes stay at the gateway that issued them.",
+      }),
+    ),
+    lagMaxSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 86_400,
+      default: 60,
+      description:
+        'GET /api/v1/health is degraded when, this long: the fleet broker is away; desk: a door gateway has messages it has not applied and applied none; door: the desk is ahead of this gateway.',
+    }),
   },
   'Several entrances: one desk, door gateways, on an MQTT broker (README "Fleet"). Absent: this gateway stands alone.',
   false,

@@ -167,6 +167,32 @@ export interface AccessEvent {
   };
 }
 
+/**
+ * A door gateway's tap, recorded at the desk of a fleet (README "Fleet"): the gateway's own
+ * access entry, without the card's UID, under the gateway's id and its journal's seq. The desk
+ * records each (gateway, gatewaySeq) once, so a resend never counts twice; its presence, roll
+ * call and recap read these beside its own taps.
+ */
+export interface FleetAccessEvent {
+  type: 'fleet.access';
+  payload: {
+    gateway: string;
+    /** The tap's seq in the gateway's journal. */
+    gatewaySeq: number;
+    /** When the gateway decided it (epoch ms); the entry's own time is when the desk heard it. */
+    gatewayAt: number;
+    granted: boolean;
+    access: Omit<AccessEvent['payload'], 'uid'>;
+    /** The door's name as the gateway's configuration has it (the desk does not know its doors). */
+    doorName?: string;
+    /**
+     * A visit's granted tap: the area it leads into on that gateway's map, and the areas from
+     * the perimeter inward to it (`outside`, path []: the visitor left).
+     */
+    area?: { id: string; path: Array<{ id: string; name: string }> };
+  };
+}
+
 /** A tap at the desk reader: binds or returns badges, enrols new ones. Opens nothing. */
 export interface DeskTapEvent {
   type: 'desk.tap';
@@ -333,6 +359,7 @@ export type DomainEvent =
   | VisitEvent
   | AppointmentEvent
   | AccessEvent
+  | FleetAccessEvent
   | DeskTapEvent
   | DoorEvent
   | BadgeEvent

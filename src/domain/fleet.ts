@@ -4,8 +4,8 @@
 //
 // A message says where a visit stands, not which step happened: applied twice it is applied
 // once, and a door gateway that missed steps (away, a snapshot) gets there all the same.
-import type { VisitEvent } from './events.js';
-import type { Visit } from './types.js';
+import type { BadgeEvent, EscortEvent, VisitEvent } from './events.js';
+import type { Badge, EscortCard, Visit } from './types.js';
 import { isTerminal } from './visit.js';
 
 /** accepted: its code-free grant holds; badged: its badge opens too; ended: nothing opens for it. */
@@ -22,16 +22,58 @@ export interface FleetVisit {
   purpose: string;
   /** badged: the badge as the door gateway finds it in its own pool (never the UID itself). */
   badge?: { label: string; uidHash: string };
+  /** The keypad code's hash, keyed by the fleet's code key (fleet.codeKeyFile), for these rooms. */
+  codeHash?: string;
+}
+
+/**
+ * A card of the reception's pool as the desk has it now. By its UID: a door gateway must know
+ * the card its readers read, and a hash cannot be read back (it goes on that gateway's own
+ * topic only). removed: gone from the pool.
+ */
+export interface FleetBadge {
+  label: string;
+  uid: string;
+  status: 'available' | 'lost' | 'removed';
+}
+
+/** An escort's staff card as the desk has it now (revoked: no uid, nothing opens for it). */
+export interface FleetEscort {
+  id: string;
+  name: string;
+  uid?: string;
+  opensAlone?: boolean;
+  revoked?: true;
+}
+
+/** A pool card in a snapshot: found in the door gateway's pool by its UID hash. */
+export interface FleetCardRef {
+  label: string;
+  uidHash: string;
+  status: 'available' | 'lost';
 }
 
 export type FleetBody =
   | { kind: 'visit'; visit: FleetVisit }
+  | { kind: 'badge'; badge: FleetBadge }
+  | { kind: 'escort'; escort: FleetEscort }
   /** The desk's fleet-wide lockdown: set (on) or released. */
   | { kind: 'lockdown'; on: boolean }
   /** Retained: the seq of the last message sent to the gateway (`head > lastSeq`: it missed one). */
   | { kind: 'head' }
   /** Everything the gateway needs now, standing at the desk journal's `seq`. */
-  | { kind: 'snapshot'; visits: FleetVisit[]; lockdown: boolean };
+  | {
+      kind: 'snapshot';
+      visits: FleetVisit[];
+      lockdown: boolean;
+      /**
+       * The pool and the escort cards by UID hash only (absent from a desk before them: left as
+       * they are). A snapshot is fetched over HTTP and a captured request replays for a while:
+       * it may take a card away (lost, revoked) but never teach a UID; new cards come as messages.
+       */
+      badges?: FleetCardRef[];
+      escorts?: Array<{ id: string; name: string; uidHash: string }>;
+    };
 
 export interface FleetHeader {
   v: 1;
@@ -63,7 +105,57 @@ export function seqVerdict(lastSeq: number, m: Pick<FleetHeader, 'seq' | 'prev'>
 export function isRevocation(body: FleetBody): boolean {
   if (body.kind === 'lockdown') return body.on;
   if (body.kind === 'visit') return body.visit.status === 'ended';
+  if (body.kind === 'badge') return body.badge.status !== 'available';
+  if (body.kind === 'escort') return body.escort.revoked === true;
   return false;
+}
+
+/** The id a door gateway files a desk's escort card under (its own cards keep theirs). */
+export function fleetEscortId(deskId: string): string {
+  return `${FLEET_EXTERNAL_PREFIX}${deskId}`;
+}
+
+/**
+ * The journal events that bring the door gateway's pool card `local` (found by the UID) to
+ * `target`. A card issued here is not removed under its visit (the desk ends the visit first).
+ */
+export function reconcileBadge(
+  local: Badge | undefined,
+  target: FleetBadge,
+  newId: () => string,
+): BadgeEvent[] {
+  const card = (b: Badge) => ({ badgeId: b.id, label: b.label, uid: b.uid });
+  if (target.status === 'removed')
+    return local && local.status !== 'issued' ? [{ type: 'badge.removed', payload: card(local) }] : [];
+  if (target.status === 'lost')
+    return local && local.status !== 'lost' ? [{ type: 'badge.lost', payload: card(local) }] : [];
+  if (!local)
+    return [{ type: 'badge.added', payload: { badgeId: newId(), label: target.label, uid: target.uid } }];
+  return local.status === 'lost' ? [{ type: 'badge.found', payload: card(local) }] : [];
+}
+
+/** The journal events that bring the door gateway's copy `local` of a desk's escort card to `target`. */
+export function reconcileEscort(local: EscortCard | undefined, target: FleetEscort): EscortEvent[] {
+  const escortId = fleetEscortId(target.id);
+  if (target.revoked || target.uid === undefined)
+    return local ? [{ type: 'escort.revoked', payload: { escortId, name: local.name } }] : [];
+  const same =
+    local &&
+    local.uid === target.uid &&
+    local.name === target.name &&
+    (local.opensAlone === true) === (target.opensAlone === true);
+  if (same) return [];
+  return [
+    {
+      type: 'escort.enrolled',
+      payload: {
+        escortId,
+        name: target.name,
+        uid: target.uid,
+        ...(target.opensAlone ? { opensAlone: true } : {}),
+      },
+    },
+  ];
 }
 
 /**
@@ -76,6 +168,8 @@ export function fleetVisitOf(
   rooms: readonly string[],
   badge: FleetVisit['badge'] | undefined,
   pendingEnd = false,
+  /** The fleet shares a code key: the visit's code goes too (never with a visit that has ended). */
+  codes = false,
 ): FleetVisit | undefined {
   if (v.decision?.outcome !== 'accepted') return undefined;
   const status: FleetVisitStatus =
@@ -84,6 +178,7 @@ export function fleetVisitOf(
       : v.state === 'badged'
         ? 'badged'
         : 'accepted';
+  const code = codes && status !== 'ended' ? v.accessCode : undefined;
   return {
     id: v.id,
     status,
@@ -93,6 +188,7 @@ export function fleetVisitOf(
     institution: v.institution,
     purpose: v.purpose,
     ...(status === 'badged' && badge ? { badge } : {}),
+    ...(code?.rooms.some((r) => rooms.includes(r)) ? { codeHash: code.hash } : {}),
   };
 }
 
@@ -156,6 +252,7 @@ export function reconcileVisit(
           outcome: 'accepted',
           rooms: target.rooms,
           ...(target.validUntil !== undefined ? { validUntil: target.validUntil } : {}),
+          ...(target.codeHash && target.rooms.length ? { codeHash: target.codeHash } : {}),
           ...elsewhere,
         },
       },
@@ -166,7 +263,13 @@ export function reconcileVisit(
     const gone = rooms.filter((r) => !target.rooms.includes(r));
     const added = target.rooms.filter((r) => !rooms.includes(r));
     if (gone.length) events.push({ type: 'visit.rooms_withdrawn', payload: { visitId, rooms: gone } });
-    if (added.length) events.push({ type: 'visit.granted', payload: { visitId, rooms: added } });
+    // A code issued (or issued again) at the desk since: granted with it, on the rooms it has.
+    const code = target.codeHash && target.rooms.length && target.codeHash !== local.accessCode?.hash;
+    if (added.length || code)
+      events.push({
+        type: 'visit.granted',
+        payload: { visitId, rooms: added, ...(code ? { codeHash: target.codeHash } : {}) },
+      });
   } else {
     // Arrived, screened, awaiting its host here: a local visit of the same id is not the desk's.
     return [];

@@ -23,9 +23,14 @@
 // - A step that starts or ends with an event marked doneElsewhere (screening, guest book or
 //   decision done in the desk application and pushed through the sync API, all at the push's
 //   time) is not measured either: it is counted in `synced` instead of as 0 minutes.
+// - A fleet (README "Fleet"): the desk counts the door gateways' taps it recorded
+//   (fleet.access, in the month the desk recorded them) as its own, their doors keyed
+//   `<gateway>/<door>`; a door gateway does not count the desk's visits it holds (external id
+//   `fleet:`) as arrivals of its own: their visits are the desk's, their taps are its doors'.
 
 import { DomainError } from './errors.js';
 import type { JournalEntry } from './events.js';
+import { FLEET_EXTERNAL_PREFIX } from './fleet.js';
 import {
   daysInMonth,
   isValidMonth,
@@ -57,6 +62,7 @@ export const RECAP_EVENT_TYPES: readonly string[] = [
   'visit.cancelled',
   'access.granted',
   'access.denied',
+  'fleet.access',
   'appointment.registered',
   'appointment.cancelled',
 ];
@@ -334,6 +340,8 @@ export class MonthlyRecapBuilder {
   private durationSum = 0;
   private durationCount = 0;
   private readonly doorCounts = new Map<string, { entries: number; exits: number }>();
+  /** A fleet's desk: `<gateway>/<door>` -> "door name (gateway)", as the gateway named it. */
+  private readonly remoteDoorNames = new Map<string, string>();
   private readonly denialCounts = new Map<string, Counter>();
   private readonly badgesOut: RecapBadgeNotReturned[] = [];
   /** Checked out with the document still at the desk, until a visit.document_returned. */
@@ -438,7 +446,7 @@ export class MonthlyRecapBuilder {
     switch (entry.type) {
       case 'visit.arrived': {
         const p = entry.payload;
-        if (this.seen.has(p.visitId)) return;
+        if (this.seen.has(p.visitId) || p.externalId?.startsWith(FLEET_EXTERNAL_PREFIX)) return;
         this.seen.add(p.visitId);
         this.open.set(p.visitId, {
           hostId: p.hostId,
@@ -585,6 +593,22 @@ export class MonthlyRecapBuilder {
         if (Number.isNaN(v.badgeAt)) this.open.delete(entry.payload.visitId);
         return;
       }
+      case 'fleet.access': {
+        const p = entry.payload;
+        const doorId = p.access.doorId !== undefined ? `${p.gateway}/${p.access.doorId}` : undefined;
+        if (doorId !== undefined && !this.remoteDoorNames.has(doorId))
+          this.remoteDoorNames.set(doorId, `${p.doorName ?? p.access.doorId} (${p.gateway})`);
+        const access = { ...p.access, ...(doorId !== undefined ? { doorId } : {}) };
+        this.add({
+          ...entry,
+          type: p.granted ? 'access.granted' : 'access.denied',
+          payload: access,
+        });
+        // Counted once: as the access entry it stands for.
+        this.read--;
+        if (inMonth) this.inMonth--;
+        return;
+      }
       case 'access.granted': {
         const p = entry.payload;
         if (p.doorId !== undefined && (p.direction === 'in' || p.direction === 'out')) {
@@ -661,7 +685,7 @@ export class MonthlyRecapBuilder {
     const doors: RecapDoorItem[] = [...this.doorCounts]
       .map(([key, c]) => ({
         key,
-        label: this.doorNames.get(key)?.name ?? key,
+        label: this.doorNames.get(key)?.name ?? this.remoteDoorNames.get(key) ?? key,
         entries: c.entries,
         exits: c.exits,
       }))

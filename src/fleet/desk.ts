@@ -5,30 +5,50 @@
 // each PUBACK, and a start or a reconnect publishes again from there (a message sent twice is a
 // duplicate at the door gateway). Messages are built from the visit as it stands when they are
 // sent, never from an older step: a late message cannot hand back what was taken away.
+// The door gateways' taps come back on their events topics: each is journaled here once, as
+// fleet.access under (gateway, its seq), before the broker gets its PUBACK, so the desk's
+// presence, roll call and recap cover every entrance and a resend never counts twice.
 import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
-import type { JournalEntry } from '../domain/events.js';
+import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
+  type FleetBadge,
   type FleetBody,
+  type FleetEscort,
   type FleetPayload,
   type FleetVisit,
   fleetVisitOf,
   isRevocation,
 } from '../domain/fleet.js';
+import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
-import { deskTopics, isFleetEvent, isFleetStatus } from './topics.js';
+import { type FleetHealth, Since } from './health.js';
+import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
 /** The entries that end a visit (or its last step after its end). */
 const END_TYPES: readonly string[] = ['visit.checked_out', 'visit.cancelled', 'visit.document_returned'];
 
 /** Journal entries that may change what a door gateway needs. */
-const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released'] as const;
+const FLEET_TYPES = ['visit.', 'door.lockdown', 'door.released', 'badge.', 'escort.'] as const;
+
+const fleetBadge = (b: Badge): FleetBadge => ({
+  label: b.label,
+  uid: b.uid,
+  status: b.status === 'lost' ? 'lost' : 'available',
+});
+const fleetEscort = (e: EscortCard): FleetEscort => ({
+  id: e.id,
+  name: e.name,
+  uid: e.uid,
+  ...(e.opensAlone ? { opensAlone: true } : {}),
+});
 
 interface Peer {
   id: string;
@@ -49,6 +69,8 @@ export interface PeerStatus {
   /** Its access events received, the last one's seq in its journal. */
   events: number;
   lastEventSeq?: number;
+  /** Its link to the broker as it last said (connected, or its will); absent: not heard since start. */
+  connected?: boolean;
 }
 
 interface Saved {
@@ -56,12 +78,21 @@ interface Saved {
   prev: Record<string, number>;
 }
 
-export class FleetDesk {
+export interface DeskFleetEvents {
+  /** A door gateway's tap journaled here (fleet.access). */
+  recorded: [gateway: string, seq: number];
+  /** A tap of a door gateway at or below the last recorded for it: not journaled again. */
+  duplicate: [gateway: string, seq: number];
+}
+
+export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private client: MqttClient | undefined;
   private cursor = 0;
   private readonly prev = new Map<string, number>();
   private readonly peers: Peer[];
   private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
+  /** 'broker': the desk's link is down; a gateway's id: messages wait for it and it applied none. */
+  private readonly since = new Since();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -76,6 +107,7 @@ export class FleetDesk {
     private readonly key: KeyObject,
     private readonly log: Logger,
   ) {
+    super();
     this.file = join(gateway.config.dataDir, 'fleet-desk.json');
     this.peers = fleet.gateways.map((g) => ({ id: g.id, rooms: g.rooms, key: publicKeyFrom(g.publicKey) }));
     this.topics = deskTopics(fleet.baseTopic);
@@ -97,6 +129,7 @@ export class FleetDesk {
       this.fresh = true;
     }
     this.gateway.core.bus.on('entry', this.onEntry);
+    this.since.hold('broker', this.gateway.core.now());
     const b = this.fleet.broker;
     const client = mqtt.connect(b.url, {
       clientId: `pintu-fleet-${this.fleet.gatewayId}`,
@@ -108,7 +141,9 @@ export class FleetDesk {
       reconnectPeriod: 1000,
     });
     this.client = client;
+    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
     client.on('connect', () => {
+      this.since.clear('broker');
       client.subscribe(this.topics.events, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, "fleet: subscribing to the gateways' events failed");
       });
@@ -116,7 +151,17 @@ export class FleetDesk {
       else this.pump();
     });
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
-    client.on('message', (topic, payload) => this.onEvent(topic, payload));
+    // The PUBACK goes once a tap is journaled: a desk that stops midway gets it again (from the
+    // session the broker keeps), and records it then or finds it recorded.
+    client.handleMessage = (packet, done) => {
+      this.onEvent(packet.topic, Buffer.from(packet.payload)).then(
+        () => done(),
+        (err: unknown) => {
+          this.log.error({ err, topic: packet.topic }, "fleet: a gateway's tap could not be recorded");
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    };
   }
 
   /**
@@ -135,7 +180,10 @@ export class FleetDesk {
       return;
     }
     this.cursor = seq;
-    for (const peer of this.peers) this.prev.set(peer.id, seq);
+    for (const peer of this.peers) {
+      this.prev.set(peer.id, seq);
+      this.since.hold(peer.id, this.gateway.core.now());
+    }
     await this.save();
     this.fresh = false;
     this.pump();
@@ -218,6 +266,7 @@ export class FleetDesk {
         await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
         await this.publishHead(client, peer.id, entry.seq);
         this.prev.set(peer.id, entry.seq);
+        this.since.hold(peer.id, this.gateway.core.now());
       }),
     );
     return out.length > 0;
@@ -234,9 +283,29 @@ export class FleetDesk {
       if (!entry.payload.global) return undefined;
       return { kind: 'lockdown', on: entry.type === 'door.lockdown' };
     }
+    const state = this.gateway.core.state;
+    // The pool and the escort cards go to every gateway, as they stand now.
+    if (
+      entry.type === 'badge.added' ||
+      entry.type === 'badge.found' ||
+      entry.type === 'badge.lost' ||
+      entry.type === 'badge.removed'
+    ) {
+      const b = state.badges.get(entry.payload.badgeId);
+      return {
+        kind: 'badge',
+        badge: b ? fleetBadge(b) : { label: entry.payload.label, uid: entry.payload.uid, status: 'removed' },
+      };
+    }
+    if (entry.type === 'escort.enrolled' || entry.type === 'escort.revoked') {
+      const e = state.escorts.get(entry.payload.escortId);
+      return {
+        kind: 'escort',
+        escort: e ? fleetEscort(e) : { id: entry.payload.escortId, name: entry.payload.name, revoked: true },
+      };
+    }
     if (!entry.type.startsWith('visit.')) return undefined;
     const visitId = (entry.payload as { visitId: string }).visitId;
-    const state = this.gateway.core.state;
     // A visit long gone (archived: the desk catching up after a long broker outage) is sent
     // once, as ended, for the entry that ended it; its earlier steps would say the same again.
     if (!state.visits.has(visitId) && !state.closedRecently(visitId) && !END_TYPES.includes(entry.type))
@@ -256,6 +325,7 @@ export class FleetDesk {
       peer.rooms,
       badge ? { label: badge.label, uidHash: badgeUidHash(badge.uid) } : undefined,
       state.revoked.visits.has(visitId),
+      this.fleet.codeKeyFile !== undefined,
     );
   }
 
@@ -287,11 +357,48 @@ export class FleetDesk {
       kind: 'snapshot',
       visits,
       lockdown,
+      badges: [...state.badges.values()].map((b) => ({
+        label: b.label,
+        uidHash: badgeUidHash(b.uid),
+        status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
+      })),
+      escorts: [...state.escorts.values()].map((e) => ({
+        id: e.id,
+        name: e.name,
+        uidHash: badgeUidHash(e.uid),
+      })),
     };
     return seal(payload, this.key);
   }
 
-  private onEvent(topic: string, raw: Buffer): void {
+  /**
+   * Journal a door gateway's tap once: one at or below the last recorded for the gateway (a
+   * resend: after a reconnect, a desk restart, a replay) is a duplicate. Its taps come in its
+   * journal's order (each after the previous one's PUBACK), so the highest seq is the line.
+   */
+  async record(m: FleetEventPayload): Promise<'recorded' | 'duplicate' | 'refused'> {
+    const payload = fleetAccessOf(m);
+    if (!payload) {
+      this.log.warn({ gateway: m.gateway, seq: m.seq, type: m.type }, 'fleet: an event of an unknown shape');
+      return 'refused';
+    }
+    const core = this.gateway.core;
+    const seen = () => m.seq <= (core.state.fleetSeqs.get(m.gateway) ?? 0);
+    const actor: Actor = { kind: 'device', id: `fleet:${m.gateway}` };
+    const event: FleetAccessEvent = { type: 'fleet.access', payload };
+    // Checked again in the queue: another copy may be journaled between here and there.
+    const outcome = seen()
+      ? 'duplicate'
+      : await core.transact(actor, () =>
+          seen()
+            ? { events: [], result: () => 'duplicate' as const }
+            : { events: [event], result: () => 'recorded' as const },
+        );
+    this.emit(outcome, m.gateway, m.seq);
+    return outcome;
+  }
+
+  private async onEvent(topic: string, raw: Buffer): Promise<void> {
     const id = this.topics.gatewayOf(topic);
     const peer = this.peers.find((p) => p.id === id);
     const m = peer ? unseal(raw, peer.key) : undefined;
@@ -301,9 +408,21 @@ export class FleetDesk {
       return;
     }
     const s = this.heard.get(peer.id) ?? { events: 0 };
-    if (isFleetStatus(m)) this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt: Date.now() });
-    else
-      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt: Date.now() });
+    const lastHeardAt = Date.now();
+    if (isFleetStatus(m)) {
+      // Its will: the link is gone; the seq it carries is from when it connected.
+      if (m.online === false) {
+        this.heard.set(peer.id, { ...s, connected: false, lastHeardAt });
+        return;
+      }
+      if (m.lastSeq >= (this.prev.get(peer.id) ?? 0)) this.since.clear(peer.id);
+      else if (s.appliedSeq === undefined || m.lastSeq > s.appliedSeq)
+        this.since.restart(peer.id, this.gateway.core.now());
+      this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt, connected: true });
+    } else {
+      this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt });
+      await this.record(m);
+    }
   }
 
   status(): PeerStatus[] {
@@ -321,6 +440,31 @@ export class FleetDesk {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** The fleet entry of GET /api/v1/health: each gateway's progress, and what lasted too long. */
+  health(now = this.gateway.core.now()): FleetHealth {
+    const bound = this.fleet.lagMaxSeconds;
+    const problems: string[] = [];
+    const away = this.since.seconds('broker', now);
+    if (away !== undefined && away > bound) problems.push(`fleet: the broker has been away for ${away} s`);
+    const gateways = this.status().map((g) => {
+      const behind = this.since.seconds(g.id, now);
+      if (behind !== undefined && behind > bound)
+        problems.push(
+          `fleet: door gateway ${g.id} has applied nothing sent to it for ${behind} s (lag ${g.lag ?? 'unknown'})`,
+        );
+      return {
+        id: g.id,
+        ...(g.appliedSeq !== undefined ? { lastSeq: g.appliedSeq } : {}),
+        lastSentSeq: g.lastSentSeq,
+        ...(g.lag !== undefined ? { lag: g.lag } : {}),
+        ...(g.connected !== undefined ? { connected: g.connected } : {}),
+        ...(g.lastHeardAt !== undefined ? { lastHeardAt: g.lastHeardAt } : {}),
+        ...(behind !== undefined ? { behindSeconds: behind } : {}),
+      };
+    });
+    return { entry: { role: 'desk', connected: this.connected, gateways }, problems };
   }
 
   async stop(): Promise<void> {

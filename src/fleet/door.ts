@@ -4,19 +4,25 @@
 // A message is acknowledged to the broker once applied and the seq it stands at saved; a gap in
 // the sequence (it was away longer than the broker kept its messages) is closed with a snapshot
 // from the desk over HTTP. Its access events go back to the desk, signed with its own key.
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
+import { areaAfter, areaPath, OUTSIDE } from '../domain/areas.js';
 import type { JournalEntry } from '../domain/events.js';
 import {
   FLEET_EXTERNAL_PREFIX,
+  type FleetBadge,
+  type FleetEscort,
   type FleetPayload,
   type FleetVisit,
+  fleetEscortId,
   isRevocation,
+  reconcileBadge,
+  reconcileEscort,
   reconcileVisit,
   seqVerdict,
 } from '../domain/fleet.js';
@@ -25,6 +31,7 @@ import { Outbox } from '../mqtt/outbox.js';
 import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
+import { type FleetHealth, Since } from './health.js';
 import { doorTopics, type FleetEventPayload, type FleetStatusPayload, isFleetPayload } from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
@@ -83,6 +90,13 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private readonly deskKey: KeyObject;
   private readonly topics: ReturnType<typeof doorTopics>;
   private readonly deskUrl: string;
+  /** 'broker': the link is down; 'behind': the desk is ahead of lastSeq. */
+  private readonly since = new Since();
+  /** When a message signed by the desk last came (a head included). */
+  private lastDeskAt: number | undefined;
+  private lastSnapshot: { at: number; seq: number } | undefined;
+  /** Why the snapshot being fetched failed last; cleared when one is applied. */
+  private snapshotError: string | undefined;
 
   private constructor(
     private readonly gateway: Gateway,
@@ -115,12 +129,20 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.events = this.eventOutbox();
     await this.events.open();
     this.gateway.core.bus.on('entry', this.onEntry);
+    this.since.hold('broker', this.gateway.core.now());
     const b = this.fleet.broker;
     const client = mqtt.connect(b.url, {
       clientId: `pintu-fleet-${this.fleet.gatewayId}`,
       // Persistent: what the desk sends while this gateway is away waits at the broker.
       clean: false,
       protocolVersion: 4,
+      // The desk learns that the link is gone (its health names this gateway not connected).
+      will: {
+        topic: this.topics.events,
+        payload: Buffer.from(seal(this.statusPayload(false), this.key)),
+        qos: 1,
+        retain: false,
+      },
       username: b.username ?? this.fleet.gatewayId,
       ...(b.password !== undefined ? { password: b.password } : {}),
       reconnectPeriod: 1000,
@@ -140,11 +162,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     client.on('connect', () => {
       this.catchingUp = true;
       this.requestSnapshot();
+      this.since.clear('broker');
       client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
         if (err) this.log.error({ err }, 'fleet: subscribing to the desk failed');
       });
+      client.publish(this.topics.events, seal(this.statusPayload(true), this.key), { qos: 1 });
       this.events?.linkUp();
     });
+    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
     client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
   }
@@ -155,7 +180,32 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return next;
   }
 
+  private statusPayload(online: boolean): FleetStatusPayload {
+    return {
+      v: 1,
+      gateway: this.fleet.gatewayId,
+      kind: 'status',
+      lastSeq: this.lastSeq,
+      at: Date.now(),
+      online,
+    };
+  }
+
+  /** The desk ahead of what this gateway has: a clock from the first moment, cleared when caught up. */
+  private trackLag(): void {
+    if (this.highestSeen > this.lastSeq) this.since.hold('behind', this.gateway.core.now());
+    else this.since.clear('behind');
+  }
+
   private async onMessage(topic: string, raw: Buffer, retained: boolean): Promise<void> {
+    try {
+      await this.handle(topic, raw, retained);
+    } finally {
+      this.trackLag();
+    }
+  }
+
+  private async handle(topic: string, raw: Buffer, retained: boolean): Promise<void> {
     const p = unseal(raw, this.deskKey);
     if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId || p.kind === 'snapshot') {
       this.counts.refused++;
@@ -166,6 +216,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       this.emit('refused', topic);
       return;
     }
+    this.lastDeskAt = Date.now();
     if (p.kind === 'head') {
       // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
       // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
@@ -221,6 +272,65 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private async applyBody(p: FleetPayload): Promise<void> {
     if (p.kind === 'visit') await this.applyVisit(p.visit);
     else if (p.kind === 'lockdown') await this.applyLockdown(p.on);
+    else if (p.kind === 'badge') await this.applyBadge(p.badge);
+    else if (p.kind === 'escort') await this.applyEscort(p.escort);
+  }
+
+  /** The pool card of this UID to where the desk has it; lost or removed, refused before its journal write. */
+  private async applyBadge(target: FleetBadge): Promise<void> {
+    const state = this.gateway.core.state;
+    if (target.status === 'available' && state.escortsByUid.has(target.uid)) {
+      this.log.warn({ badge: target.label }, "fleet: the desk's badge is an escort card here; not added");
+      return;
+    }
+    // Nothing to change (a resend, a snapshot's card as it is here): no transaction, no save.
+    if (reconcileBadge(state.badgesByUid.get(target.uid), target, randomUUID).length === 0) return;
+    await this.gateway.core.transact(
+      DESK,
+      () => {
+        const events = reconcileBadge(state.badgesByUid.get(target.uid), target, randomUUID);
+        return { events, result: () => events.length };
+      },
+      () => {
+        const local = state.badgesByUid.get(target.uid);
+        if (target.status === 'available' || !local) return () => {};
+        state.revoked.badges.add(local.id);
+        return () => state.revoked.badges.delete(local.id);
+      },
+    );
+  }
+
+  /** The desk's escort card to where the desk has it; a revocation is in force before its journal write. */
+  private async applyEscort(target: FleetEscort): Promise<void> {
+    const state = this.gateway.core.state;
+    const id = fleetEscortId(target.id);
+    if (target.uid !== undefined && !target.revoked) {
+      const other = state.escortsByUid.get(target.uid);
+      if (state.badgesByUid.has(target.uid) || (other && other.id !== id)) {
+        this.log.warn(
+          { escort: target.name },
+          "fleet: the desk's escort card is another card here; not enrolled",
+        );
+        return;
+      }
+    }
+    if (reconcileEscort(state.escorts.get(id), target).length === 0) return;
+    await this.gateway.core.transact(
+      DESK,
+      () => {
+        const events = reconcileEscort(state.escorts.get(id), target);
+        return { events, result: () => events.length };
+      },
+      () => {
+        const local = state.escorts.get(id);
+        if (!local || (!target.revoked && target.uid === local.uid)) return () => {};
+        // Revoked, or its card changed: the old card counts for nothing from now.
+        state.escortsByUid.delete(local.uid);
+        return () => {
+          if (state.escorts.get(id) === local) state.escortsByUid.set(local.uid, local);
+        };
+      },
+    );
   }
 
   private async applyLockdown(on: boolean): Promise<void> {
@@ -296,8 +406,10 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       try {
         const p = await this.getSnapshot(timeout);
         await this.enqueue(() => this.applySnapshot(p));
+        this.snapshotError = undefined;
         return;
       } catch (err) {
+        this.snapshotError = err instanceof Error ? err.message : String(err);
         this.log.warn({ err }, 'fleet: snapshot from the desk failed; trying again');
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -319,6 +431,33 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return p;
   }
 
+  /**
+   * A snapshot's cards, revocations first: the desk's escort cards it no longer has (or has on
+   * another card) are revoked; pool cards it has lost are lost here, found ones found. By UID
+   * hash: a snapshot teaches no UID, so a card added at the desk comes only as its message.
+   */
+  private async applyCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+    const state = this.gateway.core.state;
+    if (p.escorts) {
+      const kept = new Map(p.escorts.map((e) => [fleetEscortId(e.id), e.uidHash]));
+      for (const e of [...state.escorts.values()])
+        if (e.id.startsWith(FLEET_EXTERNAL_PREFIX) && kept.get(e.id) !== badgeUidHash(e.uid))
+          await this.applyEscort({
+            id: e.id.slice(FLEET_EXTERNAL_PREFIX.length),
+            name: e.name,
+            revoked: true,
+          });
+    }
+    const byHash = new Map([...state.badges.values()].map((b) => [badgeUidHash(b.uid), b]));
+    const cards = p.badges ?? [];
+    for (const lost of [true, false])
+      for (const c of cards) {
+        const local = byHash.get(c.uidHash);
+        if (local && (c.status === 'lost') === lost)
+          await this.applyBadge({ label: local.label, uid: local.uid, status: c.status });
+      }
+  }
+
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
   private async applySnapshot(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
     this.catchingUp = false;
@@ -337,10 +476,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
         purpose: v.purpose,
       });
     if (p.lockdown) await this.applyLockdown(true);
+    await this.applyCards(p);
     for (const v of p.visits) await this.applyVisit(v);
     if (!p.lockdown) await this.applyLockdown(false);
     this.highestSeen = Math.max(this.highestSeen, p.seq);
     await this.advance(p.seq);
+    this.lastSnapshot = { at: Date.now(), seq: p.seq };
+    this.lastDeskAt = this.lastSnapshot.at;
+    this.trackLag();
     this.counts.snapshots++;
     this.emit('snapshot', p.seq);
   }
@@ -367,6 +510,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
           at: entry.at,
           type: entry.type,
           payload: entry.payload,
+          ...this.placeOf(entry),
         };
         const client = this.client;
         if (!client?.connected) throw new Error('the broker is away');
@@ -387,6 +531,22 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.events?.offer(entry);
   };
 
+  /**
+   * Where a tap was, as only this gateway knows it (the desk has not its doors and areas): the
+   * door's name, and for a visit's granted tap the area it leads into and the path to it.
+   */
+  private placeOf(entry: JournalEntry): Pick<FleetEventPayload, 'doorName' | 'area'> {
+    if (entry.type !== 'access.granted' && entry.type !== 'access.denied') return {};
+    const { doorId, direction, visitId } = entry.payload;
+    const state = this.gateway.core.state;
+    const door = doorId !== undefined ? state.doors.get(doorId) : undefined;
+    if (!door) return {};
+    if (entry.type !== 'access.granted' || !visitId || !direction) return { doorName: door.name };
+    const id = areaAfter(state.areas, OUTSIDE, door.id, direction);
+    const path = areaPath(state.areas, id).map((a) => ({ id: a, name: state.areas.names.get(a) ?? a }));
+    return { doorName: door.name, area: { id, path } };
+  }
+
   status(): DoorFleetStatus {
     return {
       gatewayId: this.fleet.gatewayId,
@@ -399,10 +559,47 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     };
   }
 
+  /** The fleet entry of GET /api/v1/health, and what lasted past fleet.lagMaxSeconds. */
+  health(now = this.gateway.core.now()): FleetHealth {
+    const bound = this.fleet.lagMaxSeconds;
+    const s = this.status();
+    const problems: string[] = [];
+    const away = this.since.seconds('broker', now);
+    if (away !== undefined && away > bound) problems.push(`fleet: the broker has been away for ${away} s`);
+    const behind = this.since.seconds('behind', now);
+    if (behind !== undefined && behind > bound)
+      problems.push(
+        `fleet: the desk has been ahead of this gateway for ${behind} s (lag ${s.lag})` +
+          (this.snapshotError ? `; its snapshot fails: ${this.snapshotError}` : ''),
+      );
+    return {
+      entry: {
+        role: 'door',
+        gatewayId: s.gatewayId,
+        connected: s.connected,
+        lastSeq: s.lastSeq,
+        lag: s.lag,
+        // Reachable: its signed word came over the broker, or its snapshot over HTTP, and the
+        // snapshot being fetched now (if any) does not fail.
+        deskReachable: this.lastDeskAt !== undefined && this.snapshotError === undefined,
+        ...(this.lastDeskAt !== undefined ? { lastDeskMessageAt: this.lastDeskAt } : {}),
+        ...(this.lastSnapshot ? { lastSnapshot: this.lastSnapshot } : {}),
+        ...(this.snapshotError ? { snapshotError: this.snapshotError } : {}),
+        ...(behind !== undefined ? { behindSeconds: behind } : {}),
+      },
+      problems,
+    };
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.gateway.core.bus.off('entry', this.onEntry);
     await this.events?.close();
+    // A clean disconnect sends no will: the desk is told here.
+    if (this.client?.connected)
+      await this.client
+        .publishAsync(this.topics.events, seal(this.statusPayload(false), this.key), { qos: 1 })
+        .catch(() => undefined);
     await this.client?.endAsync();
     await this.snapshotting;
     await this.queue;

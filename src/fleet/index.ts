@@ -7,11 +7,14 @@ import type { Gateway } from '../service/gateway.js';
 import { FleetDesk } from './desk.js';
 import { FleetDoor } from './door.js';
 import { openFleetKey, publicKeyText } from './envelope.js';
+import type { FleetHealth } from './health.js';
 
 export interface Fleet {
   config: FleetConfig;
   desk?: FleetDesk;
   door?: FleetDoor;
+  /** The fleet entry of GET /api/v1/health and what makes it degraded. */
+  health(): FleetHealth;
   stop(): Promise<void>;
 }
 
@@ -27,8 +30,8 @@ export async function startFleet(gateway: Gateway, fleet: FleetConfig, log: Logg
   );
   if (fleet.role === 'desk') {
     const desk = await FleetDesk.start(gateway, fleet, key, log);
-    return { config: fleet, desk, stop: () => desk.stop() };
+    return { config: fleet, desk, health: () => desk.health(), stop: () => desk.stop() };
   }
   const door = await FleetDoor.start(gateway, fleet, key, log);
-  return { config: fleet, door, stop: () => door.stop() };
+  return { config: fleet, door, health: () => door.health(), stop: () => door.stop() };
 }

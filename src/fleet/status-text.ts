@@ -21,7 +21,8 @@ export function fleetStatusText(raw: unknown, now = Date.now()): string {
   for (const g of a.gateways)
     lines.push(
       `  ${g.id}: sent up to seq ${g.lastSentSeq}, applied ${g.appliedSeq ?? 'unknown'}` +
-        `${g.lag !== undefined ? ` (lag ${g.lag})` : ''}, last heard ${when(g.lastHeardAt, now)}, ${g.events} events`,
+        `${g.lag !== undefined ? ` (lag ${g.lag})` : ''}, last heard ${when(g.lastHeardAt, now)}, ${g.events} events` +
+        `${g.connected === undefined ? '' : g.connected ? ', connected' : ', DISCONNECTED'}`,
     );
   return `${lines.join('\n')}\n`;
 }

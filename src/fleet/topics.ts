@@ -1,5 +1,7 @@
 // The fleet's topics and the shapes of what travels on them (README "Fleet").
+import type { FleetAccessEvent } from '../domain/events.js';
 import type { FleetPayload } from '../domain/fleet.js';
+import { DENY_REASONS, type DenyReason } from '../domain/types.js';
 
 export function deskTopics(base: string) {
   return {
@@ -32,6 +34,10 @@ export interface FleetEventPayload {
   at: number;
   type: string;
   payload: unknown;
+  /** The door's name, where the gateway's configuration has the door. */
+  doorName?: string;
+  /** A visit's granted tap: the area it leads into on the gateway's map (outside: it left). */
+  area?: { id: string; path: Array<{ id: string; name: string }> };
 }
 
 /** A door gateway's progress, sent after each message or snapshot it applied: the desk's lag figure. */
@@ -41,6 +47,11 @@ export interface FleetStatusPayload {
   kind: 'status';
   lastSeq: number;
   at: number;
+  /**
+   * Its link to the broker: true as it (re)connects, false as its will (the broker publishes it
+   * when the link is lost; its lastSeq is the one at connection time, not news).
+   */
+  online?: boolean;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -58,6 +69,52 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
   );
 }
 
+const optText = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
+
+/**
+ * A fleet event as the desk records it (fleet.access), or undefined when it is not an access
+ * entry of a shape the desk knows. Field by field: nothing a gateway adds beyond these (a card's
+ * UID included) reaches the desk's journal, which is never erased.
+ */
+export function fleetAccessOf(m: FleetEventPayload): FleetAccessEvent['payload'] | undefined {
+  if (m.type !== 'access.granted' && m.type !== 'access.denied') return undefined;
+  const a = m.payload;
+  if (!isObj(a) || typeof a.readerId !== 'string') return undefined;
+  const { doorId, direction, kind, badgeId, visitId, escortId, reason, suppressed } = a;
+  if (!optText(doorId) || !optText(badgeId) || !optText(visitId) || !optText(escortId)) return undefined;
+  if (direction !== undefined && direction !== 'in' && direction !== 'out') return undefined;
+  if (kind !== undefined && kind !== 'nfc' && kind !== 'pin') return undefined;
+  if (reason !== undefined && !DENY_REASONS.includes(reason as DenyReason)) return undefined;
+  if (suppressed !== undefined && !isSeq(suppressed)) return undefined;
+  const area = m.area;
+  const place =
+    isObj(area) &&
+    typeof area.id === 'string' &&
+    Array.isArray(area.path) &&
+    area.path.every((p) => isObj(p) && typeof p.id === 'string' && typeof p.name === 'string')
+      ? { id: area.id, path: area.path.map((p) => ({ id: p.id, name: p.name })) }
+      : undefined;
+  return {
+    gateway: m.gateway,
+    gatewaySeq: m.seq,
+    gatewayAt: m.at,
+    granted: m.type === 'access.granted',
+    access: {
+      readerId: a.readerId,
+      ...(doorId !== undefined ? { doorId } : {}),
+      ...(direction !== undefined ? { direction } : {}),
+      ...(kind !== undefined ? { kind } : {}),
+      ...(badgeId !== undefined ? { badgeId } : {}),
+      ...(visitId !== undefined ? { visitId } : {}),
+      ...(escortId !== undefined ? { escortId } : {}),
+      ...(reason !== undefined ? { reason: reason as DenyReason } : {}),
+      ...(suppressed !== undefined ? { suppressed } : {}),
+    },
+    ...(typeof m.doorName === 'string' ? { doorName: m.doorName } : {}),
+    ...(place ? { area: place } : {}),
+  };
+}
+
 export function isFleetStatus(v: unknown): v is FleetStatusPayload {
   return (
     isObj(v) &&
@@ -65,7 +122,8 @@ export function isFleetStatus(v: unknown): v is FleetStatusPayload {
     v.kind === 'status' &&
     typeof v.gateway === 'string' &&
     isSeq(v.lastSeq) &&
-    typeof v.at === 'number'
+    typeof v.at === 'number' &&
+    (v.online === undefined || typeof v.online === 'boolean')
   );
 }
 
@@ -81,10 +139,24 @@ export function isFleetPayload(v: unknown): v is FleetPayload {
       return isObj(v.visit) && typeof v.visit.id === 'string' && Array.isArray(v.visit.rooms);
     case 'lockdown':
       return typeof v.on === 'boolean';
+    case 'badge':
+      return (
+        isObj(v.badge) &&
+        typeof v.badge.label === 'string' &&
+        typeof v.badge.uid === 'string' &&
+        ['available', 'lost', 'removed'].includes(v.badge.status as string)
+      );
+    case 'escort':
+      return isObj(v.escort) && typeof v.escort.id === 'string' && typeof v.escort.name === 'string';
     case 'head':
       return true;
     case 'snapshot':
-      return Array.isArray(v.visits) && typeof v.lockdown === 'boolean';
+      return (
+        Array.isArray(v.visits) &&
+        typeof v.lockdown === 'boolean' &&
+        (v.badges === undefined || Array.isArray(v.badges)) &&
+        (v.escorts === undefined || Array.isArray(v.escorts))
+      );
     default:
       return false;
   }

@@ -187,6 +187,7 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, {
     gateway: opts.gateway,
     ...(opts.health ? { health: opts.health } : {}),
+    ...(opts.fleet ? { fleet: opts.fleet.health } : {}),
   });
 
   app.get(

@@ -127,6 +127,12 @@ export const VisitorsListPayload = Type.Object(
             description: 'Id of the one area the visit is in (doors[].areas): the building, a room.',
           }),
           areaName: Type.String({ description: 'Name of that area (areas[].name, else derived).' }),
+          gateway: Type.Optional(
+            Type.String({
+              description:
+                'On the desk of a fleet: the door gateway (fleet.gateways[].id) that last let the visit in; absent: this gateway.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -778,7 +778,7 @@ export class MqttService {
     const { gateway, config } = this.opts;
     const state = gateway.core.state;
     const visitors: VisitorsList['visitors'] = [];
-    for (const { visit: v, area } of gateway.rollCall.inside()) {
+    for (const { visit: v, area, gateway: at } of gateway.rollCall.inside()) {
       const guest = displayName(v.guestName, config.display.guestName);
       const badge = v.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
       visitors.push({
@@ -788,6 +788,7 @@ export class MqttService {
         host: v.hostId,
         area: area.id,
         areaName: area.name,
+        ...(at !== undefined ? { gateway: at } : {}),
       });
     }
     return { at: gateway.core.now(), count: visitors.length, visitors };

@@ -1,7 +1,7 @@
 // Opens a gateway on a data folder: state, guests, journal and archive; replays what the
 // saved state missed; seeds badges and hosts from configuration; creates the first admin.
 // Hardware ports come in from the composition root (main.ts), already built.
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -242,11 +242,15 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   if (replayed > 0)
     log.info({ replayed }, 'state was behind the journal (no clean stop): replayed the missing entries');
 
+  // A fleet's keypad codes are hashed with the key every gateway of it holds (README "Fleet").
+  const codeKeyFile = config.fleet?.codeKeyFile;
   const access = new AccessService(
     core,
     opts.readers,
     opts.locks,
-    await dataKey(dir, 'secret.key'),
+    codeKeyFile
+      ? await dataKey(dirname(codeKeyFile), basename(codeKeyFile))
+      : await dataKey(dir, 'secret.key'),
     await dataKey(dir, 'badge-uid.key'),
     config.access.debounceMs,
     config.access.facilitiesMayReleaseLockdown ? ['admin', 'security', 'facilities'] : ['admin', 'security'],

@@ -59,6 +59,16 @@ export interface PersistedState {
   watchlist?: WatchlistEntry[];
   /** Open visit id -> the watchlist entries security was alerted of for it (absent before: none). */
   watchlistAlerted?: Record<string, string[]>;
+  /** A fleet's desk: the door gateways' taps recorded (absent before issue 17: none). */
+  fleet?: { seqs: Record<string, number>; areas: Record<string, RemoteArea>; moved?: Record<string, number> };
+}
+
+/** Where a door gateway of the fleet last saw a visitor (a visit id's entry in `remoteAreas`). */
+export interface RemoteArea {
+  gateway: string;
+  id: string;
+  /** From the perimeter inward, as that gateway names its areas. */
+  path: Array<{ id: string; name: string }>;
 }
 
 export interface LockdownSetter {
@@ -115,6 +125,19 @@ export class LiveState implements AccessSnapshot {
   readonly revoked = new PendingRevocations();
   /** Visit id -> the area it is in; a visit outside has no entry (domain/areas.ts). */
   readonly presence = new Map<string, string>();
+  /**
+   * A fleet's desk: visit id -> the area a door gateway last let it into. A visitor is in one
+   * place: the latest tap recorded, here or at a door gateway, moves it out of the other map.
+   */
+  readonly remoteAreas = new Map<string, RemoteArea>();
+  /** A fleet's desk: door gateway id -> the seq of the last of its taps recorded (fleet.access). */
+  readonly fleetSeqs = new Map<string, number>();
+  /**
+   * A fleet's desk: visit id -> when its last granted tap was made, here or at a door gateway.
+   * A door gateway's tap that reaches the desk late (it waited out a broker outage) and is older
+   * than that is counted, but does not move the visitor back to where they were before.
+   */
+  readonly movedAt = new Map<string, number>();
   readonly keypads = new Map<string, Keypad>();
   /** Escort cards by id, and by UID for the decision. */
   readonly escorts = new Map<string, EscortCard>();
@@ -167,6 +190,10 @@ export class LiveState implements AccessSnapshot {
     for (const [visitId, entryIds] of Object.entries(persisted.watchlistAlerted ?? {}))
       if (this.visits.has(visitId)) this.watchlistAlerted.set(visitId, entryIds);
     for (const [visitId, area] of Object.entries(persisted.areas ?? {})) this.setArea(visitId, area);
+    for (const [id, seq] of Object.entries(persisted.fleet?.seqs ?? {})) this.fleetSeqs.set(id, seq);
+    for (const [visitId, at] of Object.entries(persisted.fleet?.areas ?? {}))
+      this.remoteAreas.set(visitId, at);
+    for (const [visitId, at] of Object.entries(persisted.fleet?.moved ?? {})) this.movedAt.set(visitId, at);
     if (!persisted.areas)
       for (const [visitId, doorIds] of Object.entries(persisted.presence ?? {})) {
         // The deepest area any of the doors leads into: the guest passed the others to get there.
@@ -180,6 +207,7 @@ export class LiveState implements AccessSnapshot {
 
   /** Put a visit in an area; outside is no entry at all, so the map is exactly who is inside. */
   private setArea(visitId: string, area: string): void {
+    this.remoteAreas.delete(visitId);
     if (area === OUTSIDE) this.presence.delete(visitId);
     else this.presence.set(visitId, area);
   }
@@ -206,6 +234,15 @@ export class LiveState implements AccessSnapshot {
       surveys: Object.fromEntries(this.surveysAnswered),
       watchlist: [...this.watchlist.values()],
       watchlistAlerted: Object.fromEntries(this.watchlistAlerted),
+      ...(this.fleetSeqs.size > 0
+        ? {
+            fleet: {
+              seqs: Object.fromEntries(this.fleetSeqs),
+              areas: Object.fromEntries(this.remoteAreas),
+              moved: Object.fromEntries(this.movedAt),
+            },
+          }
+        : {}),
     };
   }
 
@@ -267,6 +304,8 @@ export class LiveState implements AccessSnapshot {
       if (v.externalId) this.visitsByExternalId.delete(v.externalId);
       this.presence.delete(v.id);
       this.watchlistAlerted.delete(v.id);
+      this.remoteAreas.delete(v.id);
+      this.movedAt.delete(v.id);
       this.closed.push(v);
       this.recent.set(v.id, v);
       if (this.recent.size > 200) this.recent.delete(this.recent.keys().next().value!);
@@ -287,6 +326,8 @@ export class LiveState implements AccessSnapshot {
     const visit = this.visits.get(d.visitId);
     if (!visit) return;
     this.setArea(d.visitId, nextPresence(this, this.presence.get(d.visitId) ?? OUTSIDE, d));
+    // Only a fleet's desk needs it (its gateways' late taps); kept bounded by the open visits.
+    if (this.fleetSeqs.size > 0) this.movedAt.set(d.visitId, Math.max(at, this.movedAt.get(d.visitId) ?? 0));
     if (d.direction !== 'in' || visit.state !== 'badged') return;
     if (visit.firstEntryAt === undefined) this.visits.set(visit.id, { ...visit, firstEntryAt: at });
     if (d.escortId && visit.escortedAt === undefined) {
@@ -313,6 +354,23 @@ export class LiveState implements AccessSnapshot {
       this.policy.keypadLockout,
     );
     this.keypads.set(readerId, { failures: [], ...next, seq });
+  }
+
+  /**
+   * A door gateway's tap recorded at the desk: its seq is the gateway's last recorded (a resend
+   * at or below it is never journaled; a replay of the entry changes nothing), and a granted
+   * tap of an open visit puts it where that gateway says (outside: nowhere).
+   */
+  private applyFleetAccess(p: Extract<JournalEntry, { type: 'fleet.access' }>['payload']): void {
+    if (p.gatewaySeq <= (this.fleetSeqs.get(p.gateway) ?? 0)) return;
+    this.fleetSeqs.set(p.gateway, p.gatewaySeq);
+    const visitId = p.access.visitId;
+    if (!p.granted || !visitId || !p.area || !this.visits.has(visitId)) return;
+    if (p.gatewayAt < (this.movedAt.get(visitId) ?? 0)) return;
+    this.movedAt.set(visitId, p.gatewayAt);
+    this.presence.delete(visitId);
+    if (p.area.id === OUTSIDE) this.remoteAreas.delete(visitId);
+    else this.remoteAreas.set(visitId, { gateway: p.gateway, id: p.area.id, path: p.area.path });
   }
 
   /** Fold a journal entry into the state. Entries that change nothing live are ignored. */
@@ -346,6 +404,8 @@ export class LiveState implements AccessSnapshot {
             });
           }
           this.presence.delete(after.id);
+          this.remoteAreas.delete(after.id);
+          this.movedAt.delete(after.id);
         }
         this.putVisit(after);
         if (e.type === 'visit.arrived' && e.payload.appointmentId) {
@@ -408,6 +468,9 @@ export class LiveState implements AccessSnapshot {
         }
         break;
       }
+      case 'fleet.access':
+        this.applyFleetAccess(e.payload);
+        break;
       case 'badge.added':
       case 'badge.found':
         this.revoked.badges.delete(e.payload.badgeId);

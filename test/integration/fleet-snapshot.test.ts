@@ -43,12 +43,13 @@ describe('GET /api/v1/fleet/snapshot', () => {
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
       snapshotTimeoutMs: 10_000,
+      lagMaxSeconds: 60,
     };
     desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
     app = await buildHttp({
       gateway: t.gateway,
       logger: log,
-      fleet: { config: fleet, desk, stop: () => desk.stop() },
+      fleet: { config: fleet, desk, health: () => desk.health(), stop: () => desk.stop() },
     });
   });
   afterAll(async () => {
@@ -109,6 +110,28 @@ describe('GET /api/v1/fleet/snapshot', () => {
         },
       ],
     });
+  });
+
+  it('gives the pool and the escort cards by UID hash only: a replayed request teaches no card', async () => {
+    const system = { kind: 'system' as const, id: 'test' };
+    const escort = await t.gateway.escorts.enrol(
+      { name: 'Budi Santoso', uid: '04C1C2C3C4C5C6', opensAlone: true },
+      system,
+    );
+    const lost = [...t.gateway.core.state.badges.values()].find((b) => b.label === 'TAMU-02')!;
+    await t.gateway.directory.setBadgeLost(lost.id, true, system);
+    const res = await get(proof('samping', Date.now()), '127.0.0.9');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('04C1C2C3C4C5C6');
+    expect(res.body).not.toContain(lost.uid);
+    const p = unseal(res.body, publicKeyFrom(publicKeyText(deskKey))) as Extract<
+      FleetPayload,
+      { kind: 'snapshot' }
+    >;
+    expect(p.escorts).toEqual([
+      { id: escort.id, name: 'Budi Santoso', uidHash: badgeUidHash('04C1C2C3C4C5C6') },
+    ]);
+    expect(p.badges).toContainEqual({ label: 'TAMU-02', uidHash: badgeUidHash(lost.uid), status: 'lost' });
   });
 
   it('answers one address fleet.snapshotsPerMinute times a minute, then 429', async () => {

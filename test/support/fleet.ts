@@ -2,7 +2,7 @@
 // with its own data folder, key and login, opened as main.ts opens a gateway, the desk's
 // snapshot served over real HTTP on loopback. Used by the Mosquitto suite and the propagation
 // campaign (campaigns/fleet.ts).
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,8 @@ export interface Member {
   config: Config;
   gateway: Gateway;
   key: KeyObject;
+  /** The gateway's clock (MONDAY_9AM until a test moves it). */
+  clock: { now: number };
   fleet: Fleet;
   /** A new fleet part, once the old one was stopped (a gateway cut off, back). */
   resumeFleet(): Promise<void>;
@@ -91,10 +93,16 @@ export interface FleetSite {
   desk: Member;
   doors: Map<string, Member>;
   door(id: string): Member;
-  /** A visit accepted at the desk with `rooms` and badged with the next pool badge; its UID. */
-  deskVisit(rooms: string[]): Promise<{ visitId: string; uid: string }>;
+  /**
+   * A visit accepted at the desk with `rooms` and badged with the next pool badge (or `label`);
+   * its UID, and its keypad code when it has rooms.
+   */
+  deskVisit(rooms: string[], label?: string): Promise<{ visitId: string; uid: string; code?: string }>;
   checkout(visitId: string): Promise<void>;
-  /** Resolves once the door gateway has applied everything the desk journaled so far. */
+  /**
+   * Resolves once the door gateway has applied everything the desk journaled so far (but the
+   * door gateways' taps it recorded, which travel no further).
+   */
   caughtUp(id: string, timeoutMs?: number): Promise<void>;
   tap(id: string, reader: string, uid: string): Decision;
   close(): Promise<void>;
@@ -105,26 +113,31 @@ const newKey = () => generateKeyPairSync('ed25519').privateKey;
 async function openMember(
   id: string,
   key: KeyObject,
-  file: Record<string, unknown>,
+  file: { fleet: Record<string, unknown> } & Record<string, unknown>,
+  codeKey: Buffer,
   log: Logger,
 ): Promise<Omit<Member, 'fleet' | 'resumeFleet'>> {
   const dir = await mkdtemp(join(tmpdir(), `pintu-fleet-${id}-`));
   await writeFile(join(dir, 'fleet.key'), key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  // The fleet's keypad code key: one key, a copy in each gateway's folder.
+  await writeFile(join(dir, 'code.key'), codeKey, { mode: 0o600 });
+  const fleet = { ...file.fleet, codeKeyFile: join(dir, 'code.key') };
   await writeFile(
     join(dir, 'pintu.json'),
-    JSON.stringify({ dataDir: dir, log: { level: 'error' }, mqtt: { mode: 'off' }, ...file }),
+    JSON.stringify({ dataDir: dir, log: { level: 'error' }, mqtt: { mode: 'off' }, ...file, fleet }),
   );
   const { config } = loadConfig({ file: join(dir, 'pintu.json'), env: {} });
   const drivers = createDrivers(config, { log });
+  const clock = { now: MONDAY_9AM };
   const gateway = await openGateway({
     config,
     readers: drivers.readers,
     locks: drivers.locks,
     inputs: drivers.inputs,
     log,
-    now: () => MONDAY_9AM,
+    now: () => clock.now,
   });
-  return { id, dir, config, gateway, key };
+  return { id, dir, config, gateway, key, clock };
 }
 
 function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: Logger): Member {
@@ -140,7 +153,7 @@ function withFleet(m: Omit<Member, 'fleet' | 'resumeFleet'>, fleet: Fleet, log: 
 
 /**
  * Door gateway `i` drives an entrance `<id>-masuk` (reader `<id>-in`) and the room `ruang-<i>`
- * (reader `ruang-<i>-in`); the desk's host may grant every room. Badges: the default pool.
+ * (reader `ruang-<i>-in`, a keypad too); the desk's host may grant every room. Badges: the default pool.
  */
 export async function startFleetSite(opts: {
   brokerUrl: string;
@@ -156,6 +169,7 @@ export async function startFleetSite(opts: {
   const room = (i: number) => `ruang-${i + 1}`;
   const doorKeys = ids.map(() => newKey());
   const deskKey = newKey();
+  const codeKey = randomBytes(32);
   const broker = (username: string, url = opts.brokerUrl) => ({ url, username, password: FLEET_PASSWORD });
   const deskBase = await openMember(
     DESK_ID,
@@ -181,6 +195,7 @@ export async function startFleetSite(opts: {
         gateways: ids.map((id, i) => ({ id, publicKey: publicKeyText(doorKeys[i]!), rooms: [room(i)] })),
       },
     },
+    codeKey,
     log,
   );
   await opts.beforeFleet?.(deskBase.gateway);
@@ -199,7 +214,7 @@ export async function startFleetSite(opts: {
         ],
         readers: [
           { id: `${id}-in`, role: 'door', door: `${id}-masuk`, direction: 'in' },
-          { id: `${room(i)}-in`, role: 'door', door: room(i), direction: 'in' },
+          { id: `${room(i)}-in`, role: 'door', door: room(i), direction: 'in', keypad: true },
         ],
         hosts: [],
         fleet: {
@@ -209,6 +224,7 @@ export async function startFleetSite(opts: {
           desk: { url: deskUrl, publicKey: publicKeyText(deskKey) },
         },
       },
+      codeKey,
       log,
     );
     doors.set(id, withFleet(m, await startFleet(m.gateway, m.config.fleet!, log), log));
@@ -223,12 +239,17 @@ export async function startFleetSite(opts: {
     for (const m of doors.values())
       if (!m.fleet.door?.status().connected) throw new Error(`${m.id} not connected`);
   }, 30_000);
+  // The desk's last entry that is news for the door gateways: its own, not one of their taps.
+  let deskHead = desk.gateway.core.state.journalSeq;
+  desk.gateway.core.bus.on('entry', (e) => {
+    if (e.type !== 'fleet.access') deskHead = e.seq;
+  });
   let badge = 0;
   return {
     desk,
     doors,
     door,
-    async deskVisit(rooms) {
+    async deskVisit(rooms, chosen) {
       const v = desk.gateway.visits;
       const visit = await v.arrive(
         {
@@ -240,9 +261,9 @@ export async function startFleetSite(opts: {
       );
       await v.screen(visit.id, { passed: true }, STAFF);
       await v.guestbook(visit.id, {}, STAFF);
-      await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
+      const { accessCode: code } = await v.decide(visit.id, { outcome: 'accepted', rooms }, STAFF);
       // The pool's ten badges, each back at its checkout before it is handed out again.
-      const label = `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
+      const label = chosen ?? `TAMU-${String((badge++ % 10) + 1).padStart(2, '0')}`;
       const badged = await v.issueBadge(
         visit.id,
         { badge: label, collateral: { type: 'ktp', number: '3578014107900001' } },
@@ -250,13 +271,13 @@ export async function startFleetSite(opts: {
       );
       const b = desk.gateway.core.state.badges.get(badged.badgeId ?? '');
       if (!b) throw new Error('the badge is not in the pool');
-      return { visitId: visit.id, uid: b.uid };
+      return { visitId: visit.id, uid: b.uid, ...(code ? { code } : {}) };
     },
     async checkout(visitId) {
       await desk.gateway.visits.checkout(visitId, { badgeReturned: true, documentReturned: true }, STAFF);
     },
     async caughtUp(id, timeoutMs = 15_000) {
-      const head = desk.gateway.core.state.journalSeq;
+      const head = deskHead;
       await eventually(() => {
         const at = door(id).fleet.door?.lastSeq ?? 0;
         if (at < head) throw new Error(`${id} at seq ${at}, the desk at ${head}`);

@@ -52,6 +52,22 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("a keypad code issued at the desk opens its room's keypad at the gateway that drives it, and no other", async () => {
+    const { visitId, code } = await site.deskVisit(['ruang-1']);
+    expect(code).toMatch(/^\d+$/);
+    await both();
+    const pin = (d: string, reader: string) => {
+      const out = site.door(d).gateway.access.simulate(reader, 'pin', code!);
+      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+      return out.decision;
+    };
+    expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: true, visitId });
+    expect(pin(B, 'ruang-2-in')).toMatchObject({ granted: false });
+    await site.checkout(visitId);
+    await both();
+    expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: false });
+  });
+
   it('a checkout at the desk refuses at every door gateway', async () => {
     const { visitId, uid } = await site.deskVisit(['ruang-1', 'ruang-2']);
     await both();
@@ -93,7 +109,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     site.tap(A, `${A}-in`, uid);
     await until(() => expect(seen().events).toBe(before + 1));
     expect(fleetStatusText({ role: 'desk', connected: true, gateways: fleet.status() })).toMatch(
-      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard/,
+      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, connected\n/,
     );
     await site.checkout(visitId);
   });
@@ -114,6 +130,137 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await m.resumeFleet();
     await until(() => expect(heard()).toBe(sent + 3));
     await site.checkout(visitId);
+  });
+
+  it("taps at two door gateways are in the desk's roll call and its recap, each gateway's as its own recap has it", async () => {
+    const { visitId, uid } = await site.deskVisit(['ruang-1']);
+    await both();
+    const desk = site.desk.gateway;
+    /** A tap at a door gateway, once its journal has it: the seq of the tap there. */
+    const tapped = async (id: string, reader: string) => {
+      const out = site.door(id).gateway.access.simulate(reader, 'nfc', uid);
+      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+      return { decision: out.decision, seq: (await out.recorded) ?? 0 };
+    };
+    /** Resolves once the desk has recorded the gateway's taps up to `seq` of its journal. */
+    const heard = (id: string, seq: number) =>
+      until(() => expect(desk.core.state.fleetSeqs.get(id) ?? 0).toBeGreaterThanOrEqual(seq));
+    const where = () => desk.rollCall.inside().find((w) => w.visit.id === visitId);
+    const atA = await tapped(A, `${A}-in`);
+    expect(atA.decision).toMatchObject({ granted: true });
+    await heard(A, atA.seq);
+    expect(where()).toMatchObject({ gateway: A, area: { id: 'building' } });
+    expect((await tapped(B, `${B}-in`)).decision).toMatchObject({ granted: true });
+    const refused = await tapped(B, 'ruang-2-in');
+    expect(refused.decision).toMatchObject({ granted: false });
+    await heard(B, refused.seq);
+    expect(where()).toMatchObject({ gateway: B });
+
+    // The fleet's recap: the desk has no door readers of its own here, so its door rows and
+    // refusals are exactly the door gateways' own recaps added up, every tap of this suite once.
+    const month = '2026-11';
+    for (const id of [A, B]) {
+      // Every tap of the suite there: its journal has them all (the last ones were awaited).
+      let last = 0;
+      for await (const e of site.door(id).gateway.core.journal.read({
+        fromSeq: 1,
+        types: ['access.granted', 'access.denied'],
+      }))
+        last = e.seq;
+      await heard(id, last);
+    }
+    const atDesk = await desk.reports.monthly(month);
+    const denials = new Map<string, number>();
+    for (const id of [A, B]) {
+      const own = await site.door(id).gateway.reports.monthly(month);
+      for (const d of own.doors)
+        expect(
+          atDesk.doors.find((x) => x.key === `${id}/${d.key}`) ?? { entries: 0, exits: 0 },
+          `${id} ${d.key}`,
+        ).toMatchObject({ entries: d.entries, exits: d.exits });
+      for (const r of own.denials) denials.set(r.key, (denials.get(r.key) ?? 0) + r.count);
+      // The desk's visits are the desk's: not arrivals at the door gateway.
+      expect(own.totals.visits).toBe(0);
+    }
+    expect(new Map(atDesk.denials.map((r) => [r.key, r.count]))).toEqual(denials);
+    expect(atDesk.totals.visits).toBeGreaterThan(0);
+    await site.checkout(visitId);
+    expect(where()).toBeUndefined();
+  });
+
+  it('health: each gateway in the fleet entry; the desk degraded while one applies nothing past the bound', async () => {
+    const deskHealth = () => site.desk.fleet.health();
+    await both();
+    expect(site.door(A).fleet.health()).toMatchObject({
+      entry: { role: 'door', connected: true, lag: 0, deskReachable: true },
+      problems: [],
+    });
+    await until(() =>
+      expect(deskHealth().entry.gateways).toEqual(
+        [A, B].map((id) => expect.objectContaining({ id, connected: true, lag: 0 })),
+      ),
+    );
+    const m = site.door(B);
+    await m.fleet.stop();
+    // Its clean stop told the desk; the desk's head goes on.
+    await until(() =>
+      expect(deskHealth().entry.gateways).toContainEqual(
+        expect.objectContaining({ id: B, connected: false }),
+      ),
+    );
+    const { visitId } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    const head = site.desk.gateway.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    expect(deskHealth().problems).toEqual([]);
+    site.desk.clock.now += (site.desk.config.fleet!.lagMaxSeconds + 1) * 1000;
+    expect(deskHealth().problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^fleet: door gateway ${B} has applied nothing sent to it for \\d+ s`),
+      ),
+    ]);
+    await m.resumeFleet();
+    await site.caughtUp(B);
+    await until(() => expect(deskHealth().problems).toEqual([]));
+    await site.checkout(visitId);
+  });
+
+  it('escort cards and badges added at the desk reach every door gateway; their revocation reaches one that was away', async () => {
+    const desk = site.desk.gateway;
+    const escort = await desk.escorts.enrol(
+      { name: 'Budi Santoso', uid: '04A1B2C3D4E5F6', opensAlone: true },
+      STAFF,
+    );
+    const badge = await desk.directory.addBadge({ label: 'TAMU-99', uid: '04B1B2C3D4E5F7' }, STAFF);
+    const { visitId, uid } = await site.deskVisit([], 'TAMU-99');
+    expect(uid).toBe(badge.uid);
+    await both();
+    for (const d of [A, B]) {
+      expect(site.tap(d, `${d}-in`, escort.uid), d).toMatchObject({
+        granted: true,
+        escortId: `fleet:${escort.id}`,
+      });
+      // A card of the pool that only the desk was given opens for the visit it was issued to.
+      expect(site.tap(d, `${d}-in`, badge.uid), d).toMatchObject({ granted: true, visitId });
+    }
+    await site.checkout(visitId);
+
+    // B is away while the card is revoked and the badge is marked lost.
+    const m = site.door(B);
+    await m.fleet.stop();
+    await desk.escorts.revoke(escort.id, STAFF);
+    await desk.directory.setBadgeLost(badge.id, true, STAFF);
+    await site.caughtUp(A);
+    expect(site.tap(A, `${A}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(site.door(A).gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({ status: 'lost' });
+    // B decides from what it has meanwhile (README "What an outage means at a door")...
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: true });
+    // ...and once back, before anything later, the revocation is in force there.
+    await m.resumeFleet();
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(m.gateway.core.state.escorts.has(`fleet:${escort.id}`)).toBe(false);
+    expect(m.gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({ status: 'lost' });
   });
 
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
@@ -220,6 +367,33 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(B, `${B}-in`, next.uid)).toMatchObject({ granted: true });
     await site.checkout(next.visitId);
   });
+  it('an escort card revoked while a gateway was away and its session lost: the snapshot revokes it there', async () => {
+    const desk = site.desk.gateway;
+    const escort = await desk.escorts.enrol(
+      { name: 'Rina Wati', uid: '04D1D2D3D4D5D6', opensAlone: true },
+      STAFF,
+    );
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: true });
+    const m = site.door(B);
+    await m.fleet.stop();
+    await desk.escorts.revoke(escort.id, STAFF);
+    const head = desk.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    const wipe = await mqtt.connectAsync(broker.url, {
+      username: B,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${B}`,
+      clean: true,
+    });
+    await wipe.endAsync();
+    // A new fleet part: its counts start at 0.
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: false });
+    expect(m.gateway.core.state.escorts.has(`fleet:${escort.id}`)).toBe(false);
+  });
+
   it('a desk restarted with changes it never sent sends them from its journal', async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await both();

@@ -4,8 +4,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VisitEvent } from '../../src/domain/events.js';
-import { type FleetVisit, isRevocation, reconcileVisit, seqVerdict } from '../../src/domain/fleet.js';
-import type { Visit } from '../../src/domain/types.js';
+import {
+  type FleetVisit,
+  isRevocation,
+  reconcileBadge,
+  reconcileEscort,
+  reconcileVisit,
+  seqVerdict,
+} from '../../src/domain/fleet.js';
+import type { Badge, EscortCard, Visit } from '../../src/domain/types.js';
 import { applyVisitEvent } from '../../src/domain/visit.js';
 import { badgeUidHash, publicKeyFrom, publicKeyText, seal, unseal } from '../../src/fleet/envelope.js';
 
@@ -97,5 +104,66 @@ describe('envelope', () => {
   it('hashes a badge UID, never carrying it', () => {
     expect(badgeUidHash('04A1B2C3D4E501')).toMatch(/^[0-9a-f]{64}$/);
     expect(badgeUidHash('04A1B2C3D4E501')).not.toContain('04A1B2C3D4E501');
+  });
+});
+
+describe('reconcileBadge and reconcileEscort: the pool and the escort cards', () => {
+  const card = (status: Badge['status']): Badge => ({ id: 'b7', label: 'TAMU-07', uid: '04AA', status });
+  const newId = () => 'new';
+  it('adds a card the gateway lacks, finds one lost here, leaves one as it is', () => {
+    const target = { label: 'TAMU-07', uid: '04AA', status: 'available' as const };
+    expect(reconcileBadge(undefined, target, newId)).toEqual([
+      { type: 'badge.added', payload: { badgeId: 'new', label: 'TAMU-07', uid: '04AA' } },
+    ]);
+    expect(reconcileBadge(card('lost'), target, newId).map((e) => e.type)).toEqual(['badge.found']);
+    expect(reconcileBadge(card('available'), target, newId)).toEqual([]);
+    expect(reconcileBadge(card('issued'), target, newId)).toEqual([]);
+  });
+  it('marks a card lost (a revocation), removes one not issued here, ignores what it never had', () => {
+    const lost = { label: 'TAMU-07', uid: '04AA', status: 'lost' as const };
+    const removed = { ...lost, status: 'removed' as const };
+    expect(isRevocation({ kind: 'badge', badge: lost })).toBe(true);
+    expect(isRevocation({ kind: 'badge', badge: removed })).toBe(true);
+    expect(reconcileBadge(card('issued'), lost, newId).map((e) => e.type)).toEqual(['badge.lost']);
+    expect(reconcileBadge(card('lost'), lost, newId)).toEqual([]);
+    expect(reconcileBadge(undefined, lost, newId)).toEqual([]);
+    expect(reconcileBadge(card('available'), removed, newId).map((e) => e.type)).toEqual(['badge.removed']);
+    expect(reconcileBadge(card('issued'), removed, newId)).toEqual([]);
+  });
+  it("files the desk's escort card under fleet:<id>, enrols it again when it changed, revokes it", () => {
+    const local: EscortCard = { id: 'fleet:e1', name: 'Budi', uid: '04BB', enrolledAt: 1 };
+    const target = { id: 'e1', name: 'Budi', uid: '04BB' };
+    expect(reconcileEscort(undefined, target)).toEqual([
+      { type: 'escort.enrolled', payload: { escortId: 'fleet:e1', name: 'Budi', uid: '04BB' } },
+    ]);
+    expect(reconcileEscort(local, target)).toEqual([]);
+    expect(reconcileEscort(local, { ...target, opensAlone: true }).map((e) => e.type)).toEqual([
+      'escort.enrolled',
+    ]);
+    const revoked = { id: 'e1', name: 'Budi', revoked: true as const };
+    expect(isRevocation({ kind: 'escort', escort: revoked })).toBe(true);
+    expect(reconcileEscort(local, revoked)).toEqual([
+      { type: 'escort.revoked', payload: { escortId: 'fleet:e1', name: 'Budi' } },
+    ]);
+    expect(reconcileEscort(undefined, revoked)).toEqual([]);
+  });
+});
+
+describe('keypad codes in a fleet', () => {
+  it('creates the visit with the code for its rooms, and grants a code issued later', () => {
+    const v = fold(undefined, reconcileVisit(undefined, target({ codeHash: 'h1' }), undefined));
+    expect(v?.accessCode).toMatchObject({ hash: 'h1', rooms: ['r1'] });
+    expect(reconcileVisit(v, target({ codeHash: 'h1' }), undefined)).toEqual([]);
+    const again = reconcileVisit(v, target({ codeHash: 'h2', rooms: ['r1', 'r2'] }), undefined);
+    expect(again).toEqual([
+      { type: 'visit.granted', payload: { visitId: 'v1', rooms: ['r2'], codeHash: 'h2' } },
+    ]);
+    expect(fold(v, again)?.accessCode).toMatchObject({ hash: 'h2', rooms: ['r1', 'r2'] });
+  });
+  it('gives no code to a gateway that drives none of its rooms', () => {
+    const decided = reconcileVisit(undefined, target({ codeHash: 'h1', rooms: [] }), undefined).find(
+      (e) => e.type === 'visit.decided',
+    );
+    expect(decided?.payload).toEqual({ visitId: 'v1', outcome: 'accepted', rooms: [], doneElsewhere: true });
   });
 });

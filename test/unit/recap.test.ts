@@ -907,3 +907,67 @@ describe('group visits (rombongan) in the recap', () => {
     expect(year.result().totals).toMatchObject({ visits: 6, groups: 2, groupPersons: 5 });
   });
 });
+
+describe('a fleet in the recap (issue 17)', () => {
+  const at = t('2026-12-03', '09:00');
+  it("a door gateway counts the desk's visits it holds at its doors, not as arrivals of its own", () => {
+    const b = new MonthlyRecapBuilder(ctx);
+    b.add(
+      ev('visit.arrived', at, {
+        visitId: 'v9',
+        externalId: 'fleet:v9',
+        guestId: 'fleet:v9',
+        institution: KOMINFO,
+        purpose: 'Rapat',
+        hostId: 'h1',
+        unit: '',
+      }),
+    );
+    b.add(ev('visit.screened', at, { visitId: 'v9', passed: true, reasons: [], doneElsewhere: true }));
+    b.add(ev('visit.guestbook', at, { visitId: 'v9', doneElsewhere: true }));
+    b.add(ev('visit.decided', at, { visitId: 'v9', outcome: 'accepted', rooms: [], doneElsewhere: true }));
+    b.add(ev('visit.badge_issued', at, { visitId: 'v9', badgeId: 'B2' }));
+    b.add(
+      ev('access.granted', at + 60_000, {
+        readerId: 'l-in',
+        doorId: 'lobby',
+        direction: 'in',
+        visitId: 'v9',
+      }),
+    );
+    const r = b.result();
+    expect(r.totals).toMatchObject({ visits: 0, accepted: 0, badgesIssued: 0, walkIn: 0 });
+    expect(r.byHost).toEqual([]);
+    expect(r.badgesNotReturned).toEqual([]);
+    expect(r.synced.visits).toBe(0);
+    expect(r.doors.find((d) => d.key === 'lobby')).toMatchObject({ entries: 1 });
+  });
+
+  it("the desk counts its door gateways' taps at their doors, named with the gateway", () => {
+    const b = new MonthlyRecapBuilder(ctx);
+    const remote = (gatewaySeq: number, granted: boolean) =>
+      ev('fleet.access', at, {
+        gateway: 'samping',
+        gatewaySeq,
+        gatewayAt: at,
+        granted,
+        access: granted
+          ? { readerId: 'l-in', doorId: 'lobby', direction: 'in' }
+          : { readerId: 'l-in', doorId: 'lobby', direction: 'in', reason: 'unknown_badge' },
+        doorName: 'Lobi Samping',
+      });
+    b.add(remote(1, true));
+    b.add(remote(2, false));
+    const r = b.result();
+    expect(r.doors.find((d) => d.key === 'samping/lobby')).toEqual({
+      key: 'samping/lobby',
+      label: 'Lobi Samping (samping)',
+      entries: 1,
+      exits: 0,
+    });
+    // The desk's own door of the same id is another door.
+    expect(r.doors.find((d) => d.key === 'lobby')).toMatchObject({ entries: 0 });
+    expect(r.denials).toEqual([{ key: 'unknown_badge', label: 'unknown_badge', count: 1 }]);
+    expect(r.entries).toEqual({ read: 2, inMonth: 2 });
+  });
+});

@@ -3,6 +3,7 @@
 // uptime, the MQTT link and broker counts) are for the roles that look after the gateway.
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../domain/types.js';
+import type { FleetHealth } from '../../fleet/health.js';
 import type { Gateway } from '../../service/gateway.js';
 import * as S from '../schemas.js';
 
@@ -12,6 +13,8 @@ export interface HealthRouteOptions {
   gateway: Gateway;
   /** `mqtt` (broker connection, event backlog) when MQTT runs. */
   health?: { mqtt?: () => unknown };
+  /** This gateway's part in a fleet: its entry, and its problems (degraded). */
+  fleet?: () => FleetHealth;
 }
 
 const Status = {
@@ -22,7 +25,8 @@ const Status = {
 
 export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOptions) {
   const { gateway } = opts;
-  const status = () => (gateway.problems().length ? 'degraded' : 'ok');
+  const problemsNow = () => [...gateway.problems(), ...(opts.fleet?.().problems ?? [])];
+  const status = () => (problemsNow().length ? 'degraded' : 'ok');
 
   app.get(
     '/healthz',
@@ -113,6 +117,12 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
                   broker: { type: 'object', additionalProperties: true },
                 },
               },
+              fleet: {
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'A fleet\'s gateway (absent without a fleet section). desk: {role, connected, gateways: [{id, lastSeq, lastSentSeq, lag, connected, lastHeardAt, behindSeconds}]}; door: {role, gatewayId, connected, lastSeq, lag, deskReachable, lastDeskMessageAt, lastSnapshot: {at, seq}, snapshotError, behindSeconds}. Degraded past fleet.lagMaxSeconds (README "Fleet")',
+              },
             },
           },
           401: S.ErrorBody,
@@ -121,7 +131,8 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
       },
     },
     async () => {
-      const problems = gateway.problems();
+      const fleet = opts.fleet?.();
+      const problems = [...gateway.problems(), ...(fleet?.problems ?? [])];
       const weak = gateway.weaknesses();
       return {
         status: problems.length ? 'degraded' : 'ok',
@@ -130,6 +141,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOption
         journalSeq: gateway.core.journal.lastSeq,
         uptimeSeconds: Math.round(process.uptime()),
         ...(opts.health?.mqtt ? { mqtt: opts.health.mqtt() } : {}),
+        ...(fleet ? { fleet: fleet.entry } : {}),
       };
     },
   );

@@ -83,6 +83,12 @@ const PresenceRow = Type.Object({
       description: 'The areas from the perimeter inward to area: the building, then the room',
     }),
   ),
+  gateway: Opt(
+    Type.String({
+      description:
+        'On the desk of a fleet: the door gateway that last let the guest in (absent: this gateway)',
+    }),
+  ),
   issuedAt: Opt(Type.Integer()),
   firstEntryAt: Opt(Type.Integer()),
 });
@@ -313,6 +319,7 @@ export async function panelRoutes(
           hostName: hostName(v.hostId),
           ...(label ? { badgeLabel: label } : {}),
           ...(where ? { area: where.area, path: where.path } : {}),
+          ...(where?.gateway !== undefined ? { gateway: where.gateway } : {}),
           ...(issuedAt !== undefined ? { issuedAt } : {}),
           ...(v.firstEntryAt !== undefined ? { firstEntryAt: v.firstEntryAt } : {}),
         };

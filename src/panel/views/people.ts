@@ -20,6 +20,8 @@ interface Row {
   /** The area the guest is in, and the areas from the perimeter inward to it (inside only). */
   area?: Area;
   path?: Area[];
+  /** On a fleet's desk: the door gateway that last let the guest in (absent: this one). */
+  gateway?: string;
   issuedAt?: number;
   firstEntryAt?: number;
 }
@@ -131,7 +133,7 @@ export function peopleView(root: HTMLElement): () => void {
         r.institution,
         r.hostName,
         r.badgeLabel ?? '',
-        withDoors ? (r.path ?? []).map(areaName).join(' › ') : '',
+        withDoors ? [...(r.gateway ? [r.gateway] : []), ...(r.path ?? []).map(areaName)].join(' › ') : '',
         r.firstEntryAt ? time(r.firstEntryAt) : r.issuedAt ? time(r.issuedAt) : '',
       ]);
     const head: Key[] = ['no', 'guestName', 'institution', 'host', 'badge', 'where', 'since'];
