@@ -14,8 +14,7 @@ import { type RegisterPeriod, registerPeriod } from './domain/register.js';
 import { monthOf } from './domain/time.js';
 import { ROLES, type Role, type Visit } from './domain/types.js';
 import { isValidYear } from './domain/yearly-recap.js';
-import { openFleetKey, publicKeyText } from './fleet/envelope.js';
-import { fleetKeyFile } from './fleet/index.js';
+import { fleetKeyFile, openFleetKey, publicKeyText } from './fleet/envelope.js';
 import { fleetStatusText } from './fleet/status-text.js';
 import {
   openKeyFiles,

@@ -64,7 +64,10 @@ interface Appender {
 
 async function openAppender(kind: 'pool' | 'thread', dir: string): Promise<Appender> {
   if (kind === 'pool') return PoolJournal.open(path.join(dir, `${jakartaMonth(MONDAY_9AM)}.jsonl`));
-  return Journal.open(dir, { monthOf: jakartaMonth });
+  const journal = await Journal.open(dir, { monthOf: jakartaMonth });
+  // Its writer thread starts with the first write: started here, as a running gateway's is.
+  await appendOne(journal);
+  return journal;
 }
 
 let tick = 0;

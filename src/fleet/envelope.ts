@@ -11,11 +11,22 @@ import {
   verify,
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config, FleetConfig } from '../config/schema.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 
 export interface Envelope {
   payload: string;
   sig: string;
+}
+
+/**
+ * Where this gateway's private key is: fleet.keyFile, else fleet.key in the data folder. Here
+ * and not in fleet/index.ts, which loads the MQTT client: the CLI (the door path's bundle) needs
+ * only this.
+ */
+export function fleetKeyFile(gateway: { config: Pick<Config, 'dataDir'> }, fleet: FleetConfig): string {
+  return fleet.keyFile ?? join(gateway.config.dataDir, 'fleet.key');
 }
 
 /** This gateway's private key: read, or made (mode 0600) at the first start. */

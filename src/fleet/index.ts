@@ -1,12 +1,11 @@
 // A gateway's part in a fleet (README "Fleet"), as its configuration says: the desk or a door
 // gateway, with this gateway's key (made at the first start).
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../config/schema.js';
 import type { Gateway } from '../service/gateway.js';
 import { FleetDesk } from './desk.js';
 import { FleetDoor } from './door.js';
-import { openFleetKey, publicKeyText } from './envelope.js';
+import { fleetKeyFile, openFleetKey, publicKeyText } from './envelope.js';
 import type { FleetHealth } from './health.js';
 
 export interface Fleet {
@@ -16,10 +15,6 @@ export interface Fleet {
   /** The fleet entry of GET /api/v1/health and what makes it degraded. */
   health(): FleetHealth;
   stop(): Promise<void>;
-}
-
-export function fleetKeyFile(gateway: Pick<Gateway, 'config'>, fleet: FleetConfig): string {
-  return fleet.keyFile ?? join(gateway.config.dataDir, 'fleet.key');
 }
 
 export async function startFleet(gateway: Gateway, fleet: FleetConfig, log: Logger): Promise<Fleet> {

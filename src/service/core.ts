@@ -31,19 +31,34 @@ export interface CoreEvents {
 export class Core {
   readonly bus = new EventEmitter<CoreEvents>();
   private queue: Promise<unknown> = Promise.resolve();
+  // Read after "doors ready" when nothing is replayed (service/gateway.ts): a tap does not
+  // need the book, and a year's book is most of what a year adds to the start.
+  #guests: GuestBook | undefined;
 
   constructor(
     readonly state: LiveState,
     readonly journal: Journal,
     private readonly stateDoc: Document<PersistedState>,
-    readonly guests: GuestBook,
+    guests: GuestBook | undefined,
     readonly archive: Archive<Visit>,
     readonly log: Logger,
     readonly metrics: Metrics,
     readonly now: () => number,
     readonly monthOf: (at: number) => string,
   ) {
+    this.#guests = guests;
     this.bus.setMaxListeners(0);
+  }
+
+  /** The guest book; openGateway gives it before it returns, so only the door path runs without. */
+  get guests(): GuestBook {
+    if (!this.#guests) throw new Error('the guest book is not open yet');
+    return this.#guests;
+  }
+
+  /** The guest book, read once the doors are up. */
+  guestsOpened(book: GuestBook): void {
+    this.#guests = book;
   }
 
   /**
@@ -181,6 +196,8 @@ export class Core {
 
   /** Replay journal entries the saved state does not reflect yet. Returns how many. */
   async replay(): Promise<number> {
+    // At the head (a clean stop): no need to look for the state's seq in the month file.
+    if (this.journal.lastSeq <= this.state.journalSeq) return 0;
     let n = 0;
     for await (const entry of this.journal.read({ fromSeq: this.state.journalSeq + 1 })) {
       try {
@@ -206,7 +223,7 @@ export class Core {
 
   /** A guest by id. */
   guest(id: string): Guest | undefined {
-    return this.guests.get(id);
+    return this.#guests?.get(id);
   }
 
   /** Insert or replace guests and make them durable (nothing changes when that fails). */

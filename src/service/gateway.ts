@@ -196,12 +196,13 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     emptyState(),
   );
   await stateDoc.read();
-  const guests = await GuestBook.open(dir, {
-    onRecover,
-    onDamage: (info) => log.error(info, 'guest book log was damaged (power loss mid-write?)'),
-    onFoldError: (err) =>
-      log.warn({ err }, 'guest book: folding the log into guests.json failed; retried later'),
-  });
+  const openGuestBook = () =>
+    GuestBook.open(dir, {
+      onRecover,
+      onDamage: (info) => log.error(info, 'guest book log was damaged (power loss mid-write?)'),
+      onFoldError: (err) =>
+        log.warn({ err }, 'guest book: folding the log into guests.json failed; retried later'),
+    });
   const tz = config.timezone;
   const journal = await Journal.open(join(dir, 'journal'), {
     monthOf: (at) => monthOf(at, tz),
@@ -222,8 +223,12 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     stateDoc.data,
     (id) => core?.guest(id)?.name ?? '',
   );
+  // The guest book does not decide a tap: it is read after "doors ready", unless entries are
+  // to be replayed (a kill or a power cut), whose arrivals take their guest's name from it.
+  const replaying = journal.lastSeq > state.journalSeq;
+  const earlyGuests = replaying ? await openGuestBook() : undefined;
   const metrics = createMetrics();
-  core = new Core(state, journal, stateDoc, guests, archive, log, metrics, now, (at) => monthOf(at, tz));
+  core = new Core(state, journal, stateDoc, earlyGuests, archive, log, metrics, now, (at) => monthOf(at, tz));
   metrics.probes.storageDegraded = () => core.degraded().length > 0;
   metrics.probes.clockSynchronised = () => clock.synchronised();
   metrics.probes.visitsOpen = () => state.visits.size;
@@ -353,6 +358,19 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   await access.start();
   await doors.start();
   opts.onDoorsUp?.();
+  let guests: GuestBook;
+  try {
+    guests = earlyGuests ?? (await openGuestBook());
+  } catch (err) {
+    // A book that cannot be read stops the start as before the doors: doors to their safe
+    // state, readers and the journal closed (what was tapped meanwhile is durable).
+    await doors.stop();
+    readers.stop();
+    await access.stop();
+    await journal.close();
+    throw err;
+  }
+  core.guestsOpened(guests);
 
   let firstAdmin: Gateway['firstAdmin'];
   if (opts.createFirstAdmin !== false && accounts.users().length === 0) {

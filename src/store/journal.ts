@@ -129,9 +129,12 @@ export class Journal {
   // Durable length of the newest month file: readers stop there, not inside a write.
   #tail: { month: string; size: number } | undefined;
   // Opens, writes, fdatasyncs and cuts back the month files on a thread of its own, never in
-  // libuv's thread pool, where password hashes or reads may queue (issue 11). None when
-  // read-only.
-  #thread: JournalThread | undefined;
+  // libuv's thread pool, where password hashes or reads may queue (issue 11). Started by the
+  // first write, not by open(): its isolate is about as much CPU as the rest of the journal's
+  // open, and a gateway that writes nothing before "doors ready" starts it after them (issue
+  // 16). Appends before it serves are assigned their seq and hash at once and wait in the
+  // queue; a thread that cannot start breaks the journal as a failed write would.
+  #thread: Promise<JournalThread> | undefined;
   #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #broken: Error | undefined;
@@ -164,12 +167,7 @@ export class Journal {
     }
     const cut = options.readOnly ? undefined : (options.onTornLine ?? warnTornLine);
     const tail = await recoverTail(absolute, await listMonths(absolute), cut);
-    const journal = new Journal(absolute, options, tail);
-    if (!options.readOnly) {
-      // A thread that dies breaks the journal as a failed write would: loudly.
-      journal.#thread = await JournalThread.start((err) => journal.#fail(err, []));
-    }
-    return journal;
+    return new Journal(absolute, options, tail);
   }
 
   static verify(dir: string): Promise<VerifyResult> {
@@ -258,13 +256,20 @@ export class Journal {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#flushing;
-    const stopped = this.#thread?.stop();
+    const stopped = this.#thread?.then((thread) => thread.stop());
     // A broken journal's failure was reported by the appends it refused.
     await (this.#broken ? stopped?.catch(() => {}) : stopped);
   }
 
-  #writer(): JournalThread {
-    if (!this.#thread) throw new JournalError('journal was opened read-only');
+  /** Whether the writer thread was started (by a first write); for tests of the start order. */
+  get writerStarted(): boolean {
+    return this.#thread !== undefined;
+  }
+
+  #writer(): Promise<JournalThread> {
+    if (this.#readOnly) return Promise.reject(new JournalError('journal was opened read-only'));
+    // A thread that dies breaks the journal as a failed write would: loudly.
+    this.#thread ??= JournalThread.start((err) => this.#fail(err, []));
     return this.#thread;
   }
 
@@ -294,7 +299,11 @@ export class Journal {
     const bytes = encoder.encode(batch.map((p) => p.line).join(''));
     // Read before the request: the buffer moves to the writer thread.
     const length = bytes.length;
-    const reply = await this.#writer().request({ op: 'write', file: monthFile(this.dir, month), bytes });
+    const reply = await (await this.#writer()).request({
+      op: 'write',
+      file: monthFile(this.dir, month),
+      bytes,
+    });
     // A new month file: its length before this batch is where a cut-back goes.
     if (reply.opened !== undefined) this.#tail = { month, size: reply.opened };
     if (!reply.ok) {
@@ -332,7 +341,7 @@ export class Journal {
       if (tail) {
         // The thread cuts only the file it has open: one it could not open has nothing to cut.
         const file = monthFile(this.dir, tail.month);
-        const reply = await this.#writer().request({ op: 'truncate', file, size: tail.size });
+        const reply = await (await this.#writer()).request({ op: 'truncate', file, size: tail.size });
         if (!reply.ok) throw systemError(reply.error);
       }
       return true;
@@ -350,7 +359,7 @@ export class Journal {
     this.#broken ??= cause;
     const error = new JournalError(`journal write failed: ${cause.message}`, { cause });
     for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(error);
-    void this.#thread?.stop().catch(() => {});
+    void this.#thread?.then((thread) => thread.stop()).catch(() => {});
   }
 
   /** Bytes of a month file that are durable entries (undefined: the whole file). */

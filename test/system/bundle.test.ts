@@ -36,6 +36,31 @@ describe('the built bundle (dist/cli.js)', () => {
     expect((await readdir(join(ROOT, 'dist/chunks'))).some((f) => f.endsWith('.js'))).toBe(true);
   });
 
+  it('loads nothing of MQTT, HTTP or the reports before the doors (static imports of cli.js)', async () => {
+    // What dist/cli.js imports statically, chunk by chunk, is compiled (and its modules' top
+    // level run) before "doors ready"; import() chunks come after. The fleet's key helpers once
+    // pulled the MQTT client library (760 KB) in through src/cli.ts (issue 16).
+    const seen = new Set<string>();
+    const queue = [BUILT_CLI];
+    let text = '';
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const code = await readFile(file, 'utf8');
+      text += code;
+      for (const m of code.matchAll(/^import (?:[^;]*? from )?"(\.{1,2}\/[^"]+\.js)";?$/gm)) {
+        queue.push(join(file, '..', m[1]!));
+      }
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    for (const pkg of ['mqtt', 'mqtt-packet', 'aedes', 'fastify', 'pdfkit', 'exceljs']) {
+      expect(text.includes(`node_modules/${pkg}/`), `${pkg} is in the static part of the bundle`).toBe(false);
+    }
+    // Nor an ICU collator made as a module loads (the recap's: ~6 ms of CPU at every start).
+    expect(text).not.toMatch(/^(?:var|const|let) \w+ = new Intl\.Collator\(/m);
+  });
+
   it('starts, serves the panel, journals a tap and makes a PDF report', async () => {
     child = await startGatewayProcess(
       {

@@ -361,3 +361,21 @@ describe('Journal', () => {
     expect((await Journal.verify(dir)).firstBreak).toMatchObject({ line: 1 });
   });
 });
+
+it('opens without its writer thread: appends made before it serves keep the chain (issue 16)', async () => {
+  const j = await openJournal();
+  for (let i = 1; i <= 3; i++) await j.append(tapEvent(i), ACTOR, JAN + i);
+  await j.close();
+
+  // A gateway's open: nothing written before "doors ready", so the thread is not started yet.
+  const again = await openJournal();
+  expect(again.writerStarted).toBe(false);
+  // Taps in that window: seq and prev come at once from the tail read at open; the first
+  // flush starts the thread and they wait for it in the queue.
+  const burst = [4, 5, 6].map((i) => again.append(tapEvent(i), ACTOR, JAN + i));
+  const entries = await Promise.all(burst);
+  expect(again.writerStarted).toBe(true);
+  expect(entries.map((e) => e.seq)).toEqual([4, 5, 6]);
+  await again.close();
+  expect(await Journal.verify(dir)).toMatchObject({ ok: true, entries: 6 });
+});
