@@ -333,9 +333,20 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     );
   }
 
+  /**
+   * The desk's fleet-wide lockdown. Its release releases only a lockdown the desk set here: one
+   * this gateway set itself (before the desk's, or again since) is its guard's to release, so
+   * the desk's release leaves it, by the setter the live state keeps for the global lockdown.
+   */
   private async applyLockdown(on: boolean): Promise<void> {
     const { lockdown } = this.gateway.core.state;
-    if (lockdown.global !== on) await this.gateway.access.setLockdown('*', on, DESK);
+    if (on) {
+      if (!lockdown.global) await this.gateway.access.setLockdown('*', true, DESK);
+      return;
+    }
+    const setter = lockdown.by.get('*')?.actor;
+    if (lockdown.global && setter?.kind === DESK.kind && setter.id === DESK.id)
+      await this.gateway.access.setLockdown('*', false, DESK);
   }
 
   /** Bring the local copy of a desk visit to `target`; an end is in force before its journal write. */

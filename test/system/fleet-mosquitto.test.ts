@@ -99,6 +99,32 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("a release at the desk releases only the desk's lockdown: one set at a door gateway stays", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    // B's guard locks B down first (its panel, pintu/doors/*/set); then the desk locks down everywhere.
+    await site.door(B).gateway.access.setLockdown('*', true, STAFF);
+    await site.desk.gateway.access.setLockdown('*', true, STAFF);
+    await both();
+    await site.desk.gateway.access.setLockdown('*', false, STAFF);
+    // The release has been applied at both (their lastSeq is past it) before anything is tapped.
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    // A snapshot (its fleet part restarted, a visit made meanwhile: one to apply) does not release it either.
+    const m = site.door(B);
+    await m.fleet.stop();
+    const later = await site.deskVisit([]);
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    // Released where it was set: B opens again.
+    await m.gateway.access.setLockdown('*', false, STAFF);
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
+    await site.checkout(visitId);
+    await site.checkout(later.visitId);
+    await both();
+  });
+
   it("the desk hears each door gateway's progress and its taps (fleet status)", async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
