@@ -10,7 +10,7 @@
 //     and every visit that ended meanwhile refused there afterwards.
 //
 //   npm run campaign:fleet -- [--doors 10] [--visits 100] [--away 100]
-//   npm run campaign:fleet -- --processes [--doors 10] [--visits 30] [--hour 120] [--stay 20]
+//   npm run campaign:fleet -- --processes [--doors 10] [--visits 30] [--hour 120] [--stay 20] [--poll 250]
 //   (the gateways as separate processes, an hour away, restarts under load: fleet-processes.ts)
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import type { JournalEntry } from '../src/domain/events.js';
 import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../test/support/fleet.js';
 import { Mosquitto } from '../test/support/mqtt.js';
 import { runProcessCampaign } from './fleet-processes.js';
+import { compareFleetRecap, recapText } from './lib/fleet-recap.js';
 
 const STAFF = { kind: 'user' as const, id: 'campaign', role: 'admin' as const };
 const GOAL_MS = 1000;
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     processes: { type: 'boolean', default: false },
     hour: { type: 'string', default: '120' },
     stay: { type: 'string', default: '20' },
+    poll: { type: 'string', default: '250' },
   },
 });
 const N = Number(values.doors);
@@ -84,6 +86,56 @@ function line(what: string, samples: number[], goal = GOAL_MS): string[] {
   ];
 }
 
+/**
+ * Taps at every entrance while the broker is stopped and started, then while the desk's fleet part
+ * is stopped and started (its journal and fleet-desk.json kept); then, once the desk has recorded
+ * up to the last access entry of every door gateway's journal, the desk's monthly recap against
+ * the door gateways' own (campaigns/lib/fleet-recap.ts).
+ */
+async function restartsAndRecap(site: FleetSite, broker: Mosquitto, ids: readonly string[]): Promise<string> {
+  const last = new Map<string, number>();
+  for (const id of ids)
+    site.door(id).gateway.core.bus.on('entry', (e: JournalEntry) => {
+      if (e.type === 'access.granted' || e.type === 'access.denied') last.set(id, e.seq);
+    });
+  const { visitId, uid } = await site.deskVisit([]);
+  for (const id of ids) await site.caughtUp(id, 30_000);
+  const tapAll = (k: number) => {
+    for (const id of ids) {
+      site.tap(id, `${id}-in`, uid);
+      // A card the pool does not have: refused, and counted as such in both recaps.
+      site.tap(id, `${id}-in`, `0499${String(k).padStart(10, '0')}`);
+    }
+  };
+  tapAll(0);
+  await broker.pause();
+  tapAll(1);
+  await broker.resume();
+  tapAll(2);
+  await site.desk.fleet.stop();
+  tapAll(3);
+  await site.desk.resumeFleet();
+  tapAll(4);
+  await site.checkout(visitId);
+  const desk = site.desk.gateway.core.state;
+  const t0 = performance.now();
+  for (;;) {
+    const behind = ids.filter((id) => (desk.fleetSeqs.get(id) ?? 0) < (last.get(id) ?? 0));
+    if (behind.length === 0) break;
+    if (performance.now() - t0 > 60_000)
+      throw new Error(`taps missing at the desk from ${behind.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const heard = performance.now() - t0;
+  const month = new Date(site.desk.clock.now + 7 * 3_600_000).toISOString().slice(0, 7);
+  const gateways = [];
+  for (const id of ids) gateways.push({ id, recap: await site.door(id).gateway.reports.monthly(month) });
+  const c = compareFleetRecap(await site.desk.gateway.reports.monthly(month), gateways);
+  if (c.differences.length > 0)
+    throw new Error(`the fleet recap is not the sum of the gateways': ${c.differences.join('; ')}`);
+  return `restarts: taps at every entrance before, during and after a broker restart (persistence on) and a restart of the desk's fleet part; the desk had the last of them ${fmt.ms(heard, 0)} after the last tap; ${recapText(month, ids.length, c)}`;
+}
+
 async function main(): Promise<void> {
   if (values.processes)
     return runProcessCampaign({
@@ -91,6 +143,7 @@ async function main(): Promise<void> {
       visits: Number(values.visits ?? 30),
       hour: Number(values.hour),
       stay: Number(values.stay),
+      pollMs: Number(values.poll),
     });
   process.stdout.write(
     `fleet campaign: ${N} door gateways, ${VISITS} visits, ${AWAY} while one is away; load ${load().text}\n`,
@@ -99,10 +152,13 @@ async function main(): Promise<void> {
   const broker = await Mosquitto.start({
     users: [DESK_ID, ...ids].map((username) => ({ username, password: FLEET_PASSWORD })),
     acl: fleetAcl(),
+    // As a site runs it: sessions and queues survive the broker restart below.
+    persistence: true,
   });
   const site = await startFleetSite({ brokerUrl: broker.url, doors: N });
   const clocks = new Clocks(site);
   const rows: string[][] = [];
+  const notes: string[] = [];
   try {
     const grant: number[] = [];
     const revoke: number[] = [];
@@ -175,6 +231,7 @@ async function main(): Promise<void> {
       ]);
       process.stdout.write(`  ${away}: ${JSON.stringify(s)}\n`);
     }
+    notes.push(await restartsAndRecap(site, broker, ids));
   } finally {
     await site.close();
     await broker.stop();
@@ -185,6 +242,9 @@ async function main(): Promise<void> {
       '| what | n | median | p99 | max | p99 within goal (1 s; catch-up 10 s) |',
       '|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
+      '',
+      ...notes.map((n) => `- ${n}`),
+      `- load at the end: ${load().text}`,
       '',
     ].join('\n'),
   );

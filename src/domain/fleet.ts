@@ -35,6 +35,13 @@ export interface FleetBadge {
   label: string;
   uid: string;
   status: 'available' | 'lost' | 'removed';
+  /**
+   * Personalised at the desk (issue 12) under site key generation `keyGen` (absent: 1): a door
+   * must then refuse its bare UID where its reader can ask for the key (a copy of the UID), and
+   * knows which generation's key to try.
+   */
+  credential?: 'secure';
+  keyGen?: number;
 }
 
 /** An escort's staff card as the desk has it now (revoked: no uid, nothing opens for it). */
@@ -53,6 +60,21 @@ export interface FleetCardRef {
   status: 'available' | 'lost';
 }
 
+/** An AES-256-GCM box sealed to one door gateway (src/fleet/sealed.ts), every field base64url. */
+export interface SealedBox {
+  /** The desk's one-time X25519 public key. */
+  epk: string;
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+/** A snapshot's cards by their UIDs, as its sealed box holds them. */
+export interface FleetCards {
+  badges: FleetBadge[];
+  escorts: FleetEscort[];
+}
+
 export type FleetBody =
   | { kind: 'visit'; visit: FleetVisit }
   | { kind: 'badge'; badge: FleetBadge }
@@ -67,12 +89,16 @@ export type FleetBody =
       visits: FleetVisit[];
       lockdown: boolean;
       /**
-       * The pool and the escort cards by UID hash only (absent from a desk before them: left as
-       * they are). A snapshot is fetched over HTTP and a captured request replays for a while:
-       * it may take a card away (lost, revoked) but never teach a UID; new cards come as messages.
+       * The pool and the escort cards by UID hash (absent from a desk before them: left as they
+       * are): what the desk took away (lost, revoked) is taken away here.
        */
       badges?: FleetCardRef[];
       escorts?: Array<{ id: string; name: string; uidHash: string }>;
+      /**
+       * The same cards by their UIDs (FleetCards), sealed to the gateway that asked: a snapshot is
+       * fetched over HTTP and a captured request replays for a while, so no UID is in clear.
+       */
+      cards?: SealedBox;
     };
 
 export interface FleetHeader {
@@ -129,9 +155,24 @@ export function reconcileBadge(
     return local && local.status !== 'issued' ? [{ type: 'badge.removed', payload: card(local) }] : [];
   if (target.status === 'lost')
     return local && local.status !== 'lost' ? [{ type: 'badge.lost', payload: card(local) }] : [];
-  if (!local)
-    return [{ type: 'badge.added', payload: { badgeId: newId(), label: target.label, uid: target.uid } }];
-  return local.status === 'lost' ? [{ type: 'badge.found', payload: card(local) }] : [];
+  const personalised = (c: BadgeEvent['payload']): BadgeEvent[] =>
+    target.credential === 'secure'
+      ? [
+          {
+            type: 'badge.personalised',
+            payload: { ...c, ...(target.keyGen !== undefined ? { keyGen: target.keyGen } : {}) },
+          },
+        ]
+      : [];
+  if (!local) {
+    const added = { badgeId: newId(), label: target.label, uid: target.uid };
+    return [{ type: 'badge.added', payload: added }, ...personalised(added)];
+  }
+  const found: BadgeEvent[] = local.status === 'lost' ? [{ type: 'badge.found', payload: card(local) }] : [];
+  const behind =
+    target.credential === 'secure' &&
+    (local.credential !== 'secure' || (local.keyGen ?? 1) !== (target.keyGen ?? 1));
+  return [...found, ...(behind ? personalised(card(local)) : [])];
 }
 
 /** The journal events that bring the door gateway's copy `local` of a desk's escort card to `target`. */

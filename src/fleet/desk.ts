@@ -19,6 +19,7 @@ import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
   type FleetBadge,
   type FleetBody,
+  type FleetCards,
   type FleetEscort,
   type FleetPayload,
   type FleetVisit,
@@ -30,6 +31,7 @@ import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
+import { boxPublicKeyOf, sealTo, snapshotContext } from './sealed.js';
 import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
 /** The entries that end a visit (or its last step after its end). */
@@ -42,6 +44,8 @@ const fleetBadge = (b: Badge): FleetBadge => ({
   label: b.label,
   uid: b.uid,
   status: b.status === 'lost' ? 'lost' : 'available',
+  ...(b.credential === 'secure' ? { credential: 'secure' as const } : {}),
+  ...(b.keyGen !== undefined ? { keyGen: b.keyGen } : {}),
 });
 const fleetEscort = (e: EscortCard): FleetEscort => ({
   id: e.id,
@@ -54,6 +58,8 @@ interface Peer {
   id: string;
   rooms: readonly string[];
   key: KeyObject;
+  /** Its X25519 key, derived from `key`: a snapshot's cards are sealed to it. */
+  box: KeyObject;
 }
 
 /** What the desk knows of a door gateway, for `fleet status`. */
@@ -109,7 +115,12 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   ) {
     super();
     this.file = join(gateway.config.dataDir, 'fleet-desk.json');
-    this.peers = fleet.gateways.map((g) => ({ id: g.id, rooms: g.rooms, key: publicKeyFrom(g.publicKey) }));
+    this.peers = fleet.gateways.map((g) => ({
+      id: g.id,
+      rooms: g.rooms,
+      key: publicKeyFrom(g.publicKey),
+      box: boxPublicKeyOf(g.publicKey),
+    }));
     this.topics = deskTopics(fleet.baseTopic);
   }
 
@@ -289,7 +300,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       entry.type === 'badge.added' ||
       entry.type === 'badge.found' ||
       entry.type === 'badge.lost' ||
-      entry.type === 'badge.removed'
+      entry.type === 'badge.removed' ||
+      entry.type === 'badge.personalised'
     ) {
       const b = state.badges.get(entry.payload.badgeId);
       return {
@@ -331,7 +343,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
 
   /**
    * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`;
-   * undefined when the header does not prove that gateway asked within the allowed skew.
+   * undefined when the header does not prove that gateway asked within the allowed skew. A
+   * replayed request gets a snapshot all the same: its cards are sealed to that gateway.
    */
   snapshot(header: string, now = Date.now()): string | undefined {
     const [id, atText, sig] = header.split('.');
@@ -347,26 +360,23 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       if (fv && fv.status !== 'ended') visits.push(fv);
     }
     const lockdown = state.lockdown.global || state.revoked.lockdown.has('*');
+    const badges = [...state.badges.values()];
+    const escorts = [...state.escorts.values()];
+    const cards: FleetCards = { badges: badges.map(fleetBadge), escorts: escorts.map(fleetEscort) };
     // Live state holds every state entry up to journalSeq: messages at or below it are in here.
+    const head = { v: 1 as const, gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
     const payload: FleetPayload = {
-      v: 1,
-      gateway: peer.id,
-      seq: state.journalSeq,
-      prev: 0,
-      at: now,
+      ...head,
       kind: 'snapshot',
       visits,
       lockdown,
-      badges: [...state.badges.values()].map((b) => ({
+      badges: badges.map((b) => ({
         label: b.label,
         uidHash: badgeUidHash(b.uid),
         status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
       })),
-      escorts: [...state.escorts.values()].map((e) => ({
-        id: e.id,
-        name: e.name,
-        uidHash: badgeUidHash(e.uid),
-      })),
+      escorts: escorts.map((e) => ({ id: e.id, name: e.name, uidHash: badgeUidHash(e.uid) })),
+      cards: sealTo(peer.box, JSON.stringify(cards), snapshotContext(head)),
     };
     return seal(payload, this.key);
   }

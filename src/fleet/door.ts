@@ -16,6 +16,7 @@ import type { JournalEntry } from '../domain/events.js';
 import {
   FLEET_EXTERNAL_PREFIX,
   type FleetBadge,
+  type FleetCards,
   type FleetEscort,
   type FleetPayload,
   type FleetVisit,
@@ -32,7 +33,14 @@ import type { Gateway } from '../service/gateway.js';
 import { writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
-import { doorTopics, type FleetEventPayload, type FleetStatusPayload, isFleetPayload } from './topics.js';
+import { boxPrivateKeyOf, openBox, snapshotContext } from './sealed.js';
+import {
+  doorTopics,
+  type FleetEventPayload,
+  type FleetStatusPayload,
+  isFleetCards,
+  isFleetPayload,
+} from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
 const DESK: Actor = { kind: 'device', id: 'fleet-desk', role: 'security' };
@@ -88,6 +96,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private stopped = false;
   private readonly file: string;
   private readonly deskKey: KeyObject;
+  /** The X25519 key derived from this gateway's key: a snapshot's cards are sealed to it. */
+  private readonly boxKey: KeyObject;
   private readonly topics: ReturnType<typeof doorTopics>;
   private readonly deskUrl: string;
   /** 'broker': the link is down; 'behind': the desk is ahead of lastSeq. */
@@ -108,6 +118,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     const desk = fleet.desk;
     if (!desk) throw new Error('fleet.desk is required for a door gateway');
     this.deskKey = publicKeyFrom(desk.publicKey);
+    this.boxKey = boxPrivateKeyOf(key);
     this.deskUrl = desk.url.replace(/\/+$/, '');
     this.file = join(gateway.config.dataDir, 'fleet-door.json');
     this.topics = doorTopics(fleet.baseTopic, fleet.gatewayId);
@@ -333,9 +344,20 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     );
   }
 
+  /**
+   * The desk's fleet-wide lockdown. Its release releases only a lockdown the desk set here: one
+   * this gateway set itself (before the desk's, or again since) is its guard's to release, so
+   * the desk's release leaves it, by the setter the live state keeps for the global lockdown.
+   */
   private async applyLockdown(on: boolean): Promise<void> {
     const { lockdown } = this.gateway.core.state;
-    if (lockdown.global !== on) await this.gateway.access.setLockdown('*', on, DESK);
+    if (on) {
+      if (!lockdown.global) await this.gateway.access.setLockdown('*', true, DESK);
+      return;
+    }
+    const setter = lockdown.by.get('*')?.actor;
+    if (lockdown.global && setter?.kind === DESK.kind && setter.id === DESK.id)
+      await this.gateway.access.setLockdown('*', false, DESK);
   }
 
   /** Bring the local copy of a desk visit to `target`; an end is in force before its journal write. */
@@ -433,8 +455,9 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   /**
    * A snapshot's cards, revocations first: the desk's escort cards it no longer has (or has on
-   * another card) are revoked; pool cards it has lost are lost here, found ones found. By UID
-   * hash: a snapshot teaches no UID, so a card added at the desk comes only as its message.
+   * another card) are revoked; pool cards it has lost are lost here, found ones found (by UID
+   * hash). Then the cards sealed to this gateway, by UID: a card added at the desk while this
+   * gateway was away longer than the broker kept its messages is added here.
    */
   private async applyCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
     const state = this.gateway.core.state;
@@ -456,6 +479,24 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
         if (local && (c.status === 'lost') === lost)
           await this.applyBadge({ label: local.label, uid: local.uid, status: c.status });
       }
+    const sealed = this.openCards(p);
+    if (!sealed) return;
+    for (const b of sealed.badges) if (b.status === 'lost') await this.applyBadge(b);
+    for (const e of sealed.escorts) await this.applyEscort(e);
+    for (const b of sealed.badges) if (b.status !== 'lost') await this.applyBadge(b);
+  }
+
+  /** The snapshot's sealed cards, or undefined (none: an older desk; not openable: logged). */
+  private openCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): FleetCards | undefined {
+    if (!p.cards) return undefined;
+    try {
+      const cards: unknown = JSON.parse(openBox(p.cards, this.boxKey, snapshotContext(p)));
+      if (isFleetCards(cards)) return cards;
+      this.log.warn("fleet: the snapshot's cards are not of a shape this gateway knows; left out");
+    } catch (err) {
+      this.log.warn({ err }, "fleet: the snapshot's cards could not be opened with this gateway's key");
+    }
+    return undefined;
   }
 
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */

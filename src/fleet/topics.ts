@@ -1,7 +1,8 @@
 // The fleet's topics and the shapes of what travels on them (README "Fleet").
 import type { FleetAccessEvent } from '../domain/events.js';
-import type { FleetPayload } from '../domain/fleet.js';
+import type { FleetBadge, FleetCards, FleetEscort, FleetPayload } from '../domain/fleet.js';
 import { DENY_REASONS, type DenyReason } from '../domain/types.js';
+import { isSealedBox } from './sealed.js';
 
 export function deskTopics(base: string) {
   return {
@@ -155,9 +156,36 @@ export function isFleetPayload(v: unknown): v is FleetPayload {
         Array.isArray(v.visits) &&
         typeof v.lockdown === 'boolean' &&
         (v.badges === undefined || Array.isArray(v.badges)) &&
-        (v.escorts === undefined || Array.isArray(v.escorts))
+        (v.escorts === undefined || Array.isArray(v.escorts)) &&
+        (v.cards === undefined || isSealedBox(v.cards))
       );
     default:
       return false;
   }
+}
+
+const isFleetBadge = (v: unknown): v is FleetBadge =>
+  isObj(v) &&
+  typeof v.label === 'string' &&
+  typeof v.uid === 'string' &&
+  (v.status === 'available' || v.status === 'lost') &&
+  (v.credential === undefined || v.credential === 'secure') &&
+  (v.keyGen === undefined || isSeq(v.keyGen));
+
+const isFleetEscort = (v: unknown): v is FleetEscort =>
+  isObj(v) &&
+  typeof v.id === 'string' &&
+  typeof v.name === 'string' &&
+  typeof v.uid === 'string' &&
+  (v.opensAlone === undefined || typeof v.opensAlone === 'boolean');
+
+/** A snapshot's cards as its sealed box holds them (the desk's signature covers the box). */
+export function isFleetCards(v: unknown): v is FleetCards {
+  return (
+    isObj(v) &&
+    Array.isArray(v.badges) &&
+    v.badges.every(isFleetBadge) &&
+    Array.isArray(v.escorts) &&
+    v.escorts.every(isFleetEscort)
+  );
 }

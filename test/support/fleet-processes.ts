@@ -155,7 +155,16 @@ export async function startProcessFleet(opts: {
     async until(n, uid, granted, from, everyMs = 20) {
       for (;;) {
         if ((await tap(n, uid)) === granted) return performance.now() - from;
-        if (performance.now() - from > 60_000) throw new Error(`${n.id}: ${uid} not ${granted} after 60 s`);
+        if (performance.now() - from > 60_000) {
+          // What the entrance answers, and what the gateway's fleet part says: why, in the error.
+          const last = await api(n, 'POST', '/taps', { reader: `${n.id}-in`, uid });
+          const fleet = await api(n, 'GET', '/fleet/status');
+          const atDesk = await api(desk, 'GET', '/fleet/status');
+          const head = await api(desk, 'GET', '/health');
+          throw new Error(
+            `${n.id}: ${uid} not ${granted} after 60 s: ${JSON.stringify(last)}; its fleet status ${JSON.stringify(fleet)}; the desk's (at seq ${String(head.journalSeq)}) ${JSON.stringify(atDesk)}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, everyMs));
       }
     },

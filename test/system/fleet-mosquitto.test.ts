@@ -5,10 +5,11 @@
 // there, a forged or replayed message changes nothing, and a gateway that was away while a visit
 // ended never lets that visit in once it is back, whether the broker kept the revocation for it
 // or lost it.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seal } from '../../src/fleet/envelope.js';
+import { seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
+import { boxPrivateKeyOf, openBox, type SealedBox, snapshotContext } from '../../src/fleet/sealed.js';
 import { fleetStatusText } from '../../src/fleet/status-text.js';
 import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
 import { badgedVisit } from '../support/gateway.js';
@@ -97,6 +98,32 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
     await site.checkout(visitId);
+  });
+
+  it("a release at the desk releases only the desk's lockdown: one set at a door gateway stays", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    // B's guard locks B down first (its panel, pintu/doors/*/set); then the desk locks down everywhere.
+    await site.door(B).gateway.access.setLockdown('*', true, STAFF);
+    await site.desk.gateway.access.setLockdown('*', true, STAFF);
+    await both();
+    await site.desk.gateway.access.setLockdown('*', false, STAFF);
+    // The release has been applied at both (their lastSeq is past it) before anything is tapped.
+    await both();
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    // A snapshot (its fleet part restarted, a visit made meanwhile: one to apply) does not release it either.
+    const m = site.door(B);
+    await m.fleet.stop();
+    const later = await site.deskVisit([]);
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
+    // Released where it was set: B opens again.
+    await m.gateway.access.setLockdown('*', false, STAFF);
+    expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
+    await site.checkout(visitId);
+    await site.checkout(later.visitId);
+    await both();
   });
 
   it("the desk hears each door gateway's progress and its taps (fleet status)", async () => {
@@ -392,6 +419,108 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
     expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({ granted: false });
     expect(m.gateway.core.state.escorts.has(`fleet:${escort.id}`)).toBe(false);
+  });
+
+  it('cards added at the desk while a gateway was away and its session lost reach it with the snapshot', async () => {
+    const desk = site.desk.gateway;
+    const m = site.door(B);
+    await m.fleet.stop();
+    const escort = await desk.escorts.enrol(
+      { name: 'Dewi Lestari', uid: '04E1E2E3E4E5E6', opensAlone: true },
+      STAFF,
+    );
+    const badge = await desk.directory.addBadge({ label: 'TAMU-98', uid: '04F1F2F3F4F5F6' }, STAFF);
+    const { visitId, uid } = await site.deskVisit([], 'TAMU-98');
+    const head = desk.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    // What the broker kept for it (the cards' messages) is gone.
+    const wipe = await mqtt.connectAsync(broker.url, {
+      username: B,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${B}`,
+      clean: true,
+    });
+    await wipe.endAsync();
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    await site.caughtUp(B);
+    expect(site.tap(B, `${B}-in`, escort.uid)).toMatchObject({
+      granted: true,
+      escortId: `fleet:${escort.id}`,
+    });
+    expect(site.tap(B, `${B}-in`, badge.uid)).toMatchObject({ granted: true, visitId });
+    expect(uid).toBe(badge.uid);
+    await site.checkout(visitId);
+    await both();
+  });
+
+  it('a badge personalised at the desk is personalised at every door gateway, by message and by snapshot', async () => {
+    const desk = site.desk.gateway;
+    const badge = await desk.directory.addBadge({ label: 'TAMU-96', uid: '04A9A9A9A9A9A9' }, STAFF);
+    // As the desk's enrolment journals it (issue 12; no NTAG 424 reader here).
+    const personalise = (keyGen: number) =>
+      desk.core.transact(STAFF, () => ({
+        events: [
+          {
+            type: 'badge.personalised' as const,
+            payload: { badgeId: badge.id, label: badge.label, uid: badge.uid, readerId: 'desk', keyGen },
+          },
+        ],
+        result: () => undefined,
+      }));
+    await personalise(1);
+    await both();
+    for (const d of [A, B])
+      expect(site.door(d).gateway.core.state.badgesByUid.get(badge.uid), d).toMatchObject({
+        credential: 'secure',
+        keyGen: 1,
+      });
+    // B away, its session lost, while the badge is personalised again under generation 2.
+    const m = site.door(B);
+    await m.fleet.stop();
+    await personalise(2);
+    const head = desk.core.state.journalSeq;
+    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    const wipe = await mqtt.connectAsync(broker.url, {
+      username: B,
+      password: FLEET_PASSWORD,
+      clientId: `pintu-fleet-${B}`,
+      clean: true,
+    });
+    await wipe.endAsync();
+    await m.resumeFleet();
+    await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
+    expect(m.gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({
+      credential: 'secure',
+      keyGen: 2,
+    });
+    await desk.directory.removeBadge(badge.id, STAFF);
+    await both();
+  });
+
+  it("a snapshot holds no card's UID in clear: only the gateway that asked can read them", async () => {
+    const desk = site.desk.gateway;
+    const escort = await desk.escorts.enrol({ name: 'Agus Salim', uid: '04C7C7C7C7C7C7' }, STAFF);
+    const badge = await desk.directory.addBadge({ label: 'TAMU-97', uid: '04D8D8D8D8D8D8' }, STAFF);
+    const at = Date.now();
+    const ask = (id: string, key: KeyObject) => `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
+    const text = site.desk.fleet.desk!.snapshot(ask(B, site.door(B).key), at);
+    expect(text).toBeDefined();
+    const uids = [...desk.core.state.badges.values(), ...desk.core.state.escorts.values()].map((c) => c.uid);
+    expect(uids).toContain(badge.uid);
+    expect(uids).toContain(escort.uid);
+    for (const u of uids) {
+      expect(text!.toUpperCase()).not.toContain(u.toUpperCase());
+      expect(text).not.toContain(Buffer.from(u).toString('base64'));
+    }
+    const payload = JSON.parse(JSON.parse(text!).payload) as { cards: SealedBox };
+    const context = snapshotContext(JSON.parse(JSON.parse(text!).payload));
+    // B reads them; A (another gateway's key: a replay of B's request read by A) cannot.
+    expect(openBox(payload.cards, boxPrivateKeyOf(site.door(B).key), context)).toContain(badge.uid);
+    expect(() => openBox(payload.cards, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
+    await desk.escorts.revoke(escort.id, STAFF);
+    await desk.directory.removeBadge(badge.id, STAFF);
+    await both();
   });
 
   it('a desk restarted with changes it never sent sends them from its journal', async () => {

@@ -1,7 +1,7 @@
 // The fleet's pure parts (domain/fleet.ts) and its envelope (fleet/envelope.ts): the sequence
 // rule, how a door gateway's copy of a desk visit is brought to where the desk has it, and
 // what a signature holds.
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VisitEvent } from '../../src/domain/events.js';
 import {
@@ -15,6 +15,7 @@ import {
 import type { Badge, EscortCard, Visit } from '../../src/domain/types.js';
 import { applyVisitEvent } from '../../src/domain/visit.js';
 import { badgeUidHash, publicKeyFrom, publicKeyText, seal, unseal } from '../../src/fleet/envelope.js';
+import { boxPrivateKeyOf, boxPublicKeyOf, openBox, sealTo, snapshotContext } from '../../src/fleet/sealed.js';
 
 const DESK = { kind: 'device' as const, id: 'fleet-desk' };
 
@@ -119,6 +120,26 @@ describe('reconcileBadge and reconcileEscort: the pool and the escort cards', ()
     expect(reconcileBadge(card('available'), target, newId)).toEqual([]);
     expect(reconcileBadge(card('issued'), target, newId)).toEqual([]);
   });
+  it('personalises a card the desk personalised (its key generation too), once', () => {
+    const secure = {
+      label: 'TAMU-07',
+      uid: '04AA',
+      status: 'available' as const,
+      credential: 'secure' as const,
+    };
+    expect(reconcileBadge(undefined, secure, newId)).toEqual([
+      { type: 'badge.added', payload: { badgeId: 'new', label: 'TAMU-07', uid: '04AA' } },
+      { type: 'badge.personalised', payload: { badgeId: 'new', label: 'TAMU-07', uid: '04AA' } },
+    ]);
+    expect(reconcileBadge(card('issued'), { ...secure, keyGen: 2 }, newId)).toEqual([
+      { type: 'badge.personalised', payload: { badgeId: 'b7', label: 'TAMU-07', uid: '04AA', keyGen: 2 } },
+    ]);
+    const here = { ...card('available'), credential: 'secure' as const };
+    expect(reconcileBadge(here, secure, newId)).toEqual([]);
+    expect(
+      reconcileBadge({ ...here, keyGen: 1 }, { ...secure, keyGen: 2 }, newId).map((e) => e.type),
+    ).toEqual(['badge.personalised']);
+  });
   it('marks a card lost (a revocation), removes one not issued here, ignores what it never had', () => {
     const lost = { label: 'TAMU-07', uid: '04AA', status: 'lost' as const };
     const removed = { ...lost, status: 'removed' as const };
@@ -165,5 +186,37 @@ describe('keypad codes in a fleet', () => {
       (e) => e.type === 'visit.decided',
     );
     expect(decided?.payload).toEqual({ visitId: 'v1', outcome: 'accepted', rooms: [], doneElsewhere: true });
+  });
+});
+
+describe("a snapshot's sealed cards (fleet/sealed.ts)", () => {
+  const door = generateKeyPairSync('ed25519').privateKey;
+  const other = generateKeyPairSync('ed25519').privateKey;
+  it("derives the gateway's X25519 key from its Ed25519 key on both sides", () => {
+    for (const k of [
+      door,
+      other,
+      ...Array.from({ length: 20 }, () => generateKeyPairSync('ed25519').privateKey),
+    ])
+      expect(createPublicKey(boxPrivateKeyOf(k)).export({ format: 'jwk' }).x).toBe(
+        boxPublicKeyOf(publicKeyText(k)).export({ format: 'jwk' }).x,
+      );
+  });
+  it('opens only with the gateway it was sealed to, for the snapshot it was sealed for', () => {
+    const context = snapshotContext({ gateway: 'pintu-1', seq: 7, at: 1 });
+    const box = sealTo(boxPublicKeyOf(publicKeyText(door)), '{"uid":"04AA"}', context);
+    expect(JSON.stringify(box)).not.toContain('04AA');
+    expect(openBox(box, boxPrivateKeyOf(door), context)).toBe('{"uid":"04AA"}');
+    expect(() => openBox(box, boxPrivateKeyOf(other), context)).toThrow();
+    expect(() =>
+      openBox(box, boxPrivateKeyOf(door), snapshotContext({ gateway: 'pintu-1', seq: 8, at: 1 })),
+    ).toThrow();
+    const ct = Buffer.from(box.ct, 'base64url');
+    ct[0] = (ct[0] ?? 0) ^ 1;
+    const tampered = { ...box, ct: ct.toString('base64url') };
+    expect(() => openBox(tampered, boxPrivateKeyOf(door), context)).toThrow();
+  });
+  it('refuses a public key that is not one', () => {
+    expect(() => boxPublicKeyOf('AAAA')).toThrow(/not an Ed25519 public key/);
   });
 });
