@@ -10,7 +10,6 @@
 // presence, roll call and recap cover every entrance and a resend never counts twice.
 import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -28,7 +27,7 @@ import {
 } from '../domain/fleet.js';
 import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
 import { boxPublicKeyOf, sealTo, snapshotContext } from './sealed.js';
@@ -131,14 +130,11 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   }
 
   private async open(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.file, 'utf8')) as Saved;
+    const saved = await readJsonIfPresent<Saved>(this.file);
+    if (saved) {
       this.cursor = saved.cursor;
       for (const [id, seq] of Object.entries(saved.prev)) this.prev.set(id, seq);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.fresh = true;
-    }
+    } else this.fresh = true;
     this.gateway.core.bus.on('entry', this.onEntry);
     this.since.hold('broker', this.gateway.core.now());
     const b = this.fleet.broker;

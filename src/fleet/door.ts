@@ -6,7 +6,6 @@
 // from the desk over HTTP. Its access events go back to the desk, signed with its own key.
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -30,7 +29,7 @@ import {
 import type { Actor } from '../domain/types.js';
 import { Outbox } from '../mqtt/outbox.js';
 import type { Gateway } from '../service/gateway.js';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, signText, snapshotRequestText, unseal } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
 import { boxPrivateKeyOf, openBox, snapshotContext } from './sealed.js';
@@ -131,11 +130,10 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   }
 
   private async open(): Promise<void> {
-    try {
-      this.lastSeq = (JSON.parse(await readFile(this.file, 'utf8')) as { lastSeq: number }).lastSeq;
+    const saved = await readJsonIfPresent<{ lastSeq: number }>(this.file);
+    if (saved) {
+      this.lastSeq = saved.lastSeq;
       this.highestSeen = this.lastSeq;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     this.events = this.eventOutbox();
     await this.events.open();

@@ -64,6 +64,16 @@ export function backupPath(file: string): string {
   return `${file}.bak`;
 }
 
+/** A whole-file JSON's value, or undefined when the file does not exist (other errors throw). */
+export async function readJsonIfPresent<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * Replace `file` with `data` atomically and durably: after this resolves the new content
  * survives power loss, and a crash at any point leaves either the old or the new content.
