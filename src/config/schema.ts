@@ -1293,6 +1293,13 @@ const FleetSchema = Section(
       description:
         "door: access events kept for the desk while the broker is away (beyond it the oldest are dropped from the fleet; this gateway's journal keeps them).",
     }),
+    sendWindow: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 256,
+      description:
+        "desk: journal entries whose messages may be at the broker unacknowledged at once. The desk publishes without waiting for each PUBACK (those wait behind the door gateways' taps on the same connection); past this it waits for the oldest.",
+    }),
     snapshotsPerMinute: Type.Integer({
       minimum: 1,
       maximum: 10_000,

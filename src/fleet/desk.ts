@@ -1,10 +1,15 @@
 // The desk of a fleet (README "Fleet"): every journal entry that changes what a door gateway
 // needs (a visit accepted, badged, its rooms, its end; the fleet-wide lockdown) becomes a signed,
-// sequenced message to each door gateway at QoS 1. The desk's journal is the outbox: how far it
-// has been published, and the last seq sent to each gateway, are kept in fleet-desk.json after
-// each PUBACK, and a start or a reconnect publishes again from there (a message sent twice is a
-// duplicate at the door gateway). Messages are built from the visit as it stands when they are
-// sent, never from an older step: a late message cannot hand back what was taken away.
+// sequenced message to each door gateway at QoS 1. The desk's journal is the outbox. Messages go
+// out as soon as their entry is in live state, without waiting for the previous one's PUBACK
+// (at most fleet.sendWindow entries unacknowledged): the door gateways' taps arrive on the same
+// connection, MQTT hands a client its incoming packets one at a time, and a PUBACK waiting
+// behind taps being recorded must not hold a checkout back. One connection keeps the order each
+// gateway sees. How far the broker has taken them, and the last seq it took for each gateway,
+// are kept in fleet-desk.json as the PUBACKs come, in order; a start publishes again from there
+// (a message sent twice is a duplicate at the door gateway). Messages are built from the visit
+// as it stands when they are sent, never from an older step: a late message cannot hand back
+// what was taken away.
 // The door gateways' taps come back on their events topics: each is journaled here once, as
 // fleet.access under (gateway, its seq), before the broker gets its PUBACK, so the desk's
 // presence, roll call and recap cover every entrance and a resend never counts twice.
@@ -83,6 +88,16 @@ interface Saved {
   prev: Record<string, number>;
 }
 
+/** An entry's messages published, their PUBACKs to come. */
+interface Sent {
+  seq: number;
+  /** The gateways it went to (none: it needed no message). */
+  to: readonly string[];
+  acked: Promise<unknown> | undefined;
+  /** Its acknowledgement handled (never rejects). */
+  handled?: Promise<void>;
+}
+
 export interface DeskFleetEvents {
   /** A door gateway's tap journaled here (fleet.access). */
   recorded: [gateway: string, seq: number];
@@ -92,8 +107,22 @@ export interface DeskFleetEvents {
 
 export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private client: MqttClient | undefined;
+  /** The last entry whose messages the broker has all taken (saved): a start sends again after it. */
   private cursor = 0;
+  /** The last seq the broker took for each gateway, as saved with the cursor. */
+  private readonly acked = new Map<string, number>();
+  /** The last entry published, PUBACKs pending or not. */
+  private sentSeq = 0;
+  /** The last seq published to each gateway: the next message's prev. */
   private readonly prev = new Map<string, number>();
+  /** Entries published and not yet acknowledged, oldest first. */
+  private readonly window: Sent[] = [];
+  /** Each entry's acknowledgement handled in order: the cursor moves only over a gap-free run. */
+  private acks: Promise<void> = Promise.resolve();
+  /** A publication was refused: nothing more goes out until the window is settled and rewound. */
+  private failed = false;
+  private saving: Promise<void> | undefined;
+  private saveAgain = false;
   private readonly peers: Peer[];
   private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
   /** 'broker': the desk's link is down; a gateway's id: messages wait for it and it applied none. */
@@ -101,6 +130,11 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private stop_: () => void = () => undefined;
+  /** Resolves at stop: nothing waits for a PUBACK past it. */
+  private readonly stopping = new Promise<void>((resolve) => {
+    this.stop_ = resolve;
+  });
   /** No fleet-desk.json: this desk has never sent anything (startFromHere). */
   private fresh = false;
   private readonly file: string;
@@ -133,7 +167,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     const saved = await readJsonIfPresent<Saved>(this.file);
     if (saved) {
       this.cursor = saved.cursor;
-      for (const [id, seq] of Object.entries(saved.prev)) this.prev.set(id, seq);
+      for (const [id, seq] of Object.entries(saved.prev)) this.acked.set(id, seq);
+      this.rewind();
     } else this.fresh = true;
     this.gateway.core.bus.on('entry', this.onEntry);
     this.since.hold('broker', this.gateway.core.now());
@@ -188,9 +223,10 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     }
     this.cursor = seq;
     for (const peer of this.peers) {
-      this.prev.set(peer.id, seq);
+      this.acked.set(peer.id, seq);
       this.since.hold(peer.id, this.gateway.core.now());
     }
+    this.rewind();
     await this.save();
     this.fresh = false;
     this.pump();
@@ -228,59 +264,130 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     });
   }
 
-  /** Resolves when nothing is being published (tests, stop). */
+  /** Resolves when nothing is being published and every PUBACK so far is handled (tests). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumping || this.window.length > 0 || this.saving) {
+      await this.pumping;
+      await this.acks;
+      await this.saving;
+    }
+  }
+
+  /** Sending starts again from what the broker took (a start, or after a refused publication). */
+  private rewind(): void {
+    this.sentSeq = this.cursor;
+    this.prev.clear();
+    for (const [id, seq] of this.acked) this.prev.set(id, seq);
+    this.failed = false;
   }
 
   private async drain(): Promise<void> {
+    if (this.failed) {
+      // What was published after the refused one may have gone out or not: the window settles,
+      // and everything after the cursor goes again (a duplicate is harmless at the door).
+      await this.acks;
+      this.rewind();
+    }
     const journal = this.gateway.core.journal;
-    for await (const entry of journal.read({ fromSeq: this.cursor + 1, types: FLEET_TYPES })) {
-      if (this.stopped || !this.client?.connected) return;
+    for await (const entry of journal.read({ fromSeq: this.sentSeq + 1, types: FLEET_TYPES })) {
+      // Room in the window first: its oldest PUBACK, or a stop.
+      while (this.window.length >= this.fleet.sendWindow && !this.stopped)
+        await Promise.race([this.window[0]?.handled, this.stopping]);
+      if (this.stopped || this.failed || !this.client?.connected) return;
       // Journaled but not yet in live state (a transaction between its write and its apply): the
       // message is built from live state, so it waits for the bus's entry event that follows.
       if (entry.seq > this.gateway.core.state.journalSeq) return;
-      const sent = await this.send(entry);
-      this.cursor = entry.seq;
-      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
-      if (sent) await this.save();
+      this.track(this.send(entry));
+      this.sentSeq = entry.seq;
     }
   }
 
   /**
-   * Whether anything was sent. The gateways' messages of one entry go out together; each
-   * gateway's next message waits for this one's PUBACK (the next entry), so its order holds.
+   * Publish the gateways' messages of one entry, each chained to the last one published to that
+   * gateway (its prev); the broker keeps one client's messages in order, so each gateway sees
+   * its chain in order without waiting for PUBACKs.
    */
-  private async send(entry: JournalEntry): Promise<boolean> {
+  private send(entry: JournalEntry): Sent {
     const client = this.client;
-    if (!client) return false;
-    const out = this.peers.flatMap((peer) => {
-      const body = this.bodyFor(entry, peer);
-      return body ? [{ peer, body }] : [];
+    const out = client
+      ? this.peers.flatMap((peer) => {
+          const body = this.bodyFor(entry, peer);
+          return body ? [{ peer, body }] : [];
+        })
+      : [];
+    if (!client || out.length === 0) return { seq: entry.seq, to: [], acked: undefined };
+    const acks = out.map(({ peer, body }) => {
+      const payload: FleetPayload = {
+        v: 1,
+        gateway: peer.id,
+        seq: entry.seq,
+        prev: this.prev.get(peer.id) ?? 0,
+        at: Date.now(),
+        ...body,
+      };
+      const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
+      const acked = client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
+      // After its message on the same connection, so the broker never holds a head ahead of it.
+      this.publishHead(client, peer.id, entry.seq).catch((err: unknown) =>
+        this.log.warn({ err, gateway: peer.id }, 'fleet: a head did not go out'),
+      );
+      this.prev.set(peer.id, entry.seq);
+      return acked;
     });
-    await Promise.all(
-      out.map(async ({ peer, body }) => {
-        const prev = this.prev.get(peer.id) ?? 0;
-        const payload: FleetPayload = {
-          v: 1,
-          gateway: peer.id,
-          seq: entry.seq,
-          prev,
-          at: Date.now(),
-          ...body,
-        };
-        const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
-        await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
-        await this.publishHead(client, peer.id, entry.seq);
-        this.prev.set(peer.id, entry.seq);
-        this.since.hold(peer.id, this.gateway.core.now());
-      }),
-    );
-    return out.length > 0;
+    return { seq: entry.seq, to: out.map(({ peer }) => peer.id), acked: Promise.all(acks) };
+  }
+
+  /** Its PUBACKs handled after those of every entry before it: the cursor, then a save. */
+  private track(sent: Sent): void {
+    this.window.push(sent);
+    sent.handled = this.acks = this.acks.then(async () => {
+      try {
+        await sent.acked;
+      } catch (err) {
+        if (!this.failed)
+          this.log.warn(
+            { err, seq: sent.seq },
+            'fleet: a publication was refused; sent again from the last one taken',
+          );
+        this.failed = true;
+      } finally {
+        this.window.shift();
+      }
+      if (this.failed) {
+        if (this.window.length === 0 && !this.stopped) this.pump();
+        return;
+      }
+      this.cursor = sent.seq;
+      for (const id of sent.to) {
+        this.acked.set(id, sent.seq);
+        // Waiting at the broker for a gateway that has not said it applied this far.
+        if ((this.heard.get(id)?.appliedSeq ?? -1) < sent.seq) this.since.hold(id, this.gateway.core.now());
+      }
+      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
+      if (sent.to.length > 0) this.saveSoon();
+    });
+  }
+
+  /** One write at a time; PUBACKs that come meanwhile are in the next one. */
+  private saveSoon(): void {
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = (async () => {
+      do {
+        this.saveAgain = false;
+        await this.save().catch((err: unknown) =>
+          this.log.error({ err }, 'fleet: fleet-desk.json not saved'),
+        );
+      } while (this.saveAgain);
+    })().finally(() => {
+      this.saving = undefined;
+    });
   }
 
   private save(): Promise<void> {
-    const saved: Saved = { cursor: this.cursor, prev: Object.fromEntries(this.prev) };
+    const saved: Saved = { cursor: this.cursor, prev: Object.fromEntries(this.acked) };
     return writeFileAtomic(this.file, JSON.stringify(saved));
   }
 
@@ -433,7 +540,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
 
   status(): PeerStatus[] {
     return this.peers.map((p) => {
-      const sent = this.prev.get(p.id) ?? 0;
+      const sent = this.acked.get(p.id) ?? 0;
       const h = this.heard.get(p.id) ?? { events: 0 };
       return {
         id: p.id,
@@ -475,8 +582,12 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stop_();
     this.gateway.core.bus.off('entry', this.onEntry);
-    await this.idle();
-    await this.client?.endAsync();
+    await this.pumping;
+    await this.saving;
+    // What the broker has not acknowledged goes again at the next start. A client with no
+    // broker would wait for those PUBACKs for ever: it ends at once.
+    await this.client?.endAsync(!this.client.connected);
   }
 }

@@ -55,6 +55,7 @@ describe("the desk's record of the door gateways' taps", () => {
       snapshotSkewSeconds: 120,
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
+      sendWindow: 256,
       snapshotTimeoutMs: 10_000,
       lagMaxSeconds: 60,
     };

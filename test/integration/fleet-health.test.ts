@@ -30,6 +30,7 @@ async function fleetGateway(role: 'desk' | 'door') {
     snapshotSkewSeconds: 120,
     snapshotsPerMinute: 12,
     eventsBacklogMax: 10_000,
+    sendWindow: 256,
     snapshotTimeoutMs: 10_000,
     lagMaxSeconds: 60,
   };

@@ -42,6 +42,7 @@ describe('GET /api/v1/fleet/snapshot', () => {
       snapshotSkewSeconds: 120,
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
+      sendWindow: 256,
       snapshotTimeoutMs: 10_000,
       lagMaxSeconds: 60,
     };
