@@ -39,8 +39,12 @@ labSuite('fleet on two bridged Mosquittos (issue 17)', ['mosquitto'], () => {
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
     expect(site.tap(B, 'ruang-2-in', uid)).toMatchObject({ granted: true });
     // The door gateways' progress and taps reach the desk on the other broker.
-    const sent = site.door(B).fleet.door!.status().eventsSent;
-    await until(() => expect(heard(B)).toMatchObject({ lag: 0, events: sent }), 15_000);
+    // (Its tap once its outbox has sent it: read inside the wait, not before the send.)
+    await until(() => {
+      const sent = site.door(B).fleet.door!.status().eventsSent;
+      expect(sent).toBeGreaterThan(0);
+      expect(heard(B)).toMatchObject({ lag: 0, events: sent });
+    }, 15_000);
     await site.checkout(visitId);
     await both();
     for (const [d, reader] of [
