@@ -1300,6 +1300,13 @@ const FleetSchema = Section(
       description:
         "desk: journal entries whose messages may be at the broker unacknowledged at once. The desk publishes without waiting for each PUBACK (those wait behind the door gateways' taps on the same connection); past this it waits for the oldest.",
     }),
+    statusSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description:
+        'door: how often it tells the desk its progress besides after each message (the desk finds there a tap the broker dropped at the end of a burst); desk: how often it asks a door gateway again for the same missing taps.',
+    }),
     snapshotsPerMinute: Type.Integer({
       minimum: 1,
       maximum: 10_000,

@@ -83,6 +83,11 @@ export type FleetBody =
   | { kind: 'lockdown'; on: boolean }
   /** Retained: the seq of the last message sent to the gateway (`head > lastSeq`: it missed one). */
   | { kind: 'head' }
+  /**
+   * On the head topic, not retained: the desk missed access events of this gateway after its
+   * event seq `after` (a broker's queue dropped them); send them again from the journal.
+   */
+  | { kind: 'resend'; after: number }
   /** Everything the gateway needs now, standing at the desk journal's `seq`. */
   | {
       kind: 'snapshot';

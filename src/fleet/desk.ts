@@ -12,7 +12,11 @@
 // what was taken away.
 // The door gateways' taps come back on their events topics: each is journaled here once, as
 // fleet.access under (gateway, its seq), before the broker gets its PUBACK, so the desk's
-// presence, roll call and recap cover every entrance and a resend never counts twice.
+// presence, roll call and recap cover every entrance and a resend never counts twice. A broker
+// whose queue for the desk overflowed drops taps on the way: each tap names the one before it
+// (prev) and each status the last one sent (lastEvent), so the desk sees the hole, records
+// nothing past it, and asks that gateway (a signed `resend` on its head topic) to send again from
+// its journal everything after the last one recorded.
 import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -81,6 +85,10 @@ export interface PeerStatus {
   lastEventSeq?: number;
   /** Its link to the broker as it last said (connected, or its will); absent: not heard since start. */
   connected?: boolean;
+  /** Times its taps were found missing and asked for again, since start. */
+  resends?: number;
+  /** The seq (in its journal) of its last tap recorded here, every one before it recorded too. */
+  recordedSeq?: number;
 }
 
 interface Saved {
@@ -103,6 +111,8 @@ export interface DeskFleetEvents {
   recorded: [gateway: string, seq: number];
   /** A tap of a door gateway at or below the last recorded for it: not journaled again. */
   duplicate: [gateway: string, seq: number];
+  /** Taps of a door gateway missing after `after` (the last recorded): asked for again. */
+  resend: [gateway: string, after: number];
 }
 
 export class FleetDesk extends EventEmitter<DeskFleetEvents> {
@@ -125,6 +135,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private saveAgain = false;
   private readonly peers: Peer[];
   private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
+  /** The last request to send taps again, per gateway: asked again for the same hole only after fleet.statusSeconds. */
+  private readonly asked = new Map<string, { after: number; at: number }>();
   /** 'broker': the desk's link is down; a gateway's id: messages wait for it and it applied none. */
   private readonly since = new Since();
   private pumping: Promise<void> | undefined;
@@ -532,20 +544,67 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       else if (s.appliedSeq === undefined || m.lastSeq > s.appliedSeq)
         this.since.restart(peer.id, this.gateway.core.now());
       this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt, connected: true });
+      // Everything it sent before this status is here by now (one connection, in order).
+      if (m.lastEvent !== undefined) this.checkHole(peer.id, m.lastEvent, m.lastEvent);
     } else {
       this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt });
+      // Past a hole nothing is recorded: the resend brings this one again, in its place.
+      if (m.prev !== undefined && this.checkHole(peer.id, m.seq, m.prev)) return;
       await this.record(m);
     }
+  }
+
+  /**
+   * Whether taps of this gateway are missing before `seq` (`before`: the last it sent ahead of
+   * it): then it is asked to send again everything after the last recorded. A gateway never
+   * recorded here starts its line where it is (its history before the fleet is not asked for).
+   */
+  private checkHole(id: string, seq: number, before: number): boolean {
+    const recorded = this.gateway.core.state.fleetSeqs.get(id);
+    if (recorded === undefined || seq <= recorded || before <= recorded) return false;
+    const now = Date.now();
+    const last = this.asked.get(id);
+    if (last && last.after === recorded && now - last.at < this.fleet.statusSeconds * 1000) return true;
+    this.asked.set(id, { after: recorded, at: now });
+    const s = this.heard.get(id) ?? { events: 0 };
+    this.heard.set(id, { ...s, resends: (s.resends ?? 0) + 1 });
+    this.log.warn(
+      { gateway: id, after: recorded, seq },
+      "fleet: a door gateway's taps are missing; asked for again",
+    );
+    const client = this.client;
+    if (client?.connected) {
+      const seqNow = this.gateway.core.state.journalSeq;
+      const ask: FleetPayload = {
+        v: 1,
+        gateway: id,
+        seq: seqNow,
+        prev: seqNow,
+        at: now,
+        kind: 'resend',
+        after: recorded,
+      };
+      // QoS 1, not retained: the retained head stays what it is; an away gateway gets it later.
+      client
+        .publishAsync(this.topics.head(id), seal(ask, this.key), { qos: 1 })
+        .catch((err: unknown) =>
+          this.log.warn({ err, gateway: id }, 'fleet: a resend request did not go out'),
+        );
+    }
+    this.emit('resend', id, recorded);
+    return true;
   }
 
   status(): PeerStatus[] {
     return this.peers.map((p) => {
       const sent = this.acked.get(p.id) ?? 0;
       const h = this.heard.get(p.id) ?? { events: 0 };
+      const recorded = this.gateway.core.state.fleetSeqs.get(p.id);
       return {
         id: p.id,
         lastSentSeq: sent,
         ...h,
+        ...(recorded !== undefined ? { recordedSeq: recorded } : {}),
         ...(h.appliedSeq !== undefined ? { lag: Math.max(0, sent - h.appliedSeq) } : {}),
       };
     });

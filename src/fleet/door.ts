@@ -74,6 +74,9 @@ export interface DoorFleetStatus {
   eventsDropped: number;
   /** Access events the broker refused (an ACL without the topic): passed over, in the journal. */
   eventsRefused: number;
+  /** The desk's requests to send access events again (it found a hole), and the events put back. */
+  resendsAsked: number;
+  eventsResent: number;
 }
 
 export class FleetDoor extends EventEmitter<DoorFleetEvents> {
@@ -81,7 +84,16 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   lastSeq = 0;
   private highestSeen = 0;
   private readonly counts = { applied: 0, duplicates: 0, refused: 0, gaps: 0, snapshots: 0 };
-  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0, eventsRefused: 0 };
+  private readonly eventFigures = {
+    eventBacklog: 0,
+    eventsSent: 0,
+    eventsDropped: 0,
+    eventsRefused: 0,
+    resendsAsked: 0,
+    eventsResent: 0,
+  };
+  /** Its progress to the desk every fleet.statusSeconds: a tap the broker dropped at the end of a burst is found by it. */
+  private heartbeat: NodeJS.Timeout | undefined;
   private events: Outbox | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotting: Promise<void> | undefined;
@@ -177,8 +189,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       });
       client.publish(this.topics.events, seal(this.statusPayload(true), this.key), { qos: 1 });
       this.events?.linkUp();
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.sendStatus(), this.fleet.statusSeconds * 1000);
+      this.heartbeat.unref();
     });
-    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
+    client.on('close', () => {
+      clearInterval(this.heartbeat);
+      this.since.hold('broker', this.gateway.core.now());
+    });
     client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
   }
@@ -189,14 +207,15 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return next;
   }
 
-  private statusPayload(online: boolean): FleetStatusPayload {
+  private statusPayload(online?: boolean): FleetStatusPayload {
     return {
       v: 1,
       gateway: this.fleet.gatewayId,
       kind: 'status',
       lastSeq: this.lastSeq,
+      ...(this.events ? { lastEvent: this.events.cursor } : {}),
       at: Date.now(),
-      online,
+      ...(online !== undefined ? { online } : {}),
     };
   }
 
@@ -226,6 +245,15 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       return;
     }
     this.lastDeskAt = Date.now();
+    if (p.kind === 'resend') {
+      // The desk found a hole in this gateway's taps (a broker's queue or the backlog dropped
+      // some): they are read again from the journal and sent before what waits.
+      this.eventFigures.resendsAsked++;
+      const n = (await this.events?.replayAfter(p.after)) ?? 0;
+      this.eventFigures.eventsResent += n;
+      this.log.info({ after: p.after, events: n }, 'fleet: the desk asked for access events again');
+      return;
+    }
     if (p.kind === 'head') {
       // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
       // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
@@ -268,14 +296,13 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private async advance(seq: number): Promise<void> {
     await writeFileAtomic(this.file, JSON.stringify({ lastSeq: seq }));
     this.lastSeq = seq;
-    const status: FleetStatusPayload = {
-      v: 1,
-      gateway: this.fleet.gatewayId,
-      kind: 'status',
-      lastSeq: seq,
-      at: Date.now(),
-    };
-    if (!this.stopped) this.client?.publish(this.topics.events, seal(status, this.key), { qos: 1 });
+    this.sendStatus();
+  }
+
+  /** This gateway's progress (lastSeq, the last access event the broker took) to the desk. */
+  private sendStatus(): void {
+    if (!this.stopped && this.client?.connected)
+      this.client.publish(this.topics.events, seal(this.statusPayload(), this.key), { qos: 1 });
   }
 
   private async applyBody(p: FleetPayload): Promise<void> {
@@ -540,12 +567,13 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       max: this.fleet.eventsBacklogMax,
       types: ['access.granted', 'access.denied'],
       topicOf: () => this.topics.events,
-      publish: async (entry) => {
+      publish: async (entry, prev) => {
         const event: FleetEventPayload = {
           v: 1,
           gateway: this.fleet.gatewayId,
           kind: 'event',
           seq: entry.seq,
+          prev,
           at: entry.at,
           type: entry.type,
           payload: entry.payload,
@@ -632,6 +660,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeat);
     this.gateway.core.bus.off('entry', this.onEntry);
     await this.events?.close();
     // A clean disconnect sends no will: the desk is told here.

@@ -32,6 +32,11 @@ export interface FleetEventPayload {
   gateway: string;
   kind: 'event';
   seq: number;
+  /**
+   * The seq of the access event this gateway sent before it (0: none since its outbox began;
+   * absent: a gateway before it was sent). Past the last one recorded: the desk missed some.
+   */
+  prev?: number;
   at: number;
   type: string;
   payload: unknown;
@@ -47,6 +52,8 @@ export interface FleetStatusPayload {
   gateway: string;
   kind: 'status';
   lastSeq: number;
+  /** Its last access event the broker took: past the last one the desk recorded, the desk missed some. */
+  lastEvent?: number;
   at: number;
   /**
    * Its link to the broker: true as it (re)connects, false as its will (the broker publishes it
@@ -65,6 +72,7 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
     v.kind === 'event' &&
     typeof v.gateway === 'string' &&
     isSeq(v.seq) &&
+    (v.prev === undefined || isSeq(v.prev)) &&
     typeof v.at === 'number' &&
     typeof v.type === 'string'
   );
@@ -123,6 +131,7 @@ export function isFleetStatus(v: unknown): v is FleetStatusPayload {
     v.kind === 'status' &&
     typeof v.gateway === 'string' &&
     isSeq(v.lastSeq) &&
+    (v.lastEvent === undefined || isSeq(v.lastEvent)) &&
     typeof v.at === 'number' &&
     (v.online === undefined || typeof v.online === 'boolean')
   );
@@ -151,6 +160,8 @@ export function isFleetPayload(v: unknown): v is FleetPayload {
       return isObj(v.escort) && typeof v.escort.id === 'string' && typeof v.escort.name === 'string';
     case 'head':
       return true;
+    case 'resend':
+      return isSeq(v.after);
     case 'snapshot':
       return (
         Array.isArray(v.visits) &&

@@ -56,6 +56,7 @@ describe("the desk's record of the door gateways' taps", () => {
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
       sendWindow: 256,
+      statusSeconds: 30,
       snapshotTimeoutMs: 10_000,
       lagMaxSeconds: 60,
     };

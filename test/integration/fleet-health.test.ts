@@ -31,6 +31,7 @@ async function fleetGateway(role: 'desk' | 'door') {
     snapshotsPerMinute: 12,
     eventsBacklogMax: 10_000,
     sendWindow: 256,
+    statusSeconds: 30,
     snapshotTimeoutMs: 10_000,
     lagMaxSeconds: 60,
   };

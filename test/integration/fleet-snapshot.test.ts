@@ -43,6 +43,7 @@ describe('GET /api/v1/fleet/snapshot', () => {
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
       sendWindow: 256,
+      statusSeconds: 30,
       snapshotTimeoutMs: 10_000,
       lagMaxSeconds: 60,
     };

@@ -136,7 +136,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     site.tap(A, `${A}-in`, uid);
     await until(() => expect(seen().events).toBe(before + 1));
     expect(fleetStatusText({ role: 'desk', connected: true, gateways: fleet.status() })).toMatch(
-      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, connected\n/,
+      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, taps recorded up to \d+, connected\n/,
     );
     await site.checkout(visitId);
   });
