@@ -104,6 +104,11 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   /** When a message signed by the desk last came (a head included). */
   private lastDeskAt: number | undefined;
   private lastSnapshot: { at: number; seq: number } | undefined;
+  /**
+   * The moment the last snapshot request was signed for: each request is signed for a later one,
+   * as the desk answers a request once (two in one millisecond, a clock stepped back meanwhile).
+   */
+  private lastAskedAt = 0;
   /** Why the snapshot being fetched failed last; cleared when one is applied. */
   private snapshotError: string | undefined;
 
@@ -438,7 +443,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   private async getSnapshot(timeoutMs: number): Promise<Extract<FleetPayload, { kind: 'snapshot' }>> {
     const id = this.fleet.gatewayId;
-    const at = Date.now();
+    const at = Math.max(Date.now(), this.lastAskedAt + 1);
+    this.lastAskedAt = at;
     const proof = `${id}.${at}.${signText(snapshotRequestText(id, at), this.key)}`;
     const res = await fetch(`${this.deskUrl}/api/v1/fleet/snapshot`, {
       headers: { 'x-pintu-fleet': proof },

@@ -22,51 +22,78 @@ import { freePort } from '../support/mqtt.js';
 
 const log = pino({ level: 'silent' });
 
-describe('GET /api/v1/fleet/snapshot', () => {
-  const deskKey = generateKeyPairSync('ed25519').privateKey;
-  const doorKey = generateKeyPairSync('ed25519').privateKey;
-  const stranger = generateKeyPairSync('ed25519').privateKey;
-  let t: TestGateway;
-  let desk: FleetDesk;
-  let app: FastifyInstance;
+const deskKey = generateKeyPairSync('ed25519').privateKey;
+const doorKey = generateKeyPairSync('ed25519').privateKey;
+const stranger = generateKeyPairSync('ed25519').privateKey;
 
-  beforeAll(async () => {
-    t = await startTestGateway();
-    // No broker listens there: the snapshot needs none, and the desk keeps trying meanwhile.
-    const fleet: FleetConfig = {
-      role: 'desk',
-      gatewayId: 'meja',
-      baseTopic: 'pintu/fleet',
-      broker: { url: `mqtt://127.0.0.1:${await freePort()}` },
-      gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
-      snapshotSkewSeconds: 120,
-      snapshotsPerMinute: 12,
-      eventsBacklogMax: 10_000,
-      snapshotTimeoutMs: 10_000,
-      lagMaxSeconds: 60,
-    };
-    desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
-    app = await buildHttp({
-      gateway: t.gateway,
-      logger: log,
-      fleet: { config: fleet, desk, health: () => desk.health(), stop: () => desk.stop() },
-    });
-  });
-  afterAll(async () => {
-    await app.close();
-    await desk.stop();
-    await t.close();
-  });
+interface Desk {
+  t: TestGateway;
+  desk: FleetDesk;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
 
-  const proof = (id: string, at: number, key = doorKey) =>
-    `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
-  const get = (header?: string, remoteAddress = '127.0.0.1') =>
-    app.inject({
+async function openDesk(snapshotRequestsKept = 1000): Promise<Desk> {
+  const t = await startTestGateway();
+  // No broker listens there: the snapshot needs none, and the desk keeps trying meanwhile.
+  const fleet: FleetConfig = {
+    role: 'desk',
+    gatewayId: 'meja',
+    baseTopic: 'pintu/fleet',
+    broker: { url: `mqtt://127.0.0.1:${await freePort()}` },
+    gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
+    snapshotSkewSeconds: 120,
+    snapshotRequestsKept,
+    snapshotsPerMinute: 12,
+    eventsBacklogMax: 10_000,
+    snapshotTimeoutMs: 10_000,
+    lagMaxSeconds: 60,
+  };
+  const desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
+  const app = await buildHttp({
+    gateway: t.gateway,
+    logger: log,
+    fleet: { config: fleet, desk, health: () => desk.health(), stop: () => desk.stop() },
+  });
+  return {
+    t,
+    desk,
+    app,
+    close: async () => {
+      await app.close();
+      await desk.stop();
+      await t.close();
+    },
+  };
+}
+
+const proof = (id: string, at: number, key = doorKey) =>
+  `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
+
+function getter(app: () => FastifyInstance) {
+  return (header?: string, remoteAddress = '127.0.0.1') =>
+    app().inject({
       method: 'GET',
       url: '/api/v1/fleet/snapshot',
       remoteAddress,
       ...(header !== undefined ? { headers: { 'x-pintu-fleet': header } } : {}),
     });
+}
+
+describe('GET /api/v1/fleet/snapshot', () => {
+  let d: Desk;
+  let t: TestGateway;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    d = await openDesk();
+    ({ t, app } = d);
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+
+  const get = getter(() => app);
 
   it('keeps the fleet status behind a login', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/fleet/status' })).statusCode).toBe(401);
@@ -134,9 +161,58 @@ describe('GET /api/v1/fleet/snapshot', () => {
     expect(p.badges).toContainEqual({ label: 'TAMU-02', uidHash: badgeUidHash(lost.uid), status: 'lost' });
   });
 
-  it('answers one address fleet.snapshotsPerMinute times a minute, then 429', async () => {
+  it('answers a request header once: the same header again is refused as a replay', async () => {
+    const header = proof('samping', Date.now());
+    const first = await get(header, '127.0.0.20');
+    expect(first.statusCode).toBe(200);
+    // The same header, from the same address and from another one (captured on the LAN).
+    for (const address of ['127.0.0.20', '127.0.0.21']) {
+      const again = await get(header, address);
+      expect(again.statusCode, address).toBe(409);
+      expect(again.json()).toMatchObject({ error: 'replayed' });
+    }
+    // The same request with its signature spelt otherwise (base64url padding) is the same request.
+    const [id, at, sig] = header.split('.');
+    expect((await get(`${id}.${at}.${sig}==`, '127.0.0.22')).statusCode).toBe(409);
+    // A new request of the same gateway, signed for another moment, is answered.
+    expect((await get(proof('samping', Number(at) + 1), '127.0.0.20')).statusCode).toBe(200);
+  });
+
+  it('answers one address fleet.snapshotsPerMinute times a minute, then 429 (replays count too)', async () => {
     const codes: number[] = [];
-    for (let i = 0; i < 13; i++) codes.push((await get(proof('samping', Date.now()), '10.0.0.9')).statusCode);
+    const at = Date.now();
+    // Distinct moments: each request is a new one, answered (a replay would be refused, 409).
+    for (let i = 0; i < 13; i++) codes.push((await get(proof('samping', at + i), '10.0.0.9')).statusCode);
     expect(codes).toEqual([...Array(12).fill(200), 429]);
+    const replay = proof('samping', at - 1);
+    const replays: number[] = [];
+    for (let i = 0; i < 13; i++) replays.push((await get(replay, '10.0.0.10')).statusCode);
+    expect(replays).toEqual([200, ...Array(11).fill(409), 429]);
+  });
+});
+
+describe('GET /api/v1/fleet/snapshot with fleet.snapshotRequestsKept answered in the window', () => {
+  let d: Desk;
+  beforeAll(async () => {
+    d = await openDesk(10);
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+  const get = getter(() => d.app);
+
+  it('refuses new requests (503, retry-after) rather than forget one that could be replayed', async () => {
+    const at = Date.now();
+    // Each from its own address: the rate limit (12 a minute) is not what refuses here.
+    for (let i = 0; i < 10; i++)
+      expect((await get(proof('samping', at + i), `127.0.1.${i}`)).statusCode).toBe(200);
+    const full = await get(proof('samping', at + 10), '127.0.1.10');
+    expect(full.statusCode).toBe(503);
+    expect(full.json()).toMatchObject({ error: 'busy' });
+    expect(Number(full.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await get(proof('samping', at), '127.0.1.11')).statusCode).toBe(409);
+    // Once the first leaves the skew window (the desk's clock passed in), there is room again.
+    const later = at + 120_001;
+    expect('body' in d.desk.snapshot(proof('samping', later), later)).toBe(true);
   });
 });

@@ -504,7 +504,8 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const badge = await desk.directory.addBadge({ label: 'TAMU-97', uid: '04D8D8D8D8D8D8' }, STAFF);
     const at = Date.now();
     const ask = (id: string, key: KeyObject) => `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
-    const text = site.desk.fleet.desk!.snapshot(ask(B, site.door(B).key), at);
+    const answer = site.desk.fleet.desk!.snapshot(ask(B, site.door(B).key), at);
+    const text = 'body' in answer ? answer.body : undefined;
     expect(text).toBeDefined();
     const uids = [...desk.core.state.badges.values(), ...desk.core.state.escorts.values()].map((c) => c.uid);
     expect(uids).toContain(badge.uid);
