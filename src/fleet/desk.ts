@@ -18,12 +18,14 @@ import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
   type FleetBadge,
   type FleetBody,
-  type FleetCards,
   type FleetEscort,
   type FleetPayload,
+  type FleetSnapshot,
+  type FleetSnapshotState,
   type FleetVisit,
   fleetVisitOf,
   isRevocation,
+  SNAPSHOT_VERSION,
 } from '../domain/fleet.js';
 import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
@@ -374,6 +376,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     return { body: this.snapshotFor(peer, now) };
   }
 
+  /** The gateway's snapshot: its header in clear, all it holds sealed to that gateway (FleetSnapshot). */
   private snapshotFor(peer: Peer, now: number): string {
     const state = this.gateway.core.state;
     const visits: FleetVisit[] = [];
@@ -381,24 +384,19 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       const fv = this.visitFor(v.id, peer);
       if (fv && fv.status !== 'ended') visits.push(fv);
     }
-    const lockdown = state.lockdown.global || state.revoked.lockdown.has('*');
-    const badges = [...state.badges.values()];
-    const escorts = [...state.escorts.values()];
-    const cards: FleetCards = { badges: badges.map(fleetBadge), escorts: escorts.map(fleetEscort) };
+    const held: FleetSnapshotState = {
+      visits,
+      lockdown: state.lockdown.global || state.revoked.lockdown.has('*'),
+      badges: [...state.badges.values()].map(fleetBadge),
+      escorts: [...state.escorts.values()].map(fleetEscort),
+    };
     // Live state holds every state entry up to journalSeq: messages at or below it are in here.
-    const head = { v: 1 as const, gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
-    const payload: FleetPayload = {
+    const head = { gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
+    const payload: FleetSnapshot = {
+      v: SNAPSHOT_VERSION,
       ...head,
       kind: 'snapshot',
-      visits,
-      lockdown,
-      badges: badges.map((b) => ({
-        label: b.label,
-        uidHash: badgeUidHash(b.uid),
-        status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
-      })),
-      escorts: escorts.map((e) => ({ id: e.id, name: e.name, uidHash: badgeUidHash(e.uid) })),
-      cards: sealTo(peer.box, JSON.stringify(cards), snapshotContext(head)),
+      sealed: sealTo(peer.box, JSON.stringify(held), snapshotContext(head)),
     };
     return seal(payload, this.key);
   }

@@ -1,12 +1,13 @@
 // The desk's snapshot route (README "Fleet") through fastify.inject: only a door gateway of the
 // desk, proving itself with its own key within the allowed skew, gets it; what it gets is signed
-// by the desk, stands at the desk journal's seq and carries badges as UID hashes only.
+// by the desk, stands at the desk journal's seq, names no card outside the box sealed to that
+// gateway, and answers each request once.
 import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConfig } from '../../src/config/schema.js';
-import type { FleetPayload } from '../../src/domain/fleet.js';
+import { type FleetSnapshot, type FleetSnapshotState, SNAPSHOT_VERSION } from '../../src/domain/fleet.js';
 import { FleetDesk } from '../../src/fleet/desk.js';
 import {
   badgeUidHash,
@@ -16,6 +17,8 @@ import {
   snapshotRequestText,
   unseal,
 } from '../../src/fleet/envelope.js';
+import { boxPrivateKeyOf, openBox, snapshotContext } from '../../src/fleet/sealed.js';
+import { isFleetSnapshot, isFleetSnapshotState } from '../../src/fleet/topics.js';
 import { buildHttp } from '../../src/http/app.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/mqtt.js';
@@ -65,6 +68,15 @@ async function openDesk(snapshotRequestsKept = 1000): Promise<Desk> {
       await t.close();
     },
   };
+}
+
+/** A snapshot's signed header, and what its box holds as the door gateway opens it. */
+function opened(body: string): { p: FleetSnapshot; held: FleetSnapshotState } {
+  const p = unseal(body, publicKeyFrom(publicKeyText(deskKey)));
+  if (!isFleetSnapshot(p)) throw new Error(`not a snapshot: ${body.slice(0, 80)}`);
+  const held: unknown = JSON.parse(openBox(p.sealed, boxPrivateKeyOf(doorKey), snapshotContext(p)));
+  if (!isFleetSnapshotState(held)) throw new Error('not what a snapshot holds');
+  return { p, held };
 }
 
 const proof = (id: string, at: number, key = doorKey) =>
@@ -117,16 +129,21 @@ describe('GET /api/v1/fleet/snapshot', () => {
     }
   });
 
-  it("gives the gateway's visits, signed by the desk, at the journal's seq, badges hashed", async () => {
+  it("gives the gateway's visits, signed by the desk, at the journal's seq, sealed to it", async () => {
     const v = await badgedVisit(t.gateway, { badge: 'TAMU-01', rooms: ['ruang-kabag'] });
     const res = await get(proof('samping', Date.now()));
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain('04A1B2C3D4E501');
-    const p = unseal(res.body, publicKeyFrom(publicKeyText(deskKey))) as FleetPayload;
+    const { p, held } = opened(res.body);
+    // In clear, only whom it is for and where it stands.
+    expect(Object.keys(p).sort()).toEqual(['at', 'gateway', 'kind', 'prev', 'sealed', 'seq', 'v']);
     expect(p).toMatchObject({
+      v: SNAPSHOT_VERSION,
       kind: 'snapshot',
       gateway: 'samping',
       seq: t.gateway.core.state.journalSeq,
+    });
+    expect(held).toMatchObject({
       lockdown: false,
       visits: [
         {
@@ -139,7 +156,7 @@ describe('GET /api/v1/fleet/snapshot', () => {
     });
   });
 
-  it('gives the pool and the escort cards by UID hash only: a replayed request teaches no card', async () => {
+  it('gives the pool and the escort cards by UID, inside the box only', async () => {
     const system = { kind: 'system' as const, id: 'test' };
     const escort = await t.gateway.escorts.enrol(
       { name: 'Budi Santoso', uid: '04C1C2C3C4C5C6', opensAlone: true },
@@ -151,14 +168,30 @@ describe('GET /api/v1/fleet/snapshot', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain('04C1C2C3C4C5C6');
     expect(res.body).not.toContain(lost.uid);
-    const p = unseal(res.body, publicKeyFrom(publicKeyText(deskKey))) as Extract<
-      FleetPayload,
-      { kind: 'snapshot' }
-    >;
-    expect(p.escorts).toEqual([
-      { id: escort.id, name: 'Budi Santoso', uidHash: badgeUidHash('04C1C2C3C4C5C6') },
+    const { held } = opened(res.body);
+    expect(held.escorts).toEqual([
+      { id: escort.id, name: 'Budi Santoso', uid: '04C1C2C3C4C5C6', opensAlone: true },
     ]);
-    expect(p.badges).toContainEqual({ label: 'TAMU-02', uidHash: badgeUidHash(lost.uid), status: 'lost' });
+    expect(held.badges).toContainEqual({ label: 'TAMU-02', uid: lost.uid, status: 'lost' });
+    // Another gateway's key (a replayed request read by someone else) does not open it.
+    const { p } = opened(res.body);
+    expect(() => openBox(p.sealed, boxPrivateKeyOf(stranger), snapshotContext(p))).toThrow();
+  });
+
+  it('names no card outside its sealed box: no UID, no UID hash, no label', async () => {
+    const state = t.gateway.core.state;
+    // A badged visit, a lost badge and an escort card are there (the tests above).
+    expect([...state.visits.values()].some((v) => v.state === 'badged')).toBe(true);
+    expect(state.escorts.size).toBeGreaterThan(0);
+    const res = await get(proof('samping', Date.now()), '127.0.0.30');
+    expect(res.statusCode).toBe(200);
+    const raw = res.body.toLowerCase();
+    const cards = [...state.badges.values(), ...state.escorts.values()];
+    for (const c of cards) {
+      expect(raw, c.uid).not.toContain(c.uid.toLowerCase());
+      expect(raw, `hash of ${c.uid}`).not.toContain(badgeUidHash(c.uid));
+    }
+    for (const b of state.badges.values()) expect(raw, b.label).not.toContain(b.label.toLowerCase());
   });
 
   it('answers a request header once: the same header again is refused as a replay', async () => {

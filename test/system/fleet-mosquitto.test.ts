@@ -8,7 +8,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
+import { badgeUidHash, seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
 import { boxPrivateKeyOf, openBox, type SealedBox, snapshotContext } from '../../src/fleet/sealed.js';
 import { fleetStatusText } from '../../src/fleet/status-text.js';
 import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
@@ -512,13 +512,14 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(uids).toContain(escort.uid);
     for (const u of uids) {
       expect(text!.toUpperCase()).not.toContain(u.toUpperCase());
+      expect(text).not.toContain(badgeUidHash(u));
       expect(text).not.toContain(Buffer.from(u).toString('base64'));
     }
-    const payload = JSON.parse(JSON.parse(text!).payload) as { cards: SealedBox };
+    const payload = JSON.parse(JSON.parse(text!).payload) as { sealed: SealedBox };
     const context = snapshotContext(JSON.parse(JSON.parse(text!).payload));
     // B reads them; A (another gateway's key: a replay of B's request read by A) cannot.
-    expect(openBox(payload.cards, boxPrivateKeyOf(site.door(B).key), context)).toContain(badge.uid);
-    expect(() => openBox(payload.cards, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
+    expect(openBox(payload.sealed, boxPrivateKeyOf(site.door(B).key), context)).toContain(badge.uid);
+    expect(() => openBox(payload.sealed, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
     await desk.escorts.revoke(escort.id, STAFF);
     await desk.directory.removeBadge(badge.id, STAFF);
     await both();
