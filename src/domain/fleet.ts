@@ -29,7 +29,7 @@ export interface FleetVisit {
 /**
  * A card of the reception's pool as the desk has it now. By its UID: a door gateway must know
  * the card its readers read, and a hash cannot be read back (it goes on that gateway's own
- * topic only). removed: gone from the pool.
+ * topic only, or sealed to it in a snapshot). removed: gone from the pool.
  */
 export interface FleetBadge {
   label: string;
