@@ -42,6 +42,7 @@ import {
   isFleetSnapshot,
   isFleetSnapshotState,
   snapshotProblem,
+  wirePayloadOf,
 } from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
@@ -542,7 +543,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
           seq: entry.seq,
           at: entry.at,
           type: entry.type,
-          payload: entry.payload,
+          payload: wirePayloadOf(entry.payload),
           ...this.placeOf(entry),
         };
         const client = this.client;

@@ -78,6 +78,16 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
   );
 }
 
+/**
+ * An access entry's payload as a door gateway sends it: without the card (a pool card's UID, or
+ * an unknown card's keyed hash), which the desk does not keep (fleetAccessOf), so that it stays
+ * off the broker's queues and persistence too.
+ */
+export function wirePayloadOf(payload: unknown): unknown {
+  if (!isObj(payload)) return payload;
+  return Object.fromEntries(Object.entries(payload).filter(([key]) => key !== 'uid'));
+}
+
 const optText = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 
 /**

@@ -141,6 +141,39 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
   });
 
+  it("a door gateway's taps travel to the desk without the card: no UID, no unknown card's hash", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    // A reader of the events topics (the desk's login, another client id) keeps what A sends.
+    const spy = await mqtt.connectAsync(broker.url, {
+      username: DESK_ID,
+      password: FLEET_PASSWORD,
+      clientId: 'events-spy',
+    });
+    const seen: string[] = [];
+    spy.on('message', (_t, payload) => seen.push(payload.toString()));
+    await spy.subscribeAsync(`pintu/fleet/${A}/events`, { qos: 1 });
+    const taps = () =>
+      seen
+        .map((raw) => ({ raw, p: JSON.parse((JSON.parse(raw) as { payload: string }).payload) }))
+        .filter(({ p }) => p.kind === 'event');
+    const stranger = '04E5E5E5E5E5E5';
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(A, `${A}-in`, stranger)).toMatchObject({ granted: false });
+    await until(() => expect(taps()).toHaveLength(2));
+    for (const { raw, p } of taps()) {
+      expect(p.payload.uid, raw).toBeUndefined();
+      expect(raw.toUpperCase()).not.toContain(uid.toUpperCase());
+      expect(raw.toUpperCase()).not.toContain(stranger);
+      expect(raw).not.toContain('unk:');
+    }
+    // What the desk records of them is whole all the same (the visit, the badge, the refusal).
+    expect(taps().map(({ p }) => p.type)).toEqual(['access.granted', 'access.denied']);
+    expect(taps()[0]!.p.payload).toMatchObject({ visitId, readerId: `${A}-in` });
+    await spy.endAsync();
+    await site.checkout(visitId);
+  });
+
   it("a door gateway's taps while its fleet part was down reach the desk once it is back", async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
