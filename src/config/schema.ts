@@ -1284,7 +1284,14 @@ const FleetSchema = Section(
       maximum: 3600,
       default: 120,
       description:
-        "desk: how far a door gateway's snapshot request time may be from the desk's clock (a replayed request is refused after it).",
+        "desk: how far a door gateway's snapshot request time may be from the desk's clock (refused beyond it; within it, each request is answered once).",
+    }),
+    snapshotRequestsKept: Type.Integer({
+      minimum: 10,
+      maximum: 100_000,
+      default: 1000,
+      description:
+        'desk: snapshot requests remembered so that each is answered once (a replayed one: 409) while fleet.snapshotSkewSeconds would take it; when that many are in their window, new ones get 503 until the oldest leave it.',
     }),
     eventsBacklogMax: Type.Integer({
       minimum: 10,

@@ -27,18 +27,21 @@ import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
   type FleetBadge,
   type FleetBody,
-  type FleetCards,
   type FleetEscort,
   type FleetPayload,
+  type FleetSnapshot,
+  type FleetSnapshotState,
   type FleetVisit,
   fleetVisitOf,
   isRevocation,
+  SNAPSHOT_VERSION,
 } from '../domain/fleet.js';
 import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
+import { AnsweredRequests } from './replay.js';
 import { boxPublicKeyOf, sealTo, snapshotContext } from './sealed.js';
 import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
@@ -115,6 +118,14 @@ export interface DeskFleetEvents {
   resend: [gateway: string, after: number];
 }
 
+/** The desk's answer to a snapshot request; `refused`: why (the route's status says it). */
+export type SnapshotAnswer =
+  | { body: string }
+  /** Not a door gateway's request within the skew, or one answered before. */
+  | { refused: 'unauthorized' | 'replayed' }
+  /** fleet.snapshotRequestsKept requests in their window (AnsweredRequests): ask again then. */
+  | { refused: 'full'; retryAfterSeconds: number };
+
 export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private client: MqttClient | undefined;
   /** The last entry whose messages the broker has all taken (saved): a start sends again after it. */
@@ -151,6 +162,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private fresh = false;
   private readonly file: string;
   private readonly topics: ReturnType<typeof deskTopics>;
+  private readonly answered: AnsweredRequests;
 
   private constructor(
     private readonly gateway: Gateway,
@@ -167,6 +179,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       box: boxPublicKeyOf(g.publicKey),
     }));
     this.topics = deskTopics(fleet.baseTopic);
+    this.answered = new AnsweredRequests(fleet.snapshotSkewSeconds * 1000, fleet.snapshotRequestsKept);
   }
 
   static async start(gateway: Gateway, fleet: FleetConfig, key: KeyObject, log: Logger): Promise<FleetDesk> {
@@ -457,41 +470,52 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   }
 
   /**
-   * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`;
-   * undefined when the header does not prove that gateway asked within the allowed skew. A
-   * replayed request gets a snapshot all the same: its cards are sealed to that gateway.
+   * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`,
+   * once: refused when the header does not prove that gateway asked within the allowed skew, or
+   * when that request was answered before (a replay).
    */
-  snapshot(header: string, now = Date.now()): string | undefined {
+  snapshot(header: string, now = Date.now()): SnapshotAnswer {
     const [id, atText, sig] = header.split('.');
     const peer = this.peers.find((p) => p.id === id);
     const at = Number(atText);
-    if (!peer || !sig || !Number.isSafeInteger(at)) return undefined;
-    if (Math.abs(now - at) > this.fleet.snapshotSkewSeconds * 1000) return undefined;
-    if (!verifyText(snapshotRequestText(peer.id, at), sig, peer.key)) return undefined;
+    if (!peer || !sig || !Number.isSafeInteger(at)) return { refused: 'unauthorized' };
+    if (Math.abs(now - at) > this.fleet.snapshotSkewSeconds * 1000) return { refused: 'unauthorized' };
+    if (!verifyText(snapshotRequestText(peer.id, at), sig, peer.key)) return { refused: 'unauthorized' };
+    // Only a proven request is remembered: nobody without a gateway's key can fill the memory.
+    const verdict = this.answered.check(peer.id, at, now);
+    if (verdict === 'full')
+      return { refused: 'full', retryAfterSeconds: this.answered.secondsUntilRoom(now) };
+    if (verdict === 'replayed') {
+      this.log.warn(
+        { gateway: peer.id, at },
+        'fleet: a snapshot request answered before came again; refused',
+      );
+      return { refused: 'replayed' };
+    }
+    return { body: this.snapshotFor(peer, now) };
+  }
+
+  /** The gateway's snapshot: its header in clear, all it holds sealed to that gateway (FleetSnapshot). */
+  private snapshotFor(peer: Peer, now: number): string {
     const state = this.gateway.core.state;
     const visits: FleetVisit[] = [];
     for (const v of state.visits.values()) {
       const fv = this.visitFor(v.id, peer);
       if (fv && fv.status !== 'ended') visits.push(fv);
     }
-    const lockdown = state.lockdown.global || state.revoked.lockdown.has('*');
-    const badges = [...state.badges.values()];
-    const escorts = [...state.escorts.values()];
-    const cards: FleetCards = { badges: badges.map(fleetBadge), escorts: escorts.map(fleetEscort) };
+    const held: FleetSnapshotState = {
+      visits,
+      lockdown: state.lockdown.global || state.revoked.lockdown.has('*'),
+      badges: [...state.badges.values()].map(fleetBadge),
+      escorts: [...state.escorts.values()].map(fleetEscort),
+    };
     // Live state holds every state entry up to journalSeq: messages at or below it are in here.
-    const head = { v: 1 as const, gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
-    const payload: FleetPayload = {
+    const head = { gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
+    const payload: FleetSnapshot = {
+      v: SNAPSHOT_VERSION,
       ...head,
       kind: 'snapshot',
-      visits,
-      lockdown,
-      badges: badges.map((b) => ({
-        label: b.label,
-        uidHash: badgeUidHash(b.uid),
-        status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
-      })),
-      escorts: escorts.map((e) => ({ id: e.id, name: e.name, uidHash: badgeUidHash(e.uid) })),
-      cards: sealTo(peer.box, JSON.stringify(cards), snapshotContext(head)),
+      sealed: sealTo(peer.box, JSON.stringify(held), snapshotContext(head)),
     };
     return seal(payload, this.key);
   }

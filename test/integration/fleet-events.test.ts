@@ -53,6 +53,7 @@ describe("the desk's record of the door gateways' taps", () => {
         { id: B, publicKey: key(), rooms: [] },
       ],
       snapshotSkewSeconds: 120,
+      snapshotRequestsKept: 1000,
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
       sendWindow: 256,
