@@ -49,6 +49,7 @@ interface DeskGatewayStatus {
   events: number;
   lastEventSeq?: number;
   recordedSeq?: number;
+  resends?: number;
 }
 
 /** The seq of the last access event in a door gateway's journal. */
@@ -279,8 +280,10 @@ export async function runProcessCampaign(o: ProcessCampaign): Promise<void> {
     // them in each gateway's journal order and asks again for any the broker dropped, so its
     // having recorded the last one in the door gateway's journal is having recorded all.
     const t2 = performance.now();
+    let asked = 0;
     for (;;) {
       const gs = await deskStatus(f);
+      asked = gs.reduce((n, g) => n + (g.resends ?? 0), 0);
       const last = await Promise.all(f.doors.map((d) => lastAccessSeq(d)));
       const missing = f.doors.filter((d, i) => gs.find((g) => g.id === d.id)?.recordedSeq !== last[i]);
       if (missing.length === 0) break;
@@ -290,7 +293,7 @@ export async function runProcessCampaign(o: ProcessCampaign): Promise<void> {
         );
       await sleep(200);
     }
-    const events = `the desk recorded up to the last access event in every door gateway's journal ${fmt.ms(performance.now() - t2, 0)} after the last taps`;
+    const events = `the desk recorded up to the last access event in every door gateway's journal ${fmt.ms(performance.now() - t2, 0)} after the last taps (it asked ${asked} times for taps a broker dropped, since its restart)`;
     const recap = await recapCheck(f);
     notes.push(
       `restarts under load: ${open.length + closed.length} visits made during it (${retries} API calls retried while the desk restarted), broker stopped 2 s, desk stopped and started; every door gateway at the desk's head ${fmt.ms(settle, 0)} after the load stopped; ${wrong} wrong answers of ${f.doors.length * (open.length + closed.length)} taps (open visits granted, ended refused); ${events}; ${recap.text}`,

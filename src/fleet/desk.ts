@@ -280,8 +280,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       do {
         this.again = false;
         await this.drain().catch((err: unknown) =>
-          // The broker went away mid-publish: the cursor stays, the next connect sends again.
-          this.log.warn({ err }, 'fleet: publishing stopped; resumed at the next connection'),
+          // Reading the journal failed: the next entry or connection tries again from sentSeq.
+          this.log.warn({ err }, 'fleet: publishing stopped; resumed at the next entry or connection'),
         );
       } while (this.again && !this.stopped && this.client?.connected);
     })().finally(() => {
