@@ -11,11 +11,10 @@
 // hold every event behind it for good: it is passed over, counted per topic and logged once per
 // topic with the broker's reason (the journal keeps it). Any other failure is a connection
 // gone: the head is tried again at the next connection (or the next event), never at once.
-import { readFile } from 'node:fs/promises';
 import { ReasonCodes } from 'mqtt';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 
 /** What the outbox needs of the journal. */
 export interface JournalSource {
@@ -100,12 +99,17 @@ export class Outbox {
   async open(): Promise<void> {
     let cursor: number | undefined;
     try {
-      const doc = JSON.parse(await readFile(this.opts.file, 'utf8')) as { cursor?: unknown };
-      if (typeof doc.cursor === 'number' && Number.isInteger(doc.cursor) && doc.cursor >= 0)
+      // A file holding null is unreadable too: reading its cursor throws.
+      const doc = await readJsonIfPresent<{ cursor?: unknown }>(this.opts.file);
+      if (
+        doc !== undefined &&
+        typeof doc.cursor === 'number' &&
+        Number.isInteger(doc.cursor) &&
+        doc.cursor >= 0
+      )
         cursor = doc.cursor;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.opts.log.warn({ err }, 'mqtt outbox: cursor file unreadable, starting from now');
+      this.opts.log.warn({ err }, 'mqtt outbox: cursor file unreadable, starting from now');
     }
     // First start with MQTT: the history is in the journal (GET /events), not replayed here.
     this.cursor = cursor ?? this.opts.journal.lastSeq;
