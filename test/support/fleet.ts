@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, FleetConfig } from '../../src/config/schema.js';
-import type { Decision } from '../../src/domain/types.js';
+import type { Decision, DenyReason } from '../../src/domain/types.js';
 import type { PeerStatus } from '../../src/fleet/desk.js';
 import { publicKeyText } from '../../src/fleet/envelope.js';
 import { type Fleet, startFleet } from '../../src/fleet/index.js';
@@ -127,6 +127,11 @@ export interface FleetSite {
   /** caughtUp for every door gateway. */
   allCaughtUp(timeoutMs?: number): Promise<void>;
   tap(id: string, reader: string, uid: string): Decision;
+  /**
+   * Taps `uid` at each [door gateway, reader] of `at`: where it was not refused for `reason`, as
+   * "<gateway> <reader>: <decision>" (a test expects none).
+   */
+  notRefused(uid: string, at: ReadonlyArray<readonly [string, string]>, reason: DenyReason): string[];
   close(): Promise<void>;
 }
 
@@ -274,6 +279,11 @@ export async function startFleetSite(opts: {
       if (at < head) throw new Error(`${id} at seq ${at}, the desk at ${head}`);
     }, timeoutMs);
   };
+  const tap = (id: string, reader: string, uid: string) => {
+    const out = door(id).gateway.access.simulate(reader, 'nfc', uid);
+    if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+    return out.decision;
+  };
   return {
     desk,
     doors,
@@ -309,10 +319,12 @@ export async function startFleetSite(opts: {
     async allCaughtUp(timeoutMs) {
       for (const id of doors.keys()) await caughtUp(id, timeoutMs);
     },
-    tap(id, reader, uid) {
-      const out = door(id).gateway.access.simulate(reader, 'nfc', uid);
-      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
-      return out.decision;
+    tap,
+    notRefused(uid, at, reason) {
+      return at.flatMap(([id, reader]) => {
+        const d = tap(id, reader, uid);
+        return !d.granted && d.reason === reason ? [] : [`${id} ${reader}: ${JSON.stringify(d)}`];
+      });
     },
     async close() {
       for (const m of doors.values()) {
