@@ -48,6 +48,7 @@ interface DeskGatewayStatus {
   lag: number;
   events: number;
   lastEventSeq?: number;
+  recordedSeq?: number;
 }
 
 /** The seq of the last access event in a door gateway's journal. */
@@ -274,14 +275,14 @@ export async function runProcessCampaign(o: ProcessCampaign): Promise<void> {
       for (const v of open) if (!(await f.tap(d, v.uid))) wrong++;
       for (const uid of closed) if (await f.tap(d, uid)) wrong++;
     }
-    // Every access event of every door gateway (these last taps too) reaches the desk: they go
-    // in journal order, each after the previous one's PUBACK, so the desk having heard the last
-    // one in the door gateway's journal is having heard all (the counters restart with a process).
+    // Every access event of every door gateway (these last taps too) reaches the desk: it records
+    // them in each gateway's journal order and asks again for any the broker dropped, so its
+    // having recorded the last one in the door gateway's journal is having recorded all.
     const t2 = performance.now();
     for (;;) {
       const gs = await deskStatus(f);
       const last = await Promise.all(f.doors.map((d) => lastAccessSeq(d)));
-      const missing = f.doors.filter((d, i) => gs.find((g) => g.id === d.id)?.lastEventSeq !== last[i]);
+      const missing = f.doors.filter((d, i) => gs.find((g) => g.id === d.id)?.recordedSeq !== last[i]);
       if (missing.length === 0) break;
       if (performance.now() - t2 > 120_000)
         throw new Error(
@@ -289,7 +290,7 @@ export async function runProcessCampaign(o: ProcessCampaign): Promise<void> {
         );
       await sleep(200);
     }
-    const events = `the desk heard up to the last access event in every door gateway's journal ${fmt.ms(performance.now() - t2, 0)} after the last taps`;
+    const events = `the desk recorded up to the last access event in every door gateway's journal ${fmt.ms(performance.now() - t2, 0)} after the last taps`;
     const recap = await recapCheck(f);
     notes.push(
       `restarts under load: ${open.length + closed.length} visits made during it (${retries} API calls retried while the desk restarted), broker stopped 2 s, desk stopped and started; every door gateway at the desk's head ${fmt.ms(settle, 0)} after the load stopped; ${wrong} wrong answers of ${f.doors.length * (open.length + closed.length)} taps (open visits granted, ended refused); ${events}; ${recap.text}`,

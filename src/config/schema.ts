@@ -1284,7 +1284,14 @@ const FleetSchema = Section(
       maximum: 3600,
       default: 120,
       description:
-        "desk: how far a door gateway's snapshot request time may be from the desk's clock (a replayed request is refused after it).",
+        "desk: how far a door gateway's snapshot request time may be from the desk's clock (refused beyond it; within it, each request is answered once).",
+    }),
+    snapshotRequestsKept: Type.Integer({
+      minimum: 10,
+      maximum: 100_000,
+      default: 1000,
+      description:
+        'desk: snapshot requests remembered so that each is answered once (a replayed one: 409) while fleet.snapshotSkewSeconds would take it; when that many are in their window, new ones get 503 until the oldest leave it.',
     }),
     eventsBacklogMax: Type.Integer({
       minimum: 10,
@@ -1292,6 +1299,20 @@ const FleetSchema = Section(
       default: 10_000,
       description:
         "door: access events kept for the desk while the broker is away (beyond it the oldest are dropped from the fleet; this gateway's journal keeps them).",
+    }),
+    sendWindow: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 256,
+      description:
+        "desk: journal entries whose messages may be at the broker unacknowledged at once. The desk publishes without waiting for each PUBACK (those wait behind the door gateways' taps on the same connection); past this it waits for the oldest.",
+    }),
+    statusSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description:
+        'door: how often it tells the desk its progress besides after each message (the desk finds there a tap the broker dropped at the end of a burst); desk: how often it asks a door gateway again for the same missing taps.',
     }),
     snapshotsPerMinute: Type.Integer({
       minimum: 1,

@@ -29,7 +29,7 @@ export interface FleetVisit {
 /**
  * A card of the reception's pool as the desk has it now. By its UID: a door gateway must know
  * the card its readers read, and a hash cannot be read back (it goes on that gateway's own
- * topic only). removed: gone from the pool.
+ * topic only, or sealed to it in a snapshot). removed: gone from the pool.
  */
 export interface FleetBadge {
   label: string;
@@ -53,13 +53,6 @@ export interface FleetEscort {
   revoked?: true;
 }
 
-/** A pool card in a snapshot: found in the door gateway's pool by its UID hash. */
-export interface FleetCardRef {
-  label: string;
-  uidHash: string;
-  status: 'available' | 'lost';
-}
-
 /** An AES-256-GCM box sealed to one door gateway (src/fleet/sealed.ts), every field base64url. */
 export interface SealedBox {
   /** The desk's one-time X25519 public key. */
@@ -67,12 +60,6 @@ export interface SealedBox {
   iv: string;
   ct: string;
   tag: string;
-}
-
-/** A snapshot's cards by their UIDs, as its sealed box holds them. */
-export interface FleetCards {
-  badges: FleetBadge[];
-  escorts: FleetEscort[];
 }
 
 export type FleetBody =
@@ -83,23 +70,11 @@ export type FleetBody =
   | { kind: 'lockdown'; on: boolean }
   /** Retained: the seq of the last message sent to the gateway (`head > lastSeq`: it missed one). */
   | { kind: 'head' }
-  /** Everything the gateway needs now, standing at the desk journal's `seq`. */
-  | {
-      kind: 'snapshot';
-      visits: FleetVisit[];
-      lockdown: boolean;
-      /**
-       * The pool and the escort cards by UID hash (absent from a desk before them: left as they
-       * are): what the desk took away (lost, revoked) is taken away here.
-       */
-      badges?: FleetCardRef[];
-      escorts?: Array<{ id: string; name: string; uidHash: string }>;
-      /**
-       * The same cards by their UIDs (FleetCards), sealed to the gateway that asked: a snapshot is
-       * fetched over HTTP and a captured request replays for a while, so no UID is in clear.
-       */
-      cards?: SealedBox;
-    };
+  /**
+   * On the head topic, not retained: the desk missed access events of this gateway after its
+   * event seq `after` (a broker's queue dropped them); send them again from the journal.
+   */
+  | { kind: 'resend'; after: number };
 
 export interface FleetHeader {
   v: 1;
@@ -113,6 +88,38 @@ export interface FleetHeader {
 }
 
 export type FleetPayload = FleetHeader & FleetBody;
+
+/**
+ * The snapshot's format. 2: everything but the header is sealed to the gateway that asked (1 had
+ * the visits, and the cards by UID hash, in clear). A door gateway refuses a snapshot of another
+ * format rather than read it otherwise; the messages on the broker keep theirs (FleetHeader.v).
+ */
+export const SNAPSHOT_VERSION = 2;
+
+/**
+ * Everything a door gateway needs now, as a snapshot's sealed box holds it. The cards by their
+ * UIDs: a door gateway finds its own by them, adds what the desk added while it was away, takes
+ * away what the desk took away (lost badges, the desk's escort cards it no longer has).
+ */
+export interface FleetSnapshotState {
+  visits: FleetVisit[];
+  lockdown: boolean;
+  /** The pool (available or lost; a card removed at the desk is not in it). */
+  badges: FleetBadge[];
+  escorts: FleetEscort[];
+}
+
+/**
+ * A snapshot as the desk signs it, standing at the desk journal's `seq`: in clear only what says
+ * whom it is for and what it stands at (the box is bound to it), so that someone who sees it on
+ * the LAN learns no card, not even a stable hash of one; the desk's signature covers the box.
+ */
+export interface FleetSnapshot extends Omit<FleetHeader, 'v'> {
+  v: typeof SNAPSHOT_VERSION;
+  kind: 'snapshot';
+  /** A FleetSnapshotState, as JSON, sealed to the gateway (snapshotContext of this header). */
+  sealed: SealedBox;
+}
 
 /** What the door gateway does with a message, given the seq it has applied up to. */
 export type SeqVerdict = 'apply' | 'duplicate' | 'gap';

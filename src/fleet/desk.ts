@@ -1,13 +1,22 @@
 // The desk of a fleet (README "Fleet"): every journal entry that changes what a door gateway
 // needs (a visit accepted, badged, its rooms, its end; the fleet-wide lockdown) becomes a signed,
-// sequenced message to each door gateway at QoS 1. The desk's journal is the outbox: how far it
-// has been published, and the last seq sent to each gateway, are kept in fleet-desk.json after
-// each PUBACK, and a start or a reconnect publishes again from there (a message sent twice is a
-// duplicate at the door gateway). Messages are built from the visit as it stands when they are
-// sent, never from an older step: a late message cannot hand back what was taken away.
+// sequenced message to each door gateway at QoS 1. The desk's journal is the outbox. Messages go
+// out as soon as their entry is in live state, without waiting for the previous one's PUBACK
+// (at most fleet.sendWindow entries unacknowledged): the door gateways' taps arrive on the same
+// connection, MQTT hands a client its incoming packets one at a time, and a PUBACK waiting
+// behind taps being recorded must not hold a checkout back. One connection keeps the order each
+// gateway sees. How far the broker has taken them, and the last seq it took for each gateway,
+// are kept in fleet-desk.json as the PUBACKs come, in order; a start publishes again from there
+// (a message sent twice is a duplicate at the door gateway). Messages are built from the visit
+// as it stands when they are sent, never from an older step: a late message cannot hand back
+// what was taken away.
 // The door gateways' taps come back on their events topics: each is journaled here once, as
 // fleet.access under (gateway, its seq), before the broker gets its PUBACK, so the desk's
-// presence, roll call and recap cover every entrance and a resend never counts twice.
+// presence, roll call and recap cover every entrance and a resend never counts twice. A broker
+// whose queue for the desk overflowed drops taps on the way: each tap names the one before it
+// (prev) and each status the last one sent (lastEvent), so the desk sees the hole, records
+// nothing past it, and asks that gateway (a signed `resend` on its head topic) to send again from
+// its journal everything after the last one recorded.
 import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -18,18 +27,21 @@ import type { FleetAccessEvent, JournalEntry } from '../domain/events.js';
 import {
   type FleetBadge,
   type FleetBody,
-  type FleetCards,
   type FleetEscort,
   type FleetPayload,
+  type FleetSnapshot,
+  type FleetSnapshotState,
   type FleetVisit,
   fleetVisitOf,
   isRevocation,
+  SNAPSHOT_VERSION,
 } from '../domain/fleet.js';
 import type { Actor, Badge, EscortCard } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 import { badgeUidHash, publicKeyFrom, seal, snapshotRequestText, unseal, verifyText } from './envelope.js';
 import { type FleetHealth, Since } from './health.js';
+import { AnsweredRequests } from './replay.js';
 import { boxPublicKeyOf, sealTo, snapshotContext } from './sealed.js';
 import { deskTopics, type FleetEventPayload, fleetAccessOf, isFleetEvent, isFleetStatus } from './topics.js';
 
@@ -76,6 +88,10 @@ export interface PeerStatus {
   lastEventSeq?: number;
   /** Its link to the broker as it last said (connected, or its will); absent: not heard since start. */
   connected?: boolean;
+  /** Times its taps were found missing and asked for again, since start. */
+  resends?: number;
+  /** The seq (in its journal) of its last tap recorded here, every one before it recorded too. */
+  recordedSeq?: number;
 }
 
 interface Saved {
@@ -83,28 +99,70 @@ interface Saved {
   prev: Record<string, number>;
 }
 
+/** An entry's messages published, their PUBACKs to come. */
+interface Sent {
+  seq: number;
+  /** The gateways it went to (none: it needed no message). */
+  to: readonly string[];
+  acked: Promise<unknown> | undefined;
+  /** Its acknowledgement handled (never rejects). */
+  handled?: Promise<void>;
+}
+
 export interface DeskFleetEvents {
   /** A door gateway's tap journaled here (fleet.access). */
   recorded: [gateway: string, seq: number];
   /** A tap of a door gateway at or below the last recorded for it: not journaled again. */
   duplicate: [gateway: string, seq: number];
+  /** Taps of a door gateway missing after `after` (the last recorded): asked for again. */
+  resend: [gateway: string, after: number];
 }
+
+/** The desk's answer to a snapshot request; `refused`: why (the route's status says it). */
+export type SnapshotAnswer =
+  | { body: string }
+  /** Not a door gateway's request within the skew, or one answered before. */
+  | { refused: 'unauthorized' | 'replayed' }
+  /** fleet.snapshotRequestsKept requests in their window (AnsweredRequests): ask again then. */
+  | { refused: 'full'; retryAfterSeconds: number };
 
 export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   private client: MqttClient | undefined;
+  /** The last entry whose messages the broker has all taken (saved): a start sends again after it. */
   private cursor = 0;
+  /** The last seq the broker took for each gateway, as saved with the cursor. */
+  private readonly acked = new Map<string, number>();
+  /** The last entry published, PUBACKs pending or not. */
+  private sentSeq = 0;
+  /** The last seq published to each gateway: the next message's prev. */
   private readonly prev = new Map<string, number>();
+  /** Entries published and not yet acknowledged, oldest first. */
+  private readonly window: Sent[] = [];
+  /** Each entry's acknowledgement handled in order: the cursor moves only over a gap-free run. */
+  private acks: Promise<void> = Promise.resolve();
+  /** A publication was refused: nothing more goes out until the window is settled and rewound. */
+  private failed = false;
+  private saving: Promise<void> | undefined;
+  private saveAgain = false;
   private readonly peers: Peer[];
   private readonly heard = new Map<string, Omit<PeerStatus, 'id' | 'lastSentSeq' | 'lag'>>();
+  /** The last request to send taps again, per gateway: asked again for the same hole only after fleet.statusSeconds. */
+  private readonly asked = new Map<string, { after: number; at: number }>();
   /** 'broker': the desk's link is down; a gateway's id: messages wait for it and it applied none. */
   private readonly since = new Since();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private stop_: () => void = () => undefined;
+  /** Resolves at stop: nothing waits for a PUBACK past it. */
+  private readonly stopping = new Promise<void>((resolve) => {
+    this.stop_ = resolve;
+  });
   /** No fleet-desk.json: this desk has never sent anything (startFromHere). */
   private fresh = false;
   private readonly file: string;
   private readonly topics: ReturnType<typeof deskTopics>;
+  private readonly answered: AnsweredRequests;
 
   private constructor(
     private readonly gateway: Gateway,
@@ -121,6 +179,7 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       box: boxPublicKeyOf(g.publicKey),
     }));
     this.topics = deskTopics(fleet.baseTopic);
+    this.answered = new AnsweredRequests(fleet.snapshotSkewSeconds * 1000, fleet.snapshotRequestsKept);
   }
 
   static async start(gateway: Gateway, fleet: FleetConfig, key: KeyObject, log: Logger): Promise<FleetDesk> {
@@ -133,7 +192,8 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     const saved = await readJsonIfPresent<Saved>(this.file);
     if (saved) {
       this.cursor = saved.cursor;
-      for (const [id, seq] of Object.entries(saved.prev)) this.prev.set(id, seq);
+      for (const [id, seq] of Object.entries(saved.prev)) this.acked.set(id, seq);
+      this.rewind();
     } else this.fresh = true;
     this.gateway.core.bus.on('entry', this.onEntry);
     this.since.hold('broker', this.gateway.core.now());
@@ -188,9 +248,10 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     }
     this.cursor = seq;
     for (const peer of this.peers) {
-      this.prev.set(peer.id, seq);
+      this.acked.set(peer.id, seq);
       this.since.hold(peer.id, this.gateway.core.now());
     }
+    this.rewind();
     await this.save();
     this.fresh = false;
     this.pump();
@@ -228,59 +289,130 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
     });
   }
 
-  /** Resolves when nothing is being published (tests, stop). */
+  /** Resolves when nothing is being published and every PUBACK so far is handled (tests). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumping || this.window.length > 0 || this.saving) {
+      await this.pumping;
+      await this.acks;
+      await this.saving;
+    }
+  }
+
+  /** Sending starts again from what the broker took (a start, or after a refused publication). */
+  private rewind(): void {
+    this.sentSeq = this.cursor;
+    this.prev.clear();
+    for (const [id, seq] of this.acked) this.prev.set(id, seq);
+    this.failed = false;
   }
 
   private async drain(): Promise<void> {
+    if (this.failed) {
+      // What was published after the refused one may have gone out or not: the window settles,
+      // and everything after the cursor goes again (a duplicate is harmless at the door).
+      await this.acks;
+      this.rewind();
+    }
     const journal = this.gateway.core.journal;
-    for await (const entry of journal.read({ fromSeq: this.cursor + 1, types: FLEET_TYPES })) {
-      if (this.stopped || !this.client?.connected) return;
+    for await (const entry of journal.read({ fromSeq: this.sentSeq + 1, types: FLEET_TYPES })) {
+      // Room in the window first: its oldest PUBACK, or a stop.
+      while (this.window.length >= this.fleet.sendWindow && !this.stopped)
+        await Promise.race([this.window[0]?.handled, this.stopping]);
+      if (this.stopped || this.failed || !this.client?.connected) return;
       // Journaled but not yet in live state (a transaction between its write and its apply): the
       // message is built from live state, so it waits for the bus's entry event that follows.
       if (entry.seq > this.gateway.core.state.journalSeq) return;
-      const sent = await this.send(entry);
-      this.cursor = entry.seq;
-      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
-      if (sent) await this.save();
+      this.track(this.send(entry));
+      this.sentSeq = entry.seq;
     }
   }
 
   /**
-   * Whether anything was sent. The gateways' messages of one entry go out together; each
-   * gateway's next message waits for this one's PUBACK (the next entry), so its order holds.
+   * Publish the gateways' messages of one entry, each chained to the last one published to that
+   * gateway (its prev); the broker keeps one client's messages in order, so each gateway sees
+   * its chain in order without waiting for PUBACKs.
    */
-  private async send(entry: JournalEntry): Promise<boolean> {
+  private send(entry: JournalEntry): Sent {
     const client = this.client;
-    if (!client) return false;
-    const out = this.peers.flatMap((peer) => {
-      const body = this.bodyFor(entry, peer);
-      return body ? [{ peer, body }] : [];
+    const out = client
+      ? this.peers.flatMap((peer) => {
+          const body = this.bodyFor(entry, peer);
+          return body ? [{ peer, body }] : [];
+        })
+      : [];
+    if (!client || out.length === 0) return { seq: entry.seq, to: [], acked: undefined };
+    const acks = out.map(({ peer, body }) => {
+      const payload: FleetPayload = {
+        v: 1,
+        gateway: peer.id,
+        seq: entry.seq,
+        prev: this.prev.get(peer.id) ?? 0,
+        at: Date.now(),
+        ...body,
+      };
+      const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
+      const acked = client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
+      // After its message on the same connection, so the broker never holds a head ahead of it.
+      this.publishHead(client, peer.id, entry.seq).catch((err: unknown) =>
+        this.log.warn({ err, gateway: peer.id }, 'fleet: a head did not go out'),
+      );
+      this.prev.set(peer.id, entry.seq);
+      return acked;
     });
-    await Promise.all(
-      out.map(async ({ peer, body }) => {
-        const prev = this.prev.get(peer.id) ?? 0;
-        const payload: FleetPayload = {
-          v: 1,
-          gateway: peer.id,
-          seq: entry.seq,
-          prev,
-          at: Date.now(),
-          ...body,
-        };
-        const topic = isRevocation(body) ? this.topics.revocations(peer.id) : this.topics.grants(peer.id);
-        await client.publishAsync(topic, seal(payload, this.key), { qos: 1 });
-        await this.publishHead(client, peer.id, entry.seq);
-        this.prev.set(peer.id, entry.seq);
-        this.since.hold(peer.id, this.gateway.core.now());
-      }),
-    );
-    return out.length > 0;
+    return { seq: entry.seq, to: out.map(({ peer }) => peer.id), acked: Promise.all(acks) };
+  }
+
+  /** Its PUBACKs handled after those of every entry before it: the cursor, then a save. */
+  private track(sent: Sent): void {
+    this.window.push(sent);
+    sent.handled = this.acks = this.acks.then(async () => {
+      try {
+        await sent.acked;
+      } catch (err) {
+        if (!this.failed)
+          this.log.warn(
+            { err, seq: sent.seq },
+            'fleet: a publication was refused; sent again from the last one taken',
+          );
+        this.failed = true;
+      } finally {
+        this.window.shift();
+      }
+      if (this.failed) {
+        if (this.window.length === 0 && !this.stopped) this.pump();
+        return;
+      }
+      this.cursor = sent.seq;
+      for (const id of sent.to) {
+        this.acked.set(id, sent.seq);
+        // Waiting at the broker for a gateway that has not said it applied this far.
+        if ((this.heard.get(id)?.appliedSeq ?? -1) < sent.seq) this.since.hold(id, this.gateway.core.now());
+      }
+      // An entry that sent nothing is read again after a crash to send nothing: no write for it.
+      if (sent.to.length > 0) this.saveSoon();
+    });
+  }
+
+  /** One write at a time; PUBACKs that come meanwhile are in the next one. */
+  private saveSoon(): void {
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = (async () => {
+      do {
+        this.saveAgain = false;
+        await this.save().catch((err: unknown) =>
+          this.log.error({ err }, 'fleet: fleet-desk.json not saved'),
+        );
+      } while (this.saveAgain);
+    })().finally(() => {
+      this.saving = undefined;
+    });
   }
 
   private save(): Promise<void> {
-    const saved: Saved = { cursor: this.cursor, prev: Object.fromEntries(this.prev) };
+    const saved: Saved = { cursor: this.cursor, prev: Object.fromEntries(this.acked) };
     return writeFileAtomic(this.file, JSON.stringify(saved));
   }
 
@@ -338,41 +470,52 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
   }
 
   /**
-   * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`;
-   * undefined when the header does not prove that gateway asked within the allowed skew. A
-   * replayed request gets a snapshot all the same: its cards are sealed to that gateway.
+   * A door gateway's snapshot, signed, for the `x-pintu-fleet` header `<id>.<epoch ms>.<sig>`,
+   * once: refused when the header does not prove that gateway asked within the allowed skew, or
+   * when that request was answered before (a replay).
    */
-  snapshot(header: string, now = Date.now()): string | undefined {
+  snapshot(header: string, now = Date.now()): SnapshotAnswer {
     const [id, atText, sig] = header.split('.');
     const peer = this.peers.find((p) => p.id === id);
     const at = Number(atText);
-    if (!peer || !sig || !Number.isSafeInteger(at)) return undefined;
-    if (Math.abs(now - at) > this.fleet.snapshotSkewSeconds * 1000) return undefined;
-    if (!verifyText(snapshotRequestText(peer.id, at), sig, peer.key)) return undefined;
+    if (!peer || !sig || !Number.isSafeInteger(at)) return { refused: 'unauthorized' };
+    if (Math.abs(now - at) > this.fleet.snapshotSkewSeconds * 1000) return { refused: 'unauthorized' };
+    if (!verifyText(snapshotRequestText(peer.id, at), sig, peer.key)) return { refused: 'unauthorized' };
+    // Only a proven request is remembered: nobody without a gateway's key can fill the memory.
+    const verdict = this.answered.check(peer.id, at, now);
+    if (verdict === 'full')
+      return { refused: 'full', retryAfterSeconds: this.answered.secondsUntilRoom(now) };
+    if (verdict === 'replayed') {
+      this.log.warn(
+        { gateway: peer.id, at },
+        'fleet: a snapshot request answered before came again; refused',
+      );
+      return { refused: 'replayed' };
+    }
+    return { body: this.snapshotFor(peer, now) };
+  }
+
+  /** The gateway's snapshot: its header in clear, all it holds sealed to that gateway (FleetSnapshot). */
+  private snapshotFor(peer: Peer, now: number): string {
     const state = this.gateway.core.state;
     const visits: FleetVisit[] = [];
     for (const v of state.visits.values()) {
       const fv = this.visitFor(v.id, peer);
       if (fv && fv.status !== 'ended') visits.push(fv);
     }
-    const lockdown = state.lockdown.global || state.revoked.lockdown.has('*');
-    const badges = [...state.badges.values()];
-    const escorts = [...state.escorts.values()];
-    const cards: FleetCards = { badges: badges.map(fleetBadge), escorts: escorts.map(fleetEscort) };
+    const held: FleetSnapshotState = {
+      visits,
+      lockdown: state.lockdown.global || state.revoked.lockdown.has('*'),
+      badges: [...state.badges.values()].map(fleetBadge),
+      escorts: [...state.escorts.values()].map(fleetEscort),
+    };
     // Live state holds every state entry up to journalSeq: messages at or below it are in here.
-    const head = { v: 1 as const, gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
-    const payload: FleetPayload = {
+    const head = { gateway: peer.id, seq: state.journalSeq, prev: 0, at: now };
+    const payload: FleetSnapshot = {
+      v: SNAPSHOT_VERSION,
       ...head,
       kind: 'snapshot',
-      visits,
-      lockdown,
-      badges: badges.map((b) => ({
-        label: b.label,
-        uidHash: badgeUidHash(b.uid),
-        status: b.status === 'lost' ? ('lost' as const) : ('available' as const),
-      })),
-      escorts: escorts.map((e) => ({ id: e.id, name: e.name, uidHash: badgeUidHash(e.uid) })),
-      cards: sealTo(peer.box, JSON.stringify(cards), snapshotContext(head)),
+      sealed: sealTo(peer.box, JSON.stringify(held), snapshotContext(head)),
     };
     return seal(payload, this.key);
   }
@@ -425,20 +568,67 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
       else if (s.appliedSeq === undefined || m.lastSeq > s.appliedSeq)
         this.since.restart(peer.id, this.gateway.core.now());
       this.heard.set(peer.id, { ...s, appliedSeq: m.lastSeq, lastHeardAt, connected: true });
+      // Everything it sent before this status is here by now (one connection, in order).
+      if (m.lastEvent !== undefined) this.checkHole(peer.id, m.lastEvent, m.lastEvent);
     } else {
       this.heard.set(peer.id, { ...s, events: s.events + 1, lastEventSeq: m.seq, lastHeardAt });
+      // Past a hole nothing is recorded: the resend brings this one again, in its place.
+      if (m.prev !== undefined && this.checkHole(peer.id, m.seq, m.prev)) return;
       await this.record(m);
     }
   }
 
+  /**
+   * Whether taps of this gateway are missing before `seq` (`before`: the last it sent ahead of
+   * it): then it is asked to send again everything after the last recorded. A gateway never
+   * recorded here starts its line where it is (its history before the fleet is not asked for).
+   */
+  private checkHole(id: string, seq: number, before: number): boolean {
+    const recorded = this.gateway.core.state.fleetSeqs.get(id);
+    if (recorded === undefined || seq <= recorded || before <= recorded) return false;
+    const now = Date.now();
+    const last = this.asked.get(id);
+    if (last && last.after === recorded && now - last.at < this.fleet.statusSeconds * 1000) return true;
+    this.asked.set(id, { after: recorded, at: now });
+    const s = this.heard.get(id) ?? { events: 0 };
+    this.heard.set(id, { ...s, resends: (s.resends ?? 0) + 1 });
+    this.log.warn(
+      { gateway: id, after: recorded, seq },
+      "fleet: a door gateway's taps are missing; asked for again",
+    );
+    const client = this.client;
+    if (client?.connected) {
+      const seqNow = this.gateway.core.state.journalSeq;
+      const ask: FleetPayload = {
+        v: 1,
+        gateway: id,
+        seq: seqNow,
+        prev: seqNow,
+        at: now,
+        kind: 'resend',
+        after: recorded,
+      };
+      // QoS 1, not retained: the retained head stays what it is; an away gateway gets it later.
+      client
+        .publishAsync(this.topics.head(id), seal(ask, this.key), { qos: 1 })
+        .catch((err: unknown) =>
+          this.log.warn({ err, gateway: id }, 'fleet: a resend request did not go out'),
+        );
+    }
+    this.emit('resend', id, recorded);
+    return true;
+  }
+
   status(): PeerStatus[] {
     return this.peers.map((p) => {
-      const sent = this.prev.get(p.id) ?? 0;
+      const sent = this.acked.get(p.id) ?? 0;
       const h = this.heard.get(p.id) ?? { events: 0 };
+      const recorded = this.gateway.core.state.fleetSeqs.get(p.id);
       return {
         id: p.id,
         lastSentSeq: sent,
         ...h,
+        ...(recorded !== undefined ? { recordedSeq: recorded } : {}),
         ...(h.appliedSeq !== undefined ? { lag: Math.max(0, sent - h.appliedSeq) } : {}),
       };
     });
@@ -475,8 +665,12 @@ export class FleetDesk extends EventEmitter<DeskFleetEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stop_();
     this.gateway.core.bus.off('entry', this.onEntry);
-    await this.idle();
-    await this.client?.endAsync();
+    await this.pumping;
+    await this.saving;
+    // What the broker has not acknowledged goes again at the next start. A client with no
+    // broker would wait for those PUBACKs for ever: it ends at once.
+    await this.client?.endAsync(!this.client.connected);
   }
 }

@@ -15,9 +15,10 @@ import type { JournalEntry } from '../domain/events.js';
 import {
   FLEET_EXTERNAL_PREFIX,
   type FleetBadge,
-  type FleetCards,
   type FleetEscort,
   type FleetPayload,
+  type FleetSnapshot,
+  type FleetSnapshotState,
   type FleetVisit,
   fleetEscortId,
   isRevocation,
@@ -37,8 +38,11 @@ import {
   doorTopics,
   type FleetEventPayload,
   type FleetStatusPayload,
-  isFleetCards,
   isFleetPayload,
+  isFleetSnapshot,
+  isFleetSnapshotState,
+  snapshotProblem,
+  wirePayloadOf,
 } from './topics.js';
 
 /** Who the desk's changes are journaled as here (a lockdown release needs security's authority). */
@@ -74,6 +78,9 @@ export interface DoorFleetStatus {
   eventsDropped: number;
   /** Access events the broker refused (an ACL without the topic): passed over, in the journal. */
   eventsRefused: number;
+  /** The desk's requests to send access events again (it found a hole), and the events put back. */
+  resendsAsked: number;
+  eventsResent: number;
 }
 
 export class FleetDoor extends EventEmitter<DoorFleetEvents> {
@@ -81,7 +88,16 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   lastSeq = 0;
   private highestSeen = 0;
   private readonly counts = { applied: 0, duplicates: 0, refused: 0, gaps: 0, snapshots: 0 };
-  private readonly eventFigures = { eventBacklog: 0, eventsSent: 0, eventsDropped: 0, eventsRefused: 0 };
+  private readonly eventFigures = {
+    eventBacklog: 0,
+    eventsSent: 0,
+    eventsDropped: 0,
+    eventsRefused: 0,
+    resendsAsked: 0,
+    eventsResent: 0,
+  };
+  /** Its progress to the desk every fleet.statusSeconds: a tap the broker dropped at the end of a burst is found by it. */
+  private heartbeat: NodeJS.Timeout | undefined;
   private events: Outbox | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotting: Promise<void> | undefined;
@@ -104,6 +120,11 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   /** When a message signed by the desk last came (a head included). */
   private lastDeskAt: number | undefined;
   private lastSnapshot: { at: number; seq: number } | undefined;
+  /**
+   * The moment the last snapshot request was signed for: each request is signed for a later one,
+   * as the desk answers a request once (two in one millisecond, a clock stepped back meanwhile).
+   */
+  private lastAskedAt = 0;
   /** Why the snapshot being fetched failed last; cleared when one is applied. */
   private snapshotError: string | undefined;
 
@@ -177,8 +198,14 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       });
       client.publish(this.topics.events, seal(this.statusPayload(true), this.key), { qos: 1 });
       this.events?.linkUp();
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.sendStatus(), this.fleet.statusSeconds * 1000);
+      this.heartbeat.unref();
     });
-    client.on('close', () => this.since.hold('broker', this.gateway.core.now()));
+    client.on('close', () => {
+      clearInterval(this.heartbeat);
+      this.since.hold('broker', this.gateway.core.now());
+    });
     client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
   }
@@ -189,14 +216,15 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     return next;
   }
 
-  private statusPayload(online: boolean): FleetStatusPayload {
+  private statusPayload(online?: boolean): FleetStatusPayload {
     return {
       v: 1,
       gateway: this.fleet.gatewayId,
       kind: 'status',
       lastSeq: this.lastSeq,
+      ...(this.events ? { lastEvent: this.events.cursor } : {}),
       at: Date.now(),
-      online,
+      ...(online !== undefined ? { online } : {}),
     };
   }
 
@@ -216,7 +244,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   private async handle(topic: string, raw: Buffer, retained: boolean): Promise<void> {
     const p = unseal(raw, this.deskKey);
-    if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId || p.kind === 'snapshot') {
+    if (!isFleetPayload(p) || p.gateway !== this.fleet.gatewayId) {
       this.counts.refused++;
       this.log.warn(
         { topic },
@@ -226,6 +254,15 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       return;
     }
     this.lastDeskAt = Date.now();
+    if (p.kind === 'resend') {
+      // The desk found a hole in this gateway's taps (a broker's queue or the backlog dropped
+      // some): they are read again from the journal and sent before what waits.
+      this.eventFigures.resendsAsked++;
+      const n = (await this.events?.replayAfter(p.after)) ?? 0;
+      this.eventFigures.eventsResent += n;
+      this.log.info({ after: p.after, events: n }, 'fleet: the desk asked for access events again');
+      return;
+    }
     if (p.kind === 'head') {
       // Only as found at (re)subscription (retain flag 1, [MQTT-3.3.1-8]; 0 when live,
       // [MQTT-3.3.1-9]): a live head (QoS 0) may pass the QoS 1 message it follows, and would
@@ -268,14 +305,13 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   private async advance(seq: number): Promise<void> {
     await writeFileAtomic(this.file, JSON.stringify({ lastSeq: seq }));
     this.lastSeq = seq;
-    const status: FleetStatusPayload = {
-      v: 1,
-      gateway: this.fleet.gatewayId,
-      kind: 'status',
-      lastSeq: seq,
-      at: Date.now(),
-    };
-    if (!this.stopped) this.client?.publish(this.topics.events, seal(status, this.key), { qos: 1 });
+    this.sendStatus();
+  }
+
+  /** This gateway's progress (lastSeq, the last access event the broker took) to the desk. */
+  private sendStatus(): void {
+    if (!this.stopped && this.client?.connected)
+      this.client.publish(this.topics.events, seal(this.statusPayload(), this.key), { qos: 1 });
   }
 
   private async applyBody(p: FleetPayload): Promise<void> {
@@ -424,8 +460,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     const timeout = this.fleet.snapshotTimeoutMs;
     for (let delay = 250; !this.stopped; delay = Math.min(delay * 2, timeout)) {
       try {
-        const p = await this.getSnapshot(timeout);
-        await this.enqueue(() => this.applySnapshot(p));
+        const { p, held } = await this.getSnapshot(timeout);
+        await this.enqueue(() => this.applySnapshot(p, held));
         this.snapshotError = undefined;
         return;
       } catch (err) {
@@ -436,9 +472,11 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     }
   }
 
-  private async getSnapshot(timeoutMs: number): Promise<Extract<FleetPayload, { kind: 'snapshot' }>> {
+  /** The snapshot the desk signed for this gateway, and what its box holds; throws for anything else. */
+  private async getSnapshot(timeoutMs: number): Promise<{ p: FleetSnapshot; held: FleetSnapshotState }> {
     const id = this.fleet.gatewayId;
-    const at = Date.now();
+    const at = Math.max(Date.now(), this.lastAskedAt + 1);
+    this.lastAskedAt = at;
     const proof = `${id}.${at}.${signText(snapshotRequestText(id, at), this.key)}`;
     const res = await fetch(`${this.deskUrl}/api/v1/fleet/snapshot`, {
       headers: { 'x-pintu-fleet': proof },
@@ -446,62 +484,46 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     });
     if (!res.ok) throw new Error(`the desk answered ${res.status}`);
     const p = unseal(await res.text(), this.deskKey);
-    if (!isFleetPayload(p) || p.kind !== 'snapshot' || p.gateway !== id)
-      throw new Error('the snapshot is not signed by the desk for this gateway');
-    return p;
+    if (p === undefined) throw new Error('the snapshot is not signed by the desk');
+    if (!isFleetSnapshot(p)) throw new Error(`the desk sent ${snapshotProblem(p)}`);
+    if (p.gateway !== id) throw new Error(`the snapshot is for gateway ${p.gateway}, not this one`);
+    let held: unknown;
+    try {
+      held = JSON.parse(openBox(p.sealed, this.boxKey, snapshotContext(p)));
+    } catch {
+      throw new Error("the snapshot's box does not open with this gateway's key");
+    }
+    if (!isFleetSnapshotState(held))
+      throw new Error("the snapshot's box holds a shape this gateway does not know");
+    return { p, held };
   }
 
   /**
    * A snapshot's cards, revocations first: the desk's escort cards it no longer has (or has on
-   * another card) are revoked; pool cards it has lost are lost here, found ones found (by UID
-   * hash). Then the cards sealed to this gateway, by UID: a card added at the desk while this
-   * gateway was away longer than the broker kept its messages is added here.
+   * another card) are revoked here, the badges it has lost lost; then its escort cards, and its
+   * other badges by UID: a card added or found at the desk while this gateway was away longer
+   * than the broker kept its messages is added or found here.
    */
-  private async applyCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+  private async applyCards(held: FleetSnapshotState): Promise<void> {
     const state = this.gateway.core.state;
-    if (p.escorts) {
-      const kept = new Map(p.escorts.map((e) => [fleetEscortId(e.id), e.uidHash]));
-      for (const e of [...state.escorts.values()])
-        if (e.id.startsWith(FLEET_EXTERNAL_PREFIX) && kept.get(e.id) !== badgeUidHash(e.uid))
-          await this.applyEscort({
-            id: e.id.slice(FLEET_EXTERNAL_PREFIX.length),
-            name: e.name,
-            revoked: true,
-          });
-    }
-    const byHash = new Map([...state.badges.values()].map((b) => [badgeUidHash(b.uid), b]));
-    const cards = p.badges ?? [];
-    for (const lost of [true, false])
-      for (const c of cards) {
-        const local = byHash.get(c.uidHash);
-        if (local && (c.status === 'lost') === lost)
-          await this.applyBadge({ label: local.label, uid: local.uid, status: c.status });
-      }
-    const sealed = this.openCards(p);
-    if (!sealed) return;
-    for (const b of sealed.badges) if (b.status === 'lost') await this.applyBadge(b);
-    for (const e of sealed.escorts) await this.applyEscort(e);
-    for (const b of sealed.badges) if (b.status !== 'lost') await this.applyBadge(b);
-  }
-
-  /** The snapshot's sealed cards, or undefined (none: an older desk; not openable: logged). */
-  private openCards(p: Extract<FleetPayload, { kind: 'snapshot' }>): FleetCards | undefined {
-    if (!p.cards) return undefined;
-    try {
-      const cards: unknown = JSON.parse(openBox(p.cards, this.boxKey, snapshotContext(p)));
-      if (isFleetCards(cards)) return cards;
-      this.log.warn("fleet: the snapshot's cards are not of a shape this gateway knows; left out");
-    } catch (err) {
-      this.log.warn({ err }, "fleet: the snapshot's cards could not be opened with this gateway's key");
-    }
-    return undefined;
+    const kept = new Map(held.escorts.map((e) => [fleetEscortId(e.id), e.uid]));
+    for (const e of [...state.escorts.values()])
+      if (e.id.startsWith(FLEET_EXTERNAL_PREFIX) && kept.get(e.id) !== e.uid)
+        await this.applyEscort({
+          id: e.id.slice(FLEET_EXTERNAL_PREFIX.length),
+          name: e.name,
+          revoked: true,
+        });
+    for (const b of held.badges) if (b.status === 'lost') await this.applyBadge(b);
+    for (const e of held.escorts) await this.applyEscort(e);
+    for (const b of held.badges) if (b.status !== 'lost') await this.applyBadge(b);
   }
 
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
-  private async applySnapshot(p: Extract<FleetPayload, { kind: 'snapshot' }>): Promise<void> {
+  private async applySnapshot(p: FleetSnapshot, held: FleetSnapshotState): Promise<void> {
     this.catchingUp = false;
     if (p.seq <= this.lastSeq) return;
-    const live = new Set(p.visits.map((v) => v.id));
+    const live = new Set(held.visits.map((v) => v.id));
     const gone = [...this.gateway.core.state.visits.values()].filter(
       (v) => v.externalId?.startsWith(FLEET_EXTERNAL_PREFIX) && !live.has(v.id),
     );
@@ -514,10 +536,10 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
         institution: v.institution,
         purpose: v.purpose,
       });
-    if (p.lockdown) await this.applyLockdown(true);
-    await this.applyCards(p);
-    for (const v of p.visits) await this.applyVisit(v);
-    if (!p.lockdown) await this.applyLockdown(false);
+    if (held.lockdown) await this.applyLockdown(true);
+    await this.applyCards(held);
+    for (const v of held.visits) await this.applyVisit(v);
+    if (!held.lockdown) await this.applyLockdown(false);
     this.highestSeen = Math.max(this.highestSeen, p.seq);
     await this.advance(p.seq);
     this.lastSnapshot = { at: Date.now(), seq: p.seq };
@@ -540,15 +562,16 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       max: this.fleet.eventsBacklogMax,
       types: ['access.granted', 'access.denied'],
       topicOf: () => this.topics.events,
-      publish: async (entry) => {
+      publish: async (entry, prev) => {
         const event: FleetEventPayload = {
           v: 1,
           gateway: this.fleet.gatewayId,
           kind: 'event',
           seq: entry.seq,
+          prev,
           at: entry.at,
           type: entry.type,
-          payload: entry.payload,
+          payload: wirePayloadOf(entry.payload),
           ...this.placeOf(entry),
         };
         const client = this.client;
@@ -632,6 +655,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeat);
     this.gateway.core.bus.off('entry', this.onEntry);
     await this.events?.close();
     // A clean disconnect sends no will: the desk is told here.

@@ -1,6 +1,6 @@
-// What only one door gateway may read (README "Fleet", Snapshot): the cards of a snapshot, by
-// their UIDs. The snapshot is fetched over HTTP and a captured request replays within
-// fleet.snapshotSkewSeconds, so its cards travel encrypted to the gateway that asked: an
+// What only one door gateway may read (README "Fleet", Snapshot): all a snapshot holds beyond its
+// header (its visits with their badges, the cards by their UIDs). The snapshot is fetched over
+// HTTP, which may be plain on a site's LAN, so it travels encrypted to the gateway that asked: an
 // ephemeral X25519 key of the desk with the gateway's X25519 key, HKDF-SHA256, AES-256-GCM. The
 // gateway's X25519 key is derived from its Ed25519 key (as libsodium's
 // crypto_sign_ed25519_*_to_curve25519), so the desk needs nothing beyond the public key it

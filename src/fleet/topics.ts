@@ -1,6 +1,14 @@
 // The fleet's topics and the shapes of what travels on them (README "Fleet").
 import type { FleetAccessEvent } from '../domain/events.js';
-import type { FleetBadge, FleetCards, FleetEscort, FleetPayload } from '../domain/fleet.js';
+import {
+  type FleetBadge,
+  type FleetEscort,
+  type FleetPayload,
+  type FleetSnapshot,
+  type FleetSnapshotState,
+  type FleetVisit,
+  SNAPSHOT_VERSION,
+} from '../domain/fleet.js';
 import { DENY_REASONS, type DenyReason } from '../domain/types.js';
 import { isSealedBox } from './sealed.js';
 
@@ -32,6 +40,11 @@ export interface FleetEventPayload {
   gateway: string;
   kind: 'event';
   seq: number;
+  /**
+   * The seq of the access event this gateway sent before it (0: none since its outbox began;
+   * absent: a gateway before it was sent). Past the last one recorded: the desk missed some.
+   */
+  prev?: number;
   at: number;
   type: string;
   payload: unknown;
@@ -47,6 +60,8 @@ export interface FleetStatusPayload {
   gateway: string;
   kind: 'status';
   lastSeq: number;
+  /** Its last access event the broker took: past the last one the desk recorded, the desk missed some. */
+  lastEvent?: number;
   at: number;
   /**
    * Its link to the broker: true as it (re)connects, false as its will (the broker publishes it
@@ -65,9 +80,20 @@ export function isFleetEvent(v: unknown): v is FleetEventPayload {
     v.kind === 'event' &&
     typeof v.gateway === 'string' &&
     isSeq(v.seq) &&
+    (v.prev === undefined || isSeq(v.prev)) &&
     typeof v.at === 'number' &&
     typeof v.type === 'string'
   );
+}
+
+/**
+ * An access entry's payload as a door gateway sends it: without the card (a pool card's UID, or
+ * an unknown card's keyed hash), which the desk does not keep (fleetAccessOf), so that it stays
+ * off the broker's queues and persistence too.
+ */
+export function wirePayloadOf(payload: unknown): unknown {
+  if (!isObj(payload)) return payload;
+  return Object.fromEntries(Object.entries(payload).filter(([key]) => key !== 'uid'));
 }
 
 const optText = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
@@ -123,21 +149,26 @@ export function isFleetStatus(v: unknown): v is FleetStatusPayload {
     v.kind === 'status' &&
     typeof v.gateway === 'string' &&
     isSeq(v.lastSeq) &&
+    (v.lastEvent === undefined || isSeq(v.lastEvent)) &&
     typeof v.at === 'number' &&
     (v.online === undefined || typeof v.online === 'boolean')
   );
 }
 
+const isFleetVisit = (v: unknown): v is FleetVisit =>
+  isObj(v) && typeof v.id === 'string' && Array.isArray(v.rooms);
+
 /**
  * The header of a desk message, and a body of a known kind. The signature says the desk wrote
- * it; this says the desk of this version did (an older or newer desk's kinds are refused).
+ * it; this says the desk of this version did (an older or newer desk's kinds are refused). A
+ * snapshot is not one: it comes over HTTP only (isFleetSnapshot).
  */
 export function isFleetPayload(v: unknown): v is FleetPayload {
   if (!isObj(v) || v.v !== 1 || typeof v.gateway !== 'string' || !isSeq(v.seq) || !isSeq(v.prev))
     return false;
   switch (v.kind) {
     case 'visit':
-      return isObj(v.visit) && typeof v.visit.id === 'string' && Array.isArray(v.visit.rooms);
+      return isFleetVisit(v.visit);
     case 'lockdown':
       return typeof v.on === 'boolean';
     case 'badge':
@@ -151,14 +182,8 @@ export function isFleetPayload(v: unknown): v is FleetPayload {
       return isObj(v.escort) && typeof v.escort.id === 'string' && typeof v.escort.name === 'string';
     case 'head':
       return true;
-    case 'snapshot':
-      return (
-        Array.isArray(v.visits) &&
-        typeof v.lockdown === 'boolean' &&
-        (v.badges === undefined || Array.isArray(v.badges)) &&
-        (v.escorts === undefined || Array.isArray(v.escorts)) &&
-        (v.cards === undefined || isSealedBox(v.cards))
-      );
+    case 'resend':
+      return isSeq(v.after);
     default:
       return false;
   }
@@ -179,10 +204,34 @@ const isFleetEscort = (v: unknown): v is FleetEscort =>
   typeof v.uid === 'string' &&
   (v.opensAlone === undefined || typeof v.opensAlone === 'boolean');
 
-/** A snapshot's cards as its sealed box holds them (the desk's signature covers the box). */
-export function isFleetCards(v: unknown): v is FleetCards {
+/**
+ * Why `v` is not a snapshot of this version's format (SNAPSHOT_VERSION), or undefined when it
+ * is one. A peer of another version is named as such, so that its snapshot is refused clearly.
+ */
+export function snapshotProblem(v: unknown): string | undefined {
+  if (!isObj(v) || v.kind !== 'snapshot') return 'not a snapshot';
+  if (v.v !== SNAPSHOT_VERSION)
+    return `a snapshot of format v${String(v.v)}, this gateway reads v${SNAPSHOT_VERSION}: run the same Pintu version on the desk and its door gateways`;
+  const ok =
+    typeof v.gateway === 'string' &&
+    isSeq(v.seq) &&
+    isSeq(v.prev) &&
+    typeof v.at === 'number' &&
+    isSealedBox(v.sealed);
+  return ok ? undefined : 'a snapshot of an unknown shape';
+}
+
+export function isFleetSnapshot(v: unknown): v is FleetSnapshot {
+  return snapshotProblem(v) === undefined;
+}
+
+/** What a snapshot's sealed box holds (the desk's signature covers the box). */
+export function isFleetSnapshotState(v: unknown): v is FleetSnapshotState {
   return (
     isObj(v) &&
+    Array.isArray(v.visits) &&
+    v.visits.every(isFleetVisit) &&
+    typeof v.lockdown === 'boolean' &&
     Array.isArray(v.badges) &&
     v.badges.every(isFleetBadge) &&
     Array.isArray(v.escorts) &&

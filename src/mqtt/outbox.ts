@@ -11,6 +11,10 @@
 // hold every event behind it for good: it is passed over, counted per topic and logged once per
 // topic with the broker's reason (the journal keeps it). Any other failure is a connection
 // gone: the head is tried again at the next connection (or the next event), never at once.
+//
+// Each event goes with the seq of the event queued before it (its prev), so that a reader who
+// must have every one (a fleet's desk) sees a hole, whether the backlog or a broker's queue
+// dropped it, and can ask for what is missing again from the journal (replayAfter).
 import { ReasonCodes } from 'mqtt';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
@@ -54,16 +58,24 @@ export interface OutboxOptions {
   max: number;
   /** Entry types that are events (the rest is skipped). */
   types: readonly string[];
-  publish(entry: JournalEntry): Promise<void>;
+  /** `prev`: the seq of the event queued before this one (0: the first since this outbox began). */
+  publish(entry: JournalEntry, prev: number): Promise<void>;
   /** The topic `publish` sends an entry to: a refusal is logged and counted by it. */
   topicOf(entry: JournalEntry): string;
   metrics: OutboxMeters;
   log: Logger;
 }
 
+interface Queued {
+  entry: JournalEntry;
+  prev: number;
+}
+
 export class Outbox {
-  private queue: JournalEntry[] = [];
+  private queue: Queued[] = [];
   private lastQueued = 0;
+  /** The seq of the last event queued: the next one's prev. */
+  private chain = 0;
   /** The last seq the broker accepted (or that was skipped as not an event). */
   cursor = 0;
   dropped = 0;
@@ -114,6 +126,8 @@ export class Outbox {
     // First start with MQTT: the history is in the journal (GET /events), not replayed here.
     this.cursor = cursor ?? this.opts.journal.lastSeq;
     this.lastQueued = this.cursor;
+    // The last event the broker took; none on a first start (the history is not sent).
+    this.chain = cursor ?? 0;
     for await (const entry of this.opts.journal.read({ fromSeq: this.cursor + 1, types: this.opts.types }))
       this.enqueue(entry);
     this.opened = true;
@@ -142,13 +156,14 @@ export class Outbox {
     if (entry.seq <= this.lastQueued) return;
     this.lastQueued = entry.seq;
     if (!this.types.has(entry.type)) return;
-    this.queue.push(entry);
+    this.queue.push({ entry, prev: this.chain });
+    this.chain = entry.seq;
     if (this.queue.length > this.opts.max) {
       const gone = this.queue.splice(0, this.queue.length - this.opts.max);
       this.dropped += gone.length;
       this.opts.metrics.eventsDropped.inc(gone.length);
       this.opts.log.warn(
-        { dropped: gone.length, firstSeq: gone[0]!.seq, max: this.opts.max },
+        { dropped: gone.length, firstSeq: gone[0]!.entry.seq, max: this.opts.max },
         'mqtt outbox full: oldest events dropped from MQTT (still in the journal)',
       );
     }
@@ -173,9 +188,10 @@ export class Outbox {
     this.pumping = true;
     try {
       while (this.up && this.queue.length) {
-        const head = this.queue[0]!;
+        const queued = this.queue[0]!;
+        const head = queued.entry;
         try {
-          await this.opts.publish(head);
+          await this.opts.publish(head, queued.prev);
           this.published++;
           this.opts.metrics.eventsPublished.inc();
         } catch (err) {
@@ -183,14 +199,41 @@ export class Outbox {
           if (code === undefined) break; // the link went down: the head is sent again later
           this.refuse(head, code);
         }
-        if (this.queue[0] === head) this.queue.shift();
-        this.cursor = head.seq;
+        // (Events put before it meanwhile by replayAfter stay.)
+        const at = this.queue.indexOf(queued);
+        if (at >= 0) this.queue.splice(at, 1);
+        this.cursor = Math.max(this.cursor, head.seq);
         this.opts.metrics.backlog.set(this.queue.length);
         this.scheduleSave();
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * The events after `after` that were sent (or dropped from the backlog), read again from the
+   * journal and put before what waits, in order, as far as the backlog has room: a reader that
+   * found a hole asks for them. How many were put back.
+   */
+  async replayAfter(after: number): Promise<number> {
+    if (!this.opened) return 0;
+    const until = this.queue[0]?.entry.seq ?? this.lastQueued + 1;
+    const room = this.opts.max - this.queue.length;
+    const again: Queued[] = [];
+    let prev = after;
+    for await (const entry of this.opts.journal.read({ fromSeq: after + 1, types: this.opts.types })) {
+      if (entry.seq >= until || again.length >= room) break;
+      again.push({ entry, prev });
+      prev = entry.seq;
+    }
+    // The queue may have moved while the journal was read: only what is still before its head.
+    const head = this.queue[0]?.entry.seq ?? this.lastQueued + 1;
+    const kept = again.filter((q) => q.entry.seq < head);
+    this.queue.unshift(...kept);
+    this.opts.metrics.backlog.set(this.queue.length);
+    if (kept.length) void this.pump();
+    return kept.length;
   }
 
   private refuse(entry: JournalEntry, code: number): void {

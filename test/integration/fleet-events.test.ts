@@ -53,8 +53,11 @@ describe("the desk's record of the door gateways' taps", () => {
         { id: B, publicKey: key(), rooms: [] },
       ],
       snapshotSkewSeconds: 120,
+      snapshotRequestsKept: 1000,
       snapshotsPerMinute: 12,
       eventsBacklogMax: 10_000,
+      sendWindow: 256,
+      statusSeconds: 30,
       snapshotTimeoutMs: 10_000,
       lagMaxSeconds: 60,
     };

@@ -28,8 +28,11 @@ async function fleetGateway(role: 'desk' | 'door') {
     gateways: role === 'desk' ? [{ id: 'samping', publicKey: other, rooms: [] }] : [],
     ...(role === 'door' ? { desk: { url: `http://127.0.0.1:${port}`, publicKey: other } } : {}),
     snapshotSkewSeconds: 120,
+    snapshotRequestsKept: 1000,
     snapshotsPerMinute: 12,
     eventsBacklogMax: 10_000,
+    sendWindow: 256,
+    statusSeconds: 30,
     snapshotTimeoutMs: 10_000,
     lagMaxSeconds: 60,
   };

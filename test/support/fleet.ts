@@ -190,6 +190,8 @@ export async function startFleetSite(opts: {
   log?: Logger;
   /** Done at the desk before its fleet part starts (a desk that joins a fleet with a history). */
   beforeFleet?: (desk: Gateway) => Promise<void>;
+  /** More fleet settings of every door gateway (fleet.statusSeconds). */
+  doorFleet?: Record<string, unknown>;
 }): Promise<FleetSite> {
   const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
   const ids = fleetDoorIds(opts.doors);
@@ -249,6 +251,7 @@ export async function startFleetSite(opts: {
           gatewayId: id,
           broker: broker(id, opts.doorBrokerUrl),
           desk: { url: deskUrl, publicKey: publicKeyText(deskKey) },
+          ...opts.doorFleet,
         },
       },
       codeKey,

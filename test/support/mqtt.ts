@@ -389,6 +389,8 @@ export class Mosquitto {
     shipped?: boolean;
     /** More lines for mosquitto.conf after the rest (a bridge's `connection` block). */
     conf?: string[];
+    /** QoS 1 messages it queues for one client beyond those in flight (more are dropped): 1000. */
+    maxQueued?: number;
   }): Promise<Mosquitto> {
     const dir = await mkdtemp(join(tmpdir(), 'pintu-mosquitto-'));
     const port = opts.port ?? (await freePort());
@@ -412,7 +414,7 @@ export class Mosquitto {
         `persistence ${opts.persistence ? 'true' : 'false'}`,
         `persistence_location ${dir}/`,
         'queue_qos0_messages false',
-        'max_queued_messages 1000',
+        `max_queued_messages ${opts.maxQueued ?? 1000}`,
         ...(opts.shipped ? shippedSettings() : []),
         'log_dest stderr',
         'log_type error',

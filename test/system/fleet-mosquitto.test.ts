@@ -8,7 +8,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
+import { badgeUidHash, seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
 import { boxPrivateKeyOf, openBox, type SealedBox, snapshotContext } from '../../src/fleet/sealed.js';
 import { fleetStatusText } from '../../src/fleet/status-text.js';
 import {
@@ -126,7 +126,42 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await until(() => expect(seen().events).toBe(before + 1));
     expect(
       fleetStatusText({ role: 'desk', connected: true, gateways: site.desk.fleet.desk!.status() }),
-    ).toMatch(/pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, connected\n/);
+    ).toMatch(
+      /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, taps recorded up to \d+, connected\n/,
+    );
+    await site.checkout(visitId);
+  });
+
+  it("a door gateway's taps travel to the desk without the card: no UID, no unknown card's hash", async () => {
+    const { visitId, uid } = await site.deskVisit([]);
+    await site.caughtUp(A);
+    // A reader of the events topics (the desk's login, another client id) keeps what A sends.
+    const spy = await mqtt.connectAsync(site.broker.url, {
+      username: DESK_ID,
+      password: FLEET_PASSWORD,
+      clientId: 'events-spy',
+    });
+    const seen: string[] = [];
+    spy.on('message', (_t, payload) => seen.push(payload.toString()));
+    await spy.subscribeAsync(`pintu/fleet/${A}/events`, { qos: 1 });
+    const taps = () =>
+      seen
+        .map((raw) => ({ raw, p: JSON.parse((JSON.parse(raw) as { payload: string }).payload) }))
+        .filter(({ p }) => p.kind === 'event');
+    const stranger = '04E5E5E5E5E5E5';
+    expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
+    expect(site.tap(A, `${A}-in`, stranger)).toMatchObject({ granted: false });
+    await until(() => expect(taps()).toHaveLength(2));
+    for (const { raw, p } of taps()) {
+      expect(p.payload.uid, raw).toBeUndefined();
+      expect(raw.toUpperCase()).not.toContain(uid.toUpperCase());
+      expect(raw.toUpperCase()).not.toContain(stranger);
+      expect(raw).not.toContain('unk:');
+    }
+    // What the desk records of them is whole all the same (the visit, the badge, the refusal).
+    expect(taps().map(({ p }) => p.type)).toEqual(['access.granted', 'access.denied']);
+    expect(taps()[0]!.p.payload).toMatchObject({ visitId, readerId: `${A}-in` });
+    await spy.endAsync();
     await site.checkout(visitId);
   });
 
@@ -464,20 +499,22 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const badge = await desk.directory.addBadge({ label: 'TAMU-97', uid: '04D8D8D8D8D8D8' }, STAFF);
     const at = Date.now();
     const ask = (id: string, key: KeyObject) => `${id}.${at}.${signText(snapshotRequestText(id, at), key)}`;
-    const text = site.desk.fleet.desk!.snapshot(ask(B, site.door(B).key), at);
+    const answer = site.desk.fleet.desk!.snapshot(ask(B, site.door(B).key), at);
+    const text = 'body' in answer ? answer.body : undefined;
     expect(text).toBeDefined();
     const uids = [...desk.core.state.badges.values(), ...desk.core.state.escorts.values()].map((c) => c.uid);
     expect(uids).toContain(badge.uid);
     expect(uids).toContain(escort.uid);
     for (const u of uids) {
       expect(text!.toUpperCase()).not.toContain(u.toUpperCase());
+      expect(text).not.toContain(badgeUidHash(u));
       expect(text).not.toContain(Buffer.from(u).toString('base64'));
     }
-    const payload = JSON.parse(JSON.parse(text!).payload) as { cards: SealedBox };
+    const payload = JSON.parse(JSON.parse(text!).payload) as { sealed: SealedBox };
     const context = snapshotContext(JSON.parse(JSON.parse(text!).payload));
     // B reads them; A (another gateway's key: a replay of B's request read by A) cannot.
-    expect(openBox(payload.cards, boxPrivateKeyOf(site.door(B).key), context)).toContain(badge.uid);
-    expect(() => openBox(payload.cards, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
+    expect(openBox(payload.sealed, boxPrivateKeyOf(site.door(B).key), context)).toContain(badge.uid);
+    expect(() => openBox(payload.sealed, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
     await desk.escorts.revoke(escort.id, STAFF);
     await desk.directory.removeBadge(badge.id, STAFF);
     await site.allCaughtUp();

@@ -839,6 +839,7 @@ describe('fleet (issue 17)', () => {
       gatewayId: 'meja',
       baseTopic: 'pintu/fleet',
       snapshotSkewSeconds: 120,
+      snapshotRequestsKept: 1000,
       gateways: [{ id: 'samping', publicKey: KEY, rooms: ['r1'] }],
     });
   });
@@ -866,6 +867,14 @@ describe('fleet (issue 17)', () => {
       'fleet.gateways[0].id: "meja" is the desk itself (fleet.gatewayId)',
       'fleet.gateways[1].id: "meja" is the desk itself (fleet.gatewayId)',
     ]);
+  });
+  it('refuses a bound on remembered snapshot requests out of range, naming the key', () => {
+    const desk = (kept: number) =>
+      fleet(
+        `  role: desk\n  gatewayId: meja\n  broker: { url: "mqtt://127.0.0.1:1883" }\n  snapshotRequestsKept: ${kept}\n`,
+      );
+    expect(problems(desk(5))).toEqual(['fleet.snapshotRequestsKept: must be >= 10 (got 5)']);
+    expect(problems(desk(200_000))).toEqual(['fleet.snapshotRequestsKept: must be <= 100000 (got 200000)']);
   });
   it('refuses a public key that is not one, naming the key', () => {
     const out = problems(

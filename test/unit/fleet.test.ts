@@ -13,6 +13,7 @@ import {
   reconcileBadge,
   reconcileEscort,
   reconcileVisit,
+  SNAPSHOT_VERSION,
   seqVerdict,
 } from '../../src/domain/fleet.js';
 import type { Badge, EscortCard, Visit } from '../../src/domain/types.js';
@@ -26,6 +27,12 @@ import {
   unseal,
 } from '../../src/fleet/envelope.js';
 import { boxPrivateKeyOf, boxPublicKeyOf, openBox, sealTo, snapshotContext } from '../../src/fleet/sealed.js';
+import {
+  isFleetPayload,
+  isFleetSnapshot,
+  isFleetSnapshotState,
+  snapshotProblem,
+} from '../../src/fleet/topics.js';
 
 const DESK = { kind: 'device' as const, id: 'fleet-desk' };
 
@@ -243,5 +250,52 @@ describe("a snapshot's sealed cards (fleet/sealed.ts)", () => {
   });
   it('refuses a public key that is not one', () => {
     expect(() => boxPublicKeyOf('AAAA')).toThrow(/not an Ed25519 public key/);
+  });
+});
+
+describe("a snapshot's format (fleet/topics.ts)", () => {
+  const box = { epk: 'e', iv: 'i', ct: 'c', tag: 't' };
+  const v2 = {
+    v: SNAPSHOT_VERSION,
+    gateway: 'pintu-1',
+    seq: 7,
+    prev: 0,
+    at: 1,
+    kind: 'snapshot',
+    sealed: box,
+  };
+  it('takes one of this format: its header in clear, the rest sealed', () => {
+    expect(snapshotProblem(v2)).toBeUndefined();
+    expect(isFleetSnapshot(v2)).toBe(true);
+    expect(isFleetSnapshot({ ...v2, sealed: undefined })).toBe(false);
+  });
+  it("refuses an older desk's snapshot (visits and card hashes in clear) naming the format", () => {
+    const v1 = {
+      v: 1,
+      gateway: 'pintu-1',
+      seq: 7,
+      prev: 0,
+      at: 1,
+      kind: 'snapshot',
+      visits: [],
+      lockdown: false,
+    };
+    expect(snapshotProblem(v1)).toMatch(/format v1, this gateway reads v2/);
+    expect(isFleetSnapshot(v1)).toBe(false);
+  });
+  it('is never a broker message: a snapshot on a topic is refused', () => {
+    expect(isFleetPayload(v2)).toBe(false);
+    expect(isFleetPayload({ ...v2, v: 1 })).toBe(false);
+  });
+  it('checks what the box holds', () => {
+    const held = {
+      visits: [{ id: 'v1', status: 'accepted', rooms: [] }],
+      lockdown: false,
+      badges: [{ label: 'TAMU-07', uid: '04AA', status: 'lost' }],
+      escorts: [{ id: 'e1', name: 'Budi', uid: '04BB' }],
+    };
+    expect(isFleetSnapshotState(held)).toBe(true);
+    expect(isFleetSnapshotState({ ...held, badges: [{ label: 'TAMU-07', status: 'lost' }] })).toBe(false);
+    expect(isFleetSnapshotState({ ...held, visits: [{ id: 'v1' }] })).toBe(false);
   });
 });

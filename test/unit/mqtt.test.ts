@@ -316,7 +316,7 @@ describe('the event outbox', () => {
 
   const make = (
     journal: JournalEntry[],
-    publish: (e: JournalEntry) => Promise<void>,
+    publish: (e: JournalEntry, prev: number) => Promise<void>,
     max = 100,
     file = 'cursor.json',
     logger = log,
@@ -434,6 +434,58 @@ describe('the event outbox', () => {
     second.linkUp();
     await vi.waitFor(() => expect(sent.slice(5)).toEqual(journal.slice(20).map((e) => e.seq)));
     await second.close();
+  });
+
+  it("names each event's predecessor, so a reader sees a hole, and sends again what it missed, in order", async () => {
+    // Events at odd seqs; the backlog of 3 drops the oldest while the link is down.
+    const journal = Array.from({ length: 20 }, (_, i) =>
+      entry(i + 1, i % 2 ? 'visit.arrived' : 'access.granted'),
+    );
+    const sent: Array<[seq: number, prev: number]> = [];
+    const box = make([], async (e, prev) => void sent.push([e.seq, prev]), 3);
+    await box.open();
+    box.linkUp();
+    for (const e of journal.slice(0, 4)) box.offer(e);
+    await vi.waitFor(() =>
+      expect(sent).toEqual([
+        [1, 0],
+        [3, 1],
+      ]),
+    );
+    box.linkDown();
+    for (const e of journal.slice(4, 14)) box.offer(e); // events 5..13: 5 and 7 dropped
+    box.linkUp();
+    // 9 says 7 came before it: a reader that has 3 sees the hole.
+    await vi.waitFor(() =>
+      expect(sent.slice(2)).toEqual([
+        [9, 7],
+        [11, 9],
+        [13, 11],
+      ]),
+    );
+    // Asked for everything after 3: read again from the journal (sent ones too), in order.
+    const reread = make(journal, async (e, prev) => void sent.push([e.seq, prev]), 3, 'cursor-2.json');
+    await reread.open();
+    reread.linkUp();
+    expect(await reread.replayAfter(3)).toBe(3); // the backlog's room: 5, 7, 9
+    await vi.waitFor(() =>
+      expect(sent.slice(5)).toEqual([
+        [5, 3],
+        [7, 5],
+        [9, 7],
+      ]),
+    );
+    // Asked again after 9: 11, 13 and the rest of the journal, the chain unbroken.
+    expect(await reread.replayAfter(9)).toBe(3);
+    await vi.waitFor(() =>
+      expect(sent.slice(8)).toEqual([
+        [11, 9],
+        [13, 11],
+        [15, 13],
+      ]),
+    );
+    await box.close();
+    await reread.close();
   });
 
   it('tries a head that failed again at the next connection, not at once', async () => {
