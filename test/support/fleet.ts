@@ -43,11 +43,15 @@ export function fleetDoorIds(n: number): string[] {
  * One Mosquitto with the desk's and `doorIds`' logins and the shipped fleet ACL, persistent
  * unless asked otherwise (a site's sessions and queues survive a broker restart).
  */
-export function startFleetBroker(doorIds: readonly string[], persistence = true): Promise<Mosquitto> {
+export function startFleetBroker(
+  doorIds: readonly string[],
+  opts: { persistence?: boolean; maxQueued?: number } = {},
+): Promise<Mosquitto> {
   return Mosquitto.start({
     users: [DESK_ID, ...doorIds].map((username) => ({ username, password: FLEET_PASSWORD })),
     acl: fleetAcl(),
-    persistence,
+    persistence: opts.persistence ?? true,
+    ...(opts.maxQueued !== undefined ? { maxQueued: opts.maxQueued } : {}),
   });
 }
 
@@ -364,19 +368,30 @@ export interface MosquittoFleet extends FleetSite {
 export async function startMosquittoFleet(opts: {
   doors: number;
   bridged?: boolean;
+  /** The one broker's queue per client (max_queued_messages); not with `bridged`. */
+  maxQueued?: number;
+  /** More fleet settings of every door gateway (fleet.statusSeconds). */
+  doorFleet?: Record<string, unknown>;
 }): Promise<MosquittoFleet> {
   const ids = fleetDoorIds(opts.doors);
   let broker: Mosquitto;
   let doorBroker: Mosquitto;
-  if (opts.bridged) ({ a: broker, b: doorBroker } = await startBridgedBrokers(ids));
-  else doorBroker = broker = await startFleetBroker(ids);
+  if (opts.bridged) {
+    if (opts.maxQueued !== undefined) throw new Error('maxQueued is for one broker, not bridged ones');
+    ({ a: broker, b: doorBroker } = await startBridgedBrokers(ids));
+  } else doorBroker = broker = await startFleetBroker(ids, { maxQueued: opts.maxQueued });
   const stopBrokers = async () => {
     await broker.stop();
     if (doorBroker !== broker) await doorBroker.stop();
   };
   let site: FleetSite;
   try {
-    site = await startFleetSite({ brokerUrl: broker.url, doorBrokerUrl: doorBroker.url, doors: opts.doors });
+    site = await startFleetSite({
+      brokerUrl: broker.url,
+      doorBrokerUrl: doorBroker.url,
+      doors: opts.doors,
+      ...(opts.doorFleet ? { doorFleet: opts.doorFleet } : {}),
+    });
   } catch (err) {
     await stopBrokers();
     throw err;

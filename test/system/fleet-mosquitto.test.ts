@@ -556,7 +556,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     let uid = '';
     // A broker of its own: the same logins and client ids as the site above would take over
     // its sessions.
-    const own = await startFleetBroker([A], false);
+    const own = await startFleetBroker([A], { persistence: false });
     // The door gateway's session is there already (it joined first): whatever the desk sends
     // now waits in it, so its history, were it sent, would be applied message by message.
     const early = await mqtt.connectAsync(own.url, {
