@@ -11,12 +11,33 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { FleetDesk } from '../../src/fleet/desk.js';
 import { type MosquittoFleet, startMosquittoFleet } from '../support/fleet.js';
 import { labSuite } from '../support/lab.js';
 import { until } from '../support/mqtt.js';
 
 const A = 'pintu-1';
 const B = 'pintu-2';
+
+/**
+ * Holds the desk's recording of the taps that reach it, as a desk buried in taps holds it: `held`
+ * once one waits; `release` lets it and every one after it through (vi.restoreAllMocks unhooks).
+ */
+function holdRecording(desk: FleetDesk): { held: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const record = desk.record.bind(desk);
+  const held = new Promise<void>((resolve) => {
+    vi.spyOn(desk, 'record').mockImplementation(async (m) => {
+      resolve();
+      await gate;
+      return record(m);
+    });
+  });
+  return { held, release };
+}
 
 labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mosquitto'], () => {
   let site: MosquittoFleet;
@@ -33,18 +54,7 @@ labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mos
     const first = await site.deskVisit([]);
     await site.allCaughtUp();
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const record = desk.record.bind(desk);
-    const held = new Promise<void>((resolve) => {
-      vi.spyOn(desk, 'record').mockImplementation(async (m) => {
-        resolve();
-        await gate;
-        return record(m);
-      });
-    });
+    const { held, release } = holdRecording(desk);
     const recorded = once(desk, 'recorded');
     let second: Awaited<ReturnType<MosquittoFleet['deskVisit']>>;
     try {
@@ -124,18 +134,7 @@ labSuite('fleet: taps a broker dropped on their way to the desk (issue 17)', ['m
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const record = desk.record.bind(desk);
-    const held = new Promise<void>((resolve) => {
-      vi.spyOn(desk, 'record').mockImplementation(async (m) => {
-        resolve();
-        await gate;
-        return record(m);
-      });
-    });
+    const { held, release } = holdRecording(desk);
     // Every tap in a journal, by the gateway's seq (the desk's fleet.access carry it).
     const taps = async (j: typeof door.gateway.core.journal) => {
       const seqs: number[] = [];
