@@ -14,11 +14,10 @@
 //   (the gateways as separate processes, an hour away, restarts under load: fleet-processes.ts)
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
 import { fmt, load, summarise } from '../bench/lib/util.js';
 import type { JournalEntry } from '../src/domain/events.js';
-import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../test/support/fleet.js';
-import { Mosquitto } from '../test/support/mqtt.js';
+import { type FleetSite, fleetDoorIds, startMosquittoFleet } from '../test/support/fleet.js';
+import type { Mosquitto } from '../test/support/mqtt.js';
 import { runProcessCampaign } from './fleet-processes.js';
 import { compareFleetRecap, recapText } from './lib/fleet-recap.js';
 
@@ -148,14 +147,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `fleet campaign: ${N} door gateways, ${VISITS} visits, ${AWAY} while one is away; load ${load().text}\n`,
   );
-  const ids = Array.from({ length: N }, (_, i) => `pintu-${i + 1}`);
-  const broker = await Mosquitto.start({
-    users: [DESK_ID, ...ids].map((username) => ({ username, password: FLEET_PASSWORD })),
-    acl: fleetAcl(),
-    // As a site runs it: sessions and queues survive the broker restart below.
-    persistence: true,
-  });
-  const site = await startFleetSite({ brokerUrl: broker.url, doors: N });
+  const ids = fleetDoorIds(N);
+  // As a site runs it: a persistent broker, sessions and queues survive the restart below.
+  const site = await startMosquittoFleet({ doors: N });
   const clocks = new Clocks(site);
   const rows: string[][] = [];
   const notes: string[] = [];
@@ -197,22 +191,9 @@ async function main(): Promise<void> {
         ended.push(uid);
       }
       // Everything is at the broker (in its session) before it comes back, as after an hour away.
-      const head = site.desk.gateway.core.state.journalSeq;
-      const desk = site.desk.fleet.desk;
-      for (let t = 0; desk?.status().find((g) => g.id === away)?.lastSentSeq !== head; t++) {
-        if (t > 6000) throw new Error('the desk did not send everything within 60 s');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      if (lost) {
-        // What the broker kept for it is gone: a clean connection with its client id.
-        const wipe = await mqtt.connectAsync(broker.url, {
-          username: away,
-          password: FLEET_PASSWORD,
-          clientId: `pintu-fleet-${away}`,
-          clean: true,
-        });
-        await wipe.endAsync();
-      }
+      await site.sentTo(away, 60_000);
+      // What the broker kept for it is gone: a clean connection with its client id.
+      if (lost) await site.loseSession(away);
       const t0 = performance.now();
       await m.resumeFleet();
       clocks.watch(away);
@@ -231,10 +212,9 @@ async function main(): Promise<void> {
       ]);
       process.stdout.write(`  ${away}: ${JSON.stringify(s)}\n`);
     }
-    notes.push(await restartsAndRecap(site, broker, ids));
+    notes.push(await restartsAndRecap(site, site.broker, ids));
   } finally {
     await site.close();
-    await broker.stop();
   }
   process.stdout.write(
     [

@@ -10,10 +10,9 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, FleetConfig } from '../config/schema.js';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { readTextIfPresent, writeFileAtomic } from '../store/durable-file.js';
 
 export interface Envelope {
   payload: string;
@@ -31,11 +30,8 @@ export function fleetKeyFile(gateway: { config: Pick<Config, 'dataDir'> }, fleet
 
 /** This gateway's private key: read, or made (mode 0600) at the first start. */
 export async function openFleetKey(file: string): Promise<KeyObject> {
-  try {
-    return createPrivateKey(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const saved = await readTextIfPresent(file);
+  if (saved !== undefined) return createPrivateKey(saved);
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
   await writeFileAtomic(file, pem, { mode: 0o600 });

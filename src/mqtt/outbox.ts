@@ -15,11 +15,10 @@
 // Each event goes with the seq of the event queued before it (its prev), so that a reader who
 // must have every one (a fleet's desk) sees a hole, whether the backlog or a broker's queue
 // dropped it, and can ask for what is missing again from the journal (replayAfter).
-import { readFile } from 'node:fs/promises';
 import { ReasonCodes } from 'mqtt';
 import type { Logger } from 'pino';
 import type { JournalEntry } from '../domain/events.js';
-import { writeFileAtomic } from '../store/durable-file.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 
 /** What the outbox needs of the journal. */
 export interface JournalSource {
@@ -112,12 +111,17 @@ export class Outbox {
   async open(): Promise<void> {
     let cursor: number | undefined;
     try {
-      const doc = JSON.parse(await readFile(this.opts.file, 'utf8')) as { cursor?: unknown };
-      if (typeof doc.cursor === 'number' && Number.isInteger(doc.cursor) && doc.cursor >= 0)
+      // A file holding null is unreadable too: reading its cursor throws.
+      const doc = await readJsonIfPresent<{ cursor?: unknown }>(this.opts.file);
+      if (
+        doc !== undefined &&
+        typeof doc.cursor === 'number' &&
+        Number.isInteger(doc.cursor) &&
+        doc.cursor >= 0
+      )
         cursor = doc.cursor;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.opts.log.warn({ err }, 'mqtt outbox: cursor file unreadable, starting from now');
+      this.opts.log.warn({ err }, 'mqtt outbox: cursor file unreadable, starting from now');
     }
     // First start with MQTT: the history is in the journal (GET /events), not replayed here.
     this.cursor = cursor ?? this.opts.journal.lastSeq;

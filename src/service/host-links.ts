@@ -9,8 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.js';
-import { writeFileAtomic } from '../store/durable-file.js';
-import { errnoCode } from '../store/fsync.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 
 export interface HostLinkClaims {
   hostId: string;
@@ -44,9 +43,9 @@ export class HostLinks {
     const file = join(dataDir, 'host-links.json');
     let used: Record<string, number> = {};
     try {
-      used = (JSON.parse(await readFile(file, 'utf8')) as { used?: Record<string, number> }).used ?? {};
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') used = {};
+      used = (await readJsonIfPresent<{ used?: Record<string, number> }>(file))?.used ?? {};
+    } catch {
+      // An unreadable file counts as no link redeemed yet, as a missing one does.
     }
     return new HostLinks(secret, file, used, now);
   }

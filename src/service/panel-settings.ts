@@ -1,10 +1,8 @@
 // Settings the administrator changes from the web panel at run time, kept in the data folder
 // (`panel-settings.json`, mode 0600: it holds the webhook secret). The configuration file stays
 // the source of defaults; these override them while the file exists.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../store/durable-file.js';
-import { errnoCode } from '../store/fsync.js';
+import { readJsonIfPresent, writeFileAtomic } from '../store/durable-file.js';
 
 export interface PanelSettings {
   /** How the panel is reached from the LAN (e.g. http://192.168.1.10:8080): used in host links. */
@@ -23,13 +21,14 @@ export class PanelSettingsStore {
 
   static async open(dataDir: string): Promise<PanelSettingsStore> {
     const file = join(dataDir, 'panel-settings.json');
-    let data: PanelSettings = {};
+    let data: PanelSettings | undefined;
     try {
-      data = JSON.parse(await readFile(file, 'utf8')) as PanelSettings;
+      data = await readJsonIfPresent<PanelSettings>(file);
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw new Error(`${file}: ${(err as Error).message}`);
+      // A parse error does not say which file: the start's message must.
+      throw new Error(`${file}: ${(err as Error).message}`);
     }
-    return new PanelSettingsStore(file, data);
+    return new PanelSettingsStore(file, data === undefined ? {} : data);
   }
 
   get(): Readonly<PanelSettings> {

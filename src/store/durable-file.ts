@@ -64,14 +64,20 @@ export function backupPath(file: string): string {
   return `${file}.bak`;
 }
 
-/** A whole-file JSON's value, or undefined when the file does not exist (other errors throw). */
-export async function readJsonIfPresent<T>(file: string): Promise<T | undefined> {
+/** A whole file's text, or undefined when the file does not exist (other errors throw). */
+export async function readTextIfPresent(file: string): Promise<string | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    return await readFile(file, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** A whole-file JSON's value, or undefined when the file does not exist (other errors throw). */
+export async function readJsonIfPresent<T>(file: string): Promise<T | undefined> {
+  const text = await readTextIfPresent(file);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
 /**

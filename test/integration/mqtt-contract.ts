@@ -1,6 +1,7 @@
 // The MQTT contract (DESIGN.md "MQTT topics", issue 4), checked the same way against the
 // embedded aedes broker (mqtt-embedded.test.ts) and a real Mosquitto (mqtt-mosquitto.test.ts).
 import fc from 'fast-check';
+import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/domain/events.js';
 import { assertValid, decodeJson, decodeText } from '../../src/mqtt/payload-check.js';
@@ -65,7 +66,7 @@ export function mosquittoContractAcl(): string {
 /** A gateway in external mode (MQTT 5) on `broker`, logged in as MOSQUITTO_GATEWAY. */
 export function gatewayOnMosquitto(
   broker: Mosquitto,
-  o: { dir?: string; extra?: Record<string, unknown>; mqtt?: Record<string, unknown> } = {},
+  o: { dir?: string; extra?: Record<string, unknown>; mqtt?: Record<string, unknown>; log?: Logger } = {},
 ): Promise<MqttGateway> {
   return startMqttGateway({
     mqtt: {
@@ -80,6 +81,7 @@ export function gatewayOnMosquitto(
     users: [],
     ...(o.dir ? { dir: o.dir } : {}),
     ...(o.extra ? { extra: o.extra } : {}),
+    ...(o.log ? { log: o.log } : {}),
   });
 }
 

@@ -1,17 +1,20 @@
 // A fleet in one process (README "Fleet"): a desk gateway and N door gateways on a broker, each
 // with its own data folder, key and login, opened as main.ts opens a gateway, the desk's
-// snapshot served over real HTTP on loopback. Used by the Mosquitto suite and the propagation
-// campaign (campaigns/fleet.ts).
+// snapshot served over real HTTP on loopback; and the same on real Mosquittos, one or two bridged
+// (startMosquittoFleet). Used by the fleet suites on Mosquitto and the propagation campaign
+// (campaigns/fleet.ts).
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import mqtt from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, FleetConfig } from '../../src/config/schema.js';
-import type { Decision } from '../../src/domain/types.js';
+import type { Decision, DenyReason } from '../../src/domain/types.js';
+import type { PeerStatus } from '../../src/fleet/desk.js';
 import { publicKeyText } from '../../src/fleet/envelope.js';
 import { type Fleet, startFleet } from '../../src/fleet/index.js';
 import { createDrivers } from '../../src/hardware/drivers.js';
@@ -29,6 +32,27 @@ const STAFF = { kind: 'user' as const, id: 'test', role: 'admin' as const };
 export function fleetAcl(desk = DESK_ID): string {
   const text = readFileSync(new URL('../../firmware-config/mosquitto/fleet.acl', import.meta.url), 'utf8');
   return text.replace(/^user meja-utama$/m, `user ${desk}`);
+}
+
+/** The door gateways' ids of a site of `n`: pintu-1 ... pintu-n. */
+export function fleetDoorIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `pintu-${i + 1}`);
+}
+
+/**
+ * One Mosquitto with the desk's and `doorIds`' logins and the shipped fleet ACL, persistent
+ * unless asked otherwise (a site's sessions and queues survive a broker restart).
+ */
+export function startFleetBroker(
+  doorIds: readonly string[],
+  opts: { persistence?: boolean; maxQueued?: number } = {},
+): Promise<Mosquitto> {
+  return Mosquitto.start({
+    users: [DESK_ID, ...doorIds].map((username) => ({ username, password: FLEET_PASSWORD })),
+    acl: fleetAcl(),
+    persistence: opts.persistence ?? true,
+    ...(opts.maxQueued !== undefined ? { maxQueued: opts.maxQueued } : {}),
+  });
 }
 
 /** The login the bridge of `startBridgedBrokers` uses on the doors' broker. */
@@ -104,7 +128,14 @@ export interface FleetSite {
    * door gateways' taps it recorded, which travel no further).
    */
   caughtUp(id: string, timeoutMs?: number): Promise<void>;
+  /** caughtUp for every door gateway. */
+  allCaughtUp(timeoutMs?: number): Promise<void>;
   tap(id: string, reader: string, uid: string): Decision;
+  /**
+   * Taps `uid` at each [door gateway, reader] of `at`: where it was not refused for `reason`, as
+   * "<gateway> <reader>: <decision>" (a test expects none).
+   */
+  notRefused(uid: string, at: ReadonlyArray<readonly [string, string]>, reason: DenyReason): string[];
   close(): Promise<void>;
 }
 
@@ -167,7 +198,7 @@ export async function startFleetSite(opts: {
   doorFleet?: Record<string, unknown>;
 }): Promise<FleetSite> {
   const log = opts.log ?? pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const ids = Array.from({ length: opts.doors }, (_, i) => `pintu-${i + 1}`);
+  const ids = fleetDoorIds(opts.doors);
   const room = (i: number) => `ruang-${i + 1}`;
   const doorKeys = ids.map(() => newKey());
   const deskKey = newKey();
@@ -248,6 +279,18 @@ export async function startFleetSite(opts: {
     if (e.type !== 'fleet.access') deskHead = e.seq;
   });
   let badge = 0;
+  const caughtUp = async (id: string, timeoutMs = 15_000) => {
+    const head = deskHead;
+    await eventually(() => {
+      const at = door(id).fleet.door?.lastSeq ?? 0;
+      if (at < head) throw new Error(`${id} at seq ${at}, the desk at ${head}`);
+    }, timeoutMs);
+  };
+  const tap = (id: string, reader: string, uid: string) => {
+    const out = door(id).gateway.access.simulate(reader, 'nfc', uid);
+    if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
+    return out.decision;
+  };
   return {
     desk,
     doors,
@@ -279,17 +322,16 @@ export async function startFleetSite(opts: {
     async checkout(visitId) {
       await desk.gateway.visits.checkout(visitId, { badgeReturned: true, documentReturned: true }, STAFF);
     },
-    async caughtUp(id, timeoutMs = 15_000) {
-      const head = deskHead;
-      await eventually(() => {
-        const at = door(id).fleet.door?.lastSeq ?? 0;
-        if (at < head) throw new Error(`${id} at seq ${at}, the desk at ${head}`);
-      }, timeoutMs);
+    caughtUp,
+    async allCaughtUp(timeoutMs) {
+      for (const id of doors.keys()) await caughtUp(id, timeoutMs);
     },
-    tap(id, reader, uid) {
-      const out = door(id).gateway.access.simulate(reader, 'nfc', uid);
-      if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
-      return out.decision;
+    tap,
+    notRefused(uid, at, reason) {
+      return at.flatMap(([id, reader]) => {
+        const d = tap(id, reader, uid);
+        return !d.granted && d.reason === reason ? [] : [`${id} ${reader}: ${JSON.stringify(d)}`];
+      });
     },
     async close() {
       for (const m of doors.values()) {
@@ -301,6 +343,88 @@ export async function startFleetSite(opts: {
       await desk.fleet.stop();
       await desk.gateway.close();
       await rm(desk.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fleet site on real Mosquittos: the brokers start before it and stop after it. */
+export interface MosquittoFleet extends FleetSite {
+  /** The desk's broker (A), the only one unless bridged. */
+  broker: Mosquitto;
+  /** The door gateways' broker: B when bridged, else the desk's. */
+  doorBroker: Mosquitto;
+  /** What the desk knows of door gateway `id` (`pintu fleet status`). */
+  heard(id: string): PeerStatus;
+  /** Resolves once the desk has handed the broker all it journaled so far for door gateway `id`. */
+  sentTo(id: string, timeoutMs?: number): Promise<void>;
+  /** Door gateway `id`'s session (and what the broker kept in it) gone: a clean connection with its client id. */
+  loseSession(id: string): Promise<void>;
+}
+
+/**
+ * `doors` door gateways and a desk on one persistent Mosquitto with the shipped fleet ACL, or,
+ * `bridged`, on the two brokers of `startBridgedBrokers` (the desk on A, the doors on B).
+ */
+export async function startMosquittoFleet(opts: {
+  doors: number;
+  bridged?: boolean;
+  /** The one broker's queue per client (max_queued_messages); not with `bridged`. */
+  maxQueued?: number;
+  /** More fleet settings of every door gateway (fleet.statusSeconds). */
+  doorFleet?: Record<string, unknown>;
+}): Promise<MosquittoFleet> {
+  const ids = fleetDoorIds(opts.doors);
+  let broker: Mosquitto;
+  let doorBroker: Mosquitto;
+  if (opts.bridged) {
+    if (opts.maxQueued !== undefined) throw new Error('maxQueued is for one broker, not bridged ones');
+    ({ a: broker, b: doorBroker } = await startBridgedBrokers(ids));
+  } else doorBroker = broker = await startFleetBroker(ids, { maxQueued: opts.maxQueued });
+  const stopBrokers = async () => {
+    await broker.stop();
+    if (doorBroker !== broker) await doorBroker.stop();
+  };
+  let site: FleetSite;
+  try {
+    site = await startFleetSite({
+      brokerUrl: broker.url,
+      doorBrokerUrl: doorBroker.url,
+      doors: opts.doors,
+      ...(opts.doorFleet ? { doorFleet: opts.doorFleet } : {}),
+    });
+  } catch (err) {
+    await stopBrokers();
+    throw err;
+  }
+  const heard = (id: string) => {
+    const peer = site.desk.fleet.desk?.status().find((g) => g.id === id);
+    if (!peer) throw new Error(`the desk has no status for ${id}`);
+    return peer;
+  };
+  return {
+    ...site,
+    broker,
+    doorBroker,
+    heard,
+    async sentTo(id, timeoutMs) {
+      const head = site.desk.gateway.core.state.journalSeq;
+      await eventually(() => {
+        const sent = heard(id).lastSentSeq;
+        if (sent !== head) throw new Error(`the desk sent ${id} up to seq ${sent}, its head is ${head}`);
+      }, timeoutMs);
+    },
+    async loseSession(id) {
+      const wipe = await mqtt.connectAsync(doorBroker.url, {
+        username: id,
+        password: FLEET_PASSWORD,
+        clientId: `pintu-fleet-${id}`,
+        clean: true,
+      });
+      await wipe.endAsync();
+    },
+    async close() {
+      await site.close();
+      await stopBrokers();
     },
   };
 }

@@ -6,30 +6,20 @@
 // ended at the desk opens there at any point, and it ends caught up with the visits still open
 // passing. The hour's worth of visits and the 10 s figure are the campaign's (campaigns/fleet.ts).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
+import { type MosquittoFleet, startMosquittoFleet } from '../support/fleet.js';
 import { labSuite } from '../support/lab.js';
-import { Mosquitto, until } from '../support/mqtt.js';
 
 const D = 'pintu-1';
 const AWAY = 12;
 
 labSuite('fleet: a door gateway catching up (issue 17)', ['mosquitto'], () => {
-  let broker: Mosquitto;
-  let site: FleetSite;
+  let site: MosquittoFleet;
 
   beforeAll(async () => {
-    broker = await Mosquitto.start({
-      users: [DESK_ID, D].map((username) => ({ username, password: FLEET_PASSWORD })),
-      acl: fleetAcl(),
-      persistence: true,
-    });
-    site = await startFleetSite({ brokerUrl: broker.url, doors: 1 });
+    site = await startMosquittoFleet({ doors: 1 });
   }, 60_000);
 
-  afterAll(async () => {
-    await site?.close();
-    await broker?.stop();
-  });
+  afterAll(() => site?.close());
 
   it('never opens for a visit that ended while it was away, at any step of its catch-up', async () => {
     const before = await site.deskVisit([]);
@@ -39,22 +29,16 @@ labSuite('fleet: a door gateway catching up (issue 17)', ['mosquitto'], () => {
     // Away: the guest it knows leaves, others come and go, two are still in at the end.
     // Each visit's grant is at the broker before it ends, as with guests who stay a while (sent
     // later, it would go out as ended: the desk sends a visit as it stands).
-    const sent = async () => {
-      const head = site.desk.gateway.core.state.journalSeq;
-      await until(() =>
-        expect(site.desk.fleet.desk!.status().find((g) => g.id === D)?.lastSentSeq).toBe(head),
-      );
-    };
     const ended = new Map<string, string>([[before.visitId, before.uid]]);
     await site.checkout(before.visitId);
     for (let k = 0; k < AWAY; k++) {
       const v = await site.deskVisit([]);
-      await sent();
+      await site.sentTo(D);
       await site.checkout(v.visitId);
       ended.set(v.visitId, v.uid);
     }
     const open = [await site.deskVisit([]), await site.deskVisit([])];
-    await sent();
+    await site.sentTo(D);
 
     const honoured: string[] = [];
     const check = (step: string) => () => {

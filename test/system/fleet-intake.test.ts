@@ -11,52 +11,52 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
+import type { FleetDesk } from '../../src/fleet/desk.js';
+import { type MosquittoFleet, startMosquittoFleet } from '../support/fleet.js';
 import { labSuite } from '../support/lab.js';
-import { Mosquitto, until } from '../support/mqtt.js';
+import { until } from '../support/mqtt.js';
 
 const A = 'pintu-1';
 const B = 'pintu-2';
 
+/**
+ * Holds the desk's recording of the taps that reach it, as a desk buried in taps holds it: `held`
+ * once one waits; `release` lets it and every one after it through (vi.restoreAllMocks unhooks).
+ */
+function holdRecording(desk: FleetDesk): { held: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const record = desk.record.bind(desk);
+  const held = new Promise<void>((resolve) => {
+    vi.spyOn(desk, 'record').mockImplementation(async (m) => {
+      resolve();
+      await gate;
+      return record(m);
+    });
+  });
+  return { held, release };
+}
+
 labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mosquitto'], () => {
-  let broker: Mosquitto;
-  let site: FleetSite;
+  let site: MosquittoFleet;
 
   beforeAll(async () => {
-    broker = await Mosquitto.start({
-      users: [DESK_ID, A, B].map((username) => ({ username, password: FLEET_PASSWORD })),
-      acl: fleetAcl(),
-      persistence: true,
-    });
-    site = await startFleetSite({ brokerUrl: broker.url, doors: 2 });
+    site = await startMosquittoFleet({ doors: 2 });
   }, 60_000);
 
-  afterAll(async () => {
-    await site?.close();
-    await broker?.stop();
-  });
+  afterAll(() => site?.close());
 
   it("a new visit and a checkout reach every door gateway while a gateway's tap is still being recorded", async () => {
     const desk = site.desk.fleet.desk;
     if (!desk) throw new Error('no desk');
     const first = await site.deskVisit([]);
-    await site.caughtUp(A);
-    await site.caughtUp(B);
+    await site.allCaughtUp();
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const record = desk.record.bind(desk);
-    const held = new Promise<void>((resolve) => {
-      vi.spyOn(desk, 'record').mockImplementation(async (m) => {
-        resolve();
-        await gate;
-        return record(m);
-      });
-    });
+    const { held, release } = holdRecording(desk);
     const recorded = once(desk, 'recorded');
-    let second: Awaited<ReturnType<FleetSite['deskVisit']>>;
+    let second: Awaited<ReturnType<MosquittoFleet['deskVisit']>>;
     try {
       // A's tap goes to the desk, which holds it midway through recording it.
       expect(site.tap(A, `${A}-in`, first.uid)).toMatchObject({ granted: true });
@@ -64,8 +64,7 @@ labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mos
 
       second = await site.deskVisit([]);
       await site.checkout(first.visitId);
-      await site.caughtUp(A);
-      await site.caughtUp(B);
+      await site.allCaughtUp();
       for (const d of [A, B]) {
         expect(site.tap(d, `${d}-in`, first.uid), d).toMatchObject({ granted: false, reason: 'checked_out' });
         expect(site.tap(d, `${d}-in`, second.uid), d).toMatchObject({ granted: true });
@@ -101,8 +100,7 @@ labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mos
     });
     try {
       const { visitId, uid } = await site.deskVisit([]);
-      await site.caughtUp(A);
-      await site.caughtUp(B);
+      await site.allCaughtUp();
       expect(refused).toBe(1);
       expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
       await site.checkout(visitId);
@@ -120,24 +118,14 @@ labSuite("fleet: the desk's messages while its intake is held (issue 17)", ['mos
 // desk must find the hole and get those taps again from the gateway's journal: its recap is the
 // sum of the gateways'.
 labSuite('fleet: taps a broker dropped on their way to the desk (issue 17)', ['mosquitto'], () => {
-  let broker: Mosquitto;
-  let site: FleetSite;
+  let site: MosquittoFleet;
 
   beforeAll(async () => {
-    broker = await Mosquitto.start({
-      users: [DESK_ID, A].map((username) => ({ username, password: FLEET_PASSWORD })),
-      acl: fleetAcl(),
-      persistence: true,
-      maxQueued: 3,
-    });
     // Its progress every second: the hole at the end of a burst is found without another tap.
-    site = await startFleetSite({ brokerUrl: broker.url, doors: 1, doorFleet: { statusSeconds: 1 } });
+    site = await startMosquittoFleet({ doors: 1, maxQueued: 3, doorFleet: { statusSeconds: 1 } });
   }, 60_000);
 
-  afterAll(async () => {
-    await site?.close();
-    await broker?.stop();
-  });
+  afterAll(() => site?.close());
 
   it('records every tap of a burst the desk could not keep up with, once each', async () => {
     const desk = site.desk.fleet.desk;
@@ -146,18 +134,7 @@ labSuite('fleet: taps a broker dropped on their way to the desk (issue 17)', ['m
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const record = desk.record.bind(desk);
-    const held = new Promise<void>((resolve) => {
-      vi.spyOn(desk, 'record').mockImplementation(async (m) => {
-        resolve();
-        await gate;
-        return record(m);
-      });
-    });
+    const { held, release } = holdRecording(desk);
     // Every tap in a journal, by the gateway's seq (the desk's fleet.access carry it).
     const taps = async (j: typeof door.gateway.core.journal) => {
       const seqs: number[] = [];

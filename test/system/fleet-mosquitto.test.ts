@@ -11,41 +11,34 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { badgeUidHash, seal, signText, snapshotRequestText } from '../../src/fleet/envelope.js';
 import { boxPrivateKeyOf, openBox, type SealedBox, snapshotContext } from '../../src/fleet/sealed.js';
 import { fleetStatusText } from '../../src/fleet/status-text.js';
-import { DESK_ID, FLEET_PASSWORD, type FleetSite, fleetAcl, startFleetSite } from '../support/fleet.js';
+import {
+  DESK_ID,
+  FLEET_PASSWORD,
+  type MosquittoFleet,
+  startFleetBroker,
+  startFleetSite,
+  startMosquittoFleet,
+} from '../support/fleet.js';
 import { badgedVisit } from '../support/gateway.js';
 import { labSuite } from '../support/lab.js';
-import { Mosquitto, until } from '../support/mqtt.js';
+import { until } from '../support/mqtt.js';
 
 const STAFF = { kind: 'user' as const, id: 'test', role: 'admin' as const };
 const A = 'pintu-1';
 const B = 'pintu-2';
 
 labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
-  let broker: Mosquitto;
-  let site: FleetSite;
+  let site: MosquittoFleet;
 
   beforeAll(async () => {
-    broker = await Mosquitto.start({
-      users: [DESK_ID, A, B].map((username) => ({ username, password: FLEET_PASSWORD })),
-      acl: fleetAcl(),
-      persistence: true,
-    });
-    site = await startFleetSite({ brokerUrl: broker.url, doors: 2 });
+    site = await startMosquittoFleet({ doors: 2 });
   }, 60_000);
 
-  afterAll(async () => {
-    await site?.close();
-    await broker?.stop();
-  });
-
-  const both = async () => {
-    await site.caughtUp(A);
-    await site.caughtUp(B);
-  };
+  afterAll(() => site?.close());
 
   it('a visit accepted at the desk opens at every entrance, and at its rooms where they are driven', async () => {
     const { visitId, uid } = await site.deskVisit(['ruang-1']);
-    await both();
+    await site.allCaughtUp();
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
     expect(site.tap(A, 'ruang-1-in', uid)).toMatchObject({ granted: true });
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
@@ -56,7 +49,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
   it("a keypad code issued at the desk opens its room's keypad at the gateway that drives it, and no other", async () => {
     const { visitId, code } = await site.deskVisit(['ruang-1']);
     expect(code).toMatch(/^\d+$/);
-    await both();
+    await site.allCaughtUp();
     const pin = (d: string, reader: string) => {
       const out = site.door(d).gateway.access.simulate(reader, 'pin', code!);
       if (out.kind !== 'door') throw new Error(`not a door read: ${out.kind}`);
@@ -65,36 +58,33 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: true, visitId });
     expect(pin(B, 'ruang-2-in')).toMatchObject({ granted: false });
     await site.checkout(visitId);
-    await both();
+    await site.allCaughtUp();
     expect(pin(A, 'ruang-1-in')).toMatchObject({ granted: false });
   });
 
   it('a checkout at the desk refuses at every door gateway', async () => {
     const { visitId, uid } = await site.deskVisit(['ruang-1', 'ruang-2']);
-    await both();
+    await site.allCaughtUp();
     expect(site.tap(B, 'ruang-2-in', uid)).toMatchObject({ granted: true });
     await site.checkout(visitId);
-    await both();
-    for (const [d, reader] of [
+    await site.allCaughtUp();
+    const readers = [
       [A, `${A}-in`],
       [A, 'ruang-1-in'],
       [B, `${B}-in`],
       [B, 'ruang-2-in'],
-    ] as const)
-      expect(site.tap(d, reader, uid), `${d} ${reader}`).toMatchObject({
-        granted: false,
-        reason: 'checked_out',
-      });
+    ] as const;
+    expect(site.notRefused(uid, readers, 'checked_out')).toEqual([]);
   });
 
   it('a lockdown at the desk holds at every door gateway, and its release opens them again', async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.desk.gateway.access.setLockdown('*', true, STAFF);
-    await both();
+    await site.allCaughtUp();
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
     await site.desk.gateway.access.setLockdown('*', false, STAFF);
-    await both();
+    await site.allCaughtUp();
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
     await site.checkout(visitId);
@@ -105,10 +95,10 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     // B's guard locks B down first (its panel, pintu/doors/*/set); then the desk locks down everywhere.
     await site.door(B).gateway.access.setLockdown('*', true, STAFF);
     await site.desk.gateway.access.setLockdown('*', true, STAFF);
-    await both();
+    await site.allCaughtUp();
     await site.desk.gateway.access.setLockdown('*', false, STAFF);
     // The release has been applied at both (their lastSeq is past it) before anything is tapped.
-    await both();
+    await site.allCaughtUp();
     expect(site.tap(A, `${A}-in`, uid)).toMatchObject({ granted: true });
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'lockdown' });
     // A snapshot (its fleet part restarted, a visit made meanwhile: one to apply) does not release it either.
@@ -123,19 +113,20 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: true });
     await site.checkout(visitId);
     await site.checkout(later.visitId);
-    await both();
+    await site.allCaughtUp();
   });
 
   it("the desk hears each door gateway's progress and its taps (fleet status)", async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
-    const fleet = site.desk.fleet.desk!;
-    const seen = () => fleet.status().find((g) => g.id === A)!;
+    const seen = () => site.heard(A);
     await until(() => expect(seen()).toMatchObject({ appliedSeq: site.door(A).fleet.door!.lastSeq, lag: 0 }));
     const before = seen().events;
     site.tap(A, `${A}-in`, uid);
     await until(() => expect(seen().events).toBe(before + 1));
-    expect(fleetStatusText({ role: 'desk', connected: true, gateways: fleet.status() })).toMatch(
+    expect(
+      fleetStatusText({ role: 'desk', connected: true, gateways: site.desk.fleet.desk!.status() }),
+    ).toMatch(
       /pintu-1: sent up to seq \d+, applied \d+ \(lag 0\), last heard .*, \d+ events, taps recorded up to \d+, connected\n/,
     );
     await site.checkout(visitId);
@@ -145,7 +136,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
     // A reader of the events topics (the desk's login, another client id) keeps what A sends.
-    const spy = await mqtt.connectAsync(broker.url, {
+    const spy = await mqtt.connectAsync(site.broker.url, {
       username: DESK_ID,
       password: FLEET_PASSWORD,
       clientId: 'events-spy',
@@ -177,7 +168,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
   it("a door gateway's taps while its fleet part was down reach the desk once it is back", async () => {
     const { visitId, uid } = await site.deskVisit([]);
     await site.caughtUp(A);
-    const heard = () => site.desk.fleet.desk!.status().find((g) => g.id === A)!.events;
+    const heard = () => site.heard(A).events;
     const m = site.door(A);
     const sent = m.fleet.door!.status().eventsSent;
     await until(() => expect(heard()).toBe(sent));
@@ -194,7 +185,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
 
   it("taps at two door gateways are in the desk's roll call and its recap, each gateway's as its own recap has it", async () => {
     const { visitId, uid } = await site.deskVisit(['ruang-1']);
-    await both();
+    await site.allCaughtUp();
     const desk = site.desk.gateway;
     /** A tap at a door gateway, once its journal has it: the seq of the tap there. */
     const tapped = async (id: string, reader: string) => {
@@ -250,7 +241,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
 
   it('health: each gateway in the fleet entry; the desk degraded while one applies nothing past the bound', async () => {
     const deskHealth = () => site.desk.fleet.health();
-    await both();
+    await site.allCaughtUp();
     expect(site.door(A).fleet.health()).toMatchObject({
       entry: { role: 'door', connected: true, lag: 0, deskReachable: true },
       problems: [],
@@ -270,8 +261,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     );
     const { visitId } = await site.deskVisit([]);
     await site.caughtUp(A);
-    const head = site.desk.gateway.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    await site.sentTo(B);
     expect(deskHealth().problems).toEqual([]);
     site.desk.clock.now += (site.desk.config.fleet!.lagMaxSeconds + 1) * 1000;
     expect(deskHealth().problems).toEqual([
@@ -294,7 +284,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const badge = await desk.directory.addBadge({ label: 'TAMU-99', uid: '04B1B2C3D4E5F7' }, STAFF);
     const { visitId, uid } = await site.deskVisit([], 'TAMU-99');
     expect(uid).toBe(badge.uid);
-    await both();
+    await site.allCaughtUp();
     for (const d of [A, B]) {
       expect(site.tap(d, `${d}-in`, escort.uid), d).toMatchObject({
         granted: true,
@@ -325,7 +315,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
 
   it('refuses a message not signed by the desk, and ignores a replayed one', async () => {
     // A reader of pintu-1's topics (its own login, another client id) keeps what the desk sent.
-    const spy = await mqtt.connectAsync(broker.url, {
+    const spy = await mqtt.connectAsync(site.broker.url, {
       username: A,
       password: FLEET_PASSWORD,
       clientId: 'spy',
@@ -346,7 +336,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const fleet = site.door(A).fleet.door!;
     const refused = new Promise((r) => fleet.once('refused', r));
     const duplicate = new Promise((r) => fleet.once('duplicate', r));
-    const attacker = await mqtt.connectAsync(broker.url, {
+    const attacker = await mqtt.connectAsync(site.broker.url, {
       username: DESK_ID,
       password: FLEET_PASSWORD,
       clientId: 'attacker',
@@ -409,16 +399,9 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     await site.checkout(visitId);
     const next = await site.deskVisit([]);
     // The desk has handed all of it to the broker (into the session about to be lost)...
-    const head = site.desk.gateway.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    await site.sentTo(B);
     // ...and the session is gone: a clean connection with its client id.
-    const wipe = await mqtt.connectAsync(broker.url, {
-      username: B,
-      password: FLEET_PASSWORD,
-      clientId: `pintu-fleet-${B}`,
-      clean: true,
-    });
-    await wipe.endAsync();
+    await site.loseSession(B);
     await m.resumeFleet();
     const snapshot = new Promise((r) => m.fleet.door!.once('snapshot', r));
     await snapshot;
@@ -438,15 +421,8 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const m = site.door(B);
     await m.fleet.stop();
     await desk.escorts.revoke(escort.id, STAFF);
-    const head = desk.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
-    const wipe = await mqtt.connectAsync(broker.url, {
-      username: B,
-      password: FLEET_PASSWORD,
-      clientId: `pintu-fleet-${B}`,
-      clean: true,
-    });
-    await wipe.endAsync();
+    await site.sentTo(B);
+    await site.loseSession(B);
     // A new fleet part: its counts start at 0.
     await m.resumeFleet();
     await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
@@ -464,16 +440,9 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     );
     const badge = await desk.directory.addBadge({ label: 'TAMU-98', uid: '04F1F2F3F4F5F6' }, STAFF);
     const { visitId, uid } = await site.deskVisit([], 'TAMU-98');
-    const head = desk.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
+    await site.sentTo(B);
     // What the broker kept for it (the cards' messages) is gone.
-    const wipe = await mqtt.connectAsync(broker.url, {
-      username: B,
-      password: FLEET_PASSWORD,
-      clientId: `pintu-fleet-${B}`,
-      clean: true,
-    });
-    await wipe.endAsync();
+    await site.loseSession(B);
     await m.resumeFleet();
     await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
     await site.caughtUp(B);
@@ -484,7 +453,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(site.tap(B, `${B}-in`, badge.uid)).toMatchObject({ granted: true, visitId });
     expect(uid).toBe(badge.uid);
     await site.checkout(visitId);
-    await both();
+    await site.allCaughtUp();
   });
 
   it('a badge personalised at the desk is personalised at every door gateway, by message and by snapshot', async () => {
@@ -502,7 +471,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
         result: () => undefined,
       }));
     await personalise(1);
-    await both();
+    await site.allCaughtUp();
     for (const d of [A, B])
       expect(site.door(d).gateway.core.state.badgesByUid.get(badge.uid), d).toMatchObject({
         credential: 'secure',
@@ -512,15 +481,8 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     const m = site.door(B);
     await m.fleet.stop();
     await personalise(2);
-    const head = desk.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
-    const wipe = await mqtt.connectAsync(broker.url, {
-      username: B,
-      password: FLEET_PASSWORD,
-      clientId: `pintu-fleet-${B}`,
-      clean: true,
-    });
-    await wipe.endAsync();
+    await site.sentTo(B);
+    await site.loseSession(B);
     await m.resumeFleet();
     await until(() => expect(m.fleet.door!.status().snapshots).toBe(1));
     expect(m.gateway.core.state.badgesByUid.get(badge.uid)).toMatchObject({
@@ -528,7 +490,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
       keyGen: 2,
     });
     await desk.directory.removeBadge(badge.id, STAFF);
-    await both();
+    await site.allCaughtUp();
   });
 
   it("a snapshot holds no card's UID in clear: only the gateway that asked can read them", async () => {
@@ -555,37 +517,36 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     expect(() => openBox(payload.sealed, boxPrivateKeyOf(site.door(A).key), context)).toThrow();
     await desk.escorts.revoke(escort.id, STAFF);
     await desk.directory.removeBadge(badge.id, STAFF);
-    await both();
+    await site.allCaughtUp();
   });
 
   it('a desk restarted with changes it never sent sends them from its journal', async () => {
     const { visitId, uid } = await site.deskVisit([]);
-    await both();
+    await site.allCaughtUp();
     // The desk's fleet part is down (a crash after the journal write, before any publish)...
     await site.desk.fleet.stop();
     await site.checkout(visitId);
     const next = await site.deskVisit([]);
     // ...and back: from fleet-desk.json's cursor, what the journal has past it goes out.
     await site.desk.resumeFleet();
-    await both();
+    await site.allCaughtUp();
     for (const d of [A, B]) {
       expect(site.tap(d, `${d}-in`, uid), d).toMatchObject({ granted: false, reason: 'checked_out' });
       expect(site.tap(d, `${d}-in`, next.uid), d).toMatchObject({ granted: true });
     }
     await site.checkout(next.visitId);
-    await both();
+    await site.allCaughtUp();
   });
 
   it('a broker restart (its persistence kept) loses nothing for a gateway away meanwhile', async () => {
     const { visitId, uid } = await site.deskVisit([]);
-    await both();
+    await site.allCaughtUp();
     const m = site.door(B);
     await m.fleet.stop();
     await site.checkout(visitId);
-    const head = site.desk.gateway.core.state.journalSeq;
-    await until(() => expect(site.desk.fleet.desk!.status().find((g) => g.id === B)?.lastSentSeq).toBe(head));
-    await broker.pause();
-    await broker.resume();
+    await site.sentTo(B);
+    await site.broker.pause();
+    await site.broker.resume();
     await m.resumeFleet();
     await site.caughtUp(B, 30_000);
     expect(site.tap(B, `${B}-in`, uid)).toMatchObject({ granted: false, reason: 'checked_out' });
@@ -595,10 +556,7 @@ labSuite('fleet on Mosquitto (issue 17)', ['mosquitto'], () => {
     let uid = '';
     // A broker of its own: the same logins and client ids as the site above would take over
     // its sessions.
-    const own = await Mosquitto.start({
-      users: [DESK_ID, A].map((username) => ({ username, password: FLEET_PASSWORD })),
-      acl: fleetAcl(),
-    });
+    const own = await startFleetBroker([A], { persistence: false });
     // The door gateway's session is there already (it joined first): whatever the desk sends
     // now waits in it, so its history, were it sent, would be applied message by message.
     const early = await mqtt.connectAsync(own.url, {

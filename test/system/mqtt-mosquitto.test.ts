@@ -11,7 +11,6 @@ import {
   contractSuite,
   gatewayOnMosquitto,
   journalSince,
-  MOSQUITTO_GATEWAY,
   mosquittoContractAcl,
   mosquittoUsers,
 } from '../integration/mqtt-contract.js';
@@ -24,7 +23,6 @@ import {
   Mosquitto,
   type MqttGateway,
   nextCommand,
-  startMqttGateway,
   TEST_PASSWORD,
   until,
 } from '../support/mqtt.js';
@@ -265,7 +263,7 @@ labSuite('the shipped Mosquitto configuration binds client ids to logins', ['mos
   });
 });
 
-labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['mosquitto'], () => {
+labSuite('a Mosquitto whose ACL refuses a topic the gateway publishes on', ['mosquitto'], () => {
   let broker: Mosquitto | undefined;
   let g: MqttGateway | undefined;
   const clients: Collected[] = [];
@@ -276,12 +274,22 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
     await broker?.stop();
   });
 
-  it('refuses the alert (MQTT 5 PUBACK 0x87), and the events behind it still go out', async () => {
-    const old = acl.replace(/^topic write pintu\/alerts\n/m, '');
-    expect(old).not.toBe(acl);
-    broker = await Mosquitto.start({ users: mosquittoUsers(), acl: old, shipped: true });
-    g = await gatewayOnMosquitto(broker);
-    const gw = g;
+  /**
+   * A gateway on a Mosquitto whose contract ACL lacks the line `topic write <topic>`, the
+   * facilities client on pintu/events and pintu/alerts, and what the gateway logged (warn and up).
+   */
+  const refusing = async (topic: string) => {
+    const refused = acl.replace(new RegExp(`^topic write ${topic}\\n`, 'm'), '');
+    expect(refused).not.toBe(acl);
+    broker = await Mosquitto.start({ users: mosquittoUsers(), acl: refused, shipped: true });
+    const logged: Array<{ msg: string; topic?: string; code?: number; reason?: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split('\n')) if (l) logged.push(JSON.parse(l));
+        done();
+      },
+    });
+    g = await gatewayOnMosquitto(broker, { log: pino({ level: 'warn' }, sink) });
     const fac = await client(broker.url, {
       username: 'fac',
       password: TEST_PASSWORD,
@@ -289,6 +297,11 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
       subscribe: ['pintu/events', 'pintu/alerts'],
     });
     clients.push(fac);
+    return { gw: g, fac, logged };
+  };
+
+  /** A guest on the watchlist arrives: the screening's matches (one alert for pintu/alerts). */
+  const watchlistArrival = async (gw: MqttGateway) => {
     const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
     await gw.gateway.watchlist.add(
       {
@@ -307,7 +320,12 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
       },
       actor,
     );
-    expect(await gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' })).toHaveLength(1);
+    return gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' });
+  };
+
+  it('an ACL from before pintu/alerts (an upgraded gateway): the alert is refused (MQTT 5 PUBACK 0x87), the events behind it still go out', async () => {
+    const { gw, fac } = await refusing('pintu/alerts');
+    expect(await watchlistArrival(gw)).toHaveLength(1);
     // The event journaled after the match: before the fix, the refused alert stayed at the head
     // of the outbox and nothing behind it was published again.
     gw.gateway.access.simulate('pintu-utama-in', 'nfc', 'DEADBEEF');
@@ -320,72 +338,13 @@ labSuite('a Mosquitto whose ACL predates pintu/alerts (an upgraded gateway)', ['
     expect(refused.values).toEqual([{ labels: { topic: 'pintu/alerts' }, value: 1 }]);
     expect(gw.mqtt.health().refused).toMatchObject([{ topic: 'pintu/alerts', count: 1, code: 0x87 }]);
   });
-});
 
-labSuite('a Mosquitto whose ACL refuses pintu/events (an ACL written by hand)', ['mosquitto'], () => {
-  let broker: Mosquitto | undefined;
-  let g: MqttGateway | undefined;
-  const clients: Collected[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.end().catch(() => undefined);
-    await g?.close();
-    g = undefined;
-    await broker?.stop();
-  });
-
-  it('passes over each refused event (logged once, counted, in health); what follows goes out', async () => {
-    const noEvents = acl.replace(/^topic write pintu\/events\n/m, '');
-    expect(noEvents).not.toBe(acl);
-    broker = await Mosquitto.start({ users: mosquittoUsers(), acl: noEvents, shipped: true });
-    const lines: Array<{ msg: string; topic?: string; code?: number; reason?: string }> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
-        done();
-      },
-    });
-    g = await startMqttGateway({
-      mqtt: {
-        mode: 'external',
-        url: broker.url,
-        username: MOSQUITTO_GATEWAY.username,
-        password: MOSQUITTO_GATEWAY.password,
-        protocolVersion: 5,
-      },
-      url: broker.url,
-      users: [],
-      log: pino({ level: 'warn' }, sink),
-    });
-    const gw = g;
-    const fac = await client(broker.url, {
-      username: 'fac',
-      password: TEST_PASSWORD,
-      protocolVersion: 5,
-      subscribe: ['pintu/events', 'pintu/alerts'],
-    });
-    clients.push(fac);
+  it('an ACL written by hand without pintu/events: passes over each refused event (logged once, counted, in health); what follows goes out', async () => {
+    const { gw, fac, logged: lines } = await refusing('pintu/events');
     for (let i = 0; i < 3; i++) gw.gateway.access.simulate('pintu-utama-in', 'nfc', `DEADBEE${i}`);
     // The sentinel: an alert journaled after the refused events (pintu/alerts is allowed). Before
     // the fix, the first refused event stayed at the head of the outbox, tried again at once.
-    const actor = { kind: 'user' as const, id: 'u-meja-1', role: 'receptionist' as const };
-    await gw.gateway.watchlist.add(
-      {
-        name: 'Budi Santoso',
-        institution: 'PT Maju Jaya',
-        reason: 'Uji',
-        validUntil: gw.clock.now + 86_400_000,
-      },
-      actor,
-    );
-    const v = await gw.gateway.visits.arrive(
-      {
-        guest: { name: 'Budi Santoso', institution: 'PT Maju Jaya' },
-        purpose: 'Rapat',
-        hostId: 'kabag-umum',
-      },
-      actor,
-    );
-    await gw.gateway.watchlist.screen(v, { source: 'arrival', desk: 'meja-1' });
+    await watchlistArrival(gw);
     await until(() => expect(fac.on('pintu/alerts')).toHaveLength(1));
     expect(fac.on('pintu/events')).toEqual([]);
 

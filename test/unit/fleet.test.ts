@@ -2,6 +2,9 @@
 // rule, how a door gateway's copy of a desk visit is brought to where the desk has it, and
 // what a signature holds.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VisitEvent } from '../../src/domain/events.js';
 import {
@@ -15,7 +18,14 @@ import {
 } from '../../src/domain/fleet.js';
 import type { Badge, EscortCard, Visit } from '../../src/domain/types.js';
 import { applyVisitEvent } from '../../src/domain/visit.js';
-import { badgeUidHash, publicKeyFrom, publicKeyText, seal, unseal } from '../../src/fleet/envelope.js';
+import {
+  badgeUidHash,
+  openFleetKey,
+  publicKeyFrom,
+  publicKeyText,
+  seal,
+  unseal,
+} from '../../src/fleet/envelope.js';
 import { boxPrivateKeyOf, boxPublicKeyOf, openBox, sealTo, snapshotContext } from '../../src/fleet/sealed.js';
 import {
   isFleetPayload,
@@ -112,6 +122,21 @@ describe('envelope', () => {
   it('hashes a badge UID, never carrying it', () => {
     expect(badgeUidHash('04A1B2C3D4E501')).toMatch(/^[0-9a-f]{64}$/);
     expect(badgeUidHash('04A1B2C3D4E501')).not.toContain('04A1B2C3D4E501');
+  });
+  it('makes the private key at the first start (0600), reads it after, refuses one unreadable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pintu-fleet-key-'));
+    try {
+      const file = join(dir, 'fleet.key');
+      const made = await openFleetKey(file);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(publicKeyText(await openFleetKey(file))).toBe(publicKeyText(made));
+      await writeFile(file, 'not a key');
+      await expect(openFleetKey(file)).rejects.toThrow();
+      // The bad file is left for a person to look at, not replaced by a new key.
+      expect(await readFile(file, 'utf8')).toBe('not a key');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

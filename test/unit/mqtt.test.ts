@@ -319,6 +319,7 @@ describe('the event outbox', () => {
     publish: (e: JournalEntry, prev: number) => Promise<void>,
     max = 100,
     file = 'cursor.json',
+    logger = log,
   ) =>
     new Outbox({
       journal: {
@@ -335,9 +336,34 @@ describe('the event outbox', () => {
       publish,
       topicOf: (e) => (e.type === 'door.alarm' ? 'pintu/alerts' : 'pintu/events'),
       metrics: { ...createMetrics().mqtt, refused: { inc: (topic) => void refusedOn.push(topic) } },
-      log,
+      log: logger,
     });
   const refusedOn: string[] = [];
+
+  it('reads its cursor: a missing file is a first start, an unreadable one is warned of', async () => {
+    const journal = [entry(1), entry(2)];
+    const cases: Array<[name: string, text: string | undefined, backlog: number, warned: boolean]> = [
+      ['missing', undefined, 0, false],
+      ['corrupt', '{"cursor": 1', 0, true],
+      ['null', 'null', 0, true],
+      ['kept', '{"cursor": 1}', 1, false],
+    ];
+    for (const [name, text, backlog, warned] of cases) {
+      const file = `cursor-${name}.json`;
+      if (text !== undefined) await writeFile(join(dir, file), text);
+      const lines: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+      const box = make(journal, async () => {}, 100, file, logger);
+      await box.open();
+      // Without a usable cursor it starts from the journal's head; with one, replays past it.
+      expect(box.backlog, name).toBe(backlog);
+      expect(
+        lines.some((l) => l.includes('cursor file unreadable')),
+        name,
+      ).toBe(warned);
+      await box.close();
+    }
+  });
 
   it('publishes in journal order across outages (fast-check), each once, and skips what is not an event', async () => {
     let runs = 0;
