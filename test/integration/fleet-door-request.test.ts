@@ -11,9 +11,9 @@ import net, { type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FleetConfig } from '../../src/config/schema.js';
 import { publicKeyFrom, publicKeyText, snapshotRequestText, verifyText } from '../../src/fleet/envelope.js';
 import { type Fleet, startFleet } from '../../src/fleet/index.js';
+import { fleetSection } from '../support/fleet-config.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const log = pino({ level: 'silent' });
@@ -50,7 +50,7 @@ describe("a door gateway's snapshot requests", () => {
     const deskPort = await listening(desk);
     t = await startTestGateway();
     const keyFile = `${t.dir}/door.key`;
-    const config: FleetConfig = {
+    const config = fleetSection({
       role: 'door',
       gatewayId: 'samping',
       baseTopic: 'pintu/fleet',
@@ -58,15 +58,8 @@ describe("a door gateway's snapshot requests", () => {
       desk: { url: `http://127.0.0.1:${deskPort}`, publicKey: publicKeyText(deskKey) },
       keyFile,
       gateways: [],
-      snapshotSkewSeconds: 120,
-      snapshotRequestsKept: 1000,
       snapshotsPerMinute: 12,
-      eventsBacklogMax: 10_000,
-      sendWindow: 256,
-      statusSeconds: 30,
-      snapshotTimeoutMs: 10_000,
-      lagMaxSeconds: 60,
-    };
+    });
     await writeFile(keyFile, doorKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     fleet = await startFleet(t.gateway, config, log);
   });

@@ -13,6 +13,7 @@ import type { MonthlyRecap } from '../../src/domain/recap.js';
 import { FleetDesk } from '../../src/fleet/desk.js';
 import { publicKeyText } from '../../src/fleet/envelope.js';
 import type { FleetEventPayload } from '../../src/fleet/topics.js';
+import { fleetSection } from '../support/fleet-config.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/mqtt.js';
 
@@ -42,7 +43,7 @@ describe("the desk's record of the door gateways' taps", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pintu-fleet-events-'));
     const key = () => publicKeyText(generateKeyPairSync('ed25519').privateKey);
-    fleet = {
+    fleet = fleetSection({
       role: 'desk',
       gatewayId: 'meja',
       baseTopic: 'pintu/fleet',
@@ -52,15 +53,8 @@ describe("the desk's record of the door gateways' taps", () => {
         { id: A, publicKey: key(), rooms: [] },
         { id: B, publicKey: key(), rooms: [] },
       ],
-      snapshotSkewSeconds: 120,
-      snapshotRequestsKept: 1000,
       snapshotsPerMinute: 12,
-      eventsBacklogMax: 10_000,
-      sendWindow: 256,
-      statusSeconds: 30,
-      snapshotTimeoutMs: 10_000,
-      lagMaxSeconds: 60,
-    };
+    });
     await open();
     visitId = (await badgedVisit(t.gateway, { badge: 'TAMU-01' })).id;
   });

@@ -6,10 +6,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FleetConfig } from '../../src/config/schema.js';
 import { publicKeyText } from '../../src/fleet/envelope.js';
 import { type Fleet, startFleet } from '../../src/fleet/index.js';
 import { buildHttp } from '../../src/http/app.js';
+import { fleetSection } from '../support/fleet-config.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/mqtt.js';
 
@@ -19,7 +19,7 @@ async function fleetGateway(role: 'desk' | 'door') {
   const t = await startTestGateway();
   const other = publicKeyText(generateKeyPairSync('ed25519').privateKey);
   const port = await freePort();
-  const config: FleetConfig = {
+  const config = fleetSection({
     role,
     gatewayId: role === 'desk' ? 'meja' : 'samping',
     baseTopic: 'pintu/fleet',
@@ -27,15 +27,8 @@ async function fleetGateway(role: 'desk' | 'door') {
     broker: { url: `mqtt://127.0.0.1:${port}` },
     gateways: role === 'desk' ? [{ id: 'samping', publicKey: other, rooms: [] }] : [],
     ...(role === 'door' ? { desk: { url: `http://127.0.0.1:${port}`, publicKey: other } } : {}),
-    snapshotSkewSeconds: 120,
-    snapshotRequestsKept: 1000,
     snapshotsPerMinute: 12,
-    eventsBacklogMax: 10_000,
-    sendWindow: 256,
-    statusSeconds: 30,
-    snapshotTimeoutMs: 10_000,
-    lagMaxSeconds: 60,
-  };
+  });
   const fleet = await startFleet(t.gateway, config, log);
   const app = await buildHttp({ gateway: t.gateway, logger: log, fleet });
   return { t, fleet, app };

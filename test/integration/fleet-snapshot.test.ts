@@ -6,7 +6,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FleetConfig } from '../../src/config/schema.js';
 import { type FleetSnapshot, type FleetSnapshotState, SNAPSHOT_VERSION } from '../../src/domain/fleet.js';
 import { FleetDesk } from '../../src/fleet/desk.js';
 import {
@@ -20,6 +19,7 @@ import {
 import { boxPrivateKeyOf, openBox, snapshotContext } from '../../src/fleet/sealed.js';
 import { isFleetSnapshot, isFleetSnapshotState } from '../../src/fleet/topics.js';
 import { buildHttp } from '../../src/http/app.js';
+import { fleetSection } from '../support/fleet-config.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/mqtt.js';
 
@@ -39,21 +39,15 @@ interface Desk {
 async function openDesk(snapshotRequestsKept = 1000): Promise<Desk> {
   const t = await startTestGateway();
   // No broker listens there: the snapshot needs none, and the desk keeps trying meanwhile.
-  const fleet: FleetConfig = {
+  const fleet = fleetSection({
     role: 'desk',
     gatewayId: 'meja',
     baseTopic: 'pintu/fleet',
     broker: { url: `mqtt://127.0.0.1:${await freePort()}` },
     gateways: [{ id: 'samping', publicKey: publicKeyText(doorKey), rooms: ['ruang-kabag'] }],
-    snapshotSkewSeconds: 120,
     snapshotRequestsKept,
     snapshotsPerMinute: 12,
-    eventsBacklogMax: 10_000,
-    sendWindow: 256,
-    statusSeconds: 30,
-    snapshotTimeoutMs: 10_000,
-    lagMaxSeconds: 60,
-  };
+  });
   const desk = await FleetDesk.start(t.gateway, fleet, deskKey, log);
   const app = await buildHttp({
     gateway: t.gateway,
