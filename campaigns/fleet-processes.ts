@@ -181,9 +181,12 @@ export async function runProcessCampaign(o: ProcessCampaign): Promise<void> {
       for (let i = 0; caughtAt === undefined; i++) {
         const uid = ended[i % ended.length]!;
         taps++;
+        // Connected before the tap was sent: a tap in flight as the status showed the
+        // connection may have been decided before it.
+        const afterConnection = connectedAt !== undefined;
         if (await f.tap(away, uid)) {
           if (!endedKnown.has(uid)) honoured.away++;
-          else if (connectedAt === undefined) honoured.known++;
+          else if (!afterConnection) honoured.known++;
           else honoured.knownConnected++;
         }
       }

@@ -1300,6 +1300,13 @@ const FleetSchema = Section(
       description:
         "door: access events kept for the desk while the broker is away (beyond it the oldest are dropped from the fleet; this gateway's journal keeps them).",
     }),
+    syncHoldMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 3000,
+      description:
+        "door: after each (re)connection to the broker, how long a visit's tap to enter waits refused (syncing) until the desk's news is in (its retained head shows nothing missed, or a snapshot is applied); then it decides from what it has. 0: no hold.",
+    }),
     sendWindow: Type.Integer({
       minimum: 1,
       maximum: 10_000,

@@ -207,6 +207,8 @@ function decideGuest(s: AccessSnapshot, tap: Tap, now: number): Decision {
   if (tap.kind === 'nfc' && visit.state !== 'badged') return deny('visit_not_approved', ids);
   // Leaving is never refused to a badged guest for time or room: egress over policy.
   if (direction === 'in') {
+    // Grant late: back on the broker, the desk's news (a checkout meanwhile) is moments away.
+    if (s.syncHoldUntil !== undefined && now < s.syncHoldUntil) return deny('syncing', ids);
     if (visit.validUntil !== undefined && now >= visit.validUntil) return deny('visit_expired', ids);
     if (door.kind === 'room' && (!visit.rooms.includes(doorId) || revoked?.rooms.get(visit.id)?.has(doorId)))
       return deny('door_not_allowed', ids);

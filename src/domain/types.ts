@@ -382,7 +382,12 @@ export type DenyReason =
   /** An escort door: the escort's card waits for a guest's tap (no unlock yet). */
   | 'awaiting_guest'
   /** An escort card alone where it does not open by itself (no guest waiting at an escort door). */
-  | 'escort_required';
+  | 'escort_required'
+  /**
+   * A fleet's door gateway just reconnected and has not yet heard whether the desk ended this
+   * visit meanwhile (README "Fleet"): held for at most fleet.syncHoldMs, leaving never held.
+   */
+  | 'syncing';
 
 export const DENY_REASONS: readonly DenyReason[] = [
   'unknown_reader',
@@ -403,6 +408,7 @@ export const DENY_REASONS: readonly DenyReason[] = [
   'awaiting_escort',
   'awaiting_guest',
   'escort_required',
+  'syncing',
 ];
 
 /** Refusals that are half of an escort pair, not a refusal: no unlock, and nobody turned away. */
@@ -454,6 +460,12 @@ export interface AccessSnapshot {
   escortsByUid?: ReadonlyMap<string, EscortCard>;
   /** Per escort door, the first half of a pair waiting for the second (absent: none). */
   escortPending?: ReadonlyMap<string, EscortHalf>;
+  /**
+   * A fleet's door gateway back on its broker, not yet caught up with the desk: until this time
+   * (epoch ms) a visit enters nowhere (`syncing`), since the desk may have ended it while the
+   * gateway was away (absent: no hold).
+   */
+  syncHoldUntil?: number;
 }
 
 /**

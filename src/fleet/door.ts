@@ -191,6 +191,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     };
     client.on('connect', () => {
       this.catchingUp = true;
+      this.holdTaps();
       this.requestSnapshot();
       this.since.clear('broker');
       client.subscribe(this.topics.inbox, { qos: 1 }, (err) => {
@@ -204,10 +205,26 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     });
     client.on('close', () => {
       clearInterval(this.heartbeat);
+      // Cut off, it decides from what it has: a broker outage strands no guest.
+      this.releaseTaps();
       this.since.hold('broker', this.gateway.core.now());
     });
     client.on('offline', () => this.events?.linkDown());
     client.on('error', (err) => this.log.warn({ err }, 'fleet: broker connection'));
+  }
+
+  /**
+   * Back on the broker, the desk's news is moments away: the desk may have ended a visit this
+   * gateway still has as open. Until it knows it missed nothing (its retained head) or has the
+   * snapshot, at most fleet.syncHoldMs, a visit's tap to enter is refused as `syncing`.
+   */
+  private holdTaps(): void {
+    if (this.fleet.syncHoldMs > 0)
+      this.gateway.core.state.syncHoldUntil = this.gateway.core.now() + this.fleet.syncHoldMs;
+  }
+
+  private releaseTaps(): void {
+    this.gateway.core.state.syncHoldUntil = undefined;
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -270,6 +287,8 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
       if (!retained) return;
       this.highestSeen = Math.max(this.highestSeen, p.seq);
       if (p.seq > this.lastSeq) this.requestSnapshot();
+      // The desk sent nothing past what this gateway has applied: nothing was missed.
+      else this.releaseTaps();
       return;
     }
     this.highestSeen = Math.max(this.highestSeen, p.seq);
@@ -522,7 +541,18 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
   /** Every desk visit to where the snapshot has it (ends first), then lastSeq = its seq. */
   private async applySnapshot(p: FleetSnapshot, held: FleetSnapshotState): Promise<void> {
     this.catchingUp = false;
-    if (p.seq <= this.lastSeq) return;
+    if (p.seq <= this.lastSeq) {
+      this.releaseTaps();
+      return;
+    }
+    try {
+      await this.applySnapshotState(p, held);
+    } finally {
+      this.releaseTaps();
+    }
+  }
+
+  private async applySnapshotState(p: FleetSnapshot, held: FleetSnapshotState): Promise<void> {
     const live = new Set(held.visits.map((v) => v.id));
     const gone = [...this.gateway.core.state.visits.values()].filter(
       (v) => v.externalId?.startsWith(FLEET_EXTERNAL_PREFIX) && !live.has(v.id),
@@ -546,6 +576,7 @@ export class FleetDoor extends EventEmitter<DoorFleetEvents> {
     this.lastDeskAt = this.lastSnapshot.at;
     this.trackLag();
     this.counts.snapshots++;
+    this.releaseTaps();
     this.emit('snapshot', p.seq);
   }
 

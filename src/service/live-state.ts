@@ -147,6 +147,8 @@ export class LiveState implements AccessSnapshot {
    * lives for seconds, and after a restart both halves are simply tapped again.
    */
   readonly escortPending = new Map<string, EscortHalf>();
+  /** A fleet door gateway's hold after it reconnects (domain AccessSnapshot.syncHoldUntil). Not saved. */
+  syncHoldUntil: number | undefined = undefined;
   /** Survey key -> its token's end, for the tokens already answered (pruneSurveys). */
   readonly surveysAnswered = new Map<string, number>();
   /** Watchlist entry id -> entry. */

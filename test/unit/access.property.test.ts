@@ -207,6 +207,11 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
     visits: fc.tuple(...VISIT_IDS.map((id, i) => arbVisit(id, i))),
     badges: fc.tuple(...UIDS.map((_, i) => arbBadge(i))),
     lockdownGlobal: weighted([15, fc.constant(false)], [1, fc.constant(true)]),
+    /** A fleet door gateway's hold after it reconnects: any instant of the week, or none. */
+    syncHoldUntil: weighted(
+      [12, fc.constant(undefined)],
+      [1, fc.integer({ min: WEEK_START, max: WEEK_START + 7 * DAY })],
+    ),
     lockdownDoors: weighted(
       [8, fc.constant([] as string[])],
       [1, fc.subarray<string>([...DOOR_IDS], { maxLength: 2 })],
@@ -267,6 +272,7 @@ const arbSnapshot: fc.Arbitrary<AccessSnapshot> = fc
       areas: areaMap(r.doors),
       presence,
       keypads,
+      ...(r.syncHoldUntil !== undefined ? { syncHoldUntil: r.syncHoldUntil } : {}),
     } satisfies AccessSnapshot;
   });
 
@@ -412,6 +418,7 @@ function reference(s: AccessSnapshot, tap: Tap, now: number): Expected {
       'visit_not_approved',
       () => (tap.kind === 'nfc' ? v.state !== 'badged' : v.state !== 'accepted' && v.state !== 'badged'),
     ],
+    ['syncing', () => entering && s.syncHoldUntil !== undefined && now < s.syncHoldUntil],
     ['visit_expired', () => entering && v.validUntil !== undefined && v.validUntil <= now],
     [
       'door_not_allowed',

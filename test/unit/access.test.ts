@@ -549,6 +549,21 @@ describe('denials, one reason per situation', () => {
     expect(decide(uidPersonalised, tap('uid'), MON_0900).granted).toBe(true);
   });
 
+  it("syncing: a fleet door gateway back on its broker holds a visit's entry until it knows, never its exit", () => {
+    const until = MON_0900 + 3000;
+    const { s } = guestWorld();
+    const held: AccessSnapshot = { ...s, syncHoldUntil: until };
+    const d = decide(held, nfc('pintu-utama-in'), MON_0900);
+    expectDenied(d, 'syncing');
+    expect(d).toMatchObject({ visitId: 'v1', badgeId: 'b-v1' });
+    expectDenied(decide({ ...codeWorld(), syncHoldUntil: until }, pin('ruang-kabag-in'), MON_0900), 'syncing');
+    // Leaving is never held; the hold ends at its time; what is known refused stays refused as such.
+    expect(decide(held, nfc('pintu-utama-out'), MON_0900).granted).toBe(true);
+    expect(decide(held, nfc('pintu-utama-in'), until).granted).toBe(true);
+    const ended = guestWorld({ state: 'closed' });
+    expectDenied(decide({ ...ended.s, syncHoldUntil: until }, nfc('pintu-utama-in'), MON_0900), 'checked_out');
+  });
+
   it('every DenyReason is reachable (this file reaches all but the escort ones)', () => {
     // awaiting_escort, awaiting_guest and escort_required: test/unit/escort.property.test.ts.
     const escort = ['awaiting_escort', 'awaiting_guest', 'escort_required'];
