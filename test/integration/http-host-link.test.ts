@@ -1,9 +1,12 @@
 // A host's one-time link is for the one visit it was made for (issue 11: a link sent for one
 // visit accepted a different visit with all the host's rooms and showed its keypad code).
 // The session it opens sees that visit and decides it, nothing else; it lives hours, once.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApi } from '../support/api.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { MONDAY_9AM, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const SYSTEM = { kind: 'system', id: 'test' } as const;
 let t: TestGateway;
@@ -83,5 +86,48 @@ describe("a host's one-time link", () => {
       api('POST', '/host-links/redeem', undefined, { token }),
     ]);
     expect(both.map((r) => r.statusCode).sort()).toEqual([200, 403]);
+  });
+});
+
+describe('when host-links.json is lost (a disk fault)', () => {
+  let g: TestGateway | undefined;
+  const lost = new TestApi(() => g!, '10.8.1');
+  const env = { PINTU_CONFIG_HTTP__HOST_LINK_HOURS: '1' };
+
+  it('a link redeemed before the restart is a 403 saying why; a new link works', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pintu-links-lost-'));
+    try {
+      g = await startTestGateway({ dir, env });
+      const id = (
+        await g.gateway.visits.arrive(
+          { guest: { name: 'Tamu Rusak', institution: 'BPKAD' }, purpose: 'Rapat', hostId: 'kabag-umum' },
+          SYSTEM,
+        )
+      ).id;
+      await g.gateway.visits.screen(id, { passed: true }, SYSTEM);
+      await g.gateway.visits.guestbook(id, {}, SYSTEM);
+      const made = await lost.api('POST', `/visits/${id}/host-link`, await lost.loginAs('receptionist'), {});
+      const { token } = made.json();
+      expect((await lost.api('POST', '/host-links/redeem', undefined, { token })).statusCode).toBe(200);
+      await g.close();
+      g = undefined;
+      await writeFile(join(dir, 'host-links.json'), '{"used":{"');
+
+      g = await startTestGateway({ dir, env, now: MONDAY_9AM + 60_000 });
+      const again = await lost.api('POST', '/host-links/redeem', undefined, { token });
+      expect(again.statusCode).toBe(403);
+      expect(again.json()).toMatchObject({
+        error: 'forbidden',
+        message: expect.stringMatching(/issued before .* ask the receptionist for a new link/),
+      });
+      const desk = await lost.loginAs('receptionist');
+      const fresh = (await lost.api('POST', `/visits/${id}/host-link`, desk, {})).json().token;
+      expect((await lost.api('POST', '/host-links/redeem', undefined, { token: fresh })).statusCode).toBe(
+        200,
+      );
+    } finally {
+      await g?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

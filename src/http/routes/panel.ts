@@ -216,7 +216,7 @@ export async function panelRoutes(
 ) {
   const { core, config } = gateway;
   const state = core.state;
-  const links = await HostLinks.open(config.dataDir, core.now);
+  const links = await HostLinks.open(config.dataDir, core.now, core.log);
   const webhook = new ApprovalWebhook(core, () => settings.get(), links, config.display.guestName, core.log);
   const retentionFromConfig = config.retention.guestDays;
   const applyRetention = () => {
