@@ -1,11 +1,13 @@
 // The siege campaign (campaigns/siege.ts), short, in CI: every attack of issue 11 against
 // the built gateway as its own process, the door path measured while it runs, and the goals
-// asserted as far as a test on a busy machine can: no grant once the revocation's request
-// was answered, the revocation in force within a generous bound (the 100 ms goal, and the
-// grants later than that, are the campaign's figures, in BENCHMARKS.md), tap p99 within a generous multiple of the idle one
-// (the 2x goal likewise), memory bounded, what must keep working during the attack working,
-// and the gateway whole afterwards without a restart. Each failure names the attack and the
-// goal it broke.
+// asserted as far as a test on a busy machine can without a stopwatch: no grant once the
+// revocation's request was answered, the revocation in force within the phase's window (an
+// attack that delays it by seconds fails here), every tap answered, memory bounded, what must
+// keep working during the attack working, and the gateway whole afterwards without a restart.
+// How fast (the 100 ms revocation goal, tap p99 within 2x the idle one) is the campaign's
+// figures, in BENCHMARKS.md (`npm run campaign:siege`), never asserted here: on a machine busy
+// with other work a wall-clock bound fails without a defect. Each failure names the attack and
+// the goal it broke.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTACKS } from '../../campaigns/lib/attacks.js';
 import { GOALS, type PhaseResult, type SiegeResult } from '../../campaigns/lib/report.js';
@@ -13,8 +15,6 @@ import { siege } from '../../campaigns/siege.js';
 import { requireLab } from '../support/lab.js';
 import { missing } from '../support/lab-tools.js';
 
-/** Generous sanity bounds (not the goals): what a busy single core still meets when the design holds. */
-const SANE = { revocationMs: 1000, tapRatio: 10 } as const;
 const SECONDS = 2;
 
 const hasMosquitto = requireLab(
@@ -58,21 +58,9 @@ describe('siege: the door path under each attack of issue 11', () => {
         problems.push(
           `${r.what}: ${r.decisions ? 'no tap refused' : 'no decision at all'} within ${r.windowMs} ms of the request`,
         );
-      else if (r.ms > SANE.revocationMs)
-        problems.push(
-          `${r.what}: in force ${r.ms} ms after the request (sanity bound ${SANE.revocationMs} ms)`,
-        );
       if (r.afterAnswer > 0)
         problems.push(`${r.what}: ${r.afterAnswer} grants decided after the request was answered`);
     }
-    const ratios: Array<[string, number]> = [
-      ['entrance', phase.entranceRatio],
-      ['room', phase.roomRatio],
-    ];
-    // NaN: no tap answered at all, counted below.
-    for (const [door, ratio] of ratios)
-      if (ratio > SANE.tapRatio)
-        problems.push(`${door} tap p99 ${ratio.toFixed(1)}x the idle p99 (sanity bound ${SANE.tapRatio}x)`);
     if (phase.entrance.failed)
       problems.push(`${phase.entrance.failed} of ${phase.entrance.n} entrance taps unanswered`);
     if (phase.room.failed) problems.push(`${phase.room.failed} of ${phase.room.n} room taps got no unlock`);
