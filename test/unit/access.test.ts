@@ -556,12 +556,18 @@ describe('denials, one reason per situation', () => {
     const d = decide(held, nfc('pintu-utama-in'), MON_0900);
     expectDenied(d, 'syncing');
     expect(d).toMatchObject({ visitId: 'v1', badgeId: 'b-v1' });
-    expectDenied(decide({ ...codeWorld(), syncHoldUntil: until }, pin('ruang-kabag-in'), MON_0900), 'syncing');
+    expectDenied(
+      decide({ ...codeWorld(), syncHoldUntil: until }, pin('ruang-kabag-in'), MON_0900),
+      'syncing',
+    );
     // Leaving is never held; the hold ends at its time; what is known refused stays refused as such.
     expect(decide(held, nfc('pintu-utama-out'), MON_0900).granted).toBe(true);
     expect(decide(held, nfc('pintu-utama-in'), until).granted).toBe(true);
     const ended = guestWorld({ state: 'closed' });
-    expectDenied(decide({ ...ended.s, syncHoldUntil: until }, nfc('pintu-utama-in'), MON_0900), 'checked_out');
+    expectDenied(
+      decide({ ...ended.s, syncHoldUntil: until }, nfc('pintu-utama-in'), MON_0900),
+      'checked_out',
+    );
   });
 
   it('every DenyReason is reachable (this file reaches all but the escort ones)', () => {
