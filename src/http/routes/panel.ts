@@ -254,7 +254,7 @@ export async function panelRoutes(
           ...(r.door ? { doorId: r.door } : {}),
           ...(r.direction ? { direction: r.direction } : {}),
           keypad: Boolean(r.keypad),
-          simulated: r.driver.type === 'sim',
+          simulated: gateway.access.isSimulated(r.id),
         })),
         officeHours: state.policy.officeHours,
         sopStandards: { ...SOP_STANDARD_MINUTES },
