@@ -61,6 +61,11 @@ export class ReaderStatusReport {
 
 export interface ReaderPort {
   readonly id: string;
+  /**
+   * A simulated twin (hardware/sim.ts): its taps come from the CLI, the API or the panel, which
+   * may only tap on such readers. The one answer to "is this reader simulated"; real drivers omit it.
+   */
+  readonly simulated?: true;
   /** Called by the driver for every read; set once by the gateway. */
   onRead(handler: (read: ReadEvent) => void): void;
   /** Reads the driver ignored, for the gateway to count and log; drivers without such reads omit it. */

@@ -3,6 +3,7 @@
 import type { LockPort, LockState, ReadEvent, ReaderPort } from './ports.js';
 
 export class SimReader implements ReaderPort {
+  readonly simulated = true;
   private handler: (read: ReadEvent) => void = () => {};
   constructor(readonly id: string) {}
   onRead(handler: (read: ReadEvent) => void): void {

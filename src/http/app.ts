@@ -15,7 +15,6 @@ import { DomainError } from '../domain/errors.js';
 import { ROLES } from '../domain/types.js';
 import type { Fleet } from '../fleet/index.js';
 import type { Gateway } from '../service/gateway.js';
-import { PanelSettingsStore } from '../service/panel-settings.js';
 import auth from './auth.js';
 import { DeskWaits } from './desk-wait.js';
 import { errorBody, statusOf } from './domain-errors.js';
@@ -135,8 +134,8 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     },
   });
   // Panel settings (the admin's panel address among them) are read by the cross-site check
-  // and changed by the admin routes: one store for both.
-  const settings = await PanelSettingsStore.open(opts.gateway.config.dataDir);
+  // and changed by the admin routes: the gateway's one store for both.
+  const { settings } = opts.gateway;
   await app.register(auth, { accounts: opts.gateway.accounts, publicUrl: () => settings.get().publicUrl });
   // The OpenAPI reference is for anyone logged in; every other route declares its roles.
   app.addHook('onRoute', (route) => {
@@ -173,7 +172,6 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
       if (opts.fleet) await api.register(fleetRoutes, { fleet: opts.fleet });
       await api.register(panelRoutes, {
         gateway: opts.gateway,
-        settings,
         streams,
         cookieSecure: opts.cookieSecure ?? false,
       });

@@ -14,7 +14,6 @@ import {
   type Tap,
 } from '../domain/types.js';
 import type { IgnoredRead, LockPort, LockState, ReadEvent, ReaderPort } from '../hardware/ports.js';
-import { SimReader } from '../hardware/sim.js';
 import { BoundedLog } from './bounded-log.js';
 import type { Core } from './core.js';
 import { type DeskRead, DeskTaps } from './desk-taps.js';
@@ -224,14 +223,19 @@ export class AccessService {
     for (const [k, at] of this.lastRead) if (now - at >= this.debounceMs) this.lastRead.delete(k);
   }
 
+  /** Whether taps may be simulated on this reader (its driver is a simulated twin). */
+  isSimulated(readerId: string): boolean {
+    return this.readers.get(readerId)?.simulated === true;
+  }
+
   /**
    * A simulated tap (CLI, API, panel): only on readers whose driver is simulated. It is a
    * deliberate act, so it is not debounced.
    */
   simulate(readerId: string, kind: 'nfc' | 'pin', credential: string): ReadOutcome {
-    const reader = this.readers.get(readerId);
-    if (!reader) throw new DomainError('not_found', `unknown reader "${readerId}"`, 'reader');
-    if (!(reader instanceof SimReader)) {
+    if (!this.readers.has(readerId))
+      throw new DomainError('not_found', `unknown reader "${readerId}"`, 'reader');
+    if (!this.isSimulated(readerId)) {
       throw new DomainError('conflict', `reader "${readerId}" is real hardware, not simulated`, 'reader');
     }
     return this.handleRead({ readerId, kind, credential });

@@ -1,5 +1,6 @@
 // Opens a gateway on a data folder: state, guests, journal and archive; replays what the
-// saved state missed; seeds badges and hosts from configuration; creates the first admin.
+// saved state missed; seeds badges and hosts from configuration; creates the first admin; opens
+// the panel's settings and host links and starts the approval webhook (the servers only use them).
 // Hardware ports come in from the composition root (main.ts), already built.
 import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
@@ -31,8 +32,10 @@ import { EnrolmentService } from './enrolment.js';
 import { EscortService } from './escorts.js';
 import { EventView } from './event-view.js';
 import { GroupService } from './groups.js';
+import { HostLinks } from './host-links.js';
 import { emptyState, LiveState, type PersistedState } from './live-state.js';
 import { createMetrics } from './metrics.js';
+import { PanelSettingsStore } from './panel-settings.js';
 import { gateLimits, PasswordGate } from './password-gate.js';
 import { newOneTimePassword, setHashThreadIdle } from './passwords.js';
 import { PrivacyService } from './privacy.js';
@@ -43,6 +46,7 @@ import { RollCall } from './roll-call.js';
 import { SurveyService } from './survey.js';
 import { VisitService } from './visits.js';
 import { WatchlistService } from './watchlist.js';
+import { ApprovalWebhook } from './webhook.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -95,6 +99,12 @@ export interface Gateway {
   rollCall: RollCall;
   /** The guest-book register (rows per visit of a day or month). */
   register: RegisterService;
+  /** What the admin changes from the panel at run time (public URL, webhook, retention override). */
+  settings: PanelSettingsStore;
+  /** Hosts' signed one-time links (issued by the desk and the webhook, redeemed once). */
+  hostLinks: HostLinks;
+  /** The outgoing webhook on approval requests, invitations and watchlist alerts. */
+  webhook: ApprovalWebhook;
   /** Set when this start created the first admin: print it once, never log it. */
   firstAdmin?: { username: string; password: string };
   /** The time decisions are made with (raised to the journal's last entry while unsynchronised). */
@@ -328,7 +338,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     return siteKeys;
   });
   const stopDeskRecycle = config.pcsc.recycleAtDesk ? enrolment.recycleOnDeskTaps() : () => {};
-  const privacy = new PrivacyService(core, config.retention.guestDays);
   const reports = new ReportService(
     core,
     config.visits.purposes,
@@ -336,12 +345,6 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     survey,
   );
   const rollCall = new RollCall(core);
-  const register = new RegisterService(
-    core,
-    () => privacy.retentionDays,
-    config.visits.purposes,
-    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
-  );
 
   await directory.seed({
     badges: config.badges,
@@ -358,19 +361,42 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   await access.start();
   await doors.start();
   opts.onDoorsUp?.();
-  let guests: GuestBook;
+  // What does not decide a tap comes after the doors: the guest book, the panel's settings and
+  // the host links (read at every start: which links were used survives a restart).
+  let guests: GuestBook | undefined = earlyGuests;
+  let settings: PanelSettingsStore;
+  let hostLinks: HostLinks;
   try {
-    guests = earlyGuests ?? (await openGuestBook());
+    guests ??= await openGuestBook();
+    settings = await PanelSettingsStore.open(dir);
+    hostLinks = await HostLinks.open(dir, now, log);
   } catch (err) {
-    // A book that cannot be read stops the start as before the doors: doors to their safe
-    // state, readers and the journal closed (what was tapped meanwhile is durable).
+    // A file that cannot be read stops the start as before the doors: doors to their safe
+    // state, readers, the guest book and the journal closed (what was tapped meanwhile is
+    // durable), nothing left listening or ticking.
+    stopDeskRecycle();
+    clockSync.stop();
     await doors.stop();
     readers.stop();
     await access.stop();
+    await guests?.close();
     await journal.close();
     throw err;
   }
-  core.guestsOpened(guests);
+  const book = guests;
+  core.guestsOpened(book);
+  const privacy = new PrivacyService(
+    core,
+    config.retention.guestDays,
+    () => settings.get().retentionGuestDays,
+  );
+  const register = new RegisterService(
+    core,
+    () => privacy.retentionDays,
+    config.visits.purposes,
+    Math.max(config.visits.appointmentMaxDays, config.access.rescheduleMaxDays),
+  );
+  const webhook = new ApprovalWebhook(core, () => settings.get(), hostLinks, config.display.guestName, log);
 
   let firstAdmin: Gateway['firstAdmin'];
   if (opts.createFirstAdmin !== false && accounts.users().length === 0) {
@@ -417,6 +443,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   ];
   for (const t of timers) t.unref();
   void sweep();
+  webhook.start();
 
   let closed = false;
   return {
@@ -449,6 +476,9 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     ),
     rollCall,
     register,
+    settings,
+    hostLinks,
+    webhook,
     ...(firstAdmin ? { firstAdmin } : {}),
     clock,
     problems: () => [
@@ -477,6 +507,8 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      // Its deliveries under way end (or fail) first; it sends nothing more.
+      await webhook.stop();
       stopDeskRecycle();
       clockSync.stop();
       await doors.stop();
@@ -484,7 +516,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
       await access.stop();
       await core.record({ type: 'system.stopped', payload: {} }, { kind: 'system', id: 'pintu' });
       await core.saveAtHead();
-      await guests.close();
+      await book.close();
       await journal.close();
     },
   };

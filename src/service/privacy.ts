@@ -15,9 +15,16 @@ export interface GuestExport {
 export class PrivacyService {
   constructor(
     private readonly core: Core,
-    /** Days kept after the last visit; the admin may change it at run time (panel settings). */
-    public retentionDays: number,
+    /** Days kept after the last visit by the configuration (retention.guestDays). */
+    readonly retentionFromConfig: number,
+    /** The admin's override (panel settings), read at each use: a change takes effect at once. */
+    private readonly override: () => number | undefined = () => undefined,
   ) {}
+
+  /** Days kept after the last visit now: the admin's override when set, else the configuration's. */
+  get retentionDays(): number {
+    return this.override() ?? this.retentionFromConfig;
+  }
 
   async export(guestId: string, actor: Actor): Promise<GuestExport> {
     const guest = this.core.guest(guestId);

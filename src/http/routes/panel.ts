@@ -2,6 +2,8 @@
 // evacuation roll call), the end-of-day list of badges and documents not returned, the host's
 // signed one-time link and live feed, the approval webhook, and the admin's settings, badge
 // removal and password resets. Every route declares its roles; every mutating one a schema.
+// The services behind them (settings, host links, webhook) are the gateway's: opened, started
+// and stopped where it is assembled (service/gateway.ts), not here.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { isDelegate } from '../../domain/delegation.js';
@@ -9,10 +11,9 @@ import { DomainError } from '../../domain/errors.js';
 import type { JournalEntry } from '../../domain/events.js';
 import { ROLES, type Role, SOP_STANDARD_MINUTES, type Visit } from '../../domain/types.js';
 import type { Gateway } from '../../service/gateway.js';
-import { type HostLinkClaims, HostLinks } from '../../service/host-links.js';
+import type { HostLinkClaims } from '../../service/host-links.js';
 import type { PanelSettingsStore } from '../../service/panel-settings.js';
 import type { InsideVisit } from '../../service/roll-call.js';
-import { ApprovalWebhook } from '../../service/webhook.js';
 import { principalOf, SESSION_COOKIE } from '../auth.js';
 import * as S from '../schemas.js';
 import type { SseStreams } from '../sse.js';
@@ -205,26 +206,16 @@ function historyAt(v: Visit, action: Visit['history'][number]['action']): number
 
 export interface PanelRouteOptions {
   gateway: Gateway;
-  settings: PanelSettingsStore;
   streams: SseStreams;
   cookieSecure: boolean;
 }
 
 export async function panelRoutes(
   app: FastifyInstance,
-  { gateway, settings, streams, cookieSecure }: PanelRouteOptions,
+  { gateway, streams, cookieSecure }: PanelRouteOptions,
 ) {
-  const { core, config } = gateway;
+  const { core, config, settings, webhook, hostLinks: links } = gateway;
   const state = core.state;
-  const links = await HostLinks.open(config.dataDir, core.now, core.log);
-  const webhook = new ApprovalWebhook(core, () => settings.get(), links, config.display.guestName, core.log);
-  const retentionFromConfig = config.retention.guestDays;
-  const applyRetention = () => {
-    gateway.privacy.retentionDays = settings.get().retentionGuestDays ?? retentionFromConfig;
-  };
-  applyRetention();
-  webhook.start();
-  app.addHook('onClose', async () => webhook.stop());
 
   const linkMaxMs = config.http.hostLinkHours * 60 * 60_000;
   const hostName = (id: string) => state.hosts.get(id)?.name ?? id;
@@ -263,7 +254,7 @@ export async function panelRoutes(
           ...(r.door ? { doorId: r.door } : {}),
           ...(r.direction ? { direction: r.direction } : {}),
           keypad: Boolean(r.keypad),
-          simulated: r.driver.type === 'sim',
+          simulated: gateway.access.isSimulated(r.id),
         })),
         officeHours: state.policy.officeHours,
         sopStandards: { ...SOP_STANDARD_MINUTES },
@@ -513,7 +504,7 @@ export async function panelRoutes(
         ...webhook.status,
       },
       retentionGuestDays: gateway.privacy.retentionDays,
-      retentionFromConfig,
+      retentionFromConfig: gateway.privacy.retentionFromConfig,
       retentionOverridden: s.retentionGuestDays !== undefined,
       sweepHour: config.retention.sweepHour,
       timezone: config.timezone,
@@ -559,8 +550,8 @@ export async function panelRoutes(
           throw new DomainError('invalid', 'a webhook secret needs a webhook URL', 'webhookUrl');
         patch.webhook = url ? { url, ...(secret ? { secret } : {}) } : null;
       }
+      // The retention in force is read from the settings (PrivacyService): in force once stored.
       await settings.update(patch);
-      applyRetention();
       req.log.info({ changed: Object.keys(b) }, 'panel settings changed');
       return settingsBody();
     },
