@@ -38,6 +38,7 @@ import {
   gatewayDiscoveryTopics,
   nodeIdOf,
 } from './discovery.js';
+import { DoorStatePublisher } from './door-state.js';
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox, type Refusal } from './outbox.js';
 import { decodeText } from './payload-check.js';
@@ -187,9 +188,8 @@ export class MqttService {
   readonly outbox: Outbox;
   readonly rejections: Rejections;
   private readonly log: Logger;
-  private readonly doorSent = new Map<string, { key: string; at: number }>();
+  private readonly doors: DoorStatePublisher;
   private visitorsKey = '';
-  private lockdownSent: string | undefined;
   private visitorsTimer: NodeJS.Timeout | undefined;
   private readonly discovery: Map<string, Record<string, unknown>>;
   private readonly offs: Array<() => void> = [];
@@ -215,6 +215,7 @@ export class MqttService {
     this.rejections = rejections;
     this.log = log;
     const { config, gateway, version } = opts;
+    this.doors = new DoorStatePublisher({ config, gateway, hub, link, topics, log });
     this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
     this.refusalBudget = new JournalBudget(
       config.mqtt.rooms.refusalsJournaledPerMinute,
@@ -380,8 +381,8 @@ export class MqttService {
     const { gateway } = this.opts;
     const bus = gateway.core.bus;
     const onEntry = (e: JournalEntry) => this.onEntry(e);
-    const onLock = (l: { doorId: string }) => this.publishDoor(l.doorId);
-    const onReader = (r: { doorId?: string }) => r.doorId && this.publishDoor(r.doorId);
+    const onLock = (l: { doorId: string }) => this.doors.publish(l.doorId);
+    const onReader = (r: { doorId?: string }) => r.doorId && this.doors.publish(r.doorId);
     bus.on('entry', onEntry);
     bus.on('lock', onLock);
     bus.on('reader', onReader);
@@ -445,12 +446,11 @@ export class MqttService {
         .publish(topic, payload, { qos: 1, retain: true })
         .catch((err) => this.log.debug({ err, topic }, 'mqtt: publish failed'));
     void retained(this.topics.status, 'online');
-    this.doorSent.clear();
-    for (const d of this.opts.config.doors) this.publishDoor(d.id);
+    this.doors.forget();
+    this.doors.publishDoors();
     this.visitorsKey = '';
     this.publishVisitors();
-    this.lockdownSent = undefined;
-    this.publishLockdown();
+    this.doors.publishLockdown();
     void this.publishDiscovery();
     this.hub?.linkUp(this.link);
   }
@@ -647,7 +647,7 @@ export class MqttService {
       .catch((err) =>
         this.log.error({ err, door: a.doorId }, 'journal append failed for a room controller alarm'),
       );
-    this.publishDoor(a.doorId);
+    this.doors.publish(a.doorId);
   }
 
   /**
@@ -672,9 +672,9 @@ export class MqttService {
     if (e.type.startsWith('door.')) {
       const p = e.payload as { doorId: string; global?: boolean };
       if (p.global || p.doorId === '*') {
-        for (const d of this.opts.config.doors) this.publishDoor(d.id);
-        this.publishLockdown();
-      } else this.publishDoor(p.doorId);
+        this.doors.publishDoors();
+        this.doors.publishLockdown();
+      } else this.doors.publish(p.doorId);
     }
     if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
       this.scheduleVisitors();
@@ -709,59 +709,7 @@ export class MqttService {
 
   /** The state of one door as pintu/doors/<door>/state carries it. */
   doorState(doorId: string): DoorState | undefined {
-    const { gateway } = this.opts;
-    const ds = gateway.access.doorStates().find((d) => d.id === doorId);
-    if (!ds) return undefined;
-    const roomLock = this.hub?.lockOfRoom(this.roomOf(doorId) ?? '');
-    const alarms: AlarmKind[] = [...(roomLock?.activeAlarms() ?? [])];
-    if (gateway.readers.offlineReaders(doorId).length) alarms.push('reader_offline');
-    const inputAlarm = (ds as { alarm?: AlarmKind }).alarm;
-    if (inputAlarm && !alarms.includes(inputAlarm)) alarms.push(inputAlarm);
-    // The room controller's faults (the fault text may carry a door input's fault too).
-    const unknown = /\b(offline|no_ack)\b/.test(ds.fault ?? '') || alarms.includes('no_ack');
-    return {
-      locked: unknown ? null : ds.locked,
-      open: ds.open ?? null,
-      alarm: alarms.at(-1) ?? null,
-      alarms,
-      lockdown: ds.lockdown,
-      held: ds.held,
-      at: gateway.core.now(),
-    };
-  }
-
-  private roomOf(doorId: string): string | undefined {
-    const door = this.opts.config.doors.find((d) => d.id === doorId);
-    return door?.lock.driver === 'mqtt' ? (door.lock.room ?? door.id) : undefined;
-  }
-
-  private publishDoor(doorId: string): void {
-    if (!this.link.connected) return;
-    const state = this.doorState(doorId);
-    if (!state) return;
-    const { at, ...rest } = state;
-    const key = JSON.stringify(rest);
-    const sent = this.doorSent.get(doorId);
-    if (sent?.key === key) return;
-    this.doorSent.set(doorId, { key, at });
-    this.link
-      .publish(this.topics.doorState(doorId), JSON.stringify(state), { qos: 1, retain: true })
-      .catch((err) => {
-        this.doorSent.delete(doorId);
-        this.log.debug({ err, door: doorId }, 'mqtt: door state not published');
-      });
-  }
-
-  /** pintu/lockdown: the site-wide lockdown, ON or OFF, on a change and at each connection. */
-  private publishLockdown(): void {
-    if (!this.link.connected) return;
-    const value = this.opts.gateway.access.inSiteLockdown() ? 'ON' : 'OFF';
-    if (value === this.lockdownSent) return;
-    this.lockdownSent = value;
-    this.link.publish(this.topics.lockdown, value, { qos: 1, retain: true }).catch((err) => {
-      this.lockdownSent = undefined;
-      this.log.debug({ err }, 'mqtt: lockdown not published');
-    });
+    return this.doors.state(doorId);
   }
 
   private scheduleVisitors(): void {
