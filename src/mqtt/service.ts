@@ -43,6 +43,7 @@ import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox, type Refusal } from './outbox.js';
 import { decodeText } from './payload-check.js';
 import { Rejections } from './rejects.js';
+import { RollCallPublisher } from './roll-call.js';
 import type { RoomHub } from './rooms.js';
 import {
   type AlarmKind,
@@ -52,7 +53,6 @@ import {
   type HaCommand,
   type MqttAlert,
   type MqttEvent,
-  type VisitorsList,
 } from './schemas.js';
 import { type Topics, topicsOf } from './topics.js';
 import { MqttUsers, mqttUsersFile } from './users.js';
@@ -189,8 +189,7 @@ export class MqttService {
   readonly rejections: Rejections;
   private readonly log: Logger;
   private readonly doors: DoorStatePublisher;
-  private visitorsKey = '';
-  private visitorsTimer: NodeJS.Timeout | undefined;
+  private readonly rollCall: RollCallPublisher;
   private readonly discovery: Map<string, Record<string, unknown>>;
   private readonly offs: Array<() => void> = [];
   private stopped = false;
@@ -216,6 +215,7 @@ export class MqttService {
     this.log = log;
     const { config, gateway, version } = opts;
     this.doors = new DoorStatePublisher({ config, gateway, hub, link, topics, log });
+    this.rollCall = new RollCallPublisher({ config, gateway, link, topics, log });
     this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
     this.refusalBudget = new JournalBudget(
       config.mqtt.rooms.refusalsJournaledPerMinute,
@@ -448,8 +448,7 @@ export class MqttService {
     void retained(this.topics.status, 'online');
     this.doors.forget();
     this.doors.publishDoors();
-    this.visitorsKey = '';
-    this.publishVisitors();
+    this.rollCall.republish();
     this.doors.publishLockdown();
     void this.publishDiscovery();
     this.hub?.linkUp(this.link);
@@ -677,7 +676,7 @@ export class MqttService {
       } else this.doors.publish(p.doorId);
     }
     if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
-      this.scheduleVisitors();
+      this.rollCall.schedule();
   }
 
   private async publishEvent(entry: JournalEntry): Promise<void> {
@@ -710,50 +709,6 @@ export class MqttService {
   /** The state of one door as pintu/doors/<door>/state carries it. */
   doorState(doorId: string): DoorState | undefined {
     return this.doors.state(doorId);
-  }
-
-  private scheduleVisitors(): void {
-    if (this.visitorsTimer) return;
-    this.visitorsTimer = setTimeout(() => {
-      this.visitorsTimer = undefined;
-      this.publishVisitors();
-    }, 20);
-    this.visitorsTimer.unref();
-  }
-
-  /** The roll call: who is inside, named as display.guestName says. */
-  visitors(): VisitorsList {
-    const { gateway, config } = this.opts;
-    const state = gateway.core.state;
-    const visitors: VisitorsList['visitors'] = [];
-    for (const { visit: v, area, gateway: at } of gateway.rollCall.inside()) {
-      const guest = displayName(v.guestName, config.display.guestName);
-      const badge = v.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
-      visitors.push({
-        visitId: v.id,
-        ...(guest ? { guest } : {}),
-        ...(badge ? { badge } : {}),
-        host: v.hostId,
-        area: area.id,
-        areaName: area.name,
-        ...(at !== undefined ? { gateway: at } : {}),
-      });
-    }
-    return { at: gateway.core.now(), count: visitors.length, visitors };
-  }
-
-  private publishVisitors(): void {
-    if (!this.link.connected) return;
-    const list = this.visitors();
-    const key = JSON.stringify(list.visitors);
-    if (key === this.visitorsKey) return;
-    this.visitorsKey = key;
-    const fail = (err: unknown) => {
-      this.visitorsKey = '';
-      this.log.debug({ err }, 'mqtt: visitors not published');
-    };
-    this.link.publish(this.topics.visitorsInside, String(list.count), { qos: 1, retain: true }).catch(fail);
-    this.link.publish(this.topics.visitorsList, JSON.stringify(list), { qos: 1, retain: true }).catch(fail);
   }
 
   // ------------------------------------------------------------------ Home Assistant
@@ -830,7 +785,7 @@ export class MqttService {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.visitorsTimer);
+    this.rollCall.stop();
     // What a flood left out is journaled (and published, if the broker is still there) first.
     this.refusalBudget.flush();
     if (this.events.connected) await this.outbox.drain(2000);
