@@ -21,16 +21,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { DomainError } from '../domain/errors.js';
 import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
-import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
 import { JournalBudget } from '../service/journal-budget.js';
 import { writeFileAtomic } from '../store/durable-file.js';
-import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
-import { CommandRate } from './command-rate.js';
 import {
   discoveryConfigs,
   discoveryFilter,
@@ -38,22 +34,14 @@ import {
   gatewayDiscoveryTopics,
   nodeIdOf,
 } from './discovery.js';
+import { DoorCommands } from './door-commands.js';
 import { DoorStatePublisher } from './door-state.js';
 import { MqttLink, MqttPublisher } from './link.js';
 import { Outbox, type Refusal } from './outbox.js';
-import { decodeText } from './payload-check.js';
 import { Rejections } from './rejects.js';
 import { RollCallPublisher } from './roll-call.js';
 import type { RoomHub } from './rooms.js';
-import {
-  type AlarmKind,
-  DoorHaSetPayload,
-  DoorSetPayload,
-  type DoorState,
-  type HaCommand,
-  type MqttAlert,
-  type MqttEvent,
-} from './schemas.js';
+import type { AlarmKind, DoorState, HaCommand, MqttAlert, MqttEvent } from './schemas.js';
 import { type Topics, topicsOf } from './topics.js';
 import { MqttUsers, mqttUsersFile } from './users.js';
 
@@ -194,7 +182,7 @@ export class MqttService {
   private readonly offs: Array<() => void> = [];
   private stopped = false;
   private removed: Promise<string[]> | undefined;
-  private readonly commandRate: CommandRate;
+  private readonly commands: DoorCommands;
   /** Command refusals journaled as alarms per room and minute; the rest as a count. */
   private readonly refusalBudget: JournalBudget;
 
@@ -216,7 +204,7 @@ export class MqttService {
     const { config, gateway, version } = opts;
     this.doors = new DoorStatePublisher({ config, gateway, hub, link, topics, log });
     this.rollCall = new RollCallPublisher({ config, gateway, link, topics, log });
-    this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
+    this.commands = new DoorCommands({ config, gateway, broker, link, rejections, log });
     this.refusalBudget = new JournalBudget(
       config.mqtt.rooms.refusalsJournaledPerMinute,
       (room, n) => this.recordCommandRefused(room, { suppressed: n }),
@@ -465,7 +453,7 @@ export class MqttService {
       switch (route.kind) {
         case 'door.set':
         case 'door.ha_set':
-          void this.onSet(topic, route, payload, retained);
+          void this.commands.handle(topic, route, payload, retained);
           return;
         case 'room.tap':
         case 'room.ack':
@@ -501,125 +489,6 @@ export class MqttService {
       this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
       void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
     }
-  }
-
-  // ------------------------------------------------------------------ facilities
-
-  private async onSet(
-    topic: string,
-    route: { kind: 'door.set' | 'door.ha_set'; door: string },
-    payload: Buffer,
-    retained: boolean,
-  ): Promise<void> {
-    const { gateway } = this.opts;
-    const door = route.door;
-    const text = payload.toString('utf8');
-    // In the embedded broker the publisher is known; claim it even for a refused command.
-    const who: Principal | undefined = this.broker?.publisherOf(topic, text);
-    if (retained) {
-      if (payload.length === 0) return;
-      this.rejections.reject('retained', route.kind, {
-        door,
-        detail: 'retained command ignored and cleared',
-      });
-      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
-      return;
-    }
-    // Home Assistant's topic has its own words (OPEN); facilities' has not.
-    const d =
-      route.kind === 'door.ha_set'
-        ? decodeText<HaCommand>(DoorHaSetPayload, payload)
-        : decodeText<HaCommand>(DoorSetPayload, payload);
-    if (!d.ok)
-      return this.rejections.reject(d.reason, route.kind, {
-        door,
-        detail: d.detail,
-        ...(who ? { username: who.username } : {}),
-      });
-    const command = d.value;
-    const actor = this.commandActor(route.kind, who);
-    const all = door === '*';
-    if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
-      return this.rejections.reject('unknown_door', route.kind, { door, command, actor: actor.id });
-    }
-    // Per login where the broker says who published; on an external broker per door and
-    // topic, so a flood on the facilities topic leaves Home Assistant's allowance alone.
-    if (!this.commandRate.take(who ? `user:${who.username}` : `${route.kind}:${door}`)) {
-      return this.rejections.reject('rate', route.kind, {
-        door,
-        command,
-        actor: actor.id,
-        detail: 'over mqtt.limits.commandsPerMinute: dropped',
-      });
-    }
-    try {
-      switch (command) {
-        case 'OPEN':
-          await gateway.access.unlock(door, actor);
-          break;
-        case 'UNLOCK':
-          if (route.kind === 'door.set') await gateway.access.unlock(door, actor);
-          else if (this.opts.config.mqtt.homeAssistant.mayHoldUnlocked)
-            await gateway.access.hold(door, actor);
-          else
-            throw new DomainError(
-              'forbidden',
-              'Home Assistant may not hold a door unlocked (mqtt.homeAssistant.mayHoldUnlocked is false): OPEN pulses it',
-            );
-          break;
-        case 'LOCK':
-          await gateway.access.lock(door, actor);
-          break;
-        case 'LOCKDOWN':
-        case 'RELEASE':
-          await gateway.access.setLockdown(door, command === 'LOCKDOWN', actor);
-          break;
-      }
-      gateway.core.metrics.mqtt.facilities.inc({ command });
-      this.log.info({ door, command, actor: actor.id }, 'facilities command carried out');
-    } catch (err) {
-      if (err instanceof DomainError) {
-        this.rejections.reject('refused', route.kind, {
-          door,
-          command,
-          actor: actor.id,
-          detail: err.message,
-        });
-        // A command beyond the sender's authority is part of the record, not only of the log.
-        if (err.code === 'forbidden') await this.journalRefusal(door, command, err.message, actor);
-        return;
-      }
-      this.log.error({ err, door, command }, 'facilities command failed');
-    }
-  }
-
-  private async journalRefusal(
-    door: string,
-    command: HaCommand,
-    detail: string,
-    actor: Actor,
-  ): Promise<void> {
-    await this.opts.gateway.core
-      .record({ type: 'door.command_refused', payload: { doorId: door, command, detail } }, actor)
-      .catch((err) => this.log.error({ err, door, command }, 'journal append failed for a refused command'));
-  }
-
-  /**
-   * Who a door command is from, for the journal and for the lockdown rule (a release needs a
-   * role that may release: AccessService.setLockdown). The topic says the kind of client on
-   * both brokers, as their ACLs let only facilities publish .../set and only Home Assistant
-   * .../ha/set; the embedded broker also names the login. Home Assistant, and a publisher
-   * the embedded broker cannot name, act without a role.
-   */
-  private commandActor(kind: 'door.set' | 'door.ha_set', who: Principal | undefined): Actor {
-    if (this.broker) {
-      if (!who) return { kind: 'device', id: 'mqtt:unknown' };
-      const id = `mqtt:${who.username}`;
-      return who.role === 'facilities' ? { kind: 'device', id, role: 'facilities' } : { kind: 'device', id };
-    }
-    return kind === 'door.set'
-      ? { kind: 'device', id: 'mqtt', role: 'facilities' }
-      : { kind: 'device', id: 'mqtt:homeassistant' };
   }
 
   // ------------------------------------------------------------------ room controller alarms
