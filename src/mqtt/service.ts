@@ -16,7 +16,6 @@
 // main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
 // starts this service.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -25,15 +24,8 @@ import type { JournalEntry } from '../domain/events.js';
 import { displayName } from '../domain/privacy.js';
 import type { Gateway } from '../service/gateway.js';
 import { JournalBudget } from '../service/journal-budget.js';
-import { writeFileAtomic } from '../store/durable-file.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
-import {
-  discoveryConfigs,
-  discoveryFilter,
-  doorDiscoveryTopics,
-  gatewayDiscoveryTopics,
-  nodeIdOf,
-} from './discovery.js';
+import { DiscoveryPublisher, discoverySubscriptions } from './discovery-publisher.js';
 import { DoorCommands } from './door-commands.js';
 import { DoorStatePublisher } from './door-state.js';
 import { MqttLink, MqttPublisher } from './link.js';
@@ -178,10 +170,9 @@ export class MqttService {
   private readonly log: Logger;
   private readonly doors: DoorStatePublisher;
   private readonly rollCall: RollCallPublisher;
-  private readonly discovery: Map<string, Record<string, unknown>>;
+  private readonly discovery: DiscoveryPublisher;
   private readonly offs: Array<() => void> = [];
   private stopped = false;
-  private removed: Promise<string[]> | undefined;
   private readonly commands: DoorCommands;
   /** Command refusals journaled as alarms per room and minute; the rest as a count. */
   private readonly refusalBudget: JournalBudget;
@@ -210,14 +201,7 @@ export class MqttService {
       (room, n) => this.recordCommandRefused(room, { suppressed: n }),
       gateway.core.now,
     );
-    this.discovery = config.mqtt.homeAssistant.enabled
-      ? discoveryConfigs({
-          topics,
-          nodeId: nodeIdOf(config.mqtt.baseTopic),
-          doors: config.doors.map((d) => ({ id: d.id, name: d.name, controller: d.lock.driver === 'mqtt' })),
-          version,
-        })
-      : new Map();
+    this.discovery = new DiscoveryPublisher({ config, link, topics, version, log });
     this.outbox = new Outbox({
       journal: gateway.core.journal,
       file: join(config.dataDir, 'mqtt-outbox.json'),
@@ -256,14 +240,7 @@ export class MqttService {
       { filter: topics.anyRoom('ack'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('state'), qos: 1 },
     ];
-    if (c.homeAssistant.enabled) {
-      subscriptions.push({ filter: topics.homeAssistantStatus, qos: 1 });
-      subscriptions.push({
-        filter: discoveryFilter(topics.discoveryPrefix, nodeIdOf(c.baseTopic)),
-        qos: 1,
-        noLocal: true,
-      });
-    }
+    subscriptions.push(...discoverySubscriptions(config, topics));
 
     let broker: EmbeddedBroker | undefined;
     let link: MqttLink;
@@ -438,7 +415,7 @@ export class MqttService {
     this.doors.publishDoors();
     this.rollCall.republish();
     this.doors.publishLockdown();
-    void this.publishDiscovery();
+    void this.discovery.publish();
     this.hub?.linkUp(this.link);
   }
 
@@ -475,20 +452,7 @@ export class MqttService {
           return;
       }
     }
-    if (topic === this.topics.homeAssistantStatus) {
-      if (payload.toString('utf8').trim() === 'online') void this.publishDiscovery();
-      return;
-    }
-    // A retained discovery config of this gateway that the configuration no longer has.
-    if (
-      retained &&
-      payload.length > 0 &&
-      topic.startsWith(`${this.topics.discoveryPrefix}/`) &&
-      !this.discovery.has(topic)
-    ) {
-      this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
-      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
-    }
+    this.discovery.handle(topic, payload, retained);
   }
 
   // ------------------------------------------------------------------ room controller alarms
@@ -580,72 +544,14 @@ export class MqttService {
     return this.doors.state(doorId);
   }
 
-  // ------------------------------------------------------------------ Home Assistant
-
-  private get discoveryFile(): string {
-    return join(this.opts.config.dataDir, 'mqtt-discovery.json');
-  }
-
-  /**
-   * The configs of entities that earlier starts published and this configuration no longer
-   * has (from <dataDir>/mqtt-discovery.json, read once), and the file updated to now.
-   */
-  private async removedDiscovery(): Promise<string[]> {
-    this.removed ??= (async () => {
-      let before: string[] = [];
-      try {
-        before =
-          (JSON.parse(await readFile(this.discoveryFile, 'utf8')) as { topics?: string[] }).topics ?? [];
-      } catch {
-        // first start with Home Assistant discovery
-      }
-      // Durable: a power cut must not leave it torn, nor take back the list of what was published
-      // (what a later start removes from Home Assistant when a door goes).
-      await writeFileAtomic(
-        this.discoveryFile,
-        `${JSON.stringify({ topics: [...this.discovery.keys()] }, null, 2)}\n`,
-      );
-      return before.filter((t) => !this.discovery.has(t));
-    })();
-    return this.removed;
-  }
-
-  /**
-   * Publish the configs, and an empty retained config for every entity no longer configured:
-   * at each connection and whenever Home Assistant says it is online (it may have been away
-   * when the gateway connected, as with the embedded broker, which forgets at a restart).
-   */
-  private async publishDiscovery(): Promise<void> {
-    if (!this.opts.config.mqtt.homeAssistant.enabled) return;
-    try {
-      for (const [topic, cfg] of this.discovery)
-        await this.link.publish(topic, JSON.stringify(cfg), { qos: 1, retain: true });
-      for (const topic of await this.removedDiscovery()) {
-        this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
-        await this.link.publish(topic, '', { qos: 1, retain: true });
-      }
-    } catch (err) {
-      this.log.debug({ err }, 'home assistant discovery not (fully) published');
-    }
-  }
-
   /** Topics of the discovery configs (tests). */
   discoveryTopics(): string[] {
-    return [...this.discovery.keys()];
+    return this.discovery.topics();
   }
 
-  /** Every config topic a door may own (tests, removal). */
+  /** Every config topic a door may own (tests). */
   doorDiscoveryTopics(doorId: string): string[] {
-    return doorDiscoveryTopics(
-      this.topics.discoveryPrefix,
-      nodeIdOf(this.opts.config.mqtt.baseTopic),
-      doorId,
-    );
-  }
-
-  /** The config topics of the gateway device's own entities (tests). */
-  gatewayDiscoveryTopics(): string[] {
-    return gatewayDiscoveryTopics(this.topics.discoveryPrefix, nodeIdOf(this.opts.config.mqtt.baseTopic));
+    return this.discovery.doorTopics(doorId);
   }
 
   // ------------------------------------------------------------------ stop
