@@ -1,60 +1,41 @@
-// The gateway on MQTT: the embedded broker or the connection to an external one, and what
-// the gateway says and hears there (DESIGN.md "MQTT topics"):
+// The gateway on MQTT: the embedded broker or the connection to an external one, its
+// lifecycle (connect, reconnect, stop) and the wiring of what the gateway says and hears
+// there (DESIGN.md "MQTT topics"), each part in the module named for what it acts on:
 //
-//   pintu/status                retained online/offline, last will offline
-//   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
+//   pintu/status                retained online/offline, last will offline (here)
+//   pintu/doors/<door>/state    retained, republished on every change (door-state.ts)
+//   pintu/lockdown              retained ON/OFF: the site-wide lockdown (door-state.ts)
 //   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
-//   pintu/doors/<door>/ha/set   Home Assistant's commands (its own topic: no release authority)
-//   pintu/lockdown              retained ON/OFF: the site-wide lockdown
-//   pintu/visitors/inside(/list) retained count; the roll call for facilities
-//   pintu/events                the journal's access and door events, in order (outbox.ts)
+//   pintu/doors/<door>/ha/set   Home Assistant's commands, no release authority (door-commands.ts)
+//   pintu/visitors/inside(/list) retained count; the roll call for facilities (roll-call.ts)
+//   pintu/events                the journal's access and door events, in order (event-feed.ts)
 //   pintu/alerts                a guest matched the watchlist, for security (facilities only);
 //                               through the same outbox, so none is lost to an outage
-//   pintu/rooms/<room>/...      room controllers (rooms.ts)
-//   homeassistant/...           discovery (discovery.ts)
+//   pintu/rooms/<room>/...      room controllers (rooms.ts); their alarms journaled here
+//   homeassistant/...           discovery (discovery-publisher.ts, discovery.ts)
 //
 // main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
 // starts this service.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { JournalEntry } from '../domain/events.js';
-import { displayName } from '../domain/privacy.js';
 import type { Gateway } from '../service/gateway.js';
 import { JournalBudget } from '../service/journal-budget.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
 import { DiscoveryPublisher, discoverySubscriptions } from './discovery-publisher.js';
 import { DoorCommands } from './door-commands.js';
 import { DoorStatePublisher } from './door-state.js';
+import { eventOutbox } from './event-feed.js';
 import { MqttLink, MqttPublisher } from './link.js';
-import { Outbox, type Refusal } from './outbox.js';
+import type { Outbox, Refusal } from './outbox.js';
 import { Rejections } from './rejects.js';
 import { RollCallPublisher } from './roll-call.js';
 import type { RoomHub } from './rooms.js';
-import type { AlarmKind, DoorState, HaCommand, MqttAlert, MqttEvent } from './schemas.js';
+import type { DoorState } from './schemas.js';
 import { type Topics, topicsOf } from './topics.js';
 import { MqttUsers, mqttUsersFile } from './users.js';
-
-/** Journal entry types published on pintu/events. */
-export const EVENT_TYPES = [
-  'access.granted',
-  'access.denied',
-  'door.unlocked',
-  'door.locked',
-  'door.lockdown',
-  'door.released',
-  'door.exit_request',
-  'door.opened',
-  'door.closed',
-  'door.alarm',
-  'door.alarm_cleared',
-  'door.command_refused',
-] as const;
-
-/** Journal entry types published on pintu/alerts (facilities only, for security). */
-export const ALERT_TYPES = ['watchlist.matched'] as const;
 
 export interface MqttHealth {
   mode: 'embedded' | 'external';
@@ -80,84 +61,6 @@ export interface MqttServiceOptions {
   rooms?: RoomHub;
   log: Logger;
   version: string;
-}
-
-/** An event as published on pintu/events: no personal data but the visit id and the display name. */
-export function eventOf(
-  entry: JournalEntry,
-  lookup: {
-    guest(visitId: string): string | undefined;
-    badge(badgeId: string): string | undefined;
-    /** An escort card's name (absent: revoked since; then its id is published). */
-    escort?(escortId: string): string | undefined;
-  },
-): MqttEvent {
-  const e: MqttEvent = {
-    seq: entry.seq,
-    at: entry.at,
-    type: entry.type,
-    actor: { kind: entry.actor.kind, id: entry.actor.id },
-  };
-  if (entry.type === 'access.granted' || entry.type === 'access.denied') {
-    const p = entry.payload;
-    e.reader = p.readerId;
-    e.kind = p.kind;
-    if (p.doorId) e.door = p.doorId;
-    if (p.direction) e.direction = p.direction;
-    if (p.reason) e.reason = p.reason;
-    if (p.suppressed) e.suppressed = p.suppressed;
-    if (p.badgeId) {
-      const label = lookup.badge(p.badgeId);
-      if (label) e.badge = label;
-    }
-    if (p.visitId) {
-      e.visitId = p.visitId;
-      const guest = lookup.guest(p.visitId);
-      if (guest) e.guest = guest;
-    }
-    if (p.escortId) e.escort = lookup.escort?.(p.escortId) ?? p.escortId;
-  } else if (entry.type.startsWith('door.')) {
-    const p = entry.payload as {
-      doorId: string;
-      ms?: number;
-      alarm?: AlarmKind;
-      global?: boolean;
-      cleared?: unknown;
-      command?: HaCommand;
-      detail?: string;
-      suppressed?: number;
-    };
-    e.door = p.doorId;
-    if (p.alarm === 'command_refused') {
-      if (p.detail === 'bad_mac' || p.detail === 'replayed' || p.detail === 'expired') e.refusal = p.detail;
-      if (p.suppressed) e.suppressed = p.suppressed;
-    }
-    if (p.ms !== undefined) e.ms = p.ms;
-    if (p.command) e.command = p.command;
-    if (p.alarm) e.alarm = p.alarm;
-    if (p.global) e.global = true;
-    if (Array.isArray(p.cleared)) e.cleared = p.cleared as AlarmKind[];
-  }
-  return e;
-}
-
-/**
- * An alert as published on pintu/alerts: what security's subscriber needs to act (the visit,
- * where and by which desk, what matched), never the entry's name or reason, the guest's name or
- * a document.
- */
-export function alertOf(entry: JournalEntry & { type: 'watchlist.matched' }): MqttAlert {
-  const p = entry.payload;
-  return {
-    seq: entry.seq,
-    at: entry.at,
-    kind: 'watchlist',
-    visitId: p.visitId,
-    // Matches journaled before the source was kept were all arrivals at the desk.
-    source: p.source ?? 'arrival',
-    ...(p.desk ? { desk: p.desk } : {}),
-    matches: p.entryIds.map((entryId, i) => ({ entryId, by: p.by[i] ?? 'name' })),
-  };
 }
 
 export class MqttService {
@@ -202,19 +105,7 @@ export class MqttService {
       gateway.core.now,
     );
     this.discovery = new DiscoveryPublisher({ config, link, topics, version, log });
-    this.outbox = new Outbox({
-      journal: gateway.core.journal,
-      file: join(config.dataDir, 'mqtt-outbox.json'),
-      max: config.mqtt.backlogMax,
-      types: [...EVENT_TYPES, ...ALERT_TYPES],
-      publish: (entry) => this.publishEvent(entry),
-      topicOf: (entry) => (entry.type === 'watchlist.matched' ? this.topics.alerts : this.topics.events),
-      metrics: {
-        ...gateway.core.metrics.mqtt,
-        refused: { inc: (topic) => gateway.core.metrics.mqtt.publishRefused.inc({ topic }) },
-      },
-      log,
-    });
+    this.outbox = eventOutbox({ config, gateway, events, topics, log });
   }
 
   static async start(opts: MqttServiceOptions): Promise<MqttService> {
@@ -510,33 +401,6 @@ export class MqttService {
     }
     if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
       this.rollCall.schedule();
-  }
-
-  private async publishEvent(entry: JournalEntry): Promise<void> {
-    if (entry.type === 'watchlist.matched') {
-      await this.events.publish(this.topics.alerts, JSON.stringify(alertOf(entry)), 1);
-      return;
-    }
-    const { gateway, config } = this.opts;
-    const state = gateway.core.state;
-    const mode = config.display.guestName;
-    const event = eventOf(entry, {
-      guest: (visitId) => {
-        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
-        return v ? displayName(v.guestName, mode) : undefined;
-      },
-      badge: (badgeId) => state.badges.get(badgeId)?.label,
-      escort: (escortId) => state.escorts.get(escortId)?.name,
-    });
-    await this.events.publish(this.topics.events, JSON.stringify(event));
-    if (this.log.isLevelEnabled('debug')) {
-      // log.personalData: only then may a log line name the guest.
-      const guest = config.log.personalData && event.guest ? { guest: event.guest } : {};
-      this.log.debug(
-        { seq: event.seq, type: event.type, ...(event.visitId ? { visitId: event.visitId } : {}), ...guest },
-        'mqtt: event published',
-      );
-    }
   }
 
   /** The state of one door as pintu/doors/<door>/state carries it. */
