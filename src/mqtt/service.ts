@@ -11,7 +11,7 @@
 //   pintu/events                the journal's access and door events, in order (event-feed.ts)
 //   pintu/alerts                a guest matched the watchlist, for security (facilities only);
 //                               through the same outbox, so none is lost to an outage
-//   pintu/rooms/<room>/...      room controllers (rooms.ts); their alarms journaled here
+//   pintu/rooms/<room>/...      room controllers (rooms.ts); their alarms journaled (room-alarms.ts)
 //   homeassistant/...           discovery (discovery-publisher.ts, discovery.ts)
 //
 // main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
@@ -22,7 +22,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { JournalEntry } from '../domain/events.js';
 import type { Gateway } from '../service/gateway.js';
-import { JournalBudget } from '../service/journal-budget.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
 import { DiscoveryPublisher, discoverySubscriptions } from './discovery-publisher.js';
 import { DoorCommands } from './door-commands.js';
@@ -32,6 +31,7 @@ import { MqttLink, MqttPublisher } from './link.js';
 import type { Outbox, Refusal } from './outbox.js';
 import { Rejections } from './rejects.js';
 import { RollCallPublisher } from './roll-call.js';
+import { RoomAlarms } from './room-alarms.js';
 import type { RoomHub } from './rooms.js';
 import type { DoorState } from './schemas.js';
 import { type Topics, topicsOf } from './topics.js';
@@ -73,12 +73,11 @@ export class MqttService {
   private readonly log: Logger;
   private readonly doors: DoorStatePublisher;
   private readonly rollCall: RollCallPublisher;
+  private readonly commands: DoorCommands;
+  private readonly roomAlarms: RoomAlarms | undefined;
   private readonly discovery: DiscoveryPublisher;
   private readonly offs: Array<() => void> = [];
   private stopped = false;
-  private readonly commands: DoorCommands;
-  /** Command refusals journaled as alarms per room and minute; the rest as a count. */
-  private readonly refusalBudget: JournalBudget;
 
   private constructor(
     private readonly opts: MqttServiceOptions,
@@ -99,11 +98,9 @@ export class MqttService {
     this.doors = new DoorStatePublisher({ config, gateway, hub, link, topics, log });
     this.rollCall = new RollCallPublisher({ config, gateway, link, topics, log });
     this.commands = new DoorCommands({ config, gateway, broker, link, rejections, log });
-    this.refusalBudget = new JournalBudget(
-      config.mqtt.rooms.refusalsJournaledPerMinute,
-      (room, n) => this.recordCommandRefused(room, { suppressed: n }),
-      gateway.core.now,
-    );
+    this.roomAlarms = hub
+      ? new RoomAlarms({ config, gateway, hub, changed: (doorId) => this.doors.publish(doorId), log })
+      : undefined;
     this.discovery = new DiscoveryPublisher({ config, link, topics, version, log });
     this.outbox = eventOutbox({ config, gateway, events, topics, log });
   }
@@ -247,21 +244,7 @@ export class MqttService {
       () => bus.off('lock', onLock),
       () => bus.off('reader', onReader),
     );
-    if (this.hub) {
-      const onAlarm = (a: { doorId: string; room: string; alarm: 'offline' | 'no_ack'; active: boolean }) =>
-        this.onRoomAlarm(a);
-      this.hub.on('alarm', onAlarm);
-      const onRefused = (r: { doorId: string; room: string; error: string }) => {
-        // Every refusal counted; journaled within the room's budget.
-        this.opts.gateway.core.metrics.doorAlarms.inc({ door: r.doorId, alarm: 'command_refused' });
-        if (this.refusalBudget.take(r.room)) this.recordCommandRefused(r.room, { detail: r.error });
-      };
-      this.hub.on('commandRefused', onRefused);
-      this.offs.push(
-        () => this.hub?.off('alarm', onAlarm),
-        () => this.hub?.off('commandRefused', onRefused),
-      );
-    }
+    if (this.roomAlarms) this.offs.push(this.roomAlarms.listen());
     await this.outbox.open();
     this.hub?.attach(this.link);
     this.events.on('up', () => this.outbox.linkUp());
@@ -346,48 +329,6 @@ export class MqttService {
     this.discovery.handle(topic, payload, retained);
   }
 
-  // ------------------------------------------------------------------ room controller alarms
-
-  private onRoomAlarm(a: {
-    doorId: string;
-    room: string;
-    alarm: 'offline' | 'no_ack';
-    active: boolean;
-  }): void {
-    const core = this.opts.gateway.core;
-    if (a.active) {
-      core.metrics.doorAlarms.inc({ door: a.doorId, alarm: a.alarm });
-      this.log.warn({ door: a.doorId, room: a.room, alarm: a.alarm }, 'door alarm');
-    }
-    core
-      .record(
-        {
-          type: a.active ? 'door.alarm' : 'door.alarm_cleared',
-          payload: { doorId: a.doorId, alarm: a.alarm },
-        },
-        { kind: 'device', id: `room:${a.room}` },
-      )
-      .catch((err) =>
-        this.log.error({ err, door: a.doorId }, 'journal append failed for a room controller alarm'),
-      );
-    this.doors.publish(a.doorId);
-  }
-
-  /**
-   * A command the room's controller refused (forged, replayed, late): facilities hear of it as
-   * a door alarm on pintu/events. One event, not a state: nothing clears it.
-   */
-  private recordCommandRefused(room: string, what: { detail: string } | { suppressed: number }): void {
-    const doorId = this.hub?.lockOfRoom(room)?.doorId;
-    if (!doorId) return;
-    this.opts.gateway.core
-      .record(
-        { type: 'door.alarm', payload: { doorId, alarm: 'command_refused', ...what } },
-        { kind: 'device', id: `room:${room}` },
-      )
-      .catch((err) => this.log.error({ err, door: doorId }, 'journal append failed for a refused command'));
-  }
-
   // ------------------------------------------------------------------ what the gateway publishes
 
   private onEntry(e: JournalEntry): void {
@@ -426,7 +367,7 @@ export class MqttService {
     this.stopped = true;
     this.rollCall.stop();
     // What a flood left out is journaled (and published, if the broker is still there) first.
-    this.refusalBudget.flush();
+    this.roomAlarms?.flush();
     if (this.events.connected) await this.outbox.drain(2000);
     for (const off of this.offs.splice(0)) off();
     await this.outbox.close();
