@@ -1,79 +1,41 @@
-// The gateway on MQTT: the embedded broker or the connection to an external one, and what
-// the gateway says and hears there (DESIGN.md "MQTT topics"):
+// The gateway on MQTT: the embedded broker or the connection to an external one, its
+// lifecycle (connect, reconnect, stop) and the wiring of what the gateway says and hears
+// there (DESIGN.md "MQTT topics"), each part in the module named for what it acts on:
 //
-//   pintu/status                retained online/offline, last will offline
-//   pintu/doors/<door>/state    retained, republished on every change (lock, contact, alarms, lockdown)
+//   pintu/status                retained online/offline, last will offline (here)
+//   pintu/doors/<door>/state    retained, republished on every change (door-state.ts)
+//   pintu/lockdown              retained ON/OFF: the site-wide lockdown (door-state.ts)
 //   pintu/doors/<door>/set      facilities commands, journaled with the client as actor
-//   pintu/doors/<door>/ha/set   Home Assistant's commands (its own topic: no release authority)
-//   pintu/lockdown              retained ON/OFF: the site-wide lockdown
-//   pintu/visitors/inside(/list) retained count; the roll call for facilities
-//   pintu/events                the journal's access and door events, in order (outbox.ts)
+//   pintu/doors/<door>/ha/set   Home Assistant's commands, no release authority (door-commands.ts)
+//   pintu/visitors/inside(/list) retained count; the roll call for facilities (roll-call.ts)
+//   pintu/events                the journal's access and door events, in order (event-feed.ts)
 //   pintu/alerts                a guest matched the watchlist, for security (facilities only);
 //                               through the same outbox, so none is lost to an outage
-//   pintu/rooms/<room>/...      room controllers (rooms.ts)
-//   homeassistant/...           discovery (discovery.ts)
+//   pintu/rooms/<room>/...      room controllers (rooms.ts); their alarms journaled (room-alarms.ts)
+//   homeassistant/...           discovery (discovery-publisher.ts, discovery.ts)
 //
 // main.ts creates the room hub before the drivers (createRoomHub), opens the gateway, then
 // starts this service.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { DomainError } from '../domain/errors.js';
 import type { JournalEntry } from '../domain/events.js';
-import { displayName } from '../domain/privacy.js';
-import type { Actor } from '../domain/types.js';
 import type { Gateway } from '../service/gateway.js';
-import { JournalBudget } from '../service/journal-budget.js';
-import { writeFileAtomic } from '../store/durable-file.js';
-import type { Principal } from './acl.js';
 import { EmbeddedBroker, type Listening } from './broker.js';
-import { CommandRate } from './command-rate.js';
-import {
-  discoveryConfigs,
-  discoveryFilter,
-  doorDiscoveryTopics,
-  gatewayDiscoveryTopics,
-  nodeIdOf,
-} from './discovery.js';
+import { DiscoveryPublisher, discoverySubscriptions } from './discovery-publisher.js';
+import { DoorCommands } from './door-commands.js';
+import { DoorStatePublisher } from './door-state.js';
+import { eventOutbox } from './event-feed.js';
 import { MqttLink, MqttPublisher } from './link.js';
-import { Outbox, type Refusal } from './outbox.js';
-import { decodeText } from './payload-check.js';
+import type { Outbox, Refusal } from './outbox.js';
 import { Rejections } from './rejects.js';
+import { RollCallPublisher } from './roll-call.js';
+import { RoomAlarms } from './room-alarms.js';
 import type { RoomHub } from './rooms.js';
-import {
-  type AlarmKind,
-  DoorHaSetPayload,
-  DoorSetPayload,
-  type DoorState,
-  type HaCommand,
-  type MqttAlert,
-  type MqttEvent,
-  type VisitorsList,
-} from './schemas.js';
+import type { DoorState } from './schemas.js';
 import { type Topics, topicsOf } from './topics.js';
 import { MqttUsers, mqttUsersFile } from './users.js';
-
-/** Journal entry types published on pintu/events. */
-export const EVENT_TYPES = [
-  'access.granted',
-  'access.denied',
-  'door.unlocked',
-  'door.locked',
-  'door.lockdown',
-  'door.released',
-  'door.exit_request',
-  'door.opened',
-  'door.closed',
-  'door.alarm',
-  'door.alarm_cleared',
-  'door.command_refused',
-] as const;
-
-/** Journal entry types published on pintu/alerts (facilities only, for security). */
-export const ALERT_TYPES = ['watchlist.matched'] as const;
 
 export interface MqttHealth {
   mode: 'embedded' | 'external';
@@ -101,84 +63,6 @@ export interface MqttServiceOptions {
   version: string;
 }
 
-/** An event as published on pintu/events: no personal data but the visit id and the display name. */
-export function eventOf(
-  entry: JournalEntry,
-  lookup: {
-    guest(visitId: string): string | undefined;
-    badge(badgeId: string): string | undefined;
-    /** An escort card's name (absent: revoked since; then its id is published). */
-    escort?(escortId: string): string | undefined;
-  },
-): MqttEvent {
-  const e: MqttEvent = {
-    seq: entry.seq,
-    at: entry.at,
-    type: entry.type,
-    actor: { kind: entry.actor.kind, id: entry.actor.id },
-  };
-  if (entry.type === 'access.granted' || entry.type === 'access.denied') {
-    const p = entry.payload;
-    e.reader = p.readerId;
-    e.kind = p.kind;
-    if (p.doorId) e.door = p.doorId;
-    if (p.direction) e.direction = p.direction;
-    if (p.reason) e.reason = p.reason;
-    if (p.suppressed) e.suppressed = p.suppressed;
-    if (p.badgeId) {
-      const label = lookup.badge(p.badgeId);
-      if (label) e.badge = label;
-    }
-    if (p.visitId) {
-      e.visitId = p.visitId;
-      const guest = lookup.guest(p.visitId);
-      if (guest) e.guest = guest;
-    }
-    if (p.escortId) e.escort = lookup.escort?.(p.escortId) ?? p.escortId;
-  } else if (entry.type.startsWith('door.')) {
-    const p = entry.payload as {
-      doorId: string;
-      ms?: number;
-      alarm?: AlarmKind;
-      global?: boolean;
-      cleared?: unknown;
-      command?: HaCommand;
-      detail?: string;
-      suppressed?: number;
-    };
-    e.door = p.doorId;
-    if (p.alarm === 'command_refused') {
-      if (p.detail === 'bad_mac' || p.detail === 'replayed' || p.detail === 'expired') e.refusal = p.detail;
-      if (p.suppressed) e.suppressed = p.suppressed;
-    }
-    if (p.ms !== undefined) e.ms = p.ms;
-    if (p.command) e.command = p.command;
-    if (p.alarm) e.alarm = p.alarm;
-    if (p.global) e.global = true;
-    if (Array.isArray(p.cleared)) e.cleared = p.cleared as AlarmKind[];
-  }
-  return e;
-}
-
-/**
- * An alert as published on pintu/alerts: what security's subscriber needs to act (the visit,
- * where and by which desk, what matched), never the entry's name or reason, the guest's name or
- * a document.
- */
-export function alertOf(entry: JournalEntry & { type: 'watchlist.matched' }): MqttAlert {
-  const p = entry.payload;
-  return {
-    seq: entry.seq,
-    at: entry.at,
-    kind: 'watchlist',
-    visitId: p.visitId,
-    // Matches journaled before the source was kept were all arrivals at the desk.
-    source: p.source ?? 'arrival',
-    ...(p.desk ? { desk: p.desk } : {}),
-    matches: p.entryIds.map((entryId, i) => ({ entryId, by: p.by[i] ?? 'name' })),
-  };
-}
-
 export class MqttService {
   readonly topics: Topics;
   readonly link: MqttLink;
@@ -187,17 +71,13 @@ export class MqttService {
   readonly outbox: Outbox;
   readonly rejections: Rejections;
   private readonly log: Logger;
-  private readonly doorSent = new Map<string, { key: string; at: number }>();
-  private visitorsKey = '';
-  private lockdownSent: string | undefined;
-  private visitorsTimer: NodeJS.Timeout | undefined;
-  private readonly discovery: Map<string, Record<string, unknown>>;
+  private readonly doors: DoorStatePublisher;
+  private readonly rollCall: RollCallPublisher;
+  private readonly commands: DoorCommands;
+  private readonly roomAlarms: RoomAlarms | undefined;
+  private readonly discovery: DiscoveryPublisher;
   private readonly offs: Array<() => void> = [];
   private stopped = false;
-  private removed: Promise<string[]> | undefined;
-  private readonly commandRate: CommandRate;
-  /** Command refusals journaled as alarms per room and minute; the rest as a count. */
-  private readonly refusalBudget: JournalBudget;
 
   private constructor(
     private readonly opts: MqttServiceOptions,
@@ -215,33 +95,14 @@ export class MqttService {
     this.rejections = rejections;
     this.log = log;
     const { config, gateway, version } = opts;
-    this.commandRate = new CommandRate(config.mqtt.limits.commandsPerMinute);
-    this.refusalBudget = new JournalBudget(
-      config.mqtt.rooms.refusalsJournaledPerMinute,
-      (room, n) => this.recordCommandRefused(room, { suppressed: n }),
-      gateway.core.now,
-    );
-    this.discovery = config.mqtt.homeAssistant.enabled
-      ? discoveryConfigs({
-          topics,
-          nodeId: nodeIdOf(config.mqtt.baseTopic),
-          doors: config.doors.map((d) => ({ id: d.id, name: d.name, controller: d.lock.driver === 'mqtt' })),
-          version,
-        })
-      : new Map();
-    this.outbox = new Outbox({
-      journal: gateway.core.journal,
-      file: join(config.dataDir, 'mqtt-outbox.json'),
-      max: config.mqtt.backlogMax,
-      types: [...EVENT_TYPES, ...ALERT_TYPES],
-      publish: (entry) => this.publishEvent(entry),
-      topicOf: (entry) => (entry.type === 'watchlist.matched' ? this.topics.alerts : this.topics.events),
-      metrics: {
-        ...gateway.core.metrics.mqtt,
-        refused: { inc: (topic) => gateway.core.metrics.mqtt.publishRefused.inc({ topic }) },
-      },
-      log,
-    });
+    this.doors = new DoorStatePublisher({ config, gateway, hub, link, topics, log });
+    this.rollCall = new RollCallPublisher({ config, gateway, link, topics, log });
+    this.commands = new DoorCommands({ config, gateway, broker, link, rejections, log });
+    this.roomAlarms = hub
+      ? new RoomAlarms({ config, gateway, hub, changed: (doorId) => this.doors.publish(doorId), log })
+      : undefined;
+    this.discovery = new DiscoveryPublisher({ config, link, topics, version, log });
+    this.outbox = eventOutbox({ config, gateway, events, topics, log });
   }
 
   static async start(opts: MqttServiceOptions): Promise<MqttService> {
@@ -267,14 +128,7 @@ export class MqttService {
       { filter: topics.anyRoom('ack'), qos: 0, retainAsPublished: true },
       { filter: topics.anyRoom('state'), qos: 1 },
     ];
-    if (c.homeAssistant.enabled) {
-      subscriptions.push({ filter: topics.homeAssistantStatus, qos: 1 });
-      subscriptions.push({
-        filter: discoveryFilter(topics.discoveryPrefix, nodeIdOf(c.baseTopic)),
-        qos: 1,
-        noLocal: true,
-      });
-    }
+    subscriptions.push(...discoverySubscriptions(config, topics));
 
     let broker: EmbeddedBroker | undefined;
     let link: MqttLink;
@@ -380,8 +234,8 @@ export class MqttService {
     const { gateway } = this.opts;
     const bus = gateway.core.bus;
     const onEntry = (e: JournalEntry) => this.onEntry(e);
-    const onLock = (l: { doorId: string }) => this.publishDoor(l.doorId);
-    const onReader = (r: { doorId?: string }) => r.doorId && this.publishDoor(r.doorId);
+    const onLock = (l: { doorId: string }) => this.doors.publish(l.doorId);
+    const onReader = (r: { doorId?: string }) => r.doorId && this.doors.publish(r.doorId);
     bus.on('entry', onEntry);
     bus.on('lock', onLock);
     bus.on('reader', onReader);
@@ -390,21 +244,7 @@ export class MqttService {
       () => bus.off('lock', onLock),
       () => bus.off('reader', onReader),
     );
-    if (this.hub) {
-      const onAlarm = (a: { doorId: string; room: string; alarm: 'offline' | 'no_ack'; active: boolean }) =>
-        this.onRoomAlarm(a);
-      this.hub.on('alarm', onAlarm);
-      const onRefused = (r: { doorId: string; room: string; error: string }) => {
-        // Every refusal counted; journaled within the room's budget.
-        this.opts.gateway.core.metrics.doorAlarms.inc({ door: r.doorId, alarm: 'command_refused' });
-        if (this.refusalBudget.take(r.room)) this.recordCommandRefused(r.room, { detail: r.error });
-      };
-      this.hub.on('commandRefused', onRefused);
-      this.offs.push(
-        () => this.hub?.off('alarm', onAlarm),
-        () => this.hub?.off('commandRefused', onRefused),
-      );
-    }
+    if (this.roomAlarms) this.offs.push(this.roomAlarms.listen());
     await this.outbox.open();
     this.hub?.attach(this.link);
     this.events.on('up', () => this.outbox.linkUp());
@@ -445,13 +285,11 @@ export class MqttService {
         .publish(topic, payload, { qos: 1, retain: true })
         .catch((err) => this.log.debug({ err, topic }, 'mqtt: publish failed'));
     void retained(this.topics.status, 'online');
-    this.doorSent.clear();
-    for (const d of this.opts.config.doors) this.publishDoor(d.id);
-    this.visitorsKey = '';
-    this.publishVisitors();
-    this.lockdownSent = undefined;
-    this.publishLockdown();
-    void this.publishDiscovery();
+    this.doors.forget();
+    this.doors.publishDoors();
+    this.rollCall.republish();
+    this.doors.publishLockdown();
+    void this.discovery.publish();
     this.hub?.linkUp(this.link);
   }
 
@@ -466,7 +304,7 @@ export class MqttService {
       switch (route.kind) {
         case 'door.set':
         case 'door.ha_set':
-          void this.onSet(topic, route, payload, retained);
+          void this.commands.handle(topic, route, payload, retained);
           return;
         case 'room.tap':
         case 'room.ack':
@@ -488,181 +326,7 @@ export class MqttService {
           return;
       }
     }
-    if (topic === this.topics.homeAssistantStatus) {
-      if (payload.toString('utf8').trim() === 'online') void this.publishDiscovery();
-      return;
-    }
-    // A retained discovery config of this gateway that the configuration no longer has.
-    if (
-      retained &&
-      payload.length > 0 &&
-      topic.startsWith(`${this.topics.discoveryPrefix}/`) &&
-      !this.discovery.has(topic)
-    ) {
-      this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
-      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
-    }
-  }
-
-  // ------------------------------------------------------------------ facilities
-
-  private async onSet(
-    topic: string,
-    route: { kind: 'door.set' | 'door.ha_set'; door: string },
-    payload: Buffer,
-    retained: boolean,
-  ): Promise<void> {
-    const { gateway } = this.opts;
-    const door = route.door;
-    const text = payload.toString('utf8');
-    // In the embedded broker the publisher is known; claim it even for a refused command.
-    const who: Principal | undefined = this.broker?.publisherOf(topic, text);
-    if (retained) {
-      if (payload.length === 0) return;
-      this.rejections.reject('retained', route.kind, {
-        door,
-        detail: 'retained command ignored and cleared',
-      });
-      void this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => undefined);
-      return;
-    }
-    // Home Assistant's topic has its own words (OPEN); facilities' has not.
-    const d =
-      route.kind === 'door.ha_set'
-        ? decodeText<HaCommand>(DoorHaSetPayload, payload)
-        : decodeText<HaCommand>(DoorSetPayload, payload);
-    if (!d.ok)
-      return this.rejections.reject(d.reason, route.kind, {
-        door,
-        detail: d.detail,
-        ...(who ? { username: who.username } : {}),
-      });
-    const command = d.value;
-    const actor = this.commandActor(route.kind, who);
-    const all = door === '*';
-    if (all ? command !== 'LOCKDOWN' && command !== 'RELEASE' : !gateway.core.state.doors.has(door)) {
-      return this.rejections.reject('unknown_door', route.kind, { door, command, actor: actor.id });
-    }
-    // Per login where the broker says who published; on an external broker per door and
-    // topic, so a flood on the facilities topic leaves Home Assistant's allowance alone.
-    if (!this.commandRate.take(who ? `user:${who.username}` : `${route.kind}:${door}`)) {
-      return this.rejections.reject('rate', route.kind, {
-        door,
-        command,
-        actor: actor.id,
-        detail: 'over mqtt.limits.commandsPerMinute: dropped',
-      });
-    }
-    try {
-      switch (command) {
-        case 'OPEN':
-          await gateway.access.unlock(door, actor);
-          break;
-        case 'UNLOCK':
-          if (route.kind === 'door.set') await gateway.access.unlock(door, actor);
-          else if (this.opts.config.mqtt.homeAssistant.mayHoldUnlocked)
-            await gateway.access.hold(door, actor);
-          else
-            throw new DomainError(
-              'forbidden',
-              'Home Assistant may not hold a door unlocked (mqtt.homeAssistant.mayHoldUnlocked is false): OPEN pulses it',
-            );
-          break;
-        case 'LOCK':
-          await gateway.access.lock(door, actor);
-          break;
-        case 'LOCKDOWN':
-        case 'RELEASE':
-          await gateway.access.setLockdown(door, command === 'LOCKDOWN', actor);
-          break;
-      }
-      gateway.core.metrics.mqtt.facilities.inc({ command });
-      this.log.info({ door, command, actor: actor.id }, 'facilities command carried out');
-    } catch (err) {
-      if (err instanceof DomainError) {
-        this.rejections.reject('refused', route.kind, {
-          door,
-          command,
-          actor: actor.id,
-          detail: err.message,
-        });
-        // A command beyond the sender's authority is part of the record, not only of the log.
-        if (err.code === 'forbidden') await this.journalRefusal(door, command, err.message, actor);
-        return;
-      }
-      this.log.error({ err, door, command }, 'facilities command failed');
-    }
-  }
-
-  private async journalRefusal(
-    door: string,
-    command: HaCommand,
-    detail: string,
-    actor: Actor,
-  ): Promise<void> {
-    await this.opts.gateway.core
-      .record({ type: 'door.command_refused', payload: { doorId: door, command, detail } }, actor)
-      .catch((err) => this.log.error({ err, door, command }, 'journal append failed for a refused command'));
-  }
-
-  /**
-   * Who a door command is from, for the journal and for the lockdown rule (a release needs a
-   * role that may release: AccessService.setLockdown). The topic says the kind of client on
-   * both brokers, as their ACLs let only facilities publish .../set and only Home Assistant
-   * .../ha/set; the embedded broker also names the login. Home Assistant, and a publisher
-   * the embedded broker cannot name, act without a role.
-   */
-  private commandActor(kind: 'door.set' | 'door.ha_set', who: Principal | undefined): Actor {
-    if (this.broker) {
-      if (!who) return { kind: 'device', id: 'mqtt:unknown' };
-      const id = `mqtt:${who.username}`;
-      return who.role === 'facilities' ? { kind: 'device', id, role: 'facilities' } : { kind: 'device', id };
-    }
-    return kind === 'door.set'
-      ? { kind: 'device', id: 'mqtt', role: 'facilities' }
-      : { kind: 'device', id: 'mqtt:homeassistant' };
-  }
-
-  // ------------------------------------------------------------------ room controller alarms
-
-  private onRoomAlarm(a: {
-    doorId: string;
-    room: string;
-    alarm: 'offline' | 'no_ack';
-    active: boolean;
-  }): void {
-    const core = this.opts.gateway.core;
-    if (a.active) {
-      core.metrics.doorAlarms.inc({ door: a.doorId, alarm: a.alarm });
-      this.log.warn({ door: a.doorId, room: a.room, alarm: a.alarm }, 'door alarm');
-    }
-    core
-      .record(
-        {
-          type: a.active ? 'door.alarm' : 'door.alarm_cleared',
-          payload: { doorId: a.doorId, alarm: a.alarm },
-        },
-        { kind: 'device', id: `room:${a.room}` },
-      )
-      .catch((err) =>
-        this.log.error({ err, door: a.doorId }, 'journal append failed for a room controller alarm'),
-      );
-    this.publishDoor(a.doorId);
-  }
-
-  /**
-   * A command the room's controller refused (forged, replayed, late): facilities hear of it as
-   * a door alarm on pintu/events. One event, not a state: nothing clears it.
-   */
-  private recordCommandRefused(room: string, what: { detail: string } | { suppressed: number }): void {
-    const doorId = this.hub?.lockOfRoom(room)?.doorId;
-    if (!doorId) return;
-    this.opts.gateway.core
-      .record(
-        { type: 'door.alarm', payload: { doorId, alarm: 'command_refused', ...what } },
-        { kind: 'device', id: `room:${room}` },
-      )
-      .catch((err) => this.log.error({ err, door: doorId }, 'journal append failed for a refused command'));
+    this.discovery.handle(topic, payload, retained);
   }
 
   // ------------------------------------------------------------------ what the gateway publishes
@@ -672,208 +336,27 @@ export class MqttService {
     if (e.type.startsWith('door.')) {
       const p = e.payload as { doorId: string; global?: boolean };
       if (p.global || p.doorId === '*') {
-        for (const d of this.opts.config.doors) this.publishDoor(d.id);
-        this.publishLockdown();
-      } else this.publishDoor(p.doorId);
+        this.doors.publishDoors();
+        this.doors.publishLockdown();
+      } else this.doors.publish(p.doorId);
     }
     if (e.type === 'access.granted' || e.type.startsWith('visit.') || e.type === 'privacy.erased')
-      this.scheduleVisitors();
-  }
-
-  private async publishEvent(entry: JournalEntry): Promise<void> {
-    if (entry.type === 'watchlist.matched') {
-      await this.events.publish(this.topics.alerts, JSON.stringify(alertOf(entry)), 1);
-      return;
-    }
-    const { gateway, config } = this.opts;
-    const state = gateway.core.state;
-    const mode = config.display.guestName;
-    const event = eventOf(entry, {
-      guest: (visitId) => {
-        const v = state.visits.get(visitId) ?? state.closedRecently(visitId);
-        return v ? displayName(v.guestName, mode) : undefined;
-      },
-      badge: (badgeId) => state.badges.get(badgeId)?.label,
-      escort: (escortId) => state.escorts.get(escortId)?.name,
-    });
-    await this.events.publish(this.topics.events, JSON.stringify(event));
-    if (this.log.isLevelEnabled('debug')) {
-      // log.personalData: only then may a log line name the guest.
-      const guest = config.log.personalData && event.guest ? { guest: event.guest } : {};
-      this.log.debug(
-        { seq: event.seq, type: event.type, ...(event.visitId ? { visitId: event.visitId } : {}), ...guest },
-        'mqtt: event published',
-      );
-    }
+      this.rollCall.schedule();
   }
 
   /** The state of one door as pintu/doors/<door>/state carries it. */
   doorState(doorId: string): DoorState | undefined {
-    const { gateway } = this.opts;
-    const ds = gateway.access.doorStates().find((d) => d.id === doorId);
-    if (!ds) return undefined;
-    const roomLock = this.hub?.lockOfRoom(this.roomOf(doorId) ?? '');
-    const alarms: AlarmKind[] = [...(roomLock?.activeAlarms() ?? [])];
-    if (gateway.readers.offlineReaders(doorId).length) alarms.push('reader_offline');
-    const inputAlarm = (ds as { alarm?: AlarmKind }).alarm;
-    if (inputAlarm && !alarms.includes(inputAlarm)) alarms.push(inputAlarm);
-    // The room controller's faults (the fault text may carry a door input's fault too).
-    const unknown = /\b(offline|no_ack)\b/.test(ds.fault ?? '') || alarms.includes('no_ack');
-    return {
-      locked: unknown ? null : ds.locked,
-      open: ds.open ?? null,
-      alarm: alarms.at(-1) ?? null,
-      alarms,
-      lockdown: ds.lockdown,
-      held: ds.held,
-      at: gateway.core.now(),
-    };
-  }
-
-  private roomOf(doorId: string): string | undefined {
-    const door = this.opts.config.doors.find((d) => d.id === doorId);
-    return door?.lock.driver === 'mqtt' ? (door.lock.room ?? door.id) : undefined;
-  }
-
-  private publishDoor(doorId: string): void {
-    if (!this.link.connected) return;
-    const state = this.doorState(doorId);
-    if (!state) return;
-    const { at, ...rest } = state;
-    const key = JSON.stringify(rest);
-    const sent = this.doorSent.get(doorId);
-    if (sent?.key === key) return;
-    this.doorSent.set(doorId, { key, at });
-    this.link
-      .publish(this.topics.doorState(doorId), JSON.stringify(state), { qos: 1, retain: true })
-      .catch((err) => {
-        this.doorSent.delete(doorId);
-        this.log.debug({ err, door: doorId }, 'mqtt: door state not published');
-      });
-  }
-
-  /** pintu/lockdown: the site-wide lockdown, ON or OFF, on a change and at each connection. */
-  private publishLockdown(): void {
-    if (!this.link.connected) return;
-    const value = this.opts.gateway.access.inSiteLockdown() ? 'ON' : 'OFF';
-    if (value === this.lockdownSent) return;
-    this.lockdownSent = value;
-    this.link.publish(this.topics.lockdown, value, { qos: 1, retain: true }).catch((err) => {
-      this.lockdownSent = undefined;
-      this.log.debug({ err }, 'mqtt: lockdown not published');
-    });
-  }
-
-  private scheduleVisitors(): void {
-    if (this.visitorsTimer) return;
-    this.visitorsTimer = setTimeout(() => {
-      this.visitorsTimer = undefined;
-      this.publishVisitors();
-    }, 20);
-    this.visitorsTimer.unref();
-  }
-
-  /** The roll call: who is inside, named as display.guestName says. */
-  visitors(): VisitorsList {
-    const { gateway, config } = this.opts;
-    const state = gateway.core.state;
-    const visitors: VisitorsList['visitors'] = [];
-    for (const { visit: v, area, gateway: at } of gateway.rollCall.inside()) {
-      const guest = displayName(v.guestName, config.display.guestName);
-      const badge = v.badgeId ? state.badges.get(v.badgeId)?.label : undefined;
-      visitors.push({
-        visitId: v.id,
-        ...(guest ? { guest } : {}),
-        ...(badge ? { badge } : {}),
-        host: v.hostId,
-        area: area.id,
-        areaName: area.name,
-        ...(at !== undefined ? { gateway: at } : {}),
-      });
-    }
-    return { at: gateway.core.now(), count: visitors.length, visitors };
-  }
-
-  private publishVisitors(): void {
-    if (!this.link.connected) return;
-    const list = this.visitors();
-    const key = JSON.stringify(list.visitors);
-    if (key === this.visitorsKey) return;
-    this.visitorsKey = key;
-    const fail = (err: unknown) => {
-      this.visitorsKey = '';
-      this.log.debug({ err }, 'mqtt: visitors not published');
-    };
-    this.link.publish(this.topics.visitorsInside, String(list.count), { qos: 1, retain: true }).catch(fail);
-    this.link.publish(this.topics.visitorsList, JSON.stringify(list), { qos: 1, retain: true }).catch(fail);
-  }
-
-  // ------------------------------------------------------------------ Home Assistant
-
-  private get discoveryFile(): string {
-    return join(this.opts.config.dataDir, 'mqtt-discovery.json');
-  }
-
-  /**
-   * The configs of entities that earlier starts published and this configuration no longer
-   * has (from <dataDir>/mqtt-discovery.json, read once), and the file updated to now.
-   */
-  private async removedDiscovery(): Promise<string[]> {
-    this.removed ??= (async () => {
-      let before: string[] = [];
-      try {
-        before =
-          (JSON.parse(await readFile(this.discoveryFile, 'utf8')) as { topics?: string[] }).topics ?? [];
-      } catch {
-        // first start with Home Assistant discovery
-      }
-      // Durable: a power cut must not leave it torn, nor take back the list of what was published
-      // (what a later start removes from Home Assistant when a door goes).
-      await writeFileAtomic(
-        this.discoveryFile,
-        `${JSON.stringify({ topics: [...this.discovery.keys()] }, null, 2)}\n`,
-      );
-      return before.filter((t) => !this.discovery.has(t));
-    })();
-    return this.removed;
-  }
-
-  /**
-   * Publish the configs, and an empty retained config for every entity no longer configured:
-   * at each connection and whenever Home Assistant says it is online (it may have been away
-   * when the gateway connected, as with the embedded broker, which forgets at a restart).
-   */
-  private async publishDiscovery(): Promise<void> {
-    if (!this.opts.config.mqtt.homeAssistant.enabled) return;
-    try {
-      for (const [topic, cfg] of this.discovery)
-        await this.link.publish(topic, JSON.stringify(cfg), { qos: 1, retain: true });
-      for (const topic of await this.removedDiscovery()) {
-        this.log.info({ topic }, 'home assistant: removing the config of an entity no longer configured');
-        await this.link.publish(topic, '', { qos: 1, retain: true });
-      }
-    } catch (err) {
-      this.log.debug({ err }, 'home assistant discovery not (fully) published');
-    }
+    return this.doors.state(doorId);
   }
 
   /** Topics of the discovery configs (tests). */
   discoveryTopics(): string[] {
-    return [...this.discovery.keys()];
+    return this.discovery.topics();
   }
 
-  /** Every config topic a door may own (tests, removal). */
+  /** Every config topic a door may own (tests). */
   doorDiscoveryTopics(doorId: string): string[] {
-    return doorDiscoveryTopics(
-      this.topics.discoveryPrefix,
-      nodeIdOf(this.opts.config.mqtt.baseTopic),
-      doorId,
-    );
-  }
-
-  /** The config topics of the gateway device's own entities (tests). */
-  gatewayDiscoveryTopics(): string[] {
-    return gatewayDiscoveryTopics(this.topics.discoveryPrefix, nodeIdOf(this.opts.config.mqtt.baseTopic));
+    return this.discovery.doorTopics(doorId);
   }
 
   // ------------------------------------------------------------------ stop
@@ -882,9 +365,9 @@ export class MqttService {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.visitorsTimer);
+    this.rollCall.stop();
     // What a flood left out is journaled (and published, if the broker is still there) first.
-    this.refusalBudget.flush();
+    this.roomAlarms?.flush();
     if (this.events.connected) await this.outbox.drain(2000);
     for (const off of this.offs.splice(0)) off();
     await this.outbox.close();

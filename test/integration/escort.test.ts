@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEvent, JournalEntry } from '../../src/domain/events.js';
-import { eventOf } from '../../src/mqtt/service.js';
+import { eventOf } from '../../src/mqtt/event-feed.js';
 import type { ReadOutcome } from '../../src/service/access.js';
 import { badgedVisit, startTestGateway, type TestGateway } from '../support/gateway.js';
 

@@ -14,6 +14,7 @@ import { createDrivers } from '../../src/hardware/drivers.js';
 import { Acl, type Principal } from '../../src/mqtt/acl.js';
 import { CommandRate } from '../../src/mqtt/command-rate.js';
 import { nodeIdOf } from '../../src/mqtt/discovery.js';
+import { eventOf } from '../../src/mqtt/event-feed.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
 import { decodeJson, decodeText } from '../../src/mqtt/payload-check.js';
 import { Rejections } from '../../src/mqtt/rejects.js';
@@ -29,7 +30,6 @@ import {
   RoomTapPayload,
   TOPIC_SPECS,
 } from '../../src/mqtt/schemas.js';
-import { eventOf } from '../../src/mqtt/service.js';
 import { filterMatches, filterWithin, Topics, validFilter } from '../../src/mqtt/topics.js';
 import { MqttUserError, MqttUsers } from '../../src/mqtt/users.js';
 import { createMetrics } from '../../src/service/metrics.js';
