@@ -24,6 +24,7 @@ import { MqttUsers, mqttUsersFile } from '../../src/mqtt/users.js';
 import { type Gateway, type GatewayOptions, openGateway } from '../../src/service/gateway.js';
 import { MONDAY_9AM } from './gateway.js';
 import { stopProcess } from './lab-tools.js';
+import { limit } from './limits.js';
 
 const run = promisify(execFile);
 
@@ -289,7 +290,14 @@ export async function client(
 /** Try to connect; the CONNACK return code on refusal, 0 on success. */
 export async function connectCode(url: string, o: IClientOptions): Promise<number> {
   try {
-    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...boundId(o), ...o });
+    // A deadline for the broker's answer, not a bound on it: a refusal (a password hash checked)
+    // on a busy core took 7 s once, and a timeout here reads as "no code" (-1).
+    const c = await mqtt.connectAsync(url, {
+      reconnectPeriod: 0,
+      connectTimeout: limit(20_000),
+      ...boundId(o),
+      ...o,
+    });
     await c.endAsync(true);
     return 0;
   } catch (err) {
