@@ -103,9 +103,16 @@ labSuite('start-up undoes what it opened', ['python3'], () => {
       blocker!.once('error', reject);
       blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port));
     });
-    const started = spawnStart({ PINTU_DATA_DIR: dir, PINTU_HTTP_PORT: String(port) });
+    // The embedded broker is up by then: the undo stops it too (after the gateway).
+    const started = spawnStart({
+      PINTU_DATA_DIR: dir,
+      PINTU_HTTP_PORT: String(port),
+      PINTU_MQTT_MODE: 'embedded',
+      PINTU_CONFIG_MQTT__PORT: String(await freePort()),
+    });
     child = started.child;
     const exit = await within(started.exited, 30_000, 'pintu start on a taken port');
+    expect(exit.output).not.toContain('closing a part failed');
     expect(exit.code).not.toBe(0);
     expect(exit.code).not.toBeNull();
     expect(exit.output).toContain(`http.port ${port} is in use`);
