@@ -24,7 +24,15 @@ import {
   writeBackup,
 } from './hardware/site-key-backup.js';
 import { SiteKeyRing } from './hardware/site-keys.js';
-import { cliTokenFile, createLogger, runningPid, startGateway, VERSION } from './main.js';
+import {
+  cliTokenFile,
+  createLogger,
+  type Running,
+  runningPid,
+  StartStopped,
+  startGateway,
+  VERSION,
+} from './main.js';
 import { MqttUserError } from './mqtt/users.js';
 import { recapToCsv, yearlyRecapToCsv } from './reports/csv.js';
 import { localiseRecap } from './reports/localise.js';
@@ -330,8 +338,33 @@ async function main(argv: string[]): Promise<void> {
     return (await import('./mqtt/commands.js')).simControllerCommand(values, config);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
     case 'start': {
-      const running = await startGateway(config);
-      const log = running.gateway.core.log;
+      // The stop signals are ours before the first file is opened: a stop during start-up
+      // (systemd's stop while the doors come up) closes what is open so far and is a clean exit.
+      const log = createLogger(config);
+      const starting = new AbortController();
+      let running: Running | undefined;
+      let signals = 0;
+      const stop = (signal: string) => {
+        if (++signals > 1) process.exit(1);
+        log.info({ signal }, 'stopping');
+        if (!running) return starting.abort();
+        running.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      try {
+        running = await startGateway(config, log, { signal: starting.signal });
+      } catch (err) {
+        if (!(err instanceof StartStopped)) throw err;
+        log.info('Pintu stopped during start-up: doors in their safe state, journal flushed');
+        process.exit(0);
+      }
       log.info({ config: source }, 'configuration loaded');
       if (running.gateway.firstAdmin) {
         const { username, password } = running.gateway.firstAdmin;
@@ -340,20 +373,6 @@ async function main(argv: string[]): Promise<void> {
             `  Log in at ${running.url}: the first login asks for a new password.\n\n`,
         );
       }
-      let signals = 0;
-      const stop = (signal: string) => {
-        if (++signals > 1) process.exit(1);
-        log.info({ signal }, 'stopping');
-        running.stop().then(
-          () => process.exit(0),
-          (err) => {
-            log.error({ err }, 'stop failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
       return;
     }
     case 'tap': {

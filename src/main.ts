@@ -105,102 +105,176 @@ async function issueCliToken(gateway: Gateway, config: Config): Promise<void> {
   gateway.core.log.debug({ tokenHash: sha256(token).slice(0, 8) }, 'CLI token issued');
 }
 
-export async function startGateway(config: Config, log = createLogger(config)): Promise<Running> {
+/** A stop asked for (SIGTERM, SIGINT) while the gateway was starting: what was open is closed. */
+export class StartStopped extends Error {
+  constructor() {
+    super('stopped during start-up');
+    this.name = 'StartStopped';
+  }
+}
+
+export interface StartOptions {
+  /**
+   * Aborted by a stop signal during start-up: the start closes what it opened so far (checked
+   * between steps; a step under way finishes first) and rejects with StartStopped.
+   */
+  signal?: AbortSignal;
+}
+
+/** The listen error a person can act on: which configuration key names what failed. */
+function listenFailure(err: unknown, http: Config['http']): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return err;
+  return new Error(`http.port ${http.port} is in use on ${http.host}: another program listens there`, {
+    cause: err,
+  });
+}
+
+export async function startGateway(
+  config: Config,
+  log = createLogger(config),
+  opts: StartOptions = {},
+): Promise<Running> {
   // Read (and clear) NOTIFY_SOCKET before any child process could inherit it; no-op without systemd.
   const systemd = new SystemdNotifier({ log: log.child({ part: 'systemd' }) });
-  await claimDataDir(config, log);
-  // GPIO relays take their safe state here, before the journal, the state or HTTP.
-  // Room controllers' ports are built with the drivers; their MQTT connection comes after the gateway.
-  const rooms = createRoomHub(config, log);
-  const drivers = createDrivers(config, {
-    log: log.child({ part: 'hardware' }),
-    ...(rooms ? { rooms } : {}),
-  });
-  const gateway = await openGateway({
-    config,
-    readers: drivers.readers,
-    locks: drivers.locks,
-    inputs: drivers.inputs,
-    ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
-    log,
-    onDoorsUp: () => {
-      // Since the process started: wall time (performance.now()) and CPU time, the figure that
-      // holds on a busy machine. The start-up bench reads the STATUS= line (bench/year.ts).
-      const cpu = process.cpuUsage();
-      const figures = {
-        ms: Math.round(performance.now()),
-        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      };
-      log.info(figures, 'doors ready');
-      void systemd.status(`doors ready after ${figures.ms} ms (CPU ${figures.cpuMs} ms)`);
-    },
-  });
-  let mqtt: MqttService | undefined;
-  if (config.mqtt.mode !== 'off') {
+  // What is open so far. A failed or stopped start-up and a stop of the running gateway close
+  // it the same way, each part in its own try: one that fails to close does not keep the
+  // journal or the data folder open.
+  const open: {
+    claimed?: true;
+    gateway?: Gateway;
+    mqtt?: MqttService;
+    fleet?: Fleet;
+    http?: FastifyInstance;
+  } = {};
+  const attempt = async (part: string, close: () => Promise<unknown> | undefined) => {
     try {
-      const { MqttService } = await import('./mqtt/service.js');
-      mqtt = await MqttService.start({ config, gateway, ...(rooms ? { rooms } : {}), log, version: VERSION });
+      await close();
     } catch (err) {
-      await gateway.close();
-      throw err;
+      log.error({ err, part }, 'stop: closing a part failed');
     }
-  }
-  let fleet: Fleet | undefined;
-  if (config.fleet) {
-    try {
-      const { startFleet } = await import('./fleet/index.js');
-      fleet = await startFleet(gateway, config.fleet, log);
-    } catch (err) {
-      await gateway.close();
-      await mqtt?.stop();
-      throw err;
-    }
-  }
-  await issueCliToken(gateway, config);
-  const [{ buildHttp }, { mqttContractDocuments }] = await Promise.all([
-    import('./http/app.js'),
-    import('./mqtt/asyncapi.js'),
-  ]);
-  const http = await buildHttp({
-    gateway,
-    logger: log,
-    cookieSecure: config.http.cookieSecure,
-    loginRateLimit: config.http.loginRateLimit,
-    version: VERSION,
-    mqttContract: mqttContractDocuments(),
-    ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
-    ...(fleet ? { fleet } : {}),
-  });
-  const address = await http.listen({ host: config.http.host, port: config.http.port });
-  log.info(
-    { url: address, data: config.dataDir, doors: config.doors.length, readers: config.readers.length },
-    'Pintu is running',
-  );
-  void systemd.ready(`serving ${address}`);
-  systemd.startWatchdog();
-
-  let stopping: Promise<void> | undefined;
-  return {
-    gateway,
-    ...(mqtt ? { mqtt } : {}),
-    ...(fleet ? { fleet } : {}),
-    http,
-    url: address,
-    stop() {
-      stopping ??= (async () => {
-        const notified = systemd.stopping('stopping: doors to their safe state, journal flush');
-        await http.close();
-        // Before the gateway: they write through its journal.
-        await fleet?.stop();
-        await gateway.close();
-        // After the gateway: the room locks' last commands go out, then events, offline status.
-        await mqtt?.stop();
-        await rm(pidFile(config), { force: true });
-        await rm(cliTokenFile(config), { force: true });
-        await notified;
-        log.info('Pintu stopped: doors in their safe state, journal flushed');
-      })();
-      return stopping;
-    },
   };
+  let closing: Promise<void> | undefined;
+  const close = (status: string) => {
+    closing ??= (async () => {
+      const notified = systemd.stopping(status);
+      // The reverse of the start, but for the broker: the gateway closes before it, so the room
+      // locks' last commands go out, then the events and the offline status.
+      await attempt('http', () => open.http?.close());
+      // Before the gateway: they write through its journal.
+      await attempt('fleet', () => open.fleet?.stop());
+      await attempt('gateway', () => open.gateway?.close());
+      await attempt('mqtt', () => open.mqtt?.stop());
+      // Only a claim of ours is given back: a data folder another gateway runs on keeps its files.
+      if (open.claimed) {
+        await attempt('cli token', () => rm(cliTokenFile(config), { force: true }));
+        await attempt('pid file', () => rm(pidFile(config), { force: true }));
+      }
+      await notified;
+    })();
+    return closing;
+  };
+  const step = () => {
+    if (opts.signal?.aborted) throw new StartStopped();
+  };
+
+  try {
+    step();
+    await claimDataDir(config, log);
+    open.claimed = true;
+    step();
+    // GPIO relays take their safe state here, before the journal, the state or HTTP.
+    // Room controllers' ports are built with the drivers; their MQTT connection comes after the gateway.
+    const rooms = createRoomHub(config, log);
+    const drivers = createDrivers(config, {
+      log: log.child({ part: 'hardware' }),
+      ...(rooms ? { rooms } : {}),
+    });
+    const gateway = await openGateway({
+      config,
+      readers: drivers.readers,
+      locks: drivers.locks,
+      inputs: drivers.inputs,
+      ...(drivers.siteKeys ? { siteKeys: drivers.siteKeys } : {}),
+      log,
+      onDoorsUp: () => {
+        // Since the process started: wall time (performance.now()) and CPU time, the figure that
+        // holds on a busy machine. The start-up bench reads the STATUS= line (bench/year.ts).
+        const cpu = process.cpuUsage();
+        const figures = {
+          ms: Math.round(performance.now()),
+          cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        };
+        log.info(figures, 'doors ready');
+        void systemd.status(`doors ready after ${figures.ms} ms (CPU ${figures.cpuMs} ms)`);
+      },
+    });
+    open.gateway = gateway;
+    step();
+    if (config.mqtt.mode !== 'off') {
+      const { MqttService } = await import('./mqtt/service.js');
+      open.mqtt = await MqttService.start({
+        config,
+        gateway,
+        ...(rooms ? { rooms } : {}),
+        log,
+        version: VERSION,
+      });
+      step();
+    }
+    if (config.fleet) {
+      const { startFleet } = await import('./fleet/index.js');
+      open.fleet = await startFleet(gateway, config.fleet, log);
+      step();
+    }
+    await issueCliToken(gateway, config);
+    step();
+    const [{ buildHttp }, { mqttContractDocuments }] = await Promise.all([
+      import('./http/app.js'),
+      import('./mqtt/asyncapi.js'),
+    ]);
+    const { mqtt, fleet } = open;
+    const http = await buildHttp({
+      gateway,
+      logger: log,
+      cookieSecure: config.http.cookieSecure,
+      loginRateLimit: config.http.loginRateLimit,
+      version: VERSION,
+      mqttContract: mqttContractDocuments(),
+      ...(mqtt ? { health: { mqtt: () => mqtt.health() } } : {}),
+      ...(fleet ? { fleet } : {}),
+    });
+    open.http = http;
+    step();
+    const address = await http
+      .listen({ host: config.http.host, port: config.http.port })
+      .catch((err: unknown) => Promise.reject(listenFailure(err, config.http)));
+    step();
+    log.info(
+      { url: address, data: config.dataDir, doors: config.doors.length, readers: config.readers.length },
+      'Pintu is running',
+    );
+    void systemd.ready(`serving ${address}`);
+    systemd.startWatchdog();
+    let stopping: Promise<void> | undefined;
+    return {
+      gateway,
+      ...(mqtt ? { mqtt } : {}),
+      ...(fleet ? { fleet } : {}),
+      http,
+      url: address,
+      stop() {
+        stopping ??= close('stopping: doors to their safe state, journal flush').then(() =>
+          log.info('Pintu stopped: doors in their safe state, journal flushed'),
+        );
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await close(
+      err instanceof StartStopped
+        ? 'stopped during start-up: doors to their safe state, journal flush'
+        : 'start-up failed: closing what was opened',
+    );
+    throw err;
+  }
 }

@@ -190,7 +190,29 @@ function clockSyncOf(config: Config, log: Logger): ClockSyncPort {
   return port;
 }
 
+/** What a failed open closes, in reverse order of opening; the gateway's close() owns them after. */
+type Undo = Array<() => Promise<void> | void>;
+
 export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
+  const undo: Undo = [];
+  try {
+    return await assemble(opts, undo);
+  } catch (err) {
+    // A failed start leaves nothing deciding, listening or ticking: doors to their safe state,
+    // readers stopped, the guest book and the journal closed (what was tapped meanwhile is
+    // durable). Each in its own try, so one that fails to close does not keep the rest open.
+    for (const close of undo.reverse()) {
+      try {
+        await close();
+      } catch (closeErr) {
+        opts.log.error({ err: closeErr }, 'failed start: closing a part failed');
+      }
+    }
+    throw err;
+  }
+}
+
+async function assemble(opts: GatewayOptions, undo: Undo): Promise<Gateway> {
   const { config, log } = opts;
   const rawNow = opts.now ?? Date.now;
   const dir = config.dataDir;
@@ -218,8 +240,10 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     monthOf: (at) => monthOf(at, tz),
     onTornLine: (info) => log.warn(info, 'journal: a torn last line was cut (power loss mid-write)'),
   });
+  undo.push(() => journal.close());
   const archive = new Archive<Visit>(join(dir, 'archive'));
   const clockSync = opts.clockSync ?? clockSyncOf(config, log);
+  undo.push(() => clockSync.stop());
   const clock = new SafeClock(rawNow, clockSync, () => journal.lastAt);
   const now = clock.now;
 
@@ -237,6 +261,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   // to be replayed (a kill or a power cut), whose arrivals take their guest's name from it.
   const replaying = journal.lastSeq > state.journalSeq;
   const earlyGuests = replaying ? await openGuestBook() : undefined;
+  if (earlyGuests) undo.push(() => earlyGuests.close());
   const metrics = createMetrics();
   core = new Core(state, journal, stateDoc, earlyGuests, archive, log, metrics, now, (at) => monthOf(at, tz));
   metrics.probes.storageDegraded = () => core.degraded().length > 0;
@@ -338,6 +363,7 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     return siteKeys;
   });
   const stopDeskRecycle = config.pcsc.recycleAtDesk ? enrolment.recycleOnDeskTaps() : () => {};
+  undo.push(stopDeskRecycle);
   const reports = new ReportService(
     core,
     config.visits.purposes,
@@ -358,32 +384,19 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
   });
 
   readers.start();
+  undo.push(() => readers.stop());
+  // Pushed before its start: a start that fails half-way has ports to put back.
+  undo.push(() => access.stop());
   await access.start();
+  undo.push(() => doors.stop());
   await doors.start();
   opts.onDoorsUp?.();
   // What does not decide a tap comes after the doors: the guest book, the panel's settings and
   // the host links (read at every start: which links were used survives a restart).
-  let guests: GuestBook | undefined = earlyGuests;
-  let settings: PanelSettingsStore;
-  let hostLinks: HostLinks;
-  try {
-    guests ??= await openGuestBook();
-    settings = await PanelSettingsStore.open(dir);
-    hostLinks = await HostLinks.open(dir, now, log);
-  } catch (err) {
-    // A file that cannot be read stops the start as before the doors: doors to their safe
-    // state, readers, the guest book and the journal closed (what was tapped meanwhile is
-    // durable), nothing left listening or ticking.
-    stopDeskRecycle();
-    clockSync.stop();
-    await doors.stop();
-    readers.stop();
-    await access.stop();
-    await guests?.close();
-    await journal.close();
-    throw err;
-  }
-  const book = guests;
+  const book = earlyGuests ?? (await openGuestBook());
+  if (!earlyGuests) undo.push(() => book.close());
+  const settings = await PanelSettingsStore.open(dir);
+  const hostLinks = await HostLinks.open(dir, now, log);
   core.guestsOpened(book);
   const privacy = new PrivacyService(
     core,
@@ -442,6 +455,9 @@ export async function openGateway(opts: GatewayOptions): Promise<Gateway> {
     }, 60 * 60_000),
   ];
   for (const t of timers) t.unref();
+  undo.push(() => {
+    for (const t of timers) clearInterval(t);
+  });
   void sweep();
   webhook.start();
 
