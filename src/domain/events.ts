@@ -13,6 +13,82 @@ import type {
   ScreeningReason,
 } from './types.js';
 
+/**
+ * Every journal entry type, the one list of them: EventType is read from it, an event family
+ * takes its types from it (DoorEvent: every 'door.' type here), and every other list of types
+ * (pintu/events, the panel's live feed, what the recap reads) is chosen from it, so a type is
+ * added here, once. DomainEvent below must give each a payload, and name no other: EventType
+ * fails to compile otherwise.
+ */
+export const EVENT_TYPES = [
+  'visit.arrived',
+  'visit.screened',
+  'visit.guestbook',
+  'visit.decided',
+  'visit.granted',
+  'visit.rooms_withdrawn',
+  'visit.badge_issued',
+  'visit.checked_out',
+  'visit.document_returned',
+  'visit.cancelled',
+  'appointment.registered',
+  'appointment.cancelled',
+  'access.granted',
+  'access.denied',
+  'fleet.access',
+  'desk.tap',
+  'door.unlocked',
+  'door.locked',
+  'door.lockdown',
+  'door.released',
+  'door.opened',
+  'door.closed',
+  'door.alarm',
+  // An alarm that does not end with the door closing (offline, no_ack, reader_offline) ended.
+  'door.alarm_cleared',
+  'door.exit_request',
+  // A door command refused for want of authority (Home Assistant's UNLOCK or RELEASE).
+  'door.command_refused',
+  'badge.added',
+  'badge.lost',
+  'badge.found',
+  'badge.removed',
+  'badge.personalised',
+  'escort.enrolled',
+  'escort.revoked',
+  'host.saved',
+  'host.removed',
+  'user.added',
+  'user.removed',
+  'user.password_changed',
+  'token.created',
+  'token.revoked',
+  'privacy.erased',
+  'privacy.exported',
+  'survey.answered',
+  'watchlist.added',
+  'watchlist.changed',
+  'watchlist.removed',
+  'watchlist.read',
+  'watchlist.matched',
+  'system.started',
+  'system.stopped',
+  'system.recovered',
+] as const;
+
+type Listed = (typeof EVENT_TYPES)[number];
+
+/** An event family's prefix, as a journal query or a live feed takes it: 'door.' for door.*. */
+export type EventFamily = Listed extends `${infer F}.${string}` ? `${F}.` : never;
+
+/** The listed types that start with P (a family, or one type). */
+type TypesOf<P extends string> = Extract<Listed, `${P}${string}`>;
+
+/** The listed types of some families or single types, in the list's order. */
+export function eventTypesOf<P extends EventFamily | Listed>(...prefixes: P[]): TypesOf<P>[] {
+  return EVENT_TYPES.filter((t): t is TypesOf<P> => prefixes.some((p) => t.startsWith(p)));
+}
+
 export interface VisitArrived {
   type: 'visit.arrived';
   payload: {
@@ -141,7 +217,7 @@ export type AppointmentEvent = AppointmentRegistered | AppointmentCancelled;
 
 /** A tap and what was decided. Granted taps at door readers are the entries and exits. */
 export interface AccessEvent {
-  type: 'access.granted' | 'access.denied';
+  type: TypesOf<'access.'>;
   payload: {
     readerId: string;
     doorId?: string;
@@ -208,19 +284,7 @@ export function isHashedCard(uid: string): boolean {
 }
 
 export interface DoorEvent {
-  type:
-    | 'door.unlocked'
-    | 'door.locked'
-    | 'door.lockdown'
-    | 'door.released'
-    | 'door.exit_request'
-    | 'door.opened'
-    | 'door.closed'
-    | 'door.alarm'
-    /** An alarm that does not end with the door closing (offline, no_ack, reader_offline) ended. */
-    | 'door.alarm_cleared'
-    /** A door command refused for want of authority (Home Assistant's UNLOCK or RELEASE). */
-    | 'door.command_refused';
+  type: TypesOf<'door.'>;
   payload: {
     doorId: string;
     /** door.unlocked: the pulse length; absent when the door is held unlocked until a lock. */
@@ -245,7 +309,7 @@ export interface DoorEvent {
 }
 
 export interface BadgeEvent {
-  type: 'badge.added' | 'badge.lost' | 'badge.found' | 'badge.removed' | 'badge.personalised';
+  type: TypesOf<'badge.'>;
   /**
    * badge.personalised: the desk reader it was personalised on, and the site key generation
    * of its new keys (absent: 1, before rotations); `fromKeyGen` when it was recycled from an
@@ -273,7 +337,7 @@ export type EscortEvent =
   | { type: 'escort.revoked'; payload: { escortId: string; name: string } };
 
 export interface HostEvent {
-  type: 'host.saved' | 'host.removed';
+  type: TypesOf<'host.'>;
   payload: {
     hostId: string;
     name: string;
@@ -287,12 +351,12 @@ export interface HostEvent {
 }
 
 export interface UserEvent {
-  type: 'user.added' | 'user.removed' | 'user.password_changed' | 'token.created' | 'token.revoked';
+  type: TypesOf<'user.' | 'token.'>;
   payload: { userId: string; username: string; role?: Role; hostId?: string };
 }
 
 export interface PrivacyEvent {
-  type: 'privacy.erased' | 'privacy.exported';
+  type: TypesOf<'privacy.'>;
   payload: { guestIds: string[]; reason: 'retention' | 'request' };
 }
 
@@ -324,7 +388,7 @@ export interface SurveyAnswered {
  * state and erased from there; the journal never needs erasing.
  */
 export interface WatchlistEvent {
-  type: 'watchlist.added' | 'watchlist.changed' | 'watchlist.removed' | 'watchlist.read';
+  type: Exclude<TypesOf<'watchlist.'>, 'watchlist.matched'>;
   payload: { entryIds: string[]; reason?: 'request' | 'expired' };
 }
 
@@ -351,7 +415,7 @@ export interface WatchlistMatched {
 }
 
 export interface SystemEvent {
-  type: 'system.started' | 'system.stopped' | 'system.recovered';
+  type: TypesOf<'system.'>;
   payload: { version?: string; detail?: string };
 }
 
@@ -372,7 +436,12 @@ export type DomainEvent =
   | WatchlistMatched
   | SystemEvent;
 
-export type EventType = DomainEvent['type'];
+/**
+ * A journal entry's type: one of EVENT_TYPES, each with its event. A type listed without an
+ * event, or an event whose type is not listed, fails to compile here, naming it.
+ */
+export type EventType = Within<Listed, DomainEvent['type']> | Within<DomainEvent['type'], Listed>;
+type Within<Outer, Inner extends Outer> = Inner;
 
 /** An event as the journal holds it. */
 export type JournalEntry = DomainEvent & {
@@ -384,14 +453,3 @@ export type JournalEntry = DomainEvent & {
   prev: string;
   hash: string;
 };
-
-/** Event types that change live state and are replayed after a crash. */
-export const STATE_EVENT_PREFIXES = [
-  'visit.',
-  'appointment.',
-  'survey.',
-  'badge.',
-  'host.',
-  'door.lockdown',
-  'door.released',
-] as const;

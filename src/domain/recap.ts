@@ -29,7 +29,7 @@
 //   `fleet:`) as arrivals of its own: their visits are the desk's, their taps are its doors'.
 
 import { DomainError } from './errors.js';
-import type { JournalEntry } from './events.js';
+import type { EventType, JournalEntry } from './events.js';
 import { FLEET_EXTERNAL_PREFIX } from './fleet.js';
 import {
   daysInMonth,
@@ -51,7 +51,7 @@ import {
 export { SOP_STANDARD_MINUTES, SOP_STEPS, type SopStep };
 
 /** The journal entry types the recap reads; a reader may skip the others before parsing. */
-export const RECAP_EVENT_TYPES: readonly string[] = [
+export const RECAP_EVENT_TYPES: readonly EventType[] = [
   'visit.arrived',
   'visit.screened',
   'visit.guestbook',
@@ -72,7 +72,10 @@ export const RECAP_EVENT_TYPES: readonly string[] = [
  * this month may have been registered (or cancelled) in an earlier month, so a reader feeds
  * these types from the months before too (as far back as an appointment can be made ahead).
  */
-export const RECAP_APPOINTMENT_TYPES: readonly string[] = ['appointment.registered', 'appointment.cancelled'];
+export const RECAP_APPOINTMENT_TYPES: readonly EventType[] = [
+  'appointment.registered',
+  'appointment.cancelled',
+];
 
 // ---------------------------------------------------------------- the recap (JSON-friendly)
 

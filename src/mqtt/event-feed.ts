@@ -9,27 +9,15 @@ import { displayName } from '../domain/privacy.js';
 import type { Gateway } from '../service/gateway.js';
 import type { MqttPublisher } from './link.js';
 import { Outbox } from './outbox.js';
-import type { AlarmKind, HaCommand, MqttAlert, MqttEvent } from './schemas.js';
+import {
+  ALERT_TYPES,
+  type AlarmKind,
+  EVENT_TYPES,
+  type HaCommand,
+  type MqttAlert,
+  type MqttEvent,
+} from './schemas.js';
 import type { Topics } from './topics.js';
-
-/** Journal entry types published on pintu/events. */
-export const EVENT_TYPES = [
-  'access.granted',
-  'access.denied',
-  'door.unlocked',
-  'door.locked',
-  'door.lockdown',
-  'door.released',
-  'door.exit_request',
-  'door.opened',
-  'door.closed',
-  'door.alarm',
-  'door.alarm_cleared',
-  'door.command_refused',
-] as const;
-
-/** Journal entry types published on pintu/alerts (facilities only, for security). */
-export const ALERT_TYPES = ['watchlist.matched'] as const;
 
 /** An event as published on pintu/events: no personal data but the visit id and the display name. */
 export function eventOf(

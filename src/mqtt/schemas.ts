@@ -6,7 +6,7 @@
 // JSON topics carry UTF-8 JSON; "text" topics carry the bare value (`online`, `UNLOCK`,
 // `3`), and their schema describes that value.
 import Type, { type Static, type TSchema } from 'typebox';
-import { WATCHLIST_SOURCES } from '../domain/events.js';
+import { eventTypesOf, WATCHLIST_SOURCES } from '../domain/events.js';
 import { DENY_REASONS } from '../domain/types.js';
 
 const Enum = <const V extends readonly string[]>(values: V, description: string) =>
@@ -146,6 +146,12 @@ export const VisitorsListPayload = Type.Object(
   },
 );
 
+/** Journal entry types published on pintu/events: every access and door event. */
+export const EVENT_TYPES = eventTypesOf('access.', 'door.');
+
+/** Journal entry types published on pintu/alerts (facilities only, for security). */
+export const ALERT_TYPES = eventTypesOf('watchlist.matched');
+
 export const EventPayload = Type.Object(
   {
     seq: Type.Integer({
@@ -153,10 +159,7 @@ export const EventPayload = Type.Object(
       description: 'Journal sequence number: increasing, a consumer drops a seq it has seen.',
     }),
     at: EpochMs('When it happened.'),
-    type: Type.String({
-      description:
-        'Journal event type: access.granted, access.denied, door.unlocked, door.locked, door.lockdown, door.released, door.opened, door.closed, door.alarm, door.alarm_cleared, door.exit_request, door.command_refused.',
-    }),
+    type: Type.String({ description: `Journal event type: ${EVENT_TYPES.join(', ')}.` }),
     door: Type.Optional(Type.String()),
     reader: Type.Optional(Type.String()),
     direction: Type.Optional(Enum(['in', 'out'] as const, 'Entry or exit.')),

@@ -1,6 +1,6 @@
 // Words of the panel: Bahasa Indonesia first (the desk's language), English on request.
 // The recap's labels are the exporters' own (RECAP_LABELS), so screen and paper agree.
-import { RECAP_LABELS, type RecapLabels } from '../reports/csv.js';
+import { RECAP_LABELS, type RecapLabels } from '../reports/labels.js';
 
 export type Lang = 'id' | 'en';
 

@@ -1,60 +1,34 @@
 // Live updates: the journal's Server-Sent Events (staff) or the host's own feed, fanned out to
 // whichever view is on screen. EventSource resumes with Last-Event-ID by itself; a stream that
 // was refused (logged out, restart) is retried every few seconds.
+import { type EventFamily, type EventType, eventTypesOf } from '../domain/events.js';
 import type { JournalEntry } from './api.js';
 
 type Fn = (e: JournalEntry) => void;
 
-/** Every journal entry type the panel reacts to (SSE events are named by type). */
-const TYPES = [
-  'visit.arrived',
-  'visit.screened',
-  'visit.guestbook',
-  'visit.decided',
-  'visit.granted',
-  'visit.rooms_withdrawn',
-  'visit.badge_issued',
-  'visit.checked_out',
-  'visit.document_returned',
-  'visit.cancelled',
-  'appointment.registered',
-  'appointment.cancelled',
-  'access.granted',
-  'access.denied',
+/**
+ * Every journal entry type the panel reacts to (SSE events are named by type). The watchlist's
+ * reach security and admin only (the server sends them no one else); not watchlist.read: the
+ * watchlist view reloads on a change, and its reload is itself a read.
+ */
+const TYPES = eventTypesOf(
+  'visit.',
+  'appointment.',
+  'access.',
   'desk.tap',
-  'door.unlocked',
-  'door.locked',
-  'door.lockdown',
-  'door.released',
-  'door.exit_request',
-  'door.opened',
-  'door.closed',
-  'door.alarm',
-  'door.alarm_cleared',
-  'door.command_refused',
-  'badge.added',
-  'badge.lost',
-  'badge.found',
-  'badge.removed',
-  'badge.personalised',
-  'escort.enrolled',
-  'escort.revoked',
-  'host.saved',
-  'host.removed',
+  'door.',
+  'badge.',
+  'escort.',
+  'host.',
   'privacy.erased',
-  // Security and admin only (the server sends them no one else). Not watchlist.read: the
-  // watchlist view reloads on a change, and its reload is itself a read.
-  'watchlist.matched',
-  'watchlist.added',
-  'watchlist.changed',
-  'watchlist.removed',
-];
+  'watchlist.',
+).filter((t) => t !== 'watchlist.read');
 
 class Live {
   private es: EventSource | undefined;
   private url = '';
   private retry: ReturnType<typeof setTimeout> | undefined;
-  private readonly subs = new Set<{ prefixes: string[]; fn: Fn }>();
+  private readonly subs = new Set<{ prefixes: readonly (EventFamily | EventType)[]; fn: Fn }>();
   private readonly statusFns = new Set<(live: boolean) => void>();
   connected = false;
 
@@ -95,7 +69,7 @@ class Live {
       if (!entry.seq) entry.seq = seq;
       for (const s of this.subs) if (s.prefixes.some((p) => entry.type.startsWith(p))) s.fn(entry);
     };
-    const types = kind === 'host' ? ['visit'] : TYPES;
+    const types: readonly string[] = kind === 'host' ? ['visit'] : TYPES;
     for (const type of types) {
       es.addEventListener(type, (ev) => {
         const m = ev as MessageEvent<string>;
@@ -112,7 +86,7 @@ class Live {
   }
 
   /** Entries whose type starts with one of `prefixes` ("visit.", "door.", "desk.tap"). */
-  on(prefixes: string[], fn: Fn): () => void {
+  on(prefixes: readonly (EventFamily | EventType)[], fn: Fn): () => void {
     const sub = { prefixes, fn };
     this.subs.add(sub);
     return () => this.subs.delete(sub);

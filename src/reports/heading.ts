@@ -1,7 +1,7 @@
 // The letterhead of every printed or exported recap (SOP step 8): the recap goes to the
 // Kasubbag, so the institution's heading is always in Bahasa Indonesia, whatever the language
 // of the figures below it.
-import type { RecapLang } from './csv.js';
+import type { RecapLang } from './labels.js';
 
 export const RECAP_HEADING: readonly string[] = [
   'PEMERINTAH PROVINSI JAWA TIMUR',

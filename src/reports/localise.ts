@@ -4,7 +4,7 @@
 // their configured name in that language.
 import { inLanguage, type RecapItem } from '../domain/recap.js';
 import type { DenyReason, ScreeningReason } from '../domain/types.js';
-import { RECAP_LABELS, type RecapLang } from './csv.js';
+import { RECAP_LABELS, type RecapLang } from './labels.js';
 
 interface Labelled {
   screeningReasons: RecapItem[];

@@ -9,9 +9,9 @@ import type { SurveyRecap } from '../domain/survey.js';
 import { localParts } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
-import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
 import { FONT, useEmbeddedFonts } from './fonts.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
+import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './labels.js';
 import { SURVEY_LABELS, surveyTable } from './survey-table.js';
 
 export interface PdfOptions {

@@ -4,7 +4,8 @@
 // defuses formulas typed by guests' hands.
 import type { GuestRegister } from '../domain/register.js';
 import { localParts } from '../domain/time.js';
-import { type Cell, type CsvDialect, csvText, type RecapLang } from './csv.js';
+import { type Cell, type CsvDialect, csvText } from './csv.js';
+import type { RecapLang } from './labels.js';
 import { registerCells, registerHeads } from './register-labels.js';
 
 export function registerToCsv(

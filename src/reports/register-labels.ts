@@ -4,7 +4,7 @@
 // (RECAP_LABELS), so one document is named the same on every paper.
 import type { GuestRegister, RegisterOutcome, RegisterPeriod, RegisterRow } from '../domain/register.js';
 import { localParts } from '../domain/time.js';
-import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
+import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './labels.js';
 
 export interface RegisterLabels {
   title: string;

@@ -2,9 +2,9 @@
 // period and when it was printed, one table row per visit with the header row repeated on every
 // page, "Halaman 1 dari N" at the foot of each page. Cells are the CSV's (registerCells).
 import type { GuestRegister } from '../domain/register.js';
-import type { RecapLang } from './csv.js';
 import { FONT } from './fonts.js';
 import { EXPORT_WORDS } from './heading.js';
+import type { RecapLang } from './labels.js';
 import { drawFooters, drawLetterhead, reportDocument } from './pdf.js';
 import {
   cameWithText,

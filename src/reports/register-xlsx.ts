@@ -5,7 +5,7 @@
 import ExcelJS from 'exceljs';
 import type { GuestRegister, RegisterRow } from '../domain/register.js';
 import { localParts } from '../domain/time.js';
-import { RECAP_LABELS, type RecapLang } from './csv.js';
+import { RECAP_LABELS, type RecapLang } from './labels.js';
 import {
   appointmentText,
   escortText,

@@ -12,8 +12,8 @@ import type { SurveyRecap } from '../domain/survey.js';
 import { localParts, zoneOffsetMs } from '../domain/time.js';
 import type { DenyReason } from '../domain/types.js';
 import { SCREENING_REASONS } from '../domain/types.js';
-import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './csv.js';
 import { EXPORT_WORDS, RECAP_HEADING } from './heading.js';
+import { RECAP_LABELS, type RecapLang, recapMonthTitle } from './labels.js';
 import { SURVEY_LABELS, surveyTable } from './survey-table.js';
 
 /** A Date is a wall-clock time already (see wallClock): Excel has no time zones. */

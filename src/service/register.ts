@@ -16,7 +16,7 @@ import {
 } from '../domain/register.js';
 import { SurveyTally } from '../domain/survey.js';
 import type { PurposeCategory, Visit } from '../domain/types.js';
-import type { RecapLang } from '../reports/csv.js';
+import type { RecapLang } from '../reports/labels.js';
 import { registerToCsv } from '../reports/register-csv.js';
 import type { Archive } from '../store/archive.js';
 import type { Journal } from '../store/journal.js';

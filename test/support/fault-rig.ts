@@ -22,7 +22,7 @@ import type { JournalEntry } from '../../src/domain/events.js';
 import type { GpioLock } from '../../src/hardware/gpio-door.js';
 import type { PcscContext, PcscReader } from '../../src/hardware/pcsc.js';
 import type { SerialReader } from '../../src/hardware/serial.js';
-import { EVENT_TYPES } from '../../src/mqtt/event-feed.js';
+import { EVENT_TYPES } from '../../src/mqtt/schemas.js';
 import { SimController } from '../../src/mqtt/sim-controller.js';
 import { badgedVisit } from './gateway.js';
 import { type HealthDetails, healthOf } from './health.js';

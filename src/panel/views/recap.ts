@@ -7,7 +7,7 @@ import { inLanguage, type MonthlyRecap } from '../../domain/recap.js';
 import type { GuestRegister } from '../../domain/register.js';
 import { SURVEY_ELEMENTS, type SurveyRecap } from '../../domain/survey.js';
 import type { YearlyRecap } from '../../domain/yearly-recap.js';
-import { recapMonthTitle } from '../../reports/csv.js';
+import { recapMonthTitle } from '../../reports/labels.js';
 import { api } from '../api.js';
 import { barChart, columnChart, type Datum } from '../charts.js';
 import { dateField } from '../date-field.js';
