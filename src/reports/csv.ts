@@ -17,9 +17,6 @@ import type { YearlyRecap } from '../domain/yearly-recap.js';
 import { RECAP_LABELS, type RecapLabels, type RecapLang, recapMonthTitle } from './labels.js';
 import { SURVEY_LABELS, surveyRows } from './survey-table.js';
 
-// Re-exported for the tests that read the labels through the CSV writer (recap, cli).
-export { RECAP_LABELS, recapMonthTitle } from './labels.js';
-
 // ---------------------------------------------------------------- RFC 4180 and Excel (id-ID)
 
 /** How the CSV is written: for machines (RFC 4180), or for Excel set to Indonesian. */

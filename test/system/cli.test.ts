@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/time.js';
-import { recapMonthTitle } from '../../src/reports/csv.js';
+import { recapMonthTitle } from '../../src/reports/labels.js';
 import { limit } from '../support/limits.js';
 import { freePort, pintu, startGatewayProcess, stopProcess } from '../support/process.js';
 

@@ -12,7 +12,8 @@ import {
 import { zonedTimeToEpoch } from '../../src/domain/time.js';
 import { SYSTEM } from '../../src/domain/types.js';
 import { monthsOf, YearlyRecapBuilder } from '../../src/domain/yearly-recap.js';
-import { RECAP_LABELS, recapToCsv, yearlyRecapToCsv } from '../../src/reports/csv.js';
+import { recapToCsv, yearlyRecapToCsv } from '../../src/reports/csv.js';
+import { RECAP_LABELS } from '../../src/reports/labels.js';
 
 const TZ = 'Asia/Jakarta';
 
