@@ -9,16 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import type { Actor } from '../../src/domain/types.js';
-import { SimClockSync } from '../../src/hardware/clock-sync.js';
-import { createDrivers } from '../../src/hardware/drivers.js';
 import type { SimLock, SimReader } from '../../src/hardware/sim.js';
-import { type Gateway, openGateway } from '../../src/service/gateway.js';
+import type { Gateway } from '../../src/service/gateway.js';
 import { Journal } from '../../src/store/journal.js';
-import { MONDAY_9AM, startTestGateway } from '../support/gateway.js';
+import { openOnDataDir, startTestGateway } from '../support/gateway.js';
 
 const TAMU_01 = '04A1B2C3D4E501';
 const actor: Actor = { kind: 'user', id: 'u1', role: 'receptionist' };
@@ -60,21 +56,9 @@ it('decides and journals a tap before the guest book is read', async () => {
   await rm(book, { force: true });
   execFileSync('mkfifo', ['-m', '600', book]);
 
-  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir } });
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const drivers = createDrivers(config, { log });
   let doorsUp!: () => void;
   const doors = new Promise<void>((resolve) => (doorsUp = resolve));
-  const opening = openGateway({
-    config,
-    readers: drivers.readers,
-    locks: drivers.locks,
-    inputs: drivers.inputs,
-    log,
-    now: () => MONDAY_9AM,
-    clockSync: new SimClockSync(true),
-    onDoorsUp: () => doorsUp(),
-  });
+  const { opening, drivers } = openOnDataDir(dir, { onDoorsUp: () => doorsUp() });
   // The sentinel: before the change this never came, the open waiting on the FIFO.
   await doors;
   const lock = drivers.locks.get('pintu-utama') as SimLock;

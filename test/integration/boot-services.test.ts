@@ -6,14 +6,9 @@
 import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { SimClockSync } from '../../src/hardware/clock-sync.js';
-import { createDrivers } from '../../src/hardware/drivers.js';
 import type { SimLock, SimReader } from '../../src/hardware/sim.js';
-import { openGateway } from '../../src/service/gateway.js';
-import { MONDAY_9AM, startTestGateway } from '../support/gateway.js';
+import { openOnDataDir, startTestGateway } from '../support/gateway.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -34,19 +29,9 @@ async function openInDataDir(): Promise<string[]> {
 }
 
 const open = () => {
-  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir } });
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const drivers = createDrivers(config, { log });
-  const opening = openGateway({
-    config,
-    readers: drivers.readers,
-    locks: drivers.locks,
-    inputs: drivers.inputs,
-    log,
-    now: () => MONDAY_9AM,
-    clockSync: new SimClockSync(true),
+  const { opening, drivers } = openOnDataDir(dir, {
     // A tap as soon as taps are decided: the journal has a file open when the start fails.
-    onDoorsUp: () => (drivers.readers.get('pintu-utama-in') as SimReader).present('nfc', '04A1B2C3D4E5F6'),
+    onDoorsUp: (d) => (d.readers.get('pintu-utama-in') as SimReader).present('nfc', '04A1B2C3D4E5F6'),
   });
   return { opening, lock: drivers.locks.get('pintu-utama') as SimLock };
 };

@@ -6,15 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { SimClockSync } from '../../src/hardware/clock-sync.js';
-import { createDrivers } from '../../src/hardware/drivers.js';
 import type { SimLock } from '../../src/hardware/sim.js';
-import { openGateway } from '../../src/service/gateway.js';
 import { Journal } from '../../src/store/journal.js';
-import { MONDAY_9AM, startTestGateway } from '../support/gateway.js';
+import { openOnDataDir, startTestGateway } from '../support/gateway.js';
 
 let dir: string;
 
@@ -30,24 +25,13 @@ afterAll(async () => {
 });
 
 it('puts the doors back to their safe state when a step after "doors ready" fails', async () => {
-  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir } });
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const drivers = createDrivers(config, { log });
-  const lock = drivers.locks.get('pintu-utama') as SimLock;
-  const clockSync = new SimClockSync(true);
-  const opening = openGateway({
-    config,
-    readers: drivers.readers,
-    locks: drivers.locks,
-    inputs: drivers.inputs,
-    log,
-    now: () => MONDAY_9AM,
-    clockSync,
-    onDoorsUp: () => {
-      lock.unlock();
+  const { opening, drivers } = openOnDataDir(dir, {
+    onDoorsUp: (d) => {
+      (d.locks.get('pintu-utama') as SimLock).unlock();
       throw new Error('doors-ready listener failed');
     },
   });
+  const lock = drivers.locks.get('pintu-utama') as SimLock;
   await expect(opening).rejects.toThrow('doors-ready listener failed');
   // The lock port's stop is what puts a door back to its safe state (SimLock: locked).
   expect(lock.state().locked).toBe(true);

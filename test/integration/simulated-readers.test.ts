@@ -6,15 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { SimClockSync } from '../../src/hardware/clock-sync.js';
-import { createDrivers } from '../../src/hardware/drivers.js';
 import type { ReadEvent, ReaderPort } from '../../src/hardware/ports.js';
 import { buildHttp } from '../../src/http/app.js';
-import { type Gateway, openGateway } from '../../src/service/gateway.js';
-import { MONDAY_9AM } from '../support/gateway.js';
+import type { Gateway } from '../../src/service/gateway.js';
+import { openOnDataDir } from '../support/gateway.js';
 
 /** A driver with a device: taps come from the card on it, never from the API. */
 class DeviceReader implements ReaderPort {
@@ -31,19 +27,11 @@ let cookie: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pintu-simulated-'));
-  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir } });
-  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
-  const drivers = createDrivers(config, { log });
-  drivers.readers.set('pintu-utama-in', new DeviceReader('pintu-utama-in'));
-  gateway = await openGateway({
-    config,
-    readers: drivers.readers,
-    locks: drivers.locks,
-    inputs: drivers.inputs,
-    log,
-    now: () => MONDAY_9AM,
-    clockSync: new SimClockSync(true),
+  const opened = openOnDataDir(dir, {
+    drivers: (d) => d.readers.set('pintu-utama-in', new DeviceReader('pintu-utama-in')),
   });
+  gateway = await opened.opening;
+  const log = opened.log;
   app = await buildHttp({ gateway, logger: log });
   await app.ready();
   const password = 'correct horse battery';

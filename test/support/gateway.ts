@@ -34,6 +34,33 @@ export interface TestGateway {
 }
 
 /**
+ * A gateway opening on `dir` as main opens one (the embedded defaults, simulated drivers, Monday
+ * 09:00, the clock synchronised): the open itself is returned unawaited, for tests of what a
+ * start does (its doors-up step, its failures). `onDoorsUp` gets the drivers.
+ */
+export function openOnDataDir(
+  dir: string,
+  opts: { onDoorsUp?: (drivers: Drivers) => void; drivers?: (drivers: Drivers) => void } = {},
+): { config: Config; log: Logger; drivers: Drivers; opening: Promise<Gateway> } {
+  const { config } = loadConfig({ env: { PINTU_DATA_DIR: dir } });
+  const log = pino({ level: process.env.PINTU_TEST_LOG ?? 'silent' });
+  const drivers = createDrivers(config, { log });
+  opts.drivers?.(drivers);
+  const onDoorsUp = opts.onDoorsUp;
+  const opening = openGateway({
+    config,
+    readers: drivers.readers,
+    locks: drivers.locks,
+    inputs: drivers.inputs,
+    log,
+    now: () => MONDAY_9AM,
+    clockSync: new SimClockSync(true),
+    ...(onDoorsUp ? { onDoorsUp: () => onDoorsUp(drivers) } : {}),
+  });
+  return { config, log, drivers, opening };
+}
+
+/**
  * Resolves once a client waits on this desk reader (GET /desk/next-tap, a badge by nextTap): the
  * sentinel before a tap meant for that wait. With `gone`, once nobody waits there any more.
  */
